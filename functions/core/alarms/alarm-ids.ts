@@ -1,0 +1,44 @@
+import type { CheckName, Severity } from "../contracts";
+
+/**
+ * Stable numeric alarm IDs, one per check. Operators search runbooks and silence alarms by these
+ * numbers, so an ID is never reused or renumbered: add new ones, retire old ones.
+ */
+export const ALARM_IDS = {
+  expired: "1001",
+  expiring: "1002",
+  "not-yet-valid": "1003",
+  "hostname-mismatch": "1004",
+  "untrusted-chain": "1005",
+  "weak-crypto": "1006",
+  unreadable: "1007",
+  "credentials-unobtainable": "2001",
+  "credentials-rejected": "2002",
+  "storage-access-denied": "2003",
+  "storage-unreachable": "2004",
+  "bucket-missing": "2005",
+} as const satisfies Record<CheckName, string>;
+
+export function alarmIdFor(check: CheckName): string {
+  return ALARM_IDS[check];
+}
+
+/**
+ * Severity a check raises when nothing finer applies. `expiring` is the exception: its severity
+ * follows the thresholds (minor inside warn-days, major inside major-days).
+ */
+export const DEFAULT_SEVERITY = {
+  expired: "critical",
+  expiring: "minor",
+  // A certificate that is not valid yet fails every client today, exactly like an expired one.
+  "not-yet-valid": "critical",
+  "hostname-mismatch": "major",
+  "untrusted-chain": "major",
+  "weak-crypto": "minor",
+  unreadable: "major",
+  "credentials-unobtainable": "major",
+  "credentials-rejected": "major",
+  "storage-access-denied": "major",
+  "storage-unreachable": "major",
+  "bucket-missing": "major",
+} as const satisfies Record<CheckName, Severity>;

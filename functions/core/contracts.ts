@@ -1,0 +1,94 @@
+/**
+ * The contracts other parts rely on (design brief, "Contracts"): check names, severities, the
+ * finding shape and the `scan --format json` report. Defined once here and validated with zod
+ * wherever they cross a boundary (CLI output, events, configuration).
+ */
+import { z } from "zod";
+
+export const CERTIFICATE_CHECKS = [
+  "expired",
+  "expiring",
+  "not-yet-valid",
+  "hostname-mismatch",
+  "untrusted-chain",
+  "weak-crypto",
+  "unreadable",
+] as const;
+
+export const CREDENTIAL_CHECKS = [
+  "credentials-unobtainable",
+  "credentials-rejected",
+  "storage-access-denied",
+  "storage-unreachable",
+  "bucket-missing",
+] as const;
+
+export const CheckName = z.enum([...CERTIFICATE_CHECKS, ...CREDENTIAL_CHECKS]);
+export type CheckName = z.infer<typeof CheckName>;
+
+/** Ordered from worst to mildest; index comparisons rely on that order. */
+export const SEVERITIES = ["critical", "major", "minor", "warning"] as const;
+export const Severity = z.enum(SEVERITIES);
+export type Severity = z.infer<typeof Severity>;
+
+/** Negative when `a` is worse than `b`, so `sort(compareSeverity)` puts the worst first. */
+export function compareSeverity(a: Severity, b: Severity): number {
+  return SEVERITIES.indexOf(a) - SEVERITIES.indexOf(b);
+}
+
+export function isAtLeast(severity: Severity, minimum: Severity): boolean {
+  return compareSeverity(severity, minimum) <= 0;
+}
+
+/** Why a file yielded no certificate; reported as the `reason` of an `unreadable` finding. */
+export const UNREADABLE_REASONS = [
+  "empty",
+  "bad-pem",
+  "bad-der",
+  "bad-password",
+  "unsupported-format",
+  "too-large",
+  "io-error",
+] as const;
+export const UnreadableReason = z.enum(UNREADABLE_REASONS);
+export type UnreadableReason = z.infer<typeof UnreadableReason>;
+
+export const Finding = z.object({
+  check: CheckName,
+  /** Stable numeric alarm ID from the alarm catalog, as a string. */
+  alarmId: z.string(),
+  severity: Severity,
+  /** `<file>` for whole-file findings, `<file>#<index>` for one certificate. */
+  source: z.string(),
+  message: z.string(),
+  /** Machine-readable detail (reason codes, failing link, expected names); never secrets. */
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type Finding = z.infer<typeof Finding>;
+
+export const CertificateSummary = z.object({
+  source: z.string(),
+  subject: z.string(),
+  issuer: z.string(),
+  serialNumber: z.string(),
+  notBefore: z.iso.datetime(),
+  notAfter: z.iso.datetime(),
+  daysLeft: z.number(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type CertificateSummary = z.infer<typeof CertificateSummary>;
+
+export const ScanReport = z.object({
+  scannedAt: z.iso.datetime(),
+  certificates: z.array(CertificateSummary),
+  findings: z.array(Finding),
+});
+export type ScanReport = z.infer<typeof ScanReport>;
+
+/** Exit status contract: 0 no finding, 1 only minor/warning, 2 any major/critical, 3 usage error. */
+export const EXIT = { ok: 0, minorOnly: 1, majorOrWorse: 2, usage: 3 } as const;
+
+export function exitCodeFor(findings: readonly Pick<Finding, "severity">[]): number {
+  if (findings.length === 0) return EXIT.ok;
+  return findings.some((f) => isAtLeast(f.severity, "major")) ? EXIT.majorOrWorse : EXIT.minorOnly;
+}
