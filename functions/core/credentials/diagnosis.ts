@@ -1,0 +1,377 @@
+/**
+ * The point of the feature: turn "step X failed with code Y" into the check an operator gets paged
+ * for and the likely cause in plain words. Pure; see failure.ts for how facts are read off errors.
+ */
+import type { CheckName } from "../contracts";
+import { type FailureFacts, isThrottling } from "./failure";
+import type { CredentialTarget } from "./target";
+
+export const STEPS = [
+  "assume-role",
+  "ambient-credentials",
+  "expiration",
+  "head-bucket",
+  "list-objects",
+  "probe-put",
+  "probe-get",
+  "probe-compare",
+  "probe-delete",
+] as const;
+export type StepName = (typeof STEPS)[number];
+
+export type CredentialCheck = Extract<
+  CheckName,
+  | "credentials-unobtainable"
+  | "credentials-rejected"
+  | "storage-access-denied"
+  | "storage-unreachable"
+  | "bucket-missing"
+>;
+
+export interface Diagnosis {
+  check: CredentialCheck;
+  /** The code the message and details quote (service code, errno, or a watchpost code). */
+  errorCode: string;
+  /** "was refused", "could not be completed", …: reads after the step's subject. */
+  outcome: string;
+  likelyCause: string;
+}
+
+const STS_CALLER_REJECTED = new Set([
+  "InvalidClientTokenId",
+  "UnrecognizedClientException",
+  "SignatureDoesNotMatch",
+  "IncompleteSignature",
+  "MissingAuthenticationToken",
+  "InvalidSignatureException",
+]);
+
+const STORE_REJECTS_KEY = new Set([
+  "InvalidAccessKeyId",
+  "ExpiredToken",
+  "InvalidToken",
+  "SignatureDoesNotMatch",
+  "TokenRefreshRequired",
+  "InvalidSecurity",
+  "AuthorizationHeaderMalformed",
+  "ExpiredTokenException",
+  "InvalidClientTokenId",
+]);
+
+const ACCESS_DENIED = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "AllAccessDisabled",
+  "AccountProblem",
+]);
+
+function codeOrStatus(facts: FailureFacts, fallback: string): string {
+  return facts.code ?? (facts.status !== undefined ? `HTTP${facts.status}` : fallback);
+}
+
+/** Why AssumeRole (or the ambient credentials) did not yield usable credentials. */
+export function diagnoseAssumeRole(facts: FailureFacts, target: CredentialTarget): Diagnosis {
+  const check = "credentials-unobtainable" as const;
+  const sts = target.stsEndpoint ?? `the STS endpoint of ${target.region}`;
+  if (facts.kind === "timeout" || facts.kind === "network") {
+    return {
+      check,
+      errorCode: codeOrStatus(facts, "Timeout"),
+      outcome: "could not be completed",
+      likelyCause: `${sts} could not be reached (network, DNS, proxy or VPC endpoint); no temporary credentials can be issued until it is`,
+    };
+  }
+  if (isThrottling(facts)) {
+    return {
+      check,
+      errorCode: codeOrStatus(facts, "Throttling"),
+      outcome: "was throttled",
+      likelyCause:
+        "STS kept throttling the request through every retry of this run; too many callers share the account's STS quota",
+    };
+  }
+  const code = facts.code;
+  switch (code) {
+    case "AccessDenied":
+    case "AccessDeniedException":
+      return {
+        check,
+        errorCode: code,
+        outcome: "was refused",
+        likelyCause: `the role's trust policy no longer names this account${target.externalId ? " or the external ID" : ""}, or the role no longer exists — the cluster was probably unbound from its agency`,
+      };
+    case "NoSuchEntity":
+    case "NoSuchEntityException":
+      return {
+        check,
+        errorCode: code,
+        outcome: "was refused",
+        likelyCause: "the role does not exist (deleted or renamed)",
+      };
+    case "ValidationError":
+      return {
+        check,
+        errorCode: code,
+        outcome: "was refused",
+        likelyCause:
+          "the request is invalid for this role: the role ARN is malformed or the session duration exceeds the role's maximum session duration",
+      };
+    case "RegionDisabledException":
+      return {
+        check,
+        errorCode: code,
+        outcome: "was refused",
+        likelyCause: `STS is disabled in ${target.region}; activate the region's STS endpoint in the account settings or use another region's endpoint`,
+      };
+    case "ExpiredTokenException":
+    case "ExpiredToken":
+      return {
+        check,
+        errorCode: code,
+        outcome: "was refused",
+        likelyCause:
+          "watchpost's own credentials (the caller's session) have expired; the caller could not refresh them",
+      };
+    case "MalformedPolicyDocumentException":
+    case "MalformedPolicyDocument":
+      return {
+        check,
+        errorCode: code,
+        outcome: "was refused",
+        likelyCause: "the session policy passed with the request is malformed",
+      };
+    case "PackedPolicyTooLargeException":
+      return {
+        check,
+        errorCode: code,
+        outcome: "was refused",
+        likelyCause: "the session policies and tags are too large once packed; shorten them",
+      };
+    case "IDPCommunicationErrorException":
+    case "IDPRejectedClaimException":
+    case "InvalidIdentityTokenException":
+      return {
+        check,
+        errorCode: code,
+        outcome: "was refused",
+        likelyCause: "the identity provider behind the role could not be reached or rejected the claim",
+      };
+    case "SessionDurationEscalationException":
+      return {
+        check,
+        errorCode: code,
+        outcome: "was refused",
+        likelyCause: "the requested session duration exceeds what the role chain allows",
+      };
+  }
+  if (code && STS_CALLER_REJECTED.has(code)) {
+    return {
+      check,
+      errorCode: code,
+      outcome: "was refused",
+      likelyCause:
+        "STS does not accept watchpost's own credentials (unknown key, wrong secret, or a skewed clock — check NTP)",
+    };
+  }
+  if (facts.status !== undefined && facts.status >= 500) {
+    return {
+      check,
+      errorCode: codeOrStatus(facts, "ServerError"),
+      outcome: "could not be completed",
+      likelyCause: "STS answered with a server error; it may be degraded in this region",
+    };
+  }
+  return {
+    check,
+    errorCode: codeOrStatus(facts, "Unknown"),
+    outcome: "failed",
+    likelyCause: "STS did not issue temporary credentials for an unrecognised reason; see the error code",
+  };
+}
+
+/** Why the temporary credentials, though issued, cannot be relied on. */
+export function diagnoseExpiration(
+  expiration: Date | undefined,
+  now: Date,
+  minRemainingSeconds: number,
+): Diagnosis | undefined {
+  const check = "credentials-unobtainable" as const;
+  if (!expiration || Number.isNaN(expiration.getTime())) {
+    return {
+      check,
+      errorCode: "NoExpiration",
+      outcome: "returned unusable credentials",
+      likelyCause:
+        "STS returned credentials without an expiration time; the endpoint does not behave like STS",
+    };
+  }
+  const remaining = Math.floor((expiration.getTime() - now.getTime()) / 1000);
+  if (remaining <= 0) {
+    return {
+      check,
+      errorCode: "AlreadyExpired",
+      outcome: "returned unusable credentials",
+      likelyCause: `the credentials expired at ${expiration.toISOString()}, ${-remaining} s before they were received — this host's clock is probably ahead; check NTP`,
+    };
+  }
+  if (remaining < minRemainingSeconds) {
+    return {
+      check,
+      errorCode: "ExpiresTooSoon",
+      outcome: "returned unusable credentials",
+      likelyCause: `the credentials expire at ${expiration.toISOString()}, only ${remaining} s from now (at least ${minRemainingSeconds} s required) — the role's session duration is too short or this host's clock is ahead`,
+    };
+  }
+  return undefined;
+}
+
+function storageDenied(code: string, facts: FailureFacts, step: StepName): Diagnosis {
+  if (facts.mentionsKms) {
+    return {
+      check: "storage-access-denied",
+      errorCode: code,
+      outcome: "was denied",
+      likelyCause:
+        "the bucket's KMS key does not let this role encrypt or decrypt (key policy or kms:GenerateDataKey/kms:Decrypt missing from the role)",
+    };
+  }
+  const action =
+    step === "probe-put"
+      ? "s3:PutObject on the probe prefix"
+      : step === "probe-get"
+        ? "s3:GetObject on the probe prefix"
+        : step === "probe-delete"
+          ? "s3:DeleteObject on the probe prefix"
+          : "s3:ListBucket on the bucket";
+  return {
+    check: "storage-access-denied",
+    errorCode: code,
+    outcome: "was denied",
+    likelyCause: `the credentials are valid but a policy denies them: the role's permissions or the bucket policy no longer grant ${action}`,
+  };
+}
+
+/** Why an object-storage call made with the temporary credentials failed. */
+export function diagnoseStorage(step: StepName, facts: FailureFacts, target: CredentialTarget): Diagnosis {
+  const store = target.s3Endpoint ?? `S3 in ${target.region}`;
+  if (facts.kind === "mismatch") {
+    return {
+      check: "storage-unreachable",
+      errorCode: "ProbeMismatch",
+      outcome: "returned different content",
+      likelyCause:
+        "the object read back differs from what was written; a proxy or gateway in front of the store is rewriting content",
+    };
+  }
+  if (facts.kind === "timeout" || facts.kind === "network") {
+    return {
+      check: "storage-unreachable",
+      errorCode: codeOrStatus(facts, "Timeout"),
+      outcome: "could not be completed",
+      likelyCause:
+        facts.kind === "timeout"
+          ? `${store} did not answer in time (network path, firewall, proxy or an overloaded store)`
+          : `${store} could not be reached (${facts.code}: DNS, firewall, proxy or VPC endpoint)`,
+    };
+  }
+  if (isThrottling(facts)) {
+    return {
+      check: "storage-unreachable",
+      errorCode: codeOrStatus(facts, "SlowDown"),
+      outcome: "was throttled",
+      likelyCause:
+        "the store kept throttling the request through every retry of this run; the bucket or prefix is overloaded",
+    };
+  }
+  const code = facts.code;
+  if (code === "RequestTimeTooSkewed") {
+    return {
+      check: "credentials-rejected",
+      errorCode: code,
+      outcome: "was refused",
+      likelyCause:
+        "this host's clock and the store's clock disagree by more than 15 minutes; check NTP on this host",
+    };
+  }
+  if (code && STORE_REJECTS_KEY.has(code)) {
+    const cause =
+      code === "InvalidAccessKeyId"
+        ? "the store does not know the temporary access key (credentials issued for another account, partition or store)"
+        : code === "ExpiredToken" || code === "ExpiredTokenException" || code === "TokenRefreshRequired"
+          ? "the store considers the session token expired (clock skew or a session too short for the check)"
+          : code === "SignatureDoesNotMatch"
+            ? "the store rejects the request signature (secret key does not match the access key, or a proxy altered the request)"
+            : "the store refuses the temporary key or its session token";
+    return { check: "credentials-rejected", errorCode: code, outcome: "was refused", likelyCause: cause };
+  }
+  const redirected =
+    code === "PermanentRedirect" ||
+    code === "AuthorizationHeaderMalformed" ||
+    code === "IllegalLocationConstraintException" ||
+    facts.status === 301;
+  // S3 answers a request sent to the wrong region with 301 (global endpoint) or 400 (regional one).
+  const elsewhere =
+    facts.bucketRegion !== undefined &&
+    facts.bucketRegion !== target.region &&
+    (redirected || facts.status === 400 || facts.status === 307);
+  if (elsewhere || (redirected && facts.bucketRegion === undefined)) {
+    return {
+      check: "bucket-missing",
+      errorCode: codeOrStatus(facts, "PermanentRedirect"),
+      outcome: "was redirected",
+      likelyCause: facts.bucketRegion
+        ? `bucket ${target.bucket} is in ${facts.bucketRegion}, not ${target.region}; fix the target's region`
+        : `bucket ${target.bucket} is not in ${target.region}; fix the target's region`,
+    };
+  }
+  if (code === "NoSuchBucket" || (step === "head-bucket" && (code === "NotFound" || facts.status === 404))) {
+    return {
+      check: "bucket-missing",
+      errorCode: code ?? "NotFound",
+      outcome: "found no bucket",
+      likelyCause: `bucket ${target.bucket} does not exist (deleted, or the name is wrong)`,
+    };
+  }
+  if (code === "NoSuchKey" || (step === "probe-get" && facts.status === 404)) {
+    return {
+      check: "storage-unreachable",
+      errorCode: code ?? "NoSuchKey",
+      outcome: "did not find the probe object",
+      likelyCause:
+        "the probe object just written could not be read back; the store is not serving what it accepts",
+    };
+  }
+  if (
+    (code && ACCESS_DENIED.has(code)) ||
+    (code?.startsWith("KMS.") ?? false) ||
+    facts.mentionsKms ||
+    facts.status === 403
+  ) {
+    return storageDenied(code ?? `HTTP${facts.status ?? 403}`, facts, step);
+  }
+  if (facts.status !== undefined && facts.status >= 500) {
+    return {
+      check: "storage-unreachable",
+      errorCode: codeOrStatus(facts, "ServerError"),
+      outcome: "could not be completed",
+      likelyCause: `${store} answered with a server error; it may be degraded`,
+    };
+  }
+  return {
+    check: "storage-unreachable",
+    errorCode: codeOrStatus(facts, "Unknown"),
+    outcome: "failed",
+    likelyCause: "the store refused the request for an unrecognised reason; see the error code",
+  };
+}
+
+/**
+ * HeadBucket answers have no body, so a bare 400/403 says nothing about why; ListObjectsV2 (which
+ * has an XML error body) is asked next to learn the code.
+ */
+export function isAmbiguousHeadBucketFailure(facts: FailureFacts, target: CredentialTarget): boolean {
+  const sameRegion = facts.bucketRegion === undefined || facts.bucketRegion === target.region;
+  return (
+    facts.kind === "service" && !facts.code && (facts.status === 403 || (facts.status === 400 && sameRegion))
+  );
+}
