@@ -1,0 +1,326 @@
+/**
+ * The alarm catalog: one alarm per check, in the shape operators know from cluster managers
+ * (ID, severity, auto clear, parameters, impact, causes, handling procedure). The runbook pages in
+ * docs/alarms/ are rendered from these entries (scripts/generate-alarm-docs.ts) and a test keeps
+ * the two in step, so what the CLI prints, what events carry and what the operator reads agree.
+ */
+import { CERTIFICATE_CHECKS, CREDENTIAL_CHECKS, type CheckName, type Severity } from "../contracts";
+import { ALARM_IDS, DEFAULT_SEVERITY } from "./alarm-ids";
+
+export interface AlarmParameter {
+  name: string;
+  description: string;
+}
+
+export interface AlarmDefinition {
+  id: string;
+  check: CheckName;
+  title: string;
+  severity: Severity;
+  autoClear: boolean;
+  /** One paragraph: what the alarm means, for the Description section of the runbook. */
+  description: string;
+  parameters: AlarmParameter[];
+  impact: string;
+  possibleCauses: string[];
+  /** Numbered steps; commands are in backticks so they render as code and can be pasted. */
+  handlingProcedure: string[];
+  /** How and when the alarm clears by itself. */
+  clearance: string;
+  /** Repository-relative path of the runbook page, "docs/alarms/<id>.md". */
+  doc: string;
+}
+
+const P = {
+  source: { name: "Source", description: "The file or object the finding is about (`<key>#<index>` for one certificate in a bundle)." },
+  serviceName: { name: "ServiceName", description: "The service that uses the certificate or credentials, as configured." },
+  hostName: { name: "HostName", description: "The host (FQDN) that serves the certificate or runs the service." },
+  bucket: { name: "Bucket", description: "The object-storage bucket." },
+  key: { name: "Key", description: "The object key of the certificate file." },
+  endpoint: { name: "Endpoint", description: "The TLS endpoint (`host:port`) when the certificate was taken from a live peer." },
+  roleName: { name: "RoleName", description: "The role (agency) assumed to obtain temporary credentials." },
+  roleArn: { name: "RoleArn", description: "The ARN of that role." },
+  region: { name: "Region", description: "The region of the STS and S3 endpoints used." },
+} as const satisfies Record<string, AlarmParameter>;
+
+const CERTIFICATE_PARAMETERS = [P.source, P.serviceName, P.hostName, P.bucket, P.key, P.endpoint];
+const CREDENTIAL_PARAMETERS = [P.source, P.serviceName, P.hostName, P.roleName, P.roleArn, P.bucket, P.region];
+
+const FETCH_AND_INSPECT = [
+  "Fetch the file named in the Source parameter: `aws s3 cp s3://BUCKET/KEY ./cert.pem` (for a live peer, save what it presents: `openssl s_client -connect HOST:PORT -servername HOST -showcerts </dev/null > ./cert.pem`).",
+  "Look at the dates and names: `openssl x509 -noout -dates -subject -issuer -in ./cert.pem` (the Source suffix `#N` is the N-th certificate in the file, counting from 0).",
+];
+
+const REISSUE =
+  "Re-issue the certificate from your CA with the right names and validity, for example with a private OpenSSL CA: `openssl req -new -key host.key -subj \"/CN=HOST\" -addext \"subjectAltName=DNS:HOST\" -out host.csr` then `openssl x509 -req -in host.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 -copy_extensions copyall -out host.pem` (with AWS Private CA: `aws acm-pca issue-certificate`).";
+
+const REPLACE_AND_CONFIRM = [
+  "Check the new file before shipping it: `openssl verify -CAfile ca.pem host.pem` must print `host.pem: OK`, and `watchpost scan ./host.pem --ca ca.pem --expect-host HOST` must exit 0.",
+  "Upload it over the old object: `aws s3 cp ./host.pem s3://BUCKET/KEY`, then install it on the service and restart or reload the service so it serves the new certificate.",
+  "Confirm the alarm clears: the upload triggers a re-check of that object within seconds; otherwise the next daily scan (01:00) clears it. An `Alarm Cleared` event with the same occurrence UUID is sent.",
+];
+
+const CERTIFICATE_CLEARANCE =
+  "This alarm is cleared automatically when a later check re-examines the same file (the S3 object event after an upload, or the daily scan) and no longer finds the fault. Deleting the file also clears it. A fault that comes back later raises a new occurrence with a new UUID.";
+
+const CREDENTIAL_CLEARANCE =
+  "This alarm is cleared automatically by the first credential check (every 5 minutes) that completes the failing step. Raising waits for two consecutive failing checks so one network blip pages nobody; clearing does not wait. A fault that comes back later raises a new occurrence with a new UUID.";
+
+const CONFIRM_CREDENTIALS =
+  "Confirm from the command line with the same target: `watchpost check-credentials --bucket BUCKET --role-arn ROLE_ARN --region REGION` must exit 0 and show every step `ok`; the next scheduled check (within 5 minutes) clears the alarm.";
+
+type Entry = Omit<AlarmDefinition, "id" | "check" | "severity" | "autoClear" | "doc" | "clearance" | "parameters"> &
+  Partial<Pick<AlarmDefinition, "clearance" | "parameters">>;
+
+const ENTRIES: Record<CheckName, Entry> = {
+  expired: {
+    title: "Certificate expired",
+    description:
+      "A stored or presented certificate is past its notAfter date. Every TLS client that checks dates refuses it, so the service that presents it cannot be reached securely.",
+    impact:
+      "Clients fail the TLS handshake with `certificate has expired`; HA peers, API servers or cluster members using this certificate stop talking to each other. Expect outages of everything that depends on the service.",
+    possibleCauses: [
+      "The certificate was not renewed in time (renewal job failed, or renewal is manual and was missed).",
+      "A renewed certificate was issued but never uploaded to the store or installed on the host.",
+      "An intermediate CA certificate in the same bundle expired (the Source suffix `#N` tells which one).",
+    ],
+    handlingProcedure: [...FETCH_AND_INSPECT, REISSUE, ...REPLACE_AND_CONFIRM],
+  },
+  expiring: {
+    title: "Certificate expiring soon",
+    description:
+      "A certificate will expire within the warning threshold (default 30 days → minor, 7 days → major). Nothing is broken yet; this alarm is the time to renew calmly.",
+    impact:
+      "None yet. When the certificate expires, clients refuse it and the alarm becomes `Certificate expired` (1001, critical).",
+    possibleCauses: [
+      "Normal certificate life: renewal is due.",
+      "Automatic renewal is failing silently (check the renewal job's logs).",
+    ],
+    handlingProcedure: [...FETCH_AND_INSPECT, REISSUE, ...REPLACE_AND_CONFIRM],
+  },
+  "not-yet-valid": {
+    title: "Certificate not yet valid",
+    description:
+      "A certificate's notBefore lies more than the allowed skew (default 300 s) in the future. It was almost always issued on a host whose clock ran ahead — typically a VM whose hardware clock was wrong at boot, later corrected by NTP.",
+    impact:
+      "Clients fail with `certificate is not yet valid` exactly as if it had expired: the service is unreachable over TLS until the date is reached or the certificate is re-issued.",
+    possibleCauses: [
+      "The issuing host's clock was ahead when the certificate was generated (wrong hardware clock at boot, NTP not yet synchronised).",
+      "The certificate was deliberately issued with a future start date and deployed too early.",
+    ],
+    handlingProcedure: [
+      ...FETCH_AND_INSPECT,
+      "Check the clock of the host that issued it: `timedatectl status` (look for `System clock synchronized: yes`) and `chronyc tracking` or `ntpq -p`. Fix NTP before re-issuing, or the new certificate will be wrong too.",
+      REISSUE,
+      ...REPLACE_AND_CONFIRM,
+    ],
+  },
+  "hostname-mismatch": {
+    title: "Certificate does not name its host",
+    description:
+      "The certificate's subject alternative names (or, without SANs, its common name) do not match the host name that serves it. Clients that verify host names (RFC 6125) refuse it.",
+    impact:
+      "Clients report `Hostname/IP does not match certificate's altnames` or `Common Name in certificate does not match`; the peer is shown as `Certificate: Invalid` and cluster traffic to it fails.",
+    possibleCauses: [
+      "The certificate of another host was deployed here (copied file, wrong key in the store).",
+      "The host was renamed or got a new FQDN and the certificate was not re-issued.",
+      "A wildcard certificate is used for a name two labels deep (`*.example.com` does not cover `a.b.example.com`).",
+    ],
+    handlingProcedure: [
+      ...FETCH_AND_INSPECT,
+      "List the names it carries: `openssl x509 -noout -ext subjectAltName -in ./cert.pem`, and compare with the HostName parameter.",
+      REISSUE,
+      ...REPLACE_AND_CONFIRM,
+      "For a live peer, confirm what it now presents: `watchpost probe HOST:PORT --servername HOST --ca ca.pem`.",
+    ],
+  },
+  "untrusted-chain": {
+    title: "Certificate does not chain to the trusted CA",
+    description:
+      "No valid path leads from the certificate to the configured trusted CA: an intermediate is missing, a signature does not verify, or a link in the chain is itself expired or not yet valid. The message names the failing link.",
+    impact:
+      "Clients that trust only the cluster CA refuse the certificate (`unable to get local issuer certificate`, `certificate signature failure`); peers cannot join or talk to the group.",
+    possibleCauses: [
+      "The certificate was issued by a different CA (for example a re-created CA) than the one peers trust.",
+      "The intermediate CA certificate is missing from the file or bundle.",
+      "An intermediate or root in the chain expired before the leaf.",
+    ],
+    handlingProcedure: [
+      ...FETCH_AND_INSPECT,
+      "Fetch the trusted CA bundle configured for this source: `aws s3 cp s3://BUCKET/CA_KEY ./ca.pem`, and try the chain: `openssl verify -CAfile ./ca.pem -untrusted ./cert.pem ./cert.pem` (the error line names the failing certificate).",
+      "Compare issuers: `openssl x509 -noout -issuer -in ./cert.pem` against `openssl x509 -noout -subject -dates -in ./ca.pem`.",
+      "Either add the missing intermediate to the file (leaf first, then intermediates) or re-issue from the trusted CA. " +
+        REISSUE,
+      ...REPLACE_AND_CONFIRM,
+    ],
+  },
+  "weak-crypto": {
+    title: "Certificate uses weak cryptography",
+    description:
+      "The certificate uses a key or signature that is no longer considered safe: RSA under 2048 bits, EC under 256 bits, or an MD5 or SHA-1 signature (self-signed roots are exempt from the signature rule).",
+    impact:
+      "Modern clients and libraries may refuse the certificate outright; where accepted, an attacker with enough resources could forge or break it.",
+    possibleCauses: [
+      "The certificate was issued long ago with old defaults.",
+      "A tool or script generating certificates still uses `-sha1` or a 1024-bit key.",
+    ],
+    handlingProcedure: [
+      ...FETCH_AND_INSPECT,
+      "See the key and signature: `openssl x509 -noout -text -in ./cert.pem | grep -E 'Public-Key|Signature Algorithm'`.",
+      "Create a strong key (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out host.key` or `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out host.key`) and re-issue with SHA-256. " +
+        REISSUE,
+      ...REPLACE_AND_CONFIRM,
+    ],
+  },
+  unreadable: {
+    title: "Certificate file cannot be read",
+    description:
+      "A file in the certificate store yielded no certificate. The reason code says why: `empty`, `bad-pem`, `bad-der`, `bad-password` (PKCS#12), `unsupported-format`, `too-large` or `io-error`. Nothing in this file is being checked until it is fixed.",
+    impact:
+      "Whatever certificate this file should hold is unwatched: it may be expired without any other alarm. The service reading the file probably fails to start or reload too.",
+    possibleCauses: [
+      "The file was truncated or corrupted during upload (reason `empty`, `bad-pem`, `bad-der`).",
+      "The PKCS#12 password configured for watchpost is wrong or missing (reason `bad-password`).",
+      "Something other than a certificate was stored under a certificate prefix (reason `unsupported-format`).",
+      "The file is larger than the size cap, default 1 MiB (reason `too-large`).",
+    ],
+    handlingProcedure: [
+      "Fetch the object: `aws s3 cp s3://BUCKET/KEY ./cert.bin` and check its size and type: `ls -l ./cert.bin && file ./cert.bin && head -c 200 ./cert.bin`.",
+      "Try each format: `openssl x509 -noout -subject -in ./cert.bin` (PEM), `openssl x509 -inform DER -noout -subject -in ./cert.bin` (DER), `openssl pkcs7 -print_certs -in ./cert.bin` (PKCS#7), `openssl pkcs12 -info -nokeys -in ./cert.bin` (PKCS#12, asks for the password).",
+      "For `bad-password`, update the password watchpost is given for this file (environment variable or password file, never a command-line flag) without printing it.",
+      "Otherwise upload a correct file: `aws s3 cp ./host.pem s3://BUCKET/KEY`; check it first with `watchpost scan ./host.pem`.",
+      "Confirm the alarm clears: the upload re-checks the object within seconds; otherwise the next daily scan clears it.",
+    ],
+  },
+  "credentials-unobtainable": {
+    title: "Temporary credentials cannot be obtained",
+    description:
+      "Assuming the configured role (the agency) failed, so no temporary AK/SK could be obtained for object storage. The message names the cause: trust removed (the cluster was unbound from its agency), role missing, STS disabled in the region, the caller's own credentials expired, or STS unreachable.",
+    impact:
+      "Everything that reads or writes object storage with these temporary credentials stops working once the credentials it already holds expire: backups, data loads, log shipping.",
+    possibleCauses: [
+      "The role's trust policy no longer names this account or external ID (the agency was unbound or edited).",
+      "The role was deleted or renamed.",
+      "STS is disabled in the region (`RegionDisabledException`).",
+      "The checker's own credentials expired, or STS cannot be reached from the network.",
+    ],
+    handlingProcedure: [
+      "Try the step by hand with the checker's identity: `aws sts assume-role --role-arn ROLE_ARN --role-session-name watchpost-manual --region REGION --query Credentials.Expiration` (add `--external-id ID` if configured). Never paste the returned keys anywhere.",
+      "Check the role exists and who it trusts: `aws iam get-role --role-name ROLE_NAME --query Role.AssumeRolePolicyDocument` — the principal must be the account (or role) that runs watchpost, with the configured external ID condition.",
+      "Re-bind the agency if it was removed: restore the trust policy with `aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://trust.json`.",
+      "For `RegionDisabledException`, activate STS for the region in IAM → Account settings (or use the regional endpoint of an enabled region).",
+      "Check the caller: `aws sts get-caller-identity`; check the network path to STS (VPC endpoint, proxy, DNS).",
+      CONFIRM_CREDENTIALS,
+    ],
+  },
+  "credentials-rejected": {
+    title: "Temporary credentials rejected by storage",
+    description:
+      "Temporary credentials were obtained, but object storage refuses the key itself (`InvalidAccessKeyId`, `ExpiredToken`, `InvalidToken`, `SignatureDoesNotMatch`) or the request time (`RequestTimeTooSkewed`).",
+    impact:
+      "Object storage cannot be reached with these credentials: every read and write fails with an authentication error.",
+    possibleCauses: [
+      "The storage endpoint is not the one that trusts this STS (S3-compatible store configured against the wrong STS endpoint).",
+      "The clock of the host making the request is off by more than 15 minutes (`RequestTimeTooSkewed`).",
+      "The session was revoked (role session policy revocation) or is too short and expired in flight.",
+    ],
+    handlingProcedure: [
+      "Check the clock: `timedatectl status` and `chronyc tracking`; fix NTP if it is off.",
+      "Check which endpoints are configured for the target (S3 endpoint and STS endpoint must belong to the same store).",
+      "Obtain credentials by hand and try the bucket with them in a subshell: `aws sts assume-role --role-arn ROLE_ARN --role-session-name watchpost-manual`, export them, then `aws s3api head-bucket --bucket BUCKET --region REGION`. Do not paste the keys into tickets or chat.",
+      "If sessions were revoked, check the role for an `AWSRevokeOlderSessions` policy: `aws iam list-role-policies --role-name ROLE_NAME`.",
+      CONFIRM_CREDENTIALS,
+    ],
+  },
+  "storage-access-denied": {
+    title: "Object storage denies access",
+    description:
+      "The temporary credentials authenticate, but a policy denies the request (role policy, bucket policy, SCP or a KMS key policy).",
+    impact:
+      "Reads or writes to the bucket fail with `AccessDenied`; depending on which call is denied, backups, data loads or the certificate store itself are affected.",
+    possibleCauses: [
+      "The role's permissions policy was changed and no longer allows `s3:ListBucket` / `s3:GetObject` on the bucket or prefix.",
+      "The bucket policy denies the role (explicit deny, `aws:SourceVpce` or `aws:PrincipalOrgID` conditions).",
+      "Objects are encrypted with a KMS key whose policy does not allow the role.",
+    ],
+    handlingProcedure: [
+      "See the role's policies: `aws iam list-attached-role-policies --role-name ROLE_NAME` and `aws iam list-role-policies --role-name ROLE_NAME`.",
+      "See the bucket policy: `aws s3api get-bucket-policy --bucket BUCKET --query Policy --output text`.",
+      "Simulate: `aws iam simulate-principal-policy --policy-source-arn ROLE_ARN --action-names s3:ListBucket s3:GetObject --resource-arns arn:aws:s3:::BUCKET arn:aws:s3:::BUCKET/*`.",
+      "For KMS: `aws s3api head-object --bucket BUCKET --key KEY --query SSEKMSKeyId` then `aws kms get-key-policy --key-id KEY_ID --policy-name default`.",
+      CONFIRM_CREDENTIALS,
+    ],
+  },
+  "storage-unreachable": {
+    title: "Object storage unreachable",
+    description:
+      "The request to object storage failed at the network level or timed out: no answer from the endpoint within the check's timeout.",
+    impact: "Object storage cannot be reached from where watchpost runs; services on the same network path are probably affected too.",
+    possibleCauses: [
+      "DNS, routing, security group, NACL or VPC endpoint problems between the checker and the store.",
+      "A custom S3 endpoint (S3-compatible store) is down or its address changed.",
+      "A proxy or firewall in the path drops or delays the traffic.",
+    ],
+    handlingProcedure: [
+      "Resolve and connect: `dig +short S3_HOST` and `curl -sv --max-time 10 https://S3_HOST/ -o /dev/null`.",
+      "Check the bucket answers: `aws s3api head-bucket --bucket BUCKET --region REGION` (add `--endpoint-url URL` for a custom endpoint).",
+      "Check VPC endpoints and routes: `aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws.REGION.s3`.",
+      CONFIRM_CREDENTIALS,
+    ],
+  },
+  "bucket-missing": {
+    title: "Bucket missing",
+    description:
+      "Object storage answers, but the configured bucket does not exist (`NoSuchBucket`, 404) or lives in another region than configured (redirect).",
+    impact: "Everything configured to use this bucket fails; data written there has nowhere to go.",
+    possibleCauses: [
+      "The bucket was deleted or renamed.",
+      "The target configuration names the wrong bucket or region.",
+    ],
+    handlingProcedure: [
+      "Check the bucket: `aws s3api head-bucket --bucket BUCKET` and its region: `aws s3api get-bucket-location --bucket BUCKET`.",
+      "If it was deleted, re-create it with its protections (`aws s3api create-bucket --bucket BUCKET --create-bucket-configuration LocationConstraint=REGION`, then block public access, encryption and policy) or restore the configuration to the right bucket and region.",
+      CONFIRM_CREDENTIALS,
+    ],
+  },
+};
+
+const CERTIFICATE_CHECK_SET: ReadonlySet<CheckName> = new Set(CERTIFICATE_CHECKS);
+
+export function isCredentialCheck(check: CheckName): boolean {
+  return (CREDENTIAL_CHECKS as readonly CheckName[]).includes(check);
+}
+
+export const ALARM_CATALOG: readonly AlarmDefinition[] = Object.freeze(
+  (Object.keys(ALARM_IDS) as CheckName[]).map((check): AlarmDefinition => {
+    const entry = ENTRIES[check];
+    const isCertificate = CERTIFICATE_CHECK_SET.has(check);
+    return Object.freeze({
+      id: ALARM_IDS[check],
+      check,
+      title: entry.title,
+      severity: DEFAULT_SEVERITY[check],
+      autoClear: true,
+      description: entry.description,
+      parameters: entry.parameters ?? (isCertificate ? CERTIFICATE_PARAMETERS : CREDENTIAL_PARAMETERS),
+      impact: entry.impact,
+      possibleCauses: entry.possibleCauses,
+      handlingProcedure: entry.handlingProcedure,
+      clearance: entry.clearance ?? (isCertificate ? CERTIFICATE_CLEARANCE : CREDENTIAL_CLEARANCE),
+      doc: `docs/alarms/${ALARM_IDS[check]}.md`,
+    });
+  }),
+);
+
+const BY_CHECK = new Map(ALARM_CATALOG.map((definition) => [definition.check, definition]));
+
+export function alarmDefinition(check: CheckName): AlarmDefinition {
+  const definition = BY_CHECK.get(check);
+  // Unreachable while ALARM_IDS satisfies Record<CheckName, string>; kept for callers passing unchecked input.
+  if (!definition) throw new Error(`no alarm is defined for check '${check}'`);
+  return definition;
+}
+
+export function alarmDefinitionById(id: string): AlarmDefinition | undefined {
+  return ALARM_CATALOG.find((definition) => definition.id === id);
+}
