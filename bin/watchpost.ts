@@ -15,6 +15,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "connect to a TLS endpoint and judge the chain it presents",
     load: async () => (await import("./cli/probe")).probeCommand,
   },
+  "check-credentials": {
+    summary: "assume a role and prove the temporary credentials reach a bucket",
+    load: async () => (await import("./cli/check-credentials")).checkCredentialsCommand,
+  },
 };
 
 export const USAGE = `usage: watchpost <command> [options]
