@@ -3,8 +3,20 @@
  * committed. Defaults are a P-256 key and ECDSA-SHA256, valid from a day ago for a year.
  */
 import "reflect-metadata";
-import { webcrypto } from "node:crypto";
+import {
+  createCipheriv,
+  createHash,
+  generateKeyPairSync,
+  KeyObject,
+  sign as nodeSign,
+  randomBytes,
+  webcrypto,
+} from "node:crypto";
+import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
+import * as asn1X509 from "@peculiar/asn1-x509";
 import * as x509 from "@peculiar/x509";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -60,7 +72,10 @@ export async function generateKeys(spec: KeySpec = "p256"): Promise<CryptoKeyPai
   const pool = keyCache.get(spec) ?? [];
   keyCache.set(spec, pool);
   if (pool.length < 4) {
-    const keys = (await webcrypto.subtle.generateKey(keyAlgorithm(spec), true, ["sign", "verify"])) as CryptoKeyPair;
+    const keys = (await webcrypto.subtle.generateKey(keyAlgorithm(spec), true, [
+      "sign",
+      "verify",
+    ])) as CryptoKeyPair;
     pool.push(keys);
     return keys;
   }
@@ -132,4 +147,319 @@ export async function privateKeyPem(keys: CryptoKeyPair): Promise<string> {
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
   const body = pkcs8.toString("base64").replace(/(.{64})/g, "$1\n");
   return `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates WebCrypto cannot make (MD5 signatures, small EC curves, DSA keys), assembled with
+// @peculiar/asn1-x509 and signed with node:crypto.
+
+export type RawKeySpec = "secp224r1" | "p256" | "p384" | "rsa1024" | "rsa2048" | "dsa2048";
+
+export interface RawIssued {
+  der: Uint8Array;
+  subject: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+export interface RawIssueOptions {
+  subject?: string;
+  dnsNames?: string[];
+  isCA?: boolean;
+  notBefore?: Date;
+  notAfter?: Date;
+  key?: RawKeySpec;
+  /** Reuse an existing key pair for the subject (cross-signed CAs, key rollover). */
+  keys?: { privateKey: KeyObject; publicKey: KeyObject };
+  hash?: "md5" | "sha1" | "sha256" | "sha384";
+  /** Signer; omitted means self-signed. `asRawIssuer(issued)` adapts a certificate from `issue()`. */
+  issuer?: RawIssued;
+  /** Leave out the subject/authority key identifiers, as old CAs did. */
+  omitKeyIdentifiers?: boolean;
+}
+
+const rawKeyCache = new Map<RawKeySpec, { privateKey: KeyObject; publicKey: KeyObject }>();
+
+function rawKeys(spec: RawKeySpec): { privateKey: KeyObject; publicKey: KeyObject } {
+  const cached = rawKeyCache.get(spec);
+  if (cached) return cached;
+  const made = (() => {
+    switch (spec) {
+      case "secp224r1":
+        return generateKeyPairSync("ec", { namedCurve: "secp224r1" });
+      case "p256":
+        return generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+      case "p384":
+        return generateKeyPairSync("ec", { namedCurve: "secp384r1" });
+      case "rsa1024":
+        return generateKeyPairSync("rsa", { modulusLength: 1024 });
+      case "rsa2048":
+        return generateKeyPairSync("rsa", { modulusLength: 2048 });
+      case "dsa2048":
+        return generateKeyPairSync("dsa", { modulusLength: 2048, divisorLength: 256 });
+    }
+  })();
+  rawKeyCache.set(spec, made);
+  return made;
+}
+
+const RAW_SIGNATURE_OIDS: Record<string, Record<string, string>> = {
+  rsa: {
+    md5: "1.2.840.113549.1.1.4",
+    sha1: "1.2.840.113549.1.1.5",
+    sha256: "1.2.840.113549.1.1.11",
+    sha384: "1.2.840.113549.1.1.12",
+  },
+  ec: {
+    sha1: "1.2.840.10045.4.1",
+    sha256: "1.2.840.10045.4.3.2",
+    sha384: "1.2.840.10045.4.3.3",
+  },
+  dsa: { sha1: "1.2.840.10040.4.3", sha256: "2.16.840.1.101.3.4.3.2" },
+};
+
+/** Lets a certificate made by `issue()` sign certificates made by `issueRaw()`. */
+export function asRawIssuer(issued: Issued): RawIssued {
+  return {
+    der: issued.der,
+    subject: issued.cert.subject,
+    privateKey: KeyObject.from(issued.keys.privateKey),
+    publicKey: KeyObject.from(issued.keys.publicKey),
+  };
+}
+
+function keyIdentifier(publicKey: KeyObject): ArrayBuffer {
+  const spki = AsnConvert.parse(
+    publicKey.export({ type: "spki", format: "der" }),
+    asn1X509.SubjectPublicKeyInfo,
+  );
+  const digest = createHash("sha1").update(new Uint8Array(spki.subjectPublicKey)).digest();
+  return new Uint8Array(digest).buffer;
+}
+
+export function issueRaw(options: RawIssueOptions = {}): RawIssued {
+  const now = Date.now();
+  const subject = options.subject ?? "CN=raw.example.com";
+  const keys = options.keys ?? rawKeys(options.key ?? "p256");
+  const signer = options.issuer ?? { subject, ...keys, der: new Uint8Array() };
+  const signerType = signer.privateKey.asymmetricKeyType ?? "rsa";
+  const hash = options.hash ?? "sha256";
+  const oid = RAW_SIGNATURE_OIDS[signerType]?.[hash];
+  if (!oid) throw new Error(`no signature OID for ${signerType} with ${hash}`);
+
+  const extensions: asn1X509.Extension[] = [
+    AsnConvert.parse(
+      new x509.BasicConstraintsExtension(options.isCA ?? false, undefined, true).rawData,
+      asn1X509.Extension,
+    ),
+  ];
+  if (options.dnsNames?.length) {
+    const san = new x509.SubjectAlternativeNameExtension(
+      options.dnsNames.map((value) => ({ type: "dns" as const, value })),
+    );
+    extensions.push(AsnConvert.parse(san.rawData, asn1X509.Extension));
+  }
+  if (!options.omitKeyIdentifiers) {
+    extensions.push(
+      new asn1X509.Extension({
+        extnID: asn1X509.id_ce_subjectKeyIdentifier,
+        critical: false,
+        extnValue: new OctetString(
+          AsnConvert.serialize(new asn1X509.SubjectKeyIdentifier(keyIdentifier(keys.publicKey))),
+        ),
+      }),
+    );
+    if (options.issuer) {
+      extensions.push(
+        new asn1X509.Extension({
+          extnID: asn1X509.id_ce_authorityKeyIdentifier,
+          critical: false,
+          extnValue: new OctetString(
+            AsnConvert.serialize(
+              new asn1X509.AuthorityKeyIdentifier({
+                keyIdentifier: new asn1X509.KeyIdentifier(keyIdentifier(signer.publicKey)),
+              }),
+            ),
+          ),
+        }),
+      );
+    }
+  }
+
+  serial += 1;
+  const algorithm = new asn1X509.AlgorithmIdentifier({
+    algorithm: oid,
+    // RSA signature algorithms carry an explicit NULL; ECDSA and DSA ones carry none.
+    parameters: signerType === "rsa" ? new Uint8Array([5, 0]).buffer : undefined,
+  });
+  const tbs = new asn1X509.TBSCertificate({
+    version: asn1X509.Version.v3,
+    serialNumber: new Uint8Array([0x01, (serial >> 8) & 0xff, serial & 0xff]).buffer,
+    signature: algorithm,
+    issuer: AsnConvert.parse(new x509.Name(signer.subject).toArrayBuffer(), asn1X509.Name),
+    subject: AsnConvert.parse(new x509.Name(subject).toArrayBuffer(), asn1X509.Name),
+    validity: new asn1X509.Validity({
+      notBefore: options.notBefore ?? new Date(now - DAY),
+      notAfter: options.notAfter ?? new Date(now + 365 * DAY),
+    }),
+    subjectPublicKeyInfo: AsnConvert.parse(
+      keys.publicKey.export({ type: "spki", format: "der" }),
+      asn1X509.SubjectPublicKeyInfo,
+    ),
+    extensions: new asn1X509.Extensions(extensions),
+  });
+  const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
+  const signature = nodeSign(hash, tbsDer, signer.privateKey);
+  const certificate = new asn1X509.Certificate({
+    tbsCertificate: tbs,
+    signatureAlgorithm: algorithm,
+    signatureValue: new Uint8Array(signature).buffer,
+  });
+  return { der: new Uint8Array(AsnConvert.serialize(certificate)), subject, ...keys };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificate containers built at test time: PEM armour, PKCS#7 bundles, PKCS#12 files.
+
+type EngineCrypto = ConstructorParameters<typeof pkijs.CryptoEngine>[0]["crypto"];
+pkijs.setEngine("watchpost-tests", new pkijs.CryptoEngine({ name: "node", crypto: webcrypto as unknown as EngineCrypto }));
+
+/** PEM armour with 64-character lines. */
+export function pemOf(label: string, der: Uint8Array, eol = "\n"): string {
+  const body = Buffer.from(der).toString("base64").replace(/(.{64})/g, `$1${eol}`).replace(new RegExp(`${eol}$`), "");
+  return `-----BEGIN ${label}-----${eol}${body}${eol}-----END ${label}-----${eol}`;
+}
+
+/** A certs-only PKCS#7 SignedData (what .p7b/.p7c files hold), DER-encoded. */
+export function pkcs7Der(certificates: Uint8Array[]): Uint8Array {
+  const signed = new pkijs.SignedData({
+    version: 1,
+    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: "1.2.840.113549.1.7.1" }),
+    certificates: certificates.map((der) => pkijs.Certificate.fromBER(der)),
+  });
+  const info = new pkijs.ContentInfo({ contentType: pkijs.ContentInfo.SIGNED_DATA, content: signed.toSchema(true) });
+  return new Uint8Array(info.toSchema().toBER(false));
+}
+
+export interface Pkcs12Options {
+  password: string;
+  /**
+   * How the certificate safe is encrypted: PBES2/AES-256-CBC (OpenSSL 3 default, built by pkijs),
+   * the legacy pbeWithSHAAnd3-KeyTripleDES-CBC, RC2-40 (never decrypted by the reader, so its
+   * ciphertext is random), or not at all.
+   */
+  encryption?: "aes-256-cbc" | "3des" | "rc2-40" | "none";
+  /** Password-based MAC over the content (default true, HMAC-SHA256 via pkijs). */
+  mac?: boolean;
+  iterations?: number;
+}
+
+/** A PKCS#12 file holding `certificates` in one safe (no key bag: the reader only wants certificates). */
+export async function pkcs12(certificates: Uint8Array[], options: Pkcs12Options): Promise<Uint8Array> {
+  const password = new Uint8Array(Buffer.from(options.password, "utf8")).buffer;
+  const iterations = options.iterations ?? 2048;
+  const safeContents = new pkijs.SafeContents({
+    safeBags: certificates.map(
+      (der) =>
+        new pkijs.SafeBag({
+          bagId: "1.2.840.113549.1.12.10.1.3",
+          bagValue: new pkijs.CertBag({
+            certId: "1.2.840.113549.1.9.22.1",
+            certValue: new asn1js.OctetString({ valueHex: der }),
+          }),
+        }),
+    ),
+  });
+  const plain = new Uint8Array(safeContents.toSchema().toBER(false));
+  const authenticatedSafe = new pkijs.AuthenticatedSafe({ parsedValue: { safeContents: [] } });
+  switch (options.encryption ?? "aes-256-cbc") {
+    case "none":
+      authenticatedSafe.safeContents = [dataContentInfo(plain)];
+      break;
+    case "aes-256-cbc":
+      authenticatedSafe.parsedValue = { safeContents: [{ privacyMode: 1, value: safeContents }] };
+      await authenticatedSafe.makeInternalValues({
+        safeContents: [
+          {
+            password,
+            contentEncryptionAlgorithm: { name: "AES-CBC", length: 256 },
+            hmacHashAlgorithm: "SHA-256",
+            iterationCount: iterations,
+          },
+        ],
+      });
+      break;
+    case "3des": {
+      const salt = randomBytes(8);
+      const key = pkcs12KeyForTests(1, options.password, salt, iterations, 24);
+      const iv = pkcs12KeyForTests(2, options.password, salt, iterations, 8);
+      const cipher = createCipheriv("des-ede3-cbc", key, iv);
+      const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()]);
+      authenticatedSafe.safeContents = [encryptedContentInfo("1.2.840.113549.1.12.1.3", salt, iterations, ciphertext)];
+      break;
+    }
+    case "rc2-40":
+      authenticatedSafe.safeContents = [
+        encryptedContentInfo("1.2.840.113549.1.12.1.6", randomBytes(8), iterations, randomBytes(plain.length + 8)),
+      ];
+      break;
+  }
+  let pfx: pkijs.PFX;
+  if (options.mac ?? true) {
+    pfx = new pkijs.PFX({ parsedValue: { integrityMode: 0, authenticatedSafe } });
+    await pfx.makeInternalValues({
+      password,
+      iterations,
+      pbkdf2HashAlgorithm: "SHA-256",
+      hmacHashAlgorithm: "SHA-256",
+    });
+  } else {
+    pfx = new pkijs.PFX({ authSafe: dataContentInfo(new Uint8Array(authenticatedSafe.toSchema().toBER(false))) });
+  }
+  return new Uint8Array(pfx.toSchema().toBER(false));
+}
+
+function dataContentInfo(content: Uint8Array): pkijs.ContentInfo {
+  return new pkijs.ContentInfo({
+    contentType: pkijs.ContentInfo.DATA,
+    content: new asn1js.OctetString({ valueHex: content }),
+  });
+}
+
+function encryptedContentInfo(algorithmId: string, salt: Uint8Array, iterations: number, ciphertext: Uint8Array) {
+  const encrypted = new pkijs.EncryptedData({
+    version: 0,
+    encryptedContentInfo: new pkijs.EncryptedContentInfo({
+      contentType: pkijs.ContentInfo.DATA,
+      contentEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({
+        algorithmId,
+        algorithmParams: new asn1js.Sequence({
+          value: [new asn1js.OctetString({ valueHex: salt }), new asn1js.Integer({ value: iterations })],
+        }),
+      }),
+      encryptedContent: new asn1js.OctetString({ valueHex: ciphertext }),
+    }),
+  });
+  return new pkijs.ContentInfo({ contentType: pkijs.ContentInfo.ENCRYPTED_DATA, content: encrypted.toSchema() });
+}
+
+/** RFC 7292 appendix B.2 with SHA-1, written from the RFC for the tests (the reader has its own). */
+function pkcs12KeyForTests(id: number, password: string, salt: Uint8Array, iterations: number, n: number): Buffer {
+  const v = 64;
+  const u = 20;
+  const bmp = Buffer.from(`${password}\0`, "utf16le").swap16();
+  const stretch = (b: Buffer) => Buffer.concat(Array(Math.ceil(b.length / v)).fill(b)).subarray(0, v * Math.ceil(b.length / v));
+  const I = Buffer.concat([stretch(Buffer.from(salt)), stretch(bmp)]);
+  const result: Buffer[] = [];
+  for (let i = 0; i * u < n; i += 1) {
+    let A = createHash("sha1").update(Buffer.alloc(v, id)).update(I).digest();
+    for (let r = 1; r < iterations; r += 1) A = createHash("sha1").update(A).digest();
+    result.push(A);
+    const B = BigInt(`0x${stretch(A).toString("hex")}`);
+    for (let j = 0; j < I.length; j += v) {
+      const sum = (BigInt(`0x${I.subarray(j, j + v).toString("hex")}`) + B + 1n) % (1n << BigInt(8 * v));
+      Buffer.from(sum.toString(16).padStart(2 * v, "0"), "hex").copy(I, j);
+    }
+  }
+  return Buffer.concat(result).subarray(0, n);
 }

@@ -1,0 +1,115 @@
+/**
+ * `hostname-mismatch`: does an end-entity certificate name the hosts it is expected to serve?
+ * Matching follows RFC 6125 §6.4 as browsers and Go's crypto/x509 apply it:
+ * - DNS subjectAltNames win; the subject CN is consulted only when there is no DNS SAN at all.
+ * - A wildcard is a whole left-most label (`*.example.com`) and covers exactly one label; partial
+ *   wildcards (`f*.example.com`) and wildcards over fewer than three labels (`*.com`) match
+ *   nothing. (A real public-suffix list would be needed to also refuse `*.co.uk`.)
+ * - IP addresses match IP SANs only, compared as bytes (so `2001:DB8::1` = `2001:db8:0::1`).
+ * - Comparison is case-insensitive and ignores one trailing dot. Internationalised names are
+ *   compared as A-labels (`xn--…`): a U-label on either side is converted with UTS #46 first.
+ */
+import { isIP } from "node:net";
+import { domainToASCII } from "node:url";
+import type { Finding } from "../../contracts";
+import type { ParsedCertificate } from "../certificate";
+import { describeCertificate, makeFinding } from "./finding";
+
+type NamedCertificate = Pick<ParsedCertificate, "dnsNames" | "ipAddresses" | "commonNames">;
+
+/** True when the certificate's names cover `host` (a DNS name or an IPv4/IPv6 address). */
+export function coversHost(cert: NamedCertificate, host: string): boolean {
+  const ip = normaliseIp(host);
+  if (ip) return cert.ipAddresses.some((presented) => normaliseIp(presented) === ip);
+  const reference = normaliseDnsName(host);
+  if (reference === "") return false;
+  const patterns = cert.dnsNames.length > 0 ? cert.dnsNames : cert.commonNames;
+  return patterns.some((pattern) => matchesPattern(normaliseDnsName(pattern), reference));
+}
+
+export function checkHostname(
+  cert: ParsedCertificate,
+  expectedHosts: readonly string[],
+): Finding | undefined {
+  if (cert.isCA || expectedHosts.length === 0) return undefined;
+  const missing = expectedHosts.filter((host) => !coversHost(cert, host));
+  if (missing.length === 0) return undefined;
+
+  const byCommonName = cert.dnsNames.length === 0;
+  const presented = byCommonName
+    ? [...cert.commonNames, ...cert.ipAddresses]
+    : [...cert.dnsNames, ...cert.ipAddresses];
+  const headline = byCommonName
+    ? "Common Name in certificate does not match"
+    : "Names in certificate do not match";
+  return makeFinding(
+    "hostname-mismatch",
+    cert.source,
+    `${headline}: certificate ${describeCertificate(cert)} names ${presented.join(", ") || "nothing"}; ` +
+      `expected ${missing.join(", ")}. Clients connecting to ${missing.length === 1 ? "that name" : "those names"} ` +
+      "reject it. Re-issue the certificate with every expected name in its Subject Alternative Names.",
+    {
+      expected: [...expectedHosts],
+      missing,
+      nameSource: byCommonName ? "commonName" : "subjectAltName",
+      presentedDnsNames: cert.dnsNames,
+      presentedIpAddresses: cert.ipAddresses,
+      commonNames: cert.commonNames,
+    },
+  );
+}
+
+function matchesPattern(pattern: string, reference: string): boolean {
+  if (pattern === "") return false;
+  // A reference that itself holds '*' is not a host name; only the identical text matches it.
+  if (!pattern.includes("*") || reference.includes("*")) return pattern === reference;
+  const patternLabels = pattern.split(".");
+  const [first, ...rest] = patternLabels;
+  if (first !== "*" || rest.some((label) => label === "" || label.includes("*"))) return false;
+  if (patternLabels.length < 3) return false;
+  const referenceLabels = reference.split(".");
+  if (referenceLabels.length !== patternLabels.length || referenceLabels[0] === "") return false;
+  return referenceLabels.slice(1).join(".") === rest.join(".");
+}
+
+/** Lower case, one trailing dot removed, U-labels turned into A-labels; "" when not a valid name. */
+export function normaliseDnsName(name: string): string {
+  let value = name.trim().toLowerCase();
+  if (value.endsWith(".")) value = value.slice(0, -1);
+  if (value === "" || value.startsWith(".") || value.includes("..")) return "";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is the ASCII test itself
+  if (/^[\x00-\x7f]*$/.test(value)) return value;
+  // domainToASCII refuses '*', so the wildcard label is kept aside while the rest is converted.
+  const wildcard = value.startsWith("*.");
+  const ascii = domainToASCII(wildcard ? value.slice(2) : value);
+  if (ascii === "") return "";
+  return wildcard ? `*.${ascii}` : ascii;
+}
+
+/** Canonical text of an IPv4/IPv6 address (brackets and zone removed), or undefined for a name. */
+export function normaliseIp(text: string): string | undefined {
+  let value = text.trim();
+  if (value.startsWith("[") && value.endsWith("]")) value = value.slice(1, -1);
+  const family = isIP(value);
+  if (family === 4) return value.split(".").map(Number).join(".");
+  if (family !== 6) return undefined;
+  const zone = value.indexOf("%");
+  if (zone >= 0) value = value.slice(0, zone);
+  return expandIpv6(value.toLowerCase());
+}
+
+function expandIpv6(value: string): string {
+  const toGroups = (part: string): number[] =>
+    part === ""
+      ? []
+      : part.split(":").flatMap((group) => {
+          if (!group.includes(".")) return [Number.parseInt(group, 16)];
+          const [a, b, c, d] = group.split(".").map(Number) as [number, number, number, number];
+          return [(a << 8) | b, (c << 8) | d];
+        });
+  const [head = "", tail] = value.split("::");
+  const headGroups = toGroups(head);
+  const tailGroups = tail === undefined ? [] : toGroups(tail);
+  const zeros = new Array<number>(8 - headGroups.length - tailGroups.length).fill(0);
+  return [...headGroups, ...zeros, ...tailGroups].map((group) => group.toString(16)).join(":");
+}

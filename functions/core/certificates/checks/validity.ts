@@ -1,0 +1,75 @@
+/**
+ * Time checks: `expired`, `expiring` and `not-yet-valid`. RFC 5280 validity is inclusive at
+ * both ends, so a certificate is still valid at the very second of its notAfter.
+ */
+import type { Finding } from "../../contracts";
+import { daysBetween, type ParsedCertificate } from "../certificate";
+import { describeCertificate, formatDuration, formatInstant, makeFinding } from "./finding";
+
+const DAY_MS = 86_400_000;
+
+export interface ValidityThresholds {
+  now: Date;
+  /** Days left at or below which `expiring` is raised as minor. */
+  warnDays: number;
+  /** Days left at or below which `expiring` is raised as major. */
+  majorDays: number;
+  /** Tolerated clock difference before a future notBefore counts as not yet valid. */
+  skewSeconds: number;
+}
+
+export function checkValidity(cert: ParsedCertificate, policy: ValidityThresholds): Finding[] {
+  const findings: Finding[] = [];
+  const notYetValid = checkNotYetValid(cert, policy);
+  if (notYetValid) findings.push(notYetValid);
+  const expiry = checkExpiry(cert, policy);
+  if (expiry) findings.push(expiry);
+  return findings;
+}
+
+function checkExpiry(cert: ParsedCertificate, { now, warnDays, majorDays }: ValidityThresholds) {
+  const left = cert.notAfter.getTime() - now.getTime();
+  const name = describeCertificate(cert);
+  const notAfter = formatInstant(cert.notAfter);
+  const details = { notAfter, daysLeft: daysBetween(now, cert.notAfter), subject: cert.subject };
+  if (left < 0) {
+    return makeFinding(
+      "expired",
+      cert.source,
+      `Certificate ${name} expired on ${notAfter}, ${formatDuration(left)} ago; clients reject it. ` +
+        "Issue a new certificate and replace the file.",
+      details,
+    );
+  }
+  const severity = left <= majorDays * DAY_MS ? "major" : left <= warnDays * DAY_MS ? "minor" : undefined;
+  if (!severity) return undefined;
+  return makeFinding(
+    "expiring",
+    cert.source,
+    `Certificate ${name} expires on ${notAfter}, in ${formatDuration(left)}. ` +
+      "Renew it and replace the file before then.",
+    { ...details, thresholdDays: severity === "major" ? majorDays : warnDays },
+    severity,
+  );
+}
+
+function checkNotYetValid(cert: ParsedCertificate, { now, skewSeconds }: ValidityThresholds) {
+  const ahead = cert.notBefore.getTime() - now.getTime();
+  if (ahead <= skewSeconds * 1000) return undefined;
+  const notBefore = formatInstant(cert.notBefore);
+  return makeFinding(
+    "not-yet-valid",
+    cert.source,
+    `Certificate ${describeCertificate(cert)} is not valid until ${notBefore}, ` +
+      `${formatDuration(ahead)} from now, so clients reject it as "not yet valid". ` +
+      "This usually means it was issued while the issuing host's clock ran ahead " +
+      "(for example a VM whose hardware clock was wrong at boot, corrected later by NTP). " +
+      "Check that the issuing host's clock is right, then re-issue the certificate.",
+    {
+      notBefore,
+      secondsAhead: Math.floor(ahead / 1000),
+      skewSeconds,
+      subject: cert.subject,
+    },
+  );
+}

@@ -1,0 +1,71 @@
+/**
+ * `weak-crypto`: keys and signatures an attacker with ordinary means can break or forge.
+ * RSA under 2048 bits, EC under 256 bits, any DSA key (withdrawn by FIPS 186-5), and signatures
+ * made with MD2, MD4, MD5 or SHA-1. A self-signed certificate's own signature is exempt: a trust
+ * anchor is trusted because it is installed, not because of its signature, so a SHA-1 root is
+ * fine while a SHA-1 leaf or intermediate is not. Keys we cannot identify raise nothing.
+ */
+import type { Finding } from "../../contracts";
+import type { ParsedCertificate } from "../certificate";
+import { describeCertificate, makeFinding } from "./finding";
+
+export const MIN_RSA_BITS = 2048;
+export const MIN_EC_BITS = 256;
+const WEAK_HASHES = new Set(["md2", "md4", "md5", "sha1"]);
+
+interface Weakness {
+  code: "rsa-key-too-small" | "ec-key-too-small" | "dsa-key" | "weak-signature-hash";
+  text: string;
+}
+
+export function checkWeakCrypto(cert: ParsedCertificate): Finding | undefined {
+  const weaknesses = [keyWeakness(cert), signatureWeakness(cert)].filter((w): w is Weakness => !!w);
+  if (weaknesses.length === 0) return undefined;
+  return makeFinding(
+    "weak-crypto",
+    cert.source,
+    `Certificate ${describeCertificate(cert)} uses weak cryptography: ${weaknesses.map((w) => w.text).join("; ")}. ` +
+      "Re-issue it with an RSA key of at least 2048 bits or an EC key on P-256 or larger, signed with SHA-256 or better.",
+    {
+      reasons: weaknesses.map((w) => w.code),
+      keyType: cert.publicKey.type,
+      keyBits: cert.publicKey.bits,
+      curve: cert.publicKey.curve,
+      signatureAlgorithm: cert.signatureAlgorithm.name,
+      signatureHash: cert.signatureAlgorithm.hash,
+    },
+  );
+}
+
+function keyWeakness({ publicKey }: ParsedCertificate): Weakness | undefined {
+  const { type, bits, curve } = publicKey;
+  if ((type === "rsa" || type === "rsa-pss") && bits !== undefined && bits < MIN_RSA_BITS) {
+    return { code: "rsa-key-too-small", text: `RSA key of ${bits} bits (minimum ${MIN_RSA_BITS})` };
+  }
+  if (type === "ec" && bits !== undefined && bits < MIN_EC_BITS) {
+    return {
+      code: "ec-key-too-small",
+      text: `EC key on ${curve ?? "an unnamed curve"} of ${bits} bits (minimum ${MIN_EC_BITS})`,
+    };
+  }
+  if (type === "dsa") return { code: "dsa-key", text: "DSA key (DSA is withdrawn and widely unsupported)" };
+  return undefined;
+}
+
+function signatureWeakness(cert: ParsedCertificate): Weakness | undefined {
+  const hash = cert.signatureAlgorithm.hash;
+  if (!hash || !WEAK_HASHES.has(hash) || isSelfSigned(cert)) return undefined;
+  return {
+    code: "weak-signature-hash",
+    text: `signed with ${cert.signatureAlgorithm.name} (${hash.toUpperCase()} signatures can be forged)`,
+  };
+}
+
+function isSelfSigned(cert: ParsedCertificate): boolean {
+  if (!cert.selfIssued) return false;
+  try {
+    return cert.node.verify(cert.node.publicKey);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Judges the certificates of one file, bundle or presented chain and returns the findings, in a
+ * deterministic order (source, then check, then message). Invariant relied on by the alarm
+ * lifecycle: at most one finding per (source, check), so a fault maps to one alarm.
+ */
+import type { Finding, UnreadableReason } from "../contracts";
+import type { ParsedCertificate } from "./certificate";
+import { checkChains } from "./checks/chain";
+import { compareFindings, makeFinding } from "./checks/finding";
+import { checkHostname } from "./checks/hostname";
+import { checkValidity } from "./checks/validity";
+import { checkWeakCrypto } from "./checks/weak-crypto";
+
+export interface EvaluationPolicy {
+  now: Date;
+  /** Days left at or below which `expiring` is raised as minor (default 30). */
+  warnDays: number;
+  /** Days left at or below which `expiring` is raised as major (default 7). */
+  majorDays: number;
+  /** A notBefore later than now + skew is `not-yet-valid` (default 300 s). */
+  skewSeconds: number;
+  /** Names or IP addresses every end-entity certificate must cover. */
+  expectedHosts?: string[];
+  /** CA bundle to chain to; absent means no chain check. */
+  trustAnchors?: ParsedCertificate[];
+}
+
+export const DEFAULT_POLICY: Omit<EvaluationPolicy, "now"> = {
+  warnDays: 30,
+  majorDays: 7,
+  skewSeconds: 300,
+};
+
+export function evaluateCertificates(certs: ParsedCertificate[], policy: EvaluationPolicy): Finding[] {
+  assertPolicy(policy);
+  const findings: Finding[] = [];
+  for (const cert of certs) {
+    findings.push(...checkValidity(cert, policy));
+    const mismatch = checkHostname(cert, policy.expectedHosts ?? []);
+    if (mismatch) findings.push(mismatch);
+    const weak = checkWeakCrypto(cert);
+    if (weak) findings.push(weak);
+  }
+  if (policy.trustAnchors) findings.push(...checkChains(certs, policy.trustAnchors, policy));
+  return findings.sort(compareFindings);
+}
+
+const UNREADABLE_TEXT: Record<UnreadableReason, (source: string) => string> = {
+  empty: (source) => `Certificate file ${source} is empty, so there is no certificate to check`,
+  "bad-pem": (source) => `Certificate file ${source} is not valid PEM`,
+  "bad-der": (source) => `Certificate file ${source} does not hold a valid DER-encoded certificate`,
+  "bad-password": (source) => `Certificate file ${source} cannot be opened with the configured password`,
+  "unsupported-format": (source) => `Certificate file ${source} is in a format watchpost does not read`,
+  "too-large": (source) => `Certificate file ${source} is too large to be a certificate file`,
+  "io-error": (source) => `Certificate file ${source} could not be read`,
+  timeout: (source) => `Endpoint ${source} did not present a certificate in time`,
+  unreachable: (source) => `Endpoint ${source} cannot be reached, so its certificate cannot be checked`,
+};
+
+const UNREADABLE_ADVICE = "Whatever uses it cannot load a certificate either; fix or replace it.";
+
+export function unreadableFinding(source: string, reason: UnreadableReason, detail: string): Finding {
+  const explanation = detail.trim() === "" ? "" : ` (${detail.trim()})`;
+  return makeFinding(
+    "unreadable",
+    source,
+    `${UNREADABLE_TEXT[reason](source)}${explanation}. ${UNREADABLE_ADVICE}`,
+    { reason, detail },
+  );
+}
+
+function assertPolicy(policy: EvaluationPolicy): void {
+  const numbers = { warnDays: policy.warnDays, majorDays: policy.majorDays, skewSeconds: policy.skewSeconds };
+  for (const [name, value] of Object.entries(numbers)) {
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`evaluation policy: ${name} must be a number ≥ 0, got ${value}`);
+  }
+  if (Number.isNaN(policy.now.getTime())) throw new Error("evaluation policy: now is not a valid date");
+}
