@@ -1,0 +1,406 @@
+/**
+ * PKCS#12 (RFC 7292) certificate extraction with node:crypto: verify the MAC with the password,
+ * then read every CertBag of every safe, decrypting password-encrypted safes. Supports what
+ * OpenSSL 3 writes by default (PBES2: PBKDF2 + AES-CBC, HMAC-SHA256 MAC), the legacy
+ * pbeWithSHAAnd3-KeyTripleDES-CBC, and PBMAC1 (RFC 9579). RC2/RC4 are refused with a re-export hint:
+ * Node's OpenSSL has no RC2 without the legacy provider.
+ */
+import { createDecipheriv, createHash, createHmac, pbkdf2, timingSafeEqual } from "node:crypto";
+import { promisify } from "node:util";
+import {
+  algorithm,
+  children,
+  isContext,
+  isUniversal,
+  type Node,
+  octets,
+  oid,
+  parseBer,
+  smallInt,
+  TAG,
+} from "./asn1";
+import { OID } from "./der";
+import { ReadError, type ReadProblem } from "./read-error";
+
+const pbkdf2Async = promisify(pbkdf2);
+
+export interface Pkcs12Content {
+  certificates: Uint8Array[];
+  /** Parts of the file that could not be read (e.g. a safe encrypted for a recipient key). */
+  problems: ReadProblem[];
+}
+
+const REEXPORT_HINT =
+  "re-export it with modern encryption: openssl pkcs12 -in old.p12 -nodes -legacy | " +
+  "openssl pkcs12 -export -certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256 -out new.p12";
+
+/** One iteration count beyond this is refused: crafted files must not stall a scan. */
+export const MAX_ITERATIONS = 1_000_000;
+/** Total key-derivation iterations spent on one file. */
+const FILE_BUDGET = 4_000_000;
+
+const HASHES: Record<string, { name: string; block: number; size: number }> = {
+  "1.3.14.3.2.26": { name: "sha1", block: 64, size: 20 },
+  "2.16.840.1.101.3.4.2.4": { name: "sha224", block: 64, size: 28 },
+  "2.16.840.1.101.3.4.2.1": { name: "sha256", block: 64, size: 32 },
+  "2.16.840.1.101.3.4.2.2": { name: "sha384", block: 128, size: 48 },
+  "2.16.840.1.101.3.4.2.3": { name: "sha512", block: 128, size: 64 },
+};
+
+const HMACS: Record<string, string> = {
+  "1.2.840.113549.2.7": "sha1",
+  "1.2.840.113549.2.8": "sha224",
+  "1.2.840.113549.2.9": "sha256",
+  "1.2.840.113549.2.10": "sha384",
+  "1.2.840.113549.2.11": "sha512",
+};
+
+const PBES2_CIPHERS: Record<string, { name: string; keyLength: number }> = {
+  "2.16.840.1.101.3.4.1.2": { name: "aes-128-cbc", keyLength: 16 },
+  "2.16.840.1.101.3.4.1.22": { name: "aes-192-cbc", keyLength: 24 },
+  "2.16.840.1.101.3.4.1.42": { name: "aes-256-cbc", keyLength: 32 },
+  "1.2.840.113549.3.7": { name: "des-ede3-cbc", keyLength: 24 },
+};
+
+const PKCS12_PBE: Record<string, { name: string; keyLength: number; ivLength: number } | string> = {
+  "1.2.840.113549.1.12.1.3": { name: "des-ede3-cbc", keyLength: 24, ivLength: 8 },
+  "1.2.840.113549.1.12.1.4": { name: "des-ede-cbc", keyLength: 16, ivLength: 8 },
+  "1.2.840.113549.1.12.1.1": "pbeWithSHAAnd128BitRC4",
+  "1.2.840.113549.1.12.1.2": "pbeWithSHAAnd40BitRC4",
+  "1.2.840.113549.1.12.1.5": "pbeWithSHAAnd128BitRC2-CBC",
+  "1.2.840.113549.1.12.1.6": "pbeWithSHAAnd40BitRC2-CBC",
+  "1.2.840.113549.1.5.1": "pbeWithMD2AndDES-CBC",
+  "1.2.840.113549.1.5.3": "pbeWithMD5AndDES-CBC",
+  "1.2.840.113549.1.5.6": "pbeWithMD5AndRC2-CBC",
+  "1.2.840.113549.1.5.10": "pbeWithSHA1AndDES-CBC",
+  "1.2.840.113549.1.5.11": "pbeWithSHA1AndRC2-CBC",
+};
+
+const PBES2 = "1.2.840.113549.1.5.13";
+const PBKDF2 = "1.2.840.113549.1.5.12";
+const PBMAC1 = "1.2.840.113549.1.5.14";
+const BAG = {
+  cert: "1.2.840.113549.1.12.10.1.3",
+  safeContents: "1.2.840.113549.1.12.10.1.6",
+} as const;
+const X509_CERTIFICATE = "1.2.840.113549.1.9.22.1";
+const MAX_NESTING = 8;
+
+const malformed = (detail: string): ReadProblem => ({ reason: "bad-der", detail });
+
+/**
+ * A password as both encodings PKCS#12 needs: UTF-16BE with a terminating NUL for the RFC 7292
+ * KDF, UTF-8 for PBKDF2. `absent` is OpenSSL's NULL password, which differs from "" in the KDF.
+ */
+interface Secret {
+  bmp: Uint8Array;
+  utf8: Uint8Array;
+}
+
+function secretOf(password: string | null): Secret {
+  if (password === null) return { bmp: new Uint8Array(0), utf8: new Uint8Array(0) };
+  const bmp = Buffer.alloc(password.length * 2 + 2);
+  for (let i = 0; i < password.length; i += 1) bmp.writeUInt16BE(password.charCodeAt(i), i * 2);
+  return { bmp, utf8: Buffer.from(password, "utf8") };
+}
+
+class Budget {
+  private spent = 0;
+  spend(iterations: number | undefined, what: string): number {
+    if (iterations === undefined || iterations < 1) {
+      throw new ReadError("bad-der", `the ${what} iteration count is missing or not a positive integer`);
+    }
+    if (iterations > MAX_ITERATIONS || this.spent + iterations > FILE_BUDGET) {
+      throw new ReadError(
+        "unsupported-format",
+        `the ${what} iteration count (${iterations}) is beyond the reader's limit of ${MAX_ITERATIONS}`,
+      );
+    }
+    this.spent += iterations;
+    return iterations;
+  }
+}
+
+/** RFC 7292 appendix B.2 key derivation. */
+export function pkcs12Kdf(
+  hashOid: string,
+  id: 1 | 2 | 3,
+  password: Uint8Array,
+  salt: Uint8Array,
+  iterations: number,
+  length: number,
+): Buffer {
+  const hash = HASHES[hashOid];
+  if (!hash) throw new ReadError("unsupported-format", `the PKCS#12 digest ${hashOid} is not supported`);
+  const { block: v, size: u, name } = hash;
+  const repeat = (source: Uint8Array) => {
+    const out = Buffer.alloc(source.length === 0 ? 0 : v * Math.ceil(source.length / v));
+    for (let i = 0; i < out.length; i += 1) out[i] = source[i % source.length] ?? 0;
+    return out;
+  };
+  const D = Buffer.alloc(v, id);
+  const I = Buffer.concat([repeat(salt), repeat(password)]);
+  const out = Buffer.alloc(length);
+  for (let produced = 0; produced < length; produced += u) {
+    let A = createHash(name).update(D).update(I).digest();
+    for (let r = 1; r < iterations; r += 1) A = createHash(name).update(A).digest();
+    A.copy(out, produced, 0, Math.min(u, length - produced));
+    if (produced + u >= length) break;
+    // I_j = (I_j + B + 1) mod 2^(8v), with B = A repeated to v bytes
+    const B = repeat(A);
+    for (let j = 0; j < I.length; j += v) {
+      let carry = 1;
+      for (let k = v - 1; k >= 0; k -= 1) {
+        const sum = (I[j + k] ?? 0) + (B[k] ?? 0) + carry;
+        I[j + k] = sum & 0xff;
+        carry = sum >> 8;
+      }
+    }
+  }
+  return out;
+}
+
+interface Pfx {
+  authSafe: Uint8Array;
+  macData: Node | undefined;
+}
+
+function readPfx(pfx: Node): Pfx {
+  const [version, authSafe, macData] = children(pfx);
+  const versionNumber = smallInt(version);
+  if (versionNumber !== 3) {
+    throw new ReadError(
+      "unsupported-format",
+      `a PKCS#12 file of version ${versionNumber ?? "?"} (only version 3 exists)`,
+    );
+  }
+  const [contentType, content] = children(authSafe);
+  const type = oid(contentType);
+  if (type === OID.signedData) {
+    throw new ReadError(
+      "unsupported-format",
+      "a PKCS#12 file in public-key integrity mode (signed, not password-protected)",
+    );
+  }
+  const bytes = type === OID.data && isContext(content, 0) ? octets(children(content)[0]) : undefined;
+  if (!bytes) throw new ReadError("bad-der", "the PKCS#12 authenticated safe is malformed");
+  return { authSafe: bytes, macData };
+}
+
+async function macMatches(macData: Node, data: Uint8Array, secret: Secret, budget: Budget): Promise<boolean> {
+  const [digestInfo, salt, iterations] = children(macData);
+  const [macAlgorithmNode, digestNode] = children(digestInfo);
+  const macAlgorithm = algorithm(macAlgorithmNode);
+  const expected = octets(digestNode);
+  const saltBytes = octets(salt);
+  if (!macAlgorithm || !expected || !saltBytes || !isUniversal(salt, TAG.octetString)) {
+    throw new ReadError("bad-der", "the PKCS#12 MAC data is malformed");
+  }
+  let actual: Buffer;
+  if (macAlgorithm.oid === PBMAC1) {
+    const [kdfNode, schemeNode] = children(macAlgorithm.params);
+    const scheme = algorithm(schemeNode);
+    const hmacHash = scheme ? HMACS[scheme.oid] : undefined;
+    if (!hmacHash)
+      throw new ReadError("unsupported-format", "the PKCS#12 PBMAC1 MAC scheme is not supported");
+    const key = await pbkdf2Key(algorithm(kdfNode), secret, budget, "MAC");
+    actual = createHmac(hmacHash, key).update(data).digest();
+  } else {
+    const hash = HASHES[macAlgorithm.oid];
+    if (!hash)
+      throw new ReadError(
+        "unsupported-format",
+        `the PKCS#12 MAC digest ${macAlgorithm.oid} is not supported`,
+      );
+    // iterations INTEGER DEFAULT 1
+    const count = iterations === undefined ? 1 : budget.spend(smallInt(iterations), "MAC");
+    const key = pkcs12Kdf(macAlgorithm.oid, 3, secret.bmp, saltBytes, count, hash.size);
+    actual = createHmac(hash.name, key).update(data).digest();
+  }
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+async function pbkdf2Key(
+  kdf: { oid: string; params: Node | undefined } | undefined,
+  secret: Secret,
+  budget: Budget,
+  what: string,
+  defaultKeyLength?: number,
+): Promise<Buffer> {
+  if (kdf?.oid !== PBKDF2)
+    throw new ReadError("unsupported-format", `the ${what} key derivation is not PBKDF2`);
+  const [salt, iterations, third, fourth] = children(kdf.params);
+  const saltBytes = isUniversal(salt, TAG.octetString) ? octets(salt) : undefined;
+  if (!saltBytes) throw new ReadError("unsupported-format", `the ${what} PBKDF2 salt is not an OCTET STRING`);
+  const count = budget.spend(smallInt(iterations), what);
+  const keyLength = isUniversal(third, TAG.integer) ? smallInt(third) : defaultKeyLength;
+  const prf = algorithm(isUniversal(third, TAG.integer) ? fourth : third);
+  const hash = prf ? HMACS[prf.oid] : "sha1";
+  if (!hash) throw new ReadError("unsupported-format", `the ${what} PBKDF2 PRF ${prf?.oid} is not supported`);
+  if (!keyLength || keyLength > 64)
+    throw new ReadError("bad-der", `the ${what} PBKDF2 key length is invalid`);
+  return pbkdf2Async(secret.utf8, saltBytes, count, keyLength, hash);
+}
+
+/** Decrypts a password-encrypted safe; `undefined` when the password does not fit (bad padding). */
+async function decrypt(encryptedData: Node, secret: Secret, budget: Budget): Promise<Uint8Array | undefined> {
+  const [, encryptedContentInfo] = children(encryptedData);
+  const [, algorithmNode, content] = children(encryptedContentInfo);
+  const scheme = algorithm(algorithmNode);
+  const ciphertext = isContext(content, 0) ? octets(content) : undefined;
+  if (!scheme || !ciphertext) throw new ReadError("bad-der", "an encrypted PKCS#12 safe is malformed");
+
+  let cipher: { name: string; key: Uint8Array; iv: Uint8Array };
+  const legacy = PKCS12_PBE[scheme.oid];
+  if (typeof legacy === "string") {
+    throw new ReadError("unsupported-format", `a PKCS#12 file encrypted with ${legacy}: ${REEXPORT_HINT}`);
+  }
+  if (legacy) {
+    const [salt, iterations] = children(scheme.params);
+    const saltBytes = octets(salt);
+    if (!saltBytes || !isUniversal(salt, TAG.octetString))
+      throw new ReadError("bad-der", "a PKCS#12 PBE salt is malformed");
+    const count = budget.spend(smallInt(iterations), "encryption");
+    budget.spend(count, "encryption"); // key and IV are two derivations
+    const sha1 = "1.3.14.3.2.26";
+    cipher = {
+      name: legacy.name,
+      key: pkcs12Kdf(sha1, 1, secret.bmp, saltBytes, count, legacy.keyLength),
+      iv: pkcs12Kdf(sha1, 2, secret.bmp, saltBytes, count, legacy.ivLength),
+    };
+  } else if (scheme.oid === PBES2) {
+    const [kdfNode, encryptionNode] = children(scheme.params);
+    const encryption = algorithm(encryptionNode);
+    const known = encryption ? PBES2_CIPHERS[encryption.oid] : undefined;
+    const iv = isUniversal(encryption?.params, TAG.octetString) ? octets(encryption?.params) : undefined;
+    if (!known) {
+      throw new ReadError(
+        "unsupported-format",
+        `a PKCS#12 file encrypted with ${encryption?.oid}: ${REEXPORT_HINT}`,
+      );
+    }
+    if (!iv) throw new ReadError("bad-der", "a PKCS#12 PBES2 IV is malformed");
+    const key = await pbkdf2Key(algorithm(kdfNode), secret, budget, "encryption", known.keyLength);
+    cipher = { name: known.name, key, iv };
+  } else {
+    throw new ReadError(
+      "unsupported-format",
+      `a PKCS#12 file encrypted with ${scheme.oid}: ${REEXPORT_HINT}`,
+    );
+  }
+
+  try {
+    const decipher = createDecipheriv(cipher.name, cipher.key, cipher.iv);
+    return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The ContentInfos of the AuthenticatedSafe. */
+function safesOf(authSafe: Uint8Array): Node[] {
+  const parsed = parseBer(authSafe);
+  if ("error" in parsed || !isUniversal(parsed.node, TAG.sequence)) {
+    throw new ReadError("bad-der", "the PKCS#12 authenticated safe is not DER");
+  }
+  return children(parsed.node);
+}
+
+function collectBags(safeContents: Uint8Array | Node, out: Pkcs12Content, depth: number): void {
+  let node: Node;
+  if (safeContents instanceof Uint8Array) {
+    const parsed = parseBer(safeContents);
+    if ("error" in parsed || !isUniversal(parsed.node, TAG.sequence)) {
+      out.problems.push(malformed("a PKCS#12 safe does not hold DER SafeContents"));
+      return;
+    }
+    node = parsed.node;
+  } else {
+    node = safeContents;
+  }
+  for (const bag of children(node)) {
+    const [bagId, bagValue] = children(bag);
+    const type = oid(bagId);
+    const value = isContext(bagValue, 0) ? children(bagValue)[0] : undefined;
+    if (type === BAG.cert) {
+      const [certId, certValue] = children(value);
+      if (oid(certId) !== X509_CERTIFICATE) continue; // SDSI certificates are not X.509
+      const der = isContext(certValue, 0) ? octets(children(certValue)[0]) : undefined;
+      if (der) out.certificates.push(der);
+      else out.problems.push(malformed("a PKCS#12 certificate bag is malformed"));
+    } else if (type === BAG.safeContents && value) {
+      if (depth >= MAX_NESTING) out.problems.push(malformed("PKCS#12 safes are nested too deeply"));
+      else collectBags(value, out, depth + 1);
+    }
+  }
+}
+
+export type Pkcs12Outcome =
+  | { ok: true; content: Pkcs12Content }
+  | { ok: false; reason: "no-password" | "wrong-password" | "safe-password-differs" };
+
+/**
+ * Reads the certificates of a PFX. Without a password, OpenSSL's behaviour is copied: try the
+ * empty password in both of its encodings. Throws ReadError for malformed or unsupported files.
+ */
+export async function readPkcs12(pfx: Node, password: string | undefined): Promise<Pkcs12Outcome> {
+  const { authSafe, macData } = readPfx(pfx);
+  const budget = new Budget();
+  const candidates = (password === undefined || password === "" ? ["", null] : [password]).map(secretOf);
+  const failed: Pkcs12Outcome = {
+    ok: false,
+    reason: password === undefined ? "no-password" : "wrong-password",
+  };
+
+  let secret: Secret | undefined;
+  if (macData) {
+    for (const candidate of candidates) {
+      if (await macMatches(macData, authSafe, candidate, budget)) {
+        secret = candidate;
+        break;
+      }
+    }
+    if (!secret) return failed;
+  }
+
+  const content: Pkcs12Content = { certificates: [], problems: [] };
+  for (const safe of safesOf(authSafe)) {
+    const [contentType, wrapped] = children(safe);
+    const type = oid(contentType);
+    const inner = isContext(wrapped, 0) ? children(wrapped)[0] : undefined;
+    if (type === OID.data) {
+      const bytes = octets(inner);
+      if (bytes) collectBags(bytes, content, 0);
+      else content.problems.push(malformed("a PKCS#12 safe is malformed"));
+    } else if (type === OID.encryptedData && inner) {
+      // Without a MAC the password is only proved by a safe that decrypts to SafeContents.
+      let plain: Uint8Array | undefined;
+      for (const candidate of secret ? [secret] : candidates) {
+        plain = await decrypt(inner, candidate, budget);
+        if (plain && (secret || !("error" in parseBer(plain)))) {
+          secret = candidate;
+          break;
+        }
+        plain = undefined;
+      }
+      if (!plain) {
+        if (!macData) return failed;
+        // The MAC matched, so the bytes are intact: the safe was encrypted with another password.
+        return { ok: false, reason: "safe-password-differs" };
+      }
+      collectBags(plain, content, 0);
+    } else if (type === OID.envelopedData) {
+      content.problems.push({
+        reason: "unsupported-format",
+        detail:
+          "a PKCS#12 safe is encrypted for a recipient's private key (public-key privacy mode) and cannot be read",
+      });
+    } else {
+      content.problems.push({
+        reason: "unsupported-format",
+        detail: `a PKCS#12 safe of unknown type ${type ?? "?"}`,
+      });
+    }
+  }
+  return { ok: true, content };
+}
