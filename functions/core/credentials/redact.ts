@@ -5,9 +5,9 @@
  */
 
 /** 40-character base64-ish runs: the shape of an AWS secret access key. */
-const SECRET_SHAPE = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/g;
+const SECRET_SHAPE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/g;
 /** Session tokens are long base64 blobs; nothing legitimate in our messages is that long. */
-const TOKEN_SHAPE = /[A-Za-z0-9/+=]{100,}/g;
+const TOKEN_SHAPE = /[A-Za-z0-9/+]{100,}={0,2}/g;
 
 export const REDACTED = "[redacted]";
 
