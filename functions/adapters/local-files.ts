@@ -1,0 +1,173 @@
+/**
+ * Local file system access for `watchpost scan PATH...`: expanding directories, loading a file
+ * within a size cap, and reading the PKCS#12 password from the environment.
+ */
+import type { Stats } from "node:fs";
+import { constants } from "node:fs";
+import { open, readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+
+const CHUNK_BYTES = 64 * 1024;
+const SKIPPED_DIRECTORIES = new Set([".git", "node_modules"]);
+
+export interface ListedFiles {
+  files: string[];
+  errors: { path: string; detail: string }[];
+}
+
+/**
+ * Expands files and directories: directories recursively, each argument's files sorted by path,
+ * duplicates dropped. Symbolic links are followed, but a directory already visited (a link loop or
+ * a second link to it) is not walked again. `.git` and `node_modules` are skipped, and so are
+ * sockets, FIFOs and devices found inside directories (reading a FIFO would block the scan).
+ */
+export async function listFiles(paths: string[]): Promise<ListedFiles> {
+  const files: string[] = [];
+  const seenFiles = new Set<string>();
+  const errors: ListedFiles["errors"] = [];
+  const visitedDirectories = new Set<string>();
+
+  for (const path of paths) {
+    const found: string[] = [];
+    let stats: Stats;
+    try {
+      stats = await stat(path);
+    } catch (error) {
+      errors.push({ path, detail: ioDetail(error) });
+      continue;
+    }
+    if (stats.isDirectory()) await walk(path, stats, found, errors, visitedDirectories);
+    else if (stats.isFile()) found.push(path);
+    else errors.push({ path, detail: "not a regular file or directory" });
+
+    for (const file of found.sort(comparePaths)) {
+      if (seenFiles.has(file)) continue;
+      seenFiles.add(file);
+      files.push(file);
+    }
+  }
+  return { files, errors };
+}
+
+async function walk(
+  directory: string,
+  stats: Stats,
+  found: string[],
+  errors: ListedFiles["errors"],
+  visited: Set<string>,
+): Promise<void> {
+  const identity = `${stats.dev}:${stats.ino}`;
+  if (visited.has(identity)) return;
+  visited.add(identity);
+
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch (error) {
+    errors.push({ path: directory, detail: ioDetail(error) });
+    return;
+  }
+  for (const name of names.sort(comparePaths)) {
+    if (SKIPPED_DIRECTORIES.has(name)) continue;
+    const path = join(directory, name);
+    let entry: Stats;
+    try {
+      entry = await stat(path); // follows links; loops are cut by `visited`
+    } catch (error) {
+      errors.push({ path, detail: ioDetail(error) });
+      continue;
+    }
+    if (entry.isDirectory()) await walk(path, entry, found, errors, visited);
+    else if (entry.isFile()) found.push(path);
+  }
+}
+
+/** Code-point order: stable across locales, unlike localeCompare. */
+function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export type LoadedFile =
+  | { ok: true; bytes: Uint8Array }
+  | { ok: false; reason: "too-large" | "io-error"; detail: string };
+
+/**
+ * Reads a file of at most `maxBytes`. The size is checked with stat before anything is read, so a
+ * huge file never enters memory; a file that grows past the cap while being read is refused too
+ * (reported with the bytes read so far).
+ */
+export async function loadFile(path: string, maxBytes: number): Promise<LoadedFile> {
+  try {
+    const before = await stat(path);
+    if (!before.isFile()) return { ok: false, reason: "io-error", detail: "not a regular file" };
+    if (before.size > maxBytes) return tooLarge(before.size, maxBytes);
+
+    // O_NONBLOCK: should the path be swapped for a FIFO after the stat, open must not wait for a writer.
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      while (length <= maxBytes) {
+        const chunk = Buffer.alloc(Math.min(CHUNK_BYTES, maxBytes + 1 - length));
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, length);
+        if (bytesRead === 0) break;
+        chunks.push(chunk.subarray(0, bytesRead));
+        length += bytesRead;
+      }
+      if (length > maxBytes) return tooLarge(length, maxBytes);
+      const bytes = Buffer.concat(chunks, length);
+      return { ok: true, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, length) };
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    return { ok: false, reason: "io-error", detail: ioDetail(error) };
+  }
+}
+
+function tooLarge(size: number, maxBytes: number): LoadedFile {
+  return {
+    ok: false,
+    reason: "too-large",
+    detail: `the file has ${size} bytes, more than the limit of ${maxBytes} bytes`,
+  };
+}
+
+const IO_MESSAGES: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EISDIR: "is a directory",
+  ELOOP: "too many levels of symbolic links",
+  ENOTDIR: "a component of the path is not a directory",
+  EMFILE: "too many open files",
+};
+
+function ioDetail(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code) return `${IO_MESSAGES[code] ?? "input/output error"} (${code})`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export const PKCS12_PASSWORD_ENV = "WATCHPOST_PKCS12_PASSWORD";
+export const PKCS12_PASSWORD_FILE_ENV = "WATCHPOST_PKCS12_PASSWORD_FILE";
+
+/**
+ * The PKCS#12 password from WATCHPOST_PKCS12_PASSWORD (which wins when both are set), or from the
+ * file named by WATCHPOST_PKCS12_PASSWORD_FILE with trailing line breaks removed. Never from a CLI
+ * flag: flags show in `ps` and shell history. Throws when the named file cannot be read; the
+ * message names the file, never its content.
+ */
+export async function pkcs12PasswordFrom(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const direct = env[PKCS12_PASSWORD_ENV];
+  if (direct !== undefined) return direct;
+  const file = env[PKCS12_PASSWORD_FILE_ENV];
+  if (!file) return undefined;
+  let content: string;
+  try {
+    content = await readFile(file, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read ${PKCS12_PASSWORD_FILE_ENV} (${file}): ${ioDetail(error)}`);
+  }
+  return content.replace(/[\r\n]+$/, "");
+}
