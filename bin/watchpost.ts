@@ -15,6 +15,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "connect to a TLS endpoint and judge the chain it presents",
     load: async () => (await import("./cli/probe")).probeCommand,
   },
+  alarms: {
+    summary: "list the alarm catalog (IDs, severities, runbooks)",
+    load: async () => (await import("./cli/alarms")).alarmsCommand,
+  },
   "check-credentials": {
     summary: "assume a role and prove the temporary credentials reach a bucket",
     load: async () => (await import("./cli/check-credentials")).checkCredentialsCommand,

@@ -4,7 +4,7 @@
  * docs/alarms/ are rendered from these entries (scripts/generate-alarm-docs.ts) and a test keeps
  * the two in step, so what the CLI prints, what events carry and what the operator reads agree.
  */
-import { CERTIFICATE_CHECKS, CREDENTIAL_CHECKS, type CheckName, type Severity } from "../contracts";
+import { CERTIFICATE_CHECKS, type CheckName, CREDENTIAL_CHECKS, type Severity } from "../contracts";
 import { ALARM_IDS, DEFAULT_SEVERITY } from "./alarm-ids";
 
 export interface AlarmParameter {
@@ -32,19 +32,39 @@ export interface AlarmDefinition {
 }
 
 const P = {
-  source: { name: "Source", description: "The file or object the finding is about (`<key>#<index>` for one certificate in a bundle)." },
-  serviceName: { name: "ServiceName", description: "The service that uses the certificate or credentials, as configured." },
-  hostName: { name: "HostName", description: "The host (FQDN) that serves the certificate or runs the service." },
+  source: {
+    name: "Source",
+    description: "The file or object the finding is about (`<key>#<index>` for one certificate in a bundle).",
+  },
+  serviceName: {
+    name: "ServiceName",
+    description: "The service that uses the certificate or credentials, as configured.",
+  },
+  hostName: {
+    name: "HostName",
+    description: "The host (FQDN) that serves the certificate or runs the service.",
+  },
   bucket: { name: "Bucket", description: "The object-storage bucket." },
   key: { name: "Key", description: "The object key of the certificate file." },
-  endpoint: { name: "Endpoint", description: "The TLS endpoint (`host:port`) when the certificate was taken from a live peer." },
+  endpoint: {
+    name: "Endpoint",
+    description: "The TLS endpoint (`host:port`) when the certificate was taken from a live peer.",
+  },
   roleName: { name: "RoleName", description: "The role (agency) assumed to obtain temporary credentials." },
   roleArn: { name: "RoleArn", description: "The ARN of that role." },
   region: { name: "Region", description: "The region of the STS and S3 endpoints used." },
 } as const satisfies Record<string, AlarmParameter>;
 
 const CERTIFICATE_PARAMETERS = [P.source, P.serviceName, P.hostName, P.bucket, P.key, P.endpoint];
-const CREDENTIAL_PARAMETERS = [P.source, P.serviceName, P.hostName, P.roleName, P.roleArn, P.bucket, P.region];
+const CREDENTIAL_PARAMETERS = [
+  P.source,
+  P.serviceName,
+  P.hostName,
+  P.roleName,
+  P.roleArn,
+  P.bucket,
+  P.region,
+];
 
 const FETCH_AND_INSPECT = [
   "Fetch the file named in the Source parameter: `aws s3 cp s3://BUCKET/KEY ./cert.pem` (for a live peer, save what it presents: `openssl s_client -connect HOST:PORT -servername HOST -showcerts </dev/null > ./cert.pem`).",
@@ -52,7 +72,7 @@ const FETCH_AND_INSPECT = [
 ];
 
 const REISSUE =
-  "Re-issue the certificate from your CA with the right names and validity, for example with a private OpenSSL CA: `openssl req -new -key host.key -subj \"/CN=HOST\" -addext \"subjectAltName=DNS:HOST\" -out host.csr` then `openssl x509 -req -in host.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 -copy_extensions copyall -out host.pem` (with AWS Private CA: `aws acm-pca issue-certificate`).";
+  'Re-issue the certificate from your CA with the right names and validity, for example with a private OpenSSL CA: `openssl req -new -key host.key -subj "/CN=HOST" -addext "subjectAltName=DNS:HOST" -out host.csr` then `openssl x509 -req -in host.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 -copy_extensions copyall -out host.pem` (with AWS Private CA: `aws acm-pca issue-certificate`).';
 
 const REPLACE_AND_CONFIRM = [
   "Check the new file before shipping it: `openssl verify -CAfile ca.pem host.pem` must print `host.pem: OK`, and `watchpost scan ./host.pem --ca ca.pem --expect-host HOST` must exit 0.",
@@ -69,7 +89,10 @@ const CREDENTIAL_CLEARANCE =
 const CONFIRM_CREDENTIALS =
   "Confirm from the command line with the same target: `watchpost check-credentials --bucket BUCKET --role-arn ROLE_ARN --region REGION` must exit 0 and show every step `ok`; the next scheduled check (within 5 minutes) clears the alarm.";
 
-type Entry = Omit<AlarmDefinition, "id" | "check" | "severity" | "autoClear" | "doc" | "clearance" | "parameters"> &
+type Entry = Omit<
+  AlarmDefinition,
+  "id" | "check" | "severity" | "autoClear" | "doc" | "clearance" | "parameters"
+> &
   Partial<Pick<AlarmDefinition, "clearance" | "parameters">>;
 
 const ENTRIES: Record<CheckName, Entry> = {
@@ -255,7 +278,8 @@ const ENTRIES: Record<CheckName, Entry> = {
     title: "Object storage unreachable",
     description:
       "The request to object storage failed at the network level or timed out: no answer from the endpoint within the check's timeout.",
-    impact: "Object storage cannot be reached from where watchpost runs; services on the same network path are probably affected too.",
+    impact:
+      "Object storage cannot be reached from where watchpost runs; services on the same network path are probably affected too.",
     possibleCauses: [
       "DNS, routing, security group, NACL or VPC endpoint problems between the checker and the store.",
       "A custom S3 endpoint (S3-compatible store) is down or its address changed.",

@@ -30,19 +30,32 @@ export const AlarmEventDetail = z
     severity: Severity.describe("Current severity; for `cleared`, the severity the alarm had."),
     previousSeverity: Severity.optional().describe("Only on `Alarm Severity Changed`."),
     check: CheckName,
-    fingerprint: z.string().describe("Identifies the alarm (alarm ID + scope + source + object) across runs."),
-    occurrenceId: z.uuid().describe("Identifies this occurrence; a fault that returns after clearing gets a new one."),
-    scope: z.string().describe("What the check run covered, e.g. s3://bucket/prefix/ or credentials:<target>."),
+    fingerprint: z
+      .string()
+      .describe("Identifies the alarm (alarm ID + scope + source + object) across runs."),
+    occurrenceId: z
+      .uuid()
+      .describe("Identifies this occurrence; a fault that returns after clearing gets a new one."),
+    scope: z
+      .string()
+      .describe("What the check run covered, e.g. s3://bucket/prefix/ or credentials:<target>."),
     source: z.string().describe("The file, object or target the alarm is about."),
-    object: z.string().optional().describe("The object beyond the source (bucket, endpoint), when the check names one."),
-    parameters: z.record(z.string(), z.string()).describe("Alarm parameters: Source, ServiceName, HostName, RoleName, Bucket…"),
+    object: z
+      .string()
+      .optional()
+      .describe("The object beyond the source (bucket, endpoint), when the check names one."),
+    parameters: z
+      .record(z.string(), z.string())
+      .describe("Alarm parameters: Source, ServiceName, HostName, RoleName, Bucket…"),
     message: z.string().describe("Human-readable detail of the fault."),
     firstSeen: Timestamp,
     lastSeen: Timestamp,
     clearedAt: Timestamp.optional().describe("Only on `Alarm Cleared`."),
     at: Timestamp.describe("When the transition was decided."),
     doc: z.string().describe("Runbook link."),
-    silenced: z.boolean().describe("True when a silence matched: state changed, but nobody should be notified."),
+    silenced: z
+      .boolean()
+      .describe("True when a silence matched: state changed, but nobody should be notified."),
   })
   .meta({
     title: "watchpost alarm event detail",
@@ -86,4 +99,9 @@ export function toEventDetail(transition: AlarmTransition, options: EventOptions
 
 export function detailTypeOf(kind: TransitionKind): DetailType {
   return DETAIL_TYPES[kind];
+}
+
+/** The JSON Schema shipped as schemas/alarm-event.schema.json (draft 2020-12). */
+export function alarmEventJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(AlarmEventDetail) as Record<string, unknown>;
 }

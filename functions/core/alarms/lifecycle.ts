@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
-import { CheckName, type Finding, Severity, compareSeverity } from "../contracts";
+import { CheckName, compareSeverity, type Finding, Severity } from "../contracts";
 import { alarmDefinition, isCredentialCheck } from "./catalog";
 import { isSilenced, type Silence } from "./silences";
 
@@ -183,7 +183,11 @@ export function decideAlarm(
   newId: () => string = randomUUID,
 ): Decision {
   const now = run.now.toISOString();
-  const transition = (state: AlarmState, kind: TransitionKind, previousSeverity?: Severity): AlarmTransition => ({
+  const transition = (
+    state: AlarmState,
+    kind: TransitionKind,
+    previousSeverity?: Severity,
+  ): AlarmTransition => ({
     id: newId(),
     kind,
     fingerprint: state.fingerprint,
@@ -241,7 +245,11 @@ export function decideAlarm(
   };
   const threshold = dampingFor(policy, check);
 
-  if (!stored || stored.status === "cleared" || (stored.status === "tracking" && stored.consecutiveFailures === 0)) {
+  if (
+    !stored ||
+    stored.status === "cleared" ||
+    (stored.status === "tracking" && stored.consecutiveFailures === 0)
+  ) {
     // A new streak. A fault that returns after clearing is a new occurrence with a new UUID.
     const fresh: AlarmState = {
       fingerprint: fingerprintOf(first, run.scope),
@@ -313,7 +321,13 @@ export function decideTransitions(
   const next: AlarmState[] = [];
   const transitions: AlarmTransition[] = [];
   for (const fingerprint of fingerprints) {
-    const decision = decideAlarm(run, groups.get(fingerprint) ?? [], byFingerprint.get(fingerprint), policy, newId);
+    const decision = decideAlarm(
+      run,
+      groups.get(fingerprint) ?? [],
+      byFingerprint.get(fingerprint),
+      policy,
+      newId,
+    );
     if (decision.state) next.push(decision.state);
     transitions.push(...decision.transitions);
   }

@@ -18,9 +18,9 @@ import {
   type AlarmState,
   type AlarmTransition,
   type CheckRun,
-  type LifecyclePolicy,
   decideAlarm,
   findingsByFingerprint,
+  type LifecyclePolicy,
 } from "./lifecycle";
 
 export interface AlarmStorePort {
@@ -105,7 +105,9 @@ export async function processCheckRun(run: CheckRun, deps: ProcessRunDeps): Prom
         break;
       }
       if (attempt >= maxAttempts) {
-        throw new AlarmConflictError(`alarm ${fingerprint} in ${run.scope}: still conflicting after ${attempt} writes`);
+        throw new AlarmConflictError(
+          `alarm ${fingerprint} in ${run.scope}: still conflicting after ${attempt} writes`,
+        );
       }
       current = await store.get(run.scope, fingerprint);
     }
@@ -118,7 +120,9 @@ export async function processCheckRun(run: CheckRun, deps: ProcessRunDeps): Prom
     try {
       for (const result of await publisher.publish(toSend)) results.set(result.id, result);
     } catch (error) {
-      errors.add(`publish failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+      errors.add(
+        `publish failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      );
     }
   }
   for (const result of results.values()) {

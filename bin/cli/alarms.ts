@@ -1,0 +1,94 @@
+/**
+ * `watchpost alarms catalog`: the alarm catalog as operators search it — ID, title, check,
+ * severity, auto clear and the runbook page.
+ */
+import { parseArgs } from "node:util";
+import { ALARM_CATALOG } from "../../functions/core/alarms/catalog";
+import { severityLabel } from "../../functions/core/alarms/runbook";
+import { EXIT, type Severity } from "../../functions/core/contracts";
+import { type Command, UsageError } from "./io";
+
+export const ALARMS_USAGE = `usage: watchpost alarms catalog [--format table|json]
+
+Lists every alarm watchpost can raise. JSON output is an array of
+{ "id", "title", "check", "severity", "autoClear", "doc" }.
+
+options:
+  --format table|json   output format (default table)
+`;
+
+export interface CatalogRow {
+  id: string;
+  title: string;
+  check: string;
+  severity: Severity;
+  autoClear: boolean;
+  doc: string;
+}
+
+export function catalogRows(): CatalogRow[] {
+  return ALARM_CATALOG.map(({ id, title, check, severity, autoClear, doc }) => ({
+    id,
+    title,
+    check,
+    severity,
+    autoClear,
+    doc,
+  }));
+}
+
+function renderTable(rows: CatalogRow[]): string {
+  const header = ["ID", "SEVERITY", "AUTO CLEAR", "CHECK", "TITLE", "RUNBOOK"];
+  const cells = rows.map((r) => [
+    r.id,
+    severityLabel(r.severity),
+    r.autoClear ? "yes" : "no",
+    r.check,
+    r.title,
+    r.doc,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
+  const line = (row: string[]) =>
+    `${row
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd()}\n`;
+  return [header, ...cells].map(line).join("");
+}
+
+export const alarmsCommand: Command = async (argv, io) => {
+  let parsed: ReturnType<typeof parseCatalogArgs>;
+  try {
+    parsed = parseCatalogArgs(argv);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(ALARMS_USAGE);
+    return EXIT.ok;
+  }
+  const [subcommand, ...extra] = positionals;
+  if (subcommand !== "catalog") {
+    throw new UsageError(
+      subcommand ? `unknown sub-command '${subcommand}' (expected 'catalog')` : "expected 'catalog'",
+    );
+  }
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  const format = values.format ?? "table";
+  if (format !== "table" && format !== "json") {
+    throw new UsageError(`--format must be 'table' or 'json', not '${format}'`);
+  }
+  const rows = catalogRows();
+  io.stdout(format === "json" ? `${JSON.stringify(rows, null, 2)}\n` : renderTable(rows));
+  return EXIT.ok;
+};
+
+function parseCatalogArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: { format: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+}

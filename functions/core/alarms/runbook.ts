@@ -1,0 +1,81 @@
+/**
+ * Renders the runbook pages in docs/alarms/ from the catalog, so the page an operator reads at
+ * 3 a.m. says exactly what the code raises (scripts/generate-alarm-docs.ts writes them).
+ */
+import type { Severity } from "../contracts";
+import type { AlarmDefinition } from "./catalog";
+
+export function severityLabel(severity: Severity): string {
+  return severity.charAt(0).toUpperCase() + severity.slice(1);
+}
+
+export function renderRunbook(alarm: AlarmDefinition): string {
+  const lines = [
+    `# ${alarm.id} ${alarm.title}`,
+    "",
+    "## Description",
+    "",
+    alarm.description,
+    "",
+    "## Attributes",
+    "",
+    "| Alarm ID | Severity | Auto Clear |",
+    "|----------|----------|------------|",
+    `| ${alarm.id} | ${severityLabel(alarm.severity)} | ${alarm.autoClear ? "Yes" : "No"} |`,
+    "",
+    "## Parameters",
+    "",
+    "| Name | Meaning |",
+    "|------|---------|",
+    ...alarm.parameters.map((p) => `| ${p.name} | ${p.description.replaceAll("|", "\\|")} |`),
+    "",
+    "Parameters that do not apply to a source are left out of the event.",
+    "",
+    "## Impact on the System",
+    "",
+    alarm.impact,
+    "",
+    "## Possible Causes",
+    "",
+    ...alarm.possibleCauses.map((cause) => `- ${cause}`),
+    "",
+    "## Handling Procedure",
+    "",
+    "Replace the upper-case placeholders (BUCKET, KEY, HOST, ROLE_ARN…) with the values from the alarm's parameters.",
+    "",
+    ...alarm.handlingProcedure.map((step, index) => `${index + 1}. ${step}`),
+    "",
+    "## Alarm Clearance",
+    "",
+    alarm.clearance,
+    "",
+    "## Related Information",
+    "",
+    `- Check name: \`${alarm.check}\`; list all alarms with \`watchpost alarms catalog\`.`,
+    "- Event format and filtering by severity: [docs/events.md](../events.md).",
+    "",
+  ];
+  return lines.join("\n");
+}
+
+export function renderRunbookIndex(catalog: readonly AlarmDefinition[]): string {
+  return [
+    "# Alarm reference",
+    "",
+    "Every alarm watchpost raises, with its runbook. All alarms clear automatically once a later",
+    "check no longer finds the fault; a fault that returns is raised again as a new occurrence.",
+    "Print the same list with `watchpost alarms catalog` (`--format json` for scripts).",
+    "",
+    "| Alarm ID | Title | Check | Severity | Auto Clear |",
+    "|----------|-------|-------|----------|------------|",
+    ...catalog.map(
+      (a) =>
+        `| [${a.id}](${a.id}.md) | ${a.title} | \`${a.check}\` | ${severityLabel(a.severity)} | ${a.autoClear ? "Yes" : "No"} |`,
+    ),
+    "",
+    "Severities: **Critical** — service down now; **Major** — service down or about to be, act today;",
+    "**Minor** — act within days; **Warning** — informational. `expiring` (1002) is raised as Minor inside",
+    "the warning window (default 30 days) and becomes Major inside the last 7 days.",
+    "",
+  ].join("\n");
+}
