@@ -440,15 +440,27 @@ function encryptedContentInfo(algorithmId: string, salt: Uint8Array, iterations:
       encryptedContent: new asn1js.OctetString({ valueHex: ciphertext }),
     }),
   });
-  return new pkijs.ContentInfo({ contentType: pkijs.ContentInfo.ENCRYPTED_DATA, content: encrypted.toSchema() });
+  return new pkijs.ContentInfo({
+    contentType: pkijs.ContentInfo.ENCRYPTED_DATA,
+    content: encrypted.toSchema(),
+  });
 }
 
 /** RFC 7292 appendix B.2 with SHA-1, written from the RFC for the tests (the reader has its own). */
-function pkcs12KeyForTests(id: number, password: string, salt: Uint8Array, iterations: number, n: number): Buffer {
+function pkcs12KeyForTests(
+  id: number,
+  password: string,
+  salt: Uint8Array,
+  iterations: number,
+  n: number,
+): Buffer {
   const v = 64;
   const u = 20;
   const bmp = Buffer.from(`${password}\0`, "utf16le").swap16();
-  const stretch = (b: Buffer) => Buffer.concat(Array(Math.ceil(b.length / v)).fill(b)).subarray(0, v * Math.ceil(b.length / v));
+  const stretch = (b: Buffer) => {
+    const length = v * Math.ceil(b.length / v);
+    return Buffer.concat(Array(Math.ceil(length / b.length)).fill(b)).subarray(0, length);
+  };
   const I = Buffer.concat([stretch(Buffer.from(salt)), stretch(bmp)]);
   const result: Buffer[] = [];
   for (let i = 0; i * u < n; i += 1) {
