@@ -155,9 +155,12 @@ export async function privateKeyPem(keys: CryptoKeyPair): Promise<string> {
 
 export type RawKeySpec = "secp224r1" | "p256" | "p384" | "rsa1024" | "rsa2048" | "dsa2048";
 
-export interface RawIssued {
+export interface RawIssued extends RawKeyPair {
   der: Uint8Array;
   subject: string;
+}
+
+export interface RawKeyPair {
   privateKey: KeyObject;
   publicKey: KeyObject;
 }
@@ -170,10 +173,10 @@ export interface RawIssueOptions {
   notAfter?: Date;
   key?: RawKeySpec;
   /** Reuse an existing key pair for the subject (cross-signed CAs, key rollover). */
-  keys?: { privateKey: KeyObject; publicKey: KeyObject };
+  keys?: RawKeyPair;
   hash?: "md5" | "sha1" | "sha256" | "sha384";
   /** Signer; omitted means self-signed. `asRawIssuer(issued)` adapts a certificate from `issue()`. */
-  issuer?: RawIssued;
+  issuer?: Pick<RawIssued, "subject" | "privateKey" | "publicKey">;
   /** Leave out the subject/authority key identifiers, as old CAs did. */
   omitKeyIdentifiers?: boolean;
 }
@@ -241,7 +244,7 @@ export function issueRaw(options: RawIssueOptions = {}): RawIssued {
   const now = Date.now();
   const subject = options.subject ?? "CN=raw.example.com";
   const keys = options.keys ?? rawKeys(options.key ?? "p256");
-  const signer = options.issuer ?? { subject, ...keys, der: new Uint8Array() };
+  const signer = options.issuer ?? { subject, privateKey: keys.privateKey, publicKey: keys.publicKey };
   const signerType = signer.privateKey.asymmetricKeyType ?? "rsa";
   const hash = options.hash ?? "sha256";
   const oid = RAW_SIGNATURE_OIDS[signerType]?.[hash];
@@ -315,18 +318,25 @@ export function issueRaw(options: RawIssueOptions = {}): RawIssued {
     signatureAlgorithm: algorithm,
     signatureValue: new Uint8Array(signature).buffer,
   });
-  return { der: new Uint8Array(AsnConvert.serialize(certificate)), subject, ...keys };
+  const der = new Uint8Array(AsnConvert.serialize(certificate));
+  return { der, subject, privateKey: keys.privateKey, publicKey: keys.publicKey };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Certificate containers built at test time: PEM armour, PKCS#7 bundles, PKCS#12 files.
 
 type EngineCrypto = ConstructorParameters<typeof pkijs.CryptoEngine>[0]["crypto"];
-pkijs.setEngine("watchpost-tests", new pkijs.CryptoEngine({ name: "node", crypto: webcrypto as unknown as EngineCrypto }));
+pkijs.setEngine(
+  "watchpost-tests",
+  new pkijs.CryptoEngine({ name: "node", crypto: webcrypto as unknown as EngineCrypto }),
+);
 
 /** PEM armour with 64-character lines. */
 export function pemOf(label: string, der: Uint8Array, eol = "\n"): string {
-  const body = Buffer.from(der).toString("base64").replace(/(.{64})/g, `$1${eol}`).replace(new RegExp(`${eol}$`), "");
+  const body = Buffer.from(der)
+    .toString("base64")
+    .replace(/(.{64})/g, `$1${eol}`)
+    .replace(new RegExp(`${eol}$`), "");
   return `-----BEGIN ${label}-----${eol}${body}${eol}-----END ${label}-----${eol}`;
 }
 
@@ -337,7 +347,10 @@ export function pkcs7Der(certificates: Uint8Array[]): Uint8Array {
     encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: "1.2.840.113549.1.7.1" }),
     certificates: certificates.map((der) => pkijs.Certificate.fromBER(der)),
   });
-  const info = new pkijs.ContentInfo({ contentType: pkijs.ContentInfo.SIGNED_DATA, content: signed.toSchema(true) });
+  const info = new pkijs.ContentInfo({
+    contentType: pkijs.ContentInfo.SIGNED_DATA,
+    content: signed.toSchema(true),
+  });
   return new Uint8Array(info.toSchema().toBER(false));
 }
 
@@ -395,12 +408,19 @@ export async function pkcs12(certificates: Uint8Array[], options: Pkcs12Options)
       const iv = pkcs12KeyForTests(2, options.password, salt, iterations, 8);
       const cipher = createCipheriv("des-ede3-cbc", key, iv);
       const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()]);
-      authenticatedSafe.safeContents = [encryptedContentInfo("1.2.840.113549.1.12.1.3", salt, iterations, ciphertext)];
+      authenticatedSafe.safeContents = [
+        encryptedContentInfo("1.2.840.113549.1.12.1.3", salt, iterations, ciphertext),
+      ];
       break;
     }
     case "rc2-40":
       authenticatedSafe.safeContents = [
-        encryptedContentInfo("1.2.840.113549.1.12.1.6", randomBytes(8), iterations, randomBytes(plain.length + 8)),
+        encryptedContentInfo(
+          "1.2.840.113549.1.12.1.6",
+          randomBytes(8),
+          iterations,
+          randomBytes(plain.length + 8),
+        ),
       ];
       break;
   }
@@ -414,7 +434,9 @@ export async function pkcs12(certificates: Uint8Array[], options: Pkcs12Options)
       hmacHashAlgorithm: "SHA-256",
     });
   } else {
-    pfx = new pkijs.PFX({ authSafe: dataContentInfo(new Uint8Array(authenticatedSafe.toSchema().toBER(false))) });
+    pfx = new pkijs.PFX({
+      authSafe: dataContentInfo(new Uint8Array(authenticatedSafe.toSchema().toBER(false))),
+    });
   }
   return new Uint8Array(pfx.toSchema().toBER(false));
 }
@@ -426,7 +448,12 @@ function dataContentInfo(content: Uint8Array): pkijs.ContentInfo {
   });
 }
 
-function encryptedContentInfo(algorithmId: string, salt: Uint8Array, iterations: number, ciphertext: Uint8Array) {
+function encryptedContentInfo(
+  algorithmId: string,
+  salt: Uint8Array,
+  iterations: number,
+  ciphertext: Uint8Array,
+) {
   const encrypted = new pkijs.EncryptedData({
     version: 0,
     encryptedContentInfo: new pkijs.EncryptedContentInfo({

@@ -38,7 +38,10 @@ describe("expiry thresholds", () => {
 
   it("says when an expiring certificate runs out and how many days are left", async () => {
     // Prepare
-    const cert = await certificate({ subject: "CN=ha.cluster.local", notAfter: new Date(Date.now() + 60 * DAY) });
+    const cert = await certificate({
+      subject: "CN=ha.cluster.local",
+      notAfter: new Date(Date.now() + 60 * DAY),
+    });
     const now = new Date(cert.notAfter.getTime() - 6.5 * DAY);
 
     // Act
@@ -50,7 +53,11 @@ describe("expiry thresholds", () => {
       alarmId: "1002",
       severity: "major",
       source: "certs/node.pem#0",
-      details: { notAfter: cert.notAfter.toISOString().replace(".000Z", "Z"), daysLeft: 6.5, thresholdDays: 7 },
+      details: {
+        notAfter: cert.notAfter.toISOString().replace(".000Z", "Z"),
+        daysLeft: 6.5,
+        thresholdDays: 7,
+      },
     });
     expect(finding?.message).toContain('"CN=ha.cluster.local" expires on');
     expect(finding?.message).toContain("in 6 days 12 hours");
@@ -58,7 +65,10 @@ describe("expiry thresholds", () => {
 
   it("reports an expired certificate as expired only, with the date it expired", async () => {
     // Prepare
-    const cert = await certificate({ notBefore: new Date(Date.now() - 90 * DAY), notAfter: new Date(Date.now() - 3 * DAY) });
+    const cert = await certificate({
+      notBefore: new Date(Date.now() - 90 * DAY),
+      notAfter: new Date(Date.now() - 3 * DAY),
+    });
 
     // Act
     const findings = timeFindings(cert, new Date());
@@ -116,9 +126,15 @@ describe("not yet valid", () => {
       check: "not-yet-valid",
       alarmId: "1003",
       severity: "critical",
-      details: { notBefore: cert.notBefore.toISOString().replace(".000Z", "Z"), secondsAhead: 30 * 86_400, skewSeconds: 300 },
+      details: {
+        notBefore: cert.notBefore.toISOString().replace(".000Z", "Z"),
+        secondsAhead: 30 * 86_400,
+        skewSeconds: 300,
+      },
     });
-    expect(finding?.message).toContain(`not valid until ${cert.notBefore.toISOString().replace(".000Z", "Z")}`);
+    expect(finding?.message).toContain(
+      `not valid until ${cert.notBefore.toISOString().replace(".000Z", "Z")}`,
+    );
     expect(finding?.message).toContain("30 days from now");
     expect(finding?.message).toContain("clock ran ahead");
     expect(finding?.message).toContain("hardware clock was wrong at boot");

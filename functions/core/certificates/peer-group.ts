@@ -77,7 +77,8 @@ function evaluatePeer(group: PeerGroupInput, peer: PeerInput, policy: PeerPolicy
       unreadable === "timeout" || unreadable === "unreachable"
         ? "certificate cannot be fetched from the peer"
         : "certificate file cannot be read";
-    return status(peer.fqdn, [reason], [{ ...finding, message: prefix + finding.message }]);
+    const details = { ...finding.details, peer: peer.fqdn, group: group.name };
+    return status(peer.fqdn, [reason], [{ ...finding, message: prefix + finding.message, details }]);
   }
 
   const positions = new Map<string, number>();
@@ -95,7 +96,7 @@ function evaluatePeer(group: PeerGroupInput, peer: PeerInput, policy: PeerPolicy
   const findings: Finding[] = [];
   if (endEntityPositions.size === 0) {
     reasons.push("no server certificate found");
-    findings.push(noServerCertificate(source, prefix, peer.fqdn, material));
+    findings.push(noServerCertificate(source, prefix, peer.fqdn, group.name, material));
   }
   for (const finding of evaluated) {
     const position = positions.get(finding.source);
@@ -139,13 +140,25 @@ function status(fqdn: string, reasons: InvalidReason[], findings: Finding[]): Pe
   };
 }
 
-function noServerCertificate(source: string, prefix: string, fqdn: string, material: ParsedCertificate[]) {
+function noServerCertificate(
+  source: string,
+  prefix: string,
+  fqdn: string,
+  group: string,
+  material: ParsedCertificate[],
+) {
   return makeFinding(
     "hostname-mismatch",
     source,
     `${prefix}only CA certificates were found (${material.map((cert) => `"${cert.subject}"`).join(", ")}), ` +
       `so no certificate names ${fqdn}. Install the peer's own certificate.`,
-    { reason: "no-end-entity", expected: [fqdn], subjects: material.map((cert) => cert.subject) },
+    {
+      reason: "no-end-entity",
+      expected: [fqdn],
+      subjects: material.map((cert) => cert.subject),
+      peer: fqdn,
+      group,
+    },
   );
 }
 

@@ -11,7 +11,7 @@ import { describeCertificate, makeFinding } from "./finding";
 
 export const MIN_RSA_BITS = 2048;
 export const MIN_EC_BITS = 256;
-const WEAK_HASHES = new Set(["md2", "md4", "md5", "sha1"]);
+const WEAK_HASHES: Record<string, string> = { md2: "MD2", md4: "MD4", md5: "MD5", sha1: "SHA-1" };
 
 interface Weakness {
   code: "rsa-key-too-small" | "ec-key-too-small" | "dsa-key" | "weak-signature-hash";
@@ -54,10 +54,11 @@ function keyWeakness({ publicKey }: ParsedCertificate): Weakness | undefined {
 
 function signatureWeakness(cert: ParsedCertificate): Weakness | undefined {
   const hash = cert.signatureAlgorithm.hash;
-  if (!hash || !WEAK_HASHES.has(hash) || isSelfSigned(cert)) return undefined;
+  const label = hash ? WEAK_HASHES[hash] : undefined;
+  if (!label || isSelfSigned(cert)) return undefined;
   return {
     code: "weak-signature-hash",
-    text: `signed with ${cert.signatureAlgorithm.name} (${hash.toUpperCase()} signatures can be forged)`,
+    text: `signed with ${cert.signatureAlgorithm.name} (${label} signatures can be forged)`,
   };
 }
 
