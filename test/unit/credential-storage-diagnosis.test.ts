@@ -191,6 +191,23 @@ describe("diagnosing the object-storage leg", () => {
     ]);
   });
 
+  it("recognises clock skew the SDK corrected behind a bare HeadBucket 403", async () => {
+    // Prepare
+    const skewed = headError(403);
+    Object.assign(skewed.$metadata, { clockSkewCorrected: true });
+    const { session, calls } = storageFailing({ headBucket: [skewed] });
+
+    // Act
+    const result = await checkCredentialTarget(target, depsFor(session));
+
+    // Assess
+    expect(calls).toEqual(["headBucket"]);
+    expect(result.findings).toMatchObject([
+      { check: "credentials-rejected", details: { step: "head-bucket", errorCode: "RequestTimeTooSkewed" } },
+    ]);
+    expect(result.findings[0]?.message).toMatch(/check NTP/);
+  });
+
   it("treats HeadBucket's NotFound as a missing bucket without asking further", async () => {
     // Prepare
     const { session, calls } = storageFailing({

@@ -283,7 +283,7 @@ export function diagnoseStorage(step: StepName, facts: FailureFacts, target: Cre
         "the store kept throttling the request through every retry of this run; the bucket or prefix is overloaded",
     };
   }
-  const code = facts.code;
+  const code = facts.code ?? (facts.clockSkewed ? "RequestTimeTooSkewed" : undefined);
   if (code === "RequestTimeTooSkewed") {
     return {
       check: "credentials-rejected",
@@ -372,6 +372,9 @@ export function diagnoseStorage(step: StepName, facts: FailureFacts, target: Cre
 export function isAmbiguousHeadBucketFailure(facts: FailureFacts, target: CredentialTarget): boolean {
   const sameRegion = facts.bucketRegion === undefined || facts.bucketRegion === target.region;
   return (
-    facts.kind === "service" && !facts.code && (facts.status === 403 || (facts.status === 400 && sameRegion))
+    facts.kind === "service" &&
+    !facts.code &&
+    !facts.clockSkewed &&
+    (facts.status === 403 || (facts.status === 400 && sameRegion))
   );
 }

@@ -18,6 +18,11 @@ export interface FailureFacts {
   /** From the x-amz-bucket-region header, when the store says where the bucket really is. */
   bucketRegion?: string;
   mentionsKms: boolean;
+  /**
+   * The SDK saw the store's clock differ from ours by minutes and corrected its offset for the next
+   * request: a bare 403 on HeadBucket was then RequestTimeTooSkewed, and a retry would hide it.
+   */
+  clockSkewed?: boolean;
   /** Throttled attempts retried before this failure (0 when none). */
   throttledAttempts?: number;
 }
@@ -104,6 +109,7 @@ export function failureFacts(error: unknown): FailureFacts {
       : undefined);
   return {
     kind: "service",
+    ...(metadata?.clockSkewCorrected === true ? { clockSkewed: true } : {}),
     ...(code ? { code } : {}),
     ...(status !== undefined ? { status } : {}),
     ...(bucketRegion ? { bucketRegion } : {}),
