@@ -105,6 +105,26 @@ describe("untrusted-chain", () => {
     expect(findings.find((f) => f.source === "tls.pem#1")?.check).toBe("expired");
   });
 
+  it("names an expired trusted root as the failing link", async () => {
+    // Prepare
+    const root = await issue({
+      subject: ROOT,
+      isCA: true,
+      notBefore: new Date(Date.now() - 400 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
+    const leaf = await issue({ subject: "CN=node1", issuer: root });
+
+    // Act
+    const findings = chainFindings(parsed("tls.pem", leaf), parsed("ca.pem", root));
+
+    // Assess
+    expect(findings.map((f) => f.details)).toMatchObject([
+      { reason: "issuer-expired", linkIndex: 1, linkSource: "ca.pem#0" },
+    ]);
+    expect(findings[0]?.message).toContain(`trusted CA "${ROOT.replace(",", ", ")}" (ca.pem#0) expired on`);
+  });
+
   it("rejects a CA with the right name but an unrelated key", async () => {
     // Prepare
     const { intermediate, leaf } = await chain();
