@@ -1,0 +1,26 @@
+/**
+ * Environment variables the stack sets on the functions. The names are defined here once: the
+ * stack (lib/) pairs each one with the grant that makes it usable, and the handlers read them.
+ * Values are resource names and ARNs only; the configuration itself is compiled into the bundle
+ * (see deployed-config.ts), so the 4 KB environment limit never binds.
+ */
+export const ENV = {
+  certificateBucket: "WATCHPOST_CERTIFICATE_BUCKET",
+  alarmTable: "WATCHPOST_ALARM_TABLE",
+  eventBus: "WATCHPOST_EVENT_BUS",
+  /** SNS topic for email and other filtered subscriptions. */
+  alarmTopicArn: "WATCHPOST_ALARM_TOPIC_ARN",
+  /** JSON object: minimum severity → ARN of the chat topic whose channels want that and worse. */
+  chatTopicArns: "WATCHPOST_CHAT_TOPIC_ARNS",
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** A missing variable is a deployment fault: fail the invocation loudly (it retries, then lands in the DLQ). */
+export function requireEnv(name: EnvName, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === "") {
+    throw new Error(`Environment variable ${name} is not set; redeploy the watchpost stack.`);
+  }
+  return value;
+}

@@ -1,0 +1,147 @@
+import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import type * as events from "aws-cdk-lib/aws-events";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import { Construct } from "constructs";
+import { readablePrefixes, type WatchpostConfig } from "../../functions/core/config";
+
+export interface CertificateStoreProps {
+  certificates: WatchpostConfig["certificates"];
+}
+
+/**
+ * The bucket the certificates live in: created by the stack (locked down, versioned, EventBridge
+ * notifications on) or an existing one named in the configuration. Read access is granted only
+ * to the configured prefixes and the CA bundles and peer certificates named in the configuration.
+ */
+export class CertificateStore extends Construct {
+  readonly bucket: s3.IBucket;
+  /** False when the bucket is an existing one; its owner must enable EventBridge notifications. */
+  readonly created: boolean;
+  private readonly prefixes: string[];
+  private readonly keys: string[];
+  private readonly kmsKeyArn: string | undefined;
+
+  constructor(scope: Construct, id: string, props: CertificateStoreProps) {
+    super(scope, id);
+    const { bucket: bucketConfig } = props.certificates;
+    const readable = readablePrefixes(props.certificates);
+    this.prefixes = readable.prefixes;
+    this.keys = readable.keys;
+    this.kmsKeyArn = bucketConfig.kmsKeyArn;
+
+    if (bucketConfig.existingBucketName) {
+      this.bucket = s3.Bucket.fromBucketName(this, "Bucket", bucketConfig.existingBucketName);
+      this.created = false;
+      return;
+    }
+    const bucket = new s3.Bucket(this, "Bucket", {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      versioned: true,
+      eventBridgeEnabled: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Replaced certificates stay recoverable for a while, then stop costing money.
+      lifecycleRules: [
+        {
+          noncurrentVersionExpiration: Duration.days(90),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+      // Certificates are the operator's data: tearing the stack down must not delete them.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(bucket).acknowledge({
+      id: "AwsSolutions-S1",
+      reason:
+        "Object-level auditing of the certificate bucket belongs in the account's CloudTrail data events; a dedicated access-log bucket would itself need logging.",
+    });
+    this.bucket = bucket;
+    this.created = true;
+    this.acknowledgeNotificationsHandler();
+  }
+
+  /**
+   * GetObject (which also covers HeadObject) on the configured prefixes and named keys, ListBucket
+   * limited to those prefixes, and Decrypt on the bucket's KMS key when one is configured.
+   */
+  grantScanRead(grantee: iam.IGrantable): void {
+    const objectArns = [
+      ...this.prefixes.map((prefix) => this.bucket.arnForObjects(`${prefix}*`)),
+      ...this.keys.map((key) => this.bucket.arnForObjects(key)),
+    ];
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ["s3:GetObject"],
+      resourceArns: objectArns,
+    });
+    this.acknowledgePrefixWildcards(grantee);
+    const wholeBucket = this.prefixes.includes("");
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["s3:ListBucket"],
+        resources: [this.bucket.bucketArn],
+        ...(wholeBucket
+          ? {}
+          : { conditions: { StringLike: { "s3:prefix": this.prefixes.map((p) => `${p}*`) } } }),
+      }),
+    );
+    if (this.kmsKeyArn) {
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ["kms:Decrypt"],
+        resourceArns: [this.kmsKeyArn],
+        conditions: { StringEquals: { "kms:ViaService": `s3.${this.bucket.stack.region}.amazonaws.com` } },
+      });
+    }
+  }
+
+  /** CDK enables the bucket's EventBridge notifications with a custom resource it generates. */
+  private acknowledgeNotificationsHandler(): void {
+    const handler = Stack.of(this)
+      .node.children.filter((child) => child.node.id.startsWith("BucketNotificationsHandler"))
+      .map((child) => child.node.tryFindChild("Role"));
+    for (const role of handler) {
+      if (!role) continue;
+      Validations.of(role).acknowledge({
+        id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        reason:
+          "CDK's generated custom resource that turns on EventBridge notifications for the certificate bucket; the managed policy only lets it write its own logs.",
+      });
+    }
+  }
+
+  /** cdk-nag names each prefix wildcard separately; each is exactly one configured prefix. */
+  private acknowledgePrefixWildcards(grantee: iam.IGrantable): void {
+    const principal = grantee.grantPrincipal;
+    if (!Construct.isConstruct(principal)) return;
+    const stack = Stack.of(this);
+    const bucketInNag = this.created
+      ? `<${stack.resolve(stack.getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket))}.Arn>`
+      : `arn:<AWS::Partition>:s3:::${this.bucket.bucketName}`;
+    for (const prefix of this.prefixes) {
+      Validations.of(principal).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${bucketInNag}/${prefix}*]`,
+        reason: `The scan reads every certificate object under the configured prefix "${prefix}", and only there.`,
+      });
+    }
+  }
+
+  /**
+   * S3 "Object Created" / "Object Deleted" events (EventBridge notifications) for this bucket,
+   * limited to the configured prefixes, so one changed certificate is re-checked within seconds.
+   */
+  objectEventPattern(): events.EventPattern {
+    const wholeBucket = this.prefixes.includes("");
+    return {
+      source: ["aws.s3"],
+      detailType: ["Object Created", "Object Deleted"],
+      detail: {
+        bucket: { name: [this.bucket.bucketName] },
+        ...(wholeBucket ? {} : { object: { key: this.prefixes.map((prefix) => ({ prefix })) } }),
+      },
+    };
+  }
+}

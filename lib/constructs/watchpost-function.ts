@@ -1,0 +1,143 @@
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import type * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as scheduler from "aws-cdk-lib/aws-scheduler";
+import * as schedulerTargets from "aws-cdk-lib/aws-scheduler-targets";
+import { Construct } from "constructs";
+import type { WatchpostConfig } from "../../functions/core/config";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "../../functions/core/metrics";
+import { CONFIG_DEFINE, encodeConfig } from "../../functions/handlers/shared/deployed-config";
+import { ENV } from "../../functions/handlers/shared/environment";
+import { DeadLetterQueue } from "./dead-letter-queue";
+
+/** Delivery retries by EventBridge and Scheduler before an event goes to the dead-letter queue. */
+const TARGET_RETRY_ATTEMPTS = 4;
+const TARGET_MAX_EVENT_AGE = Duration.hours(2);
+/** Lambda's own retries of a failed asynchronous invocation before the failure destination. */
+const ASYNC_RETRY_ATTEMPTS = 2;
+const ASYNC_MAX_EVENT_AGE = Duration.hours(1);
+
+export interface WatchpostFunctionProps {
+  /** Handler file (TypeScript), bundled with esbuild; exports `handler`. */
+  entry: string;
+  description: string;
+  /** The validated configuration, compiled into the bundle. */
+  config: WatchpostConfig;
+  timeout: Duration;
+  memorySize: number;
+}
+
+/**
+ * One watchpost Lambda function with the settings every function shares, fixed in one place:
+ * current Node.js runtime on ARM64, minified ESM with source maps bundled by the local esbuild
+ * (no Docker), an explicit log group with retention, a role that only writes to that log group
+ * until a `bind*`/`grant*` adds more, and bounded retries with an encrypted dead-letter queue for
+ * every asynchronous path into it (EventBridge rules, Scheduler, Lambda async invocations).
+ *
+ * Configuration reaches the code through esbuild `define`, not the environment: the validated
+ * configuration is compiled in as a base64 constant (functions/handlers/shared/deployed-config.ts).
+ * That sidesteps the 4 KB environment limit, needs no SSM/S3 fetch at cold start and no grant,
+ * and keeps code and configuration versioned together (a changed file changes the asset hash).
+ * The environment carries only deploy-time names and ARNs, each set by the method that grants
+ * access to the resource it names.
+ */
+export class WatchpostFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+  /** Receives failed asynchronous invocations and undeliverable rule/schedule events. */
+  readonly deadLetterQueue: DeadLetterQueue;
+
+  constructor(scope: Construct, id: string, props: WatchpostFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, "Logs", {
+      retention: props.config.operations.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `watchpost ${id}: logs, plus the grants the stack adds`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.deadLetterQueue = new DeadLetterQueue(this, "DeadLetters");
+
+    this.function = new NodejsFunction(this, "Function", {
+      entry: props.entry,
+      handler: "handler",
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      retryAttempts: ASYNC_RETRY_ATTEMPTS,
+      maxEventAge: ASYNC_MAX_EVENT_AGE,
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue.queue),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: "node24",
+        platform: "node",
+        mainFields: ["module", "main"],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // ESM bundles have no `require`; some CommonJS dependencies still call it.
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        // Bundle the SDK too, so the versions tested are the versions run.
+        externalModules: [],
+        // Double quotes survive the shell that runs esbuild, so esbuild sees a JSON string.
+        define: { [CONFIG_DEFINE]: JSON.stringify(JSON.stringify(encodeConfig(props.config))) },
+      },
+    });
+  }
+
+  /** Read and conditionally write alarm state. */
+  bindAlarmTable(table: dynamodb.ITableV2): this {
+    table.grantReadWriteData(this.function);
+    this.function.addEnvironment(ENV.alarmTable, table.tableName);
+    return this;
+  }
+
+  /** Put alarm events on the watchpost bus. */
+  bindEventBus(bus: events.IEventBus): this {
+    bus.grantPutEventsTo(this.function);
+    this.function.addEnvironment(ENV.eventBus, bus.eventBusName);
+    return this;
+  }
+
+  /** This function as the target of an EventBridge rule, with bounded retries and the DLQ. */
+  ruleTarget(input?: events.RuleTargetInput): targets.LambdaFunction {
+    return new targets.LambdaFunction(this.function, {
+      deadLetterQueue: this.deadLetterQueue.queue,
+      retryAttempts: TARGET_RETRY_ATTEMPTS,
+      maxEventAge: TARGET_MAX_EVENT_AGE,
+      ...(input ? { event: input } : {}),
+    });
+  }
+
+  /** This function as the target of an EventBridge Scheduler schedule, with the same guarantees. */
+  scheduleTarget(input: scheduler.ScheduleTargetInput): schedulerTargets.LambdaInvoke {
+    return new schedulerTargets.LambdaInvoke(this.function, {
+      deadLetterQueue: this.deadLetterQueue.queue,
+      retryAttempts: TARGET_RETRY_ATTEMPTS,
+      maxEventAge: TARGET_MAX_EVENT_AGE,
+      input,
+    });
+  }
+}

@@ -1,0 +1,230 @@
+import * as path from "node:path";
+import { Annotations, CfnOutput, Duration, Stack, type StackProps, Tags } from "aws-cdk-lib";
+import * as events from "aws-cdk-lib/aws-events";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import * as triggers from "aws-cdk-lib/triggers";
+import type { Construct } from "constructs";
+import type { WatchpostConfig } from "../functions/core/config";
+import { probePrefixFor } from "../functions/core/credentials/target";
+import { ENV } from "../functions/handlers/shared/environment";
+import { AlarmNotifications } from "./constructs/alarm-notifications";
+import { AlarmState } from "./constructs/alarm-state";
+import { CertificateStore } from "./constructs/certificate-store";
+import { CheckSchedule } from "./constructs/check-schedule";
+import { Watchdog } from "./constructs/watchdog";
+import { WatchpostFunction } from "./constructs/watchpost-function";
+
+const HANDLERS = path.join(import.meta.dirname, "..", "functions", "handlers");
+
+export interface WatchpostStackProps extends StackProps {
+  /** Validated configuration (functions/core/config.ts). */
+  config: WatchpostConfig;
+}
+
+/**
+ * watchpost in one stack: the certificate scan (daily, on object change, and right after deploy),
+ * the credential check (every five minutes), alarm state, the alarm bus, notifications by email,
+ * chat and webhook, and the alarms and dashboard that watch watchpost itself.
+ */
+export class WatchpostStack extends Stack {
+  readonly store: CertificateStore;
+  readonly state: AlarmState;
+  readonly bus: events.EventBus;
+  readonly certificateScan: WatchpostFunction;
+  readonly credentialCheck: WatchpostFunction;
+  readonly notifier: WatchpostFunction;
+  readonly notifications: AlarmNotifications;
+  readonly watchdog: Watchdog;
+
+  constructor(scope: Construct, id: string, props: WatchpostStackProps) {
+    super(scope, id, {
+      description:
+        "watchpost: watches stored certificates and temporary storage credentials, raises self-clearing alarms",
+      ...props,
+    });
+    const { config } = props;
+    // Dashboards take no tags in CloudFormation (cfn-lint E3002).
+    Tags.of(this).add("application", "watchpost", { excludeResourceTypes: ["AWS::CloudWatch::Dashboard"] });
+
+    this.store = new CertificateStore(this, "CertificateStore", { certificates: config.certificates });
+    this.state = new AlarmState(this, "AlarmState");
+    this.bus = new events.EventBus(this, "AlarmBus", {
+      description: "watchpost alarm events (source: watchpost)",
+    });
+
+    this.certificateScan = new WatchpostFunction(this, "CertificateScan", {
+      entry: path.join(HANDLERS, "certificate-scan.ts"),
+      description:
+        "Scans stored certificates (whole store on schedule, one object on S3 events) and updates alarms",
+      config,
+      timeout: Duration.minutes(10),
+      memorySize: 1024,
+    })
+      .bindAlarmTable(this.state.table)
+      .bindEventBus(this.bus);
+    this.store.grantScanRead(this.certificateScan.function);
+    this.certificateScan.function.addEnvironment(ENV.certificateBucket, this.store.bucket.bucketName);
+    this.grantPkcs12Passwords(config);
+
+    this.credentialCheck = new WatchpostFunction(this, "CredentialCheck", {
+      entry: path.join(HANDLERS, "credential-check.ts"),
+      description: "Obtains temporary credentials for each configured role and proves they reach the bucket",
+      config,
+      timeout: Duration.minutes(2),
+      memorySize: 512,
+    })
+      .bindAlarmTable(this.state.table)
+      .bindEventBus(this.bus);
+    this.grantCredentialTargets(config);
+
+    this.notifier = new WatchpostFunction(this, "Notifier", {
+      entry: path.join(HANDLERS, "notifier.ts"),
+      description: "Formats watchpost alarm events and publishes them to the alarm topics",
+      config,
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+    });
+    this.notifications = new AlarmNotifications(this, "Notifications", {
+      notifications: config.notifications,
+      bus: this.bus,
+      notifier: this.notifier,
+    });
+
+    new CheckSchedule(this, "CertificateScanSchedule", {
+      schedule: config.schedules.certificateScan,
+      target: this.certificateScan,
+      description: "watchpost: scan every stored certificate",
+    });
+    new CheckSchedule(this, "CredentialCheckSchedule", {
+      schedule: config.schedules.credentialCheck,
+      target: this.credentialCheck,
+      description: "watchpost: check temporary credentials for every target",
+    });
+    new events.Rule(this, "CertificateObjectChanged", {
+      description: "watchpost: re-check a certificate object as soon as it is uploaded or deleted",
+      eventPattern: this.store.objectEventPattern(),
+      targets: [this.certificateScan.ruleTarget()],
+    });
+
+    if (config.schedules.checkAfterDeploy) this.addFirstChecks();
+
+    this.watchdog = new Watchdog(this, "Watchdog", {
+      functions: {
+        CertificateScan: this.certificateScan,
+        CredentialCheck: this.credentialCheck,
+        Notifier: this.notifier,
+      },
+      deadLetterQueues: {
+        CertificateScan: this.certificateScan.deadLetterQueue,
+        CredentialCheck: this.credentialCheck.deadLetterQueue,
+        Notifier: this.notifier.deadLetterQueue,
+        ...(this.notifications.webhookDeadLetters ? { Webhooks: this.notifications.webhookDeadLetters } : {}),
+      },
+      topics: this.notifications.operatorTopics(),
+      scanStalenessHours: config.operations.scanStalenessHours,
+      dashboard: config.operations.dashboard,
+    });
+
+    this.addOutputs();
+  }
+
+  /** Secrets holding PKCS#12 passwords, readable by the scan only. */
+  private grantPkcs12Passwords(config: WatchpostConfig): void {
+    const names = [
+      ...new Set(
+        config.certificates.sources.flatMap((s) =>
+          s.pkcs12PasswordSecretName ? [s.pkcs12PasswordSecretName] : [],
+        ),
+      ),
+    ];
+    names.forEach((name, index) => {
+      secretsmanager.Secret.fromSecretNameV2(this, `Pkcs12Password${index}`, name).grantRead(
+        this.certificateScan.function,
+      );
+    });
+  }
+
+  /**
+   * `sts:AssumeRole` on the configured role ARNs only. Targets without a role use the function's
+   * own credentials, so for those (on AWS S3) the function may list under the prefix and, when the
+   * write probe is on, write, read and delete under the probe prefix only.
+   */
+  private grantCredentialTargets(config: WatchpostConfig): void {
+    const principal = this.credentialCheck.function;
+    const roleArns = [...new Set(config.credentials.targets.flatMap((t) => (t.roleArn ? [t.roleArn] : [])))];
+    if (roleArns.length > 0) {
+      principal.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ["sts:AssumeRole"], resources: roleArns }),
+      );
+    }
+    for (const target of config.credentials.targets) {
+      if (target.roleArn || target.s3Endpoint) continue;
+      const bucketArn = `arn:${this.partition}:s3:::${target.bucket}`;
+      principal.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["s3:ListBucket"],
+          resources: [bucketArn],
+          ...(target.prefix ? { conditions: { StringLike: { "s3:prefix": [`${target.prefix}*`] } } } : {}),
+        }),
+      );
+      if (target.writeProbe) {
+        principal.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+            resources: [`${bucketArn}/${probePrefixFor(target)}*`],
+          }),
+        );
+      }
+    }
+  }
+
+  /**
+   * Runs both checks once after each deployment that changes them, so a fresh install reports
+   * problems now rather than at the next 01:00. Asynchronous: a check that finds faults (or
+   * fails) must not roll the deployment back; failures retry and reach the dead-letter queue.
+   */
+  private addFirstChecks(): void {
+    const ready = [this.store, this.state, this.bus, this.notifications];
+    for (const [id, check] of [
+      ["FirstCertificateScan", this.certificateScan],
+      ["FirstCredentialCheck", this.credentialCheck],
+    ] as const) {
+      new triggers.Trigger(this, id, {
+        handler: check.function,
+        invocationType: triggers.InvocationType.EVENT,
+        executeAfter: ready,
+      });
+      Annotations.of(check.function).acknowledgeWarning(
+        "@aws-cdk/aws-lambda:addPermissionsToVersionOrAlias",
+        "Rules and schedules invoke the unqualified function; the version exists only for the deploy-time trigger, which invokes it with its own role.",
+      );
+    }
+  }
+
+  private addOutputs(): void {
+    new CfnOutput(this, "CertificateBucketName", {
+      value: this.store.bucket.bucketName,
+      description: "Upload certificates under the configured prefixes of this bucket",
+    });
+    new CfnOutput(this, "AlarmBusName", {
+      value: this.bus.eventBusName,
+      description: "EventBridge bus with alarm events",
+    });
+    new CfnOutput(this, "AlarmTopicArn", {
+      value: this.notifications.alarmTopic.topicArn,
+      description: "SNS topic of alarm notifications (email subscriptions filter on the severity attribute)",
+    });
+    new CfnOutput(this, "CertificateScanFunctionName", {
+      value: this.certificateScan.function.functionName,
+      description: "Invoke with {} to scan every certificate now",
+    });
+    new CfnOutput(this, "CredentialCheckFunctionName", {
+      value: this.credentialCheck.function.functionName,
+      description: "Invoke with {} to check every credential target now",
+    });
+    if (this.watchdog.dashboard) {
+      new CfnOutput(this, "DashboardName", { value: this.watchdog.dashboard.dashboardName });
+    }
+  }
+}
