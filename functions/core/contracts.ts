@@ -49,6 +49,9 @@ export const UNREADABLE_REASONS = [
   "unsupported-format",
   "too-large",
   "io-error",
+  // Live endpoints (`watchpost probe`): the certificate could not be fetched at all.
+  "timeout",
+  "unreachable",
 ] as const;
 export const UnreadableReason = z.enum(UNREADABLE_REASONS);
 export type UnreadableReason = z.infer<typeof UnreadableReason>;

@@ -145,8 +145,8 @@ export async function chain(host = "node1.cluster.local", leaf: Partial<IssueOpt
 
 export async function privateKeyPem(keys: CryptoKeyPair): Promise<string> {
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
-  const body = pkcs8.toString("base64").replace(/(.{64})/g, "$1\n");
-  return `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`;
+  const lines = pkcs8.toString("base64").match(/.{1,64}/g) ?? [];
+  return `-----BEGIN PRIVATE KEY-----\n${lines.join("\n")}\n-----END PRIVATE KEY-----\n`;
 }
 
 // ---------------------------------------------------------------------------------------------

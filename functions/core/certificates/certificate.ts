@@ -100,7 +100,9 @@ const HASH_OIDS: Record<string, string> = {
  * Describes one DER-encoded certificate. Throws when the bytes are not a certificate; callers
  * (the reader) turn that into an `unreadable` finding.
  */
-export function parseCertificate(der: Uint8Array, file: string, index: number): ParsedCertificate {
+export function parseCertificate(input: Uint8Array, file: string, index: number): ParsedCertificate {
+  // A private copy: callers may hand in a view into a larger (or shared) buffer.
+  const der = new Uint8Array(input);
   const asn = AsnConvert.parse(der, AsnCertificate);
   const cert = new x509.X509Certificate(der);
   const node = new NodeX509(der);

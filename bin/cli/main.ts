@@ -1,0 +1,57 @@
+/**
+ * The `watchpost` command-line tool. Each sub-command lives in bin/cli/<name>.ts and returns its
+ * exit status; usage mistakes exit 3 (design brief, "Exit status").
+ */
+import { EXIT } from "../../functions/core/contracts";
+import { type CliIo, type Command, processIo, UsageError } from "./io";
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  scan: {
+    summary: "scan certificate files and directories",
+    load: async () => (await import("./scan")).scanCommand,
+  },
+  probe: {
+    summary: "connect to a TLS endpoint and judge the chain it presents",
+    load: async () => (await import("./probe")).probeCommand,
+  },
+  alarms: {
+    summary: "list the alarm catalog (IDs, severities, runbooks)",
+    load: async () => (await import("./alarms")).alarmsCommand,
+  },
+  "check-credentials": {
+    summary: "assume a role and prove the temporary credentials reach a bucket",
+    load: async () => (await import("./check-credentials")).checkCredentialsCommand,
+  },
+};
+
+export const USAGE = `usage: watchpost <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, { summary }]) => `  ${name.padEnd(18)} ${summary}`)
+  .join("\n")}
+
+Run 'watchpost <command> --help' for the options of one command.
+`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    io.stdout(USAGE);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`watchpost: unknown command '${name}'\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  try {
+    return await (await command.load())(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`watchpost ${name}: ${error.message}\nRun 'watchpost ${name} --help' for usage.\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}

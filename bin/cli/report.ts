@@ -1,0 +1,115 @@
+/**
+ * How `scan` and `probe` present a result: the JSON contract (validated before it is printed, so
+ * a drift from the design brief fails loudly) or a table an operator reads at a glance.
+ */
+import { styleText } from "node:util";
+import { type ParsedCertificate, summarize } from "../../functions/core/certificates/certificate";
+import {
+  compareSeverity,
+  type Finding,
+  ScanReport,
+  SEVERITIES,
+  type Severity,
+} from "../../functions/core/contracts";
+
+export function buildScanReport(
+  now: Date,
+  certificates: readonly ParsedCertificate[],
+  findings: readonly Finding[],
+): ScanReport {
+  return ScanReport.parse({
+    scannedAt: now.toISOString(),
+    certificates: certificates.map((c) => summarize(c, now)),
+    findings: [...findings].sort(
+      (a, b) => compareSeverity(a.severity, b.severity) || a.source.localeCompare(b.source),
+    ),
+  });
+}
+
+const SEVERITY_STYLE: Record<Severity, Parameters<typeof styleText>[0]> = {
+  critical: ["red", "bold"],
+  major: "red",
+  minor: "yellow",
+  warning: "cyan",
+};
+
+const MAX_SUBJECT = 48;
+
+export function renderTable(report: ScanReport, options: { color: boolean; title?: string }): string {
+  const paint = (severity: Severity | undefined, text: string) =>
+    options.color && severity ? styleText(SEVERITY_STYLE[severity], text) : text;
+  const worstBySource = worstSeverityBySource(report.findings);
+  const lines: string[] = [];
+  if (options.title) lines.push(options.title, "");
+
+  const certificates = [...report.certificates].sort((a, b) => a.daysLeft - b.daysLeft);
+  lines.push(`CERTIFICATES (${certificates.length}, soonest expiry first)`);
+  if (certificates.length > 0) {
+    const rows = certificates.map((c) => [
+      c.daysLeft.toFixed(1),
+      c.notAfter.slice(0, 16).replace("T", " "),
+      truncate(c.subject, MAX_SUBJECT),
+      c.source,
+    ]);
+    const header = ["DAYS LEFT", "NOT AFTER (UTC)", "SUBJECT", "SOURCE"];
+    const widths = columnWidths([header, ...rows]);
+    lines.push(formatRow(header, widths));
+    certificates.forEach((c, i) => {
+      lines.push(paint(worstBySource.get(c.source), formatRow(rows[i] as string[], widths)));
+    });
+  }
+
+  lines.push("", `FINDINGS (${report.findings.length})`);
+  if (report.findings.length === 0) {
+    lines.push("none");
+  } else {
+    const header = ["SEVERITY", "ALARM", "CHECK", "SOURCE", "MESSAGE"];
+    const rows = report.findings.map((f) => [f.severity, f.alarmId, f.check, f.source, f.message]);
+    const widths = columnWidths([header, ...rows.map((r) => r.slice(0, 4))]);
+    lines.push(formatRow(header, widths));
+    report.findings.forEach((f, i) => {
+      lines.push(paint(f.severity, formatRow(rows[i] as string[], widths)));
+    });
+  }
+
+  lines.push("", summaryLine(report));
+  return `${lines.join("\n")}\n`;
+}
+
+export function summaryLine(report: ScanReport): string {
+  const counts = SEVERITIES.map((s) => [s, report.findings.filter((f) => f.severity === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s}`);
+  const files = new Set(report.certificates.map((c) => c.source.replace(/#\d+$/, ""))).size;
+  const findings =
+    counts.length > 0 ? `${report.findings.length} findings (${counts.join(", ")})` : "no findings";
+  return `${report.certificates.length} certificates in ${files} sources; ${findings}`;
+}
+
+function worstSeverityBySource(findings: readonly Finding[]): Map<string, Severity> {
+  const worst = new Map<string, Severity>();
+  for (const f of findings) {
+    const current = worst.get(f.source);
+    if (!current || compareSeverity(f.severity, current) < 0) worst.set(f.source, f.severity);
+  }
+  return worst;
+}
+
+function columnWidths(rows: readonly (readonly string[])[]): number[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return widths;
+}
+
+/** Pads every column but the last, which may be long free text. */
+function formatRow(cells: readonly string[], widths: readonly number[]): string {
+  return cells.map((cell, i) => (i < cells.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell)).join("  ");
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

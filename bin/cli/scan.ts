@@ -1,0 +1,97 @@
+/**
+ * `watchpost scan PATH...`: judge certificate files and directories, print the report, and exit
+ * with the status the design brief defines (0 clean, 1 minor/warning only, 2 major/critical, 3 usage).
+ */
+import { z } from "zod";
+import { listFiles, loadFile, pkcs12PasswordFrom } from "../../functions/adapters/local-files";
+import { unreadableFinding } from "../../functions/core/certificates/evaluate";
+import { DEFAULT_MAX_BYTES } from "../../functions/core/certificates/reader";
+import { type ScanInput, scanFiles } from "../../functions/core/certificates/scan";
+import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts";
+import type { Command } from "./io";
+import { UsageError } from "./io";
+import { JUDGING_FLAGS, JudgingOptions, parseCommandLine, validateOptions } from "./options";
+import { buildScanReport, renderTable } from "./report";
+import { loadTrustAnchors } from "./trust";
+
+export const SCAN_USAGE = `usage: watchpost scan PATH... [options]
+
+Reads every certificate in the named files and directories (recursively): PEM (with or without
+surrounding text), DER, PKCS#7 (.p7b/.p7c) and PKCS#12 (.p12/.pfx); the format is decided from
+the content. Directories are walked for files that look like certificate material or carry a
+certificate file extension.
+
+options:
+  --ca FILE             trusted CA bundle; enables the untrusted-chain check (repeatable)
+  --expect-host NAME    host name or IP the end-entity certificates must cover (repeatable)
+  --warn-days N         expiring within N days is minor (default 30)
+  --major-days N        expiring within N days is major (default 7)
+  --skew SECONDS        tolerated clock skew for not-yet-valid (default 300)
+  --now ISO             evaluate at another instant, e.g. 2027-01-01T00:00:00Z
+  --max-bytes N         files larger than this are not loaded (default 1048576)
+  --format table|json   output format (default table)
+
+PKCS#12 password: environment variable WATCHPOST_PKCS12_PASSWORD, or a file named by
+WATCHPOST_PKCS12_PASSWORD_FILE (never on the command line, where ps would show it).
+
+exit status: 0 no finding, 1 only minor/warning findings, 2 any major/critical, 3 usage error
+`;
+
+const CERTIFICATE_EXTENSIONS = /\.(pem|crt|cer|cert|der|p7b|p7c|p12|pfx|ca-bundle|chain)$/i;
+
+const ScanOnlyOptions = z.object({
+  "max-bytes": z
+    .string()
+    .regex(/^\d+$/, "--max-bytes takes a whole number of bytes")
+    .transform(Number)
+    .default(DEFAULT_MAX_BYTES),
+});
+
+export const scanCommand: Command = async (argv, io) => {
+  const { values, positionals } = parseCommandLine(argv, {
+    ...JUDGING_FLAGS,
+    "max-bytes": { type: "string" },
+  });
+  if (values.help) {
+    io.stdout(SCAN_USAGE);
+    return EXIT.ok;
+  }
+  if (positionals.length === 0) throw new UsageError("name at least one file or directory to scan");
+  const options = validateOptions(JudgingOptions, values);
+  const { "max-bytes": maxBytes } = validateOptions(ScanOnlyOptions, values);
+  const now = options.now ? new Date(options.now) : new Date();
+
+  const trustAnchors = options.ca.length > 0 ? await loadTrustAnchors(options.ca, io.env) : undefined;
+  const explicit = new Set(positionals);
+  const listed = await listFiles(positionals);
+  const walkFindings: Finding[] = listed.errors.map((e) => unreadableFinding(e.path, "io-error", e.detail));
+
+  const inputs: ScanInput[] = listed.files.map((file) => ({
+    file,
+    explicit: explicit.has(file),
+    // A directory walk meets READMEs and scripts beside the certificates: a walked file without a
+    // certificate extension is judged only when its first bytes look like PEM or DER.
+    onlyIfCertificateLike: !explicit.has(file) && !CERTIFICATE_EXTENSIONS.test(file),
+    load: () => loadFile(file, maxBytes),
+  }));
+  const result = await scanFiles(inputs, {
+    policy: {
+      now,
+      warnDays: options["warn-days"],
+      majorDays: options["major-days"],
+      skewSeconds: options.skew,
+      expectedHosts: options["expect-host"].length > 0 ? options["expect-host"] : undefined,
+      trustAnchors,
+    },
+    pkcs12Password: await pkcs12PasswordFrom(io.env),
+  });
+
+  const findings = [...walkFindings, ...result.findings];
+  const report = buildScanReport(now, result.certificates, findings);
+  io.stdout(
+    options.format === "json"
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : renderTable(report, { color: io.isTTY }),
+  );
+  return exitCodeFor(findings);
+};
