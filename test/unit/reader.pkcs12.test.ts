@@ -123,11 +123,15 @@ describe("readCertificates: PKCS#12", () => {
   });
 
   it("refuses a crafted iteration count instead of stalling", async () => {
-    // Prepare: patch the MAC's iteration INTEGER (last element of the file) to 2^31 - 1
+    // Prepare: patch the MAC's iteration INTEGER (the last element of the file) to 2^31 - 1,
+    // fixing the lengths of MacData (short form) and of the outer SEQUENCE (two-byte form)
     const file = Buffer.from(await pkcs12([leaf.der], { password: PASSWORD, iterations: 0x7ffe }));
     const at = file.lastIndexOf(Buffer.from([0x02, 0x02, 0x7f, 0xfe]));
+    let macData = at;
+    while (!(file[macData] === 0x30 && file[macData + 1] === file.length - macData - 2)) macData -= 1;
     const crafted = Buffer.concat([file.subarray(0, at), Buffer.from([0x02, 0x04, 0x7f, 0xff, 0xff, 0xff])]);
-    crafted.writeUInt16BE(crafted.length - 4, 2); // outer SEQUENCE uses a two-byte length (0x82)
+    crafted[macData + 1] = (crafted[macData + 1] ?? 0) + 2;
+    crafted.writeUInt16BE(crafted.length - 4, 2);
 
     // Act
     const result = await readCertificates(new Uint8Array(crafted), "crafted.p12", {

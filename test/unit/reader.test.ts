@@ -252,6 +252,18 @@ describe("readCertificates: DER and PKCS#7", () => {
     }
   });
 
+  it("reads a large PKCS#7 bundle whole (more elements than a default asn1js tree allows)", async () => {
+    // Prepare: ~200 certificates hold over 10,000 ASN.1 elements
+    const many = Array.from({ length: 200 }, (_, i) => (i % 2 ? root.der : leaf.der));
+
+    // Act
+    const result = await readCertificates(pkcs7Der(many), "ca-bundle.p7b");
+
+    // Assess
+    expect(certificatesOf(result)).toHaveLength(200);
+    expect(certificatesOf(result)[199]?.source).toBe("ca-bundle.p7b#199");
+  });
+
   it("says a PKCS#7 without certificates holds none", async () => {
     // Act
     const result = await readCertificates(pkcs7Der([]), "empty.p7b");

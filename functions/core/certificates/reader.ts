@@ -196,7 +196,7 @@ function blockDer(block: PemBlock, origin: string, problems: ReadProblem[]): Uin
     problems.push({ reason: "bad-pem", detail: `${origin} is not valid DER (truncated?): ${parsed.error}` });
     return undefined;
   }
-  return parsed.node.valueBeforeDecodeView;
+  return parsed.node.bytes;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -249,7 +249,7 @@ function readDerCertificates(bytes: Uint8Array, file: string): ReadResult {
       break;
     }
     found.push({
-      der: parsed.node.valueBeforeDecodeView,
+      der: parsed.node.bytes,
       origin: `DER certificate ${found.length + 1}`,
       fromPkcs7: false,
     });

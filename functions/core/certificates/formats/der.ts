@@ -3,7 +3,7 @@
  * PKCS#7/CMS ContentInfo, a PKCS#12 PFX, and the key, CSR and CRL structures that hold no
  * certificate.
  */
-import { children, isContext, isUniversal, type Node, oid, smallInt, TAG } from "./asn1";
+import { children, isContext, isSequence, isUniversal, type Node, oid, smallInt, TAG } from "./asn1";
 
 export type DerKind =
   | { kind: "certificate" }
@@ -28,7 +28,6 @@ const CMS_TYPES: Record<string, string> = {
   "1.2.840.113549.1.9.16.1.2": "authenticatedData",
 };
 
-const isSequence = (node: Node | undefined) => isUniversal(node, TAG.sequence) && node?.idBlock.isConstructed;
 const isTime = (node: Node | undefined) =>
   isUniversal(node, TAG.utcTime) || isUniversal(node, TAG.generalizedTime);
 
@@ -86,6 +85,9 @@ export function classifyDer(node: Node): DerKind {
   if (items.length === 2 && items.every((item) => isUniversal(item, TAG.integer))) {
     return { kind: "no-certificate", what: "an RSA public key" };
   }
+  if (items.length === 0 && node.content.length > 0) {
+    return { kind: "unknown", what: "a SEQUENCE whose content is malformed" };
+  }
   return {
     kind: "unknown",
     what: `an ASN.1 SEQUENCE of ${items.length} elements that is no known certificate container`,
@@ -110,7 +112,7 @@ export function signedDataCertificates(
   const certificates: Uint8Array[] = [];
   let skipped = 0;
   for (const choice of children(set)) {
-    if (isSequence(choice)) certificates.push(choice.valueBeforeDecodeView);
+    if (isSequence(choice)) certificates.push(choice.bytes);
     else skipped += 1;
   }
   return { certificates, skipped };
