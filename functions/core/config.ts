@@ -301,20 +301,31 @@ const Operations = z.strictObject({
   dashboard: z.boolean().default(true),
 });
 
-export const WatchpostConfig = z.strictObject({
-  /** Editors use it to find the JSON Schema; ignored otherwise. */
-  $schema: z.string().optional(),
-  stackName: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, "expected a CloudFormation stack name (letters, digits, '-')")
-    .default("Watchpost"),
-  certificates: Certificates,
-  credentials: Credentials.prefault({}),
-  schedules: Schedules.prefault({}),
-  notifications: Notifications.prefault({}),
-  alarms: Alarms.prefault({}),
-  operations: Operations.prefault({}),
-});
+export const WatchpostConfig = z
+  .strictObject({
+    /** Editors use it to find the JSON Schema; ignored otherwise. */
+    $schema: z.string().optional(),
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, "expected a CloudFormation stack name (letters, digits, '-')")
+      .default("Watchpost"),
+    certificates: Certificates,
+    credentials: Credentials.prefault({}),
+    schedules: Schedules.prefault({}),
+    notifications: Notifications.prefault({}),
+    alarms: Alarms.prefault({}),
+    operations: Operations.prefault({}),
+  })
+  .meta({
+    title: "watchpost configuration",
+    description:
+      "watchpost.config.json: what the watchpost stack watches and whom it tells. See docs/configuration.md.",
+  });
+
+/** The JSON Schema of the file as written (defaults not yet applied), for editors and other tools. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(WatchpostConfig, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+}
 
 /** A validated configuration with every default applied. */
 export type WatchpostConfig = z.infer<typeof WatchpostConfig>;

@@ -24,7 +24,7 @@ const AlarmEventEnvelope = z.object({
   detail: AlarmEventDetail,
 });
 
-const ChatTopics = z.record(Severity, z.string().startsWith("arn:"));
+const ChatTopics = z.partialRecord(Severity, z.string().startsWith("arn:"));
 
 export interface NotifierDeps {
   sns: Pick<SNSClient, "send">;
