@@ -1,0 +1,144 @@
+/**
+ * The certificate bucket as the scan sees it: list the objects under the configured prefixes, and
+ * load one object within a size cap. An oversized object is never downloaded: its size comes from
+ * the listing (or a HeadObject when there was no listing, as for an S3 event), and the download is
+ * still cut off at the cap in case the object was replaced by a larger one in between.
+ */
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  NotFound,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import type { LoadResult } from "../core/certificates/scan";
+
+export interface StoredObject {
+  key: string;
+  size: number;
+  etag?: string;
+  lastModified?: Date;
+}
+
+export interface LoadOptions {
+  maxBytes: number;
+  /** Size known from a listing; saves the HeadObject. */
+  knownSize?: number;
+  /** Expected ETag (from the listing): a replaced object is loaded as it is now, not mixed. */
+  etag?: string;
+}
+
+export interface S3CertificateStoreOptions {
+  client: Pick<S3Client, "send">;
+  bucket: string;
+  /** Keys per ListObjectsV2 page (S3's maximum is 1000). */
+  pageSize?: number;
+}
+
+export interface S3CertificateStore {
+  readonly bucket: string;
+  /** Every object under the prefixes, in key order per prefix; "folder" placeholder keys are left out. */
+  list(prefixes: readonly string[]): AsyncGenerator<StoredObject>;
+  load(key: string, options: LoadOptions): Promise<LoadResult>;
+  /** How reports name an object: `s3://bucket/key`. */
+  uri(key: string): string;
+}
+
+export function s3CertificateStore(options: S3CertificateStoreOptions): S3CertificateStore {
+  const { client, bucket } = options;
+  const pageSize = options.pageSize ?? 1000;
+
+  async function* list(prefixes: readonly string[]): AsyncGenerator<StoredObject> {
+    const seen = new Set<string>();
+    for (const prefix of prefixes) {
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: pageSize, ContinuationToken }),
+        );
+        for (const object of page.Contents ?? []) {
+          if (!object.Key || object.Key.endsWith("/") || seen.has(object.Key)) continue;
+          seen.add(object.Key);
+          yield {
+            key: object.Key,
+            size: object.Size ?? 0,
+            ...(object.ETag ? { etag: object.ETag } : {}),
+            ...(object.LastModified ? { lastModified: object.LastModified } : {}),
+          };
+        }
+        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (ContinuationToken);
+    }
+  }
+
+  async function load(key: string, { maxBytes, knownSize, etag }: LoadOptions): Promise<LoadResult> {
+    try {
+      const size =
+        knownSize ?? (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength;
+      if (size !== undefined && size > maxBytes) return tooLarge(size, maxBytes);
+      const object = await client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, ...(etag ? { IfMatch: etag } : {}) }),
+      );
+      if (object.ContentLength !== undefined && object.ContentLength > maxBytes) {
+        destroy(object.Body);
+        return tooLarge(object.ContentLength, maxBytes);
+      }
+      return await readCapped(object.Body, maxBytes);
+    } catch (error) {
+      return { ok: false, reason: "io-error", detail: describeError(key, error) };
+    }
+  }
+
+  return { bucket, list, load, uri: (key) => `s3://${bucket}/${key}` };
+}
+
+function tooLarge(size: number, maxBytes: number): LoadResult {
+  return {
+    ok: false,
+    reason: "too-large",
+    detail: `${size} bytes is over the ${maxBytes}-byte limit; not downloaded`,
+  };
+}
+
+async function readCapped(body: unknown, maxBytes: number): Promise<LoadResult> {
+  if (body === undefined || body === null) return { ok: true, bytes: new Uint8Array() };
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+    const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
+    total += bytes.byteLength;
+    if (total > maxBytes) {
+      destroy(body);
+      return {
+        ok: false,
+        reason: "too-large",
+        detail: `more than ${maxBytes} bytes; download stopped at the limit`,
+      };
+    }
+    chunks.push(bytes);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { ok: true, bytes };
+}
+
+/** Releases the connection of a response body that will not be read to the end. */
+function destroy(body: unknown): void {
+  const stream = body as { destroy?: () => void } | undefined;
+  stream?.destroy?.();
+}
+
+function describeError(key: string, error: unknown): string {
+  if (error instanceof NoSuchKey || error instanceof NotFound) return `${key}: the object no longer exists`;
+  const name = (error as { name?: string }).name ?? "Error";
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (name === "PreconditionFailed" || status === 412)
+    return `${key}: the object changed while it was being read`;
+  if (name === "AccessDenied" || status === 403) return `${key}: access denied`;
+  return `${key}: ${name}${status ? ` (HTTP ${status})` : ""}: ${(error as Error).message ?? String(error)}`;
+}
