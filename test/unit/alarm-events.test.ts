@@ -87,4 +87,25 @@ describe("alarm event detail", () => {
     // Assess
     expect(valid).toBe(false);
   });
+
+  it("documents a full, schema-valid example of every detail-type and a critical-and-major rule", () => {
+    // Prepare
+    const validate = shippedValidator();
+    const doc = readFileSync(join(import.meta.dirname, "..", "..", "docs", "events.md"), "utf8");
+
+    // Act
+    const blocks = [...doc.matchAll(/```json\n([\s\S]*?)\n```/g)].map(
+      (m) => JSON.parse(m[1]!) as Record<string, unknown>,
+    );
+    const examples = blocks.filter((b) => typeof b["detail-type"] === "string");
+    const rules = blocks.filter((b) => typeof b["detail-type"] !== "string");
+
+    // Assess
+    expect(examples.map((e) => e["detail-type"]).sort()).toEqual(Object.values(DETAIL_TYPES).sort());
+    for (const example of examples) {
+      expect(example.source).toBe("watchpost");
+      expect(validate(example.detail), JSON.stringify(validate.errors)).toBe(true);
+    }
+    expect(rules[0]).toMatchObject({ source: ["watchpost"], detail: { severity: ["critical", "major"] } });
+  });
 });
