@@ -44,6 +44,10 @@ export interface EventPublisherOptions extends EventOptions {
 }
 
 let defaultClient: EventBridgeClient | undefined;
+function sharedClient(): EventBridgeClient {
+  defaultClient ??= new EventBridgeClient({});
+  return defaultClient;
+}
 
 /** Size of one entry as EventBridge counts it: Time (14 bytes if set), Source, DetailType, Detail, Resources. */
 export function entrySize(entry: PutEventsRequestEntry): number {
@@ -66,7 +70,10 @@ export function batchEntries<T extends { size: number }>(items: readonly T[]): T
   let current: T[] = [];
   let bytes = 0;
   for (const item of items) {
-    if (current.length === MAX_ENTRIES_PER_CALL || (current.length > 0 && bytes + item.size > MAX_CALL_BYTES)) {
+    if (
+      current.length === MAX_ENTRIES_PER_CALL ||
+      (current.length > 0 && bytes + item.size > MAX_CALL_BYTES)
+    ) {
       batches.push(current);
       current = [];
       bytes = 0;
@@ -79,7 +86,7 @@ export function batchEntries<T extends { size: number }>(items: readonly T[]): T
 }
 
 export function createEventPublisher(options: EventPublisherOptions): AlarmPublisherPort {
-  const client = options.client ?? (defaultClient ??= new EventBridgeClient({}));
+  const client = options.client ?? sharedClient();
   const maxAttempts = options.maxAttempts ?? 4;
   const baseDelayMs = options.baseDelayMs ?? 200;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -99,7 +106,11 @@ export function createEventPublisher(options: EventPublisherOptions): AlarmPubli
             return;
           }
           const code = answer?.ErrorCode ?? "MissingResultEntry";
-          const error = { code, message: answer?.ErrorMessage ?? "no result for this entry", retryable: isRetryableCode(code) };
+          const error = {
+            code,
+            message: answer?.ErrorMessage ?? "no result for this entry",
+            retryable: isRetryableCode(code),
+          };
           if (error.retryable) {
             retry.push(pending);
             lastError = error;
@@ -112,14 +123,16 @@ export function createEventPublisher(options: EventPublisherOptions): AlarmPubli
         const message = caught instanceof Error ? caught.message : String(caught);
         lastError = { code, message, retryable: isRetryableCode(code) };
         if (!lastError.retryable) {
-          for (const pending of remaining) results.push({ id: pending.transition.id, delivered: false, error: lastError });
+          for (const pending of remaining)
+            results.push({ id: pending.transition.id, delivered: false, error: lastError });
           return;
         }
         retry.push(...remaining);
       }
       if (retry.length === 0) return;
       if (attempt >= maxAttempts) {
-        for (const pending of retry) results.push({ id: pending.transition.id, delivered: false, error: lastError });
+        for (const pending of retry)
+          results.push({ id: pending.transition.id, delivered: false, error: lastError });
         return;
       }
       await sleep(baseDelayMs * 2 ** (attempt - 1));
@@ -142,7 +155,11 @@ export function createEventPublisher(options: EventPublisherOptions): AlarmPubli
         const size = entrySize(entry);
         if (size > MAX_CALL_BYTES) {
           const message = `event of ${size} bytes exceeds the ${MAX_CALL_BYTES}-byte PutEvents limit`;
-          results.push({ id: transition.id, delivered: false, error: { code: "EntryTooLarge", message, retryable: false } });
+          results.push({
+            id: transition.id,
+            delivered: false,
+            error: { code: "EntryTooLarge", message, retryable: false },
+          });
         } else {
           sendable.push({ transition, entry, size });
         }
