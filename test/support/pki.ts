@@ -345,7 +345,7 @@ export function pkcs7Der(certificates: Uint8Array[]): Uint8Array {
   const signed = new pkijs.SignedData({
     version: 1,
     encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: "1.2.840.113549.1.7.1" }),
-    certificates: certificates.map((der) => pkijs.Certificate.fromBER(der)),
+    certificates: certificates.map((der) => pkijs.Certificate.fromBER(new Uint8Array(der))),
   });
   const info = new pkijs.ContentInfo({
     contentType: pkijs.ContentInfo.SIGNED_DATA,

@@ -38,7 +38,7 @@ function scope(policy: LifecyclePolicy = DEFAULT_LIFECYCLE_POLICY) {
       for (const state of decided.next) states.set(state.fingerprint, state);
       return decided.transitions;
     },
-    only(): AlarmState {
+    single(): AlarmState {
       expect(states.size).toBe(1);
       return [...states.values()][0]!;
     },
@@ -70,7 +70,7 @@ describe("alarm lifecycle", () => {
       ServiceName: "ha-proxy",
     });
     expect(second).toEqual([]);
-    const state = alarms.only();
+    const state = alarms.single();
     expect(state).toMatchObject({ status: "active", consecutiveFailures: 2, firstSeen: at(0).toISOString() });
     expect(state.lastSeen).toBe(at(1).toISOString());
     expect(state.pending.map((t) => t.kind)).toEqual(["raised"]);
@@ -129,7 +129,7 @@ describe("alarm lifecycle", () => {
       },
     ]);
     expect(afterwards).toEqual([]);
-    const state = alarms.only();
+    const state = alarms.single();
     expect(state.status).toBe("cleared");
     expect(state.expiresAt).toBe(at(2).getTime() / 1000 + 90 * 86_400);
   });
@@ -148,7 +148,7 @@ describe("alarm lifecycle", () => {
     expect(again).toMatchObject([{ kind: "raised", firstSeen: at(2).toISOString() }]);
     expect(again[0]!.occurrenceId).not.toBe(first!.occurrenceId);
     expect(again[0]!.fingerprint).toBe(first!.fingerprint);
-    const state = alarms.only();
+    const state = alarms.single();
     expect(state.status).toBe("active");
     expect(state).not.toHaveProperty("expiresAt");
     expect(state).not.toHaveProperty("clearedAt");
@@ -203,7 +203,7 @@ describe("alarm lifecycle", () => {
 
     // Assess
     expect(kinds).toEqual([[], [], [], ["raised"]]);
-    expect(alarms.only()).toMatchObject({ status: "active", firstSeen: at(0.2).toISOString() });
+    expect(alarms.single()).toMatchObject({ status: "active", firstSeen: at(0.2).toISOString() });
   });
 
   it("tracks a damped finding in state without sending anything, and honours a per-check damping override", () => {
@@ -216,7 +216,7 @@ describe("alarm lifecycle", () => {
 
     // Assess
     expect(kinds).toEqual([[], [], ["raised"]]);
-    expect(alarms.only()).toMatchObject({ status: "active", consecutiveFailures: 3 });
+    expect(alarms.single()).toMatchObject({ status: "active", consecutiveFailures: 3 });
   });
 
   it("clears a damped credential alarm on the first healthy run", () => {

@@ -32,7 +32,7 @@ export interface ParsedCertificate {
   source: string;
   file: string;
   index: number;
-  der: Uint8Array;
+  der: Uint8Array<ArrayBuffer>;
   subject: string;
   issuer: string;
   serialNumber: string;
@@ -43,6 +43,9 @@ export interface ParsedCertificate {
   commonNames: string[];
   dnsNames: string[];
   ipAddresses: string[];
+  /** Subject / authority key identifiers (lower-case hex), hints for finding a certificate's issuer. */
+  subjectKeyId?: string;
+  authorityKeyId?: string;
   /** basicConstraints cA=TRUE. */
   isCA: boolean;
   /** Subject and issuer names are identical (a root or a self-signed leaf). */
@@ -125,6 +128,7 @@ export function parseCertificate(input: Uint8Array, file: string, index: number)
     commonNames: cert.subjectName.getField("CN"),
     dnsNames: names.filter((n) => n.type === "dns").map((n) => n.value),
     ipAddresses: names.filter((n) => n.type === "ip").map((n) => n.value),
+    ...keyIdentifiers(cert),
     isCA: basic?.ca ?? false,
     selfIssued: Buffer.from(AsnConvert.serialize(asn.tbsCertificate.subject)).equals(
       Buffer.from(AsnConvert.serialize(asn.tbsCertificate.issuer)),
@@ -133,6 +137,20 @@ export function parseCertificate(input: Uint8Array, file: string, index: number)
     signatureAlgorithm: describeSignatureAlgorithm(asn),
     node,
   };
+}
+
+function keyIdentifiers(
+  cert: x509.X509Certificate,
+): Pick<ParsedCertificate, "subjectKeyId" | "authorityKeyId"> {
+  try {
+    return {
+      subjectKeyId: cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId?.toLowerCase(),
+      authorityKeyId: cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId?.toLowerCase(),
+    };
+  } catch {
+    // A malformed key identifier only costs the chain search its ordering hint.
+    return {};
+  }
 }
 
 function describePublicKey(node: NodeX509): PublicKeyInfo {

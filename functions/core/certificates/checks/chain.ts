@@ -20,8 +20,6 @@
  * lifetime, and a chain that dies hours before the leaf is caught by the leaf's own (by then
  * major) `expiring` alarm.
  */
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
 import type { Finding } from "../../contracts";
 import type { ParsedCertificate } from "../certificate";
 import { describeCertificate, formatInstant, makeFinding } from "./finding";
@@ -247,13 +245,13 @@ function issuerCandidates(
 ) {
   const onPath = new Set(path.map((link) => link.sha256));
   const wanted = normaliseName(cert.issuer);
-  const authorityKeyId = keyIdentifiers(cert).authority;
+  const authorityKeyId = cert.authorityKeyId;
   const named = [
     ...context.anchors.map((issuer) => ({ issuer, isAnchor: true })),
     ...context.intermediates.map((issuer) => ({ issuer, isAnchor: false })),
   ].filter(({ issuer }) => !onPath.has(issuer.sha256) && normaliseName(issuer.subject) === wanted);
   const keyMatches = (issuer: ParsedCertificate) =>
-    authorityKeyId !== undefined && keyIdentifiers(issuer).subject === authorityKeyId;
+    authorityKeyId !== undefined && issuer.subjectKeyId === authorityKeyId;
   // Stable sort: key identifier matches first, and anchors before intermediates within each group.
   return [...named.filter((c) => keyMatches(c.issuer)), ...named.filter((c) => !keyMatches(c.issuer))];
 }
@@ -282,25 +280,6 @@ function normaliseName(name: string): string {
 function dedupe(certs: readonly ParsedCertificate[]): ParsedCertificate[] {
   const seen = new Set<string>();
   return certs.filter((cert) => !seen.has(cert.sha256) && seen.add(cert.sha256));
-}
-
-const keyIdCache = new WeakMap<ParsedCertificate, { subject?: string; authority?: string }>();
-
-function keyIdentifiers(cert: ParsedCertificate): { subject?: string; authority?: string } {
-  const cached = keyIdCache.get(cert);
-  if (cached) return cached;
-  let ids: { subject?: string; authority?: string } = {};
-  try {
-    const parsed = new x509.X509Certificate(cert.der);
-    ids = {
-      subject: parsed.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId?.toLowerCase(),
-      authority: parsed.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId?.toLowerCase(),
-    };
-  } catch {
-    // A malformed key identifier only costs the search its ordering hint.
-  }
-  keyIdCache.set(cert, ids);
-  return ids;
 }
 
 function untrustedFinding(target: ParsedCertificate, failure: ChainFailure, anchorCount: number): Finding {
