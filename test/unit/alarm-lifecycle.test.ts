@@ -176,6 +176,41 @@ describe("alarm lifecycle", () => {
     expect(decided).toMatchObject({ partial: true, transitions: [], next: [] });
   });
 
+  it("clears only the checks a run performed, even when the run is complete", () => {
+    // Prepare: the bucket refused access; the next run stops earlier, at AssumeRole.
+    const policy: LifecyclePolicy = {
+      ...DEFAULT_LIFECYCLE_POLICY,
+      damping: { "storage-access-denied": 1, "credentials-unobtainable": 1 },
+    };
+    const source = "credentials:prod-metadata";
+    const credentialRun = (findings: Finding[], now: Date, examinedChecks?: CheckName[]): CheckRun => ({
+      scope: source,
+      complete: true,
+      examinedSources: [source],
+      examinedChecks,
+      findings,
+      now,
+    });
+    const denied = decideTransitions(
+      credentialRun([finding("storage-access-denied", source)], at(0)),
+      [],
+      policy,
+    );
+
+    // Act
+    const stoppedEarly = decideTransitions(
+      credentialRun([finding("credentials-unobtainable", source)], at(1), ["credentials-unobtainable"]),
+      denied.next,
+      policy,
+    );
+
+    // Assess: the new fault is raised, the bucket alarm nobody re-checked stays active.
+    expect(denied.transitions.map((t) => t.kind)).toEqual(["raised"]);
+    expect(stoppedEarly.transitions.map((t) => [t.kind, t.check])).toEqual([
+      ["raised", "credentials-unobtainable"],
+    ]);
+  });
+
   it("does not treat a file name as a prefix of another file", () => {
     // Prepare
     const alarms = scope();

@@ -20,6 +20,11 @@ export interface CheckRun {
    * source "<file>" also covers the certificates "<file>#<index>" found in it.
    */
   examinedSources: string[];
+  /**
+   * Checks this run actually performed, when it is fewer than all: a credential check that stopped
+   * at AssumeRole never reached the bucket, so it may not clear a bucket alarm. Absent: all checks.
+   */
+  examinedChecks?: CheckName[];
   findings: Finding[];
   /** Alarm parameters carried by every alarm of the run: ServiceName, RoleName, HostName, Bucket… */
   parameters?: Record<string, string>;
@@ -157,7 +162,8 @@ function mergeFindings(findings: readonly Finding[]): { severity: Severity; mess
   return { severity: sorted[0]!.severity, message };
 }
 
-function wasExamined(run: CheckRun, source: string): boolean {
+function wasExamined(run: CheckRun, source: string, check: CheckName): boolean {
+  if (run.examinedChecks && !run.examinedChecks.includes(check)) return false;
   if (run.complete) return true;
   return run.examinedSources.some((examined) => source === examined || source.startsWith(`${examined}#`));
 }
@@ -214,7 +220,7 @@ export function decideAlarm(
 
   const first = findings[0];
   if (!first) {
-    if (!stored || !wasExamined(run, stored.source)) return { transitions: [] };
+    if (!stored || !wasExamined(run, stored.source, stored.check)) return { transitions: [] };
     const expiresAt = Math.floor(run.now.getTime() / 1000) + policy.historyDays * DAY_S;
     if (stored.status === "active") {
       const cleared: AlarmState = {
