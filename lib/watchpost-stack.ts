@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { Annotations, CfnOutput, Duration, Stack, type StackProps, Tags } from "aws-cdk-lib";
+import { Annotations, CfnOutput, Duration, Stack, type StackProps, Tags, Validations } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
@@ -169,12 +169,17 @@ export class WatchpostStack extends Stack {
         }),
       );
       if (target.writeProbe) {
+        const probeObjects = `${target.bucket}/${probePrefixFor(target)}*`;
         principal.addToRolePolicy(
           new iam.PolicyStatement({
             actions: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
-            resources: [`${bucketArn}/${probePrefixFor(target)}*`],
+            resources: [`arn:${this.partition}:s3:::${probeObjects}`],
           }),
         );
+        Validations.of(this.credentialCheck.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${probeObjects}]`,
+          reason: `The write probe of target "${target.name}" puts, reads back and deletes its own objects under its dedicated probe prefix, and nowhere else.`,
+        });
       }
     }
   }

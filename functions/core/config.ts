@@ -221,7 +221,7 @@ const TeamsChannel = z.strictObject({
   name: ConfigurationName,
   teamId: Uuid,
   tenantId: Uuid,
-  /** The channel ID from the channel's link (URL-decoded), e.g. "19:abc...@thread.tacv2". */
+  /** The channel ID from the channel's link, as "19:abc...@thread.tacv2" or URL-encoded as in the link. */
   channelId: z.string().min(1).max(256),
   minimumSeverity: Severity.default("minor"),
 });

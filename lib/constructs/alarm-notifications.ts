@@ -151,7 +151,8 @@ export class AlarmNotifications extends Construct {
         configurationName: `${stackName}-${teams.name}`,
         teamId: teams.teamId,
         teamsTenantId: teams.tenantId,
-        teamsChannelId: teams.channelId,
+        // CloudFormation wants the ID as it appears in the channel link (URL-encoded).
+        teamsChannelId: teams.channelId.includes("%") ? teams.channelId : encodeURIComponent(teams.channelId),
         iamRoleArn: role.roleArn,
         snsTopicArns: [this.chatTopics.get(teams.minimumSeverity)!.topicArn],
         guardrailPolicies: [guardrail.managedPolicyArn],

@@ -1,0 +1,232 @@
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ALARM_TABLE_KEYS } from "../../functions/adapters/alarm-store";
+import { ENV } from "../../functions/handlers/shared/environment";
+import { fullConfig, logicalIdOf, minimalConfig, synth } from "./support";
+
+let full: Template;
+beforeAll(() => {
+  full = synth(fullConfig());
+});
+
+const scanFunction = () =>
+  logicalIdOf(full, "AWS::Lambda::Function", { Description: Match.stringLikeRegexp("^Scans stored") });
+
+describe("schedules", () => {
+  it("scans certificates daily at 01:00 UTC and checks credentials every 5 minutes, by default", () => {
+    // Assess
+    full.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "cron(0 1 * * ? *)",
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [scanFunction(), "Arn"] } })],
+    });
+    full.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(5 minutes)" });
+    full.resourceCountIs("AWS::Scheduler::Schedule", 0);
+  });
+
+  it("uses EventBridge Scheduler when a time zone is configured, so 01:00 is local time", () => {
+    // Act
+    const template = synth({
+      ...minimalConfig(),
+      schedules: { certificateScan: { expression: "cron(0 1 * * ? *)", timeZone: "Europe/Berlin" } },
+    });
+
+    // Assess
+    template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "cron(0 1 * * ? *)",
+      ScheduleExpressionTimezone: "Europe/Berlin",
+      Target: Match.objectLike({
+        DeadLetterConfig: { Arn: Match.anyValue() },
+        RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+      }),
+    });
+    expect(
+      template.findResources("AWS::Events::Rule", {
+        Properties: { ScheduleExpression: "cron(0 1 * * ? *)" },
+      }),
+    ).toEqual({});
+  });
+
+  it("leaves a disabled schedule in place but switched off", () => {
+    // Act
+    const template = synth({
+      ...minimalConfig(),
+      schedules: { credentialCheck: { expression: "rate(5 minutes)", enabled: false } },
+    });
+
+    // Assess
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(5 minutes)",
+      State: "DISABLED",
+    });
+  });
+});
+
+describe("object events", () => {
+  it("re-checks an object created or deleted under a configured prefix of the certificate bucket", () => {
+    // Assess
+    full.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: {
+        source: ["aws.s3"],
+        "detail-type": ["Object Created", "Object Deleted"],
+        detail: {
+          bucket: { name: [{ Ref: logicalIdOf(full, "AWS::S3::Bucket") }] },
+          object: { key: [{ prefix: "prod/" }, { prefix: "staging/" }] },
+        },
+      },
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [scanFunction(), "Arn"] } })],
+    });
+  });
+
+  it("watches the whole bucket when a source's prefix is empty", () => {
+    // Act
+    const template = synth({ certificates: { sources: [{ prefix: "" }] } });
+
+    // Assess
+    const rules = template.findResources("AWS::Events::Rule", {
+      Properties: { EventPattern: { source: ["aws.s3"] } },
+    });
+    const pattern = Object.values(rules)[0]?.Properties.EventPattern;
+    expect(pattern.detail.object).toBeUndefined();
+  });
+
+  it("turns on EventBridge notifications on the bucket it creates", () => {
+    // Assess
+    full.hasResourceProperties("Custom::S3BucketNotifications", {
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    });
+  });
+
+  it("creates no bucket when an existing one is named, and watches that one", () => {
+    // Act
+    const template = synth({
+      certificates: { bucket: { existingBucketName: "acme-certs" }, sources: [{ prefix: "x/" }] },
+    });
+
+    // Assess
+    template.resourceCountIs("AWS::S3::Bucket", 0);
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: Match.objectLike({ detail: Match.objectLike({ bucket: { name: ["acme-certs"] } }) }),
+    });
+  });
+});
+
+describe("first check after deployment", () => {
+  it("invokes both checks asynchronously after the stack's resources exist", () => {
+    // Assess
+    const triggers = full.findResources("Custom::Trigger");
+    expect(Object.keys(triggers)).toHaveLength(2);
+    for (const trigger of Object.values(triggers)) {
+      expect(trigger.Properties.InvocationType).toBe("Event");
+      expect(trigger.DependsOn).toEqual(expect.arrayContaining([logicalIdOf(full, "AWS::Events::EventBus")]));
+    }
+  });
+
+  it("is left out when checkAfterDeploy is false", () => {
+    // Act
+    const template = synth({ ...minimalConfig(), schedules: { checkAfterDeploy: false } });
+
+    // Assess
+    template.resourceCountIs("Custom::Trigger", 0);
+  });
+});
+
+describe("asynchronous delivery never loses an event silently", () => {
+  it("gives every function bounded async retries, a maximum event age and a failure queue", () => {
+    // Assess
+    const configs = Object.values(full.findResources("AWS::Lambda::EventInvokeConfig"));
+    expect(configs).toHaveLength(3);
+    for (const config of configs) {
+      expect(config.Properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 3600,
+        DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [expect.any(String), "Arn"] } } },
+      });
+    }
+  });
+
+  it("gives every rule target a retry policy and a dead-letter queue", () => {
+    // Assess
+    const rules = Object.values(full.findResources("AWS::Events::Rule"));
+    expect(rules.length).toBe(5);
+    for (const rule of rules) {
+      for (const target of rule.Properties.Targets) {
+        expect(target.DeadLetterConfig?.Arn).toBeDefined();
+        expect(target.RetryPolicy).toMatchObject({
+          MaximumRetryAttempts: expect.any(Number),
+          MaximumEventAgeInSeconds: expect.any(Number),
+        });
+      }
+    }
+  });
+
+  it("encrypts every queue and refuses non-TLS access to it", () => {
+    // Assess
+    const queues = full.findResources("AWS::SQS::Queue");
+    expect(Object.keys(queues)).toHaveLength(4);
+    for (const [id, queue] of Object.entries(queues)) {
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      full.hasResourceProperties("AWS::SQS::QueuePolicy", {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          ]),
+        },
+      });
+    }
+  });
+});
+
+describe("functions", () => {
+  it("run a current Node.js on ARM64 with JSON logs in their own log group with retention", () => {
+    // Assess
+    const functions = full.findResources("AWS::Lambda::Function", {
+      Properties: { Description: Match.anyValue() },
+    });
+    const ours = Object.values(functions).filter(
+      (f) => String(f.Properties.Description).length > 0 && f.Properties.LoggingConfig,
+    );
+    expect(ours).toHaveLength(3);
+    for (const fn of ours) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: "nodejs24.x",
+        Architectures: ["arm64"],
+        LoggingConfig: { LogFormat: "JSON", LogGroup: { Ref: expect.any(String) } },
+      });
+    }
+    full.allResourcesProperties("AWS::Logs::LogGroup", { RetentionInDays: 30 });
+  });
+
+  it("tell the scan where the bucket, table and bus are", () => {
+    // Assess
+    full.hasResourceProperties("AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("^Scans stored"),
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.certificateBucket]: { Ref: logicalIdOf(full, "AWS::S3::Bucket") },
+          [ENV.alarmTable]: { Ref: logicalIdOf(full, "AWS::DynamoDB::GlobalTable") },
+          [ENV.eventBus]: { Ref: logicalIdOf(full, "AWS::Events::EventBus") },
+          POWERTOOLS_SERVICE_NAME: "watchpost",
+          POWERTOOLS_METRICS_NAMESPACE: "Watchpost",
+        }),
+      },
+    });
+  });
+});
+
+describe("alarm state", () => {
+  it("uses the store adapter's keys and TTL attribute, with point-in-time recovery and encryption", () => {
+    // Assess
+    full.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
+      KeySchema: [
+        { AttributeName: ALARM_TABLE_KEYS.partitionKey.name, KeyType: "HASH" },
+        { AttributeName: ALARM_TABLE_KEYS.sortKey.name, KeyType: "RANGE" },
+      ],
+      TimeToLiveSpecification: { AttributeName: ALARM_TABLE_KEYS.timeToLiveAttribute, Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+      Replicas: [
+        Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+      ],
+    });
+  });
+});

@@ -1,0 +1,215 @@
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ENV } from "../../functions/handlers/shared/environment";
+import { fullConfig, logicalIdOf, minimalConfig, synth } from "./support";
+
+let full: Template;
+beforeAll(() => {
+  full = synth(fullConfig());
+});
+
+const topicId = (displayName: string) => logicalIdOf(full, "AWS::SNS::Topic", { DisplayName: displayName });
+
+describe("alarm events to the notifier", () => {
+  it("routes every alarm detail-type from the watchpost bus to the notifier, except silenced ones", () => {
+    // Assess
+    full.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: { Ref: logicalIdOf(full, "AWS::Events::EventBus") },
+      EventPattern: {
+        source: ["watchpost"],
+        "detail-type": ["Alarm Raised", "Alarm Severity Changed", "Alarm Reminder", "Alarm Cleared"],
+        detail: { silenced: [false] },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: {
+            "Fn::GetAtt": [
+              logicalIdOf(full, "AWS::Lambda::Function", { Description: Match.stringLikeRegexp("^Formats") }),
+              "Arn",
+            ],
+          },
+        }),
+      ],
+    });
+  });
+
+  it("tells the notifier its topics and lets it publish to exactly those", () => {
+    // Prepare
+    const alarmTopic = topicId("watchpost alarms");
+    const majorChat = topicId("watchpost alarms, major and worse");
+    const minorChat = topicId("watchpost alarms, minor and worse");
+
+    // Assess
+    full.hasResourceProperties("AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("^Formats"),
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.alarmTopicArn]: { Ref: alarmTopic },
+          [ENV.chatTopicArns]: Match.objectLike({ "Fn::Join": Match.anyValue() }),
+        }),
+      },
+    });
+    const published = Object.values(full.findResources("AWS::IAM::Policy"))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s: { Action: unknown }) => s.Action === "sns:Publish")
+      .map((s: { Resource: unknown }) => s.Resource);
+    expect(published).toEqual(
+      expect.arrayContaining([{ Ref: alarmTopic }, { Ref: majorChat }, { Ref: minorChat }]),
+    );
+    expect(published).toHaveLength(3);
+  });
+});
+
+describe("email", () => {
+  it("subscribes each address with a filter on its minimum severity (and on watchpost's own health alarms)", () => {
+    // Assess
+    full.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "oncall@example.com",
+      TopicArn: { Ref: topicId("watchpost alarms") },
+      FilterPolicy: { severity: ["critical", "major", { exists: false }] },
+    });
+    full.hasResourceProperties("AWS::SNS::Subscription", {
+      Endpoint: "team@example.com",
+      FilterPolicy: { severity: ["critical", "major", "minor", "warning", { exists: false }] },
+    });
+  });
+});
+
+describe("chat", () => {
+  it("configures Slack and Microsoft Teams channels on the topic of their minimum severity, with a read-only guardrail", () => {
+    // Assess
+    full.hasResourceProperties("AWS::Chatbot::SlackChannelConfiguration", {
+      SlackWorkspaceId: "T0123ABCD",
+      SlackChannelId: "C0123ABCD",
+      SnsTopicArns: [{ Ref: topicId("watchpost alarms, major and worse") }],
+      GuardrailPolicies: [
+        Match.objectLike({
+          "Fn::Join": ["", Match.arrayWith([":iam::aws:policy/CloudWatchReadOnlyAccess"])],
+        }),
+      ],
+    });
+    full.hasResourceProperties("AWS::Chatbot::MicrosoftTeamsChannelConfiguration", {
+      TeamId: "11111111-2222-3333-4444-555555555555",
+      TeamsChannelId: "19%3Aabc%40thread.tacv2",
+      SnsTopicArns: [{ Ref: topicId("watchpost alarms, minor and worse") }],
+    });
+  });
+
+  it("creates no chat topic or channel when none is configured", () => {
+    // Act
+    const template = synth(minimalConfig());
+
+    // Assess
+    template.resourceCountIs("AWS::SNS::Topic", 1);
+    template.resourceCountIs("AWS::Chatbot::SlackChannelConfiguration", 0);
+    template.resourceCountIs("AWS::Chatbot::MicrosoftTeamsChannelConfiguration", 0);
+  });
+});
+
+describe("webhooks", () => {
+  it("call an API destination for severe-enough events, with the key resolved from Secrets Manager and their own DLQ", () => {
+    // Assess
+    full.hasResourceProperties("AWS::Events::Connection", {
+      AuthorizationType: "API_KEY",
+      AuthParameters: {
+        ApiKeyAuthParameters: {
+          ApiKeyName: "x-api-key",
+          ApiKeyValue: "{{resolve:secretsmanager:watchpost/pager:SecretString:key::}}",
+        },
+      },
+    });
+    full.hasResourceProperties("AWS::Events::ApiDestination", {
+      InvocationEndpoint: "https://hooks.example.com/watchpost",
+      HttpMethod: "POST",
+    });
+    full.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: Match.objectLike({ detail: { severity: ["critical"], silenced: [false] } }),
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [logicalIdOf(full, "AWS::Events::ApiDestination"), "Arn"] },
+          DeadLetterConfig: {
+            Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^NotificationsWebhookDeadLetters"), "Arn"] },
+          },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 43200 },
+        }),
+      ],
+    });
+  });
+});
+
+describe("watching the watcher", () => {
+  it("alarms on errors of each function and on messages in each dead-letter queue, to the alarm and chat topics", () => {
+    // Assess
+    const alarms = Object.values(full.findResources("AWS::CloudWatch::Alarm"));
+    const errors = alarms.filter((a) => a.Properties.MetricName === "Errors");
+    const deadLetters = alarms.filter(
+      (a) => a.Properties.MetricName === "ApproximateNumberOfMessagesVisible",
+    );
+    expect(errors).toHaveLength(3);
+    expect(deadLetters).toHaveLength(4);
+    for (const alarm of [...errors, ...deadLetters]) {
+      expect(alarm.Properties.AlarmActions).toEqual(
+        expect.arrayContaining([
+          { Ref: topicId("watchpost alarms") },
+          { Ref: topicId("watchpost alarms, major and worse") },
+        ]),
+      );
+      expect(alarm.Properties.Threshold).toBe(1);
+    }
+  });
+
+  it("alarms when no full certificate scan succeeded for 26 hours, counting missing data as breaching", () => {
+    // Assess
+    full.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "Watchpost",
+      MetricName: "ScanSucceeded",
+      Dimensions: [{ Name: "service", Value: "watchpost" }],
+      Statistic: "Sum",
+      Period: 7200,
+      EvaluationPeriods: 13,
+      DatapointsToAlarm: 13,
+      ComparisonOperator: "LessThanThreshold",
+      Threshold: 1,
+      TreatMissingData: "breaching",
+    });
+  });
+
+  it("lets CloudWatch alarms publish to the encrypted topics", () => {
+    // Assess
+    full.hasResourceProperties("AWS::KMS::Key", {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("draws a dashboard of expiries, active alarms by severity, check durations and credential latencies", () => {
+    // Assess
+    const dashboard = Object.values(full.findResources("AWS::CloudWatch::Dashboard"))[0];
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const expected of [
+      "SoonestDaysToExpiry",
+      "ActiveAlarms",
+      "Severity",
+      "ScanDurationMs",
+      "CredentialStepLatencyMs",
+      "Findings",
+    ]) {
+      expect(body).toContain(expected);
+    }
+  });
+
+  it("leaves the dashboard out when asked to", () => {
+    // Act
+    const template = synth({ ...minimalConfig(), operations: { dashboard: false } });
+
+    // Assess
+    template.resourceCountIs("AWS::CloudWatch::Dashboard", 0);
+  });
+});

@@ -1,0 +1,225 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Validations } from "aws-cdk-lib";
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { Queue } from "aws-cdk-lib/aws-sqs";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildStack, fullConfig, logicalIdOf, minimalConfig, ROLE_ARN, synth } from "./support";
+
+let full: Template;
+beforeAll(() => {
+  full = synth(fullConfig());
+});
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+function statementsOf(template: Template, roleDescription: RegExp): Statement[] {
+  const roleIds = Object.entries(template.findResources("AWS::IAM::Role"))
+    .filter(([, role]) => roleDescription.test(String(role.Properties.Description ?? "")))
+    .map(([id]) => id);
+  return Object.values(template.findResources("AWS::IAM::Policy"))
+    .filter((policy) => policy.Properties.Roles.some((r: { Ref: string }) => roleIds.includes(r.Ref)))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+describe("IAM", () => {
+  it("grants no '*' action and no whole-service action anywhere", () => {
+    // Assess
+    const documents = [
+      ...Object.values(full.findResources("AWS::IAM::Policy")).map((p) => p.Properties.PolicyDocument),
+      ...Object.values(full.findResources("AWS::IAM::Role")).flatMap((r) =>
+        (r.Properties.Policies ?? []).map((p: { PolicyDocument: unknown }) => p.PolicyDocument),
+      ),
+    ];
+    const actions = documents.flatMap((d) => (d.Statement as Statement[]).flatMap(actionsOf));
+    expect(actions.length).toBeGreaterThan(10);
+    expect(actions.filter((a) => a === "*" || a.endsWith(":*"))).toEqual([]);
+  });
+
+  it("lets the scan read objects only under the configured prefixes and named keys, and list only those prefixes", () => {
+    // Prepare
+    const bucket = logicalIdOf(full, "AWS::S3::Bucket");
+    const objectArn = (suffix: string) => ({ "Fn::Join": ["", [{ "Fn::GetAtt": [bucket, "Arn"] }, suffix]] });
+
+    // Act
+    const statements = statementsOf(full, /CertificateScan/);
+
+    // Assess
+    const reads = statements.filter((s) => actionsOf(s).includes("s3:GetObject"));
+    expect(reads).toEqual([
+      expect.objectContaining({
+        Resource: [
+          objectArn("/prod/*"),
+          objectArn("/staging/*"),
+          objectArn("/peers/e1.pem"),
+          objectArn("/trust/ca.pem"),
+          objectArn("/trust/etcd-ca.pem"),
+        ],
+      }),
+    ]);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: "s3:ListBucket",
+        Resource: { "Fn::GetAtt": [bucket, "Arn"] },
+        Condition: { StringLike: { "s3:prefix": ["prod/*", "staging/*"] } },
+      }),
+    );
+    expect(statements.flatMap(actionsOf)).not.toContain("s3:PutObject");
+    expect(statements.flatMap(actionsOf)).toContain("secretsmanager:GetSecretValue");
+  });
+
+  it("decrypts with an existing bucket's KMS key only through S3", () => {
+    // Act
+    const template = synth({
+      certificates: {
+        bucket: {
+          existingBucketName: "acme-certs",
+          kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        },
+        sources: [{ prefix: "x/" }],
+      },
+    });
+
+    // Assess
+    expect(statementsOf(template, /CertificateScan/)).toContainEqual(
+      expect.objectContaining({
+        Action: "kms:Decrypt",
+        Resource: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+      }),
+    );
+  });
+
+  it("allows sts:AssumeRole on the configured role ARNs only", () => {
+    // Act
+    const statements = statementsOf(full, /CredentialCheck/);
+
+    // Assess
+    const assume = statements.filter((s) => actionsOf(s).includes("sts:AssumeRole"));
+    expect(assume).toEqual([expect.objectContaining({ Action: "sts:AssumeRole", Resource: ROLE_ARN })]);
+  });
+
+  it("lets a target without a role list under its prefix and write only under its probe prefix", () => {
+    // Act
+    const statements = statementsOf(full, /CredentialCheck/);
+
+    // Assess
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: "s3:ListBucket",
+        Resource: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":s3:::ambient-data"]] },
+        Condition: { StringLike: { "s3:prefix": ["meta/*"] } },
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+        Resource: {
+          "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":s3:::ambient-data/meta/.watchpost-probe/*"]],
+        },
+      }),
+    );
+  });
+
+  it("attaches no AWS managed policy to watchpost's function roles", () => {
+    // Assess
+    const roles = Object.values(full.findResources("AWS::IAM::Role")).filter((r) =>
+      String(r.Properties.Description ?? "").startsWith("watchpost "),
+    );
+    expect(roles).toHaveLength(3);
+    for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe("storage and messaging", () => {
+  it("blocks public access to the certificate bucket, encrypts and versions it, and refuses plain HTTP", () => {
+    // Assess
+    full.hasResourceProperties("AWS::S3::Bucket", {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+      },
+      VersioningConfiguration: { Status: "Enabled" },
+    });
+    full.hasResourceProperties("AWS::S3::BucketPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+        ]),
+      },
+    });
+  });
+
+  it("encrypts every topic with the rotating customer-managed key and refuses plain HTTP", () => {
+    // Assess
+    const key = logicalIdOf(full, "AWS::KMS::Key");
+    full.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
+    const topics = full.findResources("AWS::SNS::Topic");
+    expect(Object.keys(topics).length).toBe(3);
+    for (const [id, topic] of Object.entries(topics)) {
+      expect(topic.Properties.KmsMasterKeyId).toEqual({ "Fn::GetAtt": [key, "Arn"] });
+      full.hasResourceProperties("AWS::SNS::TopicPolicy", {
+        Topics: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          ]),
+        },
+      });
+    }
+  });
+});
+
+describe("cdk-nag AWS Solutions", () => {
+  it("runs in this setup: an unencrypted, non-TLS queue added to the stack fails synthesis", () => {
+    // Prepare
+    const { app, stack } = buildStack(minimalConfig());
+    new Queue(stack, "Careless");
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    // Act / Assess
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
+  });
+
+  it.each([
+    ["every optional part switched on", fullConfig()],
+    ["the minimal configuration", minimalConfig()],
+    [
+      "an existing KMS-encrypted bucket",
+      {
+        certificates: {
+          bucket: {
+            existingBucketName: "acme-certs",
+            kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+          },
+          sources: [{ prefix: "x/" }, { prefix: "y/" }],
+        },
+      },
+    ],
+  ])("reports no unacknowledged error for %s", (_name, config) => {
+    // Prepare
+    const { app } = buildStack(config);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    // Act
+    const assembly = app.synth();
+
+    // Assess
+    const report = JSON.parse(readFileSync(join(assembly.directory, "validation-report.json"), "utf8"));
+    const violations = report.pluginReports.flatMap(
+      (r: { violations?: { ruleName: string; severity: string; violatingResources: unknown[] }[] }) =>
+        r.violations ?? [],
+    );
+    expect(
+      violations.filter((v: { severity: string }) => v.severity === "error" || v.severity === "fatal"),
+    ).toEqual([]);
+  });
+});
