@@ -397,3 +397,27 @@ export function readablePrefixes(certificates: WatchpostConfig["certificates"]):
   ];
   return { prefixes, keys: [...new Set(keys.filter((k) => !covered(k)))].sort() };
 }
+
+/**
+ * The host names an object's certificates must cover: the first `hostnamesByKey` pattern that
+ * matches the key, else the source's `expectedHostnames` (empty: no hostname check).
+ */
+export function expectedHostnamesFor(source: CertificateSource, key: string): string[] {
+  const match = source.hostnamesByKey.find((entry) => keyPatternToRegExp(entry.keyPattern).test(key));
+  return match ? match.hostnames : source.expectedHostnames;
+}
+
+/** `*` matches within one path segment, `**` across segments, `?` one character; the rest is literal. */
+export function keyPatternToRegExp(pattern: string): RegExp {
+  let source = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i]!;
+    if (char === "*" && pattern[i + 1] === "*") {
+      source += ".*";
+      i++;
+    } else if (char === "*") source += "[^/]*";
+    else if (char === "?") source += "[^/]";
+    else source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${source}$`);
+}

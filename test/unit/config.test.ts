@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   ConfigError,
+  expectedHostnamesFor,
   parseConfig,
   parseConfigText,
   readablePrefixes,
@@ -306,5 +307,32 @@ describe("readable prefixes", () => {
 
     // Assess
     expect(readable).toEqual({ prefixes: ["prod/", "staging/"], keys: ["peers/a.pem", "trust/ca.pem"] });
+  });
+});
+
+describe("expected host names per key", () => {
+  it("uses the first matching key pattern, else the source's names", () => {
+    // Prepare
+    const [source] = parseConfig({
+      certificates: {
+        sources: [
+          {
+            prefix: "prod/",
+            expectedHostnames: ["api.example.com"],
+            hostnamesByKey: [
+              { keyPattern: "prod/ingress/*.pem", hostnames: ["*.apps.example.com"] },
+              { keyPattern: "prod/**/etcd-?.pem", hostnames: ["etcd.example.com"] },
+            ],
+          },
+        ],
+      },
+    }).certificates.sources;
+
+    // Act / Assess
+    expect(expectedHostnamesFor(source!, "prod/ingress/router.pem")).toEqual(["*.apps.example.com"]);
+    expect(expectedHostnamesFor(source!, "prod/ingress/old/router.pem")).toEqual(["api.example.com"]);
+    expect(expectedHostnamesFor(source!, "prod/a/b/etcd-1.pem")).toEqual(["etcd.example.com"]);
+    expect(expectedHostnamesFor(source!, "prod/a/b/etcd-10.pem")).toEqual(["api.example.com"]);
+    expect(expectedHostnamesFor(source!, "prod/ingressXrouter.pem")).toEqual(["api.example.com"]);
   });
 });
