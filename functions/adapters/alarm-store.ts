@@ -12,9 +12,16 @@
  * two concurrent runs raise a fault once. The CDK stack creates the table from `ALARM_TABLE_KEYS`.
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { AlarmState } from "../core/alarms/lifecycle";
 import type { AlarmStorePort } from "../core/alarms/process-run";
+import { SEVERITIES, type Severity } from "../core/contracts";
 
 export const ALARM_TABLE_KEYS = {
   partitionKey: { name: "pk", type: "S" },
@@ -48,6 +55,11 @@ export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
 export interface AlarmStore extends AlarmStorePort {
   /** Archived occurrences of a scope (replaced after clearing), oldest first by key order. */
   history(scope: string): Promise<AlarmState[]>;
+  /**
+   * Active alarms across every scope, by severity: what the dashboard shows. A scan, but of a
+   * table that holds one item per alarm, read once per run.
+   */
+  countActive(): Promise<Record<Severity, number>>;
 }
 
 export function createAlarmStore(options: AlarmStoreOptions): AlarmStore {
@@ -78,6 +90,29 @@ export function createAlarmStore(options: AlarmStoreOptions): AlarmStore {
   return {
     load: (scope) => query(scope, LIVE_PREFIX),
     history: (scope) => query(scope, HISTORY_PREFIX),
+
+    async countActive() {
+      const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(
+          new ScanCommand({
+            TableName,
+            FilterExpression: "#status = :active AND begins_with(#sk, :live)",
+            ProjectionExpression: "#severity",
+            ExpressionAttributeNames: { "#status": "status", "#sk": sk.name, "#severity": "severity" },
+            ExpressionAttributeValues: { ":active": "active", ":live": LIVE_PREFIX },
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const severity = item.severity as Severity;
+          if (severity in counts) counts[severity] += 1;
+        }
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return counts;
+    },
 
     async get(scope, fingerprint) {
       const { Item } = await client.send(

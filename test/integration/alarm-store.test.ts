@@ -210,6 +210,26 @@ describe("alarm store on DynamoDB (dynalite)", () => {
     expect(live).not.toHaveProperty(ALARM_TABLE_KEYS.timeToLiveAttribute);
   });
 
+  it("counts active alarms across scopes by severity, leaving cleared ones and history out", async () => {
+    // Prepare
+    const store = await freshStore();
+    const { publisher } = recorder();
+    const policy = { ...DEFAULT_LIFECYCLE_POLICY, damping: { "storage-unreachable": 1 } };
+    const renewed = { ...expired(), source: "s3://certs/renewed.pem#0" };
+    await processCheckRun(certificateRun([expired(), renewed], at(0)), { store, publisher, policy });
+    await processCheckRun(certificateRun([expired()], at(1)), { store, publisher, policy });
+    await processCheckRun(
+      { scope: SCOPE, complete: true, examinedSources: [], findings: [unreachable()], now: at(1) },
+      { store, publisher, policy },
+    );
+
+    // Act
+    const counts = await store.countActive();
+
+    // Assess
+    expect(counts).toEqual({ critical: 1, major: 1, minor: 0, warning: 0 });
+  });
+
   it("pages through a scope with more alarms than one query returns", async () => {
     // Prepare
     const store = await freshStore();
