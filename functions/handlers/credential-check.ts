@@ -1,4 +1,91 @@
-/** Placeholder so the stack synthesizes; the lead replaces it with the real handler. */
-export async function handler(): Promise<never> {
-  throw new Error("not wired yet");
+/**
+ * Credential check, every few minutes: assume each configured role, prove the temporary
+ * credentials reach their bucket, and turn what broke into alarms. Secrets never leave the probe:
+ * results carry step names, timings, error codes and plain-word causes only.
+ */
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { Context } from "aws-lambda";
+import { createAlarmStore } from "../adapters/alarm-store";
+import { awsCredentialProbe } from "../adapters/credential-probe";
+import { createEventPublisher } from "../adapters/event-publisher";
+import { lifecyclePolicyFrom } from "../core/alarms/lifecycle-policy";
+import type { WatchpostConfig } from "../core/config";
+import { checkCredentialTargets } from "../core/credentials/check";
+import { credentialCheckRun } from "../core/credentials/check-run";
+import type { CredentialCheckDeps } from "../core/credentials/ports";
+import { DIMENSION, METRIC } from "../core/metrics";
+import { type SettleDeps, settleRuns } from "./shared/alarm-runs";
+import { deployedConfig } from "./shared/deployed-config";
+import { ENV, requireEnv } from "./shared/environment";
+import { logger, metrics } from "./shared/powertools";
+
+const CONCURRENCY = 4;
+
+export interface CredentialCheckHandlerDeps {
+  config: WatchpostConfig;
+  probe: CredentialCheckDeps;
+  alarms: SettleDeps;
+  now?: () => Date;
+}
+
+let productionDeps: CredentialCheckHandlerDeps | undefined;
+
+export async function handler(_event: unknown, context?: Context) {
+  if (context) logger.addContext(context);
+  try {
+    productionDeps ??= createProductionDeps();
+    return await runCredentialChecks(productionDeps);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}
+
+/** One probe per execution environment: its STS and S3 clients are reused across invocations. */
+function createProductionDeps(): CredentialCheckHandlerDeps {
+  const config = deployedConfig();
+  return {
+    config,
+    probe: awsCredentialProbe({
+      logger: {
+        debug: (message, fields) => logger.debug(message, { ...fields }),
+        info: (message, fields) => logger.info(message, { ...fields }),
+        warn: (message, fields) => logger.warn(message, { ...fields }),
+      },
+    }),
+    alarms: {
+      store: createAlarmStore({ tableName: requireEnv(ENV.alarmTable) }),
+      publisher: createEventPublisher({
+        eventBusName: requireEnv(ENV.eventBus),
+        docBaseUrl: config.notifications.runbookBaseUrl,
+      }),
+      policy: lifecyclePolicyFrom(config.alarms),
+    },
+  };
+}
+
+export async function runCredentialChecks(deps: CredentialCheckHandlerDeps) {
+  const { targets } = deps.config.credentials;
+  const now = deps.now?.() ?? new Date();
+  const results = await checkCredentialTargets(targets, deps.probe, { concurrency: CONCURRENCY });
+  for (const result of results) {
+    for (const step of result.steps) {
+      const metric = metrics.singleMetric();
+      metric.addDimension(DIMENSION.step, step.step);
+      metric.addMetric(METRIC.credentialStepLatencyMs, MetricUnit.Milliseconds, step.ms);
+    }
+    logger.info("credential target checked", {
+      target: result.target,
+      steps: result.steps,
+      findings: result.findings.map((f) => ({ check: f.check, message: f.message })),
+    });
+  }
+  const summary = await settleRuns(
+    results.map((result, index) => credentialCheckRun(targets[index]!, result, now)),
+    deps.alarms,
+  );
+  return {
+    targets: results.length,
+    healthy: results.filter((r) => r.findings.length === 0).length,
+    ...summary,
+  };
 }

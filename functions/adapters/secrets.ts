@@ -1,0 +1,43 @@
+/**
+ * Secret values (PKCS#12 passwords) from Secrets Manager. Values are cached for a few minutes per
+ * execution environment so a scan of many files costs one read, and a rotated secret is picked up
+ * soon after. Values are returned to the caller only: never logged, never put in an error.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+
+const CACHE_MS = 5 * 60_000;
+
+export interface SecretReader {
+  read(name: string): Promise<string>;
+}
+
+let sharedClient: SecretsManagerClient | undefined;
+function defaultClient(): SecretsManagerClient {
+  sharedClient ??= new SecretsManagerClient({});
+  return sharedClient;
+}
+
+export function secretReader(
+  options: { client?: Pick<SecretsManagerClient, "send">; now?: () => number } = {},
+): SecretReader {
+  const client = options.client ?? defaultClient();
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { value: string; until: number }>();
+  return {
+    async read(name) {
+      const hit = cache.get(name);
+      if (hit && hit.until > now()) return hit.value;
+      let value: string | undefined;
+      try {
+        value = (await client.send(new GetSecretValueCommand({ SecretId: name }))).SecretString;
+      } catch (error) {
+        // The SDK's error names the secret and the cause; nothing in it is the value.
+        const code = error instanceof Error ? error.name : "Error";
+        throw new Error(`cannot read secret ${name} (${code})`);
+      }
+      if (value === undefined) throw new Error(`secret ${name} holds no string value`);
+      cache.set(name, { value, until: now() + CACHE_MS });
+      return value;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The last leg every check function shares: turn check runs into alarm transitions and events,
+ * record how many alarms are active, and fail the invocation when events could not be delivered,
+ * so that Lambda's retry (and finally the dead-letter queue) makes sure nobody is left unpaged.
+ */
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { AlarmStore } from "../../adapters/alarm-store";
+import type { CheckRun, LifecyclePolicy } from "../../core/alarms/lifecycle";
+import { type AlarmPublisherPort, processCheckRun } from "../../core/alarms/process-run";
+import { SEVERITIES } from "../../core/contracts";
+import { DIMENSION, METRIC } from "../../core/metrics";
+import { logger, metrics } from "./powertools";
+
+export interface SettleDeps {
+  store: AlarmStore;
+  publisher: AlarmPublisherPort;
+  policy: LifecyclePolicy;
+}
+
+export interface SettleSummary {
+  transitions: number;
+  published: number;
+  pending: number;
+}
+
+/** Thrown after every run was settled, when some events are still pending or a scope failed. */
+export class AlarmDeliveryError extends Error {
+  override readonly name = "AlarmDeliveryError";
+}
+
+export async function settleRuns(runs: readonly CheckRun[], deps: SettleDeps): Promise<SettleSummary> {
+  const summary: SettleSummary = { transitions: 0, published: 0, pending: 0 };
+  const problems: string[] = [];
+  for (const run of runs) {
+    try {
+      const result = await processCheckRun(run, deps);
+      summary.transitions += result.transitions.length;
+      summary.published += result.published.length;
+      summary.pending += result.pending.length;
+      problems.push(...result.errors.map((e) => `${run.scope}: ${e}`));
+      logger.info("check run settled", {
+        scope: run.scope,
+        partial: result.partial,
+        findings: run.findings.length,
+        transitions: result.transitions.map((t) => ({ kind: t.kind, alarmId: t.alarmId, source: t.source })),
+        pending: result.pending.length,
+      });
+    } catch (error) {
+      // One scope's trouble (a conflict storm, a throttled table) must not starve the others.
+      problems.push(
+        `${run.scope}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      );
+    }
+  }
+
+  const active = await deps.store.countActive();
+  for (const severity of SEVERITIES) {
+    const metric = metrics.singleMetric();
+    metric.addDimension(DIMENSION.severity, severity);
+    metric.addMetric(METRIC.activeAlarms, MetricUnit.Count, active[severity]);
+  }
+
+  if (problems.length > 0 || summary.pending > 0) {
+    logger.error("alarm events not delivered; they stay pending for the next run", { problems, ...summary });
+    throw new AlarmDeliveryError(
+      `${summary.pending} alarm event(s) pending after this run; ${problems.length} problem(s): ${problems.join("; ")}`,
+    );
+  }
+  return summary;
+}

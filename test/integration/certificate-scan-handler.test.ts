@@ -1,0 +1,222 @@
+/**
+ * The certificate-scan function end to end on local stand-ins: certificates in s3rver, alarm state
+ * in dynalite, events through the EventBridge publisher (mocked client). Proves what an operator
+ * relies on: a scheduled scan raises, an uploaded renewal clears its alarm on the object event
+ * alone, a deleted certificate clears and raises nothing, and a partial re-check clears nothing else.
+ */
+
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createAlarmStore, documentClient } from "../../functions/adapters/alarm-store";
+import { createEventPublisher } from "../../functions/adapters/event-publisher";
+import { s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
+import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
+import { parseConfig } from "../../functions/core/config";
+import {
+  type CertificateScanDeps,
+  objectKeyOf,
+  runCertificateScan,
+} from "../../functions/handlers/certificate-scan";
+import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
+import { chain, DAY, type Issued, issue } from "../support/pki";
+
+const BUCKET = "cluster-certs";
+const HOST = "api.prod.example.com";
+
+let s3: LocalS3;
+let dynamo: LocalDynamo;
+let tables = 0;
+const eventBridgeClient = new EventBridgeClient({ region: "eu-west-1", maxAttempts: 1 });
+const eventBridge = mockClient(eventBridgeClient);
+let sent: PutEventsRequestEntry[];
+let pki: Awaited<ReturnType<typeof chain>>;
+
+const config = parseConfig({
+  certificates: {
+    sources: [{ prefix: "prod/", expectedHostnames: [HOST], caBundleKey: "trust/ca.pem" }],
+    peerGroups: [
+      {
+        name: "etcd",
+        caBundleKey: "trust/ca.pem",
+        peers: [
+          { fqdn: "etcd-1.prod.example.com", certificateKey: "peers/etcd-1.pem" },
+          { fqdn: "etcd-2.prod.example.com", certificateKey: "peers/etcd-2.pem" },
+        ],
+      },
+    ],
+  },
+});
+
+beforeAll(async () => {
+  [s3, dynamo] = await Promise.all([startS3rver(), startDynalite()]);
+  await s3.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  pki = await chain(HOST);
+});
+
+afterAll(async () => {
+  await Promise.all([s3.stop(), dynamo.stop()]);
+});
+
+beforeEach(() => {
+  sent = [];
+  eventBridge.reset();
+  eventBridge.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => {
+    sent.push(...input.Entries);
+    return {
+      FailedEntryCount: 0,
+      Entries: input.Entries.map((_, i) => ({ EventId: `e-${sent.length}-${i}` })),
+    };
+  });
+});
+
+async function put(key: string, ...certs: Issued[]) {
+  const body = certs.map((c) => c.pem).join("\n");
+  await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+}
+
+async function freshDeps(): Promise<CertificateScanDeps> {
+  tables += 1;
+  const tableName = await dynamo.createAlarmTable(`scan-handler-${tables}`);
+  return {
+    config,
+    store: s3CertificateStore({ client: s3.client, bucket: BUCKET }),
+    alarms: {
+      store: createAlarmStore({ tableName, client: documentClient(dynamo.client) }),
+      publisher: createEventPublisher({
+        eventBusName: "watchpost",
+        client: eventBridgeClient,
+        sleep: async () => {},
+      }),
+      policy: lifecyclePolicyFrom(config.alarms),
+    },
+    secrets: {
+      read: async () => {
+        throw new Error("no secret is configured in this test");
+      },
+    },
+    fetchEndpoint: async () => ({ ok: false, reason: "unreachable", detail: "no endpoints in this test" }),
+  };
+}
+
+/** What an operator would see on the bus: [detail-type, check, source]. */
+function events(): [string, string, string][] {
+  return sent
+    .map((e) => {
+      const detail = JSON.parse(e.Detail ?? "{}");
+      return [e.DetailType ?? "", detail.check, detail.source] as [string, string, string];
+    })
+    .sort((a, b) => a.join(" ").localeCompare(b.join(" ")));
+}
+
+function objectEvent(change: "Object Created" | "Object Deleted", key: string) {
+  return {
+    source: "aws.s3",
+    "detail-type": change,
+    detail: { bucket: { name: BUCKET }, object: { key: encodeURIComponent(key).replace(/%2F/g, "/") } },
+  };
+}
+
+describe("certificate-scan function", () => {
+  it("raises on the scheduled scan, clears on a renewal's object event, and clears nothing it did not re-check", async () => {
+    // Prepare
+    const deps = await freshDeps();
+    const expired = await issue({
+      subject: `CN=${HOST}`,
+      dnsNames: [HOST],
+      issuer: pki.intermediate,
+      notBefore: new Date(Date.now() - 60 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
+    const wrongName = await issue({
+      subject: "CN=old.example.com",
+      dnsNames: ["old.example.com"],
+      issuer: pki.intermediate,
+    });
+    const etcd1 = await issue({ dnsNames: ["etcd-1.prod.example.com"], issuer: pki.intermediate });
+    const etcd2 = await issue({ dnsNames: ["etcd-9.prod.example.com"], issuer: pki.intermediate });
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "trust/ca.pem", Body: pki.root.pem }));
+    await put("prod/api server.pem", expired, pki.intermediate);
+    await put("prod/healthy.pem", pki.leaf, pki.intermediate);
+    await put("prod/legacy.pem", wrongName, pki.intermediate);
+    await put("peers/etcd-1.pem", etcd1, pki.intermediate);
+    await put("peers/etcd-2.pem", etcd2, pki.intermediate);
+
+    // Act 1: the 01:00 scan
+    const scheduled = await runCertificateScan(
+      { "detail-type": "Scheduled Event", source: "aws.events" },
+      deps,
+    );
+
+    // Assess 1
+    expect(scheduled).toMatchObject({ mode: "full", complete: true, runs: 2 });
+    expect(events()).toEqual([
+      ["Alarm Raised", "expired", `s3://${BUCKET}/prod/api server.pem#0`],
+      ["Alarm Raised", "hostname-mismatch", "peer-group:etcd/etcd-2.prod.example.com#0"],
+      ["Alarm Raised", "hostname-mismatch", `s3://${BUCKET}/prod/legacy.pem#0`],
+    ]);
+
+    // Act 2: the operator uploads a renewed certificate
+    sent = [];
+    await put("prod/api server.pem", pki.leaf, pki.intermediate);
+    const renewed = await runCertificateScan(objectEvent("Object Created", "prod/api server.pem"), deps);
+
+    // Assess 2: that alarm clears; the legacy file, not re-checked, keeps its alarm
+    expect(renewed).toMatchObject({ mode: "object", complete: false });
+    expect(events()).toEqual([["Alarm Cleared", "expired", `s3://${BUCKET}/prod/api server.pem#0`]]);
+
+    // Act 3: the legacy certificate is removed
+    sent = [];
+    await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: "prod/legacy.pem" }));
+    await runCertificateScan(objectEvent("Object Deleted", "prod/legacy.pem"), deps);
+
+    // Assess 3
+    expect(events()).toEqual([["Alarm Cleared", "hostname-mismatch", `s3://${BUCKET}/prod/legacy.pem#0`]]);
+
+    // Act 4: the next scheduled scan finds only the peer still wrong, already raised
+    sent = [];
+    await runCertificateScan({}, deps);
+
+    // Assess 4
+    expect(events()).toEqual([]);
+  });
+
+  it("re-checks a peer group when a peer's certificate changes", async () => {
+    // Prepare
+    const deps = await freshDeps();
+    const etcd2 = await issue({ dnsNames: ["etcd-9.prod.example.com"], issuer: pki.intermediate });
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "trust/ca.pem", Body: pki.root.pem }));
+    await put(
+      "peers/etcd-1.pem",
+      await issue({ dnsNames: ["etcd-1.prod.example.com"], issuer: pki.intermediate }),
+      pki.intermediate,
+    );
+    await put("peers/etcd-2.pem", etcd2, pki.intermediate);
+    await runCertificateScan({}, deps);
+    sent = [];
+
+    // Act
+    await put(
+      "peers/etcd-2.pem",
+      await issue({ dnsNames: ["etcd-2.prod.example.com"], issuer: pki.intermediate }),
+      pki.intermediate,
+    );
+    const outcome = await runCertificateScan(objectEvent("Object Created", "peers/etcd-2.pem"), deps);
+
+    // Assess
+    expect(outcome).toMatchObject({ mode: "object", runs: 1 });
+    expect(events()).toEqual([
+      ["Alarm Cleared", "hostname-mismatch", "peer-group:etcd/etcd-2.prod.example.com#0"],
+    ]);
+  });
+
+  it("decodes object keys the way S3 notifications encode them", () => {
+    expect(objectKeyOf(objectEvent("Object Created", "prod/api server+1.pem") as never)).toBe(
+      "prod/api server+1.pem",
+    );
+    expect(
+      objectKeyOf({ detail: { bucket: { name: BUCKET }, object: { key: "prod/api+server.pem" } } } as never),
+    ).toBe("prod/api server.pem");
+  });
+});
