@@ -9,8 +9,8 @@
  */
 import type { UnreadableReason } from "../contracts";
 import { type ParsedCertificate, parseCertificate } from "./certificate";
-import { parseBer } from "./formats/asn1";
-import { classifyDer, signedDataCertificates } from "./formats/der";
+import { decodeBer, encodingOf } from "./formats/ber";
+import { classifyDer, type DerKind } from "./formats/der";
 import { hasPemMarker, type PemBlock, pemBlocks, pemText } from "./formats/pem";
 import { readPkcs12 } from "./formats/pkcs12";
 import { messageOf, ReadError, type ReadProblem } from "./formats/read-error";
@@ -76,14 +76,12 @@ async function read(bytes: Uint8Array, file: string, options: ReadOptions): Prom
   const blank = blankness(bytes);
   if (blank) return unreadable("empty", blank);
 
-  if (bytes[0] === 0x30) {
-    const parsed = parseBer(bytes);
-    if (!("error" in parsed) && classifyDer(parsed.node).kind !== "unknown")
-      return readDer(bytes, file, options);
-  }
+  // A SEQUENCE is how every DER container starts.
+  const kind = bytes[0] === 0x30 ? classifyFile(bytes) : undefined;
+  if (kind && kind.kind !== "unknown" && kind.kind !== "not-der") return readDer(kind, bytes, file, options);
   const text = pemText(bytes);
   if (hasPemMarker(text)) return guarded("bad-pem", "pem", () => readPem(text, file));
-  if (bytes[0] === 0x30) return readDer(bytes, file, options);
+  if (kind) return readDer(kind, bytes, file, options);
   return unreadable("unsupported-format", describeUnknown(bytes, text));
 }
 
@@ -153,17 +151,14 @@ function readPem(text: string, file: string): ReadResult {
       found.push({ der, origin, fromPkcs7: false });
       continue;
     }
-    const parsed = parseBer(der);
-    const certificates =
-      "error" in parsed || classifyDer(parsed.node).kind !== "pkcs7"
-        ? undefined
-        : signedDataCertificates(parsed.node);
+    const kind = classifyFile(der);
+    const certificates = kind.kind === "pkcs7" ? kind.certificates : undefined;
     if (!certificates) {
       problems.push({ reason: "bad-pem", detail: `${origin} does not hold a PKCS#7 SignedData structure` });
       continue;
     }
-    if (certificates.certificates.length === 0) emptyPkcs7 = true;
-    certificates.certificates.forEach((certificate, i) => {
+    if (certificates.length === 0) emptyPkcs7 = true;
+    certificates.forEach((certificate, i) => {
       found.push({ der: certificate, origin: `${origin}, certificate ${i + 1}`, fromPkcs7: true });
     });
   }
@@ -191,34 +186,44 @@ function blockDer(block: PemBlock, origin: string, problems: ReadProblem[]): Uin
     problems.push({ reason: "bad-pem", detail: `${origin} is broken: ${block.problem ?? "unreadable"}` });
     return undefined;
   }
-  const parsed = parseBer(block.der);
+  const parsed = decodeBer(block.der);
   if ("error" in parsed) {
     problems.push({ reason: "bad-pem", detail: `${origin} is not valid DER (truncated?): ${parsed.error}` });
     return undefined;
   }
-  return parsed.node.bytes;
+  return encodingOf(parsed.element);
 }
 
 // ---------------------------------------------------------------------------------------------
 // DER, PKCS#7, PKCS#12
 
-async function readDer(bytes: Uint8Array, file: string, options: ReadOptions): Promise<ReadResult> {
-  const parsed = parseBer(bytes);
-  if ("error" in parsed) {
-    return unreadable(
-      "bad-der",
-      `the file starts like DER but is not valid DER (truncated?): ${parsed.error}`,
-      "der",
-    );
-  }
-  const kind = classifyDer(parsed.node);
+type FileKind = DerKind | { kind: "not-der"; error: string };
+
+/** Decodes and classifies in one frame, so the decoded tree is garbage once this returns. */
+function classifyFile(bytes: Uint8Array): FileKind {
+  const decoded = decodeBer(bytes);
+  return "error" in decoded ? { kind: "not-der", error: decoded.error } : classifyDer(decoded.element);
+}
+
+async function readDer(
+  kind: FileKind,
+  bytes: Uint8Array,
+  file: string,
+  options: ReadOptions,
+): Promise<ReadResult> {
   switch (kind.kind) {
+    case "not-der":
+      return unreadable(
+        "bad-der",
+        `the file starts like DER but is not valid DER (truncated?): ${kind.error}`,
+        "der",
+      );
     case "certificate":
       return guarded("bad-der", "der", () => readDerCertificates(bytes, file));
     case "pkcs7":
-      return guarded("bad-der", "pkcs7-der", () => readPkcs7Der(parsed.node, file));
+      return guarded("bad-der", "pkcs7-der", () => readPkcs7Der(kind.certificates, file));
     case "pkcs12":
-      return guarded("bad-der", "pkcs12", () => readPfx(parsed.node, file, options));
+      return guarded("bad-der", "pkcs12", () => readPfx(kind.pfx, file, options));
     case "no-certificate":
       return { status: "not-certificate", detail: `DER-encoded ${kind.what}, which holds no certificate` };
     case "other-cms":
@@ -240,8 +245,8 @@ function readDerCertificates(bytes: Uint8Array, file: string): ReadResult {
   while (offset < bytes.length) {
     const rest = bytes.subarray(offset);
     if (blankness(rest)) break; // trailing whitespace or NUL padding
-    const parsed = parseBer(rest);
-    if ("error" in parsed || parsed.length === 0 || classifyDer(parsed.node).kind !== "certificate") {
+    const parsed = decodeBer(rest);
+    if ("error" in parsed || parsed.length === 0 || classifyDer(parsed.element).kind !== "certificate") {
       problems.push({
         reason: "bad-der",
         detail: `${rest.length} bytes at offset ${offset} are not a DER certificate`,
@@ -249,7 +254,7 @@ function readDerCertificates(bytes: Uint8Array, file: string): ReadResult {
       break;
     }
     found.push({
-      der: parsed.node.bytes,
+      der: encodingOf(parsed.element),
       origin: `DER certificate ${found.length + 1}`,
       fromPkcs7: false,
     });
@@ -260,12 +265,11 @@ function readDerCertificates(bytes: Uint8Array, file: string): ReadResult {
   return unreadable("bad-der", joinProblems(problems), "der");
 }
 
-function readPkcs7Der(contentInfo: Parameters<typeof signedDataCertificates>[0], file: string): ReadResult {
-  const extracted = signedDataCertificates(contentInfo);
+function readPkcs7Der(extracted: Uint8Array[] | undefined, file: string): ReadResult {
   if (!extracted)
     return unreadable("bad-der", "a PKCS#7 SignedData structure that is malformed", "pkcs7-der");
   const problems: ReadProblem[] = [];
-  const found = extracted.certificates.map((der, i) => ({
+  const found = extracted.map((der, i) => ({
     der,
     origin: `PKCS#7 certificate ${i + 1}`,
     fromPkcs7: true,

@@ -1,23 +1,38 @@
 /**
- * Tells DER/BER structures apart by their ASN.1 shape, never by file name: a certificate, a
+ * Tells DER/BER structures apart by the schema they fit, never by file name: a certificate, a
  * PKCS#7/CMS ContentInfo, a PKCS#12 PFX, and the key, CSR and CRL structures that hold no
- * certificate.
+ * certificate. The schemas are the @peculiar/asn1-* ones.
  */
-import { children, isContext, isSequence, isUniversal, type Node, oid, smallInt, TAG } from "./asn1";
+import { ContentInfo, id_data, id_encryptedData, id_envelopedData, id_signedData } from "@peculiar/asn1-cms";
+import { CertificationRequest } from "@peculiar/asn1-csr";
+import { ECPrivateKey } from "@peculiar/asn1-ecc";
+import { PFX } from "@peculiar/asn1-pfx";
+import { EncryptedPrivateKeyInfo, PrivateKeyInfo } from "@peculiar/asn1-pkcs8";
+import { RSAPrivateKey, RSAPublicKey } from "@peculiar/asn1-rsa";
+import {
+  AsnArray,
+  AsnIntegerArrayBufferConverter,
+  AsnPropTypes,
+  AsnType,
+  AsnTypeTypes,
+} from "@peculiar/asn1-schema";
+import { Certificate, CertificateList, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+import { asSchema, declareFields, type Element, sequenceLength } from "./ber";
 
 export type DerKind =
   | { kind: "certificate" }
-  | { kind: "pkcs7" }
-  | { kind: "pkcs12" }
+  /** `certificates` is undefined when the SignedData is malformed. */
+  | { kind: "pkcs7"; certificates: Uint8Array[] | undefined }
+  | { kind: "pkcs12"; pfx: PFX }
   | { kind: "no-certificate"; what: string }
   | { kind: "other-cms"; what: string }
   | { kind: "unknown"; what: string };
 
 export const OID = {
-  data: "1.2.840.113549.1.7.1",
-  signedData: "1.2.840.113549.1.7.2",
-  envelopedData: "1.2.840.113549.1.7.3",
-  encryptedData: "1.2.840.113549.1.7.6",
+  data: id_data,
+  signedData: id_signedData,
+  envelopedData: id_envelopedData,
+  encryptedData: id_encryptedData,
 } as const;
 
 const CMS_TYPES: Record<string, string> = {
@@ -28,91 +43,116 @@ const CMS_TYPES: Record<string, string> = {
   "1.2.840.113549.1.9.16.1.2": "authenticatedData",
 };
 
-const isTime = (node: Node | undefined) =>
-  isUniversal(node, TAG.utcTime) || isUniversal(node, TAG.generalizedTime);
+/** DSAPrivateKey (OpenSSL's "DSA PRIVATE KEY"): version and five INTEGERs; no @peculiar package has it. */
+class DsaPrivateKey {
+  version = 0;
+  p = new ArrayBuffer(0);
+  q = new ArrayBuffer(0);
+  g = new ArrayBuffer(0);
+  y = new ArrayBuffer(0);
+  x = new ArrayBuffer(0);
+}
+declareFields(DsaPrivateKey, {
+  version: { type: AsnPropTypes.Integer },
+  p: { type: AsnPropTypes.Integer, converter: AsnIntegerArrayBufferConverter },
+  q: { type: AsnPropTypes.Integer, converter: AsnIntegerArrayBufferConverter },
+  g: { type: AsnPropTypes.Integer, converter: AsnIntegerArrayBufferConverter },
+  y: { type: AsnPropTypes.Integer, converter: AsnIntegerArrayBufferConverter },
+  x: { type: AsnPropTypes.Integer, converter: AsnIntegerArrayBufferConverter },
+});
 
-export function classifyDer(node: Node): DerKind {
-  if (!isSequence(node)) return { kind: "unknown", what: "an ASN.1 element that is not a SEQUENCE" };
-  const items = children(node);
-  const [first, second, third] = items;
+/** Structures that hold no certificate, most specific first. */
+const NOT_CERTIFICATES: [new () => unknown, string][] = [
+  [CertificationRequest, "a certificate signing request (CSR)"],
+  [CertificateList, "a certificate revocation list (CRL)"],
+  [SubjectPublicKeyInfo, "a public key"],
+  [EncryptedPrivateKeyInfo, "an encrypted private key"],
+  [PrivateKeyInfo, "a private key (PKCS#8)"],
+  [ECPrivateKey, "an EC private key"],
+  [RSAPrivateKey, "an RSA private key"],
+  [DsaPrivateKey, "a DSA private key"],
+  [RSAPublicKey, "an RSA public key"],
+];
 
-  // ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT ANY }
-  const contentType = oid(first);
-  if (contentType && isContext(second, 0)) {
-    if (contentType === OID.signedData) return { kind: "pkcs7" };
-    return { kind: "other-cms", what: `a PKCS#7/CMS ${CMS_TYPES[contentType] ?? contentType} message` };
-  }
-  // PFX ::= SEQUENCE { version INTEGER, authSafe ContentInfo, macData MacData OPTIONAL }
-  if (
-    smallInt(first) !== undefined &&
-    isSequence(second) &&
-    oid(children(second)[0])?.startsWith("1.2.840.113549.1.7.")
-  ) {
-    return { kind: "pkcs12" };
-  }
-  // Signed structures: SEQUENCE { tbs SEQUENCE, signatureAlgorithm SEQUENCE, signature BIT STRING }
-  if (items.length === 3 && isSequence(first) && isSequence(second) && isUniversal(third, TAG.bitString)) {
-    const tbs = children(first);
-    // CertificationRequestInfo: version, subject, subjectPKInfo, [0] attributes
-    if (tbs.length === 4 && isUniversal(tbs[0], TAG.integer) && isSequence(tbs[2]) && isContext(tbs[3], 0)) {
-      return { kind: "no-certificate", what: "a certificate signing request (CSR)" };
+/**
+ * What the element is, with what the reader needs from it already taken out: callers keep no
+ * reference to the decoded tree (it is large for a big bundle) while certificates are parsed.
+ */
+export function classifyDer(element: Element): DerKind {
+  const length = sequenceLength(element);
+  if (length === undefined) return { kind: "unknown", what: "an ASN.1 element that is not a SEQUENCE" };
+
+  const contentInfo = asSchema(element, ContentInfo);
+  if (contentInfo) {
+    if (contentInfo.contentType === OID.signedData) {
+      return { kind: "pkcs7", certificates: signedDataCertificates(element)?.certificates };
     }
-    // TBSCertList has thisUpdate as a direct child; a TBSCertificate keeps its times in Validity.
-    if (tbs.slice(0, 4).some(isTime))
-      return { kind: "no-certificate", what: "a certificate revocation list (CRL)" };
-    return { kind: "certificate" };
+    const type = contentInfo.contentType;
+    return { kind: "other-cms", what: `a PKCS#7/CMS ${CMS_TYPES[type] ?? type} message` };
   }
-  if (items.length === 2 && isSequence(first) && isUniversal(second, TAG.bitString)) {
-    return { kind: "no-certificate", what: "a public key" };
-  }
-  if (items.length === 2 && isSequence(first) && isUniversal(second, TAG.octetString)) {
-    return { kind: "no-certificate", what: "an encrypted private key" };
-  }
-  if (
-    items.length >= 3 &&
-    isUniversal(first, TAG.integer) &&
-    isSequence(second) &&
-    isUniversal(third, TAG.octetString)
-  ) {
-    return { kind: "no-certificate", what: "a private key (PKCS#8)" };
-  }
-  if (items.length >= 2 && smallInt(first) === 1 && isUniversal(second, TAG.octetString)) {
-    return { kind: "no-certificate", what: "an EC private key" };
-  }
-  if (items.length >= 6 && items.every((item) => isUniversal(item, TAG.integer)) && smallInt(first) === 0) {
-    return { kind: "no-certificate", what: items.length === 6 ? "a DSA private key" : "an RSA private key" };
-  }
-  if (items.length === 2 && items.every((item) => isUniversal(item, TAG.integer))) {
-    return { kind: "no-certificate", what: "an RSA public key" };
-  }
-  if (items.length === 0 && node.content.length > 0) {
-    return { kind: "unknown", what: "a SEQUENCE whose content is malformed" };
+  const pfx = asSchema(element, PFX);
+  if (pfx) return { kind: "pkcs12", pfx };
+  if (asSchema(element, Certificate)) return { kind: "certificate" };
+  for (const [schema, what] of NOT_CERTIFICATES) {
+    if (asSchema(element, schema)) return { kind: "no-certificate", what };
   }
   return {
     kind: "unknown",
-    what: `an ASN.1 SEQUENCE of ${items.length} elements that is no known certificate container`,
+    what: `an ASN.1 SEQUENCE of ${length} elements that is no known certificate container`,
   };
 }
 
 /**
- * Certificates of a PKCS#7 SignedData ContentInfo, as their original encodings. Other
- * CertificateChoices (attribute certificates) are counted, not read.
+ * SignedData read only as far as its certificates, each kept as the exact bytes it was encoded
+ * with: fingerprints are hashes of those bytes, and re-encoding a BER certificate would change them.
  */
-export function signedDataCertificates(
-  contentInfo: Node,
+class RawSet extends AsnArray<ArrayBuffer> {}
+AsnType({ type: AsnTypeTypes.Set, itemType: AsnPropTypes.Any })(RawSet);
+
+class SignedDataCertificates {
+  version = 0;
+  digestAlgorithms = new ArrayBuffer(0);
+  encapContentInfo = new ArrayBuffer(0);
+  certificates?: RawSet;
+  crls?: RawSet;
+  signerInfos = new ArrayBuffer(0);
+}
+declareFields(SignedDataCertificates, {
+  version: { type: AsnPropTypes.Integer },
+  digestAlgorithms: { type: AsnPropTypes.Any },
+  encapContentInfo: { type: AsnPropTypes.Any },
+  certificates: { type: RawSet, context: 0, implicit: true, optional: true },
+  crls: { type: RawSet, context: 1, implicit: true, optional: true },
+  signerInfos: { type: AsnPropTypes.Any },
+});
+
+/** ContentInfo whose content is mapped in the same pass: the bundle is decoded once, not twice. */
+class SignedContentInfo {
+  contentType = "";
+  content = new SignedDataCertificates();
+}
+declareFields(SignedContentInfo, {
+  contentType: { type: AsnPropTypes.ObjectIdentifier },
+  content: { type: SignedDataCertificates, context: 0 },
+});
+
+/** The identifier octet of an untagged SEQUENCE, which is what a CertificateChoices certificate is. */
+const SEQUENCE_IDENTIFIER = 0x30;
+
+/**
+ * Certificates of a PKCS#7 SignedData ContentInfo, as their original encodings. Other
+ * CertificateChoices (attribute certificates, which are [1]/[2]/[3]-tagged) are counted, not read.
+ */
+function signedDataCertificates(
+  contentInfo: Element,
 ): { certificates: Uint8Array[]; skipped: number } | undefined {
-  const signedData = children(children(contentInfo)[1])[0];
-  if (!isSequence(signedData)) return undefined;
-  const fields = children(signedData);
-  // version, digestAlgorithms, encapContentInfo, then [0] certificates and [1] crls when present
-  if (!isUniversal(fields[0], TAG.integer) || !isUniversal(fields[1], TAG.set) || !isSequence(fields[2])) {
-    return undefined;
-  }
-  const set = fields.slice(3).find((field) => isContext(field, 0));
+  const info = asSchema(contentInfo, SignedContentInfo);
+  if (info?.contentType !== OID.signedData) return undefined;
   const certificates: Uint8Array[] = [];
   let skipped = 0;
-  for (const choice of children(set)) {
-    if (isSequence(choice)) certificates.push(choice.bytes);
+  for (const choice of info.content.certificates ?? []) {
+    const bytes = new Uint8Array(choice);
+    if (bytes[0] === SEQUENCE_IDENTIFIER) certificates.push(bytes);
     else skipped += 1;
   }
   return { certificates, skipped };

@@ -8,18 +8,20 @@
 import { createDecipheriv, createHash, createHmac, pbkdf2, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import {
-  algorithm,
-  children,
-  isContext,
-  isUniversal,
-  type Node,
-  octets,
-  oid,
-  parseBer,
-  smallInt,
-  TAG,
-} from "./asn1";
+  AuthenticatedSafe,
+  CertBag,
+  id_certBag,
+  id_SafeContents,
+  id_x509Certificate,
+  type MacData,
+  type PFX,
+  SafeContents,
+} from "@peculiar/asn1-pfx";
+import { OctetString } from "@peculiar/asn1-schema";
+import type { AlgorithmIdentifier } from "@peculiar/asn1-x509";
+import { decodeBer, octetStringValue, parseAs } from "./ber";
 import { OID } from "./der";
+import { EncryptedData, Pbes2Params, Pbkdf2Params, Pbmac1Params, Pkcs12PbeParams } from "./pkcs12-schemas";
 import { ReadError, type ReadProblem } from "./read-error";
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -79,11 +81,6 @@ const PKCS12_PBE: Record<string, { name: string; keyLength: number; ivLength: nu
 const PBES2 = "1.2.840.113549.1.5.13";
 const PBKDF2 = "1.2.840.113549.1.5.12";
 const PBMAC1 = "1.2.840.113549.1.5.14";
-const BAG = {
-  cert: "1.2.840.113549.1.12.10.1.3",
-  safeContents: "1.2.840.113549.1.12.10.1.6",
-} as const;
-const X509_CERTIFICATE = "1.2.840.113549.1.9.22.1";
 const MAX_NESTING = 8;
 
 const malformed = (detail: string): ReadProblem => ({ reason: "bad-der", detail });
@@ -106,14 +103,15 @@ function secretOf(password: string | null): Secret {
 
 class Budget {
   private spent = 0;
-  spend(iterations: number | undefined, what: string): number {
-    if (iterations === undefined || iterations < 1) {
+  spend(count: number | bigint | undefined, what: string): number {
+    const iterations = count === undefined ? Number.NaN : Number(count);
+    if (!Number.isInteger(iterations) || iterations < 1) {
       throw new ReadError("bad-der", `the ${what} iteration count is missing or not a positive integer`);
     }
     if (iterations > MAX_ITERATIONS || this.spent + iterations > FILE_BUDGET) {
       throw new ReadError(
         "unsupported-format",
-        `the ${what} iteration count (${iterations}) is beyond the reader's limit of ${MAX_ITERATIONS}`,
+        `the ${what} iteration count (${count}) is beyond the reader's limit of ${MAX_ITERATIONS}`,
       );
     }
     this.spent += iterations;
@@ -160,132 +158,136 @@ export function pkcs12Kdf(
   return out;
 }
 
-interface Pfx {
-  authSafe: Uint8Array;
-  macData: Node | undefined;
-}
-
-function readPfx(pfx: Node): Pfx {
-  const [version, authSafe, macData] = children(pfx);
-  const versionNumber = smallInt(version);
-  if (versionNumber !== 3) {
+/** The AuthenticatedSafe's bytes and the MAC over them, from a PFX that fits the schema. */
+function readPfx(pfx: PFX): { authSafe: Uint8Array; macData: MacData | undefined } {
+  if (pfx.version !== 3) {
     throw new ReadError(
       "unsupported-format",
-      `a PKCS#12 file of version ${versionNumber ?? "?"} (only version 3 exists)`,
+      `a PKCS#12 file of version ${pfx.version} (only version 3 exists)`,
     );
   }
-  const [contentType, content] = children(authSafe);
-  const type = oid(contentType);
+  const type = pfx.authSafe.contentType;
   if (type === OID.signedData) {
     throw new ReadError(
       "unsupported-format",
       "a PKCS#12 file in public-key integrity mode (signed, not password-protected)",
     );
   }
-  const bytes = type === OID.data && isContext(content, 0) ? octets(children(content)[0]) : undefined;
+  const bytes = type === OID.data ? octetStringValue(pfx.authSafe.content) : undefined;
   if (!bytes) throw new ReadError("bad-der", "the PKCS#12 authenticated safe is malformed");
-  return { authSafe: bytes, macData };
+  // asn1-pfx leaves its default (empty) MacData in place when the file has none.
+  const hasMac = Boolean(pfx.macData?.mac?.digestAlgorithm?.algorithm);
+  return { authSafe: bytes, macData: hasMac ? pfx.macData : undefined };
 }
 
-async function macMatches(macData: Node, data: Uint8Array, secret: Secret, budget: Budget): Promise<boolean> {
-  const [digestInfo, salt, iterations] = children(macData);
-  const [macAlgorithmNode, digestNode] = children(digestInfo);
-  const macAlgorithm = algorithm(macAlgorithmNode);
-  const expected = octets(digestNode);
-  const saltBytes = octets(salt);
-  if (!macAlgorithm || !expected || !saltBytes || !isUniversal(salt, TAG.octetString)) {
-    throw new ReadError("bad-der", "the PKCS#12 MAC data is malformed");
-  }
+const bytesOf = (octets: OctetString | undefined) => (octets ? new Uint8Array(octets.buffer) : undefined);
+
+async function macMatches(
+  macData: MacData,
+  data: Uint8Array,
+  secret: Secret,
+  budget: Budget,
+): Promise<boolean> {
+  const macAlgorithm = macData.mac.digestAlgorithm.algorithm;
+  const expected = bytesOf(macData.mac.digest);
+  const salt = bytesOf(macData.macSalt);
+  if (!expected || !salt) throw new ReadError("bad-der", "the PKCS#12 MAC data is malformed");
   let actual: Buffer;
-  if (macAlgorithm.oid === PBMAC1) {
-    const [kdfNode, schemeNode] = children(macAlgorithm.params);
-    const scheme = algorithm(schemeNode);
-    const hmacHash = scheme ? HMACS[scheme.oid] : undefined;
-    if (!hmacHash)
+  if (macAlgorithm === PBMAC1) {
+    const params = parseAs(macData.mac.digestAlgorithm.parameters, Pbmac1Params);
+    const hmacHash = params ? HMACS[params.messageAuthScheme.algorithm] : undefined;
+    if (!params || !hmacHash)
       throw new ReadError("unsupported-format", "the PKCS#12 PBMAC1 MAC scheme is not supported");
-    const key = await pbkdf2Key(algorithm(kdfNode), secret, budget, "MAC");
+    const key = await pbkdf2Key(params.keyDerivationFunc, secret, budget, "MAC");
     actual = createHmac(hmacHash, key).update(data).digest();
   } else {
-    const hash = HASHES[macAlgorithm.oid];
+    const hash = HASHES[macAlgorithm];
     if (!hash)
-      throw new ReadError(
-        "unsupported-format",
-        `the PKCS#12 MAC digest ${macAlgorithm.oid} is not supported`,
-      );
-    // iterations INTEGER DEFAULT 1
-    const count = iterations === undefined ? 1 : budget.spend(smallInt(iterations), "MAC");
-    const key = pkcs12Kdf(macAlgorithm.oid, 3, secret.bmp, saltBytes, count, hash.size);
+      throw new ReadError("unsupported-format", `the PKCS#12 MAC digest ${macAlgorithm} is not supported`);
+    // iterations INTEGER DEFAULT 1; the schema fills in the default
+    const count = budget.spend(macData.iterations, "MAC");
+    const key = pkcs12Kdf(macAlgorithm, 3, secret.bmp, salt, count, hash.size);
     actual = createHmac(hash.name, key).update(data).digest();
   }
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 async function pbkdf2Key(
-  kdf: { oid: string; params: Node | undefined } | undefined,
+  kdf: AlgorithmIdentifier,
   secret: Secret,
   budget: Budget,
   what: string,
   defaultKeyLength?: number,
 ): Promise<Buffer> {
-  if (kdf?.oid !== PBKDF2)
+  if (kdf.algorithm !== PBKDF2)
     throw new ReadError("unsupported-format", `the ${what} key derivation is not PBKDF2`);
-  const [salt, iterations, third, fourth] = children(kdf.params);
-  const saltBytes = isUniversal(salt, TAG.octetString) ? octets(salt) : undefined;
-  if (!saltBytes) throw new ReadError("unsupported-format", `the ${what} PBKDF2 salt is not an OCTET STRING`);
-  const count = budget.spend(smallInt(iterations), what);
-  const keyLength = isUniversal(third, TAG.integer) ? smallInt(third) : defaultKeyLength;
-  const prf = algorithm(isUniversal(third, TAG.integer) ? fourth : third);
-  const hash = prf ? HMACS[prf.oid] : "sha1";
-  if (!hash) throw new ReadError("unsupported-format", `the ${what} PBKDF2 PRF ${prf?.oid} is not supported`);
-  if (!keyLength || keyLength > 64)
+  const params = parseAs(kdf.parameters, Pbkdf2Params);
+  if (!params) {
+    throw new ReadError(
+      "unsupported-format",
+      `the ${what} PBKDF2 parameters are malformed or do not give the salt as an OCTET STRING`,
+    );
+  }
+  const count = budget.spend(params.iterationCount, what);
+  const keyLength = params.keyLength === undefined ? defaultKeyLength : Number(params.keyLength);
+  const prf = params.prf?.algorithm;
+  const hash = prf === undefined ? "sha1" : HMACS[prf];
+  if (!hash) throw new ReadError("unsupported-format", `the ${what} PBKDF2 PRF ${prf} is not supported`);
+  if (!keyLength || keyLength < 1 || keyLength > 64)
     throw new ReadError("bad-der", `the ${what} PBKDF2 key length is invalid`);
-  return pbkdf2Async(secret.utf8, saltBytes, count, keyLength, hash);
+  return pbkdf2Async(secret.utf8, bytesOf(params.salt) ?? new Uint8Array(0), count, keyLength, hash);
 }
 
 /** Decrypts a password-encrypted safe; `undefined` when the password does not fit (bad padding). */
-async function decrypt(encryptedData: Node, secret: Secret, budget: Budget): Promise<Uint8Array | undefined> {
-  const [, encryptedContentInfo] = children(encryptedData);
-  const [, algorithmNode, content] = children(encryptedContentInfo);
-  const scheme = algorithm(algorithmNode);
-  const ciphertext = isContext(content, 0) ? octets(content) : undefined;
-  if (!scheme || !ciphertext) throw new ReadError("bad-der", "an encrypted PKCS#12 safe is malformed");
+async function decrypt(
+  encrypted: EncryptedData,
+  secret: Secret,
+  budget: Budget,
+): Promise<Uint8Array | undefined> {
+  const info = encrypted.encryptedContentInfo;
+  const scheme = info.contentEncryptionAlgorithm;
+  const content = info.encryptedContent;
+  // A BER writer may split the ciphertext into a constructed [0] of OCTET STRING pieces.
+  const pieces = content?.value ? [content.value] : content?.constructedValue;
+  const ciphertext = pieces ? Buffer.concat(pieces.map((piece) => new Uint8Array(piece.buffer))) : undefined;
+  if (!ciphertext) throw new ReadError("bad-der", "an encrypted PKCS#12 safe is malformed");
 
   let cipher: { name: string; key: Uint8Array; iv: Uint8Array };
-  const legacy = PKCS12_PBE[scheme.oid];
+  const legacy = PKCS12_PBE[scheme.algorithm];
   if (typeof legacy === "string") {
     throw new ReadError("unsupported-format", `a PKCS#12 file encrypted with ${legacy}: ${REEXPORT_HINT}`);
   }
   if (legacy) {
-    const [salt, iterations] = children(scheme.params);
-    const saltBytes = octets(salt);
-    if (!saltBytes || !isUniversal(salt, TAG.octetString))
-      throw new ReadError("bad-der", "a PKCS#12 PBE salt is malformed");
-    const count = budget.spend(smallInt(iterations), "encryption");
+    const params = parseAs(scheme.parameters, Pkcs12PbeParams);
+    if (!params) throw new ReadError("bad-der", "a PKCS#12 PBE salt is malformed");
+    const salt = bytesOf(params.salt) ?? new Uint8Array(0);
+    const count = budget.spend(params.iterations, "encryption");
     budget.spend(count, "encryption"); // key and IV are two derivations
     const sha1 = "1.3.14.3.2.26";
     cipher = {
       name: legacy.name,
-      key: pkcs12Kdf(sha1, 1, secret.bmp, saltBytes, count, legacy.keyLength),
-      iv: pkcs12Kdf(sha1, 2, secret.bmp, saltBytes, count, legacy.ivLength),
+      key: pkcs12Kdf(sha1, 1, secret.bmp, salt, count, legacy.keyLength),
+      iv: pkcs12Kdf(sha1, 2, secret.bmp, salt, count, legacy.ivLength),
     };
-  } else if (scheme.oid === PBES2) {
-    const [kdfNode, encryptionNode] = children(scheme.params);
-    const encryption = algorithm(encryptionNode);
-    const known = encryption ? PBES2_CIPHERS[encryption.oid] : undefined;
-    const iv = isUniversal(encryption?.params, TAG.octetString) ? octets(encryption?.params) : undefined;
+  } else if (scheme.algorithm === PBES2) {
+    const params = parseAs(scheme.parameters, Pbes2Params);
+    if (!params) throw new ReadError("bad-der", "a PKCS#12 PBES2 parameter block is malformed");
+    const encryption = params.encryptionScheme;
+    const known = PBES2_CIPHERS[encryption.algorithm];
     if (!known) {
       throw new ReadError(
         "unsupported-format",
-        `a PKCS#12 file encrypted with ${encryption?.oid}: ${REEXPORT_HINT}`,
+        `a PKCS#12 file encrypted with ${encryption.algorithm}: ${REEXPORT_HINT}`,
       );
     }
+    const iv = bytesOf(parseAs(encryption.parameters, OctetString));
     if (!iv) throw new ReadError("bad-der", "a PKCS#12 PBES2 IV is malformed");
-    const key = await pbkdf2Key(algorithm(kdfNode), secret, budget, "encryption", known.keyLength);
+    const key = await pbkdf2Key(params.keyDerivationFunc, secret, budget, "encryption", known.keyLength);
     cipher = { name: known.name, key, iv };
   } else {
     throw new ReadError(
       "unsupported-format",
-      `a PKCS#12 file encrypted with ${scheme.oid}: ${REEXPORT_HINT}`,
+      `a PKCS#12 file encrypted with ${scheme.algorithm}: ${REEXPORT_HINT}`,
     );
   }
 
@@ -297,40 +299,22 @@ async function decrypt(encryptedData: Node, secret: Secret, budget: Budget): Pro
   }
 }
 
-/** The ContentInfos of the AuthenticatedSafe. */
-function safesOf(authSafe: Uint8Array): Node[] {
-  const parsed = parseBer(authSafe);
-  if ("error" in parsed || !isUniversal(parsed.node, TAG.sequence)) {
-    throw new ReadError("bad-der", "the PKCS#12 authenticated safe is not DER");
+function collectBags(safeContents: ArrayBuffer | Uint8Array, out: Pkcs12Content, depth: number): void {
+  const bags = parseAs(safeContents, SafeContents);
+  if (!bags) {
+    out.problems.push(malformed("a PKCS#12 safe does not hold DER SafeContents"));
+    return;
   }
-  return children(parsed.node);
-}
-
-function collectBags(safeContents: Uint8Array | Node, out: Pkcs12Content, depth: number): void {
-  let node: Node;
-  if (safeContents instanceof Uint8Array) {
-    const parsed = parseBer(safeContents);
-    if ("error" in parsed || !isUniversal(parsed.node, TAG.sequence)) {
-      out.problems.push(malformed("a PKCS#12 safe does not hold DER SafeContents"));
-      return;
-    }
-    node = parsed.node;
-  } else {
-    node = safeContents;
-  }
-  for (const bag of children(node)) {
-    const [bagId, bagValue] = children(bag);
-    const type = oid(bagId);
-    const value = isContext(bagValue, 0) ? children(bagValue)[0] : undefined;
-    if (type === BAG.cert) {
-      const [certId, certValue] = children(value);
-      if (oid(certId) !== X509_CERTIFICATE) continue; // SDSI certificates are not X.509
-      const der = isContext(certValue, 0) ? octets(children(certValue)[0]) : undefined;
+  for (const bag of bags) {
+    if (bag.bagId === id_certBag) {
+      const certBag = parseAs(bag.bagValue, CertBag);
+      if (certBag && certBag.certId !== id_x509Certificate) continue; // SDSI certificates are not X.509
+      const der = certBag ? octetStringValue(certBag.certValue) : undefined;
       if (der) out.certificates.push(der);
       else out.problems.push(malformed("a PKCS#12 certificate bag is malformed"));
-    } else if (type === BAG.safeContents && value) {
+    } else if (bag.bagId === id_SafeContents) {
       if (depth >= MAX_NESTING) out.problems.push(malformed("PKCS#12 safes are nested too deeply"));
-      else collectBags(value, out, depth + 1);
+      else collectBags(bag.bagValue, out, depth + 1);
     }
   }
 }
@@ -343,7 +327,7 @@ export type Pkcs12Outcome =
  * Reads the certificates of a PFX. Without a password, OpenSSL's behaviour is copied: try the
  * empty password in both of its encodings. Throws ReadError for malformed or unsupported files.
  */
-export async function readPkcs12(pfx: Node, password: string | undefined): Promise<Pkcs12Outcome> {
+export async function readPkcs12(pfx: PFX, password: string | undefined): Promise<Pkcs12Outcome> {
   const { authSafe, macData } = readPfx(pfx);
   const budget = new Budget();
   const candidates = (password === undefined || password === "" ? ["", null] : [password]).map(secretOf);
@@ -363,21 +347,26 @@ export async function readPkcs12(pfx: Node, password: string | undefined): Promi
     if (!secret) return failed;
   }
 
+  const safes = parseAs(authSafe, AuthenticatedSafe);
+  if (!safes) throw new ReadError("bad-der", "the PKCS#12 authenticated safe is not DER");
   const content: Pkcs12Content = { certificates: [], problems: [] };
-  for (const safe of safesOf(authSafe)) {
-    const [contentType, wrapped] = children(safe);
-    const type = oid(contentType);
-    const inner = isContext(wrapped, 0) ? children(wrapped)[0] : undefined;
+  for (const safe of safes) {
+    const type = safe.contentType;
     if (type === OID.data) {
-      const bytes = octets(inner);
+      const bytes = octetStringValue(safe.content);
       if (bytes) collectBags(bytes, content, 0);
       else content.problems.push(malformed("a PKCS#12 safe is malformed"));
-    } else if (type === OID.encryptedData && inner) {
-      // Without a MAC the password is only proved by a safe that decrypts to SafeContents.
+    } else if (type === OID.encryptedData) {
+      const encrypted = parseAs(safe.content, EncryptedData);
+      if (!encrypted) {
+        content.problems.push(malformed("an encrypted PKCS#12 safe is malformed"));
+        continue;
+      }
+      // Without a MAC the password is only proved by a safe that decrypts to BER.
       let plain: Uint8Array | undefined;
       for (const candidate of secret ? [secret] : candidates) {
-        plain = await decrypt(inner, candidate, budget);
-        if (plain && (secret || !("error" in parseBer(plain)))) {
+        plain = await decrypt(encrypted, candidate, budget);
+        if (plain && (secret || !("error" in decodeBer(plain)))) {
           secret = candidate;
           break;
         }
@@ -398,7 +387,7 @@ export async function readPkcs12(pfx: Node, password: string | undefined): Promi
     } else {
       content.problems.push({
         reason: "unsupported-format",
-        detail: `a PKCS#12 safe of unknown type ${type ?? "?"}`,
+        detail: `a PKCS#12 safe of unknown type ${type || "?"}`,
       });
     }
   }
