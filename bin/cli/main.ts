@@ -3,7 +3,7 @@
  * exit status; usage mistakes exit 3 (design brief, "Exit status").
  */
 import { EXIT } from "../../functions/core/contracts";
-import { type CliIo, type Command, processIo, UsageError } from "./io";
+import { type CliIo, type Command, UsageError } from "./io";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   scan: {
