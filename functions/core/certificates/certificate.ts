@@ -107,7 +107,8 @@ export function parseCertificate(input: Uint8Array, file: string, index: number)
   // A private copy: callers may hand in a view into a larger (or shared) buffer.
   const der = new Uint8Array(input);
   const asn = AsnConvert.parse(der, AsnCertificate);
-  const cert = new x509.X509Certificate(der);
+  // Built from the structure already decoded: one ASN.1 parse per certificate, not two.
+  const cert = new x509.X509Certificate(asn);
   const node = new NodeX509(der);
 
   const san = cert.getExtension(x509.SubjectAlternativeNameExtension);

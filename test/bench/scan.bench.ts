@@ -1,0 +1,66 @@
+/**
+ * Speed of the certificate engine on large inputs (`npm run bench`). Targets, on the 2-core CI
+ * machine: a 1 MiB PKCS#7 bundle (about a thousand certificates) read in well under 5 s; a scan
+ * of 200 chain files judged against a CA bundle in under 2 s. Memory: the reader's peak for the
+ * 1 MiB bundle is printed once, to compare against the Lambda's 1 GiB.
+ */
+import { bench, describe } from "vitest";
+import { readCertificates } from "../../functions/core/certificates/reader";
+import { type ScanInput, scanFiles } from "../../functions/core/certificates/scan";
+import { chain, issue, pkcs7Der } from "../support/pki";
+
+const { root, intermediate, leaf } = await chain("node1.cluster.local");
+const leaves = await Promise.all(
+  Array.from({ length: 40 }, (_, i) =>
+    issue({
+      subject: `CN=node${i}.cluster.local`,
+      dnsNames: [`node${i}.cluster.local`],
+      issuer: intermediate,
+    }),
+  ),
+);
+
+// Repeat the generated certificates up to about 1 MiB: the reader's size cap.
+const ders: Uint8Array[] = [];
+let size = 0;
+while (size < 1024 * 1024 - 2048) {
+  const der = leaves[ders.length % leaves.length]!.der;
+  ders.push(der);
+  size += der.length;
+}
+const bundle = pkcs7Der(ders);
+const pemFile = new TextEncoder().encode(`${leaf.pem}\n${intermediate.pem}\n`);
+const files: ScanInput[] = Array.from({ length: 200 }, (_, i) => ({
+  file: `certs/node${i}.pem`,
+  explicit: true,
+  load: async () => ({ ok: true, bytes: pemFile }),
+}));
+const policy = { now: new Date(), warnDays: 30, majorDays: 7, skewSeconds: 300, trustAnchors: [] as never[] };
+const anchors = await readCertificates(new TextEncoder().encode(root.pem), "ca.pem");
+if (anchors.status === "ok") policy.trustAnchors = anchors.certificates as never[];
+
+const before = process.memoryUsage().rss;
+await readCertificates(bundle, "bundle.p7b");
+console.log(
+  `1 MiB PKCS#7 with ${ders.length} certificates: RSS grew ${Math.round((process.memoryUsage().rss - before) / 1048576)} MiB`,
+);
+
+describe("reader", () => {
+  bench(
+    `PKCS#7 bundle of ${ders.length} certificates (1 MiB)`,
+    async () => {
+      await readCertificates(bundle, "bundle.p7b");
+    },
+    { iterations: 3, warmupIterations: 1 },
+  );
+});
+
+describe("scan engine", () => {
+  bench(
+    "200 chain files against a CA bundle",
+    async () => {
+      await scanFiles(files, { policy });
+    },
+    { iterations: 5, warmupIterations: 1 },
+  );
+});
