@@ -6,12 +6,9 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { Context } from "aws-lambda";
 import { z } from "zod";
-import { createAlarmStore } from "../adapters/alarm-store";
-import { createEventPublisher } from "../adapters/event-publisher";
 import { s3CertificateStore } from "../adapters/s3-certificate-store";
 import { type SecretReader, secretReader } from "../adapters/secrets";
 import { fetchPresentedChain } from "../adapters/tls-endpoint";
-import { lifecyclePolicyFrom } from "../core/alarms/lifecycle-policy";
 import { daysBetween } from "../core/certificates/certificate";
 import {
   type CertificateStorePort,
@@ -25,7 +22,7 @@ import {
 } from "../core/certificates/store-scan";
 import type { WatchpostConfig } from "../core/config";
 import { DIMENSION, METRIC } from "../core/metrics";
-import { type SettleDeps, settleRuns } from "./shared/alarm-runs";
+import { productionSettleDeps, type SettleDeps, settleRuns } from "./shared/alarm-runs";
 import { deployedConfig } from "./shared/deployed-config";
 import { ENV, requireEnv } from "./shared/environment";
 import { logger, metrics } from "./shared/powertools";
@@ -78,14 +75,7 @@ function createProductionDeps(): CertificateScanDeps {
   return {
     config,
     store: s3CertificateStore({ client: new S3Client({}), bucket: requireEnv(ENV.certificateBucket) }),
-    alarms: {
-      store: createAlarmStore({ tableName: requireEnv(ENV.alarmTable) }),
-      publisher: createEventPublisher({
-        eventBusName: requireEnv(ENV.eventBus),
-        docBaseUrl: config.notifications.runbookBaseUrl,
-      }),
-      policy: lifecyclePolicyFrom(config.alarms),
-    },
+    alarms: productionSettleDeps(config),
     secrets: secretReader(),
     fetchEndpoint,
   };

@@ -5,18 +5,14 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
-import { createAlarmStore } from "../adapters/alarm-store";
 import { awsCredentialProbe } from "../adapters/credential-probe";
-import { createEventPublisher } from "../adapters/event-publisher";
-import { lifecyclePolicyFrom } from "../core/alarms/lifecycle-policy";
 import type { WatchpostConfig } from "../core/config";
 import { checkCredentialTargets } from "../core/credentials/check";
 import { credentialCheckRun } from "../core/credentials/check-run";
 import type { CredentialCheckDeps } from "../core/credentials/ports";
 import { DIMENSION, METRIC } from "../core/metrics";
-import { type SettleDeps, settleRuns } from "./shared/alarm-runs";
+import { productionSettleDeps, type SettleDeps, settleRuns } from "./shared/alarm-runs";
 import { deployedConfig } from "./shared/deployed-config";
-import { ENV, requireEnv } from "./shared/environment";
 import { logger, metrics } from "./shared/powertools";
 
 const CONCURRENCY = 4;
@@ -52,14 +48,7 @@ function createProductionDeps(): CredentialCheckHandlerDeps {
         warn: (message, fields) => logger.warn(message, { ...fields }),
       },
     }),
-    alarms: {
-      store: createAlarmStore({ tableName: requireEnv(ENV.alarmTable) }),
-      publisher: createEventPublisher({
-        eventBusName: requireEnv(ENV.eventBus),
-        docBaseUrl: config.notifications.runbookBaseUrl,
-      }),
-      policy: lifecyclePolicyFrom(config.alarms),
-    },
+    alarms: productionSettleDeps(config),
   };
 }
 

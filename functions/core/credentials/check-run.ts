@@ -6,17 +6,11 @@
 import type { CheckRun } from "../alarms/lifecycle";
 import { type CheckName, CREDENTIAL_CHECKS } from "../contracts";
 import type { CredentialCheckResult } from "./check";
-import type { StepName } from "./diagnosis";
+import { STEPS, type StepName } from "./diagnosis";
 import type { CredentialTarget } from "./target";
 
-const STORAGE_STEPS: ReadonlySet<StepName> = new Set([
-  "head-bucket",
-  "list-objects",
-  "probe-put",
-  "probe-get",
-  "probe-compare",
-  "probe-delete",
-]);
+/** Every step from HeadBucket on talks to the bucket with the temporary credentials. */
+const STORAGE_STEPS: ReadonlySet<StepName> = new Set(STEPS.slice(STEPS.indexOf("head-bucket")));
 
 export function credentialScope(target: Pick<CredentialTarget, "name">): string {
   return `credentials:${target.name}`;

@@ -4,11 +4,15 @@
  * so that Lambda's retry (and finally the dead-letter queue) makes sure nobody is left unpaged.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import type { AlarmStore } from "../../adapters/alarm-store";
+import { type AlarmStore, createAlarmStore } from "../../adapters/alarm-store";
+import { createEventPublisher } from "../../adapters/event-publisher";
 import type { CheckRun, LifecyclePolicy } from "../../core/alarms/lifecycle";
+import { lifecyclePolicyFrom } from "../../core/alarms/lifecycle-policy";
 import { type AlarmPublisherPort, processCheckRun } from "../../core/alarms/process-run";
+import type { WatchpostConfig } from "../../core/config";
 import { SEVERITIES } from "../../core/contracts";
 import { DIMENSION, METRIC } from "../../core/metrics";
+import { ENV, requireEnv } from "./environment";
 import { logger, metrics } from "./powertools";
 
 export interface SettleDeps {
@@ -21,6 +25,18 @@ export interface SettleSummary {
   transitions: number;
   published: number;
   pending: number;
+}
+
+/** The deployed table, bus and policy, as every check function settles its runs. */
+export function productionSettleDeps(config: WatchpostConfig): SettleDeps {
+  return {
+    store: createAlarmStore({ tableName: requireEnv(ENV.alarmTable) }),
+    publisher: createEventPublisher({
+      eventBusName: requireEnv(ENV.eventBus),
+      docBaseUrl: config.notifications.runbookBaseUrl,
+    }),
+    policy: lifecyclePolicyFrom(config.alarms),
+  };
 }
 
 /** Thrown after every run was settled, when some events are still pending or a scope failed. */
