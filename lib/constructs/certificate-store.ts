@@ -131,7 +131,8 @@ export class CertificateStore extends Construct {
 
   /**
    * S3 "Object Created" / "Object Deleted" events (EventBridge notifications) for this bucket,
-   * limited to the configured prefixes, so one changed certificate is re-checked within seconds.
+   * limited to the configured prefixes and the named CA bundles and peer certificates kept outside
+   * them, so one changed certificate (or trust bundle) is re-checked within seconds.
    */
   objectEventPattern(): events.EventPattern {
     const wholeBucket = this.prefixes.includes("");
@@ -140,7 +141,9 @@ export class CertificateStore extends Construct {
       detailType: ["Object Created", "Object Deleted"],
       detail: {
         bucket: { name: [this.bucket.bucketName] },
-        ...(wholeBucket ? {} : { object: { key: this.prefixes.map((prefix) => ({ prefix })) } }),
+        ...(wholeBucket
+          ? {}
+          : { object: { key: [...this.prefixes.map((prefix) => ({ prefix })), ...this.keys] } }),
       },
     };
   }

@@ -70,7 +70,16 @@ describe("object events", () => {
         "detail-type": ["Object Created", "Object Deleted"],
         detail: {
           bucket: { name: [{ Ref: logicalIdOf(full, "AWS::S3::Bucket") }] },
-          object: { key: [{ prefix: "prod/" }, { prefix: "staging/" }] },
+          // Trust bundles and peer certificates outside the prefixes are matched by exact key.
+          object: {
+            key: [
+              { prefix: "prod/" },
+              { prefix: "staging/" },
+              "peers/e1.pem",
+              "trust/ca.pem",
+              "trust/etcd-ca.pem",
+            ],
+          },
         },
       },
       Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [scanFunction(), "Arn"] } })],
