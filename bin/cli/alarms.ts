@@ -2,11 +2,11 @@
  * `watchpost alarms catalog`: the alarm catalog as operators search it — ID, title, check,
  * severity, auto clear and the runbook page.
  */
-import { parseArgs } from "node:util";
 import { ALARM_CATALOG } from "../../functions/core/alarms/catalog";
 import { severityLabel } from "../../functions/core/alarms/runbook";
 import { EXIT, type Severity } from "../../functions/core/contracts";
 import { type Command, UsageError } from "./io";
+import { OutputFormat, parseCommandLine, validateOptions } from "./options";
 
 export const ALARMS_USAGE = `usage: watchpost alarms catalog [--format table|json]
 
@@ -57,13 +57,10 @@ function renderTable(rows: CatalogRow[]): string {
 }
 
 export const alarmsCommand: Command = async (argv, io) => {
-  let parsed: ReturnType<typeof parseCatalogArgs>;
-  try {
-    parsed = parseCatalogArgs(argv);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(argv, {
+    format: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) {
     io.stdout(ALARMS_USAGE);
     return EXIT.ok;
@@ -75,20 +72,8 @@ export const alarmsCommand: Command = async (argv, io) => {
     );
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
-  const format = values.format ?? "table";
-  if (format !== "table" && format !== "json") {
-    throw new UsageError(`--format must be 'table' or 'json', not '${format}'`);
-  }
+  const format = validateOptions(OutputFormat.default("table"), values.format);
   const rows = catalogRows();
   io.stdout(format === "json" ? `${JSON.stringify(rows, null, 2)}\n` : renderTable(rows));
   return EXIT.ok;
 };
-
-function parseCatalogArgs(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: { format: { type: "string" }, help: { type: "boolean", short: "h" } },
-  });
-}

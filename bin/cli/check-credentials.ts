@@ -3,7 +3,7 @@
  * temporary credentials reach a bucket, and say which step broke and why. Exit 0 healthy, 2 not,
  * 3 usage error.
  */
-import { type ParseArgsConfig, parseArgs, styleText } from "node:util";
+import { type ParseArgsConfig, styleText } from "node:util";
 import { z } from "zod";
 import {
   type AwsCredentialProbeOptions,
@@ -13,6 +13,7 @@ import { EXIT } from "../../functions/core/contracts";
 import { type CredentialCheckResult, checkCredentialTarget } from "../../functions/core/credentials/check";
 import { CredentialTarget } from "../../functions/core/credentials/target";
 import { type CliIo, type Command, UsageError } from "./io";
+import { OutputFormat, parseCommandLine, validateOptions } from "./options";
 
 const FLAGS = {
   bucket: { type: "string" },
@@ -58,25 +59,11 @@ const integer = (flag: string) =>
   z.string().regex(/^\d+$/, `${flag} takes a whole number`).transform(Number).optional();
 
 const Flags = z.object({
-  format: z.enum(["table", "json"], { message: "--format takes 'table' or 'json'" }).default("table"),
+  format: OutputFormat.default("table"),
   "timeout-ms": integer("--timeout-ms"),
   "session-duration": integer("--session-duration"),
   "min-remaining-seconds": integer("--min-remaining-seconds"),
 });
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: FLAGS, allowPositionals: false, strict: true }).values;
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-}
-
-function firstIssue(error: z.ZodError, flagFor: (path: string) => string): string {
-  const issue = error.issues[0];
-  const path = issue?.path.join(".") ?? "";
-  return `${path ? `${flagFor(path)}: ` : ""}${issue?.message ?? "invalid options"}`;
-}
 
 const TARGET_FLAG: Record<string, string> = {
   name: "--name",
@@ -125,37 +112,40 @@ export function renderCredentialTable(result: CredentialCheckResult, color: bool
 
 export function createCheckCredentialsCommand(probeOptions: AwsCredentialProbeOptions = {}): Command {
   return async (argv: string[], io: CliIo): Promise<number> => {
-    const values = parse(argv);
+    const { values, positionals } = parseCommandLine(argv, FLAGS);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     if (values.help) {
       io.stdout(CHECK_CREDENTIALS_USAGE);
       return EXIT.ok;
     }
-    const flags = Flags.safeParse(values);
-    if (!flags.success) throw new UsageError(firstIssue(flags.error, (path) => `--${path}`));
+    const flags = validateOptions(Flags, values);
     if (!values.bucket) throw new UsageError("--bucket is required");
     const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
     if (!region) throw new UsageError("--region is required (or set AWS_REGION)");
 
-    const parsed = CredentialTarget.safeParse({
-      name: values.name ?? values.bucket,
-      bucket: values.bucket,
-      region,
-      ...(values["role-arn"] ? { roleArn: values["role-arn"] } : {}),
-      ...(values["external-id"] ? { externalId: values["external-id"] } : {}),
-      ...(flags.data["session-duration"] !== undefined
-        ? { sessionDurationSeconds: flags.data["session-duration"] }
-        : {}),
-      ...(values.prefix ? { prefix: values.prefix } : {}),
-      ...(values["s3-endpoint"] ? { s3Endpoint: values["s3-endpoint"] } : {}),
-      ...(values["sts-endpoint"] ? { stsEndpoint: values["sts-endpoint"] } : {}),
-      ...(values["path-style"] ? { forcePathStyle: true } : {}),
-      ...(values["write-probe"] ? { writeProbe: true } : {}),
-      ...(flags.data["timeout-ms"] !== undefined ? { timeoutMs: flags.data["timeout-ms"] } : {}),
-      ...(flags.data["min-remaining-seconds"] !== undefined
-        ? { minRemainingSeconds: flags.data["min-remaining-seconds"] }
-        : {}),
-    });
-    if (!parsed.success) throw new UsageError(firstIssue(parsed.error, (path) => TARGET_FLAG[path] ?? path));
+    const target = validateOptions(
+      CredentialTarget,
+      {
+        name: values.name ?? values.bucket,
+        bucket: values.bucket,
+        region,
+        ...(values["role-arn"] ? { roleArn: values["role-arn"] } : {}),
+        ...(values["external-id"] ? { externalId: values["external-id"] } : {}),
+        ...(flags["session-duration"] !== undefined
+          ? { sessionDurationSeconds: flags["session-duration"] }
+          : {}),
+        ...(values.prefix ? { prefix: values.prefix } : {}),
+        ...(values["s3-endpoint"] ? { s3Endpoint: values["s3-endpoint"] } : {}),
+        ...(values["sts-endpoint"] ? { stsEndpoint: values["sts-endpoint"] } : {}),
+        ...(values["path-style"] ? { forcePathStyle: true } : {}),
+        ...(values["write-probe"] ? { writeProbe: true } : {}),
+        ...(flags["timeout-ms"] !== undefined ? { timeoutMs: flags["timeout-ms"] } : {}),
+        ...(flags["min-remaining-seconds"] !== undefined
+          ? { minRemainingSeconds: flags["min-remaining-seconds"] }
+          : {}),
+      },
+      (path) => TARGET_FLAG[path] ?? path,
+    );
 
     const ambient = environmentCredentials(io.env);
     const probe = awsCredentialProbe({
@@ -163,9 +153,9 @@ export function createCheckCredentialsCommand(probeOptions: AwsCredentialProbeOp
       ...probeOptions,
     });
     try {
-      const result = await checkCredentialTarget(parsed.data, probe);
+      const result = await checkCredentialTarget(target, probe);
       io.stdout(
-        flags.data.format === "json"
+        flags.format === "json"
           ? `${JSON.stringify(result, null, 2)}\n`
           : renderCredentialTable(result, io.isTTY),
       );

@@ -18,12 +18,19 @@ export function parseCommandLine<T extends NonNullable<ParseArgsConfig["options"
   }
 }
 
-/** Validates parsed values with a zod schema; the first problem becomes the usage message. */
-export function validateOptions<S extends z.ZodType>(schema: S, values: unknown): z.infer<S> {
+/**
+ * Validates parsed values with a zod schema; the first problem becomes the usage message, named by
+ * the flag the operator typed (`flagFor` maps a schema path to it when the names differ).
+ */
+export function validateOptions<S extends z.ZodType>(
+  schema: S,
+  values: unknown,
+  flagFor: (path: string) => string = (path) => `--${path}`,
+): z.infer<S> {
   const parsed = schema.safeParse(values);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const where = issue?.path.length ? `--${issue.path.join(".")}: ` : "";
+  const where = issue?.path.length ? `${flagFor(issue.path.join("."))}: ` : "";
   throw new UsageError(`${where}${issue?.message ?? "invalid options"}`);
 }
 
@@ -33,7 +40,9 @@ const numberFrom = (name: string) =>
     .regex(/^\d+(\.\d+)?$/, `${name} takes a non-negative number`)
     .transform(Number);
 
-export const OutputFormat = z.enum(["table", "json"], { message: "--format takes 'table' or 'json'" });
+export const OutputFormat = z.enum(["table", "json"], {
+  error: (issue) => `--format takes 'table' or 'json', not '${String(issue.input)}'`,
+});
 
 /** Options every certificate-judging command shares (scan, probe). */
 export const JudgingOptions = z

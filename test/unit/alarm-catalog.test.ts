@@ -170,7 +170,7 @@ describe("watchpost alarms catalog", () => {
   });
 
   it.each([
-    [["catalog", "--format", "xml"], /--format must be 'table' or 'json'/],
+    [["catalog", "--format", "xml"], /--format takes 'table' or 'json', not 'xml'/],
     [["catalog", "--colour"], /Unknown option/],
     [["list"], /unknown sub-command 'list'/],
     [[], /expected 'catalog'/],
@@ -200,6 +200,6 @@ describe("watchpost alarms catalog", () => {
       ALARM_CATALOG.map((e) => e.id),
     );
     expect(bad.code).toBe(EXIT.usage);
-    expect(bad.stderr).toContain("watchpost alarms: --format must be 'table' or 'json', not 'yaml'");
+    expect(bad.stderr).toContain("watchpost alarms: --format takes 'table' or 'json', not 'yaml'");
   });
 });
