@@ -4,33 +4,26 @@
  * lifecycle, the DynamoDB store (dynalite) and the EventBridge publisher (mocked client).
  */
 import { readFileSync } from "node:fs";
-import type { Server } from "node:http";
-import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALARM_TABLE_KEYS, createAlarmStore, documentClient } from "../../functions/adapters/alarm-store";
+import { createAlarmStore, documentClient } from "../../functions/adapters/alarm-store";
 import { createEventPublisher } from "../../functions/adapters/event-publisher";
 import { DEFAULT_LIFECYCLE_POLICY } from "../../functions/core/alarms/lifecycle";
 import { processCheckRun } from "../../functions/core/alarms/process-run";
 import { DEFAULT_POLICY } from "../../functions/core/certificates/evaluate";
 import { scanFiles } from "../../functions/core/certificates/scan";
+import { type LocalDynamo, startDynalite } from "../support/emulators";
 import { DAY, issue } from "../support/pki";
-
-type Dynalite = (options: { createTableMs: number }) => Server;
-const dynalite = createRequire(import.meta.url)("dynalite") as Dynalite;
 
 const SCOPE = "s3://certs/cluster-a/";
 const T0 = new Date("2030-06-01T01:00:00.000Z");
 const day = (n: number) => new Date(T0.getTime() + n * DAY);
 
-let server: Server;
-let dynamo: DynamoDBClient;
+let dynamo: LocalDynamo;
 const eventBridgeClient = new EventBridgeClient({
   region: "eu-west-1",
   maxAttempts: 1,
@@ -39,35 +32,13 @@ const eventBridgeClient = new EventBridgeClient({
 const eventBridge = mockClient(eventBridgeClient);
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  dynamo = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: "eu-west-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    maxAttempts: 1,
-  });
-  const { partitionKey, sortKey } = ALARM_TABLE_KEYS;
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: "alarms",
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
-        { AttributeName: sortKey.name, AttributeType: sortKey.type },
-      ],
-      KeySchema: [
-        { AttributeName: partitionKey.name, KeyType: "HASH" },
-        { AttributeName: sortKey.name, KeyType: "RANGE" },
-      ],
-    }),
-  );
+  dynamo = await startDynalite();
+  await dynamo.createAlarmTable("alarms");
 });
 
 afterAll(async () => {
-  dynamo.destroy();
   eventBridge.restore();
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  await dynamo.stop();
 });
 
 describe("certificate alarms end to end", () => {
@@ -77,7 +48,7 @@ describe("certificate alarms end to end", () => {
       FailedEntryCount: 0,
       Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })),
     }));
-    const store = createAlarmStore({ tableName: "alarms", client: documentClient(dynamo) });
+    const store = createAlarmStore({ tableName: "alarms", client: documentClient(dynamo.client) });
     const publisher = createEventPublisher({ eventBusName: "watchpost", client: eventBridgeClient });
     const files = new Map<string, Uint8Array>();
     const put = async (name: string, notAfter: Date) =>

@@ -1,7 +1,3 @@
-import type { Server } from "node:http";
-import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ALARM_TABLE_KEYS,
@@ -17,56 +13,28 @@ import {
 } from "../../functions/core/alarms/lifecycle";
 import { type AlarmPublisherPort, processCheckRun } from "../../functions/core/alarms/process-run";
 import type { Finding } from "../../functions/core/contracts";
-
-// dynalite ships no type declarations; this is the slice of its API the tests use.
-type Dynalite = (options: { createTableMs: number }) => Server;
-const dynalite = createRequire(import.meta.url)("dynalite") as Dynalite;
+import { type LocalDynamo, startDynalite } from "../support/emulators";
 
 const HOUR = 3_600_000;
 const T0 = new Date("2030-05-01T01:00:00.000Z");
 const at = (hours: number) => new Date(T0.getTime() + hours * HOUR);
 
-let server: Server;
-let raw: DynamoDBClient;
+let dynamo: LocalDynamo;
 let tableCount = 0;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  raw = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: "eu-west-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    maxAttempts: 1,
-  });
+  dynamo = await startDynalite();
 });
 
 afterAll(async () => {
-  raw.destroy();
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  await dynamo.stop();
 });
 
 /** A fresh table per test, created the way the stack creates it: from ALARM_TABLE_KEYS. */
 async function freshStore(): Promise<AlarmStore> {
   tableCount += 1;
-  const tableName = `watchpost-alarms-${tableCount}`;
-  const { partitionKey, sortKey } = ALARM_TABLE_KEYS;
-  await raw.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
-        { AttributeName: sortKey.name, AttributeType: sortKey.type },
-      ],
-      KeySchema: [
-        { AttributeName: partitionKey.name, KeyType: "HASH" },
-        { AttributeName: sortKey.name, KeyType: "RANGE" },
-      ],
-    }),
-  );
-  return createAlarmStore({ tableName, client: documentClient(raw) });
+  const tableName = await dynamo.createAlarmTable(`watchpost-alarms-${tableCount}`);
+  return createAlarmStore({ tableName, client: documentClient(dynamo.client) });
 }
 
 const SCOPE = "credentials:backup";
@@ -245,7 +213,7 @@ describe("alarm store on DynamoDB (dynalite)", () => {
       policy: DEFAULT_LIFECYCLE_POLICY,
     });
     const queries: string[] = [];
-    raw.middlewareStack.add(
+    dynamo.client.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === "QueryCommand") queries.push(context.commandName);
         return next(args);
@@ -255,7 +223,7 @@ describe("alarm store on DynamoDB (dynalite)", () => {
 
     // Act
     const states = await store.load("s3://certs/");
-    raw.middlewareStack.remove("countQueries");
+    dynamo.client.middlewareStack.remove("countQueries");
 
     // Assess
     expect(queries.length).toBeGreaterThan(1);

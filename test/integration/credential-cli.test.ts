@@ -1,27 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { checkCredentialsCommand } from "../../bin/cli/check-credentials";
-import { type CliIo, UsageError } from "../../bin/cli/io";
 import { Finding } from "../../functions/core/contracts";
-
-// s3rver ships no type declarations; only the members used here are described.
-interface S3rverInstance {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-}
-interface S3rverAccount {
-  createKeyPair(accessKeyId: string, secretAccessKey: string): void;
-  revokeAccessKey(accessKeyId: string): void;
-}
-const require = createRequire(import.meta.url);
-const S3rver = require("s3rver") as new (options: Record<string, unknown>) => S3rverInstance;
-const { DUMMY_ACCOUNT } = require("s3rver/lib/models/account") as { DUMMY_ACCOUNT: S3rverAccount };
+import { runCli } from "../support/cli";
+import { type LocalS3, S3RVER_ACCOUNT, startS3rver } from "../support/emulators";
 
 const BUCKET = "cli-data";
 const ISSUED = {
@@ -31,59 +14,24 @@ const ISSUED = {
 };
 
 const sts = mockClient(STSClient);
-let s3rver: S3rverInstance;
-let directory: string;
-let endpoint: string;
+let s3: LocalS3;
 
-interface Captured {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+// The ambient credentials the command picks up when no role is given (and STS's caller keys).
+const AMBIENT = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER" };
+const run = (...argv: string[]) => runCli(["check-credentials", ...argv], AMBIENT);
 
-async function run(...argv: string[]): Promise<Captured> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    // The ambient credentials the command picks up when no role is given (and STS's caller keys).
-    env: { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER" },
-    isTTY: false,
-    cwd: process.cwd(),
-  };
-  const code = await checkCredentialsCommand(argv, io);
-  return { code, stdout, stderr };
-}
-
-const storeFlags = () => ["--region", "us-east-1", "--s3-endpoint", endpoint, "--path-style"];
+const storeFlags = () => ["--region", "us-east-1", "--s3-endpoint", s3.endpoint, "--path-style"];
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), "watchpost-credentials-cli-"));
-  s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, resetOnClose: true });
-  const { port } = await s3rver.run();
-  endpoint = `http://127.0.0.1:${port}`;
-  DUMMY_ACCOUNT.createKeyPair(ISSUED.AccessKeyId, ISSUED.SecretAccessKey);
-  const admin = new S3Client({
-    endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    maxAttempts: 1,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-  });
-  await admin.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  admin.destroy();
+  s3 = await startS3rver();
+  S3RVER_ACCOUNT.createKeyPair(ISSUED.AccessKeyId, ISSUED.SecretAccessKey);
+  await s3.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
 
 afterAll(async () => {
   sts.restore();
-  DUMMY_ACCOUNT.revokeAccessKey(ISSUED.AccessKeyId);
-  await s3rver.close();
-  await rm(directory, { recursive: true, force: true });
+  S3RVER_ACCOUNT.revokeAccessKey(ISSUED.AccessKeyId);
+  await s3.stop();
 });
 
 beforeEach(() => {
@@ -222,10 +170,11 @@ describe("watchpost check-credentials", () => {
     ["an unknown option", ["--bucket", BUCKET, "--frobnicate"], /frobnicate/],
   ])("rejects %s as a usage error (exit 3)", async (_label, argv, message) => {
     // Act
-    const outcome = run(...argv);
+    const { code, stdout, stderr } = await run(...argv);
 
     // Assess
-    await expect(outcome).rejects.toBeInstanceOf(UsageError);
-    await expect(outcome).rejects.toThrow(message);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(message);
+    expect(stdout).toBe("");
   });
 });

@@ -1,10 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createRequire } from "node:module";
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -12,24 +8,7 @@ import { awsCredentialProbe } from "../../functions/adapters/credential-probe";
 import { type CredentialCheckResult, checkCredentialTarget } from "../../functions/core/credentials/check";
 import type { CredentialLogger } from "../../functions/core/credentials/ports";
 import { CredentialTarget, type CredentialTargetInput } from "../../functions/core/credentials/target";
-
-// s3rver ships no type declarations; only the few members used here are described.
-interface S3rverEvent {
-  Records: { eventName: string; s3: { object: { key: string } } }[];
-}
-interface S3rverInstance {
-  run(): Promise<{ port: number }>;
-  callback(): (request: IncomingMessage, response: ServerResponse) => void;
-  close(): Promise<void>;
-  on(event: "event", listener: (event: S3rverEvent) => void): void;
-}
-interface S3rverAccount {
-  createKeyPair(accessKeyId: string, secretAccessKey: string): void;
-  revokeAccessKey(accessKeyId: string): void;
-}
-const require = createRequire(import.meta.url);
-const S3rver = require("s3rver") as new (options: Record<string, unknown>) => S3rverInstance;
-const { DUMMY_ACCOUNT } = require("s3rver/lib/models/account") as { DUMMY_ACCOUNT: S3rverAccount };
+import { type LocalS3, S3RVER_ACCOUNT, startS3rver } from "../support/emulators";
 
 const ROLE = "arn:aws:iam::123456789012:role/cluster-agency";
 const BUCKET = "cluster-data";
@@ -48,9 +27,7 @@ const UNKNOWN = {
 const SECRETS = [ISSUED.SecretAccessKey, ISSUED.SessionToken, UNKNOWN.SecretAccessKey, UNKNOWN.SessionToken];
 
 const sts = mockClient(STSClient);
-let s3rver: S3rverInstance;
-let directory: string;
-let endpoint: string;
+let s3: LocalS3;
 let silent: Server;
 let silentEndpoint: string;
 let skewed: Server;
@@ -76,7 +53,7 @@ function targetFor(overrides: Partial<CredentialTargetInput> = {}) {
     bucket: BUCKET,
     prefix: "hbase/",
     region: "us-east-1",
-    s3Endpoint: endpoint,
+    s3Endpoint: s3.endpoint,
     forcePathStyle: true,
     timeoutMs: 2000,
     parameters: { ServiceName: "HBase", RoleName: "cluster-agency", HostName: "node-1" },
@@ -109,28 +86,17 @@ function issue(credentials: typeof ISSUED) {
 }
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), "watchpost-credentials-"));
-  s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, resetOnClose: true });
-  s3rver.on("event", (event) => {
+  s3 = await startS3rver();
+  s3.server.on("event", (event) => {
     for (const record of event.Records)
       events.push({ eventName: record.eventName, key: record.s3.object.key });
   });
-  const { port } = await s3rver.run();
-  endpoint = `http://127.0.0.1:${port}`;
-  DUMMY_ACCOUNT.createKeyPair(ISSUED.AccessKeyId, ISSUED.SecretAccessKey);
-  const admin = new S3Client({
-    endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    maxAttempts: 1,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-  });
-  await admin.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  admin.destroy();
+  S3RVER_ACCOUNT.createKeyPair(ISSUED.AccessKeyId, ISSUED.SecretAccessKey);
+  await s3.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
 
   // The same store reached through a front that moves every request's signing time an hour ahead:
   // a client whose clock runs fast (s3rver checks the time, not V4 signatures).
-  const store = s3rver.callback();
+  const store = s3.server.callback();
   skewed = createHttpServer((request, response) => {
     const stamp = request.headers["x-amz-date"];
     if (typeof stamp === "string") request.headers["x-amz-date"] = shiftAmzDate(stamp, 60 * 60_000);
@@ -163,12 +129,11 @@ function shiftAmzDate(stamp: string, ms: number): string {
 
 afterAll(async () => {
   sts.restore();
-  DUMMY_ACCOUNT.revokeAccessKey(ISSUED.AccessKeyId);
+  S3RVER_ACCOUNT.revokeAccessKey(ISSUED.AccessKeyId);
   for (const socket of silentSockets) socket.destroy();
   await new Promise<void>((resolve) => silent.close(() => resolve()));
   await new Promise<void>((resolve) => skewed.close(() => resolve()));
-  await s3rver.close();
-  await rm(directory, { recursive: true, force: true });
+  await s3.stop();
 });
 
 beforeEach(() => {
@@ -286,21 +251,15 @@ describe("credential health against a real S3 protocol (s3rver)", () => {
       ["ObjectCreated", put?.key],
       ["ObjectRemoved", put?.key],
     ]);
-    const admin = new S3Client({
-      endpoint,
-      region: "us-east-1",
-      forcePathStyle: true,
-      maxAttempts: 1,
-      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    });
-    await expect(admin.send(new HeadObjectCommand({ Bucket: BUCKET, Key: put?.key }))).rejects.toMatchObject({
+    await expect(
+      s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: put?.key })),
+    ).rejects.toMatchObject({
       name: "NotFound",
     });
-    const left = await admin.send(
+    const left = await s3.client.send(
       new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "hbase/.watchpost-probe/" }),
     );
     expect(left.KeyCount ?? 0).toBe(0);
-    admin.destroy();
   });
 
   it("raises storage-unreachable within the timeout when the store accepts but never answers", async () => {

@@ -1,41 +1,19 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type StoredObject, s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
-
-// s3rver ships no type declarations; only the members used here are described.
-interface S3rverInstance {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-}
-const require = createRequire(import.meta.url);
-const S3rver = require("s3rver") as new (options: Record<string, unknown>) => S3rverInstance;
+import { type LocalS3, startS3rver } from "../support/emulators";
 
 const BUCKET = "certificates";
 const LIMIT = 4096;
 
-let directory: string;
-let s3rver: S3rverInstance;
+let s3: LocalS3;
 let client: S3Client;
 /** Every command the store sent, in order, so a test can prove an object was never downloaded. */
 let sent: { command: string; key?: string }[];
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), "watchpost-s3-store-"));
-  s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, resetOnClose: true });
-  const { port } = await s3rver.run();
-  client = new S3Client({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: "us-east-1",
-    forcePathStyle: true,
-    maxAttempts: 1,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-  });
+  s3 = await startS3rver();
+  client = s3.client;
   await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   const objects: Record<string, Uint8Array> = {
     "prod/a.pem": new TextEncoder().encode("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
@@ -64,9 +42,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  client?.destroy();
-  await s3rver?.close();
-  await rm(directory, { recursive: true, force: true });
+  await s3?.stop();
 });
 
 async function collect(iterable: AsyncIterable<StoredObject>): Promise<StoredObject[]> {

@@ -3,7 +3,7 @@
  * S3 and dynalite for DynamoDB. Each returns a configured SDK client and a stop function.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -15,11 +15,25 @@ import { ALARM_TABLE_KEYS } from "../../functions/adapters/alarm-store";
 const require = createRequire(import.meta.url);
 
 // Neither package ships type declarations; only the members used here are described.
-interface S3rverInstance {
+/** The S3 event notification s3rver emits for each object created or removed. */
+export interface S3rverEvent {
+  Records: { eventName: string; s3: { object: { key: string } } }[];
+}
+export interface S3rverInstance {
   run(): Promise<{ port: number }>;
   close(): Promise<void>;
+  /** The request handler, for fronting the same store with a test server of one's own. */
+  callback(): (request: IncomingMessage, response: ServerResponse) => void;
+  on(event: "event", listener: (event: S3rverEvent) => void): void;
 }
 const S3rver = require("s3rver") as new (options: Record<string, unknown>) => S3rverInstance;
+export interface S3rverAccount {
+  createKeyPair(accessKeyId: string, secretAccessKey: string): void;
+  revokeAccessKey(accessKeyId: string): void;
+}
+/** The one account every s3rver instance in the process accepts; tests register extra keys on it. */
+export const S3RVER_ACCOUNT = (require("s3rver/lib/models/account") as { DUMMY_ACCOUNT: S3rverAccount })
+  .DUMMY_ACCOUNT;
 const dynalite = require("dynalite") as (options: { createTableMs: number }) => Server;
 
 const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
@@ -27,6 +41,8 @@ const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 export interface LocalS3 {
   client: S3Client;
   endpoint: string;
+  /** The running s3rver itself, for tests that listen to its events or reuse its handler. */
+  server: S3rverInstance;
   stop(): Promise<void>;
 }
 
@@ -48,6 +64,7 @@ export async function startS3rver(): Promise<LocalS3> {
   return {
     client,
     endpoint,
+    server,
     async stop() {
       client.destroy();
       await server.close();
