@@ -5,12 +5,9 @@
  * alone, a deleted certificate clears and raises nothing, and a partial re-check clears nothing else.
  */
 
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAlarmStore, documentClient } from "../../functions/adapters/alarm-store";
-import { createEventPublisher } from "../../functions/adapters/event-publisher";
 import { s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
 import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
 import { parseConfig } from "../../functions/core/config";
@@ -20,6 +17,7 @@ import {
   runCertificateScan,
 } from "../../functions/handlers/certificate-scan";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
+import { recordingEventBus } from "../support/event-bus";
 import { chain, DAY, type Issued, issue } from "../support/pki";
 
 const BUCKET = "cluster-certs";
@@ -28,9 +26,7 @@ const HOST = "api.prod.example.com";
 let s3: LocalS3;
 let dynamo: LocalDynamo;
 let tables = 0;
-const eventBridgeClient = new EventBridgeClient({ region: "eu-west-1", maxAttempts: 1 });
-const eventBridge = mockClient(eventBridgeClient);
-let sent: PutEventsRequestEntry[];
+const bus = recordingEventBus();
 let pki: Awaited<ReturnType<typeof chain>>;
 
 const config = parseConfig({
@@ -56,20 +52,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  bus.restore();
   await Promise.all([s3.stop(), dynamo.stop()]);
 });
 
-beforeEach(() => {
-  sent = [];
-  eventBridge.reset();
-  eventBridge.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => {
-    sent.push(...input.Entries);
-    return {
-      FailedEntryCount: 0,
-      Entries: input.Entries.map((_, i) => ({ EventId: `e-${sent.length}-${i}` })),
-    };
-  });
-});
+beforeEach(() => bus.clear());
 
 async function put(key: string, ...certs: Issued[]) {
   const body = certs.map((c) => c.pem).join("\n");
@@ -84,11 +71,7 @@ async function freshDeps(): Promise<CertificateScanDeps> {
     store: s3CertificateStore({ client: s3.client, bucket: BUCKET }),
     alarms: {
       store: createAlarmStore({ tableName, client: documentClient(dynamo.client) }),
-      publisher: createEventPublisher({
-        eventBusName: "watchpost",
-        client: eventBridgeClient,
-        sleep: async () => {},
-      }),
+      publisher: bus.publisher,
       policy: lifecyclePolicyFrom(config.alarms),
     },
     secrets: {
@@ -102,7 +85,7 @@ async function freshDeps(): Promise<CertificateScanDeps> {
 
 /** What an operator would see on the bus: [detail-type, check, source]. */
 function events(): [string, string, string][] {
-  return sent
+  return bus.sent
     .map((e) => {
       const detail = JSON.parse(e.Detail ?? "{}");
       return [e.DetailType ?? "", detail.check, detail.source] as [string, string, string];
@@ -158,7 +141,7 @@ describe("certificate-scan function", () => {
     ]);
 
     // Act 2: the operator uploads a renewed certificate
-    sent = [];
+    bus.clear();
     await put("prod/api server.pem", pki.leaf, pki.intermediate);
     const renewed = await runCertificateScan(objectEvent("Object Created", "prod/api server.pem"), deps);
 
@@ -167,7 +150,7 @@ describe("certificate-scan function", () => {
     expect(events()).toEqual([["Alarm Cleared", "expired", `s3://${BUCKET}/prod/api server.pem#0`]]);
 
     // Act 3: the legacy certificate is removed
-    sent = [];
+    bus.clear();
     await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: "prod/legacy.pem" }));
     await runCertificateScan(objectEvent("Object Deleted", "prod/legacy.pem"), deps);
 
@@ -175,7 +158,7 @@ describe("certificate-scan function", () => {
     expect(events()).toEqual([["Alarm Cleared", "hostname-mismatch", `s3://${BUCKET}/prod/legacy.pem#0`]]);
 
     // Act 4: the next scheduled scan finds only the peer still wrong, already raised
-    sent = [];
+    bus.clear();
     await runCertificateScan({}, deps);
 
     // Assess 4
@@ -194,7 +177,7 @@ describe("certificate-scan function", () => {
     );
     await put("peers/etcd-2.pem", etcd2, pki.intermediate);
     await runCertificateScan({}, deps);
-    sent = [];
+    bus.clear();
 
     // Act
     await put(

@@ -6,19 +6,18 @@
  */
 
 import { createRequire } from "node:module";
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient, STSServiceException } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAlarmStore, documentClient } from "../../functions/adapters/alarm-store";
 import { awsCredentialProbe } from "../../functions/adapters/credential-probe";
-import { createEventPublisher } from "../../functions/adapters/event-publisher";
 import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
 import { parseConfig } from "../../functions/core/config";
 import { runCredentialChecks } from "../../functions/handlers/credential-check";
 import { logger } from "../../functions/handlers/shared/powertools";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
+import { recordingEventBus } from "../support/event-bus";
 
 const { DUMMY_ACCOUNT } = createRequire(import.meta.url)("s3rver/lib/models/account") as {
   DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
@@ -33,26 +32,18 @@ const ISSUED = {
 let s3: LocalS3;
 let dynamo: LocalDynamo;
 const sts = mockClient(STSClient);
-const eventBridgeClient = new EventBridgeClient({ region: "eu-west-1", maxAttempts: 1 });
-const eventBridge = mockClient(eventBridgeClient);
-const sent: PutEventsRequestEntry[] = [];
+const bus = recordingEventBus();
+const sent = bus.sent;
 
 beforeAll(async () => {
   [s3, dynamo] = await Promise.all([startS3rver(), startDynalite()]);
   await s3.client.send(new CreateBucketCommand({ Bucket: "cluster-data" }));
   DUMMY_ACCOUNT.createKeyPair(ISSUED.AccessKeyId, ISSUED.SecretAccessKey);
-  eventBridge.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => {
-    sent.push(...input.Entries);
-    return {
-      FailedEntryCount: 0,
-      Entries: input.Entries.map((_, i) => ({ EventId: `e${sent.length}-${i}` })),
-    };
-  });
 });
 
 afterAll(async () => {
   sts.restore();
-  eventBridge.restore();
+  bus.restore();
   await Promise.all([s3.stop(), dynamo.stop()]);
 });
 
@@ -95,11 +86,7 @@ describe("credential-check function", () => {
       probe,
       alarms: {
         store: createAlarmStore({ tableName, client: documentClient(dynamo.client) }),
-        publisher: createEventPublisher({
-          eventBusName: "watchpost",
-          client: eventBridgeClient,
-          sleep: async () => {},
-        }),
+        publisher: bus.publisher,
         policy: lifecyclePolicyFrom(config.alarms),
       },
     };

@@ -1,0 +1,32 @@
+/**
+ * EventBridge has no local implementation: a mocked client that accepts every entry and records
+ * what was put, wired into the real publisher, so tests read the events an operator would get.
+ */
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
+import { mockClient } from "aws-sdk-client-mock";
+import { createEventPublisher } from "../../functions/adapters/event-publisher";
+
+export function recordingEventBus() {
+  const client = new EventBridgeClient({
+    region: "eu-west-1",
+    maxAttempts: 1,
+    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "not-a-real-secret" },
+  });
+  const mock = mockClient(client);
+  const sent: PutEventsRequestEntry[] = [];
+  mock.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => {
+    sent.push(...input.Entries);
+    return {
+      FailedEntryCount: 0,
+      Entries: input.Entries.map((_, i) => ({ EventId: `e${sent.length}-${i}` })),
+    };
+  });
+  return {
+    sent,
+    publisher: createEventPublisher({ eventBusName: "watchpost", client, sleep: async () => {} }),
+    clear: () => {
+      sent.length = 0;
+    },
+    restore: () => mock.restore(),
+  };
+}
