@@ -18,7 +18,7 @@ import {
 } from "../../functions/handlers/certificate-scan";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
 import { recordingEventBus } from "../support/event-bus";
-import { chain, DAY, type Issued, issue } from "../support/pki";
+import { chain, DAY, type Issued, issue, pkcs12 } from "../support/pki";
 
 const BUCKET = "cluster-certs";
 const HOST = "api.prod.example.com";
@@ -192,6 +192,60 @@ describe("certificate-scan function", () => {
     expect(events()).toEqual([
       ["Alarm Cleared", "hostname-mismatch", "peer-group:etcd/etcd-2.prod.example.com#0"],
     ]);
+  });
+
+  it("judges everything else when the PKCS#12 password secret cannot be read, and clears once it can", async () => {
+    // Prepare
+    const secretName = "watchpost/p12-password";
+    const password = "correct horse battery staple";
+    const withSecret = parseConfig({
+      certificates: { sources: [{ prefix: "vault/", pkcs12PasswordSecretName: secretName }] },
+    });
+    let secretReadable = false;
+    const deps: CertificateScanDeps = {
+      ...(await freshDeps()),
+      config: withSecret,
+      secrets: {
+        read: async (name) => {
+          if (!secretReadable) throw new Error(`cannot read secret ${name} (AccessDeniedException)`);
+          return password;
+        },
+      },
+    };
+    const expired = await issue({
+      dnsNames: [HOST],
+      issuer: pki.intermediate,
+      notBefore: new Date(Date.now() - 60 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
+    await s3.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: "vault/node.p12",
+        Body: await pkcs12([pki.leaf.der, pki.intermediate.der], { password }),
+      }),
+    );
+    await put("vault/old.pem", expired);
+
+    // Act
+    const withoutSecret = await runCertificateScan({}, deps);
+    const raised = events();
+    bus.clear();
+    secretReadable = true;
+    await runCertificateScan({}, deps);
+
+    // Assess
+    expect(withoutSecret).toMatchObject({ mode: "full", complete: true });
+    expect(raised).toEqual([
+      ["Alarm Raised", "expired", `s3://${BUCKET}/vault/old.pem#0`],
+      ["Alarm Raised", "unreadable", `s3://${BUCKET}/vault/node.p12`],
+      ["Alarm Raised", "unreadable", `secretsmanager:${secretName}`],
+    ]);
+    expect(events()).toEqual([
+      ["Alarm Cleared", "unreadable", `s3://${BUCKET}/vault/node.p12`],
+      ["Alarm Cleared", "unreadable", `secretsmanager:${secretName}`],
+    ]);
+    expect(bus.sent.map((e) => e.Detail).join("\n")).not.toContain(password);
   });
 
   it("decodes object keys the way S3 notifications encode them", () => {

@@ -80,13 +80,14 @@ export async function scanSource(source: CertificateSource, ctx: StoreScanContex
     // Judge what was listed, but clear nothing else: the rest of the prefix was not seen.
     error = `listing ${store.uri(source.prefix)} broke off: ${describe(cause)}`;
   }
-  const result = await scanFiles(inputs, { policy, pkcs12Password: await ctx.pkcs12Password(source) });
+  const password = await pkcs12PasswordOf(source, ctx);
+  const result = await scanFiles(inputs, { policy, pkcs12Password: password.value });
   return {
     run: {
       scope: sourceScope(store, source),
       complete: error === undefined,
-      examinedSources: [...inputs.map((i) => i.file), ...trust.examined],
-      findings: [...trust.findings, ...result.findings],
+      examinedSources: [...inputs.map((i) => i.file), ...trust.examined, ...password.examined],
+      findings: [...trust.findings, ...password.findings, ...result.findings],
       parameters: { Bucket: bucketOf(store), Prefix: source.prefix },
       now: ctx.now,
     },
@@ -117,15 +118,16 @@ export async function recheckObject(
   if (change === "deleted") return { run: { ...base, findings: [] }, certificates: [] };
 
   const trust = await loadTrustBundle(source.caBundleKey, ctx);
+  const password = await pkcs12PasswordOf(source, ctx);
   const result = await scanFiles([objectInput(source, key, ctx, {})], {
     policy: policyFor(ctx, trust.anchors),
-    pkcs12Password: await ctx.pkcs12Password(source),
+    pkcs12Password: password.value,
   });
   return {
     run: {
       ...base,
-      examinedSources: [file, ...trust.examined],
-      findings: [...trust.findings, ...result.findings],
+      examinedSources: [file, ...trust.examined, ...password.examined],
+      findings: [...trust.findings, ...password.findings, ...result.findings],
     },
     certificates: result.certificates,
   };
@@ -239,6 +241,25 @@ async function loadTrustBundle(key: string | undefined, ctx: StoreScanContext): 
     return failed("unsupported-format", "holds no certificate");
   }
   return { anchors: read.certificates, findings: [], examined: [file] };
+}
+
+/**
+ * The source's PKCS#12 password. A secret that cannot be read is one finding on the secret, not a
+ * failed scan: every other file is still judged, and PKCS#12 files report that no password was given.
+ */
+async function pkcs12PasswordOf(
+  source: CertificateSource,
+  ctx: StoreScanContext,
+): Promise<{ value?: string; findings: Finding[]; examined: string[] }> {
+  const name = source.pkcs12PasswordSecretName;
+  if (!name) return { findings: [], examined: [] };
+  const secret = `secretsmanager:${name}`;
+  try {
+    return { value: await ctx.pkcs12Password(source), findings: [], examined: [secret] };
+  } catch (cause) {
+    const detail = `the PKCS#12 password secret ${name} cannot be read (${describe(cause)}); PKCS#12 files under ${ctx.store.uri(source.prefix)} cannot be opened until it can`;
+    return { findings: [unreadableFinding(secret, "bad-password", detail)], examined: [secret] };
+  }
 }
 
 async function peerFromStore(fqdn: string, key: string, ctx: StoreScanContext): Promise<PeerInput> {
