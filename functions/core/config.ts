@@ -101,6 +101,10 @@ const PeerGroup = z
   .refine((g) => g.peers.every((p) => p.certificateKey !== undefined || p.endpoint !== undefined), {
     message: "expected every peer to have a certificateKey, an endpoint, or both",
     path: ["peers"],
+  })
+  .refine((g) => new Set(g.peers.map((p) => p.fqdn.toLowerCase())).size === g.peers.length, {
+    message: "expected each peer's fqdn to appear once in its group",
+    path: ["peers"],
   });
 
 const Thresholds = z

@@ -93,8 +93,10 @@ export async function runCertificateScan(event: unknown, deps: CertificateScanDe
   };
   const objectEvent = ObjectEvent.safeParse(event);
   const mode = objectEvent.success ? "object" : "full";
-  const checks = objectEvent.success ? await objectChecks(objectEvent.data, ctx) : await fullScan(ctx);
-  const complete = checks.every((c) => c.run.complete);
+  const { checks, failures } = objectEvent.success
+    ? await objectChecks(objectEvent.data, ctx)
+    : await fullScan(ctx);
+  const complete = failures.length === 0 && checks.every((c) => c.run.complete);
   recordScanMetrics(checks, ctx.now, Date.now() - started);
   for (const check of checks.filter((c) => c.error)) logger.warn("partial scan", { error: check.error });
 
@@ -104,6 +106,8 @@ export async function runCertificateScan(event: unknown, deps: CertificateScanDe
   );
   // Only a complete scan of the whole store proves nothing went unnoticed (26 h watchdog).
   if (mode === "full" && complete) metrics.addMetric(METRIC.scanSucceeded, MetricUnit.Count, 1);
+  // Fail the invocation so Lambda retries it and the error alarm fires; the others were settled.
+  if (failures.length > 0) throw new Error(`certificate checks failed: ${failures.join("; ")}`);
   return {
     mode,
     runs: checks.length,
@@ -113,24 +117,57 @@ export async function runCertificateScan(event: unknown, deps: CertificateScanDe
   };
 }
 
-async function fullScan(ctx: StoreScanContext): Promise<StoreCheck[]> {
-  const checks: StoreCheck[] = [];
-  // One source at a time: each already reads several objects at once, and memory stays bounded.
-  for (const source of ctx.certificates.sources) checks.push(await scanSource(source, ctx));
-  for (const group of ctx.certificates.peerGroups) checks.push(await checkPeerGroup(group, ctx));
-  return checks;
+async function fullScan(ctx: StoreScanContext): Promise<Checked> {
+  // One scope at a time: each already reads several objects at once, and memory stays bounded.
+  return isolated([
+    ...ctx.certificates.sources.map((source) => ({
+      scope: source.prefix,
+      check: () => scanSource(source, ctx),
+    })),
+    ...ctx.certificates.peerGroups.map((group) => ({
+      scope: `peer-group:${group.name}`,
+      check: () => checkPeerGroup(group, ctx),
+    })),
+  ]);
 }
 
-async function objectChecks(event: ObjectEvent, ctx: StoreScanContext): Promise<StoreCheck[]> {
+async function objectChecks(event: ObjectEvent, ctx: StoreScanContext): Promise<Checked> {
   const key = objectKeyOf(event);
   const change = event["detail-type"] === "Object Created" ? "created" : "deleted";
   const plan = planObjectEvent(ctx.certificates, key);
   logger.info("object changed", { key, change, ...summarizePlan(plan) });
-  const checks: StoreCheck[] = [];
-  for (const source of plan.objectIn) checks.push(await recheckObject(source, key, change, ctx));
-  for (const source of plan.rescan) checks.push(await scanSource(source, ctx));
-  for (const group of plan.peerGroups) checks.push(await checkPeerGroup(group, ctx));
-  return checks;
+  return isolated([
+    ...plan.objectIn.map((source) => ({
+      scope: source.prefix,
+      check: () => recheckObject(source, key, change, ctx),
+    })),
+    ...plan.rescan.map((source) => ({ scope: source.prefix, check: () => scanSource(source, ctx) })),
+    ...plan.peerGroups.map((group) => ({
+      scope: `peer-group:${group.name}`,
+      check: () => checkPeerGroup(group, ctx),
+    })),
+  ]);
+}
+
+interface Checked {
+  checks: StoreCheck[];
+  /** Scopes whose check threw: they produce no run, so none of their alarms is touched. */
+  failures: string[];
+}
+
+/** One scope's failure must not cost the others their checks and alarms. */
+async function isolated(work: { scope: string; check: () => Promise<StoreCheck> }[]): Promise<Checked> {
+  const result: Checked = { checks: [], failures: [] };
+  for (const { scope, check } of work) {
+    try {
+      result.checks.push(await check());
+    } catch (error) {
+      const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      logger.error("check failed; its alarms are left as they were", { scope, error: why });
+      result.failures.push(`${scope}: ${why}`);
+    }
+  }
+  return result;
 }
 
 /**

@@ -248,6 +248,41 @@ describe("certificate-scan function", () => {
     expect(bus.sent.map((e) => e.Detail).join("\n")).not.toContain(password);
   });
 
+  it("settles every other scope when one scope's check fails, then fails the invocation", async () => {
+    // Prepare: a store adapter that breaks on the peer group's CA bundle
+    const base = await freshDeps();
+    const deps: CertificateScanDeps = {
+      ...base,
+      store: {
+        ...base.store,
+        load: async (key, options) => {
+          if (key === "trust/ca.pem" && options.knownSize === undefined) throw new Error("socket hang up");
+          return base.store.load(key, options);
+        },
+      },
+      config: parseConfig({
+        certificates: {
+          sources: [{ prefix: "prod/" }],
+          peerGroups: [config.certificates.peerGroups[0]],
+        },
+      }),
+    };
+    const expired = await issue({
+      dnsNames: [HOST],
+      issuer: pki.intermediate,
+      notBefore: new Date(Date.now() - 60 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
+    await put("prod/broken-peer-day.pem", expired, pki.intermediate);
+
+    // Act
+    const run = runCertificateScan({}, deps);
+
+    // Assess
+    await expect(run).rejects.toThrow(/certificate checks failed: peer-group:etcd: Error: socket hang up/);
+    expect(events()).toContainEqual(["Alarm Raised", "expired", `s3://${BUCKET}/prod/broken-peer-day.pem#0`]);
+  });
+
   it("decodes object keys the way S3 notifications encode them", () => {
     expect(objectKeyOf(objectEvent("Object Created", "prod/api server+1.pem") as never)).toBe(
       "prod/api server+1.pem",

@@ -130,6 +130,25 @@ describe("errors name the path of the bad field and what is expected", () => {
       "certificates.peerGroups[0].peers: expected at most six peers",
     ],
     [
+      "the same peer twice in a group",
+      {
+        certificates: {
+          sources: [{ prefix: "" }],
+          peerGroups: [
+            {
+              name: "etcd",
+              caBundleKey: "ca.pem",
+              peers: [
+                { fqdn: "n1.example.com", certificateKey: "n1.pem" },
+                { fqdn: "N1.example.com", certificateKey: "n1-new.pem" },
+              ],
+            },
+          ],
+        },
+      },
+      "certificates.peerGroups[0].peers: expected each peer's fqdn to appear once in its group",
+    ],
+    [
       "a KMS key for a bucket the stack creates",
       {
         certificates: {
