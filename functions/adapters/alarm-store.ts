@@ -16,8 +16,8 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
-  ScanCommand,
+  paginateQuery,
+  paginateScan,
 } from "@aws-sdk/lib-dynamodb";
 import { AlarmState } from "../core/alarms/lifecycle";
 import type { AlarmStorePort } from "../core/alarms/process-run";
@@ -69,21 +69,19 @@ export function createAlarmStore(options: AlarmStoreOptions): AlarmStore {
 
   async function query(scope: string, prefix: string): Promise<AlarmState[]> {
     const states: AlarmState[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
-          ExpressionAttributeNames: { "#pk": pk.name, "#sk": sk.name },
-          ExpressionAttributeValues: { ":pk": scope, ":prefix": prefix },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client },
+      {
+        TableName,
+        KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+        ExpressionAttributeNames: { "#pk": pk.name, "#sk": sk.name },
+        ExpressionAttributeValues: { ":pk": scope, ":prefix": prefix },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) states.push(AlarmState.parse(item));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
     return states;
   }
 
@@ -93,24 +91,22 @@ export function createAlarmStore(options: AlarmStoreOptions): AlarmStore {
 
     async countActive() {
       const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(
-          new ScanCommand({
-            TableName,
-            FilterExpression: "#status = :active AND begins_with(#sk, :live)",
-            ProjectionExpression: "#severity",
-            ExpressionAttributeNames: { "#status": "status", "#sk": sk.name, "#severity": "severity" },
-            ExpressionAttributeValues: { ":active": "active", ":live": LIVE_PREFIX },
-            ExclusiveStartKey,
-          }),
-        );
+      const pages = paginateScan(
+        { client },
+        {
+          TableName,
+          FilterExpression: "#status = :active AND begins_with(#sk, :live)",
+          ProjectionExpression: "#severity",
+          ExpressionAttributeNames: { "#status": "status", "#sk": sk.name, "#severity": "severity" },
+          ExpressionAttributeValues: { ":active": "active", ":live": LIVE_PREFIX },
+        },
+      );
+      for await (const page of pages) {
         for (const item of page.Items ?? []) {
           const severity = item.severity as Severity;
           if (severity in counts) counts[severity] += 1;
         }
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      }
       return counts;
     },
 
