@@ -4,7 +4,6 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
-import type { Context } from "aws-lambda";
 import { z } from "zod";
 import { s3CertificateStore } from "../adapters/s3-certificate-store";
 import { type SecretReader, secretReader } from "../adapters/secrets";
@@ -25,7 +24,7 @@ import { DIMENSION, METRIC } from "../core/metrics";
 import { productionSettleDeps, type SettleDeps, settleRuns } from "./shared/alarm-runs";
 import { deployedConfig } from "./shared/deployed-config";
 import { ENV, requireEnv } from "./shared/environment";
-import { logger, metrics } from "./shared/powertools";
+import { instrumented, logger, metrics } from "./shared/powertools";
 
 /** EventBridge's S3 notification (the bucket has `eventBridgeEnabled`). */
 const ObjectEvent = z.object({
@@ -59,15 +58,10 @@ export interface ScanOutcome {
 
 let productionDeps: CertificateScanDeps | undefined;
 
-export async function handler(event: unknown, context?: Context): Promise<ScanOutcome> {
-  if (context) logger.addContext(context);
-  try {
-    productionDeps ??= createProductionDeps();
-    return await runCertificateScan(event, productionDeps);
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-}
+export const handler = instrumented((event) => {
+  productionDeps ??= createProductionDeps();
+  return runCertificateScan(event, productionDeps);
+});
 
 /** Clients are created once per execution environment and reused by every invocation. */
 function createProductionDeps(): CertificateScanDeps {

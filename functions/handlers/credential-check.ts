@@ -4,7 +4,6 @@
  * results carry step names, timings, error codes and plain-word causes only.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import type { Context } from "aws-lambda";
 import { awsCredentialProbe } from "../adapters/credential-probe";
 import type { WatchpostConfig } from "../core/config";
 import { checkCredentialTargets } from "../core/credentials/check";
@@ -13,7 +12,7 @@ import type { CredentialCheckDeps } from "../core/credentials/ports";
 import { DIMENSION, METRIC } from "../core/metrics";
 import { productionSettleDeps, type SettleDeps, settleRuns } from "./shared/alarm-runs";
 import { deployedConfig } from "./shared/deployed-config";
-import { logger, metrics } from "./shared/powertools";
+import { instrumented, logger, metrics } from "./shared/powertools";
 
 const CONCURRENCY = 4;
 
@@ -26,15 +25,10 @@ export interface CredentialCheckHandlerDeps {
 
 let productionDeps: CredentialCheckHandlerDeps | undefined;
 
-export async function handler(_event: unknown, context?: Context) {
-  if (context) logger.addContext(context);
-  try {
-    productionDeps ??= createProductionDeps();
-    return await runCredentialChecks(productionDeps);
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-}
+export const handler = instrumented(() => {
+  productionDeps ??= createProductionDeps();
+  return runCredentialChecks(productionDeps);
+});
 
 /** One probe per execution environment: its STS and S3 clients are reused across invocations. */
 function createProductionDeps(): CredentialCheckHandlerDeps {

@@ -7,14 +7,13 @@
 
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import type { Context } from "aws-lambda";
 import { z } from "zod";
 import { AlarmEventDetail, EVENT_SOURCE } from "../core/alarms/events";
 import { isAtLeast, Severity } from "../core/contracts";
 import { METRIC } from "../core/metrics";
 import { type AlarmEvent, snsAlarmMessage } from "../core/notifications/alarm-message";
 import { ENV, requireEnv } from "./shared/environment";
-import { logger, metrics } from "./shared/powertools";
+import { instrumented, logger, metrics } from "./shared/powertools";
 
 const AlarmEventEnvelope = z.object({
   id: z.string(),
@@ -100,8 +99,7 @@ function deployedDeps(): NotifierDeps {
   return defaultDeps;
 }
 
-export async function handler(event: unknown, context?: Context): Promise<NotifyResult> {
-  if (context) logger.addContext(context);
+export const handler = instrumented(async (event): Promise<NotifyResult> => {
   try {
     const result = await notify(event, deployedDeps());
     metrics.addMetric(METRIC.notificationsPublished, MetricUnit.Count, result.published.length);
@@ -109,7 +107,5 @@ export async function handler(event: unknown, context?: Context): Promise<Notify
   } catch (error) {
     logger.error("Alarm notification failed; the invocation will be retried", error as Error);
     throw error;
-  } finally {
-    metrics.publishStoredMetrics();
   }
-}
+});

@@ -5,8 +5,24 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
+import type { Context } from "aws-lambda";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../../core/metrics";
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+
+/**
+ * The Lambda entry point around a function's work: every log line carries the invocation's
+ * context, and the metrics are flushed whether the work succeeded or threw.
+ */
+export function instrumented<R>(work: (event: unknown) => Promise<R>) {
+  return async (event: unknown, context?: Context): Promise<R> => {
+    if (context) logger.addContext(context);
+    try {
+      return await work(event);
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
