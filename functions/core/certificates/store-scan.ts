@@ -33,6 +33,7 @@ export interface CertificateStorePort {
   list(prefixes: readonly string[]): AsyncGenerator<StoredObjectInfo>;
   load(key: string, options: { maxBytes: number; knownSize?: number; etag?: string }): Promise<LoadResult>;
   uri(key: string): string;
+  readonly bucket: string;
 }
 
 export type EndpointChain =
@@ -88,7 +89,7 @@ export async function scanSource(source: CertificateSource, ctx: StoreScanContex
       complete: error === undefined,
       examinedSources: [...inputs.map((i) => i.file), ...trust.examined, ...password.examined],
       findings: [...trust.findings, ...password.findings, ...result.findings],
-      parameters: { Bucket: bucketOf(store), Prefix: source.prefix },
+      parameters: { Bucket: store.bucket, Prefix: source.prefix },
       now: ctx.now,
     },
     certificates: result.certificates,
@@ -112,7 +113,7 @@ export async function recheckObject(
     scope: sourceScope(store, source),
     complete: false,
     examinedSources: [file],
-    parameters: { Bucket: bucketOf(store), Prefix: source.prefix, Key: key },
+    parameters: { Bucket: store.bucket, Prefix: source.prefix, Key: key },
     now: ctx.now,
   };
   if (change === "deleted") return { run: { ...base, findings: [] }, certificates: [] };
@@ -176,7 +177,7 @@ export async function checkPeerGroup(group: PeerGroup, ctx: StoreScanContext): P
       complete: true,
       examinedSources: [],
       findings,
-      parameters: { PeerGroup: group.name, Bucket: bucketOf(store) },
+      parameters: { PeerGroup: group.name, Bucket: store.bucket },
       now: ctx.now,
     },
     certificates,
@@ -300,13 +301,6 @@ function nonEmpty(names: string[]): string[] | undefined {
 function policyFor(ctx: StoreScanContext, anchors: ParsedCertificate[] | undefined): EvaluationPolicy {
   const { warnDays, majorDays, skewSeconds } = ctx.certificates.thresholds;
   return { now: ctx.now, warnDays, majorDays, skewSeconds, trustAnchors: anchors };
-}
-
-function bucketOf(store: CertificateStorePort): string {
-  return store
-    .uri("")
-    .replace(/^s3:\/\//, "")
-    .replace(/\/$/, "");
 }
 
 function describe(cause: unknown): string {
