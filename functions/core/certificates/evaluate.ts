@@ -10,6 +10,7 @@ import { compareFindings, makeFinding } from "./checks/finding";
 import { checkHostname } from "./checks/hostname";
 import { checkValidity } from "./checks/validity";
 import { checkWeakCrypto } from "./checks/weak-crypto";
+import { type CertificateFacts, factsOf } from "./facts";
 
 export interface EvaluationPolicy {
   now: Date;
@@ -32,17 +33,42 @@ export const DEFAULT_POLICY: Omit<EvaluationPolicy, "now"> = {
 };
 
 export function evaluateCertificates(certs: ParsedCertificate[], policy: EvaluationPolicy): Finding[] {
+  return judgeCertificates(certs, policy).findings;
+}
+
+export interface Judgement {
+  facts: CertificateFacts[];
+  /** Every finding, sorted. */
+  findings: Finding[];
+  /**
+   * The chain findings alone: they depend on the trust anchors and on signatures, not on the
+   * facts, so an incremental scan keeps them (see inventory.ts) instead of re-verifying.
+   */
+  chainFindings: Finding[];
+}
+
+export function judgeCertificates(certs: ParsedCertificate[], policy: EvaluationPolicy): Judgement {
+  const facts = certs.map(factsOf);
+  const chainFindings = policy.trustAnchors ? checkChains(certs, policy.trustAnchors, policy) : [];
+  return {
+    facts,
+    findings: [...judgeFacts(facts, policy), ...chainFindings].sort(compareFindings),
+    chainFindings,
+  };
+}
+
+/** The checks that need only the facts: validity against `now`, expected names, weak crypto. */
+export function judgeFacts(facts: readonly CertificateFacts[], policy: EvaluationPolicy): Finding[] {
   assertPolicy(policy);
   const findings: Finding[] = [];
-  for (const cert of certs) {
+  for (const cert of facts) {
     findings.push(...checkValidity(cert, policy));
     const mismatch = checkHostname(cert, policy.expectedHosts ?? []);
     if (mismatch) findings.push(mismatch);
     const weak = checkWeakCrypto(cert);
     if (weak) findings.push(weak);
   }
-  if (policy.trustAnchors) findings.push(...checkChains(certs, policy.trustAnchors, policy));
-  return findings.sort(compareFindings);
+  return findings;
 }
 
 const UNREADABLE_TEXT: Record<UnreadableReason, (source: string) => string> = {

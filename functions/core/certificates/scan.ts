@@ -6,7 +6,8 @@
 import { mapBounded } from "../concurrency";
 import type { Finding, UnreadableReason } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
-import { type EvaluationPolicy, evaluateCertificates, unreadableFinding } from "./evaluate";
+import { type EvaluationPolicy, judgeCertificates, unreadableFinding } from "./evaluate";
+import type { ObjectVerdict } from "./inventory";
 import { looksLikeCertificateMaterial, readCertificates } from "./reader";
 
 export type LoadResult =
@@ -41,7 +42,20 @@ export interface FileOutcome {
   findings: Finding[];
   /** Nothing to judge: recognised material that is not a certificate (key, CSR, CRL). */
   skipped?: string;
+  /**
+   * What the bytes alone decided, for an incremental scan to keep (inventory.ts). Absent when the
+   * outcome depends on more than the bytes: a failed download, or a PKCS#12 password.
+   */
+  verdict?: ObjectVerdict;
+  /**
+   * The bytes could not be fetched (network, permissions, a timeout). The file is reported, but
+   * it was not examined: alarms about its certificates must stand until it can be read again.
+   */
+  unexamined?: boolean;
 }
+
+/** Load failures that say nothing about the content; the next attempt may well succeed. */
+export const TRANSIENT_LOAD_FAILURES: readonly UnreadableReason[] = ["io-error", "timeout", "unreachable"];
 
 export interface ScanResult {
   files: FileOutcome[];
@@ -52,31 +66,41 @@ export interface ScanResult {
 export async function scanFile(input: ScanInput, options: ScanOptions): Promise<FileOutcome> {
   const loaded = await input.load();
   if (!loaded.ok) {
-    return outcome(input.file, [], [unreadableFinding(input.file, loaded.reason, loaded.detail)]);
+    const finding = unreadableFinding(input.file, loaded.reason, loaded.detail);
+    return TRANSIENT_LOAD_FAILURES.includes(loaded.reason)
+      ? { ...outcome(input.file, [], [finding]), unexamined: true }
+      : outcome(input.file, [], [finding]);
   }
   if (input.onlyIfCertificateLike && !looksLikeCertificateMaterial(loaded.bytes)) {
     return { ...outcome(input.file, [], []), skipped: "does not look like certificate material" };
   }
   const read = await readCertificates(loaded.bytes, input.file, { pkcs12Password: options.pkcs12Password });
+  const keep = (result: FileOutcome, verdict: ObjectVerdict): FileOutcome =>
+    "format" in read && read.format === "pkcs12" ? result : { ...result, verdict };
   switch (read.status) {
-    case "unreadable":
-      return outcome(input.file, [], [unreadableFinding(input.file, read.reason, read.detail)]);
-    case "not-certificate":
+    case "unreadable": {
+      const finding = unreadableFinding(input.file, read.reason, read.detail);
+      return keep(outcome(input.file, [], [finding]), { certificates: [], bytesFindings: [finding] });
+    }
+    case "not-certificate": {
       if (!input.explicit) return { ...outcome(input.file, [], []), skipped: read.detail };
-      return outcome(
+      const finding = unreadableFinding(
         input.file,
-        [],
-        [unreadableFinding(input.file, "unsupported-format", `holds no certificate: ${read.detail}`)],
+        "unsupported-format",
+        `holds no certificate: ${read.detail}`,
       );
+      return keep(outcome(input.file, [], [finding]), { certificates: [], bytesFindings: [finding] });
+    }
     case "ok": {
       const policy = input.expectedHosts
         ? { ...options.policy, expectedHosts: input.expectedHosts }
         : options.policy;
-      const findings = [
-        ...(read.problems ?? []).map((p) => unreadableFinding(input.file, p.reason, p.detail)),
-        ...evaluateCertificates(read.certificates, policy),
-      ];
-      return outcome(input.file, read.certificates, findings);
+      const problems = (read.problems ?? []).map((p) => unreadableFinding(input.file, p.reason, p.detail));
+      const judgement = judgeCertificates(read.certificates, policy);
+      return keep(outcome(input.file, read.certificates, [...problems, ...judgement.findings]), {
+        certificates: judgement.facts,
+        bytesFindings: [...problems, ...judgement.chainFindings],
+      });
     }
   }
 }

@@ -18,6 +18,17 @@ import {
 import type { Finding, UnreadableReason } from "../contracts";
 import { type ParsedCertificate, parseCertificate } from "./certificate";
 import { type EvaluationPolicy, unreadableFinding } from "./evaluate";
+import { type CertificateFacts, factsOf } from "./facts";
+import {
+  type InventoryRecord,
+  type InventoryRecordInput,
+  isReusable,
+  type ObjectInventoryPort,
+  type RecordContext,
+  recordOf,
+  rejudge,
+  trustFingerprint,
+} from "./inventory";
 import { evaluatePeerGroup, type PeerInput } from "./peer-group";
 import { readCertificates } from "./reader";
 import { type LoadResult, type ScanInput, scanFiles } from "./scan";
@@ -48,12 +59,19 @@ export interface StoreScanContext {
   pkcs12Password: (source: CertificateSource) => Promise<string | undefined>;
   /** Fetches the chain a peer presents (functions/adapters/tls-endpoint.ts). */
   fetchEndpoint: (endpoint: string) => Promise<EndpointChain>;
+  /** What earlier scans learned per object; without it every object is downloaded. */
+  inventory?: ObjectInventoryPort;
+  /** Where degraded-but-survivable trouble is reported (the handler's logger). */
+  warn?: (message: string, detail: Record<string, unknown>) => void;
 }
 
 export interface StoreCheck {
   run: CheckRun;
-  certificates: ParsedCertificate[];
-  /** Why the run is partial, when it is (listing broke off); never secrets. */
+  /** The certificates judged, as facts (a scan of a large store must not hold them parsed). */
+  certificates: CertificateFacts[];
+  /** Objects read from the store, and objects judged again from the inventory. */
+  objects: { downloaded: number; reused: number };
+  /** Why the run is partial, when it is (listing broke off, objects unreadable); never secrets. */
   error?: string;
 }
 
@@ -68,32 +86,186 @@ export function peerGroupScope(group: PeerGroup): string {
 /** Every object under the source's prefix, judged with the source's names and trust bundle. */
 export async function scanSource(source: CertificateSource, ctx: StoreScanContext): Promise<StoreCheck> {
   const { store } = ctx;
-  const trust = await loadTrustBundle(source.caBundleKey, ctx);
-  const policy = policyFor(ctx, trust.anchors);
-
-  const inputs: ScanInput[] = [];
+  const judge = await sourceJudge(source, ctx);
+  const tally = emptyTally();
   let error: string | undefined;
+  let chunk: StoredObjectInfo[] = [];
   try {
     for await (const object of store.list([source.prefix])) {
-      inputs.push(objectInput(source, object.key, ctx, { knownSize: object.size, etag: object.etag }));
+      chunk.push(object);
+      if (chunk.length >= LISTING_CHUNK) {
+        addTally(tally, await judgeObjects(chunk, judge, ctx));
+        chunk = [];
+      }
     }
   } catch (cause) {
     // Judge what was listed, but clear nothing else: the rest of the prefix was not seen.
     error = `listing ${store.uri(source.prefix)} broke off: ${describe(cause)}`;
   }
-  const password = await pkcs12PasswordOf(source, ctx);
-  const result = await scanFiles(inputs, { policy, pkcs12Password: password.value });
+  addTally(tally, await judgeObjects(chunk, judge, ctx));
+  return sourceCheck(source, judge, tally, ctx, error);
+}
+
+/**
+ * A share of a source's objects, as a fan-out worker judges it (fan-out.ts): the same judgement as
+ * `scanSource`, for objects another invocation listed.
+ */
+export async function scanObjects(
+  source: CertificateSource,
+  objects: readonly StoredObjectInfo[],
+  ctx: StoreScanContext,
+): Promise<StoreCheck> {
+  const judge = await sourceJudge(source, ctx);
+  const tally = emptyTally();
+  for (let start = 0; start < objects.length; start += LISTING_CHUNK) {
+    addTally(tally, await judgeObjects(objects.slice(start, start + LISTING_CHUNK), judge, ctx));
+  }
+  return sourceCheck(source, judge, tally, ctx, undefined);
+}
+
+/** Objects judged at a time: one inventory look-up and one bounded burst of downloads each. */
+const LISTING_CHUNK = 200;
+
+/** What judging a source's objects needs, loaded once per source and run. */
+interface SourceJudge {
+  source: CertificateSource;
+  trust: TrustBundle;
+  password: { value?: string; findings: Finding[]; examined: string[] };
+  policy: EvaluationPolicy;
+  record: RecordContext;
+}
+
+async function sourceJudge(source: CertificateSource, ctx: StoreScanContext): Promise<SourceJudge> {
+  const trust = await loadTrustBundle(source.caBundleKey, ctx);
+  return {
+    source,
+    trust,
+    password: await pkcs12PasswordOf(source, ctx),
+    policy: policyFor(ctx, trust.anchors),
+    record: {
+      scope: sourceScope(ctx.store, source),
+      trust: trustFingerprint(trust.anchors),
+      anchors: trust.anchors ?? [],
+      skewSeconds: ctx.certificates.thresholds.skewSeconds,
+    },
+  };
+}
+
+/** How a share of a source's objects came out; certificates are kept as facts only. */
+export interface ObjectTally {
+  findings: Finding[];
+  certificates: CertificateFacts[];
+  examined: string[];
+  /** Objects that could not be fetched: not examined, so their alarms stand. */
+  unexamined: string[];
+  downloaded: number;
+  reused: number;
+}
+
+function emptyTally(): ObjectTally {
+  return { findings: [], certificates: [], examined: [], unexamined: [], downloaded: 0, reused: 0 };
+}
+
+function addTally(into: ObjectTally, from: ObjectTally): void {
+  for (const field of ["findings", "certificates", "examined", "unexamined"] as const) {
+    for (const item of from[field] as unknown[]) (into[field] as unknown[]).push(item);
+  }
+  into.downloaded += from.downloaded;
+  into.reused += from.reused;
+}
+
+/**
+ * Judges listed objects: those the inventory still describes from their record, the rest from
+ * their bytes (and their records are renewed). Inventory trouble only costs downloads.
+ */
+async function judgeObjects(
+  objects: readonly StoredObjectInfo[],
+  judge: SourceJudge,
+  ctx: StoreScanContext,
+): Promise<ObjectTally> {
+  const tally = emptyTally();
+  if (objects.length === 0) return tally;
+  const { store, inventory } = ctx;
+  const records = inventory
+    ? await inventory
+        .get(
+          judge.record.scope,
+          objects.map((o) => o.key),
+        )
+        .catch((cause: unknown) => {
+          ctx.warn?.("inventory look-up failed; reading the objects instead", { error: describe(cause) });
+          return new Map<string, InventoryRecord>();
+        })
+    : new Map<string, InventoryRecord>();
+
+  const toRead: StoredObjectInfo[] = [];
+  for (const object of objects) {
+    const record = records.get(object.key);
+    if (!isReusable(record, object, judge.record.trust, ctx.now)) {
+      toRead.push(object);
+      continue;
+    }
+    const expectedHosts = nonEmpty(expectedHostnamesFor(judge.source, object.key));
+    tally.findings.push(
+      ...rejudge(record, expectedHosts ? { ...judge.policy, expectedHosts } : judge.policy),
+    );
+    tally.certificates.push(...record.certificates);
+    tally.examined.push(store.uri(object.key));
+    tally.reused++;
+  }
+
+  const read = await scanFiles(
+    toRead.map((object) =>
+      objectInput(judge.source, object.key, ctx, { knownSize: object.size, etag: object.etag }),
+    ),
+    { policy: judge.policy, pkcs12Password: judge.password.value },
+  );
+  const fresh: InventoryRecordInput[] = [];
+  read.files.forEach((file, i) => {
+    const object = toRead[i] as StoredObjectInfo;
+    tally.findings.push(...file.findings);
+    tally.certificates.push(...file.certificates.map(factsOf));
+    (file.unexamined ? tally.unexamined : tally.examined).push(file.file);
+    if (file.verdict && object.etag)
+      fresh.push(recordOf({ ...object, etag: object.etag }, file.verdict, judge.record, ctx.now));
+  });
+  tally.downloaded += toRead.length;
+  if (inventory && fresh.length > 0) {
+    await inventory.put(fresh).catch((cause: unknown) => {
+      ctx.warn?.("inventory not updated; these objects will be read again next time", {
+        error: describe(cause),
+        objects: fresh.length,
+      });
+    });
+  }
+  return tally;
+}
+
+function sourceCheck(
+  source: CertificateSource,
+  judge: SourceJudge,
+  tally: ObjectTally,
+  ctx: StoreScanContext,
+  listingError: string | undefined,
+): StoreCheck {
+  const { store } = ctx;
+  const unreadNote =
+    tally.unexamined.length > 0
+      ? `${tally.unexamined.length} object(s) could not be read; their alarms stand until they can be`
+      : undefined;
+  const error = [listingError, unreadNote].filter(Boolean).join("; ") || undefined;
   return {
     run: {
       scope: sourceScope(store, source),
       complete: error === undefined,
-      examinedSources: [...inputs.map((i) => i.file), ...trust.examined, ...password.examined],
-      findings: [...trust.findings, ...password.findings, ...result.findings],
+      examinedSources: [...tally.examined, ...judge.trust.examined, ...judge.password.examined],
+      findings: [...judge.trust.findings, ...judge.password.findings, ...tally.findings],
       parameters: { Bucket: store.bucket, Prefix: source.prefix },
       now: ctx.now,
     },
-    certificates: result.certificates,
-    error,
+    certificates: tally.certificates,
+    objects: { downloaded: tally.downloaded, reused: tally.reused },
+    ...(error ? { error } : {}),
   };
 }
 
@@ -116,7 +288,7 @@ export async function recheckObject(
     parameters: { Bucket: store.bucket, Prefix: source.prefix, Key: key },
     now: ctx.now,
   };
-  if (change === "deleted") return { run: { ...base, findings: [] }, certificates: [] };
+  if (change === "deleted") return { run: { ...base, findings: [] }, certificates: [], objects: NONE };
 
   const trust = await loadTrustBundle(source.caBundleKey, ctx);
   const password = await pkcs12PasswordOf(source, ctx);
@@ -124,15 +296,20 @@ export async function recheckObject(
     policy: policyFor(ctx, trust.anchors),
     pkcs12Password: password.value,
   });
+  const unexamined = result.files.some((f) => f.unexamined);
   return {
     run: {
       ...base,
-      examinedSources: [file, ...trust.examined, ...password.examined],
+      examinedSources: [...(unexamined ? [] : [file]), ...trust.examined, ...password.examined],
       findings: [...trust.findings, ...password.findings, ...result.findings],
     },
-    certificates: result.certificates,
+    certificates: result.certificates.map(factsOf),
+    objects: { downloaded: 1, reused: 0 },
+    ...(unexamined ? { error: `${file} could not be read; its alarms stand until it can be` } : {}),
   };
 }
+
+const NONE = { downloaded: 0, reused: 0 } as const;
 
 /**
  * Every peer of a cluster must present a valid certificate that names it and chains to the
@@ -180,7 +357,8 @@ export async function checkPeerGroup(group: PeerGroup, ctx: StoreScanContext): P
       parameters: { PeerGroup: group.name, Bucket: store.bucket },
       now: ctx.now,
     },
-    certificates,
+    certificates: certificates.map(factsOf),
+    objects: { downloaded: stored.length, reused: 0 },
   };
 }
 

@@ -12,10 +12,10 @@
 import { isIP } from "node:net";
 import { domainToASCII } from "node:url";
 import type { Finding } from "../../contracts";
-import type { ParsedCertificate } from "../certificate";
+import type { CertificateFacts } from "../facts";
 import { describeCertificate, makeFinding } from "./finding";
 
-type NamedCertificate = Pick<ParsedCertificate, "dnsNames" | "ipAddresses" | "commonNames">;
+type NamedCertificate = Pick<CertificateFacts, "dnsNames" | "ipAddresses" | "commonNames">;
 
 /** True when the certificate's names cover `host` (a DNS name or an IPv4/IPv6 address). */
 export function coversHost(cert: NamedCertificate, host: string): boolean {
@@ -27,10 +27,7 @@ export function coversHost(cert: NamedCertificate, host: string): boolean {
   return patterns.some((pattern) => matchesPattern(normaliseDnsName(pattern), reference));
 }
 
-export function checkHostname(
-  cert: ParsedCertificate,
-  expectedHosts: readonly string[],
-): Finding | undefined {
+export function checkHostname(cert: CertificateFacts, expectedHosts: readonly string[]): Finding | undefined {
   if (cert.isCA || expectedHosts.length === 0) return undefined;
   const missing = expectedHosts.filter((host) => !coversHost(cert, host));
   if (missing.length === 0) return undefined;

@@ -3,7 +3,8 @@
  * both ends, so a certificate is still valid at the very second of its notAfter.
  */
 import type { Finding } from "../../contracts";
-import { daysBetween, type ParsedCertificate } from "../certificate";
+import { daysBetween } from "../certificate";
+import type { CertificateFacts } from "../facts";
 import { describeCertificate, formatDuration, formatInstant, makeFinding } from "./finding";
 
 const DAY_MS = 86_400_000;
@@ -18,7 +19,7 @@ export interface ValidityThresholds {
   skewSeconds: number;
 }
 
-export function checkValidity(cert: ParsedCertificate, policy: ValidityThresholds): Finding[] {
+export function checkValidity(cert: CertificateFacts, policy: ValidityThresholds): Finding[] {
   const findings: Finding[] = [];
   const notYetValid = checkNotYetValid(cert, policy);
   if (notYetValid) findings.push(notYetValid);
@@ -27,7 +28,7 @@ export function checkValidity(cert: ParsedCertificate, policy: ValidityThreshold
   return findings;
 }
 
-function checkExpiry(cert: ParsedCertificate, { now, warnDays, majorDays }: ValidityThresholds) {
+function checkExpiry(cert: CertificateFacts, { now, warnDays, majorDays }: ValidityThresholds) {
   const left = cert.notAfter.getTime() - now.getTime();
   const name = describeCertificate(cert);
   const notAfter = formatInstant(cert.notAfter);
@@ -53,7 +54,7 @@ function checkExpiry(cert: ParsedCertificate, { now, warnDays, majorDays }: Vali
   );
 }
 
-function checkNotYetValid(cert: ParsedCertificate, { now, skewSeconds }: ValidityThresholds) {
+function checkNotYetValid(cert: CertificateFacts, { now, skewSeconds }: ValidityThresholds) {
   const ahead = cert.notBefore.getTime() - now.getTime();
   if (ahead <= skewSeconds * 1000) return undefined;
   const notBefore = formatInstant(cert.notBefore);

@@ -6,7 +6,7 @@
  * fine while a SHA-1 leaf or intermediate is not. Keys we cannot identify raise nothing.
  */
 import type { Finding } from "../../contracts";
-import type { ParsedCertificate } from "../certificate";
+import type { CertificateFacts } from "../facts";
 import { describeCertificate, makeFinding } from "./finding";
 
 export const MIN_RSA_BITS = 2048;
@@ -18,7 +18,7 @@ interface Weakness {
   text: string;
 }
 
-export function checkWeakCrypto(cert: ParsedCertificate): Finding | undefined {
+export function checkWeakCrypto(cert: CertificateFacts): Finding | undefined {
   const weaknesses = [keyWeakness(cert), signatureWeakness(cert)].filter((w): w is Weakness => !!w);
   if (weaknesses.length === 0) return undefined;
   return makeFinding(
@@ -37,7 +37,7 @@ export function checkWeakCrypto(cert: ParsedCertificate): Finding | undefined {
   );
 }
 
-function keyWeakness({ publicKey }: ParsedCertificate): Weakness | undefined {
+function keyWeakness({ publicKey }: CertificateFacts): Weakness | undefined {
   const { type, bits, curve } = publicKey;
   if ((type === "rsa" || type === "rsa-pss") && bits !== undefined && bits < MIN_RSA_BITS) {
     return { code: "rsa-key-too-small", text: `RSA key of ${bits} bits (minimum ${MIN_RSA_BITS})` };
@@ -52,21 +52,12 @@ function keyWeakness({ publicKey }: ParsedCertificate): Weakness | undefined {
   return undefined;
 }
 
-function signatureWeakness(cert: ParsedCertificate): Weakness | undefined {
+function signatureWeakness(cert: CertificateFacts): Weakness | undefined {
   const hash = cert.signatureAlgorithm.hash;
   const label = hash ? WEAK_HASHES[hash] : undefined;
-  if (!label || isSelfSigned(cert)) return undefined;
+  if (!label || cert.selfSigned) return undefined;
   return {
     code: "weak-signature-hash",
     text: `signed with ${cert.signatureAlgorithm.name} (${label} signatures can be forged)`,
   };
-}
-
-function isSelfSigned(cert: ParsedCertificate): boolean {
-  if (!cert.selfIssued) return false;
-  try {
-    return cert.node.verify(cert.node.publicKey);
-  } catch {
-    return false;
-  }
 }

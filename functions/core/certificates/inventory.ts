@@ -1,0 +1,146 @@
+/**
+ * The scan's memory of each stored object: its ETag and what was learned from its bytes. A later
+ * scan downloads only objects whose ETag changed; an unchanged object is judged again from this
+ * record against the current time, thresholds and expected names, so expiry still fires on the
+ * day it is due without a single GetObject.
+ *
+ * What is kept is only what the bytes alone decide: the certificates' facts, and the findings that
+ * need the bytes themselves (broken PEM blocks, chain signatures). A record is not trusted, and the
+ * object is read again, when:
+ * - the ETag differs (the object was replaced);
+ * - the trust bundle it was chained against differs (fingerprint of the anchors);
+ * - a validity boundary of any certificate involved has passed since (an issuer or anchor expired
+ *   or became valid, which may change the chain verdict);
+ * - the record was written by an older judging engine (RECORD_FORMAT).
+ * Outcomes that depend on something besides the bytes are never kept: a failed download, and
+ * anything read from PKCS#12 (the password secret may have changed).
+ */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { Finding } from "../contracts";
+import type { ParsedCertificate } from "./certificate";
+import { compareFindings } from "./checks/finding";
+import { type EvaluationPolicy, judgeFacts } from "./evaluate";
+import { type CertificateFacts, StoredCertificateFacts } from "./facts";
+
+/** Bump when a check's judgement of the same bytes changes, so old records are not reused. */
+export const RECORD_FORMAT = 1;
+
+/** What a fresh read of an object leaves for the next scan (see scan.ts `FileOutcome.verdict`). */
+export interface ObjectVerdict {
+  certificates: CertificateFacts[];
+  /** Findings decided by the bytes alone: unreadable blocks or files, untrusted chains. */
+  bytesFindings: Finding[];
+}
+
+export const InventoryRecord = z.object({
+  format: z.literal(RECORD_FORMAT),
+  /** `s3://bucket/prefix` of the source the object was judged for (its trust bundle, its names). */
+  scope: z.string(),
+  key: z.string(),
+  etag: z.string(),
+  size: z.number().int().nonnegative(),
+  judgedAt: z.iso.datetime(),
+  /** Fingerprint of the trust anchors the chain findings were decided against; "" without any. */
+  trust: z.string(),
+  /** The chain verdict may change from this instant on (next notBefore/notAfter crossed). */
+  validUntil: z.iso.datetime().optional(),
+  certificates: z.array(StoredCertificateFacts),
+  bytesFindings: z.array(Finding),
+});
+export type InventoryRecord = z.infer<typeof InventoryRecord>;
+/** The record as written: instants are strings until read back. */
+export type InventoryRecordInput = z.input<typeof InventoryRecord>;
+
+/** Where the records live (functions/adapters/object-inventory.ts keeps them in DynamoDB). */
+export interface ObjectInventoryPort {
+  /** The records of these keys within a scope; missing keys are simply absent from the map. */
+  get(scope: string, keys: readonly string[]): Promise<Map<string, InventoryRecord>>;
+  put(records: readonly InventoryRecordInput[]): Promise<void>;
+}
+
+export function trustFingerprint(anchors: readonly Pick<ParsedCertificate, "sha256">[] | undefined): string {
+  if (!anchors || anchors.length === 0) return "";
+  const hash = createHash("sha256");
+  for (const sha of anchors.map((a) => a.sha256).sort()) hash.update(sha);
+  return hash.digest("hex");
+}
+
+/**
+ * The earliest instant after `now` at which any of these certificates starts or stops being valid
+ * (with the skew tolerance the chain check applies): until then a chain verdict cannot change.
+ */
+export function nextValidityBoundary(
+  certificates: readonly Pick<CertificateFacts, "notBefore" | "notAfter">[],
+  now: Date,
+  skewSeconds: number,
+): Date | undefined {
+  let next: number | undefined;
+  const consider = (instant: number) => {
+    if (instant > now.getTime() && (next === undefined || instant < next)) next = instant;
+  };
+  for (const cert of certificates) {
+    consider(cert.notBefore.getTime() - skewSeconds * 1000);
+    consider(cert.notBefore.getTime());
+    consider(cert.notAfter.getTime() + 1000);
+  }
+  return next === undefined ? undefined : new Date(next);
+}
+
+export interface RecordContext {
+  scope: string;
+  trust: string;
+  /** Validity boundaries of the trust anchors, which the chain verdict also depends on. */
+  anchors: readonly Pick<CertificateFacts, "notBefore" | "notAfter">[];
+  skewSeconds: number;
+}
+
+export function recordOf(
+  object: { key: string; etag: string; size: number },
+  verdict: ObjectVerdict,
+  context: RecordContext,
+  judgedAt: Date,
+): InventoryRecordInput {
+  const until = nextValidityBoundary(
+    [...verdict.certificates, ...context.anchors],
+    judgedAt,
+    context.skewSeconds,
+  );
+  return {
+    format: RECORD_FORMAT,
+    scope: context.scope,
+    key: object.key,
+    etag: object.etag,
+    size: object.size,
+    judgedAt: judgedAt.toISOString(),
+    trust: context.trust,
+    ...(until ? { validUntil: until.toISOString() } : {}),
+    certificates: verdict.certificates.map((cert) => ({
+      ...cert,
+      notBefore: cert.notBefore.toISOString(),
+      notAfter: cert.notAfter.toISOString(),
+    })),
+    bytesFindings: verdict.bytesFindings,
+  };
+}
+
+/** Whether the record still describes the object as listed now (see the module comment). */
+export function isReusable(
+  record: InventoryRecord | undefined,
+  object: { etag?: string },
+  trust: string,
+  now: Date,
+): record is InventoryRecord {
+  return (
+    record !== undefined &&
+    object.etag !== undefined &&
+    record.etag === object.etag &&
+    record.trust === trust &&
+    (record.validUntil === undefined || now.getTime() < Date.parse(record.validUntil))
+  );
+}
+
+/** The findings an unchanged object has now: its kept findings plus the facts judged afresh. */
+export function rejudge(record: InventoryRecord, policy: EvaluationPolicy): Finding[] {
+  return [...record.bytesFindings, ...judgeFacts(record.certificates, policy)].sort(compareFindings);
+}
