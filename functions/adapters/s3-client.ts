@@ -1,0 +1,125 @@
+/**
+ * The S3 client the certificate scan reads the bucket with. The SDK's defaults are wrong for a
+ * scan that must finish: no timeout at all (a stalled connection hangs until the Lambda timeout
+ * kills the whole run), and `requestTimeout` on its own only logs a warning. Here every phase of a
+ * request is bounded, and throttling (503 SlowDown), 5xx answers, timeouts and connection resets are
+ * retried in the SDK's standard mode with jittered exponential backoff; 4xx answers are not.
+ *
+ * Worst case per request, with the defaults: 5 attempts × (3 s connect + 15 s to the response
+ * headers) plus backoff, well inside the 10-minute function timeout even for several objects at
+ * once. The standard mode's retry quota (per client) also stops retrying when most requests fail,
+ * so an S3 outage costs seconds, not minutes.
+ *
+ * The SDK retries a request only until its response headers arrive: a GetObject body is streamed
+ * to the caller afterwards, so a connection reset or a stall halfway through a certificate would
+ * fail the read for good. Certificates are small, so a GetObject body of known, modest length is
+ * read to the end inside the retry loop (`bodiesReadInRetries`); larger or unsized bodies still
+ * stream, and the store's size cap still applies to them.
+ */
+import { Readable } from "node:stream";
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { ConfiguredRetryStrategy } from "@smithy/core/retry";
+import type { DeserializeMiddleware, MetadataBearer } from "@smithy/types";
+
+export const CERTIFICATE_STORE_S3_DEFAULTS = {
+  maxAttempts: 5,
+  connectionTimeoutMs: 3_000,
+  requestTimeoutMs: 15_000,
+  socketTimeoutMs: 15_000,
+  /** The scan's default size cap (thresholds.maxObjectBytes): larger objects are never read anyway. */
+  bufferBodiesUpToBytes: 1024 * 1024,
+} as const;
+
+export interface CertificateStoreS3ClientOptions {
+  /** Attempts per request, the first included (default 5). */
+  maxAttempts?: number;
+  /** Longest wait for the TCP connection (default 3 s). */
+  connectionTimeoutMs?: number;
+  /**
+   * Longest wait from sending a request to its response headers (default 15 s). Exceeding it is a
+   * `TimeoutError`, which is retried: `throwOnRequestTimeout` is always set, since without it the
+   * SDK only warns.
+   */
+  requestTimeoutMs?: number;
+  /** Longest silence on the socket, including while a body streams in (default 15 s). */
+  socketTimeoutMs?: number;
+  /**
+   * Delay before retry n (1-based), in ms, or one delay for every retry. Default: the SDK's own
+   * jittered exponential backoff (about 50 ms doubling, 1 s doubling for throttling, at most 20 s).
+   * Tests shrink it so that a burst of SlowDown answers costs milliseconds.
+   */
+  retryDelayMs?: number | ((retry: number) => number);
+  /**
+   * GetObject bodies whose Content-Length is at most this many bytes are read completely before
+   * the call returns, so that a reset or stall mid-body is retried like any other (default 1 MiB).
+   * 0 streams every body, as the SDK does by default.
+   */
+  bufferBodiesUpToBytes?: number;
+  /** An S3-compatible endpoint instead of AWS (s3rver in tests); path-style addressing then. */
+  endpoint?: string;
+  /** Default: true when `endpoint` is set, otherwise the SDK's virtual-hosted style. */
+  forcePathStyle?: boolean;
+  /** Default: the Lambda's region (AWS_REGION). */
+  region?: string;
+  /** Default: the function's role, through the SDK's credential chain. */
+  credentials?: S3ClientConfig["credentials"];
+}
+
+/** A client for the certificate bucket with bounded timeouts and standard-mode retries. */
+export function certificateStoreS3Client(options: CertificateStoreS3ClientOptions = {}): S3Client {
+  const maxAttempts = options.maxAttempts ?? CERTIFICATE_STORE_S3_DEFAULTS.maxAttempts;
+  const forcePathStyle = options.forcePathStyle ?? options.endpoint !== undefined;
+  const client = new S3Client({
+    retryMode: "standard",
+    maxAttempts,
+    ...(options.retryDelayMs !== undefined
+      ? { retryStrategy: new ConfiguredRetryStrategy(maxAttempts, options.retryDelayMs) }
+      : {}),
+    requestHandler: {
+      connectionTimeout: options.connectionTimeoutMs ?? CERTIFICATE_STORE_S3_DEFAULTS.connectionTimeoutMs,
+      requestTimeout: options.requestTimeoutMs ?? CERTIFICATE_STORE_S3_DEFAULTS.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+      socketTimeout: options.socketTimeoutMs ?? CERTIFICATE_STORE_S3_DEFAULTS.socketTimeoutMs,
+    },
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    ...(forcePathStyle ? { forcePathStyle } : {}),
+    ...(options.region !== undefined ? { region: options.region } : {}),
+    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+  });
+  const bufferUpTo = options.bufferBodiesUpToBytes ?? CERTIFICATE_STORE_S3_DEFAULTS.bufferBodiesUpToBytes;
+  if (bufferUpTo > 0) {
+    // Between the HTTP handler and the deserializer: inside the retry middleware, so an error
+    // while reading the body is classified (reset, timeout: transient) and retried like any other.
+    const readBody: DeserializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
+      const result = await next(args);
+      if (context.commandName === "GetObjectCommand") {
+        await readBodyInRetries(result.response as RawResponse, bufferUpTo);
+      }
+      return result;
+    };
+    client.middlewareStack.addRelativeTo(readBody, {
+      name: "watchpostReadBodyInRetries",
+      relation: "after",
+      toMiddleware: "deserializerMiddleware",
+      override: true,
+    });
+  }
+  return client;
+}
+
+interface RawResponse {
+  statusCode: number;
+  headers: Record<string, string | undefined>;
+  body: unknown;
+}
+
+/** Replaces a successful response's body stream with the bytes it carried, read to the end. */
+async function readBodyInRetries(response: RawResponse, limit: number): Promise<void> {
+  const length = Number(response.headers["content-length"]);
+  const body = response.body;
+  if (response.statusCode < 200 || response.statusCode >= 300) return;
+  if (!Number.isFinite(length) || length > limit || !(body instanceof Readable)) return;
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  response.body = Readable.from([Buffer.concat(chunks)]);
+}
