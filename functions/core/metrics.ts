@@ -15,6 +15,10 @@ export const METRIC = {
   scanSucceeded: "ScanSucceeded",
   scanDurationMs: "ScanDurationMs",
   certificatesScanned: "CertificatesScanned",
+  /** Objects downloaded by a scan (new or changed since the inventory recorded them). */
+  objectsDownloaded: "ObjectsDownloaded",
+  /** Objects judged again from the inventory, without a download. */
+  objectsReused: "ObjectsReused",
   /** Count of findings, dimension `Check`. */
   findings: "Findings",
   /** Days until the soonest `notAfter` among the scanned certificates (negative once expired). */

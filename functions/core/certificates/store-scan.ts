@@ -114,13 +114,33 @@ export async function scanObjects(
   source: CertificateSource,
   objects: readonly StoredObjectInfo[],
   ctx: StoreScanContext,
+  options: { withPreamble: boolean } = { withPreamble: true },
 ): Promise<StoreCheck> {
   const judge = await sourceJudge(source, ctx);
   const tally = emptyTally();
   for (let start = 0; start < objects.length; start += LISTING_CHUNK) {
     addTally(tally, await judgeObjects(objects.slice(start, start + LISTING_CHUNK), judge, ctx));
   }
+  if (!options.withPreamble) {
+    judge.trust = { ...judge.trust, findings: [], examined: [] };
+    judge.password = { ...judge.password, findings: [], examined: [] };
+  }
   return sourceCheck(source, judge, tally, ctx, undefined);
+}
+
+/**
+ * What a source's scan reports besides its objects: an unreadable trust bundle or password secret.
+ * A fanned-out run reports these once, from the lister, rather than from every batch.
+ */
+export async function sourcePreamble(
+  source: CertificateSource,
+  ctx: StoreScanContext,
+): Promise<{ findings: Finding[]; examined: string[] }> {
+  const judge = await sourceJudge(source, ctx);
+  return {
+    findings: [...judge.trust.findings, ...judge.password.findings],
+    examined: [...judge.trust.examined, ...judge.password.examined],
+  };
 }
 
 /** Objects judged at a time: one inventory look-up and one bounded burst of downloads each. */

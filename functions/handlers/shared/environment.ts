@@ -7,6 +7,12 @@
 export const ENV = {
   certificateBucket: "WATCHPOST_CERTIFICATE_BUCKET",
   alarmTable: "WATCHPOST_ALARM_TABLE",
+  /** Object inventory and fanned-out scan runs. */
+  scanStateTable: "WATCHPOST_SCAN_STATE_TABLE",
+  /** Where the scan hands out batches of a large source (and receives them back). */
+  scanQueueUrl: "WATCHPOST_SCAN_QUEUE_URL",
+  /** Objects per batch; a source listing at most this many is judged in one invocation. */
+  scanBatchSize: "WATCHPOST_SCAN_BATCH_SIZE",
   eventBus: "WATCHPOST_EVENT_BUS",
   /** SNS topic for email and other filtered subscriptions. */
   alarmTopicArn: "WATCHPOST_ALARM_TOPIC_ARN",

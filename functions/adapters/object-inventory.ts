@@ -1,0 +1,138 @@
+/**
+ * The object inventory (core/certificates/inventory.ts) in DynamoDB: one item per (source, object),
+ * spread over partitions by its key so a store of a million objects has no hot partition.
+ *
+ * | item            | pk                                    | sk          | notes                          |
+ * |-----------------|---------------------------------------|-------------|--------------------------------|
+ * | inventory entry | `object:` + JSON [scope, object key]  | `inventory` | gzipped record, TTL expiresAt |
+ *
+ * Entries are written when an object is read, never merely confirmed, so an unchanged store costs
+ * reads only. The TTL makes each entry lapse after `retentionDays`: the object is then downloaded
+ * once more, which both re-validates the bytes and sweeps away entries of deleted objects.
+ * A record too large for one item (a bundle of thousands of certificates) is not kept; that object
+ * is simply read on every scan.
+ */
+import { gunzipSync, gzipSync } from "node:zlib";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  InventoryRecord,
+  type InventoryRecordInput,
+  type ObjectInventoryPort,
+} from "../core/certificates/inventory";
+import { documentClient } from "./alarm-store";
+
+/** Same key shape as the alarm table; the stack creates the scan-state table from it. */
+export const SCAN_STATE_TABLE_KEYS = {
+  partitionKey: { name: "pk", type: "S" },
+  sortKey: { name: "sk", type: "S" },
+  timeToLiveAttribute: "expiresAt",
+} as const;
+
+const INVENTORY_SK = "inventory";
+const MAX_BATCH_GET = 100;
+const MAX_BATCH_WRITE = 25;
+/** DynamoDB's item limit is 400 KB; leave room for the keys and attributes around the record. */
+const MAX_RECORD_BYTES = 350_000;
+const MAX_UNPROCESSED_ROUNDS = 8;
+
+export interface ObjectInventoryOptions {
+  tableName: string;
+  client?: DynamoDBDocumentClient;
+  /** Days an entry is trusted before its object is read again (default 30). */
+  retentionDays?: number;
+  /** Pause before re-sending what DynamoDB left unprocessed (throttling); injected in tests. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+let defaultClient: DynamoDBDocumentClient | undefined;
+function sharedClient(): DynamoDBDocumentClient {
+  defaultClient ??= documentClient(new DynamoDBClient({}));
+  return defaultClient;
+}
+
+export function createObjectInventory(options: ObjectInventoryOptions): ObjectInventoryPort {
+  const client = options.client ?? sharedClient();
+  const TableName = options.tableName;
+  const retentionSeconds = (options.retentionDays ?? 30) * 86_400;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
+  async function get(scope: string, keys: readonly string[]): Promise<Map<string, InventoryRecord>> {
+    const found = new Map<string, InventoryRecord>();
+    for (let start = 0; start < keys.length; start += MAX_BATCH_GET) {
+      let pending: Record<string, unknown>[] | undefined = [
+        ...new Set(keys.slice(start, start + MAX_BATCH_GET)),
+      ].map((key) => ({ pk: partitionKeyOf(scope, key), sk: INVENTORY_SK }));
+      for (let round = 0; pending && pending.length > 0; round++) {
+        if (round >= MAX_UNPROCESSED_ROUNDS)
+          throw new Error(`inventory: ${pending.length} keys left unread after ${round} rounds`);
+        if (round > 0) await sleep(backoffMs(round));
+        const response = await client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [TableName]: {
+                Keys: pending,
+                ProjectionExpression: "#r",
+                ExpressionAttributeNames: { "#r": "record" },
+              },
+            },
+          }),
+        );
+        for (const item of response.Responses?.[TableName] ?? []) {
+          const record = decode(item.record);
+          // A record that no longer parses (older layout, damage) is as good as none: read the object.
+          if (record && record.scope === scope) found.set(record.key, record);
+        }
+        pending = response.UnprocessedKeys?.[TableName]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return found;
+  }
+
+  async function put(records: readonly InventoryRecordInput[]): Promise<void> {
+    const expiresAt = Math.floor(Date.now() / 1000) + retentionSeconds;
+    const items = records
+      .map((record) => ({ record, body: gzipSync(JSON.stringify(record)) }))
+      .filter(({ body }) => body.byteLength <= MAX_RECORD_BYTES)
+      .map(({ record, body }) => ({
+        pk: partitionKeyOf(record.scope, record.key),
+        sk: INVENTORY_SK,
+        etag: record.etag,
+        record: body,
+        expiresAt,
+      }));
+    for (let start = 0; start < items.length; start += MAX_BATCH_WRITE) {
+      let pending: Record<string, unknown>[] | undefined = items
+        .slice(start, start + MAX_BATCH_WRITE)
+        .map((Item) => ({ PutRequest: { Item } }));
+      for (let round = 0; pending && pending.length > 0; round++) {
+        if (round >= MAX_UNPROCESSED_ROUNDS)
+          throw new Error(`inventory: ${pending.length} entries left unwritten after ${round} rounds`);
+        if (round > 0) await sleep(backoffMs(round));
+        const response = await client.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } }));
+        pending = response.UnprocessedItems?.[TableName] as Record<string, unknown>[] | undefined;
+      }
+    }
+  }
+
+  return { get, put };
+}
+
+/** Unambiguous whatever the prefix or key contains: both are JSON strings. */
+function partitionKeyOf(scope: string, key: string): string {
+  return `object:${JSON.stringify([scope, key])}`;
+}
+
+function decode(body: unknown): InventoryRecord | undefined {
+  if (!(body instanceof Uint8Array)) return undefined;
+  try {
+    const parsed = InventoryRecord.safeParse(JSON.parse(gunzipSync(body).toString("utf8")));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function backoffMs(round: number): number {
+  return Math.min(2_000, 50 * 2 ** round) * (0.5 + Math.random() / 2);
+}

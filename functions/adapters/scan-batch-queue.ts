@@ -1,0 +1,58 @@
+/**
+ * The scan's batch queue in SQS: batches go out ten to a SendMessageBatch call, and entries SQS
+ * refused are sent again with backoff. A batch that still cannot be sent fails the listing run,
+ * which then never seals, so it clears nothing (core/certificates/fan-out.ts).
+ */
+import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { ScanBatch, ScanBatchQueuePort } from "../core/certificates/fan-out";
+
+const MAX_ENTRIES = 10;
+/** SQS refuses messages over 256 KiB (the whole SendMessageBatch too); keep a margin. */
+export const MAX_MESSAGE_BYTES = 240 * 1024;
+const MAX_ROUNDS = 5;
+
+export interface ScanBatchQueueOptions {
+  client: Pick<SQSClient, "send">;
+  queueUrl: string;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function createScanBatchQueue(options: ScanBatchQueueOptions): ScanBatchQueuePort {
+  const { client, queueUrl } = options;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
+  async function send(batches: readonly ScanBatch[]): Promise<void> {
+    const messages = batches.flatMap(splitToFit).map((batch) => ({
+      Id: `b${batch.index}`,
+      MessageBody: JSON.stringify(batch),
+    }));
+    for (let start = 0; start < messages.length; start += MAX_ENTRIES) {
+      let pending = messages.slice(start, start + MAX_ENTRIES);
+      for (let round = 1; pending.length > 0; round++) {
+        const response = await client.send(
+          new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }),
+        );
+        const failed = new Map((response.Failed ?? []).map((f) => [f.Id, f]));
+        const permanent = [...failed.values()].filter((f) => f.SenderFault);
+        if (permanent.length > 0 || (failed.size > 0 && round >= MAX_ROUNDS)) {
+          const first = permanent[0] ?? [...failed.values()][0];
+          throw new Error(
+            `scan batch queue: ${failed.size} batch(es) not sent (${first?.Code ?? "unknown"}: ${first?.Message ?? ""})`,
+          );
+        }
+        pending = pending.filter((m) => failed.has(m.Id));
+        if (pending.length > 0) await sleep(Math.min(2_000, 100 * 2 ** round));
+      }
+    }
+  }
+
+  return { send };
+}
+
+/** The lister closes batches by size too (fan-out.ts), so this only guards that promise. */
+function splitToFit(batch: ScanBatch): ScanBatch[] {
+  if (Buffer.byteLength(JSON.stringify(batch)) <= MAX_MESSAGE_BYTES) return [batch];
+  throw new Error(
+    `scan batch ${batch.index} of run ${batch.runId} is over ${MAX_MESSAGE_BYTES} bytes; lower the batch size`,
+  );
+}
