@@ -163,8 +163,10 @@ export async function listSource(
   await fanOut.runs.start(run);
   let batches = 0;
   let objects = 0;
-  let pending = first;
-  let pendingBytes = first.reduce((n, o) => n + entryBytes(o), 0);
+  // The listing looked one object past a batch to know it must fan out; that one opens batch two.
+  let pending = first.slice(0, fanOut.batchSize);
+  let pendingBytes = pending.reduce((n, o) => n + entryBytes(o), 0);
+  const overflow = first.slice(fanOut.batchSize);
   const flush = async () => {
     if (pending.length === 0) return;
     pendingBytes = 0;
@@ -174,6 +176,9 @@ export async function listSource(
     pending = [];
   };
   try {
+    await flush();
+    pending = overflow;
+    pendingBytes = overflow.reduce((n, o) => n + entryBytes(o), 0);
     for (;;) {
       if (pending.length >= fanOut.batchSize || pendingBytes >= MAX_BATCH_BYTES) await flush();
       const next = await listing.next();
