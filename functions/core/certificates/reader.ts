@@ -188,7 +188,7 @@ function blockDer(block: PemBlock, origin: string, problems: ReadProblem[]): Uin
   }
   const parsed = decodeBer(block.der);
   if ("error" in parsed) {
-    problems.push({ reason: "bad-pem", detail: `${origin} is not valid DER (truncated?): ${parsed.error}` });
+    problems.push({ reason: "bad-pem", detail: `${origin} is not valid DER: ${parsed.error}` });
     return undefined;
   }
   return encodingOf(parsed.element);
@@ -213,11 +213,7 @@ async function readDer(
 ): Promise<ReadResult> {
   switch (kind.kind) {
     case "not-der":
-      return unreadable(
-        "bad-der",
-        `the file starts like DER but is not valid DER (truncated?): ${kind.error}`,
-        "der",
-      );
+      return unreadable("bad-der", `the file starts like DER but is not valid DER: ${kind.error}`, "der");
     case "certificate":
       return guarded("bad-der", "der", () => readDerCertificates(bytes, file));
     case "pkcs7":

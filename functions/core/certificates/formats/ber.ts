@@ -24,8 +24,9 @@ export type Element = Parameters<typeof AsnParser.fromASN>[0];
 type Schema<T> = new () => T;
 type PropOptions = Parameters<typeof AsnProp>[0];
 
-/** asn1js's default node cap. */
+/** asn1js's default node and element-size caps. */
 const DEFAULT_MAX_NODES = 10_000;
+const DEFAULT_MAX_CONTENT_LENGTH = 16 * 1024 * 1024;
 
 /**
  * asn1js refuses inputs of more than 10,000 elements by default, and a 1 MiB PKCS#7 bundle holds
@@ -37,10 +38,21 @@ const DEFAULT_MAX_NODES = 10_000;
 function berOptions(byteLength: number) {
   return {
     maxNodes: Math.max(DEFAULT_MAX_NODES, Math.ceil(byteLength / 4)),
+    // asn1js refuses any element over 16 MiB; a bundle within a raised size cap may be larger.
+    maxContentLength: Math.max(DEFAULT_MAX_CONTENT_LENGTH, byteLength),
     // Certificates and safes are decoded where they are used, not speculatively inside every
     // OCTET STRING and BIT STRING.
     parseEmbedded: false,
   };
+}
+
+/**
+ * Options for asn1-schema and @peculiar/x509 when they decode parts of an input of `byteLength`
+ * bytes themselves (a certificate's extensions): the same caps as `decodeBer`, so a SAN list of
+ * 10,000 names is read instead of tripping asn1js's default node cap.
+ */
+export function parseOptionsFor(byteLength: number) {
+  return { berOptions: berOptions(byteLength) };
 }
 
 /** asn1-schema's extension point for taking the decoded element itself instead of a mapped object. */
@@ -65,15 +77,106 @@ export interface Decoded {
   length: number;
 }
 
-/** The first BER element of `bytes`, or why there is none. */
+/**
+ * The first BER element of `bytes`, or why there is none, in words for an operator (the decoder's
+ * own messages are translated: "End of input reached..." becomes "it ends early (truncated?)").
+ */
 export function decodeBer(bytes: Uint8Array): Decoded | { error: string } {
+  let element: Element | undefined;
   try {
-    const { element } = AsnParser.parse(bytes, DecodedElement, { berOptions: berOptions(bytes.length) });
-    if (!element) return { error: "the data is not BER" };
-    return { element, length: element.valueBeforeDecodeView.byteLength };
+    ({ element } = AsnParser.parse(bytes, DecodedElement, { berOptions: berOptions(bytes.length) }));
   } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
+    return { error: explainDecoderError(error instanceof Error ? error.message : String(error)) };
   }
+  if (!element) return { error: "the data is not BER" };
+  const inconsistency = lengthInconsistency(element);
+  if (inconsistency) return { error: inconsistency };
+  return { element, length: element.valueBeforeDecodeView.byteLength };
+}
+
+/** asn1js's messages, by what they mean for the file. */
+const DECODER_ERRORS: [RegExp, string][] = [
+  [
+    /^(End of input reached|Zero buffer length)/,
+    "it ends before the lengths it declares are complete (truncated?)",
+  ],
+  [/nesting depth exceeded/, "its ASN.1 elements are nested more than 100 levels deep"],
+  [
+    /content length exceeded|^Too big (length|integer)|^Length block 0xFF/,
+    "a length field declares an impossible size",
+  ],
+  [/node count exceeded/, "it holds far more ASN.1 elements than any certificate file of its size"],
+  [
+    /^Wrong input string for conversion/,
+    "a date (UTCTime or GeneralizedTime) is not written as a valid time",
+  ],
+  [/^Indefinite length form used for primitive/, "a primitive element has an indefinite length"],
+  [
+    /outside the bounds of the DataView/,
+    "a BMPString or UniversalString is not a whole number of characters long",
+  ],
+];
+
+/** An asn1js error message in an operator's words. */
+export function explainDecoderError(message: string): string {
+  for (const [pattern, meaning] of DECODER_ERRORS) {
+    if (pattern.test(message)) return meaning;
+  }
+  return `it is not well-formed BER (${message})`;
+}
+
+/** What asn1js keeps of a decoded element that the structural checks read. */
+interface Block {
+  idBlock: { tagClass: number; tagNumber: number; isConstructed: boolean; blockLength: number };
+  lenBlock: { isIndefiniteForm: boolean; length: number; blockLength: number };
+  valueBlock: { blockLength: number; value?: unknown };
+  valueBeforeDecodeView: Uint8Array;
+}
+
+const blockOf = (element: Element) => element as unknown as Block;
+
+/** The elements inside a constructed element; `undefined` for a primitive one. */
+export function childrenOf(element: Element): Element[] | undefined {
+  const block = blockOf(element);
+  return block.idBlock.isConstructed && Array.isArray(block.valueBlock.value)
+    ? (block.valueBlock.value as Element[])
+    : undefined;
+}
+
+/** Tag class (1 universal, 2 application, 3 context-specific, 4 private) and number. */
+export function tagOf(element: Element): { tagClass: number; tagNumber: number; constructed: boolean } {
+  const { idBlock } = blockOf(element);
+  return { tagClass: idBlock.tagClass, tagNumber: idBlock.tagNumber, constructed: idBlock.isConstructed };
+}
+
+/** The content octets of a primitive element, exactly as encoded. */
+export function contentOf(element: Element): Uint8Array {
+  const { idBlock, lenBlock, valueBeforeDecodeView } = blockOf(element);
+  return valueBeforeDecodeView.subarray(idBlock.blockLength + lenBlock.blockLength);
+}
+
+/**
+ * asn1js lets the elements inside a constructed element run past the length it declares (or stop
+ * short of it) and carries on; the result is an element whose bytes no strict decoder accepts.
+ * Such input is refused here, naming where the lengths disagree.
+ */
+function lengthInconsistency(root: Element): string | undefined {
+  const start = blockOf(root).valueBeforeDecodeView.byteOffset;
+  const pending: Element[] = [root];
+  for (let element = pending.pop(); element; element = pending.pop()) {
+    const children = childrenOf(element);
+    if (!children) continue;
+    const block = blockOf(element);
+    if (!block.lenBlock.isIndefiniteForm && block.valueBlock.blockLength !== block.lenBlock.length) {
+      const at = block.valueBeforeDecodeView.byteOffset - start;
+      return (
+        `a length field is wrong: the element at byte ${at} declares ${block.lenBlock.length} content bytes ` +
+        `but the elements inside it take ${block.valueBlock.blockLength}`
+      );
+    }
+    for (const child of children) pending.push(child);
+  }
+  return undefined;
 }
 
 /** The exact bytes an element was decoded from. */
