@@ -12,6 +12,7 @@ import { AlarmNotifications } from "./constructs/alarm-notifications";
 import { AlarmState } from "./constructs/alarm-state";
 import { CertificateStore } from "./constructs/certificate-store";
 import { CheckSchedule } from "./constructs/check-schedule";
+import { ScanState } from "./constructs/scan-state";
 import { Watchdog } from "./constructs/watchdog";
 import { WatchpostFunction } from "./constructs/watchpost-function";
 
@@ -20,6 +21,12 @@ const HANDLERS = path.join(import.meta.dirname, "..", "functions", "handlers");
 export interface WatchpostStackProps extends StackProps {
   /** Validated configuration (functions/core/config.ts). */
   config: WatchpostConfig;
+  /**
+   * Objects per scan batch (default 500): a source that lists more is handed out in batches to
+   * up to `scanWorkers` concurrent scan invocations (default 5). See docs/architecture.md.
+   */
+  scanBatchSize?: number;
+  scanWorkers?: number;
 }
 
 /**
@@ -30,6 +37,7 @@ export interface WatchpostStackProps extends StackProps {
 export class WatchpostStack extends Stack {
   readonly store: CertificateStore;
   readonly state: AlarmState;
+  readonly scanState: ScanState;
   readonly bus: events.EventBus;
   readonly certificateScan: WatchpostFunction;
   readonly credentialCheck: WatchpostFunction;
@@ -53,16 +61,23 @@ export class WatchpostStack extends Stack {
       description: "watchpost alarm events (source: watchpost)",
     });
 
+    const scanTimeout = Duration.minutes(10);
+    this.scanState = new ScanState(this, "ScanState", { workerTimeout: scanTimeout });
     this.certificateScan = new WatchpostFunction(this, "CertificateScan", {
       entry: path.join(HANDLERS, "certificate-scan.ts"),
       description:
-        "Scans stored certificates (whole store on schedule, one object on S3 events) and updates alarms",
+        "Scans stored certificates (whole store on schedule, one object on S3 events, batches from its queue) and updates alarms",
       config,
-      timeout: Duration.minutes(10),
+      timeout: scanTimeout,
       memorySize: 1024,
     })
       .bindAlarmTable(this.state.table)
-      .bindEventBus(this.bus);
+      .bindEventBus(this.bus)
+      .bindScanState(this.scanState.table)
+      .bindScanQueue(this.scanState.queue, {
+        batchSize: props.scanBatchSize ?? 500,
+        maxConcurrency: props.scanWorkers ?? 5,
+      });
     this.store.grantScanRead(this.certificateScan.function);
     this.certificateScan.function.addEnvironment(ENV.certificateBucket, this.store.bucket.bucketName);
     this.grantPkcs12Passwords(config);
@@ -119,6 +134,7 @@ export class WatchpostStack extends Stack {
         CertificateScan: this.certificateScan.deadLetterQueue,
         CredentialCheck: this.credentialCheck.deadLetterQueue,
         Notifier: this.notifier.deadLetterQueue,
+        ScanBatches: this.scanState.deadLetters,
         ...(this.notifications.webhookDeadLetters ? { Webhooks: this.notifications.webhookDeadLetters } : {}),
       },
       topics: this.notifications.operatorTopics(),

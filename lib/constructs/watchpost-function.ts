@@ -5,10 +5,12 @@ import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as scheduler from "aws-cdk-lib/aws-scheduler";
 import * as schedulerTargets from "aws-cdk-lib/aws-scheduler-targets";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { WatchpostConfig } from "../../functions/core/config";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../../functions/core/metrics";
@@ -111,6 +113,32 @@ export class WatchpostFunction extends Construct {
   bindAlarmTable(table: dynamodb.ITableV2): this {
     table.grantReadWriteData(this.function);
     this.function.addEnvironment(ENV.alarmTable, table.tableName);
+    return this;
+  }
+
+  /** Keep the object inventory and the bookkeeping of fanned-out scan runs. */
+  bindScanState(table: dynamodb.ITableV2): this {
+    table.grantReadWriteData(this.function);
+    this.function.addEnvironment(ENV.scanStateTable, table.tableName);
+    return this;
+  }
+
+  /**
+   * Hand batches of a large source out over `queue` and judge them when they come back: one batch
+   * per invocation, at most `maxConcurrency` at once (S3 and DynamoDB see a bounded load), and a
+   * failed batch is returned alone for redelivery (partial batch responses).
+   */
+  bindScanQueue(queue: sqs.IQueue, options: { batchSize: number; maxConcurrency: number }): this {
+    queue.grantSendMessages(this.function);
+    this.function.addEnvironment(ENV.scanQueueUrl, queue.queueUrl);
+    this.function.addEnvironment(ENV.scanBatchSize, String(options.batchSize));
+    this.function.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: 1,
+        maxConcurrency: options.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
     return this;
   }
 

@@ -9,6 +9,10 @@ beforeAll(() => {
   full = synth(fullConfig());
 });
 
+/** The alarm table is the one whose logical ID says so (the other holds the scan state). */
+const alarmTable = () =>
+  Object.keys(full.findResources("AWS::DynamoDB::GlobalTable")).find((id) => id.startsWith("AlarmState"));
+
 const scanFunction = () =>
   logicalIdOf(full, "AWS::Lambda::Function", { Description: Match.stringLikeRegexp("^Scans stored") });
 
@@ -171,7 +175,7 @@ describe("asynchronous delivery never loses an event silently", () => {
   it("encrypts every queue and refuses non-TLS access to it", () => {
     // Assess
     const queues = full.findResources("AWS::SQS::Queue");
-    expect(Object.keys(queues)).toHaveLength(4);
+    expect(Object.keys(queues)).toHaveLength(6);
     for (const [id, queue] of Object.entries(queues)) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       full.hasResourceProperties("AWS::SQS::QueuePolicy", {
@@ -213,7 +217,7 @@ describe("functions", () => {
       Environment: {
         Variables: Match.objectLike({
           [ENV.certificateBucket]: { Ref: logicalIdOf(full, "AWS::S3::Bucket") },
-          [ENV.alarmTable]: { Ref: logicalIdOf(full, "AWS::DynamoDB::GlobalTable") },
+          [ENV.alarmTable]: { Ref: alarmTable() },
           [ENV.eventBus]: { Ref: logicalIdOf(full, "AWS::Events::EventBus") },
           POWERTOOLS_SERVICE_NAME: "watchpost",
           POWERTOOLS_METRICS_NAMESPACE: "Watchpost",

@@ -147,7 +147,7 @@ describe("watching the watcher", () => {
       (a) => a.Properties.MetricName === "ApproximateNumberOfMessagesVisible",
     );
     expect(errors).toHaveLength(3);
-    expect(deadLetters).toHaveLength(4);
+    expect(deadLetters).toHaveLength(5); // three functions, the webhooks, and the scan batches
     for (const alarm of [...errors, ...deadLetters]) {
       expect(alarm.Properties.AlarmActions).toEqual(
         expect.arrayContaining([

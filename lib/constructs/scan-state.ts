@@ -1,0 +1,48 @@
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { SCAN_STATE_TABLE_KEYS } from "../../functions/adapters/object-inventory";
+import { DeadLetterQueue } from "./dead-letter-queue";
+
+export interface ScanStateProps {
+  /** The scan function's timeout: a batch stays invisible long enough for several attempts. */
+  workerTimeout: Duration;
+}
+
+/**
+ * What lets the certificate scan be incremental and larger than one invocation: the scan-state
+ * table (object inventory and fanned-out runs, keys as the adapters define them) and the queue
+ * over which the scheduled scan hands batches of a large source back to the scan function.
+ * A batch that fails three deliveries lands in its own dead-letter queue; its run then never
+ * settles, so it clears nothing, and the scan-staleness alarm says so (docs/architecture.md).
+ */
+export class ScanState extends Construct {
+  readonly table: dynamodb.TableV2;
+  readonly queue: sqs.Queue;
+  readonly deadLetters: DeadLetterQueue;
+
+  constructor(scope: Construct, id: string, props: ScanStateProps) {
+    super(scope, id);
+    const { partitionKey, sortKey, timeToLiveAttribute } = SCAN_STATE_TABLE_KEYS;
+    this.table = new dynamodb.TableV2(this, "Table", {
+      partitionKey: { name: partitionKey.name, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: sortKey.name, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute,
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      // A cache and run bookkeeping: losing it costs one full download of the store, nothing more.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.deadLetters = new DeadLetterQueue(this, "BatchDeadLetters");
+    this.queue = new sqs.Queue(this, "BatchQueue", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's advice for a Lambda event source: at least six times the function timeout.
+      visibilityTimeout: Duration.seconds(props.workerTimeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetters.queue, maxReceiveCount: 3 },
+    });
+  }
+}
