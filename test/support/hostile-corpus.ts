@@ -163,7 +163,12 @@ const unsigned = (hex: string) => integerBytes(Buffer.from(`00${hex}`, "hex"));
  * the named-curve OID: what some old Java and smart-card tool chains write, and what RFC 5480
  * forbids in certificates.
  */
-export function explicitCurveSpki(publicKey: KeyObject = corpusKeys().publicKey): Uint8Array {
+export function explicitCurveSpki(
+  publicKey: KeyObject = corpusKeys().publicKey,
+  /** Replaces parts of P-256's parameters (hex), making a curve OpenSSL does not know. */
+  changes: Partial<typeof P256> = {},
+): Uint8Array {
+  const curve = { ...P256, ...changes };
   const jwk = publicKey.export({ format: "jwk" });
   const point = Buffer.concat([
     Uint8Array.of(4),
@@ -172,10 +177,10 @@ export function explicitCurveSpki(publicKey: KeyObject = corpusKeys().publicKey)
   ]);
   const parameters = seq(
     integer(1),
-    seq(oid(OIDS.primeField), unsigned(P256.p)),
-    seq(octets(Buffer.from(P256.a, "hex")), octets(Buffer.from(P256.b, "hex"))),
-    octets(Buffer.from(P256.g, "hex")),
-    unsigned(P256.n),
+    seq(oid(OIDS.primeField), unsigned(curve.p)),
+    seq(octets(Buffer.from(curve.a, "hex")), octets(Buffer.from(curve.b, "hex"))),
+    octets(Buffer.from(curve.g, "hex")),
+    unsigned(curve.n),
     integer(1),
   );
   return seq(seq(oid(OIDS.ecPublicKey), parameters), bitString(point));

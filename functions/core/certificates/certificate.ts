@@ -5,11 +5,28 @@
  */
 import "reflect-metadata";
 import { createHash, X509Certificate as NodeX509 } from "node:crypto";
+import { ECParameters } from "@peculiar/asn1-ecc";
 import { RsaSaPssParams } from "@peculiar/asn1-rsa";
-import { AsnConvert } from "@peculiar/asn1-schema";
-import { Certificate as AsnCertificate } from "@peculiar/asn1-x509";
+import { AsnConvert, AsnParser } from "@peculiar/asn1-schema";
+import {
+  Certificate as AsnCertificate,
+  id_ce_authorityKeyIdentifier,
+  id_ce_basicConstraints,
+  id_ce_subjectAltName,
+  id_ce_subjectKeyIdentifier,
+} from "@peculiar/asn1-x509";
 import * as x509 from "@peculiar/x509";
 import type { CertificateSummary } from "../contracts";
+import { parseValidityTime, type TimeTag } from "./formats/asn1-time";
+import {
+  childrenOf,
+  contentOf,
+  decodeBer,
+  type Element,
+  explainDecoderError,
+  parseOptionsFor,
+  tagOf,
+} from "./formats/ber";
 
 export interface PublicKeyInfo {
   /** Lower-case key type as node:crypto names it: rsa, rsa-pss, ec, ed25519, ed448, dsa, or unknown. */
@@ -101,19 +118,35 @@ const HASH_OIDS: Record<string, string> = {
 
 /**
  * Describes one DER-encoded certificate. Throws when the bytes are not a certificate; callers
- * (the reader) turn that into an `unreadable` finding.
+ * (the reader) turn that into an `unreadable` finding. The message completes the sentence
+ * "... does not hold a valid certificate: <message>".
  */
 export function parseCertificate(input: Uint8Array, file: string, index: number): ParsedCertificate {
   // A private copy: callers may hand in a view into a larger (or shared) buffer.
   const der = new Uint8Array(input);
-  const asn = AsnConvert.parse(der, AsnCertificate);
-  // Built from the structure already decoded: one ASN.1 parse per certificate, not two.
-  const cert = new x509.X509Certificate(asn);
-  const node = new NodeX509(der);
+  // One ASN.1 decode per certificate; the schema mapping, the validity text and the diagnosis of
+  // an encoding OpenSSL refuses all read the same tree. The caps grow with the certificate, so a
+  // SAN list of thousands of names is read whole.
+  const decoded = decodeBer(der);
+  if ("error" in decoded) throw new Error(decoded.error);
+  const options = parseOptionsFor(der.length);
+  const asn = certificateSchema(decoded.element, options);
+  const cert = new x509.X509Certificate(asn, options);
+  const { notBefore, notAfter } = validityOf(decoded.element);
+  let node: NodeX509;
+  try {
+    node = new NodeX509(der);
+  } catch {
+    // node:crypto's message is OpenSSL's last error, usually "PEM routines::no start line"
+    // (it tried PEM after DER failed), which tells an operator nothing.
+    throw new Error(explainRefusal(decoded.element));
+  }
 
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
+  // Only the extensions the checks read are decoded, each by itself: @peculiar/x509's
+  // getExtension decodes all of them, so a malformed policy extension would cost the certificate.
+  const san = extension(asn, id_ce_subjectAltName, "subjectAltName", x509.SubjectAlternativeNameExtension);
   const names = san?.names.items ?? [];
-  const basic = cert.getExtension(x509.BasicConstraintsExtension);
+  const basic = extension(asn, id_ce_basicConstraints, "basicConstraints", x509.BasicConstraintsExtension);
 
   return {
     source: `${file}#${index}`,
@@ -122,46 +155,196 @@ export function parseCertificate(input: Uint8Array, file: string, index: number)
     der,
     subject: cert.subject,
     issuer: cert.issuer,
-    serialNumber: cert.serialNumber.toUpperCase(),
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
+    serialNumber: serialNumberOf(asn, cert),
+    notBefore,
+    notAfter,
     sha256: createHash("sha256").update(der).digest("hex"),
     commonNames: cert.subjectName.getField("CN"),
     dnsNames: names.filter((n) => n.type === "dns").map((n) => n.value),
     ipAddresses: names.filter((n) => n.type === "ip").map((n) => n.value),
-    ...keyIdentifiers(cert),
+    ...keyIdentifiers(asn),
     isCA: basic?.ca ?? false,
     selfIssued: Buffer.from(AsnConvert.serialize(asn.tbsCertificate.subject)).equals(
       Buffer.from(AsnConvert.serialize(asn.tbsCertificate.issuer)),
     ),
-    publicKey: describePublicKey(node),
+    publicKey: describePublicKey(node, asn),
     signatureAlgorithm: describeSignatureAlgorithm(asn),
     node,
   };
 }
 
-function keyIdentifiers(
-  cert: x509.X509Certificate,
-): Pick<ParsedCertificate, "subjectKeyId" | "authorityKeyId"> {
+function certificateSchema(element: Element, options: ReturnType<typeof parseOptionsFor>): AsnCertificate {
   try {
-    return {
-      subjectKeyId: cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId?.toLowerCase(),
-      authorityKeyId: cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId?.toLowerCase(),
-    };
-  } catch {
-    // A malformed key identifier only costs the chain search its ordering hint.
-    return {};
+    return AsnParser.fromASN(element, AsnCertificate, options);
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    throw new Error(`its structure is not an X.509 certificate (${text})`);
   }
 }
 
-function describePublicKey(node: NodeX509): PublicKeyInfo {
+/**
+ * Uppercase hex as OpenSSL and node:crypto print it: a negative serial (DER INTEGER with the top
+ * bit set, which RFC 5280 forbids but CAs have issued) gets a minus sign and its magnitude, so it
+ * is not mistaken for the positive serial with the same bytes.
+ */
+function serialNumberOf(asn: AsnCertificate, cert: x509.X509Certificate): string {
+  const bytes = new Uint8Array(asn.tbsCertificate.serialNumber);
+  if (bytes.length === 0 || (bytes[0]! & 0x80) === 0) return cert.serialNumber.toUpperCase();
+  const value = BigInt(`0x${Buffer.from(bytes).toString("hex")}`) - (1n << BigInt(bytes.length * 8));
+  const magnitude = (-value).toString(16).toUpperCase();
+  return `-${magnitude.length % 2 === 1 ? `0${magnitude}` : magnitude}`;
+}
+
+/** tbsCertificate fields by position, after the optional [0] version. */
+const TBS_FIELDS = ["serialNumber", "signature", "issuer", "validity", "subject", "subjectPublicKeyInfo"];
+
+function tbsFields(certificate: Element): Map<string, Element> {
+  const fields = new Map<string, Element>();
+  const tbs = childrenOf(certificate)?.[0];
+  const children = tbs ? (childrenOf(tbs) ?? []) : [];
+  const first = children[0];
+  const hasVersion = first !== undefined && tagOf(first).tagClass === 3 && tagOf(first).tagNumber === 0;
+  TBS_FIELDS.forEach((name, i) => {
+    const element = children[i + (hasVersion ? 1 : 0)];
+    if (element) fields.set(name, element);
+  });
+  return fields;
+}
+
+const TIME_TAGS: Record<number, TimeTag> = { 23: "UTCTime", 24: "GeneralizedTime" };
+
+/** notBefore and notAfter from the exact text of the validity times (see formats/asn1-time.ts). */
+function validityOf(certificate: Element): { notBefore: Date; notAfter: Date } {
+  const validity = tbsFields(certificate).get("validity");
+  const times = (validity && childrenOf(validity)) ?? [];
+  const [notBefore, notAfter] = (["notBefore", "notAfter"] as const).map((name, i) => {
+    const element = times[i];
+    const tag = element ? tagOf(element) : undefined;
+    const type = tag && tag.tagClass === 1 && !tag.constructed ? TIME_TAGS[tag.tagNumber] : undefined;
+    if (!element || !type) throw new Error(`its ${name} is not a UTCTime or GeneralizedTime`);
+    const parsed = parseValidityTime(type, Buffer.from(contentOf(element)).toString("latin1"));
+    if ("error" in parsed) throw new Error(`its ${name} ${parsed.error}`);
+    return parsed;
+  });
+  return { notBefore: notBefore!, notAfter: notAfter! };
+}
+
+/**
+ * Why OpenSSL refuses a certificate the schema accepted: the strict-DER rules lenient decoders
+ * let through, named with the field they are in.
+ */
+function explainRefusal(certificate: Element): string {
+  const fields = tbsFields(certificate);
+  const where = (element: Element) => {
+    const at = viewOf(element);
+    for (const name of ["issuer", "subject", "serialNumber"]) {
+      const field = fields.get(name);
+      if (field && contains(viewOf(field), at)) return name === "serialNumber" ? "serial number" : name;
+    }
+    return "certificate";
+  };
+  const pending: Element[] = [certificate];
+  for (let element = pending.pop(); element; element = pending.pop()) {
+    const children = childrenOf(element);
+    if (children) {
+      for (let i = children.length - 1; i >= 0; i -= 1) pending.push(children[i]!);
+      continue;
+    }
+    const { tagClass, tagNumber } = tagOf(element);
+    if (tagClass !== 1) continue;
+    const content = contentOf(element);
+    if (tagNumber === 2 && !minimalInteger(content)) {
+      return `an INTEGER in the ${where(element)} is not minimally encoded (leading 00 or FF bytes, which DER forbids); OpenSSL and TLS clients refuse the certificate`;
+    }
+    if (tagNumber === 12 && !isUtf8(content)) {
+      return `a UTF8String in the ${where(element)} holds bytes that are not UTF-8 ("${Buffer.from(content).toString("latin1")}" read as Latin-1); OpenSSL and TLS clients refuse the certificate`;
+    }
+  }
+  return "OpenSSL refuses its encoding (it is not the strict DER a certificate must be)";
+}
+
+const viewOf = (element: Element) =>
+  (element as unknown as { valueBeforeDecodeView: Uint8Array }).valueBeforeDecodeView;
+
+function contains(outer: Uint8Array, inner: Uint8Array): boolean {
+  return (
+    outer.buffer === inner.buffer &&
+    inner.byteOffset >= outer.byteOffset &&
+    inner.byteOffset + inner.byteLength <= outer.byteOffset + outer.byteLength
+  );
+}
+
+function minimalInteger(content: Uint8Array): boolean {
+  if (content.length === 0) return false;
+  if (content.length === 1) return true;
+  const [first, second] = [content[0]!, content[1]!];
+  return !((first === 0x00 && second < 0x80) || (first === 0xff && second >= 0x80));
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function isUtf8(content: Uint8Array): boolean {
+  try {
+    utf8.decode(content);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One extension decoded by itself; a malformed one makes the certificate unreadable, naming it. */
+function extension<T>(
+  asn: AsnCertificate,
+  id: string,
+  name: string,
+  type: new (raw: BufferSource, options?: ReturnType<typeof parseOptionsFor>) => T,
+): T | undefined {
+  const found = asn.tbsCertificate.extensions?.find((candidate) => candidate.extnID === id);
+  if (!found) return undefined;
+  const encoded = AsnConvert.serialize(found);
+  try {
+    return new type(encoded, parseOptionsFor(encoded.byteLength));
+  } catch (error) {
+    const text = explainDecoderError(error instanceof Error ? error.message : String(error));
+    throw new Error(`its ${name} extension is malformed: ${text}`);
+  }
+}
+
+function keyIdentifiers(asn: AsnCertificate): Pick<ParsedCertificate, "subjectKeyId" | "authorityKeyId"> {
+  // A malformed key identifier only costs the chain search its ordering hint.
+  const keyId = (read: () => { keyId?: string | null } | undefined) => {
+    try {
+      return read()?.keyId?.toLowerCase();
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    subjectKeyId: keyId(() =>
+      extension(asn, id_ce_subjectKeyIdentifier, "subjectKeyIdentifier", x509.SubjectKeyIdentifierExtension),
+    ),
+    authorityKeyId: keyId(() =>
+      extension(
+        asn,
+        id_ce_authorityKeyIdentifier,
+        "authorityKeyIdentifier",
+        x509.AuthorityKeyIdentifierExtension,
+      ),
+    ),
+  };
+}
+
+function describePublicKey(node: NodeX509, asn: AsnCertificate): PublicKeyInfo {
   try {
     const key = node.publicKey;
     const type = key.asymmetricKeyType ?? "unknown";
     const details = key.asymmetricKeyDetails ?? {};
     if (type === "ec") {
       const curve = details.namedCurve;
-      return { type, curve, bits: curve ? CURVE_BITS[curve] : undefined };
+      const bits = curve ? CURVE_BITS[curve] : undefined;
+      // OpenSSL names explicit parameters it does not recognise "UNDEF".
+      if (bits === undefined) return explicitCurveKey(asn) ?? { type, curve, bits };
+      return { type, curve, bits };
     }
     if (type === "ed25519") return { type, bits: 256 };
     if (type === "ed448") return { type, bits: 448 };
@@ -169,7 +352,28 @@ function describePublicKey(node: NodeX509): PublicKeyInfo {
   } catch {
     // OpenSSL refuses some keys (unknown curves, broken parameters); the weak-crypto check
     // reports an unknown key rather than the whole file becoming unreadable.
-    return { type: "unknown" };
+    return explicitCurveKey(asn) ?? { type: "unknown" };
+  }
+}
+
+const EC_PUBLIC_KEY = "1.2.840.10045.2.1";
+
+/**
+ * An EC key whose curve is spelled out (ECParameters) rather than named, on a curve OpenSSL does
+ * not recognise: still an EC key, as strong as its group order is long. (OpenSSL itself maps the
+ * explicit parameters of a named curve, such as P-256, back to its name.)
+ */
+function explicitCurveKey(asn: AsnCertificate): PublicKeyInfo | undefined {
+  const { algorithm, parameters } = asn.tbsCertificate.subjectPublicKeyInfo.algorithm;
+  if (algorithm !== EC_PUBLIC_KEY || !parameters) return undefined;
+  try {
+    const order = AsnConvert.parse(parameters, ECParameters).specifiedCurve?.order;
+    if (!order) return undefined; // a named curve: what OpenSSL said about it stands
+    const hex = Buffer.from(order).toString("hex").replace(/^0+/, "");
+    const bits = hex === "" ? 0 : (hex.length - 1) * 4 + Number.parseInt(hex[0]!, 16).toString(2).length;
+    return { type: "ec", bits };
+  } catch {
+    return undefined;
   }
 }
 
