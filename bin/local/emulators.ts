@@ -13,6 +13,12 @@ import { join } from "node:path";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { ALARM_TABLE_KEYS } from "../../functions/adapters/alarm-store";
+import { SCAN_STATE_TABLE_KEYS } from "../../functions/adapters/object-inventory";
+
+interface TableKeys {
+  partitionKey: { name: string; type: "S" | "N" | "B" };
+  sortKey: { name: string; type: "S" | "N" | "B" };
+}
 
 const require = createRequire(import.meta.url);
 
@@ -133,6 +139,8 @@ export interface LocalDynamo {
   endpoint: string;
   /** Creates a table shaped the way the stack creates the alarm table. */
   createAlarmTable(name: string): Promise<string>;
+  /** Creates a table shaped the way the stack creates the scan-state table (object inventory). */
+  createScanStateTable(name: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -147,27 +155,29 @@ export async function startDynalite(): Promise<LocalDynamo> {
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
     maxAttempts: 1,
   });
+  async function createTable(name: string, keys: TableKeys): Promise<string> {
+    const { partitionKey, sortKey } = keys;
+    await client.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
+          { AttributeName: sortKey.name, AttributeType: sortKey.type },
+        ],
+        KeySchema: [
+          { AttributeName: partitionKey.name, KeyType: "HASH" },
+          { AttributeName: sortKey.name, KeyType: "RANGE" },
+        ],
+      }),
+    );
+    return name;
+  }
   return {
     client,
     endpoint,
-    async createAlarmTable(name) {
-      const { partitionKey, sortKey } = ALARM_TABLE_KEYS;
-      await client.send(
-        new CreateTableCommand({
-          TableName: name,
-          BillingMode: "PAY_PER_REQUEST",
-          AttributeDefinitions: [
-            { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
-            { AttributeName: sortKey.name, AttributeType: sortKey.type },
-          ],
-          KeySchema: [
-            { AttributeName: partitionKey.name, KeyType: "HASH" },
-            { AttributeName: sortKey.name, KeyType: "RANGE" },
-          ],
-        }),
-      );
-      return name;
-    },
+    createAlarmTable: (name) => createTable(name, ALARM_TABLE_KEYS),
+    createScanStateTable: (name) => createTable(name, SCAN_STATE_TABLE_KEYS),
     async stop() {
       client.destroy();
       await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
