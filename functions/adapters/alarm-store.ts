@@ -10,8 +10,15 @@
  * replaced by a new one, the old one is first copied to a history item so it stays queryable until
  * its TTL. Every write of a live item expects the version it read (`version`), which is what makes
  * two concurrent runs raise a fault once. The CDK stack creates the table from `ALARM_TABLE_KEYS`.
+ *
+ * Every call is bounded in time (alarmTableClient): the SDK's default waits up to five minutes on
+ * a silent connection, and a run stuck there holds the claims on its pending events.
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+} from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -41,9 +48,47 @@ export interface AlarmStoreOptions {
   client?: DynamoDBDocumentClient;
 }
 
+export const ALARM_TABLE_CLIENT_DEFAULTS = {
+  connectionTimeoutMs: 3_000,
+  /** Single-item reads and writes and one-page queries answer in milliseconds. */
+  requestTimeoutMs: 5_000,
+} as const;
+
+export interface AlarmTableClientOptions {
+  /** Attempts per call inside the SDK (standard mode; default 3). */
+  maxAttempts?: number;
+  /** Longest wait for the TCP connection (default 3 s). */
+  connectionTimeoutMs?: number;
+  /** Longest wait for the answer, and longest silence on the socket (default 5 s); then TimeoutError. */
+  requestTimeoutMs?: number;
+  /** Another endpoint (dynalite in tests); default the region's DynamoDB. */
+  endpoint?: string;
+  region?: string;
+  credentials?: DynamoDBClientConfig["credentials"];
+}
+
+/** A DynamoDB client for the alarm table whose every call ends within a bounded time. */
+export function alarmTableClient(options: AlarmTableClientOptions = {}): DynamoDBClient {
+  const requestTimeout = options.requestTimeoutMs ?? ALARM_TABLE_CLIENT_DEFAULTS.requestTimeoutMs;
+  return new DynamoDBClient({
+    retryMode: "standard",
+    ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    requestHandler: {
+      connectionTimeout: options.connectionTimeoutMs ?? ALARM_TABLE_CLIENT_DEFAULTS.connectionTimeoutMs,
+      requestTimeout,
+      // Without it an exceeded requestTimeout is only a warning.
+      throwOnRequestTimeout: true,
+      socketTimeout: requestTimeout,
+    },
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    ...(options.region !== undefined ? { region: options.region } : {}),
+    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+  });
+}
+
 let defaultClient: DynamoDBDocumentClient | undefined;
 function sharedClient(): DynamoDBDocumentClient {
-  defaultClient ??= documentClient(new DynamoDBClient({}));
+  defaultClient ??= documentClient(alarmTableClient());
   return defaultClient;
 }
 

@@ -6,9 +6,14 @@
  * exponential backoff, and only when the refusal is transient (throttling, internal failure);
  * anything else (access denied, validation, malformed detail) is reported once per run and left
  * pending in the state table, so it goes out when the fault is fixed instead of looping now.
+ *
+ * The client is bounded in time (eventBusClient): the SDK's default would wait up to five
+ * minutes on a silent connection, three times over, and a run that hangs while it holds the claim
+ * on its pending events delays them until the claim lapses, or past the function's timeout.
  */
 import {
   EventBridgeClient,
+  type EventBridgeClientConfig,
   PutEventsCommand,
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
@@ -43,9 +48,47 @@ export interface EventPublisherOptions extends EventOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+export const EVENT_BUS_CLIENT_DEFAULTS = {
+  connectionTimeoutMs: 3_000,
+  /** PutEvents answers in well under a second; this is to the response headers, and socket idle. */
+  requestTimeoutMs: 5_000,
+} as const;
+
+export interface EventBusClientOptions {
+  /** Attempts per call inside the SDK (standard mode; default 3). */
+  maxAttempts?: number;
+  /** Longest wait for the TCP connection (default 3 s). */
+  connectionTimeoutMs?: number;
+  /** Longest wait for the answer, and longest silence on the socket (default 5 s); then TimeoutError. */
+  requestTimeoutMs?: number;
+  /** Another endpoint (tests); default the region's EventBridge. */
+  endpoint?: string;
+  region?: string;
+  credentials?: EventBridgeClientConfig["credentials"];
+}
+
+/** An EventBridge client whose every call ends within a bounded time. */
+export function eventBusClient(options: EventBusClientOptions = {}): EventBridgeClient {
+  const requestTimeout = options.requestTimeoutMs ?? EVENT_BUS_CLIENT_DEFAULTS.requestTimeoutMs;
+  return new EventBridgeClient({
+    retryMode: "standard",
+    ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    requestHandler: {
+      connectionTimeout: options.connectionTimeoutMs ?? EVENT_BUS_CLIENT_DEFAULTS.connectionTimeoutMs,
+      requestTimeout,
+      // Without it an exceeded requestTimeout is only a warning.
+      throwOnRequestTimeout: true,
+      socketTimeout: requestTimeout,
+    },
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    ...(options.region !== undefined ? { region: options.region } : {}),
+    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+  });
+}
+
 let defaultClient: EventBridgeClient | undefined;
 function sharedClient(): EventBridgeClient {
-  defaultClient ??= new EventBridgeClient({});
+  defaultClient ??= eventBusClient();
   return defaultClient;
 }
 
