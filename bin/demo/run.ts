@@ -90,7 +90,9 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     verbose: options.verbose,
   };
   const startedAt = performance.now();
+  // Certificates are generated while the stand-ins start; a failure surfaces where it is awaited.
   const sample = user ? undefined : buildSampleStore();
+  sample?.catch(() => {});
   const aws = await startLocalAws({
     assumeRole: (request, store) =>
       user
