@@ -427,16 +427,16 @@ class Session {
         for (const call of this.aws.sts.calls.slice(before)) {
           this.out.line(`  STS AssumeRole ${call.roleArn} (session ${call.sessionName}): ${call.outcome}`);
         }
+        printFindings(
+          this.out,
+          `FINDINGS: credential targets in the alarm state table after run ${run}`,
+          (await this.liveAlarms()).filter((s) => s.scope.startsWith("credentials:")),
+          (s) => dampingFor(this.alarms.policy, s.check),
+        );
       }
     } finally {
       probe.close();
     }
-    printFindings(
-      this.out,
-      "FINDINGS: credential targets in the alarm state table",
-      (await this.liveAlarms()).filter((s) => s.scope.startsWith("credentials:")),
-      (s) => dampingFor(this.alarms.policy, s.check),
-    );
     return failures;
   }
 
@@ -447,7 +447,7 @@ class Session {
     try {
       const result = await work();
       step.results.push(result);
-      if (this.aws.bus.events.length === before) this.out.line("  (no alarm event: nothing changed)");
+      if (this.aws.bus.events.length === before) this.out.line("  (no alarm event)");
       this.out.line(`  function returned ${JSON.stringify(result)}`);
       return 0;
     } catch (error) {
