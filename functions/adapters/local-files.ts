@@ -60,12 +60,28 @@ async function walk(
   if (visited.has(identity)) return;
   visited.add(identity);
 
-  let names: string[];
+  let entries: Buffer[];
   try {
-    names = await readdir(directory);
+    // As bytes: a name that is not UTF-8 would come back with U+FFFD in it, a path that does
+    // not exist, and the file would be reported as missing.
+    entries = await readdir(directory, { encoding: "buffer" });
   } catch (error) {
     errors.push({ path: directory, detail: ioDetail(error) });
     return;
+  }
+  const names: string[] = [];
+  for (const entry of entries) {
+    const name = utf8Name(entry);
+    if (name !== undefined) {
+      names.push(name);
+      continue;
+    }
+    errors.push({
+      path: join(directory, escapedName(entry)),
+      detail:
+        "the name is not valid UTF-8 (written in a legacy encoding such as Latin-1?), so it cannot be " +
+        "opened by name here; rename it with UTF-8 characters",
+    });
   }
   for (const name of names.sort(comparePaths)) {
     if (SKIPPED_DIRECTORIES.has(name)) continue;
@@ -80,6 +96,34 @@ async function walk(
     if (entry.isDirectory()) await walk(path, entry, found, errors, visited);
     else if (entry.isFile()) found.push(path);
   }
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+function utf8Name(bytes: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The name for messages: valid UTF-8 sequences as text, every other byte as \xNN. */
+function escapedName(bytes: Buffer): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; ) {
+    const lead = bytes[i]!;
+    const length = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
+    const text = length > 0 ? utf8Name(bytes.subarray(i, i + length)) : undefined;
+    if (text !== undefined && (length > 1 || lead >= 0x20)) {
+      out += text;
+      i += length;
+    } else {
+      out += `\\x${lead.toString(16).padStart(2, "0")}`;
+      i += 1;
+    }
+  }
+  return out;
 }
 
 /** Code-point order: stable across locales, unlike localeCompare. */
@@ -141,6 +185,7 @@ const IO_MESSAGES: Record<string, string> = {
   ELOOP: "too many levels of symbolic links",
   ENOTDIR: "a component of the path is not a directory",
   EMFILE: "too many open files",
+  ENAMETOOLONG: "the path is longer than the operating system allows; scan from a directory closer to the file",
 };
 
 function ioDetail(error: unknown): string {
