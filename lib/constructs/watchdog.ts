@@ -144,9 +144,20 @@ export class Watchdog extends Construct {
         left: Object.entries(props.functions).map(([name, fn]) =>
           fn.function.metricErrors({ label: name, period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
         ),
-        width: 12,
+        width: 8,
       }),
-      new cloudwatch.AlarmStatusWidget({ title: "watchpost health", alarms: this.alarms, width: 12 }),
+      // An incremental scan should download little: a jump in downloads means the store churned,
+      // the trust bundle changed, or the inventory is not being kept.
+      new cloudwatch.GraphWidget({
+        title: "Scanned objects: downloaded vs judged from the inventory",
+        left: [
+          watchpostMetric(METRIC.objectsDownloaded, {}, cloudwatch.Stats.SUM, Duration.hours(1)),
+          watchpostMetric(METRIC.objectsReused, {}, cloudwatch.Stats.SUM, Duration.hours(1)),
+        ],
+        stacked: true,
+        width: 8,
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: "watchpost health", alarms: this.alarms, width: 8 }),
     );
     return dashboard;
   }

@@ -189,7 +189,7 @@ describe("watching the watcher", () => {
     });
   });
 
-  it("draws a dashboard of expiries, active alarms by severity, check durations and credential latencies", () => {
+  it("draws a dashboard of expiries, active alarms by severity, check durations, credential latencies and scan downloads", () => {
     // Assess
     const dashboard = Object.values(full.findResources("AWS::CloudWatch::Dashboard"))[0];
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
@@ -200,6 +200,8 @@ describe("watching the watcher", () => {
       "ScanDurationMs",
       "CredentialStepLatencyMs",
       "Findings",
+      "ObjectsDownloaded",
+      "ObjectsReused",
     ]) {
       expect(body).toContain(expected);
     }
