@@ -328,3 +328,18 @@ export async function judge(
     unreadable: outcome.findings.filter((finding) => finding.check === "unreadable"),
   };
 }
+
+/**
+ * A certs-only PKCS#7 SignedData ContentInfo (what .p7b files hold), written directly: building one
+ * of thousands of certificates through pkijs re-parses every certificate and takes seconds.
+ */
+export function pkcs7Bundle(certificates: readonly Uint8Array[]): Uint8Array {
+  const signedData = seq(
+    integer(1),
+    set(),
+    seq(oid("1.2.840.113549.1.7.1")),
+    tlv(0xa0, ...certificates),
+    set(),
+  );
+  return seq(oid("1.2.840.113549.1.7.2"), tlv(0xa0, signedData));
+}

@@ -329,8 +329,26 @@ function ok(
   problems: ReadProblem[],
 ): ReadResult {
   return problems.length > 0
-    ? { status: "ok", format, certificates, problems }
+    ? { status: "ok", format, certificates, problems: boundedProblems(problems) }
     : { status: "ok", format, certificates };
+}
+
+/**
+ * Each problem becomes a finding of its own; a bundle with thousands of broken blocks next to good
+ * ones would otherwise bury the report. Past the first few, the rest are counted in one entry.
+ */
+function boundedProblems(problems: ReadProblem[]): ReadProblem[] {
+  if (problems.length <= MAX_LISTED_PROBLEMS) return problems;
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS - 1);
+  const rest = problems.slice(MAX_LISTED_PROBLEMS - 1);
+  const first = rest[0]!;
+  return [
+    ...listed,
+    {
+      reason: first.reason,
+      detail: `${rest.length} more parts of the file cannot be read, the next being: ${first.detail}`,
+    },
+  ];
 }
 
 function unreadable(reason: UnreadableReason, detail: string, format?: CertificateFormat): ReadResult {
