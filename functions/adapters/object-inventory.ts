@@ -13,14 +13,13 @@
  * is simply read on every scan.
  */
 import { gunzipSync, gzipSync } from "node:zlib";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import {
   InventoryRecord,
   type InventoryRecordInput,
   type ObjectInventoryPort,
 } from "../core/certificates/inventory";
-import { documentClient } from "./alarm-store";
+import { alarmTableClient, documentClient } from "./alarm-store";
 
 /** Same key shape as the alarm table; the stack creates the scan-state table from it. */
 export const SCAN_STATE_TABLE_KEYS = {
@@ -47,7 +46,8 @@ export interface ObjectInventoryOptions {
 
 let defaultClient: DynamoDBDocumentClient | undefined;
 function sharedClient(): DynamoDBDocumentClient {
-  defaultClient ??= documentClient(new DynamoDBClient({}));
+  // Bounded in time like the alarm table's: a silent DynamoDB must not hold the scan for minutes.
+  defaultClient ??= documentClient(alarmTableClient());
   return defaultClient;
 }
 

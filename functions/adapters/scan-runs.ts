@@ -12,7 +12,7 @@
  * Every item expires (TTL) a week after the run started.
  */
 import { gunzipSync, gzipSync } from "node:zlib";
-import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import {
   BatchReport,
@@ -20,7 +20,7 @@ import {
   type ScanRunRecord,
   type ScanRunsPort,
 } from "../core/certificates/fan-out";
-import { documentClient } from "./alarm-store";
+import { alarmTableClient, documentClient } from "./alarm-store";
 
 const RUN_SK = "run";
 const REPORT_PREFIX = "batch#";
@@ -35,7 +35,8 @@ export interface ScanRunsOptions {
 
 let defaultClient: DynamoDBDocumentClient | undefined;
 function sharedClient(): DynamoDBDocumentClient {
-  defaultClient ??= documentClient(new DynamoDBClient({}));
+  // Bounded in time like the alarm table's: a silent DynamoDB must not hold the scan for minutes.
+  defaultClient ??= documentClient(alarmTableClient());
   return defaultClient;
 }
 
