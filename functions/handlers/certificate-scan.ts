@@ -37,7 +37,7 @@ import {
 import type { WatchpostConfig } from "../core/config";
 import type { Finding } from "../core/contracts";
 import { DIMENSION, METRIC } from "../core/metrics";
-import { productionSettleDeps, type SettleDeps, settleRuns } from "./shared/alarm-runs";
+import { forInvocation, productionSettleDeps, type SettleDeps, settleRuns } from "./shared/alarm-runs";
 import { deployedConfig } from "./shared/deployed-config";
 import { ENV, requireEnv } from "./shared/environment";
 import { instrumented, logger, metrics } from "./shared/powertools";
@@ -94,9 +94,9 @@ export interface ScanOutcome {
 
 let productionDeps: CertificateScanDeps | undefined;
 
-export const handler = instrumented((event) => {
+export const handler = instrumented((event, context) => {
   productionDeps ??= createProductionDeps();
-  return runCertificateScan(event, productionDeps);
+  return runCertificateScan(event, forInvocation(productionDeps, context?.awsRequestId));
 });
 
 /** Clients are created once per execution environment and reused by every invocation. */

@@ -10,7 +10,7 @@ import { checkCredentialTargets } from "../core/credentials/check";
 import { credentialCheckRun } from "../core/credentials/check-run";
 import type { CredentialCheckDeps } from "../core/credentials/ports";
 import { DIMENSION, METRIC } from "../core/metrics";
-import { productionSettleDeps, type SettleDeps, settleRuns } from "./shared/alarm-runs";
+import { forInvocation, productionSettleDeps, type SettleDeps, settleRuns } from "./shared/alarm-runs";
 import { deployedConfig } from "./shared/deployed-config";
 import { instrumented, logger, metrics } from "./shared/powertools";
 
@@ -25,9 +25,9 @@ export interface CredentialCheckHandlerDeps {
 
 let productionDeps: CredentialCheckHandlerDeps | undefined;
 
-export const handler = instrumented(() => {
+export const handler = instrumented((_event, context) => {
   productionDeps ??= createProductionDeps();
-  return runCredentialChecks(productionDeps);
+  return runCredentialChecks(forInvocation(productionDeps, context?.awsRequestId));
 });
 
 /** One probe per execution environment: its STS and S3 clients are reused across invocations. */

@@ -13,6 +13,7 @@ import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-polic
 import type { AlarmPublisherPort } from "../../functions/core/alarms/process-run";
 import { parseConfig } from "../../functions/core/config";
 import { type CertificateScanDeps, runCertificateScan } from "../../functions/handlers/certificate-scan";
+import { forInvocation } from "../../functions/handlers/shared/alarm-runs";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
 import { recordingEventBus } from "../support/event-bus";
 import { chain, DAY, issue } from "../support/pki";
@@ -34,8 +35,8 @@ const SCHEDULED = {
 };
 /** Lambda's first asynchronous retry comes about a minute after the failed attempt. */
 const LAMBDA_RETRY_DELAY_MS = 60_000;
-/** Past the claim a run holds on pending transitions (process-run.ts, 300 s by default). */
-const AFTER_CLAIM_LAPSED_MS = 6 * 60_000;
+/** Lambda keeps an invocation's request ID on its own retries. */
+const REQUEST_ID = "8f5b6e43-7d0e-4a4b-9d7e-2f1f0d8c1a11";
 
 const config = parseConfig({ certificates: { sources: [{ prefix: "prod/", expectedHostnames: [HOST] }] } });
 
@@ -149,18 +150,22 @@ describe("certificate scan run again on the same event", () => {
     expect(bus.sent).toEqual([]);
   });
 
-  it("delivers exactly once what an attempt left when it died between writing alarm state and publishing", async () => {
+  it("delivers on Lambda's retry a minute later, exactly once, what an attempt left when it died before publishing", async () => {
     // Prepare: the first attempt writes the raised alarms, then dies before anything is published
     const { deps, alarms } = await freshDeps();
     const dying = dyingPublisher();
-    void runCertificateScan(SCHEDULED, { ...deps, alarms: { ...deps.alarms, publisher: dying.publisher } });
+    const attempt = forInvocation(deps, REQUEST_ID);
+    void runCertificateScan(SCHEDULED, {
+      ...attempt,
+      alarms: { ...attempt.alarms, publisher: dying.publisher },
+    });
     await dying.death;
     const leftBehind = await alarms.load(SCOPE);
 
-    // Act: the same event again, once the dead attempt's claim has lapsed
+    // Act: Lambda's retry of the same invocation, well within the dead attempt's claim
     const retry = await runCertificateScan(SCHEDULED, {
-      ...deps,
-      now: () => new Date(Date.now() + AFTER_CLAIM_LAPSED_MS),
+      ...forInvocation(deps, REQUEST_ID),
+      now: () => new Date(Date.now() + LAMBDA_RETRY_DELAY_MS),
     });
 
     // Assess
@@ -175,5 +180,25 @@ describe("certificate scan run again on the same event", () => {
       [[], undefined],
       [[], undefined],
     ]);
+  });
+
+  it("leaves a live run's claim alone: another invocation within the claim does not send its events", async () => {
+    // Prepare: an attempt that is still publishing (its publisher has not answered yet)
+    const { deps } = await freshDeps();
+    const dying = dyingPublisher();
+    void runCertificateScan(SCHEDULED, {
+      ...forInvocation(deps, REQUEST_ID),
+      alarms: { ...forInvocation(deps, REQUEST_ID).alarms, publisher: dying.publisher },
+    });
+    await dying.death;
+
+    // Act: a different invocation (the next schedule, or an operator's manual run) a minute later
+    await runCertificateScan(SCHEDULED, {
+      ...forInvocation(deps, "another-invocation"),
+      now: () => new Date(Date.now() + LAMBDA_RETRY_DELAY_MS),
+    }).catch(() => undefined);
+
+    // Assess: nothing is sent twice behind the claimant's back
+    expect(bus.sent).toEqual([]);
   });
 });

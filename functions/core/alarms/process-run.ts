@@ -55,6 +55,12 @@ export interface ProcessRunDeps {
   /** Write attempts per alarm before giving up on conflicts. */
   maxConflictRetries?: number;
   newId?: () => string;
+  /**
+   * Who claims pending transitions: the Lambda request ID, which stays the same across Lambda's
+   * own retries of an invocation, so a retry can take over what its dead attempt had claimed
+   * instead of waiting out the claim. Absent: a fresh id per run.
+   */
+  claimOwner?: string;
 }
 
 export interface ProcessRunResult {
@@ -75,7 +81,7 @@ export class AlarmConflictError extends Error {
 
 export async function processCheckRun(run: CheckRun, deps: ProcessRunDeps): Promise<ProcessRunResult> {
   const { store, publisher, policy } = deps;
-  const runId = (deps.newId ?? randomUUID)();
+  const runId = deps.claimOwner ?? (deps.newId ?? randomUUID)();
   const maxAttempts = deps.maxConflictRetries ?? 5;
   const claim = {
     runId,

@@ -19,6 +19,13 @@ export interface SettleDeps {
   store: AlarmStore;
   publisher: AlarmPublisherPort;
   policy: LifecyclePolicy;
+  /** The invocation's request ID (see ProcessRunDeps.claimOwner). */
+  claimOwner?: string;
+}
+
+/** The settle dependencies of one invocation: its claims carry the invocation's request ID. */
+export function forInvocation<T extends { alarms: SettleDeps }>(deps: T, requestId: string | undefined): T {
+  return requestId ? { ...deps, alarms: { ...deps.alarms, claimOwner: requestId } } : deps;
 }
 
 export interface SettleSummary {

@@ -16,11 +16,11 @@ export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 
  * The Lambda entry point around a function's work: every log line carries the invocation's
  * context, and the metrics are flushed whether the work succeeded or threw.
  */
-export function instrumented<R>(work: (event: unknown) => Promise<R>) {
+export function instrumented<R>(work: (event: unknown, context?: Context) => Promise<R>) {
   return async (event: unknown, context?: Context): Promise<R> => {
     if (context) logger.addContext(context);
     try {
-      return await work(event);
+      return await work(event, context);
     } finally {
       metrics.publishStoredMetrics();
     }
