@@ -185,7 +185,8 @@ const IO_MESSAGES: Record<string, string> = {
   ELOOP: "too many levels of symbolic links",
   ENOTDIR: "a component of the path is not a directory",
   EMFILE: "too many open files",
-  ENAMETOOLONG: "the path is longer than the operating system allows; scan from a directory closer to the file",
+  ENAMETOOLONG:
+    "the path is longer than the operating system allows; scan from a directory closer to the file",
 };
 
 function ioDetail(error: unknown): string {
