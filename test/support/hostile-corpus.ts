@@ -274,6 +274,35 @@ export function withTbsLengthOff(der: Uint8Array, delta: number): Uint8Array {
   return copy;
 }
 
+export interface ElementHeader {
+  offset: number;
+  headerLength: number;
+  contentLength: number;
+  constructed: boolean;
+}
+
+/** Every element of well-formed DER (definite lengths), outermost first, for targeted damage. */
+export function elementHeaders(der: Uint8Array, offset = 0, end = der.length, out: ElementHeader[] = []) {
+  while (offset < end) {
+    const { headerLength, contentLength } = headerAt(der, offset);
+    const constructed = ((der[offset] ?? 0) & 0x20) !== 0;
+    if (offset + headerLength + contentLength > end) break;
+    out.push({ offset, headerLength, contentLength, constructed });
+    if (constructed) elementHeaders(der, offset + headerLength, offset + headerLength + contentLength, out);
+    offset += headerLength + contentLength;
+  }
+  return out;
+}
+
+/** `der` with the length octets of one element replaced (and its content left as it was). */
+export function withLengthOctets(der: Uint8Array, element: ElementHeader, octets: Uint8Array): Uint8Array {
+  return Buffer.concat([
+    der.subarray(0, element.offset + 1),
+    octets,
+    der.subarray(element.offset + element.headerLength),
+  ]);
+}
+
 /** `depth` SEQUENCEs, each holding the next, around a NULL; definite lengths (4-byte long form). */
 export function nestedSequences(depth: number): Uint8Array {
   // Built from the inside out into one buffer, so depth costs linear time and memory.

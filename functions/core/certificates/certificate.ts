@@ -27,6 +27,7 @@ import {
   parseOptionsFor,
   tagOf,
 } from "./formats/ber";
+import { quoted } from "./formats/read-error";
 
 export interface PublicKeyInfo {
   /** Lower-case key type as node:crypto names it: rsa, rsa-pss, ec, ed25519, ed448, dsa, or unknown. */
@@ -257,7 +258,8 @@ function explainRefusal(certificate: Element): string {
       return `an INTEGER in the ${where(element)} is not minimally encoded (leading 00 or FF bytes, which DER forbids); OpenSSL and TLS clients refuse the certificate`;
     }
     if (tagNumber === 12 && !isUtf8(content)) {
-      return `a UTF8String in the ${where(element)} holds bytes that are not UTF-8 ("${Buffer.from(content).toString("latin1")}" read as Latin-1); OpenSSL and TLS clients refuse the certificate`;
+      const asLatin1 = quoted(Buffer.from(content).toString("latin1"));
+      return `a UTF8String in the ${where(element)} holds bytes that are not UTF-8 ("${asLatin1}" read as Latin-1); OpenSSL and TLS clients refuse the certificate`;
     }
   }
   return "OpenSSL refuses its encoding (it is not the strict DER a certificate must be)";

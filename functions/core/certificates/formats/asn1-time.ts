@@ -11,6 +11,8 @@
  * somewhere, so it is refused, as is anything that is not a calendar date and time.
  */
 
+import { quoted } from "./read-error";
+
 export type TimeTag = "UTCTime" | "GeneralizedTime";
 
 const UTC_TIME = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(Z|[+-]\d{4})$/;
@@ -18,7 +20,7 @@ const GENERALIZED_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,](\d{
 
 /** The instant a validity time names, or the reason it names none. */
 export function parseValidityTime(tag: TimeTag, text: string): Date | { error: string } {
-  const shown = `${tag} "${printable(text)}"`;
+  const shown = `${tag} "${quoted(text)}"`;
   const match = (tag === "UTCTime" ? UTC_TIME : GENERALIZED_TIME).exec(text);
   if (!match) {
     return {
@@ -72,10 +74,4 @@ function offsetOf(zone: string): number | undefined {
   const minutes = Number(zone.slice(3, 5));
   if (hours > 23 || minutes > 59) return undefined;
   return (zone.startsWith("-") ? -1 : 1) * (hours * 60 + minutes);
-}
-
-/** The text as a message can show it: control and non-ASCII characters escaped, at most 40 long. */
-function printable(text: string): string {
-  const escaped = text.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-  return escaped.length > 40 ? `${escaped.slice(0, 40)}…` : escaped;
 }
