@@ -84,7 +84,9 @@ export function s3CertificateStore(options: S3CertificateStoreOptions): S3Certif
         destroy(object.Body);
         return tooLarge(object.ContentLength, maxBytes);
       }
-      return await readCapped(object.Body, maxBytes);
+      const read = await readCapped(object.Body, maxBytes);
+      // The version actually read: an S3 event re-check records it in the inventory.
+      return read.ok && object.ETag ? { ...read, etag: object.ETag } : read;
     } catch (error) {
       return { ok: false, reason: "io-error", detail: describeError(key, error) };
     }

@@ -217,6 +217,29 @@ describe("incremental certificate scan", () => {
     ]);
   });
 
+  it("does not download again on the next scan what an S3 event re-check has just read", async () => {
+    // Prepare
+    const deps = await freshDeps();
+    await put("prod/api.pem", await issue({ dnsNames: [HOST], issuer: pki.intermediate }), pki.intermediate);
+    await runCertificateScan(SCHEDULED, deps);
+    await put("prod/api.pem", await issue({ dnsNames: [HOST], issuer: pki.intermediate }), pki.intermediate);
+    await runCertificateScan(
+      {
+        source: "aws.s3",
+        "detail-type": "Object Created",
+        detail: { bucket: { name: BUCKET }, object: { key: "prod/api.pem" } },
+      },
+      deps,
+    );
+    requests.length = 0;
+
+    // Act
+    const next = await runCertificateScan(SCHEDULED, deps);
+
+    // Assess
+    expect(next.objects).toEqual({ downloaded: 0, reused: 1 });
+  });
+
   it("reads every object again when the trust bundle changes", async () => {
     // Prepare
     const deps = await freshDeps();

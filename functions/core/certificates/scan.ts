@@ -11,7 +11,12 @@ import type { ObjectVerdict } from "./inventory";
 import { looksLikeCertificateMaterial, readCertificates } from "./reader";
 
 export type LoadResult =
-  | { ok: true; bytes: Uint8Array }
+  | {
+      ok: true;
+      bytes: Uint8Array /** The stored version read, when the store has versions. */;
+      etag?: string;
+      size?: number;
+    }
   | { ok: false; reason: UnreadableReason; detail: string };
 
 export interface ScanInput {
@@ -47,6 +52,9 @@ export interface FileOutcome {
    * outcome depends on more than the bytes: a failed download, or a PKCS#12 password.
    */
   verdict?: ObjectVerdict;
+  /** ETag and size of the version that was read, when the store reports an ETag. */
+  etag?: string;
+  size?: number;
   /**
    * The bytes could not be fetched (network, permissions, a timeout). The file is reported, but
    * it was not examined: alarms about its certificates must stand until it can be read again.
@@ -76,7 +84,9 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
   }
   const read = await readCertificates(loaded.bytes, input.file, { pkcs12Password: options.pkcs12Password });
   const keep = (result: FileOutcome, verdict: ObjectVerdict): FileOutcome =>
-    "format" in read && read.format === "pkcs12" ? result : { ...result, verdict };
+    "format" in read && read.format === "pkcs12"
+      ? result
+      : { ...result, verdict, ...(loaded.etag ? { etag: loaded.etag, size: loaded.bytes.byteLength } : {}) };
   switch (read.status) {
     case "unreadable": {
       const finding = unreadableFinding(input.file, read.reason, read.detail);

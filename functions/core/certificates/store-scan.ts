@@ -310,18 +310,32 @@ export async function recheckObject(
   };
   if (change === "deleted") return { run: { ...base, findings: [] }, certificates: [], objects: NONE };
 
-  const trust = await loadTrustBundle(source.caBundleKey, ctx);
-  const password = await pkcs12PasswordOf(source, ctx);
+  const judge = await sourceJudge(source, ctx);
   const result = await scanFiles([objectInput(source, key, ctx, {})], {
-    policy: policyFor(ctx, trust.anchors),
-    pkcs12Password: password.value,
+    policy: judge.policy,
+    pkcs12Password: judge.password.value,
   });
-  const unexamined = result.files.some((f) => f.unexamined);
+  const read = result.files[0];
+  const unexamined = read?.unexamined === true;
+  // The event says the object changed: record what was read, so the next scan need not read it.
+  if (ctx.inventory && read?.verdict && read.etag) {
+    const record = recordOf(
+      { key, etag: read.etag, size: read.size ?? 0 },
+      read.verdict,
+      judge.record,
+      ctx.now,
+    );
+    await ctx.inventory
+      .put([record])
+      .catch((cause: unknown) =>
+        ctx.warn?.("inventory not updated after the re-check", { error: describe(cause) }),
+      );
+  }
   return {
     run: {
       ...base,
-      examinedSources: [...(unexamined ? [] : [file]), ...trust.examined, ...password.examined],
-      findings: [...trust.findings, ...password.findings, ...result.findings],
+      examinedSources: [...(unexamined ? [] : [file]), ...judge.trust.examined, ...judge.password.examined],
+      findings: [...judge.trust.findings, ...judge.password.findings, ...result.findings],
     },
     certificates: result.certificates.map(factsOf),
     objects: { downloaded: 1, reused: 0 },
