@@ -6,9 +6,33 @@
  * Only names of secrets appear here (Secrets Manager secret names), never secret values.
  */
 import { z } from "zod";
+import { ALARM_IDS } from "./alarms/alarm-ids";
 import { Silence } from "./alarms/silences";
 import { Severity } from "./contracts";
 import { CredentialTarget } from "./credentials/target";
+
+/**
+ * Upper bounds on lists. Generous for any real deployment; they exist so a generated or pasted
+ * file with thousands of entries stops at synth with a message, instead of producing IAM policies,
+ * event patterns or an esbuild command line that fail later with an obscure error.
+ */
+export const LIMITS = {
+  sources: 50,
+  hostnames: 100,
+  hostnamesByKey: 100,
+  peerGroups: 20,
+  credentialTargets: 50,
+  emailRecipients: 50,
+  chatChannels: 20,
+  webhooks: 20,
+  silences: 100,
+  /** Characters of all prefixes and keys the scan may read, which the stack writes into IAM policies. */
+  readableKeyCharacters: 4096,
+  /** Size of the configuration file itself. */
+  fileBytes: 1024 * 1024,
+} as const;
+
+const atMost = (limit: number, what: string) => `expected at most ${limit} ${what}`;
 
 /** S3 bucket naming rules (3–63 characters, lowercase letters, digits, dots and hyphens). */
 const BucketName = z
@@ -16,22 +40,45 @@ const BucketName = z
   .regex(
     /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
     "expected an S3 bucket name: 3-63 lowercase letters, digits, dots or hyphens",
+  )
+  .refine((name) => !name.includes(".."), "expected an S3 bucket name without two adjacent dots")
+  .refine((name) => !/^\d{1,3}(\.\d{1,3}){3}$/.test(name), "expected an S3 bucket name, not an IP address")
+  .refine(
+    (name) => !/^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|--x-s3|--table-s3|\.mrap)$/.test(name),
+    "expected an S3 bucket name without a prefix or suffix S3 reserves (xn--, sthree-, -s3alias, --ol-s3, ...)",
   );
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Key text the stack writes into IAM policies and event patterns: no control characters, no `.`
+ * or `..` segments (S3 does not resolve them, so "a/../b/" is not "b/"), and no `*` or `?`, which
+ * IAM reads as wildcards and would widen what the scan may read.
+ */
+function keyText(schema: z.ZodString, what: string) {
+  return schema
+    .refine((key) => !CONTROL_CHARACTERS.test(key), `expected ${what} without control characters`)
+    .refine(
+      (key) => !key.split("/").some((segment) => segment === "." || segment === ".."),
+      `expected ${what} without '.' or '..' segments: S3 does not resolve them ("a/../b/" is not "b/")`,
+    )
+    .refine(
+      (key) => !/[*?]/.test(key),
+      `expected ${what} without '*' or '?', which IAM policies read as wildcards`,
+    );
+}
 
 /** A key prefix: "" is the whole bucket; no leading slash, because S3 keys do not start with one. */
-const KeyPrefix = z
-  .string()
-  .max(1024)
-  .refine(
-    (p) => !p.startsWith("/"),
-    "expected an object-key prefix without a leading '/', e.g. \"certs/prod/\"",
-  );
+const KeyPrefix = keyText(z.string().max(1024), "an object-key prefix").refine(
+  (p) => !p.startsWith("/"),
+  "expected an object-key prefix without a leading '/', e.g. \"certs/prod/\"",
+);
 
-const ObjectKey = z
-  .string()
-  .min(1, "expected an object key")
-  .max(1024)
-  .refine((k) => !k.startsWith("/") && !k.endsWith("/"), 'expected an object key such as "certs/ca.pem"');
+const ObjectKey = keyText(z.string().min(1, "expected an object key").max(1024), "an object key").refine(
+  (k) => !k.startsWith("/") && !k.endsWith("/"),
+  'expected an object key such as "certs/ca.pem"',
+);
 
 /** DNS names (wildcards allowed) or IP addresses, compared case-insensitively by the checks. */
 const HostName = z
@@ -57,17 +104,33 @@ const KEY_PATTERN_HELP =
 
 /** Expected host names for the certificates whose keys match a glob-like pattern. */
 const HostnamesByKey = z.strictObject({
-  keyPattern: z.string().min(1, KEY_PATTERN_HELP).max(1024),
-  hostnames: z.array(HostName).min(1, "expected at least one host name"),
+  keyPattern: z
+    .string()
+    .min(1, KEY_PATTERN_HELP)
+    .max(1024)
+    .refine(
+      (pattern) => !CONTROL_CHARACTERS.test(pattern),
+      "expected a key pattern without control characters",
+    ),
+  hostnames: z
+    .array(HostName)
+    .min(1, "expected at least one host name")
+    .max(LIMITS.hostnames, atMost(LIMITS.hostnames, "host names")),
 });
 
 const CertificateSource = z.strictObject({
   /** Object-key prefix scanned and watched for changes; "" means the whole bucket. */
   prefix: KeyPrefix,
   /** Names every end-entity certificate under the prefix must cover (none: no hostname check). */
-  expectedHostnames: z.array(HostName).default([]),
+  expectedHostnames: z
+    .array(HostName)
+    .max(LIMITS.hostnames, atMost(LIMITS.hostnames, "host names"))
+    .default([]),
   /** Finer-grained names per key pattern; the first matching pattern wins over `expectedHostnames`. */
-  hostnamesByKey: z.array(HostnamesByKey).default([]),
+  hostnamesByKey: z
+    .array(HostnamesByKey)
+    .max(LIMITS.hostnamesByKey, atMost(LIMITS.hostnamesByKey, "key patterns"))
+    .default([]),
   /** Object key of a PEM bundle of trusted CAs; certificates under the prefix must chain to it. */
   caBundleKey: ObjectKey.optional(),
   /** Secrets Manager secret holding the password of PKCS#12 files under the prefix. */
@@ -105,7 +168,19 @@ const PeerGroup = z
   .refine((g) => new Set(g.peers.map((p) => p.fqdn.toLowerCase())).size === g.peers.length, {
     message: "expected each peer's fqdn to appear once in its group",
     path: ["peers"],
+  })
+  .refine((g) => unique(g.peers.flatMap((p) => (p.certificateKey ? [p.certificateKey] : []))), {
+    message: "expected each peer's certificateKey to appear once in its group",
+    path: ["peers"],
+  })
+  .refine((g) => unique(g.peers.flatMap((p) => (p.endpoint ? [p.endpoint.toLowerCase()] : []))), {
+    message: "expected each peer's endpoint to appear once in its group",
+    path: ["peers"],
   });
+
+function unique(values: readonly string[]): boolean {
+  return new Set(values).size === values.length;
+}
 
 const Thresholds = z
   .strictObject({
@@ -143,9 +218,15 @@ const Bucket = z
 const Certificates = z
   .strictObject({
     bucket: Bucket.prefault({}),
-    sources: z.array(CertificateSource).min(1, "expected at least one certificate source"),
+    sources: z
+      .array(CertificateSource)
+      .min(1, "expected at least one certificate source")
+      .max(LIMITS.sources, atMost(LIMITS.sources, "certificate sources")),
     thresholds: Thresholds.prefault({}),
-    peerGroups: z.array(PeerGroup).default([]),
+    peerGroups: z
+      .array(PeerGroup)
+      .max(LIMITS.peerGroups, atMost(LIMITS.peerGroups, "peer groups"))
+      .default([]),
   })
   .refine((c) => new Set(c.sources.map((s) => s.prefix)).size === c.sources.length, {
     message: "expected each prefix to appear in one source only",
@@ -154,15 +235,64 @@ const Certificates = z
   .refine((c) => new Set(c.peerGroups.map((g) => g.name)).size === c.peerGroups.length, {
     message: "expected peer group names to be unique",
     path: ["peerGroups"],
+  })
+  .superRefine((c, context) => {
+    const { prefixes, keys } = readablePrefixes(c);
+    const characters = [...prefixes, ...keys].reduce((sum, key) => sum + key.length, 0);
+    if (characters > LIMITS.readableKeyCharacters) {
+      context.addIssue({
+        code: "custom",
+        path: ["sources"],
+        message:
+          `expected the prefixes and keys the scan reads to add up to at most ${LIMITS.readableKeyCharacters} ` +
+          `characters (they are ${characters}); the stack writes each into an IAM policy, whose size is limited`,
+      });
+    }
   });
+
+/** The role name (after the last '/') that IAM allows: 1-64 characters. */
+const ROLE_NAME = /:role\/(?:[^/]*\/)*([^/]*)$/;
 
 const Credentials = z
   .strictObject({
-    targets: z.array(CredentialTarget).default([]),
+    targets: z
+      .array(CredentialTarget)
+      .max(LIMITS.credentialTargets, atMost(LIMITS.credentialTargets, "credential targets"))
+      .default([]),
   })
   .refine((c) => new Set(c.targets.map((t) => t.name)).size === c.targets.length, {
     message: "expected credential target names to be unique",
     path: ["targets"],
+  })
+  .superRefine((c, context) => {
+    c.targets.forEach((target, i) => {
+      const roleName = target.roleArn ? (ROLE_NAME.exec(target.roleArn)?.[1] ?? "") : undefined;
+      if (roleName !== undefined && (roleName.length < 1 || roleName.length > 64)) {
+        context.addIssue({
+          code: "custom",
+          path: ["targets", i, "roleArn"],
+          message: `expected an IAM role ARN ending in a role name of 1-64 characters (got ${roleName.length})`,
+        });
+      }
+      for (const field of ["s3Endpoint", "stsEndpoint"] as const) {
+        const endpoint = target[field];
+        if (endpoint !== undefined && !/^https?:\/\//i.test(endpoint)) {
+          context.addIssue({
+            code: "custom",
+            path: ["targets", i, field],
+            message: "expected an http:// or https:// endpoint URL",
+          });
+        }
+      }
+      const prefix = target.prefix ?? "";
+      if (prefix.split("/").some((segment) => segment === "." || segment === "..")) {
+        context.addIssue({
+          code: "custom",
+          path: ["targets", i, "prefix"],
+          message: "expected a prefix without '.' or '..' segments: S3 does not resolve them",
+        });
+      }
+    });
   });
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
@@ -203,7 +333,9 @@ const Schedules = z.strictObject({
 });
 
 const EmailRecipient = z.strictObject({
-  address: z.email("expected an email address"),
+  address: z
+    .email("expected an email address")
+    .max(254, "expected an email address of at most 254 characters"),
   minimumSeverity: Severity.default("minor"),
 });
 
@@ -236,20 +368,20 @@ const WebhookAuth = z.discriminatedUnion("type", [
     headerName: z.string().regex(/^[A-Za-z0-9-]{1,128}$/, 'expected an HTTP header name such as "x-api-key"'),
     /** Secret whose string value (or JSON field `secretField`) is the key. */
     secretName: SecretName,
-    secretField: z.string().min(1).optional(),
+    secretField: z.string().min(1).max(256).optional(),
   }),
   z.strictObject({
     type: z.literal("basic"),
     username: z.string().min(1).max(512),
     /** Secret whose string value (or JSON field `secretField`) is the password. */
     secretName: SecretName,
-    secretField: z.string().min(1).optional(),
+    secretField: z.string().min(1).max(256).optional(),
   }),
 ]);
 
 const Webhook = z.strictObject({
   name: ConfigurationName,
-  url: z.url({ protocol: /^https$/, error: "expected an https:// URL" }),
+  url: z.url({ protocol: /^https$/, error: "expected an https:// URL" }).max(2048),
   minimumSeverity: Severity.default("minor"),
   auth: WebhookAuth,
   /** Upper bound on calls per second to the endpoint (EventBridge API destination rate limit). */
@@ -259,11 +391,23 @@ const Webhook = z.strictObject({
 const Notifications = z
   .strictObject({
     /** Prefix for runbook links carried by events as repository-relative paths (docs/alarms/<id>.md). */
-    runbookBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
-    email: z.array(EmailRecipient).default([]),
-    slack: z.array(SlackChannel).default([]),
-    teams: z.array(TeamsChannel).default([]),
-    webhooks: z.array(Webhook).default([]),
+    runbookBaseUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+    email: z
+      .array(EmailRecipient)
+      .max(LIMITS.emailRecipients, atMost(LIMITS.emailRecipients, "email recipients"))
+      .default([]),
+    slack: z
+      .array(SlackChannel)
+      .max(LIMITS.chatChannels, atMost(LIMITS.chatChannels, "Slack channels"))
+      .default([]),
+    teams: z
+      .array(TeamsChannel)
+      .max(LIMITS.chatChannels, atMost(LIMITS.chatChannels, "Teams channels"))
+      .default([]),
+    webhooks: z.array(Webhook).max(LIMITS.webhooks, atMost(LIMITS.webhooks, "webhooks")).default([]),
   })
   .refine(
     (n) => {
@@ -272,6 +416,24 @@ const Notifications = z
     },
     { message: "expected slack, teams and webhook names to be unique", path: ["webhooks"] },
   );
+
+const KNOWN_ALARM_IDS: readonly string[] = Object.values(ALARM_IDS);
+
+/**
+ * A silence as the configuration file may write it: unknown keys are errors (a typo such as
+ * "alarmID" would otherwise leave a silence with no matcher, which silences every alarm), and the
+ * alarm ID must be one the catalog has.
+ */
+function StrictSilence() {
+  return Silence.strict()
+    .refine((s) => s.alarmId === undefined || KNOWN_ALARM_IDS.includes(s.alarmId), {
+      message: `expected an alarm ID from the catalog: ${KNOWN_ALARM_IDS.join(", ")}`,
+      path: ["alarmId"],
+    })
+    .refine((s) => s.reason.length <= 1024 && (s.sourcePrefix ?? "").length <= 1024, {
+      message: "expected reason and sourcePrefix of at most 1024 characters",
+    });
+}
 
 const Alarms = z.strictObject({
   /** A still-active alarm is repeated as a reminder this often. */
@@ -285,7 +447,7 @@ const Alarms = z.strictObject({
       credentials: z.number().int().min(1).max(10).default(2),
     })
     .prefault({}),
-  silences: z.array(Silence).default([]),
+  silences: z.array(StrictSilence()).max(LIMITS.silences, atMost(LIMITS.silences, "silences")).default([]),
 });
 
 /** The retention periods CloudWatch Logs accepts. */
@@ -308,7 +470,7 @@ const Operations = z.strictObject({
 export const WatchpostConfig = z
   .strictObject({
     /** Editors use it to find the JSON Schema; ignored otherwise. */
-    $schema: z.string().optional(),
+    $schema: z.string().max(2048).optional(),
     stackName: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, "expected a CloudFormation stack name (letters, digits, '-')")
@@ -350,24 +512,85 @@ export class ConfigError extends Error {
   }
 }
 
+/** Problems listed in one error; a file with thousands of bad entries names the first few and counts the rest. */
+const MAX_LISTED_PROBLEMS = 20;
+
 export function parseConfig(raw: unknown, origin = "configuration"): WatchpostConfig {
   const result = WatchpostConfig.safeParse(raw);
   if (result.success) return result.data;
-  throw new ConfigError(
-    origin,
-    result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
-  );
+  const problems = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
+  if (problems.length > listed.length)
+    listed.push(`... and ${problems.length - listed.length} more problems`);
+  throw new ConfigError(origin, listed);
 }
 
 /** Parses JSON text (a file's content); `origin` names the file in error messages. */
 export function parseConfigText(text: string, origin: string): WatchpostConfig {
+  if (text.length > LIMITS.fileBytes) {
+    throw new ConfigError(origin, [
+      `(file): expected a configuration of at most ${LIMITS.fileBytes} bytes (it has ${text.length} characters)`,
+    ]);
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
     throw new ConfigError(origin, [`(file): expected JSON (${(error as Error).message})`]);
   }
+  const duplicates = duplicateKeys(text);
+  if (duplicates.length > 0) {
+    throw new ConfigError(
+      origin,
+      duplicates.map(
+        ({ path, key }) => `${formatPath(path)}: key "${key}" appears twice; JSON keeps only the last one`,
+      ),
+    );
+  }
   return parseConfig(raw, origin);
+}
+
+/**
+ * Keys written twice in one object. JSON.parse silently keeps the last, so a second "certificates"
+ * block pasted below the first would replace it. `text` must already be valid JSON.
+ */
+function duplicateKeys(text: string): { path: PropertyKey[]; key: string }[] {
+  const found: { path: PropertyKey[]; key: string }[] = [];
+  // One frame per open container: its keys so far (objects) or its next index (arrays).
+  const stack: { keys?: Set<string>; index: number; path: PropertyKey[] }[] = [];
+  let pendingKey: string | undefined;
+  let expectKey = false;
+  const childPath = () => {
+    const top = stack[stack.length - 1];
+    if (!top) return [];
+    return top.keys ? [...top.path, pendingKey ?? ""] : [...top.path, top.index];
+  };
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i];
+    if (char === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (expectKey && top?.keys) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (top.keys.has(key)) found.push({ path: top.path, key });
+        top.keys.add(key);
+        pendingKey = key;
+        expectKey = false;
+      }
+      i = end;
+    } else if (char === "{" || char === "[") {
+      stack.push({ ...(char === "{" ? { keys: new Set<string>() } : {}), index: 0, path: childPath() });
+      expectKey = char === "{";
+    } else if (char === "}" || char === "]") {
+      stack.pop();
+    } else if (char === ",") {
+      const top = stack[stack.length - 1];
+      if (top?.keys) expectKey = true;
+      else if (top) top.index += 1;
+    }
+  }
+  return found;
 }
 
 /** `certificates.sources[0].prefix` — the way the file's author would point at the field. */
