@@ -5,10 +5,12 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  cn,
   craftCertificate,
   judge,
   nestedIndefiniteSequences,
   nestedSequences,
+  pkcs7Bundle,
   utcTime,
   withIndefiniteOuterLength,
   withOuterLengthOctets,
@@ -105,6 +107,24 @@ describe("length fields that do not match the content", () => {
       expect(message).not.toMatch(/routines|no start line/);
     },
   );
+
+  it("keeps the other certificates of a PKCS#7 bundle when one of them has a lying length", async () => {
+    // Prepare
+    const others = [1, 2].map((i) => craftCertificate({ subject: [cn(`peer-${i}.example.com`)] }));
+    const bundle = pkcs7Bundle([others[0]!, withOuterLengthOff(der, -10), others[1]!]);
+
+    // Act
+    const judged = await judge(bundle, "bundle.p7b");
+
+    // Assess
+    expect(judged.certificates.map((c) => [c.source, c.subject])).toEqual([
+      ["bundle.p7b#0", "CN=peer-1.example.com"],
+      ["bundle.p7b#1", "CN=peer-2.example.com"],
+    ]);
+    expect(judged.unreadable.map((f) => f.details?.detail)).toEqual([
+      `PKCS#7 certificate 2 does not hold a valid certificate: a length field is wrong: the element at byte 0 declares ${der.length - 14} content bytes but the elements inside it take ${der.length - 4}`,
+    ]);
+  });
 
   it.each([1, -1])("reports a tbsCertificate length off by %i as one bad-der finding", async (delta) => {
     // Act

@@ -24,6 +24,7 @@ import {
   decodeBer,
   type Element,
   explainDecoderError,
+  lengthInconsistency,
   parseOptionsFor,
   tagOf,
 } from "./formats/ber";
@@ -130,6 +131,8 @@ export function parseCertificate(input: Uint8Array, file: string, index: number)
   // SAN list of thousands of names is read whole.
   const decoded = decodeBer(der);
   if ("error" in decoded) throw new Error(decoded.error);
+  const inconsistency = lengthInconsistency(decoded.element);
+  if (inconsistency) throw new Error(inconsistency);
   const options = parseOptionsFor(der.length);
   const asn = certificateSchema(decoded.element, options);
   const cert = new x509.X509Certificate(asn, options);

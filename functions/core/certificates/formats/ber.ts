@@ -89,8 +89,6 @@ export function decodeBer(bytes: Uint8Array): Decoded | { error: string } {
     return { error: explainDecoderError(error instanceof Error ? error.message : String(error)) };
   }
   if (!element) return { error: "the data is not BER" };
-  const inconsistency = lengthInconsistency(element);
-  if (inconsistency) return { error: inconsistency };
   return { element, length: element.valueBeforeDecodeView.byteLength };
 }
 
@@ -158,9 +156,10 @@ export function contentOf(element: Element): Uint8Array {
 /**
  * asn1js lets the elements inside a constructed element run past the length it declares (or stop
  * short of it) and carries on; the result is an element whose bytes no strict decoder accepts.
- * Such input is refused here, naming where the lengths disagree.
+ * This names where the lengths disagree. It is applied per certificate, not to a whole bundle, so
+ * one certificate with a lying length in a PKCS#7 bundle does not cost the others.
  */
-function lengthInconsistency(root: Element): string | undefined {
+export function lengthInconsistency(root: Element): string | undefined {
   const start = blockOf(root).valueBeforeDecodeView.byteOffset;
   const pending: Element[] = [root];
   for (let element = pending.pop(); element; element = pending.pop()) {
