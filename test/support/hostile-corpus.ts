@@ -346,10 +346,11 @@ export async function judge(
   bytes: Uint8Array,
   file = "hostile.der",
   policy: Partial<EvaluationPolicy> = {},
+  pkcs12Password?: string,
 ): Promise<Judged> {
   const outcome = await scanFile(
     { file, explicit: true, load: async () => ({ ok: true, bytes }) },
-    { policy: { ...DEFAULT_POLICY, now: JUDGED_AT, ...policy } },
+    { policy: { ...DEFAULT_POLICY, now: JUDGED_AT, ...policy }, pkcs12Password },
   );
   return {
     certificates: outcome.certificates,

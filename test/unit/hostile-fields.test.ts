@@ -336,3 +336,47 @@ describe("malformed extensions", () => {
     expect(coversHost(certificate, "second.example.com")).toBe(false);
   });
 });
+
+describe("PKCS#12 without a MAC", () => {
+  /**
+   * A certificate-only PKCS#12 (no key inside) whose safe is AES-256-CBC encrypted with the
+   * password "right" and that has no MAC. With the password "wrong-73" its safe decrypts to bytes
+   * with valid padding that begin like BER, which the reader once took as proof of the password,
+   * reporting the file as malformed (bad-der) instead of bad-password.
+   */
+  const NO_MAC = Buffer.from(
+    "MIICUQIBAzCCAkoGCSqGSIb3DQEHAaCCAjsEggI3MIAwgAYJKoZIhvcNAQcGoIAwgAIBADCABgkqhkiG9w0BBwEwgY8GCSqG" +
+      "SIb3DQEFDTCBgTBgBgkqhkiG9w0BBQwwUwRA0xnuZ2YTqZhSsGdbhMOSySLaL8hQeiUFz8VQJ4VQVPCeoWtpYbJEPalupO4m" +
+      "Mi6/BthAWlKKwasnmHwyjd1vkQIBATAMBggqhkiG9w0CCQUAMB0GCWCGSAFlAwQBKgQQsyKe4a8f63nwrjt0s3yPaKCABIIB" +
+      "cDkXtX4PtAHi/kJ04RSy/vES/ZiUxfUyn2uqFqKeX0ebMnxR6fUeU1jMjdV/tsYTcsgsFjN0G3jyrcAG0FJowtCylvCsgEg9" +
+      "x48QyKrA/j25X6qF016R/h6K1Pv39TCnV42yv+TZqTiKN1RbBjFUwrLWwHxEuuYkcQlLmtWqjd92gWhm96Q+iQSAhqDn5a4k" +
+      "UdlxcQ3MHj5Cm0oOPr0sLvYyJALyZm9vZMi0EwNSyTmFTIWWX0oBK7vL77sdQ1Bpr0rq25ACNKGw50Q0vrFAmzOIS52LzOaR" +
+      "nWEp7uPLsUS0r4/8oMMhGepIK6gLlPYeo9pEKB9pHGujjLfHO99J/h1LApe8XCtiDWOA1+ahbmdWWx2WN2sHwa54rq4Z95Lt" +
+      "hshk7dwdvpkIAL+ume6tKG3th9gnGJVwbLmpXbyKJ91BTwhjQM/SHc745sbNXWkDMS2oRrzPzbFsdORKWjkSC4klzJHewFN5" +
+      "3uON6ekMIzvhAAAAAAAAAAAAAAAA",
+    "base64",
+  );
+
+  it("says a wrong password is wrong, even when it happens to decrypt to something BER-like", async () => {
+    // Act
+    const judged = await judge(new Uint8Array(NO_MAC), "nomac.p12", {}, "wrong-73");
+
+    // Assess
+    expect(judged.certificates).toEqual([]);
+    expect(judged.unreadable.map((f) => f.details)).toEqual([
+      {
+        reason: "bad-password",
+        detail: "the PKCS#12 password given does not match the file (its safes do not decrypt with it)",
+      },
+    ]);
+  });
+
+  it("reads it with the right password", async () => {
+    // Act
+    const judged = await judge(new Uint8Array(NO_MAC), "nomac.p12", {}, "right");
+
+    // Assess
+    expect(judged.unreadable).toEqual([]);
+    expect(judged.certificates.map((c) => c.subject)).toEqual(["CN=p12.example.com"]);
+  });
+});

@@ -288,7 +288,10 @@ async function readPfx(
       "no-password":
         "the PKCS#12 file is password-protected and no password was given " +
         "(set WATCHPOST_PKCS12_PASSWORD or WATCHPOST_PKCS12_PASSWORD_FILE); the empty password does not match",
-      "wrong-password": "the PKCS#12 password given does not match the file (MAC verification failed)",
+      "wrong-password":
+        outcome.provedBy === "decryption"
+          ? "the PKCS#12 password given does not match the file (its safes do not decrypt with it)"
+          : "the PKCS#12 password given does not match the file (MAC verification failed)",
       "safe-password-differs":
         "the PKCS#12 MAC matches, but an encrypted safe does not decrypt with the same password " +
         "(exported with separate MAC and encryption passwords?)",

@@ -19,7 +19,7 @@ import {
 } from "@peculiar/asn1-pfx";
 import { OctetString } from "@peculiar/asn1-schema";
 import type { AlgorithmIdentifier } from "@peculiar/asn1-x509";
-import { decodeBer, octetStringValue, parseAs } from "./ber";
+import { octetStringValue, parseAs } from "./ber";
 import { OID } from "./der";
 import { EncryptedData, Pbes2Params, Pbkdf2Params, Pbmac1Params, Pkcs12PbeParams } from "./pkcs12-schemas";
 import { ReadError, type ReadProblem } from "./read-error";
@@ -321,7 +321,12 @@ function collectBags(safeContents: ArrayBuffer | Uint8Array, out: Pkcs12Content,
 
 export type Pkcs12Outcome =
   | { ok: true; content: Pkcs12Content }
-  | { ok: false; reason: "no-password" | "wrong-password" | "safe-password-differs" };
+  | {
+      ok: false;
+      reason: "no-password" | "wrong-password" | "safe-password-differs";
+      /** What proved the password wrong: the MAC, or (in a file without one) decryption. */
+      provedBy?: "mac" | "decryption";
+    };
 
 /**
  * Reads the certificates of a PFX. Without a password, OpenSSL's behaviour is copied: try the
@@ -334,6 +339,7 @@ export async function readPkcs12(pfx: PFX, password: string | undefined): Promis
   const failed: Pkcs12Outcome = {
     ok: false,
     reason: password === undefined ? "no-password" : "wrong-password",
+    provedBy: macData ? "mac" : "decryption",
   };
 
   let secret: Secret | undefined;
@@ -362,11 +368,13 @@ export async function readPkcs12(pfx: PFX, password: string | undefined): Promis
         content.problems.push(malformed("an encrypted PKCS#12 safe is malformed"));
         continue;
       }
-      // Without a MAC the password is only proved by a safe that decrypts to BER.
+      // Without a MAC the password is only proved by a safe that decrypts to SafeContents, whole.
+      // (Merely "some BER" is not proof: about one wrong password in a thousand yields valid
+      // CBC padding and a first byte that decodes, and the file was then reported as malformed.)
       let plain: Uint8Array | undefined;
       for (const candidate of secret ? [secret] : candidates) {
         plain = await decrypt(encrypted, candidate, budget);
-        if (plain && (secret || !("error" in decodeBer(plain)))) {
+        if (plain && (secret || parseAs(plain, SafeContents) !== undefined)) {
           secret = candidate;
           break;
         }
