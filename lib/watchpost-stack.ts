@@ -21,12 +21,6 @@ const HANDLERS = path.join(import.meta.dirname, "..", "functions", "handlers");
 export interface WatchpostStackProps extends StackProps {
   /** Validated configuration (functions/core/config.ts). */
   config: WatchpostConfig;
-  /**
-   * Objects per scan batch (default 500): a source that lists more is handed out in batches to
-   * up to `scanWorkers` concurrent scan invocations (default 5). See docs/architecture.md.
-   */
-  scanBatchSize?: number;
-  scanWorkers?: number;
 }
 
 /**
@@ -75,8 +69,8 @@ export class WatchpostStack extends Stack {
       .bindEventBus(this.bus)
       .bindScanState(this.scanState.table)
       .bindScanQueue(this.scanState.queue, {
-        batchSize: props.scanBatchSize ?? 500,
-        maxConcurrency: props.scanWorkers ?? 5,
+        batchSize: config.operations.scanBatchSize,
+        maxConcurrency: config.operations.scanWorkers,
       });
     this.store.grantScanRead(this.certificateScan.function);
     this.certificateScan.function.addEnvironment(ENV.certificateBucket, this.store.bucket.bucketName);

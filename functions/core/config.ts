@@ -465,6 +465,13 @@ const Operations = z.strictObject({
   /** The certificate-scan staleness alarm fires after this many hours without a successful scan. */
   scanStalenessHours: z.number().int().min(2).max(168).default(26),
   dashboard: z.boolean().default(true),
+  /**
+   * Objects per scan batch: a source that lists more is handed out in batches to concurrent scan
+   * invocations (docs/architecture.md). Bounded so a batch message stays under SQS's 256 KiB.
+   */
+  scanBatchSize: z.number().int().min(10).max(1000).default(500),
+  /** Scan invocations judging batches at once: bounds the load on S3 and DynamoDB. */
+  scanWorkers: z.number().int().min(2).max(100).default(5),
 });
 
 export const WatchpostConfig = z

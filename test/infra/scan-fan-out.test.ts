@@ -94,4 +94,18 @@ describe("scan state and fan-out", () => {
       resource: expect.stringContaining(stateTable()),
     });
   });
+
+  it("takes the batch size and the number of workers from the configuration", () => {
+    // Act
+    const tuned = synth({ ...fullConfig(), operations: { scanBatchSize: 50, scanWorkers: 3 } });
+
+    // Assess
+    tuned.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      ScalingConfig: { MaximumConcurrency: 3 },
+    });
+    tuned.hasResourceProperties("AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("^Scans stored"),
+      Environment: { Variables: Match.objectLike({ [ENV.scanBatchSize]: "50" }) },
+    });
+  });
 });

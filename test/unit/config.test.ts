@@ -66,7 +66,13 @@ describe("defaults", () => {
     expect(config.schedules.checkAfterDeploy).toBe(true);
     expect(config.notifications).toEqual({ email: [], slack: [], teams: [], webhooks: [] });
     expect(config.alarms.consecutiveFailures).toEqual({ certificates: 1, credentials: 2 });
-    expect(config.operations).toEqual({ logRetentionDays: 30, scanStalenessHours: 26, dashboard: true });
+    expect(config.operations).toEqual({
+      logRetentionDays: 30,
+      scanStalenessHours: 26,
+      dashboard: true,
+      scanBatchSize: 500,
+      scanWorkers: 5,
+    });
   });
 
   it("gives each recipient the minimum severity minor unless told otherwise", () => {
