@@ -115,7 +115,7 @@ describe("listing", () => {
 });
 
 describe("loading within the size cap", () => {
-  it("returns the bytes of an object up to and including the limit", async () => {
+  it("returns the bytes of an object up to and including the limit, with the ETag of what was read", async () => {
     // Prepare
     const store = s3CertificateStore({ client, bucket: BUCKET });
 
@@ -124,7 +124,11 @@ describe("loading within the size cap", () => {
     const atLimit = await store.load("prod/exactly-at-limit.pem", { maxBytes: LIMIT });
 
     // Assess
-    expect(small).toEqual({ ok: true, bytes: new Uint8Array([0x30, 0x82, 0x01, 0x0a]) });
+    expect(small).toEqual({
+      ok: true,
+      bytes: new Uint8Array([0x30, 0x82, 0x01, 0x0a]),
+      etag: expect.stringMatching(/^"[0-9a-f]{32}"$/),
+    });
     expect(atLimit.ok && atLimit.bytes.byteLength).toBe(LIMIT);
   });
 
