@@ -14,11 +14,7 @@
  * Every call is bounded in time (alarmTableClient): the SDK's default waits up to five minutes on
  * a silent connection, and a run stuck there holds the claims on its pending events.
  */
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  type DynamoDBClientConfig,
-} from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -29,6 +25,7 @@ import {
 import { AlarmState } from "../core/alarms/lifecycle";
 import type { AlarmStorePort } from "../core/alarms/process-run";
 import { SEVERITIES, type Severity } from "../core/contracts";
+import { type BoundedClientOptions, boundedClientConfig } from "./bounded-client";
 
 export const ALARM_TABLE_KEYS = {
   partitionKey: { name: "pk", type: "S" },
@@ -54,36 +51,11 @@ export const ALARM_TABLE_CLIENT_DEFAULTS = {
   requestTimeoutMs: 5_000,
 } as const;
 
-export interface AlarmTableClientOptions {
-  /** Attempts per call inside the SDK (standard mode; default 3). */
-  maxAttempts?: number;
-  /** Longest wait for the TCP connection (default 3 s). */
-  connectionTimeoutMs?: number;
-  /** Longest wait for the answer, and longest silence on the socket (default 5 s); then TimeoutError. */
-  requestTimeoutMs?: number;
-  /** Another endpoint (dynalite in tests); default the region's DynamoDB. */
-  endpoint?: string;
-  region?: string;
-  credentials?: DynamoDBClientConfig["credentials"];
-}
+export type AlarmTableClientOptions = BoundedClientOptions;
 
 /** A DynamoDB client for the alarm table whose every call ends within a bounded time. */
 export function alarmTableClient(options: AlarmTableClientOptions = {}): DynamoDBClient {
-  const requestTimeout = options.requestTimeoutMs ?? ALARM_TABLE_CLIENT_DEFAULTS.requestTimeoutMs;
-  return new DynamoDBClient({
-    retryMode: "standard",
-    ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
-    requestHandler: {
-      connectionTimeout: options.connectionTimeoutMs ?? ALARM_TABLE_CLIENT_DEFAULTS.connectionTimeoutMs,
-      requestTimeout,
-      // Without it an exceeded requestTimeout is only a warning.
-      throwOnRequestTimeout: true,
-      socketTimeout: requestTimeout,
-    },
-    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-    ...(options.region !== undefined ? { region: options.region } : {}),
-    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
-  });
+  return new DynamoDBClient(boundedClientConfig(options, ALARM_TABLE_CLIENT_DEFAULTS));
 }
 
 let defaultClient: DynamoDBDocumentClient | undefined;

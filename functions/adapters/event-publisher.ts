@@ -13,7 +13,6 @@
  */
 import {
   EventBridgeClient,
-  type EventBridgeClientConfig,
   PutEventsCommand,
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
@@ -21,6 +20,7 @@ import {
 import { DETAIL_TYPES, EVENT_SOURCE, type EventOptions, toEventDetail } from "../core/alarms/events";
 import type { AlarmTransition } from "../core/alarms/lifecycle";
 import type { AlarmPublisherPort, PublishResult } from "../core/alarms/process-run";
+import { type BoundedClientOptions, boundedClientConfig } from "./bounded-client";
 
 export const MAX_ENTRIES_PER_CALL = 10;
 export const MAX_CALL_BYTES = 256 * 1024;
@@ -54,36 +54,11 @@ export const EVENT_BUS_CLIENT_DEFAULTS = {
   requestTimeoutMs: 5_000,
 } as const;
 
-export interface EventBusClientOptions {
-  /** Attempts per call inside the SDK (standard mode; default 3). */
-  maxAttempts?: number;
-  /** Longest wait for the TCP connection (default 3 s). */
-  connectionTimeoutMs?: number;
-  /** Longest wait for the answer, and longest silence on the socket (default 5 s); then TimeoutError. */
-  requestTimeoutMs?: number;
-  /** Another endpoint (tests); default the region's EventBridge. */
-  endpoint?: string;
-  region?: string;
-  credentials?: EventBridgeClientConfig["credentials"];
-}
+export type EventBusClientOptions = BoundedClientOptions;
 
 /** An EventBridge client whose every call ends within a bounded time. */
 export function eventBusClient(options: EventBusClientOptions = {}): EventBridgeClient {
-  const requestTimeout = options.requestTimeoutMs ?? EVENT_BUS_CLIENT_DEFAULTS.requestTimeoutMs;
-  return new EventBridgeClient({
-    retryMode: "standard",
-    ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
-    requestHandler: {
-      connectionTimeout: options.connectionTimeoutMs ?? EVENT_BUS_CLIENT_DEFAULTS.connectionTimeoutMs,
-      requestTimeout,
-      // Without it an exceeded requestTimeout is only a warning.
-      throwOnRequestTimeout: true,
-      socketTimeout: requestTimeout,
-    },
-    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-    ...(options.region !== undefined ? { region: options.region } : {}),
-    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
-  });
+  return new EventBridgeClient(boundedClientConfig(options, EVENT_BUS_CLIENT_DEFAULTS));
 }
 
 let defaultClient: EventBridgeClient | undefined;
