@@ -6,7 +6,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as scheduler from "aws-cdk-lib/aws-scheduler";
 import * as schedulerTargets from "aws-cdk-lib/aws-scheduler-targets";
@@ -14,8 +14,8 @@ import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { WatchpostConfig } from "../../functions/core/config";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../../functions/core/metrics";
-import { CONFIG_DEFINE, encodeConfig } from "../../functions/handlers/shared/deployed-config";
 import { ENV } from "../../functions/handlers/shared/environment";
+import { functionBundling } from "../bundling";
 import { DeadLetterQueue } from "./dead-letter-queue";
 
 /** Delivery retries by EventBridge and Scheduler before an event goes to the dead-letter queue. */
@@ -38,9 +38,10 @@ export interface WatchpostFunctionProps {
 /**
  * One watchpost Lambda function with the settings every function shares, fixed in one place:
  * current Node.js runtime on ARM64, minified ESM with source maps bundled by the local esbuild
- * (no Docker), an explicit log group with retention, a role that only writes to that log group
- * until a `bind*`/`grant*` adds more, and bounded retries with an encrypted dead-letter queue for
- * every asynchronous path into it (EventBridge rules, Scheduler, Lambda async invocations).
+ * (no Docker; the options live in lib/bundling.ts), an explicit log group with retention, a role
+ * that only writes to that log group until a `bind*`/`grant*` adds more, and bounded retries with
+ * an encrypted dead-letter queue for every asynchronous path into it (EventBridge rules,
+ * Scheduler, Lambda async invocations).
  *
  * Configuration reaches the code through esbuild `define`, not the environment: the validated
  * configuration is compiled in as a base64 constant (functions/handlers/shared/deployed-config.ts).
@@ -89,23 +90,8 @@ export class WatchpostFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: "node24",
-        platform: "node",
-        mainFields: ["module", "main"],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // ESM bundles have no `require`; some CommonJS dependencies still call it.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        // Bundle the SDK too, so the versions tested are the versions run.
-        externalModules: [],
-        // Double quotes survive the shell that runs esbuild, so esbuild sees a JSON string.
-        define: { [CONFIG_DEFINE]: JSON.stringify(JSON.stringify(encodeConfig(props.config))) },
-      },
+      // Built by the local esbuild with the options the benchmarks measure (lib/bundling.ts).
+      bundling: functionBundling(props.config),
     });
   }
 

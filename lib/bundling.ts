@@ -1,0 +1,83 @@
+/**
+ * How every watchpost Lambda bundle is built, in one place: the stack hands these options to
+ * NodejsFunction (which runs the esbuild command line), and the benchmarks (test/bench/bundles.ts)
+ * hand the same options to esbuild's API to measure what the stack deploys. Change them here only.
+ *
+ * - ESM for Node, minified, the AWS SDK bundled too (the versions tested are the versions run).
+ * - `mainFields: module, main`: the SDK's ES module builds (dist-es), which esbuild can tree-shake;
+ *   its CommonJS builds cannot be, and pull in every command of every client.
+ * - Source maps are written to a separate `index.mjs.map` without the sources' text: they do not
+ *   weigh on the code Lambda loads, and are used only where NODE_OPTIONS has --enable-source-maps.
+ * - `charset: utf8`: non-ASCII text (messages in other languages inside libraries) is kept as it
+ *   is instead of as \u escapes, which are several times larger. Node reads modules as UTF-8.
+ * - The banner gives the ES module a `require`, which some CommonJS dependencies still call.
+ */
+import type { BundlingOptions } from "aws-cdk-lib/aws-lambda-nodejs";
+import { OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import type { WatchpostConfig } from "../functions/core/config";
+import { CONFIG_DEFINE, encodeConfig } from "../functions/handlers/shared/deployed-config";
+
+export const FUNCTION_BUNDLE = {
+  format: "esm",
+  platform: "node",
+  /** Matches the functions' runtime (lambda.Runtime.NODEJS_24_X in watchpost-function.ts). */
+  target: "node24",
+  mainFields: ["module", "main"],
+  minify: true,
+  /** A separate map file, without sourcesContent. */
+  sourcemap: true,
+  sourcesContent: false,
+  charset: "utf8",
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  /** Nothing is left to the runtime's copy of the SDK. */
+  external: [] as string[],
+} as const;
+
+/** The validated configuration, compiled in as a string constant (see deployed-config.ts). */
+export function configDefine(config: WatchpostConfig): Record<string, string> {
+  return { [CONFIG_DEFINE]: JSON.stringify(encodeConfig(config)) };
+}
+
+/** NodejsFunction's `bundling` property: local esbuild, the options above. */
+export function functionBundling(config: WatchpostConfig): BundlingOptions {
+  return {
+    forceDockerBundling: false,
+    format: OutputFormat.ESM,
+    platform: FUNCTION_BUNDLE.platform,
+    target: FUNCTION_BUNDLE.target,
+    mainFields: [...FUNCTION_BUNDLE.mainFields],
+    minify: FUNCTION_BUNDLE.minify,
+    sourceMap: FUNCTION_BUNDLE.sourcemap,
+    sourcesContent: FUNCTION_BUNDLE.sourcesContent,
+    // NodejsFunction documents a `charset` property but (aws-cdk-lib 2.276) never passes it on.
+    esbuildArgs: { "--charset": FUNCTION_BUNDLE.charset },
+    banner: FUNCTION_BUNDLE.banner,
+    externalModules: [...FUNCTION_BUNDLE.external],
+    // The value is a JSON string literal; double quotes survive the shell that runs esbuild.
+    define: configDefine(config),
+  };
+}
+
+/**
+ * The same build for esbuild's JavaScript API (`build(esbuildOptions(...))`), as the command
+ * NodejsFunction runs: `esbuild --bundle ENTRY --target --platform --format --outfile --minify
+ * --sourcemap --sources-content=false --define --banner:js --main-fields --charset`.
+ */
+export function esbuildOptions(entry: string, outfile: string, config: WatchpostConfig) {
+  return {
+    entryPoints: [entry],
+    bundle: true,
+    outfile,
+    format: FUNCTION_BUNDLE.format,
+    platform: FUNCTION_BUNDLE.platform,
+    target: FUNCTION_BUNDLE.target,
+    mainFields: [...FUNCTION_BUNDLE.mainFields],
+    minify: FUNCTION_BUNDLE.minify,
+    sourcemap: FUNCTION_BUNDLE.sourcemap,
+    sourcesContent: FUNCTION_BUNDLE.sourcesContent,
+    charset: FUNCTION_BUNDLE.charset,
+    banner: { js: FUNCTION_BUNDLE.banner },
+    external: [...FUNCTION_BUNDLE.external],
+    define: configDefine(config),
+  };
+}
