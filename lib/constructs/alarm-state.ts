@@ -1,7 +1,7 @@
-import { RemovalPolicy } from "aws-cdk-lib";
-import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
 import { ALARM_TABLE_KEYS } from "../../functions/adapters/alarm-store";
+import { stateTable } from "./state-table";
 
 /**
  * Alarm state: one table, keys and TTL attribute as the store adapter defines them, so the two
@@ -12,16 +12,7 @@ export class AlarmState extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    const { partitionKey, sortKey, timeToLiveAttribute } = ALARM_TABLE_KEYS;
-    this.table = new dynamodb.TableV2(this, "Table", {
-      partitionKey: { name: partitionKey.name, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: sortKey.name, type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute,
-      billing: dynamodb.Billing.onDemand(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
-      // State rebuilds itself on the next runs; history is a convenience, not a record of truth.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    // State rebuilds itself on the next runs; history is a convenience, not a record of truth.
+    this.table = stateTable(this, "Table", ALARM_TABLE_KEYS);
   }
 }

@@ -1,9 +1,10 @@
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
-import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import { Duration } from "aws-cdk-lib";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { SCAN_STATE_TABLE_KEYS } from "../../functions/adapters/object-inventory";
 import { DeadLetterQueue } from "./dead-letter-queue";
+import { stateTable } from "./state-table";
 
 export interface ScanStateProps {
   /** The scan function's timeout: a batch stays invisible long enough for several attempts. */
@@ -24,17 +25,8 @@ export class ScanState extends Construct {
 
   constructor(scope: Construct, id: string, props: ScanStateProps) {
     super(scope, id);
-    const { partitionKey, sortKey, timeToLiveAttribute } = SCAN_STATE_TABLE_KEYS;
-    this.table = new dynamodb.TableV2(this, "Table", {
-      partitionKey: { name: partitionKey.name, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: sortKey.name, type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute,
-      billing: dynamodb.Billing.onDemand(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
-      // A cache and run bookkeeping: losing it costs one full download of the store, nothing more.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    // A cache and run bookkeeping: losing it costs one full download of the store, nothing more.
+    this.table = stateTable(this, "Table", SCAN_STATE_TABLE_KEYS);
     this.deadLetters = new DeadLetterQueue(this, "BatchDeadLetters");
     this.queue = new sqs.Queue(this, "BatchQueue", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
