@@ -1,5 +1,6 @@
 /**
- * Speed of the certificate engine on large inputs (`npm run bench`). Targets, on the 2-core CI
+ * Speed of the certificate engine on large inputs (`npm run bench:micro`; the end-to-end
+ * benchmarks are `npm run bench`, test/bench/run.ts). Targets, on the 2-core CI
  * machine: a 1 MiB PKCS#7 bundle (about a thousand certificates) read in well under 5 s; a scan
  * of 200 chain files judged against a CA bundle in under 2 s. Memory: the reader's peak for the
  * 1 MiB bundle is printed once, to compare against the Lambda's 1 GiB.

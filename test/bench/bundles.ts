@@ -1,0 +1,121 @@
+/**
+ * The Lambda bundles as the stack builds them (lib/bundling.ts, the options NodejsFunction is
+ * given), measured: bytes of `index.mjs` (the separate source map is not counted: Lambda loads
+ * the code, not the map), what weighs most in it (esbuild's metafile), and how long a fresh Node
+ * process takes to import it (median of several runs), without and with --enable-source-maps.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { App } from "aws-cdk-lib";
+import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
+import { build, type Metafile } from "esbuild";
+import { parseConfigText, type WatchpostConfig } from "../../functions/core/config";
+import { esbuildOptions } from "../../lib/bundling";
+import { WatchpostStack } from "../../lib/watchpost-stack";
+
+/** The functions the stack deploys (lib/watchpost-stack.ts), by their handler files. */
+export const FUNCTIONS = [
+  { name: "certificate-scan", entry: "functions/handlers/certificate-scan.ts" },
+  { name: "credential-check", entry: "functions/handlers/credential-check.ts" },
+  { name: "notifier", entry: "functions/handlers/notifier.ts" },
+] as const;
+
+export interface BundleResult {
+  function: string;
+  bytes: number;
+  sourceMapBytes: number;
+  coldImportMs: number;
+  coldImportMsWithSourceMaps: number;
+  /** Biggest contributors to the bundle, by package (or by source folder for our own code). */
+  largest: { input: string; bytes: number }[];
+}
+
+const IMPORT_RUNS = 5;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Milliseconds from `import()` to a fully evaluated module, in a fresh process. */
+function coldImport(file: string, nodeOptions: string): number {
+  const script =
+    "const t=performance.now();await import(process.argv[1]);process.stdout.write(String(performance.now()-t));";
+  const out = execFileSync(
+    process.execPath,
+    ["--input-type=module", "-e", script, pathToFileURL(file).href],
+    {
+      env: {
+        PATH: process.env.PATH ?? "",
+        AWS_REGION: "eu-west-1",
+        NODE_OPTIONS: nodeOptions,
+        NODE_NO_WARNINGS: "1",
+      },
+      encoding: "utf8",
+    },
+  );
+  return Number(out.trim());
+}
+
+function largestInputs(metafile: Metafile, top: number): { input: string; bytes: number }[] {
+  const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
+  const byGroup = new Map<string, number>();
+  for (const [file, info] of Object.entries(output?.inputs ?? {})) {
+    const pkg = file.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1];
+    const group = pkg ?? file.split("/").slice(0, 3).join("/");
+    byGroup.set(group, (byGroup.get(group) ?? 0) + info.bytesInOutput);
+  }
+  return [...byGroup]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([input, bytes]) => ({ input, bytes }));
+}
+
+/** The configuration the CDK app compiles in by default (bin/app.ts). */
+export function defaultConfig(configFile = "watchpost.config.json"): WatchpostConfig {
+  return parseConfigText(readFileSync(configFile, "utf8"), configFile);
+}
+
+/** The memory the stack gives each function (MB), read from the stack itself (bundling skipped). */
+export function functionMemoryMb(config: WatchpostConfig = defaultConfig()): Record<string, number> {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new WatchpostStack(app, "WatchpostBench", { config });
+  const memory = (fn: WatchpostStack["notifier"]) =>
+    Number((fn.function.node.defaultChild as CfnFunction).memorySize);
+  return {
+    "certificate-scan": memory(stack.certificateScan),
+    "credential-check": memory(stack.credentialCheck),
+    notifier: memory(stack.notifier),
+  };
+}
+
+export async function measureBundles(
+  outDir: string,
+  config: WatchpostConfig = defaultConfig(),
+): Promise<BundleResult[]> {
+  const results: BundleResult[] = [];
+  for (const fn of FUNCTIONS) {
+    const outfile = join(outDir, fn.name, "index.mjs");
+    const built = await build({
+      ...esbuildOptions(fn.entry, outfile, config),
+      metafile: true,
+      logLevel: "error",
+    });
+    const cold = Array.from({ length: IMPORT_RUNS }, () => coldImport(outfile, ""));
+    const coldMaps = Array.from({ length: IMPORT_RUNS }, () => coldImport(outfile, "--enable-source-maps"));
+    results.push({
+      function: fn.name,
+      bytes: statSync(outfile).size,
+      sourceMapBytes: statSync(`${outfile}.map`).size,
+      coldImportMs: Math.round(median(cold) * 10) / 10,
+      coldImportMsWithSourceMaps: Math.round(median(coldMaps) * 10) / 10,
+      largest: largestInputs(built.metafile, 6),
+    });
+  }
+  return results;
+}
