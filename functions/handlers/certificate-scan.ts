@@ -192,7 +192,7 @@ async function batchScan(
           findings: [],
           now: ctx.now,
         },
-        certificates: [],
+        certificates: { count: 0 },
         objects: { downloaded: result.report.downloaded, reused: result.report.reused },
       });
       metrics.addMetric(METRIC.certificatesScanned, MetricUnit.Count, result.report.certificates);
@@ -329,13 +329,17 @@ async function fetchEndpoint(endpoint: string): Promise<EndpointChain> {
 }
 
 function recordScanMetrics(checks: readonly StoreCheck[], now: Date, durationMs: number): void {
-  const certificates = checks.flatMap((c) => c.certificates);
   metrics.addMetric(METRIC.scanDurationMs, MetricUnit.Milliseconds, durationMs);
-  metrics.addMetric(METRIC.certificatesScanned, MetricUnit.Count, certificates.length);
-  if (certificates.length > 0) {
-    const soonest = Math.min(...certificates.map((c) => daysBetween(now, c.notAfter)));
-    metrics.addMetric(METRIC.soonestDaysToExpiry, MetricUnit.Count, soonest);
-  }
+  metrics.addMetric(
+    METRIC.certificatesScanned,
+    MetricUnit.Count,
+    checks.reduce((n, c) => n + c.certificates.count, 0),
+  );
+  const soonest = checks
+    .map((c) => c.certificates.soonestNotAfter)
+    .filter((d): d is Date => d !== undefined)
+    .sort((a, b) => a.getTime() - b.getTime())[0];
+  if (soonest) metrics.addMetric(METRIC.soonestDaysToExpiry, MetricUnit.Count, daysBetween(now, soonest));
   recordObjectMetrics(checks);
   recordFindingMetrics(checks.flatMap((c) => c.run.findings));
 }
@@ -400,7 +404,7 @@ function outcomeOf(
   return {
     mode,
     runs: checks.length + settle.length,
-    certificates: checks.reduce((n, c) => n + c.certificates.length, 0),
+    certificates: checks.reduce((n, c) => n + c.certificates.count, 0),
     findings:
       checks.reduce((n, c) => n + c.run.findings.length, 0) +
       settle.reduce((n, r) => n + r.findings.length, 0),

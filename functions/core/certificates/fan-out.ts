@@ -249,14 +249,11 @@ export function runOf(run: ScanRunRecord, reports: readonly BatchReport[]): Chec
 }
 
 export function reportOf(check: StoreCheck): BatchReport {
-  const soonest = check.certificates.reduce<Date | undefined>(
-    (min, cert) => (min === undefined || cert.notAfter < min ? cert.notAfter : min),
-    undefined,
-  );
+  const soonest = check.certificates.soonestNotAfter;
   return {
     complete: check.run.complete,
     findings: check.run.findings,
-    certificates: check.certificates.length,
+    certificates: check.certificates.count,
     ...(soonest ? { soonestNotAfter: soonest.toISOString() } : {}),
     downloaded: check.objects.downloaded,
     reused: check.objects.reused,

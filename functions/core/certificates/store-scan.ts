@@ -18,7 +18,7 @@ import {
 import type { Finding, UnreadableReason } from "../contracts";
 import { type ParsedCertificate, parseCertificate } from "./certificate";
 import { type EvaluationPolicy, unreadableFinding } from "./evaluate";
-import { type CertificateFacts, factsOf } from "./facts";
+import type { CertificateFacts } from "./facts";
 import {
   type InventoryRecord,
   type InventoryRecordInput,
@@ -67,8 +67,11 @@ export interface StoreScanContext {
 
 export interface StoreCheck {
   run: CheckRun;
-  /** The certificates judged, as facts (a scan of a large store must not hold them parsed). */
-  certificates: CertificateFacts[];
+  /**
+   * How many certificates were judged and the soonest expiry among them: all the metrics need.
+   * A scan of a large store keeps no certificate (about 2 kB each as facts) past its judgement.
+   */
+  certificates: CertificateCount;
   /** Objects read from the store, and objects judged again from the inventory. */
   objects: { downloaded: number; reused: number };
   /** Why the run is partial, when it is (listing broke off, objects unreadable); never secrets. */
@@ -143,6 +146,25 @@ export async function sourcePreamble(
   };
 }
 
+export interface CertificateCount {
+  count: number;
+  soonestNotAfter?: Date;
+}
+
+function countOf(certificates: readonly Pick<CertificateFacts, "notAfter">[]): CertificateCount {
+  const count: CertificateCount = { count: 0 };
+  addCount(count, certificates);
+  return count;
+}
+
+function addCount(into: CertificateCount, certificates: readonly Pick<CertificateFacts, "notAfter">[]): void {
+  for (const { notAfter } of certificates) {
+    into.count++;
+    if (into.soonestNotAfter === undefined || notAfter < into.soonestNotAfter)
+      into.soonestNotAfter = notAfter;
+  }
+}
+
 /** Objects judged at a time: one inventory look-up and one bounded burst of downloads each. */
 const LISTING_CHUNK = 200;
 
@@ -174,7 +196,7 @@ async function sourceJudge(source: CertificateSource, ctx: StoreScanContext): Pr
 /** How a share of a source's objects came out; certificates are kept as facts only. */
 export interface ObjectTally {
   findings: Finding[];
-  certificates: CertificateFacts[];
+  certificates: CertificateCount;
   examined: string[];
   /** Objects that could not be fetched: not examined, so their alarms stand. */
   unexamined: string[];
@@ -183,12 +205,17 @@ export interface ObjectTally {
 }
 
 function emptyTally(): ObjectTally {
-  return { findings: [], certificates: [], examined: [], unexamined: [], downloaded: 0, reused: 0 };
+  return { findings: [], certificates: { count: 0 }, examined: [], unexamined: [], downloaded: 0, reused: 0 };
 }
 
 function addTally(into: ObjectTally, from: ObjectTally): void {
-  for (const field of ["findings", "certificates", "examined", "unexamined"] as const) {
-    for (const item of from[field] as unknown[]) (into[field] as unknown[]).push(item);
+  for (const finding of from.findings) into.findings.push(finding);
+  for (const source of from.examined) into.examined.push(source);
+  for (const source of from.unexamined) into.unexamined.push(source);
+  into.certificates.count += from.certificates.count;
+  const soonest = from.certificates.soonestNotAfter;
+  if (soonest && (!into.certificates.soonestNotAfter || soonest < into.certificates.soonestNotAfter)) {
+    into.certificates.soonestNotAfter = soonest;
   }
   into.downloaded += from.downloaded;
   into.reused += from.reused;
@@ -229,7 +256,7 @@ async function judgeObjects(
     tally.findings.push(
       ...rejudge(record, expectedHosts ? { ...judge.policy, expectedHosts } : judge.policy),
     );
-    tally.certificates.push(...record.certificates);
+    addCount(tally.certificates, record.certificates);
     tally.examined.push(store.uri(object.key));
     tally.reused++;
   }
@@ -244,7 +271,7 @@ async function judgeObjects(
   read.files.forEach((file, i) => {
     const object = toRead[i] as StoredObjectInfo;
     tally.findings.push(...file.findings);
-    tally.certificates.push(...file.certificates.map(factsOf));
+    addCount(tally.certificates, file.certificates);
     (file.unexamined ? tally.unexamined : tally.examined).push(file.file);
     if (file.verdict && object.etag)
       fresh.push(recordOf({ ...object, etag: object.etag }, file.verdict, judge.record, ctx.now));
@@ -308,7 +335,8 @@ export async function recheckObject(
     parameters: { Bucket: store.bucket, Prefix: source.prefix, Key: key },
     now: ctx.now,
   };
-  if (change === "deleted") return { run: { ...base, findings: [] }, certificates: [], objects: NONE };
+  if (change === "deleted")
+    return { run: { ...base, findings: [] }, certificates: { count: 0 }, objects: NONE };
 
   const judge = await sourceJudge(source, ctx);
   const result = await scanFiles([objectInput(source, key, ctx, {})], {
@@ -337,7 +365,7 @@ export async function recheckObject(
       examinedSources: [...(unexamined ? [] : [file]), ...judge.trust.examined, ...judge.password.examined],
       findings: [...judge.trust.findings, ...judge.password.findings, ...result.findings],
     },
-    certificates: result.certificates.map(factsOf),
+    certificates: countOf(result.certificates),
     objects: { downloaded: 1, reused: 0 },
     ...(unexamined ? { error: `${file} could not be read; its alarms stand until it can be` } : {}),
   };
@@ -391,7 +419,7 @@ export async function checkPeerGroup(group: PeerGroup, ctx: StoreScanContext): P
       parameters: { PeerGroup: group.name, Bucket: store.bucket },
       now: ctx.now,
     },
-    certificates: certificates.map(factsOf),
+    certificates: countOf(certificates),
     objects: { downloaded: stored.length, reused: 0 },
   };
 }
