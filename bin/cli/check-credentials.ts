@@ -4,7 +4,7 @@
  * 3 usage error.
  */
 import { type ParseArgsConfig, styleText } from "node:util";
-import { z } from "zod";
+import * as z from "zod";
 import {
   type AwsCredentialProbeOptions,
   awsCredentialProbe,

@@ -3,7 +3,7 @@
  * meaning, and every mistake surfaced as a UsageError (exit 3) that names the option.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { z } from "zod";
+import * as z from "zod";
 import { DEFAULT_POLICY } from "../../functions/core/certificates/evaluate";
 import { UsageError } from "./io";
 

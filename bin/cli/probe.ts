@@ -4,7 +4,7 @@
  * their dates are still reported; a silent endpoint is a finding after the timeout, not a hang.
  */
 import { rootCertificates } from "node:tls";
-import { z } from "zod";
+import * as z from "zod";
 import { fetchPresentedChain } from "../../functions/adapters/tls-endpoint";
 import { type ParsedCertificate, parseCertificate } from "../../functions/core/certificates/certificate";
 import { evaluateCertificates, unreadableFinding } from "../../functions/core/certificates/evaluate";

@@ -2,7 +2,7 @@
  * `watchpost scan PATH...`: judge certificate files and directories, print the report, and exit
  * with the status the design brief defines (0 clean, 1 minor/warning only, 2 major/critical, 3 usage).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { listFiles, loadFile, pkcs12PasswordFrom } from "../../functions/adapters/local-files";
 import { unreadableFinding } from "../../functions/core/certificates/evaluate";
 import { DEFAULT_MAX_BYTES } from "../../functions/core/certificates/reader";

@@ -5,7 +5,7 @@
  *
  * Only names of secrets appear here (Secrets Manager secret names), never secret values.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ALARM_IDS } from "./alarms/alarm-ids";
 import { Silence } from "./alarms/silences";
 import { Severity } from "./contracts";

@@ -3,7 +3,7 @@
  * finding shape and the `scan --format json` report. Defined once here and validated with zod
  * wherever they cross a boundary (CLI output, events, configuration).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const CERTIFICATE_CHECKS = [
   "expired",

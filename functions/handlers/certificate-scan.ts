@@ -6,7 +6,7 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { z } from "zod";
+import * as z from "zod";
 import { createObjectInventory } from "../adapters/object-inventory";
 import { s3CertificateStore } from "../adapters/s3-certificate-store";
 import { certificateStoreS3Client } from "../adapters/s3-client";

@@ -7,7 +7,7 @@
 
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { z } from "zod";
+import * as z from "zod";
 import { AlarmEventDetail, EVENT_SOURCE } from "../core/alarms/events";
 import { isAtLeast, Severity } from "../core/contracts";
 import { METRIC } from "../core/metrics";

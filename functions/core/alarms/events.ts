@@ -3,7 +3,7 @@
  * transition kind, and the detail schema below. schemas/alarm-event.schema.json is generated from
  * `AlarmEventDetail` (scripts/generate-schemas.ts) and documented in docs/events.md.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CheckName, Severity } from "../contracts";
 import { alarmDefinition } from "./catalog";
 import { type AlarmTransition, TransitionKind } from "./lifecycle";

@@ -5,7 +5,7 @@
  * orchestrator (process-run.ts) can re-decide one alarm after a write conflict.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { CheckName, compareSeverity, type Finding, Severity } from "../contracts";
 import { alarmDefinition, isCredentialCheck } from "./catalog";
 import { isSilenced, type Silence } from "./silences";

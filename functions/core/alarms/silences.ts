@@ -2,7 +2,7 @@
  * Silences: an operator's "I know, stop telling me" for a time window. A silenced alarm keeps its
  * full lifecycle in state; only its events carry `silenced: true` so notifiers can drop them.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { Severity } from "../contracts";
 
 export const Silence = z

@@ -3,7 +3,7 @@
  * plain data. An incremental scan keeps these per object, so an unchanged object is judged again
  * against the current time and configuration without being downloaded or parsed a second time.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ParsedCertificate } from "./certificate";
 
 export type CertificateFacts = Omit<ParsedCertificate, "der" | "node"> & {

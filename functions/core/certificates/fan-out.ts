@@ -15,7 +15,7 @@
  * scan-runs.ts).
  */
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { CheckRun } from "../alarms/lifecycle";
 import type { CertificateSource } from "../config";
 import { Finding } from "../contracts";

@@ -16,7 +16,7 @@
  * anything read from PKCS#12 (the password secret may have changed).
  */
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { Finding } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
 import { compareFindings } from "./checks/finding";

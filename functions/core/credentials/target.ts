@@ -2,7 +2,7 @@
  * One credential-health target: which role to assume (the "agency") and which bucket the temporary
  * credentials must reach. Validated once, where configuration enters (config file, CLI flags).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** IAM role ARNs in every partition (aws, aws-cn, aws-us-gov, …); S3-compatible stores use the same form. */
 const ROLE_ARN = /^arn:[a-z0-9-]+:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
