@@ -30,6 +30,8 @@ export interface BundleResult {
   coldImportMsWithSourceMaps: number;
   /** Biggest contributors to the bundle, by package (or by source folder for our own code). */
   largest: { input: string; bytes: number }[];
+  /** Bytes in the bundle per package (or per source folder for our own code), all of them. */
+  inputs: Record<string, number>;
 }
 
 const IMPORT_RUNS = 5;
@@ -62,7 +64,7 @@ function coldImport(file: string, nodeOptions: string): number {
   return Number(out.trim());
 }
 
-function largestInputs(metafile: Metafile, top: number): { input: string; bytes: number }[] {
+function inputsByGroup(metafile: Metafile): Map<string, number> {
   const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
   const byGroup = new Map<string, number>();
   for (const [file, info] of Object.entries(output?.inputs ?? {})) {
@@ -70,10 +72,7 @@ function largestInputs(metafile: Metafile, top: number): { input: string; bytes:
     const group = pkg ?? file.split("/").slice(0, 3).join("/");
     byGroup.set(group, (byGroup.get(group) ?? 0) + info.bytesInOutput);
   }
-  return [...byGroup]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([input, bytes]) => ({ input, bytes }));
+  return new Map([...byGroup].sort((a, b) => b[1] - a[1]));
 }
 
 /** The configuration the CDK app compiles in by default (bin/app.ts). */
@@ -106,6 +105,7 @@ export async function measureBundles(
       metafile: true,
       logLevel: "error",
     });
+    const inputs = inputsByGroup(built.metafile);
     const cold = Array.from({ length: IMPORT_RUNS }, () => coldImport(outfile, ""));
     const coldMaps = Array.from({ length: IMPORT_RUNS }, () => coldImport(outfile, "--enable-source-maps"));
     results.push({
@@ -114,7 +114,8 @@ export async function measureBundles(
       sourceMapBytes: statSync(`${outfile}.map`).size,
       coldImportMs: Math.round(median(cold) * 10) / 10,
       coldImportMsWithSourceMaps: Math.round(median(coldMaps) * 10) / 10,
-      largest: largestInputs(built.metafile, 6),
+      largest: [...inputs].slice(0, 6).map(([input, bytes]) => ({ input, bytes })),
+      inputs: Object.fromEntries(inputs),
     });
   }
   return results;

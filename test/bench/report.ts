@@ -13,6 +13,17 @@ const s = (ms: number) => `${n(ms / 1000, 1)} s`;
 const kb = (bytes: number) => `${n(bytes / 1000, 0)} kB`;
 const mark = (status: string) => (status === "met" ? "met" : status === "missed" ? "**missed**" : status);
 
+function heapLimitWhy(peak: NonNullable<BenchResults["peak"]>): string {
+  switch (peak.heapLimitFrom) {
+    case "function":
+      return `what Node picks on the scan function's ${n(peak.functionMemoryMb)} MB`;
+    case "node-default":
+      return "Node's default on this machine";
+    case "option":
+      return "set with --peak-heap-mb";
+  }
+}
+
 export function renderReport(r: BenchResults, sum: Summary): string {
   const t = sum.targets;
   const first = r.firstScan;
@@ -53,7 +64,7 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   if (r.peak) {
     const p = r.peak.scan.rounds[0];
     out(
-      `| peak memory, first scan of ${n(r.peak.objects)} objects / ${n(r.peak.certificates)} certificates in one invocation, V8 heap limit ${n(r.peak.heapLimitMb)} MB (${r.peak.heapLimitIsNodeDefault ? "Node's default on this machine" : `what Node picks on the scan function's ${n(r.peak.functionMemoryMb)} MB`}) | ${n(r.peak.scan.peakRssMb)} MB resident (${n(r.peak.scan.rssBeforeMb)} MB before the scan; heap peak ${n(r.peak.scan.peakHeapMb)} MB); the scan took ${s(p?.ms ?? 0)}, ${n(((p?.certificates ?? 0) / (p?.ms ?? 1)) * 1000)} certificates/s | ≤ ${TARGETS.peakRssMb} MB | ${mark(t.peakRssAtMost512MbAt50000Objects)} |`,
+      `| peak memory, first scan of ${n(r.peak.objects)} objects / ${n(r.peak.certificates)} certificates in one invocation, V8 heap limit ${n(r.peak.heapLimitMb)} MB (${heapLimitWhy(r.peak)}) | ${n(r.peak.scan.peakRssMb)} MB resident (${n(r.peak.scan.rssBeforeMb)} MB before the scan; heap peak ${n(r.peak.scan.peakHeapMb)} MB); the scan took ${s(p?.ms ?? 0)}, ${n(((p?.certificates ?? 0) / (p?.ms ?? 1)) * 1000)} certificates/s | ≤ ${TARGETS.peakRssMb} MB | ${mark(t.peakRssAtMost512MbAt50000Objects)} |`,
     );
   } else {
     out(
@@ -103,9 +114,39 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   }
   const bigBundles = r.bundles.filter((b) => b.bytes > TARGETS.bundleBytes);
   if (bigBundles.length > 0) {
-    const zod = (b: (typeof r.bundles)[number]) => b.largest.find((l) => l.input === "zod")?.bytes ?? 0;
+    const sum = (b: (typeof r.bundles)[number], match: (input: string) => boolean) =>
+      Object.entries(b.inputs)
+        .filter(([input]) => match(input))
+        .reduce((total, [, bytes]) => total + bytes, 0);
+    const x509 = (b: (typeof r.bundles)[number]) =>
+      sum(b, (i) => ["@peculiar/x509", "tsyringe", "reflect-metadata"].includes(i));
+    const credentials = (b: (typeof r.bundles)[number]) =>
+      sum(
+        b,
+        (i) =>
+          i === "@aws-sdk/nested-clients" ||
+          i.startsWith("@aws-sdk/credential-provider-") ||
+          i === "@smithy/credential-provider-imds" ||
+          i === "@aws-sdk/token-providers",
+      );
+    const levers: string[] = [];
+    for (const b of bigBundles) {
+      const zod = b.inputs.zod ?? 0;
+      if (zod > 200_000)
+        levers.push(
+          `zod weighs ${kb(zod)} in \`${b.function}\`: imported as \`import { z } from "zod"\`, a namespace zod re-exports, it is kept whole by esbuild (locales, JSON Schema conversion); \`import * as z from "zod"\` tree-shakes it to about 100 kB.`,
+        );
+      if (x509(b) > 0)
+        levers.push(
+          `@peculiar/x509 with the tsyringe container and the reflect-metadata polyfill it needs weigh ${kb(x509(b))} in \`${b.function}\`; functions/core/certificates/certificate.ts uses them only to format names and decode four extensions, which @peculiar/asn1-x509 (already in the bundle for the same certificates) can do alone.`,
+        );
+      if (credentials(b) > 0)
+        levers.push(
+          `The AWS SDK's default credential chain weighs ${kb(credentials(b))} in \`${b.function}\` (the STS, SSO and OIDC clients nested in it, the ini, process, SSO, web-identity and container providers, IMDS), although Lambda hands a function its role's credentials in the environment. An esbuild alias to the environment provider would drop it, and silently break every other credential source (a local run of the bundle, a SnapStart restore), so it is not done.`,
+        );
+    }
     out(
-      `- **Bundle size (${bigBundles.map((b) => `\`${b.function}\` ${kb(b.bytes)}`).join(", ")}; target 1 MB).** The largest input of every bundle is zod (${bigBundles.map((b) => `${kb(zod(b))} in \`${b.function}\``).join(", ")}), almost all of it its 60-odd message locales and its JSON Schema conversion, which no handler calls (config.ts and events.ts export JSON Schemas for the scripts in scripts/, not for the functions). They come in because the code imports \`import { z } from "zod"\`: \`z\` is a namespace that zod re-exports, and esbuild (unlike Rollup or webpack) keeps a re-exported namespace whole. Written \`import * as z from "zod"\` the same code tree-shakes to about 95 kB of zod; measured on these bundles that removes about 360 kB from each (certificate scan about 1.02 MB after, credential check about 0.72 MB, notifier about 0.47 MB). That is a one-line change in each of the eleven files that import zod (functions/core and functions/handlers), not a bundling option, and the certificate scan would still sit just above 1 MB: after zod its largest inputs are the AWS SDK (@smithy/core, the S3 client's schemas, the credential providers' nested clients) and the certificate libraries (@peculiar/*, asn1js, tsyringe, reflect-metadata). Bundling options already in place: \`mainFields: module, main\` (the SDK's tree-shakable ES builds), source maps in a separate file without sources, \`charset: utf8\` (about 70 kB of \\u escapes less).`,
+      `- **Bundle size (${bigBundles.map((b) => `\`${b.function}\` ${kb(b.bytes)}, ${kb(b.bytes - TARGETS.bundleBytes)} over`).join("; ")}; target 1 MB).** What weighs most is in the bundle table below: the AWS SDK (@smithy/core, the clients and their schemas) and the certificate libraries. Bundling options already in place (lib/bundling.ts): \`mainFields: module, main\` (the SDK's tree-shakable ES builds), source maps in a separate file without sources, \`charset: utf8\` (about 70 kB of \\u escapes less while zod's locales were bundled). What is left is in the code, not in the options: ${levers.join(" ")}`,
     );
   }
   out();
@@ -117,7 +158,7 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   );
   out();
   out(
-    "Observed on 2026-11-22 with this bench (2 cores, 24 GB), not re-measured by every run: with Node's default limit on this machine (4,144 MB) the same scan's resident memory reached 653 MB, with a heap peak of 365 MB; with a 128 MB limit (what Node would pick on a 512 MB function) the scan ran out of heap near the end. A heap snapshot taken at that limit holds about 103 MB: two Date objects and three plain objects per certificate judged so far, and some 13 strings each. That is the certificates' facts (functions/core/certificates/facts.ts), which a scan without fan-out keeps for the whole source (`StoreCheck.certificates`) although the handler only counts them and takes the soonest expiry for its metrics: about 2 kB per certificate, about 130 MB at 67,500 certificates. Keeping a count and the soonest `notAfter` instead, as fanned-out batches already report them (`BatchReport`), would leave the object keys and the findings, a few MB. In the deployed stack a source of more than `batchSize` objects (500 by default) is fanned out anyway, so one invocation holds one batch.",
+    "Observed on 2026-11-22 with this bench, not re-measured by every run. Until commit f00e2e5 a scan without fan-out kept every certificate's facts until its end, only to count them and find the soonest expiry: a heap snapshot of the 50,000-object scan held about 103 MB of them (about 2 kB per certificate: two Dates, three objects and some 13 strings each); with Node's default limit here the resident peak was 653 MB, and with a 128 MB limit (what Node would pick on a 512 MB function) the scan ran out of heap. Since then the scan keeps a count and the soonest expiry instead: with Node's default limit the peak was 313 MB (heap peak 125 MB), and with a 128 MB limit the scan completed at 189 MB (heap peak 69 MB). What a scan without fan-out still holds per object is its key in the list of examined objects and its findings. In the deployed stack a source of more than `batchSize` objects (500 by default) is fanned out anyway, so one invocation holds one batch.",
   );
   out();
 
@@ -158,7 +199,7 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   );
   out(
     r.peak
-      ? `- **Peak memory.** ${n(r.peak.objects - r.store.objects)} more objects generated the same way (in ${s(r.peak.seedMs)}) next to the first ${n(r.store.objects)}, and a first scan of all ${n(r.peak.objects)} (fresh tables, no fan-out: one invocation holds the whole source, the worst case) in a fresh process with \`--max-old-space-size=${r.peak.heapLimitMb}\`${r.peak.heapLimitIsNodeDefault ? " (Node's default here)" : ""}; peak resident memory is the kernel's high-water mark (\`process.resourceUsage().maxRSS\`) at the end, the heap peak sampled every 100 ms.`
+      ? `- **Peak memory.** ${n(r.peak.objects - r.store.objects)} more objects generated the same way (in ${s(r.peak.seedMs)}) next to the first ${n(r.store.objects)}, and a first scan of all ${n(r.peak.objects)} (fresh tables, no fan-out: one invocation holds the whole source, the worst case) in a fresh process with \`--max-old-space-size=${r.peak.heapLimitMb}\` (${heapLimitWhy(r.peak)}); peak resident memory is the kernel's high-water mark (\`process.resourceUsage().maxRSS\`) at the end, the heap peak sampled every 100 ms.`
       : "- **Peak memory.** Not measured in this run (`--peak-objects 0`).",
   );
   out(

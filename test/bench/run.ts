@@ -255,7 +255,8 @@ export interface BenchResults {
     /** The scan function's memory in the stack, and the V8 heap limit the scan ran with. */
     functionMemoryMb: number;
     heapLimitMb: number;
-    heapLimitIsNodeDefault: boolean;
+    /** Where the limit came from: the scan function's memory, Node's default here, --peak-heap-mb. */
+    heapLimitFrom: "function" | "node-default" | "option";
   };
   /** V8's heap limit Node picks by itself on this machine (MB). */
   nodeDefaultHeapLimitMb: number;
@@ -416,7 +417,8 @@ async function main() {
         functionMemoryMb: functionMb,
         heapLimitMb:
           heapLimitMb > 0 ? heapLimitMb : Math.round(getHeapStatistics().heap_size_limit / 1048576),
-        heapLimitIsNodeDefault: heapLimitMb === 0,
+        heapLimitFrom:
+          opts.peakHeapMb === undefined ? "function" : opts.peakHeapMb === 0 ? "node-default" : "option",
       };
       log(`peak RSS ${scan.peakRssMb} MB`);
     }
