@@ -3,7 +3,6 @@
  * Parsing is done by well-kept libraries: @peculiar/x509 / @peculiar/asn1-x509 for the ASN.1
  * structure, node:crypto for the public key and signature verification.
  */
-import "reflect-metadata";
 import { createHash, X509Certificate as NodeX509 } from "node:crypto";
 import { ECParameters } from "@peculiar/asn1-ecc";
 import { RsaSaPssParams } from "@peculiar/asn1-rsa";
@@ -15,7 +14,6 @@ import {
   id_ce_subjectAltName,
   id_ce_subjectKeyIdentifier,
 } from "@peculiar/asn1-x509";
-import * as x509 from "@peculiar/x509";
 import type { CertificateSummary } from "../contracts";
 import { parseValidityTime, type TimeTag } from "./formats/asn1-time";
 import {
@@ -29,6 +27,15 @@ import {
   tagOf,
 } from "./formats/ber";
 import { quoted } from "./formats/read-error";
+import {
+  alternativeNamesOf,
+  authorityKeyIdOf,
+  COMMON_NAME,
+  isCaOf,
+  nameField,
+  nameText,
+  subjectKeyIdOf,
+} from "./x509-fields";
 
 export interface PublicKeyInfo {
   /** Lower-case key type as node:crypto names it: rsa, rsa-pss, ec, ed25519, ed448, dsa, or unknown. */
@@ -135,7 +142,6 @@ export function parseCertificate(input: Uint8Array, file: string, index: number)
   if (inconsistency) throw new Error(inconsistency);
   const options = parseOptionsFor(der.length);
   const asn = certificateSchema(decoded.element, options);
-  const cert = new x509.X509Certificate(asn, options);
   const { notBefore, notAfter } = validityOf(decoded.element);
   let node: NodeX509;
   try {
@@ -148,26 +154,25 @@ export function parseCertificate(input: Uint8Array, file: string, index: number)
 
   // Only the extensions the checks read are decoded, each by itself: @peculiar/x509's
   // getExtension decodes all of them, so a malformed policy extension would cost the certificate.
-  const san = extension(asn, id_ce_subjectAltName, "subjectAltName", x509.SubjectAlternativeNameExtension);
-  const names = san?.names.items ?? [];
-  const basic = extension(asn, id_ce_basicConstraints, "basicConstraints", x509.BasicConstraintsExtension);
+  const names = extension(asn, id_ce_subjectAltName, "subjectAltName", alternativeNamesOf);
+  const isCA = extension(asn, id_ce_basicConstraints, "basicConstraints", isCaOf) ?? false;
 
   return {
     source: `${file}#${index}`,
     file,
     index,
     der,
-    subject: cert.subject,
-    issuer: cert.issuer,
-    serialNumber: serialNumberOf(asn, cert),
+    subject: nameText(asn.tbsCertificate.subject),
+    issuer: nameText(asn.tbsCertificate.issuer),
+    serialNumber: serialNumberOf(asn),
     notBefore,
     notAfter,
     sha256: createHash("sha256").update(der).digest("hex"),
-    commonNames: cert.subjectName.getField("CN"),
-    dnsNames: names.filter((n) => n.type === "dns").map((n) => n.value),
-    ipAddresses: names.filter((n) => n.type === "ip").map((n) => n.value),
+    commonNames: nameField(asn.tbsCertificate.subject, COMMON_NAME),
+    dnsNames: names?.dnsNames ?? [],
+    ipAddresses: names?.ipAddresses ?? [],
     ...keyIdentifiers(asn),
-    isCA: basic?.ca ?? false,
+    isCA,
     selfIssued: Buffer.from(AsnConvert.serialize(asn.tbsCertificate.subject)).equals(
       Buffer.from(AsnConvert.serialize(asn.tbsCertificate.issuer)),
     ),
@@ -191,9 +196,13 @@ function certificateSchema(element: Element, options: ReturnType<typeof parseOpt
  * bit set, which RFC 5280 forbids but CAs have issued) gets a minus sign and its magnitude, so it
  * is not mistaken for the positive serial with the same bytes.
  */
-function serialNumberOf(asn: AsnCertificate, cert: x509.X509Certificate): string {
+function serialNumberOf(asn: AsnCertificate): string {
   const bytes = new Uint8Array(asn.tbsCertificate.serialNumber);
-  if (bytes.length === 0 || (bytes[0]! & 0x80) === 0) return cert.serialNumber.toUpperCase();
+  if (bytes.length === 0 || (bytes[0]! & 0x80) === 0) {
+    // The one leading zero DER puts before a high bit is not part of the number.
+    const digits = bytes.length > 1 && bytes[0] === 0 && bytes[1]! > 0x7f ? bytes.subarray(1) : bytes;
+    return Buffer.from(digits).toString("hex").toUpperCase();
+  }
   const value = BigInt(`0x${Buffer.from(bytes).toString("hex")}`) - (1n << BigInt(bytes.length * 8));
   const magnitude = (-value).toString(16).toUpperCase();
   return `-${magnitude.length % 2 === 1 ? `0${magnitude}` : magnitude}`;
@@ -302,13 +311,13 @@ function extension<T>(
   asn: AsnCertificate,
   id: string,
   name: string,
-  type: new (raw: BufferSource, options?: ReturnType<typeof parseOptionsFor>) => T,
+  decode: (extnValue: ArrayBuffer, options: ReturnType<typeof parseOptionsFor>) => T,
 ): T | undefined {
   const found = asn.tbsCertificate.extensions?.find((candidate) => candidate.extnID === id);
   if (!found) return undefined;
-  const encoded = AsnConvert.serialize(found);
+  const value = found.extnValue.buffer;
   try {
-    return new type(encoded, parseOptionsFor(encoded.byteLength));
+    return decode(value, parseOptionsFor(value.byteLength));
   } catch (error) {
     const text = explainDecoderError(error instanceof Error ? error.message : String(error));
     throw new Error(`its ${name} extension is malformed: ${text}`);
@@ -317,24 +326,19 @@ function extension<T>(
 
 function keyIdentifiers(asn: AsnCertificate): Pick<ParsedCertificate, "subjectKeyId" | "authorityKeyId"> {
   // A malformed key identifier only costs the chain search its ordering hint.
-  const keyId = (read: () => { keyId?: string | null } | undefined) => {
+  const keyId = (read: () => string | undefined) => {
     try {
-      return read()?.keyId?.toLowerCase();
+      return read()?.toLowerCase();
     } catch {
       return undefined;
     }
   };
   return {
     subjectKeyId: keyId(() =>
-      extension(asn, id_ce_subjectKeyIdentifier, "subjectKeyIdentifier", x509.SubjectKeyIdentifierExtension),
+      extension(asn, id_ce_subjectKeyIdentifier, "subjectKeyIdentifier", subjectKeyIdOf),
     ),
     authorityKeyId: keyId(() =>
-      extension(
-        asn,
-        id_ce_authorityKeyIdentifier,
-        "authorityKeyIdentifier",
-        x509.AuthorityKeyIdentifierExtension,
-      ),
+      extension(asn, id_ce_authorityKeyIdentifier, "authorityKeyIdentifier", authorityKeyIdOf),
     ),
   };
 }

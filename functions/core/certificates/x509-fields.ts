@@ -1,0 +1,90 @@
+/**
+ * The few X.509 fields the checks read, decoded straight from @peculiar/asn1-x509's structures:
+ * distinguished names as text, and the subjectAltName, basicConstraints and key-identifier
+ * extensions. The text of a name is written exactly as @peculiar/x509 writes it (short attribute
+ * names, RFC 4514-style escapes, `#hex` for values it cannot read as text), so subjects and issuers
+ * in reports and alarms keep their form; that library, with the dependency-injection container
+ * and metadata polyfill it brings, is no longer bundled into the scan function for four fields.
+ */
+import { AsnConvert } from "@peculiar/asn1-schema";
+import {
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  type Name,
+  SubjectAlternativeName,
+  SubjectKeyIdentifier,
+} from "@peculiar/asn1-x509";
+
+const SHORT_NAMES: Record<string, string> = {
+  "2.5.4.3": "CN",
+  "2.5.4.7": "L",
+  "2.5.4.8": "ST",
+  "2.5.4.10": "O",
+  "2.5.4.11": "OU",
+  "2.5.4.6": "C",
+  "0.9.2342.19200300.100.1.25": "DC",
+  "1.2.840.113549.1.9.1": "E",
+  "2.5.4.42": "G",
+  "2.5.4.43": "I",
+  "2.5.4.4": "SN",
+  "2.5.4.12": "T",
+};
+
+export const COMMON_NAME = "2.5.4.3";
+
+/** `CN=api.example.com, O=Example` — attributes of one RDN joined with `+`, RDNs with `, `. */
+export function nameText(name: Name): string {
+  return name
+    .map((rdn) =>
+      rdn
+        .map((attribute) => {
+          const type = SHORT_NAMES[attribute.type] ?? attribute.type;
+          const value = attribute.value.anyValue
+            ? `#${Buffer.from(attribute.value.anyValue).toString("hex")}`
+            : escapeValue(attribute.value.toString());
+          return `${type}=${value}`;
+        })
+        .join("+"),
+    )
+    .join(", ");
+}
+
+/** Every value of one attribute type, in order (a name may hold several common names, or none). */
+export function nameField(name: Name, oid: string): string[] {
+  return name.flatMap((rdn) => rdn.filter((a) => a.type === oid).map((a) => a.value.toString()));
+}
+
+// As @peculiar/x509 escapes, including that only the first CR, LF or TAB becomes `\XX`.
+function escapeValue(text: string): string {
+  return text
+    .replace(/([,+"\\<>;])/g, "\\$1")
+    .replace(/^([ #])/, "\\$1")
+    .replace(/([ ]$)/, "\\$1")
+    .replace(/([\r\n\t])/, (char) => `\\${Buffer.from(char, "utf8").toString("hex").toUpperCase()}`);
+}
+
+export interface AlternativeNames {
+  dnsNames: string[];
+  ipAddresses: string[];
+}
+
+export function alternativeNamesOf(extnValue: ArrayBuffer, options?: object): AlternativeNames {
+  const names = AsnConvert.parse(extnValue, SubjectAlternativeName, options);
+  return {
+    dnsNames: names.filter((n) => n.dNSName !== undefined).map((n) => n.dNSName as string),
+    ipAddresses: names.filter((n) => n.iPAddress !== undefined).map((n) => n.iPAddress as string),
+  };
+}
+
+export function isCaOf(extnValue: ArrayBuffer, options?: object): boolean {
+  return AsnConvert.parse(extnValue, BasicConstraints, options).cA;
+}
+
+export function subjectKeyIdOf(extnValue: ArrayBuffer, options?: object): string {
+  return Buffer.from(AsnConvert.parse(extnValue, SubjectKeyIdentifier, options).buffer).toString("hex");
+}
+
+export function authorityKeyIdOf(extnValue: ArrayBuffer, options?: object): string | undefined {
+  const identifier = AsnConvert.parse(extnValue, AuthorityKeyIdentifier, options).keyIdentifier;
+  return identifier ? Buffer.from(identifier.buffer).toString("hex") : undefined;
+}
