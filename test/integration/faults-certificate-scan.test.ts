@@ -9,13 +9,12 @@ import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type AlarmStore, createAlarmStore, documentClient } from "../../functions/adapters/alarm-store";
 import { s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
-import { certificateStoreS3Client } from "../../functions/adapters/s3-client";
 import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
 import { parseConfig } from "../../functions/core/config";
 import { type CertificateScanDeps, runCertificateScan } from "../../functions/handlers/certificate-scan";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
 import { recordingEventBus } from "../support/event-bus";
-import { type FaultyS3, startFaultyS3, when } from "../support/faulty-s3";
+import { clientThrough, type FaultyS3, startFaultyS3, when } from "../support/faulty-s3";
 import { chain, DAY, issue } from "../support/pki";
 
 const BUCKET = "faulty-scan-certs";
@@ -72,12 +71,8 @@ async function freshDeps(): Promise<{ deps: CertificateScanDeps; alarms: AlarmSt
   tables += 1;
   const tableName = await dynamo.createAlarmTable(`faulty-scan-${tables}`);
   const alarms = createAlarmStore({ tableName, client: documentClient(dynamo.client) });
-  const client = certificateStoreS3Client({
-    endpoint: front.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+  const client = clientThrough(front, {
     maxAttempts: ATTEMPTS,
-    retryDelayMs: 5,
     connectionTimeoutMs: TIMEOUT_MS,
     requestTimeoutMs: TIMEOUT_MS,
     socketTimeoutMs: TIMEOUT_MS,

@@ -12,7 +12,7 @@ import {
   certificateStoreS3Client,
 } from "../../functions/adapters/s3-client";
 import { type LocalS3, startS3rver } from "../support/emulators";
-import { type FaultyS3, startFaultyS3, when } from "../support/faulty-s3";
+import { clientThrough, type FaultyS3, startFaultyS3, when } from "../support/faulty-s3";
 
 const BUCKET = "faulty-certificates";
 const KEY = "prod/node1.pem";
@@ -50,12 +50,8 @@ afterAll(async () => {
 
 /** A fresh client per test: the standard retry mode keeps a retry quota per client. */
 function store(options: CertificateStoreS3ClientOptions = {}): S3CertificateStore {
-  const client = certificateStoreS3Client({
-    endpoint: front.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+  const client = clientThrough(front, {
     maxAttempts: ATTEMPTS,
-    retryDelayMs: 5,
     connectionTimeoutMs: TIMEOUT_MS,
     requestTimeoutMs: TIMEOUT_MS,
     socketTimeoutMs: TIMEOUT_MS,

@@ -11,7 +11,12 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { S3rverInstance } from "./emulators";
+import type { S3Client } from "@aws-sdk/client-s3";
+import {
+  type CertificateStoreS3ClientOptions,
+  certificateStoreS3Client,
+} from "../../functions/adapters/s3-client";
+import { S3RVER_CREDENTIALS, type S3rverInstance } from "./emulators";
 
 export type S3Fault =
   /** `503 SlowDown` with S3's XML error body (no body for HEAD, as S3 does). */
@@ -61,6 +66,20 @@ export interface FaultyS3 {
   /** Every request the front received, in order, with the fault applied to it. */
   readonly requests: readonly ServedRequest[];
   stop(): Promise<void>;
+}
+
+/**
+ * The scan's production S3 client pointed at the front, with backoff shrunk to 5 ms so a burst of
+ * faults costs milliseconds. A fresh client per use: standard retry mode keeps a quota per client.
+ */
+export function clientThrough(front: FaultyS3, options: CertificateStoreS3ClientOptions): S3Client {
+  return certificateStoreS3Client({
+    endpoint: front.endpoint,
+    region: "us-east-1",
+    credentials: S3RVER_CREDENTIALS,
+    retryDelayMs: 5,
+    ...options,
+  });
 }
 
 /** Matchers for the operations the certificate store sends. */
