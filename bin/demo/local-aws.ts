@@ -3,7 +3,7 @@
  * S3 (s3rver), DynamoDB (dynalite, with the alarm and scan-state tables), STS (a loopback AssumeRole) and the
  * EventBridge bus (a loopback PutEvents that hands every event to the printer).
  */
-import { documentClient } from "../../functions/adapters/alarm-store";
+import { documentClient } from "../../functions/adapters/clients/dynamodb";
 import {
   type LocalDynamo,
   type LocalS3,

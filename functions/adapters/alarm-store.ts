@@ -10,13 +10,10 @@
  * replaced by a new one, the old one is first copied to a history item so it stays queryable until
  * its TTL. Every write of a live item expects the version it read (`version`), which is what makes
  * two concurrent runs raise a fault once. The CDK stack creates the table from `ALARM_TABLE_KEYS`.
- *
- * Every call is bounded in time (alarmTableClient): the SDK's default waits up to five minutes on
- * a silent connection, and a run stuck there holds the claims on its pending events.
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   paginateQuery,
@@ -25,7 +22,7 @@ import {
 import { AlarmState } from "../core/alarms/lifecycle";
 import type { AlarmStorePort } from "../core/alarms/process-run";
 import { SEVERITIES, type Severity } from "../core/contracts";
-import { type BoundedClientOptions, boundedClientConfig } from "./bounded-client";
+import { sharedDocumentClient } from "./clients/dynamodb";
 
 export const ALARM_TABLE_KEYS = {
   partitionKey: { name: "pk", type: "S" },
@@ -41,32 +38,8 @@ const HISTORY_PREFIX = "history#";
 
 export interface AlarmStoreOptions {
   tableName: string;
-  /** Injected in tests (dynalite); otherwise one client per module. */
+  /** Injected in tests (dynalite); otherwise the execution environment's shared client. */
   client?: DynamoDBDocumentClient;
-}
-
-export const ALARM_TABLE_CLIENT_DEFAULTS = {
-  connectionTimeoutMs: 3_000,
-  /** Single-item reads and writes and one-page queries answer in milliseconds. */
-  requestTimeoutMs: 5_000,
-} as const;
-
-export type AlarmTableClientOptions = BoundedClientOptions;
-
-/** A DynamoDB client for the alarm table whose every call ends within a bounded time. */
-export function alarmTableClient(options: AlarmTableClientOptions = {}): DynamoDBClient {
-  return new DynamoDBClient(boundedClientConfig(options, ALARM_TABLE_CLIENT_DEFAULTS));
-}
-
-let defaultClient: DynamoDBDocumentClient | undefined;
-function sharedClient(): DynamoDBDocumentClient {
-  defaultClient ??= documentClient(alarmTableClient());
-  return defaultClient;
-}
-
-/** A document client configured the way this store needs it (optional fields left out, not null). */
-export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
 export interface AlarmStore extends AlarmStorePort {
@@ -80,7 +53,7 @@ export interface AlarmStore extends AlarmStorePort {
 }
 
 export function createAlarmStore(options: AlarmStoreOptions): AlarmStore {
-  const client = options.client ?? sharedClient();
+  const client = options.client ?? sharedDocumentClient();
   const TableName = options.tableName;
   const { partitionKey: pk, sortKey: sk, versionAttribute } = ALARM_TABLE_KEYS;
 

@@ -6,13 +6,9 @@
  * exponential backoff, and only when the refusal is transient (throttling, internal failure);
  * anything else (access denied, validation, malformed detail) is reported once per run and left
  * pending in the state table, so it goes out when the fault is fixed instead of looping now.
- *
- * The client is bounded in time (eventBusClient): the SDK's default would wait up to five
- * minutes on a silent connection, three times over, and a run that hangs while it holds the claim
- * on its pending events delays them until the claim lapses, or past the function's timeout.
  */
 import {
-  EventBridgeClient,
+  type EventBridgeClient,
   PutEventsCommand,
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
@@ -20,7 +16,7 @@ import {
 import { DETAIL_TYPES, EVENT_SOURCE, type EventOptions, toEventDetail } from "../core/alarms/events";
 import type { AlarmTransition } from "../core/alarms/lifecycle";
 import type { AlarmPublisherPort, PublishResult } from "../core/alarms/process-run";
-import { type BoundedClientOptions, boundedClientConfig } from "./bounded-client";
+import { sharedEventBusClient } from "./clients/eventbridge";
 
 export const MAX_ENTRIES_PER_CALL = 10;
 export const MAX_CALL_BYTES = 256 * 1024;
@@ -46,25 +42,6 @@ export interface EventPublisherOptions extends EventOptions {
   baseDelayMs?: number;
   /** Injected so tests do not wait. */
   sleep?: (ms: number) => Promise<void>;
-}
-
-export const EVENT_BUS_CLIENT_DEFAULTS = {
-  connectionTimeoutMs: 3_000,
-  /** PutEvents answers in well under a second; this is to the response headers, and socket idle. */
-  requestTimeoutMs: 5_000,
-} as const;
-
-export type EventBusClientOptions = BoundedClientOptions;
-
-/** An EventBridge client whose every call ends within a bounded time. */
-export function eventBusClient(options: EventBusClientOptions = {}): EventBridgeClient {
-  return new EventBridgeClient(boundedClientConfig(options, EVENT_BUS_CLIENT_DEFAULTS));
-}
-
-let defaultClient: EventBridgeClient | undefined;
-function sharedClient(): EventBridgeClient {
-  defaultClient ??= eventBusClient();
-  return defaultClient;
 }
 
 /** Size of one entry as EventBridge counts it: Time (14 bytes if set), Source, DetailType, Detail, Resources. */
@@ -104,7 +81,7 @@ export function batchEntries<T extends { size: number }>(items: readonly T[]): T
 }
 
 export function createEventPublisher(options: EventPublisherOptions): AlarmPublisherPort {
-  const client = options.client ?? sharedClient();
+  const client = options.client ?? sharedEventBusClient();
   const maxAttempts = options.maxAttempts ?? 4;
   const baseDelayMs = options.baseDelayMs ?? 200;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));

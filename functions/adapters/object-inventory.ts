@@ -19,7 +19,7 @@ import {
   type InventoryRecordInput,
   type ObjectInventoryPort,
 } from "../core/certificates/inventory";
-import { alarmTableClient, documentClient } from "./alarm-store";
+import { sharedDocumentClient } from "./clients/dynamodb";
 
 /** Same key shape as the alarm table; the stack creates the scan-state table from it. */
 export const SCAN_STATE_TABLE_KEYS = {
@@ -44,15 +44,8 @@ export interface ObjectInventoryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-let defaultClient: DynamoDBDocumentClient | undefined;
-function sharedClient(): DynamoDBDocumentClient {
-  // Bounded in time like the alarm table's: a silent DynamoDB must not hold the scan for minutes.
-  defaultClient ??= documentClient(alarmTableClient());
-  return defaultClient;
-}
-
 export function createObjectInventory(options: ObjectInventoryOptions): ObjectInventoryPort {
-  const client = options.client ?? sharedClient();
+  const client = options.client ?? sharedDocumentClient();
   const TableName = options.tableName;
   const retentionSeconds = (options.retentionDays ?? 30) * 86_400;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));

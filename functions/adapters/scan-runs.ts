@@ -20,7 +20,7 @@ import {
   type ScanRunRecord,
   type ScanRunsPort,
 } from "../core/certificates/fan-out";
-import { alarmTableClient, documentClient } from "./alarm-store";
+import { sharedDocumentClient } from "./clients/dynamodb";
 
 const RUN_SK = "run";
 const REPORT_PREFIX = "batch#";
@@ -33,15 +33,8 @@ export interface ScanRunsOptions {
   client?: DynamoDBDocumentClient;
 }
 
-let defaultClient: DynamoDBDocumentClient | undefined;
-function sharedClient(): DynamoDBDocumentClient {
-  // Bounded in time like the alarm table's: a silent DynamoDB must not hold the scan for minutes.
-  defaultClient ??= documentClient(alarmTableClient());
-  return defaultClient;
-}
-
 export function createScanRuns(options: ScanRunsOptions): ScanRunsPort {
-  const client = options.client ?? sharedClient();
+  const client = options.client ?? sharedDocumentClient();
   const TableName = options.tableName;
   const pk = (runId: string) => `run:${runId}`;
 

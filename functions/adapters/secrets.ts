@@ -3,7 +3,8 @@
  * execution environment so a scan of many files costs one read, and a rotated secret is picked up
  * soon after. Values are returned to the caller only: never logged, never put in an error.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { secretsManagerClient } from "./clients/secrets-manager";
 
 const CACHE_MS = 5 * 60_000;
 
@@ -13,7 +14,7 @@ export interface SecretReader {
 
 let sharedClient: SecretsManagerClient | undefined;
 function defaultClient(): SecretsManagerClient {
-  sharedClient ??= new SecretsManagerClient({});
+  sharedClient ??= secretsManagerClient();
   return sharedClient;
 }
 

@@ -5,11 +5,11 @@
  * function from the scan queue (core/certificates/fan-out.ts, docs/architecture.md).
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import * as z from "zod";
+import { certificateStoreS3Client } from "../adapters/clients/s3";
+import { sqsClient } from "../adapters/clients/sqs";
 import { createObjectInventory } from "../adapters/object-inventory";
 import { s3CertificateStore } from "../adapters/s3-certificate-store";
-import { certificateStoreS3Client } from "../adapters/s3-client";
 import { createScanBatchQueue } from "../adapters/scan-batch-queue";
 import { createScanRuns } from "../adapters/scan-runs";
 import { type SecretReader, secretReader } from "../adapters/secrets";
@@ -114,7 +114,7 @@ function createProductionDeps(): CertificateScanDeps {
     fetchEndpoint,
     inventory: createObjectInventory({ tableName: scanStateTable }),
     fanOut: {
-      queue: createScanBatchQueue({ client: new SQSClient({}), queueUrl: requireEnv(ENV.scanQueueUrl) }),
+      queue: createScanBatchQueue({ client: sqsClient(), queueUrl: requireEnv(ENV.scanQueueUrl) }),
       runs: createScanRuns({ tableName: scanStateTable }),
       batchSize: Number(process.env[ENV.scanBatchSize] ?? DEFAULT_BATCH_SIZE) || DEFAULT_BATCH_SIZE,
     },

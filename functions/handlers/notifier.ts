@@ -6,8 +6,9 @@
  */
 
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import * as z from "zod";
+import { snsClient } from "../adapters/clients/sns";
 import { AlarmEventDetail, EVENT_SOURCE } from "../core/alarms/events";
 import { isAtLeast, Severity } from "../core/contracts";
 import { METRIC } from "../core/metrics";
@@ -89,10 +90,7 @@ let defaultDeps: NotifierDeps | undefined;
 
 function deployedDeps(): NotifierDeps {
   defaultDeps ??= {
-    // The SDK sets no request timeout by default; a hung publish must fail well inside the function timeout.
-    sns: new SNSClient({
-      requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
-    }),
+    sns: snsClient(),
     alarmTopicArn: requireEnv(ENV.alarmTopicArn),
     chatTopicArns: ChatTopics.parse(JSON.parse(process.env[ENV.chatTopicArns] || "{}")),
   };

@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ALARM_TABLE_KEYS,
-  type AlarmStore,
-  createAlarmStore,
-  documentClient,
-} from "../../functions/adapters/alarm-store";
+import { ALARM_TABLE_KEYS, type AlarmStore, createAlarmStore } from "../../functions/adapters/alarm-store";
+import { documentClient } from "../../functions/adapters/clients/dynamodb";
 import { alarmIdFor } from "../../functions/core/alarms/alarm-ids";
 import {
   type AlarmTransition,

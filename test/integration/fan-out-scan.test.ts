@@ -6,7 +6,8 @@
  */
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createAlarmStore, documentClient } from "../../functions/adapters/alarm-store";
+import { createAlarmStore } from "../../functions/adapters/alarm-store";
+import { documentClient } from "../../functions/adapters/clients/dynamodb";
 import { createObjectInventory } from "../../functions/adapters/object-inventory";
 import { s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
 import { createScanRuns } from "../../functions/adapters/scan-runs";

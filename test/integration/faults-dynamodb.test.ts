@@ -4,7 +4,8 @@
  * order their writes land in, each transition reaches the bus once.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type AlarmStore, createAlarmStore, documentClient } from "../../functions/adapters/alarm-store";
+import { type AlarmStore, createAlarmStore } from "../../functions/adapters/alarm-store";
+import { documentClient } from "../../functions/adapters/clients/dynamodb";
 import {
   type CheckRun,
   DEFAULT_LIFECYCLE_POLICY,

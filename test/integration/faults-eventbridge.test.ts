@@ -13,7 +13,8 @@ import {
 } from "@aws-sdk/client-eventbridge";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type AlarmStore, createAlarmStore, documentClient } from "../../functions/adapters/alarm-store";
+import { type AlarmStore, createAlarmStore } from "../../functions/adapters/alarm-store";
+import { documentClient } from "../../functions/adapters/clients/dynamodb";
 import { createEventPublisher } from "../../functions/adapters/event-publisher";
 import { type CheckRun, DEFAULT_LIFECYCLE_POLICY } from "../../functions/core/alarms/lifecycle";
 import { processCheckRun } from "../../functions/core/alarms/process-run";

@@ -7,7 +7,8 @@
  */
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type AlarmStore, createAlarmStore, documentClient } from "../../functions/adapters/alarm-store";
+import { type AlarmStore, createAlarmStore } from "../../functions/adapters/alarm-store";
+import { documentClient } from "../../functions/adapters/clients/dynamodb";
 import { s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
 import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
 import type { AlarmPublisherPort } from "../../functions/core/alarms/process-run";

@@ -1,16 +1,16 @@
 /**
  * The certificate store (list and load) through an S3 that misbehaves: s3rver behind a front that
  * answers 503 SlowDown, resets connections and stalls (test/support/faulty-s3.ts), read with the
- * client the scan uses in production (functions/adapters/s3-client.ts), its timeouts and backoff
+ * client the scan uses in production (functions/adapters/clients/s3.ts), its timeouts and backoff
  * shrunk so that the budget runs out in milliseconds instead of seconds.
  */
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type S3CertificateStore, s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
 import {
   type CertificateStoreS3ClientOptions,
   certificateStoreS3Client,
-} from "../../functions/adapters/s3-client";
+} from "../../functions/adapters/clients/s3";
+import { type S3CertificateStore, s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
 import { type LocalS3, startS3rver } from "../support/emulators";
 import { clientThrough, type FaultyS3, startFaultyS3, when } from "../support/faulty-s3";
 

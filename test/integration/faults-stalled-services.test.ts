@@ -1,20 +1,23 @@
 /**
- * EventBridge or DynamoDB accepting the connection and then saying nothing: the clients the alarm
- * path uses in production (eventBusClient, alarmTableClient), pointed at a silent local endpoint
- * with their timeouts shrunk. A run must end in bounded time and fail the invocation, so Lambda
- * retries it, rather than hang until the function times out while it holds its claims.
+ * AWS services accepting the connection and then saying nothing: the production clients
+ * (functions/adapters/clients/), pointed at a silent local endpoint with their timeouts shrunk. A
+ * run must end in bounded time and fail the invocation, so Lambda retries it, rather than hang
+ * until the function times out while it holds its claims.
  */
 
 import type { AddressInfo } from "node:net";
 import { createServer, type Server, type Socket } from "node:net";
+import { PublishCommand } from "@aws-sdk/client-sns";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  type AlarmStore,
-  alarmTableClient,
-  createAlarmStore,
-  documentClient,
-} from "../../functions/adapters/alarm-store";
-import { createEventPublisher, eventBusClient } from "../../functions/adapters/event-publisher";
+import { type AlarmStore, createAlarmStore } from "../../functions/adapters/alarm-store";
+import { documentClient, dynamoDbClient } from "../../functions/adapters/clients/dynamodb";
+import { eventBusClient } from "../../functions/adapters/clients/eventbridge";
+import { secretsManagerClient } from "../../functions/adapters/clients/secrets-manager";
+import { snsClient } from "../../functions/adapters/clients/sns";
+import { sqsClient } from "../../functions/adapters/clients/sqs";
+import { createEventPublisher } from "../../functions/adapters/event-publisher";
+import { createScanBatchQueue } from "../../functions/adapters/scan-batch-queue";
+import { secretReader } from "../../functions/adapters/secrets";
 import { type CheckRun, DEFAULT_LIFECYCLE_POLICY } from "../../functions/core/alarms/lifecycle";
 import { AlarmDeliveryError, settleRuns } from "../../functions/handlers/shared/alarm-runs";
 import { type LocalDynamo, startDynalite } from "../support/emulators";
@@ -132,7 +135,7 @@ describe("alarm path against a service that stops answering", () => {
     const tableName = "watchpost-alarms";
     const store = createAlarmStore({
       tableName,
-      client: documentClient(alarmTableClient({ ...LOCAL, endpoint: silent.endpoint })),
+      client: documentClient(dynamoDbClient({ ...LOCAL, endpoint: silent.endpoint })),
     });
     const started = Date.now();
 
@@ -147,5 +150,53 @@ describe("alarm path against a service that stops answering", () => {
     await expect(stalled).rejects.toThrow(/TimeoutError/);
     expect(Date.now() - started).toBeLessThan(BOUND_MS);
     expect(bus.sent).toEqual([]);
+  });
+
+  // The scan's SQS client and the Secrets Manager and SNS clients had no timeout at all before
+  // they were built on boundedClientConfig: a silent endpoint held them until the function timed out.
+  it.each([
+    [
+      "SQS (scan batches)",
+      () =>
+        createScanBatchQueue({
+          client: sqsClient({ ...LOCAL, endpoint: silent.endpoint }),
+          queueUrl: `${silent.endpoint}/123456789012/watchpost-scan`,
+        }).send([
+          {
+            kind: "watchpost.scan-batch",
+            runId: "r",
+            prefix: "p/",
+            index: 0,
+            now: T0.toISOString(),
+            objects: [],
+          },
+        ]),
+    ],
+    [
+      "Secrets Manager (PKCS#12 passwords)",
+      () =>
+        secretReader({ client: secretsManagerClient({ ...LOCAL, endpoint: silent.endpoint }) }).read("p12"),
+    ],
+    [
+      "SNS (notifications)",
+      () =>
+        snsClient({ ...LOCAL, endpoint: silent.endpoint }).send(
+          new PublishCommand({ TopicArn: "arn:aws:sns:eu-west-1:123456789012:alarms", Message: "m" }),
+        ),
+    ],
+  ])("gives up on a silent %s endpoint in bounded time", async (_service, call) => {
+    // Prepare
+    const started = Date.now();
+
+    // Act
+    const outcome = await call().then(
+      () => "answered",
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect(outcome).toBeInstanceOf(Error);
+    expect(String(outcome)).toMatch(/TimeoutError|timed? ?out/i);
+    expect(Date.now() - started).toBeLessThan(BOUND_MS);
   });
 });

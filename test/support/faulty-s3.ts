@@ -15,7 +15,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import {
   type CertificateStoreS3ClientOptions,
   certificateStoreS3Client,
-} from "../../functions/adapters/s3-client";
+} from "../../functions/adapters/clients/s3";
 import { S3RVER_CREDENTIALS, type S3rverInstance } from "./emulators";
 
 export type S3Fault =
