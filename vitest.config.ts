@@ -4,6 +4,18 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     setupFiles: ["test/support/setup.ts"],
+    // Read by the Powertools logger and metrics and by the AWS SDK when their modules load, so they
+    // are set here rather than in a test. A test that asserts on log lines raises the level itself.
+    env: {
+      // https://docs.aws.amazon.com/powertools/typescript/latest/features/logger/ (log levels: SILENT)
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      // https://docs.aws.amazon.com/powertools/typescript/latest/features/metrics/ (POWERTOOLS_METRICS_DISABLED:
+      // no EMF output on stdout)
+      POWERTOOLS_METRICS_DISABLED: "true",
+      // The SDK warns once per process that releases after January 2027 need Node 22; the switch is the one
+      // aws/aws-sdk-js-v3#7983 documents. Lambda runs Node 24.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    },
     // Emulators (s3rver, dynalite) and loopback TLS servers start per file; 2 cores here.
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -74,8 +74,11 @@ describe("credential-check function", () => {
     const probe = awsCredentialProbe({
       sts: { credentials: { accessKeyId: "AKIACALLER", secretAccessKey: "caller-secret" } },
     });
-    // Capture the exact JSON lines Powertools prints, at the console it writes them to.
+    // Capture the exact JSON lines Powertools prints, at the console it writes them to (the test run
+    // silences the logger otherwise: vitest.config.ts).
     const printed: string[] = [];
+    const level = logger.getLevelName();
+    logger.setLogLevel("INFO");
     const loggerConsole = (logger as unknown as { console: Console }).console;
     const spies = (["debug", "info", "warn", "error", "log"] as const).map((method) =>
       vi.spyOn(loggerConsole, method).mockImplementation((line: unknown) => {
@@ -110,6 +113,7 @@ describe("credential-check function", () => {
     const healed = await runCredentialChecks(deps);
     probe.close();
     for (const spy of spies) spy.mockRestore();
+    logger.setLogLevel(level);
 
     // Assess
     expect(first).toMatchObject({ targets: 1, healthy: 0, transitions: 0 });

@@ -19,6 +19,11 @@ afterAll(async () => {
   await Promise.all(temporary.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
+/** The environment a user runs in: without the test run's Powertools settings (vitest.config.ts). */
+function userEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("POWERTOOLS_")));
+}
+
 interface Run {
   code: number | null;
   stdout: string;
@@ -34,7 +39,7 @@ function npmStart(...args: string[]): Promise<Run> {
       ["start", "--", ...args],
       {
         cwd: ROOT,
-        env: { ...process.env, NO_COLOR: "1" },
+        env: { ...userEnvironment(), NO_COLOR: "1" },
         timeout: TIMEOUT_MS - 5000,
         maxBuffer: 16 * 1024 * 1024,
       },

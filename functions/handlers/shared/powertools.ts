@@ -10,7 +10,8 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from "../../core/metrics";
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+/** The metrics' own warnings (an empty flush, a bad dimension) go through the logger, as JSON lines. */
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger });
 
 /**
  * The Lambda entry point around a function's work: every log line carries the invocation's
