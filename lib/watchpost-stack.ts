@@ -19,7 +19,7 @@ import { WatchpostFunction } from "./constructs/watchpost-function";
 const HANDLERS = path.join(import.meta.dirname, "..", "functions", "handlers");
 
 export interface WatchpostStackProps extends StackProps {
-  /** Validated configuration (functions/core/config.ts). */
+  /** Validated configuration (functions/core/config/). */
   config: WatchpostConfig;
 }
 

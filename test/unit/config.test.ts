@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { expectedHostnamesFor } from "../../functions/core/certificates/checks/expected-hosts";
 import {
   ConfigError,
-  expectedHostnamesFor,
   parseConfig,
   parseConfigText,
   readablePrefixes,

@@ -9,14 +9,10 @@
  */
 
 import type { CheckRun } from "../alarms/lifecycle";
-import {
-  type CertificateSource,
-  expectedHostnamesFor,
-  type PeerGroup,
-  type WatchpostConfig,
-} from "../config";
+import type { CertificateSource, PeerGroup, WatchpostConfig } from "../config";
 import type { Finding, UnreadableReason } from "../contracts";
 import { type ParsedCertificate, parseCertificate } from "./certificate";
+import { expectedHostsOf } from "./checks/expected-hosts";
 import { type EvaluationPolicy, unreadableFinding } from "./evaluate";
 import type { CertificateFacts } from "./facts";
 import {
@@ -252,7 +248,7 @@ async function judgeObjects(
       toRead.push(object);
       continue;
     }
-    const expectedHosts = nonEmpty(expectedHostnamesFor(judge.source, object.key));
+    const expectedHosts = expectedHostsOf(judge.source, object.key);
     tally.findings.push(
       ...rejudge(record, expectedHosts ? { ...judge.policy, expectedHosts } : judge.policy),
     );
@@ -454,7 +450,7 @@ function objectInput(
     file: ctx.store.uri(key),
     // Everything under a watched prefix is meant to be a certificate: report what is not.
     explicit: true,
-    expectedHosts: nonEmpty(expectedHostnamesFor(source, key)),
+    expectedHosts: expectedHostsOf(source, key),
     load: () => ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes, ...known }),
   };
 }
@@ -531,11 +527,6 @@ async function peerFromEndpoint(fqdn: string, endpoint: string, ctx: StoreScanCo
       certificates: { unreadable: "bad-der", detail: `${endpoint} presented ${describe(cause)}` },
     };
   }
-}
-
-/** No expected names means no hostname check, not "must match nothing". */
-function nonEmpty(names: string[]): string[] | undefined {
-  return names.length > 0 ? names : undefined;
 }
 
 function policyFor(ctx: StoreScanContext, anchors: ParsedCertificate[] | undefined): EvaluationPolicy {

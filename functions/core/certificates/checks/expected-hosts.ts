@@ -1,0 +1,35 @@
+/**
+ * The names a stored certificate must cover, from the configuration: the first `hostnamesByKey`
+ * pattern that matches the object's key wins over the source's `expectedHostnames`.
+ */
+import type { CertificateSource } from "../../config";
+
+/**
+ * The host names an object's certificates must cover: the first `hostnamesByKey` pattern that
+ * matches the key, else the source's `expectedHostnames` (empty: no hostname check).
+ */
+export function expectedHostnamesFor(source: CertificateSource, key: string): string[] {
+  const match = source.hostnamesByKey.find((entry) => keyPatternToRegExp(entry.keyPattern).test(key));
+  return match ? match.hostnames : source.expectedHostnames;
+}
+
+/** `*` matches within one path segment, `**` across segments, `?` one character; the rest is literal. */
+export function keyPatternToRegExp(pattern: string): RegExp {
+  let source = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i]!;
+    if (char === "*" && pattern[i + 1] === "*") {
+      source += ".*";
+      i++;
+    } else if (char === "*") source += "[^/]*";
+    else if (char === "?") source += "[^/]";
+    else source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${source}$`);
+}
+
+/** The names to check an object's certificates against; undefined means no hostname check, not "match nothing". */
+export function expectedHostsOf(source: CertificateSource, key: string): string[] | undefined {
+  const names = expectedHostnamesFor(source, key);
+  return names.length > 0 ? names : undefined;
+}

@@ -1,0 +1,186 @@
+/** `certificates`: the bucket, the sources under it, thresholds and peer groups. */
+import * as z from "zod";
+import {
+  BucketName,
+  CONTROL_CHARACTERS,
+  HostName,
+  KeyPrefix,
+  KmsKeyArn,
+  ObjectKey,
+  SecretName,
+} from "./fields";
+import { atMost, LIMITS } from "./limits";
+
+const KEY_PATTERN_HELP =
+  "expected a key pattern where '*' matches within one path segment and '**' across segments";
+
+/** Expected host names for the certificates whose keys match a glob-like pattern. */
+const HostnamesByKey = z.strictObject({
+  keyPattern: z
+    .string()
+    .min(1, KEY_PATTERN_HELP)
+    .max(1024)
+    .refine(
+      (pattern) => !CONTROL_CHARACTERS.test(pattern),
+      "expected a key pattern without control characters",
+    ),
+  hostnames: z
+    .array(HostName)
+    .min(1, "expected at least one host name")
+    .max(LIMITS.hostnames, atMost(LIMITS.hostnames, "host names")),
+});
+
+const CertificateSource = z.strictObject({
+  /** Object-key prefix scanned and watched for changes; "" means the whole bucket. */
+  prefix: KeyPrefix,
+  /** Names every end-entity certificate under the prefix must cover (none: no hostname check). */
+  expectedHostnames: z
+    .array(HostName)
+    .max(LIMITS.hostnames, atMost(LIMITS.hostnames, "host names"))
+    .default([]),
+  /** Finer-grained names per key pattern; the first matching pattern wins over `expectedHostnames`. */
+  hostnamesByKey: z
+    .array(HostnamesByKey)
+    .max(LIMITS.hostnamesByKey, atMost(LIMITS.hostnamesByKey, "key patterns"))
+    .default([]),
+  /** Object key of a PEM bundle of trusted CAs; certificates under the prefix must chain to it. */
+  caBundleKey: ObjectKey.optional(),
+  /** Secrets Manager secret holding the password of PKCS#12 files under the prefix. */
+  pkcs12PasswordSecretName: SecretName.optional(),
+});
+
+const Peer = z.strictObject({
+  /** The peer's fully qualified name; its certificate must name it in a SAN (or CN without SANs). */
+  fqdn: HostName,
+  /** Object key of the certificate the peer presents. */
+  certificateKey: ObjectKey.optional(),
+  /** Live TLS endpoint "host:port"; the presented chain is checked as well. */
+  endpoint: z
+    .string()
+    .regex(
+      /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/,
+      'expected "host:port", e.g. "node1.example.com:2379"',
+    )
+    .optional(),
+});
+
+const PeerGroup = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, "expected a name of 1-64 letters, digits, '.', '_' or '-'"),
+    /** Object key of the CA bundle every peer's certificate must chain to. */
+    caBundleKey: ObjectKey,
+    peers: z.array(Peer).min(1, "expected at least one peer").max(6, "expected at most six peers"),
+  })
+  .refine((g) => g.peers.every((p) => p.certificateKey !== undefined || p.endpoint !== undefined), {
+    message: "expected every peer to have a certificateKey, an endpoint, or both",
+    path: ["peers"],
+  })
+  .refine((g) => new Set(g.peers.map((p) => p.fqdn.toLowerCase())).size === g.peers.length, {
+    message: "expected each peer's fqdn to appear once in its group",
+    path: ["peers"],
+  })
+  .refine((g) => unique(g.peers.flatMap((p) => (p.certificateKey ? [p.certificateKey] : []))), {
+    message: "expected each peer's certificateKey to appear once in its group",
+    path: ["peers"],
+  })
+  .refine((g) => unique(g.peers.flatMap((p) => (p.endpoint ? [p.endpoint.toLowerCase()] : []))), {
+    message: "expected each peer's endpoint to appear once in its group",
+    path: ["peers"],
+  });
+
+function unique(values: readonly string[]): boolean {
+  return new Set(values).size === values.length;
+}
+
+const Thresholds = z
+  .strictObject({
+    /** Days left at or below which an `expiring` alarm is raised as minor. */
+    warnDays: z.number().int().min(1).max(3650).default(30),
+    /** Days left at or below which it becomes major. */
+    majorDays: z.number().int().min(0).max(3650).default(7),
+    /** Tolerated clock difference before a future notBefore counts as `not-yet-valid`. */
+    skewSeconds: z.number().int().min(0).max(86_400).default(300),
+    /** Objects larger than this are reported `unreadable` (too-large) without being downloaded. */
+    maxObjectBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(50 * 1024 * 1024)
+      .default(1024 * 1024),
+  })
+  .refine((t) => t.majorDays < t.warnDays, {
+    message: "expected majorDays to be less than warnDays",
+    path: ["majorDays"],
+  });
+
+const Bucket = z
+  .strictObject({
+    /** Watch this existing bucket instead of creating one. */
+    existingBucketName: BucketName.optional(),
+    /** The key that encrypts the existing bucket's objects, when it is not SSE-S3. */
+    kmsKeyArn: KmsKeyArn.optional(),
+  })
+  .refine((b) => b.kmsKeyArn === undefined || b.existingBucketName !== undefined, {
+    message: "expected kmsKeyArn only together with existingBucketName (a created bucket uses SSE-S3)",
+    path: ["kmsKeyArn"],
+  });
+
+export const Certificates = z
+  .strictObject({
+    bucket: Bucket.prefault({}),
+    sources: z
+      .array(CertificateSource)
+      .min(1, "expected at least one certificate source")
+      .max(LIMITS.sources, atMost(LIMITS.sources, "certificate sources")),
+    thresholds: Thresholds.prefault({}),
+    peerGroups: z
+      .array(PeerGroup)
+      .max(LIMITS.peerGroups, atMost(LIMITS.peerGroups, "peer groups"))
+      .default([]),
+  })
+  .refine((c) => new Set(c.sources.map((s) => s.prefix)).size === c.sources.length, {
+    message: "expected each prefix to appear in one source only",
+    path: ["sources"],
+  })
+  .refine((c) => new Set(c.peerGroups.map((g) => g.name)).size === c.peerGroups.length, {
+    message: "expected peer group names to be unique",
+    path: ["peerGroups"],
+  })
+  .superRefine((c, context) => {
+    const { prefixes, keys } = readablePrefixes(c);
+    const characters = [...prefixes, ...keys].reduce((sum, key) => sum + key.length, 0);
+    if (characters > LIMITS.readableKeyCharacters) {
+      context.addIssue({
+        code: "custom",
+        path: ["sources"],
+        message:
+          `expected the prefixes and keys the scan reads to add up to at most ${LIMITS.readableKeyCharacters} ` +
+          `characters (they are ${characters}); the stack writes each into an IAM policy, whose size is limited`,
+      });
+    }
+  });
+
+/**
+ * Object keys and key prefixes the certificate scan reads: the sources' prefixes plus CA bundles and
+ * peer certificates that live elsewhere. The stack scopes read permissions to exactly these.
+ */
+export function readablePrefixes(certificates: {
+  sources: readonly Pick<z.output<typeof CertificateSource>, "prefix" | "caBundleKey">[];
+  peerGroups: readonly z.output<typeof PeerGroup>[];
+}): {
+  prefixes: string[];
+  keys: string[];
+} {
+  const prefixes = [...new Set(certificates.sources.map((s) => s.prefix))];
+  const covered = (key: string) => prefixes.some((p) => key.startsWith(p));
+  const keys = [
+    ...certificates.sources.flatMap((s) => (s.caBundleKey ? [s.caBundleKey] : [])),
+    ...certificates.peerGroups.flatMap((g) => [
+      g.caBundleKey,
+      ...g.peers.flatMap((p) => (p.certificateKey ? [p.certificateKey] : [])),
+    ]),
+  ];
+  return { prefixes, keys: [...new Set(keys.filter((k) => !covered(k)))].sort() };
+}

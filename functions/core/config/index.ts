@@ -1,0 +1,12 @@
+/** The deployment configuration: the schema (schema.ts and one module per section) and how it is read. */
+export { readablePrefixes } from "./certificates";
+export { LIMITS } from "./limits";
+export { ConfigError, formatPath, parseConfig, parseConfigText } from "./parse";
+export {
+  type CertificateSource,
+  configJsonSchema,
+  type PeerGroup,
+  WatchpostConfig,
+  type WatchpostConfigInput,
+  type Webhook,
+} from "./schema";

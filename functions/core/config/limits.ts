@@ -1,0 +1,22 @@
+/**
+ * Upper bounds on lists. Generous for any real deployment; they exist so a generated or pasted
+ * file with thousands of entries stops at synth with a message, instead of producing IAM policies,
+ * event patterns or an esbuild command line that fail later with an obscure error.
+ */
+export const LIMITS = {
+  sources: 50,
+  hostnames: 100,
+  hostnamesByKey: 100,
+  peerGroups: 20,
+  credentialTargets: 50,
+  emailRecipients: 50,
+  chatChannels: 20,
+  webhooks: 20,
+  silences: 100,
+  /** Characters of all prefixes and keys the scan may read, which the stack writes into IAM policies. */
+  readableKeyCharacters: 4096,
+  /** Size of the configuration file itself. */
+  fileBytes: 1024 * 1024,
+} as const;
+
+export const atMost = (limit: number, what: string) => `expected at most ${limit} ${what}`;

@@ -1,0 +1,90 @@
+/** `notifications`: who hears about alarms (email, Slack, Microsoft Teams, webhooks), and runbook links. */
+import * as z from "zod";
+import { Severity } from "../contracts";
+import { SecretName } from "./fields";
+import { atMost, LIMITS } from "./limits";
+
+const EmailRecipient = z.strictObject({
+  address: z
+    .email("expected an email address")
+    .max(254, "expected an email address of at most 254 characters"),
+  minimumSeverity: Severity.default("minor"),
+});
+
+const ConfigurationName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}$/, "expected a name of 1-128 letters, digits, '_' or '-'");
+
+const SlackChannel = z.strictObject({
+  name: ConfigurationName,
+  /** Slack workspace ID (from the Amazon Q Developer console after authorizing the workspace). */
+  workspaceId: z.string().regex(/^[0-9A-Z]{1,255}$/, 'expected a Slack workspace ID such as "T0123ABCD"'),
+  channelId: z.string().regex(/^[A-Za-z0-9]{1,255}$/, 'expected a Slack channel ID such as "C0123ABCD"'),
+  minimumSeverity: Severity.default("minor"),
+});
+
+const Uuid = z.string().regex(/^[0-9a-fA-F-]{36}$/, "expected a UUID");
+
+const TeamsChannel = z.strictObject({
+  name: ConfigurationName,
+  teamId: Uuid,
+  tenantId: Uuid,
+  /** The channel ID from the channel's link, as "19:abc...@thread.tacv2" or URL-encoded as in the link. */
+  channelId: z.string().min(1).max(256),
+  minimumSeverity: Severity.default("minor"),
+});
+
+const WebhookAuth = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("api-key"),
+    headerName: z.string().regex(/^[A-Za-z0-9-]{1,128}$/, 'expected an HTTP header name such as "x-api-key"'),
+    /** Secret whose string value (or JSON field `secretField`) is the key. */
+    secretName: SecretName,
+    secretField: z.string().min(1).max(256).optional(),
+  }),
+  z.strictObject({
+    type: z.literal("basic"),
+    username: z.string().min(1).max(512),
+    /** Secret whose string value (or JSON field `secretField`) is the password. */
+    secretName: SecretName,
+    secretField: z.string().min(1).max(256).optional(),
+  }),
+]);
+
+const Webhook = z.strictObject({
+  name: ConfigurationName,
+  url: z.url({ protocol: /^https$/, error: "expected an https:// URL" }).max(2048),
+  minimumSeverity: Severity.default("minor"),
+  auth: WebhookAuth,
+  /** Upper bound on calls per second to the endpoint (EventBridge API destination rate limit). */
+  rateLimitPerSecond: z.number().int().min(1).max(300).default(10),
+});
+
+export const Notifications = z
+  .strictObject({
+    /** Prefix for runbook links carried by events as repository-relative paths (docs/alarms/<id>.md). */
+    runbookBaseUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+    email: z
+      .array(EmailRecipient)
+      .max(LIMITS.emailRecipients, atMost(LIMITS.emailRecipients, "email recipients"))
+      .default([]),
+    slack: z
+      .array(SlackChannel)
+      .max(LIMITS.chatChannels, atMost(LIMITS.chatChannels, "Slack channels"))
+      .default([]),
+    teams: z
+      .array(TeamsChannel)
+      .max(LIMITS.chatChannels, atMost(LIMITS.chatChannels, "Teams channels"))
+      .default([]),
+    webhooks: z.array(Webhook).max(LIMITS.webhooks, atMost(LIMITS.webhooks, "webhooks")).default([]),
+  })
+  .refine(
+    (n) => {
+      const names = [...n.slack, ...n.teams, ...n.webhooks].map((c) => c.name);
+      return new Set(names).size === names.length;
+    },
+    { message: "expected slack, teams and webhook names to be unique", path: ["webhooks"] },
+  );
