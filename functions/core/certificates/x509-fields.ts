@@ -14,6 +14,7 @@ import {
   SubjectAlternativeName,
   SubjectKeyIdentifier,
 } from "@peculiar/asn1-x509";
+import { childrenOf, type Element, tagOf } from "./formats/ber";
 
 const SHORT_NAMES: Record<string, string> = {
   "2.5.4.3": "CN",
@@ -87,4 +88,20 @@ export function subjectKeyIdOf(extnValue: ArrayBuffer, options?: object): string
 export function authorityKeyIdOf(extnValue: ArrayBuffer, options?: object): string | undefined {
   const identifier = AsnConvert.parse(extnValue, AuthorityKeyIdentifier, options).keyIdentifier;
   return identifier ? Buffer.from(identifier.buffer).toString("hex") : undefined;
+}
+
+/** tbsCertificate fields by position, after the optional [0] version. */
+const TBS_FIELDS = ["serialNumber", "signature", "issuer", "validity", "subject", "subjectPublicKeyInfo"];
+
+export function tbsFields(certificate: Element): Map<string, Element> {
+  const fields = new Map<string, Element>();
+  const tbs = childrenOf(certificate)?.[0];
+  const children = tbs ? (childrenOf(tbs) ?? []) : [];
+  const first = children[0];
+  const hasVersion = first !== undefined && tagOf(first).tagClass === 3 && tagOf(first).tagNumber === 0;
+  TBS_FIELDS.forEach((name, i) => {
+    const element = children[i + (hasVersion ? 1 : 0)];
+    if (element) fields.set(name, element);
+  });
+  return fields;
 }
