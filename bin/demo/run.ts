@@ -30,7 +30,7 @@ import { s3CertificateStore } from "../../functions/adapters/s3-certificate-stor
 import { fetchPresentedChain } from "../../functions/adapters/tls-endpoint";
 import { AlarmState, dampingFor } from "../../functions/core/alarms/lifecycle";
 import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
-import type { EndpointChain } from "../../functions/core/certificates/store-scan";
+import type { EndpointChain } from "../../functions/core/certificates/ports";
 import { ConfigError, parseConfig, type WatchpostConfig } from "../../functions/core/config";
 import { EXIT } from "../../functions/core/contracts";
 import { type CertificateScanDeps, runCertificateScan } from "../../functions/handlers/certificate-scan";

@@ -14,11 +14,8 @@
  */
 import { gunzipSync, gzipSync } from "node:zlib";
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import {
-  InventoryRecord,
-  type InventoryRecordInput,
-  type ObjectInventoryPort,
-} from "../core/certificates/inventory";
+import { InventoryRecord, type InventoryRecordInput } from "../core/certificates/inventory";
+import type { ObjectInventoryPort } from "../core/certificates/ports";
 import { sharedDocumentClient } from "./clients/dynamodb";
 
 /** Same key shape as the alarm table; the stack creates the scan-state table from it. */

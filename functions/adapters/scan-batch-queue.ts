@@ -1,10 +1,11 @@
 /**
  * The scan's batch queue in SQS: batches go out ten to a SendMessageBatch call, and entries SQS
  * refused are sent again with backoff. A batch that still cannot be sent fails the listing run,
- * which then never seals, so it clears nothing (core/certificates/fan-out.ts).
+ * which then never seals, so it clears nothing (core/certificates/store-scan/source-scan.ts).
  */
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { ScanBatch, ScanBatchQueuePort } from "../core/certificates/fan-out";
+import type { ScanBatchQueuePort } from "../core/certificates/ports";
+import type { ScanBatch } from "../core/certificates/store-scan/scan-batch";
 
 const MAX_ENTRIES = 10;
 /** SQS refuses messages over 256 KiB (the whole SendMessageBatch too); keep a margin. */
@@ -49,7 +50,7 @@ export function createScanBatchQueue(options: ScanBatchQueueOptions): ScanBatchQ
   return { send };
 }
 
-/** The lister closes batches by size too (fan-out.ts), so this only guards that promise. */
+/** The lister closes batches by size too (source-scan.ts), so this only guards that promise. */
 function splitToFit(batch: ScanBatch): ScanBatch[] {
   if (Buffer.byteLength(JSON.stringify(batch)) <= MAX_MESSAGE_BYTES) return [batch];
   throw new Error(

@@ -1,6 +1,6 @@
 /**
- * Fanned-out scan runs (core/certificates/fan-out.ts) in the scan-state table, next to the object
- * inventory:
+ * Fanned-out scan runs (core/certificates/store-scan/settlement.ts) in the scan-state table, next
+ * to the object inventory:
  *
  * | item         | pk            | sk                  | notes                                         |
  * |--------------|---------------|---------------------|-----------------------------------------------|
@@ -14,12 +14,8 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import {
-  BatchReport,
-  type RunProgress,
-  type ScanRunRecord,
-  type ScanRunsPort,
-} from "../core/certificates/fan-out";
+import type { RunProgress, ScanRunRecord, ScanRunsPort } from "../core/certificates/ports";
+import { BatchReport } from "../core/certificates/store-scan/scan-batch";
 import { sharedDocumentClient } from "./clients/dynamodb";
 
 const RUN_SK = "run";
@@ -87,6 +83,7 @@ export function createScanRuns(options: ScanRunsOptions): ScanRunsPort {
         bucket: String(item.bucket),
         prefix: String(item.prefix),
         now: String(item.now),
+        ...(item.trigger === "schedule" || item.trigger === "object-change" ? { trigger: item.trigger } : {}),
       },
       allReported: batches !== undefined && reported >= batches,
       settled: item.settledAt !== undefined,

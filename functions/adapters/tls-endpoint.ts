@@ -6,6 +6,7 @@
 
 import { isIP } from "node:net";
 import { connect, type DetailedPeerCertificate } from "node:tls";
+import type { EndpointChain } from "../core/certificates/ports";
 import type { UnreadableReason } from "../core/contracts";
 
 export interface PresentedChain {
@@ -93,4 +94,17 @@ function chainOf(leaf: DetailedPeerCertificate): Uint8Array[] {
     current = current.issuerCertificate;
   }
   return chain;
+}
+
+/** A peer group's live endpoints ("host:port", "[v6]:port") as the scan fetches them. */
+export function endpointFetcher(timeoutMs: number): (endpoint: string) => Promise<EndpointChain> {
+  return async (endpoint) => {
+    const at = endpoint.lastIndexOf(":");
+    const result = await fetchPresentedChain({
+      host: endpoint.slice(0, at).replace(/^\[|\]$/g, ""),
+      port: Number(endpoint.slice(at + 1)),
+      timeoutMs,
+    });
+    return result.ok ? { ok: true, certificates: result.certificates } : result;
+  };
 }

@@ -12,11 +12,8 @@ import { documentClient } from "../../functions/adapters/clients/dynamodb";
 import { s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
 import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
 import { parseConfig } from "../../functions/core/config";
-import {
-  type CertificateScanDeps,
-  objectKeyOf,
-  runCertificateScan,
-} from "../../functions/handlers/certificate-scan";
+import { type CertificateScanDeps, runCertificateScan } from "../../functions/handlers/certificate-scan";
+import { objectKeyOf } from "../../functions/handlers/certificate-scan/events";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
 import { recordingEventBus } from "../support/event-bus";
 import { chain, DAY, type Issued, issue, pkcs12 } from "../support/pki";

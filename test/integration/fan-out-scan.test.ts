@@ -12,8 +12,8 @@ import { createObjectInventory } from "../../functions/adapters/object-inventory
 import { s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
 import { createScanRuns } from "../../functions/adapters/scan-runs";
 import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
-import type { ScanBatch } from "../../functions/core/certificates/fan-out";
-import type { CertificateStorePort } from "../../functions/core/certificates/store-scan";
+import type { CertificateStorePort } from "../../functions/core/certificates/ports";
+import type { ScanBatch } from "../../functions/core/certificates/store-scan/scan-batch";
 import { parseConfig } from "../../functions/core/config";
 import {
   type CertificateScanDeps,
@@ -177,7 +177,7 @@ describe("fanned-out certificate scan", () => {
     const workers = await drain(deployment, 3);
 
     // Assess
-    expect(listed.fannedOut).toEqual([expect.objectContaining({ scope: "big/", batches: 5, objects: 9 })]);
+    expect(listed.fannedOut).toEqual([expect.objectContaining({ scope: `s3://${BUCKET}/big/`, batches: 5, objects: 9 })]);
     expect(batches).toBe(5);
     expect(afterListing).toEqual([]); // nothing is decided before every batch has reported
     expect(workers.filter((w) => w.runs === 1)).toHaveLength(1); // exactly one worker settled the run

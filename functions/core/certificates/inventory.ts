@@ -52,13 +52,6 @@ export type InventoryRecord = z.infer<typeof InventoryRecord>;
 /** The record as written: instants are strings until read back. */
 export type InventoryRecordInput = z.input<typeof InventoryRecord>;
 
-/** Where the records live (functions/adapters/object-inventory.ts keeps them in DynamoDB). */
-export interface ObjectInventoryPort {
-  /** The records of these keys within a scope; missing keys are simply absent from the map. */
-  get(scope: string, keys: readonly string[]): Promise<Map<string, InventoryRecord>>;
-  put(records: readonly InventoryRecordInput[]): Promise<void>;
-}
-
 export function trustFingerprint(anchors: readonly Pick<ParsedCertificate, "sha256">[] | undefined): string {
   if (!anchors || anchors.length === 0) return "";
   const hash = createHash("sha256");

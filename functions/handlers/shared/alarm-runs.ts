@@ -4,6 +4,8 @@
  * so that Lambda's retry (and finally the dead-letter queue) makes sure nobody is left unpaged.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type AlarmStore, createAlarmStore } from "../../adapters/alarm-store";
 import { createEventPublisher } from "../../adapters/event-publisher";
 import type { CheckRun, LifecyclePolicy } from "../../core/alarms/lifecycle";
@@ -34,16 +36,34 @@ export interface SettleSummary {
   pending: number;
 }
 
-/** The deployed table, bus and policy, as every check function settles its runs. */
-export function productionSettleDeps(config: WatchpostConfig): SettleDeps {
+/** The alarm table, bus and policy a check function settles its runs with. */
+export function alarmSettleDeps(options: {
+  config: WatchpostConfig;
+  alarmTable: string;
+  eventBusName: string;
+  /** Default: the execution environment's shared clients (functions/adapters/clients/). */
+  dynamo?: DynamoDBDocumentClient;
+  eventBridge?: EventBridgeClient;
+}): SettleDeps {
+  const { config } = options;
   return {
-    store: createAlarmStore({ tableName: requireEnv(ENV.alarmTable) }),
+    store: createAlarmStore({ tableName: options.alarmTable, client: options.dynamo }),
     publisher: createEventPublisher({
-      eventBusName: requireEnv(ENV.eventBus),
+      eventBusName: options.eventBusName,
+      client: options.eventBridge,
       docBaseUrl: config.notifications.runbookBaseUrl,
     }),
     policy: lifecyclePolicyFrom(config.alarms),
   };
+}
+
+/** The deployed table and bus, from the environment the stack sets. */
+export function productionSettleDeps(config: WatchpostConfig): SettleDeps {
+  return alarmSettleDeps({
+    config,
+    alarmTable: requireEnv(ENV.alarmTable),
+    eventBusName: requireEnv(ENV.eventBus),
+  });
 }
 
 /** Thrown after every run was settled, when some events are still pending or a scope failed. */

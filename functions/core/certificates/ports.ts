@@ -1,0 +1,107 @@
+/**
+ * What the certificate scan talks to. The core drives the scan; adapters in functions/adapters
+ * implement these ports with S3, DynamoDB, SQS and TLS, the unit tests with in-memory ones
+ * (test/support/in-memory-ports.ts).
+ */
+import type { CertificateSource, WatchpostConfig } from "../config";
+import type { UnreadableReason } from "../contracts";
+import type { InventoryRecord, InventoryRecordInput } from "./inventory";
+import type { LoadResult } from "./scan";
+import type { BatchReport, ScanBatch } from "./store-scan/scan-batch";
+
+export interface StoredObjectInfo {
+  key: string;
+  size: number;
+  etag?: string;
+}
+
+/** The certificate bucket (functions/adapters/s3-certificate-store.ts). */
+export interface CertificateStorePort {
+  list(prefixes: readonly string[]): AsyncGenerator<StoredObjectInfo>;
+  load(key: string, options: { maxBytes: number; knownSize?: number; etag?: string }): Promise<LoadResult>;
+  uri(key: string): string;
+  readonly bucket: string;
+}
+
+/** What earlier scans learned per object (functions/adapters/object-inventory.ts, in DynamoDB). */
+export interface ObjectInventoryPort {
+  /** The records of these keys within a scope; missing keys are simply absent from the map. */
+  get(scope: string, keys: readonly string[]): Promise<Map<string, InventoryRecord>>;
+  put(records: readonly InventoryRecordInput[]): Promise<void>;
+}
+
+/** The chain a live peer presents (functions/adapters/tls-endpoint.ts). */
+export type EndpointChain =
+  | { ok: true; certificates: Uint8Array[] }
+  | { ok: false; reason: Extract<UnreadableReason, "timeout" | "unreachable">; detail: string };
+
+/** Where a large source's batches go (SQS: functions/adapters/scan-batch-queue.ts). */
+export interface ScanBatchQueuePort {
+  send(batches: readonly ScanBatch[]): Promise<void>;
+}
+
+/** What started a fanned-out run: only a scheduled scan's run proves the store was scanned. */
+export type ScanTrigger = "schedule" | "object-change";
+
+export interface ScanRunRecord {
+  runId: string;
+  scope: string;
+  bucket: string;
+  prefix: string;
+  now: string;
+  /** Absent on runs recorded before the trigger was kept: those were scheduled. */
+  trigger?: ScanTrigger;
+}
+
+export interface RunProgress {
+  run: ScanRunRecord;
+  /** Every batch has reported and the lister has sealed the run. */
+  allReported: boolean;
+  settled: boolean;
+}
+
+/** Bookkeeping of fanned-out runs (DynamoDB: functions/adapters/scan-runs.ts). */
+export interface ScanRunsPort {
+  /** Records the run before its first batch is sent. */
+  start(run: ScanRunRecord): Promise<void>;
+  /** Stores a batch's report (again, harmlessly, when redelivered); returns the run's progress. */
+  report(runId: string, index: number, report: BatchReport): Promise<RunProgress>;
+  /** Sent all `batches`; the lister's own report (trust bundle, listing trouble) goes with it. */
+  seal(runId: string, batches: number, lister: BatchReport): Promise<RunProgress>;
+  /** True for exactly one caller at a time; the claim lapses after `leaseSeconds`. */
+  claimSettlement(runId: string, now: Date, leaseSeconds: number): Promise<boolean>;
+  /** The lister's report and every batch report. */
+  reports(runId: string): Promise<BatchReport[]>;
+  settled(runId: string, now: Date): Promise<void>;
+}
+
+/** Hands large sources out in batches; without it every source is judged where it is listed. */
+export interface FanOut {
+  queue: ScanBatchQueuePort;
+  runs: ScanRunsPort;
+  /** Objects per batch; a source listing at most this many is judged inline. */
+  batchSize: number;
+  /** How long a settler may take before another may take over (default 900 s, Lambda's limit). */
+  settleLeaseSeconds?: number;
+  newRunId?: () => string;
+}
+
+/** Where progress and degraded-but-survivable trouble are told (the handler's logger); never secrets. */
+export interface ScanLog {
+  info(message: string, detail: Record<string, unknown>): void;
+  warn(message: string, detail: Record<string, unknown>): void;
+  error(message: string, detail: Record<string, unknown>): void;
+}
+
+/** Everything a store scan is given, once per invocation. */
+export interface StoreScanContext {
+  store: CertificateStorePort;
+  certificates: WatchpostConfig["certificates"];
+  now: Date;
+  /** PKCS#12 password of a source, from its secret; undefined when none is configured. */
+  pkcs12Password: (source: CertificateSource) => Promise<string | undefined>;
+  fetchEndpoint: (endpoint: string) => Promise<EndpointChain>;
+  /** Without it every object is downloaded on every scan. */
+  inventory?: ObjectInventoryPort;
+  log?: ScanLog;
+}

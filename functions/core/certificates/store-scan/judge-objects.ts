@@ -1,0 +1,253 @@
+/**
+ * Judging a source's objects, the same way wherever they were listed (inline or by a fan-out
+ * worker): an object the inventory still describes is judged again from its record, the others
+ * from their bytes, and their records renewed. Certificates are kept as counts only past their
+ * judgement, so a scan of a large store holds no more than one chunk of them at a time.
+ */
+import type { CheckRun } from "../../alarms/lifecycle";
+import type { CertificateSource } from "../../config";
+import type { Finding } from "../../contracts";
+import { describeCause } from "../../errors";
+import type { ParsedCertificate } from "../certificate";
+import { expectedHostsOf } from "../checks/expected-hosts";
+import type { EvaluationPolicy } from "../evaluate";
+import type { CertificateFacts } from "../facts";
+import {
+  type InventoryRecord,
+  type InventoryRecordInput,
+  isReusable,
+  type RecordContext,
+  recordOf,
+  rejudge,
+  trustFingerprint,
+} from "../inventory";
+import type { StoredObjectInfo, StoreScanContext } from "../ports";
+import { type ScanInput, scanFiles } from "../scan";
+import { sourceScope } from "./scopes";
+import { loadTrustBundle, type Pkcs12Password, pkcs12PasswordOf, type TrustBundle } from "./trust-material";
+
+/** What one scope's check turns into: a run for the alarm lifecycle, and what the metrics need. */
+export interface StoreCheck {
+  run: CheckRun;
+  certificates: CertificateCount;
+  /** Objects read from the store, and objects judged again from the inventory. */
+  objects: { downloaded: number; reused: number };
+  /** Why the run is partial, when it is (listing broke off, objects unreadable); never secrets. */
+  error?: string;
+}
+
+export interface CertificateCount {
+  count: number;
+  soonestNotAfter?: Date;
+}
+
+export function countOf(certificates: readonly Pick<CertificateFacts, "notAfter">[]): CertificateCount {
+  const count: CertificateCount = { count: 0 };
+  addCount(count, certificates);
+  return count;
+}
+
+function addCount(into: CertificateCount, certificates: readonly Pick<CertificateFacts, "notAfter">[]): void {
+  for (const { notAfter } of certificates) {
+    into.count++;
+    if (into.soonestNotAfter === undefined || notAfter < into.soonestNotAfter)
+      into.soonestNotAfter = notAfter;
+  }
+}
+
+/** Objects judged at a time: one inventory look-up and one bounded burst of downloads each. */
+export const JUDGING_CHUNK = 200;
+
+/** What judging a source's objects needs, loaded once per source and run. */
+export interface SourceJudge {
+  source: CertificateSource;
+  trust: TrustBundle;
+  password: Pkcs12Password;
+  policy: EvaluationPolicy;
+  record: RecordContext;
+}
+
+export async function sourceJudge(source: CertificateSource, ctx: StoreScanContext): Promise<SourceJudge> {
+  const trust = await loadTrustBundle(source.caBundleKey, ctx);
+  return {
+    source,
+    trust,
+    password: await pkcs12PasswordOf(source, ctx),
+    policy: policyFor(ctx, trust.anchors),
+    record: {
+      scope: sourceScope(ctx.store, source),
+      trust: trustFingerprint(trust.anchors),
+      anchors: trust.anchors ?? [],
+      skewSeconds: ctx.certificates.thresholds.skewSeconds,
+    },
+  };
+}
+
+/** What a source's check reports besides its objects: an unreadable trust bundle or password secret. */
+export function preambleOf(judge: SourceJudge): { findings: Finding[]; examined: string[] } {
+  return {
+    findings: [...judge.trust.findings, ...judge.password.findings],
+    examined: [...judge.trust.examined, ...judge.password.examined],
+  };
+}
+
+/** How a share of a source's objects came out; certificates are kept as counts only. */
+export interface ObjectTally {
+  findings: Finding[];
+  certificates: CertificateCount;
+  examined: string[];
+  /** Objects that could not be fetched: not examined, so their alarms stand. */
+  unexamined: string[];
+  downloaded: number;
+  reused: number;
+}
+
+function emptyTally(): ObjectTally {
+  return { findings: [], certificates: { count: 0 }, examined: [], unexamined: [], downloaded: 0, reused: 0 };
+}
+
+function addTally(into: ObjectTally, from: ObjectTally): void {
+  for (const finding of from.findings) into.findings.push(finding);
+  for (const source of from.examined) into.examined.push(source);
+  for (const source of from.unexamined) into.unexamined.push(source);
+  into.certificates.count += from.certificates.count;
+  const soonest = from.certificates.soonestNotAfter;
+  if (soonest && (!into.certificates.soonestNotAfter || soonest < into.certificates.soonestNotAfter)) {
+    into.certificates.soonestNotAfter = soonest;
+  }
+  into.downloaded += from.downloaded;
+  into.reused += from.reused;
+}
+
+export function* inChunks<T>(items: readonly T[], size = JUDGING_CHUNK): Generator<T[]> {
+  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
+}
+
+/** Judges listed objects chunk by chunk, as they come. */
+export async function judgeChunks(
+  chunks: AsyncIterable<readonly StoredObjectInfo[]> | Iterable<readonly StoredObjectInfo[]>,
+  judge: SourceJudge,
+  ctx: StoreScanContext,
+): Promise<ObjectTally> {
+  const tally = emptyTally();
+  for await (const chunk of chunks) addTally(tally, await judgeObjects(chunk, judge, ctx));
+  return tally;
+}
+
+/** Inventory trouble only costs downloads: it is told, and the objects are read instead. */
+async function judgeObjects(
+  objects: readonly StoredObjectInfo[],
+  judge: SourceJudge,
+  ctx: StoreScanContext,
+): Promise<ObjectTally> {
+  const tally = emptyTally();
+  if (objects.length === 0) return tally;
+  const { store, inventory } = ctx;
+  const records = inventory
+    ? await inventory
+        .get(
+          judge.record.scope,
+          objects.map((o) => o.key),
+        )
+        .catch((cause: unknown) => {
+          ctx.log?.warn("inventory look-up failed; reading the objects instead", {
+            error: describeCause(cause),
+          });
+          return new Map<string, InventoryRecord>();
+        })
+    : new Map<string, InventoryRecord>();
+
+  const toRead: StoredObjectInfo[] = [];
+  for (const object of objects) {
+    const record = records.get(object.key);
+    if (!isReusable(record, object, judge.record.trust, ctx.now)) {
+      toRead.push(object);
+      continue;
+    }
+    const expectedHosts = expectedHostsOf(judge.source, object.key);
+    tally.findings.push(
+      ...rejudge(record, expectedHosts ? { ...judge.policy, expectedHosts } : judge.policy),
+    );
+    addCount(tally.certificates, record.certificates);
+    tally.examined.push(store.uri(object.key));
+    tally.reused++;
+  }
+
+  const read = await scanFiles(
+    toRead.map((object) =>
+      objectInput(judge.source, object.key, ctx, { knownSize: object.size, etag: object.etag }),
+    ),
+    { policy: judge.policy, pkcs12Password: judge.password.value },
+  );
+  const fresh: InventoryRecordInput[] = [];
+  read.files.forEach((file, i) => {
+    const object = toRead[i] as StoredObjectInfo;
+    tally.findings.push(...file.findings);
+    addCount(tally.certificates, file.certificates);
+    (file.unexamined ? tally.unexamined : tally.examined).push(file.file);
+    if (file.verdict && object.etag)
+      fresh.push(recordOf({ ...object, etag: object.etag }, file.verdict, judge.record, ctx.now));
+  });
+  tally.downloaded += toRead.length;
+  if (inventory && fresh.length > 0) {
+    await inventory.put(fresh).catch((cause: unknown) => {
+      ctx.log?.warn("inventory not updated; these objects will be read again next time", {
+        error: describeCause(cause),
+        objects: fresh.length,
+      });
+    });
+  }
+  return tally;
+}
+
+/**
+ * The run of a source's objects. Complete only when the listing finished and every object could
+ * be read; a fan-out worker leaves the preamble (trust bundle, password) to the lister.
+ */
+export function sourceCheck(
+  judge: SourceJudge,
+  tally: ObjectTally,
+  ctx: StoreScanContext,
+  options: { listingError?: string | undefined; preamble: boolean },
+): StoreCheck {
+  const { store } = ctx;
+  const unreadNote =
+    tally.unexamined.length > 0
+      ? `${tally.unexamined.length} object(s) could not be read; their alarms stand until they can be`
+      : undefined;
+  const error = [options.listingError, unreadNote].filter(Boolean).join("; ") || undefined;
+  const preamble = options.preamble ? preambleOf(judge) : { findings: [], examined: [] };
+  return {
+    run: {
+      scope: judge.record.scope,
+      complete: error === undefined,
+      examinedSources: [...tally.examined, ...preamble.examined],
+      findings: [...preamble.findings, ...tally.findings],
+      parameters: { Bucket: store.bucket, Prefix: judge.source.prefix },
+      now: ctx.now,
+    },
+    certificates: tally.certificates,
+    objects: { downloaded: tally.downloaded, reused: tally.reused },
+    ...(error ? { error } : {}),
+  };
+}
+
+/** Everything under a watched prefix is meant to be a certificate: what is not is reported. */
+export function objectInput(
+  source: CertificateSource,
+  key: string,
+  ctx: StoreScanContext,
+  known: { knownSize?: number; etag?: string },
+): ScanInput {
+  return {
+    file: ctx.store.uri(key),
+    explicit: true,
+    expectedHosts: expectedHostsOf(source, key),
+    load: () => ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes, ...known }),
+  };
+}
+
+export function policyFor(ctx: StoreScanContext, anchors: ParsedCertificate[] | undefined): EvaluationPolicy {
+  const { warnDays, majorDays, skewSeconds } = ctx.certificates.thresholds;
+  return { now: ctx.now, warnDays, majorDays, skewSeconds, trustAnchors: anchors };
+}

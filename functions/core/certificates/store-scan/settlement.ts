@@ -1,0 +1,109 @@
+/**
+ * Settling a fanned-out run, in one place. Whoever sees the run sealed and every batch reported
+ * (the last worker, or the lister if the workers were faster) claims the settlement with a lease,
+ * so a settler that died is replaced on redelivery; reads every report into one check run; the
+ * alarm lifecycle settles it with the invocation's other runs; the run is marked settled; and the
+ * outcome says whether the invocation proves a complete scan of the store (the success metric the
+ * staleness alarm watches). Raising and clearing wait for the last batch: a run that never
+ * finishes clears nothing, and one that finished partially raises and clears nothing else.
+ */
+import type { CheckRun } from "../../alarms/lifecycle";
+import { describeError } from "../../errors";
+import type { FanOut, RunProgress, ScanLog, ScanRunRecord, ScanRunsPort, ScanTrigger } from "../ports";
+import type { BatchReport } from "./scan-batch";
+
+/** Lambda's longest run: a settler that has not finished by then has died. */
+const DEFAULT_LEASE_SECONDS = 900;
+
+/** A finished run whose settlement this invocation holds. */
+export interface RunToSettle {
+  runId: string;
+  run: CheckRun;
+  trigger: ScanTrigger;
+}
+
+/** The run, when every batch has reported and this caller won the claim. */
+export async function claimSettlement(
+  progress: RunProgress,
+  fanOut: Pick<FanOut, "runs" | "settleLeaseSeconds">,
+  now: Date,
+): Promise<RunToSettle | undefined> {
+  if (!progress.allReported) return undefined;
+  const { runId } = progress.run;
+  if (!(await fanOut.runs.claimSettlement(runId, now, fanOut.settleLeaseSeconds ?? DEFAULT_LEASE_SECONDS)))
+    return undefined;
+  const run = runOf(progress.run, await fanOut.runs.reports(runId));
+  return { runId, run, trigger: progress.run.trigger ?? "schedule" };
+}
+
+/** The whole run as one check run: complete only when the listing and every batch were. */
+export function runOf(run: ScanRunRecord, reports: readonly BatchReport[]): CheckRun {
+  return {
+    scope: run.scope,
+    complete: reports.every((r) => r.complete),
+    // A partial fanned-out run clears nothing: the objects examined are not worth carrying along.
+    examinedSources: [],
+    findings: reports.flatMap((r) => r.findings),
+    parameters: { Bucket: run.bucket, Prefix: run.prefix },
+    now: new Date(run.now),
+  };
+}
+
+/** What one invocation settles. */
+export interface Settling {
+  /** Runs the invocation judged itself (sources judged inline, peer groups, one object). */
+  checks: readonly CheckRun[];
+  /** Fanned-out runs whose settlement it claimed. */
+  claimed: readonly RunToSettle[];
+  /**
+   * What a complete settlement proves: the whole store, for a scheduled scan; the claimed runs,
+   * for a batch worker (a fanned-out source proves itself when its last batch settles it);
+   * nothing, for one changed object.
+   */
+  proves: "store" | "claimed-runs" | "nothing";
+  /** Scopes whose check failed, and sources handed out whose runs are still open. */
+  unfinished: number;
+}
+
+export interface SettlementPorts {
+  /** The alarm lifecycle over check runs; throws, after settling all it could, when events stay pending. */
+  settleAlarms(runs: readonly CheckRun[]): Promise<unknown>;
+  runs?: Pick<ScanRunsPort, "settled">;
+  log?: ScanLog;
+  now: Date;
+}
+
+export async function settle(
+  settling: Settling,
+  ports: SettlementPorts,
+): Promise<{ scanSucceeded: boolean }> {
+  const { checks, claimed } = settling;
+  await ports.settleAlarms([...checks, ...claimed.map((c) => c.run)]);
+  for (const { runId, run } of claimed) {
+    ports.log?.info("fanned-out scan settled", {
+      runId,
+      scope: run.scope,
+      complete: run.complete,
+      findings: run.findings.length,
+    });
+    // Bookkeeping: a run left unmarked is only claimed again after its lease, harmlessly.
+    await ports.runs
+      ?.settled(runId, ports.now)
+      .catch((error: unknown) =>
+        ports.log?.warn("scan run not marked settled", { runId, error: describeError(error) }),
+      );
+  }
+  return { scanSucceeded: provesScan(settling) };
+}
+
+function provesScan({ checks, claimed, proves, unfinished }: Settling): boolean {
+  const scheduledAndComplete = (c: RunToSettle) => c.run.complete && c.trigger === "schedule";
+  switch (proves) {
+    case "store":
+      return unfinished === 0 && checks.every((c) => c.complete) && claimed.every(scheduledAndComplete);
+    case "claimed-runs":
+      return claimed.length > 0 && claimed.every(scheduledAndComplete);
+    case "nothing":
+      return false;
+  }
+}

@@ -1,0 +1,34 @@
+/** One invocation's view of its dependencies: its instant, and the ports the core reads through. */
+import type { ScanLog, StoreScanContext } from "../../core/certificates/ports";
+import type { SettlementPorts } from "../../core/certificates/store-scan/settlement";
+import { settleRuns } from "../shared/alarm-runs";
+import { logger } from "../shared/powertools";
+import type { CertificateScanDeps } from "./deps";
+
+const scanLog: ScanLog = {
+  info: (message, detail) => logger.info(message, detail),
+  warn: (message, detail) => logger.warn(message, detail),
+  error: (message, detail) => logger.error(message, detail),
+};
+
+export function scanContext(deps: CertificateScanDeps): StoreScanContext {
+  return {
+    store: deps.store,
+    certificates: deps.config.certificates,
+    now: deps.now?.() ?? new Date(),
+    pkcs12Password: async (source) =>
+      source.pkcs12PasswordSecretName ? deps.secrets.read(source.pkcs12PasswordSecretName) : undefined,
+    fetchEndpoint: deps.fetchEndpoint,
+    ...(deps.inventory ? { inventory: deps.inventory } : {}),
+    log: scanLog,
+  };
+}
+
+export function settlementPorts(deps: CertificateScanDeps, ctx: StoreScanContext): SettlementPorts {
+  return {
+    settleAlarms: (runs) => settleRuns(runs, deps.alarms),
+    ...(deps.fanOut ? { runs: deps.fanOut.runs } : {}),
+    ...(ctx.log ? { log: ctx.log } : {}),
+    now: ctx.now,
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * What the certificate scan runs with, and the one factory that builds it from clients and
+ * resource names: the deployed function (from its environment), `npm start`, the benchmarks and
+ * the tests' harness all wire the scan through `certificateScanDeps`.
+ */
+
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { sharedDocumentClient } from "../../adapters/clients/dynamodb";
+import { sharedEventBusClient } from "../../adapters/clients/eventbridge";
+import { certificateStoreS3Client } from "../../adapters/clients/s3";
+import { sqsClient } from "../../adapters/clients/sqs";
+import { createObjectInventory } from "../../adapters/object-inventory";
+import { s3CertificateStore } from "../../adapters/s3-certificate-store";
+import { createScanBatchQueue } from "../../adapters/scan-batch-queue";
+import { createScanRuns } from "../../adapters/scan-runs";
+import { type SecretReader, secretReader } from "../../adapters/secrets";
+import { endpointFetcher } from "../../adapters/tls-endpoint";
+import type {
+  CertificateStorePort,
+  FanOut,
+  ObjectInventoryPort,
+  ScanBatchQueuePort,
+  StoreScanContext,
+} from "../../core/certificates/ports";
+import type { WatchpostConfig } from "../../core/config";
+import { alarmSettleDeps, type SettleDeps } from "../shared/alarm-runs";
+import { deployedConfig } from "../shared/deployed-config";
+import { ENV, requireEnv } from "../shared/environment";
+
+export interface CertificateScanDeps {
+  config: WatchpostConfig;
+  store: CertificateStorePort;
+  alarms: SettleDeps;
+  secrets: SecretReader;
+  fetchEndpoint: StoreScanContext["fetchEndpoint"];
+  /** What earlier scans learned per object; without it every object is downloaded every time. */
+  inventory?: ObjectInventoryPort;
+  /** Hands large sources out in batches; without it every source is judged in the invocation. */
+  fanOut?: FanOut;
+  now?: () => Date;
+}
+
+export const DEFAULT_BATCH_SIZE = 500;
+const ENDPOINT_TIMEOUT_MS = 10_000;
+
+export interface ScanWiring {
+  config: WatchpostConfig;
+  clients: {
+    s3: Pick<S3Client, "send">;
+    /** Default: the execution environment's shared, bounded clients. */
+    dynamo?: DynamoDBDocumentClient;
+    eventBridge?: EventBridgeClient;
+    sqs?: Pick<SQSClient, "send">;
+  };
+  bucket: string;
+  alarmTable: string;
+  eventBusName: string;
+  /** The object inventory and the fanned-out runs; without it there is neither. */
+  scanStateTable?: string;
+  /** Where large sources are handed out: an SQS queue (with `clients.sqs`) or a queue of one's own. */
+  queue?: { url: string } | ScanBatchQueuePort;
+  batchSize?: number;
+  secrets: SecretReader;
+  endpointTimeoutMs?: number;
+  now?: () => Date;
+}
+
+export function certificateScanDeps(wiring: ScanWiring): CertificateScanDeps {
+  const { config, clients, scanStateTable, queue } = wiring;
+  const state = scanStateTable ? { tableName: scanStateTable, client: clients.dynamo } : undefined;
+  if (queue && !state) throw new Error("fanning scans out needs the scan-state table for its runs");
+  return {
+    config,
+    store: s3CertificateStore({ client: clients.s3, bucket: wiring.bucket }),
+    alarms: alarmSettleDeps({
+      config,
+      alarmTable: wiring.alarmTable,
+      eventBusName: wiring.eventBusName,
+      dynamo: clients.dynamo,
+      eventBridge: clients.eventBridge,
+    }),
+    secrets: wiring.secrets,
+    fetchEndpoint: endpointFetcher(wiring.endpointTimeoutMs ?? ENDPOINT_TIMEOUT_MS),
+    ...(state ? { inventory: createObjectInventory(state) } : {}),
+    ...(queue && state
+      ? {
+          fanOut: {
+            queue:
+              "url" in queue
+                ? createScanBatchQueue({ client: clients.sqs ?? sqsClient(), queueUrl: queue.url })
+                : queue,
+            runs: createScanRuns(state),
+            batchSize: wiring.batchSize ?? DEFAULT_BATCH_SIZE,
+          },
+        }
+      : {}),
+    ...(wiring.now ? { now: wiring.now } : {}),
+  };
+}
+
+/** The deployed function's dependencies, from the environment the stack sets. */
+export function productionScanDeps(): CertificateScanDeps {
+  return certificateScanDeps({
+    config: deployedConfig(),
+    clients: {
+      s3: certificateStoreS3Client(),
+      dynamo: sharedDocumentClient(),
+      eventBridge: sharedEventBusClient(),
+      sqs: sqsClient(),
+    },
+    bucket: requireEnv(ENV.certificateBucket),
+    alarmTable: requireEnv(ENV.alarmTable),
+    eventBusName: requireEnv(ENV.eventBus),
+    scanStateTable: requireEnv(ENV.scanStateTable),
+    queue: { url: requireEnv(ENV.scanQueueUrl) },
+    batchSize: Number(process.env[ENV.scanBatchSize] ?? DEFAULT_BATCH_SIZE) || DEFAULT_BATCH_SIZE,
+    secrets: secretReader(),
+  });
+}

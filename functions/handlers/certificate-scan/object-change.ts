@@ -1,0 +1,43 @@
+/**
+ * An S3 object event: a replaced certificate is re-checked alone, within seconds, so its alarm
+ * clears without waiting for the schedule; a changed CA bundle rescans its sources through the one
+ * source-scan path; a changed peer certificate or group CA re-checks the group.
+ */
+import { planObjectEvent, recheckObject } from "../../core/certificates/store-scan/object-recheck";
+import { checkScopes, scanScopes } from "../../core/certificates/store-scan/scope-checks";
+import { sourceScope } from "../../core/certificates/store-scan/scopes";
+import { logger } from "../shared/powertools";
+import { scanContext } from "./context";
+import type { CertificateScanDeps } from "./deps";
+import { type ObjectEvent, objectKeyOf } from "./events";
+import type { ScanOutcome } from "./outcome";
+import { settleChecks } from "./settle-checks";
+
+export async function objectChanged(
+  event: ObjectEvent,
+  deps: CertificateScanDeps,
+  started: number,
+): Promise<ScanOutcome> {
+  const ctx = scanContext(deps);
+  const key = objectKeyOf(event);
+  const change = event["detail-type"] === "Object Created" ? "created" : "deleted";
+  const plan = planObjectEvent(ctx.certificates, key);
+  logger.info("object changed", {
+    key,
+    change,
+    recheckIn: plan.objectIn.map((s) => s.prefix),
+    rescan: plan.rescan.map((s) => s.prefix),
+    peerGroups: plan.peerGroups.map((g) => g.name),
+  });
+  const checked = await checkScopes(
+    [
+      ...plan.objectIn.map((source) => ({
+        scope: sourceScope(ctx.store, source),
+        check: () => recheckObject(source, key, change, ctx),
+      })),
+      ...scanScopes(plan.rescan, plan.peerGroups, ctx, deps.fanOut, "object-change"),
+    ],
+    ctx,
+  );
+  return settleChecks("object", checked, deps, ctx, started);
+}
