@@ -11,47 +11,25 @@
  * 4. the credential check, twice (alarms are raised after two consecutive failing runs) → one
  *    healthy target, one whose temporary key the store rejects.
  *
- * Not local: SQS fan-out of very large sources (no `fanOut` dependency, so every source is judged
- * in the invocation, as the deployed function does for sources below the batch size), Secrets
- * Manager (PKCS#12 passwords come from WATCHPOST_PKCS12_PASSWORD as for the CLI), SNS and chat.
+ * Not local: the SQS queue that hands very large sources out in batches (without one, every source
+ * is judged in the invocation, through the same source-scan path a source of at most one batch
+ * takes in AWS), Secrets Manager (PKCS#12 passwords come from WATCHPOST_PKCS12_PASSWORD as for
+ * the CLI), SNS and chat.
  *
  * With --certs (and --config) the user's files and configuration replace the sample; see
  * bin/demo/user-store.ts for where files land and why credential targets are not run then.
  */
-import { randomUUID } from "node:crypto";
-import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { createAlarmStore } from "../../functions/adapters/alarm-store";
-import { awsCredentialProbe } from "../../functions/adapters/credential-probe";
-import { createEventPublisher } from "../../functions/adapters/event-publisher";
-import { pkcs12PasswordFrom } from "../../functions/adapters/local-files";
-import { createObjectInventory } from "../../functions/adapters/object-inventory";
-import { s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
-import { fetchPresentedChain } from "../../functions/adapters/tls-endpoint";
-import { AlarmState, dampingFor } from "../../functions/core/alarms/lifecycle";
-import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
-import type { EndpointChain } from "../../functions/core/certificates/ports";
-import { ConfigError, parseConfig, type WatchpostConfig } from "../../functions/core/config";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { ConfigError, parseConfig } from "../../functions/core/config";
 import { EXIT } from "../../functions/core/contracts";
-import { type CertificateScanDeps, runCertificateScan } from "../../functions/handlers/certificate-scan";
-import { runCredentialChecks } from "../../functions/handlers/credential-check";
-import type { SettleDeps } from "../../functions/handlers/shared/alarm-runs";
 import { type CliIo, UsageError } from "../cli/io";
-import type { S3rverEvent } from "../local/emulators";
-import type { BusEvent } from "../local/event-bus";
 import { type LocalAws, startLocalAws } from "./local-aws";
 import { DEMO_USAGE, type DemoOptions, parseDemoArgs } from "./options";
-import { heading, type Output, paint, printEvent, printFindings, wrap } from "./output";
+import { heading, type Output, paint, printEvent, wrap } from "./output";
 import { CREDENTIALS_BUCKET, sampleCredentialTargets, sampleStsPolicy } from "./sample-credentials";
 import { buildSampleStore, EXPIRED_KEY, type SampleStore } from "./sample-store";
+import { BUS_NAME, objectsOf, putObject, Session, type Step } from "./session";
 import { loadUserStore, type UserStore } from "./user-store";
-
-const BUS_NAME = "watchpost";
-const REGION = "us-east-1";
-const ACCOUNT = "000000000000";
-const ENDPOINT_TIMEOUT_MS = 5000;
-/** The caller's own credentials for STS; the local STS does not check them. */
-const CALLER = { accessKeyId: "AKIALOCALCALLER00001", secretAccessKey: "local-caller-secret-not-checked" };
 
 /** Exit status of an internal failure (a defect or a stand-in that would not start), as the CLI. */
 const EXIT_INTERNAL = 4;
@@ -263,258 +241,6 @@ async function userRun(aws: LocalAws, user: UserStore, out: Output): Promise<num
 }
 
 // ---------------------------------------------------------------------------------------------
-// Invoking the handlers
-
-/** What one step's invocations put on the bus and returned. */
-interface Step {
-  events: BusEvent[];
-  results: unknown[];
-}
-
-/** The certificate scan's own count of objects downloaded and judged from the inventory. */
-function objectsOf(step: Step | undefined): { downloaded: number; reused: number } {
-  const total = { downloaded: 0, reused: 0 };
-  for (const result of step?.results ?? []) {
-    const objects = (result as { objects?: Partial<typeof total> }).objects;
-    total.downloaded += objects?.downloaded ?? 0;
-    total.reused += objects?.reused ?? 0;
-  }
-  return total;
-}
-
-class Session {
-  /** One entry per step (a scan, an upload, the credential runs), in order. */
-  readonly steps: Step[] = [];
-  private readonly reads: string[] = [];
-  private readonly deps: CertificateScanDeps;
-  private readonly alarms: SettleDeps;
-
-  constructor(
-    private readonly aws: LocalAws,
-    private readonly config: WatchpostConfig,
-    private readonly bucket: string,
-    private readonly out: Output,
-  ) {
-    this.alarms = {
-      store: createAlarmStore({ tableName: aws.alarmTable, client: aws.documents }),
-      publisher: createEventPublisher({
-        eventBusName: BUS_NAME,
-        client: aws.bus.client,
-        docBaseUrl: config.notifications.runbookBaseUrl,
-      }),
-      policy: lifecyclePolicyFrom(config.alarms),
-    };
-    const store = s3CertificateStore({ client: aws.s3.client, bucket });
-    this.deps = {
-      config,
-      // The real adapter, with a note of every object it downloads, printed after each scan.
-      store: {
-        ...store,
-        load: (key, options) => {
-          this.reads.push(key);
-          return store.load(key, options);
-        },
-      },
-      alarms: this.alarms,
-      secrets: localSecrets(),
-      fetchEndpoint,
-      inventory: createObjectInventory({ tableName: aws.scanStateTable, client: aws.documents }),
-    };
-  }
-
-  async scheduledScan(options: { table: boolean } = { table: true }): Promise<number> {
-    this.steps.push({ events: [], results: [] });
-    this.reads.length = 0;
-    const event = {
-      version: "0",
-      id: randomUUID(),
-      "detail-type": "Scheduled Event",
-      source: "aws.events",
-      account: ACCOUNT,
-      time: new Date().toISOString(),
-      region: REGION,
-      resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/Watchpost-CertificateScanScheduleRule`],
-      detail: {},
-    };
-    this.out.line("The schedule rule invokes the certificate-scan function with:");
-    this.printInvocation(event);
-    const failures = await this.invoke(() => runCertificateScan(event, this.deps));
-    this.printReads();
-    if (!options.table) return failures;
-    printFindings(
-      this.out,
-      "FINDINGS: the alarm state table after the scan",
-      (await this.liveAlarms()).filter((s) => !s.scope.startsWith("credentials:")),
-      (s) => dampingFor(this.alarms.policy, s.check),
-    );
-    return failures;
-  }
-
-  /** Uploads `body` to `key`, turns s3rver's notification into EventBridge's, and invokes the function. */
-  async objectChanged(key: string, body: string | Uint8Array): Promise<number> {
-    this.steps.push({ events: [], results: [] });
-    const notified = this.nextObjectEvent(key);
-    this.reads.length = 0;
-    await putObject(this.aws, this.bucket, key, body);
-    const record = (await notified).Records[0]!;
-    const event = {
-      version: "0",
-      id: randomUUID(),
-      "detail-type": record.eventName.startsWith("ObjectRemoved") ? "Object Deleted" : "Object Created",
-      source: "aws.s3",
-      account: ACCOUNT,
-      time: record.eventTime ?? new Date().toISOString(),
-      region: REGION,
-      resources: [`arn:aws:s3:::${this.bucket}`],
-      detail: {
-        version: "0",
-        bucket: { name: this.bucket },
-        // S3 notifications carry the key URL-encoded, spaces as '+'.
-        object: {
-          key: encodeURIComponent(record.s3.object.key).replace(/%2F/g, "/").replace(/%20/g, "+"),
-          size: record.s3.object.size,
-          etag: record.s3.object.eTag,
-          sequencer: record.s3.object.sequencer,
-        },
-        "request-id": randomUUID(),
-        requester: ACCOUNT,
-        reason: "PutObject",
-      },
-    };
-    this.out.line(
-      "The bucket notifies EventBridge; the object rule invokes the certificate-scan function with:",
-    );
-    this.printInvocation(event);
-    const failures = await this.invoke(() => runCertificateScan(event, this.deps));
-    this.printReads();
-    return failures;
-  }
-
-  private printReads(): void {
-    const keys = [...new Set(this.reads.splice(0))];
-    for (const line of wrap(
-      `objects downloaded (GetObject), CA bundles included: ${keys.length === 0 ? "none" : keys.join(", ")}`,
-      "  ",
-    )) {
-      this.out.line(line);
-    }
-  }
-
-  async credentialChecks(damping: number): Promise<number> {
-    this.steps.push({ events: [], results: [] });
-    const probe = awsCredentialProbe({
-      sts: { credentials: CALLER },
-      logger: this.out.verbose
-        ? {
-            debug: () => {},
-            info: (message, fields) => this.out.line(`    log: ${message} ${JSON.stringify(fields ?? {})}`),
-            warn: (message, fields) => this.out.line(`    log: ${message} ${JSON.stringify(fields ?? {})}`),
-          }
-        : undefined,
-    });
-    let failures = 0;
-    try {
-      const runs = Math.max(2, damping);
-      for (let run = 1; run <= runs; run++) {
-        this.out.line();
-        this.out.line(
-          `Run ${run} of ${runs}${run < damping ? ` (a failure is raised after ${damping} consecutive failing runs; this one is only tracked)` : ""}:`,
-        );
-        const before = this.aws.sts.calls.length;
-        failures += await this.invoke(() =>
-          runCredentialChecks({ config: this.config, probe, alarms: this.alarms }),
-        );
-        for (const call of this.aws.sts.calls.slice(before)) {
-          this.out.line(`  STS AssumeRole ${call.roleArn} (session ${call.sessionName}): ${call.outcome}`);
-        }
-        printFindings(
-          this.out,
-          `FINDINGS: credential targets in the alarm state table after run ${run}`,
-          (await this.liveAlarms()).filter((s) => s.scope.startsWith("credentials:")),
-          (s) => dampingFor(this.alarms.policy, s.check),
-        );
-      }
-    } finally {
-      probe.close();
-    }
-    return failures;
-  }
-
-  /** Runs one invocation the way Lambda would report it; a thrown error is printed, not fatal. */
-  private async invoke(work: () => Promise<unknown>): Promise<number> {
-    const step = this.steps.at(-1)!;
-    const before = this.aws.bus.events.length;
-    try {
-      const result = await work();
-      step.results.push(result);
-      if (this.aws.bus.events.length === before) this.out.line("  (no alarm event)");
-      this.out.line(`  function returned ${JSON.stringify(result)}`);
-      return 0;
-    } catch (error) {
-      this.out.line(
-        paint(
-          this.out,
-          "red",
-          `  function failed (Lambda would retry it, then dead-letter it): ${error instanceof Error ? error.message : String(error)}`,
-        ),
-      );
-      return 1;
-    } finally {
-      step.events.push(...this.aws.bus.events.slice(before));
-    }
-  }
-
-  private printInvocation(event: Record<string, unknown>): void {
-    const shown = this.out.verbose
-      ? event
-      : {
-          source: event.source,
-          "detail-type": event["detail-type"],
-          ...(event.source === "aws.s3"
-            ? {
-                detail: {
-                  bucket: (event.detail as { bucket: unknown }).bucket,
-                  object: { key: (event.detail as { object: { key: string } }).object.key },
-                },
-              }
-            : {}),
-        };
-    this.out.line(
-      `  ${JSON.stringify(shown)}${this.out.verbose ? "" : "  (abridged; --verbose prints it whole)"}`,
-    );
-  }
-
-  private nextObjectEvent(key: string): Promise<S3rverEvent> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`s3rver sent no notification for ${key}`)), 5000);
-      const emitter = this.aws.s3.server as unknown as NodeJS.EventEmitter;
-      const listener = (event: S3rverEvent) => {
-        if (event.Records[0]?.s3.object.key !== key) return;
-        clearTimeout(timer);
-        emitter.off("event", listener);
-        resolve(event);
-      };
-      emitter.on("event", listener);
-    });
-  }
-
-  private async liveAlarms(): Promise<AlarmState[]> {
-    const states: AlarmState[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.aws.documents.send(
-        new ScanCommand({ TableName: this.aws.alarmTable, ConsistentRead: true, ExclusiveStartKey }),
-      );
-      for (const item of page.Items ?? []) {
-        if (String(item.sk).startsWith("alarm#")) states.push(AlarmState.parse(item));
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return states;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 
 function intro(aws: LocalAws, out: Output, what: string): void {
   out.line(paint(out, "bold", `watchpost, run locally on ${what}: no AWS account is used`));
@@ -533,39 +259,4 @@ function intro(aws: LocalAws, out: Output, what: string): void {
 
 async function createBucket(aws: LocalAws, bucket: string): Promise<void> {
   await aws.s3.client.send(new CreateBucketCommand({ Bucket: bucket }));
-}
-
-async function putObject(
-  aws: LocalAws,
-  bucket: string,
-  key: string,
-  body: string | Uint8Array,
-): Promise<void> {
-  await aws.s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-}
-
-/** Secrets Manager is not emulated: PKCS#12 passwords come from the environment, as for the CLI. */
-function localSecrets(): CertificateScanDeps["secrets"] {
-  return {
-    async read(name) {
-      const password = await pkcs12PasswordFrom(process.env);
-      if (password === undefined) {
-        throw new Error(
-          `secret ${name} is in Secrets Manager, which this local run does not reach; set WATCHPOST_PKCS12_PASSWORD (or WATCHPOST_PKCS12_PASSWORD_FILE)`,
-        );
-      }
-      return password;
-    },
-  };
-}
-
-/** Live peer endpoints are probed for real, as the deployed function does, with a shorter timeout. */
-async function fetchEndpoint(endpoint: string): Promise<EndpointChain> {
-  const at = endpoint.lastIndexOf(":");
-  const result = await fetchPresentedChain({
-    host: endpoint.slice(0, at).replace(/^\[|\]$/g, ""),
-    port: Number(endpoint.slice(at + 1)),
-    timeoutMs: ENDPOINT_TIMEOUT_MS,
-  });
-  return result.ok ? { ok: true, certificates: result.certificates } : result;
 }

@@ -10,15 +10,11 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { ALARM_TABLE_KEYS } from "../../functions/adapters/alarm-store";
 import { SCAN_STATE_TABLE_KEYS } from "../../functions/adapters/object-inventory";
-
-interface TableKeys {
-  partitionKey: { name: string; type: "S" | "N" | "B" };
-  sortKey: { name: string; type: "S" | "N" | "B" };
-}
+import { createTable } from "./tables";
 
 const require = createRequire(import.meta.url);
 
@@ -155,29 +151,11 @@ export async function startDynalite(): Promise<LocalDynamo> {
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
     maxAttempts: 1,
   });
-  async function createTable(name: string, keys: TableKeys): Promise<string> {
-    const { partitionKey, sortKey } = keys;
-    await client.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
-          { AttributeName: sortKey.name, AttributeType: sortKey.type },
-        ],
-        KeySchema: [
-          { AttributeName: partitionKey.name, KeyType: "HASH" },
-          { AttributeName: sortKey.name, KeyType: "RANGE" },
-        ],
-      }),
-    );
-    return name;
-  }
   return {
     client,
     endpoint,
-    createAlarmTable: (name) => createTable(name, ALARM_TABLE_KEYS),
-    createScanStateTable: (name) => createTable(name, SCAN_STATE_TABLE_KEYS),
+    createAlarmTable: (name) => createTable(client, name, ALARM_TABLE_KEYS),
+    createScanStateTable: (name) => createTable(client, name, SCAN_STATE_TABLE_KEYS),
     async stop() {
       client.destroy();
       await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));

@@ -50,6 +50,8 @@ export interface AlarmStore extends AlarmStorePort {
    * table that holds one item per alarm, read once per run.
    */
   countActive(): Promise<Record<Severity, number>>;
+  /** The live item of every alarm in every scope, active or cleared (what `npm start` prints). */
+  liveAlarms(): Promise<AlarmState[]>;
 }
 
 export function createAlarmStore(options: AlarmStoreOptions): AlarmStore {
@@ -98,6 +100,24 @@ export function createAlarmStore(options: AlarmStoreOptions): AlarmStore {
         }
       }
       return counts;
+    },
+
+    async liveAlarms() {
+      const states: AlarmState[] = [];
+      const pages = paginateScan(
+        { client },
+        {
+          TableName,
+          FilterExpression: "begins_with(#sk, :live)",
+          ExpressionAttributeNames: { "#sk": sk.name },
+          ExpressionAttributeValues: { ":live": LIVE_PREFIX },
+          ConsistentRead: true,
+        },
+      );
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) states.push(AlarmState.parse(item));
+      }
+      return states;
     },
 
     async get(scope, fingerprint) {

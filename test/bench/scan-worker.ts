@@ -13,17 +13,16 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ALARM_TABLE_KEYS, createAlarmStore } from "../../functions/adapters/alarm-store";
-import { documentClient } from "../../functions/adapters/clients/dynamodb";
+import { createTable } from "../../bin/local/tables";
+import { ALARM_TABLE_KEYS } from "../../functions/adapters/alarm-store";
+import { documentClient, dynamoDbClient } from "../../functions/adapters/clients/dynamodb";
 import { certificateStoreS3Client } from "../../functions/adapters/clients/s3";
-import { createObjectInventory, SCAN_STATE_TABLE_KEYS } from "../../functions/adapters/object-inventory";
-import { s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
-import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
+import { SCAN_STATE_TABLE_KEYS } from "../../functions/adapters/object-inventory";
 import { type EvaluationPolicy, judgeCertificates } from "../../functions/core/certificates/evaluate";
 import { readCertificates } from "../../functions/core/certificates/reader";
 import { parseConfig, type WatchpostConfig } from "../../functions/core/config";
 import { runCertificateScan } from "../../functions/handlers/certificate-scan";
+import { certificateScanDeps } from "../../functions/handlers/certificate-scan/deps";
 import { recordingEventBus } from "../support/event-bus";
 
 export interface ScanJob {
@@ -93,27 +92,6 @@ function configFor(prefix: string, trustKey: string, host: string): WatchpostCon
   return parseConfig({
     certificates: { sources: [{ prefix, expectedHostnames: [host], caBundleKey: trustKey }] },
   });
-}
-
-async function createTable(
-  client: DynamoDBClient,
-  name: string,
-  keys: typeof ALARM_TABLE_KEYS | typeof SCAN_STATE_TABLE_KEYS,
-) {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: keys.partitionKey.name, AttributeType: keys.partitionKey.type },
-        { AttributeName: keys.sortKey.name, AttributeType: keys.sortKey.type },
-      ],
-      KeySchema: [
-        { AttributeName: keys.partitionKey.name, KeyType: "HASH" },
-        { AttributeName: keys.sortKey.name, KeyType: "RANGE" },
-      ],
-    }),
-  );
 }
 
 /**
@@ -187,27 +165,24 @@ async function scan(job: ScanJob): Promise<ScanResult> {
     },
     { step: "initialize", name: "benchCountRequests" },
   );
-  const dynamo = new DynamoDBClient({
+  const dynamo = dynamoDbClient({
     endpoint: job.dynamoEndpoint,
     region: REGION,
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
   await createTable(dynamo, job.tables.alarms, ALARM_TABLE_KEYS);
   await createTable(dynamo, job.tables.state, SCAN_STATE_TABLE_KEYS);
-  const doc = documentClient(dynamo);
   const bus = recordingEventBus();
-  const deps = {
+  // Wired as the deployed function wires itself, without a queue: the whole source in one invocation.
+  const deps = certificateScanDeps({
     config,
-    store: s3CertificateStore({ client: s3, bucket: job.bucket }),
-    alarms: {
-      store: createAlarmStore({ tableName: job.tables.alarms, client: doc }),
-      publisher: bus.publisher,
-      policy: lifecyclePolicyFrom(config.alarms),
-    },
+    clients: { s3, dynamo: documentClient(dynamo), eventBridge: bus.client },
+    bucket: job.bucket,
+    alarmTable: job.tables.alarms,
+    eventBusName: "watchpost",
+    scanStateTable: job.tables.state,
     secrets: { read: async () => "" },
-    fetchEndpoint: async () => ({ ok: false as const, reason: "unreachable" as const, detail: "none" }),
-    inventory: createObjectInventory({ tableName: job.tables.state, client: doc }),
-  };
+  });
 
   const waits = { inventoryGet: 0, inventoryPut: 0, loads: 0, alarmStore: 0, publish: 0 };
   const timed =
@@ -220,7 +195,7 @@ async function scan(job: ScanJob): Promise<ScanResult> {
         waits[field] += performance.now() - started;
       }
     };
-  const inventory = deps.inventory;
+  const inventory = deps.inventory!;
   deps.inventory = { get: timed("inventoryGet", inventory.get), put: timed("inventoryPut", inventory.put) };
   const store = deps.store;
   deps.store = { ...store, load: timed("loads", store.load) };

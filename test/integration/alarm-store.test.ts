@@ -194,6 +194,33 @@ describe("alarm store on DynamoDB (dynalite)", () => {
     expect(counts).toEqual({ critical: 1, major: 1, minor: 0, warning: 0 });
   });
 
+  it("lists the live alarm of every scope, cleared ones included, and no history", async () => {
+    // Prepare: a certificate raised, cleared and raised again (one history item), and a credential alarm
+    const store = await freshStore();
+    const { publisher } = recorder();
+    const policy = { ...DEFAULT_LIFECYCLE_POLICY, damping: { "storage-unreachable": 1 } };
+    const renewed = { ...expired(), source: "s3://certs/renewed.pem#0" };
+    await processCheckRun(certificateRun([expired(), renewed], at(0)), { store, publisher, policy });
+    await processCheckRun(certificateRun([expired()], at(1)), { store, publisher, policy });
+    await processCheckRun(certificateRun([], at(2)), { store, publisher, policy });
+    await processCheckRun(certificateRun([expired()], at(3)), { store, publisher, policy });
+    await processCheckRun(
+      { scope: SCOPE, complete: true, examinedSources: [], findings: [unreachable()], now: at(3) },
+      { store, publisher, policy },
+    );
+
+    // Act
+    const live = await store.liveAlarms();
+
+    // Assess
+    expect(await store.history("s3://certs/")).toHaveLength(1);
+    expect(live.map((a) => `${a.scope} ${a.source} ${a.status}`).sort()).toEqual([
+      "credentials:backup credentials:backup active",
+      "s3://certs/ s3://certs/ha.pem#0 active",
+      "s3://certs/ s3://certs/renewed.pem#0 cleared",
+    ]);
+  });
+
   it("pages through a scope with more alarms than one query returns", async () => {
     // Prepare
     const store = await freshStore();

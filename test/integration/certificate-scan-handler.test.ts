@@ -7,23 +7,19 @@
 
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createAlarmStore } from "../../functions/adapters/alarm-store";
-import { documentClient } from "../../functions/adapters/clients/dynamodb";
-import { s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
-import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
 import { parseConfig } from "../../functions/core/config";
 import { type CertificateScanDeps, runCertificateScan } from "../../functions/handlers/certificate-scan";
 import { objectKeyOf } from "../../functions/handlers/certificate-scan/events";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
 import { recordingEventBus } from "../support/event-bus";
 import { chain, DAY, type Issued, issue, pkcs12 } from "../support/pki";
+import { scanHarness } from "../support/scan-harness";
 
 const BUCKET = "cluster-certs";
 const HOST = "api.prod.example.com";
 
 let s3: LocalS3;
 let dynamo: LocalDynamo;
-let tables = 0;
 const bus = recordingEventBus();
 let pki: Awaited<ReturnType<typeof chain>>;
 
@@ -62,23 +58,7 @@ async function put(key: string, ...certs: Issued[]) {
 }
 
 async function freshDeps(): Promise<CertificateScanDeps> {
-  tables += 1;
-  const tableName = await dynamo.createAlarmTable(`scan-handler-${tables}`);
-  return {
-    config,
-    store: s3CertificateStore({ client: s3.client, bucket: BUCKET }),
-    alarms: {
-      store: createAlarmStore({ tableName, client: documentClient(dynamo.client) }),
-      publisher: bus.publisher,
-      policy: lifecyclePolicyFrom(config.alarms),
-    },
-    secrets: {
-      read: async () => {
-        throw new Error("no secret is configured in this test");
-      },
-    },
-    fetchEndpoint: async () => ({ ok: false, reason: "unreachable", detail: "no endpoints in this test" }),
-  };
+  return (await scanHarness({ config, bucket: BUCKET, s3: s3.client, dynamo, bus })).deps;
 }
 
 /** What an operator would see on the bus: [detail-type, check, source]. */

@@ -6,14 +6,8 @@
  */
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createAlarmStore } from "../../functions/adapters/alarm-store";
-import { documentClient } from "../../functions/adapters/clients/dynamodb";
-import { createObjectInventory } from "../../functions/adapters/object-inventory";
 import { s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
-import { createScanRuns } from "../../functions/adapters/scan-runs";
-import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
 import type { CertificateStorePort } from "../../functions/core/certificates/ports";
-import type { ScanBatch } from "../../functions/core/certificates/store-scan/scan-batch";
 import { parseConfig } from "../../functions/core/config";
 import {
   type CertificateScanDeps,
@@ -23,15 +17,15 @@ import {
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
 import { recordingEventBus } from "../support/event-bus";
 import { chain, DAY, issue } from "../support/pki";
+import { type LocalQueue, scanHarness } from "../support/scan-harness";
 
 const BUCKET = "fan-out-certs";
 const HOST = "api.prod.example.com";
-const SCHEDULED = { source: "aws.events", "detail-type": "Scheduled Event", detail: {} };
+const SCHEDULED_EVENT = { source: "aws.events", "detail-type": "Scheduled Event", detail: {} };
 const BATCH_SIZE = 2;
 
 let s3: LocalS3;
 let dynamo: LocalDynamo;
-let tables = 0;
 const bus = recordingEventBus();
 let pki: Awaited<ReturnType<typeof chain>>;
 
@@ -76,56 +70,22 @@ async function put(key: string, body: string) {
   await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 }
 
-/** SQS as the scan function sees it: messages in, redelivery of what a worker hands back. */
-function localQueue() {
-  const messages: { messageId: string; body: string }[] = [];
-  let sent = 0;
-  return {
-    messages,
-    port: {
-      async send(batches: readonly ScanBatch[]) {
-        for (const batch of batches) messages.push({ messageId: `m${sent++}`, body: JSON.stringify(batch) });
-      },
-    },
-    sqsEvent: (message: { messageId: string; body: string }) => ({
-      Records: [{ ...message, eventSource: "aws:sqs" }],
-    }),
-  };
-}
-
 interface Deployment {
   deps: CertificateScanDeps;
-  queue: ReturnType<typeof localQueue>;
+  queue: LocalQueue;
 }
 
 async function deploy(store?: CertificateStorePort): Promise<Deployment> {
-  tables += 1;
-  const [alarmTable, stateTable] = await Promise.all([
-    dynamo.createAlarmTable(`fan-out-alarms-${tables}`),
-    dynamo.createAlarmTable(`fan-out-state-${tables}`),
-  ]);
-  const client = documentClient(dynamo.client);
-  const queue = localQueue();
-  return {
-    queue,
-    deps: {
-      config,
-      store: store ?? s3CertificateStore({ client: s3.client, bucket: BUCKET }),
-      alarms: {
-        store: createAlarmStore({ tableName: alarmTable, client }),
-        publisher: bus.publisher,
-        policy: lifecyclePolicyFrom(config.alarms),
-      },
-      secrets: { read: async () => "" },
-      fetchEndpoint: async () => ({ ok: false, reason: "unreachable", detail: "no endpoints in this test" }),
-      inventory: createObjectInventory({ tableName: stateTable, client }),
-      fanOut: {
-        queue: queue.port,
-        runs: createScanRuns({ tableName: stateTable, client }),
-        batchSize: BATCH_SIZE,
-      },
-    },
-  };
+  const { deps, queue } = await scanHarness({
+    config,
+    bucket: BUCKET,
+    s3: s3.client,
+    dynamo,
+    bus,
+    fanOut: { batchSize: BATCH_SIZE },
+    secrets: { read: async () => "" },
+  });
+  return { deps: store ? { ...deps, store } : deps, queue };
 }
 
 /** `workers` concurrent workers take messages until none is left (or `limit` were handled). */
@@ -171,13 +131,15 @@ describe("fanned-out certificate scan", () => {
     const deployment = await deploy();
 
     // Act
-    const listed = await runCertificateScan(SCHEDULED, deployment.deps);
+    const listed = await runCertificateScan(SCHEDULED_EVENT, deployment.deps);
     const batches = deployment.queue.messages.length;
     const afterListing = events();
     const workers = await drain(deployment, 3);
 
     // Assess
-    expect(listed.fannedOut).toEqual([expect.objectContaining({ scope: `s3://${BUCKET}/big/`, batches: 5, objects: 9 })]);
+    expect(listed.fannedOut).toEqual([
+      expect.objectContaining({ scope: `s3://${BUCKET}/big/`, batches: 5, objects: 9 }),
+    ]);
     expect(batches).toBe(5);
     expect(afterListing).toEqual([]); // nothing is decided before every batch has reported
     expect(workers.filter((w) => w.runs === 1)).toHaveLength(1); // exactly one worker settled the run
@@ -188,20 +150,20 @@ describe("fanned-out certificate scan", () => {
   it("clears only when the last batch has reported, and a run that never finishes clears nothing", async () => {
     // Prepare: a first complete run raises the three alarms
     const deployment = await deploy();
-    await runCertificateScan(SCHEDULED, deployment.deps);
+    await runCertificateScan(SCHEDULED_EVENT, deployment.deps);
     await drain(deployment, 2);
     bus.clear();
     const renewed = await issue({ dnsNames: [HOST], issuer: pki.intermediate });
     await put("big/03-expired.pem", `${renewed.pem}\n${pki.intermediate.pem}`);
 
     // Act: the next run loses one batch (its worker never gets to it)
-    await runCertificateScan(SCHEDULED, deployment.deps);
+    await runCertificateScan(SCHEDULED_EVENT, deployment.deps);
     await drain(deployment, 2, 4);
     const unfinished = events();
     deployment.queue.messages.length = 0;
 
     // ...and the run after that completes
-    await runCertificateScan(SCHEDULED, deployment.deps);
+    await runCertificateScan(SCHEDULED_EVENT, deployment.deps);
     const workers = await drain(deployment, 2);
 
     // Assess
@@ -224,7 +186,7 @@ describe("fanned-out certificate scan", () => {
           : real.load(key, options),
     };
     const deployment = await deploy(flaky);
-    await runCertificateScan(SCHEDULED, deployment.deps);
+    await runCertificateScan(SCHEDULED_EVENT, deployment.deps);
     await drain(deployment, 2);
     bus.clear();
 
@@ -233,7 +195,7 @@ describe("fanned-out certificate scan", () => {
     await put("big/05-corrupt.pem", `${good.pem}\n${pki.intermediate.pem}`);
     failing = "big/05-corrupt.pem";
     await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: "big/03-expired.pem" }));
-    await runCertificateScan(SCHEDULED, deployment.deps);
+    await runCertificateScan(SCHEDULED_EVENT, deployment.deps);
     await drain(deployment, 2);
 
     // Assess: the unreadable object is reported as such, and nothing is cleared
@@ -253,7 +215,7 @@ describe("fanned-out certificate scan", () => {
     };
 
     // Act
-    const listed = await runCertificateScan(SCHEDULED, deployment.deps);
+    const listed = await runCertificateScan(SCHEDULED_EVENT, deployment.deps);
     await Promise.all(early);
     const rest = await drain(deployment, 3);
 

@@ -7,16 +7,13 @@
  */
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type AlarmStore, createAlarmStore } from "../../functions/adapters/alarm-store";
-import { documentClient } from "../../functions/adapters/clients/dynamodb";
-import { s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
-import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
 import { parseConfig } from "../../functions/core/config";
-import { type CertificateScanDeps, runCertificateScan } from "../../functions/handlers/certificate-scan";
+import { runCertificateScan } from "../../functions/handlers/certificate-scan";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
 import { recordingEventBus } from "../support/event-bus";
 import { clientThrough, type FaultyS3, startFaultyS3, when } from "../support/faulty-s3";
 import { chain, DAY, issue } from "../support/pki";
+import { SCHEDULED_EVENT, type ScanHarness, scanHarness } from "../support/scan-harness";
 
 const BUCKET = "faulty-scan-certs";
 const HOST = "api.prod.example.com";
@@ -26,14 +23,12 @@ const EXPIRED_SOURCE = `s3://${BUCKET}/${EXPIRED_KEY}#0`;
 const SCOPE = `s3://${BUCKET}/prod/`;
 const ATTEMPTS = 3;
 const TIMEOUT_MS = 300;
-const SCHEDULED = { "detail-type": "Scheduled Event", source: "aws.events" };
 
 const config = parseConfig({ certificates: { sources: [{ prefix: "prod/", expectedHostnames: [HOST] }] } });
 
 let s3: LocalS3;
 let dynamo: LocalDynamo;
 let front: FaultyS3;
-let tables = 0;
 const bus = recordingEventBus();
 
 beforeAll(async () => {
@@ -68,30 +63,14 @@ afterAll(async () => {
 });
 
 /** The scan as deployed, but reading S3 through the faulty front with a small retry budget. */
-async function freshDeps(): Promise<{ deps: CertificateScanDeps; alarms: AlarmStore }> {
-  tables += 1;
-  const tableName = await dynamo.createAlarmTable(`faulty-scan-${tables}`);
-  const alarms = createAlarmStore({ tableName, client: documentClient(dynamo.client) });
+function freshDeps(): Promise<ScanHarness> {
   const client = clientThrough(front, {
     maxAttempts: ATTEMPTS,
     connectionTimeoutMs: TIMEOUT_MS,
     requestTimeoutMs: TIMEOUT_MS,
     socketTimeoutMs: TIMEOUT_MS,
   });
-  return {
-    alarms,
-    deps: {
-      config,
-      store: s3CertificateStore({ client, bucket: BUCKET }),
-      alarms: { store: alarms, publisher: bus.publisher, policy: lifecyclePolicyFrom(config.alarms) },
-      secrets: {
-        read: async () => {
-          throw new Error("no secret is configured in this test");
-        },
-      },
-      fetchEndpoint: async () => ({ ok: false, reason: "unreachable", detail: "no endpoints in this test" }),
-    },
-  };
+  return scanHarness({ config, bucket: BUCKET, s3: client, dynamo, bus });
 }
 
 /** What an operator would see on the bus: "<detail-type> <check> <source>". */
@@ -114,7 +93,7 @@ describe("certificate scan against a faulty S3", () => {
     front.inject({ fault: "slow-down", when: when.getObject(HEALTHY_KEY), times: 1 });
 
     // Act
-    const outcome = await runCertificateScan(SCHEDULED, deps);
+    const outcome = await runCertificateScan(SCHEDULED_EVENT, deps);
 
     // Assess
     expect(outcome).toMatchObject({ mode: "full", complete: true, certificates: 4 });
@@ -124,18 +103,18 @@ describe("certificate scan against a faulty S3", () => {
   it("keeps the alarm of a certificate it cannot download and reports the scan not complete; recovery raises nothing twice", async () => {
     // Prepare: a healthy scan raises the expired certificate
     const { deps, alarms } = await freshDeps();
-    const first = await runCertificateScan(SCHEDULED, deps);
+    const first = await runCertificateScan(SCHEDULED_EVENT, deps);
     const raised = events();
     bus.clear();
     front.inject({ fault: "slow-down", when: when.getObject(EXPIRED_KEY) });
 
     // Act: the next scan cannot get that object past S3's throttling; the one after can
-    const degraded = await runCertificateScan(SCHEDULED, deps);
+    const degraded = await runCertificateScan(SCHEDULED_EVENT, deps);
     const duringOutage = events();
     const live = await alarms.load(SCOPE);
     bus.clear();
     front.heal();
-    const recovered = await runCertificateScan(SCHEDULED, deps);
+    const recovered = await runCertificateScan(SCHEDULED_EVENT, deps);
 
     // Assess
     expect(first).toMatchObject({ complete: true });
@@ -155,13 +134,13 @@ describe("certificate scan against a faulty S3", () => {
   it("clears nothing when the listing stalls for good, and gives up within the configured bound", async () => {
     // Prepare
     const { deps, alarms } = await freshDeps();
-    await runCertificateScan(SCHEDULED, deps);
+    await runCertificateScan(SCHEDULED_EVENT, deps);
     bus.clear();
     front.inject({ fault: "stall", when: when.listObjects() });
     const started = Date.now();
 
     // Act
-    const stalled = await runCertificateScan(SCHEDULED, deps);
+    const stalled = await runCertificateScan(SCHEDULED_EVENT, deps);
 
     // Assess
     expect(Date.now() - started).toBeLessThan(ATTEMPTS * TIMEOUT_MS + 5_000);

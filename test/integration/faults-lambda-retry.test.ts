@@ -7,17 +7,14 @@
  */
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type AlarmStore, createAlarmStore } from "../../functions/adapters/alarm-store";
-import { documentClient } from "../../functions/adapters/clients/dynamodb";
-import { s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
-import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
 import type { AlarmPublisherPort } from "../../functions/core/alarms/process-run";
 import { parseConfig } from "../../functions/core/config";
-import { type CertificateScanDeps, runCertificateScan } from "../../functions/handlers/certificate-scan";
+import { runCertificateScan } from "../../functions/handlers/certificate-scan";
 import { forInvocation } from "../../functions/handlers/shared/alarm-runs";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
 import { recordingEventBus } from "../support/event-bus";
 import { chain, DAY, issue } from "../support/pki";
+import { type ScanHarness, scanHarness } from "../support/scan-harness";
 
 const BUCKET = "retried-scan-certs";
 const HOST = "api.prod.example.com";
@@ -43,7 +40,6 @@ const config = parseConfig({ certificates: { sources: [{ prefix: "prod/", expect
 
 let s3: LocalS3;
 let dynamo: LocalDynamo;
-let tables = 0;
 const bus = recordingEventBus();
 
 beforeAll(async () => {
@@ -75,24 +71,8 @@ afterAll(async () => {
   await Promise.all([s3?.stop(), dynamo?.stop()]);
 });
 
-async function freshDeps(): Promise<{ deps: CertificateScanDeps; alarms: AlarmStore }> {
-  tables += 1;
-  const tableName = await dynamo.createAlarmTable(`retried-scan-${tables}`);
-  const alarms = createAlarmStore({ tableName, client: documentClient(dynamo.client) });
-  return {
-    alarms,
-    deps: {
-      config,
-      store: s3CertificateStore({ client: s3.client, bucket: BUCKET }),
-      alarms: { store: alarms, publisher: bus.publisher, policy: lifecyclePolicyFrom(config.alarms) },
-      secrets: {
-        read: async () => {
-          throw new Error("no secret is configured in this test");
-        },
-      },
-      fetchEndpoint: async () => ({ ok: false, reason: "unreachable", detail: "no endpoints in this test" }),
-    },
-  };
+function freshDeps(): Promise<ScanHarness> {
+  return scanHarness({ config, bucket: BUCKET, s3: s3.client, dynamo, bus });
 }
 
 /** Events on the bus as "<detail-type> <check>", and how often each event id was put. */

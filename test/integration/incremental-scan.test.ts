@@ -11,24 +11,19 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createAlarmStore } from "../../functions/adapters/alarm-store";
-import { documentClient } from "../../functions/adapters/clients/dynamodb";
-import { createObjectInventory } from "../../functions/adapters/object-inventory";
-import { s3CertificateStore } from "../../functions/adapters/s3-certificate-store";
-import { lifecyclePolicyFrom } from "../../functions/core/alarms/lifecycle-policy";
 import { parseConfig } from "../../functions/core/config";
 import { type CertificateScanDeps, runCertificateScan } from "../../functions/handlers/certificate-scan";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
 import { recordingEventBus } from "../support/event-bus";
 import { chain, DAY, type Issued, issue } from "../support/pki";
+import { scanHarness } from "../support/scan-harness";
 
 const BUCKET = "incremental-certs";
 const HOST = "api.prod.example.com";
-const SCHEDULED = { source: "aws.events", "detail-type": "Scheduled Event", detail: {} };
+const SCHEDULED_EVENT = { source: "aws.events", "detail-type": "Scheduled Event", detail: {} };
 
 let s3: LocalS3;
 let dynamo: LocalDynamo;
-let tables = 0;
 const bus = recordingEventBus();
 let pki: Awaited<ReturnType<typeof chain>>;
 const requests: string[] = [];
@@ -78,24 +73,17 @@ async function put(key: string, ...certs: Issued[]) {
 }
 
 async function freshDeps(at?: () => Date): Promise<CertificateScanDeps> {
-  tables += 1;
-  const [alarmTable, stateTable] = await Promise.all([
-    dynamo.createAlarmTable(`incremental-alarms-${tables}`),
-    dynamo.createAlarmTable(`incremental-state-${tables}`),
-  ]);
-  return {
+  const harness = await scanHarness({
     config,
-    store: s3CertificateStore({ client: s3.client, bucket: BUCKET }),
-    alarms: {
-      store: createAlarmStore({ tableName: alarmTable, client: documentClient(dynamo.client) }),
-      publisher: bus.publisher,
-      policy: lifecyclePolicyFrom(config.alarms),
-    },
+    bucket: BUCKET,
+    s3: s3.client,
+    dynamo,
+    bus,
+    inventory: true,
     secrets: { read: async () => "" },
-    fetchEndpoint: async () => ({ ok: false, reason: "unreachable", detail: "no endpoints in this test" }),
-    inventory: createObjectInventory({ tableName: stateTable, client: documentClient(dynamo.client) }),
     ...(at ? { now: at } : {}),
-  };
+  });
+  return harness.deps;
 }
 
 /** What an operator would see on the bus: "<detail-type> <check> <source>". */
@@ -143,12 +131,12 @@ describe("incremental certificate scan", () => {
     const deps = await freshDeps();
 
     // Act
-    const first = await runCertificateScan(SCHEDULED, deps);
+    const first = await runCertificateScan(SCHEDULED_EVENT, deps);
     const firstDownloads = downloads();
     const raised = events();
     bus.clear();
     requests.length = 0;
-    const second = await runCertificateScan(SCHEDULED, deps);
+    const second = await runCertificateScan(SCHEDULED_EVENT, deps);
 
     // Assess
     expect(firstDownloads).toBe(6); // five certificates and the trust bundle
@@ -193,7 +181,7 @@ describe("incremental certificate scan", () => {
       ),
       put("prod/soon.pem", soon, pki.intermediate),
     ]);
-    await runCertificateScan(SCHEDULED, deps);
+    await runCertificateScan(SCHEDULED_EVENT, deps);
     bus.clear();
     requests.length = 0;
 
@@ -206,7 +194,7 @@ describe("incremental certificate scan", () => {
     await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: "prod/retired.pem" }));
     requests.length = 0;
     now = new Date(Date.now() + 15 * DAY);
-    const later = await runCertificateScan(SCHEDULED, deps);
+    const later = await runCertificateScan(SCHEDULED_EVENT, deps);
 
     // Assess
     expect(later.objects).toEqual({ downloaded: 1, reused: 1 });
@@ -222,7 +210,7 @@ describe("incremental certificate scan", () => {
     // Prepare
     const deps = await freshDeps();
     await put("prod/api.pem", await issue({ dnsNames: [HOST], issuer: pki.intermediate }), pki.intermediate);
-    await runCertificateScan(SCHEDULED, deps);
+    await runCertificateScan(SCHEDULED_EVENT, deps);
     await put("prod/api.pem", await issue({ dnsNames: [HOST], issuer: pki.intermediate }), pki.intermediate);
     await runCertificateScan(
       {
@@ -235,7 +223,7 @@ describe("incremental certificate scan", () => {
     requests.length = 0;
 
     // Act
-    const next = await runCertificateScan(SCHEDULED, deps);
+    const next = await runCertificateScan(SCHEDULED_EVENT, deps);
 
     // Assess
     expect(next.objects).toEqual({ downloaded: 0, reused: 1 });
@@ -245,14 +233,14 @@ describe("incremental certificate scan", () => {
     // Prepare
     const deps = await freshDeps();
     await put("prod/leaf.pem", await issue({ dnsNames: [HOST], issuer: pki.intermediate }), pki.intermediate);
-    await runCertificateScan(SCHEDULED, deps);
+    await runCertificateScan(SCHEDULED_EVENT, deps);
     const other = await chain(HOST);
 
     // Act: the bundle now trusts another root only
     await put("trust/ca.pem", other.root);
     requests.length = 0;
     bus.clear();
-    const after = await runCertificateScan(SCHEDULED, deps);
+    const after = await runCertificateScan(SCHEDULED_EVENT, deps);
     await put("trust/ca.pem", pki.root);
 
     // Assess

@@ -6,6 +6,8 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { mockClient } from "aws-sdk-client-mock";
 import { createEventPublisher } from "../../functions/adapters/event-publisher";
 
+export type RecordingEventBus = ReturnType<typeof recordingEventBus>;
+
 export function recordingEventBus() {
   const client = new EventBridgeClient({
     region: "eu-west-1",
@@ -23,6 +25,8 @@ export function recordingEventBus() {
   });
   return {
     sent,
+    /** The mocked client, for wiring that builds its own publisher (certificateScanDeps). */
+    client,
     publisher: createEventPublisher({ eventBusName: "watchpost", client, sleep: async () => {} }),
     clear: () => {
       sent.length = 0;

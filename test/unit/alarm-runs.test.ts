@@ -3,17 +3,16 @@ import type { AlarmStore } from "../../functions/adapters/alarm-store";
 import { alarmIdFor } from "../../functions/core/alarms/alarm-ids";
 import { DEFAULT_LIFECYCLE_POLICY } from "../../functions/core/alarms/lifecycle";
 import type { AlarmPublisherPort } from "../../functions/core/alarms/process-run";
-import { AlarmDeliveryError, settleRuns } from "../../functions/handlers/shared/alarm-runs";
+import { AlarmDeliveryError, type SettleDeps, settleRuns } from "../../functions/handlers/shared/alarm-runs";
 
 const NOW = new Date("2030-01-01T01:00:00Z");
 
 /** An empty table that accepts every write; `countActive` behaves as the test says. */
-function store(countActive: AlarmStore["countActive"]): AlarmStore {
+function store(countActive: AlarmStore["countActive"]): SettleDeps["store"] {
   return {
     load: async () => [],
     get: async () => undefined,
     save: async () => true,
-    history: async () => [],
     countActive,
   };
 }

@@ -10,7 +10,7 @@ import { type AlarmStore, createAlarmStore } from "../../adapters/alarm-store";
 import { createEventPublisher } from "../../adapters/event-publisher";
 import type { CheckRun, LifecyclePolicy } from "../../core/alarms/lifecycle";
 import { lifecyclePolicyFrom } from "../../core/alarms/lifecycle-policy";
-import { type AlarmPublisherPort, processCheckRun } from "../../core/alarms/process-run";
+import { type AlarmPublisherPort, type AlarmStorePort, processCheckRun } from "../../core/alarms/process-run";
 import type { WatchpostConfig } from "../../core/config";
 import { SEVERITIES } from "../../core/contracts";
 import { DIMENSION, METRIC } from "../../core/metrics";
@@ -18,7 +18,7 @@ import { ENV, requireEnv } from "./environment";
 import { logger, metrics } from "./powertools";
 
 export interface SettleDeps {
-  store: AlarmStore;
+  store: AlarmStorePort & Pick<AlarmStore, "countActive">;
   publisher: AlarmPublisherPort;
   policy: LifecyclePolicy;
   /** The invocation's request ID (see ProcessRunDeps.claimOwner). */

@@ -1,0 +1,293 @@
+/**
+ * One demo session: the deployed handlers, wired as in AWS (certificateScanDeps) against the local
+ * stand-ins, invoked with the events their triggers send, each step's events and results kept for
+ * the summary.
+ */
+import { randomUUID } from "node:crypto";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { type AlarmStore, createAlarmStore } from "../../functions/adapters/alarm-store";
+import { awsCredentialProbe } from "../../functions/adapters/credential-probe";
+import { pkcs12PasswordFrom } from "../../functions/adapters/local-files";
+import type { SecretReader } from "../../functions/adapters/secrets";
+import { type AlarmState, dampingFor } from "../../functions/core/alarms/lifecycle";
+import type { WatchpostConfig } from "../../functions/core/config";
+import { runCertificateScan } from "../../functions/handlers/certificate-scan";
+import {
+  type CertificateScanDeps,
+  certificateScanDeps,
+} from "../../functions/handlers/certificate-scan/deps";
+import { runCredentialChecks } from "../../functions/handlers/credential-check";
+import type { S3rverEvent } from "../local/emulators";
+import type { BusEvent } from "../local/event-bus";
+import type { LocalAws } from "./local-aws";
+import { type Output, paint, printFindings, wrap } from "./output";
+
+export const BUS_NAME = "watchpost";
+const REGION = "us-east-1";
+const ACCOUNT = "000000000000";
+const ENDPOINT_TIMEOUT_MS = 5000;
+/** The caller's own credentials for STS; the local STS does not check them. */
+const CALLER = { accessKeyId: "AKIALOCALCALLER00001", secretAccessKey: "local-caller-secret-not-checked" };
+
+/** What one step's invocations put on the bus and returned. */
+export interface Step {
+  events: BusEvent[];
+  results: unknown[];
+}
+
+/** The certificate scan's own count of objects downloaded and judged from the inventory. */
+export function objectsOf(step: Step | undefined): { downloaded: number; reused: number } {
+  const total = { downloaded: 0, reused: 0 };
+  for (const result of step?.results ?? []) {
+    const objects = (result as { objects?: Partial<typeof total> }).objects;
+    total.downloaded += objects?.downloaded ?? 0;
+    total.reused += objects?.reused ?? 0;
+  }
+  return total;
+}
+
+export class Session {
+  /** One entry per step (a scan, an upload, the credential runs), in order. */
+  readonly steps: Step[] = [];
+  private readonly reads: string[] = [];
+  private readonly deps: CertificateScanDeps;
+  private readonly alarmTable: AlarmStore;
+
+  constructor(
+    private readonly aws: LocalAws,
+    private readonly config: WatchpostConfig,
+    private readonly bucket: string,
+    private readonly out: Output,
+  ) {
+    // Wired as the deployed function wires itself, with no queue: every source is judged in the
+    // invocation, through the same source-scan path a source of one batch takes in AWS.
+    const deps = certificateScanDeps({
+      config,
+      clients: { s3: aws.s3.client, dynamo: aws.documents, eventBridge: aws.bus.client },
+      bucket,
+      alarmTable: aws.alarmTable,
+      eventBusName: BUS_NAME,
+      scanStateTable: aws.scanStateTable,
+      secrets: localSecrets(),
+      // Live peer endpoints are probed for real, with a shorter timeout than the deployed function's.
+      endpointTimeoutMs: ENDPOINT_TIMEOUT_MS,
+    });
+    const { store } = deps;
+    // The real adapter, with a note of every object it downloads, printed after each scan.
+    this.deps = {
+      ...deps,
+      store: {
+        ...store,
+        load: (key, options) => {
+          this.reads.push(key);
+          return store.load(key, options);
+        },
+      },
+    };
+    this.alarmTable = createAlarmStore({ tableName: aws.alarmTable, client: aws.documents });
+  }
+
+  async scheduledScan(options: { table: boolean } = { table: true }): Promise<number> {
+    this.steps.push({ events: [], results: [] });
+    this.reads.length = 0;
+    const event = {
+      version: "0",
+      id: randomUUID(),
+      "detail-type": "Scheduled Event",
+      source: "aws.events",
+      account: ACCOUNT,
+      time: new Date().toISOString(),
+      region: REGION,
+      resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/Watchpost-CertificateScanScheduleRule`],
+      detail: {},
+    };
+    this.out.line("The schedule rule invokes the certificate-scan function with:");
+    this.printInvocation(event);
+    const failures = await this.invoke(() => runCertificateScan(event, this.deps));
+    this.printReads();
+    if (!options.table) return failures;
+    printFindings(
+      this.out,
+      "FINDINGS: the alarm state table after the scan",
+      (await this.liveAlarms()).filter((s) => !s.scope.startsWith("credentials:")),
+      (s) => dampingFor(this.deps.alarms.policy, s.check),
+    );
+    return failures;
+  }
+
+  /** Uploads `body` to `key`, turns s3rver's notification into EventBridge's, and invokes the function. */
+  async objectChanged(key: string, body: string | Uint8Array): Promise<number> {
+    this.steps.push({ events: [], results: [] });
+    const notified = this.nextObjectEvent(key);
+    this.reads.length = 0;
+    await putObject(this.aws, this.bucket, key, body);
+    const record = (await notified).Records[0]!;
+    const event = {
+      version: "0",
+      id: randomUUID(),
+      "detail-type": record.eventName.startsWith("ObjectRemoved") ? "Object Deleted" : "Object Created",
+      source: "aws.s3",
+      account: ACCOUNT,
+      time: record.eventTime ?? new Date().toISOString(),
+      region: REGION,
+      resources: [`arn:aws:s3:::${this.bucket}`],
+      detail: {
+        version: "0",
+        bucket: { name: this.bucket },
+        // S3 notifications carry the key URL-encoded, spaces as '+'.
+        object: {
+          key: encodeURIComponent(record.s3.object.key).replace(/%2F/g, "/").replace(/%20/g, "+"),
+          size: record.s3.object.size,
+          etag: record.s3.object.eTag,
+          sequencer: record.s3.object.sequencer,
+        },
+        "request-id": randomUUID(),
+        requester: ACCOUNT,
+        reason: "PutObject",
+      },
+    };
+    this.out.line(
+      "The bucket notifies EventBridge; the object rule invokes the certificate-scan function with:",
+    );
+    this.printInvocation(event);
+    const failures = await this.invoke(() => runCertificateScan(event, this.deps));
+    this.printReads();
+    return failures;
+  }
+
+  private printReads(): void {
+    const keys = [...new Set(this.reads.splice(0))];
+    for (const line of wrap(
+      `objects downloaded (GetObject), CA bundles included: ${keys.length === 0 ? "none" : keys.join(", ")}`,
+      "  ",
+    )) {
+      this.out.line(line);
+    }
+  }
+
+  async credentialChecks(damping: number): Promise<number> {
+    this.steps.push({ events: [], results: [] });
+    const probe = awsCredentialProbe({
+      sts: { credentials: CALLER },
+      logger: this.out.verbose
+        ? {
+            debug: () => {},
+            info: (message, fields) => this.out.line(`    log: ${message} ${JSON.stringify(fields ?? {})}`),
+            warn: (message, fields) => this.out.line(`    log: ${message} ${JSON.stringify(fields ?? {})}`),
+          }
+        : undefined,
+    });
+    let failures = 0;
+    try {
+      const runs = Math.max(2, damping);
+      for (let run = 1; run <= runs; run++) {
+        this.out.line();
+        this.out.line(
+          `Run ${run} of ${runs}${run < damping ? ` (a failure is raised after ${damping} consecutive failing runs; this one is only tracked)` : ""}:`,
+        );
+        const before = this.aws.sts.calls.length;
+        failures += await this.invoke(() =>
+          runCredentialChecks({ config: this.config, probe, alarms: this.deps.alarms }),
+        );
+        for (const call of this.aws.sts.calls.slice(before)) {
+          this.out.line(`  STS AssumeRole ${call.roleArn} (session ${call.sessionName}): ${call.outcome}`);
+        }
+        printFindings(
+          this.out,
+          `FINDINGS: credential targets in the alarm state table after run ${run}`,
+          (await this.liveAlarms()).filter((s) => s.scope.startsWith("credentials:")),
+          (s) => dampingFor(this.deps.alarms.policy, s.check),
+        );
+      }
+    } finally {
+      probe.close();
+    }
+    return failures;
+  }
+
+  /** Runs one invocation the way Lambda would report it; a thrown error is printed, not fatal. */
+  private async invoke(work: () => Promise<unknown>): Promise<number> {
+    const step = this.steps.at(-1)!;
+    const before = this.aws.bus.events.length;
+    try {
+      const result = await work();
+      step.results.push(result);
+      if (this.aws.bus.events.length === before) this.out.line("  (no alarm event)");
+      this.out.line(`  function returned ${JSON.stringify(result)}`);
+      return 0;
+    } catch (error) {
+      this.out.line(
+        paint(
+          this.out,
+          "red",
+          `  function failed (Lambda would retry it, then dead-letter it): ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+      return 1;
+    } finally {
+      step.events.push(...this.aws.bus.events.slice(before));
+    }
+  }
+
+  private printInvocation(event: Record<string, unknown>): void {
+    const shown = this.out.verbose
+      ? event
+      : {
+          source: event.source,
+          "detail-type": event["detail-type"],
+          ...(event.source === "aws.s3"
+            ? {
+                detail: {
+                  bucket: (event.detail as { bucket: unknown }).bucket,
+                  object: { key: (event.detail as { object: { key: string } }).object.key },
+                },
+              }
+            : {}),
+        };
+    this.out.line(
+      `  ${JSON.stringify(shown)}${this.out.verbose ? "" : "  (abridged; --verbose prints it whole)"}`,
+    );
+  }
+
+  private nextObjectEvent(key: string): Promise<S3rverEvent> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`s3rver sent no notification for ${key}`)), 5000);
+      const emitter = this.aws.s3.server as unknown as NodeJS.EventEmitter;
+      const listener = (event: S3rverEvent) => {
+        if (event.Records[0]?.s3.object.key !== key) return;
+        clearTimeout(timer);
+        emitter.off("event", listener);
+        resolve(event);
+      };
+      emitter.on("event", listener);
+    });
+  }
+
+  private liveAlarms(): Promise<AlarmState[]> {
+    return this.alarmTable.liveAlarms();
+  }
+}
+
+/** Secrets Manager is not emulated: PKCS#12 passwords come from the environment, as for the CLI. */
+function localSecrets(): SecretReader {
+  return {
+    async read(name) {
+      const password = await pkcs12PasswordFrom(process.env);
+      if (password === undefined) {
+        throw new Error(
+          `secret ${name} is in Secrets Manager, which this local run does not reach; set WATCHPOST_PKCS12_PASSWORD (or WATCHPOST_PKCS12_PASSWORD_FILE)`,
+        );
+      }
+      return password;
+    },
+  };
+}
+
+export async function putObject(
+  aws: LocalAws,
+  bucket: string,
+  key: string,
+  body: string | Uint8Array,
+): Promise<void> {
+  await aws.s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+}

@@ -1,0 +1,94 @@
+/**
+ * The certificate scan wired the way the deployed function wires it (certificateScanDeps), on a
+ * test file's stand-ins: s3rver, dynalite (fresh tables on every call), the recording event bus,
+ * and an in-process queue where SQS would hand batches back to the function.
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import { type AlarmStore, createAlarmStore } from "../../functions/adapters/alarm-store";
+import { documentClient } from "../../functions/adapters/clients/dynamodb";
+import type { SecretReader } from "../../functions/adapters/secrets";
+import type { ScanBatchQueuePort } from "../../functions/core/certificates/ports";
+import type { ScanBatch } from "../../functions/core/certificates/store-scan/scan-batch";
+import type { WatchpostConfig } from "../../functions/core/config";
+import {
+  type CertificateScanDeps,
+  certificateScanDeps,
+} from "../../functions/handlers/certificate-scan/deps";
+import type { LocalDynamo } from "./emulators";
+import type { RecordingEventBus } from "./event-bus";
+
+/** What the daily schedule sends. */
+export const SCHEDULED_EVENT = { source: "aws.events", "detail-type": "Scheduled Event", detail: {} };
+
+/** Reading any secret fails: the configurations these tests use name none unless they say so. */
+export const NO_SECRETS: SecretReader = {
+  read: async (name) => {
+    throw new Error(`no secret ${name} in this test`);
+  },
+};
+
+export interface ScanHarnessOptions {
+  config: WatchpostConfig;
+  bucket: string;
+  s3: Pick<S3Client, "send">;
+  dynamo: LocalDynamo;
+  bus: RecordingEventBus;
+  /** A scan-state table: the object inventory (and the runs of a fanned-out scan). */
+  inventory?: boolean;
+  /** Hand sources larger than `batchSize` objects out over an in-process queue. */
+  fanOut?: { batchSize: number };
+  secrets?: SecretReader;
+  now?: () => Date;
+}
+
+export interface ScanHarness {
+  deps: CertificateScanDeps;
+  /** The alarm table as the scan writes it. */
+  alarms: AlarmStore;
+  queue: LocalQueue;
+}
+
+let tables = 0;
+
+export async function scanHarness(options: ScanHarnessOptions): Promise<ScanHarness> {
+  tables += 1;
+  const dynamo = documentClient(options.dynamo.client);
+  const stateful = options.inventory || options.fanOut;
+  const [alarmTable, scanStateTable] = await Promise.all([
+    options.dynamo.createAlarmTable(`scan-alarms-${tables}`),
+    stateful ? options.dynamo.createScanStateTable(`scan-state-${tables}`) : undefined,
+  ]);
+  const queue = localQueue();
+  const deps = certificateScanDeps({
+    config: options.config,
+    clients: { s3: options.s3, dynamo, eventBridge: options.bus.client },
+    bucket: options.bucket,
+    alarmTable,
+    eventBusName: "watchpost",
+    ...(scanStateTable ? { scanStateTable } : {}),
+    ...(options.fanOut ? { queue: queue.port, batchSize: options.fanOut.batchSize } : {}),
+    secrets: options.secrets ?? NO_SECRETS,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return { deps, alarms: createAlarmStore({ tableName: alarmTable, client: dynamo }), queue };
+}
+
+export type LocalQueue = ReturnType<typeof localQueue>;
+
+/** SQS as the scan function sees it: messages in, and the event that delivers one. */
+export function localQueue() {
+  const messages: { messageId: string; body: string }[] = [];
+  let sent = 0;
+  const port: ScanBatchQueuePort = {
+    async send(batches: readonly ScanBatch[]) {
+      for (const batch of batches) messages.push({ messageId: `m${sent++}`, body: JSON.stringify(batch) });
+    },
+  };
+  return {
+    messages,
+    port,
+    sqsEvent: (message: { messageId: string; body: string }) => ({
+      Records: [{ ...message, eventSource: "aws:sqs" }],
+    }),
+  };
+}
