@@ -1,0 +1,255 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALARM_TABLE_KEYS, type AlarmStore, createAlarmStore } from "../../../functions/adapters/alarm-store";
+import { documentClient } from "../../../functions/adapters/clients/dynamodb";
+import { alarmIdFor } from "../../../functions/core/alarms/alarm-ids";
+import {
+  type AlarmTransition,
+  type CheckRun,
+  DEFAULT_LIFECYCLE_POLICY,
+} from "../../../functions/core/alarms/lifecycle";
+import { type AlarmPublisherPort, processCheckRun } from "../../../functions/core/alarms/process-run";
+import type { Finding } from "../../../functions/core/contracts";
+import { type LocalDynamo, startDynalite } from "../../support/emulators";
+
+const HOUR = 3_600_000;
+const T0 = new Date("2030-05-01T01:00:00.000Z");
+const at = (hours: number) => new Date(T0.getTime() + hours * HOUR);
+
+let dynamo: LocalDynamo;
+let tableCount = 0;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+
+afterAll(async () => {
+  await dynamo.stop();
+});
+
+/** A fresh table per test, created the way the stack creates it: from ALARM_TABLE_KEYS. */
+async function freshStore(): Promise<AlarmStore> {
+  tableCount += 1;
+  const tableName = await dynamo.createAlarmTable(`watchpost-alarms-${tableCount}`);
+  return createAlarmStore({ tableName, client: documentClient(dynamo.client) });
+}
+
+const SCOPE = "credentials:backup";
+
+function unreachable(): Finding {
+  return {
+    check: "storage-unreachable",
+    alarmId: alarmIdFor("storage-unreachable"),
+    severity: "major",
+    source: "credentials:backup",
+    message: "HeadBucket timed out after 5000 ms",
+  };
+}
+
+function certificateRun(findings: Finding[], now: Date): CheckRun {
+  return {
+    scope: "s3://certs/",
+    complete: true,
+    examinedSources: [],
+    findings,
+    now,
+    parameters: { ServiceName: "ha" },
+  };
+}
+
+function expired(): Finding {
+  return {
+    check: "expired",
+    alarmId: "1001",
+    severity: "critical",
+    source: "s3://certs/ha.pem#0",
+    message: "expired",
+  };
+}
+
+function recorder(fail?: (call: number) => boolean) {
+  const delivered: AlarmTransition[] = [];
+  let calls = 0;
+  const publisher: AlarmPublisherPort = {
+    async publish(transitions) {
+      calls += 1;
+      if (fail?.(calls)) throw new Error("EventBridge unavailable");
+      delivered.push(...transitions);
+      return transitions.map((t) => ({ id: t.id, delivered: true }));
+    },
+  };
+  return { publisher, delivered };
+}
+
+describe("alarm store on DynamoDB (dynalite)", () => {
+  it("writes only when the stored version is the one the writer read", async () => {
+    // Prepare
+    const store = await freshStore();
+    const { publisher } = recorder();
+    await processCheckRun(certificateRun([expired()], at(0)), {
+      store,
+      publisher,
+      policy: DEFAULT_LIFECYCLE_POLICY,
+    });
+    const [read] = await store.load("s3://certs/");
+
+    // Act
+    const first = await store.save({ ...read!, message: "first writer", version: read!.version + 1 }, read);
+    const second = await store.save({ ...read!, message: "second writer", version: read!.version + 1 }, read);
+    const create = await store.save({ ...read!, version: 1 }, undefined);
+
+    // Assess
+    expect([first, second, create]).toEqual([true, false, false]);
+    expect(await store.get("s3://certs/", read!.fingerprint)).toMatchObject({ message: "first writer" });
+  });
+
+  it("raises a fault once when two runs see it at the same time", async () => {
+    // Prepare
+    const store = await freshStore();
+    const { publisher, delivered } = recorder();
+    const policy = { ...DEFAULT_LIFECYCLE_POLICY, damping: { "storage-unreachable": 1 } };
+    const sameFault: CheckRun = {
+      scope: SCOPE,
+      complete: true,
+      examinedSources: [],
+      findings: [unreachable()],
+      now: at(0),
+    };
+
+    // Act
+    const results = await Promise.all([
+      processCheckRun(sameFault, { store, publisher, policy }),
+      processCheckRun(sameFault, { store, publisher, policy }),
+    ]);
+
+    // Assess
+    expect(results.flatMap((r) => r.transitions).map((t) => t.kind)).toEqual(["raised"]);
+    expect(delivered.map((t) => t.kind)).toEqual(["raised"]);
+    const states = await store.load(SCOPE);
+    expect(states).toHaveLength(1);
+    expect(states[0]).toMatchObject({ status: "active", pending: [], consecutiveFailures: 2 });
+  });
+
+  it("delivers events left pending by a failed publish exactly once, on the next run", async () => {
+    // Prepare
+    const store = await freshStore();
+    const { publisher, delivered } = recorder((call) => call === 1);
+    const policy = DEFAULT_LIFECYCLE_POLICY;
+
+    // Act
+    const failed = await processCheckRun(certificateRun([expired()], at(0)), { store, publisher, policy });
+    const storedAfterFailure = await store.load("s3://certs/");
+    const next = await processCheckRun(certificateRun([expired()], at(1)), { store, publisher, policy });
+    const later = await processCheckRun(certificateRun([expired()], at(2)), { store, publisher, policy });
+
+    // Assess
+    expect(failed.pending.map((t) => t.kind)).toEqual(["raised"]);
+    expect(storedAfterFailure[0]!.pending.map((t) => t.id)).toEqual(failed.pending.map((t) => t.id));
+    expect(storedAfterFailure[0]).not.toHaveProperty("claim");
+    expect(next.published.map((t) => t.id)).toEqual(failed.pending.map((t) => t.id));
+    expect(later.published).toEqual([]);
+    expect(delivered.map((t) => t.kind)).toEqual(["raised"]);
+  });
+
+  it("keeps a cleared occurrence as history, with its TTL, when the fault returns as a new occurrence", async () => {
+    // Prepare
+    const store = await freshStore();
+    const { publisher, delivered } = recorder();
+    const policy = { ...DEFAULT_LIFECYCLE_POLICY, historyDays: 90 };
+    await processCheckRun(certificateRun([expired()], at(0)), { store, publisher, policy });
+    await processCheckRun(certificateRun([], at(1)), { store, publisher, policy });
+
+    // Act
+    await processCheckRun(certificateRun([expired()], at(2)), { store, publisher, policy });
+
+    // Assess
+    expect(delivered.map((t) => t.kind)).toEqual(["raised", "cleared", "raised"]);
+    const [first, , again] = delivered;
+    const history = await store.history("s3://certs/");
+    expect(history).toMatchObject([
+      { occurrenceId: first!.occurrenceId, status: "cleared", clearedAt: at(1).toISOString(), pending: [] },
+    ]);
+    expect(history[0]!.expiresAt).toBe(at(1).getTime() / 1000 + 90 * 86_400);
+    const [live] = await store.load("s3://certs/");
+    expect(live).toMatchObject({ occurrenceId: again!.occurrenceId, status: "active" });
+    expect(live).not.toHaveProperty(ALARM_TABLE_KEYS.timeToLiveAttribute);
+  });
+
+  it("counts active alarms across scopes by severity, leaving cleared ones and history out", async () => {
+    // Prepare
+    const store = await freshStore();
+    const { publisher } = recorder();
+    const policy = { ...DEFAULT_LIFECYCLE_POLICY, damping: { "storage-unreachable": 1 } };
+    const renewed = { ...expired(), source: "s3://certs/renewed.pem#0" };
+    await processCheckRun(certificateRun([expired(), renewed], at(0)), { store, publisher, policy });
+    await processCheckRun(certificateRun([expired()], at(1)), { store, publisher, policy });
+    await processCheckRun(
+      { scope: SCOPE, complete: true, examinedSources: [], findings: [unreachable()], now: at(1) },
+      { store, publisher, policy },
+    );
+
+    // Act
+    const counts = await store.countActive();
+
+    // Assess
+    expect(counts).toEqual({ critical: 1, major: 1, minor: 0, warning: 0 });
+  });
+
+  it("lists the live alarm of every scope, cleared ones included, and no history", async () => {
+    // Prepare: a certificate raised, cleared and raised again (one history item), and a credential alarm
+    const store = await freshStore();
+    const { publisher } = recorder();
+    const policy = { ...DEFAULT_LIFECYCLE_POLICY, damping: { "storage-unreachable": 1 } };
+    const renewed = { ...expired(), source: "s3://certs/renewed.pem#0" };
+    await processCheckRun(certificateRun([expired(), renewed], at(0)), { store, publisher, policy });
+    await processCheckRun(certificateRun([expired()], at(1)), { store, publisher, policy });
+    await processCheckRun(certificateRun([], at(2)), { store, publisher, policy });
+    await processCheckRun(certificateRun([expired()], at(3)), { store, publisher, policy });
+    await processCheckRun(
+      { scope: SCOPE, complete: true, examinedSources: [], findings: [unreachable()], now: at(3) },
+      { store, publisher, policy },
+    );
+
+    // Act
+    const live = await store.liveAlarms();
+
+    // Assess
+    expect(await store.history("s3://certs/")).toHaveLength(1);
+    expect(live.map((a) => `${a.scope} ${a.source} ${a.status}`).sort()).toEqual([
+      "credentials:backup credentials:backup active",
+      "s3://certs/ s3://certs/ha.pem#0 active",
+      "s3://certs/ s3://certs/renewed.pem#0 cleared",
+    ]);
+  });
+
+  it("pages through a scope with more alarms than one query returns", async () => {
+    // Prepare
+    const store = await freshStore();
+    const { publisher } = recorder();
+    const findings = Array.from({ length: 60 }, (_, i) => ({
+      ...expired(),
+      source: `s3://certs/${"x".repeat(8000)}-${i}.pem#0`,
+      message: "m".repeat(4000),
+    }));
+    await processCheckRun(certificateRun(findings, at(0)), {
+      store,
+      publisher,
+      policy: DEFAULT_LIFECYCLE_POLICY,
+    });
+    const queries: string[] = [];
+    dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "QueryCommand") queries.push(context.commandName);
+        return next(args);
+      },
+      { step: "initialize", name: "countQueries" },
+    );
+
+    // Act
+    const states = await store.load("s3://certs/");
+    dynamo.client.middlewareStack.remove("countQueries");
+
+    // Assess
+    expect(queries.length).toBeGreaterThan(1);
+    expect(states).toHaveLength(60);
+  });
+});

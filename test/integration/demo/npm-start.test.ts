@@ -1,0 +1,233 @@
+/**
+ * `npm start` the way users run it: a child process from the repository root, with no AWS account
+ * and nothing but what `npm ci` installed. Asserts on what an operator reads, and that the process
+ * ends on its own (a server left listening would keep it alive past the timeout).
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../support/paths";
+import { chain, DAY, issue } from "../../support/pki";
+
+const TIMEOUT_MS = 60_000;
+const temporary: string[] = [];
+
+afterAll(async () => {
+  await Promise.all(temporary.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** The environment a user runs in: without the test run's Powertools settings (vitest.config.ts). */
+function userEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("POWERTOOLS_")));
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function npmStart(...args: string[]): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile(
+      "npm",
+      ["start", "--", ...args],
+      {
+        cwd: REPO_ROOT,
+        env: { ...userEnvironment(), NO_COLOR: "1" },
+        timeout: TIMEOUT_MS - 5000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
+        resolve({ code, stdout, stderr, ms: Date.now() - started });
+      },
+    );
+  });
+}
+
+/** The lines of a section: from the line starting with `title` to the next blank line. */
+function section(output: string, title: string): string[] {
+  const lines = output.split("\n");
+  const start = lines.findIndex((line) => line.startsWith(title));
+  if (start < 0) return [];
+  const end = lines.findIndex((line, i) => i > start && line.trim() === "");
+  return lines.slice(start + 1, end < 0 ? undefined : end);
+}
+
+/** The part of the output under a "== Step N" heading. */
+function step(output: string, n: number): string {
+  const parts = output.split(/^== /m);
+  return parts.find((part) => part.startsWith(`Step ${n}:`)) ?? "";
+}
+
+describe("npm start", () => {
+  it(
+    "runs the real handlers on the embedded sample and shows findings, raised and cleared events, and how to deploy",
+    async () => {
+      // Act
+      const run = await npmStart();
+
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.ms).toBeLessThan(30_000);
+      const out = run.stdout;
+      const bucket = "s3://watchpost-demo-certs";
+
+      const findings = section(out, "FINDINGS: the alarm state table after the scan");
+      const row = (check: string, source: string) =>
+        findings.find((line) => line.includes(` ${check} `) && line.includes(source));
+      expect(row("expired", `${bucket}/certs/expired.pem#0`)).toMatch(/^critical\s+1001\s+expired\s+raised/);
+      expect(row("not-yet-valid", `${bucket}/certs/not-yet-valid.pem#0`)).toMatch(/^critical\s+1003/);
+      expect(row("hostname-mismatch", "peer-group:etcd/etcd-3.demo.example#0")).toMatch(/^major\s+1004/);
+      expect(row("untrusted-chain", `${bucket}/certs/untrusted.pem#0`)).toMatch(/^major\s+1005/);
+      expect(row("unreadable", `${bucket}/certs/corrupt.pem`)).toMatch(/^major\s+1007/);
+      expect(row("expiring", `${bucket}/certs/expiring.pem#0`)).toMatch(/^minor\s+1002/);
+      expect(findings.join("\n")).not.toMatch(/healthy\.pem|etcd-1\.demo|etcd-2\.demo/);
+
+      const raised = `event on bus "watchpost": Alarm Raised | critical | 1001 expired | ${bucket}/certs/expired.pem#0`;
+      const cleared = `event on bus "watchpost": Alarm Cleared | critical | 1001 expired | ${bucket}/certs/expired.pem#0`;
+      expect(step(out, 1)).toContain(raised);
+      expect(step(out, 2)).toContain(cleared);
+      expect(step(out, 2)).toContain('"detail-type":"Object Created"');
+      expect(step(out, 2).match(/Alarm (Raised|Cleared)/g)).toEqual(["Alarm Cleared"]);
+      expect(step(out, 3)).toContain("(no alarm event)");
+
+      const links = [...out.matchAll(/runbook: (\S+)/g)].map((m) => m[1]!);
+      expect(new Set(links)).toEqual(
+        new Set(["1001", "1002", "1003", "1004", "1005", "1007", "2002"].map((id) => `docs/alarms/${id}.md`)),
+      );
+      for (const link of links) expect(existsSync(join(REPO_ROOT, link)), link).toBe(true);
+      // Every event line is followed (after its message) by its runbook line.
+      const events = out.split("\n").filter((line) => line.includes('event on bus "watchpost"'));
+      expect(events.length).toBe(links.length);
+
+      const credentials = step(out, 4);
+      expect(credentials).toContain(
+        'event on bus "watchpost": Alarm Raised | major | 2002 credentials-rejected | credentials:spark-prod',
+      );
+      expect(credentials).toContain("InvalidAccessKeyId");
+      expect(credentials).not.toMatch(/Alarm Raised .*credentials:hbase-prod/);
+      expect(
+        section(out, "FINDINGS: credential targets in the alarm state table after run 1").join("\n"),
+      ).toMatch(/^major\s+2002\s+credentials-rejected\s+tracking 1\/2\s+credentials:spark-prod/m);
+      expect(
+        section(out, "FINDINGS: credential targets in the alarm state table after run 2").join("\n"),
+      ).toMatch(/^major\s+2002\s+credentials-rejected\s+raised\s+credentials:spark-prod/m);
+
+      const summary = out.split(/^== Summary =+$/m)[1] ?? "";
+      expect(summary).toMatch(
+        /^What you saw: watchpost's own certificate-scan and credential-check functions/m,
+      );
+      expect(summary).toContain('"npx cdk deploy"');
+      expect(summary).toContain("watchpost.config.json");
+      expect(summary).toContain("--config FILE --certs DIR");
+      expect(out).toContain("every local server is stopped");
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    "points the same run at the user's own configuration and files",
+    async () => {
+      // Prepare
+      const dir = await mkdtemp(join(tmpdir(), "watchpost-npm-start-"));
+      temporary.push(dir);
+      const host = "api.example.com";
+      const pki = await chain(host);
+      const expired = await issue({
+        subject: `CN=${host}`,
+        dnsNames: [host],
+        issuer: pki.intermediate,
+        notBefore: new Date(Date.now() - 90 * DAY),
+        notAfter: new Date(Date.now() - 2 * DAY),
+      });
+      await mkdir(join(dir, "certs", "trust"), { recursive: true });
+      await mkdir(join(dir, "certs", "prod"), { recursive: true });
+      await writeFile(join(dir, "certs", "trust", "ca.pem"), pki.root.pem);
+      await writeFile(join(dir, "certs", "prod", "api.pem"), `${pki.leaf.pem}\n${pki.intermediate.pem}`);
+      await writeFile(join(dir, "certs", "old.pem"), `${expired.pem}\n${pki.intermediate.pem}`);
+      await writeFile(
+        join(dir, "watchpost.config.json"),
+        JSON.stringify({
+          certificates: {
+            sources: [{ prefix: "prod/", expectedHostnames: [host], caBundleKey: "trust/ca.pem" }],
+          },
+          credentials: {
+            targets: [
+              {
+                name: "hbase-prod",
+                roleArn: "arn:aws:iam::123456789012:role/hbase-agency",
+                bucket: "cluster-data",
+                region: "eu-west-1",
+              },
+            ],
+          },
+        }),
+      );
+
+      // Act
+      const run = await npmStart(
+        "--config",
+        join(dir, "watchpost.config.json"),
+        "--certs",
+        join(dir, "certs"),
+      );
+
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      const out = run.stdout;
+      expect(out).toMatch(
+        /^ {2}old\.pem\s+->\s+prod\/old\.pem {2}\(moved under the first source's prefix\)$/m,
+      );
+      expect(out).toMatch(/^ {2}prod\/api\.pem\s+->\s+prod\/api\.pem$/m);
+      expect(out).toMatch(/^ {2}trust\/ca\.pem\s+->\s+trust\/ca\.pem$/m);
+      expect(step(out, 1)).toContain(
+        "Alarm Raised | critical | 1001 expired | s3://watchpost-certificates/prod/old.pem#0",
+      );
+      const findings = section(out, "FINDINGS: the alarm state table after the scan");
+      expect(findings.slice(1).map((line) => line.split(/\s+/).slice(0, 3).join(" "))).toEqual([
+        "critical 1001 expired",
+      ]);
+      expect(step(out, 2)).toContain("prod/old.pem is uploaded again, unchanged");
+      expect(step(out, 4)).toContain("Not run: your 1 credential target (hbase-prod)");
+      expect(out).toContain("npx cdk deploy");
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    "rejects bad arguments and an invalid configuration with exit status 3 and says why",
+    async () => {
+      // Prepare
+      const dir = await mkdtemp(join(tmpdir(), "watchpost-npm-start-bad-"));
+      temporary.push(dir);
+      await writeFile(join(dir, "bad.json"), JSON.stringify({ certificates: { sources: [] } }));
+      await writeFile(join(dir, "cert.pem"), "not a certificate");
+
+      // Act
+      const [unknown, lonelyConfig, invalid] = await Promise.all([
+        npmStart("--bogus"),
+        npmStart("--config", join(dir, "bad.json")),
+        npmStart("--config", join(dir, "bad.json"), "--certs", dir),
+      ]);
+
+      // Assess
+      expect(unknown.code).toBe(3);
+      expect(unknown.stderr).toContain("npm start: Unknown option '--bogus'");
+      expect(unknown.stderr).toContain("usage: npm start");
+      expect(lonelyConfig.code).toBe(3);
+      expect(lonelyConfig.stderr).toContain("--config FILE needs --certs DIR");
+      expect(invalid.code).toBe(3);
+      expect(invalid.stderr).toContain("certificates.sources: expected at least one certificate source");
+      for (const run of [unknown, lonelyConfig, invalid])
+        expect(run.stdout).not.toContain("watchpost, run locally");
+    },
+    TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,335 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import {
+  ConfigError,
+  parseConfig,
+  parseConfigText,
+  readablePrefixes,
+  type WatchpostConfigInput,
+} from "../../../functions/core/config";
+
+const minimal = (): WatchpostConfigInput => ({ certificates: { sources: [{ prefix: "certs/" }] } });
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw, "test.json");
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected the configuration to be rejected");
+}
+
+describe("the example configuration", () => {
+  it("is valid and documents every section", () => {
+    // Prepare
+    const text = readFileSync("watchpost.config.json", "utf8");
+
+    // Act
+    const config = parseConfigText(text, "watchpost.config.json");
+
+    // Assess
+    expect(Object.keys(JSON.parse(text)).sort()).toEqual(
+      [
+        "$schema",
+        "alarms",
+        "certificates",
+        "credentials",
+        "notifications",
+        "operations",
+        "schedules",
+        "stackName",
+      ].sort(),
+    );
+    expect(config.certificates.sources.length).toBeGreaterThan(0);
+    expect(config.credentials.targets[0]?.roleArn).toMatch(/^arn:aws:iam::/);
+  });
+});
+
+describe("defaults", () => {
+  it("fills in schedules, thresholds, notifications and operations from a minimal file", () => {
+    // Act
+    const config = parseConfig(minimal());
+
+    // Assess
+    expect(config.stackName).toBe("Watchpost");
+    expect(config.certificates.bucket).toEqual({});
+    expect(config.certificates.thresholds).toEqual({
+      warnDays: 30,
+      majorDays: 7,
+      skewSeconds: 300,
+      maxObjectBytes: 1048576,
+    });
+    expect(config.schedules.certificateScan).toEqual({ expression: "cron(0 1 * * ? *)", enabled: true });
+    expect(config.schedules.credentialCheck).toEqual({ expression: "rate(5 minutes)", enabled: true });
+    expect(config.schedules.checkAfterDeploy).toBe(true);
+    expect(config.notifications).toEqual({ email: [], slack: [], teams: [], webhooks: [] });
+    expect(config.alarms.consecutiveFailures).toEqual({ certificates: 1, credentials: 2 });
+    expect(config.operations).toEqual({
+      logRetentionDays: 30,
+      scanStalenessHours: 26,
+      dashboard: true,
+      scanBatchSize: 500,
+      scanWorkers: 5,
+    });
+  });
+
+  it("gives each recipient the minimum severity minor unless told otherwise", () => {
+    // Act
+    const config = parseConfig({ ...minimal(), notifications: { email: [{ address: "ops@example.com" }] } });
+
+    // Assess
+    expect(config.notifications.email).toEqual([{ address: "ops@example.com", minimumSeverity: "minor" }]);
+  });
+});
+
+describe("errors name the path of the bad field and what is expected", () => {
+  it.each([
+    [
+      "an unknown key (a typo)",
+      { ...minimal(), notification: {} },
+      '(top level): Unrecognized key: "notification"',
+    ],
+    [
+      "no sources",
+      { certificates: { sources: [] } },
+      "certificates.sources: expected at least one certificate source",
+    ],
+    [
+      "a prefix with a leading slash",
+      { certificates: { sources: [{ prefix: "/certs/" }] } },
+      "certificates.sources[0].prefix: expected an object-key prefix without a leading '/'",
+    ],
+    [
+      "the same prefix twice",
+      { certificates: { sources: [{ prefix: "a/" }, { prefix: "a/" }] } },
+      "certificates.sources: expected each prefix to appear in one source only",
+    ],
+    [
+      "majorDays not below warnDays",
+      { certificates: { sources: [{ prefix: "" }], thresholds: { warnDays: 7, majorDays: 7 } } },
+      "certificates.thresholds.majorDays: expected majorDays to be less than warnDays",
+    ],
+    [
+      "a bad host name",
+      { certificates: { sources: [{ prefix: "", expectedHostnames: ["not a host"] }] } },
+      "certificates.sources[0].expectedHostnames[0]: expected a host name",
+    ],
+    [
+      "seven peers in a group",
+      {
+        certificates: {
+          sources: [{ prefix: "" }],
+          peerGroups: [
+            {
+              name: "etcd",
+              caBundleKey: "ca.pem",
+              peers: Array.from({ length: 7 }, (_, i) => ({
+                fqdn: `n${i}.example.com`,
+                certificateKey: `n${i}.pem`,
+              })),
+            },
+          ],
+        },
+      },
+      "certificates.peerGroups[0].peers: expected at most six peers",
+    ],
+    [
+      "the same peer twice in a group",
+      {
+        certificates: {
+          sources: [{ prefix: "" }],
+          peerGroups: [
+            {
+              name: "etcd",
+              caBundleKey: "ca.pem",
+              peers: [
+                { fqdn: "n1.example.com", certificateKey: "n1.pem" },
+                { fqdn: "N1.example.com", certificateKey: "n1-new.pem" },
+              ],
+            },
+          ],
+        },
+      },
+      "certificates.peerGroups[0].peers: expected each peer's fqdn to appear once in its group",
+    ],
+    [
+      "a KMS key for a bucket the stack creates",
+      {
+        certificates: {
+          sources: [{ prefix: "" }],
+          bucket: {
+            kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+          },
+        },
+      },
+      "certificates.bucket.kmsKeyArn: expected kmsKeyArn only together with existingBucketName",
+    ],
+    [
+      "an invalid bucket name",
+      { certificates: { sources: [{ prefix: "" }], bucket: { existingBucketName: "My_Bucket" } } },
+      "certificates.bucket.existingBucketName: expected an S3 bucket name",
+    ],
+    [
+      "a credential target with a malformed role ARN",
+      {
+        ...minimal(),
+        credentials: {
+          targets: [{ name: "t", roleArn: "role/x", bucket: "data-bucket", region: "eu-west-1" }],
+        },
+      },
+      "credentials.targets[0].roleArn: must be an IAM role ARN",
+    ],
+    [
+      "a plural rate of one",
+      { ...minimal(), schedules: { credentialCheck: { expression: "rate(1 minutes)" } } },
+      "schedules.credentialCheck.expression: expected a rate of at least 1 with a singular unit for 1",
+    ],
+    [
+      "a schedule that is neither cron nor rate",
+      { ...minimal(), schedules: { certificateScan: { expression: "daily at 1" } } },
+      'schedules.certificateScan.expression: expected "cron(M H DoM Mon DoW Y)" or "rate(N unit)"',
+    ],
+    [
+      "an unknown time zone",
+      {
+        ...minimal(),
+        schedules: { certificateScan: { expression: "cron(0 1 * * ? *)", timeZone: "Mars/Olympus" } },
+      },
+      'schedules.certificateScan.timeZone: expected an IANA time zone such as "Europe/Berlin"',
+    ],
+    [
+      "an email that is not an address",
+      { ...minimal(), notifications: { email: [{ address: "oncall" }] } },
+      "notifications.email[0].address: expected an email address",
+    ],
+    [
+      "a severity that does not exist",
+      { ...minimal(), notifications: { email: [{ address: "a@example.com", minimumSeverity: "high" }] } },
+      'notifications.email[0].minimumSeverity: Invalid option: expected one of "critical"|"major"|"minor"|"warning"',
+    ],
+    [
+      "a webhook over plain http",
+      {
+        ...minimal(),
+        notifications: {
+          webhooks: [
+            {
+              name: "pager",
+              url: "http://hooks.example.com/x",
+              auth: { type: "api-key", headerName: "x-api-key", secretName: "watchpost/pager" },
+            },
+          ],
+        },
+      },
+      "notifications.webhooks[0].url: expected an https:// URL",
+    ],
+    [
+      "a webhook secret given as a value",
+      {
+        ...minimal(),
+        notifications: {
+          webhooks: [
+            {
+              name: "pager",
+              url: "https://hooks.example.com/x",
+              auth: {
+                type: "api-key",
+                headerName: "x-api-key",
+                secretName: "watchpost/pager",
+                secret: "s3cr3t",
+              },
+            },
+          ],
+        },
+      },
+      'notifications.webhooks[0].auth: Unrecognized key: "secret"',
+    ],
+    [
+      "a log retention CloudWatch does not offer",
+      { ...minimal(), operations: { logRetentionDays: 31 } },
+      "operations.logRetentionDays: expected one of the CloudWatch Logs retention periods",
+    ],
+    [
+      "a silence that ends before it starts",
+      {
+        ...minimal(),
+        alarms: {
+          silences: [
+            { startsAt: "2025-01-02T00:00:00Z", endsAt: "2025-01-01T00:00:00Z", reason: "maintenance" },
+          ],
+        },
+      },
+      "alarms.silences[0].endsAt: endsAt must be later than startsAt",
+    ],
+  ])("rejects %s", (_name, raw, expected) => {
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(
+      problems.some((p) => p.startsWith(expected)),
+      `problems: ${problems.join(" | ")}`,
+    ).toBe(true);
+  });
+
+  it("lists every problem at once, headed by the file name", () => {
+    // Prepare
+    const text = JSON.stringify({ certificates: { sources: [{ prefix: 3 }] }, stackName: "1bad" });
+
+    // Act
+    const error = (() => {
+      try {
+        parseConfigText(text, "my.config.json");
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error?.message).toMatch(/^my\.config\.json is not a valid watchpost configuration:/);
+    expect(error?.problems).toHaveLength(2);
+    expect(error?.message).toContain(
+      "certificates.sources[0].prefix: Invalid input: expected string, received number",
+    );
+    expect(error?.message).toContain("stackName: expected a CloudFormation stack name");
+  });
+
+  it("says so when the file is not JSON at all", () => {
+    // Act / Assess
+    expect(() => parseConfigText("{ certificates: ", "broken.json")).toThrow(
+      /broken\.json .*\n.*expected JSON/,
+    );
+  });
+});
+
+describe("readable prefixes", () => {
+  it("adds CA bundles and peer certificates outside the prefixes, and only those", () => {
+    // Prepare
+    const config = parseConfig({
+      certificates: {
+        sources: [
+          { prefix: "prod/", caBundleKey: "trust/ca.pem" },
+          { prefix: "staging/", caBundleKey: "prod/ca.pem" },
+        ],
+        peerGroups: [
+          {
+            name: "etcd",
+            caBundleKey: "trust/ca.pem",
+            peers: [
+              { fqdn: "a.example.com", certificateKey: "peers/a.pem" },
+              { fqdn: "b.example.com", certificateKey: "prod/b.pem" },
+            ],
+          },
+        ],
+      },
+    });
+
+    // Act
+    const readable = readablePrefixes(config.certificates);
+
+    // Assess
+    expect(readable).toEqual({ prefixes: ["prod/", "staging/"], keys: ["peers/a.pem", "trust/ca.pem"] });
+  });
+});
