@@ -3,7 +3,6 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    setupFiles: ["test/support/setup.ts"],
     // Read by the Powertools logger and metrics and by the AWS SDK when their modules load, so they
     // are set here rather than in a test. A test that asserts on log lines raises the level itself.
     env: {
