@@ -1,23 +1,9 @@
 /**
- * `npm start`: watchpost's real check functions, end to end, on this machine. The handlers are the
- * deployed ones (functions/handlers), called with the events their triggers send; only what they
- * talk to is local (bin/demo/local-aws.ts). The steps:
- *
- * 1. the scheduled full scan of the certificate store → alarms raised, findings table;
- * 2. a certificate replaced in the bucket → the S3 "Object Created" event, as EventBridge delivers
- *    it, re-checks that one object → its alarm clears;
- * 3. the next scheduled scan: the object inventory (scan-state table) lets it judge unchanged
- *    objects again without downloading them, and nothing new is raised;
- * 4. the credential check, twice (alarms are raised after two consecutive failing runs) → one
- *    healthy target, one whose temporary key the store rejects.
- *
- * Not local: the SQS queue that hands very large sources out in batches (without one, every source
- * is judged in the invocation, through the same source-scan path a source of at most one batch
- * takes in AWS), Secrets Manager (PKCS#12 passwords come from WATCHPOST_PKCS12_PASSWORD as for
- * the CLI), SNS and chat.
- *
- * With --certs (and --config) the user's files and configuration replace the sample; see
- * bin/demo/user-store.ts for where files land and why credential targets are not run then.
+ * `npm start`: the deployed check functions, unchanged, on local stand-ins (local-aws.ts); the
+ * steps the README lists, from the sample store or the user's --certs (user-store.ts). Not local:
+ * the SQS queue of very large sources (without one, every source is judged in the invocation, on
+ * the path a source of one batch takes in AWS), Secrets Manager (PKCS#12 passwords come from
+ * WATCHPOST_PKCS12_PASSWORD, as for the CLI), SNS and chat.
  */
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { ConfigError, parseConfig } from "../../functions/core/config";

@@ -1,20 +1,10 @@
 /**
- * The S3 client the certificate scan reads the bucket with. The SDK's defaults are wrong for a
- * scan that must finish: no timeout at all (a stalled connection hangs until the Lambda timeout
- * kills the whole run), and `requestTimeout` on its own only logs a warning. Here every phase of a
- * request is bounded, and throttling (503 SlowDown), 5xx answers, timeouts and connection resets are
- * retried in the SDK's standard mode with jittered exponential backoff; 4xx answers are not.
- *
- * Worst case per request, with the defaults: 5 attempts × (3 s connect + 15 s to the response
- * headers) plus backoff, well inside the 10-minute function timeout even for several objects at
- * once. The standard mode's retry quota (per client) also stops retrying when most requests fail,
- * so an S3 outage costs seconds, not minutes.
- *
- * The SDK retries a request only until its response headers arrive: a GetObject body is streamed
- * to the caller afterwards, so a connection reset or a stall halfway through a certificate would
- * fail the read for good. Certificates are small, so a GetObject body of known, modest length is
- * read to the end inside the retry loop (`bodiesReadInRetries`); larger or unsized bodies still
- * stream, and the store's size cap still applies to them.
+ * The S3 client the certificate scan reads the bucket with. The SDK's defaults would let a stalled
+ * connection hang the scan until the Lambda timeout (no timeout at all, and `requestTimeout` alone
+ * only warns). Here every phase of a request is bounded, and throttling, 5xx answers, timeouts and
+ * resets are retried with backoff: at worst 5 × (3 s + 15 s) per request, well inside the function's
+ * 10 minutes. The SDK retries only until the response headers arrive, so a small GetObject body is
+ * read to the end inside the retry loop: a reset halfway through a certificate is retried too.
  */
 import { Readable } from "node:stream";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";

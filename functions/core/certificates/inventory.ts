@@ -1,19 +1,8 @@
 /**
- * The scan's memory of each stored object: its ETag and what was learned from its bytes. A later
- * scan downloads only objects whose ETag changed; an unchanged object is judged again from this
- * record against the current time, thresholds and expected names, so expiry still fires on the
- * day it is due without a single GetObject.
- *
- * What is kept is only what the bytes alone decide: the certificates' facts, and the findings that
- * need the bytes themselves (broken PEM blocks, chain signatures). A record is not trusted, and the
- * object is read again, when:
- * - the ETag differs (the object was replaced);
- * - the trust bundle it was chained against differs (fingerprint of the anchors);
- * - a validity boundary of any certificate involved has passed since (an issuer or anchor expired
- *   or became valid, which may change the chain verdict);
- * - the record was written by an older judging engine (RECORD_FORMAT).
- * Outcomes that depend on something besides the bytes are never kept: a failed download, and
- * anything read from PKCS#12 (the password secret may have changed).
+ * The scan's memory of each stored object: its ETag and what its bytes alone decided (certificate
+ * facts, unreadable blocks, chain verdicts). An unchanged object is judged again from its record
+ * against the current time, thresholds and names, so expiry fires on the day it is due without a
+ * download. When a record is not trusted, and why: docs/architecture.md, "Incremental scans".
  */
 import { createHash } from "node:crypto";
 import * as z from "zod";

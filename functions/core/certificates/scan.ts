@@ -13,7 +13,8 @@ import { looksLikeCertificateMaterial, readCertificates } from "./reader";
 export type LoadResult =
   | {
       ok: true;
-      bytes: Uint8Array /** The stored version read, when the store has versions. */;
+      bytes: Uint8Array;
+      /** The stored version read, when the store has versions (S3's ETag). */
       etag?: string;
       size?: number;
     }
