@@ -2,7 +2,6 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     // Read by the Powertools logger and metrics and by the AWS SDK when their modules load, so they
     // are set here rather than in a test. A test that asserts on log lines raises the level itself.
     env: {
@@ -19,5 +18,18 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     benchmark: { include: ["test/bench/**/*.bench.ts"] },
+    projects: [
+      {
+        extends: true,
+        // Pure logic and in-memory ports: the files share one module graph instead of loading the
+        // SDK and the certificate stack again for each (a test that mocks a client class restores it).
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], isolate: false },
+      },
+      {
+        extends: true,
+        // Emulators, child processes, environment variables and the synthesized stack: one file at a time.
+        test: { name: "integration", include: ["test/integration/**/*.test.ts", "test/infra/**/*.test.ts"] },
+      },
+    ],
   },
 });

@@ -4,12 +4,13 @@
  */
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createScanBatchQueue } from "../../../functions/adapters/scan-batch-queue";
 import { SCAN_BATCH_KIND, type ScanBatch } from "../../../functions/core/certificates/store-scan/scan-batch";
 
 const sqs = mockClient(SQSClient);
 afterEach(() => sqs.reset());
+afterAll(() => sqs.restore());
 
 const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/watchpost-batches";
 const batch = (index: number, keys = 2): ScanBatch => ({

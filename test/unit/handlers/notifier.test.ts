@@ -1,6 +1,6 @@
 import { InternalErrorException, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { handler, notify, topicsFor } from "../../../functions/handlers/notifier";
 import { ENV } from "../../../functions/handlers/shared/environment";
 
@@ -47,6 +47,7 @@ afterEach(() => {
   sns.reset();
   vi.unstubAllEnvs();
 });
+afterAll(() => sns.restore());
 
 function deps() {
   return {
