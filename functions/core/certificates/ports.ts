@@ -75,7 +75,10 @@ export interface ScanRunsPort {
   settled(runId: string, now: Date): Promise<void>;
 }
 
-/** Hands large sources out in batches; without it every source is judged where it is listed. */
+/**
+ * Hands large sources out in batches; without it (as in `npm start`, which has no queue) every
+ * source is judged where it is listed.
+ */
 export interface FanOut {
   queue: ScanBatchQueuePort;
   runs: ScanRunsPort;

@@ -227,7 +227,7 @@ describe("certificate-scan function", () => {
   });
 
   it("settles every other scope when one scope's check fails, then fails the invocation", async () => {
-    // Prepare: a store adapter that breaks on the peer group's CA bundle
+    // Prepare: a store adapter that breaks on the peer group's CA bundle; a prefix of its own
     const base = await freshDeps();
     const deps: CertificateScanDeps = {
       ...base,
@@ -240,7 +240,7 @@ describe("certificate-scan function", () => {
       },
       config: parseConfig({
         certificates: {
-          sources: [{ prefix: "prod/" }],
+          sources: [{ prefix: "other-scope/" }],
           peerGroups: [config.certificates.peerGroups[0]],
         },
       }),
@@ -251,14 +251,14 @@ describe("certificate-scan function", () => {
       notBefore: new Date(Date.now() - 60 * DAY),
       notAfter: new Date(Date.now() - DAY),
     });
-    await put("prod/broken-peer-day.pem", expired, pki.intermediate);
+    await put("other-scope/broken-peer-day.pem", expired, pki.intermediate);
 
     // Act
     const run = runCertificateScan({}, deps);
 
     // Assess
     await expect(run).rejects.toThrow(/certificate checks failed: peer-group:etcd: Error: socket hang up/);
-    expect(events()).toContainEqual(["Alarm Raised", "expired", `s3://${BUCKET}/prod/broken-peer-day.pem#0`]);
+    expect(events()).toContainEqual(["Alarm Raised", "expired", `s3://${BUCKET}/other-scope/broken-peer-day.pem#0`]);
   });
 
   it("decodes object keys the way S3 notifications encode them", () => {
