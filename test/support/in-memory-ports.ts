@@ -158,13 +158,13 @@ export function memoryRuns() {
 export function memoryQueue() {
   const messages: { messageId: string; body: string }[] = [];
   let sent = 0;
-  const queue: ScanBatchQueuePort = {
+  const port: ScanBatchQueuePort = {
     async send(batches: readonly ScanBatch[]) {
       for (const batch of batches) messages.push({ messageId: `m${sent++}`, body: JSON.stringify(batch) });
     },
   };
   return {
-    queue,
+    port,
     messages,
     sqsEvent: (...delivered: { messageId: string; body: string }[]) => ({
       Records: delivered.map((m) => ({ ...m, eventSource: "aws:sqs" })),
@@ -238,7 +238,7 @@ export function memoryScan(config: WatchpostConfig, options: { batchSize?: numbe
     ...(options.batchSize
       ? {
           fanOut: {
-            queue: queue.queue,
+            queue: queue.port,
             runs: runs.runs,
             batchSize: options.batchSize,
             newRunId: () => `run-${++runIds}`,

@@ -143,6 +143,22 @@ export async function chain(host = "node1.cluster.local", leaf: Partial<IssueOpt
   return { root, intermediate, leaf: end };
 }
 
+/** A chain for `host`, and two files as a store would hold them: a healthy and an expired leaf, each with the intermediate. */
+export async function storedChain(host: string) {
+  const pki = await chain(host);
+  const old = await issue({
+    dnsNames: [host],
+    issuer: pki.intermediate,
+    notBefore: new Date(Date.now() - 60 * DAY),
+    notAfter: new Date(Date.now() - DAY),
+  });
+  return {
+    pki,
+    healthy: `${pki.leaf.pem}\n${pki.intermediate.pem}`,
+    expired: `${old.pem}\n${pki.intermediate.pem}`,
+  };
+}
+
 export async function privateKeyPem(keys: CryptoKeyPair): Promise<string> {
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
   const lines = pkcs8.toString("base64").match(/.{1,64}/g) ?? [];

@@ -1,14 +1,12 @@
 /**
  * The certificate scan wired the way the deployed function wires it (certificateScanDeps), on a
  * test file's stand-ins: s3rver, dynalite (fresh tables on every call), the recording event bus,
- * and an in-process queue where SQS would hand batches back to the function.
+ * and the in-memory queue where SQS would hand batches back to the function.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type AlarmStore, createAlarmStore } from "../../functions/adapters/alarm-store";
 import { documentClient } from "../../functions/adapters/clients/dynamodb";
 import type { SecretReader } from "../../functions/adapters/secrets";
-import type { ScanBatchQueuePort } from "../../functions/core/certificates/ports";
-import type { ScanBatch } from "../../functions/core/certificates/store-scan/scan-batch";
 import type { WatchpostConfig } from "../../functions/core/config";
 import {
   type CertificateScanDeps,
@@ -16,6 +14,7 @@ import {
 } from "../../functions/handlers/certificate-scan/deps";
 import type { LocalDynamo } from "./emulators";
 import type { RecordingEventBus } from "./event-bus";
+import { memoryQueue } from "./in-memory-ports";
 
 /** What the daily schedule sends. */
 export const SCHEDULED_EVENT = { source: "aws.events", "detail-type": "Scheduled Event", detail: {} };
@@ -58,7 +57,7 @@ export async function scanHarness(options: ScanHarnessOptions): Promise<ScanHarn
     options.dynamo.createAlarmTable(`scan-alarms-${tables}`),
     stateful ? options.dynamo.createScanStateTable(`scan-state-${tables}`) : undefined,
   ]);
-  const queue = localQueue();
+  const queue = memoryQueue();
   const deps = certificateScanDeps({
     config: options.config,
     clients: { s3: options.s3, dynamo, eventBridge: options.bus.client },
@@ -73,22 +72,4 @@ export async function scanHarness(options: ScanHarnessOptions): Promise<ScanHarn
   return { deps, alarms: createAlarmStore({ tableName: alarmTable, client: dynamo }), queue };
 }
 
-export type LocalQueue = ReturnType<typeof localQueue>;
-
-/** SQS as the scan function sees it: messages in, and the event that delivers one. */
-export function localQueue() {
-  const messages: { messageId: string; body: string }[] = [];
-  let sent = 0;
-  const port: ScanBatchQueuePort = {
-    async send(batches: readonly ScanBatch[]) {
-      for (const batch of batches) messages.push({ messageId: `m${sent++}`, body: JSON.stringify(batch) });
-    },
-  };
-  return {
-    messages,
-    port,
-    sqsEvent: (message: { messageId: string; body: string }) => ({
-      Records: [{ ...message, eventSource: "aws:sqs" }],
-    }),
-  };
-}
+export type LocalQueue = ReturnType<typeof memoryQueue>;

@@ -38,3 +38,11 @@ export function boundedClientConfig(
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
   };
 }
+
+/** Clients of one service, each call bounded by `defaults` unless the options say otherwise. */
+export function boundedClientFactory<Client>(
+  Service: new (config: ReturnType<typeof boundedClientConfig>) => Client,
+  defaults: { connectionTimeoutMs: number; requestTimeoutMs: number },
+): (options?: BoundedClientOptions) => Client {
+  return (options = {}) => new Service(boundedClientConfig(options, defaults));
+}

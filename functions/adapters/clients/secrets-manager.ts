@@ -1,12 +1,8 @@
-/** The Secrets Manager client PKCS#12 passwords are read with; bounded in time like every other client. */
+/** The Secrets Manager client PKCS#12 passwords are read with (one small read, cached for minutes). */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { type BoundedClientOptions, boundedClientConfig } from "./bounded";
+import { boundedClientFactory } from "./bounded";
 
-export const SECRETS_MANAGER_CLIENT_DEFAULTS = {
+export const secretsManagerClient = boundedClientFactory(SecretsManagerClient, {
   connectionTimeoutMs: 3_000,
   requestTimeoutMs: 5_000,
-} as const;
-
-export function secretsManagerClient(options: BoundedClientOptions = {}): SecretsManagerClient {
-  return new SecretsManagerClient(boundedClientConfig(options, SECRETS_MANAGER_CLIENT_DEFAULTS));
-}
+});

@@ -1,12 +1,8 @@
 /** The SNS client the notifier publishes with; a hung publish must fail well inside the function timeout. */
 import { SNSClient } from "@aws-sdk/client-sns";
-import { type BoundedClientOptions, boundedClientConfig } from "./bounded";
+import { boundedClientFactory } from "./bounded";
 
-export const SNS_CLIENT_DEFAULTS = {
+export const snsClient = boundedClientFactory(SNSClient, {
   connectionTimeoutMs: 3_000,
   requestTimeoutMs: 10_000,
-} as const;
-
-export function snsClient(options: BoundedClientOptions = {}): SNSClient {
-  return new SNSClient(boundedClientConfig(options, SNS_CLIENT_DEFAULTS));
-}
+});

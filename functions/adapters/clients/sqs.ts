@@ -1,13 +1,8 @@
-/** The SQS client the scan hands batches out with; bounded in time like every other client. */
+/** The SQS client the scan hands batches out with: SendMessageBatch of ten messages of at most 240 KiB. */
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { type BoundedClientOptions, boundedClientConfig } from "./bounded";
+import { boundedClientFactory } from "./bounded";
 
-export const SQS_CLIENT_DEFAULTS = {
+export const sqsClient = boundedClientFactory(SQSClient, {
   connectionTimeoutMs: 3_000,
-  /** SendMessageBatch of ten messages of at most 240 KiB each. */
   requestTimeoutMs: 10_000,
-} as const;
-
-export function sqsClient(options: BoundedClientOptions = {}): SQSClient {
-  return new SQSClient(boundedClientConfig(options, SQS_CLIENT_DEFAULTS));
-}
+});

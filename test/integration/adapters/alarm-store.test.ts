@@ -80,6 +80,30 @@ function recorder(fail?: (call: number) => boolean) {
   return { publisher, delivered };
 }
 
+/**
+ * Two certificates raised, one of them cleared an hour later (renewed), and a credential alarm;
+ * with `recurring`, the other certificate's fault also clears and returns (a history item).
+ */
+async function raiseMixed(store: AlarmStore, options: { recurring?: boolean } = {}): Promise<void> {
+  const { publisher } = recorder();
+  const deps = {
+    store,
+    publisher,
+    policy: { ...DEFAULT_LIFECYCLE_POLICY, damping: { "storage-unreachable": 1 } },
+  };
+  const renewed = { ...expired(), source: "s3://certs/renewed.pem#0" };
+  await processCheckRun(certificateRun([expired(), renewed], at(0)), deps);
+  await processCheckRun(certificateRun([expired()], at(1)), deps);
+  if (options.recurring) {
+    await processCheckRun(certificateRun([], at(2)), deps);
+    await processCheckRun(certificateRun([expired()], at(3)), deps);
+  }
+  await processCheckRun(
+    { scope: SCOPE, complete: true, examinedSources: [], findings: [unreachable()], now: at(3) },
+    deps,
+  );
+}
+
 describe("alarm store on DynamoDB (dynalite)", () => {
   it("writes only when the stored version is the one the writer read", async () => {
     // Prepare
@@ -177,15 +201,7 @@ describe("alarm store on DynamoDB (dynalite)", () => {
   it("counts active alarms across scopes by severity, leaving cleared ones and history out", async () => {
     // Prepare
     const store = await freshStore();
-    const { publisher } = recorder();
-    const policy = { ...DEFAULT_LIFECYCLE_POLICY, damping: { "storage-unreachable": 1 } };
-    const renewed = { ...expired(), source: "s3://certs/renewed.pem#0" };
-    await processCheckRun(certificateRun([expired(), renewed], at(0)), { store, publisher, policy });
-    await processCheckRun(certificateRun([expired()], at(1)), { store, publisher, policy });
-    await processCheckRun(
-      { scope: SCOPE, complete: true, examinedSources: [], findings: [unreachable()], now: at(1) },
-      { store, publisher, policy },
-    );
+    await raiseMixed(store);
 
     // Act
     const counts = await store.countActive();
@@ -195,19 +211,9 @@ describe("alarm store on DynamoDB (dynalite)", () => {
   });
 
   it("lists the live alarm of every scope, cleared ones included, and no history", async () => {
-    // Prepare: a certificate raised, cleared and raised again (one history item), and a credential alarm
+    // Prepare
     const store = await freshStore();
-    const { publisher } = recorder();
-    const policy = { ...DEFAULT_LIFECYCLE_POLICY, damping: { "storage-unreachable": 1 } };
-    const renewed = { ...expired(), source: "s3://certs/renewed.pem#0" };
-    await processCheckRun(certificateRun([expired(), renewed], at(0)), { store, publisher, policy });
-    await processCheckRun(certificateRun([expired()], at(1)), { store, publisher, policy });
-    await processCheckRun(certificateRun([], at(2)), { store, publisher, policy });
-    await processCheckRun(certificateRun([expired()], at(3)), { store, publisher, policy });
-    await processCheckRun(
-      { scope: SCOPE, complete: true, examinedSources: [], findings: [unreachable()], now: at(3) },
-      { store, publisher, policy },
-    );
+    await raiseMixed(store, { recurring: true });
 
     // Act
     const live = await store.liveAlarms();

@@ -258,7 +258,11 @@ describe("certificate-scan function", () => {
 
     // Assess
     await expect(run).rejects.toThrow(/certificate checks failed: peer-group:etcd: Error: socket hang up/);
-    expect(events()).toContainEqual(["Alarm Raised", "expired", `s3://${BUCKET}/other-scope/broken-peer-day.pem#0`]);
+    expect(events()).toContainEqual([
+      "Alarm Raised",
+      "expired",
+      `s3://${BUCKET}/other-scope/broken-peer-day.pem#0`,
+    ]);
   });
 
   it("decodes object keys the way S3 notifications encode them", () => {

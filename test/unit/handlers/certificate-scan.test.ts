@@ -10,7 +10,7 @@ import { METRIC } from "../../../functions/core/metrics";
 import { runCertificateScan, type ScanOutcome } from "../../../functions/handlers/certificate-scan";
 import { metrics } from "../../../functions/handlers/shared/powertools";
 import { eventsOf, memoryScan } from "../../support/in-memory-ports";
-import { chain, DAY, issue } from "../../support/pki";
+import { issue, storedChain } from "../../support/pki";
 import { SCHEDULED_EVENT } from "../../support/scan-harness";
 
 const HOST = "api.prod.example.com";
@@ -18,21 +18,13 @@ const config = parseConfig({
   certificates: { sources: [{ prefix: "big/", expectedHostnames: [HOST], caBundleKey: "trust/ca.pem" }] },
 });
 
-let pki: Awaited<ReturnType<typeof chain>>;
+let pki: Awaited<ReturnType<typeof storedChain>>["pki"];
 let healthy: string;
 let expired: string;
 let impostorRoot: string;
 
 beforeAll(async () => {
-  pki = await chain(HOST);
-  healthy = `${pki.leaf.pem}\n${pki.intermediate.pem}`;
-  const old = await issue({
-    dnsNames: [HOST],
-    issuer: pki.intermediate,
-    notBefore: new Date(Date.now() - 60 * DAY),
-    notAfter: new Date(Date.now() - DAY),
-  });
-  expired = `${old.pem}\n${pki.intermediate.pem}`;
+  ({ pki, healthy, expired } = await storedChain(HOST));
   impostorRoot = (await issue({ subject: "CN=Another Root CA", isCA: true })).pem;
 });
 
@@ -60,6 +52,22 @@ async function drain(d: Deployment, options: { leave?: number; redeliver?: boole
   }
   return outcomes;
 }
+
+/** A deployment after a first scheduled run, its batches judged; what that run published is forgotten. */
+async function scannedOnce(options: { batchSize?: number } = {}): Promise<Deployment> {
+  const d = deployment(options);
+  await runCertificateScan(SCHEDULED_EVENT, d.deps);
+  await drain(d);
+  d.alarms.published.length = 0;
+  return d;
+}
+
+/** The trust bundle replaced, as EventBridge delivers S3's notification. */
+const CA_BUNDLE_CHANGED = {
+  source: "aws.s3",
+  "detail-type": "Object Created",
+  detail: { bucket: { name: "certs" }, object: { key: "trust/ca.pem" } },
+};
 
 const RAISED = ["raised expired s3://certs/big/0003.pem#0", "raised unreadable s3://certs/big/0005.pem"];
 
@@ -101,10 +109,7 @@ describe("certificate scan on in-memory ports", () => {
 
   it("settles nothing while a batch has not reported, and the next complete run settles as usual", async () => {
     // Prepare: a first run raised the two alarms; the expired certificate is then renewed
-    const d = deployment({ batchSize: 2 });
-    await runCertificateScan(SCHEDULED_EVENT, d.deps);
-    await drain(d);
-    d.alarms.published.length = 0;
+    const d = await scannedOnce({ batchSize: 2 });
     d.bucket.put("big/0003.pem", healthy);
 
     // Act: one batch of the next run never reaches a worker (it went to the dead-letter queue)
@@ -138,10 +143,7 @@ describe("certificate scan on in-memory ports", () => {
   it("raises what a partial run found and clears nothing: an object that cannot be read keeps its alarm", async () => {
     // Prepare: the expired certificate's alarm is raised; then it is renewed but cannot be downloaded,
     // and the corrupt one is deleted
-    const d = deployment({ batchSize: 2 });
-    await runCertificateScan(SCHEDULED_EVENT, d.deps);
-    await drain(d);
-    d.alarms.published.length = 0;
+    const d = await scannedOnce({ batchSize: 2 });
     d.bucket.put("big/0003.pem", healthy);
     d.bucket.faults.unreachable.add("big/0003.pem");
     d.bucket.objects.delete("big/0005.pem");
@@ -169,14 +171,9 @@ describe("certificate scan on in-memory ports", () => {
     await runCertificateScan(SCHEDULED_EVENT, d.deps);
     await drain(d);
     d.bucket.put("trust/ca.pem", impostorRoot);
-    const changed = {
-      source: "aws.s3",
-      "detail-type": "Object Created",
-      detail: { bucket: { name: "certs" }, object: { key: "trust/ca.pem" } },
-    };
 
     // Act
-    const rescan = await runCertificateScan(changed, d.deps);
+    const rescan = await runCertificateScan(CA_BUNDLE_CHANGED, d.deps);
     const beforeWorkers = eventsOf(d.alarms.published);
     await drain(d);
 
@@ -191,20 +188,11 @@ describe("certificate scan on in-memory ports", () => {
 
   it("rescans a source whose CA bundle changed right away when there is no queue", async () => {
     // Prepare
-    const d = deployment();
-    await runCertificateScan(SCHEDULED_EVENT, d.deps);
-    d.alarms.published.length = 0;
+    const d = await scannedOnce();
     d.bucket.put("trust/ca.pem", impostorRoot);
 
     // Act
-    const rescan = await runCertificateScan(
-      {
-        source: "aws.s3",
-        "detail-type": "Object Created",
-        detail: { bucket: { name: "certs" }, object: { key: "trust/ca.pem" } },
-      },
-      d.deps,
-    );
+    const rescan = await runCertificateScan(CA_BUNDLE_CHANGED, d.deps);
 
     // Assess: every certificate that still reads is now untrusted; the scan is complete for the source
     expect(rescan).toMatchObject({ mode: "object", runs: 1, complete: true, objects: { downloaded: 7 } });
@@ -278,18 +266,13 @@ describe("certificate scan on in-memory ports", () => {
     // Prepare
     const d = deployment({ batchSize: 2 });
     const addMetric = vi.spyOn(metrics, "addMetric");
-    const changed = {
-      source: "aws.s3",
-      "detail-type": "Object Created",
-      detail: { bucket: { name: "certs" }, object: { key: "trust/ca.pem" } },
-    };
 
     // Act
     await runCertificateScan(SCHEDULED_EVENT, d.deps);
     const afterListing = successesCounted(addMetric);
     await drain(d);
     const afterScheduledRun = successesCounted(addMetric);
-    await runCertificateScan(changed, d.deps);
+    await runCertificateScan(CA_BUNDLE_CHANGED, d.deps);
     await drain(d);
     const afterRescan = successesCounted(addMetric);
 

@@ -8,7 +8,7 @@ import type { FanOut, StoreScanContext } from "../../../../functions/core/certif
 import { scanSource } from "../../../../functions/core/certificates/store-scan/source-scan";
 import { parseConfig } from "../../../../functions/core/config";
 import { memoryInventory, memoryQueue, memoryRuns, memoryStore } from "../../../support/in-memory-ports";
-import { chain, DAY, issue } from "../../../support/pki";
+import { storedChain } from "../../../support/pki";
 
 const HOST = "api.prod.example.com";
 const config = parseConfig({
@@ -21,16 +21,9 @@ let expired: string;
 let rootPem: string;
 
 beforeAll(async () => {
-  const pki = await chain(HOST);
-  rootPem = pki.root.pem;
-  healthy = `${pki.leaf.pem}\n${pki.intermediate.pem}`;
-  const old = await issue({
-    dnsNames: [HOST],
-    issuer: pki.intermediate,
-    notBefore: new Date(Date.now() - 60 * DAY),
-    notAfter: new Date(Date.now() - DAY),
-  });
-  expired = `${old.pem}\n${pki.intermediate.pem}`;
+  const stored = await storedChain(HOST);
+  ({ healthy, expired } = stored);
+  rootPem = stored.pki.root.pem;
 });
 
 /** A bucket with the trust bundle and `count` objects under big/, the third one expired. */
@@ -56,7 +49,7 @@ function contextOf(bucket: ReturnType<typeof memoryStore>): StoreScanContext {
 function fanOutOf(batchSize: number) {
   const runs = memoryRuns();
   const queue = memoryQueue();
-  const fanOut: FanOut = { queue: queue.queue, runs: runs.runs, batchSize, newRunId: () => "run-1" };
+  const fanOut: FanOut = { queue: queue.port, runs: runs.runs, batchSize, newRunId: () => "run-1" };
   return { fanOut, runs, queue };
 }
 
