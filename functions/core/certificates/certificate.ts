@@ -27,6 +27,7 @@ import {
   tagOf,
 } from "./formats/ber";
 import { quoted } from "./formats/read-error";
+import { type CertificateProfile, profileOf } from "./path/profile";
 import {
   alternativeNamesOf,
   authorityKeyIdOf,
@@ -80,6 +81,8 @@ export interface ParsedCertificate {
   signatureAlgorithm: SignatureAlgorithmInfo;
   /** node:crypto view, used to verify signatures along a chain. */
   node: NodeX509;
+  /** What path validation reads (extensions, canonical names, algorithms), decoded once here. */
+  profile: CertificateProfile;
 }
 
 const SIGNATURE_ALGORITHMS: Record<string, { name: string; hash?: string }> = {
@@ -179,6 +182,7 @@ export function parseCertificate(input: Uint8Array, file: string, index: number)
     publicKey: describePublicKey(node, asn),
     signatureAlgorithm: describeSignatureAlgorithm(asn),
     node,
+    profile: profileOf(asn),
   };
 }
 

@@ -11,6 +11,7 @@ import { checkHostname } from "./checks/hostname";
 import { checkValidity } from "./checks/validity";
 import { checkWeakCrypto } from "./checks/weak-crypto";
 import { type CertificateFacts, factsOf } from "./facts";
+import type { Purpose } from "./path/rules";
 
 export interface EvaluationPolicy {
   now: Date;
@@ -24,6 +25,20 @@ export interface EvaluationPolicy {
   expectedHosts?: string[];
   /** CA bundle to chain to; absent means no chain check. */
   trustAnchors?: ParsedCertificate[];
+  /**
+   * What end-entity certificates must be fit for: a TLS `server` (extendedKeyUsage serverAuth, a
+   * subjectAltName), a TLS `client`, or `any` use. Default: `server` when names are expected.
+   */
+  purpose?: Purpose;
+  /** The certificates are a chain a TLS peer presented: the first is the one to verify. */
+  presentedChain?: boolean;
+  /** Most intermediates allowed between a certificate and its trust anchor (default: 8). */
+  maxIntermediates?: number;
+}
+
+/** The purpose certificates are checked for under a policy (see EvaluationPolicy.purpose). */
+export function purposeOf(policy: Pick<EvaluationPolicy, "purpose" | "expectedHosts">): Purpose {
+  return policy.purpose ?? ((policy.expectedHosts?.length ?? 0) > 0 ? "server" : "any");
 }
 
 export const DEFAULT_POLICY: Omit<EvaluationPolicy, "now"> = {
@@ -49,7 +64,9 @@ export interface Judgement {
 
 export function judgeCertificates(certs: ParsedCertificate[], policy: EvaluationPolicy): Judgement {
   const facts = certs.map(factsOf);
-  const chainFindings = policy.trustAnchors ? checkChains(certs, policy.trustAnchors, policy) : [];
+  const chainFindings = policy.trustAnchors
+    ? checkChains(certs, policy.trustAnchors, { ...policy, purpose: purposeOf(policy) })
+    : [];
   return {
     facts,
     findings: [...judgeFacts(facts, policy), ...chainFindings].sort(compareFindings),

@@ -6,7 +6,7 @@
 import * as z from "zod";
 import type { ParsedCertificate } from "./certificate";
 
-export type CertificateFacts = Omit<ParsedCertificate, "der" | "node"> & {
+export type CertificateFacts = Omit<ParsedCertificate, "der" | "node" | "profile"> & {
   /** Self-issued and its signature verifies with its own key (a root, or a self-signed leaf). */
   selfSigned: boolean;
 };

@@ -24,7 +24,7 @@ import { type EvaluationPolicy, judgeFacts } from "./evaluate";
 import { type CertificateFacts, StoredCertificateFacts } from "./facts";
 
 /** Bump when a check's judgement of the same bytes changes, so old records are not reused. */
-export const RECORD_FORMAT = 1;
+export const RECORD_FORMAT = 2;
 
 /** What a fresh read of an object leaves for the next scan (see scan.ts `FileOutcome.verdict`). */
 export interface ObjectVerdict {
