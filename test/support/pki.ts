@@ -256,6 +256,13 @@ export function issueRaw(options: RawIssueOptions = {}): RawIssued {
       asn1X509.Extension,
     ),
   ];
+  if (options.isCA) {
+    const usage = new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+      true,
+    );
+    extensions.push(AsnConvert.parse(usage.rawData, asn1X509.Extension));
+  }
   if (options.dnsNames?.length) {
     const san = new x509.SubjectAlternativeNameExtension(
       options.dnsNames.map((value) => ({ type: "dns" as const, value })),

@@ -12,10 +12,12 @@
  * - a validity boundary of any certificate involved has passed since (an issuer or anchor expired
  *   or became valid, which may change the chain verdict);
  * - the record was written by an older judging engine (RECORD_FORMAT).
- * Outcomes that depend on something besides the bytes are never kept: a failed download, and
- * anything read from PKCS#12 (the password secret may have changed).
+ * - for a PKCS#12 file, the password differs (fingerprint of the password, `secretFingerprint`).
+ * Outcomes that depend on something besides the bytes are never kept: a failed download, a file
+ * deferred by the scan's key-derivation budget, and PKCS#12 files read without a fingerprint.
  */
-import { createHash } from "node:crypto";
+import { createHash, scrypt } from "node:crypto";
+import { promisify } from "node:util";
 import * as z from "zod";
 import { Finding } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
@@ -31,6 +33,8 @@ export interface ObjectVerdict {
   certificates: CertificateFacts[];
   /** Findings decided by the bytes alone: unreadable blocks or files, untrusted chains. */
   bytesFindings: Finding[];
+  /** For a PKCS#12 file: the fingerprint of the password it was read with (see secretFingerprint). */
+  secret?: string;
 }
 
 export const InventoryRecord = z.object({
@@ -45,6 +49,8 @@ export const InventoryRecord = z.object({
   trust: z.string(),
   /** The chain verdict may change from this instant on (next notBefore/notAfter crossed). */
   validUntil: z.iso.datetime().optional(),
+  /** PKCS#12 only: fingerprint of the password the object was read with; a new one reads it again. */
+  secret: z.string().optional(),
   certificates: z.array(StoredCertificateFacts),
   bytesFindings: z.array(Finding),
 });
@@ -57,6 +63,30 @@ export interface ObjectInventoryPort {
   /** The records of these keys within a scope; missing keys are simply absent from the map. */
   get(scope: string, keys: readonly string[]): Promise<Map<string, InventoryRecord>>;
   put(records: readonly InventoryRecordInput[]): Promise<void>;
+}
+
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: string,
+  length: number,
+  options: object,
+) => Promise<Buffer>;
+
+/**
+ * What identifies a PKCS#12 password in an inventory record without being it: scrypt (N = 2^14,
+ * r = 8) of the password, salted with the source's scope. The file itself lets anyone who can read
+ * it test passwords at the cost of its MAC (typically 2,048 hash iterations); this fingerprint
+ * costs far more per guess, so keeping it gives away nothing the object did not. Computed once per
+ * source and run. No password at all has the fingerprint "none".
+ */
+export async function secretFingerprint(password: string | undefined, scope: string): Promise<string> {
+  if (password === undefined) return "none";
+  const key = await scryptAsync(password, `watchpost pkcs12 verdict ${scope}`, 16, {
+    N: 1 << 14,
+    r: 8,
+    p: 1,
+  });
+  return `scrypt:${key.toString("hex")}`;
 }
 
 export function trustFingerprint(anchors: readonly Pick<ParsedCertificate, "sha256">[] | undefined): string {
@@ -115,6 +145,7 @@ export function recordOf(
     judgedAt: judgedAt.toISOString(),
     trust: context.trust,
     ...(until ? { validUntil: until.toISOString() } : {}),
+    ...(verdict.secret !== undefined ? { secret: verdict.secret } : {}),
     certificates: verdict.certificates.map((cert) => ({
       ...cert,
       notBefore: cert.notBefore.toISOString(),
@@ -130,12 +161,14 @@ export function isReusable(
   object: { etag?: string },
   trust: string,
   now: Date,
+  secret?: string,
 ): record is InventoryRecord {
   return (
     record !== undefined &&
     object.etag !== undefined &&
     record.etag === object.etag &&
     record.trust === trust &&
+    (record.secret === undefined || record.secret === secret) &&
     (record.validUntil === undefined || now.getTime() < Date.parse(record.validUntil))
   );
 }

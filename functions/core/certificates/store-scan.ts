@@ -19,6 +19,7 @@ import type { Finding, UnreadableReason } from "../contracts";
 import { type ParsedCertificate, parseCertificate } from "./certificate";
 import { type EvaluationPolicy, unreadableFinding } from "./evaluate";
 import type { CertificateFacts } from "./facts";
+import { KdfBudget } from "./formats/pkcs12";
 import {
   type InventoryRecord,
   type InventoryRecordInput,
@@ -27,6 +28,7 @@ import {
   type RecordContext,
   recordOf,
   rejudge,
+  secretFingerprint,
   trustFingerprint,
 } from "./inventory";
 import { evaluatePeerGroup, type PeerInput } from "./peer-group";
@@ -172,9 +174,11 @@ const LISTING_CHUNK = 200;
 interface SourceJudge {
   source: CertificateSource;
   trust: TrustBundle;
-  password: { value?: string; findings: Finding[]; examined: string[] };
+  password: { value?: string; fingerprint?: string; findings: Finding[]; examined: string[] };
   policy: EvaluationPolicy;
   record: RecordContext;
+  /** Key-derivation iterations this source's run may still spend on PKCS#12 files. */
+  kdfBudget: KdfBudget;
 }
 
 async function sourceJudge(source: CertificateSource, ctx: StoreScanContext): Promise<SourceJudge> {
@@ -183,6 +187,7 @@ async function sourceJudge(source: CertificateSource, ctx: StoreScanContext): Pr
     source,
     trust,
     password: await pkcs12PasswordOf(source, ctx),
+    kdfBudget: new KdfBudget(),
     policy: policyFor(ctx, trust.anchors),
     record: {
       scope: sourceScope(ctx.store, source),
@@ -248,7 +253,7 @@ async function judgeObjects(
   const toRead: StoredObjectInfo[] = [];
   for (const object of objects) {
     const record = records.get(object.key);
-    if (!isReusable(record, object, judge.record.trust, ctx.now)) {
+    if (!isReusable(record, object, judge.record.trust, ctx.now, judge.password.fingerprint)) {
       toRead.push(object);
       continue;
     }
@@ -265,7 +270,7 @@ async function judgeObjects(
     toRead.map((object) =>
       objectInput(judge.source, object.key, ctx, { knownSize: object.size, etag: object.etag }),
     ),
-    { policy: judge.policy, pkcs12Password: judge.password.value },
+    pkcs12Options(judge),
   );
   const fresh: InventoryRecordInput[] = [];
   read.files.forEach((file, i) => {
@@ -339,10 +344,7 @@ export async function recheckObject(
     return { run: { ...base, findings: [] }, certificates: { count: 0 }, objects: NONE };
 
   const judge = await sourceJudge(source, ctx);
-  const result = await scanFiles([objectInput(source, key, ctx, {})], {
-    policy: judge.policy,
-    pkcs12Password: judge.password.value,
-  });
+  const result = await scanFiles([objectInput(source, key, ctx, {})], pkcs12Options(judge));
   const read = result.files[0];
   const unexamined = read?.unexamined === true;
   // The event says the object changed: record what was read, so the next scan need not read it.
@@ -484,19 +486,32 @@ async function loadTrustBundle(key: string | undefined, ctx: StoreScanContext): 
   return { anchors: read.certificates, findings: [], examined: [file] };
 }
 
+/** How a source's files are read: its policy, PKCS#12 password (and fingerprint) and KDF budget. */
+function pkcs12Options(judge: SourceJudge) {
+  return {
+    policy: judge.policy,
+    pkcs12Password: judge.password.value,
+    kdfBudget: judge.kdfBudget,
+    ...(judge.password.fingerprint ? { pkcs12PasswordFingerprint: judge.password.fingerprint } : {}),
+  };
+}
+
 /**
  * The source's PKCS#12 password. A secret that cannot be read is one finding on the secret, not a
- * failed scan: every other file is still judged, and PKCS#12 files report that no password was given.
+ * failed scan: every other file is still judged, and PKCS#12 files report that no password was given
+ * (without a fingerprint, so that verdict is not kept).
  */
 async function pkcs12PasswordOf(
   source: CertificateSource,
   ctx: StoreScanContext,
-): Promise<{ value?: string; findings: Finding[]; examined: string[] }> {
+): Promise<{ value?: string; fingerprint?: string; findings: Finding[]; examined: string[] }> {
   const name = source.pkcs12PasswordSecretName;
-  if (!name) return { findings: [], examined: [] };
+  const scope = sourceScope(ctx.store, source);
+  if (!name) return { fingerprint: await secretFingerprint(undefined, scope), findings: [], examined: [] };
   const secret = `secretsmanager:${name}`;
   try {
-    return { value: await ctx.pkcs12Password(source), findings: [], examined: [secret] };
+    const value = await ctx.pkcs12Password(source);
+    return { value, fingerprint: await secretFingerprint(value, scope), findings: [], examined: [secret] };
   } catch (cause) {
     const detail = `the PKCS#12 password secret ${name} cannot be read (${describe(cause)}); PKCS#12 files under ${ctx.store.uri(source.prefix)} cannot be opened until it can`;
     return { findings: [unreadableFinding(secret, "bad-password", detail)], examined: [secret] };
