@@ -9,10 +9,8 @@ import { RsaSaPssParams } from "@peculiar/asn1-rsa";
 import { AsnConvert, AsnParser } from "@peculiar/asn1-schema";
 import {
   Certificate as AsnCertificate,
-  id_ce_authorityKeyIdentifier,
   id_ce_basicConstraints,
   id_ce_subjectAltName,
-  id_ce_subjectKeyIdentifier,
 } from "@peculiar/asn1-x509";
 import type { CertificateSummary } from "../contracts";
 import { parseValidityTime, type TimeTag } from "./formats/asn1-time";
@@ -28,15 +26,7 @@ import {
 } from "./formats/ber";
 import { quoted } from "./formats/read-error";
 import { type CertificateProfile, profileOf } from "./path/profile";
-import {
-  alternativeNamesOf,
-  authorityKeyIdOf,
-  COMMON_NAME,
-  isCaOf,
-  nameField,
-  nameText,
-  subjectKeyIdOf,
-} from "./x509-fields";
+import { COMMON_NAME, nameField, nameText } from "./x509-fields";
 
 export interface PublicKeyInfo {
   /** Lower-case key type as node:crypto names it: rsa, rsa-pss, ec, ed25519, ed448, dsa, or unknown. */
@@ -155,10 +145,14 @@ export function parseCertificate(input: Uint8Array, file: string, index: number)
     throw new Error(explainRefusal(decoded.element));
   }
 
-  // Only the extensions the checks read are decoded, each by itself: @peculiar/x509's
-  // getExtension decodes all of them, so a malformed policy extension would cost the certificate.
-  const names = extension(asn, id_ce_subjectAltName, "subjectAltName", alternativeNamesOf);
-  const isCA = extension(asn, id_ce_basicConstraints, "basicConstraints", isCaOf) ?? false;
+  // Only the extensions the checks read are decoded, each by itself and once (path/profile.ts):
+  // @peculiar/x509's getExtension decodes all of them, so a malformed policy extension would cost
+  // the certificate. A malformed subjectAltName or basicConstraints still does.
+  const profile = profileOf(asn);
+  refuseMalformed(profile, id_ce_subjectAltName, "subjectAltName");
+  refuseMalformed(profile, id_ce_basicConstraints, "basicConstraints");
+  const names = profile.subjectAltName;
+  const isCA = profile.basicConstraints?.cA ?? false;
 
   return {
     source: `${file}#${index}`,
@@ -174,7 +168,9 @@ export function parseCertificate(input: Uint8Array, file: string, index: number)
     commonNames: nameField(asn.tbsCertificate.subject, COMMON_NAME),
     dnsNames: names?.dnsNames ?? [],
     ipAddresses: names?.ipAddresses ?? [],
-    ...keyIdentifiers(asn),
+    // A malformed key identifier only costs the chain search its ordering hint.
+    ...(profile.subjectKeyId ? { subjectKeyId: profile.subjectKeyId.keyId } : {}),
+    ...(profile.authorityKeyId?.keyId ? { authorityKeyId: profile.authorityKeyId.keyId } : {}),
     isCA,
     selfIssued: Buffer.from(AsnConvert.serialize(asn.tbsCertificate.subject)).equals(
       Buffer.from(AsnConvert.serialize(asn.tbsCertificate.issuer)),
@@ -182,7 +178,7 @@ export function parseCertificate(input: Uint8Array, file: string, index: number)
     publicKey: describePublicKey(node, asn),
     signatureAlgorithm: describeSignatureAlgorithm(asn),
     node,
-    profile: profileOf(asn),
+    profile,
   };
 }
 
@@ -310,41 +306,11 @@ function isUtf8(content: Uint8Array): boolean {
   }
 }
 
-/** One extension decoded by itself; a malformed one makes the certificate unreadable, naming it. */
-function extension<T>(
-  asn: AsnCertificate,
-  id: string,
-  name: string,
-  decode: (extnValue: ArrayBuffer, options: ReturnType<typeof parseOptionsFor>) => T,
-): T | undefined {
-  const found = asn.tbsCertificate.extensions?.find((candidate) => candidate.extnID === id);
-  if (!found) return undefined;
-  const value = found.extnValue.buffer;
-  try {
-    return decode(value, parseOptionsFor(value.byteLength));
-  } catch (error) {
-    const text = explainDecoderError(error instanceof Error ? error.message : String(error));
-    throw new Error(`its ${name} extension is malformed: ${text}`);
-  }
-}
-
-function keyIdentifiers(asn: AsnCertificate): Pick<ParsedCertificate, "subjectKeyId" | "authorityKeyId"> {
-  // A malformed key identifier only costs the chain search its ordering hint.
-  const keyId = (read: () => string | undefined) => {
-    try {
-      return read()?.toLowerCase();
-    } catch {
-      return undefined;
-    }
-  };
-  return {
-    subjectKeyId: keyId(() =>
-      extension(asn, id_ce_subjectKeyIdentifier, "subjectKeyIdentifier", subjectKeyIdOf),
-    ),
-    authorityKeyId: keyId(() =>
-      extension(asn, id_ce_authorityKeyIdentifier, "authorityKeyIdentifier", authorityKeyIdOf),
-    ),
-  };
+/** A malformed extension the certificate's facts depend on makes it unreadable, naming it. */
+function refuseMalformed(profile: CertificateProfile, id: string, name: string): void {
+  const malformed = profile.malformedExtensions.find((candidate) => candidate.oid === id);
+  if (malformed)
+    throw new Error(`its ${name} extension is malformed: ${explainDecoderError(malformed.detail)}`);
 }
 
 function describePublicKey(node: NodeX509, asn: AsnCertificate): PublicKeyInfo {

@@ -26,7 +26,7 @@
 import type { Finding } from "../../contracts";
 import type { ParsedCertificate } from "../certificate";
 import type { Purpose } from "../path/rules";
-import { type PathResult, SignatureCache, validatePath } from "../path/validate";
+import { PathContext, type PathResult, validatePath } from "../path/validate";
 import { severityRank, type Violation, worstSeverity } from "../path/violation";
 import { describeCertificate, formatInstant, makeFinding } from "./finding";
 
@@ -70,7 +70,7 @@ export function verifyChains(
   anchors: readonly ParsedCertificate[],
   options: ChainOptions,
 ): ChainVerdict[] {
-  const signatures = new SignatureCache();
+  const context = new PathContext(certs, anchors);
   const pathOptions = {
     now: options.now,
     skewSeconds: options.skewSeconds,
@@ -79,7 +79,7 @@ export function verifyChains(
   };
   return chainTargets(certs, anchors, options.presentedChain ?? false).map(({ cert, role }) => ({
     target: cert,
-    result: validatePath(cert, certs, anchors, pathOptions, role, signatures),
+    result: validatePath(cert, certs, anchors, pathOptions, role, context),
   }));
 }
 

@@ -7,6 +7,7 @@
  * decode is listed as malformed, for the chain check to judge.
  */
 import { createHash } from "node:crypto";
+import { isIP } from "node:net";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import {
   type Certificate as AsnCertificate,
@@ -14,13 +15,15 @@ import {
   AuthorityKeyIdentifier,
   BasicConstraints,
   ExtendedKeyUsage,
+  type GeneralName,
   KeyUsage,
   type Name,
+  SubjectAlternativeName,
   SubjectKeyIdentifier,
 } from "@peculiar/asn1-x509";
 import { parseOptionsFor } from "../formats/ber";
 import { type CanonicalName, canonicalValue, nameKey } from "./names";
-import { type RawGeneralName, RawGeneralNames, RawNameConstraints } from "./schemas";
+import { type RawGeneralName, RawNameConstraints } from "./schemas";
 
 export const OIDS = {
   subjectKeyIdentifier: "2.5.29.14",
@@ -75,7 +78,13 @@ export interface CertificateProfile {
   basicConstraints?: { cA: boolean; pathLen?: number; critical: boolean };
   keyUsage?: { bits: number; critical: boolean };
   extKeyUsage?: { purposes: string[]; critical: boolean };
-  subjectAltName?: { names: GeneralNameInfo[]; critical: boolean };
+  subjectAltName?: {
+    names: GeneralNameInfo[];
+    /** The dNSName and iPAddress entries as text, IPv6 compressed (as @peculiar/x509 writes them). */
+    dnsNames: string[];
+    ipAddresses: string[];
+    critical: boolean;
+  };
   nameConstraints?: {
     permitted: GeneralNameInfo[];
     excluded: GeneralNameInfo[];
@@ -163,10 +172,15 @@ export function profileOf(asn: AsnCertificate): CertificateProfile {
       purposes: [...parse(value, ExtendedKeyUsage)].map(String),
       critical,
     })),
-    subjectAltName: decode(OIDS.subjectAltName, (value, critical) => ({
-      names: [...parse(value, RawGeneralNames)].map(generalName),
-      critical,
-    })),
+    subjectAltName: decode(OIDS.subjectAltName, (value, critical) => {
+      const names = [...parse(value, SubjectAlternativeName)];
+      return {
+        names: names.map(sanName),
+        dnsNames: names.flatMap((n) => (n.dNSName !== undefined ? [n.dNSName] : [])),
+        ipAddresses: names.flatMap((n) => (n.iPAddress !== undefined ? [n.iPAddress] : [])),
+        critical,
+      };
+    }),
     nameConstraints: decode(OIDS.nameConstraints, (value, critical) => {
       const nc = parse(value, RawNameConstraints);
       return {
@@ -211,6 +225,36 @@ export function canonicalName(name: Name): CanonicalName {
         : canonicalValue(attribute.value.toString()),
     })),
   );
+}
+
+/**
+ * A subjectAltName entry. asn1-x509 gives an iPAddress as text: a dotted IPv4 address for 4 bytes,
+ * an IPv6 address for 16, an address and prefix ("a.b.c.d/n") for 8 or 32, hex otherwise; the
+ * bytes are recovered from it, and any length but 4 and 16 is kept as what it is (malformed).
+ */
+function sanName(name: GeneralName): GeneralNameInfo {
+  if (name.iPAddress !== undefined) return { kind: "ip", bytes: ipBytes(name.iPAddress) };
+  return generalName(name as unknown as RawGeneralName);
+}
+
+function ipBytes(text: string): Uint8Array {
+  if (isIP(text) === 4) return Uint8Array.from(text.split(".").map(Number));
+  if (isIP(text) === 6) return ipv6Bytes(text);
+  const [address = "", prefix] = text.split("/");
+  if (prefix !== undefined) {
+    const length = isIP(address) === 6 ? 32 : 8;
+    return new Uint8Array(length); // an address and a mask: malformed as a subjectAltName
+  }
+  return new Uint8Array(Math.ceil(text.length / 2));
+}
+
+function ipv6Bytes(text: string): Uint8Array {
+  const [head = "", tail] = text.split("::");
+  const groups = (part: string) => (part === "" ? [] : part.split(":").map((g) => Number.parseInt(g, 16)));
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return Uint8Array.from(all.flatMap((group) => [group >> 8, group & 0xff]));
 }
 
 function generalName(name: RawGeneralName): GeneralNameInfo {

@@ -1,7 +1,7 @@
 /**
- * GeneralName and the structures built on it, as @peculiar/asn1-x509 declares them except that an
- * iPAddress stays raw bytes: asn1-x509 turns it into text, which loses what path validation needs
- * (an 8-byte SAN is malformed, an 8-byte name constraint is an address and a mask).
+ * GeneralName and the name constraints built on it, as @peculiar/asn1-x509 declares them except
+ * that an iPAddress stays raw bytes: asn1-x509 turns it into text, which loses what a name
+ * constraint needs (its address and mask, which may not be a prefix).
  */
 import { AsnArray, AsnPropTypes, AsnType, AsnTypeTypes } from "@peculiar/asn1-schema";
 import { EDIPartyName, Name, OtherName } from "@peculiar/asn1-x509";
@@ -31,15 +31,6 @@ declareFields(RawGeneralName, {
   registeredID: { type: AsnPropTypes.ObjectIdentifier, context: 8, implicit: true },
 });
 AsnType({ type: AsnTypeTypes.Choice })(RawGeneralName);
-
-/** SubjectAltName ::= GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName */
-export class RawGeneralNames extends AsnArray<RawGeneralName> {
-  constructor(items?: RawGeneralName[]) {
-    super(items);
-    Object.setPrototypeOf(this, RawGeneralNames.prototype);
-  }
-}
-AsnType({ type: AsnTypeTypes.Sequence, itemType: RawGeneralName })(RawGeneralNames);
 
 /** GeneralSubtree ::= SEQUENCE { base GeneralName, minimum [0] DEFAULT 0, maximum [1] OPTIONAL } */
 export class RawGeneralSubtree {

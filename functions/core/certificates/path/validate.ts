@@ -149,6 +149,31 @@ interface Search {
 }
 
 /**
+ * What the searches of one input share: the candidate issuers by subject (built once, not per
+ * checked certificate: a bundle of thousands would otherwise cost a quadratic amount of work) and
+ * the signatures already verified.
+ */
+export class PathContext {
+  readonly anchorHashes: Set<string>;
+  readonly bySubject = new Map<string, Candidate[]>();
+  readonly signatures = new SignatureCache();
+  constructor(pool: readonly ParsedCertificate[], anchors: readonly ParsedCertificate[]) {
+    this.anchorHashes = new Set(anchors.map((anchor) => anchor.sha256));
+    const seen = new Set<string>();
+    const add = (cert: ParsedCertificate, isAnchor: boolean) => {
+      if (seen.has(cert.sha256)) return;
+      seen.add(cert.sha256);
+      const key = cert.profile.subjectKey;
+      const list = this.bySubject.get(key) ?? [];
+      list.push({ cert, isAnchor });
+      this.bySubject.set(key, list);
+    };
+    for (const anchor of anchors) add(anchor, true);
+    for (const cert of pool) if (!this.anchorHashes.has(cert.sha256)) add(cert, false);
+  }
+}
+
+/**
  * Finds the best path from `target` to one of `anchors` through `pool` (the other certificates of
  * the input; anchors and the target among them are ignored). `role` says whether the target is
  * checked as the certificate a service presents (`leaf`) or as a CA certificate in a CA bundle.
@@ -159,22 +184,9 @@ export function validatePath(
   anchors: readonly ParsedCertificate[],
   options: PathOptions,
   role: "leaf" | "ca",
-  signatures: SignatureCache = new SignatureCache(),
+  context: PathContext = new PathContext(pool, anchors),
 ): PathResult {
-  const anchorHashes = new Set(anchors.map((anchor) => anchor.sha256));
-  const bySubject = new Map<string, Candidate[]>();
-  const seen = new Set<string>();
-  const add = (cert: ParsedCertificate, isAnchor: boolean) => {
-    if (seen.has(cert.sha256)) return;
-    seen.add(cert.sha256);
-    const key = cert.profile.subjectKey;
-    const list = bySubject.get(key) ?? [];
-    list.push({ cert, isAnchor });
-    bySubject.set(key, list);
-  };
-  for (const anchor of anchors) add(anchor, true);
-  for (const cert of pool) if (!anchorHashes.has(cert.sha256)) add(cert, false);
-
+  const { anchorHashes, bySubject, signatures } = context;
   const search: Search = {
     options,
     bySubject,
