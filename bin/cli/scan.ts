@@ -24,6 +24,8 @@ certificate file extension.
 options:
   --ca FILE             trusted CA bundle; enables the untrusted-chain check (repeatable)
   --expect-host NAME    host name or IP the end-entity certificates must cover (repeatable)
+  --purpose P           what end-entity certificates are for: server, client or any (default:
+                        server with --expect-host, any without); the chain check holds them to it
   --warn-days N         expiring within N days is minor (default 30)
   --major-days N        expiring within N days is major (default 7)
   --skew SECONDS        tolerated clock skew for not-yet-valid (default 300)
@@ -82,6 +84,7 @@ export const scanCommand: Command = async (argv, io) => {
       skewSeconds: options.skew,
       expectedHosts: options["expect-host"].length > 0 ? options["expect-host"] : undefined,
       trustAnchors,
+      ...(options.purpose ? { purpose: options.purpose } : {}),
     },
     pkcs12Password: await pkcs12PasswordFrom(io.env),
   });

@@ -20,6 +20,8 @@ export const MAX_PEERS = 6;
 export interface PeerInput {
   fqdn: string;
   certificates: ParsedCertificate[] | { unreadable: UnreadableReason; detail: string };
+  /** The chain a live endpoint presented: its first certificate is the peer's own. */
+  presented?: boolean;
 }
 
 export interface PeerGroupInput {
@@ -91,6 +93,7 @@ function evaluatePeer(group: PeerGroupInput, peer: PeerInput, policy: PeerPolicy
     ...policy,
     expectedHosts: [peer.fqdn],
     trustAnchors: group.ca,
+    ...(peer.presented ? { presentedChain: true } : {}),
   });
 
   const reasons: InvalidReason[] = [];

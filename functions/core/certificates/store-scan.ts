@@ -17,7 +17,7 @@ import {
 } from "../config";
 import type { Finding, UnreadableReason } from "../contracts";
 import { type ParsedCertificate, parseCertificate } from "./certificate";
-import { type EvaluationPolicy, unreadableFinding } from "./evaluate";
+import { type EvaluationPolicy, purposeOf, unreadableFinding } from "./evaluate";
 import type { CertificateFacts } from "./facts";
 import { KdfBudget } from "./formats/pkcs12";
 import {
@@ -188,7 +188,7 @@ async function sourceJudge(source: CertificateSource, ctx: StoreScanContext): Pr
     trust,
     password: await pkcs12PasswordOf(source, ctx),
     kdfBudget: new KdfBudget(),
-    policy: policyFor(ctx, trust.anchors),
+    policy: { ...policyFor(ctx, trust.anchors), ...(source.purpose ? { purpose: source.purpose } : {}) },
     record: {
       scope: sourceScope(ctx.store, source),
       trust: trustFingerprint(trust.anchors),
@@ -253,7 +253,8 @@ async function judgeObjects(
   const toRead: StoredObjectInfo[] = [];
   for (const object of objects) {
     const record = records.get(object.key);
-    if (!isReusable(record, object, judge.record.trust, ctx.now, judge.password.fingerprint)) {
+    const trust = recordContextFor(judge, object.key).trust;
+    if (!isReusable(record, object, trust, ctx.now, judge.password.fingerprint)) {
       toRead.push(object);
       continue;
     }
@@ -279,7 +280,14 @@ async function judgeObjects(
     addCount(tally.certificates, file.certificates);
     (file.unexamined ? tally.unexamined : tally.examined).push(file.file);
     if (file.verdict && object.etag)
-      fresh.push(recordOf({ ...object, etag: object.etag }, file.verdict, judge.record, ctx.now));
+      fresh.push(
+        recordOf(
+          { ...object, etag: object.etag },
+          file.verdict,
+          recordContextFor(judge, object.key),
+          ctx.now,
+        ),
+      );
   });
   tally.downloaded += toRead.length;
   if (inventory && fresh.length > 0) {
@@ -352,7 +360,7 @@ export async function recheckObject(
     const record = recordOf(
       { key, etag: read.etag, size: read.size ?? 0 },
       read.verdict,
-      judge.record,
+      recordContextFor(judge, key),
       ctx.now,
     );
     await ctx.inventory
@@ -486,6 +494,17 @@ async function loadTrustBundle(key: string | undefined, ctx: StoreScanContext): 
   return { anchors: read.certificates, findings: [], examined: [file] };
 }
 
+/**
+ * The record context of one object: a chain verdict also depends on the purpose it was judged for
+ * (the source's, or `server` when the object's names are expected), so a change of purpose or of
+ * expected names makes the kept verdict stale, as a new trust bundle does.
+ */
+function recordContextFor(judge: SourceJudge, key: string): RecordContext {
+  const expectedHosts = expectedHostnamesFor(judge.source, key);
+  const purpose = purposeOf({ purpose: judge.source.purpose, expectedHosts });
+  return { ...judge.record, trust: `${judge.record.trust}/${purpose}` };
+}
+
 /** How a source's files are read: its policy, PKCS#12 password (and fingerprint) and KDF budget. */
 function pkcs12Options(judge: SourceJudge) {
   return {
@@ -539,6 +558,7 @@ async function peerFromEndpoint(fqdn: string, endpoint: string, ctx: StoreScanCo
       certificates: presented.certificates.map((der, index) =>
         parseCertificate(der, `tls://${endpoint}`, index),
       ),
+      presented: true,
     };
   } catch (cause) {
     return {
