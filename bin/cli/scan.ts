@@ -4,7 +4,14 @@
  */
 import * as z from "zod";
 import { listFiles, loadFile, pkcs12PasswordFrom } from "../../functions/adapters/local-files";
+import {
+  type DependentTally,
+  judgeTrustBundle,
+  oneFindingPerSourceAndCheck,
+  tallyDependents,
+} from "../../functions/core/certificates/ca-lifecycle";
 import { unreadableFinding } from "../../functions/core/certificates/evaluate";
+import { factsOf } from "../../functions/core/certificates/facts";
 import { DEFAULT_MAX_BYTES } from "../../functions/core/certificates/reader";
 import { type ScanInput, scanFiles } from "../../functions/core/certificates/scan";
 import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts";
@@ -89,7 +96,18 @@ export const scanCommand: Command = async (argv, io) => {
     pkcs12Password: await pkcs12PasswordFrom(io.env),
   });
 
-  const findings = [...walkFindings, ...result.findings];
+  // The --ca bundle's own certificates are judged for expiry too, counting what chains to them.
+  const dependents: DependentTally = new Map();
+  for (const file of result.files) tallyDependents(dependents, file.facts ?? []);
+  const bundleFindings = trustAnchors
+    ? judgeTrustBundle(trustAnchors.map(factsOf), dependents, {
+        now,
+        warnDays: options["warn-days"],
+        majorDays: options["major-days"],
+        skewSeconds: options.skew,
+      })
+    : [];
+  const findings = oneFindingPerSourceAndCheck([...bundleFindings, ...walkFindings, ...result.findings]);
   const report = buildScanReport(now, result.certificates, findings);
   io.stdout(
     options.format === "json"

@@ -4,8 +4,9 @@
  * lifecycle: at most one finding per (source, check), so a fault maps to one alarm.
  */
 import type { Finding, UnreadableReason } from "../contracts";
+import { annotateCaFindings } from "./ca-lifecycle";
 import type { ParsedCertificate } from "./certificate";
-import { checkChains } from "./checks/chain";
+import { chainFindingsOf, verifyChains } from "./checks/chain";
 import { compareFindings, makeFinding } from "./checks/finding";
 import { checkHostname } from "./checks/hostname";
 import { checkValidity } from "./checks/validity";
@@ -64,9 +65,18 @@ export interface Judgement {
 
 export function judgeCertificates(certs: ParsedCertificate[], policy: EvaluationPolicy): Judgement {
   const facts = certs.map(factsOf);
-  const chainFindings = policy.trustAnchors
-    ? checkChains(certs, policy.trustAnchors, { ...policy, purpose: purposeOf(policy) })
-    : [];
+  let chainFindings: Finding[] = [];
+  if (policy.trustAnchors) {
+    const options = { ...policy, purpose: purposeOf(policy) };
+    const verdicts = verifyChains(certs, policy.trustAnchors, options);
+    chainFindings = chainFindingsOf(verdicts, policy.trustAnchors.length, options);
+    // What each verified certificate's path goes through, for counting what a CA takes down.
+    for (const { target, result } of verdicts) {
+      const fact = facts[certs.indexOf(target)];
+      const path = result.path ?? result.reached ?? [target];
+      if (fact) fact.chainedThrough = path.slice(1).map((issuer) => issuer.sha256);
+    }
+  }
   return {
     facts,
     findings: [...judgeFacts(facts, policy), ...chainFindings].sort(compareFindings),
@@ -77,9 +87,11 @@ export function judgeCertificates(certs: ParsedCertificate[], policy: Evaluation
 /** The checks that need only the facts: validity against `now`, expected names, weak crypto. */
 export function judgeFacts(facts: readonly CertificateFacts[], policy: EvaluationPolicy): Finding[] {
   assertPolicy(policy);
-  const findings: Finding[] = [];
+  const validity: Finding[] = [];
+  for (const cert of facts) validity.push(...checkValidity(cert, policy));
+  // A CA certificate's expiry counts what chains through it, or says that nothing does.
+  const findings: Finding[] = annotateCaFindings(validity, facts);
   for (const cert of facts) {
-    findings.push(...checkValidity(cert, policy));
     const mismatch = checkHostname(cert, policy.expectedHosts ?? []);
     if (mismatch) findings.push(mismatch);
     const weak = checkWeakCrypto(cert);

@@ -14,11 +14,13 @@
  * SDK-free: the queue and the run records are ports (functions/adapters/scan-batch-queue.ts and
  * scan-runs.ts).
  */
+
 import { randomUUID } from "node:crypto";
 import * as z from "zod";
 import type { CheckRun } from "../alarms/lifecycle";
 import type { CertificateSource } from "../config";
 import { Finding } from "../contracts";
+import { oneFindingPerSourceAndCheck } from "./ca-lifecycle";
 import {
   type StoreCheck,
   type StoredObjectInfo,
@@ -242,7 +244,8 @@ export function runOf(run: ScanRunRecord, reports: readonly BatchReport[]): Chec
     complete: reports.every((r) => r.complete),
     // A partial fanned-out run clears nothing: the objects examined are not worth carrying along.
     examinedSources: [],
-    findings: reports.flatMap((r) => r.findings),
+    // A trust bundle under the prefix is judged by the lister and by a batch: one finding each.
+    findings: oneFindingPerSourceAndCheck(reports.flatMap((r) => r.findings)),
     parameters: { Bucket: run.bucket, Prefix: run.prefix },
     now: new Date(run.now),
   };

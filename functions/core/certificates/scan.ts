@@ -7,6 +7,7 @@ import { mapBounded } from "../concurrency";
 import type { Finding, UnreadableReason } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
 import { type EvaluationPolicy, judgeCertificates, unreadableFinding } from "./evaluate";
+import type { CertificateFacts } from "./facts";
 import { KdfBudget } from "./formats/pkcs12";
 import type { ObjectVerdict } from "./inventory";
 import { looksLikeCertificateMaterial, readCertificates } from "./reader";
@@ -52,6 +53,8 @@ export interface ScanOptions {
 export interface FileOutcome {
   file: string;
   certificates: ParsedCertificate[];
+  /** The certificates' facts as judged (with what their chains go through), when any were read. */
+  facts?: CertificateFacts[];
   findings: Finding[];
   /** Nothing to judge: recognised material that is not a certificate (key, CSR, CRL). */
   skipped?: string;
@@ -129,10 +132,16 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
         : options.policy;
       const problems = (read.problems ?? []).map((p) => unreadableFinding(input.file, p.reason, p.detail));
       const judgement = judgeCertificates(read.certificates, policy);
-      return keep(outcome(input.file, read.certificates, [...problems, ...judgement.findings]), {
-        certificates: judgement.facts,
-        bytesFindings: [...problems, ...judgement.chainFindings],
-      });
+      return keep(
+        {
+          ...outcome(input.file, read.certificates, [...problems, ...judgement.findings]),
+          facts: judgement.facts,
+        },
+        {
+          certificates: judgement.facts,
+          bytesFindings: [...problems, ...judgement.chainFindings],
+        },
+      );
     }
   }
 }

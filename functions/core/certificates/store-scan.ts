@@ -16,9 +16,15 @@ import {
   type WatchpostConfig,
 } from "../config";
 import type { Finding, UnreadableReason } from "../contracts";
+import {
+  type DependentTally,
+  judgeTrustBundle,
+  oneFindingPerSourceAndCheck,
+  tallyDependents,
+} from "./ca-lifecycle";
 import { type ParsedCertificate, parseCertificate } from "./certificate";
 import { type EvaluationPolicy, purposeOf, unreadableFinding } from "./evaluate";
-import type { CertificateFacts } from "./facts";
+import { type CertificateFacts, factsOf } from "./facts";
 import { KdfBudget } from "./formats/pkcs12";
 import {
   type InventoryRecord,
@@ -143,7 +149,12 @@ export async function sourcePreamble(
 ): Promise<{ findings: Finding[]; examined: string[] }> {
   const judge = await sourceJudge(source, ctx);
   return {
-    findings: [...judge.trust.findings, ...judge.password.findings],
+    // The batches report what chains to the bundle separately, so its expiry is not counted here.
+    findings: [
+      ...judge.trust.findings,
+      ...trustBundleFindings(judge.trust, new Map(), ctx),
+      ...judge.password.findings,
+    ],
     examined: [...judge.trust.examined, ...judge.password.examined],
   };
 }
@@ -179,6 +190,8 @@ interface SourceJudge {
   record: RecordContext;
   /** Key-derivation iterations this source's run may still spend on PKCS#12 files. */
   kdfBudget: KdfBudget;
+  /** What the certificates judged so far chain through, to count what a trusted CA takes down. */
+  dependents: DependentTally;
 }
 
 async function sourceJudge(source: CertificateSource, ctx: StoreScanContext): Promise<SourceJudge> {
@@ -188,6 +201,7 @@ async function sourceJudge(source: CertificateSource, ctx: StoreScanContext): Pr
     trust,
     password: await pkcs12PasswordOf(source, ctx),
     kdfBudget: new KdfBudget(),
+    dependents: new Map(),
     policy: { ...policyFor(ctx, trust.anchors), ...(source.purpose ? { purpose: source.purpose } : {}) },
     record: {
       scope: sourceScope(ctx.store, source),
@@ -263,6 +277,7 @@ async function judgeObjects(
       ...rejudge(record, expectedHosts ? { ...judge.policy, expectedHosts } : judge.policy),
     );
     addCount(tally.certificates, record.certificates);
+    tallyDependents(judge.dependents, record.certificates);
     tally.examined.push(store.uri(object.key));
     tally.reused++;
   }
@@ -278,6 +293,7 @@ async function judgeObjects(
     const object = toRead[i] as StoredObjectInfo;
     tally.findings.push(...file.findings);
     addCount(tally.certificates, file.certificates);
+    tallyDependents(judge.dependents, file.facts ?? []);
     (file.unexamined ? tally.unexamined : tally.examined).push(file.file);
     if (file.verdict && object.etag)
       fresh.push(
@@ -319,7 +335,14 @@ function sourceCheck(
       scope: sourceScope(store, source),
       complete: error === undefined,
       examinedSources: [...tally.examined, ...judge.trust.examined, ...judge.password.examined],
-      findings: [...judge.trust.findings, ...judge.password.findings, ...tally.findings],
+      // The trust bundle's certificates first: a bundle under the prefix is also judged as an
+      // object, and its certificates keep the finding that counts what depends on them.
+      findings: oneFindingPerSourceAndCheck([
+        ...judge.trust.findings,
+        ...trustBundleFindings(judge.trust, judge.dependents, ctx),
+        ...judge.password.findings,
+        ...tally.findings,
+      ]),
       parameters: { Bucket: store.bucket, Prefix: source.prefix },
       now: ctx.now,
     },
@@ -373,7 +396,12 @@ export async function recheckObject(
     run: {
       ...base,
       examinedSources: [...(unexamined ? [] : [file]), ...judge.trust.examined, ...judge.password.examined],
-      findings: [...judge.trust.findings, ...judge.password.findings, ...result.findings],
+      findings: oneFindingPerSourceAndCheck([
+        ...judge.trust.findings,
+        ...trustBundleFindings(judge.trust, new Map(), ctx),
+        ...judge.password.findings,
+        ...result.findings,
+      ]),
     },
     certificates: countOf(result.certificates),
     objects: { downloaded: 1, reused: 0 },
@@ -408,7 +436,7 @@ export async function checkPeerGroup(group: PeerGroup, ctx: StoreScanContext): P
       if (Array.isArray(input.certificates)) certificates.push(...input.certificates);
     }
   }
-  const findings: Finding[] = [...trust.findings];
+  const findings: Finding[] = [...trust.findings, ...trustBundleFindings(trust, new Map(), ctx)];
   if (stored.length > 0) {
     findings.push(
       ...evaluatePeerGroup({ name: group.name, ca: trust.anchors ?? [], peers: stored }, policy).findings,
@@ -473,6 +501,25 @@ interface TrustBundle {
   anchors?: ParsedCertificate[];
   findings: Finding[];
   examined: string[];
+}
+
+/**
+ * The trust bundle's certificates judged for expiry wherever the bundle lives, by the run that
+ * read it (a fanned-out batch does not: its `examined` is emptied), counting what depends on them.
+ */
+function trustBundleFindings(
+  trust: TrustBundle,
+  dependents: DependentTally,
+  ctx: StoreScanContext,
+): Finding[] {
+  if (!trust.anchors || trust.examined.length === 0) return [];
+  const { warnDays, majorDays, skewSeconds } = ctx.certificates.thresholds;
+  return judgeTrustBundle(trust.anchors.map(factsOf), dependents, {
+    now: ctx.now,
+    warnDays,
+    majorDays,
+    skewSeconds,
+  });
 }
 
 /** The CA bundle a source or group chains to; an unreadable bundle is itself a finding. */

@@ -166,7 +166,8 @@ describe("several candidate paths", () => {
     });
 
     // Assess
-    expect(findings.map((f) => [f.source, f.check])).toEqual([["tls.pem#1", "expired"]]);
+    expect(findings.map((f) => [f.source, f.check, f.severity])).toEqual([["tls.pem#1", "expired", "minor"]]);
+    expect(findings[0]?.message).toContain("No certificate in this file chains through it");
   });
 
   it("reports the mildest path when none is clean, naming the link, the rule, the clients and the fix", async () => {

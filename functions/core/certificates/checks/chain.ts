@@ -88,11 +88,20 @@ export function checkChains(
   anchors: readonly ParsedCertificate[],
   options: ChainOptions,
 ): Finding[] {
+  return chainFindingsOf(verifyChains(certs, anchors, options), anchors.length, options);
+}
+
+/** The findings of verified chains (see the module comment). */
+export function chainFindingsOf(
+  verdicts: readonly ChainVerdict[],
+  anchorCount: number,
+  options: Pick<ChainOptions, "purpose">,
+): Finding[] {
   const findings: Finding[] = [];
-  for (const { target, result } of verifyChains(certs, anchors, options)) {
+  for (const { target, result } of verdicts) {
     const early = result.path ? earlyExpiringIssuers(result.path) : [];
     if (result.violations.length > 0) {
-      findings.push(untrustedFinding(target, result, anchors.length, options.purpose ?? "any", early));
+      findings.push(untrustedFinding(target, result, anchorCount, options.purpose ?? "any", early));
     } else if (early.length > 0) {
       findings.push(earlyExpiryFinding(target, early));
     }
