@@ -144,7 +144,7 @@ const CertificateSource = z.strictObject({
 });
 
 const Peer = z.strictObject({
-  /** The peer's fully qualified name; its certificate must name it in a SAN (or CN without SANs). */
+  /** The peer's fully qualified name; its certificate must name it in a SAN (a CN-only match is minor). */
   fqdn: HostName,
   /** Object key of the certificate the peer presents. */
   certificateKey: ObjectKey.optional(),
