@@ -201,9 +201,10 @@ function earlyExpiryFinding(target: ParsedCertificate, early: EarlyIssuer[]): Fi
   return makeFinding(
     "untrusted-chain",
     target.source,
-    `${earlyExpirySentence(target, early)} Renew the CA certificate before then, or plan to re-issue this certificate from a CA that outlives it.`,
+    `${earlyExpirySentence(target, early)} Renew the CA certificate before then, or plan to re-issue this certificate from a CA that outlives it (RFC 5280 §6.1.3 (a)(2): every certificate of the path must be valid when it is used).`,
     {
       reason: "issuer-expires-before-certificate",
+      rule: "RFC 5280 §6.1.3 (a)(2)",
       advisory: true,
       notAfter: formatInstant(target.notAfter),
       chainStopsWorking: first.notAfter,
