@@ -56,6 +56,11 @@ export const JudgingOptions = z
     format: OutputFormat.default("table"),
     "expect-host": z.array(z.string().min(1)).default([]),
     ca: z.array(z.string().min(1)).default([]),
+    purpose: z
+      .enum(["server", "client", "any"], {
+        error: (issue) => `--purpose takes 'server', 'client' or 'any', not '${String(issue.input)}'`,
+      })
+      .optional(),
   })
   .refine((o) => o["major-days"] <= o["warn-days"], {
     message: "--major-days must not exceed --warn-days",
@@ -66,6 +71,7 @@ export type JudgingOptions = z.infer<typeof JudgingOptions>;
 export const JUDGING_FLAGS = {
   ca: { type: "string", multiple: true },
   "expect-host": { type: "string", multiple: true },
+  purpose: { type: "string" },
   "warn-days": { type: "string" },
   "major-days": { type: "string" },
   skew: { type: "string" },

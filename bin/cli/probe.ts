@@ -24,6 +24,7 @@ options:
   --servername NAME     SNI name and the name the certificate must cover (default: HOST)
   --ca FILE             trusted CA bundle (default: Node's built-in public roots) (repeatable)
   --expect-host NAME    further names the certificate must cover (repeatable)
+  --purpose P           server (default), client or any: what the presented certificate is for
   --timeout-ms N        give up on a silent endpoint after N ms (default 10000)
   --warn-days N, --major-days N, --skew SECONDS, --now ISO, --format table|json  as for scan
 
@@ -98,6 +99,9 @@ export const probeCommand: Command = async (argv, io) => {
         skewSeconds: options.skew,
         expectedHosts: [servername ?? endpoint.host, ...options["expect-host"]],
         trustAnchors,
+        // The endpoint's own certificate comes first (RFC 8446 §4.4.2), whatever its flags.
+        presentedChain: true,
+        ...(options.purpose ? { purpose: options.purpose } : {}),
       }),
     );
   }

@@ -118,8 +118,14 @@ const ENTRIES: Record<CheckName, Entry> = {
     possibleCauses: [
       "Normal certificate life: renewal is due.",
       "Automatic renewal is failing silently (check the renewal job's logs).",
+      "A CA certificate is due (an intermediate, or a certificate of the trusted CA bundle, whose message then starts with `Trusted CA:`): the message counts the certificates that chain through it and stop working with it. An intermediate no certificate of its file uses is reported as `warning` and is better removed than renewed.",
     ],
-    handlingProcedure: [...FETCH_AND_INSPECT, REISSUE, ...REPLACE_AND_CONFIRM],
+    handlingProcedure: [
+      ...FETCH_AND_INSPECT,
+      "For a CA certificate, renew it with the same key (or issue the successor and cross-sign), distribute the new CA certificate to every file and trust bundle that holds the old one, and keep both in the trust bundle until every certificate issued under the old one is replaced.",
+      REISSUE,
+      ...REPLACE_AND_CONFIRM,
+    ],
   },
   "not-yet-valid": {
     title: "Certificate not yet valid",
@@ -141,13 +147,14 @@ const ENTRIES: Record<CheckName, Entry> = {
   "hostname-mismatch": {
     title: "Certificate does not name its host",
     description:
-      "The certificate's subject alternative names (or, without SANs, its common name) do not match the host name that serves it. Clients that verify host names (RFC 6125) refuse it.",
+      "The certificate's subject alternative names do not match the host name that serves it, and clients that verify host names (RFC 6125) refuse it (major). A certificate that names the host only in its common name, without any DNS subject alternative name, is minor: OpenSSL-based clients and Java still fall back to the common name, while Go (since 1.15: kubectl, etcd, Prometheus), Chrome, Firefox, Safari and rustls refuse it.",
     impact:
       "Clients report `Hostname/IP does not match certificate's altnames` or `Common Name in certificate does not match`; the peer is shown as `Certificate: Invalid` and cluster traffic to it fails.",
     possibleCauses: [
       "The certificate of another host was deployed here (copied file, wrong key in the store).",
       "The host was renamed or got a new FQDN and the certificate was not re-issued.",
       "A wildcard certificate is used for a name two labels deep (`*.example.com` does not cover `a.b.example.com`).",
+      "The certificate was made without `subjectAltName` (old `openssl req` recipes put the host name in the CN only).",
     ],
     handlingProcedure: [
       ...FETCH_AND_INSPECT,
@@ -160,19 +167,22 @@ const ENTRIES: Record<CheckName, Entry> = {
   "untrusted-chain": {
     title: "Certificate does not chain to the trusted CA",
     description:
-      "No valid path leads from the certificate to the configured trusted CA: an intermediate is missing, a signature does not verify, or a link in the chain is itself expired or not yet valid. The message names the failing link.",
+      "The certificate fails the path validation TLS clients perform (RFC 5280 §6 and the CA/Browser Forum profile): no path leads to the configured trusted CA, or every path breaks a rule — an intermediate is missing, a signature does not verify, a link is expired, not a CA or not allowed to sign, a path length or name constraint is exceeded, the certificate is not allowed for its purpose (serverAuth for a TLS server), a key or signature algorithm is one clients refuse (DSA, RSA under 2048 bits, P-192, SHA-1), or an extension is unknown and critical, duplicated or malformed. When several paths exist the best one is judged. The message names the link (`chain link N`: 0 is the certificate, then its issuers), the rule (RFC 5280 section or Baseline Requirements clause), the clients that refuse it, and the fix. Severity says who refuses it: major — the clients in general use; minor — some (named, e.g. Python 3.13's strict OpenSSL mode, rustls, Go); warning — strict validators only, or a chain that works today but whose CA expires before the certificate.",
     impact:
-      "Clients that trust only the cluster CA refuse the certificate (`unable to get local issuer certificate`, `certificate signature failure`); peers cannot join or talk to the group.",
+      "Clients that refuse the chain fail the handshake (`unable to get local issuer certificate`, `certificate signature failure`, `unsuitable certificate purpose`, `path length constraint exceeded`…); peers cannot join or talk to the group. For a minor finding, only the clients named in the message fail.",
     possibleCauses: [
       "The certificate was issued by a different CA (for example a re-created CA) than the one peers trust.",
       "The intermediate CA certificate is missing from the file or bundle.",
       "An intermediate or root in the chain expired before the leaf.",
+      "The issuing tool wrote a profile clients reject: an intermediate without `basicConstraints critical,CA:TRUE` or `keyUsage keyCertSign`, a leaf without `authorityKeyIdentifier` (Python 3.13 and later refuse it), a leaf whose `extendedKeyUsage` lacks `serverAuth`, or a weak key or signature.",
+      "A CA with name constraints issued a certificate for a name outside them.",
     ],
     handlingProcedure: [
       ...FETCH_AND_INSPECT,
-      "Fetch the trusted CA bundle configured for this source: `aws s3 cp s3://BUCKET/CA_KEY ./ca.pem`, and try the chain: `openssl verify -CAfile ./ca.pem -untrusted ./cert.pem ./cert.pem` (the error line names the failing certificate).",
+      'Read the message: it names the failing link (`chain link N`), the rule and the fix. Show that certificate\'s extensions: `openssl x509 -noout -text -in ./cert.pem` (for link N > 0, the N-th issuer: split the file with `awk \'/BEGIN/{n++} {print > ("cert-" n ".pem")}\' ./cert.pem`).',
+      "Fetch the trusted CA bundle configured for this source: `aws s3 cp s3://BUCKET/CA_KEY ./ca.pem`, and try the chain the way strict clients do: `openssl verify -x509_strict -purpose sslserver -CAfile ./ca.pem -untrusted ./cert.pem ./cert.pem` (the error line names the failing certificate).",
       "Compare issuers: `openssl x509 -noout -issuer -in ./cert.pem` against `openssl x509 -noout -subject -dates -in ./ca.pem`.",
-      "Either add the missing intermediate to the file (leaf first, then intermediates) or re-issue from the trusted CA. " +
+      'Either add the missing intermediate to the file (leaf first, then intermediates) or re-issue from the trusted CA with a correct profile (for a server: `-addext "subjectAltName=DNS:HOST" -addext "extendedKeyUsage=serverAuth" -addext "keyUsage=digitalSignature"`; OpenSSL 3 adds the key identifiers by default). ' +
         REISSUE,
       ...REPLACE_AND_CONFIRM,
     ],

@@ -12,7 +12,7 @@ import { type ParsedCertificate, parseCertificate } from "./certificate";
 import { decodeBer, encodingOf } from "./formats/ber";
 import { classifyDer, type DerKind } from "./formats/der";
 import { hasPemMarker, type PemBlock, pemBlocks, pemText } from "./formats/pem";
-import { readPkcs12 } from "./formats/pkcs12";
+import { type KdfBudget, readPkcs12 } from "./formats/pkcs12";
 import { messageOf, ReadError, type ReadProblem } from "./formats/read-error";
 
 export type CertificateFormat = "pem" | "der" | "pkcs7-pem" | "pkcs7-der" | "pkcs12";
@@ -22,6 +22,8 @@ export const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 export interface ReadOptions {
   pkcs12Password?: string;
+  /** Key-derivation iterations the whole scan may still spend on PKCS#12 files. */
+  kdfBudget?: KdfBudget;
 }
 
 export type { ReadProblem };
@@ -281,7 +283,7 @@ async function readPfx(
   file: string,
   options: ReadOptions,
 ): Promise<ReadResult> {
-  const outcome = await readPkcs12(pfx, options.pkcs12Password);
+  const outcome = await readPkcs12(pfx, options.pkcs12Password, options.kdfBudget);
   if (!outcome.ok) {
     // The detail never holds the password, only whether one was given.
     const detail = {

@@ -5,10 +5,19 @@
  */
 import type { CertificateSource, PeerGroup, WatchpostConfig } from "../../config";
 import { describeCause } from "../../errors";
+import { oneFindingPerSourceAndCheck } from "../ca-lifecycle";
 import { recordOf } from "../inventory";
 import type { StoreScanContext } from "../ports";
 import { scanFiles } from "../scan";
-import { countOf, objectInput, preambleOf, type StoreCheck, sourceJudge } from "./judge-objects";
+import {
+  countOf,
+  objectInput,
+  preambleOf,
+  recordContextFor,
+  type StoreCheck,
+  scanOptionsOf,
+  sourceJudge,
+} from "./judge-objects";
 import { sourceScope } from "./scopes";
 
 export interface ObjectEventPlan {
@@ -53,10 +62,7 @@ export async function recheckObject(
     };
 
   const judge = await sourceJudge(source, ctx);
-  const result = await scanFiles([objectInput(source, key, ctx, {})], {
-    policy: judge.policy,
-    pkcs12Password: judge.password.value,
-  });
+  const result = await scanFiles([objectInput(source, key, ctx, {})], scanOptionsOf(judge));
   const read = result.files[0];
   const unexamined = read?.unexamined === true;
   // The event says the object changed: record what was read, so the next scan need not read it.
@@ -64,7 +70,7 @@ export async function recheckObject(
     const record = recordOf(
       { key, etag: read.etag, size: read.size ?? 0 },
       read.verdict,
-      judge.record,
+      recordContextFor(judge, key),
       ctx.now,
     );
     await ctx.inventory
@@ -73,12 +79,12 @@ export async function recheckObject(
         ctx.log?.warn("inventory not updated after the re-check", { error: describeCause(cause) }),
       );
   }
-  const preamble = preambleOf(judge);
+  const preamble = preambleOf(judge, ctx);
   return {
     run: {
       ...base,
       examinedSources: [...(unexamined ? [] : [file]), ...preamble.examined],
-      findings: [...preamble.findings, ...result.findings],
+      findings: oneFindingPerSourceAndCheck([...preamble.findings, ...result.findings]),
     },
     certificates: countOf(result.certificates),
     objects: { downloaded: 1, reused: 0 },

@@ -6,10 +6,14 @@
 import type { CertificateSource } from "../../config";
 import type { Finding, UnreadableReason } from "../../contracts";
 import { describeCause } from "../../errors";
+import { type DependentTally, judgeTrustBundle } from "../ca-lifecycle";
 import type { ParsedCertificate } from "../certificate";
 import { unreadableFinding } from "../evaluate";
+import { factsOf } from "../facts";
+import { secretFingerprint } from "../inventory";
 import type { StoreScanContext } from "../ports";
 import { readCertificates } from "../reader";
+import { sourceScope } from "./scopes";
 
 export interface TrustBundle {
   anchors?: ParsedCertificate[];
@@ -36,22 +40,48 @@ export async function loadTrustBundle(key: string | undefined, ctx: StoreScanCon
   return { anchors: read.certificates, findings: [], examined: [file] };
 }
 
+/**
+ * The trust bundle's certificates judged for expiry wherever the bundle lives, by the run that
+ * read it (a fan-out batch leaves the bundle to the lister), counting what depends on them.
+ */
+export function trustBundleFindings(
+  trust: TrustBundle,
+  dependents: DependentTally,
+  ctx: StoreScanContext,
+): Finding[] {
+  if (!trust.anchors || trust.examined.length === 0) return [];
+  const { warnDays, majorDays, skewSeconds } = ctx.certificates.thresholds;
+  return judgeTrustBundle(trust.anchors.map(factsOf), dependents, {
+    now: ctx.now,
+    warnDays,
+    majorDays,
+    skewSeconds,
+  });
+}
+
 export interface Pkcs12Password {
   value?: string;
+  /** What identifies the password in inventory records (inventory.ts secretFingerprint). */
+  fingerprint?: string;
   findings: Finding[];
   examined: string[];
 }
 
-/** A secret that cannot be read leaves PKCS#12 files reporting that no password was given. */
+/**
+ * A secret that cannot be read leaves PKCS#12 files reporting that no password was given, without
+ * a fingerprint, so that verdict is not kept.
+ */
 export async function pkcs12PasswordOf(
   source: CertificateSource,
   ctx: StoreScanContext,
 ): Promise<Pkcs12Password> {
   const name = source.pkcs12PasswordSecretName;
-  if (!name) return { findings: [], examined: [] };
+  const scope = sourceScope(ctx.store, source);
+  if (!name) return { fingerprint: await secretFingerprint(undefined, scope), findings: [], examined: [] };
   const secret = `secretsmanager:${name}`;
   try {
-    return { value: await ctx.pkcs12Password(source), findings: [], examined: [secret] };
+    const value = await ctx.pkcs12Password(source);
+    return { value, fingerprint: await secretFingerprint(value, scope), findings: [], examined: [secret] };
   } catch (cause) {
     const detail = `the PKCS#12 password secret ${name} cannot be read (${describeCause(cause)}); PKCS#12 files under ${ctx.store.uri(source.prefix)} cannot be opened until it can`;
     return { findings: [unreadableFinding(secret, "bad-password", detail)], examined: [secret] };
