@@ -145,9 +145,17 @@ describe("certificate-scan function", () => {
     await put("prod/api server.pem", pki.leaf, pki.intermediate);
     const renewed = await runCertificateScan(objectEvent("Object Created", "prod/api server.pem"), deps);
 
-    // Assess 2: that alarm clears; the legacy file, not re-checked, keeps its alarm
+    // Assess 2: that alarm clears, saying what the object now holds; the legacy file, not re-checked, keeps its alarm
     expect(renewed).toMatchObject({ mode: "object", complete: false });
     expect(events()).toEqual([["Alarm Cleared", "expired", `s3://${BUCKET}/prod/api server.pem#0`]]);
+    const cleared = JSON.parse(bus.sent[0]!.Detail ?? "{}");
+    expect(cleared.resolution).toEqual({
+      text: expect.stringMatching(new RegExp(`^${pki.leaf.cert.subject}, valid .* \\(\\d+ days left\\)$`)),
+      subject: pki.leaf.cert.subject,
+      notBefore: expect.any(String),
+      notAfter: pki.leaf.cert.notAfter.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    });
+    expect(cleared.parameters).toMatchObject({ Bucket: BUCKET, Key: "prod/api server.pem" });
 
     // Act 3: the legacy certificate is removed
     bus.clear();
@@ -156,6 +164,9 @@ describe("certificate-scan function", () => {
 
     // Assess 3
     expect(events()).toEqual([["Alarm Cleared", "hostname-mismatch", `s3://${BUCKET}/prod/legacy.pem#0`]]);
+    expect(JSON.parse(bus.sent[0]!.Detail ?? "{}").resolution).toEqual({
+      text: "the file was deleted from the store",
+    });
 
     // Act 4: the next scheduled scan finds only the peer still wrong, already raised
     bus.clear();

@@ -8,7 +8,7 @@
  * may clear only that object's alarms.
  */
 
-import type { CheckRun } from "../alarms/lifecycle";
+import type { CheckRun, SourceObservation } from "../alarms/lifecycle";
 import {
   type CertificateSource,
   expectedHostnamesFor,
@@ -29,6 +29,7 @@ import {
   rejudge,
   trustFingerprint,
 } from "./inventory";
+import { MAX_OBSERVATIONS, observeDeleted, observeFile } from "./observations";
 import { evaluatePeerGroup, type PeerInput } from "./peer-group";
 import { readCertificates } from "./reader";
 import { type LoadResult, type ScanInput, scanFiles } from "./scan";
@@ -202,10 +203,20 @@ export interface ObjectTally {
   unexamined: string[];
   downloaded: number;
   reused: number;
+  /** What was seen at examined objects (bounded), for the alarms this run clears. */
+  observed: Map<string, SourceObservation>;
 }
 
 function emptyTally(): ObjectTally {
-  return { findings: [], certificates: { count: 0 }, examined: [], unexamined: [], downloaded: 0, reused: 0 };
+  return {
+    findings: [],
+    certificates: { count: 0 },
+    examined: [],
+    unexamined: [],
+    downloaded: 0,
+    reused: 0,
+    observed: new Map(),
+  };
 }
 
 function addTally(into: ObjectTally, from: ObjectTally): void {
@@ -219,6 +230,11 @@ function addTally(into: ObjectTally, from: ObjectTally): void {
   }
   into.downloaded += from.downloaded;
   into.reused += from.reused;
+  for (const [source, observation] of from.observed) observeInto(into.observed, source, observation);
+}
+
+function observeInto(into: Map<string, SourceObservation>, source: string, observation: SourceObservation) {
+  if (into.size < MAX_OBSERVATIONS || into.has(source)) into.set(source, observation);
 }
 
 /**
@@ -258,6 +274,7 @@ async function judgeObjects(
     );
     addCount(tally.certificates, record.certificates);
     tally.examined.push(store.uri(object.key));
+    observeFile(tally.observed, store.uri(object.key), record.certificates, ctx.now);
     tally.reused++;
   }
 
@@ -273,6 +290,7 @@ async function judgeObjects(
     tally.findings.push(...file.findings);
     addCount(tally.certificates, file.certificates);
     (file.unexamined ? tally.unexamined : tally.examined).push(file.file);
+    if (!file.unexamined) observeFile(tally.observed, file.file, file.certificates, ctx.now);
     if (file.verdict && object.etag)
       fresh.push(recordOf({ ...object, etag: object.etag }, file.verdict, judge.record, ctx.now));
   });
@@ -308,6 +326,7 @@ function sourceCheck(
       examinedSources: [...tally.examined, ...judge.trust.examined, ...judge.password.examined],
       findings: [...judge.trust.findings, ...judge.password.findings, ...tally.findings],
       parameters: { Bucket: store.bucket, Prefix: source.prefix },
+      observations: tally.observed,
       now: ctx.now,
     },
     certificates: tally.certificates,
@@ -335,8 +354,11 @@ export async function recheckObject(
     parameters: { Bucket: store.bucket, Prefix: source.prefix, Key: key },
     now: ctx.now,
   };
-  if (change === "deleted")
-    return { run: { ...base, findings: [] }, certificates: { count: 0 }, objects: NONE };
+  const observations = new Map<string, SourceObservation>();
+  if (change === "deleted") {
+    observeDeleted(observations, file);
+    return { run: { ...base, findings: [], observations }, certificates: { count: 0 }, objects: NONE };
+  }
 
   const judge = await sourceJudge(source, ctx);
   const result = await scanFiles([objectInput(source, key, ctx, {})], {
@@ -359,11 +381,13 @@ export async function recheckObject(
         ctx.warn?.("inventory not updated after the re-check", { error: describe(cause) }),
       );
   }
+  if (!unexamined) observeFile(observations, file, result.certificates, ctx.now);
   return {
     run: {
       ...base,
       examinedSources: [...(unexamined ? [] : [file]), ...judge.trust.examined, ...judge.password.examined],
       findings: [...judge.trust.findings, ...judge.password.findings, ...result.findings],
+      observations,
     },
     certificates: countOf(result.certificates),
     objects: { downloaded: 1, reused: 0 },
