@@ -15,6 +15,7 @@ import { CheckSchedule } from "./constructs/check-schedule";
 import { ScanState } from "./constructs/scan-state";
 import { Watchdog } from "./constructs/watchdog";
 import { WatchpostFunction } from "./constructs/watchpost-function";
+import { WebhookDelivery } from "./constructs/webhook-delivery";
 
 const HANDLERS = path.join(import.meta.dirname, "..", "functions", "handlers");
 
@@ -37,6 +38,7 @@ export class WatchpostStack extends Stack {
   readonly credentialCheck: WatchpostFunction;
   readonly notifier: WatchpostFunction;
   readonly notifications: AlarmNotifications;
+  readonly webhooks?: WebhookDelivery;
   readonly watchdog: Watchdog;
 
   constructor(scope: Construct, id: string, props: WatchpostStackProps) {
@@ -99,6 +101,10 @@ export class WatchpostStack extends Stack {
       bus: this.bus,
       notifier: this.notifier,
     });
+    if (config.notifications.webhooks.length > 0) {
+      this.webhooks = new WebhookDelivery(this, "Webhooks", { config });
+      this.webhooks.bindSender(this.notifier);
+    }
 
     new CheckSchedule(this, "CertificateScanSchedule", {
       schedule: config.schedules.certificateScan,
@@ -123,13 +129,15 @@ export class WatchpostStack extends Stack {
         CertificateScan: this.certificateScan,
         CredentialCheck: this.credentialCheck,
         Notifier: this.notifier,
+        ...(this.webhooks ? { WebhookDelivery: this.webhooks.function } : {}),
       },
       deadLetterQueues: {
         CertificateScan: this.certificateScan.deadLetterQueue,
         CredentialCheck: this.credentialCheck.deadLetterQueue,
         Notifier: this.notifier.deadLetterQueue,
         ScanBatches: this.scanState.deadLetters,
-        ...(this.notifications.webhookDeadLetters ? { Webhooks: this.notifications.webhookDeadLetters } : {}),
+        // The webhook function is only fed by its queue, whose dead letters are these.
+        ...(this.webhooks ? { Webhooks: this.webhooks.deadLetters } : {}),
       },
       topics: this.notifications.operatorTopics(),
       scanStalenessHours: config.operations.scanStalenessHours,

@@ -129,7 +129,7 @@ describe("IAM", () => {
     const roles = Object.values(full.findResources("AWS::IAM::Role")).filter((r) =>
       String(r.Properties.Description ?? "").startsWith("watchpost "),
     );
-    expect(roles).toHaveLength(3);
+    expect(roles).toHaveLength(4);
     for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 });

@@ -54,6 +54,19 @@ export function fullConfig(): WatchpostConfigInput {
             secretField: "key",
           },
         },
+        {
+          name: "ops-slack",
+          format: "slack",
+          urlSecretName: "watchpost/slack-hook",
+          minimumSeverity: "major",
+        },
+        {
+          name: "ops-teams",
+          format: "teams",
+          urlSecretName: "watchpost/teams-hook",
+          urlSecretField: "url",
+          minimumSeverity: "warning",
+        },
       ],
     },
   };
