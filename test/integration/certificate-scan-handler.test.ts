@@ -205,6 +205,32 @@ describe("certificate-scan function", () => {
     ]);
   });
 
+  it("tells the operator of a deployed stack to configure the source's secret, not a CLI variable, for a PKCS#12 file without password", async () => {
+    // Prepare
+    const deps: CertificateScanDeps = {
+      ...(await freshDeps()),
+      config: parseConfig({ certificates: { sources: [{ prefix: "vault/" }] } }),
+    };
+    await s3.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: "vault/node.p12",
+        Body: await pkcs12([pki.leaf.der], { password: "s3cret" }),
+      }),
+    );
+
+    // Act
+    await runCertificateScan({}, deps);
+
+    // Assess
+    const [raised] = bus.sent.map((e) => JSON.parse(e.Detail ?? "{}"));
+    expect(raised).toMatchObject({ check: "unreadable", source: `s3://${BUCKET}/vault/node.p12` });
+    expect(raised.message).toContain(
+      'no password was given (source "vault/" has no pkcs12PasswordSecretName; create a Secrets Manager secret with the password and name it there)',
+    );
+    expect(raised.message).not.toContain("WATCHPOST_PKCS12_PASSWORD");
+  });
+
   it("judges everything else when the PKCS#12 password secret cannot be read, and clears once it can", async () => {
     // Prepare
     const secretName = "watchpost/p12-password";

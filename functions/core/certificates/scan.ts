@@ -37,6 +37,8 @@ export interface ScanInput {
 export interface ScanOptions {
   policy: EvaluationPolicy;
   pkcs12Password?: string;
+  /** Where the password comes from, for the message when there is none (reader.ts). */
+  pkcs12PasswordHint?: string;
   /** Files read and judged at once; bounded so a bucket of thousands does not exhaust memory. */
   concurrency?: number;
 }
@@ -82,7 +84,10 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
   if (input.onlyIfCertificateLike && !looksLikeCertificateMaterial(loaded.bytes)) {
     return { ...outcome(input.file, [], []), skipped: "does not look like certificate material" };
   }
-  const read = await readCertificates(loaded.bytes, input.file, { pkcs12Password: options.pkcs12Password });
+  const read = await readCertificates(loaded.bytes, input.file, {
+    pkcs12Password: options.pkcs12Password,
+    ...(options.pkcs12PasswordHint ? { pkcs12PasswordHint: options.pkcs12PasswordHint } : {}),
+  });
   const keep = (result: FileOutcome, verdict: ObjectVerdict): FileOutcome =>
     "format" in read && read.format === "pkcs12"
       ? result

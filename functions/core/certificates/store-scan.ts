@@ -58,6 +58,8 @@ export interface StoreScanContext {
   now: Date;
   /** PKCS#12 password of a source, from its secret; undefined when none is configured. */
   pkcs12Password: (source: CertificateSource) => Promise<string | undefined>;
+  /** Where that password comes from, said when a PKCS#12 file has none; default: the source's secret. */
+  pkcs12PasswordHint?: (source: CertificateSource) => string;
   /** Fetches the chain a peer presents (functions/adapters/tls-endpoint.ts). */
   fetchEndpoint: (endpoint: string) => Promise<EndpointChain>;
   /** What earlier scans learned per object; without it every object is downloaded. */
@@ -173,7 +175,7 @@ const LISTING_CHUNK = 200;
 interface SourceJudge {
   source: CertificateSource;
   trust: TrustBundle;
-  password: { value?: string; findings: Finding[]; examined: string[] };
+  password: { value?: string; hint: string; findings: Finding[]; examined: string[] };
   policy: EvaluationPolicy;
   record: RecordContext;
 }
@@ -183,7 +185,10 @@ async function sourceJudge(source: CertificateSource, ctx: StoreScanContext): Pr
   return {
     source,
     trust,
-    password: await pkcs12PasswordOf(source, ctx),
+    password: {
+      ...(await pkcs12PasswordOf(source, ctx)),
+      hint: ctx.pkcs12PasswordHint?.(source) ?? deployedPasswordHint(source),
+    },
     policy: policyFor(ctx, trust.anchors),
     record: {
       scope: sourceScope(ctx.store, source),
@@ -282,7 +287,7 @@ async function judgeObjects(
     toRead.map((object) =>
       objectInput(judge.source, object.key, ctx, { knownSize: object.size, etag: object.etag }),
     ),
-    { policy: judge.policy, pkcs12Password: judge.password.value },
+    { policy: judge.policy, pkcs12Password: judge.password.value, pkcs12PasswordHint: judge.password.hint },
   );
   const fresh: InventoryRecordInput[] = [];
   read.files.forEach((file, i) => {
@@ -364,6 +369,7 @@ export async function recheckObject(
   const result = await scanFiles([objectInput(source, key, ctx, {})], {
     policy: judge.policy,
     pkcs12Password: judge.password.value,
+    pkcs12PasswordHint: judge.password.hint,
   });
   const read = result.files[0];
   const unexamined = read?.unexamined === true;
@@ -512,6 +518,13 @@ async function loadTrustBundle(key: string | undefined, ctx: StoreScanContext): 
  * The source's PKCS#12 password. A secret that cannot be read is one finding on the secret, not a
  * failed scan: every other file is still judged, and PKCS#12 files report that no password was given.
  */
+/** In the deployed stack a PKCS#12 password comes from the source's secret: name it, or say it is missing. */
+export function deployedPasswordHint(source: CertificateSource): string {
+  return source.pkcs12PasswordSecretName
+    ? `the secret ${source.pkcs12PasswordSecretName}, this source's pkcs12PasswordSecretName, holds no password; put it there`
+    : `source "${source.prefix}" has no pkcs12PasswordSecretName; create a Secrets Manager secret with the password and name it there`;
+}
+
 async function pkcs12PasswordOf(
   source: CertificateSource,
   ctx: StoreScanContext,
