@@ -41,3 +41,17 @@ export function hasInvisible(text: string): boolean {
   INVISIBLE.lastIndex = 0;
   return found;
 }
+
+// What JSON.stringify leaves raw but a terminal acts on: DEL, C1 controls, bidi and line separators.
+const JSON_RAW = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/**
+ * JSON text that parses to exactly `value`, with every character a terminal would act on written
+ * as a `\uNNNN` escape (JSON.stringify already escapes C0 controls, not C1 or bidi controls).
+ */
+export function terminalSafeJson(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(
+    JSON_RAW,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

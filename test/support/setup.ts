@@ -1,3 +1,4 @@
+import "../../bin/quiet-sdk-warning";
 import "reflect-metadata";
 import { webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
