@@ -3,14 +3,21 @@
  * with the status the design brief defines (0 clean, 1 minor/warning only, 2 major/critical, 3 usage).
  */
 import * as z from "zod";
-import { listFiles, loadFile, pkcs12PasswordFrom } from "../../functions/adapters/local-files";
+import { listFiles, loadFile } from "../../functions/adapters/local-files";
 import { unreadableFinding } from "../../functions/core/certificates/evaluate";
 import { DEFAULT_MAX_BYTES } from "../../functions/core/certificates/reader";
 import { type ScanInput, scanFiles } from "../../functions/core/certificates/scan";
 import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts";
+import { terminalSafeJson } from "../../functions/core/visible-text";
 import type { Command } from "./io";
 import { UsageError } from "./io";
-import { JUDGING_FLAGS, JudgingOptions, parseCommandLine, validateOptions } from "./options";
+import {
+  JUDGING_FLAGS,
+  JudgingOptions,
+  parseCommandLine,
+  pkcs12PasswordForCli,
+  validateOptions,
+} from "./options";
 import { buildScanReport, renderTable } from "./report";
 import { loadTrustAnchors } from "./trust";
 
@@ -83,15 +90,24 @@ export const scanCommand: Command = async (argv, io) => {
       expectedHosts: options["expect-host"].length > 0 ? options["expect-host"] : undefined,
       trustAnchors,
     },
-    pkcs12Password: await pkcs12PasswordFrom(io.env),
+    pkcs12Password: await pkcs12PasswordForCli(io.env),
   });
 
   const findings = [...walkFindings, ...result.findings];
   const report = buildScanReport(now, result.certificates, findings);
+  const judged = result.files.filter((f) => !f.skipped);
+  const scope = {
+    files: judged.length + listed.errors.length,
+    unreadable:
+      listed.errors.length +
+      judged.filter((f) => f.certificates.length === 0 && f.findings.some((x) => x.check === "unreadable"))
+        .length,
+    skipped: result.files.length - judged.length,
+  };
   io.stdout(
     options.format === "json"
-      ? `${JSON.stringify(report, null, 2)}\n`
-      : renderTable(report, { color: io.isTTY }),
+      ? `${terminalSafeJson(report)}\n`
+      : renderTable(report, { color: io.isTTY, scope }),
   );
   return exitCodeFor(findings);
 };
