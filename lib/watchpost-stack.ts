@@ -16,6 +16,7 @@ import { ScanState } from "./constructs/scan-state";
 import { Watchdog } from "./constructs/watchdog";
 import { WatchpostFunction } from "./constructs/watchpost-function";
 import { WebhookDelivery } from "./constructs/webhook-delivery";
+import { nagPartition } from "./nag";
 
 const HANDLERS = path.join(import.meta.dirname, "..", "functions", "handlers");
 
@@ -195,7 +196,7 @@ export class WatchpostStack extends Stack {
           }),
         );
         Validations.of(this.credentialCheck.role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${probeObjects}]`,
+          id: `AwsSolutions-IAM5[Resource::arn:${nagPartition(this)}:s3:::${probeObjects}]`,
           reason: `The write probe of target "${target.name}" puts, reads back and deletes its own objects under its dedicated probe prefix, and nowhere else.`,
         });
       }

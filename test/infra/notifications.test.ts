@@ -1,7 +1,7 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ENV } from "../../functions/handlers/shared/environment";
-import { fullConfig, logicalIdOf, minimalConfig, synth } from "./support";
+import { fullConfig, grantsOf, logicalIdOf, minimalConfig, synth } from "./support";
 
 let full: Template;
 beforeAll(() => {
@@ -49,10 +49,9 @@ describe("alarm events to the notifier", () => {
         }),
       },
     });
-    const published = Object.values(full.findResources("AWS::IAM::Policy"))
-      .flatMap((p) => p.Properties.PolicyDocument.Statement)
-      .filter((s: { Action: unknown }) => s.Action === "sns:Publish")
-      .map((s: { Resource: unknown }) => s.Resource);
+    const published = grantsOf(full, /./)
+      .filter(([action]) => action === "sns:Publish")
+      .map(([, resource]) => JSON.parse(resource));
     expect(published).toEqual(
       expect.arrayContaining([{ Ref: alarmTopic }, { Ref: majorChat }, { Ref: minorChat }]),
     );
@@ -132,17 +131,10 @@ describe("webhooks", () => {
     full.hasResourceProperties("AWS::Lambda::Function", {
       Environment: { Variables: Match.objectLike({ [ENV.webhookQueueUrl]: { Ref: queueId } }) },
     });
-    full.hasResourceProperties("AWS::IAM::Policy", {
-      Roles: [{ Ref: Match.stringLikeRegexp("^NotifierRole") }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: Match.arrayWith(["sqs:SendMessage"]),
-            Resource: { "Fn::GetAtt": [queueId, "Arn"] },
-          }),
-        ]),
-      },
-    });
+    expect(grantsOf(full, /^NotifierRole/)).toContainEqual([
+      "sqs:SendMessage",
+      JSON.stringify({ "Fn::GetAtt": [queueId, "Arn"] }),
+    ]);
     expect(notifier).toBeDefined();
   });
 
@@ -156,15 +148,9 @@ describe("webhooks", () => {
       BatchSize: 1,
       FunctionResponseTypes: ["ReportBatchItemFailures"],
     });
-    const policies = Object.values(full.findResources("AWS::IAM::Policy")).filter((p) =>
-      JSON.stringify(p.Properties.Roles).includes("WebhooksDeliverRole"),
-    );
-    const secretResources = policies
-      .flatMap((p) => p.Properties.PolicyDocument.Statement)
-      .filter((s: { Action: string | string[] }) =>
-        [s.Action].flat().includes("secretsmanager:GetSecretValue"),
-      )
-      .map((s: { Resource: unknown }) => JSON.stringify(s.Resource));
+    const secretResources = grantsOf(full, /^WebhooksDeliverRole/)
+      .filter(([action]) => action === "secretsmanager:GetSecretValue")
+      .map(([, resource]) => resource);
     expect(secretResources).toHaveLength(3);
     for (const name of ["watchpost/pager", "watchpost/slack-hook", "watchpost/teams-hook"]) {
       expect(secretResources.some((r: string) => r.includes(`:secret:${name}-??????`))).toBe(true);
