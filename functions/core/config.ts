@@ -405,7 +405,12 @@ const ChatWebhook = z.strictObject({
   rateLimitPerSecond: z.number().int().min(1).max(300).default(1),
 });
 
-const Webhook = z.discriminatedUnion("format", [JsonWebhook, ChatWebhook]);
+const Webhook = z.discriminatedUnion("format", [JsonWebhook, ChatWebhook], {
+  error: (issue) =>
+    issue.code === "invalid_union"
+      ? 'expected a format of "json" (the default), "slack" or "teams"'
+      : undefined,
+});
 
 const Notifications = z
   .strictObject({
