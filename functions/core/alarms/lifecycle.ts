@@ -28,8 +28,41 @@ export interface CheckRun {
   findings: Finding[];
   /** Alarm parameters carried by every alarm of the run: ServiceName, RoleName, HostName, Bucket… */
   parameters?: Record<string, string>;
+  /**
+   * What the run saw at examined sources, keyed by source ("<file>", "<file>#<index>",
+   * "credentials:<target>"): a clear carries it as the new state. Optional and possibly partial
+   * (a large scan keeps a bounded number); a clear without one says only that the fault is gone.
+   */
+  observations?: ReadonlyMap<string, SourceObservation>;
   now: Date;
 }
+
+/** The state of a source as a check run saw it, in words and in the facts a receiver may want. */
+export const SourceObservation = z.object({
+  /** "certificate CN=api valid until 2027-03-01T00:00:00Z (365 days)", "every step passed: …". */
+  text: z.string(),
+  subject: z.string().optional(),
+  notBefore: z.string().optional(),
+  notAfter: z.string().optional(),
+});
+export type SourceObservation = z.infer<typeof SourceObservation>;
+
+/**
+ * Facts of the finding an alarm stands for, kept apart from the free-text message so receivers
+ * (webhooks) get them as fields: the certificate's subject and dates, the credential step and
+ * error code, the reason a file could not be read.
+ */
+export const AlarmFacts = z.object({
+  subject: z.string().optional(),
+  notBefore: z.string().optional(),
+  notAfter: z.string().optional(),
+  errorCode: z.string().optional(),
+  step: z.string().optional(),
+  reason: z.string().optional(),
+  /** The host the certificate must name: the first missing name, or the peer's FQDN. */
+  expectedHost: z.string().optional(),
+});
+export type AlarmFacts = z.infer<typeof AlarmFacts>;
 
 export const TRANSITION_KINDS = ["raised", "severity-changed", "reminder", "cleared"] as const;
 export const TransitionKind = z.enum(TRANSITION_KINDS);
@@ -57,6 +90,9 @@ export const AlarmTransition = z.object({
   clearedAt: Timestamp.optional(),
   silenced: z.boolean(),
   at: Timestamp,
+  facts: AlarmFacts.optional(),
+  /** Only on `cleared`: what the clearing run saw at the source, when it says. */
+  resolution: SourceObservation.optional(),
 });
 export type AlarmTransition = z.infer<typeof AlarmTransition>;
 
@@ -86,6 +122,7 @@ export const AlarmState = z.object({
   clearedAt: Timestamp.optional(),
   message: z.string(),
   parameters: z.record(z.string(), z.string()),
+  facts: AlarmFacts.optional(),
   /** Optimistic-locking counter: every write expects the version it read. */
   version: z.number().int().positive(),
   /** Transitions decided but not yet confirmed published; the next run sends what is left. */
@@ -138,6 +175,9 @@ const SECRET_NAME = /secret|token|password|passphrase|private.?key|credential/i;
 function alarmParameters(check: CheckName, finding: Finding, run: CheckRun): Record<string, string> {
   const parameters: Record<string, string> = { Source: finding.source };
   for (const [name, value] of Object.entries(run.parameters ?? {})) parameters[name] = value;
+  // The object key is known from the source itself, whichever object of the run the alarm is about.
+  const key = objectKeyOf(finding.source, parameters.Bucket);
+  if (key !== undefined) parameters.Key = key;
   const known = new Map(alarmDefinition(check).parameters.map((p) => [p.name.toLowerCase(), p.name]));
   for (const [name, value] of Object.entries(finding.details ?? {})) {
     const canonical = known.get(name.toLowerCase());
@@ -151,15 +191,50 @@ function alarmParameters(check: CheckName, finding: Finding, run: CheckRun): Rec
   return parameters;
 }
 
+/** "s3://<bucket>/<key>" or "s3://<bucket>/<key>#<index>" → key, when the bucket is the run's. */
+export function objectKeyOf(source: string, bucket: string | undefined): string | undefined {
+  if (!bucket) return undefined;
+  const prefix = `s3://${bucket}/`;
+  if (!source.startsWith(prefix)) return undefined;
+  const key = source.slice(prefix.length).replace(/#\d+$/, "");
+  return key === "" ? undefined : key;
+}
+
+const MAX_FACT = 1000;
+const FACT_NAMES = ["subject", "notBefore", "notAfter", "errorCode", "step", "reason"] as const;
+
+function alarmFacts(finding: Finding): AlarmFacts | undefined {
+  const facts: AlarmFacts = {};
+  for (const name of FACT_NAMES) {
+    const value = finding.details?.[name];
+    if (typeof value === "string" && value !== "") facts[name] = value.slice(0, MAX_FACT);
+  }
+  const missing = finding.details?.missing;
+  const host = Array.isArray(missing) && typeof missing[0] === "string" ? missing[0] : finding.details?.peer;
+  if (typeof host === "string" && host !== "") facts.expectedHost = host.slice(0, MAX_FACT);
+  return Object.keys(facts).length > 0 ? facts : undefined;
+}
+
+/** What the run saw at a source: the exact source, else the file a certificate source is in. */
+function observationOf(run: CheckRun, source: string): SourceObservation | undefined {
+  const observations = run.observations;
+  if (!observations) return undefined;
+  return observations.get(source) ?? observations.get(source.replace(/#\d+$/, ""));
+}
+
 const MAX_MESSAGE = 4000;
 
 /** Several findings of one check on one source (e.g. weak key and weak signature) are one alarm. */
-function mergeFindings(findings: readonly Finding[]): { severity: Severity; message: string } {
+function mergeFindings(findings: readonly Finding[]): {
+  severity: Severity;
+  message: string;
+  worst: Finding;
+} {
   const sorted = [...findings].sort((a, b) => compareSeverity(a.severity, b.severity));
   const messages = [...new Set(sorted.map((f) => f.message))].join("; ");
   // Bounded so an event always fits EventBridge's 256 KB entry limit.
   const message = messages.length > MAX_MESSAGE ? `${messages.slice(0, MAX_MESSAGE - 1)}…` : messages;
-  return { severity: sorted[0]!.severity, message };
+  return { severity: sorted[0]!.severity, message, worst: sorted[0]! };
 }
 
 function wasExamined(run: CheckRun, source: string, check: CheckName): boolean {
@@ -193,6 +268,7 @@ export function decideAlarm(
     state: AlarmState,
     kind: TransitionKind,
     previousSeverity?: Severity,
+    resolution?: SourceObservation,
   ): AlarmTransition => ({
     id: newId(),
     kind,
@@ -212,6 +288,8 @@ export function decideAlarm(
     ...(state.clearedAt ? { clearedAt: state.clearedAt } : {}),
     silenced: isSilenced(policy.silences, state, run.now),
     at: now,
+    ...(state.facts ? { facts: state.facts } : {}),
+    ...(resolution ? { resolution } : {}),
   });
   const finish = (state: AlarmState, transitions: AlarmTransition[]): Decision => ({
     state: { ...state, pending: [...state.pending, ...transitions] },
@@ -231,7 +309,7 @@ export function decideAlarm(
         expiresAt,
         version: stored.version + 1,
       };
-      return finish(cleared, [transition(cleared, "cleared")]);
+      return finish(cleared, [transition(cleared, "cleared", undefined, observationOf(run, stored.source))]);
     }
     if (stored.status === "tracking" && stored.consecutiveFailures > 0) {
       // Damped and gone again: forget the streak without telling anyone.
@@ -240,13 +318,15 @@ export function decideAlarm(
     return { transitions: [] };
   }
 
-  const { severity, message } = mergeFindings(findings);
+  const { severity, message, worst } = mergeFindings(findings);
   const check = first.check;
+  const facts = alarmFacts(worst);
   const seen = {
     severity,
     message,
     lastSeen: now,
     parameters: alarmParameters(check, first, run),
+    ...(facts ? { facts } : {}),
     version: (stored?.version ?? 0) + 1,
   };
   const threshold = dampingFor(policy, check);
@@ -278,7 +358,7 @@ export function decideAlarm(
   }
 
   const consecutiveFailures = stored.consecutiveFailures + 1;
-  const { expiresAt: _dropped, ...kept } = stored;
+  const { expiresAt: _dropped, facts: _replaced, ...kept } = stored;
   if (stored.status === "tracking") {
     const tracked: AlarmState = { ...kept, ...seen, consecutiveFailures };
     if (consecutiveFailures < threshold) return finish(tracked, []);

@@ -24,7 +24,14 @@ export interface ReadOptions {
   pkcs12Password?: string;
   /** Key-derivation iterations the whole scan may still spend on PKCS#12 files. */
   kdfBudget?: KdfBudget;
+  /**
+   * Where a PKCS#12 password comes from, for the message when none was given: the CLI's variables by
+   * default; the deployed scan names the source's secret instead.
+   */
+  pkcs12PasswordHint?: string;
 }
+
+export const CLI_PKCS12_PASSWORD_HINT = "set WATCHPOST_PKCS12_PASSWORD or WATCHPOST_PKCS12_PASSWORD_FILE";
 
 export type { ReadProblem };
 
@@ -289,7 +296,7 @@ async function readPfx(
     const detail = {
       "no-password":
         "the PKCS#12 file is password-protected and no password was given " +
-        "(set WATCHPOST_PKCS12_PASSWORD or WATCHPOST_PKCS12_PASSWORD_FILE); the empty password does not match",
+        `(${options.pkcs12PasswordHint ?? CLI_PKCS12_PASSWORD_HINT}); the empty password does not match`,
       "wrong-password":
         outcome.provedBy === "decryption"
           ? "the PKCS#12 password given does not match the file (its safes do not decrypt with it)"

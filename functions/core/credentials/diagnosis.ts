@@ -4,6 +4,7 @@
  */
 import type { CheckName } from "../contracts";
 import { type FailureFacts, isThrottling } from "./failure";
+import { NO_CREDENTIALS_CODE } from "./search";
 import type { CredentialTarget } from "./target";
 
 export const STEPS = [
@@ -69,9 +70,43 @@ function codeOrStatus(facts: FailureFacts, fallback: string): string {
   return facts.code ?? (facts.status !== undefined ? `HTTP${facts.status}` : fallback);
 }
 
+/**
+ * The caller has no credentials at all: whatever the step, nothing was even sent. `search` says where
+ * the SDK looked (search.ts); the caller's environment decides it, so the adapter or CLI passes it in.
+ */
+function noCredentials(search: string | undefined, forWhat: string, outcome: string): Diagnosis {
+  return {
+    check: "credentials-unobtainable",
+    errorCode: NO_CREDENTIALS_CODE,
+    outcome,
+    likelyCause: `no AWS credentials were found ${forWhat}: ${search ?? "the SDK's default credential chain found none"}. Configure credentials (for example \`aws configure\` or \`aws sso login\`) and run again`,
+  };
+}
+
+/** Why the process's own (ambient) credentials could not be loaded. */
+export function diagnoseAmbient(facts: FailureFacts, search?: string): Diagnosis {
+  if (facts.code === NO_CREDENTIALS_CODE)
+    return noCredentials(search, "on this machine", "could not be loaded");
+  return {
+    check: "credentials-unobtainable",
+    errorCode: facts.code ?? (facts.kind === "timeout" ? "Timeout" : "Unknown"),
+    outcome: "could not be loaded",
+    likelyCause:
+      facts.kind === "timeout"
+        ? "the SDK's credential chain did not answer in time (an instance metadata or container endpoint that hangs?)"
+        : "the SDK's credential chain failed; check the shared config and credentials files and the AWS_* variables",
+  };
+}
+
 /** Why AssumeRole (or the ambient credentials) did not yield usable credentials. */
-export function diagnoseAssumeRole(facts: FailureFacts, target: CredentialTarget): Diagnosis {
+export function diagnoseAssumeRole(
+  facts: FailureFacts,
+  target: CredentialTarget,
+  search?: string,
+): Diagnosis {
   const check = "credentials-unobtainable" as const;
+  if (facts.code === NO_CREDENTIALS_CODE)
+    return noCredentials(search, "to call STS with", "could not be made");
   const sts = target.stsEndpoint ?? `the STS endpoint of ${target.region}`;
   if (facts.kind === "timeout" || facts.kind === "network") {
     return {
@@ -252,7 +287,14 @@ function storageDenied(code: string, facts: FailureFacts, step: StepName): Diagn
 }
 
 /** Why an object-storage call made with the temporary credentials failed. */
-export function diagnoseStorage(step: StepName, facts: FailureFacts, target: CredentialTarget): Diagnosis {
+export function diagnoseStorage(
+  step: StepName,
+  facts: FailureFacts,
+  target: CredentialTarget,
+  search?: string,
+): Diagnosis {
+  if (facts.code === NO_CREDENTIALS_CODE)
+    return noCredentials(search, "on this machine", "could not be made");
   const store = target.s3Endpoint ?? `S3 in ${target.region}`;
   if (facts.kind === "mismatch") {
     return {
