@@ -11,8 +11,6 @@ import {
   diagnoseAmbient,
   diagnoseAssumeRole,
   diagnoseExpiration,
-  diagnoseStorage,
-  isAmbiguousHeadBucketFailure,
   type StepName,
 } from "./diagnosis";
 import {
@@ -32,6 +30,7 @@ import {
   type TemporaryCredentials,
 } from "./ports";
 import { scrub } from "./redact";
+import { diagnoseStorage, isAmbiguousHeadBucketFailure } from "./storage-diagnosis";
 import { type CredentialTarget, probePrefixFor } from "./target";
 
 export interface StepResult {
