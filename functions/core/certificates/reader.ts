@@ -12,7 +12,8 @@ import { type ParsedCertificate, parseCertificate } from "./certificate";
 import { decodeBer, encodingOf } from "./formats/ber";
 import { classifyDer, type DerKind } from "./formats/der";
 import { hasPemMarker, type PemBlock, pemBlocks, pemText } from "./formats/pem";
-import { type KdfBudget, readPkcs12 } from "./formats/pkcs12";
+import { readPkcs12 } from "./formats/pkcs12";
+import type { KdfBudget } from "./formats/pkcs12-budget";
 import { messageOf, ReadError, type ReadProblem } from "./formats/read-error";
 
 export type CertificateFormat = "pem" | "der" | "pkcs7-pem" | "pkcs7-der" | "pkcs12";

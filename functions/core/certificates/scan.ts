@@ -8,7 +8,7 @@ import type { Finding, UnreadableReason } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
 import { type EvaluationPolicy, judgeCertificates, unreadableFinding } from "./evaluate";
 import type { CertificateFacts } from "./facts";
-import { KdfBudget } from "./formats/pkcs12";
+import { KdfBudget } from "./formats/pkcs12-budget";
 import type { ObjectVerdict } from "./inventory";
 import { looksLikeCertificateMaterial, readCertificates } from "./reader";
 

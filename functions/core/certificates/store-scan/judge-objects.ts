@@ -13,7 +13,7 @@ import type { ParsedCertificate } from "../certificate";
 import { expectedHostsOf } from "../checks/expected-hosts";
 import { type EvaluationPolicy, purposeOf } from "../evaluate";
 import type { CertificateFacts } from "../facts";
-import { KdfBudget } from "../formats/pkcs12";
+import { KdfBudget } from "../formats/pkcs12-budget";
 import {
   type InventoryRecord,
   type InventoryRecordInput,
