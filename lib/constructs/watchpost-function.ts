@@ -147,11 +147,33 @@ export class WatchpostFunction extends Construct {
 
   /** This function as the target of an EventBridge Scheduler schedule, with the same guarantees. */
   scheduleTarget(input: scheduler.ScheduleTargetInput): schedulerTargets.LambdaInvoke {
-    return new schedulerTargets.LambdaInvoke(this.function, {
+    return new UnqualifiedLambdaInvoke(this.function, {
       deadLetterQueue: this.deadLetterQueue.queue,
       retryAttempts: TARGET_RETRY_ATTEMPTS,
       maxEventAge: TARGET_MAX_EVENT_AGE,
       input,
     });
+  }
+}
+
+/**
+ * CDK's LambdaInvoke grants the Scheduler's execution role `lambda:InvokeFunction` on the function
+ * and on `<function ARN>:*` (every version and alias). The schedule's target is the unqualified
+ * ARN, and Lambda authorizes an unqualified invocation against the unqualified function ARN only
+ * (Lambda Developer Guide, "Fine-tuning the Resources and Conditions sections of policies":
+ * qualified ARNs are needed only to invoke a version or alias). So the role gets exactly that.
+ */
+class UnqualifiedLambdaInvoke extends schedulerTargets.LambdaInvoke {
+  constructor(
+    private readonly target: lambda.IFunction,
+    props: schedulerTargets.ScheduleTargetBaseProps,
+  ) {
+    super(target, props);
+  }
+
+  protected override addTargetActionToRole(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: [this.target.functionArn] }),
+    );
   }
 }

@@ -48,6 +48,14 @@ describe("schedules", () => {
         Properties: { ScheduleExpression: "cron(0 1 * * ? *)" },
       }),
     ).toEqual({});
+    // The schedule invokes the unqualified function: its role may invoke exactly that (no ":*").
+    const scan = logicalIdOf(template, "AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("^Scans stored"),
+    });
+    const invokes = Object.values(template.findResources("AWS::IAM::Policy"))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s: { Action: unknown }) => s.Action === "lambda:InvokeFunction");
+    expect(invokes).toEqual([expect.objectContaining({ Resource: { "Fn::GetAtt": [scan, "Arn"] } })]);
   });
 
   it("leaves a disabled schedule in place but switched off", () => {
