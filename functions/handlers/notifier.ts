@@ -23,14 +23,17 @@ const AlarmEventEnvelope = z.object({
   detail: AlarmEventDetail,
 });
 
-const ChatTopics = z.partialRecord(Severity, z.string().startsWith("arn:"));
+const SeverityTopics = z
+  .partialRecord(Severity, z.string().startsWith("arn:"))
+  .refine((topics) => topics.warning !== undefined, "expected the topic of every alarm event (warning)");
 
 export interface NotifierDeps {
   sns: Pick<SNSClient, "send">;
-  /** Topic whose subscriptions filter on the `severity` attribute (email). */
-  alarmTopicArn: string;
-  /** Chat channels cannot carry a filter policy, so each minimum severity has its own topic. */
-  chatTopicArns: Partial<Record<Severity, string>>;
+  /**
+   * Topics by the minimum severity of their subscribers (email and chat subscribe without a filter
+   * policy); `warning` receives every alarm event.
+   */
+  topicArns: Partial<Record<Severity, string>>;
 }
 
 export interface NotifyResult {
@@ -38,15 +41,15 @@ export interface NotifyResult {
   skipped?: "silenced";
 }
 
-/** Topics that receive an event of this routing severity. */
-export function topicsFor(
-  severity: Severity,
-  deps: Pick<NotifierDeps, "alarmTopicArn" | "chatTopicArns">,
-): string[] {
-  const chat = Object.entries(deps.chatTopicArns)
-    .filter(([minimum]) => isAtLeast(severity, minimum as Severity))
-    .map(([, arn]) => arn);
-  return [deps.alarmTopicArn, ...chat];
+/** Topics that receive an event of this routing severity, each once. */
+export function topicsFor(severity: Severity, deps: Pick<NotifierDeps, "topicArns">): string[] {
+  return [
+    ...new Set(
+      Object.entries(deps.topicArns)
+        .filter(([minimum]) => isAtLeast(severity, minimum as Severity))
+        .map(([, arn]) => arn),
+    ),
+  ];
 }
 
 export async function notify(raw: unknown, deps: NotifierDeps): Promise<NotifyResult> {
@@ -87,14 +90,18 @@ export async function notify(raw: unknown, deps: NotifierDeps): Promise<NotifyRe
 
 let defaultDeps: NotifierDeps | undefined;
 
+/** The topics the stack put in the function's environment (lib/constructs/alarm-notifications.ts). */
+export function topicArnsFrom(env: NodeJS.ProcessEnv): NotifierDeps["topicArns"] {
+  return SeverityTopics.parse(JSON.parse(requireEnv(ENV.severityTopicArns, env)));
+}
+
 function deployedDeps(): NotifierDeps {
   defaultDeps ??= {
     // The SDK sets no request timeout by default; a hung publish must fail well inside the function timeout.
     sns: new SNSClient({
       requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
     }),
-    alarmTopicArn: requireEnv(ENV.alarmTopicArn),
-    chatTopicArns: ChatTopics.parse(JSON.parse(process.env[ENV.chatTopicArns] || "{}")),
+    topicArns: topicArnsFrom(process.env),
   };
   return defaultDeps;
 }

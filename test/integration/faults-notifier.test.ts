@@ -23,8 +23,7 @@ const CHAT_MAJOR = "arn:aws:sns:eu-west-1:123456789012:watchpost-chat-major";
 const sns = mockClient(SNSClient);
 
 beforeAll(() => {
-  vi.stubEnv(ENV.alarmTopicArn, ALARM_TOPIC);
-  vi.stubEnv(ENV.chatTopicArns, JSON.stringify({ major: CHAT_MAJOR }));
+  vi.stubEnv(ENV.severityTopicArns, JSON.stringify({ warning: ALARM_TOPIC, major: CHAT_MAJOR }));
   vi.stubEnv("AWS_REGION", "eu-west-1");
 });
 

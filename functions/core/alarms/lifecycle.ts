@@ -47,6 +47,8 @@ export const AlarmTransition = z.object({
   check: CheckName,
   severity: Severity,
   previousSeverity: Severity.optional(),
+  /** The worst severity of the occurrence up to this transition (absent in older stored transitions). */
+  peakSeverity: Severity.optional(),
   scope: z.string(),
   source: z.string(),
   object: z.string().optional(),
@@ -78,6 +80,12 @@ export const AlarmState = z.object({
   occurrenceId: z.uuid(),
   status: AlarmStatus,
   severity: Severity,
+  /**
+   * The worst severity since the occurrence was raised: recipients are chosen by it, so whoever
+   * received any event of the occurrence receives every later one. Absent while tracking, and in
+   * states written before it existed (then `severity` stands in).
+   */
+  peakSeverity: Severity.optional(),
   consecutiveFailures: z.number().int().nonnegative(),
   firstSeen: Timestamp,
   lastSeen: Timestamp,
@@ -202,6 +210,7 @@ export function decideAlarm(
     check: state.check,
     severity: state.severity,
     ...(previousSeverity ? { previousSeverity } : {}),
+    peakSeverity: state.peakSeverity ?? state.severity,
     scope: state.scope,
     source: state.source,
     ...(state.object !== undefined ? { object: state.object } : {}),
@@ -273,7 +282,7 @@ export function decideAlarm(
       ...seen,
     };
     if (threshold > 1) return finish(fresh, []);
-    const raised: AlarmState = { ...fresh, status: "active", lastNotified: now };
+    const raised: AlarmState = { ...fresh, status: "active", lastNotified: now, peakSeverity: severity };
     return finish(raised, [transition(raised, "raised")]);
   }
 
@@ -282,11 +291,16 @@ export function decideAlarm(
   if (stored.status === "tracking") {
     const tracked: AlarmState = { ...kept, ...seen, consecutiveFailures };
     if (consecutiveFailures < threshold) return finish(tracked, []);
-    const raised: AlarmState = { ...tracked, status: "active", lastNotified: now };
+    const raised: AlarmState = { ...tracked, status: "active", lastNotified: now, peakSeverity: severity };
     return finish(raised, [transition(raised, "raised")]);
   }
 
-  const active: AlarmState = { ...kept, ...seen, consecutiveFailures };
+  const active: AlarmState = {
+    ...kept,
+    ...seen,
+    consecutiveFailures,
+    peakSeverity: worseOf(stored.peakSeverity ?? stored.severity, severity),
+  };
   if (severity !== stored.severity) {
     const changed = { ...active, lastNotified: now };
     return finish(changed, [transition(changed, "severity-changed", stored.severity)]);
@@ -297,6 +311,11 @@ export function decideAlarm(
     return finish(reminded, [transition(reminded, "reminder")]);
   }
   return finish(active, []);
+}
+
+/** The worse of two severities. */
+export function worseOf(a: Severity, b: Severity | undefined): Severity {
+  return b !== undefined && compareSeverity(b, a) < 0 ? b : a;
 }
 
 /** Groups the run's findings by fingerprint. */

@@ -79,13 +79,20 @@ const SEVERITY_MARK: Record<Severity, string> = {
 const CLEARED_MARK = "\u2705";
 
 /**
- * The severity a subscription filters on: the worse of the current and previous one, so a person
- * who was told at `major` also hears that the alarm dropped to `minor`.
+ * The severity an event is routed by: the occurrence's worst severity so far (`peakSeverity`), so
+ * a person who was told at `major` also hears that the alarm dropped to `minor`, and that it
+ * cleared. Events without `peakSeverity` (from older versions) fall back to the worse of the
+ * current and previous severity.
  */
-export function routingSeverity(detail: Pick<AlarmEventDetail, "severity" | "previousSeverity">): Severity {
-  const { severity, previousSeverity } = detail;
-  if (previousSeverity && compareSeverity(previousSeverity, severity) < 0) return previousSeverity;
-  return severity;
+export function routingSeverity(
+  detail: Pick<AlarmEventDetail, "severity"> &
+    Partial<Pick<AlarmEventDetail, "previousSeverity" | "peakSeverity">>,
+): Severity {
+  let worst = detail.severity;
+  for (const other of [detail.previousSeverity, detail.peakSeverity]) {
+    if (other && compareSeverity(other, worst) < 0) worst = other;
+  }
+  return worst;
 }
 
 /** "MAJOR RAISED 1001 Certificate expired: .../prod/api.pem", at most 99 ASCII characters. */
