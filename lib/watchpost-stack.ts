@@ -205,6 +205,7 @@ export class WatchpostStack extends Stack {
       ["FirstCertificateScan", this.certificateScan],
       ["FirstCredentialCheck", this.credentialCheck],
     ] as const) {
+      check.invocableVersion();
       new triggers.Trigger(this, id, {
         handler: check.function,
         invocationType: triggers.InvocationType.EVENT,

@@ -95,6 +95,21 @@ export class WatchpostFunction extends Construct {
     });
   }
 
+  /**
+   * The published version a deploy-time trigger invokes, with the same async retries, maximum age
+   * and failure queue as the function: Lambda keeps these per qualifier, and the function's own
+   * settings apply to $LATEST only.
+   */
+  invocableVersion(): lambda.IVersion {
+    const version = this.function.currentVersion;
+    version.configureAsyncInvoke({
+      retryAttempts: ASYNC_RETRY_ATTEMPTS,
+      maxEventAge: ASYNC_MAX_EVENT_AGE,
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue.queue),
+    });
+    return version;
+  }
+
   /** Read and conditionally write alarm state. */
   bindAlarmTable(table: dynamodb.ITableV2): this {
     table.grantReadWriteData(this.function);

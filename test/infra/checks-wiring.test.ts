@@ -142,6 +142,24 @@ describe("first check after deployment", () => {
     }
   });
 
+  it("gives the version each trigger invokes the same async retries and failure queue as the function", () => {
+    // Assess: Lambda keeps async-invoke settings per qualifier; the trigger invokes a version, so
+    // settings on $LATEST alone would let the first check's failure go nowhere.
+    for (const trigger of Object.values(full.findResources("Custom::Trigger"))) {
+      const version = trigger.Properties.HandlerArn.Ref as string;
+      const fn = full.toJSON().Resources[version].Properties.FunctionName.Ref as string;
+      full.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+        FunctionName: { Ref: fn },
+        Qualifier: { "Fn::GetAtt": [version, "Version"] },
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 3600,
+        DestinationConfig: {
+          OnFailure: { Destination: { "Fn::GetAtt": [Match.stringLikeRegexp("DeadLetters"), "Arn"] } },
+        },
+      });
+    }
+  });
+
   it("is left out when checkAfterDeploy is false", () => {
     // Act
     const template = synth({ ...minimalConfig(), schedules: { checkAfterDeploy: false } });
@@ -155,7 +173,7 @@ describe("asynchronous delivery never loses an event silently", () => {
   it("gives every function bounded async retries, a maximum event age and a failure queue", () => {
     // Assess
     const configs = Object.values(full.findResources("AWS::Lambda::EventInvokeConfig"));
-    expect(configs).toHaveLength(3);
+    expect(configs).toHaveLength(5); // three functions, and the versions the two triggers invoke
     for (const config of configs) {
       expect(config.Properties).toMatchObject({
         MaximumRetryAttempts: 2,

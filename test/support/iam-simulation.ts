@@ -79,7 +79,8 @@ export function resourcePolicyOf(stack: ResolvedTemplate, arn: string): PolicyDo
   const statements: Statement[] = [];
   for (const id of stack.ofType("AWS::SNS::TopicPolicy")) {
     const policy = stack.properties(id);
-    if ((policy.Topics as string[]).includes(arn)) statements.push(...(policy.PolicyDocument as PolicyDocument).Statement);
+    if ((policy.Topics as string[]).includes(arn))
+      statements.push(...(policy.PolicyDocument as PolicyDocument).Statement);
   }
   for (const id of stack.ofType("AWS::SQS::QueuePolicy")) {
     const policy = stack.properties(id);
@@ -87,7 +88,8 @@ export function resourcePolicyOf(stack: ResolvedTemplate, arn: string): PolicyDo
     if (arns.includes(arn)) statements.push(...(policy.PolicyDocument as PolicyDocument).Statement);
   }
   for (const id of stack.ofType("AWS::KMS::Key")) {
-    if (stack.getAtt(id, "Arn") === arn) statements.push(...(stack.properties(id).KeyPolicy as PolicyDocument).Statement);
+    if (stack.getAtt(id, "Arn") === arn)
+      statements.push(...(stack.properties(id).KeyPolicy as PolicyDocument).Statement);
   }
   for (const id of stack.ofType("AWS::S3::BucketPolicy")) {
     const policy = stack.properties(id);

@@ -68,6 +68,9 @@ export class ResolvedTemplate {
         return `https://sqs.${region}.${this.env.urlSuffix}/${account}/${name}`;
       case "AWS::KMS::Key":
         return this.keyId(id);
+      case "AWS::Lambda::Version":
+        // Ref of a version is its qualified ARN; stand-in version number 1.
+        return `${this.resolve({ "Fn::GetAtt": [this.functionOf(id), "Arn"] })}:1`;
       default:
         return name;
     }
@@ -122,12 +125,19 @@ export class ResolvedTemplate {
           throw new Error(`no ARN format for ${resource.Type}`);
       }
     }
+    if (attribute === "Version" && resource.Type === "AWS::Lambda::Version") return "1";
     if (attribute === "QueueName") return name;
     if (attribute === "QueueUrl") return this.ref(id);
     if (attribute === "TopicName") return name;
     if (attribute === "Name") return name;
     if (attribute === "StreamArn") return `${this.getAtt(id, "Arn")}/stream/0000`;
     throw new Error(`no GetAtt ${attribute} for ${resource.Type}`);
+  }
+
+  /** Logical ID of the function a version or alias belongs to. */
+  functionOf(id: string): string {
+    const target = this.resources[id]?.Properties?.FunctionName as { Ref: string };
+    return target.Ref;
   }
 
   /** The stand-in physical name of a resource: its logical ID, lowercased for S3. */
