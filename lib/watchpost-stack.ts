@@ -157,8 +157,10 @@ export class WatchpostStack extends Stack {
 
   /**
    * `sts:AssumeRole` on the configured role ARNs only. Targets without a role use the function's
-   * own credentials, so for those (on AWS S3) the function may list under the prefix and, when the
-   * write probe is on, write, read and delete under the probe prefix only.
+   * own credentials, so for those (on AWS S3) the function may list the bucket and, when the write
+   * probe is on, write, read and delete under the probe prefix only. The listing is not limited by
+   * s3:prefix: the probe's HeadBucket is authorized as s3:ListBucket with no prefix in the request
+   * (S3 API Reference, HeadBucket, "Permissions"), so a prefix condition made every run fail.
    */
   private grantCredentialTargets(config: WatchpostConfig): void {
     const principal = this.credentialCheck.function;
@@ -172,11 +174,7 @@ export class WatchpostStack extends Stack {
       if (target.roleArn || target.s3Endpoint) continue;
       const bucketArn = `arn:${this.partition}:s3:::${target.bucket}`;
       principal.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ["s3:ListBucket"],
-          resources: [bucketArn],
-          ...(target.prefix ? { conditions: { StringLike: { "s3:prefix": [`${target.prefix}*`] } } } : {}),
-        }),
+        new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [bucketArn] }),
       );
       if (target.writeProbe) {
         const probeObjects = `${target.bucket}/${probePrefixFor(target)}*`;

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import type * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
@@ -65,7 +65,12 @@ export class CertificateStore extends Construct {
 
   /**
    * GetObject (which also covers HeadObject) on the configured prefixes and named keys, ListBucket
-   * limited to those prefixes, and Decrypt on the bucket's KMS key when one is configured.
+   * on the bucket, and Decrypt on the bucket's KMS key when one is configured.
+   *
+   * ListBucket is not limited by s3:prefix: S3 answers a GetObject/HeadObject of a missing key with
+   * 404 only to a caller that may list the bucket, and with 403 otherwise (API Reference,
+   * GetObject, "Permissions"), and S3 asks that question without a prefix. A prefix condition would
+   * turn every deleted certificate into "access denied". Listing shows key names, never content.
    */
   grantScanRead(grantee: iam.IGrantable): void {
     const objectArns = [
@@ -78,22 +83,17 @@ export class CertificateStore extends Construct {
       resourceArns: objectArns,
     });
     this.acknowledgePrefixWildcards(grantee);
-    const wholeBucket = this.prefixes.includes("");
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ["s3:ListBucket"],
-        resources: [this.bucket.bucketArn],
-        ...(wholeBucket
-          ? {}
-          : { conditions: { StringLike: { "s3:prefix": this.prefixes.map((p) => `${p}*`) } } }),
-      }),
+      new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn] }),
     );
     if (this.kmsKeyArn) {
       iam.Grant.addToPrincipal({
         grantee,
         actions: ["kms:Decrypt"],
         resourceArns: [this.kmsKeyArn],
-        conditions: { StringEquals: { "kms:ViaService": `s3.${this.bucket.stack.region}.amazonaws.com` } },
+        conditions: {
+          StringEquals: { "kms:ViaService": `s3.${this.bucket.stack.region}.${Aws.URL_SUFFIX}` },
+        },
       });
     }
   }
