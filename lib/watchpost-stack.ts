@@ -1,8 +1,16 @@
 import * as path from "node:path";
-import { Annotations, CfnOutput, Duration, Stack, type StackProps, Tags, Validations } from "aws-cdk-lib";
+import {
+  Annotations,
+  Aws,
+  CfnOutput,
+  Duration,
+  Stack,
+  type StackProps,
+  Tags,
+  Validations,
+} from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
-import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as triggers from "aws-cdk-lib/triggers";
 import type { Construct } from "constructs";
 import type { WatchpostConfig } from "../functions/core/config";
@@ -110,10 +118,16 @@ export class WatchpostStack extends Stack {
       target: this.credentialCheck,
       description: "watchpost: check temporary credentials for every target",
     });
-    new events.Rule(this, "CertificateObjectChanged", {
-      description: "watchpost: re-check a certificate object as soon as it is uploaded or deleted",
-      eventPattern: this.store.objectEventPattern(),
-      targets: [this.certificateScan.ruleTarget()],
+    this.store.objectEventPatterns().forEach((eventPattern, index) => {
+      new events.Rule(
+        this,
+        index === 0 ? "CertificateObjectChanged" : `CertificateObjectChanged${index + 1}`,
+        {
+          description: "watchpost: re-check a certificate object as soon as it is uploaded or deleted",
+          eventPattern,
+          targets: [this.certificateScan.ruleTarget()],
+        },
+      );
     });
 
     if (config.schedules.checkAfterDeploy) this.addFirstChecks();
@@ -139,7 +153,15 @@ export class WatchpostStack extends Stack {
     this.addOutputs();
   }
 
-  /** Secrets holding PKCS#12 passwords, readable by the scan only. */
+  /**
+   * Secrets holding PKCS#12 passwords, readable by the scan only: GetSecretValue (all the code
+   * calls) on exactly those secrets, and Decrypt for a secret encrypted with a customer-managed key.
+   * Secrets Manager decrypts with the caller's permissions, through itself, naming the secret in
+   * the encryption context (Secrets Manager User Guide, "Secret encryption and decryption"), so the
+   * key grant is limited to that path and those secrets; which key a secret uses is not in the
+   * configuration, hence any key of this account and region. With the default aws/secretsmanager
+   * key no grant is needed, and this one is unused.
+   */
   private grantPkcs12Passwords(config: WatchpostConfig): void {
     const names = [
       ...new Set(
@@ -148,10 +170,38 @@ export class WatchpostStack extends Stack {
         ),
       ),
     ];
-    names.forEach((name, index) => {
-      secretsmanager.Secret.fromSecretNameV2(this, `Pkcs12Password${index}`, name).grantRead(
-        this.certificateScan.function,
-      );
+    if (names.length === 0) return;
+    // A secret's ARN is its name plus "-" and six random characters.
+    const secretArns = names.map(
+      (name) => `arn:${Aws.PARTITION}:secretsmanager:${this.region}:${this.account}:secret:${name}-??????`,
+    );
+    const scan = this.certificateScan.function;
+    scan.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: secretArns }),
+    );
+    const keys = `arn:${Aws.PARTITION}:kms:${this.region}:${this.account}:key/*`;
+    scan.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["kms:Decrypt"],
+        resources: [keys],
+        conditions: {
+          StringEquals: { "kms:ViaService": `secretsmanager.${this.region}.${Aws.URL_SUFFIX}` },
+          StringLike: { "kms:EncryptionContext:SecretARN": secretArns },
+        },
+      }),
+    );
+    const role = this.certificateScan.role;
+    for (const arn of secretArns) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this, arn)}]`,
+        reason:
+          "A secret's ARN ends in six random characters Secrets Manager adds; the wildcard stands for exactly those.",
+      });
+    }
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResource(this, keys)}]`,
+      reason:
+        "Decrypt only through Secrets Manager (kms:ViaService) and only for the configured PKCS#12 password secrets (kms:EncryptionContext:SecretARN); the configuration does not name the key.",
     });
   }
 
@@ -241,4 +291,13 @@ export class WatchpostStack extends Stack {
       new CfnOutput(this, "DashboardName", { value: this.watchdog.dashboard.dashboardName });
     }
   }
+}
+
+/** How cdk-nag prints a resource in a finding ID: tokens as <AWS::Partition>, <AWS::Region>, … */
+function nagResource(stack: Stack, arn: string): string {
+  const resolved = stack.resolve(arn) as string | { "Fn::Join": [string, unknown[]] };
+  if (typeof resolved === "string") return resolved;
+  return resolved["Fn::Join"][1]
+    .map((part) => (typeof part === "string" ? part : `<${(part as { Ref: string }).Ref}>`))
+    .join("");
 }

@@ -379,9 +379,30 @@ const WebhookAuth = z.discriminatedUnion("type", [
   }),
 ]);
 
+/** Query parameter names that carry a secret (a token, key, signature or password). */
+const SECRET_QUERY_PARAMETER =
+  /^(?:.*[-_.])?(?:token|secret|sig|signature|password|passwd|pwd|key|apikey|auth|authorization|credentials?|session)$/i;
+
+/** The URL is written into the CloudFormation template in clear text: it must carry no secret. */
+function withoutCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username !== "" || parsed.password !== "") return false;
+    return ![...parsed.searchParams.keys()].some((name) => SECRET_QUERY_PARAMETER.test(name));
+  } catch {
+    return true; // not a URL at all: the url check says so
+  }
+}
+
 const Webhook = z.strictObject({
   name: ConfigurationName,
-  url: z.url({ protocol: /^https$/, error: "expected an https:// URL" }).max(2048),
+  url: z
+    .url({ protocol: /^https$/, error: "expected an https:// URL" })
+    .max(2048)
+    .refine(
+      withoutCredentials,
+      "expected a URL without credentials (no user:password@, no token, key or signature in the query): it would be written into the CloudFormation template in clear text; keep the secret in Secrets Manager and name it in `auth`",
+    ),
   minimumSeverity: Severity.default("minor"),
   auth: WebhookAuth,
   /** Upper bound on calls per second to the endpoint (EventBridge API destination rate limit). */

@@ -43,8 +43,8 @@ export interface WatchpostFunctionProps {
  * an encrypted dead-letter queue for every asynchronous path into it (EventBridge rules,
  * Scheduler, Lambda async invocations).
  *
- * Configuration reaches the code through esbuild `define`, not the environment: the validated
- * configuration is compiled in as a base64 constant (functions/handlers/shared/deployed-config.ts).
+ * Configuration reaches the code through an esbuild-injected module, not the environment: the validated
+ * configuration is compiled in as a string constant (lib/bundling.ts, shared/deployed-config.ts).
  * That sidesteps the 4 KB environment limit, needs no SSM/S3 fetch at cold start and no grant,
  * and keeps code and configuration versioned together (a changed file changes the asset hash).
  * The environment carries only deploy-time names and ARNs, each set by the method that grants

@@ -85,7 +85,9 @@ describe("IAM", () => {
         Action: "kms:Decrypt",
         Resource: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         Condition: {
-          StringEquals: { "kms:ViaService": { "Fn::Join": ["", ["s3.eu-west-1.", { Ref: "AWS::URLSuffix" }]] } },
+          StringEquals: {
+            "kms:ViaService": { "Fn::Join": ["", ["s3.eu-west-1.", { Ref: "AWS::URLSuffix" }]] },
+          },
         },
       }),
     );

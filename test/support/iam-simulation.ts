@@ -6,7 +6,7 @@
  * and the resource policy of a topic, queue, bucket, key or function (Lambda permissions become
  * the statements Lambda's AddPermission writes).
  */
-import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { runSimulation, runUnsafeSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import type { ResolvedTemplate } from "./template";
 
 export type PolicyDocument = { Version?: string; Statement: Statement[] };
@@ -34,25 +34,52 @@ export interface SimulationVerdict {
   errors?: unknown;
 }
 
-/** Runs one request through iam-simulate; every request is made over TLS, as the SDK does. */
+/**
+ * Context keys AWS documents with a colon-separated variable part, which iam-simulate 0.1 does not
+ * match against its action data (it matches only `/`-separated ones such as aws:PrincipalTag/x) and
+ * would silently drop: kms:EncryptionContext:<key> (KMS Developer Guide, "kms:EncryptionContext:context-key").
+ */
+const COLON_VARIABLE_KEYS = [/^kms:encryptioncontext:.+$/i];
+
+/**
+ * Runs one request through iam-simulate; every request is made over TLS, as the SDK does. A context
+ * key the simulator does not know for the action is an error, not a silently weaker request: only
+ * the documented colon-variable keys above are evaluated, through its unvalidated entry point.
+ */
 export async function simulate(request: SimulationRequest, account: string): Promise<SimulationVerdict> {
-  const response = await runSimulation(
-    {
-      request: {
-        principal: request.principal,
-        action: request.action,
-        resource: { resource: request.resource, accountId: account },
-        contextVariables: { "aws:SecureTransport": "true", ...request.context },
-      },
-      identityPolicies: (request.identityPolicies ?? []).map((policy, i) => ({ name: `policy${i}`, policy })),
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
+  const simulation: Simulation = {
+    request: {
+      principal: request.principal,
+      action: request.action,
+      resource: { resource: request.resource, accountId: account },
+      contextVariables: { "aws:SecureTransport": "true", ...request.context },
     },
-    {},
-  );
+    identityPolicies: (request.identityPolicies ?? []).map((policy, i) => ({ name: `policy${i}`, policy })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
+  };
+  const response = await runSimulation(simulation, {});
   if (response.resultType === "error") return { result: "Error", errors: response.errors };
-  return { result: response.overallResult };
+  const ignored =
+    response.resultType === "single"
+      ? (response.result.ignoredContextKeys ?? [])
+      : response.results.flatMap((r) => r.ignoredContextKeys ?? []);
+  if (ignored.length === 0) return { result: response.overallResult };
+  if (ignored.every((key) => COLON_VARIABLE_KEYS.some((known) => known.test(key)))) {
+    // The unvalidated entry point loads the resource policy without a name, which its engine then
+    // reads; a policy already marked validated (iam-policy's ValidatedPolicy shape) carries one.
+    const resourcePolicy = simulation.resourcePolicy
+      ? {
+          __validated: true,
+          policyDocument: simulation.resourcePolicy,
+          metadata: { name: "resource" },
+          errors: [],
+        }
+      : undefined;
+    return { result: runUnsafeSimulation({ ...simulation, resourcePolicy }, {}) };
+  }
+  return { result: "Error", errors: { ignoredContextKeys: [...new Set(ignored)] } };
 }
 
 /** Identity policies attached to a role: its inline `Policies` and every AWS::IAM::Policy naming it. */
