@@ -74,6 +74,8 @@ export interface CertificateScanDeps {
   inventory?: ObjectInventoryPort;
   /** Hands large sources out in batches; without it every source is judged in this invocation. */
   fanOut?: FanOut;
+  /** Whether an object exists (undefined: S3 would not say); decides how an event's key is read. */
+  objectExists?: (key: string) => Promise<boolean | undefined>;
   now?: () => Date;
 }
 
@@ -103,12 +105,14 @@ export const handler = instrumented((event, context) => {
 function createProductionDeps(): CertificateScanDeps {
   const config = deployedConfig();
   const scanStateTable = requireEnv(ENV.scanStateTable);
+  const store = s3CertificateStore({
+    client: certificateStoreS3Client(),
+    bucket: requireEnv(ENV.certificateBucket),
+  });
   return {
     config,
-    store: s3CertificateStore({
-      client: certificateStoreS3Client(),
-      bucket: requireEnv(ENV.certificateBucket),
-    }),
+    store,
+    objectExists: (key) => store.exists(key),
     alarms: productionSettleDeps(config),
     secrets: secretReader(),
     fetchEndpoint,
@@ -139,7 +143,7 @@ export async function runCertificateScan(event: unknown, deps: CertificateScanDe
   const objectEvent = ObjectEvent.safeParse(event);
   const mode = objectEvent.success ? "object" : "full";
   const { checks, failures, fannedOut, settle } = objectEvent.success
-    ? { ...(await objectChecks(objectEvent.data, ctx)), fannedOut: [], settle: [] }
+    ? { ...(await objectChecks(objectEvent.data, ctx, deps.objectExists)), fannedOut: [], settle: [] }
     : await fullScan(ctx, deps.fanOut);
   const complete = failures.length === 0 && checks.every((c) => c.run.complete);
   recordScanMetrics(checks, ctx.now, Date.now() - started);
@@ -262,8 +266,12 @@ async function fullScan(
   return { ...checked, fannedOut, settle };
 }
 
-async function objectChecks(event: ObjectEvent, ctx: StoreScanContext): Promise<Checked> {
-  const key = objectKeyOf(event);
+async function objectChecks(
+  event: ObjectEvent,
+  ctx: StoreScanContext,
+  exists: CertificateScanDeps["objectExists"],
+): Promise<Checked> {
+  const key = await resolveObjectKey(event, exists);
   const change = event["detail-type"] === "Object Created" ? "created" : "deleted";
   const plan = planObjectEvent(ctx.certificates, key);
   logger.info("object changed", { key, change, ...summarizePlan(plan) });
@@ -305,15 +313,39 @@ async function isolated(
 }
 
 /**
- * S3 writes object keys into notifications URL-encoded, spaces as '+'; GetObject wants the key
- * itself. A malformed escape is kept as it came rather than guessed at.
+ * The key as the event delivers it. EventBridge delivers S3 keys as stored (S3 User Guide,
+ * "EventBridge event message structure"), not URL-encoded like the S3 → SQS/SNS/Lambda notification
+ * format ("Event message structure": spaces as '+'); see `resolveObjectKey` for events in that form.
  */
-export function objectKeyOf(event: ObjectEvent): string {
-  const raw = event.detail.object.key;
+export function objectKeyOf(event: Pick<ObjectEvent, "detail">): string {
+  return event.detail.object.key;
+}
+
+/**
+ * The object an event is about: its key as delivered, unless that object does not exist while the
+ * URL-decoded form of the key does — then the event came URL-encoded, and the decoded key is the
+ * object's. A deletion is read as delivered (the object is gone under either reading, and its
+ * alarms are the ones to settle). When S3 will not say whether an object exists, the key stays as
+ * delivered: the re-check then reports what S3 says about it.
+ */
+export async function resolveObjectKey(
+  event: Pick<ObjectEvent, "detail" | "detail-type">,
+  exists: CertificateScanDeps["objectExists"],
+): Promise<string> {
+  const delivered = objectKeyOf(event);
+  if (event["detail-type"] !== "Object Created" || !exists) return delivered;
+  const decoded = urlDecodedKey(delivered);
+  if (decoded === undefined || decoded === delivered) return delivered;
+  if ((await exists(delivered)) !== false) return delivered;
+  return (await exists(decoded)) === true ? decoded : delivered;
+}
+
+/** The key as S3's notification format encodes it, decoded; undefined when it is not valid encoding. */
+function urlDecodedKey(key: string): string | undefined {
   try {
-    return decodeURIComponent(raw.replace(/\+/g, " "));
+    return decodeURIComponent(key.replace(/\+/g, " "));
   } catch {
-    return raw;
+    return undefined;
   }
 }
 
