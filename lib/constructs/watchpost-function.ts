@@ -4,8 +4,6 @@ import type * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
-import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as scheduler from "aws-cdk-lib/aws-scheduler";
@@ -24,6 +22,23 @@ const TARGET_MAX_EVENT_AGE = Duration.hours(2);
 /** Lambda's own retries of a failed asynchronous invocation before the failure destination. */
 const ASYNC_RETRY_ATTEMPTS = 2;
 const ASYNC_MAX_EVENT_AGE = Duration.hours(1);
+
+/**
+ * Exactly the DynamoDB actions the adapters send (the IAM simulation, test/simulation/, fails on
+ * an action granted but never sent, and on one sent but not granted): the alarm store
+ * (functions/adapters/alarm-store.ts) gets, puts, queries a scope and scans to count active alarms;
+ * the object inventory batch-reads and batch-writes, and the scan runs put, query and update.
+ */
+const ALARM_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"];
+const SCAN_STATE_TABLE_ACTIONS = [
+  "dynamodb:BatchGetItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:PutItem",
+  "dynamodb:Query",
+  "dynamodb:UpdateItem",
+];
+/** What Lambda's poller needs on an SQS event source (Lambda Developer Guide, "Execution role permissions"). */
+const SQS_EVENT_SOURCE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
 
 export interface WatchpostFunctionProps {
   /** Handler file (TypeScript), bundled with esbuild; exports `handler`. */
@@ -85,7 +100,7 @@ export class WatchpostFunction extends Construct {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       retryAttempts: ASYNC_RETRY_ATTEMPTS,
       maxEventAge: ASYNC_MAX_EVENT_AGE,
-      onFailure: new destinations.SqsDestination(this.deadLetterQueue.queue),
+      onFailure: new SendOnlyQueueDestination(this.deadLetterQueue.queue),
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -105,21 +120,21 @@ export class WatchpostFunction extends Construct {
     version.configureAsyncInvoke({
       retryAttempts: ASYNC_RETRY_ATTEMPTS,
       maxEventAge: ASYNC_MAX_EVENT_AGE,
-      onFailure: new destinations.SqsDestination(this.deadLetterQueue.queue),
+      onFailure: new SendOnlyQueueDestination(this.deadLetterQueue.queue),
     });
     return version;
   }
 
   /** Read and conditionally write alarm state. */
   bindAlarmTable(table: dynamodb.ITableV2): this {
-    table.grantReadWriteData(this.function);
+    table.grant(this.function, ...ALARM_TABLE_ACTIONS);
     this.function.addEnvironment(ENV.alarmTable, table.tableName);
     return this;
   }
 
   /** Keep the object inventory and the bookkeeping of fanned-out scan runs. */
   bindScanState(table: dynamodb.ITableV2): this {
-    table.grantReadWriteData(this.function);
+    table.grant(this.function, ...SCAN_STATE_TABLE_ACTIONS);
     this.function.addEnvironment(ENV.scanStateTable, table.tableName);
     return this;
   }
@@ -130,16 +145,18 @@ export class WatchpostFunction extends Construct {
    * failed batch is returned alone for redelivery (partial batch responses).
    */
   bindScanQueue(queue: sqs.IQueue, options: { batchSize: number; maxConcurrency: number }): this {
-    queue.grantSendMessages(this.function);
+    // SendMessageBatch is authorized as sqs:SendMessage; the queue URL comes from the environment.
+    queue.grant(this.function, "sqs:SendMessage");
     this.function.addEnvironment(ENV.scanQueueUrl, queue.queueUrl);
     this.function.addEnvironment(ENV.scanBatchSize, String(options.batchSize));
-    this.function.addEventSource(
-      new SqsEventSource(queue, {
-        batchSize: 1,
-        maxConcurrency: options.maxConcurrency,
-        reportBatchItemFailures: true,
-      }),
-    );
+    // Not SqsEventSource, which also grants ChangeMessageVisibility and GetQueueUrl, unused.
+    queue.grant(this.function, ...SQS_EVENT_SOURCE_ACTIONS);
+    this.function.addEventSourceMapping("ScanQueue", {
+      eventSourceArn: queue.queueArn,
+      batchSize: 1,
+      maxConcurrency: options.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
     return this;
   }
 
@@ -190,5 +207,19 @@ class UnqualifiedLambdaInvoke extends schedulerTargets.LambdaInvoke {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: [this.target.functionArn] }),
     );
+  }
+}
+
+/**
+ * An SQS queue as the failure destination of asynchronous invocations, granting the function only
+ * sqs:SendMessage, what Lambda sends with (CDK's SqsDestination also grants GetQueueAttributes and
+ * GetQueueUrl, which nothing uses).
+ */
+class SendOnlyQueueDestination implements lambda.IDestination {
+  constructor(private readonly queue: sqs.IQueue) {}
+
+  bind(_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig {
+    this.queue.grant(fn, "sqs:SendMessage");
+    return { destination: this.queue.queueArn };
   }
 }

@@ -82,17 +82,25 @@ export async function simulate(request: SimulationRequest, account: string): Pro
   return { result: "Error", errors: { ignoredContextKeys: [...new Set(ignored)] } };
 }
 
-/** Identity policies attached to a role: its inline `Policies` and every AWS::IAM::Policy naming it. */
+/**
+ * Identity policies attached to a role: its inline `Policies`, every AWS::IAM::Policy naming it,
+ * and every managed policy of the stack attached to it (CDK moves statements that do not fit the
+ * inline size quota into such "overflow" managed policies).
+ */
 export function identityPoliciesOf(stack: ResolvedTemplate, roleId: string): PolicyDocument[] {
   const role = stack.properties(roleId);
   const inline = ((role.Policies ?? []) as { PolicyDocument: PolicyDocument }[]).map((p) => p.PolicyDocument);
   const roleName = stack.ref(roleId);
-  const attached = stack
-    .ofType("AWS::IAM::Policy")
-    .map((id) => stack.properties(id))
-    .filter((policy) => ((policy.Roles ?? []) as string[]).includes(roleName))
-    .map((policy) => policy.PolicyDocument as PolicyDocument);
-  return [...inline, ...attached];
+  const attachedTo = (type: string) =>
+    stack
+      .ofType(type)
+      .filter(
+        (id) =>
+          ((stack.properties(id).Roles ?? []) as string[]).includes(roleName) ||
+          ((role.ManagedPolicyArns ?? []) as string[]).includes(stack.ref(id)),
+      )
+      .map((id) => stack.properties(id).PolicyDocument as PolicyDocument);
+  return [...inline, ...attachedTo("AWS::IAM::Policy"), ...attachedTo("AWS::IAM::ManagedPolicy")];
 }
 
 /** Logical ID of a function's execution role. */

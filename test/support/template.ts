@@ -68,6 +68,8 @@ export class ResolvedTemplate {
         return `https://sqs.${region}.${this.env.urlSuffix}/${account}/${name}`;
       case "AWS::KMS::Key":
         return this.keyId(id);
+      case "AWS::IAM::ManagedPolicy":
+        return `arn:${partition}:iam::${account}:policy/${name}`;
       case "AWS::Lambda::Version":
         // Ref of a version is its qualified ARN; stand-in version number 1.
         return `${this.resolve({ "Fn::GetAtt": [this.functionOf(id), "Arn"] })}:1`;
