@@ -16,7 +16,7 @@ import type { Construct } from "constructs";
 import type { WatchpostConfig } from "../functions/core/config";
 import { probePrefixFor } from "../functions/core/credentials/target";
 import { ENV } from "../functions/handlers/shared/environment";
-import { AlarmNotifications } from "./constructs/alarm-notifications";
+import { AlarmNotifications, refuseChatOutsideAwsPartition } from "./constructs/alarm-notifications";
 import { AlarmState } from "./constructs/alarm-state";
 import { CertificateStore } from "./constructs/certificate-store";
 import { CheckSchedule } from "./constructs/check-schedule";
@@ -54,6 +54,10 @@ export class WatchpostStack extends Stack {
       ...props,
     });
     const { config } = props;
+    // Before anything is built (bundling takes seconds): a configuration this partition cannot deploy.
+    if (config.notifications.slack.length + config.notifications.teams.length > 0) {
+      refuseChatOutsideAwsPartition(this);
+    }
     // Dashboards take no tags in CloudFormation (cfn-lint E3002).
     Tags.of(this).add("application", "watchpost", { excludeResourceTypes: ["AWS::CloudWatch::Dashboard"] });
 
@@ -277,7 +281,20 @@ export class WatchpostStack extends Stack {
     });
     new CfnOutput(this, "AlarmTopicArn", {
       value: this.notifications.alarmTopic.topicArn,
-      description: "SNS topic of alarm notifications (email subscriptions filter on the severity attribute)",
+      description: "SNS topic of every alarm notification (subscribers of minimum severity warning)",
+    });
+    new CfnOutput(this, "AlarmTopicArns", {
+      value: this.toJsonString(
+        Object.fromEntries(
+          [...this.notifications.topics].map(([severity, topic]) => [severity, topic.topicArn]),
+        ),
+      ),
+      description:
+        "Alarm topics by the minimum severity of their subscribers (watchpost verify-deployment reads it)",
+    });
+    new CfnOutput(this, "AlarmTableName", {
+      value: this.state.table.tableName,
+      description: "Alarm state (watchpost verify-deployment --remind reads the active alarms)",
     });
     new CfnOutput(this, "CertificateScanFunctionName", {
       value: this.certificateScan.function.functionName,

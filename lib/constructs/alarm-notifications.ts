@@ -60,7 +60,6 @@ export class AlarmNotifications extends Construct {
     const { notifications, bus, notifier } = props;
     const stack = Stack.of(this);
     const chatChannels = [...notifications.slack, ...notifications.teams];
-    if (chatChannels.length > 0) refuseChatOutsideAwsPartition(stack);
 
     this.key = new kms.Key(this, "TopicKey", {
       description: "Encrypts the watchpost alarm topics",
@@ -272,7 +271,7 @@ export function chatConfigurationName(stack: Stack, channel: string): string {
  * The partition is known at synth when the stack has a concrete region (bin/app.ts takes it from
  * CDK_DEFAULT_REGION, which the CDK CLI sets from the profile); it is then refused here, clearly.
  */
-function refuseChatOutsideAwsPartition(stack: Stack): void {
+export function refuseChatOutsideAwsPartition(stack: Stack): void {
   if (Token.isUnresolved(stack.region)) return;
   const partition = RegionInfo.get(stack.region).partition ?? "aws";
   if (partition === "aws") return;
