@@ -206,6 +206,31 @@ describe("alarm events reach whoever got the occurrence's worst severity, to the
   });
 });
 
+describe("the paging rule docs/events.md recommends", () => {
+  it.each(SCENARIOS)("keeps a critical-and-major pager informed to the end: %s", async (_name, steps) => {
+    // Prepare
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const doc = readFileSync(join(import.meta.dirname, "..", "..", "docs", "events.md"), "utf8");
+    const section = doc.slice(doc.indexOf("## Rule patterns"));
+    const pattern = JSON.parse(/```json\n([\s\S]*?)\n```/.exec(section)![1]!);
+    const events = occurrenceEvents(steps);
+
+    // Act
+    const matched = events.map((event) => matchesEventPattern(pattern, { ...event }));
+
+    // Assess: the same promise, for a recipient whose minimum is major
+    let worst: Severity | undefined;
+    const expected = events.map((event) => {
+      for (const seen of [event.detail.severity, event.detail.previousSeverity]) {
+        if (seen && (worst === undefined || compareSeverity(seen, worst) < 0)) worst = seen;
+      }
+      return worst !== undefined && compareSeverity(worst, "major") <= 0;
+    });
+    expect(matched).toEqual(expected);
+  });
+});
+
 describe("CloudWatch alarms about watchpost itself", () => {
   it("reach every email recipient and chat channel exactly once (their notifications carry no message attribute)", () => {
     // Prepare
