@@ -53,9 +53,20 @@ const DOCUMENT_COMMANDS: Record<string, string> = {
 const SHIMMED = Symbol.for("watchpost.aws-call-recorder");
 const IDENTIFIERS = ["Bucket", "Key", "Prefix", "TableName", "QueueUrl", "TopicArn", "SecretId", "RoleArn"];
 
-const recorded = new Map<string, RecordedCall>();
-const stubs = new Set<AnyStub>();
-const harvested = new WeakSet<object>();
+/**
+ * Kept on globalThis: vitest evaluates this module again for every test file of a worker, while the
+ * hooks installed on the shared SDK classes by the first evaluation stay; all must share one store.
+ */
+interface CallStore {
+  recorded: Map<string, RecordedCall>;
+  stubs: Set<AnyStub>;
+  harvested: WeakSet<object>;
+}
+const STORE = Symbol.for("watchpost.aws-calls");
+const shared = globalThis as { [STORE]?: CallStore };
+shared[STORE] ??= { recorded: new Map(), stubs: new Set(), harvested: new WeakSet() };
+const store = shared[STORE];
+const { recorded, stubs, harvested } = store;
 
 export function recording(): boolean {
   return Boolean(process.env.WATCHPOST_AWS_CALLS_DIR);
