@@ -154,7 +154,7 @@ export class WatchpostStack extends Stack {
       dashboard: config.operations.dashboard,
     });
 
-    this.addOutputs();
+    this.addOutputs(config);
   }
 
   /**
@@ -270,7 +270,7 @@ export class WatchpostStack extends Stack {
     }
   }
 
-  private addOutputs(): void {
+  private addOutputs(config: WatchpostConfig): void {
     new CfnOutput(this, "CertificateBucketName", {
       value: this.store.bucket.bucketName,
       description: "Upload certificates under the configured prefixes of this bucket",
@@ -304,6 +304,14 @@ export class WatchpostStack extends Stack {
       value: this.credentialCheck.function.functionName,
       description: "Invoke with {} to check every credential target now",
     });
+    const addresses = config.notifications.email.length;
+    if (addresses > 0) {
+      new CfnOutput(this, "NextStep", {
+        value: `Confirm the subscription mails AWS sent to ${addresses} address(es); then run: npm run -s cli -- verify-deployment --outputs <the --outputs-file of cdk deploy> --remind`,
+        description:
+          "Email recipients receive nothing until they confirm; --remind re-sends the alarms raised before",
+      });
+    }
     if (this.watchdog.dashboard) {
       new CfnOutput(this, "DashboardName", { value: this.watchdog.dashboard.dashboardName });
     }

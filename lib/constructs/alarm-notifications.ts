@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Aws, Duration, SecretValue, Stack, Token, Validations } from "aws-cdk-lib";
+import { Annotations, Aws, Duration, SecretValue, Stack, Token, Validations } from "aws-cdk-lib";
 import * as chatbot from "aws-cdk-lib/aws-chatbot";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
@@ -272,7 +272,13 @@ export function chatConfigurationName(stack: Stack, channel: string): string {
  * CDK_DEFAULT_REGION, which the CDK CLI sets from the profile); it is then refused here, clearly.
  */
 export function refuseChatOutsideAwsPartition(stack: Stack): void {
-  if (Token.isUnresolved(stack.region)) return;
+  if (Token.isUnresolved(stack.region)) {
+    Annotations.of(stack).addWarningV2(
+      "watchpost:chat-partition-unknown",
+      "The stack's region is not known at synth (no CDK_DEFAULT_REGION), so neither is its partition: AWS Chatbot exists only in the aws partition, and chat channels fail to deploy in aws-cn or aws-us-gov.",
+    );
+    return;
+  }
   const partition = RegionInfo.get(stack.region).partition ?? "aws";
   if (partition === "aws") return;
   throw new ConfigError("notifications", [

@@ -224,6 +224,31 @@ describe("another partition (aws-cn)", () => {
   });
 });
 
+describe("bundling", () => {
+  it("passes the largest configuration to esbuild in a file, not on its command line", async () => {
+    // Prepare: NodejsFunction runs esbuild through a shell; one argument may hold at most 128 KiB
+    // on Linux (MAX_ARG_STRLEN), and the largest configuration is hundreds of kilobytes.
+    const { functionBundling } = await import("../../lib/bundling");
+    const { readFileSync } = await import("node:fs");
+    const config = parseConfig(largestConfig());
+
+    // Act
+    const bundling = functionBundling(config);
+    const argumentsOnTheCommandLine = [
+      ...Object.entries(bundling.define ?? {}).map(([k, v]) => `--define:${k}=${v}`),
+      ...Object.entries(bundling.esbuildArgs ?? {}).map(([k, v]) => `${k}=${v}`),
+      ...(bundling.inject ?? []).map((path) => `--inject:${path}`),
+      `--banner:js=${bundling.banner ?? ""}`,
+    ];
+
+    // Assess
+    expect(Math.max(...argumentsOnTheCommandLine.map((a) => Buffer.byteLength(a)))).toBeLessThan(4096);
+    const injected = readFileSync(bundling.inject![0]!, "utf8");
+    expect(injected.length).toBeGreaterThan(128 * 1024);
+    expect(injected).toContain("__WATCHPOST_CONFIG__");
+  });
+});
+
 describe("webhook URLs", () => {
   it.each([
     ["user information", "https://user:secret@hooks.example.com/watchpost"],
