@@ -13,7 +13,7 @@
  *   npm run -s cli -- verify-deployment --outputs cdk-outputs.json [--remind]
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type ParseArgsConfig, styleText } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -36,6 +36,8 @@ import {
   AlarmState as AlarmStateSchema,
   type AlarmTransition,
 } from "../../functions/core/alarms/lifecycle";
+import { isSilenced, type Silence } from "../../functions/core/alarms/silences";
+import { parseConfigText } from "../../functions/core/config";
 import { EXIT, Severity } from "../../functions/core/contracts";
 import { type CliIo, type Command, UsageError } from "./io";
 import { OutputFormat, parseCommandLine, validateOptions } from "./options";
@@ -46,6 +48,7 @@ const FLAGS = {
   region: { type: "string" },
   severity: { type: "string" },
   remind: { type: "boolean" },
+  config: { type: "string" },
   format: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies NonNullable<ParseArgsConfig["options"]>;
@@ -62,6 +65,8 @@ options:
   --region R            region of the stack (default: AWS_REGION)
   --severity S          severity of the synthetic alarm (default critical: every recipient's minimum)
   --remind              also re-send a reminder of every active alarm (after confirming subscriptions)
+  --config FILE         the deployed configuration, whose silences --remind honours
+                        (default: ./watchpost.config.json when it exists)
   --format table|json   output format (default table)
 `;
 
@@ -130,8 +135,12 @@ export function syntheticEvents(severity: Severity, now: Date): PutEventsRequest
   }));
 }
 
-/** A reminder of an active alarm, as the lifecycle would send it. */
-export function reminderEvent(state: AlarmState, now: Date): PutEventsRequestEntry {
+/** A reminder of an active alarm, as the lifecycle would send it (silenced when a silence matches). */
+export function reminderEvent(
+  state: AlarmState,
+  now: Date,
+  silences: readonly Silence[] = [],
+): PutEventsRequestEntry {
   const transition: AlarmTransition = {
     id: randomUUID(),
     kind: "reminder",
@@ -148,7 +157,7 @@ export function reminderEvent(state: AlarmState, now: Date): PutEventsRequestEnt
     parameters: state.parameters,
     firstSeen: state.firstSeen,
     lastSeen: state.lastSeen,
-    silenced: false,
+    silenced: isSilenced(silences, state, now),
     at: now.toISOString(),
   };
   return {
@@ -160,7 +169,7 @@ export function reminderEvent(state: AlarmState, now: Date): PutEventsRequestEnt
 
 export async function verifyDeployment(
   outputs: z.infer<typeof StackOutputs>,
-  options: { severity: Severity; remind: boolean; now?: Date },
+  options: { severity: Severity; remind: boolean; silences?: readonly Silence[]; now?: Date },
   clients: VerifyClients,
 ): Promise<VerifyReport> {
   const now = options.now ?? new Date();
@@ -248,7 +257,9 @@ export async function verifyDeployment(
       }
     }
     for (let i = 0; i < active.length; i += 10) {
-      const batch = active.slice(i, i + 10).map((s) => ({ ...reminderEvent(s, now), EventBusName: bus }));
+      const batch = active
+        .slice(i, i + 10)
+        .map((s) => ({ ...reminderEvent(s, now, options.silences), EventBusName: bus }));
       const result = await clients.events.send(new PutEventsCommand({ Entries: batch }));
       reminders += batch.length - (result.FailedEntryCount ?? 0);
       if ((result.FailedEntryCount ?? 0) > 0)
@@ -324,6 +335,18 @@ export function createVerifyDeploymentCommand(clientsFor?: (region: string) => V
         `--outputs: stack ${stack} lacks ${outputs.error.issues.map((i) => i.path.join(".")).join(", ")}; redeploy this version of the stack`,
       );
 
+    const configPath =
+      values.config ??
+      (existsSync(resolve(io.cwd, "watchpost.config.json")) ? "watchpost.config.json" : undefined);
+    let silences: Silence[] = [];
+    if (configPath) {
+      try {
+        silences = parseConfigText(readFileSync(resolve(io.cwd, configPath), "utf8"), configPath).alarms
+          .silences;
+      } catch (error) {
+        throw new UsageError(`--config: ${(error as Error).message}`);
+      }
+    }
     const clients = clientsFor?.(region) ?? {
       events: new EventBridgeClient({ region }),
       sns: new SNSClient({ region }),
@@ -333,7 +356,7 @@ export function createVerifyDeploymentCommand(clientsFor?: (region: string) => V
     try {
       report = await verifyDeployment(
         outputs.data,
-        { severity: flags.severity, remind: Boolean(values.remind) },
+        { severity: flags.severity, remind: Boolean(values.remind), silences },
         clients,
       );
     } catch (error) {

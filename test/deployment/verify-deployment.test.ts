@@ -117,6 +117,31 @@ afterAll(async () => {
 });
 
 describe("verify-deployment", () => {
+  it("marks the reminder of a silenced alarm silenced, so the notifier stays quiet", async () => {
+    // Prepare
+    put.length = 0;
+    const silences = [
+      {
+        alarmId: alarmIdFor("expired"),
+        startsAt: "2000-01-01T00:00:00Z",
+        endsAt: "2999-01-01T00:00:00Z",
+        reason: "planned renewal",
+      },
+    ];
+
+    // Act
+    await verifyDeployment(
+      outputs,
+      { severity: "critical", remind: true, silences },
+      { events, sns, dynamodb: dynamo.client },
+    );
+
+    // Assess
+    const reminder = put.find((e) => e.DetailType === "Alarm Reminder")!;
+    expect(JSON.parse(reminder.Detail!)).toMatchObject({ kind: "reminder", silenced: true });
+    put.length = 0;
+  });
+
   it("puts a raise and its clear on the bus, reports the rules and the subscriptions, and re-sends active alarms", async () => {
     // Act
     const report = await verifyDeployment(
