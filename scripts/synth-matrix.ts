@@ -62,9 +62,11 @@ for (const { name, config, region, refusal, bundle } of CASES) {
   process.env.CDK_DEFAULT_REGION = region;
   let outcome: string;
   try {
-    // cdk.json's context (the feature flags) as `cdk synth` passes it, which a bare App does not read.
+    // cdk.json's context (the feature flags) and the asset paths in the template's metadata, as
+    // `cdk synth` passes them, which a bare App does not (the Node 24 run finds bundles by them).
     const context = {
       ...projectContext(),
+      "aws:cdk:enable-asset-metadata": true,
       config: configPath,
       ...(bundle ? {} : { "aws:cdk:bundling-stacks": [] }),
     };

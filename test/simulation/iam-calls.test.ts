@@ -47,6 +47,7 @@ const FUNCTIONS = {
   "certificate-scan": /^Scans stored/,
   "credential-check": /^Obtains temporary credentials/,
   notifier: /^Formats watchpost alarm events/,
+  "webhook-delivery": /^Renders watchpost alarm notifications/,
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 
@@ -75,9 +76,10 @@ const ACTION_OF: Record<string, string> = {
 };
 
 /**
- * Which table an adapter is handed in production (the handlers' createProductionDeps and
- * shared/alarm-runs.ts): the alarm store the alarm table, the inventory and scan runs the
- * scan-state table.
+ * Which table an adapter is handed in production (handlers/certificate-scan/deps.ts,
+ * credential-check.ts and shared/alarm-runs.ts, each on the shared client of
+ * adapters/clients/dynamodb.ts): the alarm store the alarm table, the inventory and scan runs the
+ * scan-state table. The clients/ modules only build clients; the adapters send.
  */
 const TABLE_ENV_OF_ADAPTER: Record<string, string> = {
   "functions/adapters/alarm-store.ts": ENV.alarmTable,
@@ -100,7 +102,37 @@ const SERVICE_USES: Record<FunctionName, string[]> = {
   ],
   "credential-check": ["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"],
   notifier: ["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"],
+  // Fed by the webhook queue's SQS event source.
+  "webhook-delivery": [
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "sqs:SendMessage",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+  ],
 };
+
+/** The secrets a function reads, named in the configuration. */
+function secretNamesOf(name: FunctionName, config: WatchpostConfig): string[] {
+  const names =
+    name === "certificate-scan"
+      ? config.certificates.sources.flatMap((s) =>
+          s.pkcs12PasswordSecretName ? [s.pkcs12PasswordSecretName] : [],
+        )
+      : name === "webhook-delivery"
+        ? config.notifications.webhooks.map((w) =>
+            w.format === "json" ? w.auth.secretName : w.urlSecretName,
+          )
+        : [];
+  return [...new Set(names)];
+}
+
+/** An SQS queue's ARN from its URL (https://sqs.<region>.<domain>/<account>/<name>). */
+function queueArnOf(url: string, partition: string, region: string): string {
+  const [queueAccount, queueName] = url.split("/").slice(-2);
+  return `arn:${partition}:sqs:${region}:${queueAccount}:${queueName}`;
+}
 
 interface Request {
   action: string;
@@ -154,6 +186,7 @@ function callsOf(name: FunctionName): RecordedCall[] {
 /** The requests one recorded call stands for, in the deployed stack. */
 function requestsFor(
   call: RecordedCall,
+  name: FunctionName,
   stack: ResolvedTemplate,
   config: WatchpostConfig,
   env: Record<string, string>,
@@ -240,15 +273,24 @@ function requestsFor(
       });
       break;
     }
-    case "functions/adapters/scan-batch-queue.ts": {
-      const [queueAccount, queueName] = env[ENV.scanQueueUrl]!.split("/").slice(-2);
+    case "functions/adapters/scan-batch-queue.ts":
       requests.push({
         action,
-        resource: `arn:${partition}:sqs:${region}:${queueAccount}:${queueName}`,
+        resource: queueArnOf(env[ENV.scanQueueUrl]!, partition, region),
         because: "scan batches",
       });
       break;
-    }
+    case "functions/adapters/webhook-queue.ts":
+      // The same module queues deliveries (the notifier) and dead-letters refused ones (the
+      // webhook function): each function names the queue it was given.
+      for (const [variable, because] of [
+        [ENV.webhookQueueUrl, "webhook deliveries"],
+        [ENV.webhookDeadLetterQueueUrl, "webhook deliveries refused for good"],
+      ] as const) {
+        const url = env[variable];
+        if (url) requests.push({ action, resource: queueArnOf(url, partition, region), because });
+      }
+      break;
     case "functions/adapters/event-publisher.ts":
       requests.push({
         action,
@@ -268,13 +310,9 @@ function requestsFor(
       }
       break;
     case "functions/adapters/secrets.ts":
-      for (const name of new Set(
-        config.certificates.sources.flatMap((s) =>
-          s.pkcs12PasswordSecretName ? [s.pkcs12PasswordSecretName] : [],
-        ),
-      )) {
-        const secret = `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}-AbCdEf`;
-        requests.push({ action, resource: secret, because: `read ${name}` });
+      for (const secretName of secretNamesOf(name, config)) {
+        const secret = `arn:${partition}:secretsmanager:${region}:${account}:secret:${secretName}-AbCdEf`;
+        requests.push({ action, resource: secret, because: `read ${secretName}` });
         requests.push({
           action: "kms:Decrypt",
           resource: `arn:${partition}:kms:${region}:${account}:key/0f0e0d0c-0b0a-0908-0706-050403020100`,
@@ -283,7 +321,7 @@ function requestsFor(
             "kms:EncryptionContext:SecretARN": secret,
           },
           resourcePolicy: defaultKeyPolicy(account),
-          because: `${name} under a customer key, decrypted by Secrets Manager`,
+          because: `${secretName} under a customer key, decrypted by Secrets Manager`,
         });
       }
       break;
@@ -331,7 +369,7 @@ describe.each(STACKS)("IAM simulation: %s", (_name, input) => {
       const requests = [
         ...new Map(
           callsOf(name)
-            .flatMap((call) => requestsFor(call, stack, config, env))
+            .flatMap((call) => requestsFor(call, name, stack, config, env))
             .map((r) => [JSON.stringify([r.action, r.resource, r.context]), r]),
         ).values(),
       ];

@@ -142,12 +142,16 @@ export class ResolvedTemplate {
     return target.Ref;
   }
 
-  /** The stand-in physical name of a resource: its logical ID, lowercased for S3. */
+  /**
+   * The stand-in physical name of a resource: its logical ID, lowercased for S3; a FIFO queue's
+   * ends in ".fifo", as the names CloudFormation generates for them do (AWS::SQS::Queue, QueueName).
+   */
   physicalName(id: string): string {
-    const type = this.resources[id]?.Type;
-    const explicit = this.resources[id]?.Properties?.BucketName ?? this.resources[id]?.Properties?.TableName;
+    const resource = this.resources[id];
+    const explicit = resource?.Properties?.BucketName ?? resource?.Properties?.TableName;
     if (typeof explicit === "string") return explicit;
-    return type === "AWS::S3::Bucket" ? id.toLowerCase() : id;
+    if (resource?.Type === "AWS::SQS::Queue" && resource.Properties?.FifoQueue === true) return `${id}.fifo`;
+    return resource?.Type === "AWS::S3::Bucket" ? id.toLowerCase() : id;
   }
 
   /** A KMS key ID derived from the logical ID (a UUID shape, as KMS issues). */
