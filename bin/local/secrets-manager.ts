@@ -6,7 +6,7 @@
  * would. Every read is counted by name (never its value).
  */
 import { randomUUID } from "node:crypto";
-import { type LoopbackResponse, startLoopbackServer } from "./http";
+import { awsJson, awsJsonError, startLoopbackServer } from "./http";
 
 export interface LocalSecretsManager {
   endpoint: string;
@@ -22,7 +22,8 @@ export async function startLocalSecretsManager(
   const server = await startLoopbackServer(({ headers, body }) => {
     const target = headers["x-amz-target"];
     if (target !== "secretsmanager.GetSecretValue") {
-      return jsonError(
+      return awsJsonError(
+        "1.1",
         400,
         "InvalidRequestException",
         `the local Secrets Manager answers GetSecretValue only, not ${target}`,
@@ -32,9 +33,14 @@ export async function startLocalSecretsManager(
     reads.push(SecretId);
     const value = secrets[SecretId];
     if (value === undefined) {
-      return jsonError(400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+      return awsJsonError(
+        "1.1",
+        400,
+        "ResourceNotFoundException",
+        "Secrets Manager can't find the specified secret.",
+      );
     }
-    return json({
+    return awsJson("1.1", {
       ARN: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${SecretId}-AbCdEf`,
       Name: SecretId,
       VersionId: randomUUID(),
@@ -44,16 +50,4 @@ export async function startLocalSecretsManager(
     });
   });
   return { endpoint: server.endpoint, reads, close: () => server.close() };
-}
-
-function json(value: unknown): LoopbackResponse {
-  return { status: 200, contentType: "application/x-amz-json-1.1", body: JSON.stringify(value) };
-}
-
-function jsonError(status: number, type: string, message: string): LoopbackResponse {
-  return {
-    status,
-    contentType: "application/x-amz-json-1.1",
-    body: JSON.stringify({ __type: type, message }),
-  };
 }

@@ -8,7 +8,7 @@
  * checks. Every accepted message is kept; nothing is delivered further.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { type LoopbackResponse, startLoopbackServer } from "./http";
+import { awsJson, awsJsonError, startLoopbackServer } from "./http";
 
 export interface SentMessage {
   queue: string;
@@ -42,14 +42,30 @@ export async function startLocalSqs(queueNames: readonly string[]): Promise<Loca
   const server = await startLoopbackServer(({ headers, body }) => {
     const target = headers["x-amz-target"];
     if (target !== "AmazonSQS.SendMessage") {
-      return jsonError(400, "UnsupportedOperation", `the local SQS answers SendMessage only, not ${target}`);
+      return awsJsonError(
+        "1.0",
+        400,
+        "com.amazonaws.sqs#UnsupportedOperation",
+        `the local SQS answers SendMessage only, not ${target}`,
+      );
     }
     const input = JSON.parse(body) as SendMessageInput;
     const queue = (input.QueueUrl ?? "").split("/").pop() ?? "";
-    if (!queues.has(queue)) return jsonError(400, "QueueDoesNotExist", "The specified queue does not exist.");
+    if (!queues.has(queue))
+      return awsJsonError(
+        "1.0",
+        400,
+        "com.amazonaws.sqs#QueueDoesNotExist",
+        "The specified queue does not exist.",
+      );
     const messageBody = input.MessageBody ?? "";
     if (queue.endsWith(".fifo") && !input.MessageGroupId) {
-      return jsonError(400, "MissingParameter", "The request must contain the parameter MessageGroupId.");
+      return awsJsonError(
+        "1.0",
+        400,
+        "com.amazonaws.sqs#MissingParameter",
+        "The request must contain the parameter MessageGroupId.",
+      );
     }
     const duplicate =
       input.MessageDeduplicationId !== undefined &&
@@ -68,7 +84,7 @@ export async function startLocalSqs(queueNames: readonly string[]): Promise<Loca
         ),
       });
     }
-    return json({
+    return awsJson("1.0", {
       MessageId: randomUUID(),
       MD5OfMessageBody: createHash("md5").update(messageBody, "utf8").digest("hex"),
     });
@@ -78,17 +94,5 @@ export async function startLocalSqs(queueNames: readonly string[]): Promise<Loca
     queueUrl: (queue) => `${server.endpoint}/${ACCOUNT}/${queue}`,
     sent,
     close: () => server.close(),
-  };
-}
-
-function json(value: unknown): LoopbackResponse {
-  return { status: 200, contentType: "application/x-amz-json-1.0", body: JSON.stringify(value) };
-}
-
-function jsonError(status: number, type: string, message: string): LoopbackResponse {
-  return {
-    status,
-    contentType: "application/x-amz-json-1.0",
-    body: JSON.stringify({ __type: `com.amazonaws.sqs#${type}`, message }),
   };
 }

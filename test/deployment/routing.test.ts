@@ -20,7 +20,7 @@ import { parseConfig, type WatchpostConfigInput } from "../../functions/core/con
 import { compareSeverity, type Severity } from "../../functions/core/contracts";
 import { notify, topicArnsFrom } from "../../functions/handlers/notifier";
 import { ENV } from "../../functions/handlers/shared/environment";
-import { synth } from "../infra/support";
+import { fullConfig, synth } from "../infra/support";
 import { type DeliveredEvent, occurrenceEvents, type Step } from "../support/alarm-scenarios";
 import { matchesEventPattern } from "../support/event-pattern";
 import { deliversMessage, type SnsMessageAttributes } from "../support/sns-filter-policy";
@@ -47,16 +47,9 @@ const config: WatchpostConfigInput = {
       { address: "team@example.com", minimumSeverity: "warning" },
       { address: "cto@example.com", minimumSeverity: "critical" },
     ],
-    slack: [{ name: "ops", workspaceId: "T0123ABCD", channelId: "C0123ABCD", minimumSeverity: "major" }],
-    teams: [
-      {
-        name: "platform",
-        teamId: "11111111-2222-3333-4444-555555555555",
-        tenantId: "66666666-7777-8888-9999-000000000000",
-        channelId: "19:abc@thread.tacv2",
-        minimumSeverity: "minor",
-      },
-    ],
+    // Slack channel "ops" at major, Teams channel "platform" at minor.
+    slack: fullConfig().notifications?.slack,
+    teams: fullConfig().notifications?.teams,
     webhooks: [
       jsonWebhook("pager", "critical"),
       chatWebhook("tickets", "slack", "major"),

@@ -38,16 +38,17 @@ import {
   roleOfFunction,
   simulate,
 } from "../support/iam-simulation";
-import { ResolvedTemplate } from "../support/template";
+import { FUNCTION_DESCRIPTIONS, ResolvedTemplate } from "../support/template";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const CALLS_DIR = process.env.WATCHPOST_AWS_CALLS_DIR ?? join(ROOT, ".ci", "out", "aws-calls");
 
+/** Each function by its handler's file name (functions/handlers/<name>.ts). */
 const FUNCTIONS = {
-  "certificate-scan": /^Scans stored/,
-  "credential-check": /^Obtains temporary credentials/,
-  notifier: /^Formats watchpost alarm events/,
-  "webhook-delivery": /^Renders watchpost alarm notifications/,
+  "certificate-scan": FUNCTION_DESCRIPTIONS.certificateScan,
+  "credential-check": FUNCTION_DESCRIPTIONS.credentialCheck,
+  notifier: FUNCTION_DESCRIPTIONS.notifier,
+  "webhook-delivery": FUNCTION_DESCRIPTIONS.webhookDelivery,
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 
@@ -87,30 +88,19 @@ const TABLE_ENV_OF_ADAPTER: Record<string, string> = {
   "functions/adapters/scan-runs.ts": ENV.scanStateTable,
 };
 
+/**
+ * Lambda writes each function's logs (Lambda Developer Guide, "Lambda execution role"), and sends
+ * failed asynchronous invocations to the failure destination.
+ */
+const EVERY_FUNCTION = ["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"];
+/** The SQS event source's poller (Lambda Developer Guide, SQS "Execution role permissions"). */
+const SQS_POLLER = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
 /** Permissions AWS services use on a function's behalf, with the role, without an SDK call in the code. */
 const SERVICE_USES: Record<FunctionName, string[]> = {
-  // Lambda writes the function's logs (Lambda Developer Guide, "Lambda execution role"), and
-  // sends failed asynchronous invocations to the failure destination.
-  "certificate-scan": [
-    "logs:CreateLogStream",
-    "logs:PutLogEvents",
-    "sqs:SendMessage",
-    // The SQS event source's poller (Lambda Developer Guide, SQS "Execution role permissions").
-    "sqs:ReceiveMessage",
-    "sqs:DeleteMessage",
-    "sqs:GetQueueAttributes",
-  ],
-  "credential-check": ["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"],
-  notifier: ["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"],
-  // Fed by the webhook queue's SQS event source.
-  "webhook-delivery": [
-    "logs:CreateLogStream",
-    "logs:PutLogEvents",
-    "sqs:SendMessage",
-    "sqs:ReceiveMessage",
-    "sqs:DeleteMessage",
-    "sqs:GetQueueAttributes",
-  ],
+  "certificate-scan": [...EVERY_FUNCTION, ...SQS_POLLER],
+  "credential-check": EVERY_FUNCTION,
+  notifier: EVERY_FUNCTION,
+  "webhook-delivery": [...EVERY_FUNCTION, ...SQS_POLLER],
 };
 
 /** The secrets a function reads, named in the configuration. */

@@ -35,16 +35,14 @@ import {
   prepareRunner,
 } from "../support/node24";
 import { chain, DAY, issue } from "../support/pki";
+import { FUNCTION_DESCRIPTIONS } from "../support/template";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const CDK_OUT = process.env.WATCHPOST_CDK_OUT ?? join(ROOT, "cdk.out");
 const STACK = "Watchpost";
 
-const FUNCTIONS = {
-  certificateScan: /^Scans stored/,
-  credentialCheck: /^Obtains temporary credentials/,
-  notifier: /^Formats watchpost alarm events/,
-} as const;
+const { certificateScan, credentialCheck, notifier } = FUNCTION_DESCRIPTIONS;
+const FUNCTIONS = { certificateScan, credentialCheck, notifier };
 type FunctionName = keyof typeof FUNCTIONS;
 
 let work: string;

@@ -33,6 +33,7 @@ import {
   prepareRunner,
 } from "../support/node24";
 import { chain, privateKeyPem } from "../support/pki";
+import { FUNCTION_DESCRIPTIONS } from "../support/template";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const MATRIX_OUT = process.env.WATCHPOST_MATRIX_OUT ?? join(ROOT, ".ci", "out", "matrix");
@@ -40,10 +41,8 @@ const ASSEMBLY = join(MATRIX_OUT, "largest", "cdk.out");
 const STACK = "Watchpost";
 const API_KEY = "k3y-0f-hook-0";
 
-const FUNCTIONS = {
-  notifier: /^Formats watchpost alarm events/,
-  webhookDelivery: /^Renders watchpost alarm notifications/,
-} as const;
+const { notifier, webhookDelivery } = FUNCTION_DESCRIPTIONS;
+const FUNCTIONS = { notifier, webhookDelivery };
 type FunctionName = keyof typeof FUNCTIONS;
 
 /** The queue variables whose URLs must name the SQS stand-in (the SDK sends to the URL's host). */

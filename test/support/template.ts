@@ -21,6 +21,17 @@ export const DEFAULT_ENVIRONMENT: Environment = {
   urlSuffix: "amazonaws.com",
 };
 
+/**
+ * How each function's description begins (lib/watchpost-stack.ts, lib/constructs/webhook-delivery.ts):
+ * the simulations find a function in a template by it.
+ */
+export const FUNCTION_DESCRIPTIONS = {
+  certificateScan: /^Scans stored/,
+  credentialCheck: /^Obtains temporary credentials/,
+  notifier: /^Formats watchpost alarm events/,
+  webhookDelivery: /^Renders watchpost alarm notifications/,
+} as const;
+
 export interface TemplateResource {
   Type: string;
   Properties?: Record<string, unknown>;

@@ -25,6 +25,23 @@ const SLACK_URL = "https://hooks.slack.com/services/T0001/B0002/s3cr3tT0k3nInThe
 const event = certificateScenario()[0]!.event;
 const client = () => new SQSClient({ region: "eu-west-1", maxAttempts: 1 });
 
+const config = parseConfig({
+  certificates: { sources: [{ prefix: "certs/" }] },
+  notifications: { webhooks: [{ name: "ops-slack", format: "slack", urlSecretName: "watchpost/slack" }] },
+});
+
+/** The webhook function with the real dead-letter adapter; the endpoint answers `status`. */
+function deliverWith(status: number, records: SQSEvent) {
+  return handleDeliveries(records, {
+    webhooks: config.notifications.webhooks,
+    stackName: config.stackName,
+    secrets: { read: async () => SLACK_URL },
+    post: async () => ({ status, retryAfter: null }),
+    deadLetters: createWebhookDeadLetters({ client: client(), queueUrl: DEAD_LETTERS_URL }),
+    sleep: async () => {},
+  });
+}
+
 function sent(): SendMessageCommandInput[] {
   return sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
 }
@@ -53,24 +70,13 @@ describe("webhook queue", () => {
 
 describe("webhook dead letters", () => {
   it("receive a delivery the endpoint refused for good, with the reason and without the URL", async () => {
-    // Prepare: the webhook function with the real dead-letter adapter; Slack answers 404 no_team
+    // Prepare: Slack answers 404 no_team
     sqs.on(SendMessageCommand).resolves({ MessageId: "d-1" });
-    const config = parseConfig({
-      certificates: { sources: [{ prefix: "certs/" }] },
-      notifications: { webhooks: [{ name: "ops-slack", format: "slack", urlSecretName: "watchpost/slack" }] },
-    });
     const body = JSON.stringify({ webhook: "ops-slack", event });
     const records = { Records: [{ messageId: "q-1", body }] } as unknown as SQSEvent;
 
     // Act
-    const response = await handleDeliveries(records, {
-      webhooks: config.notifications.webhooks,
-      stackName: config.stackName,
-      secrets: { read: async () => SLACK_URL },
-      post: async () => ({ status: 404, retryAfter: null }),
-      deadLetters: createWebhookDeadLetters({ client: client(), queueUrl: DEAD_LETTERS_URL }),
-      sleep: async () => {},
-    });
+    const response = await deliverWith(404, records);
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
@@ -88,23 +94,12 @@ describe("webhook dead letters", () => {
   it("leave the delivery on its queue when they cannot take it, so it is tried again", async () => {
     // Prepare
     sqs.on(SendMessageCommand).rejects(new Error("SQS is down"));
-    const config = parseConfig({
-      certificates: { sources: [{ prefix: "certs/" }] },
-      notifications: { webhooks: [{ name: "ops-slack", format: "slack", urlSecretName: "watchpost/slack" }] },
-    });
     const records = {
       Records: [{ messageId: "q-2", body: JSON.stringify({ webhook: "ops-slack", event }) }],
     } as unknown as SQSEvent;
 
     // Act
-    const response = await handleDeliveries(records, {
-      webhooks: config.notifications.webhooks,
-      stackName: config.stackName,
-      secrets: { read: async () => SLACK_URL },
-      post: async () => ({ status: 410, retryAfter: null }),
-      deadLetters: createWebhookDeadLetters({ client: client(), queueUrl: DEAD_LETTERS_URL }),
-      sleep: async () => {},
-    });
+    const response = await deliverWith(410, records);
 
     // Assess
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: "q-2" }]);
