@@ -1,28 +1,44 @@
 /**
- * `watchpost probe HOST:PORT`: connect with TLS, take the chain the endpoint presents and judge it
- * with the same engine as `scan`. Expired, untrusted and misnamed certificates are told apart and
- * their dates are still reported; a silent endpoint is a finding after the timeout, not a hang.
+ * `watchpost probe HOST:PORT...`: connect (after a STARTTLS exchange when asked), take the chain
+ * each endpoint presents and judge it with the same engine as `scan`. Expired, untrusted and
+ * misnamed certificates are told apart and their dates are still reported; a silent endpoint is a
+ * finding after the timeout, not a hang; a port that answers but not with TLS says so.
  */
-import { rootCertificates } from "node:tls";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import * as z from "zod";
-import { fetchPresentedChain } from "../../functions/adapters/tls-endpoint";
-import { type ParsedCertificate, parseCertificate } from "../../functions/core/certificates/certificate";
-import { evaluateCertificates, unreadableFinding } from "../../functions/core/certificates/evaluate";
-import { readCertificates } from "../../functions/core/certificates/reader";
-import { EXIT, exitCodeFor } from "../../functions/core/contracts";
-import { terminalSafeJson } from "../../functions/core/visible-text";
-import { type Command, UsageError } from "./io";
+import { fetchPresentedChain, publicRootCertificates } from "../../functions/adapters/tls-endpoint";
+import type { ParsedCertificate } from "../../functions/core/certificates/certificate";
+import { unreadableFinding } from "../../functions/core/certificates/evaluate";
+import { mapBounded } from "../../functions/core/concurrency";
+import { STARTTLS_PROTOCOLS, StarttlsProtocol } from "../../functions/core/config/endpoints";
+import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts";
+import {
+  ADDRESS_HELP,
+  type EndpointAddress,
+  formatEndpointAddress,
+  parseEndpointAddress,
+} from "../../functions/core/endpoints/address";
+import { judgePresentedChain } from "../../functions/core/endpoints/judge";
+import type { TlsDetails } from "../../functions/core/endpoints/probe";
+import { terminalSafeJson, visibleText } from "../../functions/core/visible-text";
+import { type CliIo, type Command, UsageError } from "./io";
 import { JUDGING_FLAGS, JudgingOptions, parseCommandLine, validateOptions } from "./options";
 import { buildScanReport, renderTable } from "./report";
 import { loadTrustAnchors } from "./trust";
 
-export const PROBE_USAGE = `usage: watchpost probe HOST:PORT [options]
+export const PROBE_USAGE = `usage: watchpost probe HOST:PORT... [options]
+       watchpost probe --targets FILE [options]
 
-Connects with TLS, reads the certificate chain the endpoint presents (even when it would fail
-verification) and judges it: expiry, not-yet-valid, host name, chain of trust, weak crypto.
+Connects with TLS (after a STARTTLS exchange with --starttls), reads the certificate chain each
+endpoint presents (even when it would fail verification) and judges it: expiry, not-yet-valid,
+host name, chain of trust, weak crypto. IPv6 endpoints are written [ADDR]:PORT.
 
 options:
-  --servername NAME     SNI name and the name the certificate must cover (default: HOST)
+  --servername NAME     SNI name and the name the certificate must cover (default: HOST; one endpoint only)
+  --starttls P          upgrade first: ${STARTTLS_PROTOCOLS.join(", ")}
+  --targets FILE        endpoints, one a line: HOST:PORT [servername=NAME] [starttls=P] [expect-host=NAME]...
+                        (# starts a comment)
   --ca FILE             trusted CA bundle (default: Node's built-in public roots) (repeatable)
   --expect-host NAME    further names the certificate must cover (repeatable)
   --purpose P           server (default), client or any: what the presented certificate is for
@@ -32,20 +48,22 @@ options:
 exit status: 0 no finding, 1 only minor/warning findings, 2 any major/critical, 3 usage error
 `;
 
-const Endpoint = z
-  .string()
-  .regex(
-    /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/,
-    "give the endpoint as HOST:PORT (IPv6 as [ADDR]:PORT)",
-  )
-  .transform((value) => {
-    const at = value.lastIndexOf(":");
-    return { host: value.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(value.slice(at + 1)) };
-  })
-  .refine((e) => e.port > 0 && e.port < 65536, "the port must be between 1 and 65535");
+/** Endpoints probed at once with --targets. */
+const PROBE_CONCURRENCY = 8;
+const MAX_TARGETS = 1000;
+
+interface Target extends EndpointAddress {
+  servername?: string;
+  starttls?: StarttlsProtocol;
+  expectHosts: string[];
+}
 
 const ProbeOnlyOptions = z.object({
   servername: z.string().min(1).optional(),
+  starttls: z
+    .enum(STARTTLS_PROTOCOLS, { error: `--starttls takes one of ${STARTTLS_PROTOCOLS.join(", ")}` })
+    .optional(),
+  targets: z.string().min(1).optional(),
   "timeout-ms": z
     .string()
     .regex(/^\d+$/, "--timeout-ms takes a whole number of milliseconds")
@@ -54,81 +72,161 @@ const ProbeOnlyOptions = z.object({
     .default(10_000),
 });
 
+interface Probed {
+  target: Target;
+  name: string;
+  certificates: ParsedCertificate[];
+  findings: Finding[];
+  tls: (TlsDetails & { nodeVerification?: string }) | null;
+}
+
 export const probeCommand: Command = async (argv, io) => {
   const { values, positionals } = parseCommandLine(argv, {
     ...JUDGING_FLAGS,
     servername: { type: "string" },
+    starttls: { type: "string" },
+    targets: { type: "string" },
     "timeout-ms": { type: "string" },
   });
   if (values.help) {
     io.stdout(PROBE_USAGE);
     return EXIT.ok;
   }
-  if (positionals.length !== 1) throw new UsageError("name exactly one endpoint as HOST:PORT");
-  const endpoint = validateOptions(Endpoint, positionals[0]);
   const options = validateOptions(JudgingOptions, values);
-  const { servername, "timeout-ms": timeoutMs } = validateOptions(ProbeOnlyOptions, values);
+  const probeOptions = validateOptions(ProbeOnlyOptions, values);
+  const targets = await targetsOf(positionals, probeOptions, io);
   const now = options.now ? new Date(options.now) : new Date();
-  const name = `${endpoint.host}:${endpoint.port}`;
+  const usingCa = options.ca.length > 0;
+  const trustAnchors = usingCa ? await loadTrustAnchors(options.ca, io.env) : await publicRootCertificates();
 
-  const trustAnchors =
-    options.ca.length > 0 ? await loadTrustAnchors(options.ca, io.env) : await systemTrustAnchors();
-  const presented = await fetchPresentedChain({ ...endpoint, servername, timeoutMs });
-
-  const certificates: ParsedCertificate[] = [];
-  const findings = [];
-  if (!presented.ok) {
-    findings.push(unreadableFinding(name, presented.reason, presented.detail));
-  } else {
-    for (const [index, der] of presented.certificates.entries()) {
-      try {
-        certificates.push(parseCertificate(der, name, index));
-      } catch (error) {
-        findings.push(
-          unreadableFinding(
-            `${name}#${index}`,
-            "bad-der",
-            `presented certificate ${index}: ${String(error)}`,
-          ),
-        );
-      }
+  const probed = await mapBounded(targets, PROBE_CONCURRENCY, async (target): Promise<Probed> => {
+    const name = formatEndpointAddress(target);
+    const presented = await fetchPresentedChain({
+      ...target,
+      timeoutMs: probeOptions["timeout-ms"],
+    });
+    if (!presented.ok) {
+      const finding = unreadableFinding(name, presented.reason, presented.detail);
+      return { target, name, certificates: [], findings: [finding], tls: null };
     }
-    findings.push(
-      ...evaluateCertificates(certificates, {
-        now,
-        warnDays: options["warn-days"],
-        majorDays: options["major-days"],
-        skewSeconds: options.skew,
-        expectedHosts: [servername ?? endpoint.host, ...options["expect-host"]],
-        trustAnchors,
-        // The endpoint's own certificate comes first (RFC 8446 §4.4.2), whatever its flags.
-        presentedChain: true,
-        ...(options.purpose ? { purpose: options.purpose } : {}),
-      }),
-    );
-  }
+    const judged = judgePresentedChain(name, presented.certificates, {
+      now,
+      warnDays: options["warn-days"],
+      majorDays: options["major-days"],
+      skewSeconds: options.skew,
+      expectedHosts: [target.servername ?? target.host, ...options["expect-host"], ...target.expectHosts],
+      trustAnchors,
+      ...(options.purpose ? { purpose: options.purpose } : {}),
+    });
+    // Node's verdict is against its public roots; with --ca the engine's verdict is the only one that counts.
+    const nodeVerification = usingCa ? {} : { nodeVerification: presented.authorizationError ?? "ok" };
+    return { target, name, ...judged, tls: { ...presented.tls, ...nodeVerification } };
+  });
 
-  const report = buildScanReport(now, certificates, findings);
+  const report = buildScanReport(
+    now,
+    probed.flatMap((p) => p.certificates),
+    probed.flatMap((p) => p.findings),
+  );
+  const endpointOf = (p: Probed) => ({
+    endpoint: p.name,
+    servername: p.target.servername ?? p.target.host,
+    ...(p.target.starttls ? { starttls: p.target.starttls } : {}),
+    tls: p.tls,
+  });
   if (options.format === "json") {
-    const tls = presented.ok
-      ? { protocol: presented.protocol, nodeVerification: presented.authorizationError ?? "ok" }
-      : null;
-    io.stdout(
-      `${terminalSafeJson({ endpoint: name, servername: servername ?? endpoint.host, tls, ...report })}\n`,
-    );
+    // One endpoint: the shape `probe HOST:PORT` always printed; several: each endpoint's handshake in `endpoints`.
+    const head =
+      probed.length === 1 && positionals.length === 1
+        ? endpointOf(probed[0]!)
+        : { endpoints: probed.map(endpointOf) };
+    io.stdout(`${terminalSafeJson({ ...head, ...report })}\n`);
   } else {
+    const reached = probed.filter((p) => p.tls !== null).length;
+    const title =
+      probed.length === 1 ? `Endpoint ${probed[0]!.name}` : `Endpoints ${probed.length} (${reached} reached)`;
+    const handshakes = probed.map((p) => `  ${visibleText(p.name)}: ${describeTls(p)}`);
     io.stdout(
       renderTable(report, {
         color: io.isTTY,
-        title: `Endpoint ${name}`,
-        scope: { endpoint: name, reached: presented.ok },
+        title: `${title}\n${handshakes.join("\n")}`,
+        scope:
+          probed.length === 1
+            ? { endpoint: probed[0]!.name, reached: probed[0]!.tls !== null }
+            : { endpoint: `${probed.length} endpoints`, reached: reached === probed.length },
       }),
     );
   }
   return exitCodeFor(report.findings);
 };
 
-async function systemTrustAnchors(): Promise<ParsedCertificate[]> {
-  const read = await readCertificates(Buffer.from(rootCertificates.join("\n")), "node:tls.rootCertificates");
-  return read.status === "ok" ? read.certificates : [];
+function describeTls(p: Probed): string {
+  if (!p.tls) return "not reached";
+  const upgrade = p.tls.starttls ? `STARTTLS ${p.tls.starttls}, ` : "";
+  return (
+    `${upgrade}${p.tls.protocol ?? "unknown protocol"}, ${p.tls.cipher ?? "unknown cipher"}, ` +
+    `OCSP ${p.tls.ocspStapled ? "stapled" : "not stapled"}, ${p.tls.chainLength} certificate(s) presented`
+  );
+}
+
+async function targetsOf(
+  positionals: string[],
+  options: z.infer<typeof ProbeOnlyOptions>,
+  io: CliIo,
+): Promise<Target[]> {
+  const fromFile = options.targets ? await readTargetsFile(resolve(io.cwd, options.targets)) : [];
+  if (positionals.length === 0 && fromFile.length === 0)
+    throw new UsageError("name at least one endpoint as HOST:PORT, or give --targets FILE");
+  if (options.servername && positionals.length + fromFile.length > 1)
+    throw new UsageError(
+      "--servername names one endpoint's SNI; for several, write servername=NAME in --targets",
+    );
+  const targets = [
+    ...positionals.map((text) => ({
+      ...addressOf(text, text),
+      ...(options.servername ? { servername: options.servername } : {}),
+      ...(options.starttls ? { starttls: options.starttls } : {}),
+      expectHosts: [],
+    })),
+    ...fromFile.map((t) => ({ ...(options.starttls ? { starttls: options.starttls } : {}), ...t })),
+  ];
+  if (targets.length > MAX_TARGETS) throw new UsageError(`name at most ${MAX_TARGETS} endpoints`);
+  return targets;
+}
+
+function addressOf(text: string, where: string): EndpointAddress {
+  const address = parseEndpointAddress(text);
+  if (!address)
+    throw new UsageError(`${where}: give the endpoint as HOST:PORT (IPv6 as [ADDR]:PORT); ${ADDRESS_HELP}`);
+  return address;
+}
+
+async function readTargetsFile(path: string): Promise<Target[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`--targets ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const targets: Target[] = [];
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.replace(/#.*$/, "").trim();
+    if (line === "") continue;
+    const where = `--targets ${path} line ${index + 1}`;
+    const [endpoint, ...settings] = line.split(/\s+/);
+    const target: Target = { ...addressOf(endpoint!, where), expectHosts: [] };
+    for (const setting of settings) {
+      const [key, value] = [setting.slice(0, setting.indexOf("=")), setting.slice(setting.indexOf("=") + 1)];
+      if (key === "servername" && value) target.servername = value;
+      else if (key === "expect-host" && value) target.expectHosts.push(value);
+      else if (key === "starttls" && StarttlsProtocol.safeParse(value).success)
+        target.starttls = value as StarttlsProtocol;
+      else
+        throw new UsageError(
+          `${where}: "${visibleText(setting)}" is not servername=NAME, expect-host=NAME or starttls=${STARTTLS_PROTOCOLS.join("|")}`,
+        );
+    }
+    targets.push(target);
+  }
+  return targets;
 }

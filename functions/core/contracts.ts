@@ -49,10 +49,18 @@ export const UNREADABLE_REASONS = [
   "unsupported-format",
   "too-large",
   "io-error",
-  // Live endpoints (`watchpost probe`): the certificate could not be fetched at all.
+  // Live endpoints (`watchpost probe`, endpoint sources): the certificate could not be fetched at all.
   "timeout",
   "unreachable",
+  // The port answers, but not with TLS (or refused the STARTTLS upgrade).
+  "not-tls",
+  // It speaks TLS but ended the handshake with an alert before presenting a certificate.
+  "handshake-failed",
 ] as const;
+
+/** Reasons that say a live endpoint could not be fetched, as opposed to stored bytes that could not be read. */
+export const ENDPOINT_FAILURES = ["timeout", "unreachable", "not-tls", "handshake-failed"] as const;
+export type EndpointFailure = (typeof ENDPOINT_FAILURES)[number];
 export const UnreadableReason = z.enum(UNREADABLE_REASONS);
 export type UnreadableReason = z.infer<typeof UnreadableReason>;
 

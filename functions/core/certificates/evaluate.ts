@@ -110,16 +110,28 @@ const UNREADABLE_TEXT: Record<UnreadableReason, (source: string) => string> = {
   "io-error": (source) => `Certificate file ${source} could not be read`,
   timeout: (source) => `Endpoint ${source} did not present a certificate in time`,
   unreachable: (source) => `Endpoint ${source} cannot be reached, so its certificate cannot be checked`,
+  "not-tls": (source) => `Endpoint ${source} answers, but is not speaking TLS`,
+  "handshake-failed": (source) => `Endpoint ${source} speaks TLS but refused the handshake`,
 };
 
 const UNREADABLE_ADVICE = "Whatever uses it cannot load a certificate either; fix or replace it.";
+const ENDPOINT_ADVICE: Partial<Record<UnreadableReason, string>> = {
+  timeout:
+    "Check that the service runs and that this network may reach it (routes, security groups, firewalls).",
+  unreachable:
+    "Check that the service runs and that this network may reach it (routes, security groups, firewalls).",
+  "not-tls":
+    "Check that the port and the STARTTLS setting are right, and that the service has TLS enabled; reload or restart it after changing its TLS configuration.",
+  "handshake-failed":
+    "Check the service's TLS configuration (protocol versions, ciphers, the SNI name it expects), then reload or restart it.",
+};
 
 export function unreadableFinding(source: string, reason: UnreadableReason, detail: string): Finding {
   const explanation = detail.trim() === "" ? "" : ` (${detail.trim()})`;
   return makeFinding(
     "unreadable",
     source,
-    `${UNREADABLE_TEXT[reason](source)}${explanation}. ${UNREADABLE_ADVICE}`,
+    `${UNREADABLE_TEXT[reason](source)}${explanation}. ${ENDPOINT_ADVICE[reason] ?? UNREADABLE_ADVICE}`,
     { reason, detail },
   );
 }

@@ -10,7 +10,7 @@
  * same file, whose alarms (without hostname or CA expectations) must not clear the peer's. The
  * certificate's own source is kept in `details.certificate`.
  */
-import type { Finding, UnreadableReason } from "../contracts";
+import { ENDPOINT_FAILURES, type Finding, type UnreadableReason } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
 import { compareFindings, makeFinding } from "./checks/finding";
 import { type EvaluationPolicy, evaluateCertificates, unreadableFinding } from "./evaluate";
@@ -76,10 +76,9 @@ function evaluatePeer(group: PeerGroupInput, peer: PeerInput, policy: PeerPolicy
       ? { unreadable: "empty" as const, detail: "the peer presented no certificate" }
       : material;
     const finding = unreadableFinding(source, unreadable, detail);
-    const reason =
-      unreadable === "timeout" || unreadable === "unreachable"
-        ? "certificate cannot be fetched from the peer"
-        : "certificate file cannot be read";
+    const reason = (ENDPOINT_FAILURES as readonly string[]).includes(unreadable)
+      ? "certificate cannot be fetched from the peer"
+      : "certificate file cannot be read";
     const details = { ...finding.details, peer: peer.fqdn, group: group.name };
     return status(peer.fqdn, [reason], [{ ...finding, message: prefix + finding.message, details }]);
   }

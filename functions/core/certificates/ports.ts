@@ -4,7 +4,7 @@
  * (test/support/in-memory-ports.ts).
  */
 import type { CertificateSource, WatchpostConfig } from "../config";
-import type { UnreadableReason } from "../contracts";
+import type { EndpointFetch } from "../endpoints/probe";
 import type { InventoryRecord, InventoryRecordInput } from "./inventory";
 import type { LoadResult } from "./scan";
 import type { BatchReport, ScanBatch } from "./store-scan/scan-batch";
@@ -31,9 +31,7 @@ export interface ObjectInventoryPort {
 }
 
 /** The chain a live peer presents (functions/adapters/tls-endpoint.ts). */
-export type EndpointChain =
-  | { ok: true; certificates: Uint8Array[] }
-  | { ok: false; reason: Extract<UnreadableReason, "timeout" | "unreachable">; detail: string };
+export type { EndpointChain } from "../endpoints/probe";
 
 /** Where a large source's batches go (SQS: functions/adapters/scan-batch-queue.ts). */
 export interface ScanBatchQueuePort {
@@ -105,7 +103,7 @@ export interface StoreScanContext {
   pkcs12Password: (source: CertificateSource) => Promise<string | undefined>;
   /** Where that password comes from, said when a PKCS#12 file has none; default: the source's secret. */
   pkcs12PasswordHint?: (source: CertificateSource) => string;
-  fetchEndpoint: (endpoint: string) => Promise<EndpointChain>;
+  fetchEndpoint: EndpointFetch;
   /** Without it every object is downloaded on every scan. */
   inventory?: ObjectInventoryPort;
   log?: ScanLog;

@@ -5,6 +5,7 @@ export { ConfigError, formatPath, parseConfig, parseConfigText } from "./parse";
 export {
   type CertificateSource,
   configJsonSchema,
+  type EndpointTarget,
   type PeerGroup,
   WatchpostConfig,
   type WatchpostConfigInput,

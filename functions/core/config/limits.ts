@@ -8,6 +8,7 @@ export const LIMITS = {
   hostnames: 100,
   hostnamesByKey: 100,
   peerGroups: 20,
+  endpoints: 100,
   credentialTargets: 50,
   emailRecipients: 50,
   chatChannels: 20,

@@ -34,6 +34,8 @@ const Schedule = z.strictObject({
 export const Schedules = z.strictObject({
   certificateScan: Schedule.prefault({ expression: "cron(0 1 * * ? *)" }),
   credentialCheck: Schedule.prefault({ expression: "rate(5 minutes)" }),
+  /** The live endpoints of `endpoints.targets` (only deployed when there are some). */
+  endpointScan: Schedule.prefault({ expression: "rate(1 hour)" }),
   /** Run both checks once right after each deployment that changes them. */
   checkAfterDeploy: z.boolean().default(true),
 });

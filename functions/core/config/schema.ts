@@ -7,6 +7,7 @@ import * as z from "zod";
 import { Alarms } from "./alarms";
 import { Certificates } from "./certificates";
 import { Credentials } from "./credentials";
+import { Endpoints } from "./endpoints";
 import { Notifications } from "./notifications";
 import { Operations } from "./operations";
 import { Schedules } from "./schedules";
@@ -21,6 +22,7 @@ export const WatchpostConfig = z
       .default("Watchpost"),
     certificates: Certificates,
     credentials: Credentials.prefault({}),
+    endpoints: Endpoints.prefault({}),
     schedules: Schedules.prefault({}),
     notifications: Notifications.prefault({}),
     alarms: Alarms.prefault({}),
@@ -42,5 +44,6 @@ export type WatchpostConfig = z.infer<typeof WatchpostConfig>;
 /** What a configuration file may say before defaults are applied. */
 export type WatchpostConfigInput = z.input<typeof WatchpostConfig>;
 export type CertificateSource = WatchpostConfig["certificates"]["sources"][number];
+export type EndpointTarget = WatchpostConfig["endpoints"]["targets"][number];
 export type PeerGroup = WatchpostConfig["certificates"]["peerGroups"][number];
 export type Webhook = WatchpostConfig["notifications"]["webhooks"][number];

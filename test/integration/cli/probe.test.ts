@@ -27,7 +27,9 @@ async function tlsEndpoint(leaf: Issued, intermediate: Issued): Promise<string> 
   return `127.0.0.1:${address.port}`;
 }
 
-let endpoints: Record<"valid" | "expired" | "wrongName" | "silent" | "refused", string>;
+let endpoints: Record<"valid" | "expired" | "wrongName" | "silent" | "refused" | "plain", string> & {
+  ipv6Port: number;
+};
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "watchpost-probe-"));
@@ -62,7 +64,20 @@ beforeAll(async () => {
   const refusedPort = (refused.address() as { port: number }).port;
   await new Promise<void>((resolve) => refused.close(() => resolve()));
 
+  // Reads (and drops) what the client sends, so it sees the client close.
+  const plain = createTcpServer((socket) => socket.resume().end("SSH-2.0-OpenSSH_9.6\r\n"));
+  servers.push(plain);
+  await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+  const ipv6 = createServer(
+    { key: await privateKeyPem(leaf.keys), cert: `${leaf.pem}\n${intermediate.pem}\n` },
+    (s) => s.end(),
+  );
+  servers.push(ipv6);
+  await new Promise<void>((resolve) => ipv6.listen(0, "::1", resolve));
+
   endpoints = {
+    plain: `127.0.0.1:${(plain.address() as { port: number }).port}`,
+    ipv6Port: (ipv6.address() as { port: number }).port,
     valid: await tlsEndpoint(leaf, intermediate),
     expired: await tlsEndpoint(expired, intermediate),
     wrongName: await tlsEndpoint(wrongName, intermediate),
@@ -123,6 +138,78 @@ describe("watchpost probe", () => {
     const { report } = await probe(endpoints.refused, "--timeout-ms", "2000");
 
     expect(report.findings).toMatchObject([{ check: "unreadable", details: { reason: "unreachable" } }]);
+  });
+
+  it("says a port that answers in plain text is not speaking TLS, not that it cannot be reached", async () => {
+    const { code, report } = await probe(endpoints.plain, "--timeout-ms", "2000");
+
+    expect(code).toBe(2);
+    expect(report.findings).toMatchObject([{ check: "unreadable", details: { reason: "not-tls" } }]);
+    expect(report.findings[0]?.message).toMatch(/answers, but is not speaking TLS/);
+    expect(report.findings[0]?.message).not.toMatch(/cannot be reached/);
+  });
+
+  it("reports the handshake (protocol, cipher, OCSP stapling, chain length); with --ca no Node verification verdict", async () => {
+    const withCa = await probe(endpoints.valid, "--ca", caFile);
+    const withoutCa = await probe(endpoints.valid);
+
+    expect(withCa.output.tls).toEqual({
+      protocol: "TLSv1.3",
+      cipher: expect.stringMatching(/^TLS_/),
+      ocspStapled: false,
+      chainLength: 2,
+    });
+    expect(withoutCa.output.tls.nodeVerification).toMatch(/UNABLE_TO_GET_ISSUER_CERT|SELF_SIGNED|unable/i);
+  });
+
+  it("probes several endpoints, named on the command line and in --targets, IPv6 in brackets", async () => {
+    const targets = join(dir, "targets.txt");
+    await writeFile(
+      targets,
+      `# cluster endpoints\n${endpoints.expired} servername=${HOST}\n[::1]:${endpoints.ipv6Port}  servername=${HOST}\n`,
+    );
+
+    const { code, stdout } = await runCli([
+      "probe",
+      endpoints.valid,
+      "--targets",
+      targets,
+      "--ca",
+      caFile,
+      "--expect-host",
+      HOST,
+      "--format",
+      "json",
+    ]);
+    const output = JSON.parse(stdout);
+    const table = await runCli(["probe", "--targets", targets, "--ca", caFile]);
+
+    expect(code).toBe(2);
+    expect(output.endpoints.map((e: { endpoint: string }) => e.endpoint)).toEqual([
+      endpoints.valid,
+      endpoints.expired,
+      `[::1]:${endpoints.ipv6Port}`,
+    ]);
+    // The endpoint named by its IP address, without servername, must cover 127.0.0.1 too.
+    expect(ScanReport.parse(output).findings.map((f) => [f.check, f.source])).toEqual([
+      ["expired", `${endpoints.expired}#0`],
+      ["hostname-mismatch", `${endpoints.valid}#0`],
+    ]);
+    expect(output.certificates.map((c: { source: string }) => c.source)).toContain(
+      `[::1]:${endpoints.ipv6Port}#0`,
+    );
+    expect(table.stdout).toMatch(/Endpoints 2 \(2 reached\)/);
+    expect(table.stdout).toMatch(/TLSv1\.3, TLS_\w+, OCSP not stapled, 2 certificate\(s\) presented/);
+  });
+
+  it("exits 3 on a bad --targets line, naming the file and line", async () => {
+    const targets = join(dir, "bad-targets.txt");
+    await writeFile(targets, `${endpoints.valid}\nnode2:443 starttls=gopher\n`);
+
+    const { code, stderr } = await runCli(["probe", "--targets", targets]);
+
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/line 2/);
   });
 
   it("exits 3 when the endpoint is not HOST:PORT", async () => {

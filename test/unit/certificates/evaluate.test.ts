@@ -6,7 +6,7 @@ import {
   evaluateCertificates,
   unreadableFinding,
 } from "../../../functions/core/certificates/evaluate";
-import { Finding, UNREADABLE_REASONS } from "../../../functions/core/contracts";
+import { ENDPOINT_FAILURES, Finding, UNREADABLE_REASONS } from "../../../functions/core/contracts";
 import { DAY, issue } from "../../support/pki";
 
 async function messyBundle(): Promise<ParsedCertificate[]> {
@@ -129,8 +129,20 @@ describe("unreadableFinding", () => {
     });
   });
 
-  it.each(UNREADABLE_REASONS)("has a message for reason %s", (reason) => {
-    const finding = unreadableFinding("f.pem", reason, "");
-    expect(Finding.parse(finding).message).toMatch(/^(Certificate file|Endpoint) f\.pem \w.*\. Whatever/);
-  });
+  it.each(UNREADABLE_REASONS.filter((r) => !(ENDPOINT_FAILURES as readonly string[]).includes(r)))(
+    "has a message for reason %s",
+    (reason) => {
+      const finding = unreadableFinding("f.pem", reason, "");
+      expect(Finding.parse(finding).message).toMatch(/^Certificate file f\.pem \w.*\. Whatever/);
+    },
+  );
+
+  it.each(ENDPOINT_FAILURES)(
+    "speaks of the endpoint and the service, not a file, for reason %s",
+    (reason) => {
+      const finding = unreadableFinding("tls://[::1]:443", reason, "");
+      expect(Finding.parse(finding).message).toMatch(/^Endpoint tls:\/\/\[::1\]:443 \w.*\. Check /);
+      expect(finding.message).not.toMatch(/file|replace/);
+    },
+  );
 });

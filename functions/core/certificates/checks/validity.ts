@@ -17,6 +17,8 @@ export interface ValidityThresholds {
   majorDays: number;
   /** Tolerated clock difference before a future notBefore counts as not yet valid. */
   skewSeconds: number;
+  /** The certificate was presented by a live service: the fix is reloading it, not replacing a file. */
+  presentedChain?: boolean;
 }
 
 export function checkValidity(cert: CertificateFacts, thresholds: ValidityThresholds): Finding[] {
@@ -31,7 +33,10 @@ export function checkValidity(cert: CertificateFacts, thresholds: ValidityThresh
   return findings;
 }
 
-function checkExpiry(cert: CertificateFacts, { now, warnDays, majorDays }: ValidityThresholds) {
+function checkExpiry(
+  cert: CertificateFacts,
+  { now, warnDays, majorDays, presentedChain }: ValidityThresholds,
+) {
   const left = cert.notAfter.getTime() - now.getTime();
   const name = describeCertificate(cert);
   const notAfter = formatInstant(cert.notAfter);
@@ -41,7 +46,9 @@ function checkExpiry(cert: CertificateFacts, { now, warnDays, majorDays }: Valid
       "expired",
       cert.source,
       `Certificate ${name} expired on ${notAfter}, ${formatDuration(left)} ago; clients reject it. ` +
-        "Issue a new certificate and replace the file.",
+        (presentedChain
+          ? "Issue a new certificate, install it on the service and reload or restart the service."
+          : "Issue a new certificate and replace the file."),
       details,
     );
   }
@@ -51,7 +58,9 @@ function checkExpiry(cert: CertificateFacts, { now, warnDays, majorDays }: Valid
     "expiring",
     cert.source,
     `Certificate ${name} expires on ${notAfter}, in ${formatDuration(left)}. ` +
-      "Renew it and replace the file before then.",
+      (presentedChain
+        ? "Renew it, install it on the service and reload the service before then."
+        : "Renew it and replace the file before then."),
     { ...details, thresholdDays: severity === "major" ? majorDays : warnDays },
     severity,
   );
