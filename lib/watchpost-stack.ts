@@ -6,6 +6,7 @@ import * as triggers from "aws-cdk-lib/triggers";
 import type { Construct } from "constructs";
 import type { WatchpostConfig } from "../functions/core/config";
 import { probePrefixFor } from "../functions/core/credentials/target";
+import { parseEndpointAddress } from "../functions/core/endpoints/address";
 import { ENV } from "../functions/handlers/shared/environment";
 import { AlarmNotifications, refuseChatOutsideAwsPartition } from "./constructs/alarm-notifications";
 import { AlarmState } from "./constructs/alarm-state";
@@ -37,6 +38,8 @@ export class WatchpostStack extends Stack {
   readonly certificateScan: WatchpostFunction;
   readonly credentialCheck: WatchpostFunction;
   readonly notifier: WatchpostFunction;
+  /** Deployed when the configuration lists endpoints; the only function that may run in a VPC. */
+  readonly endpointScan?: WatchpostFunction;
   readonly notifications: AlarmNotifications;
   readonly webhooks?: WebhookDelivery;
   readonly watchdog: Watchdog;
@@ -99,6 +102,8 @@ export class WatchpostStack extends Stack {
       .bindEventBus(this.bus);
     this.grantCredentialTargets(config);
 
+    if (config.endpoints.targets.length > 0) this.endpointScan = this.addEndpointScan(config);
+
     this.notifier = new WatchpostFunction(this, "Notifier", {
       entry: path.join(HANDLERS, "notifier.ts"),
       description: "Formats watchpost alarm events and publishes them to the alarm topics",
@@ -145,12 +150,14 @@ export class WatchpostStack extends Stack {
         CertificateScan: this.certificateScan,
         CredentialCheck: this.credentialCheck,
         Notifier: this.notifier,
+        ...(this.endpointScan ? { EndpointScan: this.endpointScan } : {}),
         ...(this.webhooks ? { WebhookDelivery: this.webhooks.function } : {}),
       },
       deadLetterQueues: {
         CertificateScan: this.certificateScan.deadLetterQueue,
         CredentialCheck: this.credentialCheck.deadLetterQueue,
         Notifier: this.notifier.deadLetterQueue,
+        ...(this.endpointScan ? { EndpointScan: this.endpointScan.deadLetterQueue } : {}),
         ScanBatches: this.scanState.deadLetters,
         // The webhook function is only fed by its queue, whose dead letters are these.
         ...(this.webhooks ? { Webhooks: this.webhooks.deadLetters } : {}),
@@ -161,6 +168,47 @@ export class WatchpostStack extends Stack {
     });
 
     this.addOutputs(config);
+  }
+
+  /**
+   * The endpoint scan: its own schedule, read access to exactly the CA bundles and stored copies the
+   * endpoints name, and, with `endpoints.vpc`, a place in the cluster's network. The rest of the
+   * stack stays outside any VPC: nothing else connects to endpoints.
+   */
+  private addEndpointScan(config: WatchpostConfig): WatchpostFunction {
+    const { targets, timeoutMs, vpc } = config.endpoints;
+    // Eight endpoints at a time (handlers/endpoint-scan.ts), each within its timeout, plus settling.
+    const rounds = Math.ceil(targets.length / 8);
+    const seconds = Math.min(900, Math.ceil((rounds * timeoutMs) / 1000) + 120);
+    const scan = new WatchpostFunction(this, "EndpointScan", {
+      entry: path.join(HANDLERS, "endpoint-scan.ts"),
+      description:
+        "Probes live TLS endpoints (direct or after STARTTLS), compares them with stored copies, and updates alarms",
+      config,
+      timeout: Duration.seconds(seconds),
+      memorySize: 512,
+    })
+      .bindAlarmTable(this.state.table)
+      .bindEventBus(this.bus);
+    this.store.grantObjectReads(
+      scan.function,
+      targets.flatMap((t) => [t.caBundleKey, t.storedCertificateKey].filter((k) => k !== undefined)),
+    );
+    scan.function.addEnvironment(ENV.certificateBucket, this.store.bucket.bucketName);
+    if (vpc) {
+      const ports = targets.map((t) => parseEndpointAddress(t.endpoint)!.port);
+      scan.placeInVpc(vpc, ports);
+    }
+    new CheckSchedule(this, "EndpointScanSchedule", {
+      schedule: config.schedules.endpointScan,
+      target: scan,
+      description: "watchpost: probe every configured TLS endpoint",
+    });
+    new CfnOutput(this, "EndpointScanFunctionName", {
+      value: scan.function.functionName,
+      description: "Invoke with {} to probe every endpoint now",
+    });
+    return scan;
   }
 
   /**
@@ -207,10 +255,12 @@ export class WatchpostStack extends Stack {
    */
   private addFirstChecks(): void {
     const ready = [this.store, this.state, this.bus, this.notifications];
-    for (const [id, check] of [
+    const checks: [string, WatchpostFunction][] = [
       ["FirstCertificateScan", this.certificateScan],
       ["FirstCredentialCheck", this.credentialCheck],
-    ] as const) {
+      ...(this.endpointScan ? [["FirstEndpointScan", this.endpointScan] as [string, WatchpostFunction]] : []),
+    ];
+    for (const [id, check] of checks) {
       check.invocableVersion();
       new triggers.Trigger(this, id, {
         handler: check.function,

@@ -98,6 +98,33 @@ export class CertificateStore extends Construct {
     }
   }
 
+  /**
+   * Read exactly these objects (endpoints' CA bundles and stored copies). ListBucket without a
+   * prefix condition: S3 answers GetObject on a missing key with 404 instead of 403 only to a
+   * caller that may list the bucket (S3 API Reference, GetObject, "Permissions").
+   */
+  grantObjectReads(grantee: iam.IGrantable, keys: readonly string[]): void {
+    if (keys.length === 0) return;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ["s3:GetObject"],
+      resourceArns: [...new Set(keys)].sort().map((key) => this.bucket.arnForObjects(key)),
+    });
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn] }),
+    );
+    if (this.kmsKeyArn) {
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ["kms:Decrypt"],
+        resourceArns: [this.kmsKeyArn],
+        conditions: {
+          StringEquals: { "kms:ViaService": `s3.${this.bucket.stack.region}.${Aws.URL_SUFFIX}` },
+        },
+      });
+    }
+  }
+
   /** An object ARN's length once deployed: a generated bucket name counts as the longest S3 allows. */
   private arnLength(key: string): number {
     const bucket = this.created ? MAX_BUCKET_NAME : this.bucket.bucketName.length;

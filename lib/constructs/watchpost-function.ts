@@ -1,5 +1,6 @@
 import { Aws, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
 import type * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -38,6 +39,23 @@ const SCAN_STATE_TABLE_ACTIONS = [
   "dynamodb:Query",
   "dynamodb:UpdateItem",
 ];
+/**
+ * What Lambda does with a function's role to attach it to a VPC: exactly the EC2 actions of the
+ * AWS managed policy AWSLambdaVPCAccessExecutionRole (v3), which the Lambda Developer Guide
+ * ("Giving Lambda functions access to resources in an Amazon VPC", execution role permissions)
+ * lists. DescribeNetworkInterfaces works only on "*", and the interfaces' IDs are not known before
+ * Lambda creates them.
+ */
+const VPC_NETWORK_INTERFACE_ACTIONS = [
+  "ec2:CreateNetworkInterface",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeSubnets",
+  "ec2:DeleteNetworkInterface",
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:UnassignPrivateIpAddresses",
+];
+/** Egress rules one security group may hold by default (VPC quotas: 60 per direction, per IP version). */
+const MAX_EGRESS_RANGES = 25;
 /** What Lambda's poller needs on an SQS event source (Lambda Developer Guide, "Execution role permissions"). */
 const SQS_EVENT_SOURCE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
 
@@ -214,6 +232,49 @@ export class WatchpostFunction extends Construct {
     return this;
   }
 
+  /**
+   * Run in these subnets of the cluster's VPC. With no security groups given, one is created that
+   * allows no inbound traffic and outbound TCP only to `ports` (the endpoints) and 443 (the AWS APIs
+   * the function calls, through VPC endpoints or NAT). Amazon-provided DNS is not filtered by
+   * security groups (VPC User Guide, "Security group rules"), so name resolution needs no rule.
+   */
+  placeInVpc(
+    placement: { vpcId: string; subnetIds: readonly string[]; securityGroupIds?: readonly string[] },
+    ports: readonly number[],
+  ): this {
+    let groups = placement.securityGroupIds ?? [];
+    if (groups.length === 0) {
+      const ranges = portRanges([...ports, 443], MAX_EGRESS_RANGES);
+      const group = new ec2.CfnSecurityGroup(this, "SecurityGroup", {
+        groupDescription: `watchpost ${this.node.id}: outbound TCP to the endpoints and HTTPS only`,
+        vpcId: placement.vpcId,
+        securityGroupEgress: ranges.flatMap(([from, to]) =>
+          [{ cidrIp: "0.0.0.0/0" }, { cidrIpv6: "::/0" }].map((peer) => ({
+            ...peer,
+            ipProtocol: "tcp",
+            fromPort: from,
+            toPort: to,
+            description: from === to ? `endpoints on port ${from}` : `endpoints on ports ${from}-${to}`,
+          })),
+        ),
+      });
+      groups = [group.attrGroupId];
+    }
+    (this.function.node.defaultChild as lambda.CfnFunction).vpcConfig = {
+      subnetIds: [...placement.subnetIds],
+      securityGroupIds: [...groups],
+    };
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: VPC_NETWORK_INTERFACE_ACTIONS, resources: ["*"] }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "Lambda creates, describes and deletes the function's network interfaces in the configured subnets with the role (AWSLambdaVPCAccessExecutionRole's EC2 actions, no others); DescribeNetworkInterfaces and DescribeSubnets take no resource, and the interfaces do not exist before Lambda creates them.",
+    });
+    return this;
+  }
+
   /** Put alarm events on the watchpost bus. */
   bindEventBus(bus: events.IEventBus): this {
     bus.grantPutEventsTo(this.function);
@@ -276,4 +337,25 @@ class SendOnlyQueueDestination implements lambda.IDestination {
     this.queue.grant(fn, "sqs:SendMessage");
     return { destination: this.queue.queueArn };
   }
+}
+
+/**
+ * Ports as at most `limit` inclusive ranges: runs of consecutive ports merged, then the closest
+ * neighbours until the list fits (a wider rule beats a security group CloudFormation cannot create).
+ */
+export function portRanges(ports: readonly number[], limit: number): [number, number][] {
+  const sorted = [...new Set(ports)].sort((a, b) => a - b);
+  const ranges: [number, number][] = [];
+  for (const port of sorted) {
+    const last = ranges.at(-1);
+    if (last && port === last[1] + 1) last[1] = port;
+    else ranges.push([port, port]);
+  }
+  while (ranges.length > limit) {
+    let closest = 0;
+    for (let i = 1; i < ranges.length - 1; i++)
+      if (ranges[i + 1]![0] - ranges[i]![1] < ranges[closest + 1]![0] - ranges[closest]![1]) closest = i;
+    ranges.splice(closest, 2, [ranges[closest]![0], ranges[closest + 1]![1]]);
+  }
+  return ranges;
 }

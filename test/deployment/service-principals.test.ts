@@ -318,7 +318,7 @@ describe("Lambda on behalf of the functions", () => {
   it("lets the deploy-time trigger invoke the version it names, which has its own failure queue", async () => {
     // Prepare
     const triggers = stack.ofType("Custom::Trigger").map((id) => stack.properties(id));
-    expect(triggers).toHaveLength(2);
+    expect(triggers).toHaveLength(3); // certificate scan, credential check, endpoint scan
     const configured = stack
       .ofType("AWS::Lambda::EventInvokeConfig")
       .map((id) => stack.properties(id))

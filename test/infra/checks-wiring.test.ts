@@ -2,6 +2,7 @@ import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALARM_TABLE_KEYS } from "../../functions/adapters/alarm-store";
 import { ENV } from "../../functions/handlers/shared/environment";
+import { portRanges } from "../../lib/constructs/watchpost-function";
 import { fullConfig, logicalIdOf, minimalConfig, synth } from "./support";
 
 let full: Template;
@@ -132,10 +133,10 @@ describe("object events", () => {
 });
 
 describe("first check after deployment", () => {
-  it("invokes both checks asynchronously after the stack's resources exist", () => {
+  it("invokes every check (certificates, credentials, endpoints) asynchronously after the stack's resources exist", () => {
     // Assess
     const triggers = full.findResources("Custom::Trigger");
-    expect(Object.keys(triggers)).toHaveLength(2);
+    expect(Object.keys(triggers)).toHaveLength(3);
     for (const trigger of Object.values(triggers)) {
       expect(trigger.Properties.InvocationType).toBe("Event");
       expect(trigger.DependsOn).toEqual(expect.arrayContaining([logicalIdOf(full, "AWS::Events::EventBus")]));
@@ -173,8 +174,8 @@ describe("asynchronous delivery never loses an event silently", () => {
   it("gives every function bounded async retries, a maximum event age and a failure queue", () => {
     // Assess
     const configs = Object.values(full.findResources("AWS::Lambda::EventInvokeConfig"));
-    // Four functions (the webhook function among them), and the versions the two triggers invoke.
-    expect(configs).toHaveLength(6);
+    // Five functions (the webhook and endpoint functions among them), and the versions the three triggers invoke.
+    expect(configs).toHaveLength(8);
     for (const config of configs) {
       expect(config.Properties).toMatchObject({
         MaximumRetryAttempts: 2,
@@ -187,7 +188,8 @@ describe("asynchronous delivery never loses an event silently", () => {
   it("gives every rule target a retry policy and a dead-letter queue", () => {
     // Assess
     const rules = Object.values(full.findResources("AWS::Events::Rule"));
-    expect(rules.length).toBe(4);
+    // Three schedules, the object rule, the alarm rule.
+    expect(rules.length).toBe(5);
     for (const rule of rules) {
       for (const target of rule.Properties.Targets) {
         expect(target.DeadLetterConfig?.Arn).toBeDefined();
@@ -202,8 +204,8 @@ describe("asynchronous delivery never loses an event silently", () => {
   it("encrypts every queue and refuses non-TLS access to it", () => {
     // Assess
     const queues = full.findResources("AWS::SQS::Queue");
-    // Four functions' dead letters, the scan batches and theirs, the webhook deliveries and theirs.
-    expect(Object.keys(queues)).toHaveLength(8);
+    // Five functions' dead letters, the scan batches and theirs, the webhook deliveries and theirs.
+    expect(Object.keys(queues)).toHaveLength(9);
     for (const [id, queue] of Object.entries(queues)) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       full.hasResourceProperties("AWS::SQS::QueuePolicy", {
@@ -227,7 +229,7 @@ describe("functions", () => {
     const ours = Object.values(functions).filter(
       (f) => String(f.Properties.Description).length > 0 && f.Properties.LoggingConfig,
     );
-    expect(ours).toHaveLength(4);
+    expect(ours).toHaveLength(5);
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs24.x",
@@ -269,5 +271,55 @@ describe("alarm state", () => {
         Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
       ],
     });
+  });
+});
+
+describe("endpoint scan", () => {
+  it("runs hourly, in the configured subnets, with a security group that only lets it reach the endpoints and HTTPS", () => {
+    // Assess
+    const [id, fn] = Object.entries(full.findResources("AWS::Lambda::Function")).find(([, f]) =>
+      String(f.Properties.Description).startsWith("Probes live TLS endpoints"),
+    )!;
+    expect(fn.Properties.VpcConfig).toEqual({
+      SubnetIds: ["subnet-0aaa1111", "subnet-0bbb2222"],
+      SecurityGroupIds: [{ "Fn::GetAtt": [expect.stringMatching(/^EndpointScanSecurityGroup/), "GroupId"] }],
+    });
+    const groups = Object.values(full.findResources("AWS::EC2::SecurityGroup"));
+    expect(groups).toHaveLength(1);
+    expect(groups[0]!.Properties.SecurityGroupIngress).toBeUndefined();
+    const egress = groups[0]!.Properties.SecurityGroupEgress as { FromPort: number; ToPort: number }[];
+    expect([...new Set(egress.map((r) => `${r.FromPort}-${r.ToPort}`))].sort()).toEqual([
+      "25-25",
+      "443-443",
+      "5432-5432",
+      "6443-6443",
+    ]);
+    full.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 hour)",
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [id, "Arn"] } })],
+    });
+  });
+
+  it("is the only function in a VPC", () => {
+    // Assess
+    const inVpc = Object.values(full.findResources("AWS::Lambda::Function")).filter(
+      (f) => f.Properties.VpcConfig,
+    );
+    expect(inVpc.map((f) => String(f.Properties.Description).split(" ")[0])).toEqual(["Probes"]);
+  });
+
+  it("merges many endpoint ports into at most 25 ranges, covering every port", () => {
+    // Act
+    const ports = Array.from({ length: 100 }, (_, i) => 1000 + i * 7);
+    const ranges = portRanges([...ports, 443], 25);
+
+    // Assess
+    expect(ranges).toHaveLength(25);
+    for (const port of [...ports, 443])
+      expect(ranges.some(([from, to]) => from <= port && port <= to)).toBe(true);
+    expect(portRanges([25, 26, 27, 443], 25)).toEqual([
+      [25, 27],
+      [443, 443],
+    ]);
   });
 });

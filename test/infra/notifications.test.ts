@@ -175,8 +175,8 @@ describe("watching the watcher", () => {
     const deadLetters = alarms.filter(
       (a) => a.Properties.MetricName === "ApproximateNumberOfMessagesVisible",
     );
-    expect(errors).toHaveLength(4); // scan, credential check, notifier, webhook delivery
-    expect(deadLetters).toHaveLength(5); // three functions, the webhooks, and the scan batches
+    expect(errors).toHaveLength(5); // scan, credential check, notifier, endpoint scan, webhook delivery
+    expect(deadLetters).toHaveLength(6); // four functions, the webhooks, and the scan batches
     for (const alarm of [...errors, ...deadLetters]) {
       expect(alarm.Properties.AlarmActions).toEqual(
         expect.arrayContaining([

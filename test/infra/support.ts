@@ -30,6 +30,19 @@ export function fullConfig(): WatchpostConfigInput {
         { name: "ambient", bucket: "ambient-data", prefix: "meta/", region: "eu-west-1", writeProbe: true },
       ],
     },
+    endpoints: {
+      targets: [
+        {
+          endpoint: "api.cluster.internal:6443",
+          caBundleKey: "trust/cluster-ca.pem",
+          storedCertificateKey: "prod/api.pem",
+          serviceName: "Kubernetes API",
+        },
+        { endpoint: "mail.cluster.internal:25", starttls: "smtp", caBundleKey: "trust/cluster-ca.pem" },
+        { endpoint: "[fd00::10]:5432", servername: "db.cluster.internal", starttls: "postgres" },
+      ],
+      vpc: { vpcId: "vpc-0abc1234", subnetIds: ["subnet-0aaa1111", "subnet-0bbb2222"] },
+    },
     notifications: {
       email: [
         { address: "oncall@example.com", minimumSeverity: "major" },

@@ -20,7 +20,7 @@ const host = (i: number, j: number) => `${pad(`h${i}-${j}`, 50, "a")}.example.co
  * Every feature on, every list at its limit: 50 sources (each with a CA bundle, a PKCS#12 secret,
  * 100 host names and key patterns), 20 peer groups of six peers, 50 credential targets (half with
  * a role, half probed with the function's own role and a write probe), Scheduler with time zones,
- * 50 email recipients, 20 Slack and 20 Teams channels, 20 webhooks of every format, 100 silences with the longest
+ * 100 endpoints on 100 ports in 16 subnets, 50 email recipients, 20 Slack and 20 Teams channels, 20 webhooks of every format, 100 silences with the longest
  * reasons, an existing bucket with a customer KMS key; the readable keys add up to the 4096
  * characters LIMITS allows. Under the 1 MiB file limit.
  */
@@ -79,9 +79,28 @@ export function largestConfig(): WatchpostConfigInput {
       peerGroups,
     },
     credentials: { targets },
+    // Every endpoint a different port, so the created security group must merge them into ranges.
+    endpoints: {
+      targets: Array.from({ length: LIMITS.endpoints }, (_, i) => ({
+        endpoint: `e${i}.cluster.internal:${1000 + i * 7}`,
+        servername: `e${i}.cluster.internal`,
+        expectedHostnames: [`e${i}.cluster.internal`, `alt${i}.cluster.internal`],
+        caBundleKey: "g/00/ca.pem",
+        storedCertificateKey: `g/${String(i % 20).padStart(2, "0")}/n${i % 6}.pem`,
+        starttls: (["smtp", "imap", "pop3", "ldap", "postgres", "mysql"] as const)[i % 6],
+        purpose: "server" as const,
+        serviceName: `service ${i}`,
+      })),
+      timeoutMs: 60_000,
+      vpc: {
+        vpcId: "vpc-0abc1234",
+        subnetIds: Array.from({ length: 16 }, (_, i) => `subnet-0${String(i).padStart(7, "a")}`),
+      },
+    },
     schedules: {
       certificateScan: { expression: "cron(0 1 * * ? *)", timeZone: "Europe/Berlin" },
       credentialCheck: { expression: "rate(5 minutes)", timeZone: "America/New_York" },
+      endpointScan: { expression: "rate(30 minutes)", timeZone: "Asia/Tokyo" },
       checkAfterDeploy: true,
     },
     notifications: {
