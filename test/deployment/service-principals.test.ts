@@ -349,6 +349,7 @@ describe("Lambda on behalf of the functions", () => {
     expect(verdicts.map(([, result, hasFailureQueue]) => [result, hasFailureQueue])).toEqual([
       ["Allowed", true],
       ["Allowed", true],
+      ["Allowed", true],
     ]);
   });
 });
