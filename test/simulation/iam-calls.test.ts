@@ -49,6 +49,7 @@ const FUNCTIONS = {
   "credential-check": FUNCTION_DESCRIPTIONS.credentialCheck,
   notifier: FUNCTION_DESCRIPTIONS.notifier,
   "webhook-delivery": FUNCTION_DESCRIPTIONS.webhookDelivery,
+  "endpoint-scan": FUNCTION_DESCRIPTIONS.endpointScan,
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 
@@ -95,12 +96,26 @@ const TABLE_ENV_OF_ADAPTER: Record<string, string> = {
 const EVERY_FUNCTION = ["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"];
 /** The SQS event source's poller (Lambda Developer Guide, SQS "Execution role permissions"). */
 const SQS_POLLER = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
+/**
+ * What Lambda does with the role of a function in a VPC: create, describe and delete its network
+ * interfaces (Lambda Developer Guide, "Giving Lambda functions access to resources in an Amazon
+ * VPC"; the EC2 actions of the managed policy AWSLambdaVPCAccessExecutionRole).
+ */
+const VPC_ATTACHMENT = [
+  "ec2:CreateNetworkInterface",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeSubnets",
+  "ec2:DeleteNetworkInterface",
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:UnassignPrivateIpAddresses",
+];
 /** Permissions AWS services use on a function's behalf, with the role, without an SDK call in the code. */
 const SERVICE_USES: Record<FunctionName, string[]> = {
   "certificate-scan": [...EVERY_FUNCTION, ...SQS_POLLER],
   "credential-check": EVERY_FUNCTION,
   notifier: EVERY_FUNCTION,
   "webhook-delivery": [...EVERY_FUNCTION, ...SQS_POLLER],
+  "endpoint-scan": [...EVERY_FUNCTION, ...VPC_ATTACHMENT],
 };
 
 /** The secrets a function reads, named in the configuration. */
@@ -190,7 +205,16 @@ function requestsFor(
   switch (call.caller) {
     case "functions/adapters/s3-certificate-store.ts": {
       const bucket = env[ENV.certificateBucket]!;
-      const { prefixes, keys } = readablePrefixes(config.certificates);
+      // The endpoint scan reads only the objects its endpoints name: their CA bundles and stored copies.
+      const { prefixes, keys } =
+        name === "endpoint-scan"
+          ? {
+              prefixes: [],
+              keys: config.endpoints.targets.flatMap((t) =>
+                [t.caBundleKey, t.storedCertificateKey].filter((k) => k !== undefined),
+              ),
+            }
+          : readablePrefixes(config.certificates);
       if (action === "s3:ListBucket") {
         for (const prefix of prefixes) {
           requests.push({

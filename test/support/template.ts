@@ -30,6 +30,7 @@ export const FUNCTION_DESCRIPTIONS = {
   credentialCheck: /^Obtains temporary credentials/,
   notifier: /^Formats watchpost alarm events/,
   webhookDelivery: /^Renders watchpost alarm notifications/,
+  endpointScan: /^Probes live TLS endpoints/,
 } as const;
 
 export interface TemplateResource {
@@ -144,6 +145,8 @@ export class ResolvedTemplate {
     if (attribute === "TopicName") return name;
     if (attribute === "Name") return name;
     if (attribute === "StreamArn") return `${this.getAtt(id, "Arn")}/stream/0000`;
+    if (attribute === "GroupId" && resource.Type === "AWS::EC2::SecurityGroup")
+      return `sg-${name.toLowerCase()}`;
     throw new Error(`no GetAtt ${attribute} for ${resource.Type}`);
   }
 
