@@ -12,6 +12,7 @@ export const ALARM_IDS = {
   "untrusted-chain": "1005",
   "weak-crypto": "1006",
   unreadable: "1007",
+  "served-mismatch": "1008",
   "credentials-unobtainable": "2001",
   "credentials-rejected": "2002",
   "storage-access-denied": "2003",
@@ -36,6 +37,8 @@ export const DEFAULT_SEVERITY = {
   "untrusted-chain": "major",
   "weak-crypto": "minor",
   unreadable: "major",
+  // Raised as major when the service serves the older certificate (it fails first), minor otherwise.
+  "served-mismatch": "major",
   "credentials-unobtainable": "major",
   "credentials-rejected": "major",
   "storage-access-denied": "major",

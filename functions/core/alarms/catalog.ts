@@ -231,7 +231,7 @@ const ENTRIES: Record<CheckName, Entry> = {
   unreadable: {
     title: "Certificate file cannot be read",
     description:
-      "A file in the certificate store yielded no certificate. The reason code says why: `empty`, `bad-pem`, `bad-der`, `bad-password` (PKCS#12), `unsupported-format`, `too-large` or `io-error`. Nothing in this file is being checked until it is fixed.",
+      "A file in the certificate store yielded no certificate, or a live endpoint presented none. The reason code says why: `empty`, `bad-pem`, `bad-der`, `bad-password` (PKCS#12), `unsupported-format`, `too-large` or `io-error` for a file; `timeout`, `unreachable` (no connection), `not-tls` (the port answers, but not with TLS, or refused the STARTTLS upgrade) or `handshake-failed` (a TLS alert) for an endpoint. Nothing in it is being checked until it is fixed; an endpoint's other alarms stand meanwhile.",
     impact:
       "Whatever certificate this file should hold is unwatched: it may be expired without any other alarm. The service reading the file probably fails to start or reload too.",
     possibleCauses: [
@@ -239,6 +239,8 @@ const ENTRIES: Record<CheckName, Entry> = {
       "The PKCS#12 password configured for watchpost is wrong or missing (reason `bad-password`).",
       "Something other than a certificate was stored under a certificate prefix (reason `unsupported-format`).",
       "The file is larger than the size cap, default 1 MiB (reason `too-large`).",
+      "The endpoint's service is down, or a route, security group or firewall blocks the scan (`timeout`, `unreachable`).",
+      "The service listens without TLS, on another port, or needs a different STARTTLS setting (`not-tls`).",
     ],
     handlingProcedure: [
       "Fetch it: `aws s3 cp s3://BUCKET/KEY cert.bin`, then look: `ls -l cert.bin; file cert.bin; head -c 200 cert.bin`.",
@@ -246,8 +248,31 @@ const ENTRIES: Record<CheckName, Entry> = {
       "PKCS#7? `openssl pkcs7 -print_certs -in cert.bin`. PKCS#12? `openssl pkcs12 -info -nokeys -in cert.bin`.",
       "For `bad-password`: put the right password in the source's secret (deployed) or the password variable or file (CLI).",
       "Otherwise check a good file with `watchpost scan host.pem`, then upload it: `aws s3 cp host.pem s3://BUCKET/KEY`.",
+      `${LIVE_PEER}from the scan's network try \`watchpost probe HOST:PORT\` (add \`--starttls P\` if configured); check the service runs with TLS on.`,
       "The alarm clears by itself: an upload is re-checked within seconds, otherwise at the next scheduled scan.",
     ],
+  },
+  "served-mismatch": {
+    title: "Service serves a different certificate than the stored one",
+    description:
+      "A live endpoint presents a leaf certificate that differs (by SHA-256 of its DER) from the copy kept in the store for it (`storedCertificateKey` of an endpoint, or a peer's `certificateKey` and `endpoint`). The message says which is newer. Major when the stored one is newer: the certificate was renewed on disk but the service was never reloaded, and it will fail on the old certificate's expiry. Minor when the served one is newer (the store is out of date) or neither is.",
+    impact:
+      "Stored newer: clients keep getting the old certificate and fail when it expires, although the renewal was done. Served newer: nothing fails now, but a redeploy or restore from the store would roll the service back to the older certificate.",
+    possibleCauses: [
+      "The certificate was renewed and written to disk and the store, but the service was not reloaded or restarted.",
+      "Only some instances behind the endpoint were reloaded (a load balancer alternates between them).",
+      "The service was given a certificate by hand, and the stored copy was never updated.",
+    ],
+    handlingProcedure: [
+      "Read the message: it names both certificates (subject, serial, validity) and which is newer.",
+      "See what is served: `openssl s_client -connect HOST:PORT -servername HOST </dev/null | openssl x509 -noout -serial -dates`.",
+      "See what is stored: `aws s3 cp s3://BUCKET/KEY - | openssl x509 -noout -serial -dates`.",
+      "Stored newer: install it on the service if needed, then reload or restart the service (e.g. `systemctl reload SERVICE`).",
+      "Served newer: upload what the service serves: `aws s3 cp host.pem s3://BUCKET/KEY`.",
+      "Confirm: `watchpost probe HOST:PORT --ca ca.pem` shows the same serial as the stored copy.",
+    ],
+    clearance:
+      "This alarm is cleared automatically by the next probe of the endpoint (hourly by default, or at the next scheduled scan for a peer) that finds the served and stored certificates identical. A probe that cannot connect, or a stored copy that cannot be read, clears nothing. A fault that comes back later raises a new occurrence with a new UUID.",
   },
   "credentials-unobtainable": {
     title: "Temporary credentials cannot be obtained",

@@ -12,16 +12,18 @@ import type { CheckRun } from "../alarms/lifecycle";
 import type { ParsedCertificate } from "../certificates/certificate";
 import { unreadableFinding } from "../certificates/evaluate";
 import type { StoreScanContext } from "../certificates/ports";
+import { readCertificates } from "../certificates/reader";
 import {
   loadTrustBundle,
   type TrustBundle,
   trustBundleFindings,
 } from "../certificates/store-scan/trust-material";
 import type { EndpointTarget } from "../config";
-import { CERTIFICATE_CHECKS, type CheckName } from "../contracts";
+import { CERTIFICATE_CHECKS, type CheckName, type Finding } from "../contracts";
 import { canonicalEndpoint, parseEndpointAddress } from "./address";
 import { judgePresentedChain } from "./judge";
 import type { TlsDetails } from "./probe";
+import { compareServedWithStored, storedLeaf } from "./served-vs-stored";
 
 export interface EndpointScanContext extends StoreScanContext {
   /** Trust anchors when an endpoint names no CA bundle: the public roots Node.js ships. */
@@ -67,6 +69,7 @@ export async function checkEndpoint(
     HostName: target.servername ?? host,
     ...(target.serviceName ? { ServiceName: target.serviceName } : {}),
     ...(target.caBundleKey || target.storedCertificateKey ? { Bucket: ctx.store.bucket } : {}),
+    ...(target.storedCertificateKey ? { Key: target.storedCertificateKey } : {}),
   };
   const trust: TrustBundle = target.caBundleKey
     ? await loadTrustBundle(target.caBundleKey, ctx)
@@ -103,10 +106,19 @@ export async function checkEndpoint(
     ...(trust.anchors ? { trustAnchors: trust.anchors } : {}),
     purpose: target.purpose ?? "server",
   });
-  // A CA bundle that could not be read judged no chain: the chain alarms of the last good read stand.
-  const examinedChecks: CheckName[] | undefined = trust.anchors
-    ? undefined
-    : CERTIFICATE_CHECKS.filter((check) => check !== "untrusted-chain");
+  const comparison = await servedVersusStored(
+    target,
+    judged.certificates.find((c) => c.index === 0),
+    ctx,
+  );
+  // What was not judged keeps its alarms: the chain without a readable CA bundle, the comparison
+  // without a readable stored copy.
+  const skipped = new Set<CheckName>([
+    ...(trust.anchors ? [] : (["untrusted-chain"] as const)),
+    ...(comparison.compared ? [] : (["served-mismatch"] as const)),
+  ]);
+  const examinedChecks: CheckName[] | undefined =
+    skipped.size > 0 ? CERTIFICATE_CHECKS.filter((check) => !skipped.has(check)) : undefined;
   return {
     run: {
       scope: endpointScope(target),
@@ -114,7 +126,10 @@ export async function checkEndpoint(
       examinedSources: [source],
       ...(examinedChecks ? { examinedChecks } : {}),
       findings: [
-        ...judged.findings.map((f) => ({ ...f, details: { ...f.details, endpoint: name } })),
+        ...[...judged.findings, ...comparison.findings].map((f) => ({
+          ...f,
+          details: { ...f.details, endpoint: name },
+        })),
         ...trustFindings,
       ],
       parameters,
@@ -124,4 +139,42 @@ export async function checkEndpoint(
     reached: true,
     ...(presented.tls ? { tls: presented.tls } : {}),
   };
+}
+
+/**
+ * The served leaf against the stored copy. `compared` is false when there is nothing to compare
+ * with (no stored copy configured counts as compared: there is no such alarm to keep).
+ */
+async function servedVersusStored(
+  target: EndpointTarget,
+  served: ParsedCertificate | undefined,
+  ctx: EndpointScanContext,
+): Promise<{ compared: boolean; findings: Finding[] }> {
+  const key = target.storedCertificateKey;
+  if (!key) return { compared: true, findings: [] };
+  if (!served) return { compared: false, findings: [] };
+  const storedAt = ctx.store.uri(key);
+  const loaded = await ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes });
+  if (!loaded.ok)
+    return {
+      compared: false,
+      findings: [unreadableFinding(storedAt, loaded.reason, `stored copy: ${loaded.detail}`)],
+    };
+  const read = await readCertificates(loaded.bytes, storedAt);
+  const leaf = read.status === "ok" ? storedLeaf(read.certificates) : undefined;
+  if (!leaf) {
+    const [reason, detail] =
+      read.status === "unreadable"
+        ? [read.reason, read.detail]
+        : (["unsupported-format", "holds no certificate"] as const);
+    return { compared: false, findings: [unreadableFinding(storedAt, reason, `stored copy: ${detail}`)] };
+  }
+  const finding = compareServedWithStored({
+    source: served.source,
+    service: `the service at ${endpointName(target)}`,
+    served,
+    stored: leaf,
+    storedAt,
+  });
+  return { compared: true, findings: finding ? [finding] : [] };
 }

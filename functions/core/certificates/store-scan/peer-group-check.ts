@@ -4,10 +4,11 @@
  * check is reported as the group `<name>@live`, so the two never overwrite each other.
  */
 import type { PeerGroup } from "../../config";
-import type { Finding } from "../../contracts";
+import { CERTIFICATE_CHECKS, type Finding } from "../../contracts";
+import { compareServedWithStored, storedLeaf } from "../../endpoints/served-vs-stored";
 import { describeCause } from "../../errors";
 import { type ParsedCertificate, parseCertificate } from "../certificate";
-import { evaluatePeerGroup, type PeerInput } from "../peer-group";
+import { evaluatePeerGroup, type PeerInput, peerSource } from "../peer-group";
 import type { StoreScanContext } from "../ports";
 import { readCertificates } from "../reader";
 import { countOf, policyFor, type StoreCheck } from "./judge-objects";
@@ -21,20 +22,38 @@ export async function checkPeerGroup(group: PeerGroup, ctx: StoreScanContext): P
   const live: PeerInput[] = [];
   const certificates: ParsedCertificate[] = [];
 
+  const comparisons: Finding[] = [];
+  let allCompared = true;
   for (const peer of group.peers) {
+    let storedInput: PeerInput | undefined;
     if (peer.certificateKey) {
-      const input = await peerFromStore(peer.fqdn, peer.certificateKey, ctx);
-      stored.push(input);
-      if (Array.isArray(input.certificates)) certificates.push(...input.certificates);
+      storedInput = await peerFromStore(peer.fqdn, peer.certificateKey, ctx);
+      stored.push(storedInput);
+      if (Array.isArray(storedInput.certificates)) certificates.push(...storedInput.certificates);
     }
     if (peer.endpoint) {
       const input = await peerFromEndpoint(peer.fqdn, peer.endpoint, ctx);
       live.push(input);
       if (Array.isArray(input.certificates)) certificates.push(...input.certificates);
+      if (storedInput && peer.certificateKey) {
+        const compared = servedVersusStored(
+          group.name,
+          peer,
+          storedInput,
+          input,
+          ctx.store.uri(peer.certificateKey),
+        );
+        if (compared === undefined) allCompared = false;
+        else comparisons.push(...compared);
+      }
     }
   }
   const ca = trust.anchors ?? [];
-  const findings: Finding[] = [...trust.findings, ...trustBundleFindings(trust, new Map(), ctx)];
+  const findings: Finding[] = [
+    ...trust.findings,
+    ...trustBundleFindings(trust, new Map(), ctx),
+    ...comparisons,
+  ];
   if (stored.length > 0)
     findings.push(...evaluatePeerGroup({ name: group.name, ca, peers: stored }, policy).findings);
   if (live.length > 0)
@@ -44,6 +63,8 @@ export async function checkPeerGroup(group: PeerGroup, ctx: StoreScanContext): P
       scope: peerGroupScope(group),
       complete: true,
       examinedSources: [],
+      // A peer whose stored or served certificate could not be read was not compared: keep those alarms.
+      ...(allCompared ? {} : { examinedChecks: CERTIFICATE_CHECKS.filter((c) => c !== "served-mismatch") }),
       findings,
       parameters: { PeerGroup: group.name, Bucket: ctx.store.bucket },
       now: ctx.now,
@@ -82,4 +103,30 @@ async function peerFromEndpoint(fqdn: string, endpoint: string, ctx: StoreScanCo
       certificates: { unreadable: "bad-der", detail: `${endpoint} presented ${describeCause(cause)}` },
     };
   }
+}
+
+/**
+ * A peer with both a stored certificate and a live endpoint: is the leaf it serves the stored one?
+ * Undefined when either side could not be read (nothing was compared).
+ */
+function servedVersusStored(
+  group: string,
+  peer: { fqdn: string; endpoint?: string },
+  stored: PeerInput,
+  live: PeerInput,
+  storedAt: string,
+): Finding[] | undefined {
+  if (!Array.isArray(stored.certificates) || !Array.isArray(live.certificates)) return undefined;
+  const storedCertificate = storedLeaf(stored.certificates);
+  const served = live.certificates[0];
+  if (!storedCertificate || !served) return undefined;
+  const finding = compareServedWithStored({
+    source: `${peerSource(`${group}@live`, peer.fqdn)}#0`,
+    service: `peer ${peer.fqdn} of group ${group} (${peer.endpoint})`,
+    served,
+    stored: storedCertificate,
+    storedAt,
+  });
+  if (!finding) return [];
+  return [{ ...finding, details: { ...finding.details, peer: peer.fqdn, group, endpoint: peer.endpoint } }];
 }
