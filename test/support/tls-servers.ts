@@ -260,7 +260,8 @@ const SERVERS: Record<StarttlsProtocol, ServerSide> = {
   // MySQL Client/Server Protocol: Initial Handshake v10 (CLIENT_SSL when TLS is on) → SSLRequest packet.
   mysql: (socket, accept, upgrade, record) => {
     const version = Buffer.from("8.4.0-watchpost-test\0", "latin1");
-    const capabilities = 0xf7ff & ~(accept ? 0 : 0x0800);
+    // Lower capability flags: CLIENT_SSL (0x0800) only when TLS is on.
+    const capabilities = 0xffff & ~(accept ? 0 : 0x0800);
     const payload = Buffer.concat([
       Buffer.from([10]),
       version,
@@ -281,13 +282,18 @@ const SERVERS: Record<StarttlsProtocol, ServerSide> = {
     socket.write(Buffer.concat([header, payload]));
     socket.once("data", (chunk: Buffer) => {
       record(chunk);
+      // The client starts the TLS handshake right after its SSLRequest, without waiting for an
+      // answer: the ClientHello may arrive in the same chunk, and goes back to the stream for TLS.
       const ssl =
-        chunk.length === 36 &&
+        chunk.length >= 36 &&
         chunk.readUIntLE(0, 3) === 32 &&
         chunk[3] === 1 &&
         (chunk.readUInt32LE(4) & 0x0800) !== 0;
-      if (ssl) upgrade();
-      else socket.destroy();
+      if (!ssl) return void socket.destroy();
+      socket.removeAllListeners("data");
+      socket.pause();
+      if (chunk.length > 36) socket.unshift(chunk.subarray(36));
+      upgrade();
     });
   },
 };
