@@ -10,11 +10,12 @@ import { ConfigError, parseConfig } from "../../functions/core/config";
 import { EXIT } from "../../functions/core/contracts";
 import { visibleText } from "../../functions/core/visible-text";
 import { type CliIo, UsageError } from "../cli/io";
+import { type LiveEndpoint, startLiveEndpoint } from "./live-endpoint";
 import { type LocalAws, startLocalAws } from "./local-aws";
 import { DEMO_USAGE, type DemoOptions, parseDemoArgs } from "./options";
 import { heading, type Output, paint, printEvent, wrap } from "./output";
 import { CREDENTIALS_BUCKET, sampleCredentialTargets, sampleStsPolicy } from "./sample-credentials";
-import { buildSampleStore, EXPIRED_KEY, type SampleStore } from "./sample-store";
+import { buildSampleStore, CA_BUNDLE_KEY, EXPIRED_KEY, type SampleStore } from "./sample-store";
 import { BUS_NAME, objectsOf, putObject, Session, type Step } from "./session";
 import { loadUserStore, type UserStore } from "./user-store";
 
@@ -87,10 +88,38 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
 // The sample run
 
 async function sampleRun(aws: LocalAws, sample: SampleStore, out: Output): Promise<number> {
+  const { service } = sample;
+  const live = await startLiveEndpoint(service.stale, service.intermediate);
+  try {
+    return await sampleSteps(aws, sample, live, out);
+  } finally {
+    await live.stop();
+  }
+}
+
+async function sampleSteps(
+  aws: LocalAws,
+  sample: SampleStore,
+  live: LiveEndpoint,
+  out: Output,
+): Promise<number> {
+  const { service } = sample;
+  const endpoints = {
+    targets: [
+      {
+        endpoint: live.endpoint,
+        servername: service.host,
+        caBundleKey: CA_BUNDLE_KEY,
+        storedCertificateKey: service.storedKey,
+        serviceName: "demo API server",
+      },
+    ],
+  };
   const config = parseConfig(
     {
       certificates: sample.certificates,
       credentials: { targets: sampleCredentialTargets({ sts: aws.sts.endpoint, s3: aws.s3.endpoint }) },
+      endpoints,
     },
     "the sample configuration",
   );
@@ -105,7 +134,8 @@ async function sampleRun(aws: LocalAws, sample: SampleStore, out: Output): Promi
   for (const object of sample.objects) out.line(`  ${object.key.padEnd(width)}  ${object.note}`);
   out.line();
   out.line("Configuration (as it would appear in watchpost.config.json):");
-  for (const line of JSON.stringify(sample.certificates, null, 2).split("\n")) out.line(`  ${line}`);
+  for (const line of JSON.stringify({ certificates: sample.certificates, endpoints }, null, 2).split("\n"))
+    out.line(`  ${line}`);
 
   const session = new Session(aws, config, sample.bucket, out);
   let failures = 0;
@@ -123,7 +153,22 @@ async function sampleRun(aws: LocalAws, sample: SampleStore, out: Output): Promi
   out.line("being downloaded; a changed one is read.");
   failures += await session.scheduledScan({ table: false });
 
-  heading(out, "Step 4: the credential check (every 5 minutes)");
+  heading(out, "Step 4: a live service still serves the old certificate (endpoint scan, hourly)");
+  out.line(
+    `${service.host} at ${live.endpoint} (a TLS server on loopback) serves a certificate that expires in 20 days;`,
+  );
+  out.line(
+    `the renewed one was written to ${service.storedKey} two days ago, but the service was never reloaded.`,
+  );
+  failures += await session.endpointScan();
+  out.line();
+  out.line(
+    "The service is reloaded (the TLS server swaps in the renewed certificate), and the next scan runs:",
+  );
+  await live.reload(service.renewed, service.intermediate);
+  failures += await session.endpointScan();
+
+  heading(out, "Step 5: the credential check (every 5 minutes)");
   for (const target of config.credentials.targets) {
     out.line(
       `  ${target.name}: assume ${target.roleArn} through STS, then HeadBucket, ListObjectsV2${target.writeProbe ? ", put/get/delete a probe object" : ""} on s3://${target.bucket}/${target.prefix ?? ""}`,
@@ -135,17 +180,20 @@ async function sampleRun(aws: LocalAws, sample: SampleStore, out: Output): Promi
   failures += await session.credentialChecks(config.alarms.consecutiveFailures.credentials);
 
   heading(out, "Summary");
-  const [scan, renewal, nextScan, credentials] = session.steps;
+  const [scan, renewal, nextScan, stale, reloaded, credentials] = session.steps;
   const raisedBy = (step: Step | undefined) =>
     step?.events.filter((e) => e.detailType === "Alarm Raised") ?? [];
   const scanChecks = [...new Set(raisedBy(scan).map((e) => String(e.detail.check)))];
   const cleared = renewal?.events.filter((e) => e.detailType === "Alarm Cleared").length ?? 0;
   const credentialChecks = [...new Set(raisedBy(credentials).map((e) => String(e.detail.check)))];
+  const staleChecks = [...new Set(raisedBy(stale).map((e) => String(e.detail.check)))];
+  const reloadCleared = reloaded?.events.filter((e) => e.detailType === "Alarm Cleared").length ?? 0;
   for (const line of wrap(
-    `What you saw: watchpost's own certificate-scan and credential-check functions, unchanged, ran against local stand-ins for S3 (s3rver), DynamoDB (dynalite), STS and EventBridge on 127.0.0.1. ` +
+    `What you saw: watchpost's own certificate-scan, endpoint-scan and credential-check functions, unchanged, ran against local stand-ins for S3 (s3rver), DynamoDB (dynalite), STS and EventBridge on 127.0.0.1. ` +
       `The scheduled scan read ${sample.objects.length} objects and raised ${raisedBy(scan).length} alarms (${scanChecks.join(", ")}), each event carrying its runbook; ` +
       `uploading the renewed certificate produced the S3 "Object Created" event, and re-checking that one object cleared ${cleared} alarm${cleared === 1 ? "" : "s"} without touching the others; ` +
       `the next scheduled scan judged ${objectsOf(nextScan).reused} unchanged objects from the object inventory without downloading them (it read ${objectsOf(nextScan).downloaded}) and raised ${raisedBy(nextScan).length} new alarms; ` +
+      `the endpoint scan found a live service still serving its old certificate after a renewal on disk, raised the alarms ${staleChecks.join(", ") || "nothing"}, and after the service was reloaded cleared ${reloadCleared} alarm${reloadCleared === 1 ? "" : "s"}; ` +
       `the credential check proved one role's temporary key end to end and, after the consecutive failing runs the damping asks for, raised ${credentialChecks.join(", ") || "nothing"} for the other. ` +
       `In AWS the same functions run on the schedule and on every upload, keep alarm state in DynamoDB, and send these events from the watchpost EventBridge bus to email, Slack, Microsoft Teams or webhooks, filtered by severity. ` +
       `To deploy for real: describe your buckets, host names, peer groups, credential targets and recipients in watchpost.config.json (every field is in docs/configuration.md), run "npx cdk bootstrap" once per account and region, then "npx cdk deploy" ("npx cdk deploy -c config=FILE" for another file). ` +

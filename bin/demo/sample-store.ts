@@ -18,8 +18,20 @@ export interface StoreObject {
   note: string;
 }
 
+/** The live service of the demo: it serves `stale` while the store already holds `renewed`. */
+export interface SampleService {
+  host: string;
+  storedKey: string;
+  stale: DemoCertificate;
+  renewed: DemoCertificate;
+  intermediate: DemoCertificate;
+}
+
+export const SERVICE_KEY = "services/api-server.pem";
+
 export interface SampleStore {
   bucket: string;
+  service: SampleService;
   objects: StoreObject[];
   /** The renewed certificate uploaded over the expired one in the second step. */
   renewal: StoreObject;
@@ -106,8 +118,18 @@ export async function buildSampleStore(now = new Date()): Promise<SampleStore> {
     )),
   ];
 
+  // Renewed on disk (and in the store) 2 days ago; the service was never reloaded.
+  const stale = await leaf({ from: -345, to: 20 });
+  const renewed = await leaf({ from: -2, to: 363 });
+  objects.push({
+    key: SERVICE_KEY,
+    body: pemFile(renewed, intermediate),
+    note: `the renewed certificate of the live service ${API_HOST} (which still serves the old one)`,
+  });
+
   return {
     bucket: SAMPLE_BUCKET,
+    service: { host: API_HOST, storedKey: SERVICE_KEY, stale, renewed, intermediate },
     objects,
     renewal: {
       key: EXPIRED_KEY,

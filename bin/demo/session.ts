@@ -9,6 +9,7 @@ import { type AlarmStore, createAlarmStore } from "../../functions/adapters/alar
 import { awsCredentialProbe } from "../../functions/adapters/credential-probe";
 import { pkcs12PasswordFrom } from "../../functions/adapters/local-files";
 import type { SecretReader } from "../../functions/adapters/secrets";
+import { endpointFetcher } from "../../functions/adapters/tls-endpoint";
 import { type AlarmState, dampingFor } from "../../functions/core/alarms/lifecycle";
 import type { WatchpostConfig } from "../../functions/core/config";
 import { runCertificateScan } from "../../functions/handlers/certificate-scan";
@@ -17,6 +18,7 @@ import {
   certificateScanDeps,
 } from "../../functions/handlers/certificate-scan/deps";
 import { runCredentialChecks } from "../../functions/handlers/credential-check";
+import { endpointScanDeps, runEndpointScan } from "../../functions/handlers/endpoint-scan";
 import type { S3rverEvent } from "../local/emulators";
 import type { BusEvent } from "../local/event-bus";
 import type { LocalAws } from "./local-aws";
@@ -163,6 +165,28 @@ export class Session {
     )) {
       this.out.line(line);
     }
+  }
+
+  /** The endpoint scan, as its hourly schedule invokes it. */
+  async endpointScan(): Promise<number> {
+    this.steps.push({ events: [], results: [] });
+    this.out.line("The hourly schedule invokes the endpoint-scan function (it connects to every endpoint):");
+    const deps = endpointScanDeps({
+      config: this.config,
+      s3: this.aws.s3.client,
+      bucket: this.bucket,
+      alarms: this.deps.alarms,
+    });
+    const failures = await this.invoke(() =>
+      runEndpointScan({ ...deps, fetchEndpoint: endpointFetcher(ENDPOINT_TIMEOUT_MS) }),
+    );
+    printFindings(
+      this.out,
+      "FINDINGS: endpoints in the alarm state table after the scan",
+      (await this.liveAlarms()).filter((s) => s.scope.startsWith("endpoint:")),
+      (s) => dampingFor(this.deps.alarms.policy, s.check),
+    );
+    return failures;
   }
 
   async credentialChecks(damping: number): Promise<number> {

@@ -90,7 +90,7 @@ describe("npm start", () => {
       const headings = [...run.stdout.matchAll(/^== (Step \d+: .+?) =+$/gm)].map((m) => m[1]);
       const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
       const documented = [...readme.matchAll(/^- \*\*(Step \d+: [^*]+)\*\*/gm)].map((m) => m[1]);
-      expect(headings).toHaveLength(4);
+      expect(headings).toHaveLength(5);
       expect(documented).toEqual(headings);
       const out = run.stdout;
       const bucket = "s3://watchpost-demo-certs";
@@ -116,14 +116,39 @@ describe("npm start", () => {
 
       const links = [...out.matchAll(/runbook: (\S+)/g)].map((m) => m[1]!);
       expect(new Set(links)).toEqual(
-        new Set(["1001", "1002", "1003", "1004", "1005", "1007", "2002"].map((id) => `docs/alarms/${id}.md`)),
+        new Set(
+          ["1001", "1002", "1003", "1004", "1005", "1007", "1008", "2002"].map(
+            (id) => `docs/alarms/${id}.md`,
+          ),
+        ),
       );
       for (const link of links) expect(existsSync(join(REPO_ROOT, link)), link).toBe(true);
       // Every event line is followed (after its message) by its runbook line.
       const events = out.split("\n").filter((line) => line.includes('event on bus "watchpost"'));
       expect(events.length).toBe(links.length);
 
-      const credentials = step(out, 4);
+      // A live service still serving the old certificate after its renewal on disk: raised, then
+      // cleared by the scan after the reload (the TLS server's setSecureContext).
+      const live = step(out, 4);
+      const endpoint = /tls:\/\/(127\.0\.0\.1:\d+)#0/.exec(live)?.[1];
+      expect(endpoint).toBeDefined();
+      const [stale, reloaded] = live.split("The service is reloaded");
+      expect(stale).toContain(
+        `event on bus "watchpost": Alarm Raised | major | 1008 served-mismatch | tls://${endpoint}#0`,
+      );
+      expect(stale).toMatch(/renewed on disk but the service at 127\.0\.0\.1:\d+ still serves the old\s+one/);
+      expect(stale).toContain(
+        `event on bus "watchpost": Alarm Raised | minor | 1002 expiring | tls://${endpoint}#0`,
+      );
+      expect(reloaded).toContain(
+        `event on bus "watchpost": Alarm Cleared | major | 1008 served-mismatch | tls://${endpoint}#0`,
+      );
+      expect(reloaded).toContain(
+        `event on bus "watchpost": Alarm Cleared | minor | 1002 expiring | tls://${endpoint}#0`,
+      );
+      expect(reloaded?.match(/Alarm Raised/g)).toBeNull();
+
+      const credentials = step(out, 5);
       expect(credentials).toContain(
         'event on bus "watchpost": Alarm Raised | major | 2002 credentials-rejected | credentials:spark-prod',
       );
@@ -138,7 +163,7 @@ describe("npm start", () => {
 
       const summary = out.split(/^== Summary =+$/m)[1] ?? "";
       expect(summary).toMatch(
-        /^What you saw: watchpost's own certificate-scan and credential-check functions/m,
+        /^What you saw: watchpost's own certificate-scan, endpoint-scan and credential-check functions/m,
       );
       expect(summary).toContain('"npx cdk deploy"');
       expect(summary).toContain("watchpost.config.json");
