@@ -18,7 +18,17 @@ export type LoadResult =
       etag?: string;
       size?: number;
     }
-  | { ok: false; reason: UnreadableReason; detail: string };
+  | {
+      ok: false;
+      reason: UnreadableReason;
+      detail: string;
+      /**
+       * The object does not exist (any more): nothing was there to read. A file a listing named and
+       * that is gone by the time it is read is not unreadable, it is gone; a named file that was
+       * never there (a CA bundle, a CLI argument) is still reported by whoever needs it.
+       */
+      gone?: boolean;
+    };
 
 export interface ScanInput {
   /** Name used in reports: a path as the operator typed it, or `s3://bucket/key`. */
@@ -33,6 +43,11 @@ export interface ScanInput {
   onlyIfCertificateLike?: boolean;
   /** Names this file's end-entity certificates must cover, overriding the scan-wide list. */
   expectedHosts?: string[];
+  /**
+   * The file is one of a listing (a store's objects): if it is gone when read, it was deleted
+   * meanwhile and simply is no more. Otherwise a missing file is `unreadable` (io-error).
+   */
+  goneIsAbsent?: boolean;
 }
 
 export interface ScanOptions {
@@ -61,6 +76,8 @@ export interface FileOutcome {
    * it was not examined: alarms about its certificates must stand until it can be read again.
    */
   unexamined?: boolean;
+  /** The object went away before it could be read: examined, and found absent. */
+  gone?: boolean;
 }
 
 /** Load failures that say nothing about the content; the next attempt may well succeed. */
@@ -74,6 +91,7 @@ export interface ScanResult {
 
 export async function scanFile(input: ScanInput, options: ScanOptions): Promise<FileOutcome> {
   const loaded = await input.load();
+  if (!loaded.ok && loaded.gone && input.goneIsAbsent) return { ...outcome(input.file, [], []), gone: true };
   if (!loaded.ok) {
     const finding = unreadableFinding(input.file, loaded.reason, loaded.detail);
     return TRANSIENT_LOAD_FAILURES.includes(loaded.reason)
@@ -84,10 +102,13 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
     return { ...outcome(input.file, [], []), skipped: "does not look like certificate material" };
   }
   const read = await readCertificates(loaded.bytes, input.file, { pkcs12Password: options.pkcs12Password });
-  const keep = (result: FileOutcome, verdict: ObjectVerdict): FileOutcome =>
-    "format" in read && read.format === "pkcs12"
-      ? result
-      : { ...result, verdict, ...(loaded.etag ? { etag: loaded.etag, size: loaded.bytes.byteLength } : {}) };
+  // The version read goes with every outcome (alarm decisions are ordered by it); the verdict only
+  // when the bytes alone decided it (not PKCS#12, whose password may change without the object).
+  const keep = (result: FileOutcome, verdict: ObjectVerdict): FileOutcome => ({
+    ...result,
+    ...("format" in read && read.format === "pkcs12" ? {} : { verdict }),
+    ...(loaded.etag ? { etag: loaded.etag, size: loaded.bytes.byteLength } : {}),
+  });
   switch (read.status) {
     case "unreadable": {
       const finding = unreadableFinding(input.file, read.reason, read.detail);

@@ -4,7 +4,7 @@
  * from their bytes, and their records renewed. Certificates are kept as counts only past their
  * judgement, so a scan of a large store holds no more than one chunk of them at a time.
  */
-import type { CheckRun } from "../../alarms/lifecycle";
+import { ABSENT, type CheckRun } from "../../alarms/lifecycle";
 import type { CertificateSource } from "../../config";
 import type { Finding } from "../../contracts";
 import { describeCause } from "../../errors";
@@ -84,10 +84,15 @@ export async function sourceJudge(source: CertificateSource, ctx: StoreScanConte
 }
 
 /** What a source's check reports besides its objects: an unreadable trust bundle or password secret. */
-export function preambleOf(judge: SourceJudge): { findings: Finding[]; examined: string[] } {
+export function preambleOf(judge: SourceJudge): {
+  findings: Finding[];
+  examined: string[];
+  versions: [string, string][];
+} {
   return {
     findings: [...judge.trust.findings, ...judge.password.findings],
     examined: [...judge.trust.examined, ...judge.password.examined],
+    versions: judge.trust.version ? [judge.trust.version] : [],
   };
 }
 
@@ -98,18 +103,29 @@ export interface ObjectTally {
   examined: string[];
   /** Objects that could not be fetched: not examined, so their alarms stand. */
   unexamined: string[];
+  /** The version of each object judged (what was read, or what the listing said), ABSENT when gone. */
+  versions: Map<string, string>;
   downloaded: number;
   reused: number;
 }
 
 function emptyTally(): ObjectTally {
-  return { findings: [], certificates: { count: 0 }, examined: [], unexamined: [], downloaded: 0, reused: 0 };
+  return {
+    findings: [],
+    certificates: { count: 0 },
+    examined: [],
+    unexamined: [],
+    versions: new Map(),
+    downloaded: 0,
+    reused: 0,
+  };
 }
 
 function addTally(into: ObjectTally, from: ObjectTally): void {
   for (const finding of from.findings) into.findings.push(finding);
   for (const source of from.examined) into.examined.push(source);
   for (const source of from.unexamined) into.unexamined.push(source);
+  for (const [object, version] of from.versions) into.versions.set(object, version);
   into.certificates.count += from.certificates.count;
   const soonest = from.certificates.soonestNotAfter;
   if (soonest && (!into.certificates.soonestNotAfter || soonest < into.certificates.soonestNotAfter)) {
@@ -170,6 +186,7 @@ async function judgeObjects(
     );
     addCount(tally.certificates, record.certificates);
     tally.examined.push(store.uri(object.key));
+    if (object.etag) tally.versions.set(store.uri(object.key), object.etag);
     tally.reused++;
   }
 
@@ -185,8 +202,11 @@ async function judgeObjects(
     tally.findings.push(...file.findings);
     addCount(tally.certificates, file.certificates);
     (file.unexamined ? tally.unexamined : tally.examined).push(file.file);
-    if (file.verdict && object.etag)
-      fresh.push(recordOf({ ...object, etag: object.etag }, file.verdict, judge.record, ctx.now));
+    const version = file.gone ? ABSENT : (file.etag ?? object.etag);
+    if (version) tally.versions.set(file.file, version);
+    // Keyed by the version actually read (the listing's, unless the store ignored If-Match).
+    const etag = file.etag ?? object.etag;
+    if (file.verdict && etag) fresh.push(recordOf({ ...object, etag }, file.verdict, judge.record, ctx.now));
   });
   tally.downloaded += toRead.length;
   if (inventory && fresh.length > 0) {
@@ -208,7 +228,7 @@ export function sourceCheck(
   judge: SourceJudge,
   tally: ObjectTally,
   ctx: StoreScanContext,
-  options: { listingError?: string | undefined; preamble: boolean },
+  options: { listingError?: string | undefined; preamble: boolean; listed?: boolean },
 ): StoreCheck {
   const { store } = ctx;
   const unreadNote =
@@ -216,7 +236,7 @@ export function sourceCheck(
       ? `${tally.unexamined.length} object(s) could not be read; their alarms stand until they can be`
       : undefined;
   const error = [options.listingError, unreadNote].filter(Boolean).join("; ") || undefined;
-  const preamble = options.preamble ? preambleOf(judge) : { findings: [], examined: [] };
+  const preamble = options.preamble ? preambleOf(judge) : { findings: [], examined: [], versions: [] };
   return {
     run: {
       scope: judge.record.scope,
@@ -225,6 +245,10 @@ export function sourceCheck(
       findings: [...preamble.findings, ...tally.findings],
       parameters: { Bucket: store.bucket, Prefix: judge.source.prefix },
       now: ctx.now,
+      versions: {
+        seen: new Map([...tally.versions, ...preamble.versions]),
+        ...(options.listed ? { listed: judge.record.scope } : {}),
+      },
     },
     certificates: tally.certificates,
     objects: { downloaded: tally.downloaded, reused: tally.reused },
@@ -242,6 +266,7 @@ export function objectInput(
   return {
     file: ctx.store.uri(key),
     explicit: true,
+    goneIsAbsent: true,
     expectedHosts: expectedHostsOf(source, key),
     load: () => ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes, ...known }),
   };

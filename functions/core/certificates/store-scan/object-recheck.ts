@@ -1,8 +1,11 @@
 /**
  * One object changed (an S3 event): what the configuration says must run again, and the re-check
  * of that object alone within its source's scope. Such a run is partial: it may clear only that
- * object's alarms, and a deleted object yields no finding, so its alarms clear and nothing is raised.
+ * object's alarms. The object is read whatever the event said: events can arrive late or out of
+ * order, S3 cannot — a deleted object reads as gone (no finding: its alarms clear), one created
+ * again since its deletion is judged as it is now.
  */
+import { ABSENT } from "../../alarms/lifecycle";
 import type { CertificateSource, PeerGroup, WatchpostConfig } from "../../config";
 import { describeCause } from "../../errors";
 import { recordOf } from "../inventory";
@@ -33,25 +36,10 @@ export function planObjectEvent(certificates: WatchpostConfig["certificates"], k
 export async function recheckObject(
   source: CertificateSource,
   key: string,
-  change: "created" | "deleted",
   ctx: StoreScanContext,
 ): Promise<StoreCheck> {
   const { store } = ctx;
   const file = store.uri(key);
-  const base = {
-    scope: sourceScope(store, source),
-    complete: false,
-    examinedSources: [file],
-    parameters: { Bucket: store.bucket, Prefix: source.prefix, Key: key },
-    now: ctx.now,
-  };
-  if (change === "deleted")
-    return {
-      run: { ...base, findings: [] },
-      certificates: { count: 0 },
-      objects: { downloaded: 0, reused: 0 },
-    };
-
   const judge = await sourceJudge(source, ctx);
   const result = await scanFiles([objectInput(source, key, ctx, {})], {
     policy: judge.policy,
@@ -74,14 +62,19 @@ export async function recheckObject(
       );
   }
   const preamble = preambleOf(judge);
+  const version = read?.gone ? ABSENT : read?.etag;
   return {
     run: {
-      ...base,
+      scope: sourceScope(store, source),
+      complete: false,
       examinedSources: [...(unexamined ? [] : [file]), ...preamble.examined],
       findings: [...preamble.findings, ...result.findings],
+      parameters: { Bucket: store.bucket, Prefix: source.prefix, Key: key },
+      now: ctx.now,
+      versions: { seen: new Map([...(version ? [[file, version] as const] : []), ...preamble.versions]) },
     },
     certificates: countOf(result.certificates),
-    objects: { downloaded: 1, reused: 0 },
+    objects: { downloaded: read?.gone ? 0 : 1, reused: 0 },
     ...(unexamined ? { error: `${file} could not be read; its alarms stand until it can be` } : {}),
   };
 }
