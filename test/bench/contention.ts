@@ -59,7 +59,26 @@ function bus() {
   return { sent, publisher };
 }
 
+/** Counts decision writes (conditional on the alarm's revision) and the ones that lost to another run. */
+function countingWrites<T extends object>(store: T, tally: Tally): T {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      // `save` before the redesign, `decide` after: both are the conditional decision write.
+      if ((name !== "save" && name !== "decide") || typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        const landed = await value.apply(target, args);
+        tally.writes++;
+        if (landed === false) tally.conflicts++;
+        return landed;
+      };
+    },
+  });
+}
+
 interface Tally {
+  writes: number;
+  conflicts: number;
   settled: number;
   rejected: number;
   duplicates: number;
@@ -81,6 +100,8 @@ async function main() {
       for (const alarms of ALARMS) {
         for (const shape of SHAPES) {
           const tally: Tally = {
+            writes: 0,
+            conflicts: 0,
             settled: 0,
             rejected: 0,
             duplicates: 0,
@@ -92,7 +113,7 @@ async function main() {
           };
           for (let trial = 0; trial < TRIALS; trial++) {
             const tableName = await dynamo.createAlarmTable(`contention-${++tables}`);
-            const store = createAlarmStore({ tableName, client });
+            const store = countingWrites(createAlarmStore({ tableName, client }), tally);
             const { sent, publisher } = bus();
             const decided: AlarmTransition[] = [];
             const started = performance.now();
@@ -139,12 +160,12 @@ async function main() {
   }
 
   console.log(
-    `| runs × alarms | overlap | trials | runs rejected | duplicate events | lost events | distinct events sent / expected | ms per trial |`,
+    `| runs × alarms | overlap | trials | runs rejected | duplicate events | lost events | distinct events sent / expected | writes (lost to a conflict) per trial | ms per trial |`,
   );
-  console.log(`|---|---|---|---|---|---|---|---|`);
+  console.log(`|---|---|---|---|---|---|---|---|---|`);
   for (const r of rows) {
     console.log(
-      `| ${r.runs} × ${r.alarms} | ${r.shape} | ${TRIALS} | ${r.rejected} of ${r.settled} | ${r.duplicates} | ${r.lost} | ${r.unique} / ${r.expected} | ${Math.round(r.ms / TRIALS)} |`,
+      `| ${r.runs} × ${r.alarms} | ${r.shape} | ${TRIALS} | ${r.rejected} of ${r.settled} | ${r.duplicates} | ${r.lost} | ${r.unique} / ${r.expected} | ${Math.round(r.writes / TRIALS)} (${Math.round(r.conflicts / TRIALS)}) | ${Math.round(r.ms / TRIALS)} |`,
     );
   }
   console.log(JSON.stringify({ contention: rows }));
