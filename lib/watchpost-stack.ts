@@ -2,19 +2,20 @@ import * as path from "node:path";
 import { Annotations, CfnOutput, Duration, Stack, type StackProps, Tags, Validations } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
-import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as triggers from "aws-cdk-lib/triggers";
 import type { Construct } from "constructs";
 import type { WatchpostConfig } from "../functions/core/config";
 import { probePrefixFor } from "../functions/core/credentials/target";
 import { ENV } from "../functions/handlers/shared/environment";
-import { AlarmNotifications } from "./constructs/alarm-notifications";
+import { AlarmNotifications, refuseChatOutsideAwsPartition } from "./constructs/alarm-notifications";
 import { AlarmState } from "./constructs/alarm-state";
 import { CertificateStore } from "./constructs/certificate-store";
 import { CheckSchedule } from "./constructs/check-schedule";
 import { ScanState } from "./constructs/scan-state";
 import { Watchdog } from "./constructs/watchdog";
 import { WatchpostFunction } from "./constructs/watchpost-function";
+import { WebhookDelivery } from "./constructs/webhook-delivery";
+import { nagPartition } from "./nag";
 
 const HANDLERS = path.join(import.meta.dirname, "..", "functions", "handlers");
 
@@ -37,6 +38,7 @@ export class WatchpostStack extends Stack {
   readonly credentialCheck: WatchpostFunction;
   readonly notifier: WatchpostFunction;
   readonly notifications: AlarmNotifications;
+  readonly webhooks?: WebhookDelivery;
   readonly watchdog: Watchdog;
 
   constructor(scope: Construct, id: string, props: WatchpostStackProps) {
@@ -46,6 +48,10 @@ export class WatchpostStack extends Stack {
       ...props,
     });
     const { config } = props;
+    // Before anything is built (bundling takes seconds): a configuration this partition cannot deploy.
+    if (config.notifications.slack.length + config.notifications.teams.length > 0) {
+      refuseChatOutsideAwsPartition(this);
+    }
     // Dashboards take no tags in CloudFormation (cfn-lint E3002).
     Tags.of(this).add("application", "watchpost", { excludeResourceTypes: ["AWS::CloudWatch::Dashboard"] });
 
@@ -74,7 +80,13 @@ export class WatchpostStack extends Stack {
       });
     this.store.grantScanRead(this.certificateScan.function);
     this.certificateScan.function.addEnvironment(ENV.certificateBucket, this.store.bucket.bucketName);
-    this.grantPkcs12Passwords(config);
+    // PKCS#12 passwords are readable by the scan only.
+    this.certificateScan.grantSecretReads(
+      config.certificates.sources.flatMap((s) =>
+        s.pkcs12PasswordSecretName ? [s.pkcs12PasswordSecretName] : [],
+      ),
+      "PKCS#12 passwords",
+    );
 
     this.credentialCheck = new WatchpostFunction(this, "CredentialCheck", {
       entry: path.join(HANDLERS, "credential-check.ts"),
@@ -99,6 +111,10 @@ export class WatchpostStack extends Stack {
       bus: this.bus,
       notifier: this.notifier,
     });
+    if (config.notifications.webhooks.length > 0) {
+      this.webhooks = new WebhookDelivery(this, "Webhooks", { config });
+      this.webhooks.bindSender(this.notifier);
+    }
 
     new CheckSchedule(this, "CertificateScanSchedule", {
       schedule: config.schedules.certificateScan,
@@ -110,10 +126,16 @@ export class WatchpostStack extends Stack {
       target: this.credentialCheck,
       description: "watchpost: check temporary credentials for every target",
     });
-    new events.Rule(this, "CertificateObjectChanged", {
-      description: "watchpost: re-check a certificate object as soon as it is uploaded or deleted",
-      eventPattern: this.store.objectEventPattern(),
-      targets: [this.certificateScan.ruleTarget()],
+    this.store.objectEventPatterns().forEach((eventPattern, index) => {
+      new events.Rule(
+        this,
+        index === 0 ? "CertificateObjectChanged" : `CertificateObjectChanged${index + 1}`,
+        {
+          description: "watchpost: re-check a certificate object as soon as it is uploaded or deleted",
+          eventPattern,
+          targets: [this.certificateScan.ruleTarget()],
+        },
+      );
     });
 
     if (config.schedules.checkAfterDeploy) this.addFirstChecks();
@@ -123,42 +145,30 @@ export class WatchpostStack extends Stack {
         CertificateScan: this.certificateScan,
         CredentialCheck: this.credentialCheck,
         Notifier: this.notifier,
+        ...(this.webhooks ? { WebhookDelivery: this.webhooks.function } : {}),
       },
       deadLetterQueues: {
         CertificateScan: this.certificateScan.deadLetterQueue,
         CredentialCheck: this.credentialCheck.deadLetterQueue,
         Notifier: this.notifier.deadLetterQueue,
         ScanBatches: this.scanState.deadLetters,
-        ...(this.notifications.webhookDeadLetters ? { Webhooks: this.notifications.webhookDeadLetters } : {}),
+        // The webhook function is only fed by its queue, whose dead letters are these.
+        ...(this.webhooks ? { Webhooks: this.webhooks.deadLetters } : {}),
       },
       topics: this.notifications.operatorTopics(),
       scanStalenessHours: config.operations.scanStalenessHours,
       dashboard: config.operations.dashboard,
     });
 
-    this.addOutputs();
-  }
-
-  /** Secrets holding PKCS#12 passwords, readable by the scan only. */
-  private grantPkcs12Passwords(config: WatchpostConfig): void {
-    const names = [
-      ...new Set(
-        config.certificates.sources.flatMap((s) =>
-          s.pkcs12PasswordSecretName ? [s.pkcs12PasswordSecretName] : [],
-        ),
-      ),
-    ];
-    names.forEach((name, index) => {
-      secretsmanager.Secret.fromSecretNameV2(this, `Pkcs12Password${index}`, name).grantRead(
-        this.certificateScan.function,
-      );
-    });
+    this.addOutputs(config);
   }
 
   /**
    * `sts:AssumeRole` on the configured role ARNs only. Targets without a role use the function's
-   * own credentials, so for those (on AWS S3) the function may list under the prefix and, when the
-   * write probe is on, write, read and delete under the probe prefix only.
+   * own credentials, so for those (on AWS S3) the function may list the bucket and, when the write
+   * probe is on, write, read and delete under the probe prefix only. The listing is not limited by
+   * s3:prefix: the probe's HeadBucket is authorized as s3:ListBucket with no prefix in the request
+   * (S3 API Reference, HeadBucket, "Permissions"), so a prefix condition made every run fail.
    */
   private grantCredentialTargets(config: WatchpostConfig): void {
     const principal = this.credentialCheck.function;
@@ -172,11 +182,7 @@ export class WatchpostStack extends Stack {
       if (target.roleArn || target.s3Endpoint) continue;
       const bucketArn = `arn:${this.partition}:s3:::${target.bucket}`;
       principal.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ["s3:ListBucket"],
-          resources: [bucketArn],
-          ...(target.prefix ? { conditions: { StringLike: { "s3:prefix": [`${target.prefix}*`] } } } : {}),
-        }),
+        new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [bucketArn] }),
       );
       if (target.writeProbe) {
         const probeObjects = `${target.bucket}/${probePrefixFor(target)}*`;
@@ -187,7 +193,7 @@ export class WatchpostStack extends Stack {
           }),
         );
         Validations.of(this.credentialCheck.role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${probeObjects}]`,
+          id: `AwsSolutions-IAM5[Resource::arn:${nagPartition(this)}:s3:::${probeObjects}]`,
           reason: `The write probe of target "${target.name}" puts, reads back and deletes its own objects under its dedicated probe prefix, and nowhere else.`,
         });
       }
@@ -205,6 +211,7 @@ export class WatchpostStack extends Stack {
       ["FirstCertificateScan", this.certificateScan],
       ["FirstCredentialCheck", this.credentialCheck],
     ] as const) {
+      check.invocableVersion();
       new triggers.Trigger(this, id, {
         handler: check.function,
         invocationType: triggers.InvocationType.EVENT,
@@ -217,7 +224,7 @@ export class WatchpostStack extends Stack {
     }
   }
 
-  private addOutputs(): void {
+  private addOutputs(config: WatchpostConfig): void {
     new CfnOutput(this, "CertificateBucketName", {
       value: this.store.bucket.bucketName,
       description: "Upload certificates under the configured prefixes of this bucket",
@@ -228,7 +235,20 @@ export class WatchpostStack extends Stack {
     });
     new CfnOutput(this, "AlarmTopicArn", {
       value: this.notifications.alarmTopic.topicArn,
-      description: "SNS topic of alarm notifications (email subscriptions filter on the severity attribute)",
+      description: "SNS topic of every alarm notification (subscribers of minimum severity warning)",
+    });
+    new CfnOutput(this, "AlarmTopicArns", {
+      value: this.toJsonString(
+        Object.fromEntries(
+          [...this.notifications.topics].map(([severity, topic]) => [severity, topic.topicArn]),
+        ),
+      ),
+      description:
+        "Alarm topics by the minimum severity of their subscribers (watchpost verify-deployment reads it)",
+    });
+    new CfnOutput(this, "AlarmTableName", {
+      value: this.state.table.tableName,
+      description: "Alarm state (watchpost verify-deployment --remind reads the active alarms)",
     });
     new CfnOutput(this, "CertificateScanFunctionName", {
       value: this.certificateScan.function.functionName,
@@ -238,6 +258,14 @@ export class WatchpostStack extends Stack {
       value: this.credentialCheck.function.functionName,
       description: "Invoke with {} to check every credential target now",
     });
+    const addresses = config.notifications.email.length;
+    if (addresses > 0) {
+      new CfnOutput(this, "NextStep", {
+        value: `Confirm the subscription mails AWS sent to ${addresses} address(es); then run: npm run -s cli -- verify-deployment --outputs <the --outputs-file of cdk deploy> --remind`,
+        description:
+          "Email recipients receive nothing until they confirm; --remind re-sends the alarms raised before",
+      });
+    }
     if (this.watchdog.dashboard) {
       new CfnOutput(this, "DashboardName", { value: this.watchdog.dashboard.dashboardName });
     }

@@ -58,7 +58,16 @@ async function make(opts: {
             ),
           ]
         : []),
+      // The profile TLS clients check (RFC 5280 §4.2.1.1-3): key usages, and key identifiers that
+      // link each certificate to its issuer.
+      new x509.KeyUsagesExtension(
+        opts.ca
+          ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign
+          : x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ...(opts.issuer ? [await x509.AuthorityKeyIdentifierExtension.create(opts.issuer.keys.publicKey)] : []),
     ],
   });
   return { cert, keys, rsa: alg.name.startsWith("RSA") };

@@ -4,6 +4,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import * as z from "zod";
+import { PasswordFileError, pkcs12PasswordFrom } from "../../functions/adapters/local-files";
 import { DEFAULT_POLICY } from "../../functions/core/certificates/evaluate";
 import { UsageError } from "./io";
 
@@ -56,6 +57,11 @@ export const JudgingOptions = z
     format: OutputFormat.default("table"),
     "expect-host": z.array(z.string().min(1)).default([]),
     ca: z.array(z.string().min(1)).default([]),
+    purpose: z
+      .enum(["server", "client", "any"], {
+        error: (issue) => `--purpose takes 'server', 'client' or 'any', not '${String(issue.input)}'`,
+      })
+      .optional(),
   })
   .refine((o) => o["major-days"] <= o["warn-days"], {
     message: "--major-days must not exceed --warn-days",
@@ -66,6 +72,7 @@ export type JudgingOptions = z.infer<typeof JudgingOptions>;
 export const JUDGING_FLAGS = {
   ca: { type: "string", multiple: true },
   "expect-host": { type: "string", multiple: true },
+  purpose: { type: "string" },
   "warn-days": { type: "string" },
   "major-days": { type: "string" },
   skew: { type: "string" },
@@ -73,3 +80,13 @@ export const JUDGING_FLAGS = {
   format: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies NonNullable<ParseArgsConfig["options"]>;
+
+/** The PKCS#12 password from the environment; a password file that cannot be read is a usage error. */
+export async function pkcs12PasswordForCli(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  try {
+    return await pkcs12PasswordFrom(env);
+  } catch (error) {
+    if (error instanceof PasswordFileError) throw new UsageError(error.message);
+    throw error;
+  }
+}

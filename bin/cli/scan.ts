@@ -3,14 +3,28 @@
  * with the status the design brief defines (0 clean, 1 minor/warning only, 2 major/critical, 3 usage).
  */
 import * as z from "zod";
-import { listFiles, loadFile, pkcs12PasswordFrom } from "../../functions/adapters/local-files";
+import { listFiles, loadFile } from "../../functions/adapters/local-files";
+import {
+  type DependentTally,
+  judgeTrustBundle,
+  oneFindingPerSourceAndCheck,
+  tallyDependents,
+} from "../../functions/core/certificates/ca-lifecycle";
 import { unreadableFinding } from "../../functions/core/certificates/evaluate";
+import { factsOf } from "../../functions/core/certificates/facts";
 import { DEFAULT_MAX_BYTES } from "../../functions/core/certificates/reader";
 import { type ScanInput, scanFiles } from "../../functions/core/certificates/scan";
 import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts";
+import { terminalSafeJson } from "../../functions/core/visible-text";
 import type { Command } from "./io";
 import { UsageError } from "./io";
-import { JUDGING_FLAGS, JudgingOptions, parseCommandLine, validateOptions } from "./options";
+import {
+  JUDGING_FLAGS,
+  JudgingOptions,
+  parseCommandLine,
+  pkcs12PasswordForCli,
+  validateOptions,
+} from "./options";
 import { buildScanReport, renderTable } from "./report";
 import { loadTrustAnchors } from "./trust";
 
@@ -24,6 +38,8 @@ certificate file extension.
 options:
   --ca FILE             trusted CA bundle; enables the untrusted-chain check (repeatable)
   --expect-host NAME    host name or IP the end-entity certificates must cover (repeatable)
+  --purpose P           what end-entity certificates are for: server, client or any (default:
+                        server with --expect-host, any without); the chain check holds them to it
   --warn-days N         expiring within N days is minor (default 30)
   --major-days N        expiring within N days is major (default 7)
   --skew SECONDS        tolerated clock skew for not-yet-valid (default 300)
@@ -82,16 +98,37 @@ export const scanCommand: Command = async (argv, io) => {
       skewSeconds: options.skew,
       expectedHosts: options["expect-host"].length > 0 ? options["expect-host"] : undefined,
       trustAnchors,
+      ...(options.purpose ? { purpose: options.purpose } : {}),
     },
-    pkcs12Password: await pkcs12PasswordFrom(io.env),
+    pkcs12Password: await pkcs12PasswordForCli(io.env),
   });
 
-  const findings = [...walkFindings, ...result.findings];
+  // The --ca bundle's own certificates are judged for expiry too, counting what chains to them.
+  const dependents: DependentTally = new Map();
+  for (const file of result.files) tallyDependents(dependents, file.facts ?? []);
+  const bundleFindings = trustAnchors
+    ? judgeTrustBundle(trustAnchors.map(factsOf), dependents, {
+        now,
+        warnDays: options["warn-days"],
+        majorDays: options["major-days"],
+        skewSeconds: options.skew,
+      })
+    : [];
+  const findings = oneFindingPerSourceAndCheck([...bundleFindings, ...walkFindings, ...result.findings]);
   const report = buildScanReport(now, result.certificates, findings);
+  const judged = result.files.filter((f) => !f.skipped);
+  const scope = {
+    files: judged.length + listed.errors.length,
+    unreadable:
+      listed.errors.length +
+      judged.filter((f) => f.certificates.length === 0 && f.findings.some((x) => x.check === "unreadable"))
+        .length,
+    skipped: result.files.length - judged.length,
+  };
   io.stdout(
     options.format === "json"
-      ? `${JSON.stringify(report, null, 2)}\n`
-      : renderTable(report, { color: io.isTTY }),
+      ? `${terminalSafeJson(report)}\n`
+      : renderTable(report, { color: io.isTTY, scope }),
   );
   return exitCodeFor(findings);
 };

@@ -12,7 +12,7 @@ import {
   NotFound,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { ABSENT } from "../core/alarms/lifecycle";
+import { ABSENT } from "../core/alarms/evidence";
 import type { LoadResult } from "../core/certificates/scan";
 
 export interface StoredObject {
@@ -44,6 +44,11 @@ export interface S3CertificateStore {
   load(key: string, options: LoadOptions): Promise<LoadResult>;
   /** The ETag of the object S3 holds now under `key`, ABSENT, or undefined when S3 will not say. */
   currentVersion(key: string): Promise<string | undefined>;
+  /**
+   * Whether an object exists (HeadObject): false only on S3's 404, undefined when S3 would not say
+   * (access denied, throttling, network), so a caller never mistakes a fault for a missing object.
+   */
+  exists(key: string): Promise<boolean | undefined>;
   /** How reports name an object: `s3://bucket/key`. */
   uri(key: string): string;
 }
@@ -102,9 +107,9 @@ export function s3CertificateStore(options: S3CertificateStoreOptions): S3Certif
   }
 
   /**
-   * Asked of the listing first: the scan's role may list its prefixes (conditioned on s3:prefix),
-   * and a listing names a missing key as missing whatever the permissions, where HeadObject would
-   * answer 403. A key outside the prefixes falls back to HeadObject.
+   * Asked of the listing first: the scan's role may list the bucket (lib/constructs/certificate-store.ts),
+   * and a listing names a missing key as missing, where HeadObject answers 403 to a caller without
+   * s3:ListBucket. A role that may not list (narrowed by hand) falls back to HeadObject.
    */
   async function currentVersion(key: string): Promise<string | undefined> {
     try {
@@ -123,7 +128,19 @@ export function s3CertificateStore(options: S3CertificateStoreOptions): S3Certif
     }
   }
 
-  return { bucket, list, load, currentVersion, uri: (key) => `s3://${bucket}/${key}` };
+  async function exists(key: string): Promise<boolean | undefined> {
+    try {
+      await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (error instanceof NotFound || error instanceof NoSuchKey) return false;
+      return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+        ? false
+        : undefined;
+    }
+  }
+
+  return { bucket, list, load, currentVersion, exists, uri: (key) => `s3://${bucket}/${key}` };
 }
 
 function isAccessDenied(error: unknown): boolean {

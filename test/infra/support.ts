@@ -1,5 +1,8 @@
-import { App } from "aws-cdk-lib";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { App, Validations } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
 import { parseConfig, type WatchpostConfigInput } from "../../functions/core/config";
 import { WatchpostStack } from "../../lib/watchpost-stack";
 
@@ -54,6 +57,19 @@ export function fullConfig(): WatchpostConfigInput {
             secretField: "key",
           },
         },
+        {
+          name: "ops-slack",
+          format: "slack",
+          urlSecretName: "watchpost/slack-hook",
+          minimumSeverity: "major",
+        },
+        {
+          name: "ops-teams",
+          format: "teams",
+          urlSecretName: "watchpost/teams-hook",
+          urlSecretField: "url",
+          minimumSeverity: "warning",
+        },
       ],
     },
   };
@@ -63,21 +79,41 @@ export function minimalConfig(): WatchpostConfigInput {
   return { certificates: { sources: [{ prefix: "certs/" }] } };
 }
 
+/** The context `cdk synth` runs with (cdk.json): the feature flags, so tests see the deployed template. */
+export function projectContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "cdk.json"), "utf8"));
+  return cdkJson.context as Record<string, unknown>;
+}
+
+export interface StackEnvironment {
+  account?: string;
+  region?: string;
+}
+
 /**
- * The stack for a configuration. Bundling is skipped (context `aws:cdk:bundling-stacks: []`): these
- * tests are about wiring, and esbuild runs in `cdk synth` in CI.
+ * The stack for a configuration, with the project's feature flags and cdk-nag's AWS Solutions
+ * checks on, as bin/app.ts has them: a configuration that passes these tests but fails nag would
+ * stop `cdk synth`, so it must fail here too. Bundling is skipped (context
+ * `aws:cdk:bundling-stacks: []`): these tests are about wiring, and esbuild runs in `cdk synth` in CI.
  */
-export function buildStack(input: WatchpostConfigInput): { app: App; stack: WatchpostStack } {
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  const stack = new WatchpostStack(app, "Watchpost", {
-    config: parseConfig(input),
-    env: { account: "123456789012", region: "eu-west-1" },
-  });
+export function buildStack(
+  input: WatchpostConfigInput,
+  env: StackEnvironment = { account: "123456789012", region: "eu-west-1" },
+): { app: App; stack: WatchpostStack } {
+  const app = new App({ context: { ...projectContext(), "aws:cdk:bundling-stacks": [] } });
+  const stack = new WatchpostStack(app, "Watchpost", { config: parseConfig(input), env });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
 }
 
-export function synth(input: WatchpostConfigInput): Template {
-  return Template.fromStack(buildStack(input).stack);
+/**
+ * The synthesized template. Synthesis throws when cdk-nag reports an error no construct
+ * acknowledged (the message names the rule and the resource).
+ */
+export function synth(input: WatchpostConfigInput, env?: StackEnvironment): Template {
+  const { app, stack } = buildStack(input, env);
+  const assembly = app.synth();
+  return Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template);
 }
 
 /** Logical ID of the one resource of a type whose properties match, for Ref/GetAtt assertions. */
@@ -85,4 +121,25 @@ export function logicalIdOf(template: Template, type: string, props: Record<stri
   const found = Object.keys(template.findResources(type, { Properties: props }));
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0]!;
+}
+
+/**
+ * What the IAM policies attached to the roles whose logical ID matches `role` allow, one
+ * [action, resource] pair per combination: the same list however the minimizePolicies feature flag
+ * merges and orders statements. Resources are JSON text so tokens compare by value.
+ */
+export function grantsOf(template: Template, role: RegExp): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const policy of Object.values(template.findResources("AWS::IAM::Policy"))) {
+    if (!policy.Properties.Roles.some((r: { Ref?: string }) => r.Ref !== undefined && role.test(r.Ref)))
+      continue;
+    for (const statement of policy.Properties.PolicyDocument.Statement) {
+      if (statement.Effect !== "Allow") continue;
+      const actions: string[] = [statement.Action].flat();
+      const resources: unknown[] = [statement.Resource].flat();
+      for (const action of actions)
+        for (const resource of resources) pairs.push([action, JSON.stringify(resource)]);
+    }
+  }
+  return pairs;
 }

@@ -7,8 +7,8 @@
  * s3rver and dynalite.
  */
 import { createHash } from "node:crypto";
+import { ABSENT } from "../../functions/core/alarms/evidence";
 import {
-  ABSENT,
   type AlarmState,
   type AlarmTransition,
   type CheckRun,

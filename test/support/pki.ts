@@ -46,6 +46,8 @@ export interface IssueOptions {
   /** Issuer; omitted means self-signed. */
   issuer?: Issued;
   serialNumber?: string;
+  /** extendedKeyUsage OIDs (e.g. "1.3.6.1.5.5.7.3.1" serverAuth); omitted means no extension. */
+  extendedKeyUsage?: string[];
 }
 
 const keyCache = new Map<KeySpec, CryptoKeyPair[]>();
@@ -110,6 +112,7 @@ export async function issue(options: IssueOptions = {}): Promise<Issued> {
     ...(options.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
   ];
   if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans));
+  if (options.extendedKeyUsage) extensions.push(new x509.ExtendedKeyUsageExtension(options.extendedKeyUsage));
   extensions.push(await x509.SubjectKeyIdentifierExtension.create(keys.publicKey));
   if (issuer) {
     extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey));
@@ -272,6 +275,13 @@ export function issueRaw(options: RawIssueOptions = {}): RawIssued {
       asn1X509.Extension,
     ),
   ];
+  if (options.isCA) {
+    const usage = new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+      true,
+    );
+    extensions.push(AsnConvert.parse(usage.rawData, asn1X509.Extension));
+  }
   if (options.dnsNames?.length) {
     const san = new x509.SubjectAlternativeNameExtension(
       options.dnsNames.map((value) => ({ type: "dns" as const, value })),

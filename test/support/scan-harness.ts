@@ -45,6 +45,8 @@ export interface ScanHarness {
   /** The alarm table as the scan writes it. */
   alarms: AlarmStore;
   queue: LocalQueue;
+  /** The scan-state table, when the options asked for one. */
+  scanStateTable?: string;
 }
 
 let tables = 0;
@@ -69,7 +71,25 @@ export async function scanHarness(options: ScanHarnessOptions): Promise<ScanHarn
     secrets: options.secrets ?? NO_SECRETS,
     ...(options.now ? { now: options.now } : {}),
   });
-  return { deps, alarms: createAlarmStore({ tableName: alarmTable, client: dynamo }), queue };
+  return {
+    deps,
+    alarms: createAlarmStore({ tableName: alarmTable, client: dynamo }),
+    queue,
+    ...(scanStateTable ? { scanStateTable } : {}),
+  };
 }
 
 export type LocalQueue = ReturnType<typeof memoryQueue>;
+
+/** Every S3 operation sent through `client` from now on, by command name: the bill an operator pays. */
+export function countS3Requests(client: S3Client): string[] {
+  const requests: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      requests.push(String(context.commandName));
+      return next(args);
+    },
+    { step: "initialize", name: "countRequests" },
+  );
+  return requests;
+}

@@ -26,8 +26,8 @@
 import { createHash } from "node:crypto";
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import fc from "fast-check";
-import type { AlarmTransition, PendingTransition } from "../../functions/core/alarms/lifecycle";
-import { ABSENT, type AlarmState } from "../../functions/core/alarms/lifecycle";
+import { ABSENT } from "../../functions/core/alarms/evidence";
+import type { AlarmState, AlarmTransition, PendingTransition } from "../../functions/core/alarms/lifecycle";
 import { parseConfig } from "../../functions/core/config";
 import { type CertificateScanDeps, runCertificateScan } from "../../functions/handlers/certificate-scan";
 import { forInvocation } from "../../functions/handlers/shared/alarm-runs";

@@ -7,8 +7,17 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import * as z from "zod";
-import { CheckName, compareSeverity, type Finding, Severity } from "../contracts";
-import { alarmDefinition, isCredentialCheck } from "./catalog";
+import { CheckName, type Finding, Severity } from "../contracts";
+import {
+  alarmFacts,
+  alarmParameters,
+  mergeFindings,
+  observationOf,
+  transitionOf,
+  worseOf,
+} from "./alarm-content";
+import { isCredentialCheck } from "./catalog";
+import { Evidence, freshness, type ObjectVersions, versionSeen } from "./evidence";
 import { isSilenced, type Silence } from "./silences";
 
 export interface CheckRun {
@@ -30,6 +39,12 @@ export interface CheckRun {
   /** Alarm parameters carried by every alarm of the run: ServiceName, RoleName, HostName, Bucket… */
   parameters?: Record<string, string>;
   /**
+   * What the run saw at examined sources, keyed by source ("<file>", "<file>#<index>",
+   * "credentials:<target>"): a clear carries it as the new state. Optional and possibly partial
+   * (a large scan keeps a bounded number); a clear without one says only that the fault is gone.
+   */
+  observations?: ReadonlyMap<string, SourceObservation>;
+  /**
    * The run's instant, on its observer's clock: certificates are judged against it, and it is the
    * instant of the run's evidence — taken before anything was read (a listing's start; for a
    * fanned-out run, its lister's), so the evidence is never older than it says.
@@ -39,54 +54,32 @@ export interface CheckRun {
   versions?: ObjectVersions;
 }
 
-/** The version of an object found missing: S3 no longer holds it. */
-export const ABSENT = "absent";
-
-export interface ObjectVersions {
-  /**
-   * By `s3://bucket/key`: the ETag of what was judged (read, or the listing's when judged from the
-   * inventory), or ABSENT for an object found missing.
-   */
-  seen: ReadonlyMap<string, string>;
-  /** The run listed every object under this `s3://bucket/prefix`: one under it that `seen` does not name was absent. */
-  listed?: string;
-}
-
-/** The object a source is about: `s3://bucket/key#2` → `s3://bucket/key`. */
-export function objectOfSource(source: string): string {
-  return source.replace(/#\d+$/, "");
-}
-
-/** The version of the source's object the run judged, when the run knows it. */
-export function versionSeen(run: CheckRun, source: string): string | undefined {
-  const versions = run.versions;
-  if (!versions) return undefined;
-  const object = objectOfSource(source);
-  const seen = versions.seen.get(object);
-  if (seen !== undefined) return seen;
-  return run.complete && versions.listed !== undefined && object.startsWith(versions.listed)
-    ? ABSENT
-    : undefined;
-}
+/** The state of a source as a check run saw it, in words and in the facts a receiver may want. */
+export const SourceObservation = z.object({
+  /** "certificate CN=api valid until 2027-03-01T00:00:00Z (365 days)", "every step passed: …". */
+  text: z.string(),
+  subject: z.string().optional(),
+  notBefore: z.string().optional(),
+  notAfter: z.string().optional(),
+});
+export type SourceObservation = z.infer<typeof SourceObservation>;
 
 /**
- * Whether a run's evidence about a source may change the alarm stored for it:
- * - `fresh`: it may;
- * - `stale`: it is older than what the alarm last changed on, and changes nothing;
- * - `confirm`: it judged another version of the object than the alarm's last change did — it may
- *   change the alarm only if that version is still the one S3 holds (process-run.ts asks, after
- *   reading the alarm and before writing it, so that two decisions land in the order of S3's history).
- * Evidence about the same version (or without versions) is ordered by its instant.
+ * Facts of the finding an alarm stands for, kept apart from the free-text message so receivers
+ * (webhooks) get them as fields: the certificate's subject and dates, the credential step and
+ * error code, the reason a file could not be read.
  */
-export type Freshness = "fresh" | "stale" | { confirm: string; seen: string };
-
-export function freshness(run: CheckRun, stored: AlarmState | undefined, source: string): Freshness {
-  const seen = versionSeen(run, source);
-  const last = stored?.evidence;
-  const older = last !== undefined && run.now.getTime() < Date.parse(last.at);
-  if (seen === undefined || last?.version === seen) return older ? "stale" : "fresh";
-  return { confirm: objectOfSource(source), seen };
-}
+export const AlarmFacts = z.object({
+  subject: z.string().optional(),
+  notBefore: z.string().optional(),
+  notAfter: z.string().optional(),
+  errorCode: z.string().optional(),
+  step: z.string().optional(),
+  reason: z.string().optional(),
+  /** The host the certificate must name: the first missing name, or the peer's FQDN. */
+  expectedHost: z.string().optional(),
+});
+export type AlarmFacts = z.infer<typeof AlarmFacts>;
 
 export const TRANSITION_KINDS = ["raised", "severity-changed", "reminder", "cleared"] as const;
 export const TransitionKind = z.enum(TRANSITION_KINDS);
@@ -104,6 +97,8 @@ export const AlarmTransition = z.object({
   check: CheckName,
   severity: Severity,
   previousSeverity: Severity.optional(),
+  /** The worst severity of the occurrence up to this transition (absent in older stored transitions). */
+  peakSeverity: Severity.optional(),
   scope: z.string(),
   source: z.string(),
   object: z.string().optional(),
@@ -114,6 +109,9 @@ export const AlarmTransition = z.object({
   clearedAt: Timestamp.optional(),
   silenced: z.boolean(),
   at: Timestamp,
+  facts: AlarmFacts.optional(),
+  /** Only on `cleared`: what the clearing run saw at the source, when it says. */
+  resolution: SourceObservation.optional(),
 });
 export type AlarmTransition = z.infer<typeof AlarmTransition>;
 
@@ -136,10 +134,6 @@ export const PendingTransition = z.object({
 });
 export type PendingTransition = z.infer<typeof PendingTransition>;
 
-/** What an alarm's state last changed on: the run's instant, and the object version it judged. */
-export const Evidence = z.object({ at: Timestamp, version: z.string().optional() });
-export type Evidence = z.infer<typeof Evidence>;
-
 export const AlarmState = z.object({
   fingerprint: z.string(),
   alarmId: z.string(),
@@ -150,6 +144,12 @@ export const AlarmState = z.object({
   occurrenceId: z.uuid(),
   status: AlarmStatus,
   severity: Severity,
+  /**
+   * The worst severity since the occurrence was raised: recipients are chosen by it, so whoever
+   * received any event of the occurrence receives every later one. Absent while tracking, and in
+   * states written before it existed (then `severity` stands in).
+   */
+  peakSeverity: Severity.optional(),
   consecutiveFailures: z.number().int().nonnegative(),
   firstSeen: Timestamp,
   lastSeen: Timestamp,
@@ -158,6 +158,7 @@ export const AlarmState = z.object({
   clearedAt: Timestamp.optional(),
   message: z.string(),
   parameters: z.record(z.string(), z.string()),
+  facts: AlarmFacts.optional(),
   /**
    * Revision of the decision: every decision write expects the revision it read and bumps it.
    * Publishing and recording delivery never touch it, so they never conflict with a decision.
@@ -207,36 +208,6 @@ export function fingerprintOf(finding: Finding, scope: string): string {
     .slice(0, 32);
 }
 
-// Parameters end up in events and e-mails; anything that smells of a secret is dropped at the door.
-const SECRET_NAME = /secret|token|password|passphrase|private.?key|credential/i;
-
-function alarmParameters(check: CheckName, finding: Finding, run: CheckRun): Record<string, string> {
-  const parameters: Record<string, string> = { Source: finding.source };
-  for (const [name, value] of Object.entries(run.parameters ?? {})) parameters[name] = value;
-  const known = new Map(alarmDefinition(check).parameters.map((p) => [p.name.toLowerCase(), p.name]));
-  for (const [name, value] of Object.entries(finding.details ?? {})) {
-    const canonical = known.get(name.toLowerCase());
-    if (canonical && (typeof value === "string" || typeof value === "number")) {
-      parameters[canonical] = String(value);
-    }
-  }
-  for (const name of Object.keys(parameters)) {
-    if (SECRET_NAME.test(name)) delete parameters[name];
-  }
-  return parameters;
-}
-
-const MAX_MESSAGE = 4000;
-
-/** Several findings of one check on one source (e.g. weak key and weak signature) are one alarm. */
-function mergeFindings(findings: readonly Finding[]): { severity: Severity; message: string } {
-  const sorted = [...findings].sort((a, b) => compareSeverity(a.severity, b.severity));
-  const messages = [...new Set(sorted.map((f) => f.message))].join("; ");
-  // Bounded so an event always fits EventBridge's 256 KB entry limit.
-  const message = messages.length > MAX_MESSAGE ? `${messages.slice(0, MAX_MESSAGE - 1)}…` : messages;
-  return { severity: sorted[0]!.severity, message };
-}
-
 function wasExamined(run: CheckRun, source: string, check: CheckName): boolean {
   if (run.examinedChecks && !run.examinedChecks.includes(check)) return false;
   if (run.complete) return true;
@@ -269,26 +240,15 @@ export function decideAlarm(
     state: AlarmState,
     kind: TransitionKind,
     previousSeverity?: Severity,
-  ): AlarmTransition => ({
-    id: newId(),
-    kind,
-    fingerprint: state.fingerprint,
-    occurrenceId: state.occurrenceId,
-    alarmId: state.alarmId,
-    check: state.check,
-    severity: state.severity,
-    ...(previousSeverity ? { previousSeverity } : {}),
-    scope: state.scope,
-    source: state.source,
-    ...(state.object !== undefined ? { object: state.object } : {}),
-    message: state.message,
-    parameters: state.parameters,
-    firstSeen: state.firstSeen,
-    lastSeen: state.lastSeen,
-    ...(state.clearedAt ? { clearedAt: state.clearedAt } : {}),
-    silenced: isSilenced(policy.silences, state, run.now),
-    at: now,
-  });
+    resolution?: SourceObservation,
+  ): AlarmTransition =>
+    transitionOf(state, kind, {
+      id: newId(),
+      at: now,
+      silenced: isSilenced(policy.silences, state, run.now),
+      ...(previousSeverity ? { previousSeverity } : {}),
+      ...(resolution ? { resolution } : {}),
+    });
   // Writes that change nothing are not made: concurrent runs of the same instant stay out of each other's way.
   const finish = (state: AlarmState, transitions: AlarmTransition[]): Decision =>
     transitions.length === 0 && stored !== undefined && sameDecision(state, stored)
@@ -318,7 +278,7 @@ export function decideAlarm(
         evidence,
         version: stored.version + 1,
       };
-      return finish(cleared, [transition(cleared, "cleared")]);
+      return finish(cleared, [transition(cleared, "cleared", undefined, observationOf(run, stored.source))]);
     }
     if (stored.status === "tracking" && stored.consecutiveFailures > 0) {
       // Damped and gone again: forget the streak without telling anyone.
@@ -330,13 +290,15 @@ export function decideAlarm(
     return { transitions: [] };
   }
 
-  const { severity, message } = mergeFindings(findings);
+  const { severity, message, worst } = mergeFindings(findings);
   const check = first.check;
+  const facts = alarmFacts(worst);
   const seen = {
     severity,
     message,
     lastSeen: stored && Date.parse(stored.lastSeen) > run.now.getTime() ? stored.lastSeen : now,
     parameters: alarmParameters(check, first, run),
+    ...(facts ? { facts } : {}),
     evidence,
     version: (stored?.version ?? 0) + 1,
   };
@@ -364,20 +326,25 @@ export function decideAlarm(
       lastSeen: now,
     };
     if (threshold > 1) return finish(fresh, []);
-    const raised: AlarmState = { ...fresh, status: "active", lastNotified: now };
+    const raised: AlarmState = { ...fresh, status: "active", lastNotified: now, peakSeverity: severity };
     return finish(raised, [transition(raised, "raised")]);
   }
 
   const consecutiveFailures = stored.consecutiveFailures + (later ? 1 : 0);
-  const { expiresAt: _dropped, ...kept } = stored;
+  const { expiresAt: _dropped, facts: _replaced, ...kept } = stored;
   if (stored.status === "tracking") {
     const tracked: AlarmState = { ...kept, ...seen, consecutiveFailures };
     if (consecutiveFailures < threshold) return finish(tracked, []);
-    const raised: AlarmState = { ...tracked, status: "active", lastNotified: now };
+    const raised: AlarmState = { ...tracked, status: "active", lastNotified: now, peakSeverity: severity };
     return finish(raised, [transition(raised, "raised")]);
   }
 
-  const active: AlarmState = { ...kept, ...seen, consecutiveFailures };
+  const active: AlarmState = {
+    ...kept,
+    ...seen,
+    consecutiveFailures,
+    peakSeverity: worseOf(stored.peakSeverity ?? stored.severity, severity),
+  };
   if (severity !== stored.severity) {
     const changed = { ...active, lastNotified: now };
     return finish(changed, [transition(changed, "severity-changed", stored.severity)]);

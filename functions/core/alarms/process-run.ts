@@ -20,13 +20,13 @@
 import { randomUUID } from "node:crypto";
 import { mapBounded } from "../concurrency";
 import { describeError } from "../errors";
+import { freshness } from "./evidence";
 import {
   type AlarmState,
   type AlarmTransition,
   type CheckRun,
   decideAlarm,
   findingsByFingerprint,
-  freshness,
   type LifecyclePolicy,
   type PendingTransition,
 } from "./lifecycle";

@@ -7,10 +7,8 @@ import { createHash, X509Certificate as NodeX509 } from "node:crypto";
 import { AsnConvert, AsnParser } from "@peculiar/asn1-schema";
 import {
   Certificate as AsnCertificate,
-  id_ce_authorityKeyIdentifier,
   id_ce_basicConstraints,
   id_ce_subjectAltName,
-  id_ce_subjectKeyIdentifier,
 } from "@peculiar/asn1-x509";
 import type { CertificateSummary } from "../contracts";
 import {
@@ -31,16 +29,8 @@ import {
   parseOptionsFor,
   tagOf,
 } from "./formats/ber";
-import {
-  alternativeNamesOf,
-  authorityKeyIdOf,
-  COMMON_NAME,
-  isCaOf,
-  nameField,
-  nameText,
-  subjectKeyIdOf,
-  tbsFields,
-} from "./x509-fields";
+import { type CertificateProfile, profileOf } from "./path/profile";
+import { COMMON_NAME, nameField, nameText, tbsFields } from "./x509-fields";
 
 export interface ParsedCertificate {
   /** `<file>#<index>` as used in reports and alarm fingerprints. */
@@ -69,6 +59,8 @@ export interface ParsedCertificate {
   signatureAlgorithm: SignatureAlgorithmInfo;
   /** node:crypto view, used to verify signatures along a chain. */
   node: NodeX509;
+  /** What path validation reads (extensions, canonical names, algorithms), decoded once here. */
+  profile: CertificateProfile;
 }
 
 /**
@@ -98,10 +90,14 @@ export function parseCertificate(input: Uint8Array, file: string, index: number)
     throw new Error(explainRefusal(decoded.element));
   }
 
-  // Only the extensions the checks read are decoded, each by itself: decoding them all would let a
-  // malformed policy extension cost the certificate.
-  const names = extension(asn, id_ce_subjectAltName, "subjectAltName", alternativeNamesOf);
-  const isCA = extension(asn, id_ce_basicConstraints, "basicConstraints", isCaOf) ?? false;
+  // Only the extensions the checks read are decoded, each by itself and once (path/profile.ts):
+  // decoding them all would let a malformed policy extension cost the certificate. A malformed
+  // subjectAltName or basicConstraints still does.
+  const profile = profileOf(asn);
+  refuseMalformed(profile, id_ce_subjectAltName, "subjectAltName");
+  refuseMalformed(profile, id_ce_basicConstraints, "basicConstraints");
+  const names = profile.subjectAltName;
+  const isCA = profile.basicConstraints?.cA ?? false;
 
   return {
     source: `${file}#${index}`,
@@ -117,7 +113,9 @@ export function parseCertificate(input: Uint8Array, file: string, index: number)
     commonNames: nameField(asn.tbsCertificate.subject, COMMON_NAME),
     dnsNames: names?.dnsNames ?? [],
     ipAddresses: names?.ipAddresses ?? [],
-    ...keyIdentifiers(asn),
+    // A malformed key identifier only costs the chain search its ordering hint.
+    ...(profile.subjectKeyId ? { subjectKeyId: profile.subjectKeyId.keyId } : {}),
+    ...(profile.authorityKeyId?.keyId ? { authorityKeyId: profile.authorityKeyId.keyId } : {}),
     isCA,
     selfIssued: Buffer.from(AsnConvert.serialize(asn.tbsCertificate.subject)).equals(
       Buffer.from(AsnConvert.serialize(asn.tbsCertificate.issuer)),
@@ -125,6 +123,7 @@ export function parseCertificate(input: Uint8Array, file: string, index: number)
     publicKey: describePublicKey(node, asn),
     signatureAlgorithm: describeSignatureAlgorithm(asn),
     node,
+    profile,
   };
 }
 
@@ -172,41 +171,11 @@ function validityOf(certificate: Element): { notBefore: Date; notAfter: Date } {
   return { notBefore: notBefore!, notAfter: notAfter! };
 }
 
-/** One extension decoded by itself; a malformed one makes the certificate unreadable, naming it. */
-function extension<T>(
-  asn: AsnCertificate,
-  id: string,
-  name: string,
-  decode: (extnValue: ArrayBuffer, options: ReturnType<typeof parseOptionsFor>) => T,
-): T | undefined {
-  const found = asn.tbsCertificate.extensions?.find((candidate) => candidate.extnID === id);
-  if (!found) return undefined;
-  const value = found.extnValue.buffer;
-  try {
-    return decode(value, parseOptionsFor(value.byteLength));
-  } catch (error) {
-    const text = explainDecoderError(error instanceof Error ? error.message : String(error));
-    throw new Error(`its ${name} extension is malformed: ${text}`);
-  }
-}
-
-function keyIdentifiers(asn: AsnCertificate): Pick<ParsedCertificate, "subjectKeyId" | "authorityKeyId"> {
-  // A malformed key identifier only costs the chain search its ordering hint.
-  const keyId = (read: () => string | undefined) => {
-    try {
-      return read()?.toLowerCase();
-    } catch {
-      return undefined;
-    }
-  };
-  return {
-    subjectKeyId: keyId(() =>
-      extension(asn, id_ce_subjectKeyIdentifier, "subjectKeyIdentifier", subjectKeyIdOf),
-    ),
-    authorityKeyId: keyId(() =>
-      extension(asn, id_ce_authorityKeyIdentifier, "authorityKeyIdentifier", authorityKeyIdOf),
-    ),
-  };
+/** A malformed extension the certificate's facts depend on makes it unreadable, naming it. */
+function refuseMalformed(profile: CertificateProfile, id: string, name: string): void {
+  const malformed = profile.malformedExtensions.find((candidate) => candidate.oid === id);
+  if (malformed)
+    throw new Error(`its ${name} extension is malformed: ${explainDecoderError(malformed.detail)}`);
 }
 
 export function summarize(cert: ParsedCertificate, now: Date): CertificateSummary {

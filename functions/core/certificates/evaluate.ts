@@ -4,13 +4,15 @@
  * lifecycle: at most one finding per (source, check), so a fault maps to one alarm.
  */
 import type { Finding, UnreadableReason } from "../contracts";
+import { annotateCaFindings } from "./ca-lifecycle";
 import type { ParsedCertificate } from "./certificate";
-import { checkChains } from "./checks/chain";
+import { chainFindingsOf, verifyChains } from "./checks/chain";
 import { compareFindings, makeFinding } from "./checks/finding";
 import { checkHostname } from "./checks/hostname";
 import { checkValidity } from "./checks/validity";
 import { checkWeakCrypto } from "./checks/weak-crypto";
 import { type CertificateFacts, factsOf } from "./facts";
+import type { Purpose } from "./path/rules";
 
 export interface EvaluationPolicy {
   now: Date;
@@ -24,6 +26,20 @@ export interface EvaluationPolicy {
   expectedHosts?: string[];
   /** CA bundle to chain to; absent means no chain check. */
   trustAnchors?: ParsedCertificate[];
+  /**
+   * What end-entity certificates must be fit for: a TLS `server` (extendedKeyUsage serverAuth, a
+   * subjectAltName), a TLS `client`, or `any` use. Default: `server` when names are expected.
+   */
+  purpose?: Purpose;
+  /** The certificates are a chain a TLS peer presented: the first is the one to verify. */
+  presentedChain?: boolean;
+  /** Most intermediates allowed between a certificate and its trust anchor (default: 8). */
+  maxIntermediates?: number;
+}
+
+/** The purpose certificates are checked for under a policy (see EvaluationPolicy.purpose). */
+export function purposeOf(policy: Pick<EvaluationPolicy, "purpose" | "expectedHosts">): Purpose {
+  return policy.purpose ?? ((policy.expectedHosts?.length ?? 0) > 0 ? "server" : "any");
 }
 
 export const DEFAULT_POLICY: Omit<EvaluationPolicy, "now"> = {
@@ -49,7 +65,18 @@ export interface Judgement {
 
 export function judgeCertificates(certs: ParsedCertificate[], policy: EvaluationPolicy): Judgement {
   const facts = certs.map(factsOf);
-  const chainFindings = policy.trustAnchors ? checkChains(certs, policy.trustAnchors, policy) : [];
+  let chainFindings: Finding[] = [];
+  if (policy.trustAnchors) {
+    const options = { ...policy, purpose: purposeOf(policy) };
+    const verdicts = verifyChains(certs, policy.trustAnchors, options);
+    chainFindings = chainFindingsOf(verdicts, policy.trustAnchors.length, options);
+    // What each verified certificate's path goes through, for counting what a CA takes down.
+    for (const { target, result } of verdicts) {
+      const fact = facts[certs.indexOf(target)];
+      const path = result.path ?? result.reached ?? [target];
+      if (fact) fact.chainedThrough = path.slice(1).map((issuer) => issuer.sha256);
+    }
+  }
   return {
     facts,
     findings: [...judgeFacts(facts, policy), ...chainFindings].sort(compareFindings),
@@ -60,9 +87,11 @@ export function judgeCertificates(certs: ParsedCertificate[], policy: Evaluation
 /** The checks that need only the facts: validity against `now`, expected names, weak crypto. */
 export function judgeFacts(facts: readonly CertificateFacts[], policy: EvaluationPolicy): Finding[] {
   assertPolicy(policy);
-  const findings: Finding[] = [];
+  const validity: Finding[] = [];
+  for (const cert of facts) validity.push(...checkValidity(cert, policy));
+  // A CA certificate's expiry counts what chains through it, or says that nothing does.
+  const findings: Finding[] = annotateCaFindings(validity, facts);
   for (const cert of facts) {
-    findings.push(...checkValidity(cert, policy));
     const mismatch = checkHostname(cert, policy.expectedHosts ?? []);
     if (mismatch) findings.push(mismatch);
     const weak = checkWeakCrypto(cert);

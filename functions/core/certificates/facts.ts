@@ -6,9 +6,14 @@
 import * as z from "zod";
 import type { ParsedCertificate } from "./certificate";
 
-export type CertificateFacts = Omit<ParsedCertificate, "der" | "node"> & {
+export type CertificateFacts = Omit<ParsedCertificate, "der" | "node" | "profile"> & {
   /** Self-issued and its signature verifies with its own key (a root, or a self-signed leaf). */
   selfSigned: boolean;
+  /**
+   * For a certificate the chain check verified: the SHA-256 of each CA on its path, nearest first
+   * (as far as the path got). What depends on a CA is counted from these (ca-lifecycle.ts).
+   */
+  chainedThrough?: string[];
 };
 
 /** The stored form: instants as ISO strings, revived to Dates when read back. */
@@ -32,6 +37,7 @@ export const StoredCertificateFacts = z.object({
   selfSigned: z.boolean(),
   publicKey: z.object({ type: z.string(), bits: z.number().optional(), curve: z.string().optional() }),
   signatureAlgorithm: z.object({ oid: z.string(), name: z.string(), hash: z.string().optional() }),
+  chainedThrough: z.array(z.string()).optional(),
 });
 
 /** Drops the DER bytes and the node:crypto handle, which are what make a parsed certificate heavy. */

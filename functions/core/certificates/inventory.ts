@@ -4,7 +4,8 @@
  * against the current time, thresholds and names, so expiry fires on the day it is due without a
  * download. When a record is not trusted, and why: docs/architecture.md, "Incremental scans".
  */
-import { createHash } from "node:crypto";
+import { createHash, scrypt } from "node:crypto";
+import { promisify } from "node:util";
 import * as z from "zod";
 import { Finding } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
@@ -13,13 +14,15 @@ import { type EvaluationPolicy, judgeFacts } from "./evaluate";
 import { type CertificateFacts, StoredCertificateFacts } from "./facts";
 
 /** Bump when a check's judgement of the same bytes changes, so old records are not reused. */
-export const RECORD_FORMAT = 1;
+export const RECORD_FORMAT = 2;
 
 /** What a fresh read of an object leaves for the next scan (see scan.ts `FileOutcome.verdict`). */
 export interface ObjectVerdict {
   certificates: CertificateFacts[];
   /** Findings decided by the bytes alone: unreadable blocks or files, untrusted chains. */
   bytesFindings: Finding[];
+  /** For a PKCS#12 file: the fingerprint of the password it was read with (see secretFingerprint). */
+  secret?: string;
 }
 
 export const InventoryRecord = z.object({
@@ -34,12 +37,38 @@ export const InventoryRecord = z.object({
   trust: z.string(),
   /** The chain verdict may change from this instant on (next notBefore/notAfter crossed). */
   validUntil: z.iso.datetime().optional(),
+  /** PKCS#12 only: fingerprint of the password the object was read with; a new one reads it again. */
+  secret: z.string().optional(),
   certificates: z.array(StoredCertificateFacts),
   bytesFindings: z.array(Finding),
 });
 export type InventoryRecord = z.infer<typeof InventoryRecord>;
 /** The record as written: instants are strings until read back. */
 export type InventoryRecordInput = z.input<typeof InventoryRecord>;
+
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: string,
+  length: number,
+  options: object,
+) => Promise<Buffer>;
+
+/**
+ * What identifies a PKCS#12 password in an inventory record without being it: scrypt (N = 2^14,
+ * r = 8) of the password, salted with the source's scope. The file itself lets anyone who can read
+ * it test passwords at the cost of its MAC (typically 2,048 hash iterations); this fingerprint
+ * costs far more per guess, so keeping it gives away nothing the object did not. Computed once per
+ * source and run. No password at all has the fingerprint "none".
+ */
+export async function secretFingerprint(password: string | undefined, scope: string): Promise<string> {
+  if (password === undefined) return "none";
+  const key = await scryptAsync(password, `watchpost pkcs12 verdict ${scope}`, 16, {
+    N: 1 << 14,
+    r: 8,
+    p: 1,
+  });
+  return `scrypt:${key.toString("hex")}`;
+}
 
 export function trustFingerprint(anchors: readonly Pick<ParsedCertificate, "sha256">[] | undefined): string {
   if (!anchors || anchors.length === 0) return "";
@@ -97,6 +126,7 @@ export function recordOf(
     judgedAt: judgedAt.toISOString(),
     trust: context.trust,
     ...(until ? { validUntil: until.toISOString() } : {}),
+    ...(verdict.secret !== undefined ? { secret: verdict.secret } : {}),
     certificates: verdict.certificates.map((cert) => ({
       ...cert,
       notBefore: cert.notBefore.toISOString(),
@@ -112,12 +142,14 @@ export function isReusable(
   object: { etag?: string },
   trust: string,
   now: Date,
+  secret?: string,
 ): record is InventoryRecord {
   return (
     record !== undefined &&
     object.etag !== undefined &&
     record.etag === object.etag &&
     record.trust === trust &&
+    (record.secret === undefined || record.secret === secret) &&
     (record.validUntil === undefined || now.getTime() < Date.parse(record.validUntil))
   );
 }

@@ -20,6 +20,8 @@ export const MAX_PEERS = 6;
 export interface PeerInput {
   fqdn: string;
   certificates: ParsedCertificate[] | { unreadable: UnreadableReason; detail: string };
+  /** The chain a live endpoint presented: its first certificate is the peer's own. */
+  presented?: boolean;
 }
 
 export interface PeerGroupInput {
@@ -47,6 +49,7 @@ const INVALID_REASONS = [
   "certificate is not yet valid",
   "Common Name in certificate does not match",
   "certificate does not chain to the cluster CA",
+  "certificate is refused by TLS clients",
 ] as const;
 type InvalidReason = (typeof INVALID_REASONS)[number];
 
@@ -90,6 +93,7 @@ function evaluatePeer(group: PeerGroupInput, peer: PeerInput, policy: PeerPolicy
     ...policy,
     expectedHosts: [peer.fqdn],
     trustAnchors: group.ca,
+    ...(peer.presented ? { presentedChain: true } : {}),
   });
 
   const reasons: InvalidReason[] = [];
@@ -121,14 +125,22 @@ function invalidReason(finding: Finding): InvalidReason | undefined {
     case "not-yet-valid":
       return "certificate is not yet valid";
     case "hostname-mismatch":
-      return "Common Name in certificate does not match";
+      // A name found only in the common name still works for the OpenSSL- and Java-based clients.
+      return finding.severity === "major" ? "Common Name in certificate does not match" : undefined;
     case "untrusted-chain":
-      // A warning only says the chain will die early; it still works today.
-      return finding.severity === "warning" ? undefined : "certificate does not chain to the cluster CA";
+      // Minor and warning findings name rules only some clients enforce, or a chain that will die
+      // early: the certificate still works for the peers today.
+      if (finding.severity !== "major" && finding.severity !== "critical") return undefined;
+      return finding.details?.linkIndex === 0 && !CHAIN_REASONS.has(String(finding.details?.reason))
+        ? "certificate is refused by TLS clients"
+        : "certificate does not chain to the cluster CA";
     default:
       return undefined;
   }
 }
+
+/** Verdicts about the path to the CA, as opposed to the peer's certificate itself (path/validate.ts). */
+const CHAIN_REASONS = new Set(["no-issuer", "self-signed-untrusted", "bad-signature", "chain-too-complex"]);
 
 function status(fqdn: string, reasons: InvalidReason[], findings: Finding[]): PeerStatus {
   const first = INVALID_REASONS.find((reason) => reasons.includes(reason));

@@ -13,6 +13,7 @@ import { decodeBer, encodingOf } from "./formats/ber";
 import { classifyDer, type DerKind } from "./formats/der";
 import { hasPemMarker, type PemBlock, pemBlocks, pemText } from "./formats/pem";
 import { readPkcs12 } from "./formats/pkcs12";
+import type { KdfBudget } from "./formats/pkcs12-budget";
 import { messageOf, ReadError, type ReadProblem } from "./formats/read-error";
 
 export type CertificateFormat = "pem" | "der" | "pkcs7-pem" | "pkcs7-der" | "pkcs12";
@@ -22,7 +23,16 @@ export const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 export interface ReadOptions {
   pkcs12Password?: string;
+  /** Key-derivation iterations the whole scan may still spend on PKCS#12 files. */
+  kdfBudget?: KdfBudget;
+  /**
+   * Where a PKCS#12 password comes from, for the message when none was given: the CLI's variables by
+   * default; the deployed scan names the source's secret instead.
+   */
+  pkcs12PasswordHint?: string;
 }
+
+export const CLI_PKCS12_PASSWORD_HINT = "set WATCHPOST_PKCS12_PASSWORD or WATCHPOST_PKCS12_PASSWORD_FILE";
 
 export type { ReadProblem };
 
@@ -281,13 +291,13 @@ async function readPfx(
   file: string,
   options: ReadOptions,
 ): Promise<ReadResult> {
-  const outcome = await readPkcs12(pfx, options.pkcs12Password);
+  const outcome = await readPkcs12(pfx, options.pkcs12Password, options.kdfBudget);
   if (!outcome.ok) {
     // The detail never holds the password, only whether one was given.
     const detail = {
       "no-password":
         "the PKCS#12 file is password-protected and no password was given " +
-        "(set WATCHPOST_PKCS12_PASSWORD or WATCHPOST_PKCS12_PASSWORD_FILE); the empty password does not match",
+        `(${options.pkcs12PasswordHint ?? CLI_PKCS12_PASSWORD_HINT}); the empty password does not match`,
       "wrong-password":
         outcome.provedBy === "decryption"
           ? "the PKCS#12 password given does not match the file (its safes do not decrypt with it)"

@@ -7,6 +7,8 @@ import { mapBounded } from "../concurrency";
 import type { Finding, UnreadableReason } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
 import { type EvaluationPolicy, judgeCertificates, unreadableFinding } from "./evaluate";
+import type { CertificateFacts } from "./facts";
+import { KdfBudget } from "./formats/pkcs12-budget";
 import type { ObjectVerdict } from "./inventory";
 import { looksLikeCertificateMaterial, readCertificates } from "./reader";
 
@@ -53,6 +55,15 @@ export interface ScanInput {
 export interface ScanOptions {
   policy: EvaluationPolicy;
   pkcs12Password?: string;
+  /**
+   * Fingerprint of the PKCS#12 password (inventory.ts `secretFingerprint`), never the password:
+   * with it a PKCS#12 file's verdict is kept, to be reused while neither file nor password changes.
+   */
+  pkcs12PasswordFingerprint?: string;
+  /** Key-derivation iterations left for PKCS#12 files; scanFiles gives each call one budget. */
+  kdfBudget?: KdfBudget;
+  /** Where the password comes from, for the message when there is none (reader.ts). */
+  pkcs12PasswordHint?: string;
   /** Files read and judged at once; bounded so a bucket of thousands does not exhaust memory. */
   concurrency?: number;
 }
@@ -60,6 +71,8 @@ export interface ScanOptions {
 export interface FileOutcome {
   file: string;
   certificates: ParsedCertificate[];
+  /** The certificates' facts as judged (with what their chains go through), when any were read. */
+  facts?: CertificateFacts[];
   findings: Finding[];
   /** Nothing to judge: recognised material that is not a certificate (key, CSR, CRL). */
   skipped?: string;
@@ -101,16 +114,28 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
   if (input.onlyIfCertificateLike && !looksLikeCertificateMaterial(loaded.bytes)) {
     return { ...outcome(input.file, [], []), skipped: "does not look like certificate material" };
   }
-  const read = await readCertificates(loaded.bytes, input.file, { pkcs12Password: options.pkcs12Password });
+  const read = await readCertificates(loaded.bytes, input.file, {
+    pkcs12Password: options.pkcs12Password,
+    ...(options.kdfBudget ? { kdfBudget: options.kdfBudget } : {}),
+    ...(options.pkcs12PasswordHint ? { pkcs12PasswordHint: options.pkcs12PasswordHint } : {}),
+  });
   // The version read goes with every outcome (alarm decisions are ordered by it); the verdict only
-  // when the bytes alone decided it (not PKCS#12, whose password may change without the object).
+  // when what decided it is known: the bytes, and for PKCS#12 the password too, kept by its fingerprint.
+  const pkcs12 = "format" in read && read.format === "pkcs12";
   const keep = (result: FileOutcome, verdict: ObjectVerdict): FileOutcome => ({
     ...result,
-    ...("format" in read && read.format === "pkcs12" ? {} : { verdict }),
+    ...(pkcs12 && options.pkcs12PasswordFingerprint === undefined
+      ? {}
+      : { verdict: pkcs12 ? { ...verdict, secret: options.pkcs12PasswordFingerprint } : verdict }),
     ...(loaded.etag ? { etag: loaded.etag, size: loaded.bytes.byteLength } : {}),
   });
   switch (read.status) {
     case "unreadable": {
+      if (TRANSIENT_LOAD_FAILURES.includes(read.reason)) {
+        // Not read in time (the scan's key-derivation budget ran out): not examined, not kept.
+        const finding = unreadableFinding(input.file, read.reason, read.detail);
+        return { ...outcome(input.file, [], [finding]), unexamined: true };
+      }
       const finding = unreadableFinding(input.file, read.reason, read.detail);
       return keep(outcome(input.file, [], [finding]), { certificates: [], bytesFindings: [finding] });
     }
@@ -129,17 +154,24 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
         : options.policy;
       const problems = (read.problems ?? []).map((p) => unreadableFinding(input.file, p.reason, p.detail));
       const judgement = judgeCertificates(read.certificates, policy);
-      return keep(outcome(input.file, read.certificates, [...problems, ...judgement.findings]), {
-        certificates: judgement.facts,
-        bytesFindings: [...problems, ...judgement.chainFindings],
-      });
+      return keep(
+        {
+          ...outcome(input.file, read.certificates, [...problems, ...judgement.findings]),
+          facts: judgement.facts,
+        },
+        {
+          certificates: judgement.facts,
+          bytesFindings: [...problems, ...judgement.chainFindings],
+        },
+      );
     }
   }
 }
 
 /** Scans every input with bounded concurrency; results keep the order of the inputs. */
 export async function scanFiles(inputs: readonly ScanInput[], options: ScanOptions): Promise<ScanResult> {
-  const files = await mapBounded(inputs, options.concurrency ?? 8, (input) => scanFile(input, options));
+  const shared = options.kdfBudget ? options : { ...options, kdfBudget: new KdfBudget() };
+  const files = await mapBounded(inputs, options.concurrency ?? 8, (input) => scanFile(input, shared));
   return {
     files,
     certificates: files.flatMap((f) => f.certificates),

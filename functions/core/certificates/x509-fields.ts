@@ -1,19 +1,12 @@
 /**
- * The few X.509 fields the checks read, decoded straight from @peculiar/asn1-x509's structures:
- * distinguished names as text, and the subjectAltName, basicConstraints and key-identifier
- * extensions. The text of a name is written exactly as @peculiar/x509 writes it (short attribute
- * names, RFC 4514-style escapes, `#hex` for values it cannot read as text), so subjects and issuers
- * in reports and alarms keep their form; that library, with the dependency-injection container
- * and metadata polyfill it brings, is no longer bundled into the scan function for four fields.
+ * Distinguished names as text, read straight from @peculiar/asn1-x509's structures, and the
+ * tbsCertificate fields by position (the extensions the checks read are decoded in
+ * path/profile.ts). A name is written exactly as @peculiar/x509
+ * writes it (short attribute names, RFC 4514-style escapes, `#hex` for values it cannot read as
+ * text), so subjects and issuers in reports and alarms keep their form; that library, with the
+ * dependency-injection container and metadata polyfill it brings, is not bundled.
  */
-import { AsnConvert } from "@peculiar/asn1-schema";
-import {
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  type Name,
-  SubjectAlternativeName,
-  SubjectKeyIdentifier,
-} from "@peculiar/asn1-x509";
+import type { Name } from "@peculiar/asn1-x509";
 import { childrenOf, type Element, tagOf } from "./formats/ber";
 
 const SHORT_NAMES: Record<string, string> = {
@@ -62,32 +55,6 @@ function escapeValue(text: string): string {
     .replace(/^([ #])/, "\\$1")
     .replace(/([ ]$)/, "\\$1")
     .replace(/([\r\n\t])/, (char) => `\\${Buffer.from(char, "utf8").toString("hex").toUpperCase()}`);
-}
-
-export interface AlternativeNames {
-  dnsNames: string[];
-  ipAddresses: string[];
-}
-
-export function alternativeNamesOf(extnValue: ArrayBuffer, options?: object): AlternativeNames {
-  const names = AsnConvert.parse(extnValue, SubjectAlternativeName, options);
-  return {
-    dnsNames: names.filter((n) => n.dNSName !== undefined).map((n) => n.dNSName as string),
-    ipAddresses: names.filter((n) => n.iPAddress !== undefined).map((n) => n.iPAddress as string),
-  };
-}
-
-export function isCaOf(extnValue: ArrayBuffer, options?: object): boolean {
-  return AsnConvert.parse(extnValue, BasicConstraints, options).cA;
-}
-
-export function subjectKeyIdOf(extnValue: ArrayBuffer, options?: object): string {
-  return Buffer.from(AsnConvert.parse(extnValue, SubjectKeyIdentifier, options).buffer).toString("hex");
-}
-
-export function authorityKeyIdOf(extnValue: ArrayBuffer, options?: object): string | undefined {
-  const identifier = AsnConvert.parse(extnValue, AuthorityKeyIdentifier, options).keyIdentifier;
-  return identifier ? Buffer.from(identifier.buffer).toString("hex") : undefined;
 }
 
 /** tbsCertificate fields by position, after the optional [0] version. */

@@ -47,10 +47,16 @@ const CertificateSource = z.strictObject({
   caBundleKey: ObjectKey.optional(),
   /** Secrets Manager secret holding the password of PKCS#12 files under the prefix. */
   pkcs12PasswordSecretName: SecretName.optional(),
+  /**
+   * What the end-entity certificates under the prefix are for, as the chain check judges them:
+   * `server` (TLS server: extendedKeyUsage serverAuth), `client` (TLS client: clientAuth), or `any`.
+   * Default: `server` for a certificate with expected host names, `any` otherwise.
+   */
+  purpose: z.enum(["server", "client", "any"]).optional(),
 });
 
 const Peer = z.strictObject({
-  /** The peer's fully qualified name; its certificate must name it in a SAN (or CN without SANs). */
+  /** The peer's fully qualified name; its certificate must name it in a SAN (a CN-only match is minor). */
   fqdn: HostName,
   /** Object key of the certificate the peer presents. */
   certificateKey: ObjectKey.optional(),

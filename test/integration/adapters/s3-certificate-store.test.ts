@@ -1,7 +1,7 @@
 import { CreateBucketCommand, PutObjectCommand, type S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type StoredObject, s3CertificateStore } from "../../../functions/adapters/s3-certificate-store";
-import { ABSENT } from "../../../functions/core/alarms/lifecycle";
+import { ABSENT } from "../../../functions/core/alarms/evidence";
 import { type LocalS3, startS3rver } from "../../support/emulators";
 
 const BUCKET = "certificates";

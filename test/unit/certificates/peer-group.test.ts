@@ -109,21 +109,32 @@ describe("evaluatePeerGroup", () => {
     expect(result.peers[0]?.findings.map((f) => f.check)).toEqual(["expired", "hostname-mismatch"]);
   });
 
-  it("keeps a peer valid while its certificate is merely expiring or uses weak crypto", async () => {
+  it("keeps a peer valid while its certificate is merely expiring", async () => {
     // Prepare
     const ca = await clusterCa();
-    const peers = [
-      await peer("node1.cluster.local", ca, { notAfter: new Date(Date.now() + 3 * DAY), hash: "SHA-1" }),
-    ];
+    const peers = [await peer("node1.cluster.local", ca, { notAfter: new Date(Date.now() + 3 * DAY) })];
 
     // Act
     const result = evaluatePeerGroup({ name: "ha", ca: caCerts(ca), peers }, policy());
 
     // Assess
     expect(result.peers[0]?.status).toBe("Certificate: Valid");
-    expect(result.findings.map((f) => [f.check, f.severity])).toEqual([
-      ["expiring", "major"],
-      ["weak-crypto", "minor"],
+    expect(result.findings.map((f) => [f.check, f.severity])).toEqual([["expiring", "major"]]);
+  });
+
+  it("marks a peer invalid when clients refuse its SHA-1 signature", async () => {
+    // Prepare
+    const ca = await clusterCa();
+    const peers = [await peer("node1.cluster.local", ca, { hash: "SHA-1" })];
+
+    // Act
+    const result = evaluatePeerGroup({ name: "ha", ca: caCerts(ca), peers }, policy());
+
+    // Assess
+    expect(result.peers[0]?.status).toBe("Certificate: Invalid (certificate is refused by TLS clients)");
+    expect(result.findings.map((f) => [f.check, f.severity, f.details?.reason])).toEqual([
+      ["untrusted-chain", "major", "weak-signature"],
+      ["weak-crypto", "minor", undefined],
     ]);
   });
 

@@ -1,63 +1,86 @@
 /**
- * `untrusted-chain`: can each end-entity certificate be traced, through the intermediates found
- * in the same input, to one of the trusted CA certificates (the anchors)?
+ * `untrusted-chain`: will clients accept the path from each end-entity certificate, through the
+ * intermediates found in the same input, to one of the trusted CA certificates (the anchors)? The
+ * path search and the rules are in ../path/ (RFC 5280 §6 and the CA/Browser Forum profile TLS
+ * clients apply); this check picks what to verify and turns the verdict into findings.
  *
- * Path building is a depth-first search: a candidate issuer has the child's issuer name as its
- * subject (candidates whose subject key identifier equals the child's authority key identifier
- * are tried first, anchors before intermediates), its signature over the child must verify with
- * node:crypto, an intermediate must be a CA, and every issuer must be valid now. The first
- * complete path wins, so intermediates may come in any order and stale duplicates are skipped.
- * When no path exists, the failure that got furthest up the chain is reported, naming the link.
- * The checked certificate's own validity is not part of this check: `expired`/`not-yet-valid`
- * already report it, and one fault should raise one alarm.
+ * What is checked: in a chain a TLS peer presented, its first certificate, whatever its flags (RFC
+ * 8446 §4.4.2); in a file, every certificate that is not a CA, or, in a file of CA certificates
+ * only (a CA bundle), every one that is not itself an anchor. A certificate the best path does not
+ * use (a stale or expired extra intermediate) does not make the chain look broken; its own
+ * validity is reported by `expired`/`not-yet-valid` on it. The checked certificate's own validity
+ * is not part of this check either: one fault raises one alarm.
  *
- * A chain whose CA certificates expire before the end-entity certificate is reported as an
- * `untrusted-chain` finding with severity `warning` (reason `issuer-expires-before-certificate`):
- * it is a property of the chain, not of the certificate's own lifetime, so `expiring` would send
- * operators to renew the wrong file, and nothing is broken yet. The CA certificate's own expiry
- * still raises `expiring`/`expired` on that certificate when it is part of the input. Differences
+ * One finding per checked certificate: the worst broken rule names the link, the rule (RFC 5280
+ * section or Baseline Requirements clause), the clients that refuse it and the fix; the others
+ * follow. Its severity is the worst rule's: major when the clients in general use refuse the
+ * chain, minor when only some do, warning when only strict validators do (path/violation.ts).
+ *
+ * A good chain whose CA certificates expire before the end-entity certificate is reported as an
+ * advisory `untrusted-chain` finding with severity `warning` (reason
+ * `issuer-expires-before-certificate`): nothing is broken yet, and the CA certificate's own
+ * `expiring` alarm, which counts the certificates it takes down, is the one to act on. Differences
  * under a day are ignored: a CA and its first leaves are often minted in one run with the same
- * lifetime, and a chain that dies hours before the leaf is caught by the leaf's own (by then
- * major) `expiring` alarm.
+ * lifetime.
  */
 import type { Finding } from "../../contracts";
 import type { ParsedCertificate } from "../certificate";
+import type { Purpose } from "../path/rules";
+import { PathContext, type PathResult, validatePath } from "../path/validate";
+import { severityRank, type Violation, worstSeverity } from "../path/violation";
 import { describeCertificate, formatInstant, makeFinding } from "./finding";
 
-/** Longest path accepted, anchor included; real chains have three or four links. */
-export const MAX_CHAIN_LENGTH = 10;
-/** Signature verifications one search may spend, so crafted bundles cannot make it explode. */
-const VERIFY_BUDGET = 500;
+export { MAX_CHAIN_LENGTH } from "../path/validate";
+
 const EARLY_EXPIRY_TOLERANCE_MS = 86_400_000;
-
-export type ChainFailureReason =
-  | "no-issuer"
-  | "self-signed-untrusted"
-  | "bad-signature"
-  | "issuer-not-ca"
-  | "issuer-expired"
-  | "issuer-not-yet-valid"
-  | "chain-too-long";
-
-export interface ChainFailure {
-  reason: ChainFailureReason;
-  /** Position in the path of the certificate the problem is about; 0 is the checked certificate. */
-  linkIndex: number;
-  linkSubject: string;
-  linkSource: string;
-  /** Subjects from the checked certificate up to the failing link. */
-  path: string[];
-  /** Sentence for the message. */
-  text: string;
-}
-
-export type ChainOutcome =
-  | { trusted: true; path: ParsedCertificate[] }
-  | { trusted: false; failure: ChainFailure };
+/** Violations spelled out in one message besides the worst; the rest are counted. */
+const LISTED_VIOLATIONS = 3;
 
 export interface ChainOptions {
   now: Date;
   skewSeconds: number;
+  /** What end-entity certificates are checked for; `any` skips the purpose rules. */
+  purpose?: Purpose;
+  /** The input is a chain a TLS peer presented: its first certificate is the one to check. */
+  presentedChain?: boolean;
+  /** Most intermediates allowed between a checked certificate and its anchor. */
+  maxIntermediates?: number;
+}
+
+export interface ChainVerdict {
+  target: ParsedCertificate;
+  result: PathResult;
+}
+
+/** The certificates to verify in an input, and how (see the module comment). */
+export function chainTargets(
+  certs: readonly ParsedCertificate[],
+  anchors: readonly ParsedCertificate[],
+  presentedChain: boolean,
+): { cert: ParsedCertificate; role: "leaf" | "ca" }[] {
+  if (presentedChain) return certs.length > 0 ? [{ cert: certs[0]!, role: "leaf" }] : [];
+  const endEntities = certs.filter((cert) => !cert.isCA);
+  if (endEntities.length > 0) return endEntities.map((cert) => ({ cert, role: "leaf" }));
+  const anchorHashes = new Set(anchors.map((anchor) => anchor.sha256));
+  return certs.filter((cert) => !anchorHashes.has(cert.sha256)).map((cert) => ({ cert, role: "ca" }));
+}
+
+export function verifyChains(
+  certs: readonly ParsedCertificate[],
+  anchors: readonly ParsedCertificate[],
+  options: ChainOptions,
+): ChainVerdict[] {
+  const context = new PathContext(certs, anchors);
+  const pathOptions = {
+    now: options.now,
+    skewSeconds: options.skewSeconds,
+    purpose: options.purpose ?? "any",
+    ...(options.maxIntermediates !== undefined ? { maxIntermediates: options.maxIntermediates } : {}),
+  };
+  return chainTargets(certs, anchors, options.presentedChain ?? false).map(({ cert, role }) => ({
+    target: cert,
+    result: validatePath(cert, certs, anchors, pathOptions, role, context),
+  }));
 }
 
 export function checkChains(
@@ -65,254 +88,80 @@ export function checkChains(
   anchors: readonly ParsedCertificate[],
   options: ChainOptions,
 ): Finding[] {
-  const anchorHashes = new Set(anchors.map((anchor) => anchor.sha256));
-  const endEntities = certs.filter((cert) => !cert.isCA);
-  // A CA bundle has no end-entity: then each CA that is not itself an anchor must chain to one.
-  const targets =
-    endEntities.length > 0 ? endEntities : certs.filter((cert) => !anchorHashes.has(cert.sha256));
+  return chainFindingsOf(verifyChains(certs, anchors, options), anchors.length, options);
+}
+
+/** The findings of verified chains (see the module comment). */
+export function chainFindingsOf(
+  verdicts: readonly ChainVerdict[],
+  anchorCount: number,
+  options: Pick<ChainOptions, "purpose">,
+): Finding[] {
   const findings: Finding[] = [];
-  for (const target of targets) {
-    const outcome = buildPath(target, certs, anchors, options);
-    if (!outcome.trusted) {
-      findings.push(untrustedFinding(target, outcome.failure, anchors.length));
-      continue;
+  for (const { target, result } of verdicts) {
+    const early = result.path ? earlyExpiringIssuers(result.path) : [];
+    if (result.violations.length > 0) {
+      findings.push(untrustedFinding(target, result, anchorCount, options.purpose ?? "any", early));
+    } else if (early.length > 0) {
+      findings.push(earlyExpiryFinding(target, early));
     }
-    const early = earlyExpiringIssuers(outcome.path);
-    if (early.length > 0) findings.push(earlyExpiryFinding(target, early));
   }
   return findings;
 }
 
-interface SearchContext extends ChainOptions {
-  intermediates: ParsedCertificate[];
-  anchors: readonly ParsedCertificate[];
-  anchorHashes: Set<string>;
-  verified: Map<string, boolean>;
-  budget: number;
-}
-
-export function buildPath(
+function untrustedFinding(
   target: ParsedCertificate,
-  pool: readonly ParsedCertificate[],
-  anchors: readonly ParsedCertificate[],
-  options: ChainOptions,
-): ChainOutcome {
-  const anchorHashes = new Set(anchors.map((anchor) => anchor.sha256));
-  const context: SearchContext = {
-    ...options,
-    anchors,
-    anchorHashes,
-    intermediates: dedupe(pool.filter((cert) => !anchorHashes.has(cert.sha256))),
-    verified: new Map(),
-    budget: VERIFY_BUDGET,
-  };
-  return extend([target], context);
-}
-
-function extend(path: ParsedCertificate[], context: SearchContext): ChainOutcome {
-  const index = path.length - 1;
-  const cert = path[index]!;
-  if (context.anchorHashes.has(cert.sha256)) return { trusted: true, path };
-
-  const candidates = issuerCandidates(cert, path, context);
-  if (candidates.length === 0) {
-    return cert.selfIssued
-      ? fail(
-          "self-signed-untrusted",
-          path,
-          index,
-          `${describeCertificate(cert)} is self-signed and is not one of the trusted CA certificates`,
-        )
-      : fail(
-          "no-issuer",
-          path,
-          index,
-          `no issuer found for ${describeCertificate(cert)}: no certificate named "${cert.issuer}" is among the intermediates in this input or the trusted CA certificates`,
-        );
-  }
-
-  let best: ChainFailure | undefined;
-  const keep = (failure: ChainFailure) => {
-    if (!best || failure.linkIndex > best.linkIndex) best = failure;
-  };
-  for (const { issuer, isAnchor } of candidates) {
-    if (context.budget <= 0) break;
-    const role = isAnchor ? "trusted CA" : "intermediate";
-    const next = [...path, issuer];
-    if (!verifies(cert, issuer, context)) {
-      keep(
-        failure(
-          "bad-signature",
-          next,
-          index,
-          `the signature of ${describeCertificate(cert)} does not verify with the key of ${role} ${describeCertificate(issuer)} (${issuer.source}): it was signed by a different key that carries the same name`,
-        ),
-      );
-      continue;
-    }
-    if (path.length + 1 > MAX_CHAIN_LENGTH) {
-      keep(
-        failure(
-          "chain-too-long",
-          next,
-          index,
-          `the chain is longer than ${MAX_CHAIN_LENGTH} certificates at ${describeCertificate(cert)}`,
-        ),
-      );
-      continue;
-    }
-    if (!isAnchor && !issuer.isCA) {
-      keep(
-        failure(
-          "issuer-not-ca",
-          next,
-          index + 1,
-          `${describeCertificate(issuer)} (${issuer.source}) is not a CA certificate, so it cannot vouch for ${describeCertificate(cert)}`,
-        ),
-      );
-      continue;
-    }
-    if (issuer.notAfter.getTime() < context.now.getTime()) {
-      keep(
-        failure(
-          "issuer-expired",
-          next,
-          index + 1,
-          `${role} ${describeCertificate(issuer)} (${issuer.source}) expired on ${formatInstant(issuer.notAfter)}`,
-        ),
-      );
-      continue;
-    }
-    if (issuer.notBefore.getTime() > context.now.getTime() + context.skewSeconds * 1000) {
-      keep(
-        failure(
-          "issuer-not-yet-valid",
-          next,
-          index + 1,
-          `${role} ${describeCertificate(issuer)} (${issuer.source}) is not valid until ${formatInstant(issuer.notBefore)}`,
-        ),
-      );
-      continue;
-    }
-    if (isAnchor) return { trusted: true, path: next };
-    const outcome = extend(next, context);
-    if (outcome.trusted) return outcome;
-    keep(outcome.failure);
-  }
-  return {
-    trusted: false,
-    failure:
-      best ??
-      failure(
-        "chain-too-long",
-        path,
-        index,
-        `the search for an issuer of ${describeCertificate(cert)} gave up after ${VERIFY_BUDGET} signature checks`,
-      ),
-  };
-}
-
-function fail(
-  reason: ChainFailureReason,
-  path: ParsedCertificate[],
-  linkIndex: number,
-  text: string,
-): ChainOutcome {
-  return { trusted: false, failure: failure(reason, path, linkIndex, text) };
-}
-
-function failure(
-  reason: ChainFailureReason,
-  path: ParsedCertificate[],
-  linkIndex: number,
-  text: string,
-): ChainFailure {
-  const link = path[linkIndex]!;
-  return {
-    reason,
-    linkIndex,
-    linkSubject: link.subject,
-    linkSource: link.source,
-    path: path.map((cert) => cert.subject),
-    text,
-  };
-}
-
-function issuerCandidates(
-  cert: ParsedCertificate,
-  path: readonly ParsedCertificate[],
-  context: SearchContext,
-) {
-  const onPath = new Set(path.map((link) => link.sha256));
-  const wanted = normaliseName(cert.issuer);
-  const authorityKeyId = cert.authorityKeyId;
-  const named = [
-    ...context.anchors.map((issuer) => ({ issuer, isAnchor: true })),
-    ...context.intermediates.map((issuer) => ({ issuer, isAnchor: false })),
-  ].filter(({ issuer }) => !onPath.has(issuer.sha256) && normaliseName(issuer.subject) === wanted);
-  const keyMatches = (issuer: ParsedCertificate) =>
-    authorityKeyId !== undefined && issuer.subjectKeyId === authorityKeyId;
-  // Stable sort: key identifier matches first, and anchors before intermediates within each group.
-  return [...named.filter((c) => keyMatches(c.issuer)), ...named.filter((c) => !keyMatches(c.issuer))];
-}
-
-function verifies(child: ParsedCertificate, issuer: ParsedCertificate, context: SearchContext): boolean {
-  const key = `${child.sha256}:${issuer.sha256}`;
-  const known = context.verified.get(key);
-  if (known !== undefined) return known;
-  context.budget -= 1;
-  let result: boolean;
-  try {
-    result = child.node.verify(issuer.node.publicKey);
-  } catch {
-    // OpenSSL refuses some keys or algorithms outright; for trust that is the same as a bad signature.
-    result = false;
-  }
-  context.verified.set(key, result);
-  return result;
-}
-
-/** RFC 5280 compares names case-insensitively after folding white space; this is that, roughly. */
-function normaliseName(name: string): string {
-  return name.toLowerCase().replace(/\s+/g, " ").trim();
-}
-
-function dedupe(certs: readonly ParsedCertificate[]): ParsedCertificate[] {
-  const seen = new Set<string>();
-  return certs.filter((cert) => !seen.has(cert.sha256) && seen.add(cert.sha256));
-}
-
-function untrustedFinding(target: ParsedCertificate, failure: ChainFailure, anchorCount: number): Finding {
+  result: PathResult,
+  anchorCount: number,
+  purpose: Purpose,
+  early: EarlyIssuer[],
+): Finding {
+  const [worst, ...others] = result.violations as [Violation, ...Violation[]];
+  const severity = worstSeverity(result.violations) ?? "major";
+  const name = describeCertificate(target);
+  const headline =
+    severityRank(severity) >= severityRank("major")
+      ? `Certificate ${name} does not chain to a trusted CA`
+      : severity === "minor"
+        ? `Certificate ${name} is refused by some clients`
+        : `Certificate ${name} breaks a rule strict validators enforce`;
   const advice =
     anchorCount === 0
       ? "No trusted CA certificate was given, so nothing can be trusted; check the CA bundle configuration."
-      : ADVICE[failure.reason];
+      : worst.fix;
+  const also = others
+    .slice(0, LISTED_VIOLATIONS)
+    .map((v) => `${v.text} (chain link ${v.linkIndex}; ${v.clause})`);
+  const more = others.length - also.length;
+  const alsoText = also.length > 0 ? ` Also: ${also.join("; ")}${more > 0 ? `; and ${more} more` : ""}.` : "";
+  const stops = early.length > 0 ? ` ${earlyExpirySentence(target, early)}` : "";
   return makeFinding(
     "untrusted-chain",
     target.source,
-    `Certificate ${describeCertificate(target)} does not chain to a trusted CA: ${failure.text} (chain link ${failure.linkIndex}). ${advice}`,
-    { ...factsOf(failure), subject: target.subject, anchorCount },
+    `${headline}: ${worst.text} (chain link ${worst.linkIndex}). ${advice} (${worst.clause}; refused by ${worst.rejectedBy}.)${alsoText}${stops}`,
+    {
+      reason: worst.reason,
+      linkIndex: worst.linkIndex,
+      linkSubject: worst.subject,
+      linkSource: worst.source,
+      rule: worst.clause,
+      rejectedBy: worst.rejectedBy,
+      path: (result.path ?? result.reached ?? [target]).map((cert) => cert.subject),
+      violations: result.violations.map((v) => ({
+        reason: v.reason,
+        severity: v.severity,
+        linkIndex: v.linkIndex,
+        linkSubject: v.subject,
+        linkSource: v.source,
+        rule: v.clause,
+      })),
+      purpose,
+      subject: target.subject,
+      anchorCount,
+    },
+    severity,
   );
 }
-
-function factsOf({ text: _sentence, ...facts }: ChainFailure): Omit<ChainFailure, "text"> {
-  return facts;
-}
-
-const ADVICE: Record<ChainFailureReason, string> = {
-  "no-issuer":
-    "Add the missing intermediate CA certificate after the certificate in the file, or check that it was issued by the trusted CA.",
-  "self-signed-untrusted":
-    "Replace it with a certificate issued by the trusted CA, or add this certificate to the trusted CA bundle if it is meant to be trusted.",
-  "bad-signature":
-    "The certificate was issued by another CA that reuses the name; re-issue it from the trusted CA.",
-  "issuer-not-ca": "Re-issue the certificate from a proper CA certificate.",
-  "issuer-expired":
-    "Renew that CA certificate (or replace it with its renewed version) and put the new one in the chain.",
-  "issuer-not-yet-valid":
-    "That CA certificate was issued while a clock ran ahead; re-issue it once the clock is right.",
-  "chain-too-long": "Remove unrelated or cross-signed CA certificates from the file.",
-};
 
 interface EarlyIssuer {
   linkIndex: number;
@@ -339,18 +188,24 @@ function earlyExpiringIssuers(path: readonly ParsedCertificate[]): EarlyIssuer[]
   );
 }
 
-function earlyExpiryFinding(target: ParsedCertificate, early: EarlyIssuer[]): Finding {
+function earlyExpirySentence(target: ParsedCertificate, early: EarlyIssuer[]): string {
   const first = early.reduce((a, b) => (b.notAfter < a.notAfter ? b : a));
   const list = early
     .map((e) => `"${e.subject}" (chain link ${e.linkIndex}) expires on ${e.notAfter}`)
     .join(", ");
+  return `The chain of certificate ${describeCertificate(target)} stops working on ${first.notAfter}, before the certificate itself (valid until ${formatInstant(target.notAfter)}): ${list}.`;
+}
+
+function earlyExpiryFinding(target: ParsedCertificate, early: EarlyIssuer[]): Finding {
+  const first = early.reduce((a, b) => (b.notAfter < a.notAfter ? b : a));
   return makeFinding(
     "untrusted-chain",
     target.source,
-    `The chain of certificate ${describeCertificate(target)} stops working on ${first.notAfter}, before the certificate itself ` +
-      `(valid until ${formatInstant(target.notAfter)}): ${list}. Renew the CA certificate before then, or plan to re-issue this certificate from a CA that outlives it.`,
+    `${earlyExpirySentence(target, early)} Renew the CA certificate before then, or plan to re-issue this certificate from a CA that outlives it (RFC 5280 §6.1.3 (a)(2): every certificate of the path must be valid when it is used).`,
     {
       reason: "issuer-expires-before-certificate",
+      rule: "RFC 5280 §6.1.3 (a)(2)",
+      advisory: true,
       notAfter: formatInstant(target.notAfter),
       chainStopsWorking: first.notAfter,
       issuers: early,

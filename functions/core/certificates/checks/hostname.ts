@@ -1,7 +1,11 @@
 /**
  * `hostname-mismatch`: does an end-entity certificate name the hosts it is expected to serve?
  * Matching follows RFC 6125 §6.4 as browsers and Go's crypto/x509 apply it:
- * - DNS subjectAltNames win; the subject CN is consulted only when there is no DNS SAN at all.
+ * - Only subjectAltName entries count. A certificate with no DNS name in its subjectAltName that
+ *   names the host in its subject common name is still a finding: OpenSSL-based clients and Java
+ *   fall back to the common name and accept it, but Go (since 1.15), Chrome, Firefox, Safari and
+ *   rustls ignore the common name (CA/B Forum BR §7.1.4.3 deprecates it) and refuse the
+ *   certificate. It is `minor` (some clients refuse it), where a name no client finds is `major`.
  * - A wildcard is a whole left-most label (`*.example.com`) and covers exactly one label; partial
  *   wildcards (`f*.example.com`) and wildcards over fewer than three labels (`*.com`) match
  *   nothing. (A real public-suffix list would be needed to also refuse `*.co.uk`.)
@@ -17,15 +21,34 @@ import { describeCertificate, makeFinding } from "./finding";
 
 type NamedCertificate = Pick<CertificateFacts, "dnsNames" | "ipAddresses" | "commonNames">;
 
-/** True when the certificate's names cover `host` (a DNS name or an IPv4/IPv6 address). */
+/** True when the certificate's subjectAltName covers `host` (a DNS name or an IPv4/IPv6 address). */
 export function coversHost(cert: NamedCertificate, host: string): boolean {
   const ip = normaliseIp(host);
   if (ip) return cert.ipAddresses.some((presented) => normaliseIp(presented) === ip);
+  return matchesAny(cert.dnsNames, host);
+}
+
+/**
+ * True when only the legacy fallback covers `host`: the certificate has no DNS name in its
+ * subjectAltName and its common name matches, which OpenSSL and Java accept and Go, browsers and
+ * rustls do not.
+ */
+export function coveredByCommonNameOnly(cert: NamedCertificate, host: string): boolean {
+  if (cert.dnsNames.length > 0 || normaliseIp(host) !== undefined) return false;
+  return matchesAny(cert.commonNames, host);
+}
+
+function matchesAny(patterns: readonly string[], host: string): boolean {
   const reference = normaliseDnsName(host);
   if (reference === "") return false;
-  const patterns = cert.dnsNames.length > 0 ? cert.dnsNames : cert.commonNames;
   return patterns.some((pattern) => matchesPattern(normaliseDnsName(pattern), reference));
 }
+
+/** The clients that still fall back to the common name, and those that refuse it. */
+export const COMMON_NAME_FALLBACK = {
+  acceptedBy: "OpenSSL-based clients (curl, Python, Nginx and HAProxy upstreams) and Java",
+  rejectedBy: "Go (since 1.15: kubectl, etcd, Prometheus, Docker), Chrome, Firefox, Safari and rustls",
+} as const;
 
 export function checkHostname(cert: CertificateFacts, expectedHosts: readonly string[]): Finding | undefined {
   if (cert.isCA || expectedHosts.length === 0) return undefined;
@@ -33,6 +56,29 @@ export function checkHostname(cert: CertificateFacts, expectedHosts: readonly st
   if (missing.length === 0) return undefined;
 
   const byCommonName = cert.dnsNames.length === 0;
+  if (byCommonName && missing.every((host) => coveredByCommonNameOnly(cert, host))) {
+    return makeFinding(
+      "hostname-mismatch",
+      cert.source,
+      `Certificate ${describeCertificate(cert)} names ${missing.join(", ")} only in its Common Name and has no ` +
+        `subjectAltName DNS entry: ${COMMON_NAME_FALLBACK.rejectedBy} ignore the Common Name and reject it; ` +
+        `${COMMON_NAME_FALLBACK.acceptedBy} still accept it (CA/B Forum BR §7.1.4.3, RFC 6125 §6.4.4). ` +
+        "Re-issue the certificate with every expected name in its Subject Alternative Names.",
+      {
+        expected: [...expectedHosts],
+        missing,
+        reason: "common-name-only",
+        nameSource: "commonName",
+        rejectedBy: COMMON_NAME_FALLBACK.rejectedBy,
+        acceptedBy: COMMON_NAME_FALLBACK.acceptedBy,
+        presentedDnsNames: cert.dnsNames,
+        presentedIpAddresses: cert.ipAddresses,
+        commonNames: cert.commonNames,
+      },
+      "minor",
+    );
+  }
+
   const presented = byCommonName
     ? [...cert.commonNames, ...cert.ipAddresses]
     : [...cert.dnsNames, ...cert.ipAddresses];

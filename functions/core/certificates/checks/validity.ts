@@ -19,7 +19,10 @@ export interface ValidityThresholds {
   skewSeconds: number;
 }
 
-export function checkValidity(cert: CertificateFacts, policy: ValidityThresholds): Finding[] {
+export function checkValidity(cert: CertificateFacts, thresholds: ValidityThresholds): Finding[] {
+  // Certificate times have whole seconds; an instant is judged by the second it falls in, so a
+  // certificate is still valid during its notAfter second (RFC 5280 §4.1.2.5, as the Web PKI reads it).
+  const policy = { ...thresholds, now: new Date(Math.floor(thresholds.now.getTime() / 1000) * 1000) };
   const findings: Finding[] = [];
   const notYetValid = checkNotYetValid(cert, policy);
   if (notYetValid) findings.push(notYetValid);

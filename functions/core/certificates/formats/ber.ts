@@ -15,6 +15,7 @@ import {
   type IAsnConvertible,
   OctetString,
 } from "@peculiar/asn1-schema";
+import { MAX_CERTIFICATE_ELEMENTS, shapeOf } from "./der-shape";
 
 /**
  * A decoded element as asn1-schema's own asn1js copy builds it (the @peculiar packages pin asn1js 3,
@@ -82,6 +83,13 @@ export interface Decoded {
  * own messages are translated: "End of input reached..." becomes "it ends early (truncated?)").
  */
 export function decodeBer(bytes: Uint8Array): Decoded | { error: string } {
+  // A certificate with tens of thousands of name attributes would cost the decoder a gigabyte.
+  const shape = shapeOf(bytes, MAX_CERTIFICATE_ELEMENTS);
+  if (shape.certificateLike && shape.elements > MAX_CERTIFICATE_ELEMENTS) {
+    return {
+      error: `it is shaped like a certificate but holds more than ${MAX_CERTIFICATE_ELEMENTS.toLocaleString("en-US")} ASN.1 elements outside its extension values (real certificates hold a few hundred; a name of thousands of attributes is the usual cause), so it is not decoded`,
+    };
+  }
   let element: Element | undefined;
   try {
     ({ element } = AsnParser.parse(bytes, DecodedElement, { berOptions: berOptions(bytes.length) }));

@@ -5,7 +5,7 @@
  * pbeWithSHAAnd3-KeyTripleDES-CBC, and PBMAC1 (RFC 9579). RC2/RC4 are refused with a re-export hint:
  * Node's OpenSSL has no RC2 without the legacy provider.
  */
-import { createDecipheriv, createHash, createHmac, pbkdf2, timingSafeEqual } from "node:crypto";
+import { createDecipheriv, createHmac, pbkdf2, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import {
   AuthenticatedSafe,
@@ -21,6 +21,8 @@ import { OctetString } from "@peculiar/asn1-schema";
 import type { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import { octetStringValue, parseAs } from "./ber";
 import { OID } from "./der";
+import { Budget, type KdfBudget } from "./pkcs12-budget";
+import { pkcs12KdfOffThread } from "./pkcs12-kdf";
 import { EncryptedData, Pbes2Params, Pbkdf2Params, Pbmac1Params, Pkcs12PbeParams } from "./pkcs12-schemas";
 import { ReadError, type ReadProblem } from "./read-error";
 
@@ -35,11 +37,6 @@ export interface Pkcs12Content {
 const REEXPORT_HINT =
   "re-export it with modern encryption: openssl pkcs12 -in old.p12 -nodes -legacy | " +
   "openssl pkcs12 -export -certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256 -out new.p12";
-
-/** One iteration count beyond this is refused: crafted files must not stall a scan. */
-export const MAX_ITERATIONS = 1_000_000;
-/** Total key-derivation iterations spent on one file. */
-const FILE_BUDGET = 4_000_000;
 
 const HASHES: Record<string, { name: string; block: number; size: number }> = {
   "1.3.14.3.2.26": { name: "sha1", block: 64, size: 20 },
@@ -101,25 +98,7 @@ function secretOf(password: string | null): Secret {
   return { bmp, utf8: Buffer.from(password, "utf8") };
 }
 
-class Budget {
-  private spent = 0;
-  spend(count: number | bigint | undefined, what: string): number {
-    const iterations = count === undefined ? Number.NaN : Number(count);
-    if (!Number.isInteger(iterations) || iterations < 1) {
-      throw new ReadError("bad-der", `the ${what} iteration count is missing or not a positive integer`);
-    }
-    if (iterations > MAX_ITERATIONS || this.spent + iterations > FILE_BUDGET) {
-      throw new ReadError(
-        "unsupported-format",
-        `the ${what} iteration count (${count}) is beyond the reader's limit of ${MAX_ITERATIONS}`,
-      );
-    }
-    this.spent += iterations;
-    return iterations;
-  }
-}
-
-/** RFC 7292 appendix B.2 key derivation. */
+/** RFC 7292 appendix B.2 key derivation, on the worker thread (pkcs12-kdf.ts). */
 export function pkcs12Kdf(
   hashOid: string,
   id: 1 | 2 | 3,
@@ -127,35 +106,19 @@ export function pkcs12Kdf(
   salt: Uint8Array,
   iterations: number,
   length: number,
-): Buffer {
+): Promise<Buffer> {
   const hash = HASHES[hashOid];
   if (!hash) throw new ReadError("unsupported-format", `the PKCS#12 digest ${hashOid} is not supported`);
-  const { block: v, size: u, name } = hash;
-  const repeat = (source: Uint8Array) => {
-    const out = Buffer.alloc(source.length === 0 ? 0 : v * Math.ceil(source.length / v));
-    for (let i = 0; i < out.length; i += 1) out[i] = source[i % source.length] ?? 0;
-    return out;
-  };
-  const D = Buffer.alloc(v, id);
-  const I = Buffer.concat([repeat(salt), repeat(password)]);
-  const out = Buffer.alloc(length);
-  for (let produced = 0; produced < length; produced += u) {
-    let A = createHash(name).update(D).update(I).digest();
-    for (let r = 1; r < iterations; r += 1) A = createHash(name).update(A).digest();
-    A.copy(out, produced, 0, Math.min(u, length - produced));
-    if (produced + u >= length) break;
-    // I_j = (I_j + B + 1) mod 2^(8v), with B = A repeated to v bytes
-    const B = repeat(A);
-    for (let j = 0; j < I.length; j += v) {
-      let carry = 1;
-      for (let k = v - 1; k >= 0; k -= 1) {
-        const sum = (I[j + k] ?? 0) + (B[k] ?? 0) + carry;
-        I[j + k] = sum & 0xff;
-        carry = sum >> 8;
-      }
-    }
-  }
-  return out;
+  return pkcs12KdfOffThread({
+    name: hash.name,
+    v: hash.block,
+    u: hash.size,
+    kind: id,
+    password,
+    salt,
+    iterations,
+    length,
+  });
 }
 
 /** The AuthenticatedSafe's bytes and the MAC over them, from a PFX that fits the schema. */
@@ -206,7 +169,7 @@ async function macMatches(
       throw new ReadError("unsupported-format", `the PKCS#12 MAC digest ${macAlgorithm} is not supported`);
     // iterations INTEGER DEFAULT 1; the schema fills in the default
     const count = budget.spend(macData.iterations, "MAC");
-    const key = pkcs12Kdf(macAlgorithm, 3, secret.bmp, salt, count, hash.size);
+    const key = await pkcs12Kdf(macAlgorithm, 3, secret.bmp, salt, count, hash.size);
     actual = createHmac(hash.name, key).update(data).digest();
   }
   return actual.length === expected.length && timingSafeEqual(actual, expected);
@@ -266,8 +229,8 @@ async function decrypt(
     const sha1 = "1.3.14.3.2.26";
     cipher = {
       name: legacy.name,
-      key: pkcs12Kdf(sha1, 1, secret.bmp, salt, count, legacy.keyLength),
-      iv: pkcs12Kdf(sha1, 2, secret.bmp, salt, count, legacy.ivLength),
+      key: await pkcs12Kdf(sha1, 1, secret.bmp, salt, count, legacy.keyLength),
+      iv: await pkcs12Kdf(sha1, 2, secret.bmp, salt, count, legacy.ivLength),
     };
   } else if (scheme.algorithm === PBES2) {
     const params = parseAs(scheme.parameters, Pbes2Params);
@@ -332,9 +295,13 @@ export type Pkcs12Outcome =
  * Reads the certificates of a PFX. Without a password, OpenSSL's behaviour is copied: try the
  * empty password in both of its encodings. Throws ReadError for malformed or unsupported files.
  */
-export async function readPkcs12(pfx: PFX, password: string | undefined): Promise<Pkcs12Outcome> {
+export async function readPkcs12(
+  pfx: PFX,
+  password: string | undefined,
+  scanBudget?: KdfBudget,
+): Promise<Pkcs12Outcome> {
   const { authSafe, macData } = readPfx(pfx);
-  const budget = new Budget();
+  const budget = new Budget(scanBudget);
   const candidates = (password === undefined || password === "" ? ["", null] : [password]).map(secretOf);
   const failed: Pkcs12Outcome = {
     ok: false,

@@ -4,14 +4,17 @@
  * from their bytes, and their records renewed. Certificates are kept as counts only past their
  * judgement, so a scan of a large store holds no more than one chunk of them at a time.
  */
-import { ABSENT, type CheckRun } from "../../alarms/lifecycle";
+import { ABSENT } from "../../alarms/evidence";
+import type { CheckRun, SourceObservation } from "../../alarms/lifecycle";
 import type { CertificateSource } from "../../config";
 import type { Finding } from "../../contracts";
 import { describeCause } from "../../errors";
+import { type DependentTally, oneFindingPerSourceAndCheck, tallyDependents } from "../ca-lifecycle";
 import type { ParsedCertificate } from "../certificate";
 import { expectedHostsOf } from "../checks/expected-hosts";
-import type { EvaluationPolicy } from "../evaluate";
+import { type EvaluationPolicy, purposeOf } from "../evaluate";
 import type { CertificateFacts } from "../facts";
+import { KdfBudget } from "../formats/pkcs12-budget";
 import {
   type InventoryRecord,
   type InventoryRecordInput,
@@ -21,10 +24,17 @@ import {
   rejudge,
   trustFingerprint,
 } from "../inventory";
+import { MAX_OBSERVATIONS, observeDeleted, observeFile } from "../observations";
 import type { StoredObjectInfo, StoreScanContext } from "../ports";
-import { type ScanInput, scanFiles } from "../scan";
+import { type ScanInput, type ScanOptions, scanFiles } from "../scan";
 import { sourceScope } from "./scopes";
-import { loadTrustBundle, type Pkcs12Password, pkcs12PasswordOf, type TrustBundle } from "./trust-material";
+import {
+  loadTrustBundle,
+  type Pkcs12Password,
+  pkcs12PasswordOf,
+  type TrustBundle,
+  trustBundleFindings,
+} from "./trust-material";
 
 /** What one scope's check turns into: a run for the alarm lifecycle, and what the metrics need. */
 export interface StoreCheck {
@@ -65,6 +75,10 @@ export interface SourceJudge {
   password: Pkcs12Password;
   policy: EvaluationPolicy;
   record: RecordContext;
+  /** Key-derivation iterations this source's run may still spend on PKCS#12 files. */
+  kdfBudget: KdfBudget;
+  /** What the certificates judged so far chain through, to count what a trusted CA takes down. */
+  dependents: DependentTally;
 }
 
 export async function sourceJudge(source: CertificateSource, ctx: StoreScanContext): Promise<SourceJudge> {
@@ -73,7 +87,9 @@ export async function sourceJudge(source: CertificateSource, ctx: StoreScanConte
     source,
     trust,
     password: await pkcs12PasswordOf(source, ctx),
-    policy: policyFor(ctx, trust.anchors),
+    kdfBudget: new KdfBudget(),
+    dependents: new Map(),
+    policy: { ...policyFor(ctx, trust.anchors), ...(source.purpose ? { purpose: source.purpose } : {}) },
     record: {
       scope: sourceScope(ctx.store, source),
       trust: trustFingerprint(trust.anchors),
@@ -83,14 +99,23 @@ export async function sourceJudge(source: CertificateSource, ctx: StoreScanConte
   };
 }
 
-/** What a source's check reports besides its objects: an unreadable trust bundle or password secret. */
-export function preambleOf(judge: SourceJudge): {
-  findings: Finding[];
-  examined: string[];
-  versions: [string, string][];
-} {
+/**
+ * What a source's check reports besides its objects: an unreadable trust bundle or password
+ * secret, and the bundle's own certificates judged for expiry, counting the `dependents` the run
+ * saw chain through them (none for a lister, whose batches report what chains to the bundle);
+ * and the version of the bundle that was read.
+ */
+export function preambleOf(
+  judge: SourceJudge,
+  ctx: StoreScanContext,
+  dependents: DependentTally = new Map(),
+): { findings: Finding[]; examined: string[]; versions: [string, string][] } {
   return {
-    findings: [...judge.trust.findings, ...judge.password.findings],
+    findings: [
+      ...judge.trust.findings,
+      ...trustBundleFindings(judge.trust, dependents, ctx),
+      ...judge.password.findings,
+    ],
     examined: [...judge.trust.examined, ...judge.password.examined],
     versions: judge.trust.version ? [judge.trust.version] : [],
   };
@@ -107,6 +132,8 @@ export interface ObjectTally {
   versions: Map<string, string>;
   downloaded: number;
   reused: number;
+  /** What was seen at examined objects (bounded), for the alarms this run clears. */
+  observed: Map<string, SourceObservation>;
 }
 
 function emptyTally(): ObjectTally {
@@ -118,6 +145,7 @@ function emptyTally(): ObjectTally {
     versions: new Map(),
     downloaded: 0,
     reused: 0,
+    observed: new Map(),
   };
 }
 
@@ -133,6 +161,10 @@ function addTally(into: ObjectTally, from: ObjectTally): void {
   }
   into.downloaded += from.downloaded;
   into.reused += from.reused;
+  for (const [source, observation] of from.observed) {
+    if (into.observed.size < MAX_OBSERVATIONS || into.observed.has(source))
+      into.observed.set(source, observation);
+  }
 }
 
 export function* inChunks<T>(items: readonly T[], size = JUDGING_CHUNK): Generator<T[]> {
@@ -176,7 +208,8 @@ async function judgeObjects(
   const toRead: StoredObjectInfo[] = [];
   for (const object of objects) {
     const record = records.get(object.key);
-    if (!isReusable(record, object, judge.record.trust, ctx.now)) {
+    const trust = recordContextFor(judge, object.key).trust;
+    if (!isReusable(record, object, trust, ctx.now, judge.password.fingerprint)) {
       toRead.push(object);
       continue;
     }
@@ -185,8 +218,10 @@ async function judgeObjects(
       ...rejudge(record, expectedHosts ? { ...judge.policy, expectedHosts } : judge.policy),
     );
     addCount(tally.certificates, record.certificates);
+    tallyDependents(judge.dependents, record.certificates);
     tally.examined.push(store.uri(object.key));
     if (object.etag) tally.versions.set(store.uri(object.key), object.etag);
+    observeFile(tally.observed, store.uri(object.key), record.certificates, ctx.now);
     tally.reused++;
   }
 
@@ -194,19 +229,25 @@ async function judgeObjects(
     toRead.map((object) =>
       objectInput(judge.source, object.key, ctx, { knownSize: object.size, etag: object.etag }),
     ),
-    { policy: judge.policy, pkcs12Password: judge.password.value },
+    scanOptionsOf(judge),
   );
   const fresh: InventoryRecordInput[] = [];
   read.files.forEach((file, i) => {
     const object = toRead[i] as StoredObjectInfo;
     tally.findings.push(...file.findings);
     addCount(tally.certificates, file.certificates);
+    tallyDependents(judge.dependents, file.facts ?? []);
     (file.unexamined ? tally.unexamined : tally.examined).push(file.file);
     const version = file.gone ? ABSENT : (file.etag ?? object.etag);
     if (version) tally.versions.set(file.file, version);
+    if (file.gone) observeDeleted(tally.observed, file.file);
+    else if (!file.unexamined) observeFile(tally.observed, file.file, file.certificates, ctx.now);
     // Keyed by the version actually read (the listing's, unless the store ignored If-Match).
     const etag = file.etag ?? object.etag;
-    if (file.verdict && etag) fresh.push(recordOf({ ...object, etag }, file.verdict, judge.record, ctx.now));
+    if (file.verdict && etag) {
+      const context = recordContextFor(judge, object.key);
+      fresh.push(recordOf({ ...object, etag }, file.verdict, context, ctx.now));
+    }
   });
   tally.downloaded += toRead.length;
   if (inventory && fresh.length > 0) {
@@ -236,14 +277,19 @@ export function sourceCheck(
       ? `${tally.unexamined.length} object(s) could not be read; their alarms stand until they can be`
       : undefined;
   const error = [options.listingError, unreadNote].filter(Boolean).join("; ") || undefined;
-  const preamble = options.preamble ? preambleOf(judge) : { findings: [], examined: [], versions: [] };
+  const preamble = options.preamble
+    ? preambleOf(judge, ctx, judge.dependents)
+    : { findings: [], examined: [], versions: [] };
   return {
     run: {
       scope: judge.record.scope,
       complete: error === undefined,
       examinedSources: [...tally.examined, ...preamble.examined],
-      findings: [...preamble.findings, ...tally.findings],
+      // The trust bundle's certificates first: a bundle under the prefix is also judged as an
+      // object, and its certificates keep the finding that counts what depends on them.
+      findings: oneFindingPerSourceAndCheck([...preamble.findings, ...tally.findings]),
       parameters: { Bucket: store.bucket, Prefix: judge.source.prefix },
+      observations: tally.observed,
       now: ctx.now,
       versions: {
         seen: new Map([...tally.versions, ...preamble.versions]),
@@ -269,6 +315,28 @@ export function objectInput(
     goneIsAbsent: true,
     expectedHosts: expectedHostsOf(source, key),
     load: () => ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes, ...known }),
+  };
+}
+
+/**
+ * The record context of one object: a chain verdict also depends on the purpose it was judged for
+ * (the source's, or `server` when the object's names are expected), so a change of purpose or of
+ * expected names makes the kept verdict stale, as a new trust bundle does.
+ */
+export function recordContextFor(judge: SourceJudge, key: string): RecordContext {
+  const expectedHosts = expectedHostsOf(judge.source, key);
+  const purpose = purposeOf({ purpose: judge.source.purpose, expectedHosts });
+  return { ...judge.record, trust: `${judge.record.trust}/${purpose}` };
+}
+
+/** How a source's files are read: its policy, PKCS#12 password (and fingerprint) and KDF budget. */
+export function scanOptionsOf(judge: SourceJudge): ScanOptions {
+  return {
+    policy: judge.policy,
+    pkcs12Password: judge.password.value,
+    pkcs12PasswordHint: judge.password.hint,
+    kdfBudget: judge.kdfBudget,
+    ...(judge.password.fingerprint ? { pkcs12PasswordFingerprint: judge.password.fingerprint } : {}),
   };
 }
 

@@ -5,13 +5,24 @@
  * order, S3 cannot — a deleted object reads as gone (no finding: its alarms clear), one created
  * again since its deletion is judged as it is now.
  */
-import { ABSENT } from "../../alarms/lifecycle";
+import { ABSENT } from "../../alarms/evidence";
+import type { SourceObservation } from "../../alarms/lifecycle";
 import type { CertificateSource, PeerGroup, WatchpostConfig } from "../../config";
 import { describeCause } from "../../errors";
+import { oneFindingPerSourceAndCheck } from "../ca-lifecycle";
 import { recordOf } from "../inventory";
+import { observeDeleted, observeFile } from "../observations";
 import type { StoreScanContext } from "../ports";
 import { scanFiles } from "../scan";
-import { countOf, objectInput, preambleOf, type StoreCheck, sourceJudge } from "./judge-objects";
+import {
+  countOf,
+  objectInput,
+  preambleOf,
+  recordContextFor,
+  type StoreCheck,
+  scanOptionsOf,
+  sourceJudge,
+} from "./judge-objects";
 import { sourceScope } from "./scopes";
 
 export interface ObjectEventPlan {
@@ -41,10 +52,7 @@ export async function recheckObject(
   const { store } = ctx;
   const file = store.uri(key);
   const judge = await sourceJudge(source, ctx);
-  const result = await scanFiles([objectInput(source, key, ctx, {})], {
-    policy: judge.policy,
-    pkcs12Password: judge.password.value,
-  });
+  const result = await scanFiles([objectInput(source, key, ctx, {})], scanOptionsOf(judge));
   const read = result.files[0];
   const unexamined = read?.unexamined === true;
   // The event says the object changed: record what was read, so the next scan need not read it.
@@ -52,7 +60,7 @@ export async function recheckObject(
     const record = recordOf(
       { key, etag: read.etag, size: read.size ?? 0 },
       read.verdict,
-      judge.record,
+      recordContextFor(judge, key),
       ctx.now,
     );
     await ctx.inventory
@@ -61,15 +69,19 @@ export async function recheckObject(
         ctx.log?.warn("inventory not updated after the re-check", { error: describeCause(cause) }),
       );
   }
-  const preamble = preambleOf(judge);
+  const observations = new Map<string, SourceObservation>();
+  if (read?.gone) observeDeleted(observations, file);
+  else if (!unexamined) observeFile(observations, file, result.certificates, ctx.now);
+  const preamble = preambleOf(judge, ctx);
   const version = read?.gone ? ABSENT : read?.etag;
   return {
     run: {
       scope: sourceScope(store, source),
       complete: false,
       examinedSources: [...(unexamined ? [] : [file]), ...preamble.examined],
-      findings: [...preamble.findings, ...result.findings],
+      findings: oneFindingPerSourceAndCheck([...preamble.findings, ...result.findings]),
       parameters: { Bucket: store.bucket, Prefix: source.prefix, Key: key },
+      observations,
       now: ctx.now,
       versions: { seen: new Map([...(version ? [[file, version] as const] : []), ...preamble.versions]) },
     },

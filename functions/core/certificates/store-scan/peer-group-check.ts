@@ -12,7 +12,7 @@ import type { StoreScanContext } from "../ports";
 import { readCertificates } from "../reader";
 import { countOf, policyFor, type StoreCheck } from "./judge-objects";
 import { peerGroupScope } from "./scopes";
-import { loadTrustBundle } from "./trust-material";
+import { loadTrustBundle, trustBundleFindings } from "./trust-material";
 
 export async function checkPeerGroup(group: PeerGroup, ctx: StoreScanContext): Promise<StoreCheck> {
   const trust = await loadTrustBundle(group.caBundleKey, ctx);
@@ -34,7 +34,7 @@ export async function checkPeerGroup(group: PeerGroup, ctx: StoreScanContext): P
     }
   }
   const ca = trust.anchors ?? [];
-  const findings: Finding[] = [...trust.findings];
+  const findings: Finding[] = [...trust.findings, ...trustBundleFindings(trust, new Map(), ctx)];
   if (stored.length > 0)
     findings.push(...evaluatePeerGroup({ name: group.name, ca, peers: stored }, policy).findings);
   if (live.length > 0)
@@ -74,6 +74,7 @@ async function peerFromEndpoint(fqdn: string, endpoint: string, ctx: StoreScanCo
       certificates: presented.certificates.map((der, index) =>
         parseCertificate(der, `tls://${endpoint}`, index),
       ),
+      presented: true,
     };
   } catch (cause) {
     return {

@@ -11,6 +11,7 @@
 import type { CheckRun } from "../../alarms/lifecycle";
 import { leaseSecondsFor } from "../../alarms/process-run";
 import { describeError } from "../../errors";
+import { oneFindingPerSourceAndCheck } from "../ca-lifecycle";
 import type {
   FanOut,
   RunProgress,
@@ -67,7 +68,8 @@ export function runOf(run: ScanRunRecord, reports: readonly BatchReport[]): Chec
     complete: reports.every((r) => r.complete),
     // A partial fanned-out run clears nothing: the objects examined are not worth carrying along.
     examinedSources: [],
-    findings: reports.flatMap((r) => r.findings),
+    // A trust bundle under the prefix is judged by the lister and by a batch: one finding each.
+    findings: oneFindingPerSourceAndCheck(reports.flatMap((r) => r.findings)),
     parameters: { Bucket: run.bucket, Prefix: run.prefix },
     now: new Date(run.now),
     ...(versioned

@@ -89,7 +89,8 @@ async function handOut(
   await batches.flush();
 
   // The lister's own share: the trust bundle and password findings, and whether the listing finished.
-  const preamble = preambleOf(await sourceJudge(source, ctx));
+  // The batches report what chains to the bundle, so the bundle's expiry counts no dependents here.
+  const preamble = preambleOf(await sourceJudge(source, ctx), ctx);
   const lister: BatchReport = {
     complete: listing.error === undefined,
     findings: preamble.findings,

@@ -303,7 +303,7 @@ describe("untrusted-chain", () => {
     expect(findings[0]?.message).toContain("longer than 10 certificates");
   });
 
-  it("verifies links signed with MD5 and with P-224 keys through node:crypto", async () => {
+  it("verifies links signed with MD5 and with P-224 keys, then refuses them as clients do", async () => {
     // Prepare
     const root = await issue({ subject: ROOT, isCA: true, key: "rsa2048" });
     const rawRoot = asRawIssuer(root);
@@ -313,8 +313,15 @@ describe("untrusted-chain", () => {
     // Act
     const findings = chainFindings(parsed("legacy.pem", md5Leaf, smallLeaf), parsed("ca.pem", root));
 
-    // Assess
-    expect(findings).toEqual([]);
+    // Assess: the signatures verify (no bad-signature); the algorithms are what clients refuse
+    expect(findings.map((f) => [f.source, f.severity, f.details?.reason, f.details?.rule])).toEqual([
+      ["legacy.pem#0", "major", "weak-signature", "CA/B Forum BR §7.1.3.2"],
+      ["legacy.pem#1", "major", "weak-key", "CA/B Forum BR §6.1.5"],
+    ]);
+    expect(findings[0]?.message).toContain(
+      "is signed with md5WithRSAEncryption, which can be forged (chain link 0)",
+    );
+    expect(findings[1]?.message).toContain("has an EC key on secp224r1 (224 bits)");
   });
 
   it("says so when no trusted CA certificate was given at all", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseCertificate } from "../../../../functions/core/certificates/certificate";
-import { coversHost } from "../../../../functions/core/certificates/checks/hostname";
+import { coveredByCommonNameOnly, coversHost } from "../../../../functions/core/certificates/checks/hostname";
 import { DEFAULT_POLICY, evaluateCertificates } from "../../../../functions/core/certificates/evaluate";
 import { issue } from "../../../support/pki";
 
@@ -60,15 +60,25 @@ describe("coversHost (RFC 6125 §6.4, cases after Go's crypto/x509 hostname test
     [names(["10.0.0.1"]), "10.0.0.1", false],
     [names([], ["10.0.0.1"]), "10.0.0.1", false],
     [names(["node1.example.com"], [], ["10.0.0.1"]), "node1.example.com", true],
-    // SAN dNSName wins; CN only when there is no DNS SAN at all
+    // Only subjectAltName entries count (Go, browsers and rustls ignore the common name)
+    [names(["a.example.com"], ["b.example.com"]), "b.example.com", false],
+    [names([], ["b.example.com"]), "b.example.com", false],
+    [names([], []), "example.com", false],
+  ])("%j covers %j: %s", (cert, host, expected) => {
+    expect(coversHost(cert, host)).toBe(expected);
+  });
+
+  it.each([
+    // The legacy fallback OpenSSL and Java still apply: the CN, only without any DNS SAN
     [names(["a.example.com"], ["b.example.com"]), "b.example.com", false],
     [names([], ["b.example.com"]), "b.example.com", true],
     [names([], ["b.example.com"], ["10.0.0.1"]), "b.example.com", true],
     [names([], ["*.example.com"]), "b.example.com", true],
     [names([], ["bücher.example"]), "xn--bcher-kva.example", true],
+    [names([], ["10.0.0.1"]), "10.0.0.1", false],
     [names([], []), "example.com", false],
-  ])("%j covers %j: %s", (cert, host, expected) => {
-    expect(coversHost(cert, host)).toBe(expected);
+  ])("%j is covered by its common name alone for %j: %s", (cert, host, expected) => {
+    expect(coveredByCommonNameOnly(cert, host)).toBe(expected);
   });
 });
 
@@ -131,7 +141,27 @@ describe("hostname-mismatch findings", () => {
     expect(findings).toEqual([]);
   });
 
-  it("matches a UTF-8 Common Name as its A-label", async () => {
+  it("says a host named only in the Common Name is refused by Go, browsers and rustls, not by OpenSSL or Java", async () => {
+    // Prepare
+    const options = { subject: "CN=node1.cluster.local" };
+
+    // Act
+    const [finding] = await mismatches(options, ["node1.cluster.local"]);
+
+    // Assess
+    expect(finding).toMatchObject({
+      check: "hostname-mismatch",
+      severity: "minor",
+      details: { reason: "common-name-only", nameSource: "commonName", missing: ["node1.cluster.local"] },
+    });
+    expect(finding?.message).toContain("names node1.cluster.local only in its Common Name");
+    expect(finding?.message).toMatch(
+      /Go \(since 1\.15.*Chrome, Firefox, Safari and rustls ignore the Common Name/,
+    );
+    expect(finding?.message).toContain("Java still accept it");
+  });
+
+  it("matches a UTF-8 Common Name as its A-label, as the clients that read the Common Name do", async () => {
     // Prepare
     const options = { subject: "CN=bücher.example,O=Bücherei Ünïcødé" };
 
@@ -140,7 +170,8 @@ describe("hostname-mismatch findings", () => {
     const other = await mismatches(options, ["xn--bcher-kva.test"]);
 
     // Assess
-    expect(matching).toEqual([]);
+    expect(matching.map((f) => [f.severity, f.details?.reason])).toEqual([["minor", "common-name-only"]]);
+    expect(other[0]?.severity).toBe("major");
     expect(other[0]?.message).toContain("names bücher.example; expected xn--bcher-kva.test");
   });
 

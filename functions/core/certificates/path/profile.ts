@@ -1,0 +1,271 @@
+/**
+ * What path validation reads from a certificate beyond the facts every check shares: version,
+ * canonical names, key and signature algorithms, and an inventory of the extensions with the ones
+ * RFC 5280 §6 and TLS clients act on decoded (basic constraints, key usage, extended key usage,
+ * subject alternative names, name constraints, key identifiers). It is built once, from the
+ * structure parseCertificate has already decoded, and never throws: an extension that does not
+ * decode is listed as malformed, for the chain check to judge.
+ */
+import { createHash } from "node:crypto";
+import { isIP } from "node:net";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import {
+  type Certificate as AsnCertificate,
+  AuthorityInfoAccessSyntax,
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  ExtendedKeyUsage,
+  type GeneralName,
+  KeyUsage,
+  type Name,
+  SubjectAlternativeName,
+  SubjectKeyIdentifier,
+} from "@peculiar/asn1-x509";
+import { parseOptionsFor } from "../formats/ber";
+import { type CanonicalName, canonicalValue, nameKey } from "./names";
+import { type RawGeneralName, RawNameConstraints } from "./schemas";
+
+export const OIDS = {
+  subjectKeyIdentifier: "2.5.29.14",
+  keyUsage: "2.5.29.15",
+  subjectAltName: "2.5.29.17",
+  basicConstraints: "2.5.29.19",
+  nameConstraints: "2.5.29.30",
+  crlDistributionPoints: "2.5.29.31",
+  certificatePolicies: "2.5.29.32",
+  policyMappings: "2.5.29.33",
+  authorityKeyIdentifier: "2.5.29.35",
+  policyConstraints: "2.5.29.36",
+  extKeyUsage: "2.5.29.37",
+  inhibitAnyPolicy: "2.5.29.54",
+  authorityInfoAccess: "1.3.6.1.5.5.7.1.1",
+  serverAuth: "1.3.6.1.5.5.7.3.1",
+  clientAuth: "1.3.6.1.5.5.7.3.2",
+  anyExtendedKeyUsage: "2.5.29.37.0",
+  emailAddress: "1.2.840.113549.1.9.1",
+  commonName: "2.5.4.3",
+} as const;
+
+export type GeneralNameInfo =
+  | { kind: "dns"; value: string }
+  | { kind: "ip"; bytes: Uint8Array }
+  | { kind: "email"; value: string }
+  | { kind: "uri"; value: string }
+  | { kind: "dn"; name: CanonicalName }
+  | { kind: "other"; tag: string };
+
+export interface CertificateProfile {
+  /** 1, 2 or 3. */
+  version: number;
+  /** tbsCertificate.signature and signatureAlgorithm are the same (RFC 5280 §4.1.1.2). */
+  signatureAlgorithmsMatch: boolean;
+  serialNegative: boolean;
+  subjectName: CanonicalName;
+  /** Canonical subject and issuer: an issuer candidate's subjectKey equals the child's issuerKey. */
+  subjectKey: string;
+  issuerKey: string;
+  subjectEmpty: boolean;
+  issuerEmpty: boolean;
+  /** emailAddress attributes of the subject, which rfc822Name constraints also cover. */
+  subjectEmails: string[];
+  /** SHA-256 of the subject public key (algorithm and bits): "the same key" across certificates. */
+  keyHash: string;
+  keyAlgorithm: { oid: string; namedCurve?: string; explicitCurve: boolean };
+  signature: { oid: string; parameters?: string };
+  extensions: { oid: string; critical: boolean }[];
+  duplicateExtensions: string[];
+  malformedExtensions: { oid: string; detail: string }[];
+  basicConstraints?: { cA: boolean; pathLen?: number; critical: boolean };
+  keyUsage?: { bits: number; critical: boolean };
+  extKeyUsage?: { purposes: string[]; critical: boolean };
+  subjectAltName?: {
+    names: GeneralNameInfo[];
+    /** The dNSName and iPAddress entries as text, IPv6 compressed (as @peculiar/x509 writes them). */
+    dnsNames: string[];
+    ipAddresses: string[];
+    critical: boolean;
+  };
+  nameConstraints?: {
+    permitted: GeneralNameInfo[];
+    excluded: GeneralNameInfo[];
+    critical: boolean;
+  };
+  authorityKeyId?: { keyId?: string; hasIssuer: boolean; hasSerial: boolean; critical: boolean };
+  subjectKeyId?: { keyId: string; critical: boolean };
+  authorityInfoAccess?: { entries: number; critical: boolean };
+}
+
+/** Key usage bits as @peculiar/asn1-x509 numbers them. */
+export const KEY_USAGE = {
+  digitalSignature: 1,
+  keyEncipherment: 4,
+  keyAgreement: 16,
+  keyCertSign: 32,
+} as const;
+
+export function profileOf(asn: AsnCertificate): CertificateProfile {
+  const tbs = asn.tbsCertificate;
+  const subjectName = canonicalName(tbs.subject);
+  const extensions = (tbs.extensions ?? []).map((e) => ({ oid: e.extnID, critical: e.critical }));
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const { oid } of extensions) (seen.has(oid) ? duplicates : seen).add(oid);
+  const malformed: CertificateProfile["malformedExtensions"] = [];
+  const decode = <T>(oid: string, read: (value: ArrayBuffer, critical: boolean) => T): T | undefined => {
+    const found = tbs.extensions?.find((e) => e.extnID === oid);
+    if (!found) return undefined;
+    try {
+      return read(found.extnValue.buffer, found.critical);
+    } catch (error) {
+      malformed.push({ oid, detail: error instanceof Error ? error.message : String(error) });
+      return undefined;
+    }
+  };
+  const parse = <T>(value: ArrayBuffer, schema: new () => T): T =>
+    AsnConvert.parse(value, schema, parseOptionsFor(value.byteLength));
+  const spki = tbs.subjectPublicKeyInfo;
+  const curveParameters = spki.algorithm.parameters ? new Uint8Array(spki.algorithm.parameters) : undefined;
+
+  return {
+    version: tbs.version + 1,
+    signatureAlgorithmsMatch:
+      tbs.signature.algorithm === asn.signatureAlgorithm.algorithm &&
+      hexOf(tbs.signature.parameters) === hexOf(asn.signatureAlgorithm.parameters),
+    serialNegative: (new Uint8Array(tbs.serialNumber)[0] ?? 0) >= 0x80,
+    subjectName,
+    subjectKey: nameKey(subjectName),
+    issuerKey: nameKey(canonicalName(tbs.issuer)),
+    subjectEmpty: tbs.subject.length === 0,
+    issuerEmpty: tbs.issuer.length === 0,
+    subjectEmails: tbs.subject.flatMap((rdn) =>
+      rdn.filter((a) => a.type === OIDS.emailAddress).map((a) => a.value.toString()),
+    ),
+    keyHash: createHash("sha256")
+      .update(spki.algorithm.algorithm)
+      .update(new Uint8Array(spki.subjectPublicKey))
+      .digest("hex"),
+    keyAlgorithm: {
+      oid: spki.algorithm.algorithm,
+      ...(curveParameters?.[0] === 0x06 ? { namedCurve: hexOf(curveParameters) } : {}),
+      explicitCurve: curveParameters?.[0] === 0x30,
+    },
+    signature: {
+      oid: asn.signatureAlgorithm.algorithm,
+      ...(asn.signatureAlgorithm.parameters ? { parameters: hexOf(asn.signatureAlgorithm.parameters) } : {}),
+    },
+    extensions,
+    duplicateExtensions: [...duplicates],
+    malformedExtensions: malformed,
+    basicConstraints: decode(OIDS.basicConstraints, (value, critical) => {
+      const bc = parse(value, BasicConstraints);
+      return {
+        cA: bc.cA,
+        ...(bc.pathLenConstraint !== undefined ? { pathLen: Number(bc.pathLenConstraint) } : {}),
+        critical,
+      };
+    }),
+    keyUsage: decode(OIDS.keyUsage, (value, critical) => ({
+      bits: parse(value, KeyUsage).toNumber(),
+      critical,
+    })),
+    extKeyUsage: decode(OIDS.extKeyUsage, (value, critical) => ({
+      purposes: [...parse(value, ExtendedKeyUsage)].map(String),
+      critical,
+    })),
+    subjectAltName: decode(OIDS.subjectAltName, (value, critical) => {
+      const names = [...parse(value, SubjectAlternativeName)];
+      return {
+        names: names.map(sanName),
+        dnsNames: names.flatMap((n) => (n.dNSName !== undefined ? [n.dNSName] : [])),
+        ipAddresses: names.flatMap((n) => (n.iPAddress !== undefined ? [n.iPAddress] : [])),
+        critical,
+      };
+    }),
+    nameConstraints: decode(OIDS.nameConstraints, (value, critical) => {
+      const nc = parse(value, RawNameConstraints);
+      return {
+        permitted: [...(nc.permittedSubtrees ?? [])].map((s) => generalName(s.base)),
+        excluded: [...(nc.excludedSubtrees ?? [])].map((s) => generalName(s.base)),
+        critical,
+      };
+    }),
+    authorityKeyId: decode(OIDS.authorityKeyIdentifier, (value, critical) => {
+      const aki = parse(value, AuthorityKeyIdentifier);
+      return {
+        ...(aki.keyIdentifier ? { keyId: hexOf(aki.keyIdentifier.buffer) } : {}),
+        hasIssuer: aki.authorityCertIssuer !== undefined,
+        hasSerial: aki.authorityCertSerialNumber !== undefined,
+        critical,
+      };
+    }),
+    subjectKeyId: decode(OIDS.subjectKeyIdentifier, (value, critical) => ({
+      keyId: hexOf(parse(value, SubjectKeyIdentifier).buffer),
+      critical,
+    })),
+    authorityInfoAccess: decode(OIDS.authorityInfoAccess, (value, critical) => {
+      const entries = parse(value, AuthorityInfoAccessSyntax).length;
+      if (entries === 0) throw new Error("it lists no access description");
+      return { entries, critical };
+    }),
+  };
+}
+
+function hexOf(bytes: ArrayBuffer | Uint8Array | null | undefined): string {
+  return bytes
+    ? Buffer.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).toString("hex")
+    : "";
+}
+
+export function canonicalName(name: Name): CanonicalName {
+  return name.map((rdn) =>
+    rdn.map((attribute) => ({
+      type: attribute.type,
+      value: attribute.value.anyValue
+        ? `#${hexOf(attribute.value.anyValue)}`
+        : canonicalValue(attribute.value.toString()),
+    })),
+  );
+}
+
+/**
+ * A subjectAltName entry. asn1-x509 gives an iPAddress as text: a dotted IPv4 address for 4 bytes,
+ * an IPv6 address for 16, an address and prefix ("a.b.c.d/n") for 8 or 32, hex otherwise; the
+ * bytes are recovered from it, and any length but 4 and 16 is kept as what it is (malformed).
+ */
+function sanName(name: GeneralName): GeneralNameInfo {
+  if (name.iPAddress !== undefined) return { kind: "ip", bytes: ipBytes(name.iPAddress) };
+  return generalName(name as unknown as RawGeneralName);
+}
+
+function ipBytes(text: string): Uint8Array {
+  if (isIP(text) === 4) return Uint8Array.from(text.split(".").map(Number));
+  if (isIP(text) === 6) return ipv6Bytes(text);
+  const [address = "", prefix] = text.split("/");
+  if (prefix !== undefined) {
+    const length = isIP(address) === 6 ? 32 : 8;
+    return new Uint8Array(length); // an address and a mask: malformed as a subjectAltName
+  }
+  return new Uint8Array(Math.ceil(text.length / 2));
+}
+
+function ipv6Bytes(text: string): Uint8Array {
+  const [head = "", tail] = text.split("::");
+  const groups = (part: string) => (part === "" ? [] : part.split(":").map((g) => Number.parseInt(g, 16)));
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return Uint8Array.from(all.flatMap((group) => [group >> 8, group & 0xff]));
+}
+
+function generalName(name: RawGeneralName): GeneralNameInfo {
+  if (name.dNSName !== undefined) return { kind: "dns", value: name.dNSName };
+  if (name.iPAddress !== undefined) return { kind: "ip", bytes: new Uint8Array(name.iPAddress) };
+  if (name.rfc822Name !== undefined) return { kind: "email", value: name.rfc822Name };
+  if (name.uniformResourceIdentifier !== undefined)
+    return { kind: "uri", value: name.uniformResourceIdentifier };
+  if (name.directoryName !== undefined) return { kind: "dn", name: canonicalName(name.directoryName) };
+  if (name.otherName !== undefined) return { kind: "other", tag: "otherName" };
+  if (name.registeredID !== undefined) return { kind: "other", tag: "registeredID" };
+  if (name.ediPartyName !== undefined) return { kind: "other", tag: "ediPartyName" };
+  return { kind: "other", tag: "x400Address" };
+}
