@@ -74,6 +74,23 @@ export function outcomeOf(status: number, retryAfterSeconds?: number): DeliveryO
   return { outcome: "reject", reason: `HTTP ${status}` };
 }
 
+/**
+ * Why a webhook URL can never be posted to, or undefined when it can: it must parse as a URL (the
+ * WHATWG parser fetch uses), be https, and carry no user name or password (fetch refuses those, and
+ * they would be a credential outside the secret's field). The reason never contains the URL.
+ */
+export function webhookUrlProblem(url: string): string | undefined {
+  if (!/^https:\/\//i.test(url)) return "does not hold an https:// webhook URL";
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "holds an https:// URL that cannot be parsed";
+  }
+  if (parsed.username !== "" || parsed.password !== "") return "holds a URL with a user name or password";
+  return undefined;
+}
+
 /** `Retry-After` in seconds or as an HTTP date; undefined when absent or unreadable. */
 export function retryAfterSeconds(header: string | null | undefined, now: Date): number | undefined {
   if (!header) return undefined;
