@@ -21,8 +21,9 @@ export interface WebhookDeliveryProps {
 /**
  * Posts alarm notifications to webhooks in the format each asks for (documented JSON, Slack Block
  * Kit, Teams Adaptive Card). The notifier puts one message per webhook on a FIFO queue whose
- * message group is the webhook: deliveries to one endpoint go one at a time and in order (a clear
- * never overtakes its raise), and one endpoint's outage holds up only its own messages. The
+ * message group is the webhook: deliveries to one endpoint go one at a time, in the order the
+ * notifier queued them (docs/notifications.md says when that differs from the order the events were
+ * published), and one endpoint's outage holds up only its own messages. The
  * webhook function reads each message, renders it, reads the URL or key from Secrets Manager and
  * POSTs it; transient failures come back after the visibility timeout, ten times, then stay 14 days
  * in the dead-letter queue, which a CloudWatch alarm watches; permanent ones (a 4xx, a missing

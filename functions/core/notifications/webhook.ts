@@ -5,7 +5,9 @@
  *
  * The path (docs/notifications.md, "How webhooks are delivered"): the notifier puts one message
  * per webhook on a FIFO queue (message group = the webhook, so deliveries to one webhook go one at
- * a time and in order: a clear never overtakes its raise); the webhook function renders the body,
+ * a time, in the order the notifier queued them; EventBridge does not order events, so that is the
+ * order the notifier received them, which for a raise and its clear — decided by different check
+ * runs, usually minutes apart — is their order in practice); the webhook function renders the body,
  * reads the URL or key from Secrets Manager, and POSTs it. Transient failures return the message
  * to the queue for another attempt; permanent ones go straight to the dead-letter queue.
  */
