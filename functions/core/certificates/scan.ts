@@ -20,7 +20,17 @@ export type LoadResult =
       etag?: string;
       size?: number;
     }
-  | { ok: false; reason: UnreadableReason; detail: string };
+  | {
+      ok: false;
+      reason: UnreadableReason;
+      detail: string;
+      /**
+       * The object does not exist (any more): nothing was there to read. A file a listing named and
+       * that is gone by the time it is read is not unreadable, it is gone; a named file that was
+       * never there (a CA bundle, a CLI argument) is still reported by whoever needs it.
+       */
+      gone?: boolean;
+    };
 
 export interface ScanInput {
   /** Name used in reports: a path as the operator typed it, or `s3://bucket/key`. */
@@ -35,6 +45,11 @@ export interface ScanInput {
   onlyIfCertificateLike?: boolean;
   /** Names this file's end-entity certificates must cover, overriding the scan-wide list. */
   expectedHosts?: string[];
+  /**
+   * The file is one of a listing (a store's objects): if it is gone when read, it was deleted
+   * meanwhile and simply is no more. Otherwise a missing file is `unreadable` (io-error).
+   */
+  goneIsAbsent?: boolean;
 }
 
 export interface ScanOptions {
@@ -74,6 +89,8 @@ export interface FileOutcome {
    * it was not examined: alarms about its certificates must stand until it can be read again.
    */
   unexamined?: boolean;
+  /** The object went away before it could be read: examined, and found absent. */
+  gone?: boolean;
 }
 
 /** Load failures that say nothing about the content; the next attempt may well succeed. */
@@ -87,6 +104,7 @@ export interface ScanResult {
 
 export async function scanFile(input: ScanInput, options: ScanOptions): Promise<FileOutcome> {
   const loaded = await input.load();
+  if (!loaded.ok && loaded.gone && input.goneIsAbsent) return { ...outcome(input.file, [], []), gone: true };
   if (!loaded.ok) {
     const finding = unreadableFinding(input.file, loaded.reason, loaded.detail);
     return TRANSIENT_LOAD_FAILURES.includes(loaded.reason)
@@ -101,16 +119,16 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
     ...(options.kdfBudget ? { kdfBudget: options.kdfBudget } : {}),
     ...(options.pkcs12PasswordHint ? { pkcs12PasswordHint: options.pkcs12PasswordHint } : {}),
   });
-  // What PKCS#12 bytes say depends on the password too: kept only with its fingerprint.
+  // The version read goes with every outcome (alarm decisions are ordered by it); the verdict only
+  // when what decided it is known: the bytes, and for PKCS#12 the password too, kept by its fingerprint.
   const pkcs12 = "format" in read && read.format === "pkcs12";
-  const keep = (result: FileOutcome, verdict: ObjectVerdict): FileOutcome =>
-    pkcs12 && options.pkcs12PasswordFingerprint === undefined
-      ? result
-      : {
-          ...result,
-          verdict: pkcs12 ? { ...verdict, secret: options.pkcs12PasswordFingerprint } : verdict,
-          ...(loaded.etag ? { etag: loaded.etag, size: loaded.bytes.byteLength } : {}),
-        };
+  const keep = (result: FileOutcome, verdict: ObjectVerdict): FileOutcome => ({
+    ...result,
+    ...(pkcs12 && options.pkcs12PasswordFingerprint === undefined
+      ? {}
+      : { verdict: pkcs12 ? { ...verdict, secret: options.pkcs12PasswordFingerprint } : verdict }),
+    ...(loaded.etag ? { etag: loaded.etag, size: loaded.bytes.byteLength } : {}),
+  });
   switch (read.status) {
     case "unreadable": {
       if (TRANSIENT_LOAD_FAILURES.includes(read.reason)) {
