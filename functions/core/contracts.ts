@@ -46,6 +46,8 @@ export const UNREADABLE_REASONS = [
   "bad-pem",
   "bad-der",
   "bad-password",
+  // A JKS or JCEKS keystore whose structure is broken (truncated, unknown entry type).
+  "bad-keystore",
   "unsupported-format",
   "too-large",
   "io-error",
