@@ -77,7 +77,7 @@ export class WatchpostStack extends Stack {
       });
     this.store.grantScanRead(this.certificateScan.function);
     this.certificateScan.function.addEnvironment(ENV.certificateBucket, this.store.bucket.bucketName);
-    this.grantPkcs12Passwords(config);
+    this.grantKeystorePasswords(config);
 
     this.credentialCheck = new WatchpostFunction(this, "CredentialCheck", {
       entry: path.join(HANDLERS, "credential-check.ts"),
@@ -148,16 +148,18 @@ export class WatchpostStack extends Stack {
     this.addOutputs();
   }
 
-  /** Secrets holding PKCS#12 passwords, readable by the scan only. */
-  private grantPkcs12Passwords(config: WatchpostConfig): void {
+  /** Secrets holding PKCS#12 and keystore passwords, readable by the scan only. */
+  private grantKeystorePasswords(config: WatchpostConfig): void {
     const names = [
       ...new Set(
-        config.certificates.sources.flatMap((s) =>
-          s.pkcs12PasswordSecretName ? [s.pkcs12PasswordSecretName] : [],
-        ),
+        config.certificates.sources.flatMap((s) => [
+          ...(s.keystorePasswordSecretName ? [s.keystorePasswordSecretName] : []),
+          ...s.keystorePasswordsByKey.map((entry) => entry.secretName),
+        ]),
       ),
     ];
     names.forEach((name, index) => {
+      // The construct IDs keep their old names, so deployed stacks do not replace their grants.
       secretsmanager.Secret.fromSecretNameV2(this, `Pkcs12Password${index}`, name).grantRead(
         this.certificateScan.function,
       );

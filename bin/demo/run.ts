@@ -3,7 +3,7 @@
  * steps the README lists, from the sample store or the user's --certs (user-store.ts). Not local:
  * the SQS queue of very large sources (without one, every source is judged in the invocation, on
  * the path a source of one batch takes in AWS), Secrets Manager (PKCS#12 passwords come from
- * WATCHPOST_PKCS12_PASSWORD, as for the CLI), SNS and chat.
+ * WATCHPOST_KEYSTORE_PASSWORD, as for the CLI), SNS and chat.
  */
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { ConfigError, parseConfig } from "../../functions/core/config";

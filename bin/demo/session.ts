@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { type AlarmStore, createAlarmStore } from "../../functions/adapters/alarm-store";
 import { awsCredentialProbe } from "../../functions/adapters/credential-probe";
-import { pkcs12PasswordFrom } from "../../functions/adapters/local-files";
+import { keystorePasswordFrom } from "../../functions/adapters/local-files";
 import type { SecretReader } from "../../functions/adapters/secrets";
 import { type AlarmState, dampingFor } from "../../functions/core/alarms/lifecycle";
 import type { WatchpostConfig } from "../../functions/core/config";
@@ -268,14 +268,14 @@ export class Session {
   }
 }
 
-/** Secrets Manager is not emulated: PKCS#12 passwords come from the environment, as for the CLI. */
+/** Secrets Manager is not emulated: keystore passwords come from the environment, as for the CLI. */
 function localSecrets(): SecretReader {
   return {
     async read(name) {
-      const password = await pkcs12PasswordFrom(process.env);
+      const password = await keystorePasswordFrom(process.env);
       if (password === undefined) {
         throw new Error(
-          `secret ${name} is in Secrets Manager, which this local run does not reach; set WATCHPOST_PKCS12_PASSWORD (or WATCHPOST_PKCS12_PASSWORD_FILE)`,
+          `secret ${name} is in Secrets Manager, which this local run does not reach; set WATCHPOST_KEYSTORE_PASSWORD (or WATCHPOST_KEYSTORE_PASSWORD_FILE)`,
         );
       }
       return password;

@@ -37,7 +37,8 @@ export interface ReadOptions {
   pkcs12PasswordHint?: string;
 }
 
-export const CLI_PKCS12_PASSWORD_HINT = "set WATCHPOST_PKCS12_PASSWORD or WATCHPOST_PKCS12_PASSWORD_FILE";
+export const CLI_PKCS12_PASSWORD_HINT =
+  "set WATCHPOST_KEYSTORE_PASSWORD or WATCHPOST_KEYSTORE_PASSWORD_FILE, or name it in a --password-map";
 
 export type { ReadProblem };
 

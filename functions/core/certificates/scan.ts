@@ -20,6 +20,8 @@ export type LoadResult =
       /** The stored version read, when the store has versions (S3's ETag). */
       etag?: string;
       size?: number;
+      /** The object's user metadata, when the store keeps some (S3: x-amz-meta-*, names lower-cased). */
+      metadata?: Record<string, string>;
     }
   | { ok: false; reason: UnreadableReason; detail: string };
 
@@ -89,6 +91,8 @@ export interface FileOutcome {
   unexamined?: boolean;
   /** A Java keystore: whether its password verified its integrity (reader.ts). */
   integrity?: KeystoreIntegrity;
+  /** The user metadata the store returned with the bytes (location.ts reads parameters from it). */
+  metadata?: Record<string, string>;
 }
 
 /** Load failures that say nothing about the content; the next attempt may well succeed. */
@@ -108,6 +112,7 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
       ? { ...outcome(input.file, [], [finding]), unexamined: true }
       : outcome(input.file, [], [finding]);
   }
+  const stored = loaded.metadata ? { metadata: loaded.metadata } : {};
   if (input.onlyIfCertificateLike && !looksLikeCertificateMaterial(loaded.bytes)) {
     return { ...outcome(input.file, [], []), skipped: "does not look like certificate material" };
   }
@@ -126,9 +131,10 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
     "format" in read && read.format !== undefined && PASSWORD_FORMATS.includes(read.format);
   const keep = (result: FileOutcome, verdict: ObjectVerdict): FileOutcome =>
     protectedFormat && password.fingerprint === undefined
-      ? result
+      ? { ...result, ...stored }
       : {
           ...result,
+          ...stored,
           verdict: protectedFormat ? { ...verdict, secret: password.fingerprint } : verdict,
           ...(loaded.etag ? { etag: loaded.etag, size: loaded.bytes.byteLength } : {}),
         };

@@ -7,6 +7,10 @@ export const LIMITS = {
   sources: 50,
   hostnames: 100,
   hostnamesByKey: 100,
+  passwordsByKey: 100,
+  parametersByKey: 100,
+  /** Parameters declared in one place (a source, a key pattern). */
+  parameters: 20,
   peerGroups: 20,
   credentialTargets: 50,
   emailRecipients: 50,

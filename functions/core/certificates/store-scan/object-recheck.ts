@@ -8,11 +8,13 @@ import type { CertificateSource, PeerGroup, WatchpostConfig } from "../../config
 import { describeCause } from "../../errors";
 import { oneFindingPerSourceAndCheck } from "../ca-lifecycle";
 import { recordOf } from "../inventory";
+import { metadataParameters } from "../location";
 import { observeDeleted, observeFile } from "../observations";
 import type { StoreScanContext } from "../ports";
 import { scanFiles } from "../scan";
 import {
   countOf,
+  located,
   objectInput,
   preambleOf,
   recordContextFor,
@@ -67,13 +69,14 @@ export async function recheckObject(
   }
 
   const judge = await sourceJudge(source, ctx);
-  const result = await scanFiles([objectInput(source, key, ctx, {})], scanOptionsOf(judge));
+  const result = await scanFiles([objectInput(judge, key, ctx, {})], scanOptionsOf(judge));
   const read = result.files[0];
+  const fromMetadata = metadataParameters(read?.metadata);
   const unexamined = read?.unexamined === true;
   // The event says the object changed: record what was read, so the next scan need not read it.
   if (ctx.inventory && read?.verdict && read.etag) {
     const record = recordOf(
-      { key, etag: read.etag, size: read.size ?? 0 },
+      { key, etag: read.etag, size: read.size ?? 0, parameters: fromMetadata },
       read.verdict,
       recordContextFor(judge, key),
       ctx.now,
@@ -90,7 +93,10 @@ export async function recheckObject(
     run: {
       ...base,
       examinedSources: [...(unexamined ? [] : [file]), ...preamble.examined],
-      findings: oneFindingPerSourceAndCheck([...preamble.findings, ...result.findings]),
+      findings: oneFindingPerSourceAndCheck([
+        ...preamble.findings,
+        ...located(result.findings, source, key, fromMetadata),
+      ]),
       observations,
     },
     certificates: countOf(result.certificates),
