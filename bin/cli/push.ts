@@ -13,6 +13,7 @@ import { listFiles, loadFile } from "../../functions/adapters/local-files";
 import { s3PushTarget } from "../../functions/adapters/push-target";
 import { DEFAULT_MAX_BYTES } from "../../functions/core/certificates/reader";
 import { EXIT } from "../../functions/core/contracts";
+import { pushRolePolicy } from "../../functions/core/push/iam-policy";
 import { type PushEntry, type PushReport, push, pushExitCode } from "../../functions/core/push/push";
 import { terminalSafeJson, visibleText } from "../../functions/core/visible-text";
 import { type CliIo, type Command, UsageError } from "./io";
@@ -38,6 +39,8 @@ options:
   --endpoint-url URL        an S3-compatible endpoint instead of AWS (path-style addressing)
   --timeout-ms N            timeout of each S3 request (default 10000)
   --format table|json       output format (default table)
+  --print-policy            print the IAM policy this host's role needs for these options
+                            (with --delete: s3:DeleteObject too), and push nothing
 
 exit status: 0 every file is in the bucket as on the host (or skipped on purpose, or gone and
 reported), 2 anything could not be read, compared, uploaded or deleted, 3 usage error
@@ -55,6 +58,7 @@ const FLAGS = {
   "endpoint-url": { type: "string" },
   "timeout-ms": { type: "string" },
   format: { type: "string" },
+  "print-policy": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -109,12 +113,20 @@ export const pushCommand: Command = async (argv, io) => {
     io.stdout(PUSH_USAGE);
     return EXIT.ok;
   }
-  if (positionals.length === 0) throw new UsageError("name at least one directory or file to push");
+  if (positionals.length === 0 && !values["print-policy"]) {
+    throw new UsageError("name at least one directory or file to push");
+  }
   const options = validateOptions(Options, values);
   const { bucket, prefix } = destinationOf(options.to);
   const host = options.host ?? hostname();
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(host)) {
     throw new UsageError(`this host's name '${host}' cannot be used in a key; name it with --host`);
+  }
+
+  if (values["print-policy"]) {
+    const policy = pushRolePolicy({ bucket, prefix, host, allowDelete: values.delete === true });
+    io.stdout(`${JSON.stringify(policy, null, 2)}\n`);
+    return EXIT.ok;
   }
 
   const roots = positionals.map((path) => resolve(io.cwd, path));

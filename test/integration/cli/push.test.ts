@@ -186,6 +186,23 @@ describe("watchpost push", () => {
     expect(stdout).toContain("5 files not pushed");
   });
 
+  it("prints the IAM policy the host's role needs, confined to its own prefix", async () => {
+    // Act
+    const { code, stdout } = await runCli(
+      ["push", "--to", `s3://${BUCKET}/hosts/`, "--host", "flink01", "--print-policy"],
+      ENV,
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    const policy = JSON.parse(stdout);
+    expect(policy.Statement.map((s: { Action: unknown }) => s.Action)).toEqual([
+      "s3:ListBucket",
+      ["s3:GetObject", "s3:PutObject"],
+    ]);
+    expect(policy.Statement[1].Resource).toBe(`arn:aws:s3:::${BUCKET}/hosts/flink01/*`);
+  });
+
   it("exits 3 on usage mistakes, before touching the store", async () => {
     expect((await runCli(["push", root], ENV)).code).toBe(3);
     expect((await runCli(["push", root, "--to", "https://bucket/"], ENV)).stderr).toContain(
