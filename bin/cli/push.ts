@@ -5,7 +5,7 @@
  * functions/core/push/; this module parses, wires the S3 client and prints.
  */
 import { hostname } from "node:os";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { styleText } from "node:util";
 import * as z from "zod";
 import { certificateStoreS3Client } from "../../functions/adapters/clients/s3";
@@ -34,6 +34,8 @@ options:
   --delete                  delete the bucket copies of files gone from DIR (default: report them)
   --dry-run                 say what would be uploaded or deleted, change nothing
   --force                   upload every file again, metadata included, changed or not
+  --path-root DIR           take paths relative to DIR, as if it were / (a host's filesystem
+                            mounted into a container, say); default /
   --max-bytes N             larger files are skipped (default 1048576, the scan's limit)
   --region R                the bucket's region (default: the SDK's, e.g. AWS_REGION)
   --endpoint-url URL        an S3-compatible endpoint instead of AWS (path-style addressing)
@@ -54,6 +56,7 @@ const FLAGS = {
   "dry-run": { type: "boolean" },
   force: { type: "boolean" },
   "max-bytes": { type: "string" },
+  "path-root": { type: "string" },
   region: { type: "string" },
   "endpoint-url": { type: "string" },
   "timeout-ms": { type: "string" },
@@ -130,6 +133,13 @@ export const pushCommand: Command = async (argv, io) => {
   }
 
   const roots = positionals.map((path) => resolve(io.cwd, path));
+  const pathRoot = resolve(io.cwd, values["path-root"] ?? "/");
+  const hostPath = (path: string) => `/${relative(pathRoot, path)}`.replace(/\/+$/, "") || "/";
+  for (const root of roots) {
+    if (relative(pathRoot, root).startsWith("..")) {
+      throw new UsageError(`${root} is outside --path-root ${pathRoot}`);
+    }
+  }
   const listed = await listFiles(roots);
   const credentials = environmentCredentials(io.env);
   const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
@@ -145,9 +155,12 @@ export const pushCommand: Command = async (argv, io) => {
   try {
     const report = await push(
       {
-        files: listed.files.map((path) => ({ path, load: () => loadFile(path, options["max-bytes"]) })),
-        walkErrors: listed.errors,
-        roots,
+        files: listed.files.map((path) => ({
+          path: hostPath(path),
+          load: () => loadFile(path, options["max-bytes"]),
+        })),
+        walkErrors: listed.errors.map((e) => ({ ...e, path: hostPath(e.path) })),
+        roots: roots.map(hostPath),
         prefix,
         host,
         ...(options.service ? { service: options.service } : {}),

@@ -186,6 +186,21 @@ describe("watchpost push", () => {
     expect(stdout).toContain("5 files not pushed");
   });
 
+  it("takes paths relative to --path-root, as a container that mounts the host's filesystem sees them", async () => {
+    // Act
+    const args = ["push", join(root, "opt/flink"), "--to", `s3://${BUCKET}/hosts/`, "--host", "flink09"];
+    const { code } = await runCli([...args, "--path-root", root, "--endpoint-url", s3.endpoint], ENV);
+
+    // Assess
+    expect(code).toBe(0);
+    const key = "hosts/flink09/opt/flink/ha/local/cert/flink.keystore";
+    expect(await bucketKeys()).toContain(key);
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(head.Metadata?.["watchpost-path"]).toBe(
+      encodeURIComponent("/opt/flink/ha/local/cert/flink.keystore"),
+    );
+  });
+
   it("prints the IAM policy the host's role needs, confined to its own prefix", async () => {
     // Act
     const { code, stdout } = await runCli(
