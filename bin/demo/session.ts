@@ -58,6 +58,8 @@ export class Session {
     private readonly config: WatchpostConfig,
     private readonly bucket: string,
     private readonly out: Output,
+    /** Secrets Manager as this run knows it; default: passwords from the environment, as for the CLI. */
+    secrets: SecretReader = localSecrets(),
   ) {
     // Wired as the deployed function wires itself, with no queue: every source is judged in the
     // invocation, through the same source-scan path a source of one batch takes in AWS.
@@ -68,7 +70,7 @@ export class Session {
       alarmTable: aws.alarmTable,
       eventBusName: BUS_NAME,
       scanStateTable: aws.scanStateTable,
-      secrets: localSecrets(),
+      secrets,
       // Live peer endpoints are probed for real, with a shorter timeout than the deployed function's.
       endpointTimeoutMs: ENDPOINT_TIMEOUT_MS,
     });
@@ -116,11 +118,16 @@ export class Session {
   }
 
   /** Uploads `body` to `key`, turns s3rver's notification into EventBridge's, and invokes the function. */
-  async objectChanged(key: string, body: string | Uint8Array): Promise<number> {
+  objectChanged(key: string, body: string | Uint8Array): Promise<number> {
+    return this.uploaded(key, () => putObject(this.aws, this.bucket, key, body));
+  }
+
+  /** Runs `upload` (a PutObject, or `watchpost push`), then delivers the S3 event for `key` as EventBridge would. */
+  async uploaded(key: string, upload: () => Promise<unknown>): Promise<number> {
     this.steps.push({ events: [], results: [] });
     const notified = this.nextObjectEvent(key);
     this.reads.length = 0;
-    await putObject(this.aws, this.bucket, key, body);
+    await upload();
     const record = (await notified).Records[0]!;
     const event = {
       version: "0",

@@ -143,7 +143,8 @@ const SHOWN_AS_OBJECT = new Set(["Source", "Bucket", "Prefix", "Key", "Endpoint"
 const LOCATION_FIRST = ["HostName", "ServiceName", "RoleName", "Cluster"];
 const MAX_LOCATION = 500;
 
-function locationLine(parameters: Record<string, string>): string | undefined {
+/** "HostName: flink01 · ServiceName: Flink": the parameters that say where, beyond the object. */
+export function locationLine(parameters: Record<string, string>): string | undefined {
   const names = Object.keys(parameters).filter((name) => !SHOWN_AS_OBJECT.has(name));
   const rank = (name: string) => {
     const at = LOCATION_FIRST.indexOf(name);
