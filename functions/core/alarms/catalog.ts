@@ -231,11 +231,11 @@ const ENTRIES: Record<CheckName, Entry> = {
   unreadable: {
     title: "Certificate file cannot be read",
     description:
-      "A file in the certificate store yielded no certificate. The reason code says why: `empty`, `bad-pem`, `bad-der`, `bad-password` (PKCS#12 file or Java keystore), `unsupported-format`, `too-large` or `io-error`. Nothing in this file is being checked until it is fixed.",
+      "A file in the certificate store yielded no certificate. The reason code says why: `empty`, `bad-pem`, `bad-der`, `bad-password` (PKCS#12 file or Java keystore), `bad-keystore` (a damaged JKS or JCEKS file), `unsupported-format`, `too-large` or `io-error`. Nothing in this file is being checked until it is fixed.",
     impact:
       "Whatever certificate this file should hold is unwatched: it may be expired without any other alarm. The service reading the file probably fails to start or reload too.",
     possibleCauses: [
-      "The file was truncated or corrupted during upload (reason `empty`, `bad-pem`, `bad-der`).",
+      "The file was truncated or corrupted during upload (reason `empty`, `bad-pem`, `bad-der`, `bad-keystore`).",
       "The PKCS#12 password configured for watchpost is wrong or missing (reason `bad-password`).",
       "A Java keystore's integrity check fails with the configured password (reason `bad-password`): a wrong password, or a file changed since keytool wrote it. Its certificates are still read and judged; this alarm says the file is not the one its password protects.",
       "Something other than a certificate was stored under a certificate prefix (reason `unsupported-format`).",
