@@ -244,8 +244,8 @@ const ENTRIES: Record<CheckName, Entry> = {
     handlingProcedure: [
       "Fetch it: `aws s3 cp s3://BUCKET/KEY cert.bin`, then look: `ls -l cert.bin; file cert.bin; head -c 200 cert.bin`.",
       "PEM? `openssl x509 -noout -subject -in cert.bin`. DER? add `-inform DER`.",
-      "PKCS#7? `openssl pkcs7 -print_certs -in cert.bin`. PKCS#12? `openssl pkcs12 -info -nokeys -in cert.bin` (add `-legacy` for RC2-encrypted files from Java 8 or Windows).",
-      'Java keystore (JKS, JCEKS)? `keytool -list -v -keystore cert.bin -storepass:file pass.txt`; keytool refuses a password that does not verify the store ("Keystore was tampered with, or password was incorrect").',
+      "PKCS#7? `openssl pkcs7 -print_certs -in cert.bin`. PKCS#12? `openssl pkcs12 -info -nokeys -in cert.bin` (`-legacy` for RC2).",
+      "Java keystore? `keytool -list -v -keystore cert.bin -storepass:file pass.txt` refuses a password that does not verify the store.",
       "For `bad-password`: put the right password in the source's secret (deployed) or the password variable or file (CLI).",
       "Otherwise check a good file with `watchpost scan host.pem`, then upload it: `aws s3 cp host.pem s3://BUCKET/KEY`.",
       "The alarm clears by itself: an upload is re-checked within seconds, otherwise at the next scheduled scan.",
