@@ -11,7 +11,15 @@
  * - `charset: utf8`: non-ASCII text (messages in other languages inside libraries) is kept as it
  *   is instead of as \u escapes, which are several times larger. Node reads modules as UTF-8.
  * - The banner gives the ES module a `require`, which some CommonJS dependencies still call.
+ * - The configuration comes in through an injected module (`configModule`), not a `--define` on the
+ *   command line: a configuration near its documented limits is hundreds of kilobytes, more than
+ *   one command-line argument may hold (Linux MAX_ARG_STRLEN, 128 KiB), and `cdk synth` failed
+ *   with `spawnSync E2BIG`.
  */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { BundlingOptions } from "aws-cdk-lib/aws-lambda-nodejs";
 import { OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { WatchpostConfig } from "../functions/core/config";
@@ -33,9 +41,23 @@ export const FUNCTION_BUNDLE = {
   external: [] as string[],
 } as const;
 
-/** The validated configuration, compiled in as a string constant (see deployed-config.ts). */
-export function configDefine(config: WatchpostConfig): Record<string, string> {
-  return { [CONFIG_DEFINE]: JSON.stringify(encodeConfig(config)) };
+/**
+ * A module exporting the validated configuration as the `__WATCHPOST_CONFIG__` string constant,
+ * for esbuild's `inject` (which replaces the global of that name with the export). Written once
+ * per distinct configuration, named by its hash, so concurrent synths never see half a file.
+ */
+export function configModule(config: WatchpostConfig): string {
+  const source = `export const ${CONFIG_DEFINE} = ${JSON.stringify(encodeConfig(config))};\n`;
+  const hash = createHash("sha256").update(source).digest("hex").slice(0, 32);
+  const directory = join(tmpdir(), "watchpost-bundling");
+  const path = join(directory, `config-${hash}.mjs`);
+  if (!existsSync(path)) {
+    mkdirSync(directory, { recursive: true });
+    const partial = `${path}.${process.pid}.tmp`;
+    writeFileSync(partial, source);
+    renameSync(partial, path);
+  }
+  return path;
 }
 
 /** NodejsFunction's `bundling` property: local esbuild, the options above. */
@@ -53,15 +75,14 @@ export function functionBundling(config: WatchpostConfig): BundlingOptions {
     esbuildArgs: { "--charset": FUNCTION_BUNDLE.charset },
     banner: FUNCTION_BUNDLE.banner,
     externalModules: [...FUNCTION_BUNDLE.external],
-    // The value is a JSON string literal; double quotes survive the shell that runs esbuild.
-    define: configDefine(config),
+    inject: [configModule(config)],
   };
 }
 
 /**
  * The same build for esbuild's JavaScript API (`build(esbuildOptions(...))`), as the command
  * NodejsFunction runs: `esbuild --bundle ENTRY --target --platform --format --outfile --minify
- * --sourcemap --sources-content=false --define --banner:js --main-fields --charset`.
+ * --sourcemap --sources-content=false --inject --banner:js --main-fields --charset`.
  */
 export function esbuildOptions(entry: string, outfile: string, config: WatchpostConfig) {
   return {
@@ -78,6 +99,6 @@ export function esbuildOptions(entry: string, outfile: string, config: Watchpost
     charset: FUNCTION_BUNDLE.charset,
     banner: { js: FUNCTION_BUNDLE.banner },
     external: [...FUNCTION_BUNDLE.external],
-    define: configDefine(config),
+    inject: [configModule(config)],
   };
 }

@@ -27,6 +27,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "assume a role and prove the temporary credentials reach a bucket",
     load: async () => (await import("./check-credentials")).checkCredentialsCommand,
   },
+  "verify-deployment": {
+    summary: "send a synthetic alarm through a deployed stack and report where it goes",
+    load: async () => (await import("./verify-deployment")).verifyDeploymentCommand,
+  },
 };
 
 export const USAGE = `usage: watchpost <command> [options]

@@ -1,7 +1,5 @@
 import * as path from "node:path";
 import { Duration } from "aws-cdk-lib";
-import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { WatchpostConfig } from "../../functions/core/config";
@@ -58,22 +56,19 @@ export class WebhookDelivery extends Construct {
       timeout: FUNCTION_TIMEOUT,
       memorySize: 256,
     });
-    const fn = this.function.function;
-    fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }));
-    this.deadLetters.queue.grantSendMessages(fn);
-    fn.addEnvironment(ENV.webhookDeadLetterQueueUrl, this.deadLetters.queue.queueUrl);
-
-    const secretNames = new Set(
+    this.function.consumeQueue("Deliveries", this.queue);
+    // Exactly what the code sends (the IAM simulation checks both ways): SendMessage to the queues.
+    this.deadLetters.queue.grant(this.function.function, "sqs:SendMessage");
+    this.function.function.addEnvironment(ENV.webhookDeadLetterQueueUrl, this.deadLetters.queue.queueUrl);
+    this.function.grantSecretReads(
       config.notifications.webhooks.map((w) => (w.format === "json" ? w.auth.secretName : w.urlSecretName)),
+      "webhook keys and incoming-webhook URLs",
     );
-    [...secretNames].forEach((name, index) => {
-      secretsmanager.Secret.fromSecretNameV2(this, `Secret${index}`, name).grantRead(fn);
-    });
   }
 
   /** Lets `sender` (the notifier) queue deliveries. */
   bindSender(sender: WatchpostFunction): void {
-    this.queue.grantSendMessages(sender.function);
+    this.queue.grant(sender.function, "sqs:SendMessage");
     sender.function.addEnvironment(ENV.webhookQueueUrl, this.queue.queueUrl);
   }
 }

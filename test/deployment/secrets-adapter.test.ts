@@ -1,0 +1,54 @@
+/**
+ * The PKCS#12 password reader against Secrets Manager's client (no local implementation: mocked,
+ * raising the SDK's own exception classes). Besides what it proves, it is the call the IAM
+ * simulation sees for secretsmanager:GetSecretValue (test/support/aws-call-recorder.ts).
+ */
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { secretReader } from "../../functions/adapters/secrets";
+
+const client = new SecretsManagerClient({ region: "eu-west-1", maxAttempts: 1 });
+const secrets = mockClient(client);
+
+beforeEach(() => secrets.reset());
+afterAll(() => secrets.restore());
+
+describe("PKCS#12 password secrets", () => {
+  it("reads a secret's string once and serves it from the cache for a few minutes", async () => {
+    // Prepare
+    secrets.on(GetSecretValueCommand, { SecretId: "watchpost/p12" }).resolves({ SecretString: "s3cret-p12" });
+    let now = 0;
+    const reader = secretReader({ client, now: () => now });
+
+    // Act
+    const first = await reader.read("watchpost/p12");
+    now += 60_000;
+    const second = await reader.read("watchpost/p12");
+    now += 10 * 60_000;
+    await reader.read("watchpost/p12");
+
+    // Assess
+    expect([first, second]).toEqual(["s3cret-p12", "s3cret-p12"]);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it("names the secret and the cause when it cannot be read, never a value", async () => {
+    // Prepare
+    secrets.on(GetSecretValueCommand).rejects(
+      new ResourceNotFoundException({
+        message: "Secrets Manager can't find the specified secret.",
+        $metadata: {},
+      }),
+    );
+
+    // Act / Assess
+    await expect(secretReader({ client }).read("watchpost/missing")).rejects.toThrow(
+      "cannot read secret watchpost/missing (ResourceNotFoundException)",
+    );
+  });
+});
