@@ -4,7 +4,7 @@ import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as triggers from "aws-cdk-lib/triggers";
 import type { Construct } from "constructs";
-import type { WatchpostConfig } from "../functions/core/config";
+import { keystoreSecretNames, type WatchpostConfig } from "../functions/core/config";
 import { probePrefixFor } from "../functions/core/credentials/target";
 import { ENV } from "../functions/handlers/shared/environment";
 import { AlarmNotifications, refuseChatOutsideAwsPartition } from "./constructs/alarm-notifications";
@@ -160,10 +160,7 @@ export class WatchpostStack extends Stack {
   /** Secrets holding PKCS#12 and keystore passwords, readable by the scan only. */
   private grantKeystorePasswords(config: WatchpostConfig): void {
     this.certificateScan.grantSecretReads(
-      config.certificates.sources.flatMap((s) => [
-        ...(s.keystorePasswordSecretName ? [s.keystorePasswordSecretName] : []),
-        ...s.keystorePasswordsByKey.map((entry) => entry.secretName),
-      ]),
+      keystoreSecretNames(config.certificates.sources),
       "PKCS#12 and keystore passwords",
     );
   }

@@ -251,7 +251,36 @@ export const Certificates = z
           `characters (they are ${characters}); the stack writes each into an IAM policy, whose size is limited`,
       });
     }
+    const secrets = keystoreSecretNames(c.sources);
+    const secretCharacters = secrets.reduce((sum, name) => sum + name.length, 0);
+    if (secrets.length > LIMITS.keystoreSecrets || secretCharacters > LIMITS.keystoreSecretCharacters) {
+      context.addIssue({
+        code: "custom",
+        path: ["sources"],
+        message:
+          `expected at most ${LIMITS.keystoreSecrets} distinct keystore password secrets with names of at most ` +
+          `${LIMITS.keystoreSecretCharacters} characters together (they are ${secrets.length} secrets, ` +
+          `${secretCharacters} characters); the stack writes each into the scan's IAM policies, whose size is limited`,
+      });
+    }
   });
+
+/** Every secret holding a PKCS#12 or keystore password, once: the scan reads these, and only these. */
+export function keystoreSecretNames(
+  sources: readonly Pick<
+    z.output<typeof CertificateSource>,
+    "keystorePasswordSecretName" | "keystorePasswordsByKey"
+  >[],
+): string[] {
+  return [
+    ...new Set(
+      sources.flatMap((s) => [
+        ...(s.keystorePasswordSecretName ? [s.keystorePasswordSecretName] : []),
+        ...s.keystorePasswordsByKey.map((entry) => entry.secretName),
+      ]),
+    ),
+  ];
+}
 
 /**
  * Object keys and key prefixes the certificate scan reads: the sources' prefixes plus CA bundles and

@@ -19,6 +19,12 @@ export const LIMITS = {
   silences: 100,
   /** Characters of all prefixes and keys the scan may read, which the stack writes into IAM policies. */
   readableKeyCharacters: 4096,
+  /**
+   * Distinct keystore password secrets, and the characters of their names: the stack writes each
+   * secret's ARN twice into the scan's IAM policies (GetSecretValue, and kms:Decrypt's condition).
+   */
+  keystoreSecrets: 100,
+  keystoreSecretCharacters: 4096,
   /** Size of the configuration file itself. */
   fileBytes: 1024 * 1024,
 } as const;
