@@ -77,7 +77,7 @@ function play(
   const steps: ScenarioStep[] = [];
   for (const { story, run, findings } of runs) {
     const decision = decideAlarm(run, findings, state, policy, newId);
-    if (decision.state) state = { ...decision.state, pending: [] };
+    if (decision.state) state = { ...decision.state, pending: {} };
     for (const transition of decision.transitions) {
       steps.push({ story, event: eventOf(transition, deployment, docBaseUrl) });
     }

@@ -1,7 +1,8 @@
 /**
  * `watchpost verify-deployment`: proves a fresh deployment end to end, from the outside, with the
  * operator's own AWS credentials. It puts a synthetic alarm event on the watchpost bus (a raise,
- * then its clear, so chat threads and webhook incidents close again), asks EventBridge which rules
+ * then, seconds later and in a call of its own, its clear, so chat threads and webhook incidents
+ * close again), asks EventBridge which rules
  * match it (TestEventPattern on every rule of the bus) and where those rules deliver, and lists
  * every subscription of every alarm topic with its state: a subscription still pending
  * confirmation receives nothing. With `--remind` it also re-sends a reminder of every active alarm,
@@ -29,9 +30,10 @@ import { ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns"
 import * as z from "zod";
 import { createAlarmStore } from "../../functions/adapters/alarm-store";
 import { documentClient } from "../../functions/adapters/clients/dynamodb";
+import { transitionOf } from "../../functions/core/alarms/alarm-content";
 import { alarmIdFor } from "../../functions/core/alarms/alarm-ids";
 import { detailTypeOf, EVENT_SOURCE, toEventDetail } from "../../functions/core/alarms/events";
-import { type AlarmState, type AlarmTransition, transitionOf } from "../../functions/core/alarms/lifecycle";
+import type { AlarmState, AlarmTransition } from "../../functions/core/alarms/lifecycle";
 import { isSilenced, type Silence } from "../../functions/core/alarms/silences";
 import { parseConfigText } from "../../functions/core/config";
 import { EXIT, Severity } from "../../functions/core/contracts";
@@ -51,9 +53,9 @@ const FLAGS = {
 
 export const VERIFY_DEPLOYMENT_USAGE = `usage: watchpost verify-deployment --outputs FILE [options]
 
-Puts a synthetic alarm event (raised, then cleared) on the deployed watchpost bus and reports
-where it goes: the rules that match it and their targets, and every alarm-topic subscription with
-its state (a subscription pending confirmation receives nothing).
+Puts a synthetic alarm event (raised, then cleared 5 s later) on the deployed watchpost bus and
+reports where it goes: the rules that match it and their targets, and every alarm-topic
+subscription with its state (a subscription pending confirmation receives nothing).
 
 options:
   --outputs FILE        the file 'npx cdk deploy --outputs-file FILE' wrote (required)
@@ -82,6 +84,15 @@ export interface VerifyClients {
   sns: Pick<SNSClient, "send">;
   dynamodb: DynamoDBClient;
 }
+
+/**
+ * How long the clear waits after its raise. EventBridge does not order the events of one PutEvents
+ * call and each event is a notifier invocation of its own, so a clear sent with its raise may be
+ * queued for a webhook first. Seconds are plenty: the notifier handles an event in well under one.
+ */
+export const CLEAR_AFTER_MS = 5_000;
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface VerifyReport {
   bus: string;
@@ -151,7 +162,14 @@ export function reminderEvent(
 
 export async function verifyDeployment(
   outputs: z.infer<typeof StackOutputs>,
-  options: { severity: Severity; remind: boolean; silences?: readonly Silence[]; now?: Date },
+  options: {
+    severity: Severity;
+    remind: boolean;
+    silences?: readonly Silence[];
+    now?: Date;
+    /** Waits between the raise and its clear (tests pass one that returns at once). */
+    sleep?: (ms: number) => Promise<void>;
+  },
   clients: VerifyClients,
 ): Promise<VerifyReport> {
   const now = options.now ?? new Date();
@@ -218,14 +236,20 @@ export async function verifyDeployment(
     } while (token);
   }
 
-  const put = await clients.events.send(new PutEventsCommand({ Entries: entries }));
-  if ((put.FailedEntryCount ?? 0) > 0) {
-    throw new Error(
-      `the bus refused the synthetic event: ${(put.Entries ?? [])
-        .map((e) => e.ErrorCode)
-        .filter(Boolean)
-        .join(", ")}`,
-    );
+  // The raise, then the clear in a call of its own once the notifier has had time to queue the raise.
+  const eventIds: string[] = [];
+  for (const [i, entry] of entries.entries()) {
+    if (i > 0) await (options.sleep ?? sleepFor)(CLEAR_AFTER_MS);
+    const put = await clients.events.send(new PutEventsCommand({ Entries: [entry] }));
+    if ((put.FailedEntryCount ?? 0) > 0) {
+      throw new Error(
+        `the bus refused the synthetic event: ${(put.Entries ?? [])
+          .map((e) => e.ErrorCode)
+          .filter(Boolean)
+          .join(", ")}`,
+      );
+    }
+    eventIds.push(...(put.Entries ?? []).map((e) => e.EventId ?? "?"));
   }
 
   let reminders = 0;
@@ -247,7 +271,7 @@ export async function verifyDeployment(
   }
   return {
     bus,
-    eventIds: (put.Entries ?? []).map((e) => e.EventId ?? "?"),
+    eventIds,
     rules,
     subscriptions,
     reminders,
@@ -285,7 +309,10 @@ function render(report: VerifyReport, color: boolean): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function createVerifyDeploymentCommand(clientsFor?: (region: string) => VerifyClients): Command {
+export function createVerifyDeploymentCommand(
+  clientsFor?: (region: string) => VerifyClients,
+  options: { sleep?: (ms: number) => Promise<void> } = {},
+): Command {
   return async (argv: string[], io: CliIo): Promise<number> => {
     const { values, positionals } = parseCommandLine(argv, FLAGS);
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -335,7 +362,7 @@ export function createVerifyDeploymentCommand(clientsFor?: (region: string) => V
     try {
       report = await verifyDeployment(
         outputs.data,
-        { severity: flags.severity, remind: Boolean(values.remind), silences },
+        { severity: flags.severity, remind: Boolean(values.remind), silences, sleep: options.sleep },
         clients,
       );
     } catch (error) {

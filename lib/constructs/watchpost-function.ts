@@ -28,10 +28,17 @@ const ASYNC_MAX_EVENT_AGE = Duration.hours(1);
 /**
  * Exactly the DynamoDB actions the adapters send (the IAM simulation, test/simulation/, fails on
  * an action granted but never sent, and on one sent but not granted): the alarm store
- * (functions/adapters/alarm-store.ts) gets, puts, queries a scope and scans to count active alarms;
+ * (functions/adapters/alarm-store.ts) gets, puts (a new alarm), updates (a decision on the revision it
+ * read, a lease, a delivered transition forgotten), queries a scope and scans to count active alarms;
  * the object inventory batch-reads and batch-writes, and the scan runs put, query and update.
  */
-const ALARM_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"];
+const ALARM_TABLE_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "dynamodb:UpdateItem",
+];
 const SCAN_STATE_TABLE_ACTIONS = [
   "dynamodb:BatchGetItem",
   "dynamodb:BatchWriteItem",

@@ -21,12 +21,14 @@ export interface WebhookDeliveryProps {
 /**
  * Posts alarm notifications to webhooks in the format each asks for (documented JSON, Slack Block
  * Kit, Teams Adaptive Card). The notifier puts one message per webhook on a FIFO queue whose
- * message group is the webhook: deliveries to one endpoint go one at a time and in order (a clear
- * never overtakes its raise), and one endpoint's outage holds up only its own messages. The
+ * message group is the webhook: deliveries to one endpoint go one at a time, in the order the
+ * notifier queued them (docs/notifications.md says when that differs from the order the events were
+ * published), and one endpoint's outage holds up only its own messages. The
  * webhook function reads each message, renders it, reads the URL or key from Secrets Manager and
- * POSTs it; failures come back after the visibility timeout, ten times, then stay 14 days in the
- * dead-letter queue, which a CloudWatch alarm watches. Why a function and not an EventBridge API
- * destination: docs/notifications.md.
+ * POSTs it; transient failures come back after the visibility timeout, ten times, then stay 14 days
+ * in the dead-letter queue, which a CloudWatch alarm watches; permanent ones (a 4xx, a missing
+ * secret, an unusable URL) go there at once. Messages wait up to 14 days for their turn. Why a
+ * function and not an EventBridge API destination: docs/notifications.md.
  */
 export class WebhookDelivery extends Construct {
   readonly queue: sqs.Queue;
@@ -45,7 +47,9 @@ export class WebhookDelivery extends Construct {
       enforceSSL: true,
       // AWS's advice for a Lambda event source: at least six times the function timeout.
       visibilityTimeout: Duration.seconds(FUNCTION_TIMEOUT.toSeconds() * 6),
-      retentionPeriod: Duration.days(4),
+      // The most SQS allows: in a long outage each message holds its webhook's group for an hour of
+      // retries, so a backlog must outlive that wait and end in the dead-letter queue, not expire.
+      retentionPeriod: Duration.days(14),
       deadLetterQueue: { queue: this.deadLetters.queue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 

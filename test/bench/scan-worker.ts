@@ -204,7 +204,8 @@ async function scan(job: ScanJob): Promise<ScanResult> {
     ...alarmStore,
     load: timed("alarmStore", alarmStore.load),
     get: timed("alarmStore", alarmStore.get),
-    save: timed("alarmStore", alarmStore.save),
+    decide: timed("alarmStore", alarmStore.decide),
+    forget: timed("alarmStore", alarmStore.forget),
     countActive: timed("alarmStore", alarmStore.countActive),
   };
   const publisher = deps.alarms.publisher;

@@ -7,10 +7,12 @@ import {
   GetSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
+  SecretsManagerServiceException,
 } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { secretReader } from "../../functions/adapters/secrets";
+import { startLocalSecretsManager } from "../../bin/local/secrets-manager";
+import { SecretReadError, secretReader } from "../../functions/adapters/secrets";
 
 const client = new SecretsManagerClient({ region: "eu-west-1", maxAttempts: 1 });
 const secrets = mockClient(client);
@@ -50,5 +52,45 @@ describe("PKCS#12 password secrets", () => {
     await expect(secretReader({ client }).read("watchpost/missing")).rejects.toThrow(
       "cannot read secret watchpost/missing (ResourceNotFoundException)",
     );
+  });
+
+  it("calls a missing secret permanent as the SDK decodes it from the wire, and throttling not", async () => {
+    // Prepare — the JSON protocol on loopback (bin/local/secrets-manager.ts), so the SDK itself turns
+    // the `ResourceNotFoundException` error body into its exception class
+    const local = await startLocalSecretsManager({});
+    const wire = new SecretsManagerClient({
+      region: "eu-west-1",
+      endpoint: local.endpoint,
+      credentials: { accessKeyId: "AKIDLOCAL", secretAccessKey: "local" },
+      maxAttempts: 1,
+    });
+    secrets.on(GetSecretValueCommand).rejects(
+      new SecretsManagerServiceException({
+        name: "ThrottlingException",
+        $fault: "client",
+        message: "Rate exceeded",
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+
+    // Act
+    const missing = await secretReader({ client: wire })
+      .read("watchpost/missing")
+      .catch((error: unknown) => error)
+      .finally(() => local.close());
+    const throttled = await secretReader({ client })
+      .read("watchpost/busy")
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(missing).toBeInstanceOf(SecretReadError);
+    expect(missing).toMatchObject({
+      message: "cannot read secret watchpost/missing (ResourceNotFoundException)",
+      permanent: true,
+    });
+    expect(throttled).toMatchObject({
+      message: "cannot read secret watchpost/busy (ThrottlingException)",
+      permanent: false,
+    });
   });
 });

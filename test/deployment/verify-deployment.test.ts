@@ -34,6 +34,11 @@ let dynamo: LocalDynamo;
 let stack: ResolvedTemplate;
 let outputs: { AlarmBusName: string; AlarmTopicArns: string; AlarmTableName: string };
 const put: PutEventsRequestEntry[] = [];
+/** Each PutEvents call's entries, and the waits between them, in the order they happened. */
+const steps: (string[] | { sleptMs: number })[] = [];
+const sleep = async (ms: number) => {
+  steps.push({ sleptMs: ms });
+};
 
 beforeAll(async () => {
   stack = new ResolvedTemplate(synth(fullConfig()).toJSON() as never);
@@ -66,6 +71,7 @@ beforeAll(async () => {
   }));
   eventsMock.on(PutEventsCommand).callsFake(({ Entries }) => {
     put.push(...Entries);
+    steps.push(Entries.map((e: PutEventsRequestEntry) => e.DetailType));
     return {
       FailedEntryCount: 0,
       Entries: Entries.map((_: unknown, i: number) => ({ EventId: `e-${put.length}-${i}` })),
@@ -108,7 +114,8 @@ beforeAll(async () => {
     now: new Date(),
   };
   const [state] = decideTransitions(run, [], DEFAULT_LIFECYCLE_POLICY).next;
-  await createAlarmStore({ tableName: table, client: documentClient(dynamo.client) }).save(state!, undefined);
+  const store = createAlarmStore({ tableName: table, client: documentClient(dynamo.client) });
+  await store.decide(state!, undefined, []);
 });
 
 afterAll(async () => {
@@ -133,7 +140,7 @@ describe("verify-deployment", () => {
     // Act
     await verifyDeployment(
       outputs,
-      { severity: "critical", remind: true, silences },
+      { severity: "critical", remind: true, silences, sleep },
       { events, sns, dynamodb: dynamo.client },
     );
 
@@ -144,10 +151,13 @@ describe("verify-deployment", () => {
   });
 
   it("puts a raise and its clear on the bus, reports the rules and the subscriptions, and re-sends active alarms", async () => {
+    // Prepare
+    steps.length = 0;
+
     // Act
     const report = await verifyDeployment(
       outputs,
-      { severity: "critical", remind: true },
+      { severity: "critical", remind: true, sleep },
       { events, sns, dynamodb: dynamo.client },
     );
 
@@ -159,6 +169,12 @@ describe("verify-deployment", () => {
       ["Alarm Reminder", outputs.AlarmBusName],
     ]);
     expect(details[0]!.source).toMatch(/^watchpost-verification\//);
+    // The clear goes in its own PutEvents, seconds after the raise: EventBridge does not order the
+    // events of one call, and each is a separate notifier invocation (Amazon EventBridge User Guide,
+    // "Ordering and deduplicating events on a Custom Event Bus": an unordered subscriber delivers
+    // events in parallel), so a clear in the raise's call may reach a webhook's queue first.
+    expect(steps).toEqual([["Alarm Raised"], { sleptMs: 5000 }, ["Alarm Cleared"], ["Alarm Reminder"]]);
+    expect(report.eventIds).toHaveLength(2);
     expect(details[2]!).toMatchObject({
       kind: "reminder",
       check: "expired",
@@ -184,7 +200,9 @@ describe("verify-deployment", () => {
     const dir = mkdtempSync(join(tmpdir(), "watchpost-verify-"));
     writeFileSync(join(dir, "cdk-outputs.json"), JSON.stringify({ Watchpost: outputs }));
     let out = "";
-    const command = createVerifyDeploymentCommand(() => ({ events, sns, dynamodb: dynamo.client }));
+    const command = createVerifyDeploymentCommand(() => ({ events, sns, dynamodb: dynamo.client }), {
+      sleep,
+    });
 
     // Act
     const code = await command(["--outputs", "cdk-outputs.json", "--region", "eu-west-1"], {

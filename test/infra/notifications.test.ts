@@ -125,7 +125,13 @@ describe("webhooks", () => {
       SqsManagedSseEnabled: true,
       VisibilityTimeout: 360,
       RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [deadLettersId, "Arn"] }, maxReceiveCount: 10 },
+      // The most SQS keeps a message: during a long outage a webhook's backlog waits in its FIFO
+      // group an hour per message, and must end in the dead-letter queue (whose alarm fires), not
+      // expire unseen. A FIFO dead-letter queue restarts the clock on arrival (Amazon SQS Developer
+      // Guide, "Setting-up dead-letter queue retention in Amazon SQS").
+      MessageRetentionPeriod: 14 * 86_400,
     });
+    expect(fifo[deadLettersId]!.Properties).toMatchObject({ MessageRetentionPeriod: 14 * 86_400 });
     const notifier = logicalIdOf(full, "AWS::Lambda::Function", {
       Description: Match.stringLikeRegexp("^Formats"),
     });

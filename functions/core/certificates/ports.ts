@@ -19,6 +19,12 @@ export interface StoredObjectInfo {
 export interface CertificateStorePort {
   list(prefixes: readonly string[]): AsyncGenerator<StoredObjectInfo>;
   load(key: string, options: { maxBytes: number; knownSize?: number; etag?: string }): Promise<LoadResult>;
+  /**
+   * The version the store holds now under `key`: its ETag, ABSENT (core/alarms/lifecycle.ts), or
+   * undefined when the store will not say. Alarm decisions confirm with it that the version a run
+   * judged is still current.
+   */
+  currentVersion(key: string): Promise<string | undefined>;
   uri(key: string): string;
   readonly bucket: string;
 }
@@ -68,8 +74,10 @@ export interface ScanRunsPort {
   report(runId: string, index: number, report: BatchReport): Promise<RunProgress>;
   /** Sent all `batches`; the lister's own report (trust bundle, listing trouble) goes with it. */
   seal(runId: string, batches: number, lister: BatchReport): Promise<RunProgress>;
-  /** True for exactly one caller at a time; the claim lapses after `leaseSeconds`. */
+  /** True for exactly one caller at a time; the claim lapses `leaseSeconds` after `now`, the caller's clock. */
   claimSettlement(runId: string, now: Date, leaseSeconds: number): Promise<boolean>;
+  /** Gives back the claim whose lease ends at `until` (as claimed), unless the run was settled or claimed again since. */
+  releaseSettlement(runId: string, until: number): Promise<void>;
   /** The lister's report and every batch report. */
   reports(runId: string): Promise<BatchReport[]>;
   settled(runId: string, now: Date): Promise<void>;
@@ -84,7 +92,7 @@ export interface FanOut {
   runs: ScanRunsPort;
   /** Objects per batch; a source listing at most this many is judged inline. */
   batchSize: number;
-  /** How long a settler may take before another may take over (default 900 s, Lambda's limit). */
+  /** How long a settler may take before another may take over (default: Lambda's limit plus twice the clock skew). */
   settleLeaseSeconds?: number;
   newRunId?: () => string;
 }

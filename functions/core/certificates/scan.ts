@@ -23,7 +23,17 @@ export type LoadResult =
       /** The object's user metadata, when the store keeps some (S3: x-amz-meta-*, names lower-cased). */
       metadata?: Record<string, string>;
     }
-  | { ok: false; reason: UnreadableReason; detail: string };
+  | {
+      ok: false;
+      reason: UnreadableReason;
+      detail: string;
+      /**
+       * The object does not exist (any more): nothing was there to read. A file a listing named and
+       * that is gone by the time it is read is not unreadable, it is gone; a named file that was
+       * never there (a CA bundle, a CLI argument) is still reported by whoever needs it.
+       */
+      gone?: boolean;
+    };
 
 export interface ScanInput {
   /** Name used in reports: a path as the operator typed it, or `s3://bucket/key`. */
@@ -40,6 +50,11 @@ export interface ScanInput {
   expectedHosts?: string[];
   /** This file's password (a per-file password map), overriding the scan-wide one. */
   password?: FilePassword;
+  /**
+   * The file is one of a listing (a store's objects): if it is gone when read, it was deleted
+   * meanwhile and simply is no more. Otherwise a missing file is `unreadable` (io-error).
+   */
+  goneIsAbsent?: boolean;
 }
 
 /** The password of PKCS#12 files and Java keystores, with what identifies it and where it comes from. */
@@ -93,6 +108,8 @@ export interface FileOutcome {
   integrity?: KeystoreIntegrity;
   /** The user metadata the store returned with the bytes (location.ts reads parameters from it). */
   metadata?: Record<string, string>;
+  /** The object went away before it could be read: examined, and found absent. */
+  gone?: boolean;
 }
 
 /** Load failures that say nothing about the content; the next attempt may well succeed. */
@@ -106,6 +123,7 @@ export interface ScanResult {
 
 export async function scanFile(input: ScanInput, options: ScanOptions): Promise<FileOutcome> {
   const loaded = await input.load();
+  if (!loaded.ok && loaded.gone && input.goneIsAbsent) return { ...outcome(input.file, [], []), gone: true };
   if (!loaded.ok) {
     const finding = unreadableFinding(input.file, loaded.reason, loaded.detail);
     return TRANSIENT_LOAD_FAILURES.includes(loaded.reason)
@@ -126,18 +144,19 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
     ...(options.kdfBudget ? { kdfBudget: options.kdfBudget } : {}),
     ...(password.hint ? { pkcs12PasswordHint: password.hint } : {}),
   });
-  // What PKCS#12 and keystore bytes say depends on the password too: kept only with its fingerprint.
+  // The version read goes with every outcome (alarm decisions are ordered by it); the verdict only
+  // when what decided it is known: the bytes, and for PKCS#12 and keystores the password too, kept
+  // by its fingerprint.
   const protectedFormat =
     "format" in read && read.format !== undefined && PASSWORD_FORMATS.includes(read.format);
-  const keep = (result: FileOutcome, verdict: ObjectVerdict): FileOutcome =>
-    protectedFormat && password.fingerprint === undefined
-      ? { ...result, ...stored }
-      : {
-          ...result,
-          ...stored,
-          verdict: protectedFormat ? { ...verdict, secret: password.fingerprint } : verdict,
-          ...(loaded.etag ? { etag: loaded.etag, size: loaded.bytes.byteLength } : {}),
-        };
+  const keep = (result: FileOutcome, verdict: ObjectVerdict): FileOutcome => ({
+    ...result,
+    ...stored,
+    ...(protectedFormat && password.fingerprint === undefined
+      ? {}
+      : { verdict: protectedFormat ? { ...verdict, secret: password.fingerprint } : verdict }),
+    ...(loaded.etag ? { etag: loaded.etag, size: loaded.bytes.byteLength } : {}),
+  });
   switch (read.status) {
     case "unreadable": {
       if (TRANSIENT_LOAD_FAILURES.includes(read.reason)) {

@@ -24,8 +24,16 @@ export function scanContext(deps: CertificateScanDeps): StoreScanContext {
 }
 
 export function settlementPorts(deps: CertificateScanDeps, ctx: StoreScanContext): SettlementPorts {
+  const bucket = deps.store.uri("");
   return {
-    settleAlarms: (runs) => settleRuns(runs, deps.alarms),
+    settleAlarms: (runs) =>
+      settleRuns(runs, {
+        ...deps.alarms,
+        // Leases on this invocation's clock; versions confirmed against the bucket itself.
+        clock: deps.now ?? (() => new Date()),
+        currentVersion: async (object) =>
+          object.startsWith(bucket) ? deps.store.currentVersion(object.slice(bucket.length)) : undefined,
+      }),
     ...(deps.fanOut ? { runs: deps.fanOut.runs } : {}),
     ...(ctx.log ? { log: ctx.log } : {}),
     now: ctx.now,

@@ -4,6 +4,7 @@
  * from their bytes, and their records renewed. Certificates are kept as counts only past their
  * judgement, so a scan of a large store holds no more than one chunk of them at a time.
  */
+import { ABSENT } from "../../alarms/evidence";
 import type { CheckRun, SourceObservation } from "../../alarms/lifecycle";
 import type { CertificateSource } from "../../config";
 import type { Finding } from "../../contracts";
@@ -24,7 +25,7 @@ import {
   trustFingerprint,
 } from "../inventory";
 import { locationParameters, metadataParameters } from "../location";
-import { MAX_OBSERVATIONS, observeFile } from "../observations";
+import { MAX_OBSERVATIONS, observeDeleted, observeFile } from "../observations";
 import type { StoredObjectInfo, StoreScanContext } from "../ports";
 import { type ScanInput, type ScanOptions, scanFiles } from "../scan";
 import { keystorePasswordsOf, type SourcePasswords } from "./keystore-passwords";
@@ -97,13 +98,14 @@ export async function sourceJudge(source: CertificateSource, ctx: StoreScanConte
 /**
  * What a source's check reports besides its objects: an unreadable trust bundle or password
  * secret, and the bundle's own certificates judged for expiry, counting the `dependents` the run
- * saw chain through them (none for a lister, whose batches report what chains to the bundle).
+ * saw chain through them (none for a lister, whose batches report what chains to the bundle);
+ * and the version of the bundle that was read.
  */
 export function preambleOf(
   judge: SourceJudge,
   ctx: StoreScanContext,
   dependents: DependentTally = new Map(),
-): { findings: Finding[]; examined: string[] } {
+): { findings: Finding[]; examined: string[]; versions: [string, string][] } {
   return {
     findings: [
       ...judge.trust.findings,
@@ -111,6 +113,7 @@ export function preambleOf(
       ...judge.passwords.findings,
     ],
     examined: [...judge.trust.examined, ...judge.passwords.examined],
+    versions: judge.trust.version ? [judge.trust.version] : [],
   };
 }
 
@@ -121,6 +124,8 @@ export interface ObjectTally {
   examined: string[];
   /** Objects that could not be fetched: not examined, so their alarms stand. */
   unexamined: string[];
+  /** The version of each object judged (what was read, or what the listing said), ABSENT when gone. */
+  versions: Map<string, string>;
   downloaded: number;
   reused: number;
   /** What was seen at examined objects (bounded), for the alarms this run clears. */
@@ -133,6 +138,7 @@ function emptyTally(): ObjectTally {
     certificates: { count: 0 },
     examined: [],
     unexamined: [],
+    versions: new Map(),
     downloaded: 0,
     reused: 0,
     observed: new Map(),
@@ -143,6 +149,7 @@ function addTally(into: ObjectTally, from: ObjectTally): void {
   for (const finding of from.findings) into.findings.push(finding);
   for (const source of from.examined) into.examined.push(source);
   for (const source of from.unexamined) into.unexamined.push(source);
+  for (const [object, version] of from.versions) into.versions.set(object, version);
   into.certificates.count += from.certificates.count;
   const soonest = from.certificates.soonestNotAfter;
   if (soonest && (!into.certificates.soonestNotAfter || soonest < into.certificates.soonestNotAfter)) {
@@ -208,6 +215,7 @@ async function judgeObjects(
     addCount(tally.certificates, record.certificates);
     tallyDependents(judge.dependents, record.certificates);
     tally.examined.push(store.uri(object.key));
+    if (object.etag) tally.versions.set(store.uri(object.key), object.etag);
     observeFile(tally.observed, store.uri(object.key), record.certificates, ctx.now);
     tally.reused++;
   }
@@ -226,12 +234,15 @@ async function judgeObjects(
     addCount(tally.certificates, file.certificates);
     tallyDependents(judge.dependents, file.facts ?? []);
     (file.unexamined ? tally.unexamined : tally.examined).push(file.file);
-    if (!file.unexamined) observeFile(tally.observed, file.file, file.certificates, ctx.now);
-    if (file.verdict && object.etag) {
+    const version = file.gone ? ABSENT : (file.etag ?? object.etag);
+    if (version) tally.versions.set(file.file, version);
+    if (file.gone) observeDeleted(tally.observed, file.file);
+    else if (!file.unexamined) observeFile(tally.observed, file.file, file.certificates, ctx.now);
+    // Keyed by the version actually read (the listing's, unless the store ignored If-Match).
+    const etag = file.etag ?? object.etag;
+    if (file.verdict && etag) {
       const context = recordContextFor(judge, object.key);
-      fresh.push(
-        recordOf({ ...object, etag: object.etag, parameters: fromMetadata }, file.verdict, context, ctx.now),
-      );
+      fresh.push(recordOf({ ...object, etag, parameters: fromMetadata }, file.verdict, context, ctx.now));
     }
   });
   tally.downloaded += toRead.length;
@@ -254,7 +265,7 @@ export function sourceCheck(
   judge: SourceJudge,
   tally: ObjectTally,
   ctx: StoreScanContext,
-  options: { listingError?: string | undefined; preamble: boolean },
+  options: { listingError?: string | undefined; preamble: boolean; listed?: boolean },
 ): StoreCheck {
   const { store } = ctx;
   const unreadNote =
@@ -264,7 +275,7 @@ export function sourceCheck(
   const error = [options.listingError, unreadNote].filter(Boolean).join("; ") || undefined;
   const preamble = options.preamble
     ? preambleOf(judge, ctx, judge.dependents)
-    : { findings: [], examined: [] };
+    : { findings: [], examined: [], versions: [] };
   return {
     run: {
       scope: judge.record.scope,
@@ -276,6 +287,10 @@ export function sourceCheck(
       parameters: { Bucket: store.bucket, Prefix: judge.source.prefix },
       observations: tally.observed,
       now: ctx.now,
+      versions: {
+        seen: new Map([...tally.versions, ...preamble.versions]),
+        ...(options.listed ? { listed: judge.record.scope } : {}),
+      },
     },
     certificates: tally.certificates,
     objects: { downloaded: tally.downloaded, reused: tally.reused },
@@ -293,6 +308,7 @@ export function objectInput(
   return {
     file: ctx.store.uri(key),
     explicit: true,
+    goneIsAbsent: true,
     expectedHosts: expectedHostsOf(judge.source, key),
     password: judge.passwords.forKey(key),
     load: () => ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes, ...known }),

@@ -3,6 +3,7 @@
  * it, not a failed scan: everything else is still judged (keystore-passwords.ts does the same for
  * password secrets).
  */
+import { ABSENT } from "../../alarms/evidence";
 import type { Finding, UnreadableReason } from "../../contracts";
 import { type DependentTally, judgeTrustBundle } from "../ca-lifecycle";
 import type { ParsedCertificate } from "../certificate";
@@ -15,25 +16,30 @@ export interface TrustBundle {
   anchors?: ParsedCertificate[];
   findings: Finding[];
   examined: string[];
+  /** The bundle's object and the version read of it (ABSENT when missing), when the store said. */
+  version?: [string, string];
 }
 
 /** The CA bundle a source or group chains to; without one, no chain check. */
 export async function loadTrustBundle(key: string | undefined, ctx: StoreScanContext): Promise<TrustBundle> {
   if (!key) return { findings: [], examined: [] };
   const file = ctx.store.uri(key);
+  const loaded = await ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes });
+  const read = loaded.ok ? loaded.etag : loaded.gone ? ABSENT : undefined;
+  const version: Pick<TrustBundle, "version"> = read ? { version: [file, read] } : {};
   const failed = (reason: UnreadableReason, detail: string): TrustBundle => ({
     // Without anchors every chain would look untrusted: report the bundle, skip the chain check.
     findings: [unreadableFinding(file, reason, `trusted CA bundle: ${detail}`)],
     examined: [file],
+    ...version,
   });
-  const loaded = await ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes });
   if (!loaded.ok) return failed(loaded.reason, loaded.detail);
-  const read = await readCertificates(loaded.bytes, file);
-  if (read.status === "unreadable") return failed(read.reason, read.detail);
-  if (read.status === "not-certificate" || read.certificates.length === 0) {
+  const certificates = await readCertificates(loaded.bytes, file);
+  if (certificates.status === "unreadable") return failed(certificates.reason, certificates.detail);
+  if (certificates.status === "not-certificate" || certificates.certificates.length === 0) {
     return failed("unsupported-format", "holds no certificate");
   }
-  return { anchors: read.certificates, findings: [], examined: [file] };
+  return { anchors: certificates.certificates, findings: [], examined: [file], ...version };
 }
 
 /**
