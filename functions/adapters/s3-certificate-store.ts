@@ -93,8 +93,12 @@ export function s3CertificateStore(options: S3CertificateStoreOptions): S3Certif
         return tooLarge(object.ContentLength, maxBytes);
       }
       const read = await readCapped(object.Body, maxBytes);
-      // The version actually read: an S3 event re-check records it in the inventory.
-      return read.ok && object.ETag ? { ...read, etag: object.ETag } : read;
+      if (!read.ok) return read;
+      // The version actually read: an S3 event re-check records it in the inventory. User metadata
+      // (what `watchpost push` says about the host) comes with the same response.
+      const metadata =
+        object.Metadata && Object.keys(object.Metadata).length > 0 ? object.Metadata : undefined;
+      return { ...read, ...(object.ETag ? { etag: object.ETag } : {}), ...(metadata ? { metadata } : {}) };
     } catch (error) {
       const failed: LoadResult = { ok: false, reason: "io-error", detail: describeError(key, error) };
       if (error instanceof NoSuchKey || error instanceof NotFound) return { ...failed, gone: true };

@@ -77,7 +77,10 @@ export async function runEndpointScan(deps: EndpointScanDeps) {
     store: deps.store,
     certificates: config.certificates,
     now,
-    pkcs12Password: async () => undefined,
+    // Endpoints and their CA bundles need no keystore password; this function is granted no secret.
+    keystorePassword: async (secretName) => {
+      throw new Error(`the endpoint scan reads no keystore password (asked for secret ${secretName})`);
+    },
     fetchEndpoint: deps.fetchEndpoint,
     publicRoots: publicRootCertificates,
   };

@@ -20,6 +20,8 @@ const SECRET_NAME = /secret|token|password|passphrase|private.?key|credential/i;
 export function alarmParameters(check: CheckName, finding: Finding, run: CheckRun): Record<string, string> {
   const parameters: Record<string, string> = { Source: finding.source };
   for (const [name, value] of Object.entries(run.parameters ?? {})) parameters[name] = value;
+  // Where the file lives (certificates/location.ts); the configuration refuses names set above.
+  for (const [name, value] of Object.entries(finding.parameters ?? {})) parameters[name] ??= value;
   // The object key is known from the source itself, whichever object of the run the alarm is about.
   const key = keyInBucket(finding.source, parameters.Bucket);
   if (key !== undefined) parameters.Key = key;

@@ -107,10 +107,13 @@ export interface StoreScanContext {
   store: CertificateStorePort;
   certificates: WatchpostConfig["certificates"];
   now: Date;
-  /** PKCS#12 password of a source, from its secret; undefined when none is configured. */
-  pkcs12Password: (source: CertificateSource) => Promise<string | undefined>;
-  /** Where that password comes from, said when a PKCS#12 file has none; default: the source's secret. */
-  pkcs12PasswordHint?: (source: CertificateSource) => string;
+  /** The value of a keystore password secret (Secrets Manager); throws when it cannot be read. */
+  keystorePassword: (secretName: string) => Promise<string>;
+  /**
+   * Where a source's password comes from (`secretName`, or none configured), said when a PKCS#12
+   * file or keystore needs one and has none; default: the secret in the deployed stack.
+   */
+  keystorePasswordHint?: (source: CertificateSource, secretName: string | undefined) => string;
   fetchEndpoint: EndpointFetch;
   /** Without it every object is downloaded on every scan. */
   inventory?: ObjectInventoryPort;

@@ -1,7 +1,7 @@
 /**
  * Reads every certificate a file holds, whatever the container: PEM (one or many blocks, with
- * text around them), DER, PKCS#7 in PEM or DER, PKCS#12. The format is decided from the content,
- * never from the file name.
+ * text around them), DER, PKCS#7 in PEM or DER, PKCS#12, Java keystores (JKS, JCEKS). The format
+ * is decided from the content, never from the file name.
  *
  * Two promises: no certificate is lost (a broken block next to good ones yields the good ones
  * plus a `problems` entry for the broken one), and no input makes it throw or hang (every
@@ -11,17 +11,22 @@ import type { UnreadableReason } from "../contracts";
 import { type ParsedCertificate, parseCertificate } from "./certificate";
 import { decodeBer, encodingOf } from "./formats/ber";
 import { classifyDer, type DerKind } from "./formats/der";
+import { type KeystoreIntegrity, keystoreTypeOf, readJavaKeystore } from "./formats/java-keystore";
 import { hasPemMarker, type PemBlock, pemBlocks, pemText } from "./formats/pem";
 import { readPkcs12 } from "./formats/pkcs12";
 import type { KdfBudget } from "./formats/pkcs12-budget";
 import { messageOf, ReadError, type ReadProblem } from "./formats/read-error";
 
-export type CertificateFormat = "pem" | "der" | "pkcs7-pem" | "pkcs7-der" | "pkcs12";
+export type CertificateFormat = "pem" | "der" | "pkcs7-pem" | "pkcs7-der" | "pkcs12" | "jks" | "jceks";
+
+/** Formats whose reading depends on a password (an inventory keeps their verdicts with its fingerprint). */
+export const PASSWORD_FORMATS: readonly CertificateFormat[] = ["pkcs12", "jks", "jceks"];
 
 /** Default size cap callers apply before reading a file; the reader itself reads what it is given. */
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 export interface ReadOptions {
+  /** The password of PKCS#12 files and Java keystores. */
   pkcs12Password?: string;
   /** Key-derivation iterations the whole scan may still spend on PKCS#12 files. */
   kdfBudget?: KdfBudget;
@@ -32,7 +37,8 @@ export interface ReadOptions {
   pkcs12PasswordHint?: string;
 }
 
-export const CLI_PKCS12_PASSWORD_HINT = "set WATCHPOST_PKCS12_PASSWORD or WATCHPOST_PKCS12_PASSWORD_FILE";
+export const CLI_PKCS12_PASSWORD_HINT =
+  "set WATCHPOST_KEYSTORE_PASSWORD or WATCHPOST_KEYSTORE_PASSWORD_FILE, or name it in a --password-map";
 
 export type { ReadProblem };
 
@@ -44,6 +50,8 @@ export type ReadResult =
       /** Parts of the file that could not be read next to the certificates that could; each one
        * becomes an `unreadable` finding for the file. */
       problems?: ReadProblem[];
+      /** Java keystores: whether the store password verified the file's integrity. */
+      integrity?: KeystoreIntegrity;
     }
   | { status: "unreadable"; format?: CertificateFormat; reason: UnreadableReason; detail: string }
   // Recognised material that holds no certificate (PEM/DER private key, CSR, CRL): nothing to judge.
@@ -71,9 +79,12 @@ export async function readCertificates(
   }
 }
 
-/** Cheap sniff for directory walks: a PEM BEGIN line (also in UTF-16), or DER/BER's SEQUENCE tag. */
+/**
+ * Cheap sniff for directory walks: a PEM BEGIN line (also in UTF-16), DER/BER's SEQUENCE tag, or a
+ * Java keystore's magic number.
+ */
 export function looksLikeCertificateMaterial(bytes: Uint8Array): boolean {
-  if (bytes[0] === 0x30) return true;
+  if (bytes[0] === 0x30 || keystoreTypeOf(bytes)) return true;
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return (
     buffer.includes("-----BEGIN ", 0, "latin1") ||
@@ -85,6 +96,11 @@ export function looksLikeCertificateMaterial(bytes: Uint8Array): boolean {
 async function read(bytes: Uint8Array, file: string, options: ReadOptions): Promise<ReadResult> {
   const blank = blankness(bytes);
   if (blank) return unreadable("empty", blank);
+  const keystore = keystoreTypeOf(bytes);
+  if (keystore) {
+    const format = keystore === "JKS" ? "jks" : "jceks";
+    return guarded("bad-keystore", format, () => readKeystore(bytes, file, format, options));
+  }
 
   // A SEQUENCE is how every DER container starts.
   const kind = bytes[0] === 0x30 ? classifyFile(bytes) : undefined;
@@ -322,6 +338,35 @@ async function readPfx(
   return { status: "not-certificate", detail: "a PKCS#12 file without certificates (keys only)" };
 }
 
+function readKeystore(
+  bytes: Uint8Array,
+  file: string,
+  format: "jks" | "jceks",
+  options: ReadOptions,
+): ReadResult {
+  const content = readJavaKeystore(bytes, options.pkcs12Password);
+  const problems = [...content.problems];
+  const certificates = describeAll(
+    content.certificates.map(({ der, origin }) => ({ der, origin, fromPkcs7: false })),
+    file,
+    problems,
+    "bad-keystore",
+  );
+  if (certificates.length > 0) {
+    const result = ok(format, certificates, problems);
+    return result.status === "ok" ? { ...result, integrity: content.integrity } : result;
+  }
+  if (problems.length > 0) {
+    return unreadable(problems[0]?.reason ?? "bad-keystore", joinProblems(problems), format);
+  }
+  const { privateKey, secretKey } = content.entries;
+  const held = secretKey > 0 ? `${secretKey} secret key(s)` : privateKey > 0 ? "keys" : "no entry";
+  return {
+    status: "not-certificate",
+    detail: `a ${content.type} keystore holding ${held} and no certificate`,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 function describeAll(found: Found[], file: string, problems: ReadProblem[], reason: UnreadableReason) {
@@ -376,13 +421,6 @@ function joinProblems(problems: ReadProblem[]): string {
 
 function describeUnknown(bytes: Uint8Array, text: string): string {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = buffer.length >= 4 ? buffer.readUInt32BE(0) : 0;
-  if (magic === 0xfeedfeed) {
-    return "a Java KeyStore (JKS): convert it with keytool -importkeystore -deststoretype PKCS12";
-  }
-  if (magic === 0xcececece) {
-    return "a Java JCEKS keystore: convert it with keytool -importkeystore -deststoretype PKCS12";
-  }
   const head = text.slice(0, 64).trimStart();
   if (head.startsWith("openssh-key-v1") || /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-)/.test(head))
     return "an OpenSSH key";

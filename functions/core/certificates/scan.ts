@@ -8,9 +8,10 @@ import type { Finding, UnreadableReason } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
 import { type EvaluationPolicy, judgeCertificates, unreadableFinding } from "./evaluate";
 import type { CertificateFacts } from "./facts";
+import type { KeystoreIntegrity } from "./formats/java-keystore";
 import { KdfBudget } from "./formats/pkcs12-budget";
 import type { ObjectVerdict } from "./inventory";
-import { looksLikeCertificateMaterial, readCertificates } from "./reader";
+import { looksLikeCertificateMaterial, PASSWORD_FORMATS, readCertificates } from "./reader";
 
 export type LoadResult =
   | {
@@ -19,6 +20,8 @@ export type LoadResult =
       /** The stored version read, when the store has versions (S3's ETag). */
       etag?: string;
       size?: number;
+      /** The object's user metadata, when the store keeps some (S3: x-amz-meta-*, names lower-cased). */
+      metadata?: Record<string, string>;
     }
   | {
       ok: false;
@@ -45,6 +48,8 @@ export interface ScanInput {
   onlyIfCertificateLike?: boolean;
   /** Names this file's end-entity certificates must cover, overriding the scan-wide list. */
   expectedHosts?: string[];
+  /** This file's password (a per-file password map), overriding the scan-wide one. */
+  password?: FilePassword;
   /**
    * The file is one of a listing (a store's objects): if it is gone when read, it was deleted
    * meanwhile and simply is no more. Otherwise a missing file is `unreadable` (io-error).
@@ -52,8 +57,18 @@ export interface ScanInput {
   goneIsAbsent?: boolean;
 }
 
+/** The password of PKCS#12 files and Java keystores, with what identifies it and where it comes from. */
+export interface FilePassword {
+  value?: string;
+  /** inventory.ts `secretFingerprint` of the value, never the value. */
+  fingerprint?: string;
+  /** Where the password comes from, said when a file needs one and has none (reader.ts). */
+  hint?: string;
+}
+
 export interface ScanOptions {
   policy: EvaluationPolicy;
+  /** The password of PKCS#12 files and Java keystores (JKS, JCEKS), unless a file has its own. */
   pkcs12Password?: string;
   /**
    * Fingerprint of the PKCS#12 password (inventory.ts `secretFingerprint`), never the password:
@@ -89,6 +104,10 @@ export interface FileOutcome {
    * it was not examined: alarms about its certificates must stand until it can be read again.
    */
   unexamined?: boolean;
+  /** A Java keystore: whether its password verified its integrity (reader.ts). */
+  integrity?: KeystoreIntegrity;
+  /** The user metadata the store returned with the bytes (location.ts reads parameters from it). */
+  metadata?: Record<string, string>;
   /** The object went away before it could be read: examined, and found absent. */
   gone?: boolean;
 }
@@ -111,22 +130,31 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
       ? { ...outcome(input.file, [], [finding]), unexamined: true }
       : outcome(input.file, [], [finding]);
   }
+  const stored = loaded.metadata ? { metadata: loaded.metadata } : {};
   if (input.onlyIfCertificateLike && !looksLikeCertificateMaterial(loaded.bytes)) {
     return { ...outcome(input.file, [], []), skipped: "does not look like certificate material" };
   }
+  const password: FilePassword = input.password ?? {
+    value: options.pkcs12Password,
+    fingerprint: options.pkcs12PasswordFingerprint,
+    hint: options.pkcs12PasswordHint,
+  };
   const read = await readCertificates(loaded.bytes, input.file, {
-    pkcs12Password: options.pkcs12Password,
+    pkcs12Password: password.value,
     ...(options.kdfBudget ? { kdfBudget: options.kdfBudget } : {}),
-    ...(options.pkcs12PasswordHint ? { pkcs12PasswordHint: options.pkcs12PasswordHint } : {}),
+    ...(password.hint ? { pkcs12PasswordHint: password.hint } : {}),
   });
   // The version read goes with every outcome (alarm decisions are ordered by it); the verdict only
-  // when what decided it is known: the bytes, and for PKCS#12 the password too, kept by its fingerprint.
-  const pkcs12 = "format" in read && read.format === "pkcs12";
+  // when what decided it is known: the bytes, and for PKCS#12 and keystores the password too, kept
+  // by its fingerprint.
+  const protectedFormat =
+    "format" in read && read.format !== undefined && PASSWORD_FORMATS.includes(read.format);
   const keep = (result: FileOutcome, verdict: ObjectVerdict): FileOutcome => ({
     ...result,
-    ...(pkcs12 && options.pkcs12PasswordFingerprint === undefined
+    ...stored,
+    ...(protectedFormat && password.fingerprint === undefined
       ? {}
-      : { verdict: pkcs12 ? { ...verdict, secret: options.pkcs12PasswordFingerprint } : verdict }),
+      : { verdict: protectedFormat ? { ...verdict, secret: password.fingerprint } : verdict }),
     ...(loaded.etag ? { etag: loaded.etag, size: loaded.bytes.byteLength } : {}),
   });
   switch (read.status) {
@@ -154,14 +182,20 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
         : options.policy;
       const problems = (read.problems ?? []).map((p) => unreadableFinding(input.file, p.reason, p.detail));
       const judgement = judgeCertificates(read.certificates, policy);
+      // A keystore's findings say whether its password verified the file they were read from.
+      const integrity = read.integrity;
+      const note = (findings: Finding[]) =>
+        integrity ? findings.map((f) => ({ ...f, details: { ...f.details, integrity } })) : findings;
       return keep(
         {
-          ...outcome(input.file, read.certificates, [...problems, ...judgement.findings]),
+          ...outcome(input.file, read.certificates, note([...problems, ...judgement.findings])),
           facts: judgement.facts,
+          ...(integrity ? { integrity } : {}),
         },
         {
           certificates: judgement.facts,
-          bytesFindings: [...problems, ...judgement.chainFindings],
+          bytesFindings: note([...problems, ...judgement.chainFindings]),
+          ...(integrity ? { integrity } : {}),
         },
       );
     }

@@ -5,6 +5,7 @@
  */
 import * as z from "zod";
 import { ADDRESS_HELP, canonicalEndpoint } from "../endpoints/address";
+import { LocationParameters } from "./certificates";
 import { CONTROL_CHARACTERS, HostName, ObjectKey } from "./fields";
 import { atMost, LIMITS } from "./limits";
 
@@ -43,6 +44,8 @@ const EndpointTarget = z.strictObject({
     .max(128)
     .refine((name) => !CONTROL_CHARACTERS.test(name), "expected a name without control characters")
     .optional(),
+  /** Location parameters of its findings, as a source's (Cluster, HostName, ...); `serviceName` wins over a ServiceName here. */
+  parameters: LocationParameters.optional(),
 });
 
 const SubnetId = z

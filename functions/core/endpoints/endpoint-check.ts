@@ -65,9 +65,12 @@ export async function checkEndpoint(
   const source = endpointSource(target);
   const host = parseEndpointAddress(name)!.host;
   const parameters: Record<string, string> = {
-    Endpoint: name,
     HostName: target.servername ?? host,
+    // Declared parameters name the host and service as operators do; the names watchpost sets
+    // itself (Endpoint, Bucket, Key) are refused in them by the schema.
+    ...target.parameters,
     ...(target.serviceName ? { ServiceName: target.serviceName } : {}),
+    Endpoint: name,
     ...(target.caBundleKey || target.storedCertificateKey ? { Bucket: ctx.store.bucket } : {}),
     ...(target.storedCertificateKey ? { Key: target.storedCertificateKey } : {}),
   };

@@ -16,8 +16,7 @@ export function scanContext(deps: CertificateScanDeps): StoreScanContext {
     store: deps.store,
     certificates: deps.config.certificates,
     now: deps.now?.() ?? new Date(),
-    pkcs12Password: async (source) =>
-      source.pkcs12PasswordSecretName ? deps.secrets.read(source.pkcs12PasswordSecretName) : undefined,
+    keystorePassword: (secretName) => deps.secrets.read(secretName),
     fetchEndpoint: deps.fetchEndpoint,
     ...(deps.inventory ? { inventory: deps.inventory } : {}),
     log: scanLog,

@@ -88,6 +88,8 @@ describe("endpoint scan", () => {
             servername: HOST,
             caBundleKey: "trust/ca.pem",
             serviceName: "API server",
+            // Location parameters as a source's; serviceName wins over a ServiceName here.
+            parameters: { Cluster: "prod-east", ServiceName: "kube-apiserver" },
           },
         ],
         timeoutMs: 1000,
@@ -112,7 +114,12 @@ describe("endpoint scan", () => {
     expect(brief(first.events)).toEqual([["Alarm Raised", "expired", `${source}#0`]]);
     expect(first.events[0]).toMatchObject({
       scope: `endpoint:${endpoint.endpoint}`,
-      parameters: { Endpoint: endpoint.endpoint, HostName: HOST, ServiceName: "API server" },
+      parameters: {
+        Endpoint: endpoint.endpoint,
+        HostName: HOST,
+        ServiceName: "API server",
+        Cluster: "prod-east",
+      },
     });
     expect(first.events[0].message).toMatch(/reload or restart the service/);
     expect(first.events[0].message).not.toMatch(/replace the file/);

@@ -151,7 +151,9 @@ describe("served vs stored", () => {
       store: memory.store,
       certificates: config.certificates,
       now: new Date(),
-      pkcs12Password: async () => undefined,
+      keystorePassword: async (name: string): Promise<string> => {
+        throw new Error(`no secret ${name} in this test`);
+      },
       fetchEndpoint: endpointFetcher(2000),
     };
     const group = config.certificates.peerGroups[0]!;

@@ -133,7 +133,9 @@ describe("unreadableFinding", () => {
     "has a message for reason %s",
     (reason) => {
       const finding = unreadableFinding("f.pem", reason, "");
-      expect(Finding.parse(finding).message).toMatch(/^Certificate file f\.pem \w.*\. Whatever/);
+      expect(Finding.parse(finding).message).toMatch(
+        /^(Certificate file|Java keystore) f\.pem \w.*\. Whatever/,
+      );
     },
   );
 

@@ -24,17 +24,13 @@ import {
   rejudge,
   trustFingerprint,
 } from "../inventory";
+import { locationParameters, metadataParameters } from "../location";
 import { MAX_OBSERVATIONS, observeDeleted, observeFile } from "../observations";
 import type { StoredObjectInfo, StoreScanContext } from "../ports";
 import { type ScanInput, type ScanOptions, scanFiles } from "../scan";
+import { keystorePasswordsOf, type SourcePasswords } from "./keystore-passwords";
 import { sourceScope } from "./scopes";
-import {
-  loadTrustBundle,
-  type Pkcs12Password,
-  pkcs12PasswordOf,
-  type TrustBundle,
-  trustBundleFindings,
-} from "./trust-material";
+import { loadTrustBundle, type TrustBundle, trustBundleFindings } from "./trust-material";
 
 /** What one scope's check turns into: a run for the alarm lifecycle, and what the metrics need. */
 export interface StoreCheck {
@@ -72,7 +68,7 @@ export const JUDGING_CHUNK = 200;
 export interface SourceJudge {
   source: CertificateSource;
   trust: TrustBundle;
-  password: Pkcs12Password;
+  passwords: SourcePasswords;
   policy: EvaluationPolicy;
   record: RecordContext;
   /** Key-derivation iterations this source's run may still spend on PKCS#12 files. */
@@ -86,7 +82,7 @@ export async function sourceJudge(source: CertificateSource, ctx: StoreScanConte
   return {
     source,
     trust,
-    password: await pkcs12PasswordOf(source, ctx),
+    passwords: await keystorePasswordsOf(source, ctx),
     kdfBudget: new KdfBudget(),
     dependents: new Map(),
     policy: { ...policyFor(ctx, trust.anchors), ...(source.purpose ? { purpose: source.purpose } : {}) },
@@ -114,9 +110,9 @@ export function preambleOf(
     findings: [
       ...judge.trust.findings,
       ...trustBundleFindings(judge.trust, dependents, ctx),
-      ...judge.password.findings,
+      ...judge.passwords.findings,
     ],
-    examined: [...judge.trust.examined, ...judge.password.examined],
+    examined: [...judge.trust.examined, ...judge.passwords.examined],
     versions: judge.trust.version ? [judge.trust.version] : [],
   };
 }
@@ -209,14 +205,13 @@ async function judgeObjects(
   for (const object of objects) {
     const record = records.get(object.key);
     const trust = recordContextFor(judge, object.key).trust;
-    if (!isReusable(record, object, trust, ctx.now, judge.password.fingerprint)) {
+    if (!isReusable(record, object, trust, ctx.now, judge.passwords.forKey(object.key).fingerprint)) {
       toRead.push(object);
       continue;
     }
     const expectedHosts = expectedHostsOf(judge.source, object.key);
-    tally.findings.push(
-      ...rejudge(record, expectedHosts ? { ...judge.policy, expectedHosts } : judge.policy),
-    );
+    const findings = rejudge(record, expectedHosts ? { ...judge.policy, expectedHosts } : judge.policy);
+    tally.findings.push(...located(findings, judge.source, object.key, record.parameters));
     addCount(tally.certificates, record.certificates);
     tallyDependents(judge.dependents, record.certificates);
     tally.examined.push(store.uri(object.key));
@@ -227,14 +222,15 @@ async function judgeObjects(
 
   const read = await scanFiles(
     toRead.map((object) =>
-      objectInput(judge.source, object.key, ctx, { knownSize: object.size, etag: object.etag }),
+      objectInput(judge, object.key, ctx, { knownSize: object.size, etag: object.etag }),
     ),
     scanOptionsOf(judge),
   );
   const fresh: InventoryRecordInput[] = [];
   read.files.forEach((file, i) => {
     const object = toRead[i] as StoredObjectInfo;
-    tally.findings.push(...file.findings);
+    const fromMetadata = metadataParameters(file.metadata);
+    tally.findings.push(...located(file.findings, judge.source, object.key, fromMetadata));
     addCount(tally.certificates, file.certificates);
     tallyDependents(judge.dependents, file.facts ?? []);
     (file.unexamined ? tally.unexamined : tally.examined).push(file.file);
@@ -246,7 +242,7 @@ async function judgeObjects(
     const etag = file.etag ?? object.etag;
     if (file.verdict && etag) {
       const context = recordContextFor(judge, object.key);
-      fresh.push(recordOf({ ...object, etag }, file.verdict, context, ctx.now));
+      fresh.push(recordOf({ ...object, etag, parameters: fromMetadata }, file.verdict, context, ctx.now));
     }
   });
   tally.downloaded += toRead.length;
@@ -304,7 +300,7 @@ export function sourceCheck(
 
 /** Everything under a watched prefix is meant to be a certificate: what is not is reported. */
 export function objectInput(
-  source: CertificateSource,
+  judge: SourceJudge,
   key: string,
   ctx: StoreScanContext,
   known: { knownSize?: number; etag?: string },
@@ -313,9 +309,25 @@ export function objectInput(
     file: ctx.store.uri(key),
     explicit: true,
     goneIsAbsent: true,
-    expectedHosts: expectedHostsOf(source, key),
+    expectedHosts: expectedHostsOf(judge.source, key),
+    password: judge.passwords.forKey(key),
     load: () => ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes, ...known }),
   };
+}
+
+/**
+ * An object's findings with its location parameters (location.ts): the configuration's for its
+ * key, over what its metadata declared when it was read.
+ */
+export function located(
+  findings: readonly Finding[],
+  source: CertificateSource,
+  key: string,
+  fromMetadata: Readonly<Record<string, string>> | undefined,
+): Finding[] {
+  const parameters = locationParameters(source, key, fromMetadata);
+  if (Object.keys(parameters).length === 0) return [...findings];
+  return findings.map((finding) => ({ ...finding, parameters }));
 }
 
 /**
@@ -329,15 +341,9 @@ export function recordContextFor(judge: SourceJudge, key: string): RecordContext
   return { ...judge.record, trust: `${judge.record.trust}/${purpose}` };
 }
 
-/** How a source's files are read: its policy, PKCS#12 password (and fingerprint) and KDF budget. */
+/** How a source's files are read: its policy and KDF budget (passwords are per object, objectInput). */
 export function scanOptionsOf(judge: SourceJudge): ScanOptions {
-  return {
-    policy: judge.policy,
-    pkcs12Password: judge.password.value,
-    pkcs12PasswordHint: judge.password.hint,
-    kdfBudget: judge.kdfBudget,
-    ...(judge.password.fingerprint ? { pkcs12PasswordFingerprint: judge.password.fingerprint } : {}),
-  };
+  return { policy: judge.policy, kdfBudget: judge.kdfBudget };
 }
 
 export function policyFor(ctx: StoreScanContext, anchors: ParsedCertificate[] | undefined): EvaluationPolicy {

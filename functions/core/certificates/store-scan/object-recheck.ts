@@ -11,11 +11,13 @@ import type { CertificateSource, PeerGroup, WatchpostConfig } from "../../config
 import { describeCause } from "../../errors";
 import { oneFindingPerSourceAndCheck } from "../ca-lifecycle";
 import { recordOf } from "../inventory";
+import { metadataParameters } from "../location";
 import { observeDeleted, observeFile } from "../observations";
 import type { StoreScanContext } from "../ports";
 import { scanFiles } from "../scan";
 import {
   countOf,
+  located,
   objectInput,
   preambleOf,
   recordContextFor,
@@ -52,13 +54,14 @@ export async function recheckObject(
   const { store } = ctx;
   const file = store.uri(key);
   const judge = await sourceJudge(source, ctx);
-  const result = await scanFiles([objectInput(source, key, ctx, {})], scanOptionsOf(judge));
+  const result = await scanFiles([objectInput(judge, key, ctx, {})], scanOptionsOf(judge));
   const read = result.files[0];
+  const fromMetadata = metadataParameters(read?.metadata);
   const unexamined = read?.unexamined === true;
   // The event says the object changed: record what was read, so the next scan need not read it.
   if (ctx.inventory && read?.verdict && read.etag) {
     const record = recordOf(
-      { key, etag: read.etag, size: read.size ?? 0 },
+      { key, etag: read.etag, size: read.size ?? 0, parameters: fromMetadata },
       read.verdict,
       recordContextFor(judge, key),
       ctx.now,
@@ -79,7 +82,10 @@ export async function recheckObject(
       scope: sourceScope(store, source),
       complete: false,
       examinedSources: [...(unexamined ? [] : [file]), ...preamble.examined],
-      findings: oneFindingPerSourceAndCheck([...preamble.findings, ...result.findings]),
+      findings: oneFindingPerSourceAndCheck([
+        ...preamble.findings,
+        ...located(result.findings, source, key, fromMetadata),
+      ]),
       parameters: { Bucket: store.bucket, Prefix: source.prefix, Key: key },
       observations,
       now: ctx.now,

@@ -40,7 +40,9 @@ function contextOf(bucket: ReturnType<typeof memoryStore>): StoreScanContext {
     store: bucket.store,
     certificates: config.certificates,
     now: new Date(),
-    pkcs12Password: async () => undefined,
+    keystorePassword: async (name) => {
+      throw new Error(`no secret ${name} here`);
+    },
     fetchEndpoint: async () => ({ ok: false, reason: "unreachable", detail: "none" }),
     inventory: memoryInventory().inventory,
   };
