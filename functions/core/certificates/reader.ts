@@ -8,10 +8,15 @@
  * exception becomes an `unreadable` result; key derivations have an iteration budget).
  */
 import type { UnreadableReason } from "../contracts";
-import { type ParsedCertificate, parseCertificate } from "./certificate";
-import { decodeBer, encodingOf } from "./formats/ber";
+import {
+  NotDerError,
+  type ParsedCertificate,
+  parseCertificate,
+  parseDecodedCertificate,
+} from "./certificate";
+import { type Decoded, decodeBer, type Element } from "./formats/ber";
 import { classifyDer, type DerKind } from "./formats/der";
-import { hasPemMarker, type PemBlock, pemBlocks, pemText } from "./formats/pem";
+import { hasPemMarker, pemBlocks, pemText } from "./formats/pem";
 import { type KdfBudget, readPkcs12 } from "./formats/pkcs12";
 import { messageOf, ReadError, type ReadProblem } from "./formats/read-error";
 
@@ -79,12 +84,48 @@ async function read(bytes: Uint8Array, file: string, options: ReadOptions): Prom
   if (blank) return unreadable("empty", blank);
 
   // A SEQUENCE is how every DER container starts.
-  const kind = bytes[0] === 0x30 ? classifyFile(bytes) : undefined;
-  if (kind && kind.kind !== "unknown" && kind.kind !== "not-der") return readDer(kind, bytes, file, options);
+  const der = bytes[0] === 0x30 ? await readDerFile(bytes, file, options) : undefined;
+  if (der && "result" in der) return der.result;
   const text = pemText(bytes);
   if (hasPemMarker(text)) return guarded("bad-pem", "pem", () => readPem(text, file));
-  if (kind) return readDer(kind, bytes, file, options);
+  if (der) return der.otherwise;
   return unreadable("unsupported-format", describeUnknown(bytes, text));
+}
+
+/**
+ * A file that starts like DER, decoded once and read from that tree: a certificate straight away
+ * (most DER files are one), a container after telling it apart (formats/der.ts). What is not
+ * DER, or no known structure, is only the answer `otherwise`: the file may still be PEM.
+ */
+async function readDerFile(
+  bytes: Uint8Array,
+  file: string,
+  options: ReadOptions,
+): Promise<{ result: ReadResult } | { otherwise: ReadResult }> {
+  let decoded: Decoded | undefined;
+  {
+    const attempt = decodeBer(bytes);
+    if ("error" in attempt) {
+      return {
+        otherwise: unreadable(
+          "bad-der",
+          `the file starts like DER but is not valid DER: ${attempt.error}`,
+          "der",
+        ),
+      };
+    }
+    decoded = attempt;
+  }
+  if (decoded.certificateLike) {
+    const first = decoded;
+    const result = await guarded("bad-der", "der", () => readDerCertificates(bytes, file, first, false));
+    if (result) return { result };
+  }
+  const kind = classifyDer(decoded.element);
+  // What a container holds was taken out by classifyDer; the rest of its tree can go.
+  if (kind.kind !== "certificate") decoded = undefined;
+  const result = await readDer(kind, decoded, bytes, file, options);
+  return kind.kind === "unknown" ? { otherwise: result } : { result };
 }
 
 function blankness(bytes: Uint8Array): string | undefined {
@@ -106,11 +147,11 @@ function blankness(bytes: Uint8Array): string | undefined {
     : "the file holds only whitespace";
 }
 
-async function guarded(
+async function guarded<T extends ReadResult | undefined>(
   reason: UnreadableReason,
   format: CertificateFormat,
-  body: () => Promise<ReadResult> | ReadResult,
-): Promise<ReadResult> {
+  body: () => Promise<T> | T,
+): Promise<T | ReadResult> {
   try {
     return await body();
   } catch (error) {
@@ -121,11 +162,61 @@ async function guarded(
 // ---------------------------------------------------------------------------------------------
 // PEM
 
-interface Found {
-  der: Uint8Array;
-  /** Where the certificate came from, for problem details: "PEM block 3 (CERTIFICATE)". */
-  origin: string;
-  fromPkcs7: boolean;
+/**
+ * Certificates as they are read, in file order: each takes the next index, and the parts that
+ * fail are reported after the file's other problems, naming where they came from.
+ */
+class Described {
+  readonly certificates: ParsedCertificate[] = [];
+  /** "... does not hold a valid certificate" problems, listed after the file's other problems. */
+  readonly failed: ReadProblem[] = [];
+  candidates = 0;
+  fromPkcs7 = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly reason: UnreadableReason,
+  ) {}
+
+  /**
+   * Parses one candidate with `read`. Returns why when its bytes are not even BER: then it is no
+   * candidate, and the caller reports it as a broken part of the file.
+   */
+  add(origin: string, fromPkcs7: boolean, read: (index: number) => ParsedCertificate): string | undefined {
+    try {
+      const certificate = read(this.certificates.length);
+      this.count(fromPkcs7);
+      this.certificates.push(certificate);
+    } catch (error) {
+      if (error instanceof NotDerError) return error.message;
+      this.count(fromPkcs7);
+      this.failed.push({
+        reason: this.reason,
+        detail: `${origin} does not hold a valid certificate: ${messageOf(error)}`,
+      });
+    }
+    return undefined;
+  }
+
+  decoded(origin: string, element: Element, fromPkcs7: boolean): void {
+    this.add(origin, fromPkcs7, (index) => parseDecodedCertificate(element, this.file, index));
+  }
+
+  /** A certificate in bytes of its own (a PKCS#12 bag): bytes that are not BER are a bad certificate. */
+  bytes(origin: string, der: Uint8Array): void {
+    this.add(origin, false, (index) => {
+      try {
+        return parseCertificate(der, this.file, index);
+      } catch (error) {
+        throw error instanceof NotDerError ? new Error(error.message) : error;
+      }
+    });
+  }
+
+  private count(fromPkcs7: boolean): void {
+    this.candidates += 1;
+    if (fromPkcs7) this.fromPkcs7 += 1;
+  }
 }
 
 function readPem(text: string, file: string): ReadResult {
@@ -133,7 +224,7 @@ function readPem(text: string, file: string): ReadResult {
   if (blocks.length === 0) {
     return unreadable("bad-pem", "the file has a PEM marker but no well-formed BEGIN/END block", "pem");
   }
-  const found: Found[] = [];
+  const read = new Described(file, "bad-pem");
   const problems: ReadProblem[] = [];
   const otherLabels: string[] = [];
   const unknownLabels: string[] = [];
@@ -147,13 +238,24 @@ function readPem(text: string, file: string): ReadResult {
       (NON_CERTIFICATE_LABEL.test(block.label) ? otherLabels : unknownLabels).push(block.label);
       continue;
     }
-    const der = blockDer(block, origin, problems);
-    if (!der) continue;
-    if (isCertificate) {
-      found.push({ der, origin, fromPkcs7: false });
+    const der = block.der;
+    if (!der) {
+      problems.push({ reason: "bad-pem", detail: `${origin} is broken: ${block.problem ?? "unreadable"}` });
       continue;
     }
-    const kind = classifyFile(der);
+    if (isCertificate) {
+      // Decoded once, inside parseCertificate, which takes the block's first DER element: that is
+      // what reads TRUSTED CERTIFICATE, where OpenSSL appends aux data after the certificate.
+      const notDer = read.add(origin, false, (index) => parseCertificate(der, file, index));
+      if (notDer) problems.push({ reason: "bad-pem", detail: `${origin} is not valid DER: ${notDer}` });
+      continue;
+    }
+    const decoded = decodeBer(der);
+    if ("error" in decoded) {
+      problems.push({ reason: "bad-pem", detail: `${origin} is not valid DER: ${decoded.error}` });
+      continue;
+    }
+    const kind = classifyDer(decoded.element);
     const certificates = kind.kind === "pkcs7" ? kind.certificates : undefined;
     if (!certificates) {
       problems.push({ reason: "bad-pem", detail: `${origin} does not hold a PKCS#7 SignedData structure` });
@@ -161,12 +263,14 @@ function readPem(text: string, file: string): ReadResult {
     }
     if (certificates.length === 0) emptyPkcs7 = true;
     certificates.forEach((certificate, i) => {
-      found.push({ der: certificate, origin: `${origin}, certificate ${i + 1}`, fromPkcs7: true });
+      if (certificate) read.decoded(`${origin}, certificate ${i + 1}`, certificate, true);
     });
   }
 
-  const certificates = describeAll(found, file, problems, "bad-pem");
-  const format: CertificateFormat = found.length > 0 && found.every((f) => f.fromPkcs7) ? "pkcs7-pem" : "pem";
+  problems.push(...read.failed);
+  const { certificates } = read;
+  const format: CertificateFormat =
+    read.candidates > 0 && read.fromPkcs7 === read.candidates ? "pkcs7-pem" : "pem";
   if (certificates.length > 0) return ok(format, certificates, problems);
   if (problems.length > 0) return unreadable("bad-pem", joinProblems(problems), format);
   if (otherLabels.length > 0 || emptyPkcs7) {
@@ -179,45 +283,22 @@ function readPem(text: string, file: string): ReadResult {
   );
 }
 
-/**
- * The first DER element of a block, or a problem entry explaining why there is none. Taking the
- * first element is what reads TRUSTED CERTIFICATE: OpenSSL appends aux data after the certificate.
- */
-function blockDer(block: PemBlock, origin: string, problems: ReadProblem[]): Uint8Array | undefined {
-  if (!block.der) {
-    problems.push({ reason: "bad-pem", detail: `${origin} is broken: ${block.problem ?? "unreadable"}` });
-    return undefined;
-  }
-  const parsed = decodeBer(block.der);
-  if ("error" in parsed) {
-    problems.push({ reason: "bad-pem", detail: `${origin} is not valid DER: ${parsed.error}` });
-    return undefined;
-  }
-  return encodingOf(parsed.element);
-}
-
 // ---------------------------------------------------------------------------------------------
 // DER, PKCS#7, PKCS#12
 
-type FileKind = DerKind | { kind: "not-der"; error: string };
-
-/** Decodes and classifies in one frame, so the decoded tree is garbage once this returns. */
-function classifyFile(bytes: Uint8Array): FileKind {
-  const decoded = decodeBer(bytes);
-  return "error" in decoded ? { kind: "not-der", error: decoded.error } : classifyDer(decoded.element);
-}
-
 async function readDer(
-  kind: FileKind,
+  kind: DerKind,
+  decoded: Decoded | undefined,
   bytes: Uint8Array,
   file: string,
   options: ReadOptions,
 ): Promise<ReadResult> {
   switch (kind.kind) {
-    case "not-der":
-      return unreadable("bad-der", `the file starts like DER but is not valid DER: ${kind.error}`, "der");
-    case "certificate":
-      return guarded("bad-der", "der", () => readDerCertificates(bytes, file));
+    case "certificate": {
+      const first = decoded as Decoded;
+      const result = await guarded("bad-der", "der", () => readDerCertificates(bytes, file, first, true));
+      return result ?? unreadable("bad-der", "the file is not a DER certificate", "der");
+    }
     case "pkcs7":
       return guarded("bad-der", "pkcs7-der", () => readPkcs7Der(kind.certificates, file));
     case "pkcs12":
@@ -235,45 +316,63 @@ async function readDer(
   }
 }
 
-/** One DER certificate, or several written back to back (`cat a.der b.der`). */
-function readDerCertificates(bytes: Uint8Array, file: string): ReadResult {
-  const found: Found[] = [];
+/**
+ * One DER certificate, or several written back to back (`cat a.der b.der`); `first` is the file's
+ * first element, already decoded. Unless `classifiedFirst`, a first element that does not even
+ * have a certificate's schema yields undefined: the file is then classified like any other DER.
+ */
+function readDerCertificates(
+  bytes: Uint8Array,
+  file: string,
+  first: Decoded,
+  classifiedFirst: boolean,
+): ReadResult | undefined {
+  const read = new Described(file, "bad-der");
   const problems: ReadProblem[] = [];
   let offset = 0;
   while (offset < bytes.length) {
     const rest = bytes.subarray(offset);
     if (blankness(rest)) break; // trailing whitespace or NUL padding
-    const parsed = decodeBer(rest);
-    if ("error" in parsed || parsed.length === 0 || classifyDer(parsed.element).kind !== "certificate") {
+    const parsed = offset === 0 ? first : decodeBer(rest);
+    const notCertificate = () => {
       problems.push({
         reason: "bad-der",
         detail: `${rest.length} bytes at offset ${offset} are not a DER certificate`,
       });
+    };
+    if ("error" in parsed || parsed.length === 0) {
+      notCertificate();
       break;
     }
-    found.push({
-      der: encodingOf(parsed.element),
-      origin: `DER certificate ${found.length + 1}`,
-      fromPkcs7: false,
-    });
+    const origin = `DER certificate ${read.candidates + 1}`;
+    const failed = read.failed.length;
+    read.decoded(origin, parsed.element, false);
+    // A part that does not read is a certificate gone bad only if it has a certificate's schema.
+    if (read.failed.length > failed && classifyDer(parsed.element).kind !== "certificate") {
+      if (offset === 0 && !classifiedFirst) return undefined;
+      read.failed.pop();
+      read.candidates -= 1;
+      notCertificate();
+      break;
+    }
     offset += parsed.length;
   }
-  const certificates = describeAll(found, file, problems, "bad-der");
-  if (certificates.length > 0) return ok("der", certificates, problems);
+  problems.push(...read.failed);
+  if (read.certificates.length > 0) return ok("der", read.certificates, problems);
   return unreadable("bad-der", joinProblems(problems), "der");
 }
 
-function readPkcs7Der(extracted: Uint8Array[] | undefined, file: string): ReadResult {
+/** The certificates of a SignedData, decoded with the bundle; each entry is let go once read. */
+function readPkcs7Der(extracted: (Element | undefined)[] | undefined, file: string): ReadResult {
   if (!extracted)
     return unreadable("bad-der", "a PKCS#7 SignedData structure that is malformed", "pkcs7-der");
-  const problems: ReadProblem[] = [];
-  const found = extracted.map((der, i) => ({
-    der,
-    origin: `PKCS#7 certificate ${i + 1}`,
-    fromPkcs7: true,
-  }));
-  const certificates = describeAll(found, file, problems, "bad-der");
-  if (certificates.length > 0) return ok("pkcs7-der", certificates, problems);
+  const read = new Described(file, "bad-der");
+  extracted.forEach((element, i) => {
+    if (element) read.decoded(`PKCS#7 certificate ${i + 1}`, element, true);
+    extracted[i] = undefined;
+  });
+  const problems = read.failed;
+  if (read.certificates.length > 0) return ok("pkcs7-der", read.certificates, problems);
   if (problems.length > 0) return unreadable("bad-der", joinProblems(problems), "pkcs7-der");
   return { status: "not-certificate", detail: "a PKCS#7 SignedData structure without certificates" };
 }
@@ -300,13 +399,12 @@ async function readPfx(
     }[outcome.reason];
     return unreadable("bad-password", detail, "pkcs12");
   }
-  const problems = [...outcome.content.problems];
-  const found = outcome.content.certificates.map((der, i) => ({
-    der,
-    origin: `PKCS#12 certificate ${i + 1}`,
-    fromPkcs7: false,
-  }));
-  const certificates = describeAll(found, file, problems, "bad-der");
+  const read = new Described(file, "bad-der");
+  outcome.content.certificates.forEach((der, i) => {
+    read.bytes(`PKCS#12 certificate ${i + 1}`, der);
+  });
+  const problems = [...outcome.content.problems, ...read.failed];
+  const { certificates } = read;
   if (certificates.length > 0) return ok("pkcs12", certificates, problems);
   if (problems.length > 0) {
     return unreadable(problems[0]?.reason ?? "bad-der", joinProblems(problems), "pkcs12");
@@ -315,18 +413,6 @@ async function readPfx(
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function describeAll(found: Found[], file: string, problems: ReadProblem[], reason: UnreadableReason) {
-  const certificates: ParsedCertificate[] = [];
-  for (const { der, origin } of found) {
-    try {
-      certificates.push(parseCertificate(der, file, certificates.length));
-    } catch (error) {
-      problems.push({ reason, detail: `${origin} does not hold a valid certificate: ${messageOf(error)}` });
-    }
-  }
-  return certificates;
-}
 
 function ok(
   format: CertificateFormat,

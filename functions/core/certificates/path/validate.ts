@@ -59,7 +59,7 @@ export class SignatureCache {
     if (!spend()) return false;
     let result: boolean;
     try {
-      result = child.node.verify(issuer.node.publicKey);
+      result = issuer.key !== undefined && child.node.verify(issuer.key);
     } catch {
       // OpenSSL refuses some keys or algorithms outright; for trust that is a bad signature.
       result = false;
