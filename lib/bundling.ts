@@ -10,6 +10,8 @@
  *   weigh on the code Lambda loads, and are used only where NODE_OPTIONS has --enable-source-maps.
  * - `charset: utf8`: non-ASCII text (messages in other languages inside libraries) is kept as it
  *   is instead of as \u escapes, which are several times larger. Node reads modules as UTF-8.
+ * - `legalComments: external`: the bundled libraries' license notices go to `index.mjs.LEGAL.txt`,
+ *   shipped in the same asset next to the code, instead of 3 kB at the end of what Lambda loads.
  * - The banner gives the ES module a `require`, which some CommonJS dependencies still call.
  */
 import type { BundlingOptions } from "aws-cdk-lib/aws-lambda-nodejs";
@@ -28,6 +30,7 @@ export const FUNCTION_BUNDLE = {
   sourcemap: true,
   sourcesContent: false,
   charset: "utf8",
+  legalComments: "external",
   banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
   /** Nothing is left to the runtime's copy of the SDK. */
   external: [] as string[],
@@ -50,7 +53,10 @@ export function functionBundling(config: WatchpostConfig): BundlingOptions {
     sourceMap: FUNCTION_BUNDLE.sourcemap,
     sourcesContent: FUNCTION_BUNDLE.sourcesContent,
     // NodejsFunction documents a `charset` property but (aws-cdk-lib 2.276) never passes it on.
-    esbuildArgs: { "--charset": FUNCTION_BUNDLE.charset },
+    esbuildArgs: {
+      "--charset": FUNCTION_BUNDLE.charset,
+      "--legal-comments": FUNCTION_BUNDLE.legalComments,
+    },
     banner: FUNCTION_BUNDLE.banner,
     externalModules: [...FUNCTION_BUNDLE.external],
     // The value is a JSON string literal; double quotes survive the shell that runs esbuild.
@@ -61,7 +67,8 @@ export function functionBundling(config: WatchpostConfig): BundlingOptions {
 /**
  * The same build for esbuild's JavaScript API (`build(esbuildOptions(...))`), as the command
  * NodejsFunction runs: `esbuild --bundle ENTRY --target --platform --format --outfile --minify
- * --sourcemap --sources-content=false --define --banner:js --main-fields --charset`.
+ * --sourcemap --sources-content=false --define --banner:js --main-fields --charset
+ * --legal-comments`.
  */
 export function esbuildOptions(entry: string, outfile: string, config: WatchpostConfig) {
   return {
@@ -76,6 +83,7 @@ export function esbuildOptions(entry: string, outfile: string, config: Watchpost
     sourcemap: FUNCTION_BUNDLE.sourcemap,
     sourcesContent: FUNCTION_BUNDLE.sourcesContent,
     charset: FUNCTION_BUNDLE.charset,
+    legalComments: FUNCTION_BUNDLE.legalComments,
     banner: { js: FUNCTION_BUNDLE.banner },
     external: [...FUNCTION_BUNDLE.external],
     define: configDefine(config),

@@ -106,5 +106,7 @@ export interface StoreScanContext {
   fetchEndpoint: (endpoint: string) => Promise<EndpointChain>;
   /** Without it every object is downloaded on every scan. */
   inventory?: ObjectInventoryPort;
+  /** Objects downloaded and judged at once (operations.scanDownloadConcurrency); default 8. */
+  downloadConcurrency?: number;
   log?: ScanLog;
 }

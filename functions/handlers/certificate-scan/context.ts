@@ -20,6 +20,7 @@ export function scanContext(deps: CertificateScanDeps): StoreScanContext {
       source.pkcs12PasswordSecretName ? deps.secrets.read(source.pkcs12PasswordSecretName) : undefined,
     fetchEndpoint: deps.fetchEndpoint,
     ...(deps.inventory ? { inventory: deps.inventory } : {}),
+    downloadConcurrency: deps.config.operations.scanDownloadConcurrency,
     log: scanLog,
   };
 }

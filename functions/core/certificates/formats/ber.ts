@@ -3,7 +3,6 @@
  * @peculiar/asn1-schema maps the decoded elements onto schema classes (the @peculiar/asn1-* packages, or the few declared in
  * `pbe-schemas.ts`). Nothing here reads tags or lengths itself.
  */
-import "reflect-metadata";
 import {
   AsnArray,
   AsnConstructedOctetStringConverter,
