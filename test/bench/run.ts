@@ -8,12 +8,16 @@
  * 1. a store of 10,000 certificate objects is generated (corpus.ts) into s3rver;
  * 2. end to end: the scan handler's first scan of it (fresh tables), then a second scan of the
  *    unchanged store (incremental: no downloads);
- * 3. floor: the same bytes, in memory, read and judged with no I/O;
- * 4. the shell habit `openssl x509 -noout -dates -in FILE`, one process per file, on a sample;
- * 5. peak memory: 40,000 more objects, and a first scan of all 50,000 in a fresh process;
- * 6. the three Lambda bundles as the stack builds them: bytes and cold import time.
+ * 3. floor: the same bytes, in memory, read and judged with no I/O; then node:crypto's bare
+ *    X509Certificate on the same certificates (the native rate);
+ * 4. latency: first scans through a front that holds every S3 request 30 ms (emulator.ts), at the
+ *    configured download concurrency, half and twice it; then the same store split over 1, 2 and 4
+ *    scan processes at once (fan-out);
+ * 5. the shell habit `openssl x509 -noout -dates -in FILE`, one process per file, on a sample;
+ * 6. peak memory: 40,000 more objects, and a first scan of all 50,000 in a fresh process;
+ * 7. the three Lambda bundles as the stack builds them: bytes and cold import time.
  *
- * Options: --objects N (10000), --peak-objects N (50000, 0 skips phase 5), --openssl-sample N (300),
+ * Options: --objects N (10000), --peak-objects N (50000, 0 skips phase 6), --openssl-sample N (300),
  * --out FILE (docs/benchmarks.md; "-" writes none).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -24,6 +28,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { getHeapStatistics } from "node:v8";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DEFAULT_SCAN_DOWNLOAD_CONCURRENCY } from "../../functions/core/config/operations";
 import { type BundleResult, functionMemoryMb, measureBundles } from "./bundles";
 import { type CorpusObject, generateObjects, HOST, makePki, type ObjectKind } from "./corpus";
 import { renderReport } from "./report";
@@ -41,11 +46,19 @@ const TRUST_KEY = "trust/ca.pem";
 const MAIN_PREFIX = "fleet/a/";
 const EXTRA_PREFIX = "fleet/b/";
 const PEAK_PREFIX = "fleet/";
+/** Time to first byte the latency front adds to every S3 request. */
+const LATENCY_MS = 30;
+/** Folders of 1,000 objects (generateObjects' layout) the latency scans and the fan-out read. */
+const LATENCY_FOLDERS = 2;
+const FAN_OUT_FOLDERS = 4;
+const FAN_OUT_WORKERS = [1, 2, 4];
 
 export const TARGETS = {
-  endToEndVsFloor: 0.5,
+  floorVsNative: 0.5,
+  floorVsOpenssl: 100,
+  endToEndVsOpenssl: 30,
+  latencyVsBound: 0.6,
   incrementalSpeedup: 10,
-  speedupVsOpenssl: 100,
   peakRssMb: 512,
   bundleBytes: 1_000_000,
   coldImportMs: 300,
@@ -84,10 +97,16 @@ const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** di
 const TSX = ["--import", "tsx"];
 
 /** Starts test/bench/emulator.ts and waits for its endpoint; it stops when its stdin closes. */
-async function startEmulator(kind: "s3" | "dynamo", directory?: string) {
+async function startEmulator(kind: "s3" | "dynamo", directory?: string, delayMs?: number) {
   const child = spawn(
     process.execPath,
-    [...TSX, "test/bench/emulator.ts", kind, ...(directory ? [directory] : [])],
+    [
+      ...TSX,
+      "test/bench/emulator.ts",
+      kind,
+      ...(directory ? [directory] : []),
+      ...(delayMs !== undefined ? [String(delayMs)] : []),
+    ],
     {
       stdio: ["pipe", "pipe", "inherit"],
       env: { ...process.env, NODE_NO_WARNINGS: "1" },
@@ -97,7 +116,8 @@ async function startEmulator(kind: "s3" | "dynamo", directory?: string) {
     child.once("exit", (code) => reject(new Error(`${kind} emulator exited (${code})`)));
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", resolve);
   });
-  return { endpoint: (JSON.parse(line) as { endpoint: string }).endpoint, child };
+  const started = JSON.parse(line) as { endpoint: string; delayedEndpoint?: string };
+  return { endpoint: started.endpoint, delayedEndpoint: started.delayedEndpoint, child };
 }
 
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
@@ -127,27 +147,50 @@ function stopEmulator(child: ChildProcess): Promise<void> {
 
 /** Runs scan-worker.ts with a job and returns its result line; its warnings go to stderr. */
 async function runWorker<R>(job: ScanJob | FloorJob, nodeFlags: string[] = []): Promise<R> {
+  return startWorker<R>(job, nodeFlags).result;
+}
+
+/**
+ * Starts scan-worker.ts with a job. A job with `startTogether` reports `ready` once set up and
+ * scans when `go` is called, so that several workers scan at the same time.
+ */
+function startWorker<R>(job: ScanJob | FloorJob, nodeFlags: string[] = []) {
   const gc = process.env.BENCH_LIVE_HEAP === "1" ? ["--expose-gc"] : [];
   const child = spawn(
     process.execPath,
     [...TSX, ...gc, ...nodeFlags, "test/bench/scan-worker.ts", JSON.stringify(job)],
     {
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["pipe", "pipe", "inherit"],
       env: { ...process.env, NODE_NO_WARNINGS: "1", POWERTOOLS_SERVICE_NAME: "watchpost-bench" },
     },
   );
   let result: R | undefined;
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
     if (line.startsWith("BENCH_RESULT ")) result = JSON.parse(line.slice("BENCH_RESULT ".length)) as R;
+    else if (line === "BENCH_READY") markReady();
     // The handler's own log lines: warnings and errors matter, the rest (and metrics) do not.
     else if (/"level":"(WARN|ERROR|CRITICAL)"/.test(line))
       process.stderr.write(`  worker: ${line.slice(0, 500)}\n`);
   });
   // "close", not "exit": the last lines of its output may still be on their way at exit.
-  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
-  if (code !== 0 || result === undefined)
-    throw new Error(`bench worker (${job.mode}) failed with exit code ${code}`);
-  return result;
+  const done = new Promise<R>((resolve, reject) => {
+    child.once("close", (code) => {
+      markReady();
+      if (code !== 0 || result === undefined)
+        reject(new Error(`bench worker (${job.mode}) failed with exit code ${code}`));
+      else resolve(result);
+    });
+  });
+  if (!("startTogether" in job && job.startTogether)) child.stdin?.end();
+  return {
+    ready,
+    go: () => child.stdin?.end("go\n"),
+    result: done,
+  };
 }
 
 function machine() {
@@ -246,6 +289,10 @@ export interface BenchResults {
   /** CPU seconds the emulators spent during both end-to-end scans. */
   emulatorCpuSeconds: { s3rver: number; dynalite: number };
   floor: FloorResult;
+  /** First scans through the latency front, at several download concurrencies. */
+  latency: { injectedMs: number; configuredConcurrency: number; runs: LatencyRun[] };
+  /** The same objects split over concurrent scan processes, through the latency front. */
+  fanOut: FanOutRun[];
   openssl: { ms: number; certificates: number; byKind: Record<string, number> };
   peak?: {
     objects: number;
@@ -265,6 +312,38 @@ export interface BenchResults {
   totalSeconds: number;
 }
 
+export interface LatencyRun {
+  concurrency: number;
+  objects: number;
+  ms: number;
+  cpuMs: number;
+  peakRssMb: number;
+  rssBeforeMb: number;
+  peakHeapMb: number;
+}
+
+export interface FanOutRun {
+  workers: number;
+  objects: number;
+  /** From the first worker's start to the last one's end. */
+  ms: number;
+  /** CPU time of all workers together. */
+  cpuMs: number;
+  /** CPU time the emulators (s3rver, dynalite) spent meanwhile, on the same cores. */
+  emulatorCpuMs: number;
+}
+
+/** The V8 heap limit Node picks on the scan function's memory (a quarter of it). */
+function lambdaHeapMb(): number {
+  return Math.floor((functionMemoryMb()["certificate-scan"] ?? 1024) / V8_MEMORY_PER_OLD_SPACE);
+}
+
+/** The folders of generateObjects' layout under `prefix` holding the first `count` objects. */
+function folders(prefix: string, available: number, count: number): string[] {
+  const total = Math.min(count, Math.ceil(available / 1000));
+  return Array.from({ length: total }, (_, i) => `${prefix}d${String(i).padStart(3, "0")}/`);
+}
+
 async function main() {
   const opts = options(process.argv.slice(2));
   const began = performance.now();
@@ -273,7 +352,7 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), "watchpost-bench-"));
   const s3Dir = join(work, "s3rver");
   mkdirSync(s3Dir);
-  const [s3, dynamo] = await Promise.all([startEmulator("s3", s3Dir), startEmulator("dynamo")]);
+  const [s3, dynamo] = await Promise.all([startEmulator("s3", s3Dir, LATENCY_MS), startEmulator("dynamo")]);
   const client = new S3Client({
     endpoint: s3.endpoint,
     region: "us-east-1",
@@ -341,11 +420,12 @@ async function main() {
       s3Endpoint: s3.endpoint,
       dynamoEndpoint: dynamo.endpoint,
       bucket: BUCKET,
-      prefix: MAIN_PREFIX,
+      prefixes: [MAIN_PREFIX],
       trustKey: TRUST_KEY,
       expectedHost: HOST,
       tables: { alarms: "bench-alarms", state: "bench-state" },
       scans: 2,
+      label: "first-and-second",
     });
     const cpuAfter = emulatorCpu();
     const emulatorCpuSeconds = {
@@ -371,13 +451,77 @@ async function main() {
     });
     if (floor.certificates !== store.certificates)
       throw new Error(`floor read ${floor.certificates} certificates`);
-    log(`floor ${round(floor.ms / 1000)} s`);
+    log(`floor ${round(floor.ms / 1000)} s, node:crypto alone ${round(floor.native.ms / 1000)} s`);
 
-    // 4. openssl, one process per file.
+    // 4. Latency: the scan at its download concurrency, half and twice it, then fan-out.
+    const delayed = s3.delayedEndpoint;
+    if (!delayed) throw new Error("bench: the S3 emulator has no latency front");
+    const scanThrough = (prefixes: string[], name: string, concurrency?: number) => ({
+      mode: "scan" as const,
+      s3Endpoint: delayed,
+      dynamoEndpoint: dynamo.endpoint,
+      bucket: BUCKET,
+      prefixes,
+      trustKey: TRUST_KEY,
+      expectedHost: HOST,
+      tables: { alarms: `bench-${name}-alarms`, state: `bench-${name}-state` },
+      scans: 1,
+      label: name,
+      ...(concurrency !== undefined ? { downloadConcurrency: concurrency } : {}),
+    });
+    const configured = DEFAULT_SCAN_DOWNLOAD_CONCURRENCY;
+    const latencyPrefixes = folders(MAIN_PREFIX, opts.objects, LATENCY_FOLDERS);
+    const latencyRuns: LatencyRun[] = [];
+    for (const concurrency of [configured, Math.max(1, configured / 2), configured * 2]) {
+      log(`latency ${LATENCY_MS} ms, download concurrency ${concurrency}`);
+      const result = await runWorker<ScanResult>(
+        scanThrough(latencyPrefixes, `latency-${concurrency}`, concurrency),
+        [`--max-old-space-size=${lambdaHeapMb()}`],
+      );
+      const run = result.rounds[0]!;
+      latencyRuns.push({
+        concurrency: result.downloadConcurrency,
+        objects: run.objects.downloaded,
+        ms: run.ms,
+        cpuMs: run.cpuMs,
+        peakRssMb: result.peakRssMb,
+        rssBeforeMb: result.rssBeforeMb,
+        peakHeapMb: result.peakHeapMb,
+      });
+      log(`  ${round((run.objects.downloaded / run.ms) * 1000)} objects/s`);
+    }
+    const fanOutPrefixes = folders(MAIN_PREFIX, opts.objects, FAN_OUT_FOLDERS);
+    const fanOut: FanOutRun[] = [];
+    for (const workers of FAN_OUT_WORKERS) {
+      log(`fan-out: ${fanOutPrefixes.length} folders over ${workers} worker(s)`);
+      const shares = Array.from({ length: workers }, (_, w) =>
+        fanOutPrefixes.filter((_, i) => i % workers === w),
+      );
+      const started = shares
+        .filter((share) => share.length > 0)
+        .map((share, w) =>
+          startWorker<ScanResult>({ ...scanThrough(share, `fan-${workers}-${w}`), startTogether: true }),
+        );
+      await Promise.all(started.map((worker) => worker.ready));
+      const before = emulatorCpu();
+      for (const worker of started) worker.go();
+      const results = await Promise.all(started.map((worker) => worker.result));
+      const after = emulatorCpu();
+      const rounds = results.map((r) => r.rounds[0]!);
+      fanOut.push({
+        workers: started.length,
+        objects: rounds.reduce((n, r) => n + r.objects.downloaded, 0),
+        ms: Math.max(...rounds.map((r) => r.endedAt)) - Math.min(...rounds.map((r) => r.startedAt)),
+        cpuMs: rounds.reduce((n, r) => n + r.cpuMs, 0),
+        emulatorCpuMs: (after.s3rver - before.s3rver + after.dynalite - before.dynalite) * 1000,
+      });
+    }
+
+    // 5. openssl, one process per file.
     log(`openssl loop over ${opensslFiles} files`);
     const openssl = { ...opensslLoop(opensslDir, opensslFiles), byKind: opensslKinds };
 
-    // 5. Peak memory at 50,000 objects.
+    // 6. Peak memory at 50,000 objects.
     let peak: BenchResults["peak"];
     if (opts.peakObjects > opts.objects) {
       const functionMb = functionMemoryMb()["certificate-scan"] ?? 0;
@@ -398,7 +542,8 @@ async function main() {
           s3Endpoint: s3.endpoint,
           dynamoEndpoint: dynamo.endpoint,
           bucket: BUCKET,
-          prefix: PEAK_PREFIX,
+          prefixes: [PEAK_PREFIX],
+          label: "peak",
           trustKey: TRUST_KEY,
           expectedHost: HOST,
           tables: { alarms: "bench-peak-alarms", state: "bench-peak-state" },
@@ -423,7 +568,7 @@ async function main() {
       log(`peak RSS ${scan.peakRssMb} MB`);
     }
 
-    // 6. Bundles.
+    // 7. Bundles.
     log("bundles");
     const bundles = await measureBundles(join(work, "bundles"));
 
@@ -434,6 +579,8 @@ async function main() {
       firstScan,
       secondScan,
       scanWorker: {
+        downloadConcurrency: scanned.downloadConcurrency,
+        inventoryItems: scanned.inventoryItems,
         events: scanned.events,
         rssBeforeMb: scanned.rssBeforeMb,
         peakRssMb: scanned.peakRssMb,
@@ -441,6 +588,8 @@ async function main() {
       },
       emulatorCpuSeconds,
       floor,
+      latency: { injectedMs: LATENCY_MS, configuredConcurrency: configured, runs: latencyRuns },
+      fanOut,
       openssl,
       ...(peak ? { peak } : {}),
       bundles,
@@ -461,13 +610,26 @@ async function main() {
 
 export type Status = "met" | "missed" | "not measured";
 
+/** Objects per second of a latency run, and the most its concurrency allows (concurrency ÷ latency). */
+export function latencyFigures(run: LatencyRun, injectedMs: number) {
+  const objectsPerSecond = (run.objects / run.ms) * 1000;
+  const boundObjectsPerSecond = (run.concurrency / injectedMs) * 1000;
+  return { objectsPerSecond, boundObjectsPerSecond, share: objectsPerSecond / boundObjectsPerSecond };
+}
+
 export function summarize(r: BenchResults) {
   const certsPerSecond = (r.firstScan.certificates / r.firstScan.ms) * 1000;
   const floorCertsPerSecond = (r.floor.certificates / r.floor.ms) * 1000;
+  const nativeX509CertsPerSecond = (r.floor.native.certificates / r.floor.native.ms) * 1000;
   const opensslLoopCertsPerSecond = (r.openssl.certificates / r.openssl.ms) * 1000;
   const incrementalSpeedup = r.firstScan.ms / r.secondScan.ms;
   const speedupVsOpenssl = certsPerSecond / opensslLoopCertsPerSecond;
+  const floorVsOpenssl = floorCertsPerSecond / opensslLoopCertsPerSecond;
+  const floorVsNative = floorCertsPerSecond / nativeX509CertsPerSecond;
   const endToEndVsFloor = certsPerSecond / floorCertsPerSecond;
+  const configured = r.latency.runs.find((run) => run.concurrency === r.latency.configuredConcurrency);
+  const latency = configured ? latencyFigures(configured, r.latency.injectedMs) : undefined;
+  const fanOutBase = r.fanOut[0];
   const peakRssMb = r.peak?.scan.peakRssMb;
   const status = (ok: boolean): Status => (ok ? "met" : "missed");
   const bundles = Object.fromEntries(
@@ -476,6 +638,8 @@ export function summarize(r: BenchResults) {
   return {
     certsPerSecond: round(certsPerSecond),
     floorCertsPerSecond: round(floorCertsPerSecond),
+    nativeX509CertsPerSecond: round(nativeX509CertsPerSecond),
+    floorVsNative: round(floorVsNative, 3),
     endToEndVsFloor: round(endToEndVsFloor, 3),
     counted: "certificates (leaves and the CA certificates inside bundles), not objects",
     objects: r.store.objects,
@@ -488,16 +652,47 @@ export function summarize(r: BenchResults) {
     opensslLoopCertsPerSecond: round(opensslLoopCertsPerSecond),
     opensslSampleFiles: r.openssl.certificates,
     speedupVsOpenssl: round(speedupVsOpenssl, 2),
+    floorVsOpenssl: round(floorVsOpenssl, 2),
+    latency: latency
+      ? {
+          injectedMs: r.latency.injectedMs,
+          concurrency: r.latency.configuredConcurrency,
+          objects: configured?.objects ?? 0,
+          objectsPerSecond: round(latency.objectsPerSecond),
+          boundObjectsPerSecond: round(latency.boundObjectsPerSecond),
+          shareOfBound: round(latency.share, 3),
+          cpuMsPerObject: round((configured?.cpuMs ?? 0) / (configured?.objects || 1), 2),
+          byConcurrency: r.latency.runs.map((run) => {
+            const figures = latencyFigures(run, r.latency.injectedMs);
+            return {
+              concurrency: run.concurrency,
+              objectsPerSecond: round(figures.objectsPerSecond),
+              boundObjectsPerSecond: round(figures.boundObjectsPerSecond),
+              peakRssMb: run.peakRssMb,
+            };
+          }),
+        }
+      : null,
+    fanOut: r.fanOut.map((run) => ({
+      workers: run.workers,
+      objects: run.objects,
+      objectsPerSecond: round((run.objects / run.ms) * 1000),
+      speedup: fanOutBase ? round(run.objects / run.ms / (fanOutBase.objects / fanOutBase.ms), 2) : null,
+    })),
     peakRssMb: peakRssMb ?? null,
     peakObjects: r.peak?.objects ?? null,
     peakHeapLimitMb: r.peak?.heapLimitMb ?? null,
     bundles,
     targets: {
-      endToEndAtLeastHalfOfFloor: status(endToEndVsFloor >= TARGETS.endToEndVsFloor),
+      floorAtLeastHalfOfNativeX509: status(floorVsNative >= TARGETS.floorVsNative),
+      floorHundredTimesOpensslLoop: status(floorVsOpenssl >= TARGETS.floorVsOpenssl),
+      endToEndThirtyTimesOpensslLoop: status(speedupVsOpenssl >= TARGETS.endToEndVsOpenssl),
+      latencyBoundScanAtLeast60PercentOfConcurrencyBound: latency
+        ? status(latency.share >= TARGETS.latencyVsBound)
+        : ("not measured" as Status),
       incrementalTenTimesFasterWithoutDownloads: status(
         incrementalSpeedup >= TARGETS.incrementalSpeedup && r.secondScan.getObject.certificates === 0,
       ),
-      hundredTimesFasterThanOpensslLoop: status(speedupVsOpenssl >= TARGETS.speedupVsOpenssl),
       peakRssAtMost512MbAt50000Objects:
         peakRssMb === undefined || (r.peak?.objects ?? 0) < 50_000
           ? ("not measured" as Status)

@@ -1,7 +1,7 @@
 /**
  * The reader's single entry into ASN.1: asn1js decodes BER/DER (once per file, or per PEM block),
- * @peculiar/asn1-schema maps the decoded elements onto schema classes (the @peculiar/asn1-* packages, or the few declared in
- * `pbe-schemas.ts`). Nothing here reads tags or lengths itself.
+ * @peculiar/asn1-schema maps the decoded elements onto schema classes (the @peculiar/asn1-*
+ * packages, or the few declared in `pbe-schemas.ts`). Nothing here reads tags or lengths itself.
  */
 import {
   AsnArray,
