@@ -5,6 +5,7 @@
  * modules are imported: metrics off (no CloudWatch here), log lines only for warnings and errors
  * unless --verbose.
  */
+await import("./quiet-sdk-warning");
 const verbose = process.argv.includes("--verbose");
 process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
 process.env.POWERTOOLS_LOG_LEVEL ??= verbose ? "INFO" : "WARN";

@@ -15,6 +15,8 @@ import { CheckSchedule } from "./constructs/check-schedule";
 import { ScanState } from "./constructs/scan-state";
 import { Watchdog } from "./constructs/watchdog";
 import { WatchpostFunction } from "./constructs/watchpost-function";
+import { WebhookDelivery } from "./constructs/webhook-delivery";
+import { nagPartition } from "./nag";
 
 const HANDLERS = path.join(import.meta.dirname, "..", "functions", "handlers");
 
@@ -37,6 +39,7 @@ export class WatchpostStack extends Stack {
   readonly credentialCheck: WatchpostFunction;
   readonly notifier: WatchpostFunction;
   readonly notifications: AlarmNotifications;
+  readonly webhooks?: WebhookDelivery;
   readonly watchdog: Watchdog;
 
   constructor(scope: Construct, id: string, props: WatchpostStackProps) {
@@ -99,6 +102,10 @@ export class WatchpostStack extends Stack {
       bus: this.bus,
       notifier: this.notifier,
     });
+    if (config.notifications.webhooks.length > 0) {
+      this.webhooks = new WebhookDelivery(this, "Webhooks", { config });
+      this.webhooks.bindSender(this.notifier);
+    }
 
     new CheckSchedule(this, "CertificateScanSchedule", {
       schedule: config.schedules.certificateScan,
@@ -123,13 +130,15 @@ export class WatchpostStack extends Stack {
         CertificateScan: this.certificateScan,
         CredentialCheck: this.credentialCheck,
         Notifier: this.notifier,
+        ...(this.webhooks ? { WebhookDelivery: this.webhooks.function } : {}),
       },
       deadLetterQueues: {
         CertificateScan: this.certificateScan.deadLetterQueue,
         CredentialCheck: this.credentialCheck.deadLetterQueue,
         Notifier: this.notifier.deadLetterQueue,
         ScanBatches: this.scanState.deadLetters,
-        ...(this.notifications.webhookDeadLetters ? { Webhooks: this.notifications.webhookDeadLetters } : {}),
+        // The webhook function is only fed by its queue, whose dead letters are these.
+        ...(this.webhooks ? { Webhooks: this.webhooks.deadLetters } : {}),
       },
       topics: this.notifications.operatorTopics(),
       scanStalenessHours: config.operations.scanStalenessHours,
@@ -187,7 +196,7 @@ export class WatchpostStack extends Stack {
           }),
         );
         Validations.of(this.credentialCheck.role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${probeObjects}]`,
+          id: `AwsSolutions-IAM5[Resource::arn:${nagPartition(this)}:s3:::${probeObjects}]`,
           reason: `The write probe of target "${target.name}" puts, reads back and deletes its own objects under its dedicated probe prefix, and nowhere else.`,
         });
       }

@@ -6,12 +6,14 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { alarmEventJsonSchema } from "../functions/core/alarms/events";
+import { webhookPayloadJsonSchema } from "../functions/core/notifications/webhook-payload";
 
 export const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "schemas");
 
 /** File name in schemas/ → schema. Add an entry here for every schema the project ships. */
 export const GENERATED_SCHEMAS: Record<string, () => Record<string, unknown>> = {
   "alarm-event.schema.json": alarmEventJsonSchema,
+  "webhook-payload.schema.json": webhookPayloadJsonSchema,
 };
 
 export function renderSchema(schema: Record<string, unknown>): string {

@@ -11,7 +11,9 @@ import {
 } from "../../functions/adapters/credential-probe";
 import { EXIT } from "../../functions/core/contracts";
 import { type CredentialCheckResult, checkCredentialTarget } from "../../functions/core/credentials/check";
+import { describeCredentialSearch } from "../../functions/core/credentials/search";
 import { CredentialTarget } from "../../functions/core/credentials/target";
+import { terminalSafeJson, visibleText } from "../../functions/core/visible-text";
 import { type CliIo, type Command, UsageError } from "./io";
 import { OutputFormat, parseCommandLine, validateOptions } from "./options";
 
@@ -90,11 +92,13 @@ export function renderCredentialTable(result: CredentialCheckResult, color: bool
   const paint = (style: Parameters<typeof styleText>[0], text: string) =>
     color ? styleText(style, text) : text;
   const width = Math.max(...result.steps.map((s) => s.step.length), 4);
-  const lines = [`credentials check: ${result.target}`];
+  const lines = [`credentials check: ${visibleText(result.target)}`];
   for (const step of result.steps) {
     const mark = step.ok ? paint("green", "✓") : paint("red", "✗");
     const ms = `${step.ms} ms`.padStart(9);
-    lines.push(`  ${mark} ${step.step.padEnd(width)} ${ms}${step.error ? `  ${step.error}` : ""}`);
+    lines.push(
+      `  ${mark} ${step.step.padEnd(width)} ${ms}${step.error ? `  ${visibleText(step.error)}` : ""}`,
+    );
   }
   if (result.findings.length === 0) {
     lines.push("", paint("green", "healthy: the credentials were obtained and reach the bucket"));
@@ -103,7 +107,7 @@ export function renderCredentialTable(result: CredentialCheckResult, color: bool
     for (const finding of result.findings) {
       lines.push(
         paint("red", `  ${finding.severity.toUpperCase()} ${finding.alarmId} ${finding.check}`),
-        `    ${finding.message}`,
+        `    ${visibleText(finding.message)}`,
       );
     }
   }
@@ -150,14 +154,13 @@ export function createCheckCredentialsCommand(probeOptions: AwsCredentialProbeOp
     const ambient = environmentCredentials(io.env);
     const probe = awsCredentialProbe({
       ...(ambient ? { ambientCredentials: ambient, sts: { credentials: ambient } } : {}),
+      credentialSearch: describeCredentialSearch(io.env),
       ...probeOptions,
     });
     try {
       const result = await checkCredentialTarget(target, probe);
       io.stdout(
-        flags.format === "json"
-          ? `${JSON.stringify(result, null, 2)}\n`
-          : renderCredentialTable(result, io.isTTY),
+        flags.format === "json" ? `${terminalSafeJson(result)}\n` : renderCredentialTable(result, io.isTTY),
       );
       return result.findings.length === 0 ? EXIT.ok : EXIT.majorOrWorse;
     } finally {

@@ -3,6 +3,7 @@
  * exit status; usage mistakes exit 3 (design brief, "Exit status").
  */
 import { EXIT } from "../../functions/core/contracts";
+import { visibleText } from "../../functions/core/visible-text";
 import { type CliIo, type Command, UsageError } from "./io";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -42,14 +43,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr(`watchpost: unknown command '${name}'\n\n${USAGE}`);
+    io.stderr(`watchpost: unknown command '${visibleText(name)}'\n\n${USAGE}`);
     return EXIT.usage;
   }
   try {
     return await (await command.load())(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`watchpost ${name}: ${error.message}\nRun 'watchpost ${name} --help' for usage.\n`);
+      // Usage messages quote file names and arguments: their control characters must not reach the terminal.
+      io.stderr(
+        `watchpost ${name}: ${visibleText(error.message)}\nRun 'watchpost ${name} --help' for usage.\n`,
+      );
       return EXIT.usage;
     }
     throw error;

@@ -4,6 +4,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import * as z from "zod";
+import { PasswordFileError, pkcs12PasswordFrom } from "../../functions/adapters/local-files";
 import { DEFAULT_POLICY } from "../../functions/core/certificates/evaluate";
 import { UsageError } from "./io";
 
@@ -79,3 +80,13 @@ export const JUDGING_FLAGS = {
   format: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies NonNullable<ParseArgsConfig["options"]>;
+
+/** The PKCS#12 password from the environment; a password file that cannot be read is a usage error. */
+export async function pkcs12PasswordForCli(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  try {
+    return await pkcs12PasswordFrom(env);
+  } catch (error) {
+    if (error instanceof PasswordFileError) throw new UsageError(error.message);
+    throw error;
+  }
+}

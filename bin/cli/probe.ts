@@ -10,6 +10,7 @@ import { type ParsedCertificate, parseCertificate } from "../../functions/core/c
 import { evaluateCertificates, unreadableFinding } from "../../functions/core/certificates/evaluate";
 import { readCertificates } from "../../functions/core/certificates/reader";
 import { EXIT, exitCodeFor } from "../../functions/core/contracts";
+import { terminalSafeJson } from "../../functions/core/visible-text";
 import { type Command, UsageError } from "./io";
 import { JUDGING_FLAGS, JudgingOptions, parseCommandLine, validateOptions } from "./options";
 import { buildScanReport, renderTable } from "./report";
@@ -49,6 +50,7 @@ const ProbeOnlyOptions = z.object({
     .string()
     .regex(/^\d+$/, "--timeout-ms takes a whole number of milliseconds")
     .transform(Number)
+    .refine((ms) => ms >= 1 && ms <= 600_000, "--timeout-ms takes 1 to 600000 milliseconds")
     .default(10_000),
 });
 
@@ -112,10 +114,16 @@ export const probeCommand: Command = async (argv, io) => {
       ? { protocol: presented.protocol, nodeVerification: presented.authorizationError ?? "ok" }
       : null;
     io.stdout(
-      `${JSON.stringify({ endpoint: name, servername: servername ?? endpoint.host, tls, ...report }, null, 2)}\n`,
+      `${terminalSafeJson({ endpoint: name, servername: servername ?? endpoint.host, tls, ...report })}\n`,
     );
   } else {
-    io.stdout(renderTable(report, { color: io.isTTY, title: `Endpoint ${name}` }));
+    io.stdout(
+      renderTable(report, {
+        color: io.isTTY,
+        title: `Endpoint ${name}`,
+        scope: { endpoint: name, reached: presented.ok },
+      }),
+    );
   }
   return exitCodeFor(report.findings);
 };

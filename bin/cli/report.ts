@@ -1,6 +1,8 @@
 /**
  * How `scan` and `probe` present a result: the JSON contract (validated before it is printed, so
- * a drift from the design brief fails loudly) or a table an operator reads at a glance.
+ * a drift from the design brief fails loudly) or a table an operator reads at a glance. Table cells
+ * come from certificates and file names, which anyone can fill with escape sequences: every control
+ * character is shown as an escape (`\x1b`) instead of reaching the terminal. JSON stays exact.
  */
 import { styleText } from "node:util";
 import { type ParsedCertificate, summarize } from "../../functions/core/certificates/certificate";
@@ -11,6 +13,7 @@ import {
   SEVERITIES,
   type Severity,
 } from "../../functions/core/contracts";
+import { visibleText } from "../../functions/core/visible-text";
 
 export function buildScanReport(
   now: Date,
@@ -35,12 +38,20 @@ const SEVERITY_STYLE: Record<Severity, Parameters<typeof styleText>[0]> = {
 
 const MAX_SUBJECT = 48;
 
-export function renderTable(report: ScanReport, options: { color: boolean; title?: string }): string {
+/** What was looked at, so the summary accounts for every file named (or the endpoint probed). */
+export type ScanScope =
+  | { files: number; unreadable: number; skipped: number }
+  | { endpoint: string; reached: boolean };
+
+export function renderTable(
+  report: ScanReport,
+  options: { color: boolean; title?: string; scope: ScanScope },
+): string {
   const paint = (severity: Severity | undefined, text: string) =>
     options.color && severity ? styleText(SEVERITY_STYLE[severity], text) : text;
   const worstBySource = worstSeverityBySource(report.findings);
   const lines: string[] = [];
-  if (options.title) lines.push(options.title, "");
+  if (options.title) lines.push(visibleText(options.title), "");
 
   const certificates = [...report.certificates].sort((a, b) => a.daysLeft - b.daysLeft);
   lines.push(`CERTIFICATES (${certificates.length}, soonest expiry first)`);
@@ -48,8 +59,8 @@ export function renderTable(report: ScanReport, options: { color: boolean; title
     const rows = certificates.map((c) => [
       c.daysLeft.toFixed(1),
       c.notAfter.slice(0, 16).replace("T", " "),
-      truncate(c.subject, MAX_SUBJECT),
-      c.source,
+      truncate(visibleText(c.subject), MAX_SUBJECT),
+      visibleText(c.source),
     ]);
     const header = ["DAYS LEFT", "NOT AFTER (UTC)", "SUBJECT", "SOURCE"];
     const widths = columnWidths([header, ...rows]);
@@ -64,7 +75,13 @@ export function renderTable(report: ScanReport, options: { color: boolean; title
     lines.push("none");
   } else {
     const header = ["SEVERITY", "ALARM", "CHECK", "SOURCE", "MESSAGE"];
-    const rows = report.findings.map((f) => [f.severity, f.alarmId, f.check, f.source, f.message]);
+    const rows = report.findings.map((f) => [
+      f.severity,
+      f.alarmId,
+      f.check,
+      visibleText(f.source),
+      visibleText(f.message),
+    ]);
     const widths = columnWidths([header, ...rows.map((r) => r.slice(0, 4))]);
     lines.push(formatRow(header, widths));
     report.findings.forEach((f, i) => {
@@ -72,18 +89,33 @@ export function renderTable(report: ScanReport, options: { color: boolean; title
     });
   }
 
-  lines.push("", summaryLine(report));
+  lines.push("", summaryLine(report, options.scope));
   return `${lines.join("\n")}\n`;
 }
 
-export function summaryLine(report: ScanReport): string {
+/** "1 certificate", "2 certificates". */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * "3 certificates in 4 files (1 unreadable), 2 other files skipped; 2 findings (1 critical, 1 minor)":
+ * every file named or found is counted, the ones that could not be read included.
+ */
+export function summaryLine(report: ScanReport, scope: ScanScope): string {
   const counts = SEVERITIES.map((s) => [s, report.findings.filter((f) => f.severity === s).length] as const)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}`);
-  const files = new Set(report.certificates.map((c) => c.source.replace(/#\d+$/, ""))).size;
   const findings =
-    counts.length > 0 ? `${report.findings.length} findings (${counts.join(", ")})` : "no findings";
-  return `${report.certificates.length} certificates in ${files} sources; ${findings}`;
+    counts.length > 0 ? `${count(report.findings.length, "finding")} (${counts.join(", ")})` : "no findings";
+  const certificates = count(report.certificates.length, "certificate");
+  if ("endpoint" in scope) {
+    return `${certificates} from ${visibleText(scope.endpoint)}${scope.reached ? "" : " (not reached)"}; ${findings}`;
+  }
+  const unreadable = scope.unreadable > 0 ? ` (${scope.unreadable} unreadable)` : "";
+  const skipped =
+    scope.skipped > 0 ? `, ${count(scope.skipped, "other file")} skipped (not certificates)` : "";
+  return `${certificates} in ${count(scope.files, "file")}${unreadable}${skipped}; ${findings}`;
 }
 
 function worstSeverityBySource(findings: readonly Finding[]): Map<string, Severity> {

@@ -3,7 +3,7 @@
  * with the status the design brief defines (0 clean, 1 minor/warning only, 2 major/critical, 3 usage).
  */
 import * as z from "zod";
-import { listFiles, loadFile, pkcs12PasswordFrom } from "../../functions/adapters/local-files";
+import { listFiles, loadFile } from "../../functions/adapters/local-files";
 import {
   type DependentTally,
   judgeTrustBundle,
@@ -15,9 +15,16 @@ import { factsOf } from "../../functions/core/certificates/facts";
 import { DEFAULT_MAX_BYTES } from "../../functions/core/certificates/reader";
 import { type ScanInput, scanFiles } from "../../functions/core/certificates/scan";
 import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts";
+import { terminalSafeJson } from "../../functions/core/visible-text";
 import type { Command } from "./io";
 import { UsageError } from "./io";
-import { JUDGING_FLAGS, JudgingOptions, parseCommandLine, validateOptions } from "./options";
+import {
+  JUDGING_FLAGS,
+  JudgingOptions,
+  parseCommandLine,
+  pkcs12PasswordForCli,
+  validateOptions,
+} from "./options";
 import { buildScanReport, renderTable } from "./report";
 import { loadTrustAnchors } from "./trust";
 
@@ -93,7 +100,7 @@ export const scanCommand: Command = async (argv, io) => {
       trustAnchors,
       ...(options.purpose ? { purpose: options.purpose } : {}),
     },
-    pkcs12Password: await pkcs12PasswordFrom(io.env),
+    pkcs12Password: await pkcs12PasswordForCli(io.env),
   });
 
   // The --ca bundle's own certificates are judged for expiry too, counting what chains to them.
@@ -109,10 +116,19 @@ export const scanCommand: Command = async (argv, io) => {
     : [];
   const findings = oneFindingPerSourceAndCheck([...bundleFindings, ...walkFindings, ...result.findings]);
   const report = buildScanReport(now, result.certificates, findings);
+  const judged = result.files.filter((f) => !f.skipped);
+  const scope = {
+    files: judged.length + listed.errors.length,
+    unreadable:
+      listed.errors.length +
+      judged.filter((f) => f.certificates.length === 0 && f.findings.some((x) => x.check === "unreadable"))
+        .length,
+    skipped: result.files.length - judged.length,
+  };
   io.stdout(
     options.format === "json"
-      ? `${JSON.stringify(report, null, 2)}\n`
-      : renderTable(report, { color: io.isTTY }),
+      ? `${terminalSafeJson(report)}\n`
+      : renderTable(report, { color: io.isTTY, scope }),
   );
   return exitCodeFor(findings);
 };

@@ -6,6 +6,7 @@
 import { styleText } from "node:util";
 import type { AlarmState } from "../../functions/core/alarms/lifecycle";
 import { compareSeverity, type Severity } from "../../functions/core/contracts";
+import { terminalSafeJson, visibleText } from "../../functions/core/visible-text";
 import type { BusEvent } from "../local/event-bus";
 
 export interface Output {
@@ -73,9 +74,10 @@ export function printEvent(out: Output, event: BusEvent): void {
     ? `${paint(out, SEVERITY_STYLE[d.severity], d.severity)}${d.previousSeverity ? ` (was ${d.previousSeverity})` : ""}`
     : "?";
   out.line(
-    `  event on bus "${event.eventBusName}": ${paint(out, KIND_STYLE[event.detailType], event.detailType)} | ${severity} | ${d.alarmId} ${d.check} | ${d.source}${d.silenced ? " | silenced" : ""}`,
+    `  event on bus "${event.eventBusName}": ${paint(out, KIND_STYLE[event.detailType], event.detailType)} | ${severity} | ${d.alarmId} ${d.check} | ${visibleText(d.source ?? "")}${d.silenced ? " | silenced" : ""}`,
   );
-  for (const line of wrap(d.message ?? "", "      ")) out.line(line);
+  // Sources and messages quote certificate names and file names: their controls are shown, not obeyed.
+  for (const line of wrap(visibleText(d.message ?? ""), "      ")) out.line(line);
   out.line(`      runbook: ${d.doc}`);
   if (out.verbose) {
     const full = {
@@ -84,7 +86,7 @@ export function printEvent(out: Output, event: BusEvent): void {
       time: event.time,
       detail: event.detail,
     };
-    for (const line of JSON.stringify(full, null, 2).split("\n")) out.line(`      ${line}`);
+    for (const line of terminalSafeJson(full).split("\n")) out.line(`      ${line}`);
   }
 }
 
@@ -109,8 +111,8 @@ export function printFindings(
     s.alarmId,
     s.check,
     s.status === "active" ? "raised" : `tracking ${s.consecutiveFailures}/${dampingOf(s)}`,
-    s.source,
-    s.message,
+    visibleText(s.source),
+    visibleText(s.message),
   ]);
   const header = ["SEVERITY", "ALARM", "CHECK", "STATUS", "SOURCE", "MESSAGE"];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));

@@ -8,6 +8,7 @@
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { ConfigError, parseConfig } from "../../functions/core/config";
 import { EXIT } from "../../functions/core/contracts";
+import { visibleText } from "../../functions/core/visible-text";
 import { type CliIo, UsageError } from "../cli/io";
 import { type LocalAws, startLocalAws } from "./local-aws";
 import { DEMO_USAGE, type DemoOptions, parseDemoArgs } from "./options";
@@ -169,10 +170,10 @@ async function userRun(aws: LocalAws, user: UserStore, out: Output): Promise<num
     `Your files in s3://${user.bucket} (key = path under --certs; a file no source would read goes under`,
   );
   out.line(`the first source's prefix "${user.config.certificates.sources[0]?.prefix ?? ""}"):`);
-  const width = Math.max(...user.files.map((f) => f.file.length));
+  const width = Math.max(...user.files.map((f) => visibleText(f.file).length));
   for (const file of user.files) {
     out.line(
-      `  ${file.file.padEnd(width)}  ->  ${file.key}${file.moved ? "  (moved under the first source's prefix)" : ""}`,
+      `  ${visibleText(file.file).padEnd(width)}  ->  ${visibleText(file.key)}${file.moved ? "  (moved under the first source's prefix)" : ""}`,
     );
   }
 
@@ -190,7 +191,9 @@ async function userRun(aws: LocalAws, user: UserStore, out: Output): Promise<num
   );
   const pick = watched.find((f) => alarmed.has(`s3://${user.bucket}/${f.key}`)) ?? watched[0];
   if (pick) {
-    out.line(`${pick.key} is uploaded again, unchanged. Nothing in it was fixed, so no alarm of it clears;`);
+    out.line(
+      `${visibleText(pick.key)} is uploaded again, unchanged. Nothing in it was fixed, so no alarm of it clears;`,
+    );
     out.line("fix the file under --certs and run again to see the scan find it healthy.");
     failures += await session.objectChanged(pick.key, pick.body);
   } else {

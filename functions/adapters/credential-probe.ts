@@ -31,6 +31,8 @@ export interface AwsCredentialProbeOptions {
   s3ClientFactory?: (config: S3ClientConfig) => S3Client;
   /** Credentials for targets without a role ARN; the SDK's default chain when absent. */
   ambientCredentials?: S3ClientConfig["credentials"];
+  /** Where the SDK looks for the caller's credentials (core/credentials/search.ts), for messages. */
+  credentialSearch?: string;
   logger?: CredentialLogger;
 }
 
@@ -121,6 +123,14 @@ export function awsCredentialProbe(options: AwsCredentialProbeOptions = {}): Aws
 
   return {
     logger: options.logger,
+    ...(options.credentialSearch ? { credentialSearch: options.credentialSearch } : {}),
+    async resolveAmbientCredentials(target) {
+      // The client's credential provider is the SDK's default chain (or the given credentials):
+      // calling it loads them as the first request would, and throws CredentialsProviderError when
+      // the chain comes up empty.
+      const provider = s3For(target, undefined).config.credentials;
+      await provider();
+    },
     async assumeRole(target, { sessionName, signal }) {
       const response = await stsFor(target).send(
         new AssumeRoleCommand({

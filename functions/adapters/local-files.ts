@@ -195,6 +195,11 @@ function ioDetail(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The password file named by the environment cannot be read; the message names the file, never its content. */
+export class PasswordFileError extends Error {
+  override readonly name = "PasswordFileError";
+}
+
 export const PKCS12_PASSWORD_ENV = "WATCHPOST_PKCS12_PASSWORD";
 export const PKCS12_PASSWORD_FILE_ENV = "WATCHPOST_PKCS12_PASSWORD_FILE";
 
@@ -213,7 +218,7 @@ export async function pkcs12PasswordFrom(env: NodeJS.ProcessEnv): Promise<string
   try {
     content = await readFile(file, "utf8");
   } catch (error) {
-    throw new Error(`cannot read ${PKCS12_PASSWORD_FILE_ENV} (${file}): ${ioDetail(error)}`);
+    throw new PasswordFileError(`cannot read ${PKCS12_PASSWORD_FILE_ENV} (${file}): ${ioDetail(error)}`);
   }
   return content.replace(/[\r\n]+$/, "");
 }

@@ -1,28 +1,25 @@
 /**
- * Alarm events from the watchpost bus → SNS. Formatting is pure (core/notifications); this handler
- * validates the event, skips silenced ones and publishes one message per topic. Any publish
- * failure throws, so EventBridge's async invocation retries and finally parks the event in the
- * dead-letter queue: nothing is dropped silently.
+ * Alarm events from the watchpost bus → SNS topics (email, chat) and the webhook queue. Formatting
+ * is pure (core/notifications); this handler validates the event, skips silenced ones, queues one
+ * delivery per webhook whose minimum the event meets (the webhook function posts them), and
+ * publishes one message per topic. Any failure throws, so EventBridge's async invocation retries
+ * and finally parks the event in the dead-letter queue: nothing is dropped silently.
  */
 
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import * as z from "zod";
 import { snsClient } from "../adapters/clients/sns";
-import { AlarmEventDetail, EVENT_SOURCE } from "../core/alarms/events";
+import { sqsClient } from "../adapters/clients/sqs";
+import { createWebhookQueue, type WebhookQueue } from "../adapters/webhook-queue";
 import { isAtLeast, Severity } from "../core/contracts";
 import { METRIC } from "../core/metrics";
-import { type AlarmEvent, snsAlarmMessage } from "../core/notifications/alarm-message";
+import { routingSeverity, snsAlarmMessage } from "../core/notifications/alarm-message";
+import { type AlarmEvent, AlarmEventEnvelope, deploymentOf } from "../core/notifications/alarm-view";
+import { type WebhookConfig, webhooksFor } from "../core/notifications/webhook";
+import { deployedConfig } from "./shared/deployed-config";
 import { ENV, requireEnv } from "./shared/environment";
 import { instrumented, logger, metrics } from "./shared/powertools";
-
-const AlarmEventEnvelope = z.object({
-  id: z.string(),
-  "detail-type": z.string(),
-  source: z.literal(EVENT_SOURCE),
-  time: z.string(),
-  detail: AlarmEventDetail,
-});
 
 const ChatTopics = z.partialRecord(Severity, z.string().startsWith("arn:"));
 
@@ -32,10 +29,17 @@ export interface NotifierDeps {
   alarmTopicArn: string;
   /** Chat channels cannot carry a filter policy, so each minimum severity has its own topic. */
   chatTopicArns: Partial<Record<Severity, string>>;
+  /** The stack name the configuration gave the deployment. */
+  stackName: string;
+  /** Configured webhooks; each gets the events its minimum severity asks for, through the queue. */
+  webhooks?: readonly Pick<WebhookConfig, "name" | "minimumSeverity">[];
+  webhookQueue?: WebhookQueue;
 }
 
 export interface NotifyResult {
   published: string[];
+  /** Names of the webhooks a delivery was queued for. */
+  webhooks?: string[];
   skipped?: "silenced";
 }
 
@@ -63,7 +67,13 @@ export async function notify(raw: unknown, deps: NotifierDeps): Promise<NotifyRe
     logger.info("Alarm event is silenced; nobody is notified", about);
     return { published: [], skipped: "silenced" };
   }
-  const message = snsAlarmMessage(event);
+  const message = snsAlarmMessage(event, deploymentOf(event, deps.stackName));
+  // Queued first: the queue de-duplicates a retry's second copy, SNS does not.
+  const webhooks = webhooksFor(routingSeverity(detail), (deps.webhooks ?? []) as WebhookConfig[]);
+  if (webhooks.length > 0 && !deps.webhookQueue) {
+    throw new Error("Webhooks are configured but no webhook queue is; redeploy the watchpost stack.");
+  }
+  for (const webhook of webhooks) await deps.webhookQueue!.enqueue(webhook.name, event);
   const topics = topicsFor(message.severity, deps);
   // Sequential and fail-fast: a retry re-sends to every topic, which is better than losing one.
   for (const topicArn of topics) {
@@ -82,8 +92,8 @@ export async function notify(raw: unknown, deps: NotifierDeps): Promise<NotifyRe
       }),
     );
   }
-  logger.info("Alarm notification published", { ...about, topics: topics.length });
-  return { published: topics };
+  logger.info("Alarm notification published", { ...about, topics: topics.length, webhooks: webhooks.length });
+  return { published: topics, ...(webhooks.length > 0 ? { webhooks: webhooks.map((w) => w.name) } : {}) };
 }
 
 let defaultDeps: NotifierDeps | undefined;
@@ -93,6 +103,16 @@ function deployedDeps(): NotifierDeps {
     sns: snsClient(),
     alarmTopicArn: requireEnv(ENV.alarmTopicArn),
     chatTopicArns: ChatTopics.parse(JSON.parse(process.env[ENV.chatTopicArns] || "{}")),
+    stackName: deployedConfig().stackName,
+    webhooks: deployedConfig().notifications.webhooks,
+    ...(deployedConfig().notifications.webhooks.length > 0
+      ? {
+          webhookQueue: createWebhookQueue({
+            client: sqsClient(),
+            queueUrl: requireEnv(ENV.webhookQueueUrl),
+          }),
+        }
+      : {}),
   };
   return defaultDeps;
 }

@@ -1,17 +1,15 @@
-import { Duration, SecretValue, Stack, Validations } from "aws-cdk-lib";
+import { Stack, Validations } from "aws-cdk-lib";
 import * as chatbot from "aws-cdk-lib/aws-chatbot";
 import * as events from "aws-cdk-lib/aws-events";
-import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
 import { DETAIL_TYPES, EVENT_SOURCE } from "../../functions/core/alarms/events";
-import type { WatchpostConfig, Webhook } from "../../functions/core/config";
+import type { WatchpostConfig } from "../../functions/core/config";
 import { isAtLeast, SEVERITIES, type Severity } from "../../functions/core/contracts";
 import { ENV } from "../../functions/handlers/shared/environment";
-import { DeadLetterQueue } from "./dead-letter-queue";
 import type { WatchpostFunction } from "./watchpost-function";
 
 export interface AlarmNotificationsProps {
@@ -30,8 +28,8 @@ export function severitiesFrom(minimum: Severity): Severity[] {
  * - the alarm topic, where every email subscription filters on the `severity` message attribute;
  * - one chat topic per minimum severity used by Slack / Microsoft Teams channels, because AWS
  *   Chatbot owns its subscriptions and they cannot carry a filter policy.
- * Generic webhooks bypass SNS: a rule on the bus, filtered by severity, calls an EventBridge API
- * destination whose credentials live in Secrets Manager, with its own dead-letter queue.
+ * Webhooks are not here: the notifier queues their deliveries for the webhook function
+ * (webhook-delivery.ts).
  * Topics are encrypted with a customer-managed key (CloudWatch alarms publish to the alarm topic
  * too, and only a customer-managed key can let them) and accept only TLS.
  */
@@ -40,7 +38,6 @@ export class AlarmNotifications extends Construct {
   readonly alarmTopic: sns.Topic;
   readonly chatTopics = new Map<Severity, sns.Topic>();
   readonly notifierRule: events.Rule;
-  readonly webhookDeadLetters?: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: AlarmNotificationsProps) {
     super(scope, id);
@@ -110,11 +107,6 @@ export class AlarmNotifications extends Construct {
       },
       targets: [notifier.ruleTarget()],
     });
-
-    if (notifications.webhooks.length > 0) {
-      this.webhookDeadLetters = new DeadLetterQueue(this, "WebhookDeadLetters");
-      for (const webhook of notifications.webhooks) this.addWebhook(webhook, bus, this.webhookDeadLetters);
-    }
   }
 
   /** Topics that CloudWatch alarms about watchpost itself should notify. */
@@ -159,46 +151,5 @@ export class AlarmNotifications extends Construct {
         loggingLevel: "ERROR",
       });
     }
-  }
-
-  private addWebhook(webhook: Webhook, bus: events.IEventBus, deadLetters: DeadLetterQueue): void {
-    const scope = new Construct(this, `Webhook-${webhook.name}`);
-    // A dynamic reference: CloudFormation resolves the secret at deploy time, so its value never
-    // appears in the template, and EventBridge keeps it in its own Secrets Manager secret.
-    const secret = SecretValue.secretsManager(
-      webhook.auth.secretName,
-      webhook.auth.secretField ? { jsonField: webhook.auth.secretField } : {},
-    );
-    const authorization =
-      webhook.auth.type === "api-key"
-        ? events.Authorization.apiKey(webhook.auth.headerName, secret)
-        : events.Authorization.basic(webhook.auth.username, secret);
-    const connection = new events.Connection(scope, "Connection", {
-      description: `watchpost webhook ${webhook.name}`,
-      authorization,
-    });
-    const destination = new events.ApiDestination(scope, "Destination", {
-      description: `watchpost webhook ${webhook.name}`,
-      connection,
-      endpoint: webhook.url,
-      httpMethod: events.HttpMethod.POST,
-      rateLimitPerSecond: webhook.rateLimitPerSecond,
-    });
-    new events.Rule(scope, "Rule", {
-      description: `watchpost alarm events (${webhook.minimumSeverity} and worse) to webhook ${webhook.name}`,
-      eventBus: bus,
-      eventPattern: {
-        source: [EVENT_SOURCE],
-        detailType: Object.values(DETAIL_TYPES),
-        detail: { severity: severitiesFrom(webhook.minimumSeverity), silenced: [false] },
-      },
-      targets: [
-        new targets.ApiDestination(destination, {
-          deadLetterQueue: deadLetters.queue,
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(12),
-        }),
-      ],
-    });
   }
 }

@@ -4,6 +4,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { readablePrefixes, type WatchpostConfig } from "../../functions/core/config";
+import { nagPartition } from "../nag";
 
 export interface CertificateStoreProps {
   certificates: WatchpostConfig["certificates"];
@@ -106,6 +107,7 @@ export class CertificateStore extends Construct {
     for (const role of handler) {
       if (!role) continue;
       Validations.of(role).acknowledge({
+        // Managed policy ARNs always use the AWS::Partition pseudo-parameter, whatever the flags say.
         id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
         reason:
           "CDK's generated custom resource that turns on EventBridge notifications for the certificate bucket; the managed policy only lets it write its own logs.",
@@ -120,7 +122,7 @@ export class CertificateStore extends Construct {
     const stack = Stack.of(this);
     const bucketInNag = this.created
       ? `<${stack.resolve(stack.getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket))}.Arn>`
-      : `arn:<AWS::Partition>:s3:::${this.bucket.bucketName}`;
+      : `arn:${nagPartition(this)}:s3:::${this.bucket.bucketName}`;
     for (const prefix of this.prefixes) {
       Validations.of(principal).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${bucketInNag}/${prefix}*]`,

@@ -10,9 +10,11 @@ import { Construct } from "constructs";
 export class DeadLetterQueue extends Construct {
   readonly queue: sqs.Queue;
 
-  constructor(scope: Construct, id: string) {
+  /** `fifo`: the dead-letter queue of a FIFO queue must be FIFO too. */
+  constructor(scope: Construct, id: string, options: { fifo?: boolean } = {}) {
     super(scope, id);
     this.queue = new sqs.Queue(this, "Queue", {
+      ...(options.fifo ? { fifo: true } : {}),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),

@@ -1,7 +1,7 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ENV } from "../../functions/handlers/shared/environment";
-import { fullConfig, logicalIdOf, minimalConfig, synth } from "./support";
+import { fullConfig, grantsOf, logicalIdOf, minimalConfig, synth } from "./support";
 
 let full: Template;
 beforeAll(() => {
@@ -49,10 +49,9 @@ describe("alarm events to the notifier", () => {
         }),
       },
     });
-    const published = Object.values(full.findResources("AWS::IAM::Policy"))
-      .flatMap((p) => p.Properties.PolicyDocument.Statement)
-      .filter((s: { Action: unknown }) => s.Action === "sns:Publish")
-      .map((s: { Resource: unknown }) => s.Resource);
+    const published = grantsOf(full, /./)
+      .filter(([action]) => action === "sns:Publish")
+      .map(([, resource]) => JSON.parse(resource));
     expect(published).toEqual(
       expect.arrayContaining([{ Ref: alarmTopic }, { Ref: majorChat }, { Ref: minorChat }]),
     );
@@ -108,33 +107,60 @@ describe("chat", () => {
 });
 
 describe("webhooks", () => {
-  it("call an API destination for severe-enough events, with the key resolved from Secrets Manager and their own DLQ", () => {
+  const deliveryFunction = () =>
+    logicalIdOf(full, "AWS::Lambda::Function", { Description: Match.stringLikeRegexp("^Renders watchpost") });
+  const queues = () => full.findResources("AWS::SQS::Queue", { Properties: { FifoQueue: true } });
+
+  it("queue deliveries on a FIFO queue the notifier may send to, with content-based deduplication and a FIFO dead-letter queue", () => {
+    // Prepare
+    const fifo = queues();
+    const [queueId] = Object.entries(fifo).find(([, q]) => q.Properties.RedrivePolicy)!;
+    const [deadLettersId] = Object.entries(fifo).find(([, q]) => !q.Properties.RedrivePolicy)!;
+
     // Assess
-    full.hasResourceProperties("AWS::Events::Connection", {
-      AuthorizationType: "API_KEY",
-      AuthParameters: {
-        ApiKeyAuthParameters: {
-          ApiKeyName: "x-api-key",
-          ApiKeyValue: "{{resolve:secretsmanager:watchpost/pager:SecretString:key::}}",
-        },
-      },
+    expect(Object.keys(fifo)).toHaveLength(2);
+    expect(fifo[queueId]!.Properties).toMatchObject({
+      ContentBasedDeduplication: true,
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 360,
+      RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [deadLettersId, "Arn"] }, maxReceiveCount: 10 },
     });
-    full.hasResourceProperties("AWS::Events::ApiDestination", {
-      InvocationEndpoint: "https://hooks.example.com/watchpost",
-      HttpMethod: "POST",
+    const notifier = logicalIdOf(full, "AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("^Formats"),
     });
-    full.hasResourceProperties("AWS::Events::Rule", {
-      EventPattern: Match.objectLike({ detail: { severity: ["critical"], silenced: [false] } }),
-      Targets: [
-        Match.objectLike({
-          Arn: { "Fn::GetAtt": [logicalIdOf(full, "AWS::Events::ApiDestination"), "Arn"] },
-          DeadLetterConfig: {
-            Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^NotificationsWebhookDeadLetters"), "Arn"] },
-          },
-          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 43200 },
-        }),
-      ],
+    full.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ [ENV.webhookQueueUrl]: { Ref: queueId } }) },
     });
+    expect(grantsOf(full, /^NotifierRole/)).toContainEqual([
+      "sqs:SendMessage",
+      JSON.stringify({ "Fn::GetAtt": [queueId, "Arn"] }),
+    ]);
+    expect(notifier).toBeDefined();
+  });
+
+  it("feed the webhook function one message at a time, and let it read exactly the webhooks' secrets", () => {
+    // Prepare
+    const fn = deliveryFunction();
+
+    // Assess
+    full.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: fn },
+      BatchSize: 1,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    const secretResources = grantsOf(full, /^WebhooksDeliverRole/)
+      .filter(([action]) => action === "secretsmanager:GetSecretValue")
+      .map(([, resource]) => resource);
+    expect(secretResources).toHaveLength(3);
+    for (const name of ["watchpost/pager", "watchpost/slack-hook", "watchpost/teams-hook"]) {
+      expect(secretResources.some((r: string) => r.includes(`:secret:${name}-??????`))).toBe(true);
+    }
+  });
+
+  it("need no EventBridge API destination or connection any more", () => {
+    // Assess
+    full.resourceCountIs("AWS::Events::ApiDestination", 0);
+    full.resourceCountIs("AWS::Events::Connection", 0);
   });
 });
 
@@ -146,7 +172,7 @@ describe("watching the watcher", () => {
     const deadLetters = alarms.filter(
       (a) => a.Properties.MetricName === "ApproximateNumberOfMessagesVisible",
     );
-    expect(errors).toHaveLength(3);
+    expect(errors).toHaveLength(4); // scan, credential check, notifier, webhook delivery
     expect(deadLetters).toHaveLength(5); // three functions, the webhooks, and the scan batches
     for (const alarm of [...errors, ...deadLetters]) {
       expect(alarm.Properties.AlarmActions).toEqual(

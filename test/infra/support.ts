@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { parseConfig, type WatchpostConfigInput } from "../../functions/core/config";
@@ -54,6 +56,19 @@ export function fullConfig(): WatchpostConfigInput {
             secretField: "key",
           },
         },
+        {
+          name: "ops-slack",
+          format: "slack",
+          urlSecretName: "watchpost/slack-hook",
+          minimumSeverity: "major",
+        },
+        {
+          name: "ops-teams",
+          format: "teams",
+          urlSecretName: "watchpost/teams-hook",
+          urlSecretField: "url",
+          minimumSeverity: "warning",
+        },
       ],
     },
   };
@@ -63,12 +78,18 @@ export function minimalConfig(): WatchpostConfigInput {
   return { certificates: { sources: [{ prefix: "certs/" }] } };
 }
 
+/** The context `cdk synth` runs with (cdk.json): the feature flags, so tests see the deployed template. */
+export function projectContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "cdk.json"), "utf8"));
+  return cdkJson.context as Record<string, unknown>;
+}
+
 /**
- * The stack for a configuration. Bundling is skipped (context `aws:cdk:bundling-stacks: []`): these
- * tests are about wiring, and esbuild runs in `cdk synth` in CI.
+ * The stack for a configuration, with the project's feature flags. Bundling is skipped (context
+ * `aws:cdk:bundling-stacks: []`): these tests are about wiring, and esbuild runs in `cdk synth` in CI.
  */
 export function buildStack(input: WatchpostConfigInput): { app: App; stack: WatchpostStack } {
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const app = new App({ context: { ...projectContext(), "aws:cdk:bundling-stacks": [] } });
   const stack = new WatchpostStack(app, "Watchpost", {
     config: parseConfig(input),
     env: { account: "123456789012", region: "eu-west-1" },
@@ -85,4 +106,25 @@ export function logicalIdOf(template: Template, type: string, props: Record<stri
   const found = Object.keys(template.findResources(type, { Properties: props }));
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0]!;
+}
+
+/**
+ * What the IAM policies attached to the roles whose logical ID matches `role` allow, one
+ * [action, resource] pair per combination: the same list however the minimizePolicies feature flag
+ * merges and orders statements. Resources are JSON text so tokens compare by value.
+ */
+export function grantsOf(template: Template, role: RegExp): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const policy of Object.values(template.findResources("AWS::IAM::Policy"))) {
+    if (!policy.Properties.Roles.some((r: { Ref?: string }) => r.Ref !== undefined && role.test(r.Ref)))
+      continue;
+    for (const statement of policy.Properties.PolicyDocument.Statement) {
+      if (statement.Effect !== "Allow") continue;
+      const actions: string[] = [statement.Action].flat();
+      const resources: unknown[] = [statement.Resource].flat();
+      for (const action of actions)
+        for (const resource of resources) pairs.push([action, JSON.stringify(resource)]);
+    }
+  }
+  return pairs;
 }

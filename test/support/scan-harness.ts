@@ -80,3 +80,16 @@ export async function scanHarness(options: ScanHarnessOptions): Promise<ScanHarn
 }
 
 export type LocalQueue = ReturnType<typeof memoryQueue>;
+
+/** Every S3 operation sent through `client` from now on, by command name: the bill an operator pays. */
+export function countS3Requests(client: S3Client): string[] {
+  const requests: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      requests.push(String(context.commandName));
+      return next(args);
+    },
+    { step: "initialize", name: "countRequests" },
+  );
+  return requests;
+}

@@ -1,4 +1,7 @@
-/** The SQS client the scan hands batches out with: SendMessageBatch of ten messages of at most 240 KiB. */
+/**
+ * The SQS client the scan hands batches out with (SendMessageBatch of ten messages of at most
+ * 240 KiB), and the notifier and the webhook function put webhook deliveries on their queue with.
+ */
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { boundedClientFactory } from "./bounded";
 

@@ -23,7 +23,13 @@ export interface AlarmDefinition {
   parameters: AlarmParameter[];
   impact: string;
   possibleCauses: string[];
-  /** Numbered steps; commands are in backticks so they render as code and can be pasted. */
+  /**
+   * Numbered steps, each short enough to read on a phone (a test holds them under
+   * `MAX_STEP_CHARS`); commands are in backticks so they render as code and can be pasted.
+   * Upper-case placeholders (BUCKET, KEY, HOST…) are filled from the alarm's parameters in
+   * notifications (see notifications/remediation.ts). A step that starts with `STORED_FILE` or
+   * `LIVE_PEER` applies only to certificates read from the store, or from a live endpoint.
+   */
   handlingProcedure: string[];
   /** How and when the alarm clears by itself. */
   clearance: string;
@@ -66,18 +72,29 @@ const CREDENTIAL_PARAMETERS = [
   P.region,
 ];
 
+/** Longest step text, placeholders unfilled: about four lines on a phone. */
+export const MAX_STEP_CHARS = 160;
+
+/** Steps for a certificate kept in the store, and for one a live peer presents. */
+export const STORED_FILE = "Stored file: ";
+export const LIVE_PEER = "Live peer: ";
+
 const FETCH_AND_INSPECT = [
-  "Fetch the file named in the Source parameter: `aws s3 cp s3://BUCKET/KEY ./cert.pem` (for a live peer, save what it presents: `openssl s_client -connect HOST:PORT -servername HOST -showcerts </dev/null > ./cert.pem`).",
-  "Look at the dates and names: `openssl x509 -noout -dates -subject -issuer -in ./cert.pem` (the Source suffix `#N` is the N-th certificate in the file, counting from 0).",
+  `${STORED_FILE}fetch it with \`aws s3 cp s3://BUCKET/KEY cert.pem\`.`,
+  `${LIVE_PEER}save what it presents: \`openssl s_client -connect HOST:PORT -showcerts </dev/null >cert.pem\`.`,
+  "See its dates and names: `openssl x509 -noout -dates -subject -ext subjectAltName -in cert.pem` (`#N` in Source: the N-th certificate, from 0).",
 ];
 
-const REISSUE =
-  'Re-issue the certificate from your CA with the right names and validity, for example with a private OpenSSL CA: `openssl req -new -key host.key -subj "/CN=HOST" -addext "subjectAltName=DNS:HOST" -out host.csr` then `openssl x509 -req -in host.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 -copy_extensions copyall -out host.pem` (with AWS Private CA: `aws acm-pca issue-certificate`).';
+const REISSUE = [
+  "Make a request for the host: `openssl req -new -key host.key -subj /CN=HOST -addext subjectAltName=DNS:HOST -out host.csr`.",
+  "Sign it with your CA: `openssl x509 -req -in host.csr -CA ca.pem -CAkey ca.key -days 365 -copy_extensions copyall -out host.pem`.",
+];
 
 const REPLACE_AND_CONFIRM = [
-  "Check the new file before shipping it: `openssl verify -CAfile ca.pem host.pem` must print `host.pem: OK`, and `watchpost scan ./host.pem --ca ca.pem --expect-host HOST` must exit 0.",
-  "Upload it over the old object: `aws s3 cp ./host.pem s3://BUCKET/KEY`, then install it on the service and restart or reload the service so it serves the new certificate.",
-  "Confirm the alarm clears: the upload triggers a re-check of that object within seconds; otherwise the next daily scan (01:00) clears it. An `Alarm Cleared` event with the same occurrence UUID is sent.",
+  "Check it before shipping: `watchpost scan host.pem --ca ca.pem --expect-host HOST` must exit 0.",
+  `${STORED_FILE}upload it with \`aws s3 cp host.pem s3://BUCKET/KEY\`, then install it on the service and reload it.`,
+  `${LIVE_PEER}install it on the peer, reload it, and confirm with \`watchpost probe HOST:PORT --ca ca.pem\`.`,
+  "The alarm clears by itself: an upload is re-checked within seconds, a peer at the next scheduled scan.",
 ];
 
 const CERTIFICATE_CLEARANCE =
@@ -86,8 +103,10 @@ const CERTIFICATE_CLEARANCE =
 const CREDENTIAL_CLEARANCE =
   "This alarm is cleared automatically by the first credential check (every 5 minutes) that completes the failing step. Raising waits for two consecutive failing checks so one network blip pages nobody; clearing does not wait. A fault that comes back later raises a new occurrence with a new UUID.";
 
-const CONFIRM_CREDENTIALS =
-  "Confirm from the command line with the same target: `watchpost check-credentials --bucket BUCKET --role-arn ROLE_ARN --region REGION` must exit 0 and show every step `ok`; the next scheduled check (within 5 minutes) clears the alarm.";
+const CONFIRM_CREDENTIALS = [
+  "Confirm: `watchpost check-credentials --bucket BUCKET --role-arn ROLE_ARN --region REGION` must exit 0.",
+  "The alarm clears by itself at the next credential check (within 5 minutes) that passes.",
+];
 
 type Entry = Omit<
   AlarmDefinition,
@@ -107,7 +126,7 @@ const ENTRIES: Record<CheckName, Entry> = {
       "A renewed certificate was issued but never uploaded to the store or installed on the host.",
       "An intermediate CA certificate in the same bundle expired (the Source suffix `#N` tells which one).",
     ],
-    handlingProcedure: [...FETCH_AND_INSPECT, REISSUE, ...REPLACE_AND_CONFIRM],
+    handlingProcedure: [...FETCH_AND_INSPECT, ...REISSUE, ...REPLACE_AND_CONFIRM],
   },
   expiring: {
     title: "Certificate expiring soon",
@@ -122,8 +141,8 @@ const ENTRIES: Record<CheckName, Entry> = {
     ],
     handlingProcedure: [
       ...FETCH_AND_INSPECT,
-      "For a CA certificate, renew it with the same key (or issue the successor and cross-sign), distribute the new CA certificate to every file and trust bundle that holds the old one, and keep both in the trust bundle until every certificate issued under the old one is replaced.",
-      REISSUE,
+      "For a CA certificate: renew it with the same key (or cross-sign a successor), add it wherever the old one is, and keep both until all it issued are replaced.",
+      ...REISSUE,
       ...REPLACE_AND_CONFIRM,
     ],
   },
@@ -139,8 +158,9 @@ const ENTRIES: Record<CheckName, Entry> = {
     ],
     handlingProcedure: [
       ...FETCH_AND_INSPECT,
-      "Check the clock of the host that issued it: `timedatectl status` (look for `System clock synchronized: yes`) and `chronyc tracking` or `ntpq -p`. Fix NTP before re-issuing, or the new certificate will be wrong too.",
-      REISSUE,
+      "On the host that issued it, check the clock: `timedatectl status` must say `System clock synchronized: yes`.",
+      "Fix NTP there first (`chronyc tracking` or `ntpq -p`), or the new certificate will be wrong too.",
+      ...REISSUE,
       ...REPLACE_AND_CONFIRM,
     ],
   },
@@ -158,10 +178,9 @@ const ENTRIES: Record<CheckName, Entry> = {
     ],
     handlingProcedure: [
       ...FETCH_AND_INSPECT,
-      "List the names it carries: `openssl x509 -noout -ext subjectAltName -in ./cert.pem`, and compare with the HostName parameter.",
-      REISSUE,
+      "Compare the names it carries (subjectAltName above) with the host that serves it: HOST.",
+      ...REISSUE,
       ...REPLACE_AND_CONFIRM,
-      "For a live peer, confirm what it now presents: `watchpost probe HOST:PORT --servername HOST --ca ca.pem`.",
     ],
   },
   "untrusted-chain": {
@@ -179,11 +198,15 @@ const ENTRIES: Record<CheckName, Entry> = {
     ],
     handlingProcedure: [
       ...FETCH_AND_INSPECT,
-      'Read the message: it names the failing link (`chain link N`), the rule and the fix. Show that certificate\'s extensions: `openssl x509 -noout -text -in ./cert.pem` (for link N > 0, the N-th issuer: split the file with `awk \'/BEGIN/{n++} {print > ("cert-" n ".pem")}\' ./cert.pem`).',
-      "Fetch the trusted CA bundle configured for this source: `aws s3 cp s3://BUCKET/CA_KEY ./ca.pem`, and try the chain the way strict clients do: `openssl verify -x509_strict -purpose sslserver -CAfile ./ca.pem -untrusted ./cert.pem ./cert.pem` (the error line names the failing certificate).",
-      "Compare issuers: `openssl x509 -noout -issuer -in ./cert.pem` against `openssl x509 -noout -subject -dates -in ./ca.pem`.",
-      'Either add the missing intermediate to the file (leaf first, then intermediates) or re-issue from the trusted CA with a correct profile (for a server: `-addext "subjectAltName=DNS:HOST" -addext "extendedKeyUsage=serverAuth" -addext "keyUsage=digitalSignature"`; OpenSSL 3 adds the key identifiers by default). ' +
-        REISSUE,
+      "Read the message: it names the failing link (`chain link N`: 0 is the certificate, then its issuers), the rule and the fix.",
+      'Split the file, one certificate each (link N goes to cert-(N+1).pem): `awk \'/BEGIN/{n++} {print > ("cert-" n ".pem")}\' cert.pem`.',
+      "Show the failing link's extensions, for link 0: `openssl x509 -noout -text -in cert-1.pem`.",
+      "Fetch the source's trusted CA bundle: `aws s3 cp s3://BUCKET/CA_KEY ca.pem` (CA_KEY: the source's caBundleKey).",
+      "Try it as strict clients do: `openssl verify -x509_strict -purpose sslserver -CAfile ca.pem -untrusted cert.pem cert.pem`.",
+      "Compare `openssl x509 -noout -issuer -in cert.pem` with `openssl x509 -noout -subject -dates -in ca.pem`.",
+      "Add the missing intermediate to the file (leaf first, then intermediates), or re-issue from the trusted CA:",
+      ...REISSUE,
+      "For a TLS server, the request also needs `-addext extendedKeyUsage=serverAuth -addext keyUsage=digitalSignature`.",
       ...REPLACE_AND_CONFIRM,
     ],
   },
@@ -199,9 +222,9 @@ const ENTRIES: Record<CheckName, Entry> = {
     ],
     handlingProcedure: [
       ...FETCH_AND_INSPECT,
-      "See the key and signature: `openssl x509 -noout -text -in ./cert.pem | grep -E 'Public-Key|Signature Algorithm'`.",
-      "Create a strong key (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out host.key` or `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out host.key`) and re-issue with SHA-256. " +
-        REISSUE,
+      "See the key and signature: `openssl x509 -noout -text -in cert.pem | grep -E 'Public-Key|Signature Alg'`.",
+      "Make a strong key: `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out host.key` (or RSA of 3072 bits).",
+      ...REISSUE,
       ...REPLACE_AND_CONFIRM,
     ],
   },
@@ -218,11 +241,12 @@ const ENTRIES: Record<CheckName, Entry> = {
       "The file is larger than the size cap, default 1 MiB (reason `too-large`).",
     ],
     handlingProcedure: [
-      "Fetch the object: `aws s3 cp s3://BUCKET/KEY ./cert.bin` and check its size and type: `ls -l ./cert.bin && file ./cert.bin && head -c 200 ./cert.bin`.",
-      "Try each format: `openssl x509 -noout -subject -in ./cert.bin` (PEM), `openssl x509 -inform DER -noout -subject -in ./cert.bin` (DER), `openssl pkcs7 -print_certs -in ./cert.bin` (PKCS#7), `openssl pkcs12 -info -nokeys -in ./cert.bin` (PKCS#12, asks for the password).",
-      "For `bad-password`, update the password watchpost is given for this file (environment variable or password file, never a command-line flag) without printing it.",
-      "Otherwise upload a correct file: `aws s3 cp ./host.pem s3://BUCKET/KEY`; check it first with `watchpost scan ./host.pem`.",
-      "Confirm the alarm clears: the upload re-checks the object within seconds; otherwise the next daily scan clears it.",
+      "Fetch it: `aws s3 cp s3://BUCKET/KEY cert.bin`, then look: `ls -l cert.bin; file cert.bin; head -c 200 cert.bin`.",
+      "PEM? `openssl x509 -noout -subject -in cert.bin`. DER? add `-inform DER`.",
+      "PKCS#7? `openssl pkcs7 -print_certs -in cert.bin`. PKCS#12? `openssl pkcs12 -info -nokeys -in cert.bin`.",
+      "For `bad-password`: put the right password in the source's secret (deployed) or the password variable or file (CLI).",
+      "Otherwise check a good file with `watchpost scan host.pem`, then upload it: `aws s3 cp host.pem s3://BUCKET/KEY`.",
+      "The alarm clears by itself: an upload is re-checked within seconds, otherwise at the next scheduled scan.",
     ],
   },
   "credentials-unobtainable": {
@@ -238,12 +262,14 @@ const ENTRIES: Record<CheckName, Entry> = {
       "The checker's own credentials expired, or STS cannot be reached from the network.",
     ],
     handlingProcedure: [
-      "Try the step by hand with the checker's identity: `aws sts assume-role --role-arn ROLE_ARN --role-session-name watchpost-manual --region REGION --query Credentials.Expiration` (add `--external-id ID` if configured). Never paste the returned keys anywhere.",
-      "Check the role exists and who it trusts: `aws iam get-role --role-name ROLE_NAME --query Role.AssumeRolePolicyDocument` — the principal must be the account (or role) that runs watchpost, with the configured external ID condition.",
-      "Re-bind the agency if it was removed: restore the trust policy with `aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://trust.json`.",
-      "For `RegionDisabledException`, activate STS for the region in IAM → Account settings (or use the regional endpoint of an enabled region).",
-      "Check the caller: `aws sts get-caller-identity`; check the network path to STS (VPC endpoint, proxy, DNS).",
-      CONFIRM_CREDENTIALS,
+      "Try it as watchpost: `aws sts assume-role --role-arn ROLE_ARN --role-session-name manual --query Credentials.Expiration`.",
+      "Add `--external-id ID` if the target has one. Never paste returned keys anywhere.",
+      "See who the role trusts: `aws iam get-role --role-name ROLE_NAME --query Role.AssumeRolePolicyDocument`.",
+      "It must trust the account or role that runs watchpost (with the external ID). Restore it if the agency was unbound:",
+      "`aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://trust.json`",
+      "For `RegionDisabledException`: activate STS for REGION in IAM → Account settings.",
+      "Otherwise check the caller (`aws sts get-caller-identity`) and the network path to STS.",
+      ...CONFIRM_CREDENTIALS,
     ],
   },
   "credentials-rejected": {
@@ -259,10 +285,11 @@ const ENTRIES: Record<CheckName, Entry> = {
     ],
     handlingProcedure: [
       "Check the clock: `timedatectl status` and `chronyc tracking`; fix NTP if it is off.",
-      "Check which endpoints are configured for the target (S3 endpoint and STS endpoint must belong to the same store).",
-      "Obtain credentials by hand and try the bucket with them in a subshell: `aws sts assume-role --role-arn ROLE_ARN --role-session-name watchpost-manual`, export them, then `aws s3api head-bucket --bucket BUCKET --region REGION`. Do not paste the keys into tickets or chat.",
-      "If sessions were revoked, check the role for an `AWSRevokeOlderSessions` policy: `aws iam list-role-policies --role-name ROLE_NAME`.",
-      CONFIRM_CREDENTIALS,
+      "Check the target's endpoints: its S3 and STS endpoints must belong to the same store.",
+      "Assume the role by hand (`aws sts assume-role --role-arn ROLE_ARN --role-session-name manual`) in a subshell.",
+      "Export the keys there, then try `aws s3api head-bucket --bucket BUCKET --region REGION`. Never paste the keys.",
+      "Revoked sessions? Look for `AWSRevokeOlderSessions`: `aws iam list-role-policies --role-name ROLE_NAME`.",
+      ...CONFIRM_CREDENTIALS,
     ],
   },
   "storage-access-denied": {
@@ -277,11 +304,13 @@ const ENTRIES: Record<CheckName, Entry> = {
       "Objects are encrypted with a KMS key whose policy does not allow the role.",
     ],
     handlingProcedure: [
-      "See the role's policies: `aws iam list-attached-role-policies --role-name ROLE_NAME` and `aws iam list-role-policies --role-name ROLE_NAME`.",
+      "See the role's policies: `aws iam list-attached-role-policies --role-name ROLE_NAME` (and `list-role-policies`).",
       "See the bucket policy: `aws s3api get-bucket-policy --bucket BUCKET --query Policy --output text`.",
-      "Simulate: `aws iam simulate-principal-policy --policy-source-arn ROLE_ARN --action-names s3:ListBucket s3:GetObject --resource-arns arn:aws:s3:::BUCKET arn:aws:s3:::BUCKET/*`.",
-      "For KMS: `aws s3api head-object --bucket BUCKET --key KEY --query SSEKMSKeyId` then `aws kms get-key-policy --key-id KEY_ID --policy-name default`.",
-      CONFIRM_CREDENTIALS,
+      "Simulate: `aws iam simulate-principal-policy --policy-source-arn ROLE_ARN --action-names s3:ListBucket`",
+      "  … with `--resource-arns arn:aws:s3:::BUCKET`; repeat with s3:GetObject on `arn:aws:s3:::BUCKET/*`.",
+      "KMS-encrypted? Get the key with `aws s3api head-object --bucket BUCKET --key OBJECT --query SSEKMSKeyId`.",
+      "Then read its policy: `aws kms get-key-policy --key-id KEY_ID --policy-name default`.",
+      ...CONFIRM_CREDENTIALS,
     ],
   },
   "storage-unreachable": {
@@ -297,9 +326,9 @@ const ENTRIES: Record<CheckName, Entry> = {
     ],
     handlingProcedure: [
       "Resolve and connect: `dig +short S3_HOST` and `curl -sv --max-time 10 https://S3_HOST/ -o /dev/null`.",
-      "Check the bucket answers: `aws s3api head-bucket --bucket BUCKET --region REGION` (add `--endpoint-url URL` for a custom endpoint).",
-      "Check VPC endpoints and routes: `aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws.REGION.s3`.",
-      CONFIRM_CREDENTIALS,
+      "Does the bucket answer? `aws s3api head-bucket --bucket BUCKET --region REGION` (custom store: `--endpoint-url`).",
+      "Check VPC endpoints: `aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws.REGION.s3`.",
+      ...CONFIRM_CREDENTIALS,
     ],
   },
   "bucket-missing": {
@@ -312,9 +341,11 @@ const ENTRIES: Record<CheckName, Entry> = {
       "The target configuration names the wrong bucket or region.",
     ],
     handlingProcedure: [
-      "Check the bucket: `aws s3api head-bucket --bucket BUCKET` and its region: `aws s3api get-bucket-location --bucket BUCKET`.",
-      "If it was deleted, re-create it with its protections (`aws s3api create-bucket --bucket BUCKET --create-bucket-configuration LocationConstraint=REGION`, then block public access, encryption and policy) or restore the configuration to the right bucket and region.",
-      CONFIRM_CREDENTIALS,
+      "Check the bucket: `aws s3api head-bucket --bucket BUCKET`; its region: `aws s3api get-bucket-location --bucket BUCKET`.",
+      "Wrong region or name? Fix the target in the configuration and deploy again.",
+      "Deleted? Re-create it: `aws s3api create-bucket --bucket BUCKET --create-bucket-configuration LocationConstraint=REGION`.",
+      "Then restore its protections (public access block, encryption, bucket policy) before use.",
+      ...CONFIRM_CREDENTIALS,
     ],
   },
 };

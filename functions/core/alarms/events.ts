@@ -6,7 +6,7 @@
 import * as z from "zod";
 import { CheckName, Severity } from "../contracts";
 import { alarmDefinition } from "./catalog";
-import { type AlarmTransition, TransitionKind } from "./lifecycle";
+import { AlarmFacts, type AlarmTransition, SourceObservation, TransitionKind } from "./lifecycle";
 
 export const EVENT_SOURCE = "watchpost";
 
@@ -52,7 +52,33 @@ export const AlarmEventDetail = z
     lastSeen: Timestamp,
     clearedAt: Timestamp.optional().describe("Only on `Alarm Cleared`."),
     at: Timestamp.describe("When the transition was decided."),
-    doc: z.string().describe("Runbook link."),
+    doc: z
+      .string()
+      .describe(
+        "Runbook: a URL under the configured runbookBaseUrl, else the repository-relative path docs/alarms/<id>.md.",
+      ),
+    facts: AlarmFacts.extend({
+      subject: z.string().optional().describe("Subject of the certificate the alarm is about."),
+      notBefore: z.string().optional().describe("Its notBefore (ISO 8601)."),
+      notAfter: z.string().optional().describe("Its notAfter (ISO 8601)."),
+      errorCode: z.string().optional().describe("Error code of the failing credential step."),
+      step: z.string().optional().describe("The failing credential step (assume-role, head-bucket…)."),
+      reason: z.string().optional().describe("Why a file could not be read (bad-pem, bad-password…)."),
+      expectedHost: z
+        .string()
+        .optional()
+        .describe("The host the certificate must name (a missing name, or the peer's FQDN)."),
+    })
+      .optional()
+      .describe("Facts of the finding, as fields; absent when the check has none."),
+    resolution: SourceObservation.extend({
+      text: z.string().describe("What the clearing check saw, e.g. the renewed certificate's validity."),
+      subject: z.string().optional(),
+      notBefore: z.string().optional(),
+      notAfter: z.string().optional(),
+    })
+      .optional()
+      .describe("Only on `Alarm Cleared`, when the clearing check saw the source: its new state."),
     silenced: z
       .boolean()
       .describe("True when a silence matched: state changed, but nobody should be notified."),
@@ -92,6 +118,8 @@ export function toEventDetail(transition: AlarmTransition, options: EventOptions
     ...(transition.clearedAt ? { clearedAt: transition.clearedAt } : {}),
     at: transition.at,
     doc: base ? `${base.replace(/\/+$/, "")}/${definition.doc}` : definition.doc,
+    ...(transition.facts ? { facts: transition.facts } : {}),
+    ...(transition.resolution ? { resolution: transition.resolution } : {}),
     silenced: transition.silenced,
   };
   return AlarmEventDetail.parse(detail);

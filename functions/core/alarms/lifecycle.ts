@@ -6,8 +6,9 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import * as z from "zod";
-import { CheckName, compareSeverity, type Finding, Severity } from "../contracts";
-import { alarmDefinition, isCredentialCheck } from "./catalog";
+import { CheckName, type Finding, Severity } from "../contracts";
+import { alarmFacts, alarmParameters, mergeFindings, observationOf } from "./alarm-content";
+import { isCredentialCheck } from "./catalog";
 import { isSilenced, type Silence } from "./silences";
 
 export interface CheckRun {
@@ -28,8 +29,41 @@ export interface CheckRun {
   findings: Finding[];
   /** Alarm parameters carried by every alarm of the run: ServiceName, RoleName, HostName, Bucket… */
   parameters?: Record<string, string>;
+  /**
+   * What the run saw at examined sources, keyed by source ("<file>", "<file>#<index>",
+   * "credentials:<target>"): a clear carries it as the new state. Optional and possibly partial
+   * (a large scan keeps a bounded number); a clear without one says only that the fault is gone.
+   */
+  observations?: ReadonlyMap<string, SourceObservation>;
   now: Date;
 }
+
+/** The state of a source as a check run saw it, in words and in the facts a receiver may want. */
+export const SourceObservation = z.object({
+  /** "certificate CN=api valid until 2027-03-01T00:00:00Z (365 days)", "every step passed: …". */
+  text: z.string(),
+  subject: z.string().optional(),
+  notBefore: z.string().optional(),
+  notAfter: z.string().optional(),
+});
+export type SourceObservation = z.infer<typeof SourceObservation>;
+
+/**
+ * Facts of the finding an alarm stands for, kept apart from the free-text message so receivers
+ * (webhooks) get them as fields: the certificate's subject and dates, the credential step and
+ * error code, the reason a file could not be read.
+ */
+export const AlarmFacts = z.object({
+  subject: z.string().optional(),
+  notBefore: z.string().optional(),
+  notAfter: z.string().optional(),
+  errorCode: z.string().optional(),
+  step: z.string().optional(),
+  reason: z.string().optional(),
+  /** The host the certificate must name: the first missing name, or the peer's FQDN. */
+  expectedHost: z.string().optional(),
+});
+export type AlarmFacts = z.infer<typeof AlarmFacts>;
 
 export const TRANSITION_KINDS = ["raised", "severity-changed", "reminder", "cleared"] as const;
 export const TransitionKind = z.enum(TRANSITION_KINDS);
@@ -57,6 +91,9 @@ export const AlarmTransition = z.object({
   clearedAt: Timestamp.optional(),
   silenced: z.boolean(),
   at: Timestamp,
+  facts: AlarmFacts.optional(),
+  /** Only on `cleared`: what the clearing run saw at the source, when it says. */
+  resolution: SourceObservation.optional(),
 });
 export type AlarmTransition = z.infer<typeof AlarmTransition>;
 
@@ -86,6 +123,7 @@ export const AlarmState = z.object({
   clearedAt: Timestamp.optional(),
   message: z.string(),
   parameters: z.record(z.string(), z.string()),
+  facts: AlarmFacts.optional(),
   /** Optimistic-locking counter: every write expects the version it read. */
   version: z.number().int().positive(),
   /** Transitions decided but not yet confirmed published; the next run sends what is left. */
@@ -132,36 +170,6 @@ export function fingerprintOf(finding: Finding, scope: string): string {
     .slice(0, 32);
 }
 
-// Parameters end up in events and e-mails; anything that smells of a secret is dropped at the door.
-const SECRET_NAME = /secret|token|password|passphrase|private.?key|credential/i;
-
-function alarmParameters(check: CheckName, finding: Finding, run: CheckRun): Record<string, string> {
-  const parameters: Record<string, string> = { Source: finding.source };
-  for (const [name, value] of Object.entries(run.parameters ?? {})) parameters[name] = value;
-  const known = new Map(alarmDefinition(check).parameters.map((p) => [p.name.toLowerCase(), p.name]));
-  for (const [name, value] of Object.entries(finding.details ?? {})) {
-    const canonical = known.get(name.toLowerCase());
-    if (canonical && (typeof value === "string" || typeof value === "number")) {
-      parameters[canonical] = String(value);
-    }
-  }
-  for (const name of Object.keys(parameters)) {
-    if (SECRET_NAME.test(name)) delete parameters[name];
-  }
-  return parameters;
-}
-
-const MAX_MESSAGE = 4000;
-
-/** Several findings of one check on one source (e.g. weak key and weak signature) are one alarm. */
-function mergeFindings(findings: readonly Finding[]): { severity: Severity; message: string } {
-  const sorted = [...findings].sort((a, b) => compareSeverity(a.severity, b.severity));
-  const messages = [...new Set(sorted.map((f) => f.message))].join("; ");
-  // Bounded so an event always fits EventBridge's 256 KB entry limit.
-  const message = messages.length > MAX_MESSAGE ? `${messages.slice(0, MAX_MESSAGE - 1)}…` : messages;
-  return { severity: sorted[0]!.severity, message };
-}
-
 function wasExamined(run: CheckRun, source: string, check: CheckName): boolean {
   if (run.examinedChecks && !run.examinedChecks.includes(check)) return false;
   if (run.complete) return true;
@@ -193,6 +201,7 @@ export function decideAlarm(
     state: AlarmState,
     kind: TransitionKind,
     previousSeverity?: Severity,
+    resolution?: SourceObservation,
   ): AlarmTransition => ({
     id: newId(),
     kind,
@@ -212,6 +221,8 @@ export function decideAlarm(
     ...(state.clearedAt ? { clearedAt: state.clearedAt } : {}),
     silenced: isSilenced(policy.silences, state, run.now),
     at: now,
+    ...(state.facts ? { facts: state.facts } : {}),
+    ...(resolution ? { resolution } : {}),
   });
   const finish = (state: AlarmState, transitions: AlarmTransition[]): Decision => ({
     state: { ...state, pending: [...state.pending, ...transitions] },
@@ -231,7 +242,7 @@ export function decideAlarm(
         expiresAt,
         version: stored.version + 1,
       };
-      return finish(cleared, [transition(cleared, "cleared")]);
+      return finish(cleared, [transition(cleared, "cleared", undefined, observationOf(run, stored.source))]);
     }
     if (stored.status === "tracking" && stored.consecutiveFailures > 0) {
       // Damped and gone again: forget the streak without telling anyone.
@@ -240,13 +251,15 @@ export function decideAlarm(
     return { transitions: [] };
   }
 
-  const { severity, message } = mergeFindings(findings);
+  const { severity, message, worst } = mergeFindings(findings);
   const check = first.check;
+  const facts = alarmFacts(worst);
   const seen = {
     severity,
     message,
     lastSeen: now,
     parameters: alarmParameters(check, first, run),
+    ...(facts ? { facts } : {}),
     version: (stored?.version ?? 0) + 1,
   };
   const threshold = dampingFor(policy, check);
@@ -278,7 +291,7 @@ export function decideAlarm(
   }
 
   const consecutiveFailures = stored.consecutiveFailures + 1;
-  const { expiresAt: _dropped, ...kept } = stored;
+  const { expiresAt: _dropped, facts: _replaced, ...kept } = stored;
   if (stored.status === "tracking") {
     const tracked: AlarmState = { ...kept, ...seen, consecutiveFailures };
     if (consecutiveFailures < threshold) return finish(tracked, []);

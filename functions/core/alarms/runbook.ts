@@ -3,7 +3,7 @@
  * 3 a.m. says exactly what the code raises (scripts/generate-alarm-docs.ts writes them).
  */
 import type { Severity } from "../contracts";
-import type { AlarmDefinition } from "./catalog";
+import { type AlarmDefinition, LIVE_PEER, STORED_FILE } from "./catalog";
 
 export function severityLabel(severity: Severity): string {
   return severity.charAt(0).toUpperCase() + severity.slice(1);
@@ -41,7 +41,10 @@ export function renderRunbook(alarm: AlarmDefinition): string {
     "",
     "## Handling Procedure",
     "",
-    "Replace the upper-case placeholders (BUCKET, KEY, HOST, ROLE_ARN…) with the values from the alarm's parameters.",
+    "Notifications carry these steps with the upper-case placeholders (BUCKET, KEY, HOST, ROLE_ARN…) filled in from the alarm's parameters; here, replace them yourself. " +
+      (alarm.handlingProcedure.some((step) => step.startsWith(STORED_FILE) || step.startsWith(LIVE_PEER))
+        ? '"Stored file:" steps are for a certificate kept in the bucket, "Live peer:" steps for one a peer presents.'
+        : ""),
     "",
     ...alarm.handlingProcedure.map((step, index) => `${index + 1}. ${step}`),
     "",

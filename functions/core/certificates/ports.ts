@@ -103,6 +103,8 @@ export interface StoreScanContext {
   now: Date;
   /** PKCS#12 password of a source, from its secret; undefined when none is configured. */
   pkcs12Password: (source: CertificateSource) => Promise<string | undefined>;
+  /** Where that password comes from, said when a PKCS#12 file has none; default: the source's secret. */
+  pkcs12PasswordHint?: (source: CertificateSource) => string;
   fetchEndpoint: (endpoint: string) => Promise<EndpointChain>;
   /** Without it every object is downloaded on every scan. */
   inventory?: ObjectInventoryPort;

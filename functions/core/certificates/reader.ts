@@ -15,7 +15,7 @@ import { readPem } from "./reader-pem";
 import { blankness, guarded, type ReadOptions, type ReadResult, unreadable } from "./reader-result";
 
 export type { CertificateFormat, ReadOptions, ReadProblem, ReadResult } from "./reader-result";
-export { DEFAULT_MAX_BYTES } from "./reader-result";
+export { CLI_PKCS12_PASSWORD_HINT, DEFAULT_MAX_BYTES } from "./reader-result";
 
 /**
  * Certificates are indexed 0..n-1 in file order among the certificates that were read; a broken

@@ -8,7 +8,7 @@ import type { Finding, UnreadableReason } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
 import { type EvaluationPolicy, judgeCertificates, unreadableFinding } from "./evaluate";
 import type { CertificateFacts } from "./facts";
-import { KdfBudget } from "./formats/pkcs12";
+import { KdfBudget } from "./formats/pkcs12-budget";
 import type { ObjectVerdict } from "./inventory";
 import { looksLikeCertificateMaterial, readCertificates } from "./reader";
 
@@ -47,6 +47,8 @@ export interface ScanOptions {
   pkcs12PasswordFingerprint?: string;
   /** Key-derivation iterations left for PKCS#12 files; scanFiles gives each call one budget. */
   kdfBudget?: KdfBudget;
+  /** Where the password comes from, for the message when there is none (reader.ts). */
+  pkcs12PasswordHint?: string;
   /** Files read and judged at once; bounded so a bucket of thousands does not exhaust memory. */
   concurrency?: number;
 }
@@ -97,6 +99,7 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
   const read = await readCertificates(loaded.bytes, input.file, {
     pkcs12Password: options.pkcs12Password,
     ...(options.kdfBudget ? { kdfBudget: options.kdfBudget } : {}),
+    ...(options.pkcs12PasswordHint ? { pkcs12PasswordHint: options.pkcs12PasswordHint } : {}),
   });
   // What PKCS#12 bytes say depends on the password too: kept only with its fingerprint.
   const pkcs12 = "format" in read && read.format === "pkcs12";

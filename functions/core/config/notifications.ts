@@ -51,13 +51,37 @@ const WebhookAuth = z.discriminatedUnion("type", [
   }),
 ]);
 
-const Webhook = z.strictObject({
+/** Any HTTPS endpoint; it receives the documented payload (schemas/webhook-payload.schema.json). */
+const JsonWebhook = z.strictObject({
   name: ConfigurationName,
+  format: z.literal("json").default("json"),
   url: z.url({ protocol: /^https$/, error: "expected an https:// URL" }).max(2048),
   minimumSeverity: Severity.default("minor"),
   auth: WebhookAuth,
-  /** Upper bound on calls per second to the endpoint (EventBridge API destination rate limit). */
+  /** Upper bound on calls per second to the endpoint; deliveries to one webhook go one at a time. */
   rateLimitPerSecond: z.number().int().min(1).max(300).default(10),
+});
+
+/**
+ * A Slack or Microsoft Teams incoming webhook, posted to directly (no AWS Chatbot): Block Kit for
+ * Slack, an Adaptive Card for Teams. Their URL is the credential, so it lives in a secret.
+ */
+const ChatWebhook = z.strictObject({
+  name: ConfigurationName,
+  format: z.enum(["slack", "teams"]),
+  /** Secret whose string value (or JSON field `urlSecretField`) is the incoming-webhook URL. */
+  urlSecretName: SecretName,
+  urlSecretField: z.string().min(1).max(256).optional(),
+  minimumSeverity: Severity.default("minor"),
+  /** Slack accepts about one message per second per webhook. */
+  rateLimitPerSecond: z.number().int().min(1).max(300).default(1),
+});
+
+const Webhook = z.discriminatedUnion("format", [JsonWebhook, ChatWebhook], {
+  error: (issue) =>
+    issue.code === "invalid_union"
+      ? 'expected a format of "json" (the default), "slack" or "teams"'
+      : undefined,
 });
 
 export const Notifications = z

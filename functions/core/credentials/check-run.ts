@@ -3,7 +3,7 @@
  * first failure, so a run that never reached the bucket has not re-examined the bucket: it may
  * raise `credentials-unobtainable` but must not clear a standing `storage-access-denied`.
  */
-import type { CheckRun } from "../alarms/lifecycle";
+import type { CheckRun, SourceObservation } from "../alarms/lifecycle";
 import { type CheckName, CREDENTIAL_CHECKS } from "../contracts";
 import type { CredentialCheckResult } from "./check";
 import { STEPS, type StepName } from "./diagnosis";
@@ -23,6 +23,22 @@ export function examinedChecksOf(result: CredentialCheckResult): CheckName[] {
     : ["credentials-unobtainable"];
 }
 
+/** "arn:aws:iam::1:role/path/name" → "name"; a configured RoleName parameter still wins. */
+function roleNameOf(roleArn: string): string {
+  return roleArn.slice(roleArn.lastIndexOf("/") + 1);
+}
+
+/** The steps that passed, and the one that still fails: the new state a cleared alarm reports. */
+export function credentialObservation(result: CredentialCheckResult): SourceObservation {
+  const passed = result.steps.filter((s) => s.ok).map((s) => s.step);
+  const failed = result.steps.find((s) => !s.ok);
+  const text =
+    failed === undefined
+      ? `the check passes every step: ${passed.join(", ")}`
+      : `${passed.length > 0 ? `${passed.join(", ")} now pass; ` : ""}${failed.step} still fails${failed.error ? ` (${failed.error})` : ""}`;
+  return { text };
+}
+
 export function credentialCheckRun(
   target: CredentialTarget,
   result: CredentialCheckResult,
@@ -36,10 +52,13 @@ export function credentialCheckRun(
     examinedChecks: examinedChecksOf(result),
     findings: result.findings,
     parameters: {
+      ...(target.roleArn ? { RoleName: roleNameOf(target.roleArn) } : {}),
       ...Object.fromEntries(Object.entries(target.parameters ?? {}).filter(([, v]) => v !== undefined)),
       Bucket: target.bucket,
       ...(target.roleArn ? { RoleArn: target.roleArn } : {}),
+      Region: target.region,
     },
+    observations: new Map([[scope, credentialObservation(result)]]),
     now,
   };
 }

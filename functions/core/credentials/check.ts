@@ -8,10 +8,9 @@ import { randomUUID } from "node:crypto";
 import type { Finding } from "../contracts";
 import {
   type Diagnosis,
+  diagnoseAmbient,
   diagnoseAssumeRole,
   diagnoseExpiration,
-  diagnoseStorage,
-  isAmbiguousHeadBucketFailure,
   type StepName,
 } from "./diagnosis";
 import {
@@ -31,6 +30,7 @@ import {
   type TemporaryCredentials,
 } from "./ports";
 import { scrub } from "./redact";
+import { diagnoseStorage, isAmbiguousHeadBucketFailure } from "./storage-diagnosis";
 import { type CredentialTarget, probePrefixFor } from "./target";
 
 export interface StepResult {
@@ -187,14 +187,23 @@ async function obtainCredentials(
   const { target } = run;
   if (!target.roleArn) {
     // S3-compatible stores without STS: the process's own credentials are what the cluster uses.
-    run.record("ambient-credentials", run.mark());
+    const resolve = deps.resolveAmbientCredentials;
+    if (!resolve) {
+      run.record("ambient-credentials", run.mark());
+      return { ok: true };
+    }
+    const ambient = await run.step("ambient-credentials", (signal) => resolve(target, { signal }));
+    if (!ambient.ok) {
+      run.fail("ambient-credentials", diagnoseAmbient(ambient.facts, deps.credentialSearch), ambient.facts);
+      return { ok: false };
+    }
     return { ok: true };
   }
   const assumed = await run.step("assume-role", (signal) =>
     deps.assumeRole(target, { sessionName: sessionNameFor(target), signal }),
   );
   if (!assumed.ok) {
-    run.fail("assume-role", diagnoseAssumeRole(assumed.facts, target), assumed.facts);
+    run.fail("assume-role", diagnoseAssumeRole(assumed.facts, target, deps.credentialSearch), assumed.facts);
     return { ok: false };
   }
   const credentials = assumed.value;

@@ -43,6 +43,13 @@ export interface CredentialCheckDeps {
   assumeRole(target: CredentialTarget, request: AssumeRoleRequest): Promise<TemporaryCredentials>;
   /** `credentials` undefined: the ambient credentials of the process. */
   storage(target: CredentialTarget, credentials: TemporaryCredentials | undefined): StorageSession;
+  /**
+   * Loads the process's own credentials for a target without a role, so that having none is told
+   * apart from storage refusing them. Absent: the ambient credentials are taken on trust.
+   */
+  resolveAmbientCredentials?(target: CredentialTarget, options: CallOptions): Promise<void>;
+  /** Where the SDK looks for the caller's credentials (search.ts), for "none found" findings. */
+  credentialSearch?: string;
   /** Wall clock, for the expiration check. */
   now?: () => Date;
   /** Monotonic milliseconds, for step timings. */

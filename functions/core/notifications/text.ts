@@ -40,3 +40,20 @@ export function toAsciiLine(text: string): string {
 export function byteLength(text: string): number {
   return Buffer.byteLength(text, "utf8");
 }
+
+/**
+ * Text from a certificate or a file name must not become a link in a chat message: `[x](https://…)`
+ * is broken up with a zero-width space, which renders as nothing.
+ */
+export function noMarkdownLinks(text: string): string {
+  return text.replaceAll("](", "]\u200b(");
+}
+
+/**
+ * Slack's mrkdwn reads `<…>` as links and mentions (`<!channel>` pages everyone); Slack asks for
+ * `&`, `<` and `>` to be escaped as HTML entities in any text it should show as written.
+ * https://api.slack.com/reference/surfaces/formatting#escaping
+ */
+export function slackEscape(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}

@@ -18,6 +18,10 @@ export const ENV = {
   alarmTopicArn: "WATCHPOST_ALARM_TOPIC_ARN",
   /** JSON object: minimum severity → ARN of the chat topic whose channels want that and worse. */
   chatTopicArns: "WATCHPOST_CHAT_TOPIC_ARNS",
+  /** FIFO queue of webhook deliveries: the notifier sends to it, the webhook function reads it. */
+  webhookQueueUrl: "WATCHPOST_WEBHOOK_QUEUE_URL",
+  /** Where the webhook function puts a delivery no retry can save. */
+  webhookDeadLetterQueueUrl: "WATCHPOST_WEBHOOK_DEAD_LETTER_QUEUE_URL",
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -1,10 +1,15 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { Finding } from "../../../functions/core/contracts";
 import { runCli } from "../../support/cli";
 import { type LocalS3, S3RVER_ACCOUNT, startS3rver } from "../../support/emulators";
+import { REPO_ROOT } from "../../support/paths";
 
 const BUCKET = "cli-data";
 const ISSUED = {
@@ -38,7 +43,58 @@ beforeEach(() => {
   sts.reset();
 });
 
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+/**
+ * A machine with no AWS credentials anywhere: no AWS_* variables, a home directory without ~/.aws,
+ * and the instance metadata service switched off (as it is on a laptop; the SDK would otherwise spend
+ * a second looking for it). The SDK reads process.env itself, so the environment is set there too.
+ */
+function noCredentialsEnvironment(): NodeJS.ProcessEnv {
+  const home = mkdtempSync(join(tmpdir(), "watchpost-nocreds-"));
+  const env: NodeJS.ProcessEnv = { HOME: home, AWS_EC2_METADATA_DISABLED: "true" };
+  for (const name of Object.keys(process.env)) {
+    if (name.startsWith("AWS_")) vi.stubEnv(name, undefined as unknown as string);
+  }
+  vi.stubEnv("HOME", home);
+  vi.stubEnv("AWS_EC2_METADATA_DISABLED", "true");
+  return env;
+}
+
 describe("watchpost check-credentials", () => {
+  it("on a machine with no credentials reports credentials-unobtainable and where the SDK looked", async () => {
+    // Prepare
+    const env = noCredentialsEnvironment();
+
+    // Act
+    const table = await runCli(["check-credentials", "--bucket", BUCKET, ...storeFlags()], env);
+    const json = await runCli(
+      ["check-credentials", "--bucket", BUCKET, ...storeFlags(), "--format", "json"],
+      env,
+    );
+
+    // Assess
+    expect(table.code).toBe(2);
+    expect(table.stdout).toContain("✗ ambient-credentials");
+    expect(table.stdout).not.toContain("✓ ambient-credentials");
+    expect(table.stdout).not.toContain("storage-unreachable");
+    const output = JSON.parse(json.stdout);
+    expect(output.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok])).toEqual([
+      ["ambient-credentials", false],
+    ]);
+    expect(output.findings).toHaveLength(1);
+    expect(output.findings[0]).toMatchObject({ check: "credentials-unobtainable", alarmId: "2001" });
+    expect(output.findings[0].message).toBe(
+      "The ambient credentials could not be loaded (CredentialsProviderError): no AWS credentials were found on this machine: " +
+        'the SDK looked for AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, the profile "default" in ' +
+        "~/.aws/credentials and ~/.aws/config (keys, SSO or credential_process), a web identity token " +
+        "(AWS_WEB_IDENTITY_TOKEN_FILE, not set), and the EC2 instance metadata service (switched off by " +
+        "AWS_EC2_METADATA_DISABLED). Configure credentials (for example `aws configure` or `aws sso login`) and run again.",
+    );
+  });
+
   it("prints the JSON contract and exits 0 for healthy ambient credentials with a write probe", async () => {
     // Prepare
     const argv = [
@@ -176,5 +232,58 @@ describe("watchpost check-credentials", () => {
     expect(code).toBe(3);
     expect(stderr).toMatch(message);
     expect(stdout).toBe("");
+  });
+
+  it("as the installed command on Node 20, prints no AWS SDK warning on stderr", async () => {
+    // Prepare — a user's environment: no credentials, and not the switch vitest.config.ts sets
+    const home = mkdtempSync(join(tmpdir(), "watchpost-nocreds-"));
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: "true" };
+    const argv = ["--bucket", BUCKET, "--region", "eu-west-1", "--s3-endpoint", "http://127.0.0.1:1"];
+
+    // Act
+    const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [join(REPO_ROOT, "bin", "watchpost.mjs"), "check-credentials", ...argv],
+        { env, timeout: 30_000 },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+    });
+
+    // Assess
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain("credentials-unobtainable");
+  });
+
+  it("with --role-arn and no credentials to call STS with, says so instead of blaming the role", async () => {
+    // Prepare
+    const env = noCredentialsEnvironment();
+    // The real STS client, which must find the caller's credentials first (last test: the mock stays off).
+    sts.restore();
+
+    // Act
+    const { code, stdout } = await runCli(
+      [
+        "check-credentials",
+        "--bucket",
+        BUCKET,
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/cluster-agency",
+        "--region",
+        "eu-west-1",
+        "--format",
+        "json",
+      ],
+      { ...env, AWS_PROFILE: "ops" },
+    );
+
+    // Assess
+    expect(code).toBe(2);
+    const [finding] = JSON.parse(stdout).findings;
+    expect(finding.check).toBe("credentials-unobtainable");
+    expect(finding.message).toMatch(
+      /^AssumeRole for arn:aws:iam::123456789012:role\/cluster-agency could not be made \(CredentialsProviderError\): no AWS credentials were found to call STS with: the SDK looked for AWS_ACCESS_KEY_ID/,
+    );
   });
 });

@@ -183,7 +183,37 @@ describe("watchpost scan", () => {
     expect(days.length).toBe(8);
     expect(days).toEqual([...days].sort((a, b) => a - b));
     expect(stdout).toMatch(/FINDINGS \(8\)/);
-    expect(stdout).toContain("8 certificates in 5 sources");
+    // Every file is accounted for: 7 judged (2 of them unreadable), README.md and node1.key skipped.
+    expect(stdout.trimEnd().split("\n").at(-1)).toMatch(
+      /^8 certificates in 7 files \(2 unreadable\), 2 other files skipped \(not certificates\); 8 findings \(\d+ critical, \d+ major, \d+ minor\)$/,
+    );
+  });
+
+  it("counts in the singular, and counts a file that cannot be read", async () => {
+    // Act
+    const one = await runCli(["scan", join(dir, "expiring-3d.crt")]);
+    const missing = await runCli(["scan", join(dir, "expired.der"), join(dir, "no-such-file.pem")]);
+
+    // Assess
+    expect(one.stdout.trimEnd().split("\n").at(-1)).toBe("1 certificate in 1 file; 1 finding (1 major)");
+    expect(missing.stdout.trimEnd().split("\n").at(-1)).toMatch(
+      /^1 certificate in 2 files \(1 unreadable\); 2 findings \(1 critical, 1 major\)$/,
+    );
+  });
+
+  it("exits 3 naming the password file when WATCHPOST_PKCS12_PASSWORD_FILE cannot be read", async () => {
+    // Act
+    const { code, stdout, stderr } = await runCli(["scan", join(dir, "healthy.pem")], {
+      WATCHPOST_PKCS12_PASSWORD_FILE: "/nonexistent/p12-password",
+    });
+
+    // Assess
+    expect(code).toBe(3);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      "watchpost scan: cannot read WATCHPOST_PKCS12_PASSWORD_FILE (/nonexistent/p12-password): no such file or directory (ENOENT)\n" +
+        "Run 'watchpost scan --help' for usage.\n",
+    );
   });
 
   it.each([

@@ -4,7 +4,7 @@
  * ends on its own (a server left listening would keep it alive past the timeout).
  */
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,9 +19,17 @@ afterAll(async () => {
   await Promise.all(temporary.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** The environment a user runs in: without the test run's Powertools settings (vitest.config.ts). */
+/**
+ * The environment a user runs in: without the test run's Powertools settings and SDK warning
+ * switch (vitest.config.ts), so npm start has to quiet the SDK itself (bin/quiet-sdk-warning.ts).
+ */
 function userEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("POWERTOOLS_")));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) =>
+        !name.startsWith("POWERTOOLS_") && name !== "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED",
+    ),
+  );
 }
 
 interface Run {
@@ -76,6 +84,14 @@ describe("npm start", () => {
       // Assess
       expect(run.code, run.stderr).toBe(0);
       expect(run.ms).toBeLessThan(30_000);
+      // Nothing on stderr: no 7-line NodeVersionSupportWarning from the AWS SDK on Node 20.
+      expect(run.stderr).not.toContain("NodeVersionSupportWarning");
+      // The README walks through the same steps, under the same headings.
+      const headings = [...run.stdout.matchAll(/^== (Step \d+: .+?) =+$/gm)].map((m) => m[1]);
+      const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+      const documented = [...readme.matchAll(/^- \*\*(Step \d+: [^*]+)\*\*/gm)].map((m) => m[1]);
+      expect(headings).toHaveLength(4);
+      expect(documented).toEqual(headings);
       const out = run.stdout;
       const bucket = "s3://watchpost-demo-certs";
 

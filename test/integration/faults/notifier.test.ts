@@ -14,7 +14,9 @@ import {
 } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { parseConfig } from "../../../functions/core/config";
 import { handler } from "../../../functions/handlers/notifier";
+import { CONFIG_DEFINE, encodeConfig } from "../../../functions/handlers/shared/deployed-config";
 import { ENV } from "../../../functions/handlers/shared/environment";
 
 const ALARM_TOPIC = "arn:aws:sns:eu-west-1:123456789012:watchpost-alarms";
@@ -23,6 +25,11 @@ const CHAT_MAJOR = "arn:aws:sns:eu-west-1:123456789012:watchpost-chat-major";
 const sns = mockClient(SNSClient);
 
 beforeAll(() => {
+  // What the stack compiles into the bundle: the configuration (here, its stack name is what counts).
+  vi.stubGlobal(
+    CONFIG_DEFINE,
+    encodeConfig(parseConfig({ certificates: { sources: [{ prefix: "certs/" }] } })),
+  );
   vi.stubEnv(ENV.alarmTopicArn, ALARM_TOPIC);
   vi.stubEnv(ENV.chatTopicArns, JSON.stringify({ major: CHAT_MAJOR }));
   vi.stubEnv("AWS_REGION", "eu-west-1");
@@ -33,6 +40,7 @@ beforeEach(() => sns.reset());
 afterAll(() => {
   sns.restore();
   vi.unstubAllEnvs();
+  vi.unstubAllGlobals();
 });
 
 /** An alarm event as EventBridge hands it to the notifier. */

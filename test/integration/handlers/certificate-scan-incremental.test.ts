@@ -1,32 +1,41 @@
 /**
  * Incremental scans, through the real scan function on local stand-ins (s3rver, dynalite): the
  * inventory keeps each object's ETag and certificate facts, so an unchanged store costs a listing
- * and no downloads, yet every finding still comes out, expiry included, as time moves on.
+ * and no downloads, yet every finding still comes out, expiry included, as time moves on. PKCS#12
+ * verdicts are kept by ETag and password fingerprint: an unchanged PKCS#12 object, good or bad,
+ * costs one download and one key derivation, not one every night; a rotated password reads it
+ * again; the inventory keeps a fingerprint of the password (scrypt), never the password.
  */
+import { gunzipSync } from "node:zlib";
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  type S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../functions/core/config";
 import { type CertificateScanDeps, runCertificateScan } from "../../../functions/handlers/certificate-scan";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../../support/emulators";
 import { recordingEventBus } from "../../support/event-bus";
-import { chain, DAY, type Issued, issue } from "../../support/pki";
-import { scanHarness } from "../../support/scan-harness";
+import { chain, DAY, type Issued, issue, pkcs12 } from "../../support/pki";
+import { countS3Requests, SCHEDULED_EVENT, scanHarness } from "../../support/scan-harness";
 
 const BUCKET = "incremental-certs";
 const HOST = "api.prod.example.com";
-const SCHEDULED_EVENT = { source: "aws.events", "detail-type": "Scheduled Event", detail: {} };
 
 let s3: LocalS3;
 let dynamo: LocalDynamo;
 const bus = recordingEventBus();
 let pki: Awaited<ReturnType<typeof chain>>;
-const requests: string[] = [];
+let requests: string[] = [];
+
+const OLD_PASSWORD = "old correct horse";
+const NEW_PASSWORD = "new battery staple";
+const P12_CONFIG = parseConfig({
+  certificates: { sources: [{ prefix: "vault/", pkcs12PasswordSecretName: "watchpost/p12" }] },
+});
 
 const config = parseConfig({
   certificates: {
@@ -34,21 +43,10 @@ const config = parseConfig({
   },
 });
 
-/** Every S3 operation the scan sends, by command name: the bill an operator pays. */
-function countRequests(client: S3Client) {
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      requests.push(String(context.commandName));
-      return next(args);
-    },
-    { step: "initialize", name: "countRequests" },
-  );
-}
-
 beforeAll(async () => {
   [s3, dynamo] = await Promise.all([startS3rver(), startDynalite()]);
   await s3.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  countRequests(s3.client);
+  requests = countS3Requests(s3.client);
   pki = await chain(HOST);
   await put("trust/ca.pem", pki.root);
 });
@@ -247,5 +245,59 @@ describe("incremental certificate scan", () => {
     expect(after.objects.reused).toBe(0);
     expect(after.objects.downloaded).toBeGreaterThan(0);
     expect(events()).toContain(`Alarm Raised untrusted-chain ${uri("prod/leaf.pem#0")}`);
+  });
+});
+
+describe("PKCS#12 verdicts in the object inventory", () => {
+  it("reads an unchanged PKCS#12 object once per password, keeping only a fingerprint of it", async () => {
+    // Prepare: one file for the current password, one for the next
+    const { leaf } = await chain("p12.cluster.local");
+    for (const [key, password] of [
+      ["vault/current.p12", OLD_PASSWORD],
+      ["vault/next.p12", NEW_PASSWORD],
+    ] as const) {
+      const body = await pkcs12([leaf.der], { password });
+      await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    }
+    let password = OLD_PASSWORD;
+    const { deps, scanStateTable } = await scanHarness({
+      config: P12_CONFIG,
+      bucket: BUCKET,
+      s3: s3.client,
+      dynamo,
+      bus,
+      inventory: true,
+      secrets: { read: async () => password },
+    });
+
+    // Act
+    const first = await runCertificateScan(SCHEDULED_EVENT, deps);
+    const raised = events();
+    const firstDownloads = downloads();
+    bus.clear();
+    const second = await runCertificateScan(SCHEDULED_EVENT, deps);
+    const secondDownloads = downloads() - firstDownloads;
+    password = NEW_PASSWORD;
+    const third = await runCertificateScan(SCHEDULED_EVENT, deps);
+    const afterRotation = events();
+    const records = await dynamo.client.send(new ScanCommand({ TableName: scanStateTable }));
+
+    // Assess
+    expect(first.objects).toEqual({ downloaded: 2, reused: 0 });
+    expect(raised).toEqual([`Alarm Raised unreadable s3://${BUCKET}/vault/next.p12`]);
+    expect(second.objects).toEqual({ downloaded: 0, reused: 2 });
+    expect(secondDownloads).toBe(0);
+    expect(third.objects).toEqual({ downloaded: 2, reused: 0 });
+    expect(afterRotation).toEqual([
+      `Alarm Cleared unreadable s3://${BUCKET}/vault/next.p12`,
+      `Alarm Raised unreadable s3://${BUCKET}/vault/current.p12`,
+    ]);
+    // Records are stored gzipped (functions/adapters/object-inventory.ts).
+    const stored = (records.Items ?? [])
+      .map((item) => gunzipSync(Buffer.from(item.record?.B ?? new Uint8Array())).toString("utf8"))
+      .join("\n");
+    expect(stored).toContain("scrypt:");
+    expect(stored).not.toContain(OLD_PASSWORD);
+    expect(stored).not.toContain(NEW_PASSWORD);
   });
 });

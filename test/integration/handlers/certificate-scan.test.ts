@@ -123,9 +123,17 @@ describe("certificate-scan function", () => {
     await put("prod/api server.pem", pki.leaf, pki.intermediate);
     const renewed = await runCertificateScan(objectEvent("Object Created", "prod/api server.pem"), deps);
 
-    // Assess 2: that alarm clears; the legacy file, not re-checked, keeps its alarm
+    // Assess 2: that alarm clears, saying what the object now holds; the legacy file, not re-checked, keeps its alarm
     expect(renewed).toMatchObject({ mode: "object", complete: false });
     expect(events()).toEqual([["Alarm Cleared", "expired", `s3://${BUCKET}/prod/api server.pem#0`]]);
+    const cleared = JSON.parse(bus.sent[0]!.Detail ?? "{}");
+    expect(cleared.resolution).toEqual({
+      text: expect.stringMatching(new RegExp(`^${pki.leaf.cert.subject}, valid .* \\(\\d+ days left\\)$`)),
+      subject: pki.leaf.cert.subject,
+      notBefore: expect.any(String),
+      notAfter: pki.leaf.cert.notAfter.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    });
+    expect(cleared.parameters).toMatchObject({ Bucket: BUCKET, Key: "prod/api server.pem" });
 
     // Act 3: the legacy certificate is removed
     bus.clear();
@@ -134,6 +142,9 @@ describe("certificate-scan function", () => {
 
     // Assess 3
     expect(events()).toEqual([["Alarm Cleared", "hostname-mismatch", `s3://${BUCKET}/prod/legacy.pem#0`]]);
+    expect(JSON.parse(bus.sent[0]!.Detail ?? "{}").resolution).toEqual({
+      text: "the file was deleted from the store",
+    });
 
     // Act 4: the next scheduled scan finds only the peer still wrong, already raised
     bus.clear();
@@ -170,6 +181,32 @@ describe("certificate-scan function", () => {
     expect(events()).toEqual([
       ["Alarm Cleared", "hostname-mismatch", "peer-group:etcd/etcd-2.prod.example.com#0"],
     ]);
+  });
+
+  it("tells the operator of a deployed stack to configure the source's secret, not a CLI variable, for a PKCS#12 file without password", async () => {
+    // Prepare
+    const deps: CertificateScanDeps = {
+      ...(await freshDeps()),
+      config: parseConfig({ certificates: { sources: [{ prefix: "vault/" }] } }),
+    };
+    await s3.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: "vault/node.p12",
+        Body: await pkcs12([pki.leaf.der], { password: "s3cret" }),
+      }),
+    );
+
+    // Act
+    await runCertificateScan({}, deps);
+
+    // Assess
+    const [raised] = bus.sent.map((e) => JSON.parse(e.Detail ?? "{}"));
+    expect(raised).toMatchObject({ check: "unreadable", source: `s3://${BUCKET}/vault/node.p12` });
+    expect(raised.message).toContain(
+      'no password was given (source "vault/" has no pkcs12PasswordSecretName; create a Secrets Manager secret with the password and name it there)',
+    );
+    expect(raised.message).not.toContain("WATCHPOST_PKCS12_PASSWORD");
   });
 
   it("judges everything else when the PKCS#12 password secret cannot be read, and clears once it can", async () => {

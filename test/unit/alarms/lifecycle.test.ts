@@ -9,6 +9,7 @@ import {
   decideTransitions,
   fingerprintOf,
   type LifecyclePolicy,
+  type SourceObservation,
 } from "../../../functions/core/alarms/lifecycle";
 import type { CheckName, Finding, Severity } from "../../../functions/core/contracts";
 
@@ -132,6 +133,75 @@ describe("alarm lifecycle", () => {
     const state = alarms.single();
     expect(state.status).toBe("cleared");
     expect(state.expiresAt).toBe(at(2).getTime() / 1000 + 90 * 86_400);
+  });
+
+  it("clears with what the run saw at the source: the renewed certificate, or the file it belongs to", () => {
+    // Prepare
+    const alarms = scope();
+    const expired = finding("expired", "s3://certs/cluster-a/ha.pem#0");
+    const unreadable = finding("unreadable", "s3://certs/cluster-a/broken.pem");
+    alarms.run([expired, unreadable], at(0));
+    const renewed = {
+      text: "CN=ha, valid 2030-01-01T00:00:00Z to 2031-01-01T00:00:00Z (364 days left)",
+      notAfter: "2031-01-01T00:00:00Z",
+    };
+    const run: CheckRun = {
+      scope: SCOPE,
+      complete: true,
+      examinedSources: [],
+      findings: [],
+      now: at(2),
+      observations: new Map<string, SourceObservation>([
+        ["s3://certs/cluster-a/ha.pem#0", renewed],
+        ["s3://certs/cluster-a/broken.pem", { text: "the file was deleted from the store" }],
+      ]),
+    };
+
+    // Act
+    const { transitions } = decideTransitions(run, [...alarms.states.values()], DEFAULT_LIFECYCLE_POLICY);
+
+    // Assess
+    const bySource = new Map(transitions.map((t) => [t.source, t]));
+    expect(bySource.get(expired.source)).toMatchObject({ kind: "cleared", resolution: renewed });
+    expect(bySource.get(unreadable.source)?.resolution).toEqual({
+      text: "the file was deleted from the store",
+    });
+  });
+
+  it("clears without a resolution when the run did not say what it saw", () => {
+    // Prepare
+    const alarms = scope();
+    alarms.run([finding("expired", "s3://certs/cluster-a/ha.pem#0")], at(0));
+
+    // Act
+    const [cleared] = alarms.run([], at(1));
+
+    // Assess
+    expect(cleared).toMatchObject({ kind: "cleared" });
+    expect(cleared).not.toHaveProperty("resolution");
+  });
+
+  it("keeps the finding's facts apart from its message, and the object key from its source", () => {
+    // Prepare
+    const expiring: Finding = {
+      ...finding("expiring", "s3://certs/cluster-a/nested/api.pem#2", "major"),
+      details: { subject: "CN=api", notAfter: "2030-01-05T00:00:00Z", daysLeft: 3.9, thresholdDays: 7 },
+    };
+    const run: CheckRun = {
+      scope: SCOPE,
+      complete: true,
+      examinedSources: [],
+      findings: [expiring],
+      parameters: { Bucket: "certs", Key: "some/other/object.pem" },
+      now: at(0),
+    };
+
+    // Act
+    const [raised] = decideTransitions(run, [], DEFAULT_LIFECYCLE_POLICY).transitions;
+
+    // Assess
+    expect(raised!.facts).toEqual({ subject: "CN=api", notAfter: "2030-01-05T00:00:00Z" });
+    expect(raised!.parameters).toMatchObject({ Bucket: "certs", Key: "cluster-a/nested/api.pem" });
   });
 
   it("raises a fault that returns after clearing as a new occurrence", () => {

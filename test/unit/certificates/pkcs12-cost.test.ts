@@ -17,7 +17,7 @@ import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../../../functions/core/certificates/evaluate";
-import { KdfBudget, MAX_ITERATIONS } from "../../../functions/core/certificates/formats/pkcs12";
+import { KdfBudget, MAX_ITERATIONS } from "../../../functions/core/certificates/formats/pkcs12-budget";
 import { EncryptedData, Pkcs12PbeParams } from "../../../functions/core/certificates/formats/pkcs12-schemas";
 import { readCertificates } from "../../../functions/core/certificates/reader";
 import { scanFiles } from "../../../functions/core/certificates/scan";

@@ -226,6 +226,24 @@ describe("errors name the path of the bad field and what is expected", () => {
       "notifications.webhooks[0].url: expected an https:// URL",
     ],
     [
+      "a Slack webhook whose URL is written into the configuration instead of a secret",
+      {
+        ...minimal(),
+        notifications: {
+          webhooks: [{ name: "ops", format: "slack", url: "https://hooks.slack.com/services/T/B/x" }],
+        },
+      },
+      "notifications.webhooks[0].urlSecretName: Invalid input: expected string, received undefined",
+    ],
+    [
+      "a webhook format that does not exist",
+      {
+        ...minimal(),
+        notifications: { webhooks: [{ name: "ops", format: "discord", urlSecretName: "watchpost/hook" }] },
+      },
+      'notifications.webhooks[0].format: expected a format of "json" (the default), "slack" or "teams"',
+    ],
+    [
       "a webhook secret given as a value",
       {
         ...minimal(),

@@ -44,9 +44,8 @@ const healthyStorage: StorageSession = {
 
 const sleeps: number[] = [];
 function deps(): CredentialCheckDeps {
-  const probe = awsCredentialProbe({
-    sts: { credentials: { accessKeyId: "AKIACALLER", secretAccessKey: "caller-secret" } },
-  });
+  const caller = { accessKeyId: "AKIACALLER", secretAccessKey: "caller-secret" };
+  const probe = awsCredentialProbe({ sts: { credentials: caller }, ambientCredentials: caller });
   return {
     ...probe,
     storage: () => healthyStorage,

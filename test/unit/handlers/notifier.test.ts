@@ -1,7 +1,12 @@
 import { InternalErrorException, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { createWebhookQueue } from "../../../functions/adapters/webhook-queue";
+import { parseConfig } from "../../../functions/core/config";
+import { deduplicationId } from "../../../functions/core/notifications/webhook";
 import { handler, notify, topicsFor } from "../../../functions/handlers/notifier";
+import { CONFIG_DEFINE, encodeConfig } from "../../../functions/handlers/shared/deployed-config";
 import { ENV } from "../../../functions/handlers/shared/environment";
 
 const ALARM_TOPIC = "arn:aws:sns:eu-west-1:123456789012:watchpost-alarms";
@@ -42,18 +47,42 @@ function alarmEvent(detail: Record<string, unknown> = {}) {
   };
 }
 
+const WEBHOOK_QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/watchpost-webhooks.fifo";
+
 const sns = mockClient(SNSClient);
+const sqs = mockClient(SQSClient);
 afterEach(() => {
   sns.reset();
+  sqs.reset();
   vi.unstubAllEnvs();
+  vi.unstubAllGlobals();
 });
-afterAll(() => sns.restore());
+afterAll(() => {
+  sns.restore();
+  sqs.restore();
+});
 
 function deps() {
   return {
     sns: new SNSClient({ region: "eu-west-1", maxAttempts: 1 }),
     alarmTopicArn: ALARM_TOPIC,
     chatTopicArns: { major: CHAT_MAJOR, warning: CHAT_WARNING },
+    stackName: "Watchpost-prod",
+  };
+}
+
+function withWebhooks() {
+  return {
+    ...deps(),
+    webhooks: [
+      { name: "pager", minimumSeverity: "critical" as const },
+      { name: "ops-slack", minimumSeverity: "major" as const },
+      { name: "everything", minimumSeverity: "warning" as const },
+    ],
+    webhookQueue: createWebhookQueue({
+      client: new SQSClient({ region: "eu-west-1", maxAttempts: 1 }),
+      queueUrl: WEBHOOK_QUEUE,
+    }),
   };
 }
 
@@ -70,7 +99,8 @@ describe("notifier", () => {
     const toAlarmTopic = calls.find((c) => c.args[0].input.TopicArn === ALARM_TOPIC)?.args[0].input;
     expect(toAlarmTopic).toMatchObject({
       MessageStructure: "json",
-      Subject: "MINOR RAISED 1002 Certificate expiring: s3://certs/prod/api.pem#0",
+      Subject:
+        "MINOR RAISED 1002 Certificate expiring: ...s/prod/api.pem#0 [Watchpost-prod 123456789012 eu-west-1]",
       MessageAttributes: { severity: { DataType: "String", StringValue: "minor" } },
     });
     expect(Object.keys(JSON.parse(toAlarmTopic?.Message ?? "{}")).sort()).toEqual([
@@ -121,8 +151,77 @@ describe("notifier", () => {
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
+  it("names the deployment from the event's account and region and the configured stack name", async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+
+    // Act
+    await notify({ ...alarmEvent(), account: "210987654321", region: "ap-southeast-2" }, deps());
+
+    // Assess
+    const input = sns.commandCalls(PublishCommand)[0]!.args[0].input;
+    const email = JSON.parse(input.Message ?? "{}").email as string;
+    expect(input.Subject).toMatch(/\[Watchpost-prod 210987654321 ap-southeast-2\]$/);
+    expect(email.split("\n")[1]).toBe("Watchpost-prod · account 210987654321 · ap-southeast-2");
+  });
+
+  it("queues one delivery per webhook whose minimum the event meets, grouped by webhook and de-duplicated", async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    sqs.on(SendMessageCommand).resolves({ MessageId: "q-1" });
+
+    // Act
+    const result = await notify(alarmEvent({ severity: "major" }), withWebhooks());
+
+    // Assess
+    expect(result.webhooks).toEqual(["ops-slack", "everything"]);
+    const sent = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+    expect(sent.map((m) => m.MessageGroupId)).toEqual(["ops-slack", "everything"]);
+    expect(sent[0]).toMatchObject({
+      QueueUrl: WEBHOOK_QUEUE,
+      MessageDeduplicationId: deduplicationId("6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f", "ops-slack"),
+    });
+    expect(JSON.parse(sent[0]!.MessageBody ?? "{}")).toMatchObject({
+      webhook: "ops-slack",
+      event: { account: "123456789012", region: "eu-west-1", detail: { severity: "major" } },
+    });
+  });
+
+  it("routes a downgrade to the webhooks that heard the raise, and a clear by the severity it had", async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    sqs.on(SendMessageCommand).resolves({ MessageId: "q-1" });
+
+    // Act
+    const downgrade = await notify(
+      alarmEvent({ kind: "severity-changed", severity: "minor", previousSeverity: "critical" }),
+      withWebhooks(),
+    );
+    const cleared = await notify(
+      alarmEvent({ kind: "cleared", severity: "critical", clearedAt: "2025-01-05T01:00:00.000Z" }),
+      withWebhooks(),
+    );
+
+    // Assess
+    expect(downgrade.webhooks).toEqual(["pager", "ops-slack", "everything"]);
+    expect(cleared.webhooks).toEqual(["pager", "ops-slack", "everything"]);
+  });
+
+  it("fails the invocation when a delivery cannot be queued, so the event is retried, not lost", async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    sqs.on(SendMessageCommand).rejects(new Error("SQS is down"));
+
+    // Act / Assess
+    await expect(notify(alarmEvent({ severity: "critical" }), withWebhooks())).rejects.toThrow("SQS is down");
+  });
+
   it("as the Lambda handler, reads its topics from the environment and rethrows publish failures", async () => {
     // Prepare
+    vi.stubGlobal(
+      CONFIG_DEFINE,
+      encodeConfig(parseConfig({ certificates: { sources: [{ prefix: "certs/" }] } })),
+    );
     vi.stubEnv(ENV.alarmTopicArn, ALARM_TOPIC);
     vi.stubEnv(ENV.chatTopicArns, JSON.stringify({ critical: CHAT_MAJOR }));
     vi.stubEnv("AWS_REGION", "eu-west-1");

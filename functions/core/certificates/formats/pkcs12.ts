@@ -21,6 +21,7 @@ import { OctetString } from "@peculiar/asn1-schema";
 import type { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import { octetStringValue, parseAs } from "./ber";
 import { OID } from "./der";
+import { Budget, type KdfBudget } from "./pkcs12-budget";
 import { pkcs12KdfOffThread } from "./pkcs12-kdf";
 import { EncryptedData, Pbes2Params, Pbkdf2Params, Pbmac1Params, Pkcs12PbeParams } from "./pkcs12-schemas";
 import { ReadError, type ReadProblem } from "./read-error";
@@ -36,39 +37,6 @@ export interface Pkcs12Content {
 const REEXPORT_HINT =
   "re-export it with modern encryption: openssl pkcs12 -in old.p12 -nodes -legacy | " +
   "openssl pkcs12 -export -certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256 -out new.p12";
-
-/**
- * One iteration count beyond this is refused. Tools write 1,024 to 10,000 (OpenSSL 2,048, Java
- * keytool and Windows 10,000, Bouncy Castle 1,024); hardening guides go to 100,000. A crafted file
- * asking for 1,000,000 SHA-512 iterations used to cost 5-13 s; it is now refused at once.
- */
-export const MAX_ITERATIONS = 250_000;
-/** Total key-derivation iterations spent on one file (MAC, keys and IVs, both empty passwords). */
-export const FILE_BUDGET = 1_000_000;
-/** Total key-derivation iterations one scan spends on PKCS#12 files before deferring the rest. */
-export const SCAN_BUDGET = 20_000_000;
-
-/**
- * Key-derivation iterations left to one scan, shared by every PKCS#12 file it reads. When it runs
- * out, the remaining files are not examined in this scan (their alarms stand) rather than judged.
- */
-export class KdfBudget {
-  constructor(public remaining = SCAN_BUDGET) {}
-}
-
-/**
- * The scan's key-derivation budget ran out before this file: it is reported as not read in time
- * (`timeout`, which the scan treats as "not examined") and read in a later scan.
- */
-export class KdfBudgetExhausted extends ReadError {
-  constructor() {
-    super(
-      "timeout",
-      `the key-derivation budget of this scan (${SCAN_BUDGET.toLocaleString("en-US")} iterations over all PKCS#12 files) is spent; the file is read in a later scan`,
-    );
-    this.name = "KdfBudgetExhausted";
-  }
-}
 
 const HASHES: Record<string, { name: string; block: number; size: number }> = {
   "1.3.14.3.2.26": { name: "sha1", block: 64, size: 20 },
@@ -128,29 +96,6 @@ function secretOf(password: string | null): Secret {
   const bmp = Buffer.alloc(password.length * 2 + 2);
   for (let i = 0; i < password.length; i += 1) bmp.writeUInt16BE(password.charCodeAt(i), i * 2);
   return { bmp, utf8: Buffer.from(password, "utf8") };
-}
-
-class Budget {
-  private spent = 0;
-  constructor(private readonly scan: KdfBudget | undefined) {}
-  spend(count: number | bigint | undefined, what: string): number {
-    const iterations = count === undefined ? Number.NaN : Number(count);
-    if (!Number.isInteger(iterations) || iterations < 1) {
-      throw new ReadError("bad-der", `the ${what} iteration count is missing or not a positive integer`);
-    }
-    if (iterations > MAX_ITERATIONS || this.spent + iterations > FILE_BUDGET) {
-      throw new ReadError(
-        "unsupported-format",
-        `the ${what} iteration count (${count}) is beyond what any PKCS#12 tool writes (the reader's limit is ${MAX_ITERATIONS.toLocaleString("en-US")} per derivation and ${FILE_BUDGET.toLocaleString("en-US")} per file)`,
-      );
-    }
-    if (this.scan) {
-      if (this.scan.remaining < iterations) throw new KdfBudgetExhausted();
-      this.scan.remaining -= iterations;
-    }
-    this.spent += iterations;
-    return iterations;
-  }
 }
 
 /** RFC 7292 appendix B.2 key derivation, on the worker thread (pkcs12-kdf.ts). */

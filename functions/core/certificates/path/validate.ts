@@ -19,8 +19,9 @@ import type { ParsedCertificate } from "../certificate";
 import { describeCertificate, formatInstant } from "../checks/finding";
 import { keyViolation, signatureViolation } from "./algorithms";
 import { NAME_CHECK_BUDGET, type NameBudget, nameConstraintViolations } from "./constraints";
+import { LINK_RULES } from "./rule-table";
 import { caPurposeViolation, caRules, leafRules, type Purpose, who } from "./rules";
-import { compareViolations, type Rule, sortViolations, type Violation, violation } from "./violation";
+import { compareViolations, sortViolations, type Violation, violation } from "./violation";
 
 /** Longest path accepted, anchor included; real chains have three or four links. */
 export const MAX_CHAIN_LENGTH = 10;
@@ -68,65 +69,6 @@ export class SignatureCache {
     return result;
   }
 }
-
-const RULES = {
-  noIssuer: {
-    reason: "no-issuer",
-    severity: "major",
-    clause: "RFC 5280 §6.1",
-    rejectedBy: "every TLS client (unable to get local issuer certificate)",
-    fix: "Add the missing intermediate CA certificate after the certificate in the file, or check that it was issued by the trusted CA.",
-  },
-  selfSigned: {
-    reason: "self-signed-untrusted",
-    severity: "major",
-    clause: "RFC 5280 §6.1",
-    rejectedBy: "every TLS client (self-signed certificate)",
-    fix: "Replace it with a certificate issued by the trusted CA, or add this certificate to the trusted CA bundle if it is meant to be trusted.",
-  },
-  badSignature: {
-    reason: "bad-signature",
-    severity: "major",
-    clause: "RFC 5280 §6.1.3 (a)(1)",
-    rejectedBy: "every TLS client (certificate signature failure)",
-    fix: "The certificate was issued by another CA that reuses the name; re-issue it from the trusted CA.",
-  },
-  expired: {
-    reason: "issuer-expired",
-    severity: "major",
-    clause: "RFC 5280 §6.1.3 (a)(2)",
-    rejectedBy: "every TLS client (certificate has expired)",
-    fix: "Renew that CA certificate (or replace it with its renewed version) and put the new one in the chain.",
-  },
-  notYetValid: {
-    reason: "issuer-not-yet-valid",
-    severity: "major",
-    clause: "RFC 5280 §6.1.3 (a)(2)",
-    rejectedBy: "every TLS client (certificate is not yet valid)",
-    fix: "That CA certificate was issued while a clock ran ahead; re-issue it once the clock is right.",
-  },
-  pathLength: {
-    reason: "path-length-exceeded",
-    severity: "major",
-    clause: "RFC 5280 §4.2.1.9, §6.1.4 (l)",
-    rejectedBy: "every TLS client (path length constraint exceeded)",
-    fix: "Issue the certificate from a CA closer to the root, or re-issue the CA with a larger pathLenConstraint.",
-  },
-  tooLong: {
-    reason: "chain-too-long",
-    severity: "major",
-    clause: "RFC 5280 §6.1 (clients bound the path length)",
-    rejectedBy: "Go, pyca/cryptography and rustls beyond 8 intermediates, OpenSSL beyond its verify depth",
-    fix: "Remove unrelated or cross-signed CA certificates from the file, or shorten the chain.",
-  },
-  tooComplex: {
-    reason: "chain-too-complex",
-    severity: "major",
-    clause: "RFC 5280 §6.1 (clients bound the path search)",
-    rejectedBy: "Go, rustls and pyca/cryptography, which stop after about 100 signature checks",
-    fix: "Remove duplicate, unrelated or cross-signed CA certificates from the file, so that one path leads to the trusted CA.",
-  },
-} satisfies Record<string, Rule>;
 
 interface Candidate {
   cert: ParsedCertificate;
@@ -205,7 +147,7 @@ export function validatePath(
   if (search.best) return result(search, search.best.path, search.best.violations);
   if (search.exhausted) {
     const text = `the search for a path from ${describeCertificate(target)} to a trusted CA gave up after ${search.links} candidate links and ${search.signaturesSpent} signature checks: the chain is too complex to evaluate`;
-    return result(search, undefined, [violation(RULES.tooComplex, target, 0, text)]);
+    return result(search, undefined, [violation(LINK_RULES.tooComplex, target, 0, text)]);
   }
   if (!search.deadEnd) return result(search, undefined, []);
   return { ...result(search, undefined, [search.deadEnd.failure]), reached: search.deadEnd.path };
@@ -239,7 +181,7 @@ function extend(search: Search, path: ParsedCertificate[], violations: Violation
         : `no issuer found for ${describeCertificate(child)}: no certificate named "${child.issuer}" is among the intermediates in this input or the trusted CA certificates`;
     deadEnd(
       search,
-      violation(child.selfIssued ? RULES.selfSigned : RULES.noIssuer, child, childIndex, text),
+      violation(child.selfIssued ? LINK_RULES.selfSigned : LINK_RULES.noIssuer, child, childIndex, text),
       path,
     );
     return;
@@ -260,7 +202,7 @@ function extend(search: Search, path: ParsedCertificate[], violations: Violation
       deadEnd(
         search,
         violation(
-          RULES.badSignature,
+          LINK_RULES.badSignature,
           child,
           childIndex,
           `the signature of ${describeCertificate(child)} does not verify with the key of ${who(issuer, role)}: it was signed by a different key that carries the same name`,
@@ -275,7 +217,7 @@ function extend(search: Search, path: ParsedCertificate[], violations: Violation
       deadEnd(
         search,
         violation(
-          RULES.tooLong,
+          LINK_RULES.tooLong,
           child,
           childIndex,
           `the chain is longer than ${MAX_CHAIN_LENGTH} certificates at ${describeCertificate(child)}`,
@@ -345,7 +287,7 @@ function linkViolations(
   if (issuer.notAfter.getTime() < now)
     found.push(
       violation(
-        RULES.expired,
+        LINK_RULES.expired,
         issuer,
         index,
         `${who(issuer, role)} expired on ${formatInstant(issuer.notAfter)}`,
@@ -354,7 +296,7 @@ function linkViolations(
   else if (issuer.notBefore.getTime() > now + options.skewSeconds * 1000)
     found.push(
       violation(
-        RULES.notYetValid,
+        LINK_RULES.notYetValid,
         issuer,
         index,
         `${who(issuer, role)} is not valid until ${formatInstant(issuer.notBefore)}`,
@@ -369,7 +311,7 @@ function linkViolations(
     if (below > pathLen)
       found.push(
         violation(
-          RULES.pathLength,
+          LINK_RULES.pathLength,
           issuer,
           index,
           `${who(issuer, role)} allows ${pathLen} intermediate CA${pathLen === 1 ? "" : "s"} below it (pathLenConstraint ${pathLen}) but ${below} follow it`,
@@ -380,7 +322,7 @@ function linkViolations(
   if (!isAnchor && maxIntermediates !== undefined && index > maxIntermediates)
     found.push(
       violation(
-        { ...RULES.tooLong, rejectedBy: "clients configured with this maximum depth" },
+        { ...LINK_RULES.tooLong, rejectedBy: "clients configured with this maximum depth" },
         issuer,
         index,
         `the path needs more than ${maxIntermediates} intermediate CA${maxIntermediates === 1 ? "" : "s"}, the configured maximum, at ${who(issuer, role)}`,

@@ -4,7 +4,7 @@
  * from their bytes, and their records renewed. Certificates are kept as counts only past their
  * judgement, so a scan of a large store holds no more than one chunk of them at a time.
  */
-import type { CheckRun } from "../../alarms/lifecycle";
+import type { CheckRun, SourceObservation } from "../../alarms/lifecycle";
 import type { CertificateSource } from "../../config";
 import type { Finding } from "../../contracts";
 import { describeCause } from "../../errors";
@@ -13,7 +13,7 @@ import type { ParsedCertificate } from "../certificate";
 import { expectedHostsOf } from "../checks/expected-hosts";
 import { type EvaluationPolicy, purposeOf } from "../evaluate";
 import type { CertificateFacts } from "../facts";
-import { KdfBudget } from "../formats/pkcs12";
+import { KdfBudget } from "../formats/pkcs12-budget";
 import {
   type InventoryRecord,
   type InventoryRecordInput,
@@ -23,6 +23,7 @@ import {
   rejudge,
   trustFingerprint,
 } from "../inventory";
+import { MAX_OBSERVATIONS, observeFile } from "../observations";
 import type { StoredObjectInfo, StoreScanContext } from "../ports";
 import { type ScanInput, type ScanOptions, scanFiles } from "../scan";
 import { sourceScope } from "./scopes";
@@ -129,10 +130,20 @@ export interface ObjectTally {
   unexamined: string[];
   downloaded: number;
   reused: number;
+  /** What was seen at examined objects (bounded), for the alarms this run clears. */
+  observed: Map<string, SourceObservation>;
 }
 
 function emptyTally(): ObjectTally {
-  return { findings: [], certificates: { count: 0 }, examined: [], unexamined: [], downloaded: 0, reused: 0 };
+  return {
+    findings: [],
+    certificates: { count: 0 },
+    examined: [],
+    unexamined: [],
+    downloaded: 0,
+    reused: 0,
+    observed: new Map(),
+  };
 }
 
 function addTally(into: ObjectTally, from: ObjectTally): void {
@@ -146,6 +157,10 @@ function addTally(into: ObjectTally, from: ObjectTally): void {
   }
   into.downloaded += from.downloaded;
   into.reused += from.reused;
+  for (const [source, observation] of from.observed) {
+    if (into.observed.size < MAX_OBSERVATIONS || into.observed.has(source))
+      into.observed.set(source, observation);
+  }
 }
 
 export function* inChunks<T>(items: readonly T[], size = JUDGING_CHUNK): Generator<T[]> {
@@ -262,6 +277,7 @@ async function judgeObjects(
     addCount(tally.certificates, record.certificates);
     tallyDependents(judge.dependents, record.certificates);
     tally.examined.push(store.uri(object.key));
+    observeFile(tally.observed, store.uri(object.key), record.certificates, ctx.now);
     tally.reused++;
   }
 
@@ -278,6 +294,7 @@ async function judgeObjects(
     addCount(tally.certificates, file.certificates);
     tallyDependents(judge.dependents, file.facts ?? []);
     (file.unexamined ? tally.unexamined : tally.examined).push(file.file);
+    if (!file.unexamined) observeFile(tally.observed, file.file, file.certificates, ctx.now);
     if (file.verdict && object.etag) {
       const context = recordContextFor(judge, object.key);
       fresh.push(recordOf({ ...object, etag: object.etag }, file.verdict, context, ctx.now));
@@ -316,6 +333,7 @@ export function sourceCheck(
       // object, and its certificates keep the finding that counts what depends on them.
       findings: oneFindingPerSourceAndCheck([...preamble.findings, ...tally.findings]),
       parameters: { Bucket: store.bucket, Prefix: judge.source.prefix },
+      observations: tally.observed,
       now: ctx.now,
     },
     certificates: tally.certificates,
@@ -355,6 +373,7 @@ export function scanOptionsOf(judge: SourceJudge): ScanOptions {
   return {
     policy: judge.policy,
     pkcs12Password: judge.password.value,
+    pkcs12PasswordHint: judge.password.hint,
     kdfBudget: judge.kdfBudget,
     ...(judge.downloadConcurrency !== undefined ? { concurrency: judge.downloadConcurrency } : {}),
     ...(judge.password.fingerprint ? { pkcs12PasswordFingerprint: judge.password.fingerprint } : {}),

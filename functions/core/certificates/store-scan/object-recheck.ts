@@ -3,10 +3,12 @@
  * of that object alone within its source's scope. Such a run is partial: it may clear only that
  * object's alarms, and a deleted object yields no finding, so its alarms clear and nothing is raised.
  */
+import type { SourceObservation } from "../../alarms/lifecycle";
 import type { CertificateSource, PeerGroup, WatchpostConfig } from "../../config";
 import { describeCause } from "../../errors";
 import { oneFindingPerSourceAndCheck } from "../ca-lifecycle";
 import { recordOf } from "../inventory";
+import { observeDeleted, observeFile } from "../observations";
 import type { StoreScanContext } from "../ports";
 import { scanFiles } from "../scan";
 import {
@@ -54,12 +56,15 @@ export async function recheckObject(
     parameters: { Bucket: store.bucket, Prefix: source.prefix, Key: key },
     now: ctx.now,
   };
-  if (change === "deleted")
+  const observations = new Map<string, SourceObservation>();
+  if (change === "deleted") {
+    observeDeleted(observations, file);
     return {
-      run: { ...base, findings: [] },
+      run: { ...base, findings: [], observations },
       certificates: { count: 0 },
       objects: { downloaded: 0, reused: 0 },
     };
+  }
 
   const judge = await sourceJudge(source, ctx);
   const result = await scanFiles([objectInput(source, key, ctx, {})], scanOptionsOf(judge));
@@ -79,12 +84,14 @@ export async function recheckObject(
         ctx.log?.warn("inventory not updated after the re-check", { error: describeCause(cause) }),
       );
   }
+  if (!unexamined) observeFile(observations, file, result.certificates, ctx.now);
   const preamble = preambleOf(judge, ctx);
   return {
     run: {
       ...base,
       examinedSources: [...(unexamined ? [] : [file]), ...preamble.examined],
       findings: oneFindingPerSourceAndCheck([...preamble.findings, ...result.findings]),
+      observations,
     },
     certificates: countOf(result.certificates),
     objects: { downloaded: 1, reused: 0 },

@@ -61,6 +61,8 @@ export function trustBundleFindings(
 
 export interface Pkcs12Password {
   value?: string;
+  /** Where the password comes from, for the message of a PKCS#12 file opened without one. */
+  hint: string;
   /** What identifies the password in inventory records (inventory.ts secretFingerprint). */
   fingerprint?: string;
   findings: Finding[];
@@ -77,13 +79,23 @@ export async function pkcs12PasswordOf(
 ): Promise<Pkcs12Password> {
   const name = source.pkcs12PasswordSecretName;
   const scope = sourceScope(ctx.store, source);
-  if (!name) return { fingerprint: await secretFingerprint(undefined, scope), findings: [], examined: [] };
+  const hint = ctx.pkcs12PasswordHint?.(source) ?? deployedPasswordHint(source);
+  if (!name)
+    return { hint, fingerprint: await secretFingerprint(undefined, scope), findings: [], examined: [] };
   const secret = `secretsmanager:${name}`;
   try {
     const value = await ctx.pkcs12Password(source);
-    return { value, fingerprint: await secretFingerprint(value, scope), findings: [], examined: [secret] };
+    const fingerprint = await secretFingerprint(value, scope);
+    return { value, hint, fingerprint, findings: [], examined: [secret] };
   } catch (cause) {
     const detail = `the PKCS#12 password secret ${name} cannot be read (${describeCause(cause)}); PKCS#12 files under ${ctx.store.uri(source.prefix)} cannot be opened until it can`;
-    return { findings: [unreadableFinding(secret, "bad-password", detail)], examined: [secret] };
+    return { hint, findings: [unreadableFinding(secret, "bad-password", detail)], examined: [secret] };
   }
+}
+
+/** In the deployed stack a PKCS#12 password comes from the source's secret: name it, or say it is missing. */
+export function deployedPasswordHint(source: CertificateSource): string {
+  return source.pkcs12PasswordSecretName
+    ? `the secret ${source.pkcs12PasswordSecretName}, this source's pkcs12PasswordSecretName, holds no password; put it there`
+    : `source "${source.prefix}" has no pkcs12PasswordSecretName; create a Secrets Manager secret with the password and name it there`;
 }

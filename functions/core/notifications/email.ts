@@ -1,0 +1,87 @@
+/**
+ * The email: plain text that reads top-down on a phone — what happened and where, the fault or
+ * (for a clear) what changed, then the steps with real values, then links and identifiers.
+ */
+import { visibleText as visible } from "../visible-text";
+import { type AlarmView, readableTime, severityText } from "./alarm-view";
+import { deploymentTag } from "./deployment";
+import { MAX_SUBJECT_LENGTH, toAsciiLine, truncate, truncateStart } from "./text";
+
+export const MAX_MESSAGE_CHARS = 8_000;
+/** An S3 key has at most 1,024 bytes: a step that pastes it must get all of it. */
+export const MAX_PARAMETER_CHARS = 1_100;
+
+const KIND_WORD = {
+  raised: "RAISED",
+  "severity-changed": "CHANGED",
+  reminder: "REMINDER",
+  cleared: "CLEARED",
+} as const;
+
+/**
+ * "CRITICAL RAISED 1001 Certificate expired: .../prod/api.pem#0 [Watchpost 123456789012 eu-west-1]",
+ * at most 99 ASCII characters: the file name and the deployment survive, the path's start is cut.
+ */
+export function emailSubject(view: AlarmView): string {
+  const { detail } = view;
+  const head = toAsciiLine(
+    `${detail.severity.toUpperCase()} ${KIND_WORD[detail.kind]} ${detail.alarmId} ${detail.title}`,
+  );
+  const tag = toAsciiLine(deploymentTag(view.deployment));
+  const object = toAsciiLine(detail.source);
+  const room = MAX_SUBJECT_LENGTH - head.length - tag.length - 3;
+  if (room < 12) return truncate(`${head} ${tag}`, MAX_SUBJECT_LENGTH);
+  return `${head}: ${truncateStart(object, room)} ${tag}`;
+}
+
+export function emailBody(view: AlarmView): string {
+  const { detail } = view;
+  const cleared = detail.kind === "cleared";
+  const lines: string[] = [view.headline, view.where, ""];
+  if (cleared) {
+    lines.push(`Now: ${view.now}`, `Was: ${view.was}`, "");
+  } else {
+    lines.push(truncate(view.message, MAX_MESSAGE_CHARS), "");
+  }
+  lines.push(`Object: ${view.object}`);
+  if (view.certificate && !cleared) lines.push(`Certificate: ${view.certificate}`);
+  lines.push(`Severity: ${severityText(detail)}`);
+  if (cleared) {
+    lines.push(`Raised: ${readableTime(detail.firstSeen)}`);
+    lines.push(
+      `Cleared: ${readableTime(detail.clearedAt ?? detail.at)}${view.lasted ? ` (lasted ${view.lasted})` : ""}`,
+    );
+    lines.push("", "No action is needed.");
+  } else {
+    lines.push(
+      `First seen: ${readableTime(detail.firstSeen)}`,
+      `Last seen: ${readableTime(detail.lastSeen)}`,
+    );
+    if (view.steps.length > 0) {
+      lines.push("", "What to do:");
+      view.steps.forEach((step, index) => {
+        lines.push(`${index + 1}. ${step}`);
+      });
+    }
+  }
+  lines.push("");
+  lines.push(
+    view.runbook.url
+      ? `Runbook: ${view.runbook.url}`
+      : `Runbook: ${view.runbook.path} in the watchpost repository${cleared ? "" : " (its steps are above)"}`,
+  );
+  if (view.console) lines.push(`${view.console.label}: ${view.console.url}`);
+  const parameters = Object.entries(detail.parameters);
+  if (parameters.length > 0) {
+    lines.push("", "Parameters:");
+    for (const [name, value] of parameters) {
+      lines.push(`  ${name}: ${truncate(visible(value), MAX_PARAMETER_CHARS)}`);
+    }
+  }
+  lines.push("");
+  lines.push(`Alarm ID: ${detail.alarmId}`);
+  lines.push(`Occurrence: ${detail.occurrenceId}`);
+  lines.push(`Check: ${detail.check}`);
+  lines.push(`Fingerprint: ${detail.fingerprint}`);
+  return lines.join("\n");
+}

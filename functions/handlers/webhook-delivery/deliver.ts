@@ -1,0 +1,114 @@
+/**
+ * One queued delivery: render the body for the webhook's format, read the URL or key from Secrets
+ * Manager, POST it, and say what became of it (delivered, retry, or reject for good). A `Retry-After`
+ * short enough is waited for once here; a delivery is paced to the webhook's rate limit.
+ */
+import type { SecretReader } from "../../adapters/secrets";
+import type { WebhookResponse } from "../../adapters/webhook-http";
+import type { WebhookDeadLetters } from "../../adapters/webhook-queue";
+import { AlarmEventEnvelope, alarmView, deploymentOf } from "../../core/notifications/alarm-view";
+import {
+  type DeliveryOutcome,
+  outcomeOf,
+  retryAfterSeconds,
+  type WebhookConfig,
+  WebhookDeliveryMessage,
+  webhookBody,
+} from "../../core/notifications/webhook";
+
+export interface WebhookDeliveryDeps {
+  webhooks: readonly WebhookConfig[];
+  stackName: string;
+  secrets: SecretReader;
+  post: (url: string, body: unknown, headers: Record<string, string>) => Promise<WebhookResponse>;
+  deadLetters: WebhookDeadLetters;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => Date;
+  /** Longest wait for a `Retry-After` inside one invocation; longer ones go back to the queue. */
+  maxInlineWaitSeconds?: number;
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Where to POST and with which headers; a secret that cannot be read is worth a retry. */
+async function targetOf(
+  webhook: WebhookConfig,
+  secrets: SecretReader,
+): Promise<{ url: string; headers: Record<string, string> } | DeliveryOutcome> {
+  if (webhook.format === "json") {
+    const value = secretValue(await secrets.read(webhook.auth.secretName), webhook.auth.secretField);
+    if (value === undefined) {
+      return {
+        outcome: "reject",
+        reason: `secret ${webhook.auth.secretName} has no field ${webhook.auth.secretField}`,
+      };
+    }
+    const headers =
+      webhook.auth.type === "api-key"
+        ? { [webhook.auth.headerName]: value }
+        : { authorization: `Basic ${Buffer.from(`${webhook.auth.username}:${value}`).toString("base64")}` };
+    return { url: webhook.url, headers };
+  }
+  const url = secretValue(await secrets.read(webhook.urlSecretName), webhook.urlSecretField);
+  if (url === undefined || !/^https:\/\/[^\s]+$/.test(url.trim())) {
+    return {
+      outcome: "reject",
+      reason: `secret ${webhook.urlSecretName} does not hold an https:// webhook URL`,
+    };
+  }
+  return { url: url.trim(), headers: {} };
+}
+
+/** The secret's string, or one field of it when the secret is a JSON object. */
+function secretValue(secret: string, field: string | undefined): string | undefined {
+  if (field === undefined) return secret;
+  try {
+    const value = (JSON.parse(secret) as Record<string, unknown>)[field];
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Delivers one queued message; never throws for anything the endpoint or the secret does. */
+export async function deliver(raw: unknown, deps: WebhookDeliveryDeps): Promise<DeliveryOutcome> {
+  const parsed = WebhookDeliveryMessage.safeParse(raw);
+  if (!parsed.success) return { outcome: "reject", reason: "not a webhook delivery message" };
+  const webhook = deps.webhooks.find((w) => w.name === parsed.data.webhook);
+  if (!webhook)
+    return { outcome: "reject", reason: `webhook ${parsed.data.webhook} is no longer configured` };
+  const event = AlarmEventEnvelope.safeParse(parsed.data.event);
+  if (!event.success) return { outcome: "reject", reason: "the queued event is not a watchpost alarm event" };
+
+  const view = alarmView(event.data.detail, deploymentOf(event.data, deps.stackName));
+  const body = webhookBody(webhook.format, view);
+  let target: Awaited<ReturnType<typeof targetOf>>;
+  try {
+    target = await targetOf(webhook, deps.secrets);
+  } catch (error) {
+    return { outcome: "retry", reason: error instanceof Error ? error.message : "secret not readable" };
+  }
+  if ("outcome" in target) return target;
+
+  const sleep = deps.sleep ?? sleepFor;
+  const now = deps.now ?? (() => new Date());
+  const started = now().getTime();
+  let outcome: DeliveryOutcome | undefined;
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      const response = await deps.post(target.url, body, target.headers);
+      outcome = outcomeOf(response.status, retryAfterSeconds(response.retryAfter, now()));
+    } catch (error) {
+      outcome = { outcome: "retry", reason: error instanceof Error ? error.message : "connection failed" };
+    }
+    const wait = outcome.outcome === "retry" ? outcome.retryAfterSeconds : undefined;
+    if (wait === undefined || wait > (deps.maxInlineWaitSeconds ?? 20) || attempt === 2) break;
+    await sleep(wait * 1000);
+  }
+  if (outcome?.outcome === "delivered") {
+    // FIFO hands this webhook its next message only after this invocation: pacing here bounds its rate.
+    const rest = 1000 / webhook.rateLimitPerSecond - (now().getTime() - started);
+    if (rest > 0) await sleep(rest);
+  }
+  return outcome ?? { outcome: "retry", reason: "not attempted" };
+}
