@@ -8,6 +8,7 @@ import { readPkcs12 } from "./formats/pkcs12";
 import type { ReadProblem } from "./formats/read-error";
 import {
   blankness,
+  CLI_PKCS12_PASSWORD_HINT,
   Described,
   guarded,
   joinProblems,
@@ -155,7 +156,7 @@ async function readPfx(
     const detail = {
       "no-password":
         "the PKCS#12 file is password-protected and no password was given " +
-        "(set WATCHPOST_PKCS12_PASSWORD or WATCHPOST_PKCS12_PASSWORD_FILE); the empty password does not match",
+        `(${options.pkcs12PasswordHint ?? CLI_PKCS12_PASSWORD_HINT}); the empty password does not match`,
       "wrong-password":
         outcome.provedBy === "decryption"
           ? "the PKCS#12 password given does not match the file (its safes do not decrypt with it)"

@@ -10,7 +10,7 @@ import {
   parseDecodedCertificate,
 } from "./certificate";
 import type { Element } from "./formats/ber";
-import type { KdfBudget } from "./formats/pkcs12";
+import type { KdfBudget } from "./formats/pkcs12-budget";
 import { messageOf, ReadError, type ReadProblem } from "./formats/read-error";
 
 export type CertificateFormat = "pem" | "der" | "pkcs7-pem" | "pkcs7-der" | "pkcs12";
@@ -22,7 +22,14 @@ export interface ReadOptions {
   pkcs12Password?: string;
   /** Key-derivation iterations the whole scan may still spend on PKCS#12 files. */
   kdfBudget?: KdfBudget;
+  /**
+   * Where a PKCS#12 password comes from, for the message when none was given: the CLI's variables by
+   * default; the deployed scan names the source's secret instead.
+   */
+  pkcs12PasswordHint?: string;
 }
+
+export const CLI_PKCS12_PASSWORD_HINT = "set WATCHPOST_PKCS12_PASSWORD or WATCHPOST_PKCS12_PASSWORD_FILE";
 
 export type { ReadProblem };
 

@@ -11,6 +11,7 @@
  * metadata polyfill it brings, is not bundled.
  */
 import {
+  AsnBitStringConverter,
   AsnBooleanConverter,
   AsnIntegerArrayBufferConverter,
   AsnIntegerConverter,
@@ -205,7 +206,7 @@ export interface CertificateFields {
   signatureAlgorithm: AlgorithmIdentifier;
   issuer: DistinguishedName;
   subject: DistinguishedName;
-  subjectPublicKeyInfo: SubjectPublicKeyInfo;
+  subjectPublicKeyInfo: Pick<SubjectPublicKeyInfo, "algorithm" | "subjectPublicKey">;
   /** Undefined when the certificate has no extensions field. */
   extensions?: RawExtension[];
   validity?: Element;
@@ -262,13 +263,28 @@ export function certificateFields(certificate: Element): CertificateFields | und
       signatureAlgorithm: algorithmIdentifier(signatureAlgorithm),
       issuer: distinguishedName(issuer!),
       subject: distinguishedName(subject!),
-      subjectPublicKeyInfo: AsnParser.fromASN(spki, SubjectPublicKeyInfo),
+      subjectPublicKeyInfo: keyInfo(spki),
       ...(extensionsField ? { extensions: extensionsOf(extensionsField) } : {}),
       ...(validity ? { validity } : {}),
     };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * SubjectPublicKeyInfo: its algorithm identifier (the same for every P-256 or RSA key, so mapped
+ * once) and the key's bits; one of unusual shape goes through the schema.
+ */
+function keyInfo(spki: Element): CertificateFields["subjectPublicKeyInfo"] {
+  const parts = childrenOf(spki) ?? [];
+  const [algorithm, key] = parts;
+  if (parts.length !== 2 || !is(algorithm, UNIVERSAL, 16, true) || !is(key, UNIVERSAL, 3, false))
+    return AsnParser.fromASN(spki, SubjectPublicKeyInfo);
+  return {
+    algorithm: algorithmIdentifier(algorithm!),
+    subjectPublicKey: AsnBitStringConverter.fromASN(key as never),
+  };
 }
 
 /** [3] EXPLICIT SEQUENCE OF Extension; an extension of unusual shape goes through the schema. */
