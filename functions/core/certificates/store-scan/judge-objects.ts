@@ -187,16 +187,30 @@ export async function judgeChunks(
     if (next.done) return undefined;
     return { objects: next.value, records: await lookUp(next.value, judge, ctx) };
   };
-  let ahead = prepare();
-  for (let current = await ahead; current; current = await ahead) {
-    ahead = prepare();
-    // Awaited on the next turn; this keeps a failure meanwhile from counting as unhandled.
-    ahead.catch(() => undefined);
+  // The chunks ahead, each listed and looked up in turn (an async iterator queues its calls).
+  const ahead: Promise<Prepared | undefined>[] = [];
+  const refill = () => {
+    while (ahead.length < LOOKAHEAD_CHUNKS) {
+      const next = prepare();
+      // Awaited in its turn; this keeps a failure meanwhile from counting as unhandled.
+      next.catch(() => undefined);
+      ahead.push(next);
+    }
+  };
+  refill();
+  for (let current = await ahead.shift(); current; current = await ahead.shift()) {
+    refill();
     addTally(tally, await judgeObjects(current, judge, ctx, writes));
   }
   await writes.settled();
   return tally;
 }
+
+/**
+ * Chunks listed and looked up ahead of the one being judged: a scan of an unchanged store does
+ * little but wait for look-ups, so two go out at a time.
+ */
+const LOOKAHEAD_CHUNKS = 2;
 
 interface Prepared {
   objects: readonly StoredObjectInfo[];
