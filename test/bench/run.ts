@@ -20,19 +20,28 @@
  * Options: --objects N (10000), --peak-objects N (50000, 0 skips phase 6), --openssl-sample N (300),
  * --out FILE (docs/benchmarks.md; "-" writes none).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import { getHeapStatistics } from "node:v8";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DEFAULT_SCAN_DOWNLOAD_CONCURRENCY } from "../../functions/core/config/operations";
-import { type BundleResult, functionMemoryMb, measureBundles } from "./bundles";
-import { type CorpusObject, generateObjects, HOST, makePki, type ObjectKind } from "./corpus";
+import { functionMemoryMb, measureBundles } from "./bundles";
+import { type CorpusObject, generateObjects, HOST, makePki } from "./corpus";
+import { cpuSecondsOf, runWorker, startEmulator, startWorker, stopEmulator } from "./processes";
 import { renderReport } from "./report";
-import type { FloorJob, FloorResult, ScanJob, ScanResult } from "./scan-worker";
+import type { FloorResult, ScanResult } from "./scan-worker";
+import {
+  type BenchResults,
+  type FanOutRun,
+  type LatencyRun,
+  type Machine,
+  type Options,
+  type Seeded,
+  summarize,
+} from "./summary";
 
 const BUCKET = "watchpost-bench";
 /**
@@ -53,30 +62,6 @@ const LATENCY_FOLDERS = 2;
 const FAN_OUT_FOLDERS = 4;
 const FAN_OUT_WORKERS = [1, 2, 4];
 
-export const TARGETS = {
-  floorVsNative: 0.5,
-  floorVsOpenssl: 100,
-  endToEndVsOpenssl: 30,
-  latencyVsBound: 0.6,
-  incrementalSpeedup: 10,
-  peakRssMb: 512,
-  bundleBytes: 1_000_000,
-  coldImportMs: 300,
-} as const;
-
-interface Options {
-  objects: number;
-  peakObjects: number;
-  /**
-   * V8's old-space limit for the peak-memory scan (--max-old-space-size), in MB. Default: what
-   * Node picks by itself on the scan function's memory (a quarter of it); 0: Node's default for
-   * this machine.
-   */
-  peakHeapMb: number | undefined;
-  opensslSample: number;
-  out: string;
-}
-
 function options(argv: string[]): Options {
   const value = (name: string, fallback: string) => {
     const at = argv.indexOf(`--${name}`);
@@ -94,106 +79,8 @@ function options(argv: string[]): Options {
 const log = (message: string) =>
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-const TSX = ["--import", "tsx"];
 
-/** Starts test/bench/emulator.ts and waits for its endpoint; it stops when its stdin closes. */
-async function startEmulator(kind: "s3" | "dynamo", directory?: string, delayMs?: number) {
-  const child = spawn(
-    process.execPath,
-    [
-      ...TSX,
-      "test/bench/emulator.ts",
-      kind,
-      ...(directory ? [directory] : []),
-      ...(delayMs !== undefined ? [String(delayMs)] : []),
-    ],
-    {
-      stdio: ["pipe", "pipe", "inherit"],
-      env: { ...process.env, NODE_NO_WARNINGS: "1" },
-    },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${kind} emulator exited (${code})`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", resolve);
-  });
-  const started = JSON.parse(line) as { endpoint: string; delayedEndpoint?: string };
-  return { endpoint: started.endpoint, delayedEndpoint: started.delayedEndpoint, child };
-}
-
-const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-
-/** CPU seconds a process has used so far (user + system), from /proc; 0 where there is none. */
-function cpuSecondsOf(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-
-function stopEmulator(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.stdin?.end();
-  });
-}
-
-/** Runs scan-worker.ts with a job and returns its result line; its warnings go to stderr. */
-async function runWorker<R>(job: ScanJob | FloorJob, nodeFlags: string[] = []): Promise<R> {
-  return startWorker<R>(job, nodeFlags).result;
-}
-
-/**
- * Starts scan-worker.ts with a job. A job with `startTogether` reports `ready` once set up and
- * scans when `go` is called, so that several workers scan at the same time.
- */
-function startWorker<R>(job: ScanJob | FloorJob, nodeFlags: string[] = []) {
-  const gc = process.env.BENCH_LIVE_HEAP === "1" ? ["--expose-gc"] : [];
-  const child = spawn(
-    process.execPath,
-    [...TSX, ...gc, ...nodeFlags, "test/bench/scan-worker.ts", JSON.stringify(job)],
-    {
-      stdio: ["pipe", "pipe", "inherit"],
-      env: { ...process.env, NODE_NO_WARNINGS: "1", POWERTOOLS_SERVICE_NAME: "watchpost-bench" },
-    },
-  );
-  let result: R | undefined;
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => {
-    markReady = resolve;
-  });
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-    if (line.startsWith("BENCH_RESULT ")) result = JSON.parse(line.slice("BENCH_RESULT ".length)) as R;
-    else if (line === "BENCH_READY") markReady();
-    // The handler's own log lines: warnings and errors matter, the rest (and metrics) do not.
-    else if (/"level":"(WARN|ERROR|CRITICAL)"/.test(line))
-      process.stderr.write(`  worker: ${line.slice(0, 500)}\n`);
-  });
-  // "close", not "exit": the last lines of its output may still be on their way at exit.
-  const done = new Promise<R>((resolve, reject) => {
-    child.once("close", (code) => {
-      markReady();
-      if (code !== 0 || result === undefined)
-        reject(new Error(`bench worker (${job.mode}) failed with exit code ${code}`));
-      else resolve(result);
-    });
-  });
-  if (!("startTogether" in job && job.startTogether)) child.stdin?.end();
-  return {
-    ready,
-    go: () => child.stdin?.end("go\n"),
-    result: done,
-  };
-}
-
-function machine() {
+function machine(): Machine {
   const cpuList = cpus();
   const openssl = execFileSync("openssl", ["version"], { encoding: "utf8" }).trim();
   let commit = "unknown";
@@ -217,13 +104,6 @@ function machine() {
     commit,
     loadAverageAtStart: loadavg().map((l) => round(l, 2)),
   };
-}
-
-interface Seeded {
-  objects: number;
-  certificates: number;
-  findingsExpected: number;
-  byKind: Partial<Record<ObjectKind, number>>;
 }
 
 /**
@@ -277,60 +157,6 @@ function opensslLoop(directory: string, files: number): { ms: number; certificat
   const certificates = out.split("\n").filter((l) => l.startsWith("notAfter=")).length;
   if (certificates !== files) throw new Error(`openssl loop read ${certificates} of ${files} files`);
   return { ms, certificates };
-}
-
-export interface BenchResults {
-  options: Options;
-  machine: ReturnType<typeof machine>;
-  store: Seeded & { seedMs: number };
-  firstScan: ScanResult["rounds"][number];
-  secondScan: ScanResult["rounds"][number];
-  scanWorker: Omit<ScanResult, "rounds" | "mode">;
-  /** CPU seconds the emulators spent during both end-to-end scans. */
-  emulatorCpuSeconds: { s3rver: number; dynalite: number };
-  floor: FloorResult;
-  /** First scans through the latency front, at several download concurrencies. */
-  latency: { injectedMs: number; configuredConcurrency: number; runs: LatencyRun[] };
-  /** The same objects split over concurrent scan processes, through the latency front. */
-  fanOut: FanOutRun[];
-  openssl: { ms: number; certificates: number; byKind: Record<string, number> };
-  peak?: {
-    objects: number;
-    certificates: number;
-    seedMs: number;
-    scan: ScanResult;
-    /** The scan function's memory in the stack, and the V8 heap limit the scan ran with. */
-    functionMemoryMb: number;
-    heapLimitMb: number;
-    /** Where the limit came from: the scan function's memory, Node's default here, --peak-heap-mb. */
-    heapLimitFrom: "function" | "node-default" | "option";
-  };
-  /** V8's heap limit Node picks by itself on this machine (MB). */
-  nodeDefaultHeapLimitMb: number;
-  bundles: BundleResult[];
-  loadAverageAtEnd: number[];
-  totalSeconds: number;
-}
-
-export interface LatencyRun {
-  concurrency: number;
-  objects: number;
-  ms: number;
-  cpuMs: number;
-  peakRssMb: number;
-  rssBeforeMb: number;
-  peakHeapMb: number;
-}
-
-export interface FanOutRun {
-  workers: number;
-  objects: number;
-  /** From the first worker's start to the last one's end. */
-  ms: number;
-  /** CPU time of all workers together. */
-  cpuMs: number;
-  /** CPU time the emulators (s3rver, dynalite) spent meanwhile, on the same cores. */
-  emulatorCpuMs: number;
 }
 
 /** The V8 heap limit Node picks on the scan function's memory (a quarter of it). */
@@ -606,105 +432,6 @@ async function main() {
     await Promise.all([stopEmulator(s3.child), stopEmulator(dynamo.child)]);
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-export type Status = "met" | "missed" | "not measured";
-
-/** Objects per second of a latency run, and the most its concurrency allows (concurrency ÷ latency). */
-export function latencyFigures(run: LatencyRun, injectedMs: number) {
-  const objectsPerSecond = (run.objects / run.ms) * 1000;
-  const boundObjectsPerSecond = (run.concurrency / injectedMs) * 1000;
-  return { objectsPerSecond, boundObjectsPerSecond, share: objectsPerSecond / boundObjectsPerSecond };
-}
-
-export function summarize(r: BenchResults) {
-  const certsPerSecond = (r.firstScan.certificates / r.firstScan.ms) * 1000;
-  const floorCertsPerSecond = (r.floor.certificates / r.floor.ms) * 1000;
-  const nativeX509CertsPerSecond = (r.floor.native.certificates / r.floor.native.ms) * 1000;
-  const opensslLoopCertsPerSecond = (r.openssl.certificates / r.openssl.ms) * 1000;
-  const incrementalSpeedup = r.firstScan.ms / r.secondScan.ms;
-  const speedupVsOpenssl = certsPerSecond / opensslLoopCertsPerSecond;
-  const floorVsOpenssl = floorCertsPerSecond / opensslLoopCertsPerSecond;
-  const floorVsNative = floorCertsPerSecond / nativeX509CertsPerSecond;
-  const endToEndVsFloor = certsPerSecond / floorCertsPerSecond;
-  const configured = r.latency.runs.find((run) => run.concurrency === r.latency.configuredConcurrency);
-  const latency = configured ? latencyFigures(configured, r.latency.injectedMs) : undefined;
-  const fanOutBase = r.fanOut[0];
-  const peakRssMb = r.peak?.scan.peakRssMb;
-  const status = (ok: boolean): Status => (ok ? "met" : "missed");
-  const bundles = Object.fromEntries(
-    r.bundles.map((b) => [b.function, { bytes: b.bytes, coldImportMs: b.coldImportMs }]),
-  );
-  return {
-    certsPerSecond: round(certsPerSecond),
-    floorCertsPerSecond: round(floorCertsPerSecond),
-    nativeX509CertsPerSecond: round(nativeX509CertsPerSecond),
-    floorVsNative: round(floorVsNative, 3),
-    endToEndVsFloor: round(endToEndVsFloor, 3),
-    counted: "certificates (leaves and the CA certificates inside bundles), not objects",
-    objects: r.store.objects,
-    certificates: r.store.certificates,
-    firstScanMs: round(r.firstScan.ms, 0),
-    secondScanMs: round(r.secondScan.ms, 0),
-    incrementalSpeedup: round(incrementalSpeedup),
-    secondScanGetObject: r.secondScan.getObject.certificates,
-    secondScanTrustBundleGetObject: r.secondScan.getObject.trustBundle,
-    opensslLoopCertsPerSecond: round(opensslLoopCertsPerSecond),
-    opensslSampleFiles: r.openssl.certificates,
-    speedupVsOpenssl: round(speedupVsOpenssl, 2),
-    floorVsOpenssl: round(floorVsOpenssl, 2),
-    latency: latency
-      ? {
-          injectedMs: r.latency.injectedMs,
-          concurrency: r.latency.configuredConcurrency,
-          objects: configured?.objects ?? 0,
-          objectsPerSecond: round(latency.objectsPerSecond),
-          boundObjectsPerSecond: round(latency.boundObjectsPerSecond),
-          shareOfBound: round(latency.share, 3),
-          cpuMsPerObject: round((configured?.cpuMs ?? 0) / (configured?.objects || 1), 2),
-          byConcurrency: r.latency.runs.map((run) => {
-            const figures = latencyFigures(run, r.latency.injectedMs);
-            return {
-              concurrency: run.concurrency,
-              objectsPerSecond: round(figures.objectsPerSecond),
-              boundObjectsPerSecond: round(figures.boundObjectsPerSecond),
-              peakRssMb: run.peakRssMb,
-            };
-          }),
-        }
-      : null,
-    fanOut: r.fanOut.map((run) => ({
-      workers: run.workers,
-      objects: run.objects,
-      objectsPerSecond: round((run.objects / run.ms) * 1000),
-      speedup: fanOutBase ? round(run.objects / run.ms / (fanOutBase.objects / fanOutBase.ms), 2) : null,
-    })),
-    peakRssMb: peakRssMb ?? null,
-    peakObjects: r.peak?.objects ?? null,
-    peakHeapLimitMb: r.peak?.heapLimitMb ?? null,
-    bundles,
-    targets: {
-      floorAtLeastHalfOfNativeX509: status(floorVsNative >= TARGETS.floorVsNative),
-      floorHundredTimesOpensslLoop: status(floorVsOpenssl >= TARGETS.floorVsOpenssl),
-      endToEndThirtyTimesOpensslLoop: status(speedupVsOpenssl >= TARGETS.endToEndVsOpenssl),
-      latencyBoundScanAtLeast60PercentOfConcurrencyBound: latency
-        ? status(latency.share >= TARGETS.latencyVsBound)
-        : ("not measured" as Status),
-      incrementalTenTimesFasterWithoutDownloads: status(
-        incrementalSpeedup >= TARGETS.incrementalSpeedup && r.secondScan.getObject.certificates === 0,
-      ),
-      peakRssAtMost512MbAt50000Objects:
-        peakRssMb === undefined || (r.peak?.objects ?? 0) < 50_000
-          ? ("not measured" as Status)
-          : status(peakRssMb <= TARGETS.peakRssMb),
-      ...Object.fromEntries(
-        r.bundles.flatMap((b) => [
-          [`bundle:${b.function}:atMost1MB`, status(b.bytes <= TARGETS.bundleBytes)],
-          [`bundle:${b.function}:coldImportAtMost300ms`, status(b.coldImportMs <= TARGETS.coldImportMs)],
-        ]),
-      ),
-    },
-  };
 }
 
 await main();
