@@ -2,6 +2,7 @@
  * docs/benchmarks.md, written by `npm run bench` from one run's results. The explanations are
  * here, next to the numbers they explain; edit this file, not the generated page.
  */
+import { LAMBDA_MB_PER_VCPU, renderCost } from "./report-cost";
 import { type BenchResults, type summarize, TARGETS } from "./summary";
 
 type Summary = ReturnType<typeof summarize>;
@@ -22,31 +23,6 @@ function heapLimitWhy(peak: NonNullable<BenchResults["peak"]>): string {
       return "set with --peak-heap-mb";
   }
 }
-
-/** Lambda gives a function one vCPU's worth of CPU at 1,769 MB, and a share in proportion below. */
-const LAMBDA_MB_PER_VCPU = 1769;
-
-/**
- * Unit prices, US East (N. Virginia), on-demand, as the public price lists give them (read
- * 2026-11-29; DynamoDB's on-demand prices are those since its November 2024 reduction). Free tiers
- * are left out: they are shared with everything else in the account.
- */
-const PRICES = {
-  lambdaGbSecond: 0.0000166667,
-  lambdaRequest: 0.2 / 1e6,
-  s3Get: 0.0004 / 1000,
-  s3List: 0.005 / 1000,
-  dynamoWriteUnit: 0.625 / 1e6,
-  dynamoReadUnit: 0.125 / 1e6,
-  sqsRequest: 0.4 / 1e6,
-} as const;
-
-const PRICE_SOURCES = [
-  "AWS Lambda: https://aws.amazon.com/lambda/pricing/ (x86, first tier: $0.0000166667 per GB-second, $0.20 per million requests; also AWS whitepaper *How AWS Pricing Works*, Lambda)",
-  "Amazon S3: https://aws.amazon.com/s3/pricing/ (S3 Standard requests: GET $0.0004 per 1,000, LIST $0.005 per 1,000)",
-  "Amazon DynamoDB: https://aws.amazon.com/dynamodb/pricing/on-demand/ (on-demand: $0.625 per million write request units, $0.125 per million read request units)",
-  "Amazon SQS: https://aws.amazon.com/sqs/pricing/ (standard queues: $0.40 per million requests)",
-];
 
 /**
  * Profiles taken by hand with this bench (BENCH_CPU_PROF, test/bench/profile-summary.ts) on
@@ -190,7 +166,7 @@ export function renderReport(r: BenchResults, sum: Summary): string {
     }
     out();
     out(
-      `What the scan function should use on Lambda follows from two measured figures and one documented one. Lambda allocates CPU in proportion to memory, one vCPU's worth at 1,769 MB (AWS Lambda Developer Guide, "Configure Lambda function memory"): the scan function's ${n(functionMb)} MB get ${n(vcpu, 2)} of a vCPU. The scan process spent ${n(cpuPerObject, 2)} ms of CPU per object here at the default concurrency (SDK included; the emulators' CPU not), so on that share about ${n(lambdaCpuPerObject, 1)} ms, at most about ${n(lambdaRate)} objects/s however many downloads are in flight (this assumes a core here is worth a Lambda vCPU; this shared, loaded machine is likely the slower of the two, which errs towards more concurrency than needed). By Little's law the downloads in flight that keep that CPU busy are rate × latency: ${keepBusy(30)} at 30 ms, ${keepBusy(60)} at 60 ms, ${keepBusy(100)} at 100 ms. Memory is no constraint: ${perInFlightMb !== undefined ? `peak RSS grew by about ${n(Math.max(0, perInFlightMb), 1)} MB per download in flight between concurrency ${low?.concurrency} and ${high?.concurrency}` : "the peak RSS hardly moves with the concurrency"} (a certificate object is a few kilobytes; its decoded tree is garbage within the same turn), against the function's ${n(functionMb)} MB. The default, ${r.latency.configuredConcurrency}, keeps the CPU busy up to about ${n((r.latency.configuredConcurrency * 1000) / lambdaRate)} ms of latency, covering S3's spread of tens of milliseconds without holding more than a few hundred kilobytes in flight; more concurrency only queues behind the CPU. It is \`operations.scanDownloadConcurrency\` (docs/configuration.md) for functions given more memory.`,
+      `What the scan function should use on Lambda follows from two measured figures and one documented one. Lambda allocates CPU in proportion to memory, one vCPU's worth at 1,769 MB (AWS Lambda Developer Guide, "Configure Lambda function memory", https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html): the scan function's ${n(functionMb)} MB get ${n(vcpu, 2)} of a vCPU. The scan process spent ${n(cpuPerObject, 2)} ms of CPU per object here at the default concurrency (SDK included; the emulators' CPU not), so on that share about ${n(lambdaCpuPerObject, 1)} ms, at most about ${n(lambdaRate)} objects/s however many downloads are in flight (this assumes a core here is worth a Lambda vCPU; this shared, loaded machine is likely the slower of the two, which errs towards more concurrency than needed). By Little's law the downloads in flight that keep that CPU busy are rate × latency: ${keepBusy(30)} at 30 ms, ${keepBusy(60)} at 60 ms, ${keepBusy(100)} at 100 ms. Memory is no constraint: ${perInFlightMb !== undefined ? `peak RSS grew by about ${n(Math.max(0, perInFlightMb), 1)} MB per download in flight between concurrency ${low?.concurrency} and ${high?.concurrency}` : "the peak RSS hardly moves with the concurrency"} (a certificate object is a few kilobytes; its decoded tree is garbage within the same turn), against the function's ${n(functionMb)} MB. The default, ${r.latency.configuredConcurrency}, keeps the CPU busy up to about ${n((r.latency.configuredConcurrency * 1000) / lambdaRate)} ms of latency, covering S3's spread of tens of milliseconds without holding more than a few hundred kilobytes in flight; more concurrency only queues behind the CPU. It is \`operations.scanDownloadConcurrency\` (docs/configuration.md) for functions given more memory.`,
     );
     out();
     out(
@@ -221,60 +197,7 @@ export function renderReport(r: BenchResults, sum: Summary): string {
     out();
   }
 
-  const inventory = r.scanWorker.inventoryItems;
-  const functionMb = r.peak?.functionMemoryMb ?? 1024;
-  const vcpu = functionMb / LAMBDA_MB_PER_VCPU;
-  const gb = functionMb / 1024;
-  const perObjectSeconds = (cpuMs: number, objects: number) => cpuMs / objects / 1000 / vcpu;
-  const firstCpu = perObjectSeconds(first.cpuMs, r.store.objects);
-  const nightlyCpu = perObjectSeconds(second.cpuMs, r.store.objects);
-  const latencyFloorSeconds = latency ? 1 / latency.boundObjectsPerSecond : 0;
-  out("## Cost");
-  out();
-  out(
-    `What a scan costs in AWS charges, from this run's figures and the unit prices below, for a store of one source whose objects each hold a certificate file like this bench's. Lambda: the scan function's ${n(functionMb)} MB (${n(gb, 2)} GB, ${n(vcpu, 2)} of a vCPU); per object the larger of its CPU time on that share (measured CPU per object here ÷ ${n(vcpu, 2)}: ${n(firstCpu * 1000, 2)} ms for a first scan, ${n(nightlyCpu * 1000, 2)} ms for an unchanged object judged from the inventory) and the time the download concurrency allows at ${r.latency.injectedMs} ms per GetObject (${n(latencyFloorSeconds * 1000, 2)} ms per object); fan-out adds one invocation per ${n(500)} objects. S3: one ListObjectsV2 per 1,000 objects, one GetObject per object read, and the trust bundle once per invocation. DynamoDB: per object one inventory read (BatchGetItem reads are eventually consistent: ${n(inventory.readUnits, 2)} read unit per item of ${n(inventory.averageBytes)} bytes on average), and one write per object read (${n(inventory.writeUnits, 2)} write units per item); alarm-table writes follow findings, not objects (${first.writes.alarmSaves} in the first scan here, ${second.writes.alarmSaves} in the second). SQS: one message per batch (sent ten to a call, received and deleted by Lambda).`,
-  );
-  out();
-  const scenarios = [
-    { name: "first scan", objects: 10_000, fresh: true },
-    { name: "first scan", objects: 100_000, fresh: true },
-    { name: "nightly incremental scan", objects: 10_000, fresh: false },
-    { name: "nightly incremental scan", objects: 100_000, fresh: false },
-  ];
-  out(
-    "| scan | objects | Lambda GB-seconds | Lambda requests | S3 GET / LIST | DynamoDB write / read units | total |",
-  );
-  out("| --- | --- | --- | --- | --- | --- | --- |");
-  for (const scenario of scenarios) {
-    const objects = scenario.objects;
-    const batches = Math.ceil(objects / 500);
-    const seconds = scenario.fresh ? objects * Math.max(firstCpu, latencyFloorSeconds) : objects * nightlyCpu;
-    const gbSeconds = seconds * gb;
-    const invocations = 1 + batches;
-    const gets = (scenario.fresh ? objects : 0) + invocations;
-    const lists = Math.ceil(objects / 1000);
-    const writeUnits = scenario.fresh ? objects * inventory.writeUnits : 0;
-    const readUnits = objects * Math.max(0.5, inventory.readUnits);
-    const sqs = batches / 10 + batches * 2;
-    const dollars =
-      gbSeconds * PRICES.lambdaGbSecond +
-      invocations * PRICES.lambdaRequest +
-      gets * PRICES.s3Get +
-      lists * PRICES.s3List +
-      writeUnits * PRICES.dynamoWriteUnit +
-      readUnits * PRICES.dynamoReadUnit +
-      sqs * PRICES.sqsRequest;
-    out(
-      `| ${scenario.name} | ${n(objects)} | ${n(gbSeconds, 1)} | ${n(invocations)} | ${n(gets)} / ${n(lists)} | ${n(writeUnits)} / ${n(readUnits)} | $${n(dollars, 4)} |`,
-    );
-  }
-  out();
-  out(
-    "A nightly scan of an unchanged store reads no object and writes nothing: its cost is the listing and one inventory read per object. What this leaves out: storage (the inventory holds one item per object, well under a kilobyte, about $0.25 per GB-month), CloudWatch Logs and metrics, EventBridge and SNS for alarm events (per event, not per object), data transfer (none within a region), and each invocation's start-up (a cold import of the bundle, measured below, once per execution environment). Prices used:",
-  );
-  out();
-  for (const source of PRICE_SOURCES) out(`- ${source}`);
-  out();
+  for (const line of renderCost(r, sum)) out(line);
 
   out("## What limits the targets that are missed");
   out();
@@ -403,6 +326,8 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   out("```sh");
   out("npm run bench                                   # everything, a few minutes; writes this page");
   out("npm run bench -- --peak-objects 0 --out -       # skip the 50,000-object run, write no page");
+  out("npm run bench -- --results /tmp/bench.json      # also keep everything measured, as JSON");
+  out("npm run bench -- --render /tmp/bench.json       # rewrite this page from it, measuring nothing");
   out("BENCH_CPU_PROF=/tmp/prof npm run bench          # also CPU profiles of each measured scan");
   out("npx tsx test/bench/profile-summary.ts /tmp/prof/scan-first-and-second-1.cpuprofile");
   out("npm run bench:micro                             # the engine's micro-benchmarks (vitest bench)");

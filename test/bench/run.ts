@@ -18,11 +18,13 @@
  * 7. the three Lambda bundles as the stack builds them: bytes and cold import time.
  *
  * Options: --objects N (10000), --peak-objects N (50000, 0 skips phase 6), --openssl-sample N (300),
- * --out FILE (docs/benchmarks.md; "-" writes none).
+ * --out FILE (docs/benchmarks.md; "-" writes none), --results FILE (also writes everything measured,
+ * as JSON), --render FILE (measures nothing: writes --out and the JSON line from a --results file,
+ * for when only the explanations in report.ts changed).
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { getHeapStatistics } from "node:v8";
@@ -73,6 +75,8 @@ function options(argv: string[]): Options {
     peakHeapMb: argv.includes("--peak-heap-mb") ? Number(value("peak-heap-mb", "0")) : undefined,
     opensslSample: Number(value("openssl-sample", "300")),
     out: value("out", "docs/benchmarks.md"),
+    results: value("results", ""),
+    render: value("render", ""),
   };
 }
 
@@ -170,8 +174,20 @@ function folders(prefix: string, available: number, count: number): string[] {
   return Array.from({ length: total }, (_, i) => `${prefix}d${String(i).padStart(3, "0")}/`);
 }
 
+function report(results: BenchResults, opts: Options) {
+  const summary = summarize(results);
+  if (opts.out !== "-") writeFileSync(opts.out, renderReport(results, summary));
+  if (opts.results) writeFileSync(opts.results, `${JSON.stringify(results)}\n`);
+  log(`done in ${results.totalSeconds} s${opts.out !== "-" ? `; wrote ${opts.out}` : ""}`);
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+}
+
 async function main() {
   const opts = options(process.argv.slice(2));
+  if (opts.render) {
+    report(JSON.parse(readFileSync(opts.render, "utf8")) as BenchResults, { ...opts, results: "" });
+    return;
+  }
   const began = performance.now();
   const info = machine();
   log(`${info.cpu}, ${info.cores} cores, load ${info.loadAverageAtStart.join(" ")}`);
@@ -423,10 +439,7 @@ async function main() {
       loadAverageAtEnd: loadavg().map((l) => round(l, 2)),
       totalSeconds: round((performance.now() - began) / 1000, 0),
     };
-    const summary = summarize(results);
-    if (opts.out !== "-") writeFileSync(opts.out, renderReport(results, summary));
-    log(`done in ${results.totalSeconds} s${opts.out !== "-" ? `; wrote ${opts.out}` : ""}`);
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    report(results, opts);
   } finally {
     client.destroy();
     await Promise.all([stopEmulator(s3.child), stopEmulator(dynamo.child)]);

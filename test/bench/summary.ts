@@ -30,6 +30,10 @@ export interface Options {
   peakHeapMb: number | undefined;
   opensslSample: number;
   out: string;
+  /** Where to write everything measured, as JSON ("" writes none). */
+  results: string;
+  /** A --results file to write the page and the JSON line from, measuring nothing ("": measure). */
+  render: string;
 }
 
 export interface Machine {
