@@ -105,12 +105,14 @@ export interface ScanResult {
 export interface FloorResult {
   mode: "floor";
   ms: number;
+  /** CPU time the process spent meanwhile (all its threads: the collector's too). */
+  cpuMs: number;
   objects: number;
   certificates: number;
   findings: number;
   unreadable: number;
   /** node:crypto alone on the same certificates: `new X509Certificate(pem)`, subject, SAN, key details. */
-  native: { ms: number; certificates: number };
+  native: Pass;
   /** Objects each pass ran first, untimed, to warm the JIT (ones the timed pass reaches last). */
   warmUpObjects: number;
 }
@@ -388,64 +390,106 @@ async function floor(job: FloorJob): Promise<FloorResult> {
   // Untimed, on certificates the timed pass meets last: by then they have left the engine's
   // bounded caches of decoded certificates (which would otherwise make them free).
   const warmUp = objects.slice(-WARM_UP_OBJECTS);
+  const warmUpDers: Uint8Array[] = [];
   for (const { uri, bytes } of warmUp) {
     const read = await readCertificates(bytes, uri);
-    if (read.status === "ok") judgeCertificates(read.certificates, policy);
+    if (read.status !== "ok") continue;
+    judgeCertificates(read.certificates, policy);
+    for (const cert of read.certificates) warmUpDers.push(cert.der);
   }
+  // node:crypto's warm-up: the same certificates, untimed.
+  nativePass(asPem(warmUpDers));
   let certificates = 0;
   let findings = 0;
   let unreadable = 0;
-  // The certificates' DER, kept as the pass goes for the native run below (a reference each).
-  const ders: Uint8Array[] = [];
+  let ms = 0;
+  let cpuMs = 0;
+  const native: Pass = { ms: 0, cpuMs: 0, certificates: 0 };
+  // The two are timed in turns, a slice of objects at a time, so that a change in the machine's
+  // load (other work shares it) weighs on both alike and their ratio holds. With BENCH_CPU_PROF
+  // the profile is of the floor alone and node:crypto runs after it.
   const profiler = await startProfile();
-  const started = performance.now();
-  for (const { uri, bytes } of objects) {
-    const read = await readCertificates(bytes, uri);
-    if (read.status !== "ok") {
-      unreadable++;
-      continue;
+  const later: Uint8Array[] = [];
+  for (let at = 0; at < objects.length; at += SLICE_OBJECTS) {
+    const ders: Uint8Array[] = [];
+    const started = performance.now();
+    const cpuStarted = process.cpuUsage();
+    for (const { uri, bytes } of objects.slice(at, at + SLICE_OBJECTS)) {
+      const read = await readCertificates(bytes, uri);
+      if (read.status !== "ok") {
+        unreadable++;
+        continue;
+      }
+      certificates += read.certificates.length;
+      for (const cert of read.certificates) ders.push(cert.der);
+      findings += judgeCertificates(read.certificates, policy).findings.length;
     }
-    certificates += read.certificates.length;
-    for (const cert of read.certificates) ders.push(cert.der);
-    findings += judgeCertificates(read.certificates, policy).findings.length;
+    ms += performance.now() - started;
+    cpuMs += cpuMsSince(cpuStarted);
+    if (profiler) later.push(...ders);
+    else addTo(native, nativePass(asPem(ders)));
   }
-  const ms = performance.now() - started;
   await profiler?.stop("floor");
+  if (profiler) addTo(native, nativePass(asPem(later)));
   return {
     mode: "floor",
     ms,
+    cpuMs,
     objects: objects.length,
     certificates,
     findings,
     unreadable,
-    native: nativeRate(ders, Math.round((WARM_UP_OBJECTS * ders.length) / objects.length)),
+    native,
     warmUpObjects: WARM_UP_OBJECTS,
   };
+}
+
+/** Objects per turn of the floor and node:crypto (see floor). */
+const SLICE_OBJECTS = 100;
+
+interface Pass {
+  ms: number;
+  cpuMs: number;
+  certificates: number;
+}
+
+function addTo(total: Pass, pass: Pass) {
+  total.ms += pass.ms;
+  total.cpuMs += pass.cpuMs;
+  total.certificates += pass.certificates;
+}
+
+function cpuMsSince(started: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1000;
+}
+
+function asPem(ders: readonly Uint8Array[]): string[] {
+  return ders.map(
+    (der) =>
+      `-----BEGIN CERTIFICATE-----\n${Buffer.from(der)
+        .toString("base64")
+        .replace(/(.{64})/g, "$1\n")}\n-----END CERTIFICATE-----\n`,
+  );
 }
 
 /**
  * node:crypto's X509Certificate on the same certificates as PEM text (what `openssl x509` and most
  * tools read), with the fields a check needs at the least: subject, subjectAltName, key details.
  */
-function nativeRate(ders: readonly Uint8Array[], warmUp: number): { ms: number; certificates: number } {
-  const pems = ders.map(
-    (der) =>
-      `-----BEGIN CERTIFICATE-----\n${Buffer.from(der)
-        .toString("base64")
-        .replace(/(.{64})/g, "$1\n")}\n-----END CERTIFICATE-----\n`,
-  );
+function nativePass(pems: readonly string[]): Pass {
   let fields = 0;
-  const read = (pem: string) => {
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  for (const pem of pems) {
     const cert = new X509Certificate(pem);
     fields += cert.subject.length + (cert.subjectAltName?.length ?? 0);
     fields += Object.keys(cert.publicKey.asymmetricKeyDetails ?? {}).length;
-  };
-  for (const pem of pems.slice(-warmUp)) read(pem);
-  const started = performance.now();
-  for (const pem of pems) read(pem);
+  }
   const ms = performance.now() - started;
-  if (fields === 0) throw new Error("bench: node:crypto read nothing");
-  return { ms, certificates: pems.length };
+  const cpuMs = cpuMsSince(cpuStarted);
+  if (pems.length > 0 && fields === 0) throw new Error("bench: node:crypto read nothing");
+  return { ms, cpuMs, certificates: pems.length };
 }
 
 const job = JSON.parse(process.argv[2] ?? "{}") as ScanJob | FloorJob;

@@ -127,6 +127,8 @@ export function summarize(r: BenchResults) {
   const speedupVsOpenssl = certsPerSecond / opensslLoopCertsPerSecond;
   const floorVsOpenssl = floorCertsPerSecond / opensslLoopCertsPerSecond;
   const floorVsNative = floorCertsPerSecond / nativeX509CertsPerSecond;
+  // The same ratio on CPU time: what each costs, whatever share of the cores the machine gave it.
+  const floorVsNativeCpu = r.floor.cpuMs ? r.floor.native.cpuMs / r.floor.cpuMs : undefined;
   const endToEndVsFloor = certsPerSecond / floorCertsPerSecond;
   const configured = r.latency.runs.find((run) => run.concurrency === r.latency.configuredConcurrency);
   const latency = configured ? latencyFigures(configured, r.latency.injectedMs) : undefined;
@@ -141,6 +143,7 @@ export function summarize(r: BenchResults) {
     floorCertsPerSecond: round(floorCertsPerSecond),
     nativeX509CertsPerSecond: round(nativeX509CertsPerSecond),
     floorVsNative: round(floorVsNative, 3),
+    floorVsNativeCpuTime: floorVsNativeCpu === undefined ? null : round(floorVsNativeCpu, 3),
     endToEndVsFloor: round(endToEndVsFloor, 3),
     counted: "certificates (leaves and the CA certificates inside bundles), not objects",
     objects: r.store.objects,
