@@ -8,8 +8,8 @@
  * 1. a store of 10,000 certificate objects is generated (corpus.ts) into s3rver;
  * 2. end to end: the scan handler's first scan of it (fresh tables), then a second scan of the
  *    unchanged store (incremental: no downloads);
- * 3. floor: the same bytes, in memory, read and judged with no I/O; then node:crypto's bare
- *    X509Certificate on the same certificates (the native rate);
+ * 3. floor: the same bytes, in memory, read and judged with no I/O, timed in turns with
+ *    node:crypto's bare X509Certificate on the same certificates (the native rate);
  * 4. latency: first scans through a front that holds every S3 request 30 ms (emulator.ts), at the
  *    configured download concurrency, half and twice it; then the same store split over 1, 2 and 4
  *    scan processes at once (fan-out);
