@@ -14,6 +14,8 @@ export default defineConfig({
       // aws/aws-sdk-js-v3#7983 documents. Lambda runs Node 24.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
+    // Records the AWS calls the code sends, for the IAM simulation, when WATCHPOST_AWS_CALLS_DIR is set.
+    setupFiles: ["test/support/setup.ts"],
     // Emulators (s3rver, dynalite) and loopback TLS servers start per file; 2 cores here.
     testTimeout: 20_000,
     hookTimeout: 30_000,
@@ -27,8 +29,18 @@ export default defineConfig({
       },
       {
         extends: true,
-        // Emulators, child processes, environment variables and the synthesized stack: one file at a time.
-        test: { name: "integration", include: ["test/integration/**/*.test.ts", "test/infra/**/*.test.ts"] },
+        // Emulators, child processes, environment variables and the synthesized stack: one file at a
+        // time. The deployment simulation proper (test/simulation/) needs the calls this run records
+        // and the synthesized assemblies: vitest.simulation.config.ts.
+        test: {
+          name: "integration",
+          include: [
+            "test/integration/**/*.test.ts",
+            "test/infra/**/*.test.ts",
+            "test/deployment/**/*.test.ts",
+          ],
+          exclude: ["test/simulation/**", "**/node_modules/**"],
+        },
       },
     ],
   },

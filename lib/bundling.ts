@@ -13,7 +13,15 @@
  * - `legalComments: external`: the bundled libraries' license notices go to `index.mjs.LEGAL.txt`,
  *   shipped in the same asset next to the code, instead of 3 kB at the end of what Lambda loads.
  * - The banner gives the ES module a `require`, which some CommonJS dependencies still call.
+ * - The configuration comes in through an injected module (`configModule`), not a `--define` on the
+ *   command line: a configuration near its documented limits is hundreds of kilobytes, more than
+ *   one command-line argument may hold (Linux MAX_ARG_STRLEN, 128 KiB), and `cdk synth` failed
+ *   with `spawnSync E2BIG`.
  */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { BundlingOptions } from "aws-cdk-lib/aws-lambda-nodejs";
 import { OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { WatchpostConfig } from "../functions/core/config";
@@ -36,9 +44,23 @@ export const FUNCTION_BUNDLE = {
   external: [] as string[],
 } as const;
 
-/** The validated configuration, compiled in as a string constant (see deployed-config.ts). */
-export function configDefine(config: WatchpostConfig): Record<string, string> {
-  return { [CONFIG_DEFINE]: JSON.stringify(encodeConfig(config)) };
+/**
+ * A module exporting the validated configuration as the `__WATCHPOST_CONFIG__` string constant,
+ * for esbuild's `inject` (which replaces the global of that name with the export). Written once
+ * per distinct configuration, named by its hash, so concurrent synths never see half a file.
+ */
+export function configModule(config: WatchpostConfig): string {
+  const source = `export const ${CONFIG_DEFINE} = ${JSON.stringify(encodeConfig(config))};\n`;
+  const hash = createHash("sha256").update(source).digest("hex").slice(0, 32);
+  const directory = join(tmpdir(), "watchpost-bundling");
+  const path = join(directory, `config-${hash}.mjs`);
+  if (!existsSync(path)) {
+    mkdirSync(directory, { recursive: true });
+    const partial = `${path}.${process.pid}.tmp`;
+    writeFileSync(partial, source);
+    renameSync(partial, path);
+  }
+  return path;
 }
 
 /** NodejsFunction's `bundling` property: local esbuild, the options above. */
@@ -59,15 +81,14 @@ export function functionBundling(config: WatchpostConfig): BundlingOptions {
     },
     banner: FUNCTION_BUNDLE.banner,
     externalModules: [...FUNCTION_BUNDLE.external],
-    // The value is a JSON string literal; double quotes survive the shell that runs esbuild.
-    define: configDefine(config),
+    inject: [configModule(config)],
   };
 }
 
 /**
  * The same build for esbuild's JavaScript API (`build(esbuildOptions(...))`), as the command
  * NodejsFunction runs: `esbuild --bundle ENTRY --target --platform --format --outfile --minify
- * --sourcemap --sources-content=false --define --banner:js --main-fields --charset
+ * --sourcemap --sources-content=false --inject --banner:js --main-fields --charset
  * --legal-comments`.
  */
 export function esbuildOptions(entry: string, outfile: string, config: WatchpostConfig) {
@@ -86,6 +107,6 @@ export function esbuildOptions(entry: string, outfile: string, config: Watchpost
     legalComments: FUNCTION_BUNDLE.legalComments,
     banner: { js: FUNCTION_BUNDLE.banner },
     external: [...FUNCTION_BUNDLE.external],
-    define: configDefine(config),
+    inject: [configModule(config)],
   };
 }

@@ -10,3 +10,12 @@ export function nagPartition(scope: IConstruct): string {
   const partition = Stack.of(scope).partition;
   return Token.isUnresolved(partition) ? "<AWS::Partition>" : partition;
 }
+
+/** How cdk-nag prints a resource in a finding ID: tokens as <AWS::Partition>, <AWS::Region>, … */
+export function nagResource(stack: Stack, arn: string): string {
+  const resolved = stack.resolve(arn) as string | { "Fn::Join": [string, unknown[]] };
+  if (typeof resolved === "string") return resolved;
+  return resolved["Fn::Join"][1]
+    .map((part) => (typeof part === "string" ? part : `<${(part as { Ref: string }).Ref}>`))
+    .join("");
+}

@@ -2,13 +2,12 @@ import * as path from "node:path";
 import { Annotations, CfnOutput, Duration, Stack, type StackProps, Tags, Validations } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
-import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as triggers from "aws-cdk-lib/triggers";
 import type { Construct } from "constructs";
 import type { WatchpostConfig } from "../functions/core/config";
 import { probePrefixFor } from "../functions/core/credentials/target";
 import { ENV } from "../functions/handlers/shared/environment";
-import { AlarmNotifications } from "./constructs/alarm-notifications";
+import { AlarmNotifications, refuseChatOutsideAwsPartition } from "./constructs/alarm-notifications";
 import { AlarmState } from "./constructs/alarm-state";
 import { CertificateStore } from "./constructs/certificate-store";
 import { CheckSchedule } from "./constructs/check-schedule";
@@ -49,6 +48,10 @@ export class WatchpostStack extends Stack {
       ...props,
     });
     const { config } = props;
+    // Before anything is built (bundling takes seconds): a configuration this partition cannot deploy.
+    if (config.notifications.slack.length + config.notifications.teams.length > 0) {
+      refuseChatOutsideAwsPartition(this);
+    }
     // Dashboards take no tags in CloudFormation (cfn-lint E3002).
     Tags.of(this).add("application", "watchpost", { excludeResourceTypes: ["AWS::CloudWatch::Dashboard"] });
 
@@ -77,7 +80,13 @@ export class WatchpostStack extends Stack {
       });
     this.store.grantScanRead(this.certificateScan.function);
     this.certificateScan.function.addEnvironment(ENV.certificateBucket, this.store.bucket.bucketName);
-    this.grantPkcs12Passwords(config);
+    // PKCS#12 passwords are readable by the scan only.
+    this.certificateScan.grantSecretReads(
+      config.certificates.sources.flatMap((s) =>
+        s.pkcs12PasswordSecretName ? [s.pkcs12PasswordSecretName] : [],
+      ),
+      "PKCS#12 passwords",
+    );
 
     this.credentialCheck = new WatchpostFunction(this, "CredentialCheck", {
       entry: path.join(HANDLERS, "credential-check.ts"),
@@ -117,10 +126,16 @@ export class WatchpostStack extends Stack {
       target: this.credentialCheck,
       description: "watchpost: check temporary credentials for every target",
     });
-    new events.Rule(this, "CertificateObjectChanged", {
-      description: "watchpost: re-check a certificate object as soon as it is uploaded or deleted",
-      eventPattern: this.store.objectEventPattern(),
-      targets: [this.certificateScan.ruleTarget()],
+    this.store.objectEventPatterns().forEach((eventPattern, index) => {
+      new events.Rule(
+        this,
+        index === 0 ? "CertificateObjectChanged" : `CertificateObjectChanged${index + 1}`,
+        {
+          description: "watchpost: re-check a certificate object as soon as it is uploaded or deleted",
+          eventPattern,
+          targets: [this.certificateScan.ruleTarget()],
+        },
+      );
     });
 
     if (config.schedules.checkAfterDeploy) this.addFirstChecks();
@@ -145,29 +160,15 @@ export class WatchpostStack extends Stack {
       dashboard: config.operations.dashboard,
     });
 
-    this.addOutputs();
-  }
-
-  /** Secrets holding PKCS#12 passwords, readable by the scan only. */
-  private grantPkcs12Passwords(config: WatchpostConfig): void {
-    const names = [
-      ...new Set(
-        config.certificates.sources.flatMap((s) =>
-          s.pkcs12PasswordSecretName ? [s.pkcs12PasswordSecretName] : [],
-        ),
-      ),
-    ];
-    names.forEach((name, index) => {
-      secretsmanager.Secret.fromSecretNameV2(this, `Pkcs12Password${index}`, name).grantRead(
-        this.certificateScan.function,
-      );
-    });
+    this.addOutputs(config);
   }
 
   /**
    * `sts:AssumeRole` on the configured role ARNs only. Targets without a role use the function's
-   * own credentials, so for those (on AWS S3) the function may list under the prefix and, when the
-   * write probe is on, write, read and delete under the probe prefix only.
+   * own credentials, so for those (on AWS S3) the function may list the bucket and, when the write
+   * probe is on, write, read and delete under the probe prefix only. The listing is not limited by
+   * s3:prefix: the probe's HeadBucket is authorized as s3:ListBucket with no prefix in the request
+   * (S3 API Reference, HeadBucket, "Permissions"), so a prefix condition made every run fail.
    */
   private grantCredentialTargets(config: WatchpostConfig): void {
     const principal = this.credentialCheck.function;
@@ -181,11 +182,7 @@ export class WatchpostStack extends Stack {
       if (target.roleArn || target.s3Endpoint) continue;
       const bucketArn = `arn:${this.partition}:s3:::${target.bucket}`;
       principal.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ["s3:ListBucket"],
-          resources: [bucketArn],
-          ...(target.prefix ? { conditions: { StringLike: { "s3:prefix": [`${target.prefix}*`] } } } : {}),
-        }),
+        new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [bucketArn] }),
       );
       if (target.writeProbe) {
         const probeObjects = `${target.bucket}/${probePrefixFor(target)}*`;
@@ -214,6 +211,7 @@ export class WatchpostStack extends Stack {
       ["FirstCertificateScan", this.certificateScan],
       ["FirstCredentialCheck", this.credentialCheck],
     ] as const) {
+      check.invocableVersion();
       new triggers.Trigger(this, id, {
         handler: check.function,
         invocationType: triggers.InvocationType.EVENT,
@@ -226,7 +224,7 @@ export class WatchpostStack extends Stack {
     }
   }
 
-  private addOutputs(): void {
+  private addOutputs(config: WatchpostConfig): void {
     new CfnOutput(this, "CertificateBucketName", {
       value: this.store.bucket.bucketName,
       description: "Upload certificates under the configured prefixes of this bucket",
@@ -237,7 +235,20 @@ export class WatchpostStack extends Stack {
     });
     new CfnOutput(this, "AlarmTopicArn", {
       value: this.notifications.alarmTopic.topicArn,
-      description: "SNS topic of alarm notifications (email subscriptions filter on the severity attribute)",
+      description: "SNS topic of every alarm notification (subscribers of minimum severity warning)",
+    });
+    new CfnOutput(this, "AlarmTopicArns", {
+      value: this.toJsonString(
+        Object.fromEntries(
+          [...this.notifications.topics].map(([severity, topic]) => [severity, topic.topicArn]),
+        ),
+      ),
+      description:
+        "Alarm topics by the minimum severity of their subscribers (watchpost verify-deployment reads it)",
+    });
+    new CfnOutput(this, "AlarmTableName", {
+      value: this.state.table.tableName,
+      description: "Alarm state (watchpost verify-deployment --remind reads the active alarms)",
     });
     new CfnOutput(this, "CertificateScanFunctionName", {
       value: this.certificateScan.function.functionName,
@@ -247,6 +258,14 @@ export class WatchpostStack extends Stack {
       value: this.credentialCheck.function.functionName,
       description: "Invoke with {} to check every credential target now",
     });
+    const addresses = config.notifications.email.length;
+    if (addresses > 0) {
+      new CfnOutput(this, "NextStep", {
+        value: `Confirm the subscription mails AWS sent to ${addresses} address(es); then run: npm run -s cli -- verify-deployment --outputs <the --outputs-file of cdk deploy> --remind`,
+        description:
+          "Email recipients receive nothing until they confirm; --remind re-sends the alarms raised before",
+      });
+    }
     if (this.watchdog.dashboard) {
       new CfnOutput(this, "DashboardName", { value: this.watchdog.dashboard.dashboardName });
     }

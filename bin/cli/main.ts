@@ -3,7 +3,7 @@
  * exit status; usage mistakes exit 3 (design brief, "Exit status").
  */
 import { EXIT } from "../../functions/core/contracts";
-import { visibleText } from "../../functions/core/visible-text";
+import { visibleLines, visibleText } from "../../functions/core/visible-text";
 import { type CliIo, type Command, UsageError } from "./io";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -22,6 +22,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   "check-credentials": {
     summary: "assume a role and prove the temporary credentials reach a bucket",
     load: async () => (await import("./check-credentials")).checkCredentialsCommand,
+  },
+  "verify-deployment": {
+    summary: "send a synthetic alarm through a deployed stack and report where it goes",
+    load: async () => (await import("./verify-deployment")).verifyDeploymentCommand,
   },
 };
 
@@ -50,9 +54,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return await (await command.load())(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      // Usage messages quote file names and arguments: their control characters must not reach the terminal.
+      // Usage messages quote file names and arguments: their control characters must not reach the
+      // terminal. Line feeds may: some messages (parseArgs's) are written on several lines.
       io.stderr(
-        `watchpost ${name}: ${visibleText(error.message)}\nRun 'watchpost ${name} --help' for usage.\n`,
+        `watchpost ${name}: ${visibleLines(error.message)}\nRun 'watchpost ${name} --help' for usage.\n`,
       );
       return EXIT.usage;
     }

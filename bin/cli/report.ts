@@ -5,6 +5,7 @@
  * character is shown as an escape (`\x1b`) instead of reaching the terminal. JSON stays exact.
  */
 import { styleText } from "node:util";
+import type { WalkSkipReason } from "../../functions/adapters/local-files";
 import { type ParsedCertificate, summarize } from "../../functions/core/certificates/certificate";
 import {
   compareSeverity,
@@ -38,9 +39,18 @@ const SEVERITY_STYLE: Record<Severity, Parameters<typeof styleText>[0]> = {
 
 const MAX_SUBJECT = 48;
 
+/** Why a file met in a directory was not judged: no certificate in it, or not read at all. */
+export type SkipReason = "not-certificate" | WalkSkipReason;
+
+const SKIP_LABELS: Record<SkipReason, [one: string, many: string]> = {
+  "not-certificate": ["not a certificate", "not certificates"],
+  "not-regular-file": ["not a regular file", "not regular files"],
+  "directory-already-walked": ["directory already walked", "directories already walked"],
+};
+
 /** What was looked at, so the summary accounts for every file named (or the endpoint probed). */
 export type ScanScope =
-  | { files: number; unreadable: number; skipped: number }
+  | { files: number; unreadable: number; skipped: Partial<Record<SkipReason, number>> }
   | { endpoint: string; reached: boolean };
 
 export function renderTable(
@@ -99,8 +109,9 @@ export function count(n: number, one: string, many = `${one}s`): string {
 }
 
 /**
- * "3 certificates in 4 files (1 unreadable), 2 other files skipped; 2 findings (1 critical, 1 minor)":
- * every file named or found is counted, the ones that could not be read included.
+ * "3 certificates in 4 files (1 unreadable), 2 other files skipped (not certificates); 2 findings
+ * (1 critical, 1 minor)": every file named or found is counted, the ones that could not be read
+ * included, and so is every entry of a directory that was not read (a FIFO, a link loop).
  */
 export function summaryLine(report: ScanReport, scope: ScanScope): string {
   const counts = SEVERITIES.map((s) => [s, report.findings.filter((f) => f.severity === s).length] as const)
@@ -113,8 +124,14 @@ export function summaryLine(report: ScanReport, scope: ScanScope): string {
     return `${certificates} from ${visibleText(scope.endpoint)}${scope.reached ? "" : " (not reached)"}; ${findings}`;
   }
   const unreadable = scope.unreadable > 0 ? ` (${scope.unreadable} unreadable)` : "";
-  const skipped =
-    scope.skipped > 0 ? `, ${count(scope.skipped, "other file")} skipped (not certificates)` : "";
+  const reasons = (Object.keys(SKIP_LABELS) as SkipReason[])
+    .map((reason) => [reason, scope.skipped[reason] ?? 0] as const)
+    .filter(([, n]) => n > 0);
+  const total = reasons.reduce((sum, [, n]) => sum + n, 0);
+  const label = ([reason, n]: readonly [SkipReason, number]) => SKIP_LABELS[reason][n === 1 ? 0 : 1];
+  const why =
+    reasons.length === 1 ? label(reasons[0]!) : reasons.map((r) => `${r[1]} ${label(r)}`).join(", ");
+  const skipped = total > 0 ? `, ${count(total, "other file")} skipped (${why})` : "";
   return `${certificates} in ${count(scope.files, "file")}${unreadable}${skipped}; ${findings}`;
 }
 

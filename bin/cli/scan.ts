@@ -25,7 +25,7 @@ import {
   pkcs12PasswordForCli,
   validateOptions,
 } from "./options";
-import { buildScanReport, renderTable } from "./report";
+import { buildScanReport, renderTable, type SkipReason } from "./report";
 import { loadTrustAnchors } from "./trust";
 
 export const SCAN_USAGE = `usage: watchpost scan PATH... [options]
@@ -117,13 +117,17 @@ export const scanCommand: Command = async (argv, io) => {
   const findings = oneFindingPerSourceAndCheck([...bundleFindings, ...walkFindings, ...result.findings]);
   const report = buildScanReport(now, result.certificates, findings);
   const judged = result.files.filter((f) => !f.skipped);
+  const skipped: Partial<Record<SkipReason, number>> = {
+    "not-certificate": result.files.length - judged.length,
+  };
+  for (const { reason } of listed.skipped) skipped[reason] = (skipped[reason] ?? 0) + 1;
   const scope = {
     files: judged.length + listed.errors.length,
     unreadable:
       listed.errors.length +
       judged.filter((f) => f.certificates.length === 0 && f.findings.some((x) => x.check === "unreadable"))
         .length,
-    skipped: result.files.length - judged.length,
+    skipped,
   };
   io.stdout(
     options.format === "json"

@@ -134,9 +134,9 @@ export class Session {
       detail: {
         version: "0",
         bucket: { name: this.bucket },
-        // S3 notifications carry the key URL-encoded, spaces as '+'.
+        // EventBridge delivers the key as stored (s3rver's own record holds it so).
         object: {
-          key: encodeURIComponent(record.s3.object.key).replace(/%2F/g, "/").replace(/%20/g, "+"),
+          key: record.s3.object.key,
           size: record.s3.object.size,
           etag: record.s3.object.eTag,
           sequencer: record.s3.object.sequencer,

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { type LoopbackResponse, startLoopbackServer } from "./http";
+import { awsJson, awsJsonError, startLoopbackServer } from "./http";
 
 /** One entry as it reached the bus. */
 export interface BusEvent {
@@ -41,7 +41,8 @@ export async function startLocalEventBus(
   const server = await startLoopbackServer(({ headers, body }) => {
     const target = headers["x-amz-target"];
     if (target !== "AWSEvents.PutEvents") {
-      return jsonError(
+      return awsJsonError(
+        "1.1",
         400,
         "UnknownOperationException",
         `the local bus answers PutEvents only, not ${target}`,
@@ -71,7 +72,7 @@ export async function startLocalEventBus(
       return { EventId: event.id };
     });
     const failed = results.filter((r) => "ErrorCode" in r).length;
-    return json({ FailedEntryCount: failed, Entries: results });
+    return awsJson("1.1", { FailedEntryCount: failed, Entries: results });
   });
   const client = new EventBridgeClient({
     endpoint: server.endpoint,
@@ -87,17 +88,5 @@ export async function startLocalEventBus(
       client.destroy();
       await server.close();
     },
-  };
-}
-
-function json(value: unknown): LoopbackResponse {
-  return { status: 200, contentType: "application/x-amz-json-1.1", body: JSON.stringify(value) };
-}
-
-function jsonError(status: number, type: string, message: string): LoopbackResponse {
-  return {
-    status,
-    contentType: "application/x-amz-json-1.1",
-    body: JSON.stringify({ __type: type, message }),
   };
 }

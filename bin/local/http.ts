@@ -1,4 +1,4 @@
-/** A loopback HTTP server for the small protocol stand-ins in this folder (STS, EventBridge). */
+/** A loopback HTTP server for the small protocol stand-ins in this folder (STS, EventBridge, SNS, SQS, Secrets Manager). */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -69,5 +69,27 @@ export async function startLoopbackServer(
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
     },
+  };
+}
+
+/** The AWS JSON protocols' content types: awsJson1_0 (SQS) and awsJson1_1 (EventBridge, Secrets Manager). */
+export type AwsJsonVersion = "1.0" | "1.1";
+
+/** A successful AWS JSON protocol answer. */
+export function awsJson(version: AwsJsonVersion, value: unknown): LoopbackResponse {
+  return { status: 200, contentType: `application/x-amz-json-${version}`, body: JSON.stringify(value) };
+}
+
+/** An AWS JSON protocol error: the SDK reads the exception's name from `__type`. */
+export function awsJsonError(
+  version: AwsJsonVersion,
+  status: number,
+  type: string,
+  message: string,
+): LoopbackResponse {
+  return {
+    status,
+    contentType: `application/x-amz-json-${version}`,
+    body: JSON.stringify({ __type: type, message }),
   };
 }

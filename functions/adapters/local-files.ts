@@ -10,21 +10,28 @@ import { join } from "node:path";
 const CHUNK_BYTES = 64 * 1024;
 const SKIPPED_DIRECTORIES = new Set([".git", "node_modules"]);
 
+/** Why an entry met in a directory was not read. */
+export type WalkSkipReason = "not-regular-file" | "directory-already-walked";
+
 export interface ListedFiles {
   files: string[];
   errors: { path: string; detail: string }[];
+  /** Entries met in a walk and left alone, so a summary can account for them. */
+  skipped: { path: string; reason: WalkSkipReason }[];
 }
 
 /**
  * Expands files and directories: directories recursively, each argument's files sorted by path,
  * duplicates dropped. Symbolic links are followed, but a directory already visited (a link loop or
- * a second link to it) is not walked again. `.git` and `node_modules` are skipped, and so are
- * sockets, FIFOs and devices found inside directories (reading a FIFO would block the scan).
+ * a second link to it) is not walked again. `.git` and `node_modules` are left out; sockets, FIFOs
+ * and devices found inside directories are not read (reading a FIFO would block the scan) and,
+ * like links back to a directory already walked, are listed in `skipped`.
  */
 export async function listFiles(paths: string[]): Promise<ListedFiles> {
   const files: string[] = [];
   const seenFiles = new Set<string>();
   const errors: ListedFiles["errors"] = [];
+  const skipped: ListedFiles["skipped"] = [];
   const visitedDirectories = new Set<string>();
 
   for (const path of paths) {
@@ -36,7 +43,7 @@ export async function listFiles(paths: string[]): Promise<ListedFiles> {
       errors.push({ path, detail: ioDetail(error) });
       continue;
     }
-    if (stats.isDirectory()) await walk(path, stats, found, errors, visitedDirectories);
+    if (stats.isDirectory()) await walk(path, stats, { found, errors, skipped }, visitedDirectories);
     else if (stats.isFile()) found.push(path);
     else errors.push({ path, detail: "not a regular file or directory" });
 
@@ -46,19 +53,20 @@ export async function listFiles(paths: string[]): Promise<ListedFiles> {
       files.push(file);
     }
   }
-  return { files, errors };
+  return { files, errors, skipped };
 }
+
+const identityOf = (stats: Stats) => `${stats.dev}:${stats.ino}`;
 
 async function walk(
   directory: string,
   stats: Stats,
-  found: string[],
-  errors: ListedFiles["errors"],
+  into: { found: string[]; errors: ListedFiles["errors"]; skipped: ListedFiles["skipped"] },
   visited: Set<string>,
 ): Promise<void> {
-  const identity = `${stats.dev}:${stats.ino}`;
-  if (visited.has(identity)) return;
-  visited.add(identity);
+  const { found, errors, skipped } = into;
+  if (visited.has(identityOf(stats))) return;
+  visited.add(identityOf(stats));
 
   let entries: Buffer[];
   try {
@@ -93,8 +101,11 @@ async function walk(
       errors.push({ path, detail: ioDetail(error) });
       continue;
     }
-    if (entry.isDirectory()) await walk(path, entry, found, errors, visited);
-    else if (entry.isFile()) found.push(path);
+    if (entry.isDirectory()) {
+      if (visited.has(identityOf(entry))) skipped.push({ path, reason: "directory-already-walked" });
+      else await walk(path, entry, into, visited);
+    } else if (entry.isFile()) found.push(path);
+    else skipped.push({ path, reason: "not-regular-file" });
   }
 }
 

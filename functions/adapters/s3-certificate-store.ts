@@ -41,6 +41,11 @@ export interface S3CertificateStore {
   /** Every object under the prefixes, in key order per prefix; "folder" placeholder keys are left out. */
   list(prefixes: readonly string[]): AsyncGenerator<StoredObject>;
   load(key: string, options: LoadOptions): Promise<LoadResult>;
+  /**
+   * Whether an object exists (HeadObject): false only on S3's 404, undefined when S3 would not say
+   * (access denied, throttling, network), so a caller never mistakes a fault for a missing object.
+   */
+  exists(key: string): Promise<boolean | undefined>;
   /** How reports name an object: `s3://bucket/key`. */
   uri(key: string): string;
 }
@@ -92,7 +97,19 @@ export function s3CertificateStore(options: S3CertificateStoreOptions): S3Certif
     }
   }
 
-  return { bucket, list, load, uri: (key) => `s3://${bucket}/${key}` };
+  async function exists(key: string): Promise<boolean | undefined> {
+    try {
+      await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (error instanceof NotFound || error instanceof NoSuchKey) return false;
+      return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+        ? false
+        : undefined;
+    }
+  }
+
+  return { bucket, list, load, exists, uri: (key) => `s3://${bucket}/${key}` };
 }
 
 function tooLarge(size: number, maxBytes: number): LoadResult {

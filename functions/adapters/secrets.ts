@@ -3,10 +3,28 @@
  * execution environment so a scan of many files costs one read, and a rotated secret is picked up
  * soon after. Values are returned to the caller only: never logged, never put in an error.
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  type SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { secretsManagerClient } from "./clients/secrets-manager";
 
 const CACHE_MS = 5 * 60_000;
+
+/**
+ * A secret that could not be read. `permanent` when asking again cannot help until someone changes
+ * the secret (it does not exist, or holds binary only); throttling, 5xx and network trouble are not.
+ */
+export class SecretReadError extends Error {
+  override readonly name = "SecretReadError";
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+  }
+}
 
 export interface SecretReader {
   read(name: string): Promise<string>;
@@ -34,9 +52,12 @@ export function secretReader(
       } catch (error) {
         // The SDK's error names the secret and the cause; nothing in it is the value.
         const code = error instanceof Error ? error.name : "Error";
-        throw new Error(`cannot read secret ${name} (${code})`);
+        throw new SecretReadError(
+          `cannot read secret ${name} (${code})`,
+          error instanceof ResourceNotFoundException,
+        );
       }
-      if (value === undefined) throw new Error(`secret ${name} holds no string value`);
+      if (value === undefined) throw new SecretReadError(`secret ${name} holds no string value`, true);
       cache.set(name, { value, until: now() + CACHE_MS });
       return value;
     },

@@ -14,6 +14,11 @@ export class WebhookNetworkError extends Error {
   override readonly name = "WebhookNetworkError";
 }
 
+/** The URL itself is unusable (the WHATWG parser refuses it): no later attempt can succeed. */
+export class WebhookUrlError extends Error {
+  override readonly name = "WebhookUrlError";
+}
+
 export type Fetch = typeof fetch;
 
 export async function postJson(
@@ -33,6 +38,8 @@ export async function postJson(
       signal: AbortSignal.timeout(options.timeoutMs),
     });
   } catch (error) {
+    if (causeCode(error) === "ERR_INVALID_URL")
+      throw new WebhookUrlError("the webhook URL cannot be parsed (ERR_INVALID_URL)");
     throw new WebhookNetworkError(describeNetworkError(error, options.timeoutMs));
   }
   // Drain the body so the connection can be reused; its content is not needed (and may echo input).
@@ -43,7 +50,12 @@ export async function postJson(
 function describeNetworkError(error: unknown, timeoutMs: number): string {
   const name = error instanceof Error ? error.name : "";
   if (name === "TimeoutError" || name === "AbortError") return `no answer within ${timeoutMs} ms`;
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
-  const code = typeof cause?.code === "string" && /^[A-Z_]{2,40}$/.test(cause.code) ? cause.code : undefined;
+  const code = causeCode(error);
   return code ? `connection failed (${code})` : "connection failed";
+}
+
+/** fetch wraps what went wrong (ECONNREFUSED, ENOTFOUND, ERR_INVALID_URL) as its `cause`. */
+function causeCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  return typeof cause?.code === "string" && /^[A-Z_]{2,40}$/.test(cause.code) ? cause.code : undefined;
 }

@@ -35,6 +35,15 @@ export function visibleText(text: string): string {
   return text.replace(INVISIBLE, escapeCharacter);
 }
 
+/**
+ * For messages written on several lines (node:util parseArgs explains some mistakes in three): line
+ * feeds are kept, every other control character is escaped — a carriage return included, which
+ * would return to the start of the line and let what follows overwrite it.
+ */
+export function visibleLines(text: string): string {
+  return text.split("\n").map(visibleText).join("\n");
+}
+
 export function hasInvisible(text: string): boolean {
   INVISIBLE.lastIndex = 0;
   const found = INVISIBLE.test(text);

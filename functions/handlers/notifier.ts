@@ -2,8 +2,11 @@
  * Alarm events from the watchpost bus → SNS topics (email, chat) and the webhook queue. Formatting
  * is pure (core/notifications); this handler validates the event, skips silenced ones, queues one
  * delivery per webhook whose minimum the event meets (the webhook function posts them), and
- * publishes one message per topic. Any failure throws, so EventBridge's async invocation retries
- * and finally parks the event in the dead-letter queue: nothing is dropped silently.
+ * publishes one message to each topic whose minimum it meets. Every destination is chosen by the
+ * event's routing severity, the occurrence's worst so far (`routingSeverity`), so whoever got the
+ * raise also gets the drop below their minimum and the clear. Any failure throws, so EventBridge's
+ * async invocation retries and finally parks the event in the dead-letter queue: nothing is
+ * dropped silently.
  */
 
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -14,21 +17,24 @@ import { sqsClient } from "../adapters/clients/sqs";
 import { createWebhookQueue, type WebhookQueue } from "../adapters/webhook-queue";
 import { isAtLeast, Severity } from "../core/contracts";
 import { METRIC } from "../core/metrics";
-import { routingSeverity, snsAlarmMessage } from "../core/notifications/alarm-message";
+import { snsAlarmMessage } from "../core/notifications/alarm-message";
 import { type AlarmEvent, AlarmEventEnvelope, deploymentOf } from "../core/notifications/alarm-view";
 import { type WebhookConfig, webhooksFor } from "../core/notifications/webhook";
 import { deployedConfig } from "./shared/deployed-config";
 import { ENV, requireEnv } from "./shared/environment";
 import { instrumented, logger, metrics } from "./shared/powertools";
 
-const ChatTopics = z.partialRecord(Severity, z.string().startsWith("arn:"));
+const SeverityTopics = z
+  .partialRecord(Severity, z.string().startsWith("arn:"))
+  .refine((topics) => topics.warning !== undefined, "expected the topic of every alarm event (warning)");
 
 export interface NotifierDeps {
   sns: Pick<SNSClient, "send">;
-  /** Topic whose subscriptions filter on the `severity` attribute (email). */
-  alarmTopicArn: string;
-  /** Chat channels cannot carry a filter policy, so each minimum severity has its own topic. */
-  chatTopicArns: Partial<Record<Severity, string>>;
+  /**
+   * Topics by the minimum severity of their subscribers (email and chat subscribe without a filter
+   * policy); `warning` receives every alarm event.
+   */
+  topicArns: Partial<Record<Severity, string>>;
   /** The stack name the configuration gave the deployment. */
   stackName: string;
   /** Configured webhooks; each gets the events its minimum severity asks for, through the queue. */
@@ -43,15 +49,15 @@ export interface NotifyResult {
   skipped?: "silenced";
 }
 
-/** Topics that receive an event of this routing severity. */
-export function topicsFor(
-  severity: Severity,
-  deps: Pick<NotifierDeps, "alarmTopicArn" | "chatTopicArns">,
-): string[] {
-  const chat = Object.entries(deps.chatTopicArns)
-    .filter(([minimum]) => isAtLeast(severity, minimum as Severity))
-    .map(([, arn]) => arn);
-  return [deps.alarmTopicArn, ...chat];
+/** Topics that receive an event of this routing severity, each once. */
+export function topicsFor(severity: Severity, deps: Pick<NotifierDeps, "topicArns">): string[] {
+  return [
+    ...new Set(
+      Object.entries(deps.topicArns)
+        .filter(([minimum]) => isAtLeast(severity, minimum as Severity))
+        .map(([, arn]) => arn),
+    ),
+  ];
 }
 
 export async function notify(raw: unknown, deps: NotifierDeps): Promise<NotifyResult> {
@@ -68,8 +74,9 @@ export async function notify(raw: unknown, deps: NotifierDeps): Promise<NotifyRe
     return { published: [], skipped: "silenced" };
   }
   const message = snsAlarmMessage(event, deploymentOf(event, deps.stackName));
+  // One routing rule for every destination: the occurrence's worst severity so far (peakSeverity).
   // Queued first: the queue de-duplicates a retry's second copy, SNS does not.
-  const webhooks = webhooksFor(routingSeverity(detail), (deps.webhooks ?? []) as WebhookConfig[]);
+  const webhooks = webhooksFor(message.severity, (deps.webhooks ?? []) as WebhookConfig[]);
   if (webhooks.length > 0 && !deps.webhookQueue) {
     throw new Error("Webhooks are configured but no webhook queue is; redeploy the watchpost stack.");
   }
@@ -98,11 +105,15 @@ export async function notify(raw: unknown, deps: NotifierDeps): Promise<NotifyRe
 
 let defaultDeps: NotifierDeps | undefined;
 
+/** The topics the stack put in the function's environment (lib/constructs/alarm-notifications.ts). */
+export function topicArnsFrom(env: NodeJS.ProcessEnv): NotifierDeps["topicArns"] {
+  return SeverityTopics.parse(JSON.parse(requireEnv(ENV.severityTopicArns, env)));
+}
+
 function deployedDeps(): NotifierDeps {
   defaultDeps ??= {
     sns: snsClient(),
-    alarmTopicArn: requireEnv(ENV.alarmTopicArn),
-    chatTopicArns: ChatTopics.parse(JSON.parse(process.env[ENV.chatTopicArns] || "{}")),
+    topicArns: topicArnsFrom(process.env),
     stackName: deployedConfig().stackName,
     webhooks: deployedConfig().notifications.webhooks,
     ...(deployedConfig().notifications.webhooks.length > 0

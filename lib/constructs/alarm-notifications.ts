@@ -1,13 +1,15 @@
-import { Stack, Validations } from "aws-cdk-lib";
+import { createHash } from "node:crypto";
+import { Annotations, Aws, Stack, Token, Validations } from "aws-cdk-lib";
 import * as chatbot from "aws-cdk-lib/aws-chatbot";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import { RegionInfo } from "aws-cdk-lib/region-info";
 import { Construct } from "constructs";
 import { DETAIL_TYPES, EVENT_SOURCE } from "../../functions/core/alarms/events";
-import type { WatchpostConfig } from "../../functions/core/config";
+import { ConfigError, type WatchpostConfig } from "../../functions/core/config";
 import { isAtLeast, SEVERITIES, type Severity } from "../../functions/core/contracts";
 import { ENV } from "../../functions/handlers/shared/environment";
 import type { WatchpostFunction } from "./watchpost-function";
@@ -24,30 +26,44 @@ export function severitiesFrom(minimum: Severity): Severity[] {
 }
 
 /**
- * Gets alarm events to people. The notifier (rule on the watchpost bus) publishes each event to:
- * - the alarm topic, where every email subscription filters on the `severity` message attribute;
- * - one chat topic per minimum severity used by Slack / Microsoft Teams channels, because AWS
- *   Chatbot owns its subscriptions and they cannot carry a filter policy.
+ * Gets alarm events to people. There is one SNS topic per minimum severity that some email
+ * recipient or chat channel asked for (the `warning` one, "watchpost alarms", always exists and
+ * carries every alarm event). Each recipient subscribes to the topic of its own minimum, with no
+ * filter policy, and the notifier (rule on the watchpost bus) publishes each event to every topic
+ * whose minimum it reaches. So every recipient gets an event at most once, CloudWatch alarms about
+ * watchpost itself (sent to every topic) reach every recipient once, and no filter policy has to
+ * cope with those attribute-less notifications: SNS evaluates `{"exists": false}` only on messages
+ * that carry at least one attribute (SNS Developer Guide, "Key matching"), so an attribute filter
+ * would drop them.
+ *
+ * Events are routed by the occurrence's worst severity so far (`peakSeverity`), here and for
+ * webhooks alike: whoever received any event of an occurrence receives every later one, the drop
+ * below their minimum and the clear included.
+ *
  * Webhooks are not here: the notifier queues their deliveries for the webhook function
- * (webhook-delivery.ts).
- * Topics are encrypted with a customer-managed key (CloudWatch alarms publish to the alarm topic
- * too, and only a customer-managed key can let them) and accept only TLS.
+ * (webhook-delivery.ts), chosen by the same routing severity.
+ * Topics are encrypted with a customer-managed key (the only kind whose key policy can let
+ * CloudWatch publish to an encrypted topic) and accept only TLS; their policy, which replaces SNS's
+ * default one, allows CloudWatch alarms of this account and region to publish.
  */
 export class AlarmNotifications extends Construct {
   readonly key: kms.Key;
-  readonly alarmTopic: sns.Topic;
-  readonly chatTopics = new Map<Severity, sns.Topic>();
+  /** Topics by the minimum severity of their subscribers; `warning` gets every alarm event. */
+  readonly topics = new Map<Severity, sns.Topic>();
   readonly notifierRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: AlarmNotificationsProps) {
     super(scope, id);
     const { notifications, bus, notifier } = props;
     const stack = Stack.of(this);
+    const chatChannels = [...notifications.slack, ...notifications.teams];
 
     this.key = new kms.Key(this, "TopicKey", {
       description: "Encrypts the watchpost alarm topics",
       enableKeyRotation: true,
     });
+    // SNS Developer Guide, "Enable compatibility between event sources from AWS services and
+    // encrypted topics": the service that publishes needs these on the topic's key.
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: "CloudWatchAlarmsPublishToEncryptedTopics",
@@ -58,42 +74,36 @@ export class AlarmNotifications extends Construct {
       }),
     );
 
-    this.alarmTopic = this.topic("AlarmTopic", "watchpost alarms");
-    for (const recipient of notifications.email) {
-      this.alarmTopic.addSubscription(
-        new subscriptions.EmailSubscription(recipient.address, {
-          filterPolicy: {
-            // Messages without the attribute are the CloudWatch alarms about watchpost itself:
-            // everyone gets those, since they mean the watcher is blind.
-            severity: new sns.SubscriptionFilter([
-              ...severitiesFrom(recipient.minimumSeverity),
-              { exists: false },
-            ]),
-          },
-        }),
+    const minimums = new Set<Severity>([
+      "warning",
+      ...notifications.email.map((r) => r.minimumSeverity),
+      ...chatChannels.map((c) => c.minimumSeverity),
+    ]);
+    for (const minimum of SEVERITIES.filter((s) => minimums.has(s))) {
+      this.topics.set(
+        minimum,
+        minimum === "warning"
+          ? this.topic("AlarmTopic", "watchpost alarms")
+          : this.topic(`SeverityTopic-${minimum}`, `watchpost alarms, ${minimum} and worse`),
       );
     }
-
-    const chatChannels = [...notifications.slack, ...notifications.teams];
-    for (const minimum of new Set(chatChannels.map((c) => c.minimumSeverity))) {
-      this.chatTopics.set(
-        minimum,
-        this.topic(`ChatTopic-${minimum}`, `watchpost alarms, ${minimum} and worse`),
+    for (const recipient of notifications.email) {
+      this.topicFor(recipient.minimumSeverity).addSubscription(
+        new subscriptions.EmailSubscription(recipient.address),
       );
     }
     if (chatChannels.length > 0) this.addChatChannels(notifications);
 
-    for (const topic of [this.alarmTopic, ...this.chatTopics.values()]) topic.grantPublish(notifier.function);
+    for (const topic of this.topics.values()) topic.grantPublish(notifier.function);
     Validations.of(notifier.role).acknowledge({
       id: "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
       reason:
         "Added by grantPublish on the KMS-encrypted topics, on the topic key only: SNS server-side encryption needs a data key per publish.",
     });
-    notifier.function.addEnvironment(ENV.alarmTopicArn, this.alarmTopic.topicArn);
     notifier.function.addEnvironment(
-      ENV.chatTopicArns,
+      ENV.severityTopicArns,
       stack.toJsonString(
-        Object.fromEntries([...this.chatTopics].map(([severity, topic]) => [severity, topic.topicArn])),
+        Object.fromEntries([...this.topics].map(([severity, topic]) => [severity, topic.topicArn])),
       ),
     );
 
@@ -109,13 +119,43 @@ export class AlarmNotifications extends Construct {
     });
   }
 
-  /** Topics that CloudWatch alarms about watchpost itself should notify. */
+  /** Every alarm event goes to this topic; the stack outputs its ARN. */
+  get alarmTopic(): sns.Topic {
+    return this.topicFor("warning");
+  }
+
+  /** Topics that CloudWatch alarms about watchpost itself notify: all of them, so every recipient hears. */
   operatorTopics(): sns.ITopic[] {
-    return [this.alarmTopic, ...this.chatTopics.values()];
+    return [...this.topics.values()];
+  }
+
+  private topicFor(minimum: Severity): sns.Topic {
+    const topic = this.topics.get(minimum);
+    if (!topic) throw new Error(`no alarm topic for minimum severity ${minimum}`);
+    return topic;
   }
 
   private topic(id: string, displayName: string): sns.Topic {
-    return new sns.Topic(this, id, { displayName, masterKey: this.key, enforceSSL: true });
+    const topic = new sns.Topic(this, id, { displayName, masterKey: this.key, enforceSSL: true });
+    // The topic policy that enforceSSL writes replaces SNS's default policy, which is what would
+    // otherwise let CloudWatch publish. SNS Developer Guide, "Amazon SNS access control use cases":
+    // allow the service principal, limited to alarms of this account (aws:SourceArn, aws:SourceAccount).
+    const stack = Stack.of(this);
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "CloudWatchAlarmsPublish",
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { "aws:SourceAccount": stack.account },
+          ArnLike: {
+            "aws:SourceArn": `arn:${Aws.PARTITION}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+          },
+        },
+      }),
+    );
+    return topic;
   }
 
   private addChatChannels(notifications: WatchpostConfig["notifications"]): void {
@@ -126,13 +166,13 @@ export class AlarmNotifications extends Construct {
       description: "AWS Chatbot channels that receive watchpost alarms",
     });
     const guardrail = iam.ManagedPolicy.fromAwsManagedPolicyName("CloudWatchReadOnlyAccess");
-    const stackName = Stack.of(this).stackName;
+    const stack = Stack.of(this);
     for (const slack of notifications.slack) {
       new chatbot.SlackChannelConfiguration(this, `Slack-${slack.name}`, {
-        slackChannelConfigurationName: `${stackName}-${slack.name}`,
+        slackChannelConfigurationName: chatConfigurationName(stack, slack.name),
         slackWorkspaceId: slack.workspaceId,
         slackChannelId: slack.channelId,
-        notificationTopics: [this.chatTopics.get(slack.minimumSeverity)!],
+        notificationTopics: [this.topicFor(slack.minimumSeverity)],
         role,
         guardrailPolicies: [guardrail],
         loggingLevel: chatbot.LoggingLevel.ERROR,
@@ -140,16 +180,58 @@ export class AlarmNotifications extends Construct {
     }
     for (const teams of notifications.teams) {
       new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, `Teams-${teams.name}`, {
-        configurationName: `${stackName}-${teams.name}`,
+        configurationName: chatConfigurationName(stack, teams.name),
         teamId: teams.teamId,
         teamsTenantId: teams.tenantId,
         // CloudFormation wants the ID as it appears in the channel link (URL-encoded).
         teamsChannelId: teams.channelId.includes("%") ? teams.channelId : encodeURIComponent(teams.channelId),
         iamRoleArn: role.roleArn,
-        snsTopicArns: [this.chatTopics.get(teams.minimumSeverity)!.topicArn],
+        snsTopicArns: [this.topicFor(teams.minimumSeverity).topicArn],
         guardrailPolicies: [guardrail.managedPolicyArn],
         loggingLevel: "ERROR",
       });
     }
   }
+}
+
+/** Chatbot configuration names: 1-128 letters, digits, '-' and '_' (CloudFormation resource reference). */
+const MAX_CHAT_CONFIGURATION_NAME = 128;
+/** Room kept for the region, which may only be known at deploy time (e.g. "ap-southeast-5"). */
+const REGION_ROOM = 20;
+
+/**
+ * A Chatbot channel configuration name unique per account, as Chatbot requires: the same stack in
+ * two regions (or two stacks with the same channel name) must not collide. Stack and channel name
+ * stay readable, cut if need be, followed by a hash of both (so two cut names cannot collide) and
+ * the region; at most 128 characters.
+ */
+export function chatConfigurationName(stack: Stack, channel: string): string {
+  const hash = createHash("sha256").update(`${stack.stackName}\u0000${channel}`).digest("hex").slice(0, 8);
+  const readable = `${stack.stackName}-${channel}`.slice(
+    0,
+    MAX_CHAT_CONFIGURATION_NAME - REGION_ROOM - hash.length - 2,
+  );
+  return `${readable}-${hash}-${stack.region}`;
+}
+
+/**
+ * AWS Chatbot (Amazon Q Developer in chat applications) exists only in the `aws` partition ("Regions
+ * and quotas for Amazon Q Developer in chat applications" lists no aws-cn or aws-us-gov Region):
+ * a stack for another partition with chat channels would fail in CloudFormation, halfway through.
+ * The partition is known at synth when the stack has a concrete region (bin/app.ts takes it from
+ * CDK_DEFAULT_REGION, which the CDK CLI sets from the profile); it is then refused here, clearly.
+ */
+export function refuseChatOutsideAwsPartition(stack: Stack): void {
+  if (Token.isUnresolved(stack.region)) {
+    Annotations.of(stack).addWarningV2(
+      "watchpost:chat-partition-unknown",
+      "The stack's region is not known at synth (no CDK_DEFAULT_REGION), so neither is its partition: AWS Chatbot exists only in the aws partition, and chat channels fail to deploy in aws-cn or aws-us-gov.",
+    );
+    return;
+  }
+  const partition = RegionInfo.get(stack.region).partition ?? "aws";
+  if (partition === "aws") return;
+  throw new ConfigError("notifications", [
+    `slack / teams: AWS Chatbot (Amazon Q Developer in chat applications) is not available in the ${partition} partition (region ${stack.region}); remove the chat channels and use email or webhooks there`,
+  ]);
 }

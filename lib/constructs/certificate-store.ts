@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import type * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
@@ -66,37 +66,42 @@ export class CertificateStore extends Construct {
 
   /**
    * GetObject (which also covers HeadObject) on the configured prefixes and named keys, ListBucket
-   * limited to those prefixes, and Decrypt on the bucket's KMS key when one is configured.
+   * on the bucket, and Decrypt on the bucket's KMS key when one is configured.
+   *
+   * ListBucket is not limited by s3:prefix: S3 answers a GetObject/HeadObject of a missing key with
+   * 404 only to a caller that may list the bucket, and with 403 otherwise (API Reference,
+   * GetObject, "Permissions"), and S3 asks that question without a prefix. A prefix condition would
+   * turn every deleted certificate into "access denied". Listing shows key names, never content.
    */
   grantScanRead(grantee: iam.IGrantable): void {
-    const objectArns = [
-      ...this.prefixes.map((prefix) => this.bucket.arnForObjects(`${prefix}*`)),
-      ...this.keys.map((key) => this.bucket.arnForObjects(key)),
-    ];
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ["s3:GetObject"],
-      resourceArns: objectArns,
-    });
+    const objectKeys = [...this.prefixes.map((prefix) => `${prefix}*`), ...this.keys];
+    // Several statements, so CDK can spread them over managed policies within IAM's size quota
+    // (6,144 characters each): one statement is never split, and 50 prefixes and 140 keys in one
+    // would exceed it.
+    for (const keys of chunkBySize(objectKeys, (key) => this.arnLength(key), MAX_STATEMENT_CHARACTERS)) {
+      const resourceArns = keys.map((key) => this.bucket.arnForObjects(key));
+      iam.Grant.addToPrincipal({ grantee, actions: ["s3:GetObject"], resourceArns });
+    }
     this.acknowledgePrefixWildcards(grantee);
-    const wholeBucket = this.prefixes.includes("");
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ["s3:ListBucket"],
-        resources: [this.bucket.bucketArn],
-        ...(wholeBucket
-          ? {}
-          : { conditions: { StringLike: { "s3:prefix": this.prefixes.map((p) => `${p}*`) } } }),
-      }),
+      new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn] }),
     );
     if (this.kmsKeyArn) {
       iam.Grant.addToPrincipal({
         grantee,
         actions: ["kms:Decrypt"],
         resourceArns: [this.kmsKeyArn],
-        conditions: { StringEquals: { "kms:ViaService": `s3.${this.bucket.stack.region}.amazonaws.com` } },
+        conditions: {
+          StringEquals: { "kms:ViaService": `s3.${this.bucket.stack.region}.${Aws.URL_SUFFIX}` },
+        },
       });
     }
+  }
+
+  /** An object ARN's length once deployed: a generated bucket name counts as the longest S3 allows. */
+  private arnLength(key: string): number {
+    const bucket = this.created ? MAX_BUCKET_NAME : this.bucket.bucketName.length;
+    return "arn:aws-us-gov:s3:::".length + bucket + 1 + key.length + 3;
   }
 
   /** CDK enables the bucket's EventBridge notifications with a custom resource it generates. */
@@ -135,18 +140,56 @@ export class CertificateStore extends Construct {
    * S3 "Object Created" / "Object Deleted" events (EventBridge notifications) for this bucket,
    * limited to the configured prefixes and the named CA bundles and peer certificates kept outside
    * them, so one changed certificate (or trust bundle) is re-checked within seconds.
+   *
+   * As many patterns as it takes to keep each within EventBridge's event pattern size (2,048
+   * characters by default: "Amazon EventBridge quotas"), each matching a share of the prefixes and
+   * keys, together all of them. The bucket name counts as the longest S3 allows when the stack
+   * creates the bucket (its name is generated at deploy time).
    */
-  objectEventPattern(): events.EventPattern {
-    const wholeBucket = this.prefixes.includes("");
-    return {
+  objectEventPatterns(): events.EventPattern[] {
+    const pattern = (key?: unknown[]): events.EventPattern => ({
       source: ["aws.s3"],
       detailType: ["Object Created", "Object Deleted"],
-      detail: {
-        bucket: { name: [this.bucket.bucketName] },
-        ...(wholeBucket
-          ? {}
-          : { object: { key: [...this.prefixes.map((prefix) => ({ prefix })), ...this.keys] } }),
-      },
-    };
+      detail: { bucket: { name: [this.bucket.bucketName] }, ...(key ? { object: { key } } : {}) },
+    });
+    if (this.prefixes.includes("")) return [pattern()];
+    const bucketName = this.created ? "b".repeat(MAX_BUCKET_NAME) : this.bucket.bucketName;
+    const size = (key: unknown[]) =>
+      JSON.stringify({
+        source: ["aws.s3"],
+        "detail-type": ["Object Created", "Object Deleted"],
+        detail: { bucket: { name: [bucketName] }, object: { key } },
+      }).length;
+    const entries: unknown[] = [...this.prefixes.map((prefix) => ({ prefix })), ...this.keys];
+    const groups: unknown[][] = [];
+    for (const entry of entries) {
+      const current = groups[groups.length - 1];
+      if (current && size([...current, entry]) <= MAX_EVENT_PATTERN_CHARACTERS) current.push(entry);
+      else groups.push([entry]);
+    }
+    return groups.map((key) => pattern(key));
   }
+}
+
+/** EventBridge's default quota on an event pattern's size, in characters. */
+const MAX_EVENT_PATTERN_CHARACTERS = 2048;
+const MAX_BUCKET_NAME = 63;
+/** Room for one statement's resources, well inside IAM's 6,144-character managed policy. */
+const MAX_STATEMENT_CHARACTERS = 4000;
+
+/** Consecutive groups of `items` whose sizes add up to at most `limit` (one item alone may exceed it). */
+function chunkBySize<T>(items: readonly T[], size: (item: T) => number, limit: number): T[][] {
+  const groups: T[][] = [];
+  let total = 0;
+  for (const item of items) {
+    const current = groups[groups.length - 1];
+    if (current && total + size(item) <= limit) {
+      current.push(item);
+      total += size(item);
+    } else {
+      groups.push([item]);
+      total = size(item);
+    }
+  }
+  return groups;
 }

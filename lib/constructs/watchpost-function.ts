@@ -1,11 +1,9 @@
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
-import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as scheduler from "aws-cdk-lib/aws-scheduler";
@@ -16,6 +14,7 @@ import type { WatchpostConfig } from "../../functions/core/config";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../../functions/core/metrics";
 import { ENV } from "../../functions/handlers/shared/environment";
 import { functionBundling } from "../bundling";
+import { nagResource } from "../nag";
 import { DeadLetterQueue } from "./dead-letter-queue";
 
 /** Delivery retries by EventBridge and Scheduler before an event goes to the dead-letter queue. */
@@ -24,6 +23,23 @@ const TARGET_MAX_EVENT_AGE = Duration.hours(2);
 /** Lambda's own retries of a failed asynchronous invocation before the failure destination. */
 const ASYNC_RETRY_ATTEMPTS = 2;
 const ASYNC_MAX_EVENT_AGE = Duration.hours(1);
+
+/**
+ * Exactly the DynamoDB actions the adapters send (the IAM simulation, test/simulation/, fails on
+ * an action granted but never sent, and on one sent but not granted): the alarm store
+ * (functions/adapters/alarm-store.ts) gets, puts, queries a scope and scans to count active alarms;
+ * the object inventory batch-reads and batch-writes, and the scan runs put, query and update.
+ */
+const ALARM_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"];
+const SCAN_STATE_TABLE_ACTIONS = [
+  "dynamodb:BatchGetItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:PutItem",
+  "dynamodb:Query",
+  "dynamodb:UpdateItem",
+];
+/** What Lambda's poller needs on an SQS event source (Lambda Developer Guide, "Execution role permissions"). */
+const SQS_EVENT_SOURCE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
 
 export interface WatchpostFunctionProps {
   /** Handler file (TypeScript), bundled with esbuild; exports `handler`. */
@@ -43,8 +59,8 @@ export interface WatchpostFunctionProps {
  * an encrypted dead-letter queue for every asynchronous path into it (EventBridge rules,
  * Scheduler, Lambda async invocations).
  *
- * Configuration reaches the code through esbuild `define`, not the environment: the validated
- * configuration is compiled in as a base64 constant (functions/handlers/shared/deployed-config.ts).
+ * Configuration reaches the code through an esbuild-injected module, not the environment: the validated
+ * configuration is compiled in as a string constant (lib/bundling.ts, shared/deployed-config.ts).
  * That sidesteps the 4 KB environment limit, needs no SSM/S3 fetch at cold start and no grant,
  * and keeps code and configuration versioned together (a changed file changes the asset hash).
  * The environment carries only deploy-time names and ARNs, each set by the method that grants
@@ -85,7 +101,7 @@ export class WatchpostFunction extends Construct {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       retryAttempts: ASYNC_RETRY_ATTEMPTS,
       maxEventAge: ASYNC_MAX_EVENT_AGE,
-      onFailure: new destinations.SqsDestination(this.deadLetterQueue.queue),
+      onFailure: new SendOnlyQueueDestination(this.deadLetterQueue.queue),
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -95,16 +111,31 @@ export class WatchpostFunction extends Construct {
     });
   }
 
+  /**
+   * The published version a deploy-time trigger invokes, with the same async retries, maximum age
+   * and failure queue as the function: Lambda keeps these per qualifier, and the function's own
+   * settings apply to $LATEST only.
+   */
+  invocableVersion(): lambda.IVersion {
+    const version = this.function.currentVersion;
+    version.configureAsyncInvoke({
+      retryAttempts: ASYNC_RETRY_ATTEMPTS,
+      maxEventAge: ASYNC_MAX_EVENT_AGE,
+      onFailure: new SendOnlyQueueDestination(this.deadLetterQueue.queue),
+    });
+    return version;
+  }
+
   /** Read and conditionally write alarm state. */
   bindAlarmTable(table: dynamodb.ITableV2): this {
-    table.grantReadWriteData(this.function);
+    table.grant(this.function, ...ALARM_TABLE_ACTIONS);
     this.function.addEnvironment(ENV.alarmTable, table.tableName);
     return this;
   }
 
   /** Keep the object inventory and the bookkeeping of fanned-out scan runs. */
   bindScanState(table: dynamodb.ITableV2): this {
-    table.grantReadWriteData(this.function);
+    table.grant(this.function, ...SCAN_STATE_TABLE_ACTIONS);
     this.function.addEnvironment(ENV.scanStateTable, table.tableName);
     return this;
   }
@@ -115,16 +146,71 @@ export class WatchpostFunction extends Construct {
    * failed batch is returned alone for redelivery (partial batch responses).
    */
   bindScanQueue(queue: sqs.IQueue, options: { batchSize: number; maxConcurrency: number }): this {
-    queue.grantSendMessages(this.function);
+    // SendMessageBatch is authorized as sqs:SendMessage; the queue URL comes from the environment.
+    queue.grant(this.function, "sqs:SendMessage");
     this.function.addEnvironment(ENV.scanQueueUrl, queue.queueUrl);
     this.function.addEnvironment(ENV.scanBatchSize, String(options.batchSize));
-    this.function.addEventSource(
-      new SqsEventSource(queue, {
-        batchSize: 1,
-        maxConcurrency: options.maxConcurrency,
-        reportBatchItemFailures: true,
+    return this.consumeQueue("ScanQueue", queue, { maxConcurrency: options.maxConcurrency });
+  }
+
+  /**
+   * Invoked with one message of `queue` at a time; a failed message is returned alone for
+   * redelivery (partial batch responses). Not SqsEventSource, which also grants
+   * ChangeMessageVisibility and GetQueueUrl, which nothing uses.
+   */
+  consumeQueue(id: string, queue: sqs.IQueue, options: { maxConcurrency?: number } = {}): this {
+    queue.grant(this.function, ...SQS_EVENT_SOURCE_ACTIONS);
+    this.function.addEventSourceMapping(id, {
+      eventSourceArn: queue.queueArn,
+      batchSize: 1,
+      ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}),
+      reportBatchItemFailures: true,
+    });
+    return this;
+  }
+
+  /**
+   * Read these Secrets Manager secrets, named in the configuration: GetSecretValue (all the code
+   * calls) on exactly those secrets, and Decrypt for a secret encrypted with a customer-managed key.
+   * Secrets Manager decrypts with the caller's permissions, through itself, naming the secret in
+   * the encryption context (Secrets Manager User Guide, "Secret encryption and decryption"), so the
+   * key grant is limited to that path and those secrets; which key a secret uses is not in the
+   * configuration, hence any key of this account and region. With the default aws/secretsmanager
+   * key no grant is needed, and this one is unused.
+   */
+  grantSecretReads(names: readonly string[], what: string): this {
+    const unique = [...new Set(names)];
+    if (unique.length === 0) return this;
+    const stack = Stack.of(this);
+    // A secret's ARN is its name plus "-" and six random characters.
+    const secretArns = unique.map(
+      (name) => `arn:${Aws.PARTITION}:secretsmanager:${stack.region}:${stack.account}:secret:${name}-??????`,
+    );
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: secretArns }),
+    );
+    const keys = `arn:${Aws.PARTITION}:kms:${stack.region}:${stack.account}:key/*`;
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["kms:Decrypt"],
+        resources: [keys],
+        conditions: {
+          StringEquals: { "kms:ViaService": `secretsmanager.${stack.region}.${Aws.URL_SUFFIX}` },
+          StringLike: { "kms:EncryptionContext:SecretARN": secretArns },
+        },
       }),
     );
+    for (const arn of secretArns) {
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResource(stack, arn)}]`,
+        reason:
+          "A secret's ARN ends in six random characters Secrets Manager adds; the wildcard stands for exactly those.",
+      });
+    }
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResource(stack, keys)}]`,
+      reason: `Decrypt only through Secrets Manager (kms:ViaService) and only for the configured secrets (kms:EncryptionContext:SecretARN: ${what}); the configuration does not name the key.`,
+    });
     return this;
   }
 
@@ -147,11 +233,47 @@ export class WatchpostFunction extends Construct {
 
   /** This function as the target of an EventBridge Scheduler schedule, with the same guarantees. */
   scheduleTarget(input: scheduler.ScheduleTargetInput): schedulerTargets.LambdaInvoke {
-    return new schedulerTargets.LambdaInvoke(this.function, {
+    return new UnqualifiedLambdaInvoke(this.function, {
       deadLetterQueue: this.deadLetterQueue.queue,
       retryAttempts: TARGET_RETRY_ATTEMPTS,
       maxEventAge: TARGET_MAX_EVENT_AGE,
       input,
     });
+  }
+}
+
+/**
+ * CDK's LambdaInvoke grants the Scheduler's execution role `lambda:InvokeFunction` on the function
+ * and on `<function ARN>:*` (every version and alias). The schedule's target is the unqualified
+ * ARN, and Lambda authorizes an unqualified invocation against the unqualified function ARN only
+ * (Lambda Developer Guide, "Fine-tuning the Resources and Conditions sections of policies":
+ * qualified ARNs are needed only to invoke a version or alias). So the role gets exactly that.
+ */
+class UnqualifiedLambdaInvoke extends schedulerTargets.LambdaInvoke {
+  constructor(
+    private readonly target: lambda.IFunction,
+    props: schedulerTargets.ScheduleTargetBaseProps,
+  ) {
+    super(target, props);
+  }
+
+  protected override addTargetActionToRole(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: [this.target.functionArn] }),
+    );
+  }
+}
+
+/**
+ * An SQS queue as the failure destination of asynchronous invocations, granting the function only
+ * sqs:SendMessage, what Lambda sends with (CDK's SqsDestination also grants GetQueueAttributes and
+ * GetQueueUrl, which nothing uses).
+ */
+class SendOnlyQueueDestination implements lambda.IDestination {
+  constructor(private readonly queue: sqs.IQueue) {}
+
+  bind(_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig {
+    this.queue.grant(fn, "sqs:SendMessage");
+    return { destination: this.queue.queueArn };
   }
 }

@@ -1,7 +1,5 @@
 import * as path from "node:path";
 import { Duration } from "aws-cdk-lib";
-import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { WatchpostConfig } from "../../functions/core/config";
@@ -23,12 +21,14 @@ export interface WebhookDeliveryProps {
 /**
  * Posts alarm notifications to webhooks in the format each asks for (documented JSON, Slack Block
  * Kit, Teams Adaptive Card). The notifier puts one message per webhook on a FIFO queue whose
- * message group is the webhook: deliveries to one endpoint go one at a time and in order (a clear
- * never overtakes its raise), and one endpoint's outage holds up only its own messages. The
+ * message group is the webhook: deliveries to one endpoint go one at a time, in the order the
+ * notifier queued them (docs/notifications.md says when that differs from the order the events were
+ * published), and one endpoint's outage holds up only its own messages. The
  * webhook function reads each message, renders it, reads the URL or key from Secrets Manager and
- * POSTs it; failures come back after the visibility timeout, ten times, then stay 14 days in the
- * dead-letter queue, which a CloudWatch alarm watches. Why a function and not an EventBridge API
- * destination: docs/notifications.md.
+ * POSTs it; transient failures come back after the visibility timeout, ten times, then stay 14 days
+ * in the dead-letter queue, which a CloudWatch alarm watches; permanent ones (a 4xx, a missing
+ * secret, an unusable URL) go there at once. Messages wait up to 14 days for their turn. Why a
+ * function and not an EventBridge API destination: docs/notifications.md.
  */
 export class WebhookDelivery extends Construct {
   readonly queue: sqs.Queue;
@@ -47,7 +47,9 @@ export class WebhookDelivery extends Construct {
       enforceSSL: true,
       // AWS's advice for a Lambda event source: at least six times the function timeout.
       visibilityTimeout: Duration.seconds(FUNCTION_TIMEOUT.toSeconds() * 6),
-      retentionPeriod: Duration.days(4),
+      // The most SQS allows: in a long outage each message holds its webhook's group for an hour of
+      // retries, so a backlog must outlive that wait and end in the dead-letter queue, not expire.
+      retentionPeriod: Duration.days(14),
       deadLetterQueue: { queue: this.deadLetters.queue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
@@ -58,22 +60,19 @@ export class WebhookDelivery extends Construct {
       timeout: FUNCTION_TIMEOUT,
       memorySize: 256,
     });
-    const fn = this.function.function;
-    fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }));
-    this.deadLetters.queue.grantSendMessages(fn);
-    fn.addEnvironment(ENV.webhookDeadLetterQueueUrl, this.deadLetters.queue.queueUrl);
-
-    const secretNames = new Set(
+    this.function.consumeQueue("Deliveries", this.queue);
+    // Exactly what the code sends (the IAM simulation checks both ways): SendMessage to the queues.
+    this.deadLetters.queue.grant(this.function.function, "sqs:SendMessage");
+    this.function.function.addEnvironment(ENV.webhookDeadLetterQueueUrl, this.deadLetters.queue.queueUrl);
+    this.function.grantSecretReads(
       config.notifications.webhooks.map((w) => (w.format === "json" ? w.auth.secretName : w.urlSecretName)),
+      "webhook keys and incoming-webhook URLs",
     );
-    [...secretNames].forEach((name, index) => {
-      secretsmanager.Secret.fromSecretNameV2(this, `Secret${index}`, name).grantRead(fn);
-    });
   }
 
   /** Lets `sender` (the notifier) queue deliveries. */
   bindSender(sender: WatchpostFunction): void {
-    this.queue.grantSendMessages(sender.function);
+    this.queue.grant(sender.function, "sqs:SendMessage");
     sender.function.addEnvironment(ENV.webhookQueueUrl, this.queue.queueUrl);
   }
 }

@@ -48,6 +48,14 @@ describe("schedules", () => {
         Properties: { ScheduleExpression: "cron(0 1 * * ? *)" },
       }),
     ).toEqual({});
+    // The schedule invokes the unqualified function: its role may invoke exactly that (no ":*").
+    const scan = logicalIdOf(template, "AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("^Scans stored"),
+    });
+    const invokes = Object.values(template.findResources("AWS::IAM::Policy"))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s: { Action: unknown }) => s.Action === "lambda:InvokeFunction");
+    expect(invokes).toEqual([expect.objectContaining({ Resource: { "Fn::GetAtt": [scan, "Arn"] } })]);
   });
 
   it("leaves a disabled schedule in place but switched off", () => {
@@ -134,6 +142,24 @@ describe("first check after deployment", () => {
     }
   });
 
+  it("gives the version each trigger invokes the same async retries and failure queue as the function", () => {
+    // Assess: Lambda keeps async-invoke settings per qualifier; the trigger invokes a version, so
+    // settings on $LATEST alone would let the first check's failure go nowhere.
+    for (const trigger of Object.values(full.findResources("Custom::Trigger"))) {
+      const version = trigger.Properties.HandlerArn.Ref as string;
+      const fn = full.toJSON().Resources[version].Properties.FunctionName.Ref as string;
+      full.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+        FunctionName: { Ref: fn },
+        Qualifier: { "Fn::GetAtt": [version, "Version"] },
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 3600,
+        DestinationConfig: {
+          OnFailure: { Destination: { "Fn::GetAtt": [Match.stringLikeRegexp("DeadLetters"), "Arn"] } },
+        },
+      });
+    }
+  });
+
   it("is left out when checkAfterDeploy is false", () => {
     // Act
     const template = synth({ ...minimalConfig(), schedules: { checkAfterDeploy: false } });
@@ -147,7 +173,8 @@ describe("asynchronous delivery never loses an event silently", () => {
   it("gives every function bounded async retries, a maximum event age and a failure queue", () => {
     // Assess
     const configs = Object.values(full.findResources("AWS::Lambda::EventInvokeConfig"));
-    expect(configs).toHaveLength(4);
+    // Four functions (the webhook function among them), and the versions the two triggers invoke.
+    expect(configs).toHaveLength(6);
     for (const config of configs) {
       expect(config.Properties).toMatchObject({
         MaximumRetryAttempts: 2,

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { App } from "aws-cdk-lib";
+import { App, Validations } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
 import { parseConfig, type WatchpostConfigInput } from "../../functions/core/config";
 import { WatchpostStack } from "../../lib/watchpost-stack";
 
@@ -84,21 +85,35 @@ export function projectContext(): Record<string, unknown> {
   return cdkJson.context as Record<string, unknown>;
 }
 
+export interface StackEnvironment {
+  account?: string;
+  region?: string;
+}
+
 /**
- * The stack for a configuration, with the project's feature flags. Bundling is skipped (context
+ * The stack for a configuration, with the project's feature flags and cdk-nag's AWS Solutions
+ * checks on, as bin/app.ts has them: a configuration that passes these tests but fails nag would
+ * stop `cdk synth`, so it must fail here too. Bundling is skipped (context
  * `aws:cdk:bundling-stacks: []`): these tests are about wiring, and esbuild runs in `cdk synth` in CI.
  */
-export function buildStack(input: WatchpostConfigInput): { app: App; stack: WatchpostStack } {
+export function buildStack(
+  input: WatchpostConfigInput,
+  env: StackEnvironment = { account: "123456789012", region: "eu-west-1" },
+): { app: App; stack: WatchpostStack } {
   const app = new App({ context: { ...projectContext(), "aws:cdk:bundling-stacks": [] } });
-  const stack = new WatchpostStack(app, "Watchpost", {
-    config: parseConfig(input),
-    env: { account: "123456789012", region: "eu-west-1" },
-  });
+  const stack = new WatchpostStack(app, "Watchpost", { config: parseConfig(input), env });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
 }
 
-export function synth(input: WatchpostConfigInput): Template {
-  return Template.fromStack(buildStack(input).stack);
+/**
+ * The synthesized template. Synthesis throws when cdk-nag reports an error no construct
+ * acknowledged (the message names the rule and the resource).
+ */
+export function synth(input: WatchpostConfigInput, env?: StackEnvironment): Template {
+  const { app, stack } = buildStack(input, env);
+  const assembly = app.synth();
+  return Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template);
 }
 
 /** Logical ID of the one resource of a type whose properties match, for Ref/GetAtt assertions. */

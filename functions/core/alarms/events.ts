@@ -6,7 +6,7 @@
 import * as z from "zod";
 import { CheckName, Severity } from "../contracts";
 import { alarmDefinition } from "./catalog";
-import { AlarmFacts, type AlarmTransition, SourceObservation, TransitionKind } from "./lifecycle";
+import { AlarmFacts, type AlarmTransition, SourceObservation, TransitionKind, worseOf } from "./lifecycle";
 
 export const EVENT_SOURCE = "watchpost";
 
@@ -29,6 +29,11 @@ export const AlarmEventDetail = z
     title: z.string().describe("Catalog title of the alarm."),
     severity: Severity.describe("Current severity; for `cleared`, the severity the alarm had."),
     previousSeverity: Severity.optional().describe("Only on `Alarm Severity Changed`."),
+    peakSeverity: Severity.optional().describe(
+      "The worst severity this occurrence has had up to this event. Route on it, not on `severity`: " +
+        "whoever received any event of an occurrence then receives every later one, the drop below " +
+        "their minimum and the clear included. Always set by this version; absent on events of versions before it.",
+    ),
     check: CheckName,
     fingerprint: z
       .string()
@@ -105,6 +110,7 @@ export function toEventDetail(transition: AlarmTransition, options: EventOptions
     title: definition.title,
     severity: transition.severity,
     ...(transition.previousSeverity ? { previousSeverity: transition.previousSeverity } : {}),
+    peakSeverity: transition.peakSeverity ?? worseOf(transition.severity, transition.previousSeverity),
     check: transition.check,
     fingerprint: transition.fingerprint,
     occurrenceId: transition.occurrenceId,

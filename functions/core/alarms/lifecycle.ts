@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import * as z from "zod";
-import { CheckName, type Finding, Severity } from "../contracts";
+import { CheckName, compareSeverity, type Finding, Severity } from "../contracts";
 import { alarmFacts, alarmParameters, mergeFindings, observationOf } from "./alarm-content";
 import { isCredentialCheck } from "./catalog";
 import { isSilenced, type Silence } from "./silences";
@@ -81,6 +81,8 @@ export const AlarmTransition = z.object({
   check: CheckName,
   severity: Severity,
   previousSeverity: Severity.optional(),
+  /** The worst severity of the occurrence up to this transition (absent in older stored transitions). */
+  peakSeverity: Severity.optional(),
   scope: z.string(),
   source: z.string(),
   object: z.string().optional(),
@@ -115,6 +117,12 @@ export const AlarmState = z.object({
   occurrenceId: z.uuid(),
   status: AlarmStatus,
   severity: Severity,
+  /**
+   * The worst severity since the occurrence was raised: recipients are chosen by it, so whoever
+   * received any event of the occurrence receives every later one. Absent while tracking, and in
+   * states written before it existed (then `severity` stands in).
+   */
+  peakSeverity: Severity.optional(),
   consecutiveFailures: z.number().int().nonnegative(),
   firstSeen: Timestamp,
   lastSeen: Timestamp,
@@ -202,28 +210,14 @@ export function decideAlarm(
     kind: TransitionKind,
     previousSeverity?: Severity,
     resolution?: SourceObservation,
-  ): AlarmTransition => ({
-    id: newId(),
-    kind,
-    fingerprint: state.fingerprint,
-    occurrenceId: state.occurrenceId,
-    alarmId: state.alarmId,
-    check: state.check,
-    severity: state.severity,
-    ...(previousSeverity ? { previousSeverity } : {}),
-    scope: state.scope,
-    source: state.source,
-    ...(state.object !== undefined ? { object: state.object } : {}),
-    message: state.message,
-    parameters: state.parameters,
-    firstSeen: state.firstSeen,
-    lastSeen: state.lastSeen,
-    ...(state.clearedAt ? { clearedAt: state.clearedAt } : {}),
-    silenced: isSilenced(policy.silences, state, run.now),
-    at: now,
-    ...(state.facts ? { facts: state.facts } : {}),
-    ...(resolution ? { resolution } : {}),
-  });
+  ): AlarmTransition =>
+    transitionOf(state, kind, {
+      id: newId(),
+      at: now,
+      silenced: isSilenced(policy.silences, state, run.now),
+      ...(previousSeverity ? { previousSeverity } : {}),
+      ...(resolution ? { resolution } : {}),
+    });
   const finish = (state: AlarmState, transitions: AlarmTransition[]): Decision => ({
     state: { ...state, pending: [...state.pending, ...transitions] },
     transitions,
@@ -286,7 +280,7 @@ export function decideAlarm(
       ...seen,
     };
     if (threshold > 1) return finish(fresh, []);
-    const raised: AlarmState = { ...fresh, status: "active", lastNotified: now };
+    const raised: AlarmState = { ...fresh, status: "active", lastNotified: now, peakSeverity: severity };
     return finish(raised, [transition(raised, "raised")]);
   }
 
@@ -295,11 +289,16 @@ export function decideAlarm(
   if (stored.status === "tracking") {
     const tracked: AlarmState = { ...kept, ...seen, consecutiveFailures };
     if (consecutiveFailures < threshold) return finish(tracked, []);
-    const raised: AlarmState = { ...tracked, status: "active", lastNotified: now };
+    const raised: AlarmState = { ...tracked, status: "active", lastNotified: now, peakSeverity: severity };
     return finish(raised, [transition(raised, "raised")]);
   }
 
-  const active: AlarmState = { ...kept, ...seen, consecutiveFailures };
+  const active: AlarmState = {
+    ...kept,
+    ...seen,
+    consecutiveFailures,
+    peakSeverity: worseOf(stored.peakSeverity ?? stored.severity, severity),
+  };
   if (severity !== stored.severity) {
     const changed = { ...active, lastNotified: now };
     return finish(changed, [transition(changed, "severity-changed", stored.severity)]);
@@ -310,6 +309,49 @@ export function decideAlarm(
     return finish(reminded, [transition(reminded, "reminder")]);
   }
   return finish(active, []);
+}
+
+/** What the event of a transition of an alarm in `state` carries. */
+export function transitionOf(
+  state: AlarmState,
+  kind: TransitionKind,
+  options: {
+    id: string;
+    at: string;
+    silenced: boolean;
+    previousSeverity?: Severity;
+    /** On a clear: what the check saw instead. */
+    resolution?: SourceObservation;
+  },
+): AlarmTransition {
+  return {
+    id: options.id,
+    kind,
+    fingerprint: state.fingerprint,
+    occurrenceId: state.occurrenceId,
+    alarmId: state.alarmId,
+    check: state.check,
+    severity: state.severity,
+    ...(options.previousSeverity ? { previousSeverity: options.previousSeverity } : {}),
+    peakSeverity: state.peakSeverity ?? state.severity,
+    scope: state.scope,
+    source: state.source,
+    ...(state.object !== undefined ? { object: state.object } : {}),
+    message: state.message,
+    parameters: state.parameters,
+    firstSeen: state.firstSeen,
+    lastSeen: state.lastSeen,
+    ...(state.clearedAt ? { clearedAt: state.clearedAt } : {}),
+    silenced: options.silenced,
+    at: options.at,
+    ...(state.facts ? { facts: state.facts } : {}),
+    ...(options.resolution ? { resolution: options.resolution } : {}),
+  };
+}
+
+/** The worse of two severities. */
+export function worseOf(a: Severity, b: Severity | undefined): Severity {
+  return b !== undefined && compareSeverity(b, a) < 0 ? b : a;
 }
 
 /** Groups the run's findings by fingerprint. */

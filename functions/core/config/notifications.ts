@@ -51,11 +51,32 @@ const WebhookAuth = z.discriminatedUnion("type", [
   }),
 ]);
 
+/** Query parameter names that carry a secret (a token, key, signature or password). */
+const SECRET_QUERY_PARAMETER =
+  /^(?:.*[-_.])?(?:token|secret|sig|signature|password|passwd|pwd|key|apikey|auth|authorization|credentials?|session)$/i;
+
+/** The URL is written into the CloudFormation template in clear text: it must carry no secret. */
+function withoutCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username !== "" || parsed.password !== "") return false;
+    return ![...parsed.searchParams.keys()].some((name) => SECRET_QUERY_PARAMETER.test(name));
+  } catch {
+    return true; // not a URL at all: the url check says so
+  }
+}
+
 /** Any HTTPS endpoint; it receives the documented payload (schemas/webhook-payload.schema.json). */
 const JsonWebhook = z.strictObject({
   name: ConfigurationName,
   format: z.literal("json").default("json"),
-  url: z.url({ protocol: /^https$/, error: "expected an https:// URL" }).max(2048),
+  url: z
+    .url({ protocol: /^https$/, error: "expected an https:// URL" })
+    .max(2048)
+    .refine(
+      withoutCredentials,
+      "expected a URL without credentials (no user:password@, no token, key or signature in the query): it would be written into the CloudFormation template in clear text; keep the secret in Secrets Manager and name it in `auth`",
+    ),
   minimumSeverity: Severity.default("minor"),
   auth: WebhookAuth,
   /** Upper bound on calls per second to the endpoint; deliveries to one webhook go one at a time. */
@@ -69,6 +90,14 @@ const JsonWebhook = z.strictObject({
 const ChatWebhook = z.strictObject({
   name: ConfigurationName,
   format: z.enum(["slack", "teams"]),
+  /** Refused with its reason rather than as an unknown key: the URL would be in the template in clear text. */
+  url: z
+    .never({
+      error:
+        "a Slack or Teams incoming-webhook URL is itself the credential and would be written into the CloudFormation template in clear text: keep it in Secrets Manager and name the secret in `urlSecretName`",
+    })
+    .optional()
+    .describe("Not allowed: the incoming-webhook URL is the credential; name its secret in urlSecretName."),
   /** Secret whose string value (or JSON field `urlSecretField`) is the incoming-webhook URL. */
   urlSecretName: SecretName,
   urlSecretField: z.string().min(1).max(256).optional(),

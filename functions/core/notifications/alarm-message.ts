@@ -3,7 +3,8 @@
  * - `email`: plain text for a phone (email.ts), under a subject that names the deployment;
  * - `https`: an AWS Chatbot custom notification (chatbot.ts), which Slack and Teams channels get;
  * - `default`: the EventBridge event itself, for every other protocol (SQS, Lambda).
- * The `severity` message attribute lets each subscription filter by minimum severity.
+ * The `severity` message attribute carries the routing severity (`routingSeverity`), which chose the
+ * topics; subscriptions need no filter policy, since each topic serves one minimum severity.
  *
  * Pure: no SDK, no clock. Long free text is cut cleanly so the whole message stays under the SNS
  * limit of 256 KB.
@@ -25,19 +26,26 @@ export interface SnsAlarmMessage {
   subject: string;
   /** The `Message` to publish with `MessageStructure: "json"`. */
   message: string;
-  /** Drives subscription filter policies; see `routingSeverity`. */
+  /** Which topics and webhooks get the message: see `routingSeverity`. */
   severity: Severity;
   attributes: Record<string, string>;
 }
 
 /**
- * The severity a subscription filters on: the worse of the current and previous one, so a person
- * who was told at `major` also hears that the alarm dropped to `minor`.
+ * The severity an event is routed by: the occurrence's worst severity so far (`peakSeverity`), so
+ * a person who was told at `major` also hears that the alarm dropped to `minor`, and that it
+ * cleared. Events without `peakSeverity` (from older versions) fall back to the worse of the
+ * current and previous severity.
  */
-export function routingSeverity(detail: Pick<AlarmEventDetail, "severity" | "previousSeverity">): Severity {
-  const { severity, previousSeverity } = detail;
-  if (previousSeverity && compareSeverity(previousSeverity, severity) < 0) return previousSeverity;
-  return severity;
+export function routingSeverity(
+  detail: Pick<AlarmEventDetail, "severity"> &
+    Partial<Pick<AlarmEventDetail, "previousSeverity" | "peakSeverity">>,
+): Severity {
+  let worst = detail.severity;
+  for (const other of [detail.previousSeverity, detail.peakSeverity]) {
+    if (other && compareSeverity(other, worst) < 0) worst = other;
+  }
+  return worst;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The AWS Chatbot (Amazon Q Developer in chat applications) custom notification that Slack and
- * Microsoft Teams channels receive through the chat topics, threaded by the alarm's fingerprint so
+ * Microsoft Teams channels receive through the alarm topics, threaded by the alarm's fingerprint so
  * raise, reminders and clear land in one thread.
  */
 import { type AlarmEvent, type AlarmView, markOf, readableTime, severityText } from "./alarm-view";

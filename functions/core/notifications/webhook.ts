@@ -5,7 +5,9 @@
  *
  * The path (docs/notifications.md, "How webhooks are delivered"): the notifier puts one message
  * per webhook on a FIFO queue (message group = the webhook, so deliveries to one webhook go one at
- * a time and in order: a clear never overtakes its raise); the webhook function renders the body,
+ * a time, in the order the notifier queued them; EventBridge does not order events, so that is the
+ * order the notifier received them, which for a raise and its clear — decided by different check
+ * runs, usually minutes apart — is their order in practice); the webhook function renders the body,
  * reads the URL or key from Secrets Manager, and POSTs it. Transient failures return the message
  * to the queue for another attempt; permanent ones go straight to the dead-letter queue.
  */
@@ -72,6 +74,23 @@ export function outcomeOf(status: number, retryAfterSeconds?: number): DeliveryO
     };
   }
   return { outcome: "reject", reason: `HTTP ${status}` };
+}
+
+/**
+ * Why a webhook URL can never be posted to, or undefined when it can: it must parse as a URL (the
+ * WHATWG parser fetch uses), be https, and carry no user name or password (fetch refuses those, and
+ * they would be a credential outside the secret's field). The reason never contains the URL.
+ */
+export function webhookUrlProblem(url: string): string | undefined {
+  if (!/^https:\/\//i.test(url)) return "does not hold an https:// webhook URL";
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "holds an https:// URL that cannot be parsed";
+  }
+  if (parsed.username !== "" || parsed.password !== "") return "holds a URL with a user name or password";
+  return undefined;
 }
 
 /** `Retry-After` in seconds or as an HTTP date; undefined when absent or unreadable. */

@@ -29,6 +29,7 @@ import type { WatchpostConfig } from "../../core/config";
 import { alarmSettleDeps, type SettleDeps } from "../shared/alarm-runs";
 import { deployedConfig } from "../shared/deployed-config";
 import { ENV, requireEnv } from "../shared/environment";
+import type { ObjectExists } from "./events";
 
 export interface CertificateScanDeps {
   config: WatchpostConfig;
@@ -40,6 +41,8 @@ export interface CertificateScanDeps {
   inventory?: ObjectInventoryPort;
   /** Hands large sources out in batches; without it every source is judged in the invocation. */
   fanOut?: FanOut;
+  /** Whether an object exists (undefined: S3 would not say); decides how an event's key is read. */
+  objectExists?: ObjectExists;
   now?: () => Date;
 }
 
@@ -72,9 +75,11 @@ export function certificateScanDeps(wiring: ScanWiring): CertificateScanDeps {
   const { config, clients, scanStateTable, queue } = wiring;
   const state = scanStateTable ? { tableName: scanStateTable, client: clients.dynamo } : undefined;
   if (queue && !state) throw new Error("fanning scans out needs the scan-state table for its runs");
+  const store = s3CertificateStore({ client: clients.s3, bucket: wiring.bucket });
   return {
     config,
-    store: s3CertificateStore({ client: clients.s3, bucket: wiring.bucket }),
+    store,
+    objectExists: (key) => store.exists(key),
     alarms: alarmSettleDeps({
       config,
       alarmTable: wiring.alarmTable,

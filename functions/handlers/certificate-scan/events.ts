@@ -30,15 +30,42 @@ export const ScanEvent = z.union([
   z.unknown().transform(() => ({ trigger: "full-scan" as const })),
 ]);
 
+/** Whether an object exists: undefined when S3 would not say (access denied, throttling, network). */
+export type ObjectExists = (key: string) => Promise<boolean | undefined>;
+
 /**
- * S3 writes object keys into notifications URL-encoded, spaces as '+'; GetObject wants the key
- * itself. A malformed escape is kept as it came rather than guessed at.
+ * The key as the event delivers it. EventBridge delivers S3 keys as stored (S3 User Guide,
+ * "EventBridge event message structure"), not URL-encoded like the S3 → SQS/SNS/Lambda notification
+ * format ("Event message structure": spaces as '+'); see `resolveObjectKey` for events in that form.
  */
-export function objectKeyOf(event: ObjectEvent): string {
-  const raw = event.detail.object.key;
+export function objectKeyOf(event: Pick<ObjectEvent, "detail">): string {
+  return event.detail.object.key;
+}
+
+/**
+ * The object an event is about: its key as delivered, unless that object does not exist while the
+ * URL-decoded form of the key does — then the event came URL-encoded, and the decoded key is the
+ * object's. A deletion is read as delivered (the object is gone under either reading, and its
+ * alarms are the ones to settle). When S3 will not say whether an object exists, the key stays as
+ * delivered: the re-check then reports what S3 says about it.
+ */
+export async function resolveObjectKey(
+  event: Pick<ObjectEvent, "detail" | "detail-type">,
+  exists: ObjectExists | undefined,
+): Promise<string> {
+  const delivered = objectKeyOf(event);
+  if (event["detail-type"] !== "Object Created" || !exists) return delivered;
+  const decoded = urlDecodedKey(delivered);
+  if (decoded === undefined || decoded === delivered) return delivered;
+  if ((await exists(delivered)) !== false) return delivered;
+  return (await exists(decoded)) === true ? decoded : delivered;
+}
+
+/** The key as S3's notification format encodes it, decoded; undefined when it is not valid encoding. */
+function urlDecodedKey(key: string): string | undefined {
   try {
-    return decodeURIComponent(raw.replace(/\+/g, " "));
+    return decodeURIComponent(key.replace(/\+/g, " "));
   } catch {
-    return raw;
+    return undefined;
   }
 }

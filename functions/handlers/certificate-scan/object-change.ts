@@ -9,7 +9,7 @@ import { sourceScope } from "../../core/certificates/store-scan/scopes";
 import { logger } from "../shared/powertools";
 import { scanContext } from "./context";
 import type { CertificateScanDeps } from "./deps";
-import { type ObjectEvent, objectKeyOf } from "./events";
+import { type ObjectEvent, resolveObjectKey } from "./events";
 import type { ScanOutcome } from "./outcome";
 import { settleChecks } from "./settle-checks";
 
@@ -19,7 +19,7 @@ export async function objectChanged(
   started: number,
 ): Promise<ScanOutcome> {
   const ctx = scanContext(deps);
-  const key = objectKeyOf(event);
+  const key = await resolveObjectKey(event, deps.objectExists);
   const change = event["detail-type"] === "Object Created" ? "created" : "deleted";
   const plan = planObjectEvent(ctx.certificates, key);
   logger.info("object changed", {

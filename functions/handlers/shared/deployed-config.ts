@@ -1,13 +1,14 @@
 /**
  * The validated configuration as deployed. The stack compiles it into each function bundle as a
- * base64 constant (esbuild `define`, see lib/constructs/watchpost-function.ts): no size limit, no
- * fetch at cold start, no permission to grant, and code and configuration always change together.
+ * string constant (an esbuild `inject` module that exports `__WATCHPOST_CONFIG__`, see
+ * lib/bundling.ts): no size limit, no fetch at cold start, no permission to grant, and code and
+ * configuration always change together.
  * It is validated again here, once per execution environment, so a hand-edited bundle or a
  * schema change between synth and run fails loudly instead of half-working.
  */
 import { parseConfig, type WatchpostConfig } from "../../core/config";
 
-/** Replaced at bundle time; the name is what lib/constructs/watchpost-function.ts defines. */
+/** Replaced at bundle time by the export of the module lib/bundling.ts injects. */
 declare const __WATCHPOST_CONFIG__: string | undefined;
 
 export const CONFIG_DEFINE = "__WATCHPOST_CONFIG__";
@@ -23,11 +24,11 @@ export function deployedConfig(): WatchpostConfig {
       "No watchpost configuration was compiled into this bundle; deploy it with the watchpost stack.",
     );
   }
-  cached = parseConfig(JSON.parse(Buffer.from(encoded, "base64").toString("utf8")), "deployed configuration");
+  cached = parseConfig(JSON.parse(encoded), "deployed configuration");
   return cached;
 }
 
-/** What the stack compiles in: base64 keeps the value safe through the esbuild command line. */
+/** What the stack compiles in: the configuration as JSON text. */
 export function encodeConfig(config: WatchpostConfig): string {
-  return Buffer.from(JSON.stringify(config), "utf8").toString("base64");
+  return JSON.stringify(config);
 }

@@ -14,10 +14,11 @@ export const ENV = {
   /** Objects per batch; a source listing at most this many is judged in one invocation. */
   scanBatchSize: "WATCHPOST_SCAN_BATCH_SIZE",
   eventBus: "WATCHPOST_EVENT_BUS",
-  /** SNS topic for email and other filtered subscriptions. */
-  alarmTopicArn: "WATCHPOST_ALARM_TOPIC_ARN",
-  /** JSON object: minimum severity → ARN of the chat topic whose channels want that and worse. */
-  chatTopicArns: "WATCHPOST_CHAT_TOPIC_ARNS",
+  /**
+   * JSON object: minimum severity → ARN of the topic whose subscribers (email, chat) want that and
+   * worse; `warning` is the topic of every alarm event.
+   */
+  severityTopicArns: "WATCHPOST_SEVERITY_TOPIC_ARNS",
   /** FIFO queue of webhook deliveries: the notifier sends to it, the webhook function reads it. */
   webhookQueueUrl: "WATCHPOST_WEBHOOK_QUEUE_URL",
   /** Where the webhook function puts a delivery no retry can save. */

@@ -3,8 +3,8 @@
  * Manager, POST it, and say what became of it (delivered, retry, or reject for good). A `Retry-After`
  * short enough is waited for once here; a delivery is paced to the webhook's rate limit.
  */
-import type { SecretReader } from "../../adapters/secrets";
-import type { WebhookResponse } from "../../adapters/webhook-http";
+import { SecretReadError, type SecretReader } from "../../adapters/secrets";
+import { type WebhookResponse, WebhookUrlError } from "../../adapters/webhook-http";
 import type { WebhookDeadLetters } from "../../adapters/webhook-queue";
 import { AlarmEventEnvelope, alarmView, deploymentOf } from "../../core/notifications/alarm-view";
 import {
@@ -14,6 +14,7 @@ import {
   type WebhookConfig,
   WebhookDeliveryMessage,
   webhookBody,
+  webhookUrlProblem,
 } from "../../core/notifications/webhook";
 
 export interface WebhookDeliveryDeps {
@@ -30,7 +31,10 @@ export interface WebhookDeliveryDeps {
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Where to POST and with which headers; a secret that cannot be read is worth a retry. */
+/**
+ * Where to POST and with which headers, or why no attempt can ever succeed. A secret that cannot be
+ * read for now (throttling, 5xx, network) throws, and is worth a retry.
+ */
 async function targetOf(
   webhook: WebhookConfig,
   secrets: SecretReader,
@@ -47,16 +51,15 @@ async function targetOf(
       webhook.auth.type === "api-key"
         ? { [webhook.auth.headerName]: value }
         : { authorization: `Basic ${Buffer.from(`${webhook.auth.username}:${value}`).toString("base64")}` };
+    // The configuration's URL was checked (https, parsable, no credentials) when it was parsed.
     return { url: webhook.url, headers };
   }
-  const url = secretValue(await secrets.read(webhook.urlSecretName), webhook.urlSecretField);
-  if (url === undefined || !/^https:\/\/[^\s]+$/.test(url.trim())) {
-    return {
-      outcome: "reject",
-      reason: `secret ${webhook.urlSecretName} does not hold an https:// webhook URL`,
-    };
+  const url = secretValue(await secrets.read(webhook.urlSecretName), webhook.urlSecretField)?.trim();
+  const problem = url === undefined ? "does not hold an https:// webhook URL" : webhookUrlProblem(url);
+  if (url === undefined || problem) {
+    return { outcome: "reject", reason: `secret ${webhook.urlSecretName} ${problem}` };
   }
-  return { url: url.trim(), headers: {} };
+  return { url, headers: {} };
 }
 
 /** The secret's string, or one field of it when the secret is a JSON object. */
@@ -86,7 +89,12 @@ export async function deliver(raw: unknown, deps: WebhookDeliveryDeps): Promise<
   try {
     target = await targetOf(webhook, deps.secrets);
   } catch (error) {
-    return { outcome: "retry", reason: error instanceof Error ? error.message : "secret not readable" };
+    const reason = error instanceof Error ? error.message : "secret not readable";
+    // A secret that does not exist or holds binary only fails every attempt, and each failed
+    // attempt holds up the webhook's whole message group (FIFO): dead-letter it now, with the reason.
+    return error instanceof SecretReadError && error.permanent
+      ? { outcome: "reject", reason }
+      : { outcome: "retry", reason };
   }
   if ("outcome" in target) return target;
 
@@ -99,7 +107,9 @@ export async function deliver(raw: unknown, deps: WebhookDeliveryDeps): Promise<
       const response = await deps.post(target.url, body, target.headers);
       outcome = outcomeOf(response.status, retryAfterSeconds(response.retryAfter, now()));
     } catch (error) {
-      outcome = { outcome: "retry", reason: error instanceof Error ? error.message : "connection failed" };
+      const reason = error instanceof Error ? error.message : "connection failed";
+      outcome =
+        error instanceof WebhookUrlError ? { outcome: "reject", reason } : { outcome: "retry", reason };
     }
     const wait = outcome.outcome === "retry" ? outcome.retryAfterSeconds : undefined;
     if (wait === undefined || wait > (deps.maxInlineWaitSeconds ?? 20) || attempt === 2) break;

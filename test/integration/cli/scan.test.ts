@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -186,6 +186,26 @@ describe("watchpost scan", () => {
     // Every file is accounted for: 7 judged (2 of them unreadable), README.md and node1.key skipped.
     expect(stdout.trimEnd().split("\n").at(-1)).toMatch(
       /^8 certificates in 7 files \(2 unreadable\), 2 other files skipped \(not certificates\); 8 findings \(\d+ critical, \d+ major, \d+ minor\)$/,
+    );
+  });
+
+  it("counts a FIFO and a link loop met in a directory as skipped, and still finishes", async () => {
+    // Prepare — `mkfifo DIR/pipe; ln -s . DIR/loop` beside a certificate and a README
+    const special = await mkdtemp(join(tmpdir(), "watchpost-special-"));
+    await writeFile(join(special, "healthy.pem"), await readFile(join(dir, "healthy.pem")));
+    await writeFile(join(special, "README.md"), "# certificates\n");
+    await promisify(execFile)("mkfifo", [join(special, "pipe")]);
+    await symlink(".", join(special, "loop"));
+
+    // Act
+    const { code, stdout } = await runCli(["scan", special, "--ca", caFile]).finally(() =>
+      rm(special, { recursive: true, force: true }),
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout.trimEnd().split("\n").at(-1)).toBe(
+      "2 certificates in 1 file, 3 other files skipped (1 not a certificate, 1 not a regular file, 1 directory already walked); no findings",
     );
   });
 

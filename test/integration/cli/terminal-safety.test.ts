@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ScanReport } from "../../../functions/core/contracts";
+import { visibleLines } from "../../../functions/core/visible-text";
 import { runCli } from "../../support/cli";
 import { issue } from "../../support/pki";
 
@@ -75,5 +76,29 @@ describe("terminal safety of scan output", () => {
     expect(code).toBe(3);
     expect(stderr).not.toMatch(RAW_CONTROLS);
     expect(stderr).toContain("no\\x1b]0;t\\x07such.pem");
+  });
+
+  it("keeps the line breaks of a multi-line usage message", async () => {
+    // Act — node:util parseArgs explains an option value that starts with a dash in three lines
+    const { code, stderr } = await runCli(["scan", dir, "--skew", "-5"]);
+
+    // Assess
+    expect(code).toBe(3);
+    expect(stderr).not.toContain("\\x0a");
+    expect(stderr.split("\n")).toEqual([
+      "watchpost scan: Option '--skew' argument is ambiguous.",
+      "Did you forget to specify the option argument for '--skew'?",
+      "To specify an option argument starting with a dash use '--skew=-XYZ'.",
+      "Run 'watchpost scan --help' for usage.",
+      "",
+    ]);
+  });
+
+  it("keeps only line feeds: a carriage return or an escape inside a line stays visible", () => {
+    // Act
+    const shown = visibleLines(`first${ESC}[2J line\r\nsecond ${RLO}line\n`);
+
+    // Assess
+    expect(shown).toBe("first\\x1b[2J line\\x0d\nsecond \\u202eline\n");
   });
 });

@@ -30,8 +30,7 @@ beforeAll(() => {
     CONFIG_DEFINE,
     encodeConfig(parseConfig({ certificates: { sources: [{ prefix: "certs/" }] } })),
   );
-  vi.stubEnv(ENV.alarmTopicArn, ALARM_TOPIC);
-  vi.stubEnv(ENV.chatTopicArns, JSON.stringify({ major: CHAT_MAJOR }));
+  vi.stubEnv(ENV.severityTopicArns, JSON.stringify({ warning: ALARM_TOPIC, major: CHAT_MAJOR }));
   vi.stubEnv("AWS_REGION", "eu-west-1");
 });
 

@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, symlink, truncate, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -69,6 +71,29 @@ describe("listFiles", () => {
     expect(files).toEqual([join(base, "real", "cert.pem")]);
     expect(errors).toEqual([
       { path: join(base, "dangling.pem"), detail: "no such file or directory (ENOENT)" },
+    ]);
+  });
+
+  it("accounts for what a walk does not read: FIFOs, sockets and links back to a directory already walked", async () => {
+    // Prepare — reading a FIFO would block the scan; a link to `.` would be walked forever
+    const base = await tree("special", { "cert.pem": "c", "sub/other.pem": "o" });
+    execFileSync("mkfifo", [join(base, "pipe")]);
+    const socket = createServer();
+    await new Promise<void>((resolve) => socket.listen(join(base, "sub", "control.sock"), resolve));
+    await symlink(".", join(base, "loop"));
+    await symlink("..", join(base, "sub", "up"));
+
+    // Act
+    const listed = await listFiles([base]).finally(() => socket.close());
+
+    // Assess
+    expect(listed.files).toEqual([join(base, "cert.pem"), join(base, "sub", "other.pem")]);
+    expect(listed.errors).toEqual([]);
+    expect(listed.skipped).toEqual([
+      { path: join(base, "loop"), reason: "directory-already-walked" },
+      { path: join(base, "pipe"), reason: "not-regular-file" },
+      { path: join(base, "sub", "control.sock"), reason: "not-regular-file" },
+      { path: join(base, "sub", "up"), reason: "directory-already-walked" },
     ]);
   });
 });

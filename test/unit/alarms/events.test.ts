@@ -107,6 +107,9 @@ describe("alarm event detail", () => {
       expect(example.source).toBe("watchpost");
       expect(validate(example.detail), JSON.stringify(validate.errors)).toBe(true);
     }
-    expect(rules[0]).toMatchObject({ source: ["watchpost"], detail: { severity: ["critical", "major"] } });
+    expect(rules[0]).toMatchObject({
+      source: ["watchpost"],
+      detail: { peakSeverity: ["critical", "major"] },
+    });
   });
 });

@@ -233,7 +233,7 @@ describe("errors name the path of the bad field and what is expected", () => {
           webhooks: [{ name: "ops", format: "slack", url: "https://hooks.slack.com/services/T/B/x" }],
         },
       },
-      "notifications.webhooks[0].urlSecretName: Invalid input: expected string, received undefined",
+      "notifications.webhooks[0].url: a Slack or Teams incoming-webhook URL is itself the credential",
     ],
     [
       "a webhook format that does not exist",

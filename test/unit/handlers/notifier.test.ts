@@ -11,7 +11,7 @@ import { ENV } from "../../../functions/handlers/shared/environment";
 
 const ALARM_TOPIC = "arn:aws:sns:eu-west-1:123456789012:watchpost-alarms";
 const CHAT_MAJOR = "arn:aws:sns:eu-west-1:123456789012:watchpost-chat-major";
-const CHAT_WARNING = "arn:aws:sns:eu-west-1:123456789012:watchpost-chat-warning";
+const MINOR_TOPIC = "arn:aws:sns:eu-west-1:123456789012:watchpost-alarms-minor";
 
 function alarmEvent(detail: Record<string, unknown> = {}) {
   return {
@@ -65,8 +65,7 @@ afterAll(() => {
 function deps() {
   return {
     sns: new SNSClient({ region: "eu-west-1", maxAttempts: 1 }),
-    alarmTopicArn: ALARM_TOPIC,
-    chatTopicArns: { major: CHAT_MAJOR, warning: CHAT_WARNING },
+    topicArns: { warning: ALARM_TOPIC, major: CHAT_MAJOR },
     stackName: "Watchpost-prod",
   };
 }
@@ -108,18 +107,40 @@ describe("notifier", () => {
       "email",
       "https",
     ]);
-    expect(result.published).toEqual([ALARM_TOPIC, CHAT_WARNING]);
+    expect(result.published).toEqual([ALARM_TOPIC]);
   });
 
-  it("sends to the chat topics whose minimum the event meets, and only those", () => {
+  it("sends to the topics whose minimum the event meets, each once, and only those", () => {
     // Assess
-    const routing = {
-      alarmTopicArn: ALARM_TOPIC,
-      chatTopicArns: { major: CHAT_MAJOR, warning: CHAT_WARNING },
-    };
-    expect(topicsFor("critical", routing)).toEqual([ALARM_TOPIC, CHAT_MAJOR, CHAT_WARNING]);
-    expect(topicsFor("major", routing)).toEqual([ALARM_TOPIC, CHAT_MAJOR, CHAT_WARNING]);
-    expect(topicsFor("minor", routing)).toEqual([ALARM_TOPIC, CHAT_WARNING]);
+    const routing = { topicArns: { warning: ALARM_TOPIC, major: CHAT_MAJOR, minor: MINOR_TOPIC } };
+    expect(topicsFor("critical", routing)).toEqual([ALARM_TOPIC, CHAT_MAJOR, MINOR_TOPIC]);
+    expect(topicsFor("major", routing)).toEqual([ALARM_TOPIC, CHAT_MAJOR, MINOR_TOPIC]);
+    expect(topicsFor("minor", routing)).toEqual([ALARM_TOPIC, MINOR_TOPIC]);
+    expect(topicsFor("warning", routing)).toEqual([ALARM_TOPIC]);
+  });
+
+  it("routes a drop and the clear after it by the occurrence's worst severity", async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+
+    // Act
+    const dropped = await notify(
+      alarmEvent({
+        kind: "severity-changed",
+        severity: "minor",
+        previousSeverity: "major",
+        peakSeverity: "major",
+      }),
+      deps(),
+    );
+    const cleared = await notify(
+      alarmEvent({ kind: "cleared", severity: "minor", peakSeverity: "major" }),
+      deps(),
+    );
+
+    // Assess
+    expect(dropped.published).toEqual([ALARM_TOPIC, CHAT_MAJOR]);
+    expect(cleared.published).toEqual([ALARM_TOPIC, CHAT_MAJOR]);
   });
 
   it("publishes nothing for a silenced alarm", async () => {
@@ -207,6 +228,28 @@ describe("notifier", () => {
     expect(cleared.webhooks).toEqual(["pager", "ops-slack", "everything"]);
   });
 
+  it("queues the raise at major, the drop to minor and the clear after it for a webhook at major (peakSeverity)", async () => {
+    // Prepare: the occurrence as the lifecycle reports it; the clear alone says only "minor"
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    sqs.on(SendMessageCommand).resolves({ MessageId: "q-1" });
+    const occurrence = [
+      { kind: "raised", severity: "major", peakSeverity: "major" },
+      { kind: "severity-changed", severity: "minor", previousSeverity: "major", peakSeverity: "major" },
+      { kind: "cleared", severity: "minor", peakSeverity: "major", clearedAt: "2025-01-05T01:00:00.000Z" },
+    ];
+
+    // Act
+    const queued = [];
+    for (const detail of occurrence) queued.push((await notify(alarmEvent(detail), withWebhooks())).webhooks);
+
+    // Assess
+    expect(queued).toEqual([
+      ["ops-slack", "everything"],
+      ["ops-slack", "everything"],
+      ["ops-slack", "everything"],
+    ]);
+  });
+
   it("fails the invocation when a delivery cannot be queued, so the event is retried, not lost", async () => {
     // Prepare
     sns.on(PublishCommand).resolves({ MessageId: "m-1" });
@@ -222,8 +265,7 @@ describe("notifier", () => {
       CONFIG_DEFINE,
       encodeConfig(parseConfig({ certificates: { sources: [{ prefix: "certs/" }] } })),
     );
-    vi.stubEnv(ENV.alarmTopicArn, ALARM_TOPIC);
-    vi.stubEnv(ENV.chatTopicArns, JSON.stringify({ critical: CHAT_MAJOR }));
+    vi.stubEnv(ENV.severityTopicArns, JSON.stringify({ warning: ALARM_TOPIC, critical: CHAT_MAJOR }));
     vi.stubEnv("AWS_REGION", "eu-west-1");
     sns
       .on(PublishCommand)

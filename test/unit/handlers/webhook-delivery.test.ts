@@ -1,8 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import {
+  GetSecretValueCommand,
+  InternalServiceError,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  SecretsManagerServiceException,
+} from "@aws-sdk/client-secrets-manager";
 import type { SQSEvent } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import type { SecretReader } from "../../../functions/adapters/secrets";
+import { type SecretReader, secretReader } from "../../../functions/adapters/secrets";
 import { postJson } from "../../../functions/adapters/webhook-http";
 import { parseConfig } from "../../../functions/core/config";
 import { WebhookPayload } from "../../../functions/core/notifications/webhook-payload";
@@ -35,6 +43,10 @@ const config = parseConfig({
 });
 
 const event = certificateScenario()[0]!.event;
+
+/** Secrets Manager has no local implementation: its client, mocked, raising the SDK's own exceptions. */
+const secretsManagerClient = new SecretsManagerClient({ region: "eu-west-1", maxAttempts: 1 });
+const secretsManager = mockClient(secretsManagerClient);
 const message = (webhook: string) => ({ webhook, event });
 
 /** A loopback endpoint that answers each request from the queue of responses it was given. */
@@ -64,7 +76,9 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => secretsManager.restore());
 afterEach(() => {
+  secretsManager.reset();
   received = [];
   answers = [];
   vi.restoreAllMocks();
@@ -268,17 +282,106 @@ describe("webhook delivery", () => {
     expect(output).not.toContain(API_KEY);
   });
 
-  it("retries when the secret cannot be read, and names the secret, not its value", async () => {
-    // Prepare
-    const { deps: d } = deps({ secrets: secrets({}) });
+  it("dead-letters at once a secret that does not exist or holds no string, naming the secret", async () => {
+    // Prepare — the real reader on the SDK's client, answering with the SDK's own exception
+    secretsManager.on(GetSecretValueCommand, { SecretId: "watchpost/slack" }).rejects(
+      new ResourceNotFoundException({
+        message: "Secrets Manager can't find the specified secret.",
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: "watchpost/teams" })
+      .resolves({ SecretBinary: new TextEncoder().encode(SLACK_URL) });
+    const { deps: d } = deps({ secrets: secretReader({ client: secretsManagerClient }) });
 
     // Act
-    const outcome = await deliver(message("ops-slack"), d);
+    const missing = await deliver(message("ops-slack"), d);
+    const binary = await deliver(message("ops-teams"), d);
+
+    // Assess
+    expect(missing).toEqual({
+      outcome: "reject",
+      reason: "cannot read secret watchpost/slack (ResourceNotFoundException)",
+    });
+    expect(binary).toEqual({ outcome: "reject", reason: "secret watchpost/teams holds no string value" });
+    expect(JSON.stringify(binary)).not.toContain("s3cr3t");
+    expect(received).toHaveLength(0);
+  });
+
+  it("retries when reading the secret fails for a while: throttling, a 5xx, the network", async () => {
+    // Prepare
+    const throttled = new SecretsManagerServiceException({
+      name: "ThrottlingException",
+      $fault: "client",
+      message: "Rate exceeded",
+      $metadata: { httpStatusCode: 400 },
+    });
+    const internal = new InternalServiceError({
+      message: "An error occurred",
+      $metadata: { httpStatusCode: 500 },
+    });
+    const network = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejectsOnce(throttled)
+      .rejectsOnce(internal)
+      .rejectsOnce(network);
+    const { deps: d } = deps({ secrets: secretReader({ client: secretsManagerClient }) });
+
+    // Act
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) outcomes.push(await deliver(message("ops-slack"), d));
+
+    // Assess
+    expect(outcomes).toEqual([
+      { outcome: "retry", reason: "cannot read secret watchpost/slack (ThrottlingException)" },
+      { outcome: "retry", reason: "cannot read secret watchpost/slack (InternalServiceError)" },
+      { outcome: "retry", reason: "cannot read secret watchpost/slack (Error)" },
+    ]);
+  });
+
+  it("dead-letters at once a URL that cannot be parsed or carries a user name and password, never echoing it", async () => {
+    // Prepare
+    const { deps: d } = deps({
+      secrets: secrets({
+        "watchpost/slack": "https://hooks.slack.com:99999/services/T0001/B0002/s3cr3t",
+        "watchpost/teams": JSON.stringify({
+          url: "https://bot:pa55w0rd@acme.webhook.office.com/webhookb2/abc",
+        }),
+      }),
+    });
+
+    // Act
+    const unparsable = await deliver(message("ops-slack"), d);
+    const withCredentials = await deliver(message("ops-teams"), d);
+
+    // Assess
+    expect(unparsable).toEqual({
+      outcome: "reject",
+      reason: "secret watchpost/slack holds an https:// URL that cannot be parsed",
+    });
+    expect(withCredentials).toEqual({
+      outcome: "reject",
+      reason: "secret watchpost/teams holds a URL with a user name or password",
+    });
+    expect(JSON.stringify([unparsable, withCredentials])).not.toMatch(/s3cr3t|pa55w0rd|bot/);
+    expect(received).toHaveLength(0);
+  });
+
+  it("dead-letters at once an address the HTTP client cannot parse (ERR_INVALID_URL)", async () => {
+    // Prepare — a URL that passes our parse but not fetch's would otherwise retry for an hour
+    const { deps: d } = deps({
+      post: (_url, body, headers) => postJson("https://[::1/x", body, headers, { timeoutMs: 300 }),
+    });
+
+    // Act
+    const outcome = await deliver(message("pager"), d);
 
     // Assess
     expect(outcome).toEqual({
-      outcome: "retry",
-      reason: "cannot read secret watchpost/slack (ResourceNotFoundException)",
+      outcome: "reject",
+      reason: "the webhook URL cannot be parsed (ERR_INVALID_URL)",
     });
   });
 

