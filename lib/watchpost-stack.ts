@@ -4,7 +4,7 @@ import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as triggers from "aws-cdk-lib/triggers";
 import type { Construct } from "constructs";
-import type { WatchpostConfig } from "../functions/core/config";
+import { keystoreSecretNames, type WatchpostConfig } from "../functions/core/config";
 import { probePrefixFor } from "../functions/core/credentials/target";
 import { ENV } from "../functions/handlers/shared/environment";
 import { AlarmNotifications, refuseChatOutsideAwsPartition } from "./constructs/alarm-notifications";
@@ -80,13 +80,7 @@ export class WatchpostStack extends Stack {
       });
     this.store.grantScanRead(this.certificateScan.function);
     this.certificateScan.function.addEnvironment(ENV.certificateBucket, this.store.bucket.bucketName);
-    // PKCS#12 passwords are readable by the scan only.
-    this.certificateScan.grantSecretReads(
-      config.certificates.sources.flatMap((s) =>
-        s.pkcs12PasswordSecretName ? [s.pkcs12PasswordSecretName] : [],
-      ),
-      "PKCS#12 passwords",
-    );
+    this.grantKeystorePasswords(config);
 
     this.credentialCheck = new WatchpostFunction(this, "CredentialCheck", {
       entry: path.join(HANDLERS, "credential-check.ts"),
@@ -161,6 +155,14 @@ export class WatchpostStack extends Stack {
     });
 
     this.addOutputs(config);
+  }
+
+  /** Secrets holding PKCS#12 and keystore passwords, readable by the scan only. */
+  private grantKeystorePasswords(config: WatchpostConfig): void {
+    this.certificateScan.grantSecretReads(
+      keystoreSecretNames(config.certificates.sources),
+      "PKCS#12 and keystore passwords",
+    );
   }
 
   /**

@@ -77,7 +77,7 @@ function play(
   const steps: ScenarioStep[] = [];
   for (const { story, run, findings } of runs) {
     const decision = decideAlarm(run, findings, state, policy, newId);
-    if (decision.state) state = { ...decision.state, pending: [] };
+    if (decision.state) state = { ...decision.state, pending: {} };
     for (const transition of decision.transitions) {
       steps.push({ story, event: eventOf(transition, deployment, docBaseUrl) });
     }
@@ -111,12 +111,14 @@ export function certificateScenario(
     const now = new Date(at);
     const observations = new Map();
     observeFile(observations, FILE, [cert], now);
+    // Where the certificate lives, as a source's parametersByKey declares it (certificates/location.ts).
+    const location = { ServiceName: "kube-apiserver", Cluster: "prod" };
     const run: CheckRun = {
       scope: `s3://${BUCKET}/clusters/prod/`,
       complete: true,
       examinedSources: [FILE],
-      findings: checkValidity(cert, { now, ...thresholds }),
-      parameters: { Bucket: BUCKET, Prefix: "clusters/prod/", ServiceName: "kube-apiserver" },
+      findings: checkValidity(cert, { now, ...thresholds }).map((f) => ({ ...f, parameters: location })),
+      parameters: { Bucket: BUCKET, Prefix: "clusters/prod/" },
       observations,
       now,
     };

@@ -19,6 +19,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "list the alarm catalog (IDs, severities, runbooks)",
     load: async () => (await import("./alarms")).alarmsCommand,
   },
+  push: {
+    summary: "upload a host's certificates and keystores to the watched bucket",
+    load: async () => (await import("./push")).pushCommand,
+  },
   "check-credentials": {
     summary: "assume a role and prove the temporary credentials reach a bucket",
     load: async () => (await import("./check-credentials")).checkCredentialsCommand,

@@ -4,7 +4,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import * as z from "zod";
-import { PasswordFileError, pkcs12PasswordFrom } from "../../functions/adapters/local-files";
+import { keystorePasswordFrom, PasswordFileError } from "../../functions/adapters/local-files";
 import { DEFAULT_POLICY } from "../../functions/core/certificates/evaluate";
 import { UsageError } from "./io";
 
@@ -81,10 +81,10 @@ export const JUDGING_FLAGS = {
   help: { type: "boolean", short: "h" },
 } as const satisfies NonNullable<ParseArgsConfig["options"]>;
 
-/** The PKCS#12 password from the environment; a password file that cannot be read is a usage error. */
-export async function pkcs12PasswordForCli(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+/** The keystore password from the environment; a password file that cannot be read is a usage error. */
+export async function keystorePasswordForCli(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   try {
-    return await pkcs12PasswordFrom(env);
+    return await keystorePasswordFrom(env);
   } catch (error) {
     if (error instanceof PasswordFileError) throw new UsageError(error.message);
     throw error;

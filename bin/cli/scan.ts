@@ -13,7 +13,7 @@ import {
 import { unreadableFinding } from "../../functions/core/certificates/evaluate";
 import { factsOf } from "../../functions/core/certificates/facts";
 import { DEFAULT_MAX_BYTES } from "../../functions/core/certificates/reader";
-import { type ScanInput, scanFiles } from "../../functions/core/certificates/scan";
+import { type FilePassword, type ScanInput, scanFiles } from "../../functions/core/certificates/scan";
 import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts";
 import { terminalSafeJson } from "../../functions/core/visible-text";
 import type { Command } from "./io";
@@ -21,19 +21,20 @@ import { UsageError } from "./io";
 import {
   JUDGING_FLAGS,
   JudgingOptions,
+  keystorePasswordForCli,
   parseCommandLine,
-  pkcs12PasswordForCli,
   validateOptions,
 } from "./options";
+import { loadPasswordMap } from "./password-map";
 import { buildScanReport, renderTable, type SkipReason } from "./report";
 import { loadTrustAnchors } from "./trust";
 
 export const SCAN_USAGE = `usage: watchpost scan PATH... [options]
 
 Reads every certificate in the named files and directories (recursively): PEM (with or without
-surrounding text), DER, PKCS#7 (.p7b/.p7c) and PKCS#12 (.p12/.pfx); the format is decided from
-the content. Directories are walked for files that look like certificate material or carry a
-certificate file extension.
+surrounding text), DER, PKCS#7 (.p7b/.p7c), PKCS#12 (.p12/.pfx, legacy RC2/3DES too) and Java
+keystores and truststores (JKS, JCEKS); the format is decided from the content. Directories are
+walked for files that look like certificate material or carry a certificate file extension.
 
 options:
   --ca FILE             trusted CA bundle; enables the untrusted-chain check (repeatable)
@@ -45,15 +46,19 @@ options:
   --skew SECONDS        tolerated clock skew for not-yet-valid (default 300)
   --now ISO             evaluate at another instant, e.g. 2027-01-01T00:00:00Z
   --max-bytes N         files larger than this are not loaded (default 1048576)
+  --password-map FILE   which password opens which PKCS#12 file or keystore: lines of
+                        'PATTERN file:PATH' or 'PATTERN env:NAME' (first match wins)
   --format table|json   output format (default table)
 
-PKCS#12 password: environment variable WATCHPOST_PKCS12_PASSWORD, or a file named by
-WATCHPOST_PKCS12_PASSWORD_FILE (never on the command line, where ps would show it).
+PKCS#12 and keystore password: environment variable WATCHPOST_KEYSTORE_PASSWORD, or a file named
+by WATCHPOST_KEYSTORE_PASSWORD_FILE (WATCHPOST_PKCS12_PASSWORD[_FILE] are accepted too); never on
+the command line, where ps would show it. A keystore is read without its password too: the
+password only verifies its integrity, which findings report (details.integrity).
 
 exit status: 0 no finding, 1 only minor/warning findings, 2 any major/critical, 3 usage error
 `;
 
-const CERTIFICATE_EXTENSIONS = /\.(pem|crt|cer|cert|der|p7b|p7c|p12|pfx|ca-bundle|chain)$/i;
+const CERTIFICATE_EXTENSIONS = /\.(pem|crt|cer|cert|der|p7b|p7c|p12|pfx|jks|jceks|ca-bundle|chain)$/i;
 
 const ScanOnlyOptions = z.object({
   "max-bytes": z
@@ -63,10 +68,13 @@ const ScanOnlyOptions = z.object({
     .default(DEFAULT_MAX_BYTES),
 });
 
+const withPassword = (password: FilePassword | undefined) => (password ? { password } : {});
+
 export const scanCommand: Command = async (argv, io) => {
   const { values, positionals } = parseCommandLine(argv, {
     ...JUDGING_FLAGS,
     "max-bytes": { type: "string" },
+    "password-map": { type: "string" },
   });
   if (values.help) {
     io.stdout(SCAN_USAGE);
@@ -77,6 +85,9 @@ export const scanCommand: Command = async (argv, io) => {
   const { "max-bytes": maxBytes } = validateOptions(ScanOnlyOptions, values);
   const now = options.now ? new Date(options.now) : new Date();
 
+  const passwordMap = values["password-map"]
+    ? await loadPasswordMap(values["password-map"], io.env, io.cwd)
+    : undefined;
   const trustAnchors = options.ca.length > 0 ? await loadTrustAnchors(options.ca, io.env) : undefined;
   const explicit = new Set(positionals);
   const listed = await listFiles(positionals);
@@ -85,6 +96,7 @@ export const scanCommand: Command = async (argv, io) => {
   const inputs: ScanInput[] = listed.files.map((file) => ({
     file,
     explicit: explicit.has(file),
+    ...withPassword(passwordMap?.forFile(file)),
     // A directory walk meets READMEs and scripts beside the certificates: a walked file without a
     // certificate extension is judged only when its first bytes look like PEM or DER.
     onlyIfCertificateLike: !explicit.has(file) && !CERTIFICATE_EXTENSIONS.test(file),
@@ -100,7 +112,7 @@ export const scanCommand: Command = async (argv, io) => {
       trustAnchors,
       ...(options.purpose ? { purpose: options.purpose } : {}),
     },
-    pkcs12Password: await pkcs12PasswordForCli(io.env),
+    pkcs12Password: await keystorePasswordForCli(io.env),
   });
 
   // The --ca bundle's own certificates are judged for expiry too, counting what chains to them.

@@ -4,7 +4,7 @@ import { loadFile } from "../../functions/adapters/local-files";
 import type { ParsedCertificate } from "../../functions/core/certificates/certificate";
 import { DEFAULT_MAX_BYTES, readCertificates } from "../../functions/core/certificates/reader";
 import { UsageError } from "./io";
-import { pkcs12PasswordForCli } from "./options";
+import { keystorePasswordForCli } from "./options";
 
 export async function loadTrustAnchors(
   files: readonly string[],
@@ -15,7 +15,7 @@ export async function loadTrustAnchors(
     const loaded = await loadFile(file, DEFAULT_MAX_BYTES);
     if (!loaded.ok) throw new UsageError(`--ca ${file}: ${loaded.detail}`);
     const read = await readCertificates(loaded.bytes, file, {
-      pkcs12Password: await pkcs12PasswordForCli(env),
+      pkcs12Password: await keystorePasswordForCli(env),
     });
     if (read.status !== "ok" || read.certificates.length === 0) {
       const why = read.status === "unreadable" ? `${read.reason}: ${read.detail}` : "it holds no certificate";

@@ -6,6 +6,7 @@
 import { styleText } from "node:util";
 import type { AlarmState } from "../../functions/core/alarms/lifecycle";
 import { compareSeverity, type Severity } from "../../functions/core/contracts";
+import { locationLine } from "../../functions/core/notifications/alarm-view";
 import { terminalSafeJson, visibleText } from "../../functions/core/visible-text";
 import type { BusEvent } from "../local/event-bus";
 
@@ -65,6 +66,7 @@ interface EventDetail {
   message?: string;
   doc?: string;
   silenced?: boolean;
+  parameters?: Record<string, string>;
 }
 
 /** One event as the bus received it: a header line an operator can scan, then message and runbook. */
@@ -78,6 +80,8 @@ export function printEvent(out: Output, event: BusEvent): void {
   );
   // Sources and messages quote certificate names and file names: their controls are shown, not obeyed.
   for (const line of wrap(visibleText(d.message ?? ""), "      ")) out.line(line);
+  const location = d.parameters ? locationLine(d.parameters) : undefined;
+  if (location) out.line(`      where: ${visibleText(location)}`);
   out.line(`      runbook: ${d.doc}`);
   if (out.verbose) {
     const full = {

@@ -2,8 +2,9 @@
  * `npm start`: the deployed check functions, unchanged, on local stand-ins (local-aws.ts); the
  * steps the README lists, from the sample store or the user's --certs (user-store.ts). Not local:
  * the SQS queue of very large sources (without one, every source is judged in the invocation, on
- * the path a source of one batch takes in AWS), Secrets Manager (PKCS#12 passwords come from
- * WATCHPOST_PKCS12_PASSWORD, as for the CLI), SNS and chat.
+ * the path a source of one batch takes in AWS), Secrets Manager (the sample host's keystore password
+ * is handed over in-process; for --certs, passwords come from WATCHPOST_KEYSTORE_PASSWORD, as for
+ * the CLI), SNS and chat.
  */
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { ConfigError, parseConfig } from "../../functions/core/config";
@@ -14,6 +15,7 @@ import { type LocalAws, startLocalAws } from "./local-aws";
 import { DEMO_USAGE, type DemoOptions, parseDemoArgs } from "./options";
 import { heading, type Output, paint, printEvent, wrap } from "./output";
 import { CREDENTIALS_BUCKET, sampleCredentialTargets, sampleStsPolicy } from "./sample-credentials";
+import { HOST_KEYSTORE_SECRET, SAMPLE_HOST, SampleHost } from "./sample-host";
 import { buildSampleStore, EXPIRED_KEY, type SampleStore } from "./sample-store";
 import { BUS_NAME, objectsOf, putObject, Session, type Step } from "./session";
 import { loadUserStore, type UserStore } from "./user-store";
@@ -87,6 +89,20 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
 // The sample run
 
 async function sampleRun(aws: LocalAws, sample: SampleStore, out: Output): Promise<number> {
+  const host = await SampleHost.create();
+  try {
+    return await sampleSteps(aws, sample, host, out);
+  } finally {
+    await host.remove();
+  }
+}
+
+async function sampleSteps(
+  aws: LocalAws,
+  sample: SampleStore,
+  host: SampleHost,
+  out: Output,
+): Promise<number> {
   const config = parseConfig(
     {
       certificates: sample.certificates,
@@ -104,11 +120,25 @@ async function sampleRun(aws: LocalAws, sample: SampleStore, out: Output): Promi
   const width = Math.max(...sample.objects.map((o) => o.key.length));
   for (const object of sample.objects) out.line(`  ${object.key.padEnd(width)}  ${object.note}`);
   out.line();
+  await host.install(sample.host.expired);
+  for (const line of wrap(
+    `Sample cluster host ${SAMPLE_HOST}: its Flink HA certificate, expired 2 days ago, in ${host.path} (${host.keptIn}), under a directory laid out as the host's /. cron on the host runs watchpost push, which uploads it with the host and service as object metadata:`,
+  )) {
+    out.line(line);
+  }
+  let failures = (await host.push(aws, sample.bucket, out)) === EXIT.ok ? 0 : 1;
+  out.line();
   out.line("Configuration (as it would appear in watchpost.config.json):");
   for (const line of JSON.stringify(sample.certificates, null, 2).split("\n")) out.line(`  ${line}`);
 
-  const session = new Session(aws, config, sample.bucket, out);
-  let failures = 0;
+  // The source's Secrets Manager secret, as the deployed function would read it.
+  const secrets = {
+    read: async (name: string) => {
+      if (name === HOST_KEYSTORE_SECRET) return host.password;
+      throw new Error(`secret ${name} is not part of the sample`);
+    },
+  };
+  const session = new Session(aws, config, sample.bucket, out, secrets);
 
   heading(out, "Step 1: the scheduled scan (daily at 01:00)");
   failures += await session.scheduledScan();
@@ -117,13 +147,21 @@ async function sampleRun(aws: LocalAws, sample: SampleStore, out: Output): Promi
   out.line(`${EXPIRED_KEY} is overwritten with ${sample.renewal.note}.`);
   failures += await session.objectChanged(sample.renewal.key, sample.renewal.body);
 
-  heading(out, "Step 3: the next scheduled scan");
+  heading(out, "Step 3: a host renews its keystore and watchpost push uploads it");
+  out.line(`${SAMPLE_HOST} writes ${host.path} anew with a certificate valid for a year; the next cron run:`);
+  await host.install(sample.host.renewed);
+  failures += await session.uploaded(host.key, async () => {
+    const code = await host.push(aws, sample.bucket, out);
+    if (code !== EXIT.ok) throw new Error(`watchpost push exited ${code}`);
+  });
+
+  heading(out, "Step 4: the next scheduled scan");
   out.line("The scan-state table holds the object inventory: each object's ETag and certificate facts.");
   out.line("An object whose ETag is unchanged is judged again from those facts (dates move on) without");
   out.line("being downloaded; a changed one is read.");
   failures += await session.scheduledScan({ table: false });
 
-  heading(out, "Step 4: the credential check (every 5 minutes)");
+  heading(out, "Step 5: the credential check (every 5 minutes)");
   for (const target of config.credentials.targets) {
     out.line(
       `  ${target.name}: assume ${target.roleArn} through STS, then HeadBucket, ListObjectsV2${target.writeProbe ? ", put/get/delete a probe object" : ""} on s3://${target.bucket}/${target.prefix ?? ""}`,
@@ -135,20 +173,24 @@ async function sampleRun(aws: LocalAws, sample: SampleStore, out: Output): Promi
   failures += await session.credentialChecks(config.alarms.consecutiveFailures.credentials);
 
   heading(out, "Summary");
-  const [scan, renewal, nextScan, credentials] = session.steps;
+  const [scan, renewal, hostRenewal, nextScan, credentials] = session.steps;
   const raisedBy = (step: Step | undefined) =>
     step?.events.filter((e) => e.detailType === "Alarm Raised") ?? [];
+  const clearedBy = (step: Step | undefined) =>
+    step?.events.filter((e) => e.detailType === "Alarm Cleared").length ?? 0;
   const scanChecks = [...new Set(raisedBy(scan).map((e) => String(e.detail.check)))];
-  const cleared = renewal?.events.filter((e) => e.detailType === "Alarm Cleared").length ?? 0;
+  const cleared = clearedBy(renewal);
+  const hostCleared = clearedBy(hostRenewal);
   const credentialChecks = [...new Set(raisedBy(credentials).map((e) => String(e.detail.check)))];
   for (const line of wrap(
     `What you saw: watchpost's own certificate-scan and credential-check functions, unchanged, ran against local stand-ins for S3 (s3rver), DynamoDB (dynalite), STS and EventBridge on 127.0.0.1. ` +
-      `The scheduled scan read ${sample.objects.length} objects and raised ${raisedBy(scan).length} alarms (${scanChecks.join(", ")}), each event carrying its runbook; ` +
+      `The scheduled scan read ${sample.objects.length + 1} objects and raised ${raisedBy(scan).length} alarms (${scanChecks.join(", ")}), each event carrying its runbook and, for the host's keystore, where it lives (HostName, ServiceName, Cluster); ` +
       `uploading the renewed certificate produced the S3 "Object Created" event, and re-checking that one object cleared ${cleared} alarm${cleared === 1 ? "" : "s"} without touching the others; ` +
+      `the host's renewed keystore, carried to the bucket by watchpost push, cleared ${hostCleared} alarm${hostCleared === 1 ? "" : "s"} the same way; ` +
       `the next scheduled scan judged ${objectsOf(nextScan).reused} unchanged objects from the object inventory without downloading them (it read ${objectsOf(nextScan).downloaded}) and raised ${raisedBy(nextScan).length} new alarms; ` +
       `the credential check proved one role's temporary key end to end and, after the consecutive failing runs the damping asks for, raised ${credentialChecks.join(", ") || "nothing"} for the other. ` +
       `In AWS the same functions run on the schedule and on every upload, keep alarm state in DynamoDB, and send these events from the watchpost EventBridge bus to email, Slack, Microsoft Teams or webhooks, filtered by severity. ` +
-      `To deploy for real: describe your buckets, host names, peer groups, credential targets and recipients in watchpost.config.json (every field is in docs/configuration.md), run "npx cdk bootstrap" once per account and region, then "npx cdk deploy" ("npx cdk deploy -c config=FILE" for another file). ` +
+      `To deploy for real: describe your buckets, host names, peer groups, credential targets and recipients in watchpost.config.json (every field is in docs/configuration.md), run "npx cdk bootstrap" once per account and region, then "npx cdk deploy" ("npx cdk deploy -c config=FILE" for another file); on each cluster host, run "watchpost push" from cron or a systemd timer (docs/push.md). ` +
       `To try your own files here first: "npm start -- --config FILE --certs DIR".`,
   )) {
     out.line(line);

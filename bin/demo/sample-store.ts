@@ -5,6 +5,7 @@
  */
 import type { WatchpostConfigInput } from "../../functions/core/config";
 import { DAY_MS, type DemoCertificate, issue, pemFile } from "./pki";
+import { HOST_KEYSTORE_SECRET, HOST_PREFIX, SAMPLE_HOST } from "./sample-host";
 
 export const SAMPLE_BUCKET = "watchpost-demo-certs";
 export const API_HOST = "api.demo.example";
@@ -23,6 +24,8 @@ export interface SampleStore {
   objects: StoreObject[];
   /** The renewed certificate uploaded over the expired one in the second step. */
   renewal: StoreObject;
+  /** The Flink host's HA certificate, expired, and the one it is renewed with (sample-host.ts). */
+  host: { expired: string; renewed: string };
   certificates: WatchpostConfigInput["certificates"];
 }
 
@@ -106,16 +109,31 @@ export async function buildSampleStore(now = new Date()): Promise<SampleStore> {
     )),
   ];
 
+  // Issued by the root itself, so the keystore's one trusted-certificate entry chains to the bundle.
+  const hostCertificate = (from: number, to: number) =>
+    leaf({ names: [SAMPLE_HOST], from, to, issuer: root }).then((cert) => pemFile(cert));
+
   return {
     bucket: SAMPLE_BUCKET,
     objects,
+    host: { expired: await hostCertificate(-367, -2), renewed: await hostCertificate(0, 365) },
     renewal: {
       key: EXPIRED_KEY,
       body: pemFile(await leaf({ from: 0, to: 365 }), intermediate),
       note: "the renewed certificate, valid for a year",
     },
     certificates: {
-      sources: [{ prefix: "certs/", expectedHostnames: [API_HOST], caBundleKey: CA_BUNDLE_KEY }],
+      sources: [
+        { prefix: "certs/", expectedHostnames: [API_HOST], caBundleKey: CA_BUNDLE_KEY },
+        // What hosts push: PREFIX/<host>/<path>; HostName, ServiceName and HostPath come from the
+        // objects' metadata, the cluster from here.
+        {
+          prefix: HOST_PREFIX,
+          caBundleKey: CA_BUNDLE_KEY,
+          keystorePasswordSecretName: HOST_KEYSTORE_SECRET,
+          parameters: { Cluster: "demo" },
+        },
+      ],
       peerGroups: [
         {
           name: "etcd",

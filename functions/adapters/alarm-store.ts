@@ -3,13 +3,16 @@
  *
  * | item                 | pk      | sk                                         | notes                          |
  * |----------------------|---------|--------------------------------------------|--------------------------------|
- * | live alarm           | scope   | `alarm#<fingerprint>`                      | versioned, conditional writes  |
+ * | live alarm           | scope   | `alarm#<fingerprint>`                      | decisions conditional on `version` |
  * | archived occurrence  | scope   | `history#<fingerprint>#<occurrenceId>`     | written once, TTL `expiresAt`  |
  *
  * The live item holds the latest occurrence of a fingerprint; when a cleared occurrence is
  * replaced by a new one, the old one is first copied to a history item so it stays queryable until
- * its TTL. Every write of a live item expects the version it read (`version`), which is what makes
- * two concurrent runs raise a fault once. The CDK stack creates the table from `ALARM_TABLE_KEYS`.
+ * its TTL. A decision expects the revision it read (`version`), which is what makes two concurrent
+ * runs raise a fault once. Pending transitions are a map keyed by transition id inside the item:
+ * a decision adds entries (`SET pending.#id`), leasing and forgetting them touch only those
+ * entries and never the revision, so delivery bookkeeping does not conflict with decisions.
+ * The CDK stack creates the table from `ALARM_TABLE_KEYS`.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
@@ -18,9 +21,10 @@ import {
   PutCommand,
   paginateQuery,
   paginateScan,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { AlarmState } from "../core/alarms/lifecycle";
-import type { AlarmStorePort } from "../core/alarms/process-run";
+import { AlarmState, type PendingTransition } from "../core/alarms/lifecycle";
+import type { AlarmKey, AlarmStorePort } from "../core/alarms/process-run";
 import { SEVERITIES, type Severity } from "../core/contracts";
 import { sharedDocumentClient } from "./clients/dynamodb";
 
@@ -29,7 +33,7 @@ export const ALARM_TABLE_KEYS = {
   sortKey: { name: "sk", type: "S" },
   /** Epoch seconds; enable DynamoDB TTL on it so cleared history expires (default 90 days). */
   timeToLiveAttribute: "expiresAt",
-  /** Optimistic-locking attribute (number). */
+  /** The decision's revision (number): every decision expects the one it read. */
   versionAttribute: "version",
 } as const;
 
@@ -72,9 +76,66 @@ export function createAlarmStore(options: AlarmStoreOptions): AlarmStore {
       },
     );
     for await (const page of pages) {
-      for (const item of page.Items ?? []) states.push(AlarmState.parse(item));
+      for (const item of page.Items ?? []) states.push(await current(item));
     }
     return states;
+  }
+
+  /**
+   * An item as the lifecycle reads it. Items written before pending transitions became a map
+   * (a list, with an item-wide `claim`) are converted once, in place, without a new revision; the
+   * old claim's transitions are free to be sent at once, as its lease has long lapsed.
+   */
+  async function current(item: Record<string, unknown>): Promise<AlarmState> {
+    if (!Array.isArray(item.pending)) return AlarmState.parse(item);
+    const pending: Record<string, PendingTransition> = {};
+    for (const transition of item.pending as { id: string }[])
+      pending[transition.id] = {
+        transition: transition as PendingTransition["transition"],
+        owner: "",
+        until: 0,
+      };
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: { [pk.name]: item[pk.name], [sk.name]: item[sk.name] },
+          UpdateExpression: "SET #pending = :pending REMOVE #claim",
+          ConditionExpression: "attribute_type(#pending, :list)",
+          ExpressionAttributeNames: { "#pending": "pending", "#claim": "claim" },
+          ExpressionAttributeValues: { ":pending": pending, ":list": "L" },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Converted meanwhile by another run: read what it wrote.
+      const { Item } = await client.send(
+        new GetCommand({
+          TableName,
+          Key: { [pk.name]: item[pk.name], [sk.name]: item[sk.name] },
+          ConsistentRead: true,
+        }),
+      );
+      return current(Item ?? {});
+    }
+    const { claim: _claim, ...rest } = item;
+    return AlarmState.parse({ ...rest, pending });
+  }
+
+  const keyOf = (alarm: AlarmKey) => ({
+    [pk.name]: alarm.scope,
+    [sk.name]: `${LIVE_PREFIX}${alarm.fingerprint}`,
+  });
+
+  /** Runs a conditional update; false when its condition did not hold. */
+  async function conditionally(command: UpdateCommand | PutCommand): Promise<boolean> {
+    try {
+      await (command instanceof PutCommand ? client.send(command) : client.send(command));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   return {
@@ -115,7 +176,7 @@ export function createAlarmStore(options: AlarmStoreOptions): AlarmStore {
         },
       );
       for await (const page of pages) {
-        for (const item of page.Items ?? []) states.push(AlarmState.parse(item));
+        for (const item of page.Items ?? []) states.push(await current(item));
       }
       return states;
     },
@@ -128,47 +189,130 @@ export function createAlarmStore(options: AlarmStoreOptions): AlarmStore {
           ConsistentRead: true,
         }),
       );
-      return Item ? AlarmState.parse(Item) : undefined;
+      return Item ? current(Item) : undefined;
     },
 
-    async save(next, previous) {
+    async decide(next, previous, added) {
       if (previous && previous.status === "cleared" && previous.occurrenceId !== next.occurrenceId) {
         // Archive first: if the live write then loses a race, the archive is still true history.
-        const { pending: _pending, claim: _claim, ...occurrence } = previous;
+        const { pending: _pending, ...occurrence } = previous;
         await client.send(
           new PutCommand({
             TableName,
             Item: {
               ...occurrence,
-              pending: [],
+              pending: {},
               [pk.name]: previous.scope,
               [sk.name]: `${HISTORY_PREFIX}${previous.fingerprint}#${previous.occurrenceId}`,
             },
           }),
         );
       }
-      try {
-        await client.send(
+      const pending = Object.fromEntries(added.map((entry) => [entry.transition.id, entry]));
+      const { pending: _pending, ...decided } = next;
+      if (!previous) {
+        return conditionally(
           new PutCommand({
             TableName,
-            Item: { ...next, [pk.name]: next.scope, [sk.name]: `${LIVE_PREFIX}${next.fingerprint}` },
-            ...(previous
-              ? {
-                  ConditionExpression: "#version = :expected",
-                  ExpressionAttributeNames: { "#version": versionAttribute },
-                  ExpressionAttributeValues: { ":expected": previous.version },
-                }
-              : {
-                  ConditionExpression: "attribute_not_exists(#pk)",
-                  ExpressionAttributeNames: { "#pk": pk.name },
-                }),
+            Item: { ...decided, pending, ...keyOf(next) },
+            ConditionExpression: "attribute_not_exists(#pk)",
+            ExpressionAttributeNames: { "#pk": pk.name },
           }),
         );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
       }
+      // Every attribute of the decision is set, the ones it dropped removed; pending transitions
+      // are only added to, so that concurrent delivery bookkeeping is neither undone nor conflicting.
+      const names: Record<string, string> = {
+        "#version": versionAttribute,
+        ...(added.length > 0 ? { "#pending": "pending" } : {}),
+      };
+      const values: Record<string, unknown> = { ":expected": previous.version };
+      const set: string[] = [];
+      const remove: string[] = [];
+      Object.entries(decided).forEach(([name, value], i) => {
+        if (name === pk.name || name === sk.name || value === undefined) return;
+        names[`#a${i}`] = name;
+        values[`:a${i}`] = value;
+        set.push(`#a${i} = :a${i}`);
+      });
+      Object.keys(previous).forEach((name, i) => {
+        if (name === "pending" || (decided as Record<string, unknown>)[name] !== undefined) return;
+        names[`#r${i}`] = name;
+        remove.push(`#r${i}`);
+      });
+      added.forEach((entry, i) => {
+        names[`#t${i}`] = entry.transition.id;
+        values[`:t${i}`] = entry;
+        set.push(`#pending.#t${i} = :t${i}`);
+      });
+      return conditionally(
+        new UpdateCommand({
+          TableName,
+          Key: keyOf(next),
+          UpdateExpression: `SET ${set.join(", ")}${remove.length > 0 ? ` REMOVE ${remove.join(", ")}` : ""}`,
+          ConditionExpression: "#version = :expected",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    },
+
+    takeOver(alarm, id, lease, now) {
+      return conditionally(
+        new UpdateCommand({
+          TableName,
+          Key: keyOf(alarm),
+          UpdateExpression: "SET #pending.#id.#owner = :owner, #pending.#id.#until = :until",
+          ConditionExpression:
+            "attribute_exists(#pending.#id) AND (#pending.#id.#until < :now OR #pending.#id.#owner = :owner)",
+          ExpressionAttributeNames: {
+            "#pending": "pending",
+            "#id": id,
+            "#owner": "owner",
+            "#until": "until",
+          },
+          ExpressionAttributeValues: { ":owner": lease.owner, ":until": lease.until, ":now": now.getTime() },
+        }),
+      );
+    },
+
+    async forget(alarm, ids) {
+      // An UpdateExpression holds at most 4 KB; a transition id takes about 50 bytes of it.
+      for (let start = 0; start < ids.length; start += 50) {
+        const chunk = ids.slice(start, start + 50);
+        const names: Record<string, string> = { "#pending": "pending", "#pk": pk.name };
+        chunk.forEach((id, i) => {
+          names[`#t${i}`] = id;
+        });
+        await conditionally(
+          new UpdateCommand({
+            TableName,
+            Key: keyOf(alarm),
+            UpdateExpression: `REMOVE ${chunk.map((_, i) => `#pending.#t${i}`).join(", ")}`,
+            // Never brings a deleted item back as a bare key.
+            ConditionExpression: "attribute_exists(#pk)",
+            ExpressionAttributeNames: names,
+          }),
+        );
+      }
+    },
+
+    async release(alarm, id, owner) {
+      await conditionally(
+        new UpdateCommand({
+          TableName,
+          Key: keyOf(alarm),
+          UpdateExpression: "SET #pending.#id.#until = :zero",
+          ConditionExpression: "#pending.#id.#owner = :owner",
+          ExpressionAttributeNames: {
+            "#pending": "pending",
+            "#id": id,
+            "#owner": "owner",
+            "#until": "until",
+          },
+          ExpressionAttributeValues: { ":owner": owner, ":zero": 0 },
+        }),
+      );
     },
   };
 }

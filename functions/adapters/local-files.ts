@@ -1,6 +1,6 @@
 /**
  * Local file system access for `watchpost scan PATH...`: expanding directories, loading a file
- * within a size cap, and reading the PKCS#12 password from the environment.
+ * within a size cap, and reading the keystore password from the environment.
  */
 import type { Stats } from "node:fs";
 import { constants } from "node:fs";
@@ -211,25 +211,41 @@ export class PasswordFileError extends Error {
   override readonly name = "PasswordFileError";
 }
 
+export const KEYSTORE_PASSWORD_ENV = "WATCHPOST_KEYSTORE_PASSWORD";
+export const KEYSTORE_PASSWORD_FILE_ENV = "WATCHPOST_KEYSTORE_PASSWORD_FILE";
+/** The names before keystores were read; still honoured when the new ones are not set. */
 export const PKCS12_PASSWORD_ENV = "WATCHPOST_PKCS12_PASSWORD";
 export const PKCS12_PASSWORD_FILE_ENV = "WATCHPOST_PKCS12_PASSWORD_FILE";
 
+const PASSWORD_VARIABLES = [
+  [KEYSTORE_PASSWORD_ENV, KEYSTORE_PASSWORD_FILE_ENV],
+  [PKCS12_PASSWORD_ENV, PKCS12_PASSWORD_FILE_ENV],
+] as const;
+
 /**
- * The PKCS#12 password from WATCHPOST_PKCS12_PASSWORD (which wins when both are set), or from the
- * file named by WATCHPOST_PKCS12_PASSWORD_FILE with trailing line breaks removed. Never from a CLI
- * flag: flags show in `ps` and shell history. Throws when the named file cannot be read; the
- * message names the file, never its content.
+ * The password of PKCS#12 files and Java keystores from WATCHPOST_KEYSTORE_PASSWORD, or from the
+ * file named by WATCHPOST_KEYSTORE_PASSWORD_FILE with trailing line breaks removed; the old
+ * WATCHPOST_PKCS12_PASSWORD[_FILE] when neither is set. A variable wins over a file of the same
+ * name. Never from a CLI flag: flags show in `ps` and shell history. Throws when the named file
+ * cannot be read; the message names the file, never its content.
  */
-export async function pkcs12PasswordFrom(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const direct = env[PKCS12_PASSWORD_ENV];
-  if (direct !== undefined) return direct;
-  const file = env[PKCS12_PASSWORD_FILE_ENV];
-  if (!file) return undefined;
+export async function keystorePasswordFrom(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  for (const [variable, fileVariable] of PASSWORD_VARIABLES) {
+    const direct = env[variable];
+    if (direct !== undefined) return direct;
+    const file = env[fileVariable];
+    if (file) return readPasswordFile(file, fileVariable);
+  }
+  return undefined;
+}
+
+/** A password kept in a file, without its trailing line breaks; `what` names it in the error. */
+export async function readPasswordFile(file: string, what: string): Promise<string> {
   let content: string;
   try {
     content = await readFile(file, "utf8");
   } catch (error) {
-    throw new PasswordFileError(`cannot read ${PKCS12_PASSWORD_FILE_ENV} (${file}): ${ioDetail(error)}`);
+    throw new PasswordFileError(`cannot read ${what} (${file}): ${ioDetail(error)}`);
   }
   return content.replace(/[\r\n]+$/, "");
 }

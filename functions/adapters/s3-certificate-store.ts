@@ -12,6 +12,7 @@ import {
   NotFound,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { ABSENT } from "../core/alarms/evidence";
 import type { LoadResult } from "../core/certificates/scan";
 
 export interface StoredObject {
@@ -41,6 +42,8 @@ export interface S3CertificateStore {
   /** Every object under the prefixes, in key order per prefix; "folder" placeholder keys are left out. */
   list(prefixes: readonly string[]): AsyncGenerator<StoredObject>;
   load(key: string, options: LoadOptions): Promise<LoadResult>;
+  /** The ETag of the object S3 holds now under `key`, ABSENT, or undefined when S3 will not say. */
+  currentVersion(key: string): Promise<string | undefined>;
   /**
    * Whether an object exists (HeadObject): false only on S3's 404, undefined when S3 would not say
    * (access denied, throttling, network), so a caller never mistakes a fault for a missing object.
@@ -90,10 +93,42 @@ export function s3CertificateStore(options: S3CertificateStoreOptions): S3Certif
         return tooLarge(object.ContentLength, maxBytes);
       }
       const read = await readCapped(object.Body, maxBytes);
-      // The version actually read: an S3 event re-check records it in the inventory.
-      return read.ok && object.ETag ? { ...read, etag: object.ETag } : read;
+      if (!read.ok) return read;
+      // The version actually read: an S3 event re-check records it in the inventory. User metadata
+      // (what `watchpost push` says about the host) comes with the same response.
+      const metadata =
+        object.Metadata && Object.keys(object.Metadata).length > 0 ? object.Metadata : undefined;
+      return { ...read, ...(object.ETag ? { etag: object.ETag } : {}), ...(metadata ? { metadata } : {}) };
     } catch (error) {
-      return { ok: false, reason: "io-error", detail: describeError(key, error) };
+      const failed: LoadResult = { ok: false, reason: "io-error", detail: describeError(key, error) };
+      if (error instanceof NoSuchKey || error instanceof NotFound) return { ...failed, gone: true };
+      // Without s3:ListBucket on the key itself S3 answers 403, not 404, for a missing object (the
+      // GetObject API reference, "Permissions"); the scan may list its prefixes, so it asks the listing.
+      if (isAccessDenied(error) && (await currentVersion(key).catch(() => undefined)) === ABSENT)
+        return { ...failed, detail: `${key}: the object no longer exists`, gone: true };
+      return failed;
+    }
+  }
+
+  /**
+   * Asked of the listing first: the scan's role may list the bucket (lib/constructs/certificate-store.ts),
+   * and a listing names a missing key as missing, where HeadObject answers 403 to a caller without
+   * s3:ListBucket. A role that may not list (narrowed by hand) falls back to HeadObject.
+   */
+  async function currentVersion(key: string): Promise<string | undefined> {
+    try {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+      const first = page.Contents?.[0];
+      return first?.Key === key ? (first.ETag ?? undefined) : ABSENT;
+    } catch (error) {
+      if (!isAccessDenied(error)) throw error;
+    }
+    try {
+      return (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag;
+    } catch (error) {
+      if (error instanceof NotFound || error instanceof NoSuchKey) return ABSENT;
+      if (isAccessDenied(error)) return undefined;
+      throw error;
     }
   }
 
@@ -109,7 +144,13 @@ export function s3CertificateStore(options: S3CertificateStoreOptions): S3Certif
     }
   }
 
-  return { bucket, list, load, exists, uri: (key) => `s3://${bucket}/${key}` };
+  return { bucket, list, load, currentVersion, exists, uri: (key) => `s3://${bucket}/${key}` };
+}
+
+function isAccessDenied(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return name === "AccessDenied" || name === "Forbidden" || status === 403;
 }
 
 function tooLarge(size: number, maxBytes: number): LoadResult {

@@ -140,6 +140,22 @@ export function createScanRuns(options: ScanRunsOptions): ScanRunsPort {
     }
   }
 
+  async function releaseSettlement(runId: string, until: number): Promise<void> {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: { pk: pk(runId), sk: RUN_SK },
+          UpdateExpression: "REMOVE settlingUntil",
+          ConditionExpression: "settlingUntil = :until AND attribute_not_exists(settledAt)",
+          ExpressionAttributeValues: { ":until": until },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   async function reports(runId: string): Promise<BatchReport[]> {
     const heads = new Map<string, { parts: number; chunks: Map<number, Uint8Array> }>();
     const pages = paginateQuery(
@@ -148,6 +164,9 @@ export function createScanRuns(options: ScanRunsOptions): ScanRunsPort {
         TableName,
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
         ExpressionAttributeValues: { ":pk": pk(runId), ":prefix": REPORT_PREFIX },
+        // The last report was written a moment ago, maybe by another invocation: an eventually
+        // consistent query could miss it, and the run would settle without that batch's findings.
+        ConsistentRead: true,
       },
     );
     for await (const page of pages) {
@@ -182,5 +201,5 @@ export function createScanRuns(options: ScanRunsOptions): ScanRunsPort {
     );
   }
 
-  return { start, report, seal, claimSettlement, reports, settled };
+  return { start, report, seal, claimSettlement, releaseSettlement, reports, settled };
 }

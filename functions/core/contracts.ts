@@ -46,6 +46,8 @@ export const UNREADABLE_REASONS = [
   "bad-pem",
   "bad-der",
   "bad-password",
+  // A JKS or JCEKS keystore whose structure is broken (truncated, unknown entry type).
+  "bad-keystore",
   "unsupported-format",
   "too-large",
   "io-error",
@@ -66,6 +68,11 @@ export const Finding = z.object({
   message: z.string(),
   /** Machine-readable detail (reason codes, failing link, expected names); never secrets. */
   details: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Where the file lives, as alarm parameters (HostName, ServiceName, Cluster, ...): declared by the
+   * configuration or by the object's metadata (certificates/location.ts). Only in the deployed scan.
+   */
+  parameters: z.record(z.string(), z.string()).optional(),
 });
 export type Finding = z.infer<typeof Finding>;
 

@@ -64,7 +64,7 @@ export async function runCredentialChecks(deps: CredentialCheckHandlerDeps) {
   }
   const summary = await settleRuns(
     results.map((result, index) => credentialCheckRun(targets[index]!, result, now)),
-    deps.alarms,
+    { ...deps.alarms, clock: deps.now ?? (() => new Date()) },
   );
   return {
     targets: results.length,

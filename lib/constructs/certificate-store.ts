@@ -5,6 +5,7 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { readablePrefixes, type WatchpostConfig } from "../../functions/core/config";
 import { nagPartition } from "../nag";
+import { chunkBySize, MAX_STATEMENT_CHARACTERS } from "../policy-size";
 
 export interface CertificateStoreProps {
   certificates: WatchpostConfig["certificates"];
@@ -174,22 +175,3 @@ export class CertificateStore extends Construct {
 /** EventBridge's default quota on an event pattern's size, in characters. */
 const MAX_EVENT_PATTERN_CHARACTERS = 2048;
 const MAX_BUCKET_NAME = 63;
-/** Room for one statement's resources, well inside IAM's 6,144-character managed policy. */
-const MAX_STATEMENT_CHARACTERS = 4000;
-
-/** Consecutive groups of `items` whose sizes add up to at most `limit` (one item alone may exceed it). */
-function chunkBySize<T>(items: readonly T[], size: (item: T) => number, limit: number): T[][] {
-  const groups: T[][] = [];
-  let total = 0;
-  for (const item of items) {
-    const current = groups[groups.length - 1];
-    if (current && total + size(item) <= limit) {
-      current.push(item);
-      total += size(item);
-    } else {
-      groups.push([item]);
-      total = size(item);
-    }
-  }
-  return groups;
-}

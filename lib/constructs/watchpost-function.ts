@@ -15,6 +15,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from "../../functions/core/metrics";
 import { ENV } from "../../functions/handlers/shared/environment";
 import { functionBundling } from "../bundling";
 import { nagResource } from "../nag";
+import { chunkBySize, MAX_STATEMENT_CHARACTERS } from "../policy-size";
 import { DeadLetterQueue } from "./dead-letter-queue";
 
 /** Delivery retries by EventBridge and Scheduler before an event goes to the dead-letter queue. */
@@ -27,10 +28,17 @@ const ASYNC_MAX_EVENT_AGE = Duration.hours(1);
 /**
  * Exactly the DynamoDB actions the adapters send (the IAM simulation, test/simulation/, fails on
  * an action granted but never sent, and on one sent but not granted): the alarm store
- * (functions/adapters/alarm-store.ts) gets, puts, queries a scope and scans to count active alarms;
+ * (functions/adapters/alarm-store.ts) gets, puts (a new alarm), updates (a decision on the revision it
+ * read, a lease, a delivered transition forgotten), queries a scope and scans to count active alarms;
  * the object inventory batch-reads and batch-writes, and the scan runs put, query and update.
  */
-const ALARM_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"];
+const ALARM_TABLE_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "dynamodb:UpdateItem",
+];
 const SCAN_STATE_TABLE_ACTIONS = [
   "dynamodb:BatchGetItem",
   "dynamodb:BatchWriteItem",
@@ -183,23 +191,28 @@ export class WatchpostFunction extends Construct {
     if (unique.length === 0) return this;
     const stack = Stack.of(this);
     // A secret's ARN is its name plus "-" and six random characters.
-    const secretArns = unique.map(
-      (name) => `arn:${Aws.PARTITION}:secretsmanager:${stack.region}:${stack.account}:secret:${name}-??????`,
-    );
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: secretArns }),
-    );
+    const arnOf = (name: string) =>
+      `arn:${Aws.PARTITION}:secretsmanager:${stack.region}:${stack.account}:secret:${name}-??????`;
+    const secretArns = unique.map(arnOf);
     const keys = `arn:${Aws.PARTITION}:kms:${stack.region}:${stack.account}:key/*`;
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ["kms:Decrypt"],
-        resources: [keys],
-        conditions: {
-          StringEquals: { "kms:ViaService": `secretsmanager.${stack.region}.${Aws.URL_SUFFIX}` },
-          StringLike: { "kms:EncryptionContext:SecretARN": secretArns },
-        },
-      }),
-    );
+    // Written out, an ARN is its name and at most 80 characters of partition, region, account and
+    // suffix; several statements keep each far inside a managed policy (lib/policy-size.ts).
+    for (const names of chunkBySize(unique, (name) => name.length + 80, MAX_STATEMENT_CHARACTERS)) {
+      const arns = names.map(arnOf);
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: arns }),
+      );
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["kms:Decrypt"],
+          resources: [keys],
+          conditions: {
+            StringEquals: { "kms:ViaService": `secretsmanager.${stack.region}.${Aws.URL_SUFFIX}` },
+            StringLike: { "kms:EncryptionContext:SecretARN": arns },
+          },
+        }),
+      );
+    }
     for (const arn of secretArns) {
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagResource(stack, arn)}]`,

@@ -259,15 +259,17 @@ async function scan(job: ScanJob): Promise<ScanResult> {
   const store = deps.store;
   deps.store = { ...store, load: timed("loads", store.load) };
   const alarmStore = deps.alarms.store;
-  const saveTimed = timed("alarmStore", alarmStore.save);
+  const decideTimed = timed("alarmStore", alarmStore.decide);
   deps.alarms.store = {
     ...alarmStore,
     load: timed("alarmStore", alarmStore.load),
     get: timed("alarmStore", alarmStore.get),
-    save: (...args: Parameters<typeof alarmStore.save>) => {
+    // Each decision is one conditional write of one alarm (issue 13's settlement).
+    decide: (...args: Parameters<typeof alarmStore.decide>) => {
       writes.alarmSaves++;
-      return saveTimed(...args);
+      return decideTimed(...args);
     },
+    forget: timed("alarmStore", alarmStore.forget),
     countActive: timed("alarmStore", alarmStore.countActive),
   };
   const publisher = deps.alarms.publisher;

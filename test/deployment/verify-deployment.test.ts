@@ -114,7 +114,8 @@ beforeAll(async () => {
     now: new Date(),
   };
   const [state] = decideTransitions(run, [], DEFAULT_LIFECYCLE_POLICY).next;
-  await createAlarmStore({ tableName: table, client: documentClient(dynamo.client) }).save(state!, undefined);
+  const store = createAlarmStore({ tableName: table, client: documentClient(dynamo.client) });
+  await store.decide(state!, undefined, []);
 });
 
 afterAll(async () => {

@@ -13,7 +13,18 @@ export function fullConfig(): WatchpostConfigInput {
   return {
     certificates: {
       sources: [
-        { prefix: "prod/", caBundleKey: "trust/ca.pem", pkcs12PasswordSecretName: "watchpost/p12" },
+        {
+          prefix: "prod/",
+          caBundleKey: "trust/ca.pem",
+          pkcs12PasswordSecretName: "watchpost/p12",
+          keystorePasswordsByKey: [
+            { keyPattern: "prod/*/opt/flink/ha/**", secretName: "watchpost/flink-ha" },
+          ],
+          parameters: { Cluster: "prod" },
+          parametersByKey: [
+            { keyPattern: "prod/{HostName}/opt/flink/**", parameters: { ServiceName: "Flink" } },
+          ],
+        },
         { prefix: "staging/" },
       ],
       peerGroups: [

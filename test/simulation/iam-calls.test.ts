@@ -103,13 +103,17 @@ const SERVICE_USES: Record<FunctionName, string[]> = {
   "webhook-delivery": [...EVERY_FUNCTION, ...SQS_POLLER],
 };
 
-/** The secrets a function reads, named in the configuration. */
+/**
+ * The secrets a function reads, named in the configuration: for the scan, each source's keystore
+ * password secret (pkcs12PasswordSecretName is read into it) and every secret named by key pattern.
+ */
 function secretNamesOf(name: FunctionName, config: WatchpostConfig): string[] {
   const names =
     name === "certificate-scan"
-      ? config.certificates.sources.flatMap((s) =>
-          s.pkcs12PasswordSecretName ? [s.pkcs12PasswordSecretName] : [],
-        )
+      ? config.certificates.sources.flatMap((s) => [
+          ...(s.keystorePasswordSecretName ? [s.keystorePasswordSecretName] : []),
+          ...s.keystorePasswordsByKey.map((entry) => entry.secretName),
+        ])
       : name === "webhook-delivery"
         ? config.notifications.webhooks.map((w) =>
             w.format === "json" ? w.auth.secretName : w.urlSecretName,

@@ -2,14 +2,17 @@
  * The functions as Lambda runs them (test/support/node24.ts): each bundle `cdk synth` wrote to
  * cdk.out for the shipped example, loaded by Node 24 from a directory without node_modules, and
  * invoked with representative events: the scheduled scan, an S3 "Object Created" event, the
- * credential check, and the notifier with the alarm event the scan put on the bus. The webhook
+ * credential check, and the notifier with the alarm event the scan put on the bus. The scan reads a
+ * JKS keystore, a JCEKS keystore with a secret-key entry and a legacy (RC2-40) PKCS#12 file with
+ * the password the example's source names in Secrets Manager, so jks-js, java-deserialization and
+ * node-forge's RC2 run as bundled. The webhook
  * function and the notifier with a webhook queue are in node24-webhooks.test.ts.
  *
- * The stand-ins: s3rver (S3), dynalite (DynamoDB), and loopback STS, EventBridge and SNS
- * (bin/local/). The peer group's endpoint does not resolve (only loopback names do). Anything else
+ * The stand-ins: s3rver (S3), dynalite (DynamoDB), and loopback STS, EventBridge, SNS and Secrets
+ * Manager (bin/local/). The peer group's endpoint does not resolve (only loopback names do). Anything else
  * that fails is a fault of the bundle.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -17,8 +20,10 @@ import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalEventBus, startLocalEventBus } from "../../bin/local/event-bus";
+import { type LocalSecretsManager, startLocalSecretsManager } from "../../bin/local/secrets-manager";
 import { type LocalSns, startLocalSns } from "../../bin/local/sns";
 import { type LocalSts, newTemporaryCredentials, startLocalSts } from "../../bin/local/sts";
+import { parseConfigText } from "../../functions/core/config";
 import { ENV } from "../../functions/handlers/shared/environment";
 import {
   type LocalDynamo,
@@ -27,6 +32,7 @@ import {
   startDynalite,
   startS3rver,
 } from "../support/emulators";
+import { javaKeystore, legacyPkcs12 } from "../support/java-stores";
 import {
   type Bundle,
   type Invocation,
@@ -43,6 +49,18 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const CDK_OUT = process.env.WATCHPOST_CDK_OUT ?? join(ROOT, "cdk.out");
 const STACK = "Watchpost";
 
+/** The shipped example's source whose keystores have a password secret, as the bundle has it. */
+const KEYSTORE_SOURCE = parseConfigText(
+  readFileSync(join(ROOT, "watchpost.config.json"), "utf8"),
+  "watchpost.config.json",
+).certificates.sources.find((s) => s.keystorePasswordSecretName)!;
+const KEYSTORE_PASSWORD = "staging-Keystore-Pa55";
+const KEYSTORES = {
+  jks: `${KEYSTORE_SOURCE.prefix}flink01/flink/ha/local/cert/flink.keystore`,
+  jceks: `${KEYSTORE_SOURCE.prefix}zk01/zookeeper/keystore.jceks`,
+  legacyPkcs12: `${KEYSTORE_SOURCE.prefix}kafka01/kafka/server.p12`,
+};
+
 const { certificateScan, credentialCheck, notifier } = FUNCTION_DESCRIPTIONS;
 const FUNCTIONS = { certificateScan, credentialCheck, notifier };
 type FunctionName = keyof typeof FUNCTIONS;
@@ -53,6 +71,8 @@ let dynamo: LocalDynamo;
 let sts: LocalSts;
 let bus: LocalEventBus;
 let sns: LocalSns;
+let secrets: LocalSecretsManager;
+let scheduledScan: Invocation;
 let bundles: Map<FunctionName, Bundle>;
 
 beforeAll(async () => {
@@ -75,6 +95,9 @@ beforeAll(async () => {
     JSON.parse(bundles.get("notifier")!.env[ENV.severityTopicArns]!) as Record<string, string>,
   );
   sns = await startLocalSns(topics);
+  secrets = await startLocalSecretsManager({
+    [KEYSTORE_SOURCE.keystorePasswordSecretName!]: KEYSTORE_PASSWORD,
+  });
 
   // The stack's resources, under the names the template gives the functions.
   const scanEnv = bundles.get("certificateScan")!.env;
@@ -95,12 +118,40 @@ beforeAll(async () => {
   await put("trust/corporate-ca.pem", pki.root.pem);
   await put("clusters/prod/api.pem", [pki.leaf.pem, pki.intermediate.pem].join("\n"));
   await put("clusters/prod/old.pem", [expired.pem, pki.intermediate.pem].join("\n"));
+  const [jks, jceks, p12] = await Promise.all([
+    javaKeystore({
+      type: "JKS",
+      password: KEYSTORE_PASSWORD,
+      privateKey: { alias: "flink", chain: [expired, pki.intermediate] },
+    }),
+    javaKeystore({
+      type: "JCEKS",
+      password: KEYSTORE_PASSWORD,
+      secretKey: "zookeeper.ssl.secret",
+      privateKey: { alias: "zookeeper", chain: [expired, pki.intermediate] },
+    }),
+    legacyPkcs12([expired, pki.intermediate], KEYSTORE_PASSWORD, { certificateCipher: "rc2-40" }),
+  ]);
+  for (const [key, body] of [
+    [KEYSTORES.jks, jks],
+    [KEYSTORES.jceks, jceks],
+    [KEYSTORES.legacyPkcs12, p12],
+  ] as const) {
+    await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  }
   // The credential target of the shipped configuration reaches this bucket.
   await s3.client.send(new CreateBucketCommand({ Bucket: "prod-cluster-data" }));
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.allSettled([s3?.stop(), dynamo?.stop(), sts?.close(), bus?.close(), sns?.close()]);
+  await Promise.allSettled([
+    s3?.stop(),
+    dynamo?.stop(),
+    sts?.close(),
+    bus?.close(),
+    sns?.close(),
+    secrets?.close(),
+  ]);
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -120,6 +171,7 @@ function invoke(
     AWS_ENDPOINT_URL_STS: sts.endpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     ...environment,
   });
 }
@@ -153,6 +205,7 @@ describe("the synthesized bundles on Node 24", () => {
       time: new Date().toISOString(),
       detail: {},
     });
+    scheduledScan = outcome;
 
     // Assess: the peer group's certificates are not in the bucket and its endpoint does not
     // resolve (the stand-ins say so); nothing else may fail
@@ -173,6 +226,27 @@ describe("the synthesized bundles on Node 24", () => {
     if (!outcome.ok)
       expect(outcome.error).toMatch(/^Error: certificate checks failed: peer-group:etcd-prod: /);
     else expect(outcome.result).toMatchObject({ mode: "full" });
+  });
+
+  it("certificate scan, scheduled: reads JKS, JCEKS and legacy PKCS#12 with the password from Secrets Manager, and never shows it", () => {
+    // Assess: each store's certificate judged (expired), none unreadable: a missing or wrong
+    // password would make the legacy PKCS#12 unreadable and fail the keystores' integrity check
+    const bucket = bundles.get("certificateScan")!.env[ENV.certificateBucket]!;
+    const raised = bus.events.filter((e) => e.detailType === "Alarm Raised");
+    for (const key of Object.values(KEYSTORES)) {
+      expect(raised.map((e) => [e.detail.check, e.detail.source])).toContainEqual([
+        "expired",
+        `s3://${bucket}/${key}#0`,
+      ]);
+    }
+    expect(
+      raised.filter(
+        (e) => e.detail.check === "unreadable" && String(e.detail.source).includes(KEYSTORE_SOURCE.prefix),
+      ),
+    ).toEqual([]);
+    expect(secrets.reads).toContain(KEYSTORE_SOURCE.keystorePasswordSecretName);
+    expect(JSON.stringify(bus.events)).not.toContain(KEYSTORE_PASSWORD);
+    expect(scheduledScan.logs).not.toContain(KEYSTORE_PASSWORD);
   });
 
   it("certificate scan, S3 object event: re-checks the object the key names", async () => {

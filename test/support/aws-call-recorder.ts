@@ -72,12 +72,20 @@ export function recording(): boolean {
   return Boolean(process.env.WATCHPOST_AWS_CALLS_DIR);
 }
 
+const SELF = relative(ROOT, import.meta.filename);
+
+/**
+ * The innermost module of functions/ on the stack. A test's own call (one a test hook makes while
+ * the functions' code is running, e.g. deleting an object between its listing and its download) is
+ * the test's: a test frame closer to `send` than any module of functions/ leaves the call out.
+ */
 function callerOf(stack: string | undefined): string | undefined {
   for (const line of (stack ?? "").split("\n")) {
     const match = /\(?((?:file:\/\/)?\/[^():]+\.(?:ts|mts|js|mjs)):\d+:\d+\)?\s*$/.exec(line);
     if (!match) continue;
     const path = relative(ROOT, match[1]!.replace(/^file:\/\//, ""));
     if (path.startsWith("functions/")) return path;
+    if (path.startsWith("test/") && path !== SELF) return undefined;
   }
   return undefined;
 }

@@ -17,14 +17,19 @@ const pad = (text: string, length: number, fill = "x") =>
 const host = (i: number, j: number) => `${pad(`h${i}-${j}`, 50, "a")}.example.com`;
 
 /**
- * Every feature on, every list at its limit: 50 sources (each with a CA bundle, a PKCS#12 secret,
- * 100 host names and key patterns), 20 peer groups of six peers, 50 credential targets (half with
+ * Every feature on, every list at its limit: 50 sources (each with a CA bundle, a keystore
+ * password secret and one more by key pattern, 100 distinct secrets in all, 100 host names, key
+ * patterns, 20 location parameters and parameters by key with captures), 20 peer groups of six peers, 50 credential targets (half with
  * a role, half probed with the function's own role and a write probe), Scheduler with time zones,
  * 50 email recipients, 20 Slack and 20 Teams channels, 20 webhooks of every format, 100 silences with the longest
  * reasons, an existing bucket with a customer KMS key; the readable keys add up to the 4096
  * characters LIMITS allows. Under the 1 MiB file limit.
  */
 export function largestConfig(): WatchpostConfigInput {
+  // Two keystore password secrets a source, names of equal length, filling LIMITS.keystoreSecrets
+  // and LIMITS.keystoreSecretCharacters.
+  const secretLength = Math.floor(LIMITS.keystoreSecretCharacters / LIMITS.keystoreSecrets);
+  const secretName = (name: string) => pad(name, secretLength, "k");
   // Prefixes and outside keys share LIMITS.readableKeyCharacters.
   const peerKeys = LIMITS.peerGroups * 7;
   const keyRoom = LIMITS.readableKeyCharacters - peerKeys * 12;
@@ -37,7 +42,24 @@ export function largestConfig(): WatchpostConfigInput {
       hostnames: Array.from({ length: 5 }, (_, k) => `*.apps${j}-${k}.example.com`),
     })),
     caBundleKey: `${pad(`s${i}-`, prefixLength - 1, "p")}/ca.pem`,
-    pkcs12PasswordSecretName: `watchpost/p12-${i}`,
+    // Half under the former name, which is still accepted.
+    ...(i % 2 === 0
+      ? { keystorePasswordSecretName: secretName(`watchpost/ks-${i}-`) }
+      : { pkcs12PasswordSecretName: secretName(`watchpost/p12-${i}-`) }),
+    keystorePasswordsByKey: Array.from({ length: 4 }, (_, j) => ({
+      keyPattern: `s${i}-**/{HostName}/opt/flink-${j}/ha/**`,
+      secretName: secretName(`watchpost/flink-ha-${i}-`),
+    })),
+    parameters: Object.fromEntries(
+      Array.from({ length: LIMITS.parameters }, (_, j) => [
+        j === 0 ? "Cluster" : `Label${j}`,
+        pad(`cluster-${i}-`, 256, "v"),
+      ]),
+    ),
+    parametersByKey: Array.from({ length: 4 }, (_, j) => ({
+      keyPattern: `s${i}-**/{HostName}/opt/{ServiceName}-${j}/**`,
+      parameters: { RoleName: `Server${j}` },
+    })),
   }));
   const peerGroups = Array.from({ length: LIMITS.peerGroups }, (_, g) => ({
     name: `group-${g}`,

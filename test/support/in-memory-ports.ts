@@ -1,14 +1,20 @@
 /**
  * The certificate scan's ports in memory, with the semantics of their AWS adapters (the bucket's
  * listing order and IfMatch reads, the inventory's serialised records, the run table's
- * conditional writes and idempotent report set, the alarm table's versioned writes), so that the
- * scan, the fan-out protocol and the settlement run in milliseconds. The emulator tests
- * (test/integration/) check the adapters themselves against s3rver and dynalite.
+ * conditional writes and idempotent report set, the alarm table's revisioned decisions and leased
+ * pending transitions), so that the scan, the fan-out protocol and the settlement run in
+ * milliseconds. The emulator tests (test/integration/) check the adapters themselves against
+ * s3rver and dynalite.
  */
 import { createHash } from "node:crypto";
-import type { AlarmState, AlarmTransition, CheckRun } from "../../functions/core/alarms/lifecycle";
-import { DEFAULT_LIFECYCLE_POLICY } from "../../functions/core/alarms/lifecycle";
-import type { AlarmPublisherPort } from "../../functions/core/alarms/process-run";
+import { ABSENT } from "../../functions/core/alarms/evidence";
+import {
+  type AlarmState,
+  type AlarmTransition,
+  type CheckRun,
+  DEFAULT_LIFECYCLE_POLICY,
+} from "../../functions/core/alarms/lifecycle";
+import type { AlarmKey, AlarmPublisherPort, AlarmStorePort } from "../../functions/core/alarms/process-run";
 import { InventoryRecord } from "../../functions/core/certificates/inventory";
 import type {
   CertificateStorePort,
@@ -55,7 +61,8 @@ export function memoryStore(bucket = "certs") {
       const bytes = objects.get(key);
       if (faults.unreachable.has(key))
         return { ok: false, reason: "io-error", detail: `${key}: SlowDown (HTTP 503)` };
-      if (!bytes) return { ok: false, reason: "io-error", detail: `${key}: the object no longer exists` };
+      if (!bytes)
+        return { ok: false, reason: "io-error", detail: `${key}: the object no longer exists`, gone: true };
       if (etag && etag !== etagOf(bytes))
         return {
           ok: false,
@@ -64,6 +71,10 @@ export function memoryStore(bucket = "certs") {
         };
       if (bytes.byteLength > maxBytes) return { ok: false, reason: "too-large", detail: "over the limit" };
       return { ok: true, bytes, etag: etagOf(bytes), size: bytes.byteLength };
+    },
+    async currentVersion(key) {
+      const bytes = objects.get(key);
+      return bytes ? etagOf(bytes) : ABSENT;
     },
   };
   return {
@@ -144,6 +155,11 @@ export function memoryRuns() {
       item.settlingUntil = now.getTime() + leaseSeconds * 1000;
       return true;
     },
+    async releaseSettlement(runId, until) {
+      const item = items.get(runId);
+      if (item && item.settledAt === undefined && item.settlingUntil === until)
+        item.settlingUntil = undefined;
+    },
     async reports(runId) {
       return [...existing(runId).reports.values()].map((r) => BatchReport.parse(JSON.parse(r)));
     },
@@ -172,46 +188,72 @@ export function memoryQueue() {
   };
 }
 
-/** The alarm table (versioned writes, as functions/adapters/alarm-store.ts) and a bus that keeps every event. */
+/**
+ * The alarm table with functions/adapters/alarm-store.ts's conditions: a decision lands only on the
+ * revision it read and adds to the pending transitions; leases and forgetting touch only those.
+ * `beforeLoad` lets a test hold runs right after they read.
+ */
+export function memoryAlarmStore() {
+  const items = new Map<string, AlarmState>();
+  const key = (alarm: AlarmKey) => JSON.stringify([alarm.scope, alarm.fingerprint]);
+  const hooks: { beforeLoad?: () => Promise<void> } = {};
+  const store: AlarmStorePort & {
+    countActive(): Promise<Record<Severity, number>>;
+  } = {
+    async load(scope) {
+      await hooks.beforeLoad?.();
+      return [...items.values()].filter((s) => s.scope === scope).map((s) => structuredClone(s));
+    },
+    async get(scope, fingerprint) {
+      const item = items.get(key({ scope, fingerprint }));
+      return item && structuredClone(item);
+    },
+    async decide(next, previous, added) {
+      await Promise.resolve();
+      const current = items.get(key(next));
+      if (previous ? current?.version !== previous.version : current !== undefined) return false;
+      const pending = { ...(current?.pending ?? {}) };
+      for (const entry of added) pending[entry.transition.id] = entry;
+      items.set(key(next), structuredClone({ ...next, pending }));
+      return true;
+    },
+    async takeOver(alarm, id, lease, now) {
+      const entry = items.get(key(alarm))?.pending[id];
+      if (!entry || (entry.until >= now.getTime() && entry.owner !== lease.owner)) return false;
+      Object.assign(entry, lease);
+      return true;
+    },
+    async forget(alarm, ids) {
+      const item = items.get(key(alarm));
+      for (const id of ids) if (item) delete item.pending[id];
+    },
+    async release(alarm, id, owner) {
+      const entry = items.get(key(alarm))?.pending[id];
+      if (entry?.owner === owner) entry.until = 0;
+    },
+    async countActive() {
+      const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+      for (const item of items.values()) if (item.status === "active") counts[item.severity] += 1;
+      return counts;
+    },
+  };
+  return { store, items, hooks };
+}
+
+/** The alarm table (memoryAlarmStore) and a bus that keeps every event. */
 export function memoryAlarms(): SettleDeps & {
   items: Map<string, AlarmState>;
   published: AlarmTransition[];
 } {
-  const items = new Map<string, AlarmState>();
+  const { store, items } = memoryAlarmStore();
   const published: AlarmTransition[] = [];
-  const key = (scope: string, fingerprint: string) => JSON.stringify([scope, fingerprint]);
   const publisher: AlarmPublisherPort = {
     async publish(transitions) {
       published.push(...transitions);
       return transitions.map((t) => ({ id: t.id, delivered: true }));
     },
   };
-  return {
-    items,
-    published,
-    publisher,
-    policy: DEFAULT_LIFECYCLE_POLICY,
-    store: {
-      async load(scope) {
-        return [...items.values()].filter((s) => s.scope === scope).map((s) => structuredClone(s));
-      },
-      async get(scope, fingerprint) {
-        const item = items.get(key(scope, fingerprint));
-        return item && structuredClone(item);
-      },
-      async save(next, previous) {
-        const current = items.get(key(next.scope, next.fingerprint));
-        if (previous ? current?.version !== previous.version : current !== undefined) return false;
-        items.set(key(next.scope, next.fingerprint), structuredClone(next));
-        return true;
-      },
-      async countActive() {
-        const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-        for (const item of items.values()) if (item.status === "active") counts[item.severity] += 1;
-        return counts;
-      },
-    },
-  };
+  return { items, published, publisher, policy: DEFAULT_LIFECYCLE_POLICY, store };
 }
 
 /** "<Raised|Cleared|...> <check> <source>" of everything published, in order. */

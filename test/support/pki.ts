@@ -384,10 +384,10 @@ export interface Pkcs12Options {
   password: string;
   /**
    * How the certificate safe is encrypted: PBES2/AES-256-CBC (OpenSSL 3 default, built by pkijs),
-   * the legacy pbeWithSHAAnd3-KeyTripleDES-CBC, RC2-40 (never decrypted by the reader, so its
-   * ciphertext is random), or not at all.
+   * the legacy pbeWithSHAAnd3-KeyTripleDES-CBC, RC4-128 (never decrypted by the reader, so its
+   * ciphertext is random; RC2 files come from openssl, test/support/java-stores.ts), or not at all.
    */
-  encryption?: "aes-256-cbc" | "3des" | "rc2-40" | "none";
+  encryption?: "aes-256-cbc" | "3des" | "rc4-128" | "none";
   /** Password-based MAC over the content (default true, HMAC-SHA256 via pkijs). */
   mac?: boolean;
   iterations?: number;
@@ -439,10 +439,10 @@ export async function pkcs12(certificates: Uint8Array[], options: Pkcs12Options)
       ];
       break;
     }
-    case "rc2-40":
+    case "rc4-128":
       authenticatedSafe.safeContents = [
         encryptedContentInfo(
-          "1.2.840.113549.1.12.1.6",
+          "1.2.840.113549.1.12.1.1",
           randomBytes(8),
           iterations,
           randomBytes(plain.length + 8),

@@ -5,7 +5,14 @@
  */
 import { type CheckName, compareSeverity, type Finding, type Severity } from "../contracts";
 import { alarmDefinition } from "./catalog";
-import type { AlarmFacts, CheckRun, SourceObservation } from "./lifecycle";
+import type {
+  AlarmFacts,
+  AlarmState,
+  AlarmTransition,
+  CheckRun,
+  SourceObservation,
+  TransitionKind,
+} from "./lifecycle";
 
 // Parameters end up in events and e-mails; anything that smells of a secret is dropped at the door.
 const SECRET_NAME = /secret|token|password|passphrase|private.?key|credential/i;
@@ -13,6 +20,8 @@ const SECRET_NAME = /secret|token|password|passphrase|private.?key|credential/i;
 export function alarmParameters(check: CheckName, finding: Finding, run: CheckRun): Record<string, string> {
   const parameters: Record<string, string> = { Source: finding.source };
   for (const [name, value] of Object.entries(run.parameters ?? {})) parameters[name] = value;
+  // Where the file lives (certificates/location.ts); the configuration refuses names set above.
+  for (const [name, value] of Object.entries(finding.parameters ?? {})) parameters[name] ??= value;
   // The object key is known from the source itself, whichever object of the run the alarm is about.
   const key = keyInBucket(finding.source, parameters.Bucket);
   if (key !== undefined) parameters.Key = key;
@@ -73,4 +82,47 @@ export function mergeFindings(findings: readonly Finding[]): {
   // Bounded so an event always fits EventBridge's 256 KB entry limit.
   const message = messages.length > MAX_MESSAGE ? `${messages.slice(0, MAX_MESSAGE - 1)}…` : messages;
   return { severity: sorted[0]!.severity, message, worst: sorted[0]! };
+}
+
+/** What the event of a transition of an alarm in `state` carries. */
+export function transitionOf(
+  state: AlarmState,
+  kind: TransitionKind,
+  options: {
+    id: string;
+    at: string;
+    silenced: boolean;
+    previousSeverity?: Severity;
+    /** On a clear: what the check saw instead. */
+    resolution?: SourceObservation;
+  },
+): AlarmTransition {
+  return {
+    id: options.id,
+    kind,
+    fingerprint: state.fingerprint,
+    occurrenceId: state.occurrenceId,
+    alarmId: state.alarmId,
+    check: state.check,
+    severity: state.severity,
+    ...(options.previousSeverity ? { previousSeverity: options.previousSeverity } : {}),
+    peakSeverity: state.peakSeverity ?? state.severity,
+    scope: state.scope,
+    source: state.source,
+    ...(state.object !== undefined ? { object: state.object } : {}),
+    message: state.message,
+    parameters: state.parameters,
+    firstSeen: state.firstSeen,
+    lastSeen: state.lastSeen,
+    ...(state.clearedAt ? { clearedAt: state.clearedAt } : {}),
+    silenced: options.silenced,
+    at: options.at,
+    ...(state.facts ? { facts: state.facts } : {}),
+    ...(options.resolution ? { resolution: options.resolution } : {}),
+  };
+}
+
+/** The worse of two severities. */
+export function worseOf(a: Severity, b: Severity | undefined): Severity {
+  return b !== undefined && compareSeverity(b, a) < 0 ? b : a;
 }

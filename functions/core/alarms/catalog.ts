@@ -231,19 +231,21 @@ const ENTRIES: Record<CheckName, Entry> = {
   unreadable: {
     title: "Certificate file cannot be read",
     description:
-      "A file in the certificate store yielded no certificate. The reason code says why: `empty`, `bad-pem`, `bad-der`, `bad-password` (PKCS#12), `unsupported-format`, `too-large` or `io-error`. Nothing in this file is being checked until it is fixed.",
+      "A file in the certificate store yielded no certificate. The reason code says why: `empty`, `bad-pem`, `bad-der`, `bad-password` (PKCS#12 file or Java keystore), `bad-keystore` (a damaged JKS or JCEKS file), `unsupported-format`, `too-large` or `io-error`. Nothing in this file is being checked until it is fixed.",
     impact:
       "Whatever certificate this file should hold is unwatched: it may be expired without any other alarm. The service reading the file probably fails to start or reload too.",
     possibleCauses: [
-      "The file was truncated or corrupted during upload (reason `empty`, `bad-pem`, `bad-der`).",
+      "The file was truncated or corrupted during upload (reason `empty`, `bad-pem`, `bad-der`, `bad-keystore`).",
       "The PKCS#12 password configured for watchpost is wrong or missing (reason `bad-password`).",
+      "A Java keystore's integrity check fails with the configured password (reason `bad-password`): a wrong password, or a file changed since keytool wrote it. Its certificates are still read and judged; this alarm says the file is not the one its password protects.",
       "Something other than a certificate was stored under a certificate prefix (reason `unsupported-format`).",
       "The file is larger than the size cap, default 1 MiB (reason `too-large`).",
     ],
     handlingProcedure: [
       "Fetch it: `aws s3 cp s3://BUCKET/KEY cert.bin`, then look: `ls -l cert.bin; file cert.bin; head -c 200 cert.bin`.",
       "PEM? `openssl x509 -noout -subject -in cert.bin`. DER? add `-inform DER`.",
-      "PKCS#7? `openssl pkcs7 -print_certs -in cert.bin`. PKCS#12? `openssl pkcs12 -info -nokeys -in cert.bin`.",
+      "PKCS#7? `openssl pkcs7 -print_certs -in cert.bin`. PKCS#12? `openssl pkcs12 -info -nokeys -in cert.bin` (`-legacy` for RC2).",
+      "Java keystore? `keytool -list -v -keystore cert.bin -storepass:file pass.txt` refuses a password that does not verify the store.",
       "For `bad-password`: put the right password in the source's secret (deployed) or the password variable or file (CLI).",
       "Otherwise check a good file with `watchpost scan host.pem`, then upload it: `aws s3 cp host.pem s3://BUCKET/KEY`.",
       "The alarm clears by itself: an upload is re-checked within seconds, otherwise at the next scheduled scan.",

@@ -5,8 +5,9 @@
  */
 import * as z from "zod";
 import { CheckName, Severity } from "../contracts";
+import { worseOf } from "./alarm-content";
 import { alarmDefinition } from "./catalog";
-import { AlarmFacts, type AlarmTransition, SourceObservation, TransitionKind, worseOf } from "./lifecycle";
+import { AlarmFacts, type AlarmTransition, SourceObservation, TransitionKind } from "./lifecycle";
 
 export const EVENT_SOURCE = "watchpost";
 

@@ -2,13 +2,22 @@
  * The alarm lifecycle, as pure decisions: given what one check run saw over a scope and the
  * stored state of that scope, decide which alarms are raised, change severity, remind or clear.
  * No SDK and no clock here — `run.now` is the only time — so every edge is unit-testable and the
- * orchestrator (process-run.ts) can re-decide one alarm after a write conflict.
+ * orchestrator (process-run.ts) can re-decide one alarm after a write conflict. Decisions are
+ * ordered by the evidence they rest on (`freshness`): docs/architecture.md, "Settling alarms".
  */
 import { createHash, randomUUID } from "node:crypto";
 import * as z from "zod";
-import { CheckName, compareSeverity, type Finding, Severity } from "../contracts";
-import { alarmFacts, alarmParameters, mergeFindings, observationOf } from "./alarm-content";
+import { CheckName, type Finding, Severity } from "../contracts";
+import {
+  alarmFacts,
+  alarmParameters,
+  mergeFindings,
+  observationOf,
+  transitionOf,
+  worseOf,
+} from "./alarm-content";
 import { isCredentialCheck } from "./catalog";
+import { Evidence, freshness, type ObjectVersions, versionSeen } from "./evidence";
 import { isSilenced, type Silence } from "./silences";
 
 export interface CheckRun {
@@ -35,7 +44,14 @@ export interface CheckRun {
    * (a large scan keeps a bounded number); a clear without one says only that the fault is gone.
    */
   observations?: ReadonlyMap<string, SourceObservation>;
+  /**
+   * The run's instant, on its observer's clock: certificates are judged against it, and it is the
+   * instant of the run's evidence — taken before anything was read (a listing's start; for a
+   * fanned-out run, its lister's), so the evidence is never older than it says.
+   */
   now: Date;
+  /** Which version of each object the run judged; absent for evidence that has none (credentials, live peers). */
+  versions?: ObjectVersions;
 }
 
 /** The state of a source as a check run saw it, in words and in the facts a receiver may want. */
@@ -107,6 +123,17 @@ export type AlarmTransition = z.infer<typeof AlarmTransition>;
 export const AlarmStatus = z.enum(["tracking", "active", "cleared"]);
 export type AlarmStatus = z.infer<typeof AlarmStatus>;
 
+/**
+ * A transition decided and not yet confirmed published, leased to the run that sends it: others
+ * leave it alone until `until` (epoch ms, on the holder's clock) has passed on theirs.
+ */
+export const PendingTransition = z.object({
+  transition: AlarmTransition,
+  owner: z.string(),
+  until: z.number().int().nonnegative(),
+});
+export type PendingTransition = z.infer<typeof PendingTransition>;
+
 export const AlarmState = z.object({
   fingerprint: z.string(),
   alarmId: z.string(),
@@ -132,14 +159,17 @@ export const AlarmState = z.object({
   message: z.string(),
   parameters: z.record(z.string(), z.string()),
   facts: AlarmFacts.optional(),
-  /** Optimistic-locking counter: every write expects the version it read. */
+  /**
+   * Revision of the decision: every decision write expects the revision it read and bumps it.
+   * Publishing and recording delivery never touch it, so they never conflict with a decision.
+   */
   version: z.number().int().positive(),
-  /** Transitions decided but not yet confirmed published; the next run sends what is left. */
-  pending: z.array(AlarmTransition),
+  /** Transitions decided but not yet confirmed published, by transition id; the next run sends what is left. */
+  pending: z.record(z.string(), PendingTransition),
+  /** The newest evidence the decision rests on; absent on items written before it was kept. */
+  evidence: Evidence.optional(),
   /** TTL (epoch seconds) for cleared history and abandoned tracking entries. */
   expiresAt: z.number().int().optional(),
-  /** A run that is publishing this item's pending transitions; others leave them alone until it expires. */
-  claim: z.object({ runId: z.string(), expiresAt: Timestamp }).optional(),
 });
 export type AlarmState = z.infer<typeof AlarmState>;
 
@@ -188,14 +218,15 @@ const HOUR_MS = 3_600_000;
 const DAY_S = 86_400;
 
 export interface Decision {
-  /** The state to write, or undefined when nothing changed. */
+  /** The state to write (its `pending` as stored: new transitions are added by whoever writes it), or undefined when nothing changed. */
   state?: AlarmState;
   transitions: AlarmTransition[];
 }
 
 /**
  * Decides one alarm. `findings` are this run's findings with this fingerprint (possibly none),
- * `stored` the state read for it (possibly none).
+ * `stored` the state read for it (possibly none). The caller has checked the run's `freshness`:
+ * evidence older than the stored decision is not given here.
  */
 export function decideAlarm(
   run: CheckRun,
@@ -218,10 +249,20 @@ export function decideAlarm(
       ...(previousSeverity ? { previousSeverity } : {}),
       ...(resolution ? { resolution } : {}),
     });
-  const finish = (state: AlarmState, transitions: AlarmTransition[]): Decision => ({
-    state: { ...state, pending: [...state.pending, ...transitions] },
-    transitions,
-  });
+  // Writes that change nothing are not made: concurrent runs of the same instant stay out of each other's way.
+  const finish = (state: AlarmState, transitions: AlarmTransition[]): Decision =>
+    transitions.length === 0 && stored !== undefined && sameDecision(state, stored)
+      ? { transitions: [] }
+      : { state, transitions };
+  const source = findings[0]?.source ?? stored?.source;
+  const evidence: Evidence = {
+    at: now,
+    ...(source !== undefined && versionSeen(run, source) !== undefined
+      ? { version: versionSeen(run, source) }
+      : {}),
+  };
+  // The same instant seen twice (concurrent runs, a redelivered settle) is one observation, not two.
+  const later = !stored?.evidence || run.now.getTime() > Date.parse(stored.evidence.at);
 
   const first = findings[0];
   if (!first) {
@@ -234,13 +275,17 @@ export function decideAlarm(
         clearedAt: now,
         consecutiveFailures: 0,
         expiresAt,
+        evidence,
         version: stored.version + 1,
       };
       return finish(cleared, [transition(cleared, "cleared", undefined, observationOf(run, stored.source))]);
     }
     if (stored.status === "tracking" && stored.consecutiveFailures > 0) {
       // Damped and gone again: forget the streak without telling anyone.
-      return finish({ ...stored, consecutiveFailures: 0, expiresAt, version: stored.version + 1 }, []);
+      return finish(
+        { ...stored, consecutiveFailures: 0, expiresAt, evidence, version: stored.version + 1 },
+        [],
+      );
     }
     return { transitions: [] };
   }
@@ -251,9 +296,10 @@ export function decideAlarm(
   const seen = {
     severity,
     message,
-    lastSeen: now,
+    lastSeen: stored && Date.parse(stored.lastSeen) > run.now.getTime() ? stored.lastSeen : now,
     parameters: alarmParameters(check, first, run),
     ...(facts ? { facts } : {}),
+    evidence,
     version: (stored?.version ?? 0) + 1,
   };
   const threshold = dampingFor(policy, check);
@@ -275,16 +321,16 @@ export function decideAlarm(
       status: "tracking",
       consecutiveFailures: 1,
       firstSeen: now,
-      pending: stored?.pending ?? [],
-      ...(stored?.claim ? { claim: stored.claim } : {}),
+      pending: stored?.pending ?? {},
       ...seen,
+      lastSeen: now,
     };
     if (threshold > 1) return finish(fresh, []);
     const raised: AlarmState = { ...fresh, status: "active", lastNotified: now, peakSeverity: severity };
     return finish(raised, [transition(raised, "raised")]);
   }
 
-  const consecutiveFailures = stored.consecutiveFailures + 1;
+  const consecutiveFailures = stored.consecutiveFailures + (later ? 1 : 0);
   const { expiresAt: _dropped, facts: _replaced, ...kept } = stored;
   if (stored.status === "tracking") {
     const tracked: AlarmState = { ...kept, ...seen, consecutiveFailures };
@@ -311,47 +357,23 @@ export function decideAlarm(
   return finish(active, []);
 }
 
-/** What the event of a transition of an alarm in `state` carries. */
-export function transitionOf(
-  state: AlarmState,
-  kind: TransitionKind,
-  options: {
-    id: string;
-    at: string;
-    silenced: boolean;
-    previousSeverity?: Severity;
-    /** On a clear: what the check saw instead. */
-    resolution?: SourceObservation;
-  },
-): AlarmTransition {
-  return {
-    id: options.id,
-    kind,
-    fingerprint: state.fingerprint,
-    occurrenceId: state.occurrenceId,
-    alarmId: state.alarmId,
-    check: state.check,
-    severity: state.severity,
-    ...(options.previousSeverity ? { previousSeverity: options.previousSeverity } : {}),
-    peakSeverity: state.peakSeverity ?? state.severity,
-    scope: state.scope,
-    source: state.source,
-    ...(state.object !== undefined ? { object: state.object } : {}),
-    message: state.message,
-    parameters: state.parameters,
-    firstSeen: state.firstSeen,
-    lastSeen: state.lastSeen,
-    ...(state.clearedAt ? { clearedAt: state.clearedAt } : {}),
-    silenced: options.silenced,
-    at: options.at,
-    ...(state.facts ? { facts: state.facts } : {}),
-    ...(options.resolution ? { resolution: options.resolution } : {}),
-  };
+/** Everything but the revision and the pending transitions, compared as data. */
+function sameDecision(a: AlarmState, b: AlarmState): boolean {
+  const { version: _a, pending: _pa, ...left } = a;
+  const { version: _b, pending: _pb, ...right } = b;
+  return canonical(left) === canonical(right);
 }
 
-/** The worse of two severities. */
-export function worseOf(a: Severity, b: Severity | undefined): Severity {
-  return b !== undefined && compareSeverity(b, a) < 0 ? b : a;
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>)
+            .filter(([, inner]) => inner !== undefined)
+            .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
+        )
+      : v,
+  );
 }
 
 /** Groups the run's findings by fingerprint. */
@@ -367,8 +389,9 @@ export function findingsByFingerprint(run: CheckRun): Map<string, Finding[]> {
 }
 
 /**
- * Decides the whole scope. `next` holds only the states that changed (each with its version
- * bumped and its new transitions appended to `pending`), ready for conditional writes.
+ * Decides the whole scope at once, on evidence taken as current (no store to confirm versions
+ * against): what process-run.ts does alarm by alarm. `next` holds only the states that changed,
+ * each with its revision bumped and its new transitions added to `pending` (unleased).
  */
 export function decideTransitions(
   run: CheckRun,
@@ -382,14 +405,15 @@ export function decideTransitions(
   const next: AlarmState[] = [];
   const transitions: AlarmTransition[] = [];
   for (const fingerprint of fingerprints) {
-    const decision = decideAlarm(
-      run,
-      groups.get(fingerprint) ?? [],
-      byFingerprint.get(fingerprint),
-      policy,
-      newId,
-    );
-    if (decision.state) next.push(decision.state);
+    const found = groups.get(fingerprint) ?? [];
+    const stored = byFingerprint.get(fingerprint);
+    const source = found[0]?.source ?? stored?.source;
+    if (source !== undefined && freshness(run, stored, source) === "stale") continue;
+    const decision = decideAlarm(run, found, stored, policy, newId);
+    if (!decision.state) continue;
+    const pending = { ...decision.state.pending };
+    for (const t of decision.transitions) pending[t.id] = { transition: t, owner: "", until: 0 };
+    next.push({ ...decision.state, pending });
     transitions.push(...decision.transitions);
   }
   return { next, transitions, partial: !run.complete };

@@ -1,19 +1,26 @@
 /**
- * One check run, end to end: load the scope's alarm state → decide → conditional writes (new
- * transitions recorded as `pending` in the item) → publish everything pending, including what an
- * earlier failed run left behind → remove what was delivered. SDK-free: the store and the
- * publisher are ports, implemented by functions/adapters/alarm-store.ts and event-publisher.ts.
+ * One check run, end to end, alarm by alarm: read the scope's alarms → for each alarm, decide on
+ * the run's evidence unless it is older than the alarm's last change (asking the store which
+ * version of the object it holds when the run judged another one) → write the decision
+ * conditionally on that alarm's own revision, its new transitions leased to this run → publish
+ * them, with any an earlier run left behind whose lease has lapsed → forget what was delivered.
+ * SDK-free: the store and the publisher are ports (functions/adapters/alarm-store.ts,
+ * event-publisher.ts). docs/architecture.md, "Settling alarms", states the invariants and why
+ * they hold.
  *
- * Guarantees:
- * - Two runs that see the same fault at the same time raise it once: every write expects the
- *   version it read; the loser re-reads that alarm and re-decides.
- * - Nothing lost: a transition leaves `pending` only after the publisher confirmed it.
- * - No double send between concurrent runs: a run publishes an item's pending transitions only
- *   while it holds that item's claim (written together with the transitions); the claim is
- *   released after publishing, or expires if the run dies. A run that dies after publishing but
- *   before recording it may cause one re-send; events carry `eventId` for de-duplication.
+ * - A fault that concurrent runs all see is raised once: the loser of a conditional write reads
+ *   that alarm again and decides again; a decision that changes nothing is not written.
+ * - A transition is sent by the run that decided it, or by a later run once the decider's lease
+ *   has lapsed on the later run's clock. A run that dies between publishing and recording it
+ *   causes at most one re-send; events carry `eventId` for de-duplication.
+ * - Recording delivery touches only the transitions delivered, never the revision: it does not
+ *   conflict with decisions.
+ * - Conflicts are retried with jittered backoff for a time budget, not a number of attempts.
  */
 import { randomUUID } from "node:crypto";
+import { mapBounded } from "../concurrency";
+import { describeError } from "../errors";
+import { freshness } from "./evidence";
 import {
   type AlarmState,
   type AlarmTransition,
@@ -21,17 +28,37 @@ import {
   decideAlarm,
   findingsByFingerprint,
   type LifecyclePolicy,
+  type PendingTransition,
 } from "./lifecycle";
+
+export type AlarmKey = Pick<AlarmState, "scope" | "fingerprint">;
+
+export interface Lease {
+  owner: string;
+  /** Epoch ms on the owner's clock. */
+  until: number;
+}
 
 export interface AlarmStorePort {
   /** The live alarm items of a scope (not the archived occurrences). */
   load(scope: string): Promise<AlarmState[]>;
   get(scope: string, fingerprint: string): Promise<AlarmState | undefined>;
   /**
-   * Writes `next` only if the stored item is still `previous` (same version; absent when
-   * `previous` is undefined). Returns false on a version conflict.
+   * Writes a decision — `next`, except its pending transitions — and adds `added` to the item's
+   * pending transitions, only if the item is still at `previous`'s revision (absent when
+   * `previous` is undefined). False when another decision came first.
    */
-  save(next: AlarmState, previous: AlarmState | undefined): Promise<boolean>;
+  decide(
+    next: AlarmState,
+    previous: AlarmState | undefined,
+    added: readonly PendingTransition[],
+  ): Promise<boolean>;
+  /** Leases a pending transition to `lease.owner` if its lease has lapsed at `now`, or is the owner's already. */
+  takeOver(alarm: AlarmKey, id: string, lease: Lease, now: Date): Promise<boolean>;
+  /** Forgets delivered transitions, whatever the item's revision. */
+  forget(alarm: AlarmKey, ids: readonly string[]): Promise<void>;
+  /** Ends `owner`'s lease on an undelivered transition, so the next run sends it without waiting. */
+  release(alarm: AlarmKey, id: string, owner: string): Promise<void>;
 }
 
 export interface PublishResult {
@@ -46,21 +73,41 @@ export interface AlarmPublisherPort {
   publish(transitions: AlarmTransition[]): Promise<PublishResult[]>;
 }
 
+/** Lambda's longest invocation: a holder that has not finished by then has died. */
+export const LAMBDA_MAX_SECONDS = 900;
+
+/** A lease that outlives its holder on any clock within `skewSeconds` of the holder's. */
+export function leaseSecondsFor(skewSeconds: number): number {
+  return LAMBDA_MAX_SECONDS + 2 * skewSeconds;
+}
+
 export interface ProcessRunDeps {
   store: AlarmStorePort;
   publisher: AlarmPublisherPort;
   policy: LifecyclePolicy;
-  /** How long a run may hold an item's pending transitions before another run may take them over. */
-  claimSeconds?: number;
-  /** Write attempts per alarm before giving up on conflicts. */
-  maxConflictRetries?: number;
+  /**
+   * The clock of whoever processes the run, for leases — never the run's own instant, which may
+   * be long past when a fanned-out run settles. Default: this machine's.
+   */
+  clock?: () => Date;
+  /** How long a transition stays leased to the run sending it (default leaseSecondsFor(300)). */
+  leaseSeconds?: number;
+  /** How long one alarm may keep losing write conflicts before the run reports it (default 60 s). */
+  conflictBudgetMs?: number;
+  /**
+   * The version the store holds now of an object (`s3://bucket/key`): its ETag, ABSENT, or
+   * undefined when it cannot tell. Without it, evidence is taken as current.
+   */
+  currentVersion?: (object: string) => Promise<string | undefined>;
   newId?: () => string;
   /**
-   * Who claims pending transitions: the Lambda request ID, which stays the same across Lambda's
-   * own retries of an invocation, so a retry can take over what its dead attempt had claimed
-   * instead of waiting out the claim. Absent: a fresh id per run.
+   * Who leases transitions: the Lambda request ID, which stays the same across Lambda's own
+   * retries of an invocation, so a retry takes over at once what its dead attempt had leased.
+   * Absent: a fresh id per run.
    */
   claimOwner?: string;
+  /** Injected so tests do not wait. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface ProcessRunResult {
@@ -71,7 +118,7 @@ export interface ProcessRunResult {
   /** Transitions this run tried to deliver and could not; they stay pending for the next run. */
   pending: AlarmTransition[];
   partial: boolean;
-  /** Why delivery failed, one line per distinct error. Never contains secrets. */
+  /** Why an alarm could not be settled or delivery failed, one line per distinct error. Never contains secrets. */
   errors: string[];
 }
 
@@ -79,95 +126,156 @@ export class AlarmConflictError extends Error {
   override readonly name = "AlarmConflictError";
 }
 
+/** Alarms decided at once: each is a read, maybe a version check, and a write. */
+const ALARM_CONCURRENCY = 8;
+const BACKOFF_BASE_MS = 10;
+const BACKOFF_CAP_MS = 1_000;
+
+/** "Full jitter": a random wait up to an exponentially growing cap, so losers do not collide again in step. */
+function backoffMs(attempt: number): number {
+  return Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+}
+
+interface Settled {
+  /** The alarm as this run last read or wrote it. */
+  state?: AlarmState;
+  decided: AlarmTransition[];
+}
+
 export async function processCheckRun(run: CheckRun, deps: ProcessRunDeps): Promise<ProcessRunResult> {
   const { store, publisher, policy } = deps;
-  const runId = deps.claimOwner ?? (deps.newId ?? randomUUID)();
-  const maxAttempts = deps.maxConflictRetries ?? 5;
-  const claim = {
-    runId,
-    expiresAt: new Date(run.now.getTime() + (deps.claimSeconds ?? 300) * 1000).toISOString(),
-  };
-  const mayClaim = (state: AlarmState) =>
-    !state.claim || state.claim.runId === runId || Date.parse(state.claim.expiresAt) <= run.now.getTime();
+  const owner = deps.claimOwner ?? (deps.newId ?? randomUUID)();
+  const clock = deps.clock ?? (() => new Date());
+  const leaseMs = (deps.leaseSeconds ?? leaseSecondsFor(300)) * 1000;
+  const budgetMs = deps.conflictBudgetMs ?? 60_000;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const errors = new Set<string>();
 
   const groups = findingsByFingerprint(run);
-  const stored = new Map((await store.load(run.scope)).map((state) => [state.fingerprint, state]));
-  const transitions: AlarmTransition[] = [];
-  const claimed: AlarmState[] = [];
+  const loaded = new Map((await store.load(run.scope)).map((state) => [state.fingerprint, state]));
+  // Versions asked right after the load are good for every first decision; a retry asks again.
+  const versionsAfterLoad = new Map<string, Promise<string | undefined>>();
+  const versionAfterLoad = (object: string) => {
+    let version = versionsAfterLoad.get(object);
+    if (!version) {
+      version = deps.currentVersion?.(object) ?? Promise.resolve(undefined);
+      versionsAfterLoad.set(object, version);
+    }
+    return version;
+  };
 
-  for (const fingerprint of new Set([...stored.keys(), ...groups.keys()])) {
-    let current = stored.get(fingerprint);
-    for (let attempt = 1; ; attempt++) {
-      const decision = decideAlarm(run, groups.get(fingerprint) ?? [], current, policy, deps.newId);
-      let next = decision.state;
-      const subject = next ?? current;
-      if (subject && subject.pending.length > 0 && mayClaim(subject)) {
-        next = { ...(next ?? { ...subject, version: subject.version + 1 }), claim };
+  /** Decides one alarm until its write lands, its evidence turns out stale, or the budget is spent. */
+  async function settleAlarm(fingerprint: string): Promise<Settled> {
+    const findings = groups.get(fingerprint) ?? [];
+    let current = loaded.get(fingerprint);
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      const source = findings[0]?.source ?? current?.source;
+      const fresh = source === undefined ? "stale" : freshness(run, current, source);
+      if (fresh === "stale") return { state: current, decided: [] };
+      const decision = decideAlarm(run, findings, current, policy, deps.newId);
+      if (!decision.state) return { state: current, decided: [] };
+      if (typeof fresh === "object") {
+        const held =
+          attempt === 0 ? await versionAfterLoad(fresh.confirm) : await deps.currentVersion?.(fresh.confirm);
+        // The object changed since the run judged it: the change's own check decides.
+        if (held !== undefined && held !== fresh.seen) return { state: current, decided: [] };
+        // The store cannot tell: order by instants, as for evidence without versions.
+        if (held === undefined && current?.evidence && run.now.getTime() < Date.parse(current.evidence.at))
+          return { state: current, decided: [] };
       }
-      if (!next) break;
-      if (await store.save(next, current)) {
-        transitions.push(...decision.transitions);
-        if (next.claim?.runId === runId) claimed.push(next);
-        break;
+      const until = clock().getTime() + leaseMs;
+      const added = decision.transitions.map((transition) => ({ transition, owner, until }));
+      if (await store.decide(decision.state, current, added)) {
+        const pending = { ...decision.state.pending };
+        for (const entry of added) pending[entry.transition.id] = entry;
+        return { state: { ...decision.state, pending }, decided: decision.transitions };
       }
-      if (attempt >= maxAttempts) {
+      if (performance.now() - started >= budgetMs) {
         throw new AlarmConflictError(
-          `alarm ${fingerprint} in ${run.scope}: still conflicting after ${attempt} writes`,
+          `alarm ${fingerprint} in ${run.scope}: still conflicting after ${attempt + 1} writes in ${Math.round(performance.now() - started)} ms`,
         );
       }
+      await sleep(backoffMs(attempt));
       current = await store.get(run.scope, fingerprint);
     }
   }
 
-  const toSend = claimed.flatMap((state) => state.pending);
+  const settled = await mapBounded(
+    [...new Set([...loaded.keys(), ...groups.keys()])],
+    ALARM_CONCURRENCY,
+    (fp) =>
+      settleAlarm(fp).catch((error: unknown): Settled => {
+        errors.add(describeError(error));
+        return { state: loaded.get(fp), decided: [] };
+      }),
+  );
+  const transitions = settled.flatMap((s) => s.decided);
+
+  // What this run sends: what it decided (leased to it on writing), and what earlier runs left
+  // behind whose lease has lapsed on this run's clock (or is this run's own: a Lambda retry).
+  const toSend: { alarm: AlarmKey; transition: AlarmTransition }[] = [];
+  const decidedIds = new Set(transitions.map((t) => t.id));
+  await mapBounded(
+    settled.flatMap(({ state }) =>
+      state ? Object.values(state.pending).map((entry) => ({ state, entry })) : [],
+    ),
+    ALARM_CONCURRENCY,
+    async ({ state, entry }) => {
+      const { transition } = entry;
+      if (decidedIds.has(transition.id)) {
+        toSend.push({ alarm: state, transition });
+        return;
+      }
+      const now = clock();
+      if (entry.owner !== owner && entry.until >= now.getTime()) return;
+      try {
+        if (await store.takeOver(state, transition.id, { owner, until: now.getTime() + leaseMs }, now))
+          toSend.push({ alarm: state, transition });
+      } catch (error) {
+        errors.add(`taking over a pending event: ${describeError(error)}`);
+      }
+    },
+  );
+
   const results = new Map<string, PublishResult>();
-  const errors = new Set<string>();
   if (toSend.length > 0) {
     try {
-      for (const result of await publisher.publish(toSend)) results.set(result.id, result);
+      for (const result of await publisher.publish(toSend.map((s) => s.transition)))
+        results.set(result.id, result);
     } catch (error) {
-      errors.add(
-        `publish failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-      );
+      errors.add(`publish failed: ${describeError(error)}`);
     }
   }
   for (const result of results.values()) {
     if (result.error) errors.add(`${result.error.code}: ${result.error.message}`);
   }
-  const delivered = new Set([...results.values()].filter((r) => r.delivered).map((r) => r.id));
+  const delivered = toSend.filter((s) => results.get(s.transition.id)?.delivered === true);
+  const undelivered = toSend.filter((s) => results.get(s.transition.id)?.delivered !== true);
 
-  for (const state of claimed) await markSent(store, state, delivered, runId, maxAttempts);
+  const byAlarm = new Map<string, { alarm: AlarmKey; ids: string[] }>();
+  for (const { alarm, transition } of delivered) {
+    const entry = byAlarm.get(alarm.fingerprint) ?? { alarm, ids: [] };
+    entry.ids.push(transition.id);
+    byAlarm.set(alarm.fingerprint, entry);
+  }
+  await mapBounded([...byAlarm.values()], ALARM_CONCURRENCY, ({ alarm, ids }) =>
+    store.forget(alarm, ids).catch((error: unknown) => {
+      // Delivered but still recorded as pending: the next run after the lease sends it once more.
+      errors.add(`recording delivered events: ${describeError(error)}`);
+    }),
+  );
+  await mapBounded(undelivered, ALARM_CONCURRENCY, ({ alarm, transition }) =>
+    store.release(alarm, transition.id, owner).catch(() => {
+      // The lease then runs out on its own; the events wait for it.
+    }),
+  );
 
   return {
     transitions,
-    published: toSend.filter((t) => delivered.has(t.id)),
-    pending: toSend.filter((t) => !delivered.has(t.id)),
+    published: delivered.map((s) => s.transition),
+    pending: undelivered.map((s) => s.transition),
     partial: !run.complete,
     errors: [...errors],
   };
-}
-
-/** Removes delivered transitions and releases this run's claim, re-reading on conflicts. */
-async function markSent(
-  store: AlarmStorePort,
-  written: AlarmState,
-  delivered: ReadonlySet<string>,
-  runId: string,
-  maxAttempts: number,
-): Promise<void> {
-  let current: AlarmState | undefined = written;
-  for (let attempt = 1; current; attempt++) {
-    const { claim, ...rest } = current;
-    const next: AlarmState = {
-      ...rest,
-      ...(claim && claim.runId !== runId ? { claim } : {}),
-      pending: current.pending.filter((t) => !delivered.has(t.id)),
-      version: current.version + 1,
-    };
-    if (await store.save(next, current)) return;
-    if (attempt >= maxAttempts) {
-      throw new AlarmConflictError(`alarm ${written.fingerprint}: could not record delivered events`);
-    }
-    current = await store.get(written.scope, written.fingerprint);
-  }
 }

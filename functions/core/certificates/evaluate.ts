@@ -105,6 +105,7 @@ const UNREADABLE_TEXT: Record<UnreadableReason, (source: string) => string> = {
   "bad-pem": (source) => `Certificate file ${source} is not valid PEM`,
   "bad-der": (source) => `Certificate file ${source} does not hold a valid DER-encoded certificate`,
   "bad-password": (source) => `Certificate file ${source} cannot be opened with the configured password`,
+  "bad-keystore": (source) => `Java keystore ${source} is damaged`,
   "unsupported-format": (source) => `Certificate file ${source} is in a format watchpost does not read`,
   "too-large": (source) => `Certificate file ${source} is too large to be a certificate file`,
   "io-error": (source) => `Certificate file ${source} could not be read`,

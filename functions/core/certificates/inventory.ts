@@ -12,17 +12,23 @@ import type { ParsedCertificate } from "./certificate";
 import { compareFindings } from "./checks/finding";
 import { type EvaluationPolicy, judgeFacts } from "./evaluate";
 import { type CertificateFacts, StoredCertificateFacts } from "./facts";
+import type { KeystoreIntegrity } from "./formats/java-keystore";
 
-/** Bump when a check's judgement of the same bytes changes, so old records are not reused. */
-export const RECORD_FORMAT = 2;
+/**
+ * Bump when a check's judgement of the same bytes changes, so old records are not reused. 3: Java
+ * keystores and RC2-encrypted PKCS#12 files are read (format 2 recorded them as unreadable).
+ */
+export const RECORD_FORMAT = 3;
 
 /** What a fresh read of an object leaves for the next scan (see scan.ts `FileOutcome.verdict`). */
 export interface ObjectVerdict {
   certificates: CertificateFacts[];
   /** Findings decided by the bytes alone: unreadable blocks or files, untrusted chains. */
   bytesFindings: Finding[];
-  /** For a PKCS#12 file: the fingerprint of the password it was read with (see secretFingerprint). */
+  /** For a PKCS#12 file or keystore: the fingerprint of the password it was read with (see secretFingerprint). */
   secret?: string;
+  /** For a Java keystore: whether the password verified its integrity. */
+  integrity?: KeystoreIntegrity;
 }
 
 export const InventoryRecord = z.object({
@@ -37,8 +43,15 @@ export const InventoryRecord = z.object({
   trust: z.string(),
   /** The chain verdict may change from this instant on (next notBefore/notAfter crossed). */
   validUntil: z.iso.datetime().optional(),
-  /** PKCS#12 only: fingerprint of the password the object was read with; a new one reads it again. */
+  /** PKCS#12 and keystores: fingerprint of the password the object was read with; a new one reads it again. */
   secret: z.string().optional(),
+  /** Java keystores: whether the password verified the file's integrity (reader.ts). */
+  integrity: z.enum(["verified", "not-checked", "mismatch"]).optional(),
+  /**
+   * Alarm parameters the object's own metadata declared when it was read (location.ts): a scan
+   * that judges it from this record has no GetObject response to take them from.
+   */
+  parameters: z.record(z.string(), z.string()).optional(),
   certificates: z.array(StoredCertificateFacts),
   bytesFindings: z.array(Finding),
 });
@@ -107,7 +120,7 @@ export interface RecordContext {
 }
 
 export function recordOf(
-  object: { key: string; etag: string; size: number },
+  object: { key: string; etag: string; size: number; parameters?: Record<string, string> },
   verdict: ObjectVerdict,
   context: RecordContext,
   judgedAt: Date,
@@ -127,6 +140,10 @@ export function recordOf(
     trust: context.trust,
     ...(until ? { validUntil: until.toISOString() } : {}),
     ...(verdict.secret !== undefined ? { secret: verdict.secret } : {}),
+    ...(verdict.integrity ? { integrity: verdict.integrity } : {}),
+    ...(object.parameters && Object.keys(object.parameters).length > 0
+      ? { parameters: object.parameters }
+      : {}),
     certificates: verdict.certificates.map((cert) => ({
       ...cert,
       notBefore: cert.notBefore.toISOString(),
@@ -156,5 +173,8 @@ export function isReusable(
 
 /** The findings an unchanged object has now: its kept findings plus the facts judged afresh. */
 export function rejudge(record: InventoryRecord, policy: EvaluationPolicy): Finding[] {
-  return [...record.bytesFindings, ...judgeFacts(record.certificates, policy)].sort(compareFindings);
+  const findings = [...record.bytesFindings, ...judgeFacts(record.certificates, policy)];
+  const integrity = record.integrity;
+  const noted = integrity ? findings.map((f) => ({ ...f, details: { ...f.details, integrity } })) : findings;
+  return noted.sort(compareFindings);
 }

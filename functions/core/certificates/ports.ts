@@ -19,6 +19,12 @@ export interface StoredObjectInfo {
 export interface CertificateStorePort {
   list(prefixes: readonly string[]): AsyncGenerator<StoredObjectInfo>;
   load(key: string, options: { maxBytes: number; knownSize?: number; etag?: string }): Promise<LoadResult>;
+  /**
+   * The version the store holds now under `key`: its ETag, ABSENT (core/alarms/lifecycle.ts), or
+   * undefined when the store will not say. Alarm decisions confirm with it that the version a run
+   * judged is still current.
+   */
+  currentVersion(key: string): Promise<string | undefined>;
   uri(key: string): string;
   readonly bucket: string;
 }
@@ -68,8 +74,10 @@ export interface ScanRunsPort {
   report(runId: string, index: number, report: BatchReport): Promise<RunProgress>;
   /** Sent all `batches`; the lister's own report (trust bundle, listing trouble) goes with it. */
   seal(runId: string, batches: number, lister: BatchReport): Promise<RunProgress>;
-  /** True for exactly one caller at a time; the claim lapses after `leaseSeconds`. */
+  /** True for exactly one caller at a time; the claim lapses `leaseSeconds` after `now`, the caller's clock. */
   claimSettlement(runId: string, now: Date, leaseSeconds: number): Promise<boolean>;
+  /** Gives back the claim whose lease ends at `until` (as claimed), unless the run was settled or claimed again since. */
+  releaseSettlement(runId: string, until: number): Promise<void>;
   /** The lister's report and every batch report. */
   reports(runId: string): Promise<BatchReport[]>;
   settled(runId: string, now: Date): Promise<void>;
@@ -84,7 +92,7 @@ export interface FanOut {
   runs: ScanRunsPort;
   /** Objects per batch; a source listing at most this many is judged inline. */
   batchSize: number;
-  /** How long a settler may take before another may take over (default 900 s, Lambda's limit). */
+  /** How long a settler may take before another may take over (default: Lambda's limit plus twice the clock skew). */
   settleLeaseSeconds?: number;
   newRunId?: () => string;
 }
@@ -101,10 +109,13 @@ export interface StoreScanContext {
   store: CertificateStorePort;
   certificates: WatchpostConfig["certificates"];
   now: Date;
-  /** PKCS#12 password of a source, from its secret; undefined when none is configured. */
-  pkcs12Password: (source: CertificateSource) => Promise<string | undefined>;
-  /** Where that password comes from, said when a PKCS#12 file has none; default: the source's secret. */
-  pkcs12PasswordHint?: (source: CertificateSource) => string;
+  /** The value of a keystore password secret (Secrets Manager); throws when it cannot be read. */
+  keystorePassword: (secretName: string) => Promise<string>;
+  /**
+   * Where a source's password comes from (`secretName`, or none configured), said when a PKCS#12
+   * file or keystore needs one and has none; default: the secret in the deployed stack.
+   */
+  keystorePasswordHint?: (source: CertificateSource, secretName: string | undefined) => string;
   fetchEndpoint: (endpoint: string) => Promise<EndpointChain>;
   /** Without it every object is downloaded on every scan. */
   inventory?: ObjectInventoryPort;

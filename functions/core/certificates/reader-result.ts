@@ -10,15 +10,20 @@ import {
   parseDecodedCertificate,
 } from "./certificate";
 import type { Element } from "./formats/ber";
+import type { KeystoreIntegrity } from "./formats/java-keystore";
 import type { KdfBudget } from "./formats/pkcs12-budget";
 import { messageOf, ReadError, type ReadProblem } from "./formats/read-error";
 
-export type CertificateFormat = "pem" | "der" | "pkcs7-pem" | "pkcs7-der" | "pkcs12";
+export type CertificateFormat = "pem" | "der" | "pkcs7-pem" | "pkcs7-der" | "pkcs12" | "jks" | "jceks";
+
+/** Formats whose reading depends on a password (an inventory keeps their verdicts with its fingerprint). */
+export const PASSWORD_FORMATS: readonly CertificateFormat[] = ["pkcs12", "jks", "jceks"];
 
 /** Default size cap callers apply before reading a file; the reader itself reads what it is given. */
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 export interface ReadOptions {
+  /** The password of PKCS#12 files and Java keystores. */
   pkcs12Password?: string;
   /** Key-derivation iterations the whole scan may still spend on PKCS#12 files. */
   kdfBudget?: KdfBudget;
@@ -29,7 +34,8 @@ export interface ReadOptions {
   pkcs12PasswordHint?: string;
 }
 
-export const CLI_PKCS12_PASSWORD_HINT = "set WATCHPOST_PKCS12_PASSWORD or WATCHPOST_PKCS12_PASSWORD_FILE";
+export const CLI_PKCS12_PASSWORD_HINT =
+  "set WATCHPOST_KEYSTORE_PASSWORD or WATCHPOST_KEYSTORE_PASSWORD_FILE, or name it in a --password-map";
 
 export type { ReadProblem };
 
@@ -41,6 +47,8 @@ export type ReadResult =
       /** Parts of the file that could not be read next to the certificates that could; each one
        * becomes an `unreadable` finding for the file. */
       problems?: ReadProblem[];
+      /** Java keystores: whether the store password verified the file's integrity. */
+      integrity?: KeystoreIntegrity;
     }
   | { status: "unreadable"; format?: CertificateFormat; reason: UnreadableReason; detail: string }
   // Recognised material that holds no certificate (PEM/DER private key, CSR, CRL): nothing to judge.

@@ -1,21 +1,23 @@
 /**
  * Reads every certificate a file holds, whatever the container: PEM (one or many blocks, with
- * text around them), DER, PKCS#7 in PEM or DER, PKCS#12. The format is decided from the content,
- * never from the file name: this module tells the containers apart and hands each to its reader
- * (reader-pem.ts, reader-der.ts, sharing reader-result.ts).
+ * text around them), DER, PKCS#7 in PEM or DER, PKCS#12, Java keystores (JKS, JCEKS). The format
+ * is decided from the content, never from the file name: this module tells the containers apart and
+ * hands each to its reader (reader-pem.ts, reader-der.ts, reader-keystore.ts, sharing reader-result.ts).
  *
  * Two promises: no certificate is lost (a broken block next to good ones yields the good ones
  * plus a `problems` entry for the broken one), and no input makes it throw or hang (every
  * exception becomes an `unreadable` result; key derivations have an iteration budget).
  */
+import { keystoreTypeOf } from "./formats/java-keystore";
 import { hasPemMarker, pemText } from "./formats/pem";
 import { messageOf, ReadError } from "./formats/read-error";
 import { readDerFile } from "./reader-der";
+import { readKeystore } from "./reader-keystore";
 import { readPem } from "./reader-pem";
 import { blankness, guarded, type ReadOptions, type ReadResult, unreadable } from "./reader-result";
 
 export type { CertificateFormat, ReadOptions, ReadProblem, ReadResult } from "./reader-result";
-export { CLI_PKCS12_PASSWORD_HINT, DEFAULT_MAX_BYTES } from "./reader-result";
+export { CLI_PKCS12_PASSWORD_HINT, DEFAULT_MAX_BYTES, PASSWORD_FORMATS } from "./reader-result";
 
 /**
  * Certificates are indexed 0..n-1 in file order among the certificates that were read; a broken
@@ -34,9 +36,12 @@ export async function readCertificates(
   }
 }
 
-/** Cheap sniff for directory walks: a PEM BEGIN line (also in UTF-16), or DER/BER's SEQUENCE tag. */
+/**
+ * Cheap sniff for directory walks: a PEM BEGIN line (also in UTF-16), DER/BER's SEQUENCE tag, or a
+ * Java keystore's magic number.
+ */
 export function looksLikeCertificateMaterial(bytes: Uint8Array): boolean {
-  if (bytes[0] === 0x30) return true;
+  if (bytes[0] === 0x30 || keystoreTypeOf(bytes)) return true;
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return (
     buffer.includes("-----BEGIN ", 0, "latin1") ||
@@ -48,6 +53,11 @@ export function looksLikeCertificateMaterial(bytes: Uint8Array): boolean {
 async function read(bytes: Uint8Array, file: string, options: ReadOptions): Promise<ReadResult> {
   const blank = blankness(bytes);
   if (blank) return unreadable("empty", blank);
+  const keystore = keystoreTypeOf(bytes);
+  if (keystore) {
+    const format = keystore === "JKS" ? "jks" : "jceks";
+    return guarded("bad-keystore", format, () => readKeystore(bytes, file, format, options));
+  }
 
   // A SEQUENCE is how every DER container starts.
   const der = bytes[0] === 0x30 ? await readDerFile(bytes, file, options) : undefined;
@@ -60,13 +70,6 @@ async function read(bytes: Uint8Array, file: string, options: ReadOptions): Prom
 
 function describeUnknown(bytes: Uint8Array, text: string): string {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = buffer.length >= 4 ? buffer.readUInt32BE(0) : 0;
-  if (magic === 0xfeedfeed) {
-    return "a Java KeyStore (JKS): convert it with keytool -importkeystore -deststoretype PKCS12";
-  }
-  if (magic === 0xcececece) {
-    return "a Java JCEKS keystore: convert it with keytool -importkeystore -deststoretype PKCS12";
-  }
   const head = text.slice(0, 64).trimStart();
   if (head.startsWith("openssh-key-v1") || /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-)/.test(head))
     return "an OpenSSH key";

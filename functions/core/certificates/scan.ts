@@ -8,9 +8,10 @@ import type { Finding, UnreadableReason } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
 import { type EvaluationPolicy, judgeCertificates, unreadableFinding } from "./evaluate";
 import type { CertificateFacts } from "./facts";
+import type { KeystoreIntegrity } from "./formats/java-keystore";
 import { KdfBudget } from "./formats/pkcs12-budget";
 import type { ObjectVerdict } from "./inventory";
-import { looksLikeCertificateMaterial, readCertificates } from "./reader";
+import { looksLikeCertificateMaterial, PASSWORD_FORMATS, readCertificates } from "./reader";
 
 export type LoadResult =
   | {
@@ -19,8 +20,20 @@ export type LoadResult =
       /** The stored version read, when the store has versions (S3's ETag). */
       etag?: string;
       size?: number;
+      /** The object's user metadata, when the store keeps some (S3: x-amz-meta-*, names lower-cased). */
+      metadata?: Record<string, string>;
     }
-  | { ok: false; reason: UnreadableReason; detail: string };
+  | {
+      ok: false;
+      reason: UnreadableReason;
+      detail: string;
+      /**
+       * The object does not exist (any more): nothing was there to read. A file a listing named and
+       * that is gone by the time it is read is not unreadable, it is gone; a named file that was
+       * never there (a CA bundle, a CLI argument) is still reported by whoever needs it.
+       */
+      gone?: boolean;
+    };
 
 export interface ScanInput {
   /** Name used in reports: a path as the operator typed it, or `s3://bucket/key`. */
@@ -35,10 +48,27 @@ export interface ScanInput {
   onlyIfCertificateLike?: boolean;
   /** Names this file's end-entity certificates must cover, overriding the scan-wide list. */
   expectedHosts?: string[];
+  /** This file's password (a per-file password map), overriding the scan-wide one. */
+  password?: FilePassword;
+  /**
+   * The file is one of a listing (a store's objects): if it is gone when read, it was deleted
+   * meanwhile and simply is no more. Otherwise a missing file is `unreadable` (io-error).
+   */
+  goneIsAbsent?: boolean;
+}
+
+/** The password of PKCS#12 files and Java keystores, with what identifies it and where it comes from. */
+export interface FilePassword {
+  value?: string;
+  /** inventory.ts `secretFingerprint` of the value, never the value. */
+  fingerprint?: string;
+  /** Where the password comes from, said when a file needs one and has none (reader.ts). */
+  hint?: string;
 }
 
 export interface ScanOptions {
   policy: EvaluationPolicy;
+  /** The password of PKCS#12 files and Java keystores (JKS, JCEKS), unless a file has its own. */
   pkcs12Password?: string;
   /**
    * Fingerprint of the PKCS#12 password (inventory.ts `secretFingerprint`), never the password:
@@ -74,6 +104,12 @@ export interface FileOutcome {
    * it was not examined: alarms about its certificates must stand until it can be read again.
    */
   unexamined?: boolean;
+  /** A Java keystore: whether its password verified its integrity (reader.ts). */
+  integrity?: KeystoreIntegrity;
+  /** The user metadata the store returned with the bytes (location.ts reads parameters from it). */
+  metadata?: Record<string, string>;
+  /** The object went away before it could be read: examined, and found absent. */
+  gone?: boolean;
 }
 
 /** Load failures that say nothing about the content; the next attempt may well succeed. */
@@ -87,30 +123,40 @@ export interface ScanResult {
 
 export async function scanFile(input: ScanInput, options: ScanOptions): Promise<FileOutcome> {
   const loaded = await input.load();
+  if (!loaded.ok && loaded.gone && input.goneIsAbsent) return { ...outcome(input.file, [], []), gone: true };
   if (!loaded.ok) {
     const finding = unreadableFinding(input.file, loaded.reason, loaded.detail);
     return TRANSIENT_LOAD_FAILURES.includes(loaded.reason)
       ? { ...outcome(input.file, [], [finding]), unexamined: true }
       : outcome(input.file, [], [finding]);
   }
+  const stored = loaded.metadata ? { metadata: loaded.metadata } : {};
   if (input.onlyIfCertificateLike && !looksLikeCertificateMaterial(loaded.bytes)) {
     return { ...outcome(input.file, [], []), skipped: "does not look like certificate material" };
   }
+  const password: FilePassword = input.password ?? {
+    value: options.pkcs12Password,
+    fingerprint: options.pkcs12PasswordFingerprint,
+    hint: options.pkcs12PasswordHint,
+  };
   const read = await readCertificates(loaded.bytes, input.file, {
-    pkcs12Password: options.pkcs12Password,
+    pkcs12Password: password.value,
     ...(options.kdfBudget ? { kdfBudget: options.kdfBudget } : {}),
-    ...(options.pkcs12PasswordHint ? { pkcs12PasswordHint: options.pkcs12PasswordHint } : {}),
+    ...(password.hint ? { pkcs12PasswordHint: password.hint } : {}),
   });
-  // What PKCS#12 bytes say depends on the password too: kept only with its fingerprint.
-  const pkcs12 = "format" in read && read.format === "pkcs12";
-  const keep = (result: FileOutcome, verdict: ObjectVerdict): FileOutcome =>
-    pkcs12 && options.pkcs12PasswordFingerprint === undefined
-      ? result
-      : {
-          ...result,
-          verdict: pkcs12 ? { ...verdict, secret: options.pkcs12PasswordFingerprint } : verdict,
-          ...(loaded.etag ? { etag: loaded.etag, size: loaded.bytes.byteLength } : {}),
-        };
+  // The version read goes with every outcome (alarm decisions are ordered by it); the verdict only
+  // when what decided it is known: the bytes, and for PKCS#12 and keystores the password too, kept
+  // by its fingerprint.
+  const protectedFormat =
+    "format" in read && read.format !== undefined && PASSWORD_FORMATS.includes(read.format);
+  const keep = (result: FileOutcome, verdict: ObjectVerdict): FileOutcome => ({
+    ...result,
+    ...stored,
+    ...(protectedFormat && password.fingerprint === undefined
+      ? {}
+      : { verdict: protectedFormat ? { ...verdict, secret: password.fingerprint } : verdict }),
+    ...(loaded.etag ? { etag: loaded.etag, size: loaded.bytes.byteLength } : {}),
+  });
   switch (read.status) {
     case "unreadable": {
       if (TRANSIENT_LOAD_FAILURES.includes(read.reason)) {
@@ -136,14 +182,20 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
         : options.policy;
       const problems = (read.problems ?? []).map((p) => unreadableFinding(input.file, p.reason, p.detail));
       const judgement = judgeCertificates(read.certificates, policy);
+      // A keystore's findings say whether its password verified the file they were read from.
+      const integrity = read.integrity;
+      const note = (findings: Finding[]) =>
+        integrity ? findings.map((f) => ({ ...f, details: { ...f.details, integrity } })) : findings;
       return keep(
         {
-          ...outcome(input.file, read.certificates, [...problems, ...judgement.findings]),
+          ...outcome(input.file, read.certificates, note([...problems, ...judgement.findings])),
           facts: judgement.facts,
+          ...(integrity ? { integrity } : {}),
         },
         {
           certificates: judgement.facts,
-          bytesFindings: [...problems, ...judgement.chainFindings],
+          bytesFindings: note([...problems, ...judgement.chainFindings]),
+          ...(integrity ? { integrity } : {}),
         },
       );
     }

@@ -1,5 +1,6 @@
 /** `certificates`: the bucket, the sources under it, thresholds and peer groups. */
 import * as z from "zod";
+import { capturedNames, MAX_PARAMETER_VALUE, RESERVED_PARAMETERS } from "../certificates/location";
 import {
   BucketName,
   CONTROL_CHARACTERS,
@@ -14,46 +15,130 @@ import { atMost, LIMITS } from "./limits";
 const KEY_PATTERN_HELP =
   "expected a key pattern where '*' matches within one path segment and '**' across segments";
 
+const KeyPattern = z
+  .string()
+  .min(1, KEY_PATTERN_HELP)
+  .max(1024)
+  .refine(
+    (pattern) => !CONTROL_CHARACTERS.test(pattern),
+    "expected a key pattern without control characters",
+  );
+
 /** Expected host names for the certificates whose keys match a glob-like pattern. */
 const HostnamesByKey = z.strictObject({
-  keyPattern: z
-    .string()
-    .min(1, KEY_PATTERN_HELP)
-    .max(1024)
-    .refine(
-      (pattern) => !CONTROL_CHARACTERS.test(pattern),
-      "expected a key pattern without control characters",
-    ),
+  keyPattern: KeyPattern,
   hostnames: z
     .array(HostName)
     .min(1, "expected at least one host name")
     .max(LIMITS.hostnames, atMost(LIMITS.hostnames, "host names")),
 });
 
-const CertificateSource = z.strictObject({
-  /** Object-key prefix scanned and watched for changes; "" means the whole bucket. */
-  prefix: KeyPrefix,
-  /** Names every end-entity certificate under the prefix must cover (none: no hostname check). */
-  expectedHostnames: z
-    .array(HostName)
-    .max(LIMITS.hostnames, atMost(LIMITS.hostnames, "host names"))
-    .default([]),
-  /** Finer-grained names per key pattern; the first matching pattern wins over `expectedHostnames`. */
-  hostnamesByKey: z
-    .array(HostnamesByKey)
-    .max(LIMITS.hostnamesByKey, atMost(LIMITS.hostnamesByKey, "key patterns"))
-    .default([]),
-  /** Object key of a PEM bundle of trusted CAs; certificates under the prefix must chain to it. */
-  caBundleKey: ObjectKey.optional(),
-  /** Secrets Manager secret holding the password of PKCS#12 files under the prefix. */
-  pkcs12PasswordSecretName: SecretName.optional(),
-  /**
-   * What the end-entity certificates under the prefix are for, as the chain check judges them:
-   * `server` (TLS server: extendedKeyUsage serverAuth), `client` (TLS client: clientAuth), or `any`.
-   * Default: `server` for a certificate with expected host names, `any` otherwise.
-   */
-  purpose: z.enum(["server", "client", "any"]).optional(),
+/** The password secret of the PKCS#12 files and keystores whose keys match a pattern. */
+const KeystorePasswordByKey = z.strictObject({
+  keyPattern: KeyPattern,
+  secretName: SecretName,
 });
+
+// Parameters smelling of a secret are dropped from alarms (alarms/alarm-content.ts): refused here.
+const SECRET_LIKE = /secret|token|password|passphrase|private.?key|credential/i;
+
+const ParameterName = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9]{0,63}$/,
+    "expected a parameter name such as ServiceName: a letter, then up to 63 letters or digits",
+  )
+  .refine(
+    (name) => !(RESERVED_PARAMETERS as readonly string[]).includes(name),
+    `expected a parameter name other than ${RESERVED_PARAMETERS.join(", ")}, which watchpost sets itself`,
+  )
+  .refine((name) => !SECRET_LIKE.test(name), "expected a parameter name that does not look like a secret's");
+
+const ParameterValue = z
+  .string()
+  .min(1)
+  .max(MAX_PARAMETER_VALUE)
+  .refine((value) => !CONTROL_CHARACTERS.test(value), "expected a value without control characters");
+
+/** Alarm parameters declared literally: `{ "ServiceName": "Flink", "Cluster": "prod" }`. */
+const LocationParameters = z
+  .record(z.string(), ParameterValue)
+  .refine((p) => Object.keys(p).length <= LIMITS.parameters, atMost(LIMITS.parameters, "parameters"))
+  .superRefine((parameters, context) => {
+    // Checked here rather than as the record's key schema, whose errors say only "Invalid key".
+    for (const name of Object.keys(parameters)) {
+      const checked = ParameterName.safeParse(name);
+      if (checked.success) continue;
+      for (const issue of checked.error.issues) {
+        context.addIssue({ code: "custom", path: [name], message: issue.message });
+      }
+    }
+  });
+
+const CAPTURE_HELP = "expected {Name} captures with parameter names, each once, between '/' or other text";
+
+/** Parameters for the objects whose keys match a pattern, literal or captured (`{HostName}`). */
+const ParametersByKey = z.strictObject({
+  keyPattern: KeyPattern.refine((pattern) => {
+    const names = capturedNames(pattern);
+    const unbalanced = (pattern.match(/[{}]/g)?.length ?? 0) !== names.length * 2;
+    return (
+      !unbalanced &&
+      new Set(names).size === names.length &&
+      names.every((name) => ParameterName.safeParse(name).success)
+    );
+  }, CAPTURE_HELP),
+  parameters: LocationParameters.default({}),
+});
+
+const CertificateSource = z
+  .strictObject({
+    /** Object-key prefix scanned and watched for changes; "" means the whole bucket. */
+    prefix: KeyPrefix,
+    /** Names every end-entity certificate under the prefix must cover (none: no hostname check). */
+    expectedHostnames: z
+      .array(HostName)
+      .max(LIMITS.hostnames, atMost(LIMITS.hostnames, "host names"))
+      .default([]),
+    /** Finer-grained names per key pattern; the first matching pattern wins over `expectedHostnames`. */
+    hostnamesByKey: z
+      .array(HostnamesByKey)
+      .max(LIMITS.hostnamesByKey, atMost(LIMITS.hostnamesByKey, "key patterns"))
+      .default([]),
+    /** Object key of a PEM bundle of trusted CAs; certificates under the prefix must chain to it. */
+    caBundleKey: ObjectKey.optional(),
+    /** Secrets Manager secret holding the password of PKCS#12 files and Java keystores under the prefix. */
+    keystorePasswordSecretName: SecretName.optional(),
+    /** The name `keystorePasswordSecretName` had before keystores were read; still accepted. */
+    pkcs12PasswordSecretName: SecretName.optional(),
+    /** Other secrets for the files whose keys match a pattern; the first matching pattern wins. */
+    keystorePasswordsByKey: z
+      .array(KeystorePasswordByKey)
+      .max(LIMITS.passwordsByKey, atMost(LIMITS.passwordsByKey, "key patterns"))
+      .default([]),
+    /** Alarm parameters of every certificate under the prefix (ServiceName, HostName, Cluster, ...). */
+    parameters: LocationParameters.default({}),
+    /** Parameters per key pattern, literal or captured; the first matching pattern adds its own. */
+    parametersByKey: z
+      .array(ParametersByKey)
+      .max(LIMITS.parametersByKey, atMost(LIMITS.parametersByKey, "key patterns"))
+      .default([]),
+    /**
+     * What the end-entity certificates under the prefix are for, as the chain check judges them:
+     * `server` (TLS server: extendedKeyUsage serverAuth), `client` (TLS client: clientAuth), or `any`.
+     * Default: `server` for a certificate with expected host names, `any` otherwise.
+     */
+    purpose: z.enum(["server", "client", "any"]).optional(),
+  })
+  .refine((s) => s.keystorePasswordSecretName === undefined || s.pkcs12PasswordSecretName === undefined, {
+    message:
+      "expected keystorePasswordSecretName only: pkcs12PasswordSecretName is its former name, kept as an alias",
+    path: ["pkcs12PasswordSecretName"],
+  })
+  .transform(({ pkcs12PasswordSecretName, ...source }) => {
+    const secret = source.keystorePasswordSecretName ?? pkcs12PasswordSecretName;
+    return secret === undefined ? source : { ...source, keystorePasswordSecretName: secret };
+  });
 
 const Peer = z.strictObject({
   /** The peer's fully qualified name; its certificate must name it in a SAN (a CN-only match is minor). */
@@ -166,7 +251,36 @@ export const Certificates = z
           `characters (they are ${characters}); the stack writes each into an IAM policy, whose size is limited`,
       });
     }
+    const secrets = keystoreSecretNames(c.sources);
+    const secretCharacters = secrets.reduce((sum, name) => sum + name.length, 0);
+    if (secrets.length > LIMITS.keystoreSecrets || secretCharacters > LIMITS.keystoreSecretCharacters) {
+      context.addIssue({
+        code: "custom",
+        path: ["sources"],
+        message:
+          `expected at most ${LIMITS.keystoreSecrets} distinct keystore password secrets with names of at most ` +
+          `${LIMITS.keystoreSecretCharacters} characters together (they are ${secrets.length} secrets, ` +
+          `${secretCharacters} characters); the stack writes each into the scan's IAM policies, whose size is limited`,
+      });
+    }
   });
+
+/** Every secret holding a PKCS#12 or keystore password, once: the scan reads these, and only these. */
+export function keystoreSecretNames(
+  sources: readonly Pick<
+    z.output<typeof CertificateSource>,
+    "keystorePasswordSecretName" | "keystorePasswordsByKey"
+  >[],
+): string[] {
+  return [
+    ...new Set(
+      sources.flatMap((s) => [
+        ...(s.keystorePasswordSecretName ? [s.keystorePasswordSecretName] : []),
+        ...s.keystorePasswordsByKey.map((entry) => entry.secretName),
+      ]),
+    ),
+  ];
+}
 
 /**
  * Object keys and key prefixes the certificate scan reads: the sources' prefixes plus CA bundles and

@@ -7,6 +7,10 @@ export const LIMITS = {
   sources: 50,
   hostnames: 100,
   hostnamesByKey: 100,
+  passwordsByKey: 100,
+  parametersByKey: 100,
+  /** Parameters declared in one place (a source, a key pattern). */
+  parameters: 20,
   peerGroups: 20,
   credentialTargets: 50,
   emailRecipients: 50,
@@ -15,6 +19,12 @@ export const LIMITS = {
   silences: 100,
   /** Characters of all prefixes and keys the scan may read, which the stack writes into IAM policies. */
   readableKeyCharacters: 4096,
+  /**
+   * Distinct keystore password secrets, and the characters of their names: the stack writes each
+   * secret's ARN twice into the scan's IAM policies (GetSecretValue, and kms:Decrypt's condition).
+   */
+  keystoreSecrets: 100,
+  keystoreSecretCharacters: 4096,
   /** Size of the configuration file itself. */
   fileBytes: 1024 * 1024,
 } as const;

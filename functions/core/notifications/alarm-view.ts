@@ -61,6 +61,11 @@ export interface AlarmView {
   where: string;
   /** The source, and the object beyond it when there is one. */
   object: string;
+  /**
+   * Where the fault lives beyond the object: the host, service, role, cluster… parameters,
+   * "HostName: flink01 · ServiceName: Flink · Cluster: prod"; absent when the alarm has none.
+   */
+  location?: string;
   /** The finding in words (control characters made visible). */
   message: string;
   /** "CN=api.example.com, not after 2025-01-01 00:00 UTC (3.0 days ago)", when a certificate is involved. */
@@ -113,6 +118,8 @@ export function alarmView(detail: AlarmEventDetail, deployment: Deployment): Ala
       path: definition?.doc ?? detail.doc,
     },
   };
+  const location = locationLine(detail.parameters);
+  if (location) view.location = visibleText(location);
   if (facts.subject !== undefined || notAfter) view.certificate = visibleText(certificateLine(facts, at));
   if (notAfter) view.daysLeft = daysBetween(at, notAfter);
   if (cleared) {
@@ -129,6 +136,24 @@ export function alarmView(detail: AlarmEventDetail, deployment: Deployment): Ala
   const link = consoleLinkOf(detail, deployment);
   if (link) view.console = link;
   return view;
+}
+
+/** Parameters every view already shows as the object or its console link. */
+const SHOWN_AS_OBJECT = new Set(["Source", "Bucket", "Prefix", "Key", "Endpoint"]);
+const LOCATION_FIRST = ["HostName", "ServiceName", "RoleName", "Cluster"];
+const MAX_LOCATION = 500;
+
+/** "HostName: flink01 · ServiceName: Flink": the parameters that say where, beyond the object. */
+export function locationLine(parameters: Record<string, string>): string | undefined {
+  const names = Object.keys(parameters).filter((name) => !SHOWN_AS_OBJECT.has(name));
+  const rank = (name: string) => {
+    const at = LOCATION_FIRST.indexOf(name);
+    return at === -1 ? LOCATION_FIRST.length : at;
+  };
+  names.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const line = names.map((name) => `${name}: ${parameters[name]}`).join(" · ");
+  if (line === "") return undefined;
+  return line.length > MAX_LOCATION ? `${line.slice(0, MAX_LOCATION - 1)}…` : line;
 }
 
 /** The parameters, plus the host a certificate step needs when no HostName was configured. */

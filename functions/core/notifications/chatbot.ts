@@ -40,6 +40,7 @@ export function chatbotNotification(event: AlarmEvent, view: AlarmView): Chatbot
     ? [`*Now:* ${safe(view.now ?? "")}`, `*Was:* ${safe(view.was ?? "")}`]
     : [truncate(safe(view.message), MAX_CHAT_DESCRIPTION_CHARS - 1_000)];
   lines.push("", `*Object:* ${inlineCode(truncate(view.object, 300))}`);
+  if (view.location) lines.push(`*Location:* ${safe(view.location)}`);
   if (view.certificate && !cleared) lines.push(`*Certificate:* ${safe(view.certificate)}`);
   lines.push(`*Severity:* ${severityText(detail)}`);
   lines.push(

@@ -44,6 +44,7 @@ export function emailBody(view: AlarmView): string {
     lines.push(truncate(view.message, MAX_MESSAGE_CHARS), "");
   }
   lines.push(`Object: ${view.object}`);
+  if (view.location) lines.push(`Location: ${view.location}`);
   if (view.certificate && !cleared) lines.push(`Certificate: ${view.certificate}`);
   lines.push(`Severity: ${severityText(detail)}`);
   if (cleared) {

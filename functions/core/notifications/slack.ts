@@ -59,6 +59,7 @@ export function slackMessage(view: AlarmView): SlackMessage {
   ];
   const fields = [
     mrkdwn(`*Object*\n${code(view.object)}`, 2_000),
+    ...(view.location ? [mrkdwn(`*Location*\n${esc(view.location)}`, 2_000)] : []),
     mrkdwn(`*Severity*\n${severityText(detail)}`, 2_000),
     ...(view.certificate && !cleared ? [mrkdwn(`*Certificate*\n${esc(view.certificate)}`, 2_000)] : []),
     cleared

@@ -81,6 +81,7 @@ export function teamsMessage(view: AlarmView): TeamsMessage {
   ];
   const facts = [
     { title: "Object", value: view.object },
+    ...(view.location ? [{ title: "Location", value: view.location }] : []),
     ...(view.certificate && !cleared ? [{ title: "Certificate", value: view.certificate }] : []),
     { title: "Severity", value: severityText(detail) },
     ...(cleared

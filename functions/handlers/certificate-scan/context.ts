@@ -16,8 +16,7 @@ export function scanContext(deps: CertificateScanDeps): StoreScanContext {
     store: deps.store,
     certificates: deps.config.certificates,
     now: deps.now?.() ?? new Date(),
-    pkcs12Password: async (source) =>
-      source.pkcs12PasswordSecretName ? deps.secrets.read(source.pkcs12PasswordSecretName) : undefined,
+    keystorePassword: (secretName) => deps.secrets.read(secretName),
     fetchEndpoint: deps.fetchEndpoint,
     ...(deps.inventory ? { inventory: deps.inventory } : {}),
     downloadConcurrency: deps.config.operations.scanDownloadConcurrency,
@@ -26,8 +25,16 @@ export function scanContext(deps: CertificateScanDeps): StoreScanContext {
 }
 
 export function settlementPorts(deps: CertificateScanDeps, ctx: StoreScanContext): SettlementPorts {
+  const bucket = deps.store.uri("");
   return {
-    settleAlarms: (runs) => settleRuns(runs, deps.alarms),
+    settleAlarms: (runs) =>
+      settleRuns(runs, {
+        ...deps.alarms,
+        // Leases on this invocation's clock; versions confirmed against the bucket itself.
+        clock: deps.now ?? (() => new Date()),
+        currentVersion: async (object) =>
+          object.startsWith(bucket) ? deps.store.currentVersion(object.slice(bucket.length)) : undefined,
+      }),
     ...(deps.fanOut ? { runs: deps.fanOut.runs } : {}),
     ...(ctx.log ? { log: ctx.log } : {}),
     now: ctx.now,

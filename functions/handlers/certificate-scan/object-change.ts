@@ -33,7 +33,7 @@ export async function objectChanged(
     [
       ...plan.objectIn.map((source) => ({
         scope: sourceScope(ctx.store, source),
-        check: () => recheckObject(source, key, change, ctx),
+        check: () => recheckObject(source, key, ctx),
       })),
       ...scanScopes(plan.rescan, plan.peerGroups, ctx, deps.fanOut, "object-change"),
     ],

@@ -10,14 +10,21 @@ import { type AlarmStore, createAlarmStore } from "../../adapters/alarm-store";
 import { createEventPublisher } from "../../adapters/event-publisher";
 import type { CheckRun, LifecyclePolicy } from "../../core/alarms/lifecycle";
 import { lifecyclePolicyFrom } from "../../core/alarms/lifecycle-policy";
-import { type AlarmPublisherPort, type AlarmStorePort, processCheckRun } from "../../core/alarms/process-run";
+import {
+  type AlarmPublisherPort,
+  type AlarmStorePort,
+  leaseSecondsFor,
+  type ProcessRunDeps,
+  processCheckRun,
+} from "../../core/alarms/process-run";
 import type { WatchpostConfig } from "../../core/config";
 import { SEVERITIES } from "../../core/contracts";
 import { DIMENSION, METRIC } from "../../core/metrics";
 import { ENV, requireEnv } from "./environment";
 import { logger, metrics } from "./powertools";
 
-export interface SettleDeps {
+export interface SettleDeps
+  extends Pick<ProcessRunDeps, "clock" | "leaseSeconds" | "currentVersion" | "conflictBudgetMs"> {
   store: AlarmStorePort & Pick<AlarmStore, "countActive">;
   publisher: AlarmPublisherPort;
   policy: LifecyclePolicy;
@@ -54,6 +61,8 @@ export function alarmSettleDeps(options: {
       docBaseUrl: config.notifications.runbookBaseUrl,
     }),
     policy: lifecyclePolicyFrom(config.alarms),
+    // Leases outlive their holder on every clock the deployment tolerates (the certificate skew).
+    leaseSeconds: leaseSecondsFor(config.certificates.thresholds.skewSeconds),
   };
 }
 

@@ -1,3 +1,4 @@
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALARM_TABLE_KEYS, type AlarmStore, createAlarmStore } from "../../../functions/adapters/alarm-store";
 import { documentClient } from "../../../functions/adapters/clients/dynamodb";
@@ -6,6 +7,7 @@ import {
   type AlarmTransition,
   type CheckRun,
   DEFAULT_LIFECYCLE_POLICY,
+  decideAlarm,
 } from "../../../functions/core/alarms/lifecycle";
 import { type AlarmPublisherPort, processCheckRun } from "../../../functions/core/alarms/process-run";
 import type { Finding } from "../../../functions/core/contracts";
@@ -80,6 +82,19 @@ function recorder(fail?: (call: number) => boolean) {
   return { publisher, delivered };
 }
 
+/** An expired certificate raised at 01:00 by run A, whose event is left pending, leased until 01:10. */
+async function decideRaised(store: AlarmStore) {
+  const run = certificateRun([expired()], at(0));
+  const decision = decideAlarm(run, run.findings, undefined, DEFAULT_LIFECYCLE_POLICY);
+  const added = decision.transitions.map((transition) => ({
+    transition,
+    owner: "run-a",
+    until: at(1 / 6).getTime(),
+  }));
+  expect(await store.decide(decision.state!, undefined, added)).toBe(true);
+  return store.load(run.scope);
+}
+
 /**
  * Two certificates raised, one of them cleared an hour later (renewed), and a credential alarm;
  * with `recurring`, the other certificate's fault also clears and returns (a history item).
@@ -105,7 +120,7 @@ async function raiseMixed(store: AlarmStore, options: { recurring?: boolean } = 
 }
 
 describe("alarm store on DynamoDB (dynalite)", () => {
-  it("writes only when the stored version is the one the writer read", async () => {
+  it("writes a decision only on the revision the writer read", async () => {
     // Prepare
     const store = await freshStore();
     const { publisher } = recorder();
@@ -117,13 +132,103 @@ describe("alarm store on DynamoDB (dynalite)", () => {
     const [read] = await store.load("s3://certs/");
 
     // Act
-    const first = await store.save({ ...read!, message: "first writer", version: read!.version + 1 }, read);
-    const second = await store.save({ ...read!, message: "second writer", version: read!.version + 1 }, read);
-    const create = await store.save({ ...read!, version: 1 }, undefined);
+    const first = await store.decide(
+      { ...read!, message: "first writer", version: read!.version + 1 },
+      read,
+      [],
+    );
+    const second = await store.decide(
+      { ...read!, message: "second writer", version: read!.version + 1 },
+      read,
+      [],
+    );
+    const create = await store.decide({ ...read!, version: 1 }, undefined, []);
 
     // Assess
     expect([first, second, create]).toEqual([true, false, false]);
     expect(await store.get("s3://certs/", read!.fingerprint)).toMatchObject({ message: "first writer" });
+  });
+
+  it("records delivery and leases without touching the revision, so a decision read before them still lands", async () => {
+    // Prepare: a raised alarm whose event is still pending, leased to run A until 01:10
+    const store = await freshStore();
+    const [read] = await decideRaised(store);
+    const [id] = Object.keys(read!.pending);
+
+    // Act: another run takes a look at 01:05 (too early), A forgets the delivered event, then
+    // a decision made on the revision read before all that is written
+    const early = await store.takeOver(read!, id!, { owner: "run-b", until: at(2).getTime() }, at(0.08));
+    await store.forget(read!, [id!]);
+    const decided = await store.decide(
+      { ...read!, message: "decided meanwhile", version: read!.version + 1 },
+      read,
+      [],
+    );
+
+    // Assess
+    expect(early).toBe(false);
+    expect(decided).toBe(true);
+    expect(await store.get("s3://certs/", read!.fingerprint)).toMatchObject({
+      message: "decided meanwhile",
+      pending: {},
+      version: read!.version + 1,
+    });
+  });
+
+  it("leases a pending event to another run only once the holder's lease has lapsed, or again to the holder", async () => {
+    // Prepare: leased to run A until 01:10
+    const store = await freshStore();
+    const [read] = await decideRaised(store);
+    const [id] = Object.keys(read!.pending);
+
+    // Act
+    const holderAgain = await store.takeOver(read!, id!, { owner: "run-a", until: at(1).getTime() }, at(0.5));
+    const beforeLapse = await store.takeOver(read!, id!, { owner: "run-b", until: at(2).getTime() }, at(0.9));
+    const afterLapse = await store.takeOver(read!, id!, { owner: "run-b", until: at(2).getTime() }, at(1.1));
+    await store.release(read!, id!, "run-a");
+    const released = (await store.get("s3://certs/", read!.fingerprint))!.pending[id!];
+
+    // Assess
+    expect([holderAgain, beforeLapse, afterLapse]).toEqual([true, false, true]);
+    expect(released).toMatchObject({ owner: "run-b", until: at(2).getTime() }); // only the holder releases
+  });
+
+  it("reads an item written before pending events were a map, and lets the next run send them at once", async () => {
+    // Prepare: the shape the previous release wrote, a list and an item-wide claim long lapsed
+    const tableName = await dynamo.createAlarmTable(`watchpost-alarms-${++tableCount}`);
+    const client = documentClient(dynamo.client);
+    const store = createAlarmStore({ tableName, client });
+    const [state] = await decideRaised(store);
+    const transition = Object.values(state!.pending)[0]!.transition;
+    const { pending: _pending, ...rest } = state!;
+    await client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...rest,
+          pk: state!.scope,
+          sk: `alarm#${state!.fingerprint}`,
+          pending: [transition],
+          claim: { runId: "old-run", expiresAt: at(0.1).toISOString() },
+        },
+      }),
+    );
+    const { publisher, delivered } = recorder();
+
+    // Act
+    const [converted] = await store.load(state!.scope);
+    const next = await processCheckRun(certificateRun([expired()], at(1)), {
+      store,
+      publisher,
+      policy: DEFAULT_LIFECYCLE_POLICY,
+    });
+
+    // Assess
+    expect(converted!.pending).toEqual({ [transition.id]: { transition, owner: "", until: 0 } });
+    expect(converted).not.toHaveProperty("claim");
+    expect(next.published.map((t) => t.id)).toEqual([transition.id]);
+    expect(delivered.map((t) => t.id)).toEqual([transition.id]);
+    expect((await store.load(state!.scope))[0]!.pending).toEqual({});
   });
 
   it("raises a fault once when two runs see it at the same time", async () => {
@@ -150,7 +255,8 @@ describe("alarm store on DynamoDB (dynalite)", () => {
     expect(delivered.map((t) => t.kind)).toEqual(["raised"]);
     const states = await store.load(SCOPE);
     expect(states).toHaveLength(1);
-    expect(states[0]).toMatchObject({ status: "active", pending: [], consecutiveFailures: 2 });
+    // The same instant seen twice is one observation.
+    expect(states[0]).toMatchObject({ status: "active", pending: {}, consecutiveFailures: 1 });
   });
 
   it("delivers events left pending by a failed publish exactly once, on the next run", async () => {
@@ -167,8 +273,9 @@ describe("alarm store on DynamoDB (dynalite)", () => {
 
     // Assess
     expect(failed.pending.map((t) => t.kind)).toEqual(["raised"]);
-    expect(storedAfterFailure[0]!.pending.map((t) => t.id)).toEqual(failed.pending.map((t) => t.id));
-    expect(storedAfterFailure[0]).not.toHaveProperty("claim");
+    expect(Object.keys(storedAfterFailure[0]!.pending)).toEqual(failed.pending.map((t) => t.id));
+    // Given back: the next run sends it without waiting out the failed run's lease.
+    expect(Object.values(storedAfterFailure[0]!.pending).map((p) => p.until)).toEqual([0]);
     expect(next.published.map((t) => t.id)).toEqual(failed.pending.map((t) => t.id));
     expect(later.published).toEqual([]);
     expect(delivered.map((t) => t.kind)).toEqual(["raised"]);
@@ -190,7 +297,7 @@ describe("alarm store on DynamoDB (dynalite)", () => {
     const [first, , again] = delivered;
     const history = await store.history("s3://certs/");
     expect(history).toMatchObject([
-      { occurrenceId: first!.occurrenceId, status: "cleared", clearedAt: at(1).toISOString(), pending: [] },
+      { occurrenceId: first!.occurrenceId, status: "cleared", clearedAt: at(1).toISOString(), pending: {} },
     ]);
     expect(history[0]!.expiresAt).toBe(at(1).getTime() / 1000 + 90 * 86_400);
     const [live] = await store.load("s3://certs/");

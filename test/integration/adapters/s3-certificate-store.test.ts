@@ -1,6 +1,7 @@
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand, type S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type StoredObject, s3CertificateStore } from "../../../functions/adapters/s3-certificate-store";
+import { ABSENT } from "../../../functions/core/alarms/evidence";
 import { type LocalS3, startS3rver } from "../../support/emulators";
 
 const BUCKET = "certificates";
@@ -44,6 +45,30 @@ beforeEach(() => {
 afterAll(async () => {
   await s3?.stop();
 });
+
+/**
+ * The bucket as a role without the permission: GetObject and HeadObject (and, with `list`,
+ * ListObjectsV2) answered with S3's own 403 AccessDenied, except for the `except` key.
+ */
+function refusingGets(options: { list?: boolean; except?: string } = {}): Pick<S3Client, "send"> {
+  const refused = (command: string, key: string | undefined) =>
+    command === "ListObjectsV2Command"
+      ? options.list === true
+      : (command === "GetObjectCommand" || command === "HeadObjectCommand") && key !== options.except;
+  return {
+    send: ((command: { constructor: { name: string }; input: { Key?: string } }) =>
+      refused(command.constructor.name, command.input.Key)
+        ? Promise.reject(
+            new S3ServiceException({
+              name: "AccessDenied",
+              $fault: "client",
+              message: "Access Denied",
+              $metadata: { httpStatusCode: 403 },
+            }),
+          )
+        : client.send(command as never)) as S3Client["send"],
+  };
+}
 
 async function collect(iterable: AsyncIterable<StoredObject>): Promise<StoredObject[]> {
   const items: StoredObject[] = [];
@@ -171,7 +196,7 @@ describe("loading within the size cap", () => {
     expect(result).toMatchObject({ ok: false, reason: "too-large" });
   });
 
-  it("reports a missing object as an io-error naming the key", async () => {
+  it("reports a missing object as gone, an io-error naming the key for whoever needed it", async () => {
     // Prepare
     const store = s3CertificateStore({ client, bucket: BUCKET });
 
@@ -183,7 +208,62 @@ describe("loading within the size cap", () => {
       ok: false,
       reason: "io-error",
       detail: "prod/gone.pem: the object no longer exists",
+      gone: true,
     });
+  });
+
+  it("tells a missing object from a refused one when S3 answers 403 for both, by asking the listing", async () => {
+    // Prepare: without s3:ListBucket on the key itself, GetObject of a missing key is refused with
+    // 403 AccessDenied, not 404 (Amazon S3 API Reference, GetObject, "Permissions")
+    const refusing = refusingGets();
+    const store = s3CertificateStore({ client: refusing, bucket: BUCKET });
+
+    // Act
+    const missing = await store.load("prod/gone.pem", { maxBytes: LIMIT });
+    const present = await store.load("prod/a.pem", { maxBytes: LIMIT });
+
+    // Assess
+    expect(missing).toMatchObject({
+      ok: false,
+      gone: true,
+      detail: "prod/gone.pem: the object no longer exists",
+    });
+    expect(present).toEqual({ ok: false, reason: "io-error", detail: "prod/a.pem: access denied" });
+  });
+
+  it("names the version S3 holds now: the ETag, ABSENT when missing, never a longer key's", async () => {
+    // Prepare
+    const store = s3CertificateStore({ client, bucket: BUCKET });
+    const listed = await collect(store.list(["prod/"]));
+
+    // Act
+    const [present, missing, prefixOfAnother] = await Promise.all([
+      store.currentVersion("prod/a.pem"),
+      store.currentVersion("prod/gone.pem"),
+      store.currentVersion("prod/sub/c"),
+    ]);
+
+    // Assess
+    expect(present).toBe(listed.find((o) => o.key === "prod/a.pem")?.etag);
+    expect([missing, prefixOfAnother]).toEqual([ABSENT, ABSENT]);
+  });
+
+  it("asks HeadObject when it may not list the key (a CA bundle outside the source prefixes), and says nothing when refused", async () => {
+    // Prepare: a role that may not list, and may read only prod/a.pem
+    const store = s3CertificateStore({
+      client: refusingGets({ list: true, except: "prod/a.pem" }),
+      bucket: BUCKET,
+    });
+
+    // Act
+    const [readable, refused] = await Promise.all([
+      store.currentVersion("prod/a.pem"),
+      store.currentVersion("prod/b.der"),
+    ]);
+
+    // Assess
+    expect(readable).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(refused).toBeUndefined();
   });
 
   it("names objects as s3:// URIs for reports", () => {

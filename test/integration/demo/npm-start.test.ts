@@ -90,7 +90,7 @@ describe("npm start", () => {
       const headings = [...run.stdout.matchAll(/^== (Step \d+: .+?) =+$/gm)].map((m) => m[1]);
       const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
       const documented = [...readme.matchAll(/^- \*\*(Step \d+: [^*]+)\*\*/gm)].map((m) => m[1]);
-      expect(headings).toHaveLength(4);
+      expect(headings).toHaveLength(5);
       expect(documented).toEqual(headings);
       const out = run.stdout;
       const bucket = "s3://watchpost-demo-certs";
@@ -105,6 +105,30 @@ describe("npm start", () => {
       expect(row("unreadable", `${bucket}/certs/corrupt.pem`)).toMatch(/^major\s+1007/);
       expect(row("expiring", `${bucket}/certs/expiring.pem#0`)).toMatch(/^minor\s+1002/);
       expect(findings.join("\n")).not.toMatch(/healthy\.pem|etcd-1\.demo|etcd-2\.demo/);
+      // The Flink host's keystore, written by keytool and carried to the bucket by watchpost push.
+      const keystore = `${bucket}/hosts/flink01.demo.example/opt/flink/ha/local/cert/flink.keystore`;
+      expect(out).toContain("(a JKS keystore written by keytool)");
+      expect(out).toContain(
+        "  $ watchpost push /opt/flink/ha/local/cert --to s3://watchpost-demo-certs/hosts/ --host flink01.demo.example --service flink",
+      );
+      expect(out.split("== Step 1")[0]).toMatch(
+        /^ {6}uploaded {2}\/opt\/flink\/ha\/local\/cert\/flink\.keystore\n\n {4}1 uploaded, 0 unchanged, 0 skipped, 0 failed$/m,
+      );
+      expect(row("expired", `${keystore}#0`)).toMatch(/^critical\s+1001\s+expired\s+raised/);
+      const where =
+        "      where: HostName: flink01.demo.example · ServiceName: flink · Cluster: demo · HostPath: /opt/flink/ha/local/cert/flink.keystore";
+      const keystoreRaised = `event on bus "watchpost": Alarm Raised | critical | 1001 expired | ${keystore}#0`;
+      const keystoreCleared = `event on bus "watchpost": Alarm Cleared | critical | 1001 expired | ${keystore}#0`;
+      const eventLines = (part: string, first: string) => {
+        const lines = part.split("\n");
+        const at = lines.findIndex((line) => line.endsWith(first));
+        return at < 0
+          ? []
+          : lines.slice(at, lines.findIndex((line, i) => i > at && line.includes("runbook:")) + 1);
+      };
+      expect(eventLines(step(out, 1), keystoreRaised)).toContain(where);
+      // The keystore password is the source's secret: never printed.
+      expect(out).not.toMatch(/-storepass|"password"/i);
 
       const raised = `event on bus "watchpost": Alarm Raised | critical | 1001 expired | ${bucket}/certs/expired.pem#0`;
       const cleared = `event on bus "watchpost": Alarm Cleared | critical | 1001 expired | ${bucket}/certs/expired.pem#0`;
@@ -112,7 +136,16 @@ describe("npm start", () => {
       expect(step(out, 2)).toContain(cleared);
       expect(step(out, 2)).toContain('"detail-type":"Object Created"');
       expect(step(out, 2).match(/Alarm (Raised|Cleared)/g)).toEqual(["Alarm Cleared"]);
-      expect(step(out, 3)).toContain("(no alarm event)");
+      const pushed = step(out, 3);
+      expect(pushed).toMatch(/^ {6}uploaded {2}\/opt\/flink\/ha\/local\/cert\/flink\.keystore$/m);
+      expect(pushed).toContain(
+        '"object":{"key":"hosts/flink01.demo.example/opt/flink/ha/local/cert/flink.keystore"}',
+      );
+      expect(pushed.match(/Alarm (Raised|Cleared)/g)).toEqual(["Alarm Cleared"]);
+      expect(eventLines(pushed, keystoreCleared)).toContain(where);
+      expect(step(out, 4)).toContain("(no alarm event)");
+      // The keystore's verdict is remembered with its ETag: the next scan does not download it.
+      expect(step(out, 4)).not.toMatch(/GetObject[^=]*flink\.keystore/);
 
       const links = [...out.matchAll(/runbook: (\S+)/g)].map((m) => m[1]!);
       expect(new Set(links)).toEqual(
@@ -123,7 +156,7 @@ describe("npm start", () => {
       const events = out.split("\n").filter((line) => line.includes('event on bus "watchpost"'));
       expect(events.length).toBe(links.length);
 
-      const credentials = step(out, 4);
+      const credentials = step(out, 5);
       expect(credentials).toContain(
         'event on bus "watchpost": Alarm Raised | major | 2002 credentials-rejected | credentials:spark-prod',
       );
@@ -136,13 +169,15 @@ describe("npm start", () => {
         section(out, "FINDINGS: credential targets in the alarm state table after run 2").join("\n"),
       ).toMatch(/^major\s+2002\s+credentials-rejected\s+raised\s+credentials:spark-prod/m);
 
-      const summary = out.split(/^== Summary =+$/m)[1] ?? "";
+      // Wrapped to the terminal's width: compared as running text.
+      const summary = (out.split(/^== Summary =+$/m)[1] ?? "").replace(/\s+/g, " ").trim();
       expect(summary).toMatch(
         /^What you saw: watchpost's own certificate-scan and credential-check functions/m,
       );
       expect(summary).toContain('"npx cdk deploy"');
       expect(summary).toContain("watchpost.config.json");
       expect(summary).toContain("--config FILE --certs DIR");
+      expect(summary).toContain("carried to the bucket by watchpost push, cleared 1 alarm");
       expect(out).toContain("every local server is stopped");
     },
     TIMEOUT_MS,

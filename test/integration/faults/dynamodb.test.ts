@@ -90,8 +90,7 @@ describe("concurrent runs on the alarm table", () => {
     // Assess
     expect(outcomes.map((o) => o.status)).toEqual(Array(CONCURRENT).fill("fulfilled"));
     expect(sentEvents()).toEqual({ types: ["Alarm Raised"], timesSent: [1] });
-    expect(await store.load(SCOPE)).toMatchObject([{ status: "active", pending: [] }]);
-    expect((await store.load(SCOPE))[0]).not.toHaveProperty("claim");
+    expect(await store.load(SCOPE)).toMatchObject([{ status: "active", pending: {} }]);
   });
 
   it("clear a fault that all of them find fixed exactly once", async () => {
@@ -110,7 +109,44 @@ describe("concurrent runs on the alarm table", () => {
     // Assess
     expect(outcomes.map((o) => o.status)).toEqual(Array(CONCURRENT).fill("fulfilled"));
     expect(sentEvents()).toEqual({ types: ["Alarm Cleared"], timesSent: [1] });
-    expect(await store.load(SCOPE)).toMatchObject([{ status: "cleared", pending: [] }]);
+    expect(await store.load(SCOPE)).toMatchObject([{ status: "cleared", pending: {} }]);
+  });
+
+  it("raise and clear 3 faults once when 8 runs observed a minute apart all settle at the same moment", async () => {
+    // Prepare: a scheduled scan, S3 events and redelivered batches that listed at different times
+    const store = await freshStore();
+    const RUNS = 8;
+    const sources = ["api", "web", "etcd"].map((name) => `s3://certs/prod/${name}.pem#0`);
+    const faults = sources.map((source) => ({ ...expiring("major"), source }));
+    const settleAll = (findings: Finding[], from: Date) =>
+      Promise.allSettled(
+        Array.from({ length: RUNS }, (_, i) =>
+          processCheckRun(
+            {
+              scope: SCOPE,
+              complete: true,
+              examinedSources: [],
+              findings,
+              now: new Date(from.getTime() + i * 60_000),
+            },
+            { store, publisher: bus.publisher, policy: DEFAULT_LIFECYCLE_POLICY },
+          ),
+        ),
+      );
+
+    // Act
+    const raising = await settleAll(faults, at(0));
+    const clearing = await settleAll([], at(1));
+
+    // Assess
+    const settled = [...raising, ...clearing];
+    expect(settled.filter((o) => o.status === "rejected")).toEqual([]);
+    expect(
+      settled.flatMap((o) => (o.status === "fulfilled" ? [...o.value.pending, ...o.value.errors] : [])),
+    ).toEqual([]);
+    const { types, timesSent } = sentEvents();
+    expect(types.sort()).toEqual([...Array(3).fill("Alarm Cleared"), ...Array(3).fill("Alarm Raised")]);
+    expect(timesSent).toEqual(Array(6).fill(1));
   });
 
   it("send one severity change and one reminder when all of them see the fault get worse a day later", async () => {

@@ -124,8 +124,9 @@ describe("alarm path against a service that stops answering", () => {
     expect(stalled).toBeInstanceOf(AlarmDeliveryError);
     expect((stalled as Error).message).toMatch(/1 alarm event\(s\) pending.*TimeoutError/);
     expect(elapsed).toBeLessThan(BOUND_MS);
-    expect(afterStall).toMatchObject({ status: "active", pending: [{ kind: "raised" }] });
-    expect(afterStall).not.toHaveProperty("claim");
+    expect(afterStall!.status).toBe("active");
+    // Given back by the run that could not deliver it: the next run need not wait out its lease.
+    expect(Object.values(afterStall!.pending)).toMatchObject([{ transition: { kind: "raised" }, until: 0 }]);
     expect(next).toMatchObject({ transitions: 0, published: 1, pending: 0 });
     expect(bus.sent.map((e) => e.DetailType)).toEqual(["Alarm Raised"]);
   });

@@ -205,9 +205,10 @@ describe("certificate-scan function", () => {
     const [raised] = bus.sent.map((e) => JSON.parse(e.Detail ?? "{}"));
     expect(raised).toMatchObject({ check: "unreadable", source: `s3://${BUCKET}/vault/node.p12` });
     expect(raised.message).toContain(
-      'no password was given (source "vault/" has no pkcs12PasswordSecretName; create a Secrets Manager secret with the password and name it there)',
+      'no password was given (source "vault/" has no keystorePasswordSecretName; create a Secrets Manager secret with the password and name it there)',
     );
     expect(raised.message).not.toContain("WATCHPOST_PKCS12_PASSWORD");
+    expect(raised.message).not.toContain("WATCHPOST_KEYSTORE_PASSWORD");
   });
 
   it("judges everything else when the PKCS#12 password secret cannot be read, and clears once it can", async () => {

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listFiles, loadFile, pkcs12PasswordFrom } from "../../../functions/adapters/local-files";
+import { keystorePasswordFrom, listFiles, loadFile } from "../../../functions/adapters/local-files";
 
 let root: string;
 
@@ -152,11 +152,36 @@ describe("loadFile", () => {
   });
 });
 
-describe("pkcs12PasswordFrom", () => {
-  it("reads WATCHPOST_PKCS12_PASSWORD, including an empty one", async () => {
-    expect(await pkcs12PasswordFrom({ WATCHPOST_PKCS12_PASSWORD: "s3cret" })).toBe("s3cret");
-    expect(await pkcs12PasswordFrom({ WATCHPOST_PKCS12_PASSWORD: "" })).toBe("");
-    expect(await pkcs12PasswordFrom({})).toBeUndefined();
+describe("keystorePasswordFrom", () => {
+  it("reads WATCHPOST_KEYSTORE_PASSWORD, including an empty one", async () => {
+    expect(await keystorePasswordFrom({ WATCHPOST_KEYSTORE_PASSWORD: "s3cret" })).toBe("s3cret");
+    expect(await keystorePasswordFrom({ WATCHPOST_KEYSTORE_PASSWORD: "" })).toBe("");
+  });
+
+  it("prefers the new names over the old WATCHPOST_PKCS12_PASSWORD[_FILE], which still work alone", async () => {
+    // Prepare
+    const base = await tree("precedence", { "new.pass": "from-new-file\n" });
+    const newFile = join(base, "new.pass");
+
+    // Act
+    const newOverOld = await keystorePasswordFrom({
+      WATCHPOST_KEYSTORE_PASSWORD_FILE: newFile,
+      WATCHPOST_PKCS12_PASSWORD: "from-old-variable",
+    });
+    const variableOverFile = await keystorePasswordFrom({
+      WATCHPOST_KEYSTORE_PASSWORD: "from-new-variable",
+      WATCHPOST_KEYSTORE_PASSWORD_FILE: newFile,
+    });
+
+    // Assess
+    expect(newOverOld).toBe("from-new-file");
+    expect(variableOverFile).toBe("from-new-variable");
+  });
+
+  it("reads the old WATCHPOST_PKCS12_PASSWORD, including an empty one", async () => {
+    expect(await keystorePasswordFrom({ WATCHPOST_PKCS12_PASSWORD: "s3cret" })).toBe("s3cret");
+    expect(await keystorePasswordFrom({ WATCHPOST_PKCS12_PASSWORD: "" })).toBe("");
+    expect(await keystorePasswordFrom({})).toBeUndefined();
   });
 
   it("reads the file named by WATCHPOST_PKCS12_PASSWORD_FILE without its trailing newline", async () => {
@@ -164,7 +189,7 @@ describe("pkcs12PasswordFrom", () => {
     const base = await tree("secret", { "p12.pass": "pa ss wörd \r\n" });
 
     // Act
-    const password = await pkcs12PasswordFrom({ WATCHPOST_PKCS12_PASSWORD_FILE: join(base, "p12.pass") });
+    const password = await keystorePasswordFrom({ WATCHPOST_PKCS12_PASSWORD_FILE: join(base, "p12.pass") });
 
     // Assess
     expect(password).toBe("pa ss wörd ");
@@ -175,7 +200,7 @@ describe("pkcs12PasswordFrom", () => {
     const path = join(root, "absent.pass");
 
     // Act
-    const attempt = pkcs12PasswordFrom({ WATCHPOST_PKCS12_PASSWORD_FILE: path });
+    const attempt = keystorePasswordFrom({ WATCHPOST_PKCS12_PASSWORD_FILE: path });
 
     // Assess
     await expect(attempt).rejects.toThrow(`cannot read WATCHPOST_PKCS12_PASSWORD_FILE (${path})`);

@@ -1,11 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { alarmIdFor, DEFAULT_SEVERITY } from "../../../functions/core/alarms/alarm-ids";
+import { ABSENT, freshness, versionSeen } from "../../../functions/core/alarms/evidence";
 import {
   type AlarmState,
   type AlarmTransition,
   type CheckRun,
   DEFAULT_LIFECYCLE_POLICY,
+  decideAlarm,
   decideTransitions,
   fingerprintOf,
   type LifecyclePolicy,
@@ -74,7 +76,7 @@ describe("alarm lifecycle", () => {
     const state = alarms.single();
     expect(state).toMatchObject({ status: "active", consecutiveFailures: 2, firstSeen: at(0).toISOString() });
     expect(state.lastSeen).toBe(at(1).toISOString());
-    expect(state.pending.map((t) => t.kind)).toEqual(["raised"]);
+    expect(Object.values(state.pending).map((p) => p.transition.kind)).toEqual(["raised"]);
   });
 
   it("reports severity going up and going down, with the previous severity", () => {
@@ -506,9 +508,115 @@ describe("alarm lifecycle", () => {
           if (clearedAt >= 0) expect(clearedAt).toBe(transitions.length - 1);
         }
         for (const state of alarms.states.values()) {
-          expect(state.pending.length).toBe(log.filter((t) => t.fingerprint === state.fingerprint).length);
+          expect(Object.keys(state.pending)).toHaveLength(
+            log.filter((t) => t.fingerprint === state.fingerprint).length,
+          );
         }
       }),
+    );
+  });
+});
+
+describe("ordering decisions by their evidence", () => {
+  const source = "s3://certs/cluster-a/ha.pem#0";
+  const OLD = '"0ld"';
+  const NEW = '"n3w"';
+  const versioned = (now: Date, seen: Record<string, string>, listed?: string): CheckRun => ({
+    scope: SCOPE,
+    complete: true,
+    examinedSources: [],
+    findings: [],
+    now,
+    versions: { seen: new Map(Object.entries(seen)), ...(listed ? { listed } : {}) },
+  });
+  function storedWith(evidence: { at: Date; version?: string }): AlarmState {
+    const run = { ...versioned(evidence.at, {}), findings: [finding("expired", source)] };
+    const state = decideTransitions(run, [], DEFAULT_LIFECYCLE_POLICY).next[0]!;
+    return {
+      ...state,
+      evidence: { at: evidence.at.toISOString(), ...(evidence.version ? { version: evidence.version } : {}) },
+    };
+  }
+
+  it("takes evidence about the same version as the alarm's in the order of its instant", () => {
+    // Prepare
+    const stored = storedWith({ at: at(1), version: OLD });
+
+    // Act
+    const older = freshness(versioned(at(0), { "s3://certs/cluster-a/ha.pem": OLD }), stored, source);
+    const same = freshness(versioned(at(1), { "s3://certs/cluster-a/ha.pem": OLD }), stored, source);
+    const newer = freshness(versioned(at(2), { "s3://certs/cluster-a/ha.pem": OLD }), stored, source);
+
+    // Assess
+    expect([older, same, newer]).toEqual(["stale", "fresh", "fresh"]);
+  });
+
+  it("asks the store about evidence on another version, whatever its instant, and about a new alarm's", () => {
+    // Prepare
+    const stored = storedWith({ at: at(1), version: OLD });
+
+    // Act
+    const earlierClock = freshness(versioned(at(0), { "s3://certs/cluster-a/ha.pem": NEW }), stored, source);
+    const fresh = freshness(versioned(at(0), { "s3://certs/cluster-a/ha.pem": NEW }), undefined, source);
+
+    // Assess
+    expect(earlierClock).toEqual({ confirm: "s3://certs/cluster-a/ha.pem", seen: NEW });
+    expect(fresh).toEqual({ confirm: "s3://certs/cluster-a/ha.pem", seen: NEW });
+  });
+
+  it("takes an object a complete listing did not hold as absent, and knows nothing of one outside it", () => {
+    // Prepare
+    const run = versioned(at(2), {}, "s3://certs/cluster-a/");
+
+    // Act + Assess
+    expect(versionSeen(run, source)).toBe(ABSENT);
+    expect(versionSeen({ ...run, complete: false }, source)).toBeUndefined();
+    expect(versionSeen(run, "s3://certs/trust/ca.pem")).toBeUndefined();
+  });
+
+  it("orders evidence without versions (credentials, live peers) by instant", () => {
+    // Prepare
+    const stored = storedWith({ at: at(1) });
+    const run = (now: Date): CheckRun => ({
+      scope: SCOPE,
+      complete: true,
+      examinedSources: [],
+      findings: [],
+      now,
+    });
+
+    // Act + Assess
+    expect([freshness(run(at(0)), stored, source), freshness(run(at(1)), stored, source)]).toEqual([
+      "stale",
+      "fresh",
+    ]);
+  });
+
+  it("counts the same instant seen twice as one observation, never moves lastSeen back, and writes nothing new", () => {
+    // Prepare
+    const alarms = scope();
+    const f = finding("expired", source);
+    alarms.run([f], at(2));
+
+    // Act
+    const again = alarms.run([f], at(2));
+    const before = alarms.single();
+
+    // Assess
+    expect(again).toEqual([]);
+    expect(before).toMatchObject({ consecutiveFailures: 1, lastSeen: at(2).toISOString(), version: 1 });
+    const run = (now: Date): CheckRun => ({
+      scope: SCOPE,
+      complete: true,
+      examinedSources: [],
+      findings: [f],
+      parameters: { ServiceName: "ha-proxy" },
+      now,
+    });
+    expect(decideAlarm(run(at(2)), [f], before, DEFAULT_LIFECYCLE_POLICY).state).toBeUndefined();
+    // A run on an earlier clock whose version the store confirmed still moves nothing back.
+    expect(decideAlarm(run(at(1)), [f], before, DEFAULT_LIFECYCLE_POLICY).state?.lastSeen).toBe(
+      at(2).toISOString(),
     );
   });
 });

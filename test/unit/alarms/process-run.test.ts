@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { alarmIdFor } from "../../../functions/core/alarms/alarm-ids";
 import {
-  type AlarmState,
   type AlarmTransition,
   type CheckRun,
   DEFAULT_LIFECYCLE_POLICY,
@@ -13,6 +12,7 @@ import {
   processCheckRun,
 } from "../../../functions/core/alarms/process-run";
 import type { Finding } from "../../../functions/core/contracts";
+import { memoryAlarmStore } from "../../support/in-memory-ports";
 
 const HOUR = 3_600_000;
 const T0 = new Date("2030-03-01T01:00:00.000Z");
@@ -34,31 +34,14 @@ function run(findings: Finding[], now: Date): CheckRun {
 }
 
 /** A store with the same conditional-write semantics as the DynamoDB adapter. */
-function memoryStore(): AlarmStorePort & {
-  items: Map<string, AlarmState>;
-  beforeLoad?: () => Promise<void>;
-} {
-  const items = new Map<string, AlarmState>();
-  const store = {
+function memoryStore() {
+  const { store, items, hooks } = memoryAlarmStore();
+  return Object.assign(store, {
     items,
-    beforeLoad: undefined as undefined | (() => Promise<void>),
-    async load(scope: string) {
-      await store.beforeLoad?.();
-      return [...items.values()].filter((s) => s.scope === scope).map((s) => structuredClone(s));
+    set beforeLoad(hook: () => Promise<void>) {
+      hooks.beforeLoad = hook;
     },
-    async get(_scope: string, fingerprint: string) {
-      const item = items.get(fingerprint);
-      return item && structuredClone(item);
-    },
-    async save(next: AlarmState, previous: AlarmState | undefined) {
-      await Promise.resolve();
-      const current = items.get(next.fingerprint);
-      if (previous ? current?.version !== previous.version : current !== undefined) return false;
-      items.set(next.fingerprint, structuredClone(next));
-      return true;
-    },
-  };
-  return store;
+  });
 }
 
 /** Records what reached the bus; `failWith` decides per call which transitions fail (or throws). */
@@ -107,8 +90,7 @@ describe("processCheckRun", () => {
     expect(result).toMatchObject({ pending: [], partial: false, errors: [] });
     expect(delivered.map((t) => t.kind)).toEqual(["raised"]);
     const [state] = store.items.values();
-    expect(state).toMatchObject({ status: "active", pending: [] });
-    expect(state).not.toHaveProperty("claim");
+    expect(state).toMatchObject({ status: "active", pending: {} });
   });
 
   it("keeps the transitions when publishing fails and delivers them exactly once on the next run", async () => {
@@ -161,26 +143,26 @@ describe("processCheckRun", () => {
     expect(delivered.map((t) => t.source).sort()).toEqual([`${SCOPE}a.pem#0`, `${SCOPE}b.pem#0`]);
   });
 
-  it("leaves pending transitions claimed by another live run alone until the claim expires", async () => {
-    // Prepare
+  it("leaves pending transitions leased to another live run alone until the lease lapses on its own clock", async () => {
+    // Prepare: a run decided and died before publishing; its lease runs to 00:30
     const store = memoryStore();
     const blocked = recordingPublisher((_b, call) => (call === 1 ? "throw" : new Set()));
     await processCheckRun(run([expired("ha.pem")], at(0)), deps(store, blocked.publisher));
     const [state] = store.items.values();
-    store.items.set(state!.fingerprint, {
-      ...state!,
-      claim: { runId: "other-run", expiresAt: at(0.5).toISOString() },
-    });
+    for (const entry of Object.values(state!.pending))
+      Object.assign(entry, { owner: "other-run", until: at(0.5).getTime() });
     const { publisher, delivered } = recordingPublisher();
+    // The runs' own instant is long past: leases are judged on the clock of whoever holds or takes them.
+    const settling = (clock: Date) => ({ ...deps(store, publisher), clock: () => clock });
 
     // Act
-    const whileClaimed = await processCheckRun(run([expired("ha.pem")], at(0.25)), deps(store, publisher));
-    const afterExpiry = await processCheckRun(run([expired("ha.pem")], at(0.75)), deps(store, publisher));
+    const whileLeased = await processCheckRun(run([expired("ha.pem")], at(-5)), settling(at(0.25)));
+    const afterLapse = await processCheckRun(run([expired("ha.pem")], at(-5)), settling(at(0.75)));
 
     // Assess
-    expect(whileClaimed.published).toEqual([]);
+    expect(whileLeased.published).toEqual([]);
     expect(store.items.size).toBe(1);
-    expect(afterExpiry.published.map((t) => t.kind)).toEqual(["raised"]);
+    expect(afterLapse.published.map((t) => t.kind)).toEqual(["raised"]);
     expect(delivered).toHaveLength(1);
   });
 
@@ -210,8 +192,87 @@ describe("processCheckRun", () => {
     // Assess
     expect(results.flatMap((r) => r.transitions).map((t) => t.kind)).toEqual(["raised"]);
     expect(delivered.map((t) => t.kind)).toEqual(["raised"]);
+    // The same instant seen twice is one observation: the second run has nothing to write.
     expect([...store.items.values()]).toMatchObject([
-      { status: "active", consecutiveFailures: 2, pending: [] },
+      { status: "active", consecutiveFailures: 1, pending: {} },
     ]);
+  });
+
+  it("changes an alarm only on a version S3 still holds: a run that judged a replaced object changes nothing", async () => {
+    // Prepare: ha.pem was raised from version "v1"; it has been replaced by "v2" since
+    const store = memoryStore();
+    const { publisher, delivered } = recordingPublisher();
+    const file = `${SCOPE}ha.pem`;
+    const held = new Map([[file, '"v1"']]);
+    const settle = (now: Date, seen: string, findings: Finding[]) =>
+      processCheckRun(
+        { ...run(findings, now), versions: { seen: new Map([[file, seen]]) } },
+        { ...deps(store, publisher), currentVersion: async (object) => held.get(object) },
+      );
+    await settle(at(0), '"v1"', [expired("ha.pem")]);
+    held.set(file, '"v2"');
+
+    // Act: a run that judged v0, the clean version before v1 (settling late, on a later clock), then
+    // one that judged v2
+    const stale = await settle(at(2), '"v0"', []);
+    const current = await settle(at(1), '"v2"', []);
+
+    // Assess
+    expect(stale.transitions).toEqual([]);
+    expect(current.transitions.map((t) => t.kind)).toEqual(["cleared"]);
+    expect(delivered.map((t) => t.kind)).toEqual(["raised", "cleared"]);
+  });
+
+  it("writes nothing when a decision changes nothing", async () => {
+    // Prepare
+    const store = memoryStore();
+    const { publisher } = recordingPublisher();
+    await processCheckRun(run([expired("ha.pem")], at(0)), deps(store, publisher));
+    let writes = 0;
+    const counting = {
+      ...store,
+      decide: (...args: Parameters<AlarmStorePort["decide"]>) => {
+        writes++;
+        return store.decide(...args);
+      },
+    };
+
+    // Act
+    await processCheckRun(run([expired("ha.pem")], at(0)), deps(counting, publisher));
+
+    // Assess
+    expect(writes).toBe(0);
+  });
+
+  it("gives up on an alarm that keeps losing write conflicts after its time budget, and settles the others", async () => {
+    // Prepare: every write of a.pem loses to another run
+    const store = memoryStore();
+    const { publisher, delivered } = recordingPublisher();
+    const losing: AlarmStorePort = {
+      ...store,
+      decide: async (next, previous, added) =>
+        next.source.includes("a.pem") ? false : store.decide(next, previous, added),
+    };
+    const waited: number[] = [];
+
+    // Act
+    const result = await processCheckRun(run([expired("a.pem"), expired("b.pem")], at(0)), {
+      ...deps(losing, publisher),
+      conflictBudgetMs: 30,
+      sleep: async (ms) => {
+        waited.push(ms);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      },
+    });
+
+    // Assess
+    expect(result.errors).toEqual([
+      expect.stringMatching(
+        /^AlarmConflictError: alarm \w+ in s3:\/\/certs\/cluster-b\/: still conflicting after \d+ writes/,
+      ),
+    ]);
+    expect(delivered.map((t) => t.source)).toEqual([`${SCOPE}b.pem#0`]);
+    expect(waited.length).toBeGreaterThan(1);
+    expect(new Set(waited).size).toBe(waited.length); // jittered: no two runs back off in step
   });
 });

@@ -63,7 +63,9 @@ describe("CA certificates expire like leaves", () => {
         store,
         certificates: config.certificates,
         now: new Date(),
-        pkcs12Password: async () => undefined,
+        keystorePassword: async (name) => {
+          throw new Error(`no secret ${name} here`);
+        },
         fetchEndpoint: async () => ({ ok: false, reason: "unreachable", detail: "none" }),
       },
       undefined,

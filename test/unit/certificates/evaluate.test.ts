@@ -131,6 +131,8 @@ describe("unreadableFinding", () => {
 
   it.each(UNREADABLE_REASONS)("has a message for reason %s", (reason) => {
     const finding = unreadableFinding("f.pem", reason, "");
-    expect(Finding.parse(finding).message).toMatch(/^(Certificate file|Endpoint) f\.pem \w.*\. Whatever/);
+    expect(Finding.parse(finding).message).toMatch(
+      /^(Certificate file|Java keystore|Endpoint) f\.pem \w.*\. Whatever/,
+    );
   });
 });

@@ -108,9 +108,9 @@ describe("readCertificates: PKCS#12", () => {
     expect(wrong).toMatchObject({ status: "unreadable", reason: "bad-password" });
   });
 
-  it("refuses RC2 encryption with a re-export hint", async () => {
+  it("refuses RC4 encryption with a re-export hint", async () => {
     // Prepare
-    const file = await pkcs12([leaf.der], { password: PASSWORD, encryption: "rc2-40" });
+    const file = await pkcs12([leaf.der], { password: PASSWORD, encryption: "rc4-128" });
 
     // Act
     const result = await readCertificates(file, "old.p12", { pkcs12Password: PASSWORD });
@@ -118,7 +118,7 @@ describe("readCertificates: PKCS#12", () => {
     // Assess
     expect(result).toMatchObject({ status: "unreadable", reason: "unsupported-format", format: "pkcs12" });
     const detail = result.status === "unreadable" ? result.detail : "";
-    expect(detail).toContain("RC2");
+    expect(detail).toContain("RC4");
     expect(detail).toContain("-certpbe AES-256-CBC -keypbe AES-256-CBC");
   });
 

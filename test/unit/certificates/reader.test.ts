@@ -301,7 +301,6 @@ describe("readCertificates: files that are not certificates", () => {
   });
 
   it.each([
-    ["a Java KeyStore", new Uint8Array([0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2]), "Java KeyStore"],
     ["plain text", text("# Certificates\nPut them here.\n"), "no -----BEGIN line"],
     ["random binary", new Uint8Array([0x01, 0x02, 0x03, 0x04, 0xff]), "binary data"],
     ["an OpenSSH key", text("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA me@host\n"), "OpenSSH"],

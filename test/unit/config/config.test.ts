@@ -352,3 +352,60 @@ describe("readable prefixes", () => {
     expect(readable).toEqual({ prefixes: ["prod/", "staging/"], keys: ["peers/a.pem", "trust/ca.pem"] });
   });
 });
+
+describe("keystore passwords and location parameters of a source", () => {
+  it("accepts pkcs12PasswordSecretName as the former name of keystorePasswordSecretName", () => {
+    // Act
+    const config = parseConfig({
+      certificates: { sources: [{ prefix: "p/", pkcs12PasswordSecretName: "old/name" }] },
+    });
+
+    // Assess
+    expect(config.certificates.sources[0]).toMatchObject({ keystorePasswordSecretName: "old/name" });
+    expect(config.certificates.sources[0]).not.toHaveProperty("pkcs12PasswordSecretName");
+  });
+
+  it("refuses both names at once", () => {
+    const problems = problemsOf({
+      certificates: {
+        sources: [{ prefix: "p/", keystorePasswordSecretName: "a", pkcs12PasswordSecretName: "b" }],
+      },
+    });
+    expect(problems.join("\n")).toContain("expected keystorePasswordSecretName only");
+  });
+
+  it("reads per-key passwords, parameters and captures", () => {
+    // Act
+    const config = parseConfig({
+      certificates: {
+        sources: [
+          {
+            prefix: "clusters/",
+            keystorePasswordsByKey: [{ keyPattern: "clusters/*/*/flink/**", secretName: "watchpost/flink" }],
+            parameters: { ServiceName: "Flink" },
+            parametersByKey: [{ keyPattern: "clusters/{Cluster}/{HostName}/**" }],
+          },
+        ],
+      },
+    });
+
+    // Assess
+    expect(config.certificates.sources[0]).toMatchObject({
+      keystorePasswordsByKey: [{ keyPattern: "clusters/*/*/flink/**", secretName: "watchpost/flink" }],
+      parameters: { ServiceName: "Flink" },
+      parametersByKey: [{ keyPattern: "clusters/{Cluster}/{HostName}/**", parameters: {} }],
+    });
+  });
+
+  it.each([
+    [{ parameters: { Key: "x" } }, "other than Source, Bucket, Prefix, Key, Endpoint"],
+    [{ parameters: { DbPassword: "x" } }, "does not look like a secret's"],
+    [{ parameters: { "Host Name": "x" } }, "expected a parameter name such as ServiceName"],
+    [{ parametersByKey: [{ keyPattern: "h/{Host Name}/*" }] }, "expected {Name} captures"],
+    [{ parametersByKey: [{ keyPattern: "h/{HostName}/{HostName}" }] }, "expected {Name} captures"],
+    [{ parametersByKey: [{ keyPattern: "h/{HostName/*" }] }, "expected {Name} captures"],
+  ])("refuses %j", (fields, message) => {
+    const problems = problemsOf({ certificates: { sources: [{ prefix: "p/", ...fields }] } });
+    expect(problems.join("\n")).toContain(message);
+  });
+});

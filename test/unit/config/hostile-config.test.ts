@@ -110,6 +110,33 @@ describe("huge lists", () => {
       { certificates: { sources: many(5, (i) => ({ prefix: `${String(i).repeat(1000)}/` })) } },
       "certificates.sources: expected the prefixes and keys the scan reads to add up to at most 4096 characters (they are 5005)",
     ],
+    [
+      "101 keystore password secrets, which would overflow the scan's IAM policies",
+      {
+        certificates: {
+          sources: [
+            {
+              prefix: "hosts/",
+              keystorePasswordSecretName: "watchpost/hosts",
+              keystorePasswordsByKey: many(100, (i) => ({
+                keyPattern: `hosts/h${i}/**`,
+                secretName: `watchpost/h${i}`,
+              })),
+            },
+          ],
+        },
+      },
+      "certificates.sources: expected at most 100 distinct keystore password secrets with names of at most 4096 characters together (they are 101 secrets, 1305 characters)",
+    ],
+    [
+      "keystore password secret names that together would overflow the scan's IAM policies",
+      {
+        certificates: {
+          sources: many(9, (i) => ({ prefix: `s${i}/`, pkcs12PasswordSecretName: `${i}`.repeat(500) })),
+        },
+      },
+      "certificates.sources: expected at most 100 distinct keystore password secrets with names of at most 4096 characters together (they are 9 secrets, 4500 characters)",
+    ],
   ])("refuses %s", (_name, raw, expected) => {
     expectRefused(raw, expected);
   });

@@ -62,6 +62,11 @@ async function scannedOnce(options: { batchSize?: number } = {}): Promise<Deploy
   return d;
 }
 
+/** S3's notification for one object, as EventBridge delivers it. */
+function objectEvent(key: string, change: "Object Created" | "Object Deleted") {
+  return { source: "aws.s3", "detail-type": change, detail: { bucket: { name: "certs" }, object: { key } } };
+}
+
 /** The trust bundle replaced, as EventBridge delivers S3's notification. */
 const CA_BUNDLE_CHANGED = {
   source: "aws.s3",
@@ -161,6 +166,23 @@ describe("certificate scan on in-memory ports", () => {
       "unreadable s3://certs/big/0003.pem active",
       "unreadable s3://certs/big/0005.pem active",
     ]);
+  });
+
+  it("judges an object as S3 holds it when its deletion's event comes late, after it was uploaded again", async () => {
+    // Prepare: the expired certificate is deleted, then uploaded again just as it was
+    const d = await scannedOnce();
+    d.bucket.objects.delete("big/0003.pem");
+    d.bucket.put("big/0003.pem", expired);
+
+    // Act: the events arrive out of order, the deletion's last
+    await runCertificateScan(objectEvent("big/0003.pem", "Object Created"), d.deps);
+    await runCertificateScan(objectEvent("big/0003.pem", "Object Deleted"), d.deps);
+
+    // Assess: nothing cleared an alarm whose fault S3 still holds
+    expect(d.alarms.published).toEqual([]);
+    expect([...d.alarms.items.values()].find((a) => a.check === "expired")).toMatchObject({
+      status: "active",
+    });
   });
 
   it("rescans a source whose CA bundle changed, through the same path: handed out, settled by its last batch", async () => {

@@ -1,9 +1,11 @@
 /**
  * PKCS#12 (RFC 7292) certificate extraction with node:crypto: verify the MAC with the password,
  * then read every CertBag of every safe, decrypting password-encrypted safes. Supports what
- * OpenSSL 3 writes by default (PBES2: PBKDF2 + AES-CBC, HMAC-SHA256 MAC), the legacy
- * pbeWithSHAAnd3-KeyTripleDES-CBC, and PBMAC1 (RFC 9579). RC2/RC4 are refused with a re-export hint:
- * Node's OpenSSL has no RC2 without the legacy provider.
+ * OpenSSL 3 writes by default (PBES2: PBKDF2 + AES-CBC, HMAC-SHA256 MAC), PBMAC1 (RFC 9579), and
+ * what `openssl pkcs12 -legacy`, Java 8's keytool and Windows write: pbeWithSHAAnd3-KeyTripleDES-CBC
+ * and pbeWithSHAAnd40BitRC2-CBC / 128BitRC2-CBC with SHA-1 MACs (RC2 from node-forge, rc2.ts: Node's
+ * OpenSSL has no RC2 without the legacy provider). RC4 and the PKCS#5 v1 schemes are refused with a
+ * re-export hint.
  */
 import { createDecipheriv, createHmac, pbkdf2, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
@@ -24,6 +26,7 @@ import { OID } from "./der";
 import { Budget, type KdfBudget } from "./pkcs12-budget";
 import { pkcs12KdfOffThread } from "./pkcs12-kdf";
 import { EncryptedData, Pbes2Params, Pbkdf2Params, Pbmac1Params, Pkcs12PbeParams } from "./pkcs12-schemas";
+import { decryptRc2Cbc } from "./rc2";
 import { ReadError, type ReadProblem } from "./read-error";
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -61,13 +64,17 @@ const PBES2_CIPHERS: Record<string, { name: string; keyLength: number }> = {
   "1.2.840.113549.3.7": { name: "des-ede3-cbc", keyLength: 24 },
 };
 
-const PKCS12_PBE: Record<string, { name: string; keyLength: number; ivLength: number } | string> = {
+/** RFC 7292 appendix C; `rc2Bits`: RC2's effective key length (node:crypto has no RC2, rc2.ts does). */
+const PKCS12_PBE: Record<
+  string,
+  { name: string; keyLength: number; ivLength: number; rc2Bits?: number } | string
+> = {
   "1.2.840.113549.1.12.1.3": { name: "des-ede3-cbc", keyLength: 24, ivLength: 8 },
   "1.2.840.113549.1.12.1.4": { name: "des-ede-cbc", keyLength: 16, ivLength: 8 },
+  "1.2.840.113549.1.12.1.5": { name: "rc2-128-cbc", keyLength: 16, ivLength: 8, rc2Bits: 128 },
+  "1.2.840.113549.1.12.1.6": { name: "rc2-40-cbc", keyLength: 5, ivLength: 8, rc2Bits: 40 },
   "1.2.840.113549.1.12.1.1": "pbeWithSHAAnd128BitRC4",
   "1.2.840.113549.1.12.1.2": "pbeWithSHAAnd40BitRC4",
-  "1.2.840.113549.1.12.1.5": "pbeWithSHAAnd128BitRC2-CBC",
-  "1.2.840.113549.1.12.1.6": "pbeWithSHAAnd40BitRC2-CBC",
   "1.2.840.113549.1.5.1": "pbeWithMD2AndDES-CBC",
   "1.2.840.113549.1.5.3": "pbeWithMD5AndDES-CBC",
   "1.2.840.113549.1.5.6": "pbeWithMD5AndRC2-CBC",
@@ -215,7 +222,7 @@ async function decrypt(
   const ciphertext = pieces ? Buffer.concat(pieces.map((piece) => new Uint8Array(piece.buffer))) : undefined;
   if (!ciphertext) throw new ReadError("bad-der", "an encrypted PKCS#12 safe is malformed");
 
-  let cipher: { name: string; key: Uint8Array; iv: Uint8Array };
+  let cipher: { name: string; key: Uint8Array; iv: Uint8Array; rc2Bits?: number };
   const legacy = PKCS12_PBE[scheme.algorithm];
   if (typeof legacy === "string") {
     throw new ReadError("unsupported-format", `a PKCS#12 file encrypted with ${legacy}: ${REEXPORT_HINT}`);
@@ -231,6 +238,7 @@ async function decrypt(
       name: legacy.name,
       key: await pkcs12Kdf(sha1, 1, secret.bmp, salt, count, legacy.keyLength),
       iv: await pkcs12Kdf(sha1, 2, secret.bmp, salt, count, legacy.ivLength),
+      ...(legacy.rc2Bits ? { rc2Bits: legacy.rc2Bits } : {}),
     };
   } else if (scheme.algorithm === PBES2) {
     const params = parseAs(scheme.parameters, Pbes2Params);
@@ -254,6 +262,7 @@ async function decrypt(
     );
   }
 
+  if (cipher.rc2Bits) return decryptRc2Cbc(cipher.key, cipher.iv, cipher.rc2Bits, ciphertext);
   try {
     const decipher = createDecipheriv(cipher.name, cipher.key, cipher.iv);
     return Buffer.concat([decipher.update(ciphertext), decipher.final()]);

@@ -4,6 +4,7 @@
  * from their bytes, and their records renewed. Certificates are kept as counts only past their
  * judgement, so a scan of a large store holds no more than one chunk of them at a time.
  */
+import { ABSENT } from "../../alarms/evidence";
 import type { CheckRun, SourceObservation } from "../../alarms/lifecycle";
 import type { CertificateSource } from "../../config";
 import type { Finding } from "../../contracts";
@@ -23,17 +24,13 @@ import {
   rejudge,
   trustFingerprint,
 } from "../inventory";
-import { MAX_OBSERVATIONS, observeFile } from "../observations";
+import { locationParameters, metadataParameters } from "../location";
+import { MAX_OBSERVATIONS, observeDeleted, observeFile } from "../observations";
 import type { StoredObjectInfo, StoreScanContext } from "../ports";
 import { type ScanInput, type ScanOptions, scanFiles } from "../scan";
+import { keystorePasswordsOf, type SourcePasswords } from "./keystore-passwords";
 import { sourceScope } from "./scopes";
-import {
-  loadTrustBundle,
-  type Pkcs12Password,
-  pkcs12PasswordOf,
-  type TrustBundle,
-  trustBundleFindings,
-} from "./trust-material";
+import { loadTrustBundle, type TrustBundle, trustBundleFindings } from "./trust-material";
 
 /** What one scope's check turns into: a run for the alarm lifecycle, and what the metrics need. */
 export interface StoreCheck {
@@ -71,7 +68,7 @@ export const JUDGING_CHUNK = 200;
 export interface SourceJudge {
   source: CertificateSource;
   trust: TrustBundle;
-  password: Pkcs12Password;
+  passwords: SourcePasswords;
   policy: EvaluationPolicy;
   record: RecordContext;
   /** Key-derivation iterations this source's run may still spend on PKCS#12 files. */
@@ -87,7 +84,7 @@ export async function sourceJudge(source: CertificateSource, ctx: StoreScanConte
   return {
     source,
     trust,
-    password: await pkcs12PasswordOf(source, ctx),
+    passwords: await keystorePasswordsOf(source, ctx),
     kdfBudget: new KdfBudget(),
     dependents: new Map(),
     ...(ctx.downloadConcurrency !== undefined ? { downloadConcurrency: ctx.downloadConcurrency } : {}),
@@ -104,20 +101,22 @@ export async function sourceJudge(source: CertificateSource, ctx: StoreScanConte
 /**
  * What a source's check reports besides its objects: an unreadable trust bundle or password
  * secret, and the bundle's own certificates judged for expiry, counting the `dependents` the run
- * saw chain through them (none for a lister, whose batches report what chains to the bundle).
+ * saw chain through them (none for a lister, whose batches report what chains to the bundle);
+ * and the version of the bundle that was read.
  */
 export function preambleOf(
   judge: SourceJudge,
   ctx: StoreScanContext,
   dependents: DependentTally = new Map(),
-): { findings: Finding[]; examined: string[] } {
+): { findings: Finding[]; examined: string[]; versions: [string, string][] } {
   return {
     findings: [
       ...judge.trust.findings,
       ...trustBundleFindings(judge.trust, dependents, ctx),
-      ...judge.password.findings,
+      ...judge.passwords.findings,
     ],
-    examined: [...judge.trust.examined, ...judge.password.examined],
+    examined: [...judge.trust.examined, ...judge.passwords.examined],
+    versions: judge.trust.version ? [judge.trust.version] : [],
   };
 }
 
@@ -128,6 +127,8 @@ export interface ObjectTally {
   examined: string[];
   /** Objects that could not be fetched: not examined, so their alarms stand. */
   unexamined: string[];
+  /** The version of each object judged (what was read, or what the listing said), ABSENT when gone. */
+  versions: Map<string, string>;
   downloaded: number;
   reused: number;
   /** What was seen at examined objects (bounded), for the alarms this run clears. */
@@ -140,6 +141,7 @@ function emptyTally(): ObjectTally {
     certificates: { count: 0 },
     examined: [],
     unexamined: [],
+    versions: new Map(),
     downloaded: 0,
     reused: 0,
     observed: new Map(),
@@ -150,6 +152,7 @@ function addTally(into: ObjectTally, from: ObjectTally): void {
   for (const finding of from.findings) into.findings.push(finding);
   for (const source of from.examined) into.examined.push(source);
   for (const source of from.unexamined) into.unexamined.push(source);
+  for (const [object, version] of from.versions) into.versions.set(object, version);
   into.certificates.count += from.certificates.count;
   const soonest = from.certificates.soonestNotAfter;
   if (soonest && (!into.certificates.soonestNotAfter || soonest < into.certificates.soonestNotAfter)) {
@@ -280,38 +283,44 @@ async function judgeObjects(
   for (const object of objects) {
     const record = records.get(object.key);
     const trust = recordContextFor(judge, object.key).trust;
-    if (!isReusable(record, object, trust, ctx.now, judge.password.fingerprint)) {
+    if (!isReusable(record, object, trust, ctx.now, judge.passwords.forKey(object.key).fingerprint)) {
       toRead.push(object);
       continue;
     }
     const expectedHosts = expectedHostsOf(judge.source, object.key);
-    tally.findings.push(
-      ...rejudge(record, expectedHosts ? { ...judge.policy, expectedHosts } : judge.policy),
-    );
+    const findings = rejudge(record, expectedHosts ? { ...judge.policy, expectedHosts } : judge.policy);
+    tally.findings.push(...located(findings, judge.source, object.key, record.parameters));
     addCount(tally.certificates, record.certificates);
     tallyDependents(judge.dependents, record.certificates);
     tally.examined.push(store.uri(object.key));
+    if (object.etag) tally.versions.set(store.uri(object.key), object.etag);
     observeFile(tally.observed, store.uri(object.key), record.certificates, ctx.now);
     tally.reused++;
   }
 
   const read = await scanFiles(
     toRead.map((object) =>
-      objectInput(judge.source, object.key, ctx, { knownSize: object.size, etag: object.etag }),
+      objectInput(judge, object.key, ctx, { knownSize: object.size, etag: object.etag }),
     ),
     scanOptionsOf(judge),
   );
   const fresh: InventoryRecordInput[] = [];
   read.files.forEach((file, i) => {
     const object = toRead[i] as StoredObjectInfo;
-    tally.findings.push(...file.findings);
+    const fromMetadata = metadataParameters(file.metadata);
+    tally.findings.push(...located(file.findings, judge.source, object.key, fromMetadata));
     addCount(tally.certificates, file.certificates);
     tallyDependents(judge.dependents, file.facts ?? []);
     (file.unexamined ? tally.unexamined : tally.examined).push(file.file);
-    if (!file.unexamined) observeFile(tally.observed, file.file, file.certificates, ctx.now);
-    if (file.verdict && object.etag) {
+    const version = file.gone ? ABSENT : (file.etag ?? object.etag);
+    if (version) tally.versions.set(file.file, version);
+    if (file.gone) observeDeleted(tally.observed, file.file);
+    else if (!file.unexamined) observeFile(tally.observed, file.file, file.certificates, ctx.now);
+    // Keyed by the version actually read (the listing's, unless the store ignored If-Match).
+    const etag = file.etag ?? object.etag;
+    if (file.verdict && etag) {
       const context = recordContextFor(judge, object.key);
-      fresh.push(recordOf({ ...object, etag: object.etag }, file.verdict, context, ctx.now));
+      fresh.push(recordOf({ ...object, etag, parameters: fromMetadata }, file.verdict, context, ctx.now));
     }
   });
   tally.downloaded += toRead.length;
@@ -327,7 +336,7 @@ export function sourceCheck(
   judge: SourceJudge,
   tally: ObjectTally,
   ctx: StoreScanContext,
-  options: { listingError?: string | undefined; preamble: boolean },
+  options: { listingError?: string | undefined; preamble: boolean; listed?: boolean },
 ): StoreCheck {
   const { store } = ctx;
   const unreadNote =
@@ -337,7 +346,7 @@ export function sourceCheck(
   const error = [options.listingError, unreadNote].filter(Boolean).join("; ") || undefined;
   const preamble = options.preamble
     ? preambleOf(judge, ctx, judge.dependents)
-    : { findings: [], examined: [] };
+    : { findings: [], examined: [], versions: [] };
   return {
     run: {
       scope: judge.record.scope,
@@ -349,6 +358,10 @@ export function sourceCheck(
       parameters: { Bucket: store.bucket, Prefix: judge.source.prefix },
       observations: tally.observed,
       now: ctx.now,
+      versions: {
+        seen: new Map([...tally.versions, ...preamble.versions]),
+        ...(options.listed ? { listed: judge.record.scope } : {}),
+      },
     },
     certificates: tally.certificates,
     objects: { downloaded: tally.downloaded, reused: tally.reused },
@@ -358,7 +371,7 @@ export function sourceCheck(
 
 /** Everything under a watched prefix is meant to be a certificate: what is not is reported. */
 export function objectInput(
-  source: CertificateSource,
+  judge: SourceJudge,
   key: string,
   ctx: StoreScanContext,
   known: { knownSize?: number; etag?: string },
@@ -366,9 +379,26 @@ export function objectInput(
   return {
     file: ctx.store.uri(key),
     explicit: true,
-    expectedHosts: expectedHostsOf(source, key),
+    goneIsAbsent: true,
+    expectedHosts: expectedHostsOf(judge.source, key),
+    password: judge.passwords.forKey(key),
     load: () => ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes, ...known }),
   };
+}
+
+/**
+ * An object's findings with its location parameters (location.ts): the configuration's for its
+ * key, over what its metadata declared when it was read.
+ */
+export function located(
+  findings: readonly Finding[],
+  source: CertificateSource,
+  key: string,
+  fromMetadata: Readonly<Record<string, string>> | undefined,
+): Finding[] {
+  const parameters = locationParameters(source, key, fromMetadata);
+  if (Object.keys(parameters).length === 0) return [...findings];
+  return findings.map((finding) => ({ ...finding, parameters }));
 }
 
 /**
@@ -382,15 +412,12 @@ export function recordContextFor(judge: SourceJudge, key: string): RecordContext
   return { ...judge.record, trust: `${judge.record.trust}/${purpose}` };
 }
 
-/** How a source's files are read: its policy, PKCS#12 password (and fingerprint) and KDF budget. */
+/** How a source's files are read: its policy and KDF budget (passwords are per object, objectInput). */
 export function scanOptionsOf(judge: SourceJudge): ScanOptions {
   return {
     policy: judge.policy,
-    pkcs12Password: judge.password.value,
-    pkcs12PasswordHint: judge.password.hint,
     kdfBudget: judge.kdfBudget,
     ...(judge.downloadConcurrency !== undefined ? { concurrency: judge.downloadConcurrency } : {}),
-    ...(judge.password.fingerprint ? { pkcs12PasswordFingerprint: judge.password.fingerprint } : {}),
   };
 }
 

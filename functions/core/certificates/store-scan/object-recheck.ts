@@ -1,18 +1,23 @@
 /**
  * One object changed (an S3 event): what the configuration says must run again, and the re-check
  * of that object alone within its source's scope. Such a run is partial: it may clear only that
- * object's alarms, and a deleted object yields no finding, so its alarms clear and nothing is raised.
+ * object's alarms. The object is read whatever the event said: events can arrive late or out of
+ * order, S3 cannot — a deleted object reads as gone (no finding: its alarms clear), one created
+ * again since its deletion is judged as it is now.
  */
+import { ABSENT } from "../../alarms/evidence";
 import type { SourceObservation } from "../../alarms/lifecycle";
 import type { CertificateSource, PeerGroup, WatchpostConfig } from "../../config";
 import { describeCause } from "../../errors";
 import { oneFindingPerSourceAndCheck } from "../ca-lifecycle";
 import { recordOf } from "../inventory";
+import { metadataParameters } from "../location";
 import { observeDeleted, observeFile } from "../observations";
 import type { StoreScanContext } from "../ports";
 import { scanFiles } from "../scan";
 import {
   countOf,
+  located,
   objectInput,
   preambleOf,
   recordContextFor,
@@ -44,36 +49,19 @@ export function planObjectEvent(certificates: WatchpostConfig["certificates"], k
 export async function recheckObject(
   source: CertificateSource,
   key: string,
-  change: "created" | "deleted",
   ctx: StoreScanContext,
 ): Promise<StoreCheck> {
   const { store } = ctx;
   const file = store.uri(key);
-  const base = {
-    scope: sourceScope(store, source),
-    complete: false,
-    examinedSources: [file],
-    parameters: { Bucket: store.bucket, Prefix: source.prefix, Key: key },
-    now: ctx.now,
-  };
-  const observations = new Map<string, SourceObservation>();
-  if (change === "deleted") {
-    observeDeleted(observations, file);
-    return {
-      run: { ...base, findings: [], observations },
-      certificates: { count: 0 },
-      objects: { downloaded: 0, reused: 0 },
-    };
-  }
-
   const judge = await sourceJudge(source, ctx);
-  const result = await scanFiles([objectInput(source, key, ctx, {})], scanOptionsOf(judge));
+  const result = await scanFiles([objectInput(judge, key, ctx, {})], scanOptionsOf(judge));
   const read = result.files[0];
+  const fromMetadata = metadataParameters(read?.metadata);
   const unexamined = read?.unexamined === true;
   // The event says the object changed: record what was read, so the next scan need not read it.
   if (ctx.inventory && read?.verdict && read.etag) {
     const record = recordOf(
-      { key, etag: read.etag, size: read.size ?? 0 },
+      { key, etag: read.etag, size: read.size ?? 0, parameters: fromMetadata },
       read.verdict,
       recordContextFor(judge, key),
       ctx.now,
@@ -84,17 +72,27 @@ export async function recheckObject(
         ctx.log?.warn("inventory not updated after the re-check", { error: describeCause(cause) }),
       );
   }
-  if (!unexamined) observeFile(observations, file, result.certificates, ctx.now);
+  const observations = new Map<string, SourceObservation>();
+  if (read?.gone) observeDeleted(observations, file);
+  else if (!unexamined) observeFile(observations, file, result.certificates, ctx.now);
   const preamble = preambleOf(judge, ctx);
+  const version = read?.gone ? ABSENT : read?.etag;
   return {
     run: {
-      ...base,
+      scope: sourceScope(store, source),
+      complete: false,
       examinedSources: [...(unexamined ? [] : [file]), ...preamble.examined],
-      findings: oneFindingPerSourceAndCheck([...preamble.findings, ...result.findings]),
+      findings: oneFindingPerSourceAndCheck([
+        ...preamble.findings,
+        ...located(result.findings, source, key, fromMetadata),
+      ]),
+      parameters: { Bucket: store.bucket, Prefix: source.prefix, Key: key },
       observations,
+      now: ctx.now,
+      versions: { seen: new Map([...(version ? [[file, version] as const] : []), ...preamble.versions]) },
     },
     certificates: countOf(result.certificates),
-    objects: { downloaded: 1, reused: 0 },
+    objects: { downloaded: read?.gone ? 0 : 1, reused: 0 },
     ...(unexamined ? { error: `${file} could not be read; its alarms stand until it can be` } : {}),
   };
 }

@@ -35,6 +35,8 @@ export const BatchReport = z.object({
   downloaded: z.number().int().nonnegative(),
   reused: z.number().int().nonnegative(),
   error: z.string().optional(),
+  /** `[object, version]` of every object judged (core/alarms/lifecycle.ts, ObjectVersions); absent on reports written before they were kept. */
+  versions: z.array(z.tuple([z.string(), z.string()])).optional(),
 });
 export type BatchReport = z.infer<typeof BatchReport>;
 
@@ -48,7 +50,8 @@ export async function scanBatch(
   const at = { ...ctx, now: new Date(batch.now) };
   const report = source ? reportOf(await judgeBatch(source, batch, at)) : sourceGone(batch);
   const progress = await fanOut.runs.report(batch.runId, batch.index, report);
-  const settle = await claimSettlement(progress, fanOut, at.now);
+  // The claim is this invocation's, on its own clock: the run's instant may be long past.
+  const settle = await claimSettlement(progress, fanOut, ctx);
   return { report, ...(settle ? { settle } : {}) };
 }
 
@@ -73,6 +76,7 @@ function reportOf(check: StoreCheck): BatchReport {
     downloaded: check.objects.downloaded,
     reused: check.objects.reused,
     ...(check.error ? { error: check.error } : {}),
+    versions: [...(check.run.versions?.seen ?? [])],
   };
 }
 

@@ -1,44 +1,68 @@
 /**
  * Settling a fanned-out run, in one place. Whoever sees the run sealed and every batch reported
- * (the last worker, or the lister if the workers were faster) claims the settlement with a lease,
- * so a settler that died is replaced on redelivery; reads every report into one check run; the
- * alarm lifecycle settles it with the invocation's other runs; the run is marked settled; and the
- * outcome says whether the invocation proves a complete scan of the store (the success metric the
- * staleness alarm watches). Raising and clearing wait for the last batch: a run that never
- * finishes clears nothing, and one that finished partially raises and clears nothing else.
+ * (the last worker, or the lister if the workers were faster) claims the settlement with a lease
+ * on its own clock, so a settler that died is replaced on redelivery; reads every report into one
+ * check run; the alarm lifecycle settles it with the invocation's other runs; the run is marked
+ * settled, or its claim given back when settling failed, so the redelivery settles it at once;
+ * and the outcome says whether the invocation proves a complete scan of the store (the success
+ * metric the staleness alarm watches). Raising and clearing wait for the last batch: a run that
+ * never finishes clears nothing, and one that finished partially raises and clears nothing else.
  */
 import type { CheckRun } from "../../alarms/lifecycle";
+import { leaseSecondsFor } from "../../alarms/process-run";
 import { describeError } from "../../errors";
 import { oneFindingPerSourceAndCheck } from "../ca-lifecycle";
-import type { FanOut, RunProgress, ScanLog, ScanRunRecord, ScanRunsPort, ScanTrigger } from "../ports";
+import type {
+  FanOut,
+  RunProgress,
+  ScanLog,
+  ScanRunRecord,
+  ScanRunsPort,
+  ScanTrigger,
+  StoreScanContext,
+} from "../ports";
 import type { BatchReport } from "./scan-batch";
-
-/** Lambda's longest run: a settler that has not finished by then has died. */
-const DEFAULT_LEASE_SECONDS = 900;
 
 /** A finished run whose settlement this invocation holds. */
 export interface RunToSettle {
   runId: string;
   run: CheckRun;
   trigger: ScanTrigger;
+  /** The claim's lease, as written (epoch ms on the claimant's clock): what gives it back. */
+  leaseUntil: number;
 }
 
-/** The run, when every batch has reported and this caller won the claim. */
+/**
+ * The run, when every batch has reported and this caller won the claim. The lease is taken on the
+ * claimant's clock (`holder.now`, its invocation's start) and outlives the invocation on any clock
+ * within the configured skew: Lambda's longest run plus twice the skew.
+ */
 export async function claimSettlement(
   progress: RunProgress,
   fanOut: Pick<FanOut, "runs" | "settleLeaseSeconds">,
-  now: Date,
+  holder: Pick<StoreScanContext, "now" | "certificates">,
 ): Promise<RunToSettle | undefined> {
   if (!progress.allReported) return undefined;
   const { runId } = progress.run;
-  if (!(await fanOut.runs.claimSettlement(runId, now, fanOut.settleLeaseSeconds ?? DEFAULT_LEASE_SECONDS)))
-    return undefined;
-  const run = runOf(progress.run, await fanOut.runs.reports(runId));
-  return { runId, run, trigger: progress.run.trigger ?? "schedule" };
+  const lease = fanOut.settleLeaseSeconds ?? leaseSecondsFor(holder.certificates.thresholds.skewSeconds);
+  if (!(await fanOut.runs.claimSettlement(runId, holder.now, lease))) return undefined;
+  const leaseUntil = holder.now.getTime() + lease * 1000;
+  try {
+    const run = runOf(progress.run, await fanOut.runs.reports(runId));
+    return { runId, run, trigger: progress.run.trigger ?? "schedule", leaseUntil };
+  } catch (error) {
+    await fanOut.runs.releaseSettlement(runId, leaseUntil).catch(() => {});
+    throw error;
+  }
 }
 
-/** The whole run as one check run: complete only when the listing and every batch were. */
+/**
+ * The whole run as one check run: complete only when the listing and every batch were. Its
+ * instant is the lister's (taken before listing), and it knows the version of every object the
+ * batches judged — unless a report predates versions, when its evidence is ordered by instant.
+ */
 export function runOf(run: ScanRunRecord, reports: readonly BatchReport[]): CheckRun {
+  const versioned = reports.every((r) => r.versions !== undefined);
   return {
     scope: run.scope,
     complete: reports.every((r) => r.complete),
@@ -48,6 +72,9 @@ export function runOf(run: ScanRunRecord, reports: readonly BatchReport[]): Chec
     findings: oneFindingPerSourceAndCheck(reports.flatMap((r) => r.findings)),
     parameters: { Bucket: run.bucket, Prefix: run.prefix },
     now: new Date(run.now),
+    ...(versioned
+      ? { versions: { seen: new Map(reports.flatMap((r) => r.versions ?? [])), listed: run.scope } }
+      : {}),
   };
 }
 
@@ -70,7 +97,7 @@ export interface Settling {
 export interface SettlementPorts {
   /** The alarm lifecycle over check runs; throws, after settling all it could, when events stay pending. */
   settleAlarms(runs: readonly CheckRun[]): Promise<unknown>;
-  runs?: Pick<ScanRunsPort, "settled">;
+  runs?: Pick<ScanRunsPort, "settled" | "releaseSettlement">;
   log?: ScanLog;
   now: Date;
 }
@@ -80,7 +107,20 @@ export async function settle(
   ports: SettlementPorts,
 ): Promise<{ scanSucceeded: boolean }> {
   const { checks, claimed } = settling;
-  await ports.settleAlarms([...checks, ...claimed.map((c) => c.run)]);
+  try {
+    await ports.settleAlarms([...checks, ...claimed.map((c) => c.run)]);
+  } catch (error) {
+    // Settled in part at most: the redelivery settles the run again at once (decisions already
+    // written are not made twice), instead of waiting out this invocation's lease.
+    for (const { runId, leaseUntil } of claimed) {
+      await ports.runs
+        ?.releaseSettlement(runId, leaseUntil)
+        .catch((cause: unknown) =>
+          ports.log?.warn("scan run claim not given back", { runId, error: describeError(cause) }),
+        );
+    }
+    throw error;
+  }
   for (const { runId, run } of claimed) {
     ports.log?.info("fanned-out scan settled", {
       runId,

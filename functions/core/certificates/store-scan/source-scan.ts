@@ -57,7 +57,11 @@ export async function scanSource(
   // Judge what was listed, but clear nothing else when the listing broke off: the rest was not seen.
   return {
     mode: "inline",
-    check: sourceCheck(judge, tally, ctx, { listingError: listing.error, preamble: true }),
+    check: sourceCheck(judge, tally, ctx, {
+      listingError: listing.error,
+      preamble: true,
+      listed: listing.error === undefined,
+    }),
   };
 }
 
@@ -93,10 +97,11 @@ async function handOut(
     certificates: 0,
     downloaded: 0,
     reused: 0,
+    versions: preamble.versions,
     ...(listing.error ? { error: listing.error } : {}),
   };
   const progress = await fanOut.runs.seal(run.runId, batches.sent, lister);
-  const settle = await claimSettlement(progress, fanOut, ctx.now);
+  const settle = await claimSettlement(progress, fanOut, ctx);
   return {
     mode: "fanned-out",
     runId: run.runId,

@@ -1,43 +1,45 @@
 /**
- * What judging needs besides the certificates themselves: the CA bundle chains are checked
- * against, and a source's PKCS#12 password. Either one unreadable is a finding about it, not a
- * failed scan: everything else is still judged.
+ * The CA bundle a source's chains are checked against. An unreadable bundle is a finding about
+ * it, not a failed scan: everything else is still judged (keystore-passwords.ts does the same for
+ * password secrets).
  */
-import type { CertificateSource } from "../../config";
+import { ABSENT } from "../../alarms/evidence";
 import type { Finding, UnreadableReason } from "../../contracts";
-import { describeCause } from "../../errors";
 import { type DependentTally, judgeTrustBundle } from "../ca-lifecycle";
 import type { ParsedCertificate } from "../certificate";
 import { unreadableFinding } from "../evaluate";
 import { factsOf } from "../facts";
-import { secretFingerprint } from "../inventory";
 import type { StoreScanContext } from "../ports";
 import { readCertificates } from "../reader";
-import { sourceScope } from "./scopes";
 
 export interface TrustBundle {
   anchors?: ParsedCertificate[];
   findings: Finding[];
   examined: string[];
+  /** The bundle's object and the version read of it (ABSENT when missing), when the store said. */
+  version?: [string, string];
 }
 
 /** The CA bundle a source or group chains to; without one, no chain check. */
 export async function loadTrustBundle(key: string | undefined, ctx: StoreScanContext): Promise<TrustBundle> {
   if (!key) return { findings: [], examined: [] };
   const file = ctx.store.uri(key);
+  const loaded = await ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes });
+  const read = loaded.ok ? loaded.etag : loaded.gone ? ABSENT : undefined;
+  const version: Pick<TrustBundle, "version"> = read ? { version: [file, read] } : {};
   const failed = (reason: UnreadableReason, detail: string): TrustBundle => ({
     // Without anchors every chain would look untrusted: report the bundle, skip the chain check.
     findings: [unreadableFinding(file, reason, `trusted CA bundle: ${detail}`)],
     examined: [file],
+    ...version,
   });
-  const loaded = await ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes });
   if (!loaded.ok) return failed(loaded.reason, loaded.detail);
-  const read = await readCertificates(loaded.bytes, file);
-  if (read.status === "unreadable") return failed(read.reason, read.detail);
-  if (read.status === "not-certificate" || read.certificates.length === 0) {
+  const certificates = await readCertificates(loaded.bytes, file);
+  if (certificates.status === "unreadable") return failed(certificates.reason, certificates.detail);
+  if (certificates.status === "not-certificate" || certificates.certificates.length === 0) {
     return failed("unsupported-format", "holds no certificate");
   }
-  return { anchors: read.certificates, findings: [], examined: [file] };
+  return { anchors: certificates.certificates, findings: [], examined: [file], ...version };
 }
 
 /**
@@ -57,45 +59,4 @@ export function trustBundleFindings(
     majorDays,
     skewSeconds,
   });
-}
-
-export interface Pkcs12Password {
-  value?: string;
-  /** Where the password comes from, for the message of a PKCS#12 file opened without one. */
-  hint: string;
-  /** What identifies the password in inventory records (inventory.ts secretFingerprint). */
-  fingerprint?: string;
-  findings: Finding[];
-  examined: string[];
-}
-
-/**
- * A secret that cannot be read leaves PKCS#12 files reporting that no password was given, without
- * a fingerprint, so that verdict is not kept.
- */
-export async function pkcs12PasswordOf(
-  source: CertificateSource,
-  ctx: StoreScanContext,
-): Promise<Pkcs12Password> {
-  const name = source.pkcs12PasswordSecretName;
-  const scope = sourceScope(ctx.store, source);
-  const hint = ctx.pkcs12PasswordHint?.(source) ?? deployedPasswordHint(source);
-  if (!name)
-    return { hint, fingerprint: await secretFingerprint(undefined, scope), findings: [], examined: [] };
-  const secret = `secretsmanager:${name}`;
-  try {
-    const value = await ctx.pkcs12Password(source);
-    const fingerprint = await secretFingerprint(value, scope);
-    return { value, hint, fingerprint, findings: [], examined: [secret] };
-  } catch (cause) {
-    const detail = `the PKCS#12 password secret ${name} cannot be read (${describeCause(cause)}); PKCS#12 files under ${ctx.store.uri(source.prefix)} cannot be opened until it can`;
-    return { hint, findings: [unreadableFinding(secret, "bad-password", detail)], examined: [secret] };
-  }
-}
-
-/** In the deployed stack a PKCS#12 password comes from the source's secret: name it, or say it is missing. */
-export function deployedPasswordHint(source: CertificateSource): string {
-  return source.pkcs12PasswordSecretName
-    ? `the secret ${source.pkcs12PasswordSecretName}, this source's pkcs12PasswordSecretName, holds no password; put it there`
-    : `source "${source.prefix}" has no pkcs12PasswordSecretName; create a Secrets Manager secret with the password and name it there`;
 }

@@ -12,6 +12,7 @@ import {
   type Settling,
   settle,
 } from "../../../../functions/core/certificates/store-scan/settlement";
+import { parseConfig } from "../../../../functions/core/config";
 import { memoryRuns, recordingSettler } from "../../../support/in-memory-ports";
 
 const NOW = new Date("2031-03-01T01:00:00.000Z");
@@ -25,13 +26,18 @@ const RUN: ScanRunRecord = {
   trigger: "schedule",
 };
 const REPORT = { complete: true, findings: [], certificates: 2, downloaded: 2, reused: 0 };
+/** The claimant: its own clock, and the configured skew its lease must outlive. */
+const holder = (now: Date) => ({
+  now,
+  certificates: parseConfig({ certificates: { sources: [{ prefix: "big/" }] } }).certificates,
+});
 
 function checkRun(complete = true): CheckRun {
   return { scope: "peer-group:etcd", complete, examinedSources: [], findings: [], now: NOW };
 }
 
 function claimed(complete = true, trigger: RunToSettle["trigger"] = "schedule"): RunToSettle {
-  return { runId: "run-1", run: { ...checkRun(complete), scope: RUN.scope }, trigger };
+  return { runId: "run-1", run: { ...checkRun(complete), scope: RUN.scope }, trigger, leaseUntil: 0 };
 }
 
 describe("claiming a fanned-out run's settlement", () => {
@@ -42,9 +48,9 @@ describe("claiming a fanned-out run's settlement", () => {
     const fanOut = { runs };
 
     // Act
-    const beforeSeal = await claimSettlement(await runs.report("run-1", 0, REPORT), fanOut, NOW);
-    const sealedShort = await claimSettlement(await runs.seal("run-1", 2, REPORT), fanOut, NOW);
-    const last = await claimSettlement(await runs.report("run-1", 1, REPORT), fanOut, NOW);
+    const beforeSeal = await claimSettlement(await runs.report("run-1", 0, REPORT), fanOut, holder(NOW));
+    const sealedShort = await claimSettlement(await runs.seal("run-1", 2, REPORT), fanOut, holder(NOW));
+    const last = await claimSettlement(await runs.report("run-1", 1, REPORT), fanOut, holder(NOW));
 
     // Assess
     expect(beforeSeal).toBeUndefined();
@@ -64,12 +70,30 @@ describe("claiming a fanned-out run's settlement", () => {
     const fanOut = { runs, settleLeaseSeconds: 60 };
 
     // Act
-    const first = await claimSettlement(sealed, fanOut, NOW);
-    const during = await claimSettlement(sealed, fanOut, LATER(59));
-    const after = await claimSettlement(sealed, fanOut, LATER(61));
+    const first = await claimSettlement(sealed, fanOut, holder(NOW));
+    const during = await claimSettlement(sealed, fanOut, holder(LATER(59)));
+    const after = await claimSettlement(sealed, fanOut, holder(LATER(61)));
 
     // Assess
     expect(first).toBeDefined();
+    expect(during).toBeUndefined();
+    expect(after).toBeDefined();
+  });
+
+  it("lasts Lambda's longest run plus twice the configured clock skew, on the claimant's clock", async () => {
+    // Prepare: the run was listed a day ago; its settlers claim now, on their own clocks
+    const { runs } = memoryRuns();
+    await runs.start({ ...RUN, now: LATER(-86_400).toISOString() });
+    const sealed = await runs.seal("run-1", 0, REPORT);
+    const skewSeconds = holder(NOW).certificates.thresholds.skewSeconds;
+
+    // Act
+    const first = await claimSettlement(sealed, { runs }, holder(NOW));
+    const during = await claimSettlement(sealed, { runs }, holder(LATER(900 + 2 * skewSeconds - 1)));
+    const after = await claimSettlement(sealed, { runs }, holder(LATER(900 + 2 * skewSeconds + 1)));
+
+    // Assess
+    expect(first?.leaseUntil).toBe(LATER(900 + 2 * skewSeconds).getTime());
     expect(during).toBeUndefined();
     expect(after).toBeDefined();
   });
@@ -82,7 +106,7 @@ describe("claiming a fanned-out run's settlement", () => {
     await runs.settled("run-1", NOW);
 
     // Act
-    const claim = await claimSettlement(sealed, { runs, settleLeaseSeconds: 1 }, LATER(3600));
+    const claim = await claimSettlement(sealed, { runs, settleLeaseSeconds: 1 }, holder(LATER(3600)));
 
     // Assess
     expect(claim).toBeUndefined();
@@ -103,7 +127,7 @@ describe("claiming a fanned-out run's settlement", () => {
     const sealed = await runs.seal("run-1", 1, { ...REPORT, complete: false, error: "listing broke off" });
 
     // Act
-    const claim = await claimSettlement(sealed, { runs }, NOW);
+    const claim = await claimSettlement(sealed, { runs }, holder(NOW));
 
     // Assess
     expect(claim?.run).toMatchObject({ complete: false, examinedSources: [], findings: [finding] });
@@ -130,23 +154,30 @@ describe("settling", () => {
     expect(items.get("run-1")?.settledAt).toBe(NOW.toISOString());
   });
 
-  it("leaves the run unmarked when the alarms could not be settled, so that a redelivery settles it again", async () => {
+  it("leaves the run unmarked and gives its claim back when the alarms could not be settled, so that a redelivery settles it at once", async () => {
     // Prepare
     const { runs, items } = memoryRuns();
     await runs.start(RUN);
+    const claim = await claimSettlement(await runs.seal("run-1", 0, REPORT), { runs }, holder(NOW));
     const failing = async () => {
       throw new Error("2 alarm event(s) pending after this run");
     };
 
     // Act
     const settling = settle(
-      { checks: [], claimed: [claimed()], proves: "claimed-runs", unfinished: 0 },
+      { checks: [], claimed: [claim!], proves: "claimed-runs", unfinished: 0 },
       { settleAlarms: failing, runs, now: NOW },
+    );
+    await expect(settling).rejects.toThrow("pending");
+    const redelivered = await claimSettlement(
+      await runs.report("run-1", 0, REPORT),
+      { runs },
+      holder(LATER(1)),
     );
 
     // Assess
-    await expect(settling).rejects.toThrow("pending");
     expect(items.get("run-1")?.settledAt).toBeUndefined();
+    expect(redelivered).toBeDefined();
   });
 
   it("tells, and survives, a run that could not be marked settled", async () => {
@@ -157,6 +188,7 @@ describe("settling", () => {
       settled: async () => {
         throw new Error("ProvisionedThroughputExceededException");
       },
+      releaseSettlement: async () => {},
     };
 
     // Act

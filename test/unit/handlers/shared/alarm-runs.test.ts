@@ -16,7 +16,10 @@ function store(countActive: AlarmStore["countActive"]): SettleDeps["store"] {
   return {
     load: async () => [],
     get: async () => undefined,
-    save: async () => true,
+    decide: async () => true,
+    takeOver: async () => true,
+    forget: async () => {},
+    release: async () => {},
     countActive,
   };
 }
