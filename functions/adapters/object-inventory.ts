@@ -16,6 +16,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { InventoryRecord, type InventoryRecordInput } from "../core/certificates/inventory";
 import type { ObjectInventoryPort } from "../core/certificates/ports";
+import { mapBounded } from "../core/concurrency";
 import { sharedDocumentClient } from "./clients/dynamodb";
 
 /** Same key shape as the alarm table; the stack creates the scan-state table from it. */
@@ -31,6 +32,8 @@ const MAX_BATCH_WRITE = 25;
 /** DynamoDB's item limit is 400 KB; leave room for the keys and attributes around the record. */
 const MAX_RECORD_BYTES = 350_000;
 const MAX_UNPROCESSED_ROUNDS = 8;
+/** Batch calls of one look-up or write in flight at once. */
+const PARALLEL_CALLS = 4;
 
 export interface ObjectInventoryOptions {
   tableName: string;
@@ -47,36 +50,53 @@ export function createObjectInventory(options: ObjectInventoryOptions): ObjectIn
   const retentionSeconds = (options.retentionDays ?? 30) * 86_400;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
+  /** One BatchGetItem of at most 100 keys, re-sending what DynamoDB left unprocessed. */
+  async function getBatch(scope: string, keys: readonly string[], found: Map<string, InventoryRecord>) {
+    let pending: Record<string, unknown>[] | undefined = [...new Set(keys)].map((key) => ({
+      pk: partitionKeyOf(scope, key),
+      sk: INVENTORY_SK,
+    }));
+    for (let round = 0; pending && pending.length > 0; round++) {
+      if (round >= MAX_UNPROCESSED_ROUNDS)
+        throw new Error(`inventory: ${pending.length} keys left unread after ${round} rounds`);
+      if (round > 0) await sleep(backoffMs(round));
+      const response = await client.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [TableName]: {
+              Keys: pending,
+              ProjectionExpression: "#r",
+              ExpressionAttributeNames: { "#r": "record" },
+            },
+          },
+        }),
+      );
+      for (const item of response.Responses?.[TableName] ?? []) {
+        const record = decode(item.record);
+        // A record that no longer parses (older layout, damage) is as good as none: read the object.
+        if (record && record.scope === scope) found.set(record.key, record);
+      }
+      pending = response.UnprocessedKeys?.[TableName]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+
   async function get(scope: string, keys: readonly string[]): Promise<Map<string, InventoryRecord>> {
     const found = new Map<string, InventoryRecord>();
-    for (let start = 0; start < keys.length; start += MAX_BATCH_GET) {
-      let pending: Record<string, unknown>[] | undefined = [
-        ...new Set(keys.slice(start, start + MAX_BATCH_GET)),
-      ].map((key) => ({ pk: partitionKeyOf(scope, key), sk: INVENTORY_SK }));
-      for (let round = 0; pending && pending.length > 0; round++) {
-        if (round >= MAX_UNPROCESSED_ROUNDS)
-          throw new Error(`inventory: ${pending.length} keys left unread after ${round} rounds`);
-        if (round > 0) await sleep(backoffMs(round));
-        const response = await client.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [TableName]: {
-                Keys: pending,
-                ProjectionExpression: "#r",
-                ExpressionAttributeNames: { "#r": "record" },
-              },
-            },
-          }),
-        );
-        for (const item of response.Responses?.[TableName] ?? []) {
-          const record = decode(item.record);
-          // A record that no longer parses (older layout, damage) is as good as none: read the object.
-          if (record && record.scope === scope) found.set(record.key, record);
-        }
-        pending = response.UnprocessedKeys?.[TableName]?.Keys as Record<string, unknown>[] | undefined;
-      }
-    }
+    // The calls go out together: a chunk's look-up costs one round trip, not one per 100 keys.
+    await mapBounded(slices(keys, MAX_BATCH_GET), PARALLEL_CALLS, (slice) => getBatch(scope, slice, found));
     return found;
+  }
+
+  /** One BatchWriteItem of at most 25 items, re-sending what DynamoDB left unprocessed. */
+  async function putBatch(items: readonly Record<string, unknown>[]) {
+    let pending: Record<string, unknown>[] | undefined = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let round = 0; pending && pending.length > 0; round++) {
+      if (round >= MAX_UNPROCESSED_ROUNDS)
+        throw new Error(`inventory: ${pending.length} entries left unwritten after ${round} rounds`);
+      if (round > 0) await sleep(backoffMs(round));
+      const response = await client.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } }));
+      pending = response.UnprocessedItems?.[TableName] as Record<string, unknown>[] | undefined;
+    }
   }
 
   async function put(records: readonly InventoryRecordInput[]): Promise<void> {
@@ -91,21 +111,16 @@ export function createObjectInventory(options: ObjectInventoryOptions): ObjectIn
         record: body,
         expiresAt,
       }));
-    for (let start = 0; start < items.length; start += MAX_BATCH_WRITE) {
-      let pending: Record<string, unknown>[] | undefined = items
-        .slice(start, start + MAX_BATCH_WRITE)
-        .map((Item) => ({ PutRequest: { Item } }));
-      for (let round = 0; pending && pending.length > 0; round++) {
-        if (round >= MAX_UNPROCESSED_ROUNDS)
-          throw new Error(`inventory: ${pending.length} entries left unwritten after ${round} rounds`);
-        if (round > 0) await sleep(backoffMs(round));
-        const response = await client.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } }));
-        pending = response.UnprocessedItems?.[TableName] as Record<string, unknown>[] | undefined;
-      }
-    }
+    await mapBounded(slices(items, MAX_BATCH_WRITE), PARALLEL_CALLS, putBatch);
   }
 
   return { get, put };
+}
+
+function slices<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
 }
 
 /** Unambiguous whatever the prefix or key contains: both are JSON strings. */

@@ -8,26 +8,42 @@
  * 1. a store of 10,000 certificate objects is generated (corpus.ts) into s3rver;
  * 2. end to end: the scan handler's first scan of it (fresh tables), then a second scan of the
  *    unchanged store (incremental: no downloads);
- * 3. floor: the same bytes, in memory, read and judged with no I/O;
- * 4. the shell habit `openssl x509 -noout -dates -in FILE`, one process per file, on a sample;
- * 5. peak memory: 40,000 more objects, and a first scan of all 50,000 in a fresh process;
- * 6. the three Lambda bundles as the stack builds them: bytes and cold import time.
+ * 3. floor: the same bytes, in memory, read and judged with no I/O, timed in turns with
+ *    node:crypto's bare X509Certificate on the same certificates (the native rate);
+ * 4. latency: first scans through a front that holds every S3 request 30 ms (emulator.ts), at the
+ *    configured download concurrency, half and twice it; then the same store split over 1, 2 and 4
+ *    scan processes at once (fan-out);
+ * 5. the shell habit `openssl x509 -noout -dates -in FILE`, one process per file, on a sample;
+ * 6. peak memory: 40,000 more objects, and a first scan of all 50,000 in a fresh process;
+ * 7. the three Lambda bundles as the stack builds them: bytes and cold import time.
  *
- * Options: --objects N (10000), --peak-objects N (50000, 0 skips phase 5), --openssl-sample N (300),
- * --out FILE (docs/benchmarks.md; "-" writes none).
+ * Options: --objects N (10000), --peak-objects N (50000, 0 skips phase 6), --openssl-sample N (300),
+ * --out FILE (docs/benchmarks.md; "-" writes none), --results FILE (also writes everything measured,
+ * as JSON), --render FILE (measures nothing: writes --out and the JSON line from a --results file,
+ * for when only the explanations in report.ts changed).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import { getHeapStatistics } from "node:v8";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { type BundleResult, functionMemoryMb, measureBundles } from "./bundles";
-import { type CorpusObject, generateObjects, HOST, makePki, type ObjectKind } from "./corpus";
+import { DEFAULT_SCAN_DOWNLOAD_CONCURRENCY } from "../../functions/core/config/operations";
+import { functionMemoryMb, measureBundles } from "./bundles";
+import { type CorpusObject, generateObjects, HOST, makePki } from "./corpus";
+import { cpuSecondsOf, runWorker, startEmulator, startWorker, stopEmulator } from "./processes";
 import { renderReport } from "./report";
-import type { FloorJob, FloorResult, ScanJob, ScanResult } from "./scan-worker";
+import type { FloorResult, ScanResult } from "./scan-worker";
+import {
+  type BenchResults,
+  type FanOutRun,
+  type LatencyRun,
+  type Machine,
+  type Options,
+  type Seeded,
+  summarize,
+} from "./summary";
 
 const BUCKET = "watchpost-bench";
 /**
@@ -41,28 +57,12 @@ const TRUST_KEY = "trust/ca.pem";
 const MAIN_PREFIX = "fleet/a/";
 const EXTRA_PREFIX = "fleet/b/";
 const PEAK_PREFIX = "fleet/";
-
-export const TARGETS = {
-  endToEndVsFloor: 0.5,
-  incrementalSpeedup: 10,
-  speedupVsOpenssl: 100,
-  peakRssMb: 512,
-  bundleBytes: 1_000_000,
-  coldImportMs: 300,
-} as const;
-
-interface Options {
-  objects: number;
-  peakObjects: number;
-  /**
-   * V8's old-space limit for the peak-memory scan (--max-old-space-size), in MB. Default: what
-   * Node picks by itself on the scan function's memory (a quarter of it); 0: Node's default for
-   * this machine.
-   */
-  peakHeapMb: number | undefined;
-  opensslSample: number;
-  out: string;
-}
+/** Time to first byte the latency front adds to every S3 request. */
+const LATENCY_MS = 30;
+/** Folders of 1,000 objects (generateObjects' layout) the latency scans and the fan-out read. */
+const LATENCY_FOLDERS = 2;
+const FAN_OUT_FOLDERS = 4;
+const FAN_OUT_WORKERS = [1, 2, 4];
 
 function options(argv: string[]): Options {
   const value = (name: string, fallback: string) => {
@@ -75,82 +75,16 @@ function options(argv: string[]): Options {
     peakHeapMb: argv.includes("--peak-heap-mb") ? Number(value("peak-heap-mb", "0")) : undefined,
     opensslSample: Number(value("openssl-sample", "300")),
     out: value("out", "docs/benchmarks.md"),
+    results: value("results", ""),
+    render: value("render", ""),
   };
 }
 
 const log = (message: string) =>
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-const TSX = ["--import", "tsx"];
 
-/** Starts test/bench/emulator.ts and waits for its endpoint; it stops when its stdin closes. */
-async function startEmulator(kind: "s3" | "dynamo", directory?: string) {
-  const child = spawn(
-    process.execPath,
-    [...TSX, "test/bench/emulator.ts", kind, ...(directory ? [directory] : [])],
-    {
-      stdio: ["pipe", "pipe", "inherit"],
-      env: { ...process.env, NODE_NO_WARNINGS: "1" },
-    },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${kind} emulator exited (${code})`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", resolve);
-  });
-  return { endpoint: (JSON.parse(line) as { endpoint: string }).endpoint, child };
-}
-
-const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-
-/** CPU seconds a process has used so far (user + system), from /proc; 0 where there is none. */
-function cpuSecondsOf(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-
-function stopEmulator(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.stdin?.end();
-  });
-}
-
-/** Runs scan-worker.ts with a job and returns its result line; its warnings go to stderr. */
-async function runWorker<R>(job: ScanJob | FloorJob, nodeFlags: string[] = []): Promise<R> {
-  const gc = process.env.BENCH_LIVE_HEAP === "1" ? ["--expose-gc"] : [];
-  const child = spawn(
-    process.execPath,
-    [...TSX, ...gc, ...nodeFlags, "test/bench/scan-worker.ts", JSON.stringify(job)],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, NODE_NO_WARNINGS: "1", POWERTOOLS_SERVICE_NAME: "watchpost-bench" },
-    },
-  );
-  let result: R | undefined;
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-    if (line.startsWith("BENCH_RESULT ")) result = JSON.parse(line.slice("BENCH_RESULT ".length)) as R;
-    // The handler's own log lines: warnings and errors matter, the rest (and metrics) do not.
-    else if (/"level":"(WARN|ERROR|CRITICAL)"/.test(line))
-      process.stderr.write(`  worker: ${line.slice(0, 500)}\n`);
-  });
-  // "close", not "exit": the last lines of its output may still be on their way at exit.
-  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
-  if (code !== 0 || result === undefined)
-    throw new Error(`bench worker (${job.mode}) failed with exit code ${code}`);
-  return result;
-}
-
-function machine() {
+function machine(): Machine {
   const cpuList = cpus();
   const openssl = execFileSync("openssl", ["version"], { encoding: "utf8" }).trim();
   let commit = "unknown";
@@ -174,13 +108,6 @@ function machine() {
     commit,
     loadAverageAtStart: loadavg().map((l) => round(l, 2)),
   };
-}
-
-interface Seeded {
-  objects: number;
-  certificates: number;
-  findingsExpected: number;
-  byKind: Partial<Record<ObjectKind, number>>;
 }
 
 /**
@@ -236,44 +163,38 @@ function opensslLoop(directory: string, files: number): { ms: number; certificat
   return { ms, certificates };
 }
 
-export interface BenchResults {
-  options: Options;
-  machine: ReturnType<typeof machine>;
-  store: Seeded & { seedMs: number };
-  firstScan: ScanResult["rounds"][number];
-  secondScan: ScanResult["rounds"][number];
-  scanWorker: Omit<ScanResult, "rounds" | "mode">;
-  /** CPU seconds the emulators spent during both end-to-end scans. */
-  emulatorCpuSeconds: { s3rver: number; dynalite: number };
-  floor: FloorResult;
-  openssl: { ms: number; certificates: number; byKind: Record<string, number> };
-  peak?: {
-    objects: number;
-    certificates: number;
-    seedMs: number;
-    scan: ScanResult;
-    /** The scan function's memory in the stack, and the V8 heap limit the scan ran with. */
-    functionMemoryMb: number;
-    heapLimitMb: number;
-    /** Where the limit came from: the scan function's memory, Node's default here, --peak-heap-mb. */
-    heapLimitFrom: "function" | "node-default" | "option";
-  };
-  /** V8's heap limit Node picks by itself on this machine (MB). */
-  nodeDefaultHeapLimitMb: number;
-  bundles: BundleResult[];
-  loadAverageAtEnd: number[];
-  totalSeconds: number;
+/** The V8 heap limit Node picks on the scan function's memory (a quarter of it). */
+function lambdaHeapMb(): number {
+  return Math.floor((functionMemoryMb()["certificate-scan"] ?? 1024) / V8_MEMORY_PER_OLD_SPACE);
+}
+
+/** The folders of generateObjects' layout under `prefix` holding the first `count` objects. */
+function folders(prefix: string, available: number, count: number): string[] {
+  const total = Math.min(count, Math.ceil(available / 1000));
+  return Array.from({ length: total }, (_, i) => `${prefix}d${String(i).padStart(3, "0")}/`);
+}
+
+function report(results: BenchResults, opts: Options) {
+  const summary = summarize(results);
+  if (opts.out !== "-") writeFileSync(opts.out, renderReport(results, summary));
+  if (opts.results) writeFileSync(opts.results, `${JSON.stringify(results)}\n`);
+  log(`done in ${results.totalSeconds} s${opts.out !== "-" ? `; wrote ${opts.out}` : ""}`);
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
 
 async function main() {
   const opts = options(process.argv.slice(2));
+  if (opts.render) {
+    report(JSON.parse(readFileSync(opts.render, "utf8")) as BenchResults, { ...opts, results: "" });
+    return;
+  }
   const began = performance.now();
   const info = machine();
   log(`${info.cpu}, ${info.cores} cores, load ${info.loadAverageAtStart.join(" ")}`);
   const work = mkdtempSync(join(tmpdir(), "watchpost-bench-"));
   const s3Dir = join(work, "s3rver");
   mkdirSync(s3Dir);
-  const [s3, dynamo] = await Promise.all([startEmulator("s3", s3Dir), startEmulator("dynamo")]);
+  const [s3, dynamo] = await Promise.all([startEmulator("s3", s3Dir, LATENCY_MS), startEmulator("dynamo")]);
   const client = new S3Client({
     endpoint: s3.endpoint,
     region: "us-east-1",
@@ -341,11 +262,12 @@ async function main() {
       s3Endpoint: s3.endpoint,
       dynamoEndpoint: dynamo.endpoint,
       bucket: BUCKET,
-      prefix: MAIN_PREFIX,
+      prefixes: [MAIN_PREFIX],
       trustKey: TRUST_KEY,
       expectedHost: HOST,
       tables: { alarms: "bench-alarms", state: "bench-state" },
       scans: 2,
+      label: "first-and-second",
     });
     const cpuAfter = emulatorCpu();
     const emulatorCpuSeconds = {
@@ -371,13 +293,77 @@ async function main() {
     });
     if (floor.certificates !== store.certificates)
       throw new Error(`floor read ${floor.certificates} certificates`);
-    log(`floor ${round(floor.ms / 1000)} s`);
+    log(`floor ${round(floor.ms / 1000)} s, node:crypto alone ${round(floor.native.ms / 1000)} s`);
 
-    // 4. openssl, one process per file.
+    // 4. Latency: the scan at its download concurrency, half and twice it, then fan-out.
+    const delayed = s3.delayedEndpoint;
+    if (!delayed) throw new Error("bench: the S3 emulator has no latency front");
+    const scanThrough = (prefixes: string[], name: string, concurrency?: number) => ({
+      mode: "scan" as const,
+      s3Endpoint: delayed,
+      dynamoEndpoint: dynamo.endpoint,
+      bucket: BUCKET,
+      prefixes,
+      trustKey: TRUST_KEY,
+      expectedHost: HOST,
+      tables: { alarms: `bench-${name}-alarms`, state: `bench-${name}-state` },
+      scans: 1,
+      label: name,
+      ...(concurrency !== undefined ? { downloadConcurrency: concurrency } : {}),
+    });
+    const configured = DEFAULT_SCAN_DOWNLOAD_CONCURRENCY;
+    const latencyPrefixes = folders(MAIN_PREFIX, opts.objects, LATENCY_FOLDERS);
+    const latencyRuns: LatencyRun[] = [];
+    for (const concurrency of [configured, Math.max(1, configured / 2), configured * 2]) {
+      log(`latency ${LATENCY_MS} ms, download concurrency ${concurrency}`);
+      const result = await runWorker<ScanResult>(
+        scanThrough(latencyPrefixes, `latency-${concurrency}`, concurrency),
+        [`--max-old-space-size=${lambdaHeapMb()}`],
+      );
+      const run = result.rounds[0]!;
+      latencyRuns.push({
+        concurrency: result.downloadConcurrency,
+        objects: run.objects.downloaded,
+        ms: run.ms,
+        cpuMs: run.cpuMs,
+        peakRssMb: result.peakRssMb,
+        rssBeforeMb: result.rssBeforeMb,
+        peakHeapMb: result.peakHeapMb,
+      });
+      log(`  ${round((run.objects.downloaded / run.ms) * 1000)} objects/s`);
+    }
+    const fanOutPrefixes = folders(MAIN_PREFIX, opts.objects, FAN_OUT_FOLDERS);
+    const fanOut: FanOutRun[] = [];
+    for (const workers of FAN_OUT_WORKERS) {
+      log(`fan-out: ${fanOutPrefixes.length} folders over ${workers} worker(s)`);
+      const shares = Array.from({ length: workers }, (_, w) =>
+        fanOutPrefixes.filter((_, i) => i % workers === w),
+      );
+      const started = shares
+        .filter((share) => share.length > 0)
+        .map((share, w) =>
+          startWorker<ScanResult>({ ...scanThrough(share, `fan-${workers}-${w}`), startTogether: true }),
+        );
+      await Promise.all(started.map((worker) => worker.ready));
+      const before = emulatorCpu();
+      for (const worker of started) worker.go();
+      const results = await Promise.all(started.map((worker) => worker.result));
+      const after = emulatorCpu();
+      const rounds = results.map((r) => r.rounds[0]!);
+      fanOut.push({
+        workers: started.length,
+        objects: rounds.reduce((n, r) => n + r.objects.downloaded, 0),
+        ms: Math.max(...rounds.map((r) => r.endedAt)) - Math.min(...rounds.map((r) => r.startedAt)),
+        cpuMs: rounds.reduce((n, r) => n + r.cpuMs, 0),
+        emulatorCpuMs: (after.s3rver - before.s3rver + after.dynalite - before.dynalite) * 1000,
+      });
+    }
+
+    // 5. openssl, one process per file.
     log(`openssl loop over ${opensslFiles} files`);
     const openssl = { ...opensslLoop(opensslDir, opensslFiles), byKind: opensslKinds };
 
-    // 5. Peak memory at 50,000 objects.
+    // 6. Peak memory at 50,000 objects.
     let peak: BenchResults["peak"];
     if (opts.peakObjects > opts.objects) {
       const functionMb = functionMemoryMb()["certificate-scan"] ?? 0;
@@ -398,7 +384,8 @@ async function main() {
           s3Endpoint: s3.endpoint,
           dynamoEndpoint: dynamo.endpoint,
           bucket: BUCKET,
-          prefix: PEAK_PREFIX,
+          prefixes: [PEAK_PREFIX],
+          label: "peak",
           trustKey: TRUST_KEY,
           expectedHost: HOST,
           tables: { alarms: "bench-peak-alarms", state: "bench-peak-state" },
@@ -423,7 +410,7 @@ async function main() {
       log(`peak RSS ${scan.peakRssMb} MB`);
     }
 
-    // 6. Bundles.
+    // 7. Bundles.
     log("bundles");
     const bundles = await measureBundles(join(work, "bundles"));
 
@@ -434,6 +421,8 @@ async function main() {
       firstScan,
       secondScan,
       scanWorker: {
+        downloadConcurrency: scanned.downloadConcurrency,
+        inventoryItems: scanned.inventoryItems,
         events: scanned.events,
         rssBeforeMb: scanned.rssBeforeMb,
         peakRssMb: scanned.peakRssMb,
@@ -441,6 +430,8 @@ async function main() {
       },
       emulatorCpuSeconds,
       floor,
+      latency: { injectedMs: LATENCY_MS, configuredConcurrency: configured, runs: latencyRuns },
+      fanOut,
       openssl,
       ...(peak ? { peak } : {}),
       bundles,
@@ -448,68 +439,12 @@ async function main() {
       loadAverageAtEnd: loadavg().map((l) => round(l, 2)),
       totalSeconds: round((performance.now() - began) / 1000, 0),
     };
-    const summary = summarize(results);
-    if (opts.out !== "-") writeFileSync(opts.out, renderReport(results, summary));
-    log(`done in ${results.totalSeconds} s${opts.out !== "-" ? `; wrote ${opts.out}` : ""}`);
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    report(results, opts);
   } finally {
     client.destroy();
     await Promise.all([stopEmulator(s3.child), stopEmulator(dynamo.child)]);
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-export type Status = "met" | "missed" | "not measured";
-
-export function summarize(r: BenchResults) {
-  const certsPerSecond = (r.firstScan.certificates / r.firstScan.ms) * 1000;
-  const floorCertsPerSecond = (r.floor.certificates / r.floor.ms) * 1000;
-  const opensslLoopCertsPerSecond = (r.openssl.certificates / r.openssl.ms) * 1000;
-  const incrementalSpeedup = r.firstScan.ms / r.secondScan.ms;
-  const speedupVsOpenssl = certsPerSecond / opensslLoopCertsPerSecond;
-  const endToEndVsFloor = certsPerSecond / floorCertsPerSecond;
-  const peakRssMb = r.peak?.scan.peakRssMb;
-  const status = (ok: boolean): Status => (ok ? "met" : "missed");
-  const bundles = Object.fromEntries(
-    r.bundles.map((b) => [b.function, { bytes: b.bytes, coldImportMs: b.coldImportMs }]),
-  );
-  return {
-    certsPerSecond: round(certsPerSecond),
-    floorCertsPerSecond: round(floorCertsPerSecond),
-    endToEndVsFloor: round(endToEndVsFloor, 3),
-    counted: "certificates (leaves and the CA certificates inside bundles), not objects",
-    objects: r.store.objects,
-    certificates: r.store.certificates,
-    firstScanMs: round(r.firstScan.ms, 0),
-    secondScanMs: round(r.secondScan.ms, 0),
-    incrementalSpeedup: round(incrementalSpeedup),
-    secondScanGetObject: r.secondScan.getObject.certificates,
-    secondScanTrustBundleGetObject: r.secondScan.getObject.trustBundle,
-    opensslLoopCertsPerSecond: round(opensslLoopCertsPerSecond),
-    opensslSampleFiles: r.openssl.certificates,
-    speedupVsOpenssl: round(speedupVsOpenssl, 2),
-    peakRssMb: peakRssMb ?? null,
-    peakObjects: r.peak?.objects ?? null,
-    peakHeapLimitMb: r.peak?.heapLimitMb ?? null,
-    bundles,
-    targets: {
-      endToEndAtLeastHalfOfFloor: status(endToEndVsFloor >= TARGETS.endToEndVsFloor),
-      incrementalTenTimesFasterWithoutDownloads: status(
-        incrementalSpeedup >= TARGETS.incrementalSpeedup && r.secondScan.getObject.certificates === 0,
-      ),
-      hundredTimesFasterThanOpensslLoop: status(speedupVsOpenssl >= TARGETS.speedupVsOpenssl),
-      peakRssAtMost512MbAt50000Objects:
-        peakRssMb === undefined || (r.peak?.objects ?? 0) < 50_000
-          ? ("not measured" as Status)
-          : status(peakRssMb <= TARGETS.peakRssMb),
-      ...Object.fromEntries(
-        r.bundles.flatMap((b) => [
-          [`bundle:${b.function}:atMost1MB`, status(b.bytes <= TARGETS.bundleBytes)],
-          [`bundle:${b.function}:coldImportAtMost300ms`, status(b.coldImportMs <= TARGETS.coldImportMs)],
-        ]),
-      ),
-    },
-  };
 }
 
 await main();

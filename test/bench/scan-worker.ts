@@ -8,11 +8,18 @@
  *   with the production S3 client, the real alarm store and object inventory on dynalite (fresh
  *   tables), run `scans` times in a row on the unchanged store; GetObject calls counted by an SDK
  *   middleware on the S3 client.
- * - `floor`: the same bytes, held in memory, read and judged with no I/O at all.
+ * - `floor`: the same bytes, held in memory, read and judged with no I/O at all; then node:crypto's
+ *   bare X509Certificate on the same certificates, as PEM (the native rate the floor is held to).
+ *
+ * A job with `startTogether` prints `BENCH_READY` once set up and waits for a line on its
+ * standard input before it starts, so that concurrent workers scan at the same time.
  */
+import { X509Certificate } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { createTable } from "../../bin/local/tables";
 import { ALARM_TABLE_KEYS } from "../../functions/adapters/alarm-store";
 import { documentClient, dynamoDbClient } from "../../functions/adapters/clients/dynamodb";
@@ -30,12 +37,19 @@ export interface ScanJob {
   s3Endpoint: string;
   dynamoEndpoint: string;
   bucket: string;
-  prefix: string;
+  /** One configured source per prefix, each with the trust bundle; scanned one after another. */
+  prefixes: string[];
   trustKey: string;
   expectedHost: string;
   /** Names of the fresh tables to create. */
   tables: { alarms: string; state: string };
   scans: number;
+  /** operations.scanDownloadConcurrency; default: the configuration's default. */
+  downloadConcurrency?: number;
+  /** Name of the CPU profile (BENCH_CPU_PROF). */
+  label: string;
+  /** Wait for a line on standard input before scanning (see the module comment). */
+  startTogether?: boolean;
 }
 
 export interface FloorJob {
@@ -49,6 +63,9 @@ export interface FloorJob {
 
 export interface ScanRound {
   ms: number;
+  /** Wall-clock start and end (epoch ms), to line up concurrent workers. */
+  startedAt: number;
+  endedAt: number;
   certificates: number;
   findings: number;
   objects: { downloaded: number; reused: number };
@@ -58,6 +75,8 @@ export interface ScanRound {
   listObjects: number;
   /** CPU time of this process during the scan (user + system). */
   cpuMs: number;
+  /** Inventory records written, and alarm-table writes (saves) made. */
+  writes: { inventoryRecords: number; alarmSaves: number };
   /**
    * Wall time spent awaiting each port, summed over calls. Inventory and alarm calls are awaited
    * one after another, so theirs is time the scan stood still; loads overlap (several at once).
@@ -67,6 +86,8 @@ export interface ScanRound {
 
 export interface ScanResult {
   mode: "scan";
+  /** The download concurrency the scan ran with. */
+  downloadConcurrency: number;
   rounds: ScanRound[];
   events: number;
   rssBeforeMb: number;
@@ -74,23 +95,53 @@ export interface ScanResult {
   peakHeapMb: number;
   /** Largest heap left after a forced full collection (BENCH_LIVE_HEAP=1 only). */
   liveHeapMb?: number;
+  /**
+   * The inventory items the scans left, sized as DynamoDB bills them (attribute names and values),
+   * in write request units (1 KB each) and eventually consistent read units (0.5 per 4 KB).
+   */
+  inventoryItems: { count: number; averageBytes: number; writeUnits: number; readUnits: number };
 }
 
 export interface FloorResult {
   mode: "floor";
   ms: number;
+  /** CPU time the process spent meanwhile (all its threads: the collector's too). */
+  cpuMs: number;
   objects: number;
   certificates: number;
   findings: number;
   unreadable: number;
+  /** node:crypto alone on the same certificates: `new X509Certificate(pem)`, subject, SAN, key details. */
+  native: Pass;
+  /** Objects each pass ran first, untimed, to warm the JIT (ones the timed pass reaches last). */
+  warmUpObjects: number;
 }
 
 const SCHEDULED = { source: "aws.events", "detail-type": "Scheduled Event", detail: {} };
 const REGION = "us-east-1";
 
-function configFor(prefix: string, trustKey: string, host: string): WatchpostConfig {
+function configFor(
+  prefixes: string[],
+  trustKey: string,
+  host: string,
+  downloadConcurrency?: number,
+): WatchpostConfig {
   return parseConfig({
-    certificates: { sources: [{ prefix, expectedHostnames: [host], caBundleKey: trustKey }] },
+    certificates: {
+      sources: prefixes.map((prefix) => ({ prefix, expectedHostnames: [host], caBundleKey: trustKey })),
+    },
+    ...(downloadConcurrency !== undefined
+      ? { operations: { scanDownloadConcurrency: downloadConcurrency } }
+      : {}),
+  });
+}
+
+/** With `startTogether`: says it is ready, then waits for the word to start. */
+async function startSignal(job: ScanJob): Promise<void> {
+  if (!job.startTogether) return;
+  process.stdout.write("BENCH_READY\n");
+  await new Promise<void>((resolve) => {
+    createInterface({ input: process.stdin }).once("line", () => resolve());
   });
 }
 
@@ -146,7 +197,7 @@ async function startProfile() {
 const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
 
 async function scan(job: ScanJob): Promise<ScanResult> {
-  const config = configFor(job.prefix, job.trustKey, job.expectedHost);
+  const config = configFor(job.prefixes, job.trustKey, job.expectedHost, job.downloadConcurrency);
   // The client the scan Lambda uses (bounded timeouts, standard retries, bodies read in retries).
   const s3 = certificateStoreS3Client({
     endpoint: job.s3Endpoint,
@@ -195,42 +246,63 @@ async function scan(job: ScanJob): Promise<ScanResult> {
         waits[field] += performance.now() - started;
       }
     };
+  const writes = { inventoryRecords: 0, alarmSaves: 0 };
   const inventory = deps.inventory!;
-  deps.inventory = { get: timed("inventoryGet", inventory.get), put: timed("inventoryPut", inventory.put) };
+  const put = timed("inventoryPut", inventory.put);
+  deps.inventory = {
+    get: timed("inventoryGet", inventory.get),
+    put: (records) => {
+      writes.inventoryRecords += records.length;
+      return put(records);
+    },
+  };
   const store = deps.store;
   deps.store = { ...store, load: timed("loads", store.load) };
   const alarmStore = deps.alarms.store;
+  const decideTimed = timed("alarmStore", alarmStore.decide);
   deps.alarms.store = {
     ...alarmStore,
     load: timed("alarmStore", alarmStore.load),
     get: timed("alarmStore", alarmStore.get),
-    decide: timed("alarmStore", alarmStore.decide),
+    // Each decision is one conditional write of one alarm (issue 13's settlement).
+    decide: (...args: Parameters<typeof alarmStore.decide>) => {
+      writes.alarmSaves++;
+      return decideTimed(...args);
+    },
     forget: timed("alarmStore", alarmStore.forget),
     countActive: timed("alarmStore", alarmStore.countActive),
   };
   const publisher = deps.alarms.publisher;
   deps.alarms.publisher = { ...publisher, publish: timed("publish", publisher.publish) };
 
+  await startSignal(job);
   const rssBefore = process.memoryUsage().rss;
   const heap = heapSampler();
   const rounds: ScanRound[] = [];
   for (let i = 0; i < job.scans; i++) {
     Object.assign(counts, { certificates: 0, trustBundle: 0, lists: 0 });
+    Object.assign(writes, { inventoryRecords: 0, alarmSaves: 0 });
     for (const field of Object.keys(waits) as (keyof typeof waits)[]) waits[field] = 0;
     const profiler = await startProfile();
     const cpu = process.cpuUsage();
+    const startedAt = Date.now();
     const started = performance.now();
     const outcome = await runCertificateScan(SCHEDULED, deps);
+    const ms = performance.now() - started;
+    const endedAt = Date.now();
     const cpuUsed = process.cpuUsage(cpu);
-    await profiler?.stop(`scan-${job.prefix.replaceAll("/", "_")}-${i + 1}`);
+    await profiler?.stop(`scan-${job.label}-${i + 1}`);
     rounds.push({
-      ms: performance.now() - started,
+      ms,
+      startedAt,
+      endedAt,
       certificates: outcome.certificates,
       findings: outcome.findings,
       objects: outcome.objects,
       complete: outcome.complete,
       getObject: { certificates: counts.certificates, trustBundle: counts.trustBundle },
       listObjects: counts.lists,
+      writes: { ...writes },
       cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
       waits: Object.fromEntries(
         Object.entries(waits).map(([k, v]) => [k, Math.round(v)]),
@@ -238,10 +310,12 @@ async function scan(job: ScanJob): Promise<ScanResult> {
     });
   }
   const heapUse = heap.stop();
+  const inventoryItems = await inventorySizes(documentClient(dynamo), job.tables.state);
   s3.destroy();
   dynamo.destroy();
   return {
     mode: "scan",
+    downloadConcurrency: config.operations.scanDownloadConcurrency,
     rounds,
     events: bus.sent.length,
     rssBeforeMb: mb(rssBefore),
@@ -249,8 +323,52 @@ async function scan(job: ScanJob): Promise<ScanResult> {
     peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
     peakHeapMb: mb(heapUse.peak),
     ...(heapUse.live !== undefined ? { liveHeapMb: mb(heapUse.live) } : {}),
+    inventoryItems,
   };
 }
+
+/** An item's size as DynamoDB counts it: each attribute's name and value (docs: "Item sizes"). */
+function itemBytes(item: Record<string, unknown>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) {
+    bytes += Buffer.byteLength(name);
+    if (typeof value === "string") bytes += Buffer.byteLength(value);
+    else if (value instanceof Uint8Array) bytes += value.byteLength;
+    else if (typeof value === "number")
+      bytes += Math.ceil(String(value).replace(/^-|\./g, "").length / 2) + 1;
+    else bytes += Buffer.byteLength(JSON.stringify(value));
+  }
+  return bytes;
+}
+
+async function inventorySizes(client: ReturnType<typeof documentClient>, table: string) {
+  let count = 0;
+  let bytes = 0;
+  let writeUnits = 0;
+  let readUnits = 0;
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey }));
+    for (const item of page.Items ?? []) {
+      if (item.sk !== "inventory") continue;
+      const size = itemBytes(item);
+      count++;
+      bytes += size;
+      writeUnits += Math.ceil(size / 1024);
+      readUnits += Math.ceil(size / 4096) / 2;
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return {
+    count,
+    averageBytes: count > 0 ? Math.round(bytes / count) : 0,
+    writeUnits: count > 0 ? writeUnits / count : 0,
+    readUnits: count > 0 ? readUnits / count : 0,
+  };
+}
+
+/** Objects read before each timed pass, untimed: the last ones, which the timed pass reaches last. */
+const WARM_UP_OBJECTS = 300;
 
 async function floor(job: FloorJob): Promise<FloorResult> {
   const blob = readFileSync(job.blobFile);
@@ -262,7 +380,7 @@ async function floor(job: FloorJob): Promise<FloorResult> {
   }));
   const anchors = await readCertificates(readFileSync(job.trustBundleFile), "trust bundle");
   if (anchors.status !== "ok") throw new Error("bench: the trust bundle does not read");
-  const { thresholds } = configFor("x/", "trust.pem", job.expectedHost).certificates;
+  const { thresholds } = configFor(["x/"], "trust.pem", job.expectedHost).certificates;
   const policy: EvaluationPolicy = {
     now: new Date(),
     warnDays: thresholds.warnDays,
@@ -271,30 +389,109 @@ async function floor(job: FloorJob): Promise<FloorResult> {
     expectedHosts: [job.expectedHost],
     trustAnchors: anchors.certificates,
   };
+  // Untimed, on certificates the timed pass meets last: by then they have left the engine's
+  // bounded caches of decoded certificates (which would otherwise make them free).
+  const warmUp = objects.slice(-WARM_UP_OBJECTS);
+  const warmUpDers: Uint8Array[] = [];
+  for (const { uri, bytes } of warmUp) {
+    const read = await readCertificates(bytes, uri);
+    if (read.status !== "ok") continue;
+    judgeCertificates(read.certificates, policy);
+    for (const cert of read.certificates) warmUpDers.push(cert.der);
+  }
+  // node:crypto's warm-up: the same certificates, untimed.
+  nativePass(asPem(warmUpDers));
   let certificates = 0;
   let findings = 0;
   let unreadable = 0;
+  let ms = 0;
+  let cpuMs = 0;
+  const native: Pass = { ms: 0, cpuMs: 0, certificates: 0 };
+  // The two are timed in turns, a slice of objects at a time, so that a change in the machine's
+  // load (other work shares it) weighs on both alike and their ratio holds. With BENCH_CPU_PROF
+  // the profile is of the floor alone and node:crypto runs after it.
   const profiler = await startProfile();
-  const started = performance.now();
-  for (const { uri, bytes } of objects) {
-    const read = await readCertificates(bytes, uri);
-    if (read.status !== "ok") {
-      unreadable++;
-      continue;
+  const later: Uint8Array[] = [];
+  for (let at = 0; at < objects.length; at += SLICE_OBJECTS) {
+    const ders: Uint8Array[] = [];
+    const started = performance.now();
+    const cpuStarted = process.cpuUsage();
+    for (const { uri, bytes } of objects.slice(at, at + SLICE_OBJECTS)) {
+      const read = await readCertificates(bytes, uri);
+      if (read.status !== "ok") {
+        unreadable++;
+        continue;
+      }
+      certificates += read.certificates.length;
+      for (const cert of read.certificates) ders.push(cert.der);
+      findings += judgeCertificates(read.certificates, policy).findings.length;
     }
-    certificates += read.certificates.length;
-    findings += judgeCertificates(read.certificates, policy).findings.length;
+    ms += performance.now() - started;
+    cpuMs += cpuMsSince(cpuStarted);
+    if (profiler) later.push(...ders);
+    else addTo(native, nativePass(asPem(ders)));
   }
-  const ms = performance.now() - started;
   await profiler?.stop("floor");
+  if (profiler) addTo(native, nativePass(asPem(later)));
   return {
     mode: "floor",
     ms,
+    cpuMs,
     objects: objects.length,
     certificates,
     findings,
     unreadable,
+    native,
+    warmUpObjects: WARM_UP_OBJECTS,
   };
+}
+
+/** Objects per turn of the floor and node:crypto (see floor). */
+const SLICE_OBJECTS = 100;
+
+interface Pass {
+  ms: number;
+  cpuMs: number;
+  certificates: number;
+}
+
+function addTo(total: Pass, pass: Pass) {
+  total.ms += pass.ms;
+  total.cpuMs += pass.cpuMs;
+  total.certificates += pass.certificates;
+}
+
+function cpuMsSince(started: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1000;
+}
+
+function asPem(ders: readonly Uint8Array[]): string[] {
+  return ders.map(
+    (der) =>
+      `-----BEGIN CERTIFICATE-----\n${Buffer.from(der)
+        .toString("base64")
+        .replace(/(.{64})/g, "$1\n")}\n-----END CERTIFICATE-----\n`,
+  );
+}
+
+/**
+ * node:crypto's X509Certificate on the same certificates as PEM text (what `openssl x509` and most
+ * tools read), with the fields a check needs at the least: subject, subjectAltName, key details.
+ */
+function nativePass(pems: readonly string[]): Pass {
+  let fields = 0;
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  for (const pem of pems) {
+    const cert = new X509Certificate(pem);
+    fields += cert.subject.length + (cert.subjectAltName?.length ?? 0);
+    fields += Object.keys(cert.publicKey.asymmetricKeyDetails ?? {}).length;
+  }
+  const ms = performance.now() - started;
+  const cpuMs = cpuMsSince(cpuStarted);
+  if (pems.length > 0 && fields === 0) throw new Error("bench: node:crypto read nothing");
+  return { ms, cpuMs, certificates: pems.length };
 }
 
 const job = JSON.parse(process.argv[2] ?? "{}") as ScanJob | FloorJob;

@@ -12,7 +12,9 @@
  * Manager (bin/local/). The peer group's endpoint does not resolve (only loopback names do). Anything else
  * that fails is a fault of the bundle.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
@@ -153,8 +155,16 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-/** One invocation in a fresh Node 24 process, as a cold start. */
-function invoke(name: FunctionName, event: unknown): Promise<Invocation> {
+/**
+ * One invocation in a fresh Node 24 process, as a cold start. The execution role's credentials
+ * are in the environment, as Lambda sets them (invokeBundle: keys s3rver knows); `environment`
+ * overrides them.
+ */
+function invoke(
+  name: FunctionName,
+  event: unknown,
+  environment: Record<string, string> = {},
+): Promise<Invocation> {
   return invokeBundle(work, name, bundles.get(name)!, event, {
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
@@ -162,7 +172,23 @@ function invoke(name: FunctionName, event: unknown): Promise<Invocation> {
     AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    ...environment,
   });
+}
+
+/** An S3 "Object Created" event as EventBridge delivers it. */
+function objectCreated(bucket: string, key: string) {
+  return {
+    version: "0",
+    id: "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+    source: "aws.s3",
+    "detail-type": "Object Created",
+    account: "123456789012",
+    time: new Date().toISOString(),
+    region: "eu-west-1",
+    resources: [`arn:aws:s3:::${bucket}`],
+    detail: { version: "0", bucket: { name: bucket }, object: { key, size: 1 }, reason: "PutObject" },
+  };
 }
 
 describe("the synthesized bundles on Node 24", () => {
@@ -229,22 +255,7 @@ describe("the synthesized bundles on Node 24", () => {
     const before = bus.events.length;
 
     // Act
-    const outcome = await invoke("certificateScan", {
-      version: "0",
-      id: "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
-      source: "aws.s3",
-      "detail-type": "Object Created",
-      account: "123456789012",
-      time: new Date().toISOString(),
-      region: "eu-west-1",
-      resources: [`arn:aws:s3:::${bucket}`],
-      detail: {
-        version: "0",
-        bucket: { name: bucket },
-        object: { key: "clusters/prod/api.pem", size: 1 },
-        reason: "PutObject",
-      },
-    });
+    const outcome = await invoke("certificateScan", objectCreated(bucket, "clusters/prod/api.pem"));
 
     // Assess
     expect(outcome.ok, outcome.error ?? outcome.logs).toBe(true);
@@ -290,6 +301,100 @@ describe("the synthesized bundles on Node 24", () => {
     for (const message of sns.published) {
       expect(message.attributes.severity?.value).toBe("critical");
       expect(Object.keys(JSON.parse(message.message)).sort()).toEqual(["default", "email", "https"]);
+    }
+  });
+});
+
+/**
+ * lib/bundling.ts bundles functions/adapters/clients/lambda-credentials.ts in place of the SDK's
+ * default chain: Lambda gives a function its execution role's credentials in AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (AWS Lambda Developer Guide, "Defined runtime
+ * environment variables"), SnapStart through AWS_CONTAINER_CREDENTIALS_FULL_URI. s3rver checks
+ * each request's signature, so an object read proves which credentials signed it.
+ */
+describe("the bundles' credentials on Node 24", () => {
+  const scanObject = (environment: Record<string, string>) =>
+    invoke(
+      "certificateScan",
+      objectCreated(bundles.get("certificateScan")!.env[ENV.certificateBucket]!, "clusters/prod/api.pem"),
+      environment,
+    );
+  const NO_ENVIRONMENT_KEYS = { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" };
+
+  it("signs with the keys in the environment: with keys s3rver does not know the object cannot be read", async () => {
+    // Act
+    const outcome = await scanObject({
+      AWS_ACCESS_KEY_ID: "AKIAUNKNOWNTOS3RVER",
+      AWS_SECRET_ACCESS_KEY: "not-a-key-s3rver-holds",
+      AWS_SESSION_TOKEN: "session-token-of-the-role",
+    });
+
+    // Assess: s3rver refused the signature, so the scan is partial and says what it could not read
+    expect(outcome.ok, outcome.error ?? outcome.logs).toBe(true);
+    expect(outcome.result).toMatchObject({ mode: "object", complete: false });
+    expect(outcome.logs).toContain("clusters/prod/api.pem could not be read");
+    expect(outcome.logs).not.toContain("not-a-key-s3rver-holds");
+    expect(outcome.logs).not.toContain("session-token-of-the-role");
+  });
+
+  it("reads no profile file: without keys in the environment it says where Lambda puts them", async () => {
+    // Prepare: a shared credentials file with keys s3rver accepts, which the SDK's own chain reads
+    const home = mkdtempSync(join(work, "home-"));
+    mkdirSync(join(home, ".aws"));
+    writeFileSync(
+      join(home, ".aws", "credentials"),
+      "[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n",
+    );
+
+    // Act
+    const outcome = await scanObject({
+      ...NO_ENVIRONMENT_KEYS,
+      HOME: home,
+      AWS_SHARED_CREDENTIALS_FILE: join(home, ".aws", "credentials"),
+    });
+
+    // Assess
+    expect(outcome.ok).toBe(false);
+    expect(`${outcome.error}\n${outcome.logs}`).toContain(
+      "No AWS credentials in the environment: Lambda sets AWS_ACCESS_KEY_ID",
+    );
+  });
+
+  it("reads the container credentials endpoint when Lambda gives one instead of keys", async () => {
+    // Prepare: a loopback endpoint answering as Lambda's (the container credential provider's format)
+    const requests: (string | undefined)[] = [];
+    const endpoint = createServer((request, response) => {
+      requests.push(request.headers.authorization);
+      response.setHeader("content-type", "application/json");
+      response.end(
+        JSON.stringify({
+          AccessKeyId: "S3RVER",
+          SecretAccessKey: "S3RVER",
+          Token: "session-token-of-the-role",
+          Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, "127.0.0.1", resolve));
+    const { port } = endpoint.address() as AddressInfo;
+
+    try {
+      // Act
+      const outcome = await scanObject({
+        ...NO_ENVIRONMENT_KEYS,
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${port}/2021-04-23/credentials`,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN: "container-authorization-token",
+      });
+
+      // Assess
+      expect(outcome.ok, outcome.error ?? outcome.logs).toBe(true);
+      expect(outcome.result).toMatchObject({ mode: "object" });
+      expect(outcome.logs).not.toContain("could not be read");
+      // One request per SDK client (S3, DynamoDB, EventBridge), each with the token
+      expect(requests.length).toBeGreaterThan(0);
+      expect(new Set(requests)).toEqual(new Set(["container-authorization-token"]));
+    } finally {
+      endpoint.close();
     }
   });
 });

@@ -3,11 +3,11 @@
  * check reads through, and the few cases node:crypto cannot name (explicit EC parameters, the hash
  * inside RSASSA-PSS parameters).
  */
-import type { X509Certificate as NodeX509 } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { ECParameters } from "@peculiar/asn1-ecc";
 import { RsaSaPssParams } from "@peculiar/asn1-rsa";
 import { AsnConvert } from "@peculiar/asn1-schema";
-import type { Certificate as AsnCertificate } from "@peculiar/asn1-x509";
+import type { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 
 export interface PublicKeyInfo {
   /** Lower-case key type as node:crypto names it: rsa, rsa-pss, ec, ed25519, ed448, dsa, or unknown. */
@@ -68,16 +68,20 @@ const HASH_OIDS: Record<string, string> = {
   "2.16.840.1.101.3.4.2.4": "sha224",
 };
 
-export function describePublicKey(node: NodeX509, asn: AsnCertificate): PublicKeyInfo {
+/**
+ * `key` is node:crypto's view of the subject public key (undefined when OpenSSL refuses it),
+ * `algorithm` the subjectPublicKeyInfo's algorithm, for what OpenSSL cannot name.
+ */
+export function describePublicKey(key: KeyObject | undefined, algorithm: AlgorithmIdentifier): PublicKeyInfo {
   try {
-    const key = node.publicKey;
+    if (!key) throw new Error("no key");
     const type = key.asymmetricKeyType ?? "unknown";
     const details = key.asymmetricKeyDetails ?? {};
     if (type === "ec") {
       const curve = details.namedCurve;
       const bits = curve ? CURVE_BITS[curve] : undefined;
       // OpenSSL names explicit parameters it does not recognise "UNDEF".
-      if (bits === undefined) return explicitCurveKey(asn) ?? { type, curve, bits };
+      if (bits === undefined) return explicitCurveKey(algorithm) ?? { type, curve, bits };
       return { type, curve, bits };
     }
     if (type === "ed25519") return { type, bits: 256 };
@@ -86,7 +90,7 @@ export function describePublicKey(node: NodeX509, asn: AsnCertificate): PublicKe
   } catch {
     // OpenSSL refuses some keys (unknown curves, broken parameters); the weak-crypto check
     // reports an unknown key rather than the whole file becoming unreadable.
-    return explicitCurveKey(asn) ?? { type: "unknown" };
+    return explicitCurveKey(algorithm) ?? { type: "unknown" };
   }
 }
 
@@ -97,8 +101,7 @@ const EC_PUBLIC_KEY = "1.2.840.10045.2.1";
  * not recognise: still an EC key, as strong as its group order is long. (OpenSSL itself maps the
  * explicit parameters of a named curve, such as P-256, back to its name.)
  */
-function explicitCurveKey(asn: AsnCertificate): PublicKeyInfo | undefined {
-  const { algorithm, parameters } = asn.tbsCertificate.subjectPublicKeyInfo.algorithm;
+function explicitCurveKey({ algorithm, parameters }: AlgorithmIdentifier): PublicKeyInfo | undefined {
   if (algorithm !== EC_PUBLIC_KEY || !parameters) return undefined;
   try {
     const order = AsnConvert.parse(parameters, ECParameters).specifiedCurve?.order;
@@ -111,17 +114,18 @@ function explicitCurveKey(asn: AsnCertificate): PublicKeyInfo | undefined {
   }
 }
 
-export function describeSignatureAlgorithm(asn: AsnCertificate): SignatureAlgorithmInfo {
-  const oid = asn.signatureAlgorithm.algorithm;
+/** The certificate's signatureAlgorithm field, by name and digest. */
+export function describeSignatureAlgorithm(signature: AlgorithmIdentifier): SignatureAlgorithmInfo {
+  const oid = signature.algorithm;
   const known = SIGNATURE_ALGORITHMS[oid];
   if (oid === "1.2.840.113549.1.1.10") {
-    return { oid, name: "RSASSA-PSS", hash: pssHash(asn) };
+    return { oid, name: "RSASSA-PSS", hash: pssHash(signature) };
   }
   return { oid, name: known?.name ?? oid, hash: known?.hash };
 }
 
-function pssHash(asn: AsnCertificate): string | undefined {
-  const params = asn.signatureAlgorithm.parameters;
+function pssHash(signature: AlgorithmIdentifier): string | undefined {
+  const params = signature.parameters;
   if (!params) return "sha1"; // RFC 4055 default hash for RSASSA-PSS
   try {
     // RSASSA-PSS-params: SEQUENCE { [0] hashAlgorithm ... }; a missing [0] means SHA-1.

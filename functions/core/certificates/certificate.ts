@@ -1,10 +1,13 @@
 /**
  * One parsed X.509 certificate, described once so every check reads the same facts. The bytes are
- * decoded once (formats/ber.ts) and mapped onto @peculiar/asn1-x509's structures; node:crypto reads
- * the public key and verifies signatures along a chain.
+ * decoded once (formats/ber.ts) and the fields the checks read are taken from that tree
+ * (x509-fields.ts); node:crypto parses the certificate natively, which is also what decides that
+ * TLS clients can load it, and supplies the public key and signature verification. A certificate
+ * met again (the intermediate in every chain file, a CA bundle read by every source) is described
+ * once per execution environment: what it says is a function of its bytes (decode-cache.ts).
  */
-import { createHash, X509Certificate as NodeX509 } from "node:crypto";
-import { AsnConvert, AsnParser } from "@peculiar/asn1-schema";
+import { createHash, type KeyObject, X509Certificate as NodeX509 } from "node:crypto";
+import { AsnParser } from "@peculiar/asn1-schema";
 import {
   Certificate as AsnCertificate,
   id_ce_basicConstraints,
@@ -17,6 +20,7 @@ import {
   type PublicKeyInfo,
   type SignatureAlgorithmInfo,
 } from "./algorithms";
+import { DecodeCache } from "./decode-cache";
 import { explainRefusal } from "./der-strictness";
 import { parseValidityTime, type TimeTag } from "./formats/asn1-time";
 import {
@@ -24,13 +28,14 @@ import {
   contentOf,
   decodeBer,
   type Element,
+  encodingOf,
   explainDecoderError,
   lengthInconsistency,
   parseOptionsFor,
   tagOf,
 } from "./formats/ber";
 import { type CertificateProfile, profileOf } from "./path/profile";
-import { COMMON_NAME, nameField, nameText, tbsFields } from "./x509-fields";
+import { type CertificateFields, certificateFields, sameName, tbsFields } from "./x509-fields";
 
 export interface ParsedCertificate {
   /** `<file>#<index>` as used in reports and alarm fingerprints. */
@@ -53,83 +58,134 @@ export interface ParsedCertificate {
   authorityKeyId?: string;
   /** basicConstraints cA=TRUE. */
   isCA: boolean;
-  /** Subject and issuer names are identical (a root or a self-signed leaf). */
+  /** Subject and issuer are the same name (RFC 5280 §7.1): a root or a self-signed leaf. */
   selfIssued: boolean;
   publicKey: PublicKeyInfo;
   signatureAlgorithm: SignatureAlgorithmInfo;
   /** node:crypto view, used to verify signatures along a chain. */
   node: NodeX509;
+  /** node:crypto's subject public key, made once; undefined when OpenSSL refuses the key. */
+  key: KeyObject | undefined;
   /** What path validation reads (extensions, canonical names, algorithms), decoded once here. */
   profile: CertificateProfile;
 }
 
+/** Everything about a certificate but where it was found: shared by every place it is found. */
+type Described = Omit<ParsedCertificate, "source" | "file" | "index">;
+
+/** The bytes are not BER at all: no certificate can be looked for in them. */
+export class NotDerError extends Error {}
+
+type Outcome = { described: Described } | { error: string; notDer: boolean };
+
+/** A few hundred CA certificates cover a fleet's chains; leaves pass through without harm. */
+const DESCRIBED = new DecodeCache<Outcome>(512);
+
 /**
- * Describes one DER-encoded certificate. Throws when the bytes are not a certificate; callers
- * (the reader) turn that into an `unreadable` finding. The message completes the sentence
- * "... does not hold a valid certificate: <message>".
+ * Describes one DER-encoded certificate (trailing bytes after it, such as OpenSSL's aux data in a
+ * TRUSTED CERTIFICATE block, are ignored). Throws when the bytes are not a certificate (NotDerError
+ * when they are not even BER); callers (the reader) turn that into an `unreadable` finding. The
+ * message completes the sentence "... does not hold a valid certificate: <message>".
  */
 export function parseCertificate(input: Uint8Array, file: string, index: number): ParsedCertificate {
-  // A private copy: callers may hand in a view into a larger (or shared) buffer.
-  const der = new Uint8Array(input);
-  // One ASN.1 decode per certificate; the schema mapping, the validity text and the diagnosis of
-  // an encoding OpenSSL refuses all read the same tree. The caps grow with the certificate, so a
-  // SAN list of thousands of names is read whole.
-  const decoded = decodeBer(der);
-  if ("error" in decoded) throw new Error(decoded.error);
-  const inconsistency = lengthInconsistency(decoded.element);
+  const outcome = DESCRIBED.get(input, () => {
+    const decoded = decodeBer(input);
+    if ("error" in decoded) return { error: decoded.error, notDer: true };
+    return attempt(decoded.element);
+  });
+  return placed(outcome, file, index);
+}
+
+/** The same, for a certificate already decoded with the file or bundle that holds it. */
+export function parseDecodedCertificate(element: Element, file: string, index: number): ParsedCertificate {
+  return placed(
+    DESCRIBED.get(encodingOf(element), () => attempt(element)),
+    file,
+    index,
+  );
+}
+
+function attempt(element: Element): Outcome {
+  try {
+    return { described: describe(element) };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error), notDer: false };
+  }
+}
+
+function placed(outcome: Outcome, file: string, index: number): ParsedCertificate {
+  if ("error" in outcome) throw outcome.notDer ? new NotDerError(outcome.error) : new Error(outcome.error);
+  return { source: `${file}#${index}`, file, index, ...outcome.described };
+}
+
+function describe(element: Element): Described {
+  // A private copy: the element is a view into a larger (or shared) buffer.
+  const der = new Uint8Array(encodingOf(element));
+  const inconsistency = lengthInconsistency(element);
   if (inconsistency) throw new Error(inconsistency);
-  const options = parseOptionsFor(der.length);
-  const asn = certificateSchema(decoded.element, options);
-  const { notBefore, notAfter } = validityOf(decoded.element);
   let node: NodeX509;
   try {
     node = new NodeX509(der);
   } catch {
     // node:crypto's message is OpenSSL's last error, usually "PEM routines::no start line"
-    // (it tried PEM after DER failed), which tells an operator nothing.
-    throw new Error(explainRefusal(decoded.element));
+    // (it tried PEM after DER failed), which tells an operator nothing: say what is wrong.
+    certificateSchema(element);
+    validityOf(element);
+    throw new Error(explainRefusal(element));
   }
+  const fields = certificateFields(element) ?? unexpectedShape(element);
+  const { notBefore, notAfter } = validityOf(element);
 
   // Only the extensions the checks read are decoded, each by itself and once (path/profile.ts):
   // decoding them all would let a malformed policy extension cost the certificate. A malformed
   // subjectAltName or basicConstraints still does.
-  const profile = profileOf(asn);
+  const profile = profileOf(fields);
   refuseMalformed(profile, id_ce_subjectAltName, "subjectAltName");
   refuseMalformed(profile, id_ce_basicConstraints, "basicConstraints");
   const names = profile.subjectAltName;
-  const isCA = profile.basicConstraints?.cA ?? false;
+  let key: KeyObject | undefined;
+  try {
+    key = node.publicKey;
+  } catch {
+    // OpenSSL refuses some keys (unknown curves, broken parameters); the weak-crypto check
+    // reports an unknown key rather than the whole file becoming unreadable.
+    key = undefined;
+  }
 
   return {
-    source: `${file}#${index}`,
-    file,
-    index,
     der,
-    subject: nameText(asn.tbsCertificate.subject),
-    issuer: nameText(asn.tbsCertificate.issuer),
-    serialNumber: serialNumberOf(asn),
+    subject: fields.subject.text,
+    issuer: fields.issuer.text,
+    serialNumber: serialNumberOf(fields.serialNumber),
     notBefore,
     notAfter,
     sha256: createHash("sha256").update(der).digest("hex"),
-    commonNames: nameField(asn.tbsCertificate.subject, COMMON_NAME),
+    commonNames: fields.subject.commonNames,
     dnsNames: names?.dnsNames ?? [],
     ipAddresses: names?.ipAddresses ?? [],
     // A malformed key identifier only costs the chain search its ordering hint.
     ...(profile.subjectKeyId ? { subjectKeyId: profile.subjectKeyId.keyId } : {}),
     ...(profile.authorityKeyId?.keyId ? { authorityKeyId: profile.authorityKeyId.keyId } : {}),
-    isCA,
-    selfIssued: Buffer.from(AsnConvert.serialize(asn.tbsCertificate.subject)).equals(
-      Buffer.from(AsnConvert.serialize(asn.tbsCertificate.issuer)),
-    ),
-    publicKey: describePublicKey(node, asn),
-    signatureAlgorithm: describeSignatureAlgorithm(asn),
+    isCA: profile.basicConstraints?.cA ?? false,
+    selfIssued: sameName(fields.subject, fields.issuer),
+    publicKey: describePublicKey(key, fields.subjectPublicKeyInfo.algorithm),
+    signatureAlgorithm: describeSignatureAlgorithm(fields.signatureAlgorithm),
     node,
+    key,
     profile,
   };
 }
 
-function certificateSchema(element: Element, options: ReturnType<typeof parseOptionsFor>): AsnCertificate {
+/** OpenSSL read it, yet its fields are not where a certificate has them: the schema says why. */
+function unexpectedShape(element: Element): CertificateFields {
+  certificateSchema(element);
+  throw new Error("its structure is not an X.509 certificate (its fields are not where RFC 5280 puts them)");
+}
+
+/** Maps the whole schema, for its error only: what is structurally wrong with a refused certificate. */
+function certificateSchema(element: Element): AsnCertificate {
   try {
-    return AsnParser.fromASN(element, AsnCertificate, options);
+    return AsnParser.fromASN(element, AsnCertificate, parseOptionsFor(encodingOf(element).byteLength));
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     throw new Error(`its structure is not an X.509 certificate (${text})`);
@@ -141,8 +197,7 @@ function certificateSchema(element: Element, options: ReturnType<typeof parseOpt
  * bit set, which RFC 5280 forbids but CAs have issued) gets a minus sign and its magnitude, so it
  * is not mistaken for the positive serial with the same bytes.
  */
-function serialNumberOf(asn: AsnCertificate): string {
-  const bytes = new Uint8Array(asn.tbsCertificate.serialNumber);
+function serialNumberOf(bytes: Uint8Array): string {
   if (bytes.length === 0 || (bytes[0]! & 0x80) === 0) {
     // The one leading zero DER puts before a high bit is not part of the number.
     const digits = bytes.length > 1 && bytes[0] === 0 && bytes[1]! > 0x7f ? bytes.subarray(1) : bytes;

@@ -6,7 +6,7 @@
 import * as z from "zod";
 import type { ParsedCertificate } from "./certificate";
 
-export type CertificateFacts = Omit<ParsedCertificate, "der" | "node" | "profile"> & {
+export type CertificateFacts = Omit<ParsedCertificate, "der" | "node" | "key" | "profile"> & {
   /** Self-issued and its signature verifies with its own key (a root, or a self-signed leaf). */
   selfSigned: boolean;
   /**
@@ -66,8 +66,9 @@ export function factsOf(cert: ParsedCertificate): CertificateFacts {
 }
 
 function verifiesWithOwnKey(cert: ParsedCertificate): boolean {
+  if (!cert.key) return false;
   try {
-    return cert.node.verify(cert.node.publicKey);
+    return cert.node.verify(cert.key);
   } catch {
     return false;
   }

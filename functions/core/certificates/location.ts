@@ -9,6 +9,8 @@
  * ID, scope, source and object (alarms/lifecycle.ts), and the source already holds the key.
  */
 
+import { keyPatternToRegExp } from "./checks/expected-hosts";
+
 /** User metadata `watchpost push` writes (S3 returns it as x-amz-meta-<name>, names lower-cased). */
 export const PUSH_METADATA = {
   host: "watchpost-host",
@@ -97,27 +99,13 @@ export function capturedNames(pattern: string): string[] {
 const compiled = new Map<string, RegExp>();
 
 /**
- * `*` matches within one path segment, `**` across segments, `?` one character, `{Name}` one
- * non-empty part of a segment captured as the parameter Name; the rest is literal.
+ * A key pattern (checks/expected-hosts.ts) in which `{Name}` is one non-empty part of a segment,
+ * captured as the parameter Name.
  */
 export function capturePattern(pattern: string): RegExp {
   const cached = compiled.get(pattern);
   if (cached) return cached;
-  let source = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const char = pattern[i]!;
-    if (char === "*" && pattern[i + 1] === "*") {
-      source += ".*";
-      i++;
-    } else if (char === "*") source += "[^/]*";
-    else if (char === "?") source += "[^/]";
-    else if (char === "{") {
-      const end = pattern.indexOf("}", i);
-      source += `(?<${pattern.slice(i + 1, end)}>[^/]+)`;
-      i = end;
-    } else source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  const regexp = new RegExp(`^${source}$`);
+  const regexp = keyPatternToRegExp(pattern, { captures: true });
   compiled.set(pattern, regexp);
   return regexp;
 }

@@ -117,5 +117,7 @@ export interface StoreScanContext {
   fetchEndpoint: EndpointFetch;
   /** Without it every object is downloaded on every scan. */
   inventory?: ObjectInventoryPort;
+  /** Objects downloaded and judged at once (operations.scanDownloadConcurrency); default 8. */
+  downloadConcurrency?: number;
   log?: ScanLog;
 }

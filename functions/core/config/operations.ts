@@ -6,6 +6,9 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/** See scanDownloadConcurrency and docs/benchmarks.md, "Download concurrency". */
+export const DEFAULT_SCAN_DOWNLOAD_CONCURRENCY = 16;
+
 export const Operations = z.strictObject({
   logRetentionDays: z
     .number()
@@ -23,4 +26,10 @@ export const Operations = z.strictObject({
   scanBatchSize: z.number().int().min(10).max(1000).default(500),
   /** Scan invocations judging batches at once: bounds the load on S3 and DynamoDB. */
   scanWorkers: z.number().int().min(2).max(100).default(5),
+  /**
+   * Objects one scan invocation downloads at once. A scan of S3 waits on each GetObject's first
+   * byte (tens of milliseconds) far longer than it computes, so it keeps this many in flight; the
+   * default fits the scan function's share of a vCPU (docs/benchmarks.md, "Download concurrency").
+   */
+  scanDownloadConcurrency: z.number().int().min(1).max(64).default(DEFAULT_SCAN_DOWNLOAD_CONCURRENCY),
 });

@@ -19,6 +19,7 @@ export function scanContext(deps: CertificateScanDeps): StoreScanContext {
     keystorePassword: (secretName) => deps.secrets.read(secretName),
     fetchEndpoint: deps.fetchEndpoint,
     ...(deps.inventory ? { inventory: deps.inventory } : {}),
+    downloadConcurrency: deps.config.operations.scanDownloadConcurrency,
     log: scanLog,
   };
 }

@@ -82,6 +82,39 @@ describe("path search cost", () => {
     expect(result.cost.signatures).toBeLessThanOrEqual(SIGNATURE_BUDGET);
   });
 
+  it("spends the same budget and finds the same on an input met again (signatures kept across inputs)", () => {
+    // Prepare: three levels of six CAs sharing subject and key per level, verified on the first pass
+    const keysOf = Array.from({ length: 4 }, () => generateKeyPairSync("ec", { namedCurve: "prime256v1" }));
+    let signers: RawIssued[] = [issueRaw({ subject: "CN=Level 3", isCA: true, keys: keysOf[3]! })];
+    const cas: RawIssued[] = [...signers];
+    for (let level = 2; level >= 1; level -= 1) {
+      const issuer = signers[0]!;
+      signers = Array.from({ length: 6 }, () =>
+        issueRaw({ subject: `CN=Level ${level}`, isCA: true, keys: keysOf[level]!, issuer }),
+      );
+      cas.push(...signers);
+    }
+    const leaf = issueRaw({ subject: "CN=node1.example", dnsNames: ["node1.example"], issuer: signers[0]! });
+    const anchor = issueRaw({ subject: "CN=Elsewhere Root", isCA: true, keys: keysOf[0]! });
+    const search = () =>
+      validatePath(
+        parsed("crafted.pem", [leaf, ...cas])[0]!,
+        parsed("crafted.pem", [leaf, ...cas]),
+        parsed("ca.pem", [anchor]),
+        OPTIONS,
+        "leaf",
+      );
+
+    // Act
+    const first = search();
+    const again = search();
+
+    // Assess: what an input finds does not depend on what this environment verified before
+    expect(first.cost.signatures).toBeGreaterThan(1);
+    expect(again.cost).toEqual(first.cost);
+    expect(again.violations.map((v) => v.reason)).toEqual(first.violations.map((v) => v.reason));
+  });
+
   it("still finds the good path among many same-named CAs when one leads to the anchor", async () => {
     // Prepare: twelve impostors share the intermediate's name; the real one is listed last
     const root = await issue({ subject: "CN=Real Root", isCA: true });

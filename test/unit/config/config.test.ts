@@ -71,6 +71,7 @@ describe("defaults", () => {
       dashboard: true,
       scanBatchSize: 500,
       scanWorkers: 5,
+      scanDownloadConcurrency: 16,
     });
   });
 

@@ -13,8 +13,12 @@ export function expectedHostnamesFor(source: CertificateSource, key: string): st
   return match ? match.hostnames : source.expectedHostnames;
 }
 
-/** `*` matches within one path segment, `**` across segments, `?` one character; the rest is literal. */
-export function keyPatternToRegExp(pattern: string): RegExp {
+/**
+ * `*` matches within one path segment, `**` across segments, `?` one character; with `captures`
+ * (location parameters), `{Name}` is one non-empty part of a segment captured as the group Name;
+ * the rest is literal.
+ */
+export function keyPatternToRegExp(pattern: string, { captures = false } = {}): RegExp {
   let source = "";
   for (let i = 0; i < pattern.length; i++) {
     const char = pattern[i]!;
@@ -23,7 +27,11 @@ export function keyPatternToRegExp(pattern: string): RegExp {
       i++;
     } else if (char === "*") source += "[^/]*";
     else if (char === "?") source += "[^/]";
-    else source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+    else if (captures && char === "{") {
+      const end = pattern.indexOf("}", i);
+      source += `(?<${pattern.slice(i + 1, end)}>[^/]+)`;
+      i = end;
+    } else source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
   }
   return new RegExp(`^${source}$`);
 }

@@ -1,9 +1,8 @@
 /**
- * The reader's single entry into ASN.1: asn1js decodes BER/DER, @peculiar/asn1-schema maps the
- * decoded elements onto schema classes (the @peculiar/asn1-* packages, or the few declared in
- * `pbe-schemas.ts`). Nothing here reads tags or lengths itself.
+ * The reader's single entry into ASN.1: asn1js decodes BER/DER (once per file, or per PEM block),
+ * @peculiar/asn1-schema maps the decoded elements onto schema classes (the @peculiar/asn1-*
+ * packages, or the few declared in `pbe-schemas.ts`). Nothing here reads tags or lengths itself.
  */
-import "reflect-metadata";
 import {
   AsnArray,
   AsnConstructedOctetStringConverter,
@@ -57,7 +56,7 @@ export function parseOptionsFor(byteLength: number) {
 }
 
 /** asn1-schema's extension point for taking the decoded element itself instead of a mapped object. */
-class DecodedElement implements IAsnConvertible<Element> {
+export class DecodedElement implements IAsnConvertible<Element> {
   element: Element | undefined;
   fromASN(asn: Element): this {
     this.element = asn;
@@ -76,6 +75,8 @@ export interface Decoded {
   element: Element;
   /** Bytes taken by the first element; callers decide what trailing bytes mean. */
   length: number;
+  /** Shaped like a certificate (der-shape.ts): worth reading as one before classifying. */
+  certificateLike: boolean;
 }
 
 /**
@@ -97,7 +98,11 @@ export function decodeBer(bytes: Uint8Array): Decoded | { error: string } {
     return { error: explainDecoderError(error instanceof Error ? error.message : String(error)) };
   }
   if (!element) return { error: "the data is not BER" };
-  return { element, length: element.valueBeforeDecodeView.byteLength };
+  return {
+    element,
+    length: element.valueBeforeDecodeView.byteLength,
+    certificateLike: shape.certificateLike,
+  };
 }
 
 /** asn1js's messages, by what they mean for the file. */

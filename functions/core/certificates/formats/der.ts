@@ -17,12 +17,15 @@ import {
   AsnTypeTypes,
 } from "@peculiar/asn1-schema";
 import { Certificate, CertificateList, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
-import { asSchema, declareFields, type Element, sequenceLength } from "./ber";
+import { asSchema, DecodedElement, declareFields, type Element, encodingOf, sequenceLength } from "./ber";
 
 export type DerKind =
   | { kind: "certificate" }
-  /** `certificates` is undefined when the SignedData is malformed. */
-  | { kind: "pkcs7"; certificates: Uint8Array[] | undefined }
+  /**
+   * Each certificate as decoded with the bundle (read from there, not decoded again); undefined
+   * when the SignedData is malformed. Readers may let go of entries (set them undefined) once read.
+   */
+  | { kind: "pkcs7"; certificates: (Element | undefined)[] | undefined }
   | { kind: "pkcs12"; pfx: PFX }
   | { kind: "no-certificate"; what: string }
   | { kind: "other-cms"; what: string }
@@ -76,7 +79,8 @@ const NOT_CERTIFICATES: [new () => unknown, string][] = [
 
 /**
  * What the element is, with what the reader needs from it already taken out: callers keep no
- * reference to the decoded tree (it is large for a big bundle) while certificates are parsed.
+ * reference to the rest of the decoded tree (it is large for a big bundle) while certificates are
+ * parsed.
  */
 export function classifyDer(element: Element): DerKind {
   const length = sequenceLength(element);
@@ -103,11 +107,12 @@ export function classifyDer(element: Element): DerKind {
 }
 
 /**
- * SignedData read only as far as its certificates, each kept as the exact bytes it was encoded
- * with: fingerprints are hashes of those bytes, and re-encoding a BER certificate would change them.
+ * SignedData read only as far as its certificates, each kept as the element it was decoded as: its
+ * fields are read from there (no second decode), and its exact bytes are what fingerprints hash
+ * (re-encoding a BER certificate would change them).
  */
-class RawSet extends AsnArray<ArrayBuffer> {}
-AsnType({ type: AsnTypeTypes.Set, itemType: AsnPropTypes.Any })(RawSet);
+class RawSet extends AsnArray<DecodedElement> {}
+AsnType({ type: AsnTypeTypes.Set, itemType: DecodedElement })(RawSet);
 
 class SignedDataCertificates {
   version = 0;
@@ -145,14 +150,14 @@ const SEQUENCE_IDENTIFIER = 0x30;
  */
 function signedDataCertificates(
   contentInfo: Element,
-): { certificates: Uint8Array[]; skipped: number } | undefined {
+): { certificates: Element[]; skipped: number } | undefined {
   const info = asSchema(contentInfo, SignedContentInfo);
   if (info?.contentType !== OID.signedData) return undefined;
-  const certificates: Uint8Array[] = [];
+  const certificates: Element[] = [];
   let skipped = 0;
   for (const choice of info.content.certificates ?? []) {
-    const bytes = new Uint8Array(choice);
-    if (bytes[0] === SEQUENCE_IDENTIFIER) certificates.push(bytes);
+    const element = choice.toASN();
+    if (encodingOf(element)[0] === SEQUENCE_IDENTIFIER) certificates.push(element);
     else skipped += 1;
   }
   return { certificates, skipped };

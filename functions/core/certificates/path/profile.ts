@@ -3,26 +3,26 @@
  * canonical names, key and signature algorithms, and an inventory of the extensions with the ones
  * RFC 5280 §6 and TLS clients act on decoded (basic constraints, key usage, extended key usage,
  * subject alternative names, name constraints, key identifiers). It is built once, from the
- * structure parseCertificate has already decoded, and never throws: an extension that does not
- * decode is listed as malformed, for the chain check to judge.
+ * fields parseCertificate has already read, and never throws: an extension that does not decode
+ * is listed as malformed, for the chain check to judge.
  */
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import {
-  type Certificate as AsnCertificate,
   AuthorityInfoAccessSyntax,
   AuthorityKeyIdentifier,
   BasicConstraints,
   ExtendedKeyUsage,
   type GeneralName,
   KeyUsage,
-  type Name,
   SubjectAlternativeName,
   SubjectKeyIdentifier,
 } from "@peculiar/asn1-x509";
+import { DecodeCache } from "../decode-cache";
 import { parseOptionsFor } from "../formats/ber";
-import { type CanonicalName, canonicalValue, nameKey } from "./names";
+import { type CertificateFields, canonicalName } from "../x509-fields";
+import type { CanonicalName } from "./names";
 import { type RawGeneralName, RawNameConstraints } from "./schemas";
 
 export const OIDS = {
@@ -103,43 +103,62 @@ export const KEY_USAGE = {
   keyCertSign: 32,
 } as const;
 
-export function profileOf(asn: AsnCertificate): CertificateProfile {
-  const tbs = asn.tbsCertificate;
-  const subjectName = canonicalName(tbs.subject);
-  const extensions = (tbs.extensions ?? []).map((e) => ({ oid: e.extnID, critical: e.critical }));
+/** Extension values repeat across a store (every leaf of a CA has its authority key identifier). */
+const EXTENSION_VALUES = new DecodeCache<{ value: unknown } | { error: string }>(4_096);
+
+/**
+ * The profile of a certificate from its fields (x509-fields.ts). Each extension value is decoded
+ * once per distinct encoding and the result shared: nothing downstream changes a profile.
+ */
+export function profileOf(fields: CertificateFields): CertificateProfile {
+  const { subject, issuer } = fields;
+  const extensions = (fields.extensions ?? []).map((e) => ({ oid: e.oid, critical: e.critical }));
   const seen = new Set<string>();
   const duplicates = new Set<string>();
   for (const { oid } of extensions) (seen.has(oid) ? duplicates : seen).add(oid);
   const malformed: CertificateProfile["malformedExtensions"] = [];
-  const decode = <T>(oid: string, read: (value: ArrayBuffer, critical: boolean) => T): T | undefined => {
-    const found = tbs.extensions?.find((e) => e.extnID === oid);
+  const decode = <T, R>(
+    oid: string,
+    read: (value: ArrayBuffer) => T,
+    shape: (decoded: T, critical: boolean) => R,
+  ): R | undefined => {
+    const found = fields.extensions?.find((e) => e.oid === oid);
     if (!found) return undefined;
-    try {
-      return read(found.extnValue.buffer, found.critical);
-    } catch (error) {
-      malformed.push({ oid, detail: error instanceof Error ? error.message : String(error) });
+    const outcome = EXTENSION_VALUES.get(
+      found.value,
+      () => {
+        try {
+          return { value: read(new Uint8Array(found.value).buffer) };
+        } catch (error) {
+          return { error: error instanceof Error ? error.message : String(error) };
+        }
+      },
+      `${oid}:`,
+    );
+    if ("error" in outcome) {
+      malformed.push({ oid, detail: outcome.error });
       return undefined;
     }
+    return shape(outcome.value as T, found.critical);
   };
   const parse = <T>(value: ArrayBuffer, schema: new () => T): T =>
     AsnConvert.parse(value, schema, parseOptionsFor(value.byteLength));
-  const spki = tbs.subjectPublicKeyInfo;
+  const spki = fields.subjectPublicKeyInfo;
   const curveParameters = spki.algorithm.parameters ? new Uint8Array(spki.algorithm.parameters) : undefined;
+  const signature = fields.signatureAlgorithm;
 
   return {
-    version: tbs.version + 1,
+    version: fields.version + 1,
     signatureAlgorithmsMatch:
-      tbs.signature.algorithm === asn.signatureAlgorithm.algorithm &&
-      hexOf(tbs.signature.parameters) === hexOf(asn.signatureAlgorithm.parameters),
-    serialNegative: (new Uint8Array(tbs.serialNumber)[0] ?? 0) >= 0x80,
-    subjectName,
-    subjectKey: nameKey(subjectName),
-    issuerKey: nameKey(canonicalName(tbs.issuer)),
-    subjectEmpty: tbs.subject.length === 0,
-    issuerEmpty: tbs.issuer.length === 0,
-    subjectEmails: tbs.subject.flatMap((rdn) =>
-      rdn.filter((a) => a.type === OIDS.emailAddress).map((a) => a.value.toString()),
-    ),
+      fields.tbsSignature.algorithm === signature.algorithm &&
+      hexOf(fields.tbsSignature.parameters) === hexOf(signature.parameters),
+    serialNegative: (fields.serialNumber[0] ?? 0) >= 0x80,
+    subjectName: subject.canonical,
+    subjectKey: subject.key,
+    issuerKey: issuer.key,
+    subjectEmpty: subject.empty,
+    issuerEmpty: issuer.empty,
+    subjectEmails: subject.emails,
     keyHash: createHash("sha256")
       .update(spki.algorithm.algorithm)
       .update(new Uint8Array(spki.subjectPublicKey))
@@ -150,63 +169,82 @@ export function profileOf(asn: AsnCertificate): CertificateProfile {
       explicitCurve: curveParameters?.[0] === 0x30,
     },
     signature: {
-      oid: asn.signatureAlgorithm.algorithm,
-      ...(asn.signatureAlgorithm.parameters ? { parameters: hexOf(asn.signatureAlgorithm.parameters) } : {}),
+      oid: signature.algorithm,
+      ...(signature.parameters ? { parameters: hexOf(signature.parameters) } : {}),
     },
     extensions,
     duplicateExtensions: [...duplicates],
     malformedExtensions: malformed,
-    basicConstraints: decode(OIDS.basicConstraints, (value, critical) => {
-      const bc = parse(value, BasicConstraints);
-      return {
-        cA: bc.cA,
-        ...(bc.pathLenConstraint !== undefined ? { pathLen: Number(bc.pathLenConstraint) } : {}),
-        critical,
-      };
-    }),
-    keyUsage: decode(OIDS.keyUsage, (value, critical) => ({
-      bits: parse(value, KeyUsage).toNumber(),
-      critical,
-    })),
-    extKeyUsage: decode(OIDS.extKeyUsage, (value, critical) => ({
-      purposes: [...parse(value, ExtendedKeyUsage)].map(String),
-      critical,
-    })),
-    subjectAltName: decode(OIDS.subjectAltName, (value, critical) => {
-      const names = [...parse(value, SubjectAlternativeName)];
-      return {
-        names: names.map(sanName),
-        dnsNames: names.flatMap((n) => (n.dNSName !== undefined ? [n.dNSName] : [])),
-        ipAddresses: names.flatMap((n) => (n.iPAddress !== undefined ? [n.iPAddress] : [])),
-        critical,
-      };
-    }),
-    nameConstraints: decode(OIDS.nameConstraints, (value, critical) => {
-      const nc = parse(value, RawNameConstraints);
-      return {
-        permitted: [...(nc.permittedSubtrees ?? [])].map((s) => generalName(s.base)),
-        excluded: [...(nc.excludedSubtrees ?? [])].map((s) => generalName(s.base)),
-        critical,
-      };
-    }),
-    authorityKeyId: decode(OIDS.authorityKeyIdentifier, (value, critical) => {
-      const aki = parse(value, AuthorityKeyIdentifier);
-      return {
-        ...(aki.keyIdentifier ? { keyId: hexOf(aki.keyIdentifier.buffer) } : {}),
-        hasIssuer: aki.authorityCertIssuer !== undefined,
-        hasSerial: aki.authorityCertSerialNumber !== undefined,
-        critical,
-      };
-    }),
-    subjectKeyId: decode(OIDS.subjectKeyIdentifier, (value, critical) => ({
-      keyId: hexOf(parse(value, SubjectKeyIdentifier).buffer),
-      critical,
-    })),
-    authorityInfoAccess: decode(OIDS.authorityInfoAccess, (value, critical) => {
-      const entries = parse(value, AuthorityInfoAccessSyntax).length;
-      if (entries === 0) throw new Error("it lists no access description");
-      return { entries, critical };
-    }),
+    basicConstraints: decode(
+      OIDS.basicConstraints,
+      (value) => {
+        const bc = parse(value, BasicConstraints);
+        return {
+          cA: bc.cA,
+          ...(bc.pathLenConstraint !== undefined ? { pathLen: Number(bc.pathLenConstraint) } : {}),
+        };
+      },
+      (bc, critical) => ({ ...bc, critical }),
+    ),
+    keyUsage: decode(
+      OIDS.keyUsage,
+      (value) => parse(value, KeyUsage).toNumber(),
+      (bits, critical) => ({ bits, critical }),
+    ),
+    extKeyUsage: decode(
+      OIDS.extKeyUsage,
+      (value) => [...parse(value, ExtendedKeyUsage)].map(String),
+      (purposes, critical) => ({ purposes, critical }),
+    ),
+    subjectAltName: decode(
+      OIDS.subjectAltName,
+      (value) => {
+        const names = [...parse(value, SubjectAlternativeName)];
+        return {
+          names: names.map(sanName),
+          dnsNames: names.flatMap((n) => (n.dNSName !== undefined ? [n.dNSName] : [])),
+          ipAddresses: names.flatMap((n) => (n.iPAddress !== undefined ? [n.iPAddress] : [])),
+        };
+      },
+      (san, critical) => ({ ...san, critical }),
+    ),
+    nameConstraints: decode(
+      OIDS.nameConstraints,
+      (value) => {
+        const nc = parse(value, RawNameConstraints);
+        return {
+          permitted: [...(nc.permittedSubtrees ?? [])].map((s) => generalName(s.base)),
+          excluded: [...(nc.excludedSubtrees ?? [])].map((s) => generalName(s.base)),
+        };
+      },
+      (nc, critical) => ({ ...nc, critical }),
+    ),
+    authorityKeyId: decode(
+      OIDS.authorityKeyIdentifier,
+      (value) => {
+        const aki = parse(value, AuthorityKeyIdentifier);
+        return {
+          ...(aki.keyIdentifier ? { keyId: hexOf(aki.keyIdentifier.buffer) } : {}),
+          hasIssuer: aki.authorityCertIssuer !== undefined,
+          hasSerial: aki.authorityCertSerialNumber !== undefined,
+        };
+      },
+      (aki, critical) => ({ ...aki, critical }),
+    ),
+    subjectKeyId: decode(
+      OIDS.subjectKeyIdentifier,
+      (value) => hexOf(parse(value, SubjectKeyIdentifier).buffer),
+      (keyId, critical) => ({ keyId, critical }),
+    ),
+    authorityInfoAccess: decode(
+      OIDS.authorityInfoAccess,
+      (value) => {
+        const entries = parse(value, AuthorityInfoAccessSyntax).length;
+        if (entries === 0) throw new Error("it lists no access description");
+        return entries;
+      },
+      (entries, critical) => ({ entries, critical }),
+    ),
   };
 }
 
@@ -214,17 +252,6 @@ function hexOf(bytes: ArrayBuffer | Uint8Array | null | undefined): string {
   return bytes
     ? Buffer.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).toString("hex")
     : "";
-}
-
-export function canonicalName(name: Name): CanonicalName {
-  return name.map((rdn) =>
-    rdn.map((attribute) => ({
-      type: attribute.type,
-      value: attribute.value.anyValue
-        ? `#${hexOf(attribute.value.anyValue)}`
-        : canonicalValue(attribute.value.toString()),
-    })),
-  );
 }
 
 /**

@@ -290,8 +290,9 @@ export function caRules(
 }
 
 function signedByItself(cert: ParsedCertificate): boolean {
+  if (!cert.key) return false;
   try {
-    return cert.node.verify(cert.node.publicKey);
+    return cert.node.verify(cert.key);
   } catch {
     return false;
   }

@@ -17,6 +17,7 @@
  */
 import type { ParsedCertificate } from "../certificate";
 import { describeCertificate, formatInstant } from "../checks/finding";
+import { DecodeCache } from "../decode-cache";
 import { keyViolation, signatureViolation } from "./algorithms";
 import { NAME_CHECK_BUDGET, type NameBudget, nameConstraintViolations } from "./constraints";
 import { LINK_RULES } from "./rule-table";
@@ -50,6 +51,13 @@ export interface PathResult {
   cost: { links: number; signatures: number };
 }
 
+/**
+ * Signatures checked before, in this execution environment: whether a certificate's signature
+ * verifies with another's key is a function of the two encodings. Every chain file of a CA repeats
+ * the intermediate's signature by the root; it is verified once.
+ */
+const VERIFIED = new DecodeCache<boolean>(1024);
+
 /** Shared by the searches of one input, so a signature is verified once however often it is met. */
 export class SignatureCache {
   private readonly results = new Map<string, boolean>();
@@ -57,14 +65,17 @@ export class SignatureCache {
     const key = `${child.sha256}:${issuer.sha256}`;
     const known = this.results.get(key);
     if (known !== undefined) return known;
+    // Spent whether or not an earlier input verified it, so what one input finds (a budget
+    // exhausted) does not depend on what came before it.
     if (!spend()) return false;
-    let result: boolean;
-    try {
-      result = child.node.verify(issuer.node.publicKey);
-    } catch {
-      // OpenSSL refuses some keys or algorithms outright; for trust that is a bad signature.
-      result = false;
-    }
+    const result = VERIFIED.getByKey(key, () => {
+      try {
+        return issuer.key !== undefined && child.node.verify(issuer.key);
+      } catch {
+        // OpenSSL refuses some keys or algorithms outright; for trust that is a bad signature.
+        return false;
+      }
+    });
     this.results.set(key, result);
     return result;
   }

@@ -75,6 +75,8 @@ export interface SourceJudge {
   kdfBudget: KdfBudget;
   /** What the certificates judged so far chain through, to count what a trusted CA takes down. */
   dependents: DependentTally;
+  /** Objects downloaded and judged at once (operations.scanDownloadConcurrency). */
+  downloadConcurrency?: number;
 }
 
 export async function sourceJudge(source: CertificateSource, ctx: StoreScanContext): Promise<SourceJudge> {
@@ -85,6 +87,7 @@ export async function sourceJudge(source: CertificateSource, ctx: StoreScanConte
     passwords: await keystorePasswordsOf(source, ctx),
     kdfBudget: new KdfBudget(),
     dependents: new Map(),
+    ...(ctx.downloadConcurrency !== undefined ? { downloadConcurrency: ctx.downloadConcurrency } : {}),
     policy: { ...policyFor(ctx, trust.anchors), ...(source.purpose ? { purpose: source.purpose } : {}) },
     record: {
       scope: sourceScope(ctx.store, source),
@@ -167,39 +170,114 @@ export function* inChunks<T>(items: readonly T[], size = JUDGING_CHUNK): Generat
   for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
 }
 
-/** Judges listed objects chunk by chunk, as they come. */
+/**
+ * Judges listed objects chunk by chunk, as they come. The scan waits on the network far more than
+ * it computes, so nothing waits that need not: the next chunk is listed and looked up in the
+ * inventory while this one downloads, and inventory records are written behind the scan (all of
+ * them before this returns, so a batch reports only once its records are kept).
+ */
 export async function judgeChunks(
   chunks: AsyncIterable<readonly StoredObjectInfo[]> | Iterable<readonly StoredObjectInfo[]>,
   judge: SourceJudge,
   ctx: StoreScanContext,
 ): Promise<ObjectTally> {
   const tally = emptyTally();
-  for await (const chunk of chunks) addTally(tally, await judgeObjects(chunk, judge, ctx));
+  const writes = new InventoryWrites(ctx);
+  const iterator =
+    Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]();
+  const prepare = async (): Promise<Prepared | undefined> => {
+    const next = await iterator.next();
+    if (next.done) return undefined;
+    return { objects: next.value, records: await lookUp(next.value, judge, ctx) };
+  };
+  // The chunks ahead, each listed and looked up in turn (an async iterator queues its calls).
+  const ahead: Promise<Prepared | undefined>[] = [];
+  const refill = () => {
+    while (ahead.length < LOOKAHEAD_CHUNKS) {
+      const next = prepare();
+      // Awaited in its turn; this keeps a failure meanwhile from counting as unhandled.
+      next.catch(() => undefined);
+      ahead.push(next);
+    }
+  };
+  refill();
+  for (let current = await ahead.shift(); current; current = await ahead.shift()) {
+    refill();
+    addTally(tally, await judgeObjects(current, judge, ctx, writes));
+  }
+  await writes.settled();
   return tally;
 }
 
+/**
+ * Chunks listed and looked up ahead of the one being judged: a scan of an unchanged store does
+ * little but wait for look-ups, so two go out at a time.
+ */
+const LOOKAHEAD_CHUNKS = 2;
+
+interface Prepared {
+  objects: readonly StoredObjectInfo[];
+  records: Map<string, InventoryRecord>;
+}
+
+/** Records written behind the scan, at most a few calls' worth at a time. */
+class InventoryWrites {
+  private readonly pending: Promise<void>[] = [];
+
+  constructor(private readonly ctx: StoreScanContext) {}
+
+  async add(records: InventoryRecordInput[]): Promise<void> {
+    const { inventory } = this.ctx;
+    if (!inventory || records.length === 0) return;
+    if (this.pending.length >= MAX_PENDING_WRITES) await this.pending.shift();
+    this.pending.push(
+      inventory.put(records).catch((cause: unknown) => {
+        this.ctx.log?.warn("inventory not updated; these objects will be read again next time", {
+          error: describeCause(cause),
+          objects: records.length,
+        });
+      }),
+    );
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all(this.pending.splice(0));
+  }
+}
+
+/** Chunks whose records may still be on their way to the inventory. */
+const MAX_PENDING_WRITES = 2;
+
 /** Inventory trouble only costs downloads: it is told, and the objects are read instead. */
-async function judgeObjects(
+async function lookUp(
   objects: readonly StoredObjectInfo[],
   judge: SourceJudge,
   ctx: StoreScanContext,
+): Promise<Map<string, InventoryRecord>> {
+  const { inventory } = ctx;
+  if (!inventory || objects.length === 0) return new Map();
+  return inventory
+    .get(
+      judge.record.scope,
+      objects.map((o) => o.key),
+    )
+    .catch((cause: unknown) => {
+      ctx.log?.warn("inventory look-up failed; reading the objects instead", {
+        error: describeCause(cause),
+      });
+      return new Map<string, InventoryRecord>();
+    });
+}
+
+async function judgeObjects(
+  { objects, records }: Prepared,
+  judge: SourceJudge,
+  ctx: StoreScanContext,
+  writes: InventoryWrites,
 ): Promise<ObjectTally> {
   const tally = emptyTally();
   if (objects.length === 0) return tally;
-  const { store, inventory } = ctx;
-  const records = inventory
-    ? await inventory
-        .get(
-          judge.record.scope,
-          objects.map((o) => o.key),
-        )
-        .catch((cause: unknown) => {
-          ctx.log?.warn("inventory look-up failed; reading the objects instead", {
-            error: describeCause(cause),
-          });
-          return new Map<string, InventoryRecord>();
-        })
-    : new Map<string, InventoryRecord>();
+  const { store } = ctx;
 
   const toRead: StoredObjectInfo[] = [];
   for (const object of objects) {
@@ -246,14 +324,7 @@ async function judgeObjects(
     }
   });
   tally.downloaded += toRead.length;
-  if (inventory && fresh.length > 0) {
-    await inventory.put(fresh).catch((cause: unknown) => {
-      ctx.log?.warn("inventory not updated; these objects will be read again next time", {
-        error: describeCause(cause),
-        objects: fresh.length,
-      });
-    });
-  }
+  await writes.add(fresh);
   return tally;
 }
 
@@ -343,7 +414,11 @@ export function recordContextFor(judge: SourceJudge, key: string): RecordContext
 
 /** How a source's files are read: its policy and KDF budget (passwords are per object, objectInput). */
 export function scanOptionsOf(judge: SourceJudge): ScanOptions {
-  return { policy: judge.policy, kdfBudget: judge.kdfBudget };
+  return {
+    policy: judge.policy,
+    kdfBudget: judge.kdfBudget,
+    ...(judge.downloadConcurrency !== undefined ? { concurrency: judge.downloadConcurrency } : {}),
+  };
 }
 
 export function policyFor(ctx: StoreScanContext, anchors: ParsedCertificate[] | undefined): EvaluationPolicy {

@@ -59,6 +59,29 @@ const batchesSent = (queue: ReturnType<typeof memoryQueue>) =>
   queue.messages.map((m) => (JSON.parse(m.body) as { objects: { key: string }[] }).objects.map((o) => o.key));
 
 describe("scanning a whole source", () => {
+  it("keeps as many downloads in flight as the download concurrency allows, and no more", async () => {
+    // Prepare: every download takes a few milliseconds, as a GetObject waits for its first byte
+    const bucket = bucketOf(40);
+    let inFlight = 0;
+    let most = 0;
+    const load = bucket.store.load;
+    bucket.store.load = async (key, options) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return load(key, options);
+    };
+    const ctx = { ...contextOf(bucket), downloadConcurrency: 6 };
+
+    // Act
+    const scanned = await scanSource(source, ctx, undefined, "schedule");
+
+    // Assess: before, the scan read 8 at a time whatever it was configured with
+    expect(scanned.mode === "inline" && scanned.check.objects).toEqual({ downloaded: 40, reused: 0 });
+    expect(most).toBe(6);
+  });
+
   it("judges a source of at most one batch where it is listed: no run, no message", async () => {
     // Prepare
     const bucket = bucketOf(3);

@@ -1,0 +1,212 @@
+/**
+ * What one run of `npm run bench` measured (BenchResults), the targets it is held to, and the
+ * summary printed as its last line (summarize), which docs/benchmarks.md also reads.
+ */
+import type { BundleResult } from "./bundles";
+import type { ObjectKind } from "./corpus";
+import type { FloorResult, ScanResult } from "./scan-worker";
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export const TARGETS = {
+  floorVsNative: 0.5,
+  floorVsOpenssl: 100,
+  endToEndVsOpenssl: 30,
+  latencyVsBound: 0.6,
+  incrementalSpeedup: 10,
+  peakRssMb: 512,
+  bundleBytes: 1_000_000,
+  coldImportMs: 300,
+} as const;
+
+export interface Options {
+  objects: number;
+  peakObjects: number;
+  /**
+   * V8's old-space limit for the peak-memory scan (--max-old-space-size), in MB. Default: what
+   * Node picks by itself on the scan function's memory (a quarter of it); 0: Node's default for
+   * this machine.
+   */
+  peakHeapMb: number | undefined;
+  opensslSample: number;
+  out: string;
+  /** Where to write everything measured, as JSON ("" writes none). */
+  results: string;
+  /** A --results file to write the page and the JSON line from, measuring nothing ("": measure). */
+  render: string;
+}
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGb: number;
+  freeMemoryGb: number;
+  os: string;
+  node: string;
+  openssl: string;
+  commit: string;
+  loadAverageAtStart: number[];
+}
+
+export interface Seeded {
+  objects: number;
+  certificates: number;
+  findingsExpected: number;
+  byKind: Partial<Record<ObjectKind, number>>;
+}
+
+export interface BenchResults {
+  options: Options;
+  machine: Machine;
+  store: Seeded & { seedMs: number };
+  firstScan: ScanResult["rounds"][number];
+  secondScan: ScanResult["rounds"][number];
+  scanWorker: Omit<ScanResult, "rounds" | "mode">;
+  /** CPU seconds the emulators spent during both end-to-end scans. */
+  emulatorCpuSeconds: { s3rver: number; dynalite: number };
+  floor: FloorResult;
+  /** First scans through the latency front, at several download concurrencies. */
+  latency: { injectedMs: number; configuredConcurrency: number; runs: LatencyRun[] };
+  /** The same objects split over concurrent scan processes, through the latency front. */
+  fanOut: FanOutRun[];
+  openssl: { ms: number; certificates: number; byKind: Record<string, number> };
+  peak?: {
+    objects: number;
+    certificates: number;
+    seedMs: number;
+    scan: ScanResult;
+    /** The scan function's memory in the stack, and the V8 heap limit the scan ran with. */
+    functionMemoryMb: number;
+    heapLimitMb: number;
+    /** Where the limit came from: the scan function's memory, Node's default here, --peak-heap-mb. */
+    heapLimitFrom: "function" | "node-default" | "option";
+  };
+  /** V8's heap limit Node picks by itself on this machine (MB). */
+  nodeDefaultHeapLimitMb: number;
+  bundles: BundleResult[];
+  loadAverageAtEnd: number[];
+  totalSeconds: number;
+}
+
+export interface LatencyRun {
+  concurrency: number;
+  objects: number;
+  ms: number;
+  cpuMs: number;
+  peakRssMb: number;
+  rssBeforeMb: number;
+  peakHeapMb: number;
+}
+
+export interface FanOutRun {
+  workers: number;
+  objects: number;
+  /** From the first worker's start to the last one's end. */
+  ms: number;
+  /** CPU time of all workers together. */
+  cpuMs: number;
+  /** CPU time the emulators (s3rver, dynalite) spent meanwhile, on the same cores. */
+  emulatorCpuMs: number;
+}
+
+export type Status = "met" | "missed" | "not measured";
+
+/** Objects per second of a latency run, and the most its concurrency allows (concurrency ÷ latency). */
+export function latencyFigures(run: LatencyRun, injectedMs: number) {
+  const objectsPerSecond = (run.objects / run.ms) * 1000;
+  const boundObjectsPerSecond = (run.concurrency / injectedMs) * 1000;
+  return { objectsPerSecond, boundObjectsPerSecond, share: objectsPerSecond / boundObjectsPerSecond };
+}
+
+export function summarize(r: BenchResults) {
+  const certsPerSecond = (r.firstScan.certificates / r.firstScan.ms) * 1000;
+  const floorCertsPerSecond = (r.floor.certificates / r.floor.ms) * 1000;
+  const nativeX509CertsPerSecond = (r.floor.native.certificates / r.floor.native.ms) * 1000;
+  const opensslLoopCertsPerSecond = (r.openssl.certificates / r.openssl.ms) * 1000;
+  const incrementalSpeedup = r.firstScan.ms / r.secondScan.ms;
+  const speedupVsOpenssl = certsPerSecond / opensslLoopCertsPerSecond;
+  const floorVsOpenssl = floorCertsPerSecond / opensslLoopCertsPerSecond;
+  const floorVsNative = floorCertsPerSecond / nativeX509CertsPerSecond;
+  // The same ratio on CPU time: what each costs, whatever share of the cores the machine gave it.
+  const floorVsNativeCpu = r.floor.cpuMs ? r.floor.native.cpuMs / r.floor.cpuMs : undefined;
+  const endToEndVsFloor = certsPerSecond / floorCertsPerSecond;
+  const configured = r.latency.runs.find((run) => run.concurrency === r.latency.configuredConcurrency);
+  const latency = configured ? latencyFigures(configured, r.latency.injectedMs) : undefined;
+  const fanOutBase = r.fanOut[0];
+  const peakRssMb = r.peak?.scan.peakRssMb;
+  const status = (ok: boolean): Status => (ok ? "met" : "missed");
+  const bundles = Object.fromEntries(
+    r.bundles.map((b) => [b.function, { bytes: b.bytes, coldImportMs: b.coldImportMs }]),
+  );
+  return {
+    certsPerSecond: round(certsPerSecond),
+    floorCertsPerSecond: round(floorCertsPerSecond),
+    nativeX509CertsPerSecond: round(nativeX509CertsPerSecond),
+    floorVsNative: round(floorVsNative, 3),
+    floorVsNativeCpuTime: floorVsNativeCpu === undefined ? null : round(floorVsNativeCpu, 3),
+    endToEndVsFloor: round(endToEndVsFloor, 3),
+    counted: "certificates (leaves and the CA certificates inside bundles), not objects",
+    objects: r.store.objects,
+    certificates: r.store.certificates,
+    firstScanMs: round(r.firstScan.ms, 0),
+    secondScanMs: round(r.secondScan.ms, 0),
+    incrementalSpeedup: round(incrementalSpeedup),
+    secondScanGetObject: r.secondScan.getObject.certificates,
+    secondScanTrustBundleGetObject: r.secondScan.getObject.trustBundle,
+    opensslLoopCertsPerSecond: round(opensslLoopCertsPerSecond),
+    opensslSampleFiles: r.openssl.certificates,
+    speedupVsOpenssl: round(speedupVsOpenssl, 2),
+    floorVsOpenssl: round(floorVsOpenssl, 2),
+    latency: latency
+      ? {
+          injectedMs: r.latency.injectedMs,
+          concurrency: r.latency.configuredConcurrency,
+          objects: configured?.objects ?? 0,
+          objectsPerSecond: round(latency.objectsPerSecond),
+          boundObjectsPerSecond: round(latency.boundObjectsPerSecond),
+          shareOfBound: round(latency.share, 3),
+          cpuMsPerObject: round((configured?.cpuMs ?? 0) / (configured?.objects || 1), 2),
+          byConcurrency: r.latency.runs.map((run) => {
+            const figures = latencyFigures(run, r.latency.injectedMs);
+            return {
+              concurrency: run.concurrency,
+              objectsPerSecond: round(figures.objectsPerSecond),
+              boundObjectsPerSecond: round(figures.boundObjectsPerSecond),
+              peakRssMb: run.peakRssMb,
+            };
+          }),
+        }
+      : null,
+    fanOut: r.fanOut.map((run) => ({
+      workers: run.workers,
+      objects: run.objects,
+      objectsPerSecond: round((run.objects / run.ms) * 1000),
+      speedup: fanOutBase ? round(run.objects / run.ms / (fanOutBase.objects / fanOutBase.ms), 2) : null,
+    })),
+    peakRssMb: peakRssMb ?? null,
+    peakObjects: r.peak?.objects ?? null,
+    peakHeapLimitMb: r.peak?.heapLimitMb ?? null,
+    bundles,
+    targets: {
+      floorAtLeastHalfOfNativeX509: status(floorVsNative >= TARGETS.floorVsNative),
+      floorHundredTimesOpensslLoop: status(floorVsOpenssl >= TARGETS.floorVsOpenssl),
+      endToEndThirtyTimesOpensslLoop: status(speedupVsOpenssl >= TARGETS.endToEndVsOpenssl),
+      latencyBoundScanAtLeast60PercentOfConcurrencyBound: latency
+        ? status(latency.share >= TARGETS.latencyVsBound)
+        : ("not measured" as Status),
+      incrementalTenTimesFasterWithoutDownloads: status(
+        incrementalSpeedup >= TARGETS.incrementalSpeedup && r.secondScan.getObject.certificates === 0,
+      ),
+      peakRssAtMost512MbAt50000Objects:
+        peakRssMb === undefined || (r.peak?.objects ?? 0) < 50_000
+          ? ("not measured" as Status)
+          : status(peakRssMb <= TARGETS.peakRssMb),
+      ...Object.fromEntries(
+        r.bundles.flatMap((b) => [
+          [`bundle:${b.function}:atMost1MB`, status(b.bytes <= TARGETS.bundleBytes)],
+          [`bundle:${b.function}:coldImportAtMost300ms`, status(b.coldImportMs <= TARGETS.coldImportMs)],
+        ]),
+      ),
+    },
+  };
+}
