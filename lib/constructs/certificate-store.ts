@@ -75,7 +75,25 @@ export class CertificateStore extends Construct {
    * turn every deleted certificate into "access denied". Listing shows key names, never content.
    */
   grantScanRead(grantee: iam.IGrantable): void {
-    const objectKeys = [...this.prefixes.map((prefix) => `${prefix}*`), ...this.keys];
+    this.grantGetObjects(grantee, [...this.prefixes.map((prefix) => `${prefix}*`), ...this.keys]);
+    this.acknowledgePrefixWildcards(grantee);
+  }
+
+  /**
+   * Read exactly these objects (endpoints' CA bundles and stored copies), with ListBucket for the
+   * same reason as the scan's.
+   */
+  grantObjectReads(grantee: iam.IGrantable, keys: readonly string[]): void {
+    if (keys.length === 0) return;
+    this.grantGetObjects(grantee, [...new Set(keys)].sort());
+  }
+
+  /**
+   * GetObject on these keys (or key patterns), ListBucket without a prefix condition: S3 answers
+   * GetObject on a missing key with 404 instead of 403 only to a caller that may list the bucket
+   * (S3 API Reference, GetObject, "Permissions"). Decrypt through S3 when the bucket has a key.
+   */
+  private grantGetObjects(grantee: iam.IGrantable, objectKeys: readonly string[]): void {
     // Several statements, so CDK can spread them over managed policies within IAM's size quota
     // (6,144 characters each): one statement is never split, and 50 prefixes and 140 keys in one
     // would exceed it.
@@ -83,34 +101,6 @@ export class CertificateStore extends Construct {
       const resourceArns = keys.map((key) => this.bucket.arnForObjects(key));
       iam.Grant.addToPrincipal({ grantee, actions: ["s3:GetObject"], resourceArns });
     }
-    this.acknowledgePrefixWildcards(grantee);
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn] }),
-    );
-    if (this.kmsKeyArn) {
-      iam.Grant.addToPrincipal({
-        grantee,
-        actions: ["kms:Decrypt"],
-        resourceArns: [this.kmsKeyArn],
-        conditions: {
-          StringEquals: { "kms:ViaService": `s3.${this.bucket.stack.region}.${Aws.URL_SUFFIX}` },
-        },
-      });
-    }
-  }
-
-  /**
-   * Read exactly these objects (endpoints' CA bundles and stored copies). ListBucket without a
-   * prefix condition: S3 answers GetObject on a missing key with 404 instead of 403 only to a
-   * caller that may list the bucket (S3 API Reference, GetObject, "Permissions").
-   */
-  grantObjectReads(grantee: iam.IGrantable, keys: readonly string[]): void {
-    if (keys.length === 0) return;
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ["s3:GetObject"],
-      resourceArns: [...new Set(keys)].sort().map((key) => this.bucket.arnForObjects(key)),
-    });
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn] }),
     );
