@@ -28,6 +28,18 @@ export function recordingEventBus() {
     /** The mocked client, for wiring that builds its own publisher (certificateScanDeps). */
     client,
     publisher: createEventPublisher({ eventBusName: "watchpost", client, sleep: async () => {} }),
+    /**
+     * "<detail-type> <check> <source>" for each event put, sorted; `strip` is taken off the front of
+     * each source (a test's `s3://bucket/`), so a test reads its expectations as keys.
+     */
+    lines: (strip = ""): string[] =>
+      sent
+        .map((e) => {
+          const detail = JSON.parse(e.Detail ?? "{}") as { check?: string; source?: string };
+          const source = String(detail.source);
+          return `${e.DetailType} ${detail.check} ${strip && source.startsWith(strip) ? source.slice(strip.length) : source}`;
+        })
+        .sort(),
     clear: () => {
       sent.length = 0;
     },
