@@ -119,7 +119,7 @@ function matchesPattern(pattern: string, reference: string): boolean {
 export function normaliseDnsName(name: string): string {
   let value = name.trim().toLowerCase();
   if (value.endsWith(".")) value = value.slice(0, -1);
-  if (value === "" || value.startsWith(".") || value.includes("..")) return "";
+  if (value === "" || value.startsWith(".") || value.endsWith(".") || value.includes("..")) return "";
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is the ASCII test itself
   if (/^[\x00-\x7f]*$/.test(value)) return value;
   // domainToASCII refuses '*', so the wildcard label is kept aside while the rest is converted.
