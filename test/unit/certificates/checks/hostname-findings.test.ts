@@ -12,12 +12,13 @@ import {
   normaliseDnsName,
   normaliseIp,
 } from "../../../../functions/core/certificates/checks/hostname";
+import { factsOf } from "../../../../functions/core/certificates/facts";
 import { issue } from "../../../support/pki";
 
 const SOURCE = "certs/peer.pem";
 
 async function leaf(options: Parameters<typeof issue>[0]) {
-  return parseCertificate((await issue(options)).der, SOURCE, 0);
+  return factsOf(parseCertificate((await issue(options)).der, SOURCE, 0));
 }
 
 const REISSUE = "Re-issue the certificate with every expected name in its Subject Alternative Names.";

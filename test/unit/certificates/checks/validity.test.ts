@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseCertificate } from "../../../../functions/core/certificates/certificate";
 import { checkValidity } from "../../../../functions/core/certificates/checks/validity";
 import { DEFAULT_POLICY, evaluateCertificates } from "../../../../functions/core/certificates/evaluate";
+import { factsOf } from "../../../../functions/core/certificates/facts";
 import { DAY, issue } from "../../../support/pki";
 
 const SECOND = 1000;
@@ -247,7 +248,7 @@ describe("the whole finding an operator reads", () => {
       notBefore: new Date(NOT_BEFORE),
       notAfter: new Date(NOT_AFTER),
     });
-    const cert = parseCertificate(der, "certs/ha.pem", 0);
+    const cert = factsOf(parseCertificate(der, "certs/ha.pem", 0));
 
     // Act
     const findings = checkValidity(cert, { ...thresholds, now, presentedChain });
