@@ -6,13 +6,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { alarmIdFor, DEFAULT_SEVERITY } from "../../../functions/core/alarms/alarm-ids";
-import { ABSENT, objectOfSource, versionSeen } from "../../../functions/core/alarms/evidence";
+import { objectOfSource, versionSeen } from "../../../functions/core/alarms/evidence";
 import {
   type AlarmState,
   type CheckRun,
   DEFAULT_LIFECYCLE_POLICY,
   decideAlarm,
   decideTransitions,
+  fingerprintOf,
   type LifecyclePolicy,
 } from "../../../functions/core/alarms/lifecycle";
 import type { CheckName, Finding } from "../../../functions/core/contracts";
@@ -165,7 +166,7 @@ describe("the evidence a decision rests on", () => {
 
     // Assess
     expect(alarms.states.map((s) => [s.source, s.status, s.evidence])).toEqual([
-      [source, "cleared", { at: at(2).toISOString(), version: ABSENT }],
+      [source, "cleared", { at: at(2).toISOString(), version: "absent" }],
       [credentials, "active", { at: at(2).toISOString() }],
     ]);
   });
@@ -246,5 +247,88 @@ describe("which object a source is about", () => {
 
     // Assess
     expect(seen).toEqual([ETAG_2, ETAG_2, ETAG_2]);
+  });
+});
+
+describe("what is written, and what is not", () => {
+  const expired = finding("expired", `${FILE}#0`);
+
+  it("writes nothing for a clean run over a forgotten streak or over a cleared alarm", () => {
+    // Prepare
+    const damped = { ...DEFAULT_LIFECYCLE_POLICY, damping: { expired: 2 } };
+    const tracked = decideAlarm(run(at(0), [expired]), [expired], undefined, damped).state!;
+    const forgotten = decideAlarm(run(at(1), []), [], tracked, damped).state!;
+    const raised = decideAlarm(run(at(0), [expired]), [expired], undefined, DEFAULT_LIFECYCLE_POLICY).state!;
+    const cleared = decideAlarm(run(at(1), []), [], raised, DEFAULT_LIFECYCLE_POLICY).state!;
+
+    // Act
+    const decisions = [
+      decideAlarm(run(at(2), []), [], forgotten, damped),
+      decideAlarm(run(at(2), []), [], cleared, DEFAULT_LIFECYCLE_POLICY),
+    ];
+
+    // Assess
+    expect([forgotten.consecutiveFailures, cleared.status]).toEqual([0, "cleared"]);
+    expect(decisions).toEqual([{ transitions: [] }, { transitions: [] }]);
+  });
+
+  it("writes nothing when the stored state comes back with its attributes in another order", () => {
+    // Prepare: the store returns attributes in its own order.
+    const stored = decideAlarm(run(at(0), [expired]), [expired], undefined, DEFAULT_LIFECYCLE_POLICY).state!;
+    const reordered = Object.fromEntries(Object.entries(stored).reverse()) as AlarmState;
+
+    // Act
+    const again = decideAlarm(run(at(0), [expired]), [expired], reordered, DEFAULT_LIFECYCLE_POLICY);
+
+    // Assess
+    expect(again).toEqual({ transitions: [] });
+  });
+
+  it("keeps the object a finding is about beyond its source, and has none for a file's alarm", () => {
+    // Prepare
+    const denied: Finding = {
+      ...finding("storage-access-denied", "credentials:backup"),
+      details: { object: "s3://backups/nightly/" },
+    };
+    const policy = { ...DEFAULT_LIFECYCLE_POLICY, damping: { "storage-access-denied": 1 } };
+
+    // Act
+    const withObject = decideTransitions(run(at(0), [denied], { scope: "credentials:backup" }), [], policy);
+    const withoutObject = decideTransitions(run(at(0), [expired]), [], policy);
+
+    // Assess
+    expect(withObject.next.map((s) => s.object)).toEqual(["s3://backups/nightly/"]);
+    expect(withObject.transitions.map((t) => t.object)).toEqual(["s3://backups/nightly/"]);
+    expect(withoutObject.next[0]).not.toHaveProperty("object");
+    expect(withoutObject.transitions[0]).not.toHaveProperty("object");
+  });
+
+  it("leaves new transitions pending, leased to nobody, for the publisher to send", () => {
+    // Act
+    const decided = decideTransitions(run(at(0), [expired]), [], DEFAULT_LIFECYCLE_POLICY, sequentialIds());
+
+    // Assess
+    const [raised] = decided.transitions;
+    expect(decided.next.map((s) => s.pending)).toEqual([
+      { [raised!.id]: { transition: raised, owner: "", until: 0 } },
+    ]);
+  });
+});
+
+describe("fingerprints", () => {
+  it("are the same from one release to the next, so stored alarms keep their key", () => {
+    // Prepare: values worked out once (SHA-256 of alarm ID, scope, source and object, NUL-separated,
+    // first 32 hex digits) and pinned: a change in how they are made would orphan every stored alarm.
+    const file = finding("expired", "s3://certs/cluster-a/ha.pem#0");
+    const endpoint: Finding = {
+      ...finding("hostname-mismatch", "endpoint:node1.cluster.local:443"),
+      details: { object: "node1.cluster.local:443" },
+    };
+
+    // Act
+    const fingerprints = [fingerprintOf(file, SCOPE), fingerprintOf(endpoint, "endpoints:cluster-a")];
+
+    // Assess
+    expect(fingerprints).toEqual(["1ad1db957246f454ecd7b4ef988b785d", "40b4d01b28d5a7577f40f3a441bb590c"]);
   });
 });
