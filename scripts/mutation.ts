@@ -128,14 +128,13 @@ function main(): number {
     $schema: "../../node_modules/@stryker-mutator/core/schema/stryker-schema.json",
     packageManager: "npm",
     testRunner: "vitest",
-    vitest: { configFile: "vitest.config.ts", related: false },
+    vitest: { configFile: "vitest.mutation.config.ts", related: false },
     checkers: ["typescript"],
     tsconfigFile: "tsconfig.mutation.json",
     coverageAnalysis: "perTest",
     // Two cores shared by several people: one test runner and one checker.
     concurrency: 1,
     mutate: module.mutate,
-    testFiles: module.tests,
     // What the tests need is source and test code; the rest (assemblies, CI output, examples, docs) stays out of the sandbox.
     ignorePatterns: ["cdk.out", ".ci", "docs", "examples", "reports", ".scratch", "coverage"],
     reporters: ["clear-text", "progress", "html", "json"],
@@ -153,6 +152,8 @@ function main(): number {
   const run = spawnSync(strykerNode(), [stryker, "run", configFile, ...passThrough], {
     cwd: root,
     stdio: "inherit",
+    // The test files, read by vitest.mutation.config.ts in Stryker's test runner processes.
+    env: { ...process.env, WATCHPOST_MUTATION_TESTS: JSON.stringify(module.tests) },
   });
   const json = join(reports, `${name}.json`);
   if (run.status === 0 && existsSync(json)) {
