@@ -52,7 +52,11 @@ export const MODULES: Record<string, MutationModule> = {
   },
   diagnosis: {
     mutate: ["functions/core/credentials/diagnosis.ts"],
-    tests: ["test/unit/credentials/assume-role.test.ts", "test/unit/credentials/diagnosis.test.ts"],
+    tests: [
+      "test/unit/credentials/assume-role.test.ts",
+      "test/unit/credentials/diagnosis.test.ts",
+      "test/unit/credentials/sts-wire-errors.test.ts",
+    ],
   },
   rules: {
     mutate: ["functions/core/certificates/path/rules.ts"],
