@@ -192,7 +192,10 @@ describe("how names and addresses are compared", () => {
     ["bücher.example", "xn--bcher-kva.example"],
     ["*.bücher.example", "*.xn--bcher-kva.example"],
     ["BÜCHER.example.", "xn--bcher-kva.example"],
+    // ASCII is compared as written, on every Node: no A-label check that differs between versions.
     ["xn--a.example", "xn--a.example"],
+    ["a b.example", "a b.example"],
+    ["*.bad\ufffd.example", ""],
   ])("the DNS name %j is compared as %j", (name, normalised) => {
     expect(normaliseDnsName(name)).toBe(normalised);
   });
@@ -218,6 +221,9 @@ describe("how names and addresses are compared", () => {
     ["::ffff:192.0.2.1", "0:0:0:0:0:ffff:c000:201"],
     ["2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8:0:0:0:0:0:1"],
     ["[2001:db8::1", undefined],
+    ["2001:db8::1]", undefined],
+    ["::ffff:192.0.2.1%eth0", "0:0:0:0:0:ffff:c000:201"],
+    ["FE80::ABCD%eth0", "fe80:0:0:0:0:0:0:abcd"],
     ["node1.cluster.local", undefined],
     ["10.0.0", undefined],
   ])("the address %j is compared as %j", (text, normalised) => {
