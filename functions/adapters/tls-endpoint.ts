@@ -77,7 +77,9 @@ const VERSION_REFUSALS = new Set([
  */
 const LEGACY: ConnectionOptions = { minVersion: "TLSv1", ciphers: "DEFAULT@SECLEVEL=0" };
 
-export async function fetchPresentedChain(options: EndpointOptions): Promise<PresentedChain | EndpointFailure> {
+export async function fetchPresentedChain(
+  options: EndpointOptions,
+): Promise<PresentedChain | EndpointFailure> {
   const deadline = Date.now() + options.timeoutMs;
   const first = await attempt(options, options.timeoutMs, {});
   if (first.ok || !first.versionRefused) return strip(first);
@@ -307,25 +309,25 @@ function leafOf(socket: TLSSocket): Uint8Array[] {
 
 /** IANA names of the TLS 1.2 suites servers commonly choose; others are given as their code point. */
 const CIPHER_SUITES: Record<number, string> = {
-  0x002f: "TLS_RSA_WITH_AES_128_CBC_SHA",
-  0x0035: "TLS_RSA_WITH_AES_256_CBC_SHA",
-  0x009c: "TLS_RSA_WITH_AES_128_GCM_SHA256",
-  0x009d: "TLS_RSA_WITH_AES_256_GCM_SHA384",
-  0x009e: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
-  0x009f: "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-  0xc009: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-  0xc00a: "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-  0xc013: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-  0xc014: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-  0xc02b: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-  0xc02c: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-  0xc02f: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-  0xc030: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-  0xcca8: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-  0xcca9: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-  0x1301: "TLS_AES_128_GCM_SHA256",
-  0x1302: "TLS_AES_256_GCM_SHA384",
-  0x1303: "TLS_CHACHA20_POLY1305_SHA256",
+  47: "TLS_RSA_WITH_AES_128_CBC_SHA",
+  53: "TLS_RSA_WITH_AES_256_CBC_SHA",
+  156: "TLS_RSA_WITH_AES_128_GCM_SHA256",
+  157: "TLS_RSA_WITH_AES_256_GCM_SHA384",
+  158: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+  159: "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+  49161: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+  49162: "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+  49171: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+  49172: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+  49195: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+  49196: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+  49199: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+  49200: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+  52392: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+  52393: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+  4865: "TLS_AES_128_GCM_SHA256",
+  4866: "TLS_AES_256_GCM_SHA384",
+  4867: "TLS_CHACHA20_POLY1305_SHA256",
 };
 
 function cipherSuiteName(code: number): string {

@@ -50,20 +50,20 @@ const HELLO_RETRY_RANDOM = createHash("sha256").update("HelloRetryRequest").dige
 const MAX_RECORD = 16_384 + 2_048;
 
 const VERSIONS: Record<number, string> = {
-  0x0300: "SSLv3",
-  0x0301: "TLSv1",
-  0x0302: "TLSv1.1",
-  0x0303: "TLSv1.2",
-  0x0304: "TLSv1.3",
+  768: "SSLv3",
+  769: "TLSv1",
+  770: "TLSv1.1",
+  771: "TLSv1.2",
+  772: "TLSv1.3",
 };
 
 /** TLS 1.3 suites (RFC 8446 §B.4): AEAD, key length, tag length, HKDF hash. */
 const TLS13_SUITES: Record<number, { cipher: string; keyLength: number; tagLength: number; hash: string }> = {
-  0x1301: { cipher: "aes-128-gcm", keyLength: 16, tagLength: 16, hash: "sha256" },
-  0x1302: { cipher: "aes-256-gcm", keyLength: 32, tagLength: 16, hash: "sha384" },
-  0x1303: { cipher: "chacha20-poly1305", keyLength: 32, tagLength: 16, hash: "sha256" },
-  0x1304: { cipher: "aes-128-ccm", keyLength: 16, tagLength: 16, hash: "sha256" },
-  0x1305: { cipher: "aes-128-ccm", keyLength: 16, tagLength: 8, hash: "sha256" },
+  4865: { cipher: "aes-128-gcm", keyLength: 16, tagLength: 16, hash: "sha256" },
+  4866: { cipher: "aes-256-gcm", keyLength: 32, tagLength: 16, hash: "sha384" },
+  4867: { cipher: "chacha20-poly1305", keyLength: 32, tagLength: 16, hash: "sha256" },
+  4868: { cipher: "aes-128-ccm", keyLength: 16, tagLength: 16, hash: "sha256" },
+  4869: { cipher: "aes-128-ccm", keyLength: 16, tagLength: 8, hash: "sha256" },
 };
 
 /**

@@ -23,8 +23,8 @@ import { CERTIFICATE_CHECKS, type CheckName, type Finding } from "../contracts";
 import { canonicalEndpoint, parseEndpointAddress } from "./address";
 import { judgeEndpoint } from "./judge";
 import type { TlsDetails } from "./probe";
-import type { OcspReport } from "./stapled-ocsp";
 import { compareServedWithStored, storedLeaf } from "./served-vs-stored";
+import type { OcspReport } from "./stapled-ocsp";
 
 export interface EndpointScanContext extends StoreScanContext {
   /** Trust anchors when an endpoint names no CA bundle: the public roots Node.js ships. */

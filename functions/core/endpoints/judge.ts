@@ -6,8 +6,8 @@
  * protocol version it speaks.
  */
 import { type ParsedCertificate, parseCertificate } from "../certificates/certificate";
-import { type EvaluationPolicy, evaluateCertificates, unreadableFinding } from "../certificates/evaluate";
 import { compareFindings, makeFinding } from "../certificates/checks/finding";
+import { type EvaluationPolicy, evaluateCertificates, unreadableFinding } from "../certificates/evaluate";
 import type { CheckName, Finding } from "../contracts";
 import { describeCause } from "../errors";
 import type { EndpointChain, TlsDetails } from "./probe";

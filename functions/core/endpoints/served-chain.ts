@@ -21,10 +21,10 @@
  */
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { AuthorityInfoAccessSyntax, Certificate, id_ad_caIssuers } from "@peculiar/asn1-x509";
-import { compareSeverity, type Finding, type Severity } from "../contracts";
 import type { ParsedCertificate } from "../certificates/certificate";
 import { describeCertificate, makeFinding } from "../certificates/checks/finding";
 import { MAX_CHAIN_LENGTH } from "../certificates/path/validate";
+import { compareSeverity, type Finding, type Severity } from "../contracts";
 
 export type SentRole = "leaf" | "chain" | "root" | "extra" | "unreadable";
 

@@ -23,12 +23,12 @@ import {
   type SingleResponse,
 } from "@peculiar/asn1-ocsp";
 import { AsnConvert, AsnParser } from "@peculiar/asn1-schema";
-import { Certificate, CRLReason, CRLReasons } from "@peculiar/asn1-x509";
-import type { Finding, Severity } from "../contracts";
+import { Certificate, type CRLReason, CRLReasons } from "@peculiar/asn1-x509";
 import { describeSignatureAlgorithm } from "../certificates/algorithms";
 import { type ParsedCertificate, parseCertificate } from "../certificates/certificate";
 import { describeCertificate, formatInstant, makeFinding } from "../certificates/checks/finding";
 import { childrenOf, contentOf, decodeBer, tagOf } from "../certificates/formats/ber";
+import type { Finding, Severity } from "../contracts";
 import { describeCause } from "../errors";
 
 /** `tls.ocsp` in probe output: what the staple said and whether it can be believed. */
@@ -118,7 +118,10 @@ export function judgeStaple(input: StapleInput): StapleJudgement {
   if (!input.issuer) {
     report.signature = "unverified";
     return {
-      report: { ...report, problem: "the issuer's certificate was not sent, so the signature cannot be checked" },
+      report: {
+        ...report,
+        problem: "the issuer's certificate was not sent, so the signature cannot be checked",
+      },
       findings: [],
     };
   }
@@ -245,7 +248,11 @@ function parseStaple(bytes: Uint8Array): Parsed {
 
 function statusOf(single: SingleResponse): Partial<OcspReport> {
   const status: Partial<OcspReport> = {
-    status: single.certStatus.revoked ? "revoked" : single.certStatus.unknown !== undefined ? "unknown" : "good",
+    status: single.certStatus.revoked
+      ? "revoked"
+      : single.certStatus.unknown !== undefined
+        ? "unknown"
+        : "good",
     thisUpdate: formatInstant(single.thisUpdate),
     ...(single.nextUpdate ? { nextUpdate: formatInstant(single.nextUpdate) } : {}),
   };
@@ -267,7 +274,9 @@ function certIdMatches(single: SingleResponse, leaf: ParsedCertificate, issuer: 
   const hash = HASHES[id.hashAlgorithm.algorithm];
   if (!hash || !sameSerial(single, leaf)) return false;
   const issuerCert = AsnConvert.parse(issuer.der, Certificate).tbsCertificate;
-  const nameHash = createHash(hash).update(new Uint8Array(AsnConvert.serialize(issuerCert.subject))).digest();
+  const nameHash = createHash(hash)
+    .update(new Uint8Array(AsnConvert.serialize(issuerCert.subject)))
+    .digest();
   const keyHash = createHash(hash)
     .update(new Uint8Array(issuerCert.subjectPublicKeyInfo.subjectPublicKey))
     .digest();
@@ -311,7 +320,11 @@ function verifyResponse(
   for (const [index, certificate] of responders.entries()) {
     let responder: ParsedCertificate;
     try {
-      responder = parseCertificate(new Uint8Array(AsnConvert.serialize(certificate)), "ocsp-responder", index);
+      responder = parseCertificate(
+        new Uint8Array(AsnConvert.serialize(certificate)),
+        "ocsp-responder",
+        index,
+      );
     } catch {
       continue;
     }
@@ -398,5 +411,3 @@ export function isMustStaple(certificate: ParsedCertificate): boolean {
     return false;
   }
 }
-
-
