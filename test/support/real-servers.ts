@@ -110,7 +110,15 @@ export async function startPostgres(certificateChainPem: string, keyPem: string)
     account.runAs.length > 0
       ? [account.runAs[0]!, [...account.runAs.slice(1), command, ...args]]
       : [command, args];
-  const [initCommand, initArgs] = as(join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
+  const [initCommand, initArgs] = as(join(bin, "initdb"), [
+    "-D",
+    data,
+    "-A",
+    "trust",
+    "-U",
+    "postgres",
+    "--no-sync",
+  ]);
   execFileSync(initCommand, initArgs, { stdio: "ignore", cwd: dir });
 
   for (let attempt = 1; ; attempt += 1) {

@@ -27,7 +27,10 @@ let server: RealServer | undefined;
 beforeAll(async () => {
   if (missing) return;
   pki = await chain(HOST);
-  server = await startPostgres(`${pki.leaf.pem}\n${pki.intermediate.pem}`, await privateKeyPem(pki.leaf.keys));
+  server = await startPostgres(
+    `${pki.leaf.pem}\n${pki.intermediate.pem}`,
+    await privateKeyPem(pki.leaf.keys),
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -55,7 +58,9 @@ describe.skipIf(missing)("PostgreSQL (Debian package postgresql), probed with --
     // The postmaster logs the backend it forked for the probe, and that backend's exit.
     const forked = await server!.waitForLog(/forked new backend, pid=(\d+)/);
     const pid = /forked new backend, pid=(\d+)/.exec(forked.slice(before))?.[1];
-    const log = (await server!.waitForLog(new RegExp(`server process \\(PID ${pid}\\) exited`))).slice(before);
+    const log = (await server!.waitForLog(new RegExp(`server process \\(PID ${pid}\\) exited`))).slice(
+      before,
+    );
 
     // Assess
     const report = ScanReport.parse(JSON.parse(result.stdout));
