@@ -3,10 +3,11 @@
  * written to a temporary directory, and OCSP responses made by `openssl ocsp` acting as the CA's
  * responder over an index file: the OpenSSL tools are the outside truth the probe is held to.
  */
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type ChildOutput, watchOutput } from "./child-output";
 import { type Issued, privateKeyPem } from "./pki";
 
 /** Why OpenSSL tests cannot run here, or undefined when `openssl` is on the PATH. */
@@ -97,13 +98,9 @@ export async function opensslOcspResponse(files: PemFiles, options: OcspResponse
   return readFileSync(response);
 }
 
-export interface OpensslServer {
+export interface OpensslServer extends ChildOutput {
   endpoint: string;
   port: number;
-  /** Everything s_server printed so far (stdout and stderr). */
-  output(): string;
-  /** Resolves with the output once it matches `pattern`. */
-  waitFor(pattern: RegExp): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -112,40 +109,14 @@ export interface OpensslServer {
  * Its stdin stays open, as s_server stops at end of input.
  */
 export async function startOpensslServer(args: readonly string[]): Promise<OpensslServer> {
-  const child: ChildProcessWithoutNullStreams = spawn("openssl", [
-    "s_server",
-    "-accept",
-    "127.0.0.1:0",
-    ...args,
-  ]);
-  let output = "";
-  const waiters: { pattern: RegExp; resolve: (text: string) => void }[] = [];
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString("latin1");
-    for (const waiter of [...waiters]) {
-      if (waiter.pattern.test(output)) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(output);
-      }
-    }
-  };
-  child.stdout.on("data", onData);
-  child.stderr.on("data", onData);
-  const waitFor = (pattern: RegExp) =>
-    new Promise<string>((resolve, reject) => {
-      if (pattern.test(output)) resolve(output);
-      else {
-        waiters.push({ pattern, resolve });
-        child.once("exit", () => reject(new Error(`s_server exited before printing ${pattern}:\n${output}`)));
-      }
-    });
-  const accepted = await waitFor(/ACCEPT [^\n]*:(\d+)/);
+  const child = spawn("openssl", ["s_server", "-accept", "127.0.0.1:0", ...args]);
+  const watched = watchOutput(child);
+  const accepted = await watched.waitFor(/ACCEPT [^\n]*:(\d+)/);
   const port = Number(/ACCEPT [^\n]*:(\d+)/.exec(accepted)![1]);
   return {
     endpoint: `127.0.0.1:${port}`,
     port,
-    output: () => output,
-    waitFor,
+    ...watched,
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) resolve();

@@ -4,19 +4,17 @@
  * why it cannot run here (package absent, no unprivileged account) instead of failing, so the
  * tests skip with a printed reason; `.ci/run` installs the packages where it can.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { type ChildOutput, watchOutput } from "./child-output";
 
-export interface RealServer {
+/** A server whose `output()` is its log. */
+export interface RealServer extends ChildOutput {
   endpoint: string;
   port: number;
-  /** The server's log so far. */
-  log(): string;
-  /** Resolves with the log once it matches `pattern` (the caller's test timeout bounds the wait). */
-  waitForLog(pattern: RegExp): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -59,35 +57,6 @@ async function freePort(): Promise<number> {
   const { port } = probe.address() as { port: number };
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
-}
-
-function watch(child: ChildProcess) {
-  let log = "";
-  const waiters: { pattern: RegExp; resolve: (text: string) => void; reject: (e: Error) => void }[] = [];
-  const onData = (chunk: Buffer) => {
-    log += chunk.toString("utf8");
-    for (const waiter of [...waiters]) {
-      if (waiter.pattern.test(log)) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(log);
-      }
-    }
-  };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
-  child.once("exit", (code) => {
-    for (const waiter of waiters.splice(0))
-      waiter.reject(new Error(`the server exited (${code}) before logging ${waiter.pattern}:\n${log}`));
-  });
-  return {
-    log: () => log,
-    waitForLog: (pattern: RegExp) =>
-      new Promise<string>((resolve, reject) => {
-        if (pattern.test(log)) resolve(log);
-        else if (child.exitCode !== null) reject(new Error(`the server has exited:\n${log}`));
-        else waiters.push({ pattern, resolve, reject });
-      }),
-  };
 }
 
 /**
@@ -144,9 +113,9 @@ export async function startPostgres(certificateChainPem: string, keyPem: string)
       "fsync=off",
     ]);
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
-    const watched = watch(child);
+    const watched = watchOutput(child);
     const outcome = await watched
-      .waitForLog(/database system is ready to accept connections|could not bind|FATAL/)
+      .waitFor(/database system is ready to accept connections|could not bind|FATAL/)
       .catch((error: Error) => error.message);
     if (/ready to accept connections/.test(outcome)) {
       return {

@@ -9,12 +9,8 @@
 import { createServer, type SecureContext, type Server } from "node:tls";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createAlarmStore } from "../../../functions/adapters/alarm-store";
-import { documentClient } from "../../../functions/adapters/clients/dynamodb";
-import { lifecyclePolicyFrom } from "../../../functions/core/alarms/lifecycle-policy";
-import { parseConfig } from "../../../functions/core/config";
-import { endpointScanDeps, runEndpointScan } from "../../../functions/handlers/endpoint-scan";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../../support/emulators";
+import { endpointScanner } from "../../support/endpoint-scan";
 import { recordingEventBus } from "../../support/event-bus";
 import { opensslMissing, opensslOcspResponse, PemFiles } from "../../support/openssl-server";
 import { chain, type Issued } from "../../support/pki";
@@ -64,29 +60,12 @@ afterAll(async () => {
 beforeEach(() => bus.clear());
 
 async function scanner(table: string) {
-  const config = parseConfig({
-    certificates: { sources: [{ prefix: "certs/" }] },
-    endpoints: { targets: [{ endpoint, servername: HOST, caBundleKey: "trust/ca.pem" }], timeoutMs: 5000 },
-  });
-  const tableName = await dynamo.createAlarmTable(table);
-  const deps = endpointScanDeps({
-    config,
-    s3: s3.client,
-    bucket: BUCKET,
-    alarms: {
-      store: createAlarmStore({ tableName, client: documentClient(dynamo.client) }),
-      publisher: bus.publisher,
-      policy: lifecyclePolicyFrom(config.alarms),
-    },
-  });
-  return async () => {
-    const before = bus.sent.length;
-    await runEndpointScan(deps);
-    return bus.sent
-      .slice(before)
-      .map((e) => ({ type: e.DetailType, ...JSON.parse(e.Detail ?? "{}") }))
-      .map((e) => [e.type, e.check, e.source, e.severity, e.alarmId]);
-  };
+  const run = await endpointScanner(
+    { s3, dynamo, bus, bucket: BUCKET },
+    { targets: [{ endpoint, servername: HOST, caBundleKey: "trust/ca.pem" }], timeoutMs: 5000 },
+    table,
+  );
+  return async () => (await run()).events.map((e) => [e.type, e.check, e.source, e.severity, e.alarmId]);
 }
 
 describe.skipIf(missing)("endpoint scan: what only a live endpoint shows", () => {

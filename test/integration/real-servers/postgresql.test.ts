@@ -40,7 +40,7 @@ afterAll(async () => {
 describe.skipIf(missing)("PostgreSQL (Debian package postgresql), probed with --starttls postgres", () => {
   it("reads the chain it sends, and its log shows no handshake error for the probe", async () => {
     // Prepare
-    const before = server!.log().length;
+    const before = server!.output().length;
 
     // Act
     const result = await runCli([
@@ -56,11 +56,9 @@ describe.skipIf(missing)("PostgreSQL (Debian package postgresql), probed with --
       "json",
     ]);
     // The postmaster logs the backend it forked for the probe, and that backend's exit.
-    const forked = await server!.waitForLog(/forked new backend, pid=(\d+)/);
+    const forked = await server!.waitFor(/forked new backend, pid=(\d+)/);
     const pid = /forked new backend, pid=(\d+)/.exec(forked.slice(before))?.[1];
-    const log = (await server!.waitForLog(new RegExp(`server process \\(PID ${pid}\\) exited`))).slice(
-      before,
-    );
+    const log = (await server!.waitFor(new RegExp(`server process \\(PID ${pid}\\) exited`))).slice(before);
 
     // Assess
     const report = ScanReport.parse(JSON.parse(result.stdout));
