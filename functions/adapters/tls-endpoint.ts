@@ -168,15 +168,30 @@ function attempt(options: EndpointOptions, timeoutMs: number, extra: ConnectionO
       secure.on("OCSPResponse", (response: Buffer) => {
         if (response && response.length > 0) ocspResponse = response;
       });
+      let connected = false;
       secure.once("secureConnect", async () => {
+        connected = true;
         clearTimeout(timer);
+        // Read now: once the server ends the connection node:tls forgets the session.
+        const cipher = secure.getCipher();
+        const session: Session = {
+          protocol: secure.getProtocol(),
+          cipher: cipher?.standardName ?? cipher?.name ?? null,
+          leaf: leafOf(secure),
+        };
         const handshake = readServerHandshake(wire.recorded(), keylog);
-        const verdict = await settleHandshake(secure, handshake.ok && handshake.handshake, deadline());
-        const result = presented(secure, handshake, verdict, ocspResponse, options.starttls);
+        const verdict = await settleHandshake(
+          secure,
+          session,
+          handshake.ok && handshake.handshake,
+          deadline(),
+        );
+        const result = presented(session, handshake, verdict, ocspResponse, options.starttls);
         closePolitely(secure, socket).then(() => finish(result));
       });
       secure.once("error", (error: NodeJS.ErrnoException) => {
-        if (settled) return;
+        // After the handshake an error is the server's verdict or its way of closing: settleHandshake's.
+        if (settled || connected) return;
         // TLS ≤ 1.2 sends the certificate in clear before the server decides the client needs
         // one: a server that requires a client certificate has still presented its own.
         const handshake = readServerHandshake(wire.recorded(), keylog);
@@ -199,10 +214,11 @@ function attempt(options: EndpointOptions, timeoutMs: number, extra: ConnectionO
  */
 function settleHandshake(
   socket: TLSSocket,
+  session: Session,
   handshake: ServerHandshake | false,
   deadline: number,
 ): Promise<{ alert?: string }> {
-  if (socket.getProtocol() !== "TLSv1.3") return Promise.resolve({});
+  if (session.protocol !== "TLSv1.3") return Promise.resolve({});
   const awaitVerdict = handshake !== false && handshake.certificateRequested;
   const waitMs = awaitVerdict ? Math.max(0, deadline - Date.now()) : TICKET_GRACE_MS;
   return new Promise((resolve) => {
@@ -246,18 +262,24 @@ function closePolitely(tls: TLSSocket, socket: Socket): Promise<void> {
   });
 }
 
+/** What node:tls says about a completed handshake, read as it completes. */
+interface Session {
+  protocol: string | null;
+  cipher: string | null;
+  leaf: Uint8Array[];
+}
+
 function presented(
-  socket: TLSSocket,
+  session: Session,
   handshake: ReturnType<typeof readServerHandshake>,
   verdict: { alert?: string },
   ocspResponse: Buffer | undefined,
   starttls: StarttlsProtocol | undefined,
 ): PresentedChain {
-  const cipher = socket.getCipher();
   const wireChain = handshake.ok ? handshake.handshake : undefined;
   // The transcript could not be read (it never failed on a server that completed a handshake
   // with node:tls; this is a guard): the leaf node:tls saw is all that is known to be sent.
-  const certificates = wireChain?.certificates ?? leafOf(socket);
+  const certificates = wireChain?.certificates ?? session.leaf;
   const clientCertificate = wireChain?.certificateRequested
     ? verdict.alert && /CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|BAD_CERTIFICATE/.test(verdict.alert)
       ? ({ clientCertificate: "required", handshakeEndedWith: verdict.alert } as const)
@@ -267,8 +289,8 @@ function presented(
     ok: true,
     certificates,
     tls: {
-      protocol: socket.getProtocol(),
-      cipher: cipher?.standardName ?? cipher?.name ?? null,
+      protocol: session.protocol,
+      cipher: session.cipher,
       ocspStapled: ocspResponse !== undefined,
       chainLength: wireChain?.certificatesSent ?? certificates.length,
       ...(starttls ? { starttls } : {}),

@@ -12,8 +12,9 @@
  */
 import { execFile, execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { createServer as createTcpServer } from "node:net";
 import { join } from "node:path";
-import { createServer, type Server, type TLSSocket } from "node:tls";
+import { createSecureContext, createServer, type Server, TLSSocket } from "node:tls";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScanReport } from "../../../functions/core/contracts";
@@ -465,6 +466,33 @@ describe("closing like a client", () => {
     // Assess: the probe returns once the server has closed its side.
     expect(server.errors).toEqual([]);
     expect(server.orderlyEnds).toBe(1);
+  });
+
+  it("still reports what it read when the server resets the connection right after the handshake", async () => {
+    // Prepare: a TCP reset while the probe waits for a session ticket.
+    const context = createSecureContext({
+      key: await privateKeyPem(pki.leaf.keys),
+      cert: `${pki.leaf.pem}\n${pki.intermediate.pem}`,
+    });
+    const raw = createTcpServer((socket) => {
+      const tls = new TLSSocket(socket, { isServer: true, secureContext: context });
+      tls.on("error", () => {});
+      tls.once("secure", () => socket.resetAndDestroy());
+    });
+    await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", resolve));
+    closers.push(() => new Promise((resolve) => raw.close(() => resolve())));
+    const endpoint = `127.0.0.1:${(raw.address() as { port: number }).port}`;
+
+    // Act
+    const { code, output, report } = await probe(endpoint, "--ca", rootFile);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(output.tls).toMatchObject({ protocol: "TLSv1.3", chainLength: 2 });
+    expect(subjects(report)).toEqual([
+      ["#0", LEAF],
+      ["#1", INTERMEDIATE],
+    ]);
   });
 
   it.skipIf(missing).each(["-tls1_3", "-tls1_2"])(
