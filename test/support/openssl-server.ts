@@ -48,9 +48,10 @@ export interface OcspResponseOptions {
   issuer: Issued;
   /** Who signs the response: the issuer itself, or a delegated responder (default the issuer). */
   signer?: Issued;
-  status: "good" | "revoked";
-  /** Minutes until nextUpdate (default a day). */
-  validMinutes?: number;
+  /** `unknown`: the responder's index does not hold the certificate. */
+  status: "good" | "revoked" | "unknown";
+  /** Minutes until nextUpdate (default a day); null for a response without nextUpdate. */
+  validMinutes?: number | null;
 }
 
 /** A DER OCSP response for `leaf`, as `openssl ocsp` answers from an index file (RFC 6960). */
@@ -64,9 +65,10 @@ export async function opensslOcspResponse(files: PemFiles, options: OcspResponse
   const response = join(files.dir, `response-${tag}.der`);
   // index.txt: status, expiry, revocation time[,reason], serial (hex), file, subject (ca(1) "INDEX").
   const revoked = options.status === "revoked" ? "240101000000Z,keyCompromise" : "";
+  const serial = options.status === "unknown" ? "0BADC0DE" : options.leaf.cert.serialNumber.toUpperCase();
   writeFileSync(
     index,
-    `${options.status === "revoked" ? "R" : "V"}\t491231000000Z\t${revoked}\t${options.leaf.cert.serialNumber.toUpperCase()}\tunknown\t/CN=leaf\n`,
+    `${options.status === "revoked" ? "R" : "V"}\t491231000000Z\t${revoked}\t${serial}\tunknown\t/CN=leaf\n`,
   );
   execFileSync("openssl", [
     "ocsp",
@@ -92,8 +94,7 @@ export async function opensslOcspResponse(files: PemFiles, options: OcspResponse
     request,
     "-respout",
     response,
-    "-nmin",
-    String(options.validMinutes ?? 24 * 60),
+    ...(options.validMinutes === null ? [] : ["-nmin", String(options.validMinutes ?? 24 * 60)]),
   ]);
   return readFileSync(response);
 }

@@ -11,7 +11,7 @@ import { type EvaluationPolicy, evaluateCertificates, unreadableFinding } from "
 import type { CheckName, Finding } from "../contracts";
 import { describeCause } from "../errors";
 import type { EndpointChain, TlsDetails } from "./probe";
-import { analyseSentChain, servedChainFinding } from "./served-chain";
+import { analyseSentChain, type SentChain, servedChainFinding } from "./served-chain";
 import { judgeStaple, type OcspReport } from "./stapled-ocsp";
 
 export interface PresentedJudgement {
@@ -77,17 +77,19 @@ export function judgeEndpoint(
   const anchors = policy.trustAnchors ?? [];
   const leaf = judged.certificates.find((cert) => cert.index === 0);
 
+  const count = presented.certificates.length;
+  const chain = analyseSentChain(judged.certificates, count, anchors);
   if (presented.tls?.sentChainUnread) unexamined.push("served-chain");
   else {
-    const chain = servedChainFinding(name, judged.certificates, presented.certificates.length, anchors);
-    if (chain) findings.push(chain);
+    const finding = servedChainFinding(name, judged.certificates, count, chain);
+    if (finding) findings.push(finding);
   }
 
   let ocsp: OcspReport = { stapled: presented.ocspResponse !== undefined, mustStaple: false };
   if (leaf) {
     const staple = judgeStaple({
       leaf,
-      issuer: issuerOf(judged.certificates, presented.certificates.length, anchors),
+      issuer: issuerOf(judged.certificates, chain),
       response: presented.ocspResponse,
       now: policy.now,
       skewSeconds: policy.skewSeconds,
@@ -108,15 +110,10 @@ export function judgeEndpoint(
 }
 
 /** The leaf's issuer: the sent certificate that signed it, else the trust anchor that did. */
-function issuerOf(
-  sent: readonly ParsedCertificate[],
-  count: number,
-  anchors: readonly ParsedCertificate[],
-): ParsedCertificate | undefined {
-  const chain = analyseSentChain(sent, count, anchors);
+function issuerOf(sent: readonly ParsedCertificate[], chain: SentChain): ParsedCertificate | undefined {
   const next = chain.path[1];
   if (next !== undefined) return sent.find((cert) => cert.index === next);
-  return chain.suppliedBy ?? chain.anchor;
+  return chain.anchor;
 }
 
 function weakProtocolFinding(name: string, tls: TlsDetails): Finding | undefined {

@@ -116,15 +116,17 @@ interface Problem {
   text: string;
 }
 
-/** The served-chain finding for an endpoint (`source` is its connection), or none when what it sends is right. */
+/**
+ * The served-chain finding for an endpoint (`source` is its connection) from the analysis of what
+ * it sent, or none when what it sends is right.
+ */
 export function servedChainFinding(
   source: string,
   sent: readonly ParsedCertificate[],
   count: number,
-  anchors: readonly ParsedCertificate[],
+  chain: SentChain,
 ): Finding | undefined {
   if (count === 0 || !sent.some((cert) => cert.index === 0)) return undefined;
-  const chain = analyseSentChain(sent, count, anchors);
   const byIndex = new Map(sent.map((cert) => [cert.index, cert]));
   const name = (index: number) => {
     const cert = byIndex.get(index);

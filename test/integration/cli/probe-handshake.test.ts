@@ -271,7 +271,10 @@ describe("the chain exactly as sent", () => {
 describe("the stapled OCSP response", () => {
   interface Row {
     name: string;
-    response?: () => Promise<Buffer>;
+    /** The staple, for the leaf the server serves. */
+    response?: (leaf: Issued) => Promise<Buffer>;
+    /** tls.ocsp fields that must be absent. */
+    absent?: string[];
     leaf?: () => Promise<Issued>;
     extra?: string[];
     findings: unknown[];
@@ -372,18 +375,65 @@ describe("the stapled OCSP response", () => {
       ocsp: {},
     },
     {
+      name: "status unknown: the responder does not know the certificate",
+      response: () =>
+        opensslOcspResponse(files, { leaf: pki.leaf, issuer: pki.intermediate, status: "unknown" }),
+      findings: [["ocsp-staple", "major", "#0", "status-unknown"]],
+      ocsp: { status: "unknown", signature: "valid", signedBy: "issuer" },
+    },
+    {
+      name: "no nextUpdate: never stale",
+      response: () =>
+        opensslOcspResponse(files, {
+          leaf: pki.leaf,
+          issuer: pki.intermediate,
+          status: "good",
+          validMinutes: null,
+        }),
+      extra: ["--now", new Date(Date.now() + 2 * DAY).toISOString()],
+      findings: [],
+      ocsp: { status: "good", signature: "valid" },
+      absent: ["nextUpdate"],
+    },
+    {
+      name: "not a successful response (tryLater)",
+      response: async () => Buffer.from([0x30, 0x03, 0x0a, 0x01, 0x03]),
+      findings: [["ocsp-staple", "major", "#0", "malformed"]],
+      ocsp: { problem: 'the responder\'s answer is "tryLater", not a status' },
+    },
+    {
+      name: "not an OCSP response at all",
+      response: async () => Buffer.from("not DER"),
+      findings: [["ocsp-staple", "major", "#0", "malformed"]],
+      ocsp: { problem: expect.stringMatching(/^it is not an OCSP response/) },
+    },
+    {
       name: "a must-staple certificate without a staple",
       leaf: mustStapleLeaf,
       findings: [["ocsp-staple", "major", "#0", "missing"]],
       ocsp: { stapled: false, mustStaple: true },
     },
+    {
+      name: "a must-staple certificate with a stale staple: major, as clients honouring it refuse",
+      leaf: mustStapleLeaf,
+      response: async (leaf) =>
+        opensslOcspResponse(files, {
+          leaf,
+          issuer: pki.intermediate,
+          status: "good",
+          validMinutes: 60,
+        }),
+      extra: ["--now", new Date(Date.now() + 3 * 3_600_000).toISOString()],
+      findings: [["ocsp-staple", "major", "#0", "stale"]],
+      ocsp: { status: "good", mustStaple: true },
+    },
   ];
 
-  it.each([0, 1, 2, 3, 4, 5, 6, 7])("node:tls OCSPRequest, case %i", async (i) => {
+  it.each([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])("node:tls OCSPRequest, case %i", async (i) => {
     // Prepare
     const row = rows()[i]!;
     const leaf = row.leaf ? await row.leaf() : pki.leaf;
-    const staple = row.response ? await row.response() : undefined;
+    const staple = row.response ? await row.response(leaf) : undefined;
     const server = await nodeServer([leaf, pki.intermediate], staple ? { staple } : {});
 
     // Act
