@@ -235,6 +235,35 @@ describe("the chain exactly as sent", () => {
     }
   });
 
+  it.skipIf(missing).each([
+    ["-ciphersuites", "TLS_AES_128_GCM_SHA256"],
+    ["-ciphersuites", "TLS_AES_256_GCM_SHA384"],
+    ["-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"],
+    // The probe offers an x25519 key share; a server that wants P-384 asks again (HelloRetryRequest).
+    ["-groups", "P-384"],
+  ])("s_server -tls1_3 %s %s: the encrypted Certificate message is read", async (flag, value) => {
+    // Prepare
+    const server = await sServer(
+      pki.leaf,
+      files.bundle("intermediate", [pki.intermediate]),
+      "-tls1_3",
+      flag,
+      value,
+    );
+
+    // Act
+    const { output, report } = await probe(server.endpoint, "--ca", rootFile);
+
+    // Assess
+    expect(output.tls).toMatchObject({ protocol: "TLSv1.3", chainLength: 2 });
+    if (flag === "-ciphersuites") expect(output.tls.cipher).toBe(value);
+    expect(output.tls).not.toHaveProperty("sentChainUnread");
+    expect(subjects(report)).toEqual([
+      ["#0", LEAF],
+      ["#1", INTERMEDIATE],
+    ]);
+  });
+
   it("takes nothing from NODE_EXTRA_CA_CERTS: a leaf sent alone stays alone", async () => {
     // Prepare: the intermediate is in Node's extra CA store, as in the reproduction.
     const server = await nodeServer([pki.leaf]);
