@@ -62,6 +62,17 @@ const P = {
 } as const satisfies Record<string, AlarmParameter>;
 
 const CERTIFICATE_PARAMETERS = [P.source, P.serviceName, P.hostName, P.bucket, P.key, P.endpoint];
+/** For the checks only a live endpoint has: no stored file is involved. */
+const ENDPOINT_PARAMETERS = [
+  {
+    name: "Source",
+    description:
+      "The endpoint's connection (`tls://host:port`) or the n-th certificate it sent (`tls://host:port#n`, from 0).",
+  },
+  P.serviceName,
+  P.hostName,
+  P.endpoint,
+];
 const CREDENTIAL_PARAMETERS = [
   P.source,
   P.serviceName,
@@ -277,6 +288,7 @@ const ENTRIES: Record<CheckName, Entry> = {
       "This alarm is cleared automatically by the next probe of the endpoint (hourly by default, or at the next scheduled scan for a peer) that finds the served and stored certificates identical. A probe that cannot connect, or a stored copy that cannot be read, clears nothing. A fault that comes back later raises a new occurrence with a new UUID.",
   },
   revoked: {
+    parameters: ENDPOINT_PARAMETERS,
     title: "Certificate revoked",
     description:
       "A live endpoint stapled an OCSP response (RFC 6960), signed by the certificate's issuer or by a responder it delegated, that says the certificate the endpoint serves is revoked. The message gives the revocation time and, when the CA stated one, the reason.",
@@ -296,6 +308,7 @@ const ENTRIES: Record<CheckName, Entry> = {
       "This alarm is cleared automatically by the next probe of the endpoint whose stapled OCSP response, verified, says the served certificate is good. A probe that gets no stapled response cannot tell, and clears nothing: a service that stopped stapling keeps the alarm until it staples again. A fault that comes back later raises a new occurrence with a new UUID.",
   },
   "ocsp-staple": {
+    parameters: ENDPOINT_PARAMETERS,
     title: "Stapled OCSP response unusable or missing",
     description:
       "A live endpoint staples an OCSP response that clients cannot use — not successful, for another certificate, a signature that does not verify with the issuer's key or an authorised responder's (RFC 6960 §4.2.2.2), status unknown (major), stale past its nextUpdate or not yet valid (minor) — or serves a must-staple certificate (TLS feature extension, RFC 7633) without any staple (major). The reason code says which.",
@@ -318,6 +331,7 @@ const ENTRIES: Record<CheckName, Entry> = {
       "This alarm is cleared automatically by the next probe of the endpoint that finds a usable stapled response, or no staple where none is required. A probe that cannot connect clears nothing. A fault that comes back later raises a new occurrence with a new UUID.",
   },
   "served-chain": {
+    parameters: ENDPOINT_PARAMETERS,
     title: "Endpoint sends an incomplete or disordered chain",
     description:
       "What a live endpoint sends as its certificate chain, exactly as sent, is wrong: an intermediate is missing (major — reported even when a trust store here could complete the chain, since clients do not have it), the certificates are out of order (minor), certificates that are not on the chain are sent (warning), or the root is sent (warning: harmless, noted). The message lists what was sent and which clients fail.",
@@ -338,6 +352,7 @@ const ENTRIES: Record<CheckName, Entry> = {
       "This alarm is cleared automatically by the next probe of the endpoint that finds the chain sent as it should be. A probe that cannot connect clears nothing. A fault that comes back later raises a new occurrence with a new UUID.",
   },
   "weak-protocol": {
+    parameters: ENDPOINT_PARAMETERS,
     title: "Endpoint speaks only an obsolete TLS version",
     description:
       "A live endpoint refused a handshake offering TLS 1.2 and 1.3 and completed one only when TLS 1.0 or 1.1 were allowed too: it speaks nothing newer. The message names the version. (RFC 8996 deprecates TLS 1.0 and 1.1.)",
