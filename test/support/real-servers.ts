@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, Socket } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { type ChildOutput, watchOutput } from "./child-output";
@@ -142,4 +142,139 @@ export async function startPostgres(certificateChainPem: string, keyPem: string)
       throw new Error(`PostgreSQL did not start:\n${outcome}`);
     }
   }
+}
+
+export function dovecotMissing(): string | undefined {
+  if (!existsSync("/usr/sbin/dovecot"))
+    return "Dovecot is not installed (Debian packages dovecot-imapd, dovecot-pop3d)";
+  if (process.getuid?.() !== 0) return "Dovecot drops privileges itself and must be started as root";
+  for (const user of ["dovecot", "dovenull"]) {
+    try {
+      execFileSync("id", [user], { stdio: "ignore" });
+    } catch {
+      return `the ${user} account Debian's dovecot-core creates is missing`;
+    }
+  }
+  return undefined;
+}
+
+export interface DovecotServer extends ChildOutput {
+  imap: string;
+  pop3: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Dovecot (IMAP and POP3 with STARTTLS) in the foreground (`dovecot -F`), logging to stderr, its
+ * runtime files in a temporary directory, listening on 127.0.0.1 only. No mailbox is ever opened:
+ * the probe leaves before logging in, and Dovecot logs one "Disconnected" line per connection,
+ * saying how far TLS got ("TLS" for a completed handshake, "TLS handshaking: …" for one cut short).
+ */
+export async function startDovecot(certificateChainPem: string, keyPem: string): Promise<DovecotServer> {
+  const missing = dovecotMissing();
+  if (missing) throw new Error(missing);
+  const dir = mkdtempSync(join(tmpdir(), "watchpost-dovecot-"));
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, "cert.pem"), certificateChainPem);
+  writeFileSync(join(dir, "key.pem"), keyPem, { mode: 0o600 });
+  for (let attempt = 1; ; attempt += 1) {
+    const [imap, pop3] = [await freePort(), await freePort()];
+    const config = join(dir, "dovecot.conf");
+    writeFileSync(
+      config,
+      `base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = /dev/stderr
+protocols = imap pop3
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <${dir}/cert.pem
+ssl_key = <${dir}/key.pem
+default_login_user = dovenull
+default_internal_user = dovecot
+mail_location = maildir:${dir}/mail/%u
+passdb {
+  driver = static
+  args = password=unused
+}
+userdb {
+  driver = static
+  args = uid=dovecot gid=dovecot home=${dir}/home/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${imap}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = ${pop3}
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+`,
+    );
+    const child = spawn("/usr/sbin/dovecot", ["-F", "-c", config], {
+      stdio: ["ignore", "pipe", "pipe"],
+      cwd: dir,
+    });
+    const watched = watchOutput(child);
+    const outcome = await watched
+      .waitFor(/starting up for imap, pop3|Fatal|Error/)
+      .catch((error: Error) => error.message);
+    // The master logs "starting up" before it binds; a login on each port proves they listen.
+    const listening =
+      /starting up/.test(outcome) && (await answers(imap, "* OK")) && (await answers(pop3, "+OK"));
+    if (listening) {
+      // Those two connections' lines are logged before the caller's, so it reads only its own.
+      await watched.waitFor(/imap-login: [^\n]*(Disconnected|Aborted)/);
+      await watched.waitFor(/pop3-login: [^\n]*(Disconnected|Aborted)/);
+      return {
+        imap: `127.0.0.1:${imap}`,
+        pop3: `127.0.0.1:${pop3}`,
+        ...watched,
+        stop: async () => {
+          if (child.exitCode === null) {
+            const exited = new Promise((resolve) => child.once("exit", resolve));
+            child.kill("SIGTERM");
+            await exited;
+          }
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    if (attempt === 3) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`Dovecot did not start:\n${watched.output()}`);
+    }
+  }
+}
+
+/** Whether a server on the port greets with `greeting` (then says goodbye, so it logs nothing odd). */
+function answers(port: number, greeting: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    let text = "";
+    socket.once("error", () => resolve(false));
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk.toString("latin1");
+      if (text.includes("\r\n")) {
+        socket.end(greeting === "* OK" ? "W0 LOGOUT\r\n" : "QUIT\r\n");
+        resolve(text.startsWith(greeting));
+      }
+    });
+    socket.connect(port, "127.0.0.1");
+  });
 }
