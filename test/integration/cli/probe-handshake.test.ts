@@ -28,6 +28,9 @@ import {
 } from "../../support/openssl-server";
 import { chain, DAY, type Issued, issue, privateKeyPem } from "../../support/pki";
 
+/** Child processes (servers, OpenSSL, the CLI) start slowly on a loaded machine; the verdicts do not depend on it. */
+const SLOW_TEST_MS = 90_000;
+
 const HOST = "mail.cluster.test";
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 const OCSP_SIGNING = "1.3.6.1.5.5.7.3.9";
@@ -121,7 +124,7 @@ const LEAF = `CN=${HOST}`;
 const INTERMEDIATE = "CN=Watchpost Test Intermediate CA, O=watchpost";
 const ROOT_CA = "CN=Watchpost Test Root CA, O=watchpost";
 
-describe("the chain exactly as sent", () => {
+describe("the chain exactly as sent", { timeout: SLOW_TEST_MS }, () => {
   const cases = () =>
     [
       {
@@ -297,7 +300,7 @@ describe("the chain exactly as sent", () => {
   });
 });
 
-describe("the stapled OCSP response", () => {
+describe("the stapled OCSP response", { timeout: SLOW_TEST_MS }, () => {
   interface Row {
     name: string;
     /** The staple, for the leaf the server serves. */
@@ -534,7 +537,7 @@ describe("the stapled OCSP response", () => {
   );
 });
 
-describe("closing like a client", () => {
+describe("closing like a client", { timeout: SLOW_TEST_MS }, () => {
   it("ends with close_notify: a node:tls server sees an orderly end and no error", async () => {
     // Prepare
     const server = await nodeServer([pki.leaf, pki.intermediate]);
@@ -591,7 +594,7 @@ describe("closing like a client", () => {
   );
 });
 
-describe.skipIf(missing)("obsolete protocols and client certificates", () => {
+describe.skipIf(missing)("obsolete protocols and client certificates", { timeout: SLOW_TEST_MS }, () => {
   it.each([
     ["-tls1", "TLSv1"],
     ["-tls1_1", "TLSv1.1"],
@@ -673,7 +676,7 @@ describe.skipIf(missing)("obsolete protocols and client certificates", () => {
   );
 });
 
-describe("the table", () => {
+describe("the table", { timeout: SLOW_TEST_MS }, () => {
   it("prints each endpoint's handshake on a line of its own", async () => {
     // Prepare
     const server = await nodeServer([pki.leaf, pki.intermediate]);

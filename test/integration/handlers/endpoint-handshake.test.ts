@@ -16,6 +16,9 @@ import { opensslMissing, opensslOcspResponse, PemFiles } from "../../support/ope
 import { chain, type Issued } from "../../support/pki";
 import { secureContextFor } from "../../support/tls-servers";
 
+/** Child processes (servers, OpenSSL, the CLI) start slowly on a loaded machine; the verdicts do not depend on it. */
+const SLOW_TEST_MS = 90_000;
+
 const HOST = "api.cluster.test";
 const BUCKET = "endpoint-handshake-certs";
 const missing = opensslMissing();
@@ -68,7 +71,7 @@ async function scanner(table: string) {
   return async () => (await run()).events.map((e) => [e.type, e.check, e.source, e.severity, e.alarmId]);
 }
 
-describe.skipIf(missing)("endpoint scan: what only a live endpoint shows", () => {
+describe.skipIf(missing)("endpoint scan: what only a live endpoint shows", { timeout: SLOW_TEST_MS }, () => {
   it("raises revoked from a verified staple, keeps it while nothing is stapled, clears it on a good staple", async () => {
     // Prepare
     const run = await scanner("endpoint-revoked");

@@ -13,6 +13,9 @@ import { runCli } from "../../support/cli";
 import { chain, type Issued, privateKeyPem } from "../../support/pki";
 import { postgresMissing, type RealServer, startPostgres } from "../../support/real-servers";
 
+/** Child processes (servers, OpenSSL, the CLI) start slowly on a loaded machine; the verdicts do not depend on it. */
+const SLOW_TEST_MS = 90_000;
+
 const HOST = "db.cluster.test";
 const missing = postgresMissing();
 if (missing) console.log(`postgresql.test.ts skipped: ${missing}`);
@@ -37,38 +40,42 @@ afterAll(async () => {
   await server?.stop();
 }, 60_000);
 
-describe.skipIf(missing)("PostgreSQL (Debian package postgresql), probed with --starttls postgres", () => {
-  it("reads the chain it sends, and its log shows no handshake error for the probe", async () => {
-    // Prepare
-    const before = server!.output().length;
+describe.skipIf(missing)(
+  "PostgreSQL (Debian package postgresql), probed with --starttls postgres",
+  { timeout: SLOW_TEST_MS },
+  () => {
+    it("reads the chain it sends, and its log shows no handshake error for the probe", async () => {
+      // Prepare
+      const before = server!.output().length;
 
-    // Act
-    const result = await runCli([
-      "probe",
-      server!.endpoint,
-      "--starttls",
-      "postgres",
-      "--servername",
-      HOST,
-      "--expect-host",
-      HOST,
-      "--format",
-      "json",
-    ]);
-    // The postmaster logs the backend it forked for the probe, and that backend's exit.
-    const forked = await server!.waitFor(/forked new backend, pid=(\d+)/);
-    const pid = /forked new backend, pid=(\d+)/.exec(forked.slice(before))?.[1];
-    const log = (await server!.waitFor(new RegExp(`server process \\(PID ${pid}\\) exited`))).slice(before);
+      // Act
+      const result = await runCli([
+        "probe",
+        server!.endpoint,
+        "--starttls",
+        "postgres",
+        "--servername",
+        HOST,
+        "--expect-host",
+        HOST,
+        "--format",
+        "json",
+      ]);
+      // The postmaster logs the backend it forked for the probe, and that backend's exit.
+      const forked = await server!.waitFor(/forked new backend, pid=(\d+)/);
+      const pid = /forked new backend, pid=(\d+)/.exec(forked.slice(before))?.[1];
+      const log = (await server!.waitFor(new RegExp(`server process \\(PID ${pid}\\) exited`))).slice(before);
 
-    // Assess
-    const report = ScanReport.parse(JSON.parse(result.stdout));
-    expect(report.certificates.map((c) => c.subject)).toEqual([
-      `CN=${HOST}`,
-      "CN=Watchpost Test Intermediate CA, O=watchpost",
-    ]);
-    expect(JSON.parse(result.stdout).tls).toMatchObject({ starttls: "postgres", chainLength: 2 });
-    expect(pid).toMatch(/^\d+$/);
-    expect(log).toMatch(new RegExp(`server process \\(PID ${pid}\\) exited with exit code 0`));
-    expect(log.split("\n").filter((line) => HANDSHAKE_ERRORS.test(line))).toEqual([]);
-  });
-});
+      // Assess
+      const report = ScanReport.parse(JSON.parse(result.stdout));
+      expect(report.certificates.map((c) => c.subject)).toEqual([
+        `CN=${HOST}`,
+        "CN=Watchpost Test Intermediate CA, O=watchpost",
+      ]);
+      expect(JSON.parse(result.stdout).tls).toMatchObject({ starttls: "postgres", chainLength: 2 });
+      expect(pid).toMatch(/^\d+$/);
+      expect(log).toMatch(new RegExp(`server process \\(PID ${pid}\\) exited with exit code 0`));
+      expect(log.split("\n").filter((line) => HANDSHAKE_ERRORS.test(line))).toEqual([]);
+    });
+  },
+);
