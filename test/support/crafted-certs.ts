@@ -191,23 +191,29 @@ export const ext = {
       }),
     ),
   }),
-  nameConstraints: (permittedDns: string[], critical = true) => ({
-    oid: asn1X509.id_ce_nameConstraints,
-    critical,
-    value: value(
-      new asn1X509.NameConstraints(
-        permittedDns.length > 0
-          ? {
-              permittedSubtrees: new asn1X509.GeneralSubtrees(
-                permittedDns.map(
-                  (dNSName) => new asn1X509.GeneralSubtree({ base: new asn1X509.GeneralName({ dNSName }) }),
-                ),
-              ),
-            }
-          : {},
+  /** nameConstraints with these permitted and excluded DNS subtrees (either list may be empty). */
+  nameConstraints: (permittedDns: string[], excludedDns: string[] = [], critical = true) => {
+    const subtrees = (names: string[]) =>
+      names.length > 0
+        ? new asn1X509.GeneralSubtrees(
+            names.map(
+              (dNSName) => new asn1X509.GeneralSubtree({ base: new asn1X509.GeneralName({ dNSName }) }),
+            ),
+          )
+        : undefined;
+    const permittedSubtrees = subtrees(permittedDns);
+    const excludedSubtrees = subtrees(excludedDns);
+    return {
+      oid: asn1X509.id_ce_nameConstraints,
+      critical,
+      value: value(
+        new asn1X509.NameConstraints({
+          ...(permittedSubtrees ? { permittedSubtrees } : {}),
+          ...(excludedSubtrees ? { excludedSubtrees } : {}),
+        }),
       ),
-    ),
-  }),
+    };
+  },
   /** An authorityInfoAccess with no access description: it does not decode as RFC 5280 §4.2.2.1 wants. */
   emptyAuthorityInfoAccess: () => ({
     oid: asn1X509.id_pe_authorityInfoAccess,

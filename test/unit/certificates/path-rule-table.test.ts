@@ -5,6 +5,7 @@
  * whole sentence. The good root, intermediate and leaf of test/support/crafted-certs.ts give no
  * finding; each row changes one field of one of them. Rules and their clauses: path/rule-table.ts.
  */
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseCertificate } from "../../../functions/core/certificates/certificate";
 import { checkChains } from "../../../functions/core/certificates/checks/chain";
@@ -84,9 +85,18 @@ function intermediateCase(
   change: Parameters<typeof goodIntermediate>[2],
   options: Parameters<typeof goodIntermediate>[3] = {},
   more: Partial<Case> = {},
+  authorityKeyId?: (root: Crafted) => ReturnType<typeof ext.authorityKeyId>,
 ): Case {
   const root = goodRoot();
-  const intermediate = goodIntermediate(root, undefined, change, options);
+  const aki = authorityKeyId
+    ? replacing(OID.authorityKeyId, authorityKeyId(root))
+    : (e: ReturnType<typeof ext.unknown>[]) => e;
+  const intermediate = goodIntermediate(
+    root,
+    undefined,
+    (e, keys) => aki(change ? change(e, keys) : e),
+    options,
+  );
   return { certs: [goodLeaf(intermediate), intermediate], anchors: [root], ...more };
 }
 
@@ -529,6 +539,24 @@ describe("each rule on one certificate, and the finding that names it", () => {
       linkIndex: 0,
       name: '"CN=Crafted Issuing CA, O=watchpost"',
     },
+    {
+      rule: "rootAki",
+      breaks: "a self-signed trusted CA whose AKI holds its own key identifier and a serial number",
+      build: () =>
+        anchorCase((e, keys) => [...e, ext.authorityKeyId(keyIdOf(keys.publicKey), { serial: [0x01] })]),
+      text: `${ANCHOR} is self-signed but its authorityKeyIdentifier names an issuer and serial number`,
+      linkIndex: 1,
+    },
+    {
+      rule: "caAkiFields",
+      breaks: "an intermediate whose AKI names its issuer alone",
+      build: () =>
+        intermediateCase(undefined, {}, {}, (root) =>
+          ext.authorityKeyId(root.keyId, { issuerName: "CN=Crafted Root CA,O=watchpost" }),
+        ),
+      text: `${INTERMEDIATE} has authorityCertIssuer or authorityCertSerialNumber in its authorityKeyIdentifier`,
+      linkIndex: 1,
+    },
   ];
 
   it.each(rows)("$rule: $breaks", ({ rule, build, text, linkIndex, name = '"CN=node1.cluster.local"' }) => {
@@ -673,6 +701,37 @@ describe("what breaks no rule", () => {
         return { certs: [goodLeaf(trusted)], anchors: [trusted] };
       },
     ],
+    ["a wildcard DNS name", () => leafCase(replacing(OID.subjectAltName, ext.dnsNames(["*.cluster.local"])))],
+    [
+      "an intermediate restricted to serverAuth, for any use",
+      () => intermediateCase(withExtra(ext.extKeyUsage([SERVER_AUTH])), {}, { purpose: "any" }),
+    ],
+    [
+      "an intermediate with nameConstraints that permit the leaf's name",
+      () => intermediateCase(withExtra(ext.nameConstraints(["cluster.local"]))),
+    ],
+    [
+      "an intermediate with nameConstraints that only exclude another name",
+      () => intermediateCase(withExtra(ext.nameConstraints([], ["other.example"]))),
+    ],
+    [
+      "a trusted CA signed by its own key under another issuer name, whose AKI names another key",
+      () => {
+        const keys = freshKeys();
+        const trusted = craft({
+          subject: "CN=Crafted Root CA,O=watchpost",
+          issuerName: "CN=Somebody Else",
+          keys,
+          extensions: [
+            ext.basicConstraints(true),
+            ext.keyUsage(KU.keyCertSign | KU.cRLSign),
+            ext.subjectKeyId(keyIdOf(keys.publicKey)),
+            ext.authorityKeyId(new Uint8Array(20).fill(9).buffer),
+          ],
+        });
+        return { certs: [goodLeaf(trusted)], anchors: [trusted] };
+      },
+    ],
   ])("%s", (_label, build) => {
     expect(judge(build())).toBeUndefined();
   });
@@ -716,6 +775,29 @@ describe("rules that cannot be broken alone", () => {
       `Certificate "CN=node1.cluster.local" does not chain to a trusted CA: ${LEAF} does not allow digitalSignature, keyEncipherment or keyAgreement in keyUsage (chain link 0). ` +
         `${RULES.leafKeyUsage.fix} (${RULES.leafKeyUsage.clause}; refused by ${RULES.leafKeyUsage.rejectedBy}.) ` +
         `Also: ${LEAF} has a keyUsage extension with no usage set (chain link 0; ${RULES.keyUsageEmpty.clause}).`,
+    );
+  });
+});
+
+describe("the key of the certificate checked", () => {
+  it("is named with the certificate's role when it is too weak", () => {
+    // Prepare: an RSA key of 1024 bits, which OpenSSL's default security level refuses.
+    const root = goodRoot();
+    const leaf = goodLeaf(root, undefined, undefined, {
+      keys: generateKeyPairSync("rsa", { modulusLength: 1024 }),
+    });
+
+    // Act
+    const finding = judge({ certs: [leaf], anchors: [root] });
+
+    // Assess
+    expect(finding?.details?.violations).toEqual([
+      expect.objectContaining({ reason: "weak-key", severity: "major", linkIndex: 0 }),
+    ]);
+    expect(finding?.message).toMatch(
+      new RegExp(
+        `^Certificate "CN=node1.cluster.local" does not chain to a trusted CA: ${escapeRegExp(LEAF)} has an RSA key of 1024 bits \\(minimum 2048\\) \\(chain link 0\\)\\. `,
+      ),
     );
   });
 });
