@@ -25,12 +25,10 @@ import type { WatchpostConfigInput } from "../functions/core/config";
 import { projectContext } from "../test/infra/support";
 import {
   ACCOUNT,
+  deployments,
   existingBucketConfig,
-  govCloudConfig,
   largestConfig,
-  minimalConfig,
   otherPartitionConfig,
-  sseKmsExistingBucketConfig,
 } from "../test/support/deployment-configs";
 import { type MatrixManifest, regionsOfPartition } from "./matrix-manifest";
 
@@ -44,12 +42,8 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: "minimal", config: minimalConfig(), region: "eu-west-1" },
-  { name: "largest", config: largestConfig(), region: "eu-west-1", bundle: true },
-  { name: "existing-bucket", config: existingBucketConfig(), region: "eu-west-1" },
-  { name: "existing-bucket-sse-kms", config: sseKmsExistingBucketConfig(), region: "eu-west-1" },
-  { name: "aws-cn", config: otherPartitionConfig(), region: "cn-north-1" },
-  { name: "aws-us-gov", config: govCloudConfig(), region: "us-gov-west-1" },
+  // The largest configuration is bundled, as `cdk synth` does.
+  ...deployments().map((d) => ({ ...d, ...(d.name === "largest" ? { bundle: true } : {}) })),
   {
     name: "aws-cn-with-chat",
     config: { ...otherPartitionConfig(), notifications: largestConfig().notifications },

@@ -10,7 +10,9 @@ import type { Severity } from "../../functions/core/contracts";
 
 export const ACCOUNT = "123456789012";
 
-export { minimalConfig } from "../infra/support";
+import { minimalConfig } from "../infra/support";
+
+export { minimalConfig };
 
 const SEVERITY_CYCLE: Severity[] = ["critical", "major", "minor", "warning"];
 const pad = (text: string, length: number, fill = "x") =>
@@ -348,4 +350,26 @@ export function govCloudConfig(): WatchpostConfigInput {
       webhooks: notifications.webhooks?.slice(0, 3),
     },
   };
+}
+
+/** A configuration of the synth matrix, with the region the stack is synthesized for. */
+export interface Deployment {
+  name: string;
+  config: WatchpostConfigInput;
+  region: string;
+}
+
+/**
+ * Every configuration the deployment simulation deploys (scripts/synth-matrix.ts synthesizes them;
+ * test/simulation/ checks what AWS decides about each).
+ */
+export function deployments(): Deployment[] {
+  return [
+    { name: "minimal", config: minimalConfig(), region: "eu-west-1" },
+    { name: "largest", config: largestConfig(), region: "eu-west-1" },
+    { name: "existing-bucket", config: existingBucketConfig(), region: "eu-west-1" },
+    { name: "existing-bucket-sse-kms", config: sseKmsExistingBucketConfig(), region: "eu-west-1" },
+    { name: "aws-cn", config: otherPartitionConfig(), region: "cn-north-1" },
+    { name: "aws-us-gov", config: govCloudConfig(), region: "us-gov-west-1" },
+  ];
 }
