@@ -195,9 +195,18 @@ export function largestConfig(): WatchpostConfigInput {
   };
 }
 
+/** The largest configuration's recipients without chat (AWS Chatbot is only in the aws partition). */
+function recipientsWithoutChat(emails: number, webhooks: number): WatchpostConfigInput["notifications"] {
+  const { slack: _slack, teams: _teams, ...notifications } = largestConfig().notifications ?? {};
+  return {
+    ...notifications,
+    email: notifications.email?.slice(0, emails),
+    webhooks: notifications.webhooks?.slice(0, webhooks),
+  };
+}
+
 /** For a partition without AWS Chatbot (aws-cn): email and webhooks, no chat. */
 export function otherPartitionConfig(): WatchpostConfigInput {
-  const { slack: _slack, teams: _teams, ...notifications } = largestConfig().notifications ?? {};
   return {
     certificates: {
       bucket: {
@@ -225,11 +234,7 @@ export function otherPartitionConfig(): WatchpostConfigInput {
       ],
     },
     schedules: { certificateScan: { expression: "cron(0 1 * * ? *)", timeZone: "Asia/Shanghai" } },
-    notifications: {
-      ...notifications,
-      email: notifications.email?.slice(0, 2),
-      webhooks: notifications.webhooks?.slice(0, 2),
-    },
+    notifications: recipientsWithoutChat(2, 2),
   };
 }
 
@@ -312,7 +317,6 @@ export function sseKmsExistingBucketConfig(): WatchpostConfigInput {
 
 /** For AWS GovCloud (US): the aws-us-gov partition's ARNs, no chat (Chatbot is not there). */
 export function govCloudConfig(): WatchpostConfigInput {
-  const { slack: _slack, teams: _teams, ...notifications } = largestConfig().notifications ?? {};
   return {
     certificates: {
       bucket: {
@@ -344,11 +348,7 @@ export function govCloudConfig(): WatchpostConfigInput {
       vpc: { vpcId: "vpc-0abc1234", subnetIds: ["subnet-0aaa1111"] },
     },
     schedules: { certificateScan: { expression: "cron(0 1 * * ? *)", timeZone: "America/New_York" } },
-    notifications: {
-      ...notifications,
-      email: notifications.email?.slice(0, 2),
-      webhooks: notifications.webhooks?.slice(0, 3),
-    },
+    notifications: recipientsWithoutChat(2, 3),
   };
 }
 
