@@ -146,7 +146,7 @@ function refusalCause(name: string, target: CredentialTarget): string | undefine
     case "NoSuchEntity":
       return "the role does not exist (deleted or renamed)";
     case "ValidationError":
-      return "the request is invalid for this role: the role ARN is malformed or the session duration exceeds the role's maximum session duration";
+      return "the request is invalid for this role: the role ARN is malformed, or the session duration exceeds the role's maximum session duration, or one hour when the caller itself runs in a role session (role chaining, as the deployed check in Lambda does)";
     case "RegionDisabled":
       return `STS is disabled in ${target.region}; activate the region's STS endpoint in the account settings or use another region's endpoint`;
     case "ExpiredToken":

@@ -139,7 +139,7 @@ describe("why AssumeRole yielded no credentials, for every family of STS errors"
       status: 400,
       outcome: "was refused",
       cause:
-        "the request is invalid for this role: the role ARN is malformed or the session duration exceeds the role's maximum session duration",
+        "the request is invalid for this role: the role ARN is malformed, or the session duration exceeds the role's maximum session duration, or one hour when the caller itself runs in a role session (role chaining, as the deployed check in Lambda does)",
     },
     {
       family: "STS switched off in the region",
