@@ -51,7 +51,7 @@ export const COMMON_NAME_FALLBACK = {
 } as const;
 
 export function checkHostname(cert: CertificateFacts, expectedHosts: readonly string[]): Finding | undefined {
-  if (cert.isCA || expectedHosts.length === 0) return undefined;
+  if (cert.isCA) return undefined;
   const missing = expectedHosts.filter((host) => !coversHost(cert, host));
   if (missing.length === 0) return undefined;
 
