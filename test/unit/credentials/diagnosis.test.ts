@@ -19,7 +19,6 @@ import {
   RegionDisabledException,
   SessionDurationEscalationException,
   STSClient,
-  STSServiceException,
 } from "@aws-sdk/client-sts";
 import { CredentialsProviderError } from "@smithy/core/config";
 import { mockClient } from "aws-sdk-client-mock";
@@ -30,6 +29,7 @@ import { checkCredentialTarget } from "../../../functions/core/credentials/check
 import { StepTimeoutError } from "../../../functions/core/credentials/failure";
 import type { CredentialCheckDeps } from "../../../functions/core/credentials/ports";
 import { CredentialTarget } from "../../../functions/core/credentials/target";
+import { healthyStorage, stsServiceError } from "../../support/sts-errors";
 
 const sts = mockClient(STSClient);
 const ROLE = "arn:aws:iam::123456789012:role/cluster-agency";
@@ -57,26 +57,10 @@ function deps(): CredentialCheckDeps {
       ambientCredentials: caller,
       credentialSearch: SEARCH,
     }),
-    storage: () => ({
-      headBucket: async () => undefined,
-      listObjects: async () => undefined,
-      putObject: async () => undefined,
-      getObject: async () => new Uint8Array(),
-      deleteObject: async () => undefined,
-    }),
+    storage: () => healthyStorage,
     now: () => NOW,
     sleep: async () => undefined,
   };
-}
-
-/** What the SDK raises for an error code its STS model has no class for. */
-function unmodelled(code: string, status: number, fault: "client" | "server" = "client") {
-  return new STSServiceException({
-    name: code,
-    $fault: fault,
-    $metadata: { httpStatusCode: status },
-    message: code,
-  });
 }
 
 /** The finding for a failed step of `on`, whole. */
@@ -117,7 +101,7 @@ describe("why AssumeRole yielded no credentials, for every family of STS errors"
   it.each([
     {
       family: "trust removed or role gone (AccessDenied)",
-      error: unmodelled("AccessDenied", 403),
+      error: stsServiceError("AccessDenied", 403),
       code: "AccessDenied",
       status: 403,
       outcome: "was refused",
@@ -126,7 +110,7 @@ describe("why AssumeRole yielded no credentials, for every family of STS errors"
     },
     {
       family: "role missing (NoSuchEntity)",
-      error: unmodelled("NoSuchEntity", 404),
+      error: stsServiceError("NoSuchEntity", 404),
       code: "NoSuchEntity",
       status: 404,
       outcome: "was refused",
@@ -134,7 +118,7 @@ describe("why AssumeRole yielded no credentials, for every family of STS errors"
     },
     {
       family: "invalid request (ValidationError)",
-      error: unmodelled("ValidationError", 400),
+      error: stsServiceError("ValidationError", 400),
       code: "ValidationError",
       status: 400,
       outcome: "was refused",
@@ -219,7 +203,7 @@ describe("why AssumeRole yielded no credentials, for every family of STS errors"
       ["InvalidSignatureException", 400],
     ].map(([code, status]) => ({
       family: `watchpost's own key refused: a wrong key or a skewed clock (${code})`,
-      error: unmodelled(String(code), Number(status)),
+      error: stsServiceError(String(code), Number(status)),
       code: String(code),
       status: Number(status),
       outcome: "was refused",
@@ -227,7 +211,7 @@ describe("why AssumeRole yielded no credentials, for every family of STS errors"
     })),
     {
       family: "STS failing on its side (InternalFailure, HTTP 500)",
-      error: unmodelled("InternalFailure", 500, "server"),
+      error: stsServiceError("InternalFailure", 500, "server"),
       code: "InternalFailure",
       status: 500,
       outcome: "could not be completed",
@@ -235,7 +219,7 @@ describe("why AssumeRole yielded no credentials, for every family of STS errors"
     },
     {
       family: "a bare server error without a code (HTTP 502)",
-      error: unmodelled("UnknownError", 502, "server"),
+      error: stsServiceError("UnknownError", 502, "server"),
       code: "HTTP502",
       status: 502,
       outcome: "could not be completed",
@@ -243,7 +227,7 @@ describe("why AssumeRole yielded no credentials, for every family of STS errors"
     },
     {
       family: "throttling that outlasts every retry",
-      error: unmodelled("Throttling", 400),
+      error: stsServiceError("Throttling", 400),
       code: "Throttling",
       status: 400,
       outcome: "was throttled",
@@ -252,7 +236,7 @@ describe("why AssumeRole yielded no credentials, for every family of STS errors"
     },
     {
       family: "a bare 429 without a code: throttling",
-      error: unmodelled("UnknownError", 429),
+      error: stsServiceError("UnknownError", 429),
       code: "HTTP429",
       status: 429,
       outcome: "was throttled",
@@ -261,7 +245,7 @@ describe("why AssumeRole yielded no credentials, for every family of STS errors"
     },
     {
       family: "a code watchpost does not know (OptInRequired)",
-      error: unmodelled("OptInRequired", 403),
+      error: stsServiceError("OptInRequired", 403),
       code: "OptInRequired",
       status: 403,
       outcome: "failed",
@@ -328,7 +312,7 @@ describe("why AssumeRole yielded no credentials, for every family of STS errors"
     sts
       .on(AssumeRoleCommand)
       .rejectsOnce(Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" }))
-      .rejectsOnce(unmodelled("AccessDenied", 403));
+      .rejectsOnce(stsServiceError("AccessDenied", 403));
 
     // Act
     const unreachable = await checkCredentialTarget(private_, deps());
