@@ -461,21 +461,13 @@ describe("each rule on one certificate, and the finding that names it", () => {
     {
       rule: "caAkiFields",
       breaks: "an intermediate whose AKI names its issuer and serial",
-      build: () => {
-        const root = goodRoot();
-        const intermediate = goodIntermediate(
-          root,
-          undefined,
-          replacing(
-            OID.authorityKeyId,
-            ext.authorityKeyId(root.keyId, {
-              issuerName: "CN=Crafted Root CA,O=watchpost",
-              serial: [0x01, 0x01],
-            }),
-          ),
-        );
-        return { certs: [goodLeaf(intermediate), intermediate], anchors: [root] };
-      },
+      build: () =>
+        intermediateCase(undefined, {}, {}, (root) =>
+          ext.authorityKeyId(root.keyId, {
+            issuerName: "CN=Crafted Root CA,O=watchpost",
+            serial: [0x01, 0x01],
+          }),
+        ),
       text: `${INTERMEDIATE} has authorityCertIssuer or authorityCertSerialNumber in its authorityKeyIdentifier`,
       linkIndex: 1,
     },
@@ -506,19 +498,14 @@ describe("each rule on one certificate, and the finding that names it", () => {
       rule: "caAkiFields",
       breaks: "a trusted CA that is not self-signed, whose AKI names its issuer and serial",
       build: () => {
-        const root = goodRoot();
-        const trusted = goodIntermediate(
-          root,
-          undefined,
-          replacing(
-            OID.authorityKeyId,
-            ext.authorityKeyId(root.keyId, {
-              issuerName: "CN=Crafted Root CA,O=watchpost",
-              serial: [0x01, 0x01],
-            }),
-          ),
-        );
-        return { certs: [goodLeaf(trusted)], anchors: [trusted] };
+        // The intermediate of the row above, trusted itself and presented without its root.
+        const [leaf, trusted] = intermediateCase(undefined, {}, {}, (root) =>
+          ext.authorityKeyId(root.keyId, {
+            issuerName: "CN=Crafted Root CA,O=watchpost",
+            serial: [0x01, 0x01],
+          }),
+        ).certs as [Crafted, Crafted];
+        return { certs: [leaf], anchors: [trusted] };
       },
       text: 'trusted CA "CN=Crafted Issuing CA, O=watchpost" (ca.pem#0) has authorityCertIssuer or authorityCertSerialNumber in its authorityKeyIdentifier',
       linkIndex: 1,
