@@ -13,6 +13,7 @@ export const ALARM_IDS = {
   "weak-crypto": "1006",
   unreadable: "1007",
   "served-mismatch": "1008",
+  "peer-refused": "1040",
   "credentials-unobtainable": "2001",
   "credentials-rejected": "2002",
   "storage-access-denied": "2003",
@@ -39,6 +40,8 @@ export const DEFAULT_SEVERITY = {
   unreadable: "major",
   // Raised as major when the service serves the older certificate (it fails first), minor otherwise.
   "served-mismatch": "major",
+  // A peer that refuses another's certificate breaks the cluster's traffic between them now.
+  "peer-refused": "major",
   "credentials-unobtainable": "major",
   "credentials-rejected": "major",
   "storage-access-denied": "major",
