@@ -270,12 +270,13 @@ const ENTRIES: Record<CheckName, Entry> = {
   "served-mismatch": {
     title: "Service serves a different certificate than the stored one",
     description:
-      "A live endpoint presents a leaf certificate that differs (by SHA-256 of its DER) from the copy kept in the store for it (`storedCertificateKey` of an endpoint, or a peer's `certificateKey` and `endpoint`). The message says which is newer. Major when the stored one is newer: the certificate was renewed on disk but the service was never reloaded, and it will fail on the old certificate's expiry. Minor when the served one is newer (the store is out of date) or neither is.",
+      "A live endpoint presents a leaf certificate that differs (by SHA-256 of its DER) from the copy kept in the store for it (`storedCertificateKey` of an endpoint, or a peer's `certificateKey` and `endpoint`). The message says which is newer. Major when the stored one is newer: the certificate was renewed on disk but the service was never reloaded, and it will fail on the old certificate's expiry. Major too when the served certificate has another subject than the stored one: that is no renewal, but another service's certificate on the service, or a stored copy that is not the service's. Minor when the served one is newer (the store is out of date) or neither is.",
     impact:
       "Stored newer: clients keep getting the old certificate and fail when it expires, although the renewal was done. Served newer: nothing fails now, but a redeploy or restore from the store would roll the service back to the older certificate.",
     possibleCauses: [
       "The certificate was renewed and written to disk and the store, but the service was not reloaded or restarted.",
       "Only some instances behind the endpoint were reloaded (a load balancer alternates between them).",
+      "Another subject: the service was given another service's certificate, or the configuration names the wrong stored copy.",
       "The service was given a certificate by hand, and the stored copy was never updated.",
     ],
     handlingProcedure: [
@@ -293,7 +294,16 @@ const ENTRIES: Record<CheckName, Entry> = {
     title: "A cluster peer will refuse another peer's certificate",
     description:
       "In a peer group, every peer checks the certificate of every other peer against its own trust store: as a TLS client when it connects to that peer (role `server`), and as a TLS server when that peer connects to it (role `client`, mutual TLS). This alarm says that at least one peer will refuse a peer's certificate. The message names both peers and why: the certificate chains to a CA the refusing peer's trust store does not hold (typically after a renewal by another CA, or a CA added on some peers only), or the certificate is not allowed for the role (an extendedKeyUsage with serverAuth only refuses it as a client, as etcd, Kafka and ZooKeeper do), or another rule of path validation. One alarm per refused certificate, listing every peer that refuses it; the certificate's own expiry and names have their own alarms.",
-    parameters: [P.source, P.peerGroup, P.hostName, P.refusedBy, P.trustStoreKey, P.bucket, P.key, P.endpoint],
+    parameters: [
+      P.source,
+      P.peerGroup,
+      P.hostName,
+      P.refusedBy,
+      P.trustStoreKey,
+      P.bucket,
+      P.key,
+      P.endpoint,
+    ],
     impact:
       "Traffic between the two peers fails the TLS handshake (`unable to get local issuer certificate`, `certificate specifies an incompatible key usage`, `unsupported certificate purpose`): the peer whose certificate is refused cannot join, replicate to or vote with the peers that refuse it. A quorum can be lost when several peers are affected.",
     possibleCauses: [

@@ -314,7 +314,8 @@ function clauseOf(
   }
   return {
     key: `rule:${worst.reason}:${worst.linkIndex}`,
-    text: () => `${worst.text} (chain link ${worst.linkIndex}; ${worst.clause}; refused by ${worst.rejectedBy})`,
+    text: () =>
+      `${worst.text} (chain link ${worst.linkIndex}; ${worst.clause}; refused by ${worst.rejectedBy})`,
     fix: () => worst.fix,
   };
 }

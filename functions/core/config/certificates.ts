@@ -1,6 +1,7 @@
 /** `certificates`: the bucket, the sources under it, thresholds and peer groups. */
 import * as z from "zod";
 import { capturedNames, MAX_PARAMETER_VALUE, RESERVED_PARAMETERS } from "../certificates/location";
+import { keyFor } from "../push/push";
 import {
   BucketName,
   CONTROL_CHARACTERS,
@@ -10,7 +11,6 @@ import {
   ObjectKey,
   SecretName,
 } from "./fields";
-import { keyFor } from "../push/push";
 import { atMost, LIMITS } from "./limits";
 
 const KEY_PATTERN_HELP =
@@ -149,7 +149,10 @@ const PushedFile = z.strictObject({
   path: z
     .string()
     .max(1024)
-    .regex(/^\/[^*?]*[^/*?]$/, 'expected an absolute file path such as "/etc/kafka/ssl/kafka.truststore.jks"'),
+    .regex(
+      /^\/[^*?]*[^/*?]$/,
+      'expected an absolute file path such as "/etc/kafka/ssl/kafka.truststore.jks"',
+    ),
   /** The host name push uploads under (`--host`); default: the peer's fqdn. */
   host: HostName.optional(),
 });
@@ -359,7 +362,12 @@ export function keystoreSecretNames(certificates: {
 /** The object key of a peer's own trust store: as configured, or where `watchpost push` puts it. */
 export function peerTrustStoreKey(peer: {
   fqdn: string;
-  trustStore?: { key?: string | undefined; pushed?: { prefix: string; path: string; host?: string | undefined } | undefined } | undefined;
+  trustStore?:
+    | {
+        key?: string | undefined;
+        pushed?: { prefix: string; path: string; host?: string | undefined } | undefined;
+      }
+    | undefined;
 }): string | undefined {
   const store = peer.trustStore;
   if (store?.key) return store.key;

@@ -28,7 +28,10 @@ function caCerts(ca: Issued): ParsedCertificate[] {
 function groupOf(name: string, ca: ParsedCertificate[], peers: PeerInput[]): PeerGroupInput {
   return {
     name,
-    trust: peers.map(({ fqdn }) => ({ fqdn, trust: { location: "s3://certs/ca.pem", own: false, anchors: ca } })),
+    trust: peers.map(({ fqdn }) => ({
+      fqdn,
+      trust: { location: "s3://certs/ca.pem", own: false, anchors: ca },
+    })),
     peers,
   };
 }

@@ -77,7 +77,9 @@ export async function checkPeerGroup(group: PeerGroup, ctx: StoreScanContext): P
   const lone = group.peers.length === 1 && !trust.entries[0]?.trust.anchors;
   const skipped = new Set<CheckName>([
     ...(allCompared ? [] : (["served-mismatch"] as const)),
-    ...(sides.some((side) => side.matrix.some((v) => v.verdict === "unknown")) ? (["peer-refused"] as const) : []),
+    ...(sides.some((side) => side.matrix.some((v) => v.verdict === "unknown"))
+      ? (["peer-refused"] as const)
+      : []),
     ...(lone ? (["untrusted-chain"] as const) : []),
   ]);
   return {

@@ -72,7 +72,11 @@ export async function loadGroupTrust(group: PeerGroup, ctx: StoreScanContext): P
     });
   }
   for (const bundle of await Promise.all(loaded.values())) {
-    findings.push(...bundle.findings, ...(bundle.problems ?? []), ...trustBundleFindings(bundle, new Map(), ctx));
+    findings.push(
+      ...bundle.findings,
+      ...(bundle.problems ?? []),
+      ...trustBundleFindings(bundle, new Map(), ctx),
+    );
   }
   return { entries, findings };
 }
