@@ -48,21 +48,35 @@ export function peerGroupLines(report: PeerGroupReport): string[] {
       `${visibleText(peer.fqdn).padEnd(nameWidth)}  ${statusOf(peer).padEnd(statusWidth)}${trust}`.trimEnd(),
     );
   }
-  // One line per refusing pair and reason, its roles together.
-  const refusals = new Map<string, { roles: PeerRole[]; line: (roles: string) => string }>();
+  // One line per refused certificate, role set and reason: the peers that refuse it alike together.
+  const byPair = new Map<
+    string,
+    { presenter: string; truster: string; because: string; roles: PeerRole[] }
+  >();
   for (const c of report.matrix.filter((cell) => cell.verdict === "refused")) {
-    const key = `${c.truster}\u0000${c.presenter}\u0000${c.because ?? c.reason}`;
-    const entry = refusals.get(key) ?? {
-      roles: [],
-      line: (roles: string) => `  ${c.truster} refuses ${c.presenter} (${roles}): ${c.because ?? c.reason}`,
-    };
+    const because = c.because ?? c.reason ?? "refused";
+    const key = `${c.truster}\u0000${c.presenter}\u0000${because}`;
+    const entry = byPair.get(key) ?? { presenter: c.presenter, truster: c.truster, because, roles: [] };
     entry.roles.push(c.role);
-    refusals.set(key, entry);
+    byPair.set(key, entry);
   }
-  if (refusals.size > 0) {
+  const byReason = new Map<
+    string,
+    { presenter: string; roles: string; because: string; trusters: string[] }
+  >();
+  for (const { presenter, truster, because, roles } of byPair.values()) {
+    const shown = roles.map((r) => `as ${r}`).join(" and ");
+    const key = `${presenter}\u0000${shown}\u0000${because}`;
+    const entry = byReason.get(key) ?? { presenter, roles: shown, because, trusters: [] };
+    entry.trusters.push(truster);
+    byReason.set(key, entry);
+  }
+  if (byReason.size > 0) {
     lines.push("", "Refused:");
-    for (const { roles, line } of refusals.values())
-      lines.push(visibleText(line(roles.map((r) => `as ${r}`).join(" and "))));
+    for (const { presenter, roles, because, trusters } of byReason.values()) {
+      const who = trusters.length === 1 ? `${trusters[0]} refuses` : `${trusters.join(", ")} refuse`;
+      lines.push(visibleText(`  ${who} ${presenter} (${roles}): ${because}`));
+    }
   }
   return lines;
 }
