@@ -41,7 +41,10 @@ export function fullConfig(): WatchpostConfigInput {
             {
               fqdn: "k1.example.com",
               certificateKey: "peers/k1.pem",
-              trustStore: { key: "trust/k1.truststore.p12", passwordSecretName: "watchpost/kafka-truststore" },
+              trustStore: {
+                key: "trust/k1.truststore.p12",
+                passwordSecretName: "watchpost/kafka-truststore",
+              },
             },
             {
               fqdn: "k2.example.com",

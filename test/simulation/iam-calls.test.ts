@@ -132,7 +132,9 @@ function secretNamesOf(name: FunctionName, config: WatchpostConfig): string[] {
           ]),
           // Peers' own trust stores, opened with their password secrets (peer-trust.ts).
           ...config.certificates.peerGroups.flatMap((g) =>
-            g.peers.flatMap((p) => (p.trustStore?.passwordSecretName ? [p.trustStore.passwordSecretName] : [])),
+            g.peers.flatMap((p) =>
+              p.trustStore?.passwordSecretName ? [p.trustStore.passwordSecretName] : [],
+            ),
           ),
         ]
       : name === "webhook-delivery"
