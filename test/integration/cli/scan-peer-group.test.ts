@@ -59,6 +59,19 @@ async function peerCertificate(name: string, fqdn: string, issuer: Issued, eku =
   return join(dir, name);
 }
 
+/** The three peers' certificates, from these issuers; `eku` overrides a peer's extendedKeyUsage. */
+async function certificatesOf(
+  prefix: string,
+  [issuer1, issuer2, issuer3]: [Issued, Issued, Issued],
+  eku: Partial<Record<string, string[]>> = {},
+): Promise<Record<string, string>> {
+  return {
+    [N1]: await peerCertificate(`${prefix}-1.pem`, N1, issuer1, eku[N1]),
+    [N2]: await peerCertificate(`${prefix}-2.pem`, N2, issuer2, eku[N2]),
+    [N3]: await peerCertificate(`${prefix}-3.pem`, N3, issuer3, eku[N3]),
+  };
+}
+
 /** The three kinds of trust store peers keep, each holding `cas`. */
 async function trustStores(prefix: string, cas: { [N1]: Issued[]; [N2]: Issued[]; [N3]: Issued[] }) {
   const pem = join(dir, `${prefix}-node1-trust.pem`);
@@ -146,11 +159,7 @@ const refusals = (report: ScanReport) =>
 describe.skipIf(!tools)("watchpost scan --peer", () => {
   it("accepts every pair when every trust store holds the CA (PEM bundle, keytool JKS, openssl PKCS#12)", async () => {
     // Prepare
-    const certificates = {
-      [N1]: await peerCertificate("all-1.pem", N1, ca1),
-      [N2]: await peerCertificate("all-2.pem", N2, ca1),
-      [N3]: await peerCertificate("all-3.pem", N3, ca1),
-    };
+    const certificates = await certificatesOf("all", [ca1, ca1, ca1]);
     const trust = await trustStores("all", { [N1]: [ca1], [N2]: [ca1], [N3]: [ca1] });
 
     // Act
@@ -169,11 +178,7 @@ describe.skipIf(!tools)("watchpost scan --peer", () => {
 
   it("names the peer whose JKS truststore lacks the CA of a renewed certificate, and that CA", async () => {
     // Prepare: node1 renewed by Ops CA 2; node2's truststore never got it
-    const certificates = {
-      [N1]: await peerCertificate("missing-1.pem", N1, ca2),
-      [N2]: await peerCertificate("missing-2.pem", N2, ca1),
-      [N3]: await peerCertificate("missing-3.pem", N3, ca1),
-    };
+    const certificates = await certificatesOf("missing", [ca2, ca1, ca1]);
     const trust = await trustStores("missing", { [N1]: [ca1, ca2], [N2]: [ca1], [N3]: [ca1, ca2] });
 
     // Act
@@ -199,11 +204,7 @@ describe.skipIf(!tools)("watchpost scan --peer", () => {
 
   it("lists the peers that refuse a CA only some trust stores hold", async () => {
     // Prepare: Ops CA 2 is in node1's PEM bundle only; node3 was issued by it
-    const certificates = {
-      [N1]: await peerCertificate("some-1.pem", N1, ca1),
-      [N2]: await peerCertificate("some-2.pem", N2, ca1),
-      [N3]: await peerCertificate("some-3.pem", N3, ca2),
-    };
+    const certificates = await certificatesOf("some", [ca1, ca1, ca2]);
     const trust = await trustStores("some", { [N1]: [ca1, ca2], [N2]: [ca1], [N3]: [ca1] });
 
     // Act
@@ -232,11 +233,7 @@ describe.skipIf(!tools)("watchpost scan --peer", () => {
 
   it("refuses a certificate re-issued with serverAuth only when its peer connects as a client, and only then", async () => {
     // Prepare
-    const certificates = {
-      [N1]: await peerCertificate("eku-1.pem", N1, ca1),
-      [N2]: await peerCertificate("eku-2.pem", N2, ca1, [SERVER_AUTH]),
-      [N3]: await peerCertificate("eku-3.pem", N3, ca1),
-    };
+    const certificates = await certificatesOf("eku", [ca1, ca1, ca1], { [N2]: [SERVER_AUTH] });
     const trust = await trustStores("eku", { [N1]: [ca1], [N2]: [ca1], [N3]: [ca1] });
 
     // Act
@@ -294,11 +291,7 @@ describe.skipIf(!tools)("watchpost scan --peer", () => {
 
   it("reports a truststore it cannot open, judges the pairs it can, and never prints the password", async () => {
     // Prepare
-    const certificates = {
-      [N1]: await peerCertificate("pw-1.pem", N1, ca1),
-      [N2]: await peerCertificate("pw-2.pem", N2, ca1),
-      [N3]: await peerCertificate("pw-3.pem", N3, ca1),
-    };
+    const certificates = await certificatesOf("pw", [ca1, ca1, ca1]);
     const trust = await trustStores("pw", { [N1]: [ca1], [N2]: [ca1], [N3]: [ca1] });
     const peers = Object.entries(certificates).flatMap(([fqdn, file]) => ["--peer", `${fqdn}=${file}`]);
 

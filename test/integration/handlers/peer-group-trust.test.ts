@@ -128,6 +128,12 @@ function secrets(state: { fail: boolean }): SecretReader {
   };
 }
 
+/** The scan function wired as deployed, its secrets failing while `state.fail`. */
+async function scan(state: { fail: boolean }) {
+  return (await scanHarness({ config, bucket: BUCKET, s3: s3.client, dynamo, bus, secrets: secrets(state) }))
+    .deps;
+}
+
 function objectCreated(key: string) {
   return {
     source: "aws.s3",
@@ -143,14 +149,7 @@ describe("a peer group with each peer's own trust store, deployed", () => {
   it("raises one alarm naming both peers when a pushed JKS truststore lacks a renewed certificate's CA, and clears it when the truststore is pushed again", async () => {
     // Prepare
     await put(PUSHED_KEY, await jksTruststore(ca1));
-    const { deps } = await scanHarness({
-      config,
-      bucket: BUCKET,
-      s3: s3.client,
-      dynamo,
-      bus,
-      secrets: secrets({ fail: false }),
-    });
+    const deps = await scan({ fail: false });
 
     // Act
     const raised = await runCertificateScan(SCHEDULED_EVENT, deps);
@@ -204,14 +203,7 @@ describe("a peer group with each peer's own trust store, deployed", () => {
     // Prepare: the refusal is raised, then node2's truststore fixed while the secret is denied
     await put(PUSHED_KEY, await jksTruststore(ca1));
     const state = { fail: false };
-    const { deps } = await scanHarness({
-      config,
-      bucket: BUCKET,
-      s3: s3.client,
-      dynamo,
-      bus,
-      secrets: secrets(state),
-    });
+    const deps = await scan(state);
     await runCertificateScan(SCHEDULED_EVENT, deps);
     bus.clear();
     await put(PUSHED_KEY, await jksTruststore(ca1, ca2));

@@ -43,6 +43,12 @@ function trustStore(fqdn: string, ...cas: Issued[]): PeerTrust {
   };
 }
 
+/** Member `index` of NODES: a certificate from `issuer`, and a trust store of its own holding `trusted`. */
+async function member(index: number, issuer: Issued, trusted: Issued[]) {
+  const fqdn = NODES[index]!;
+  return { fqdn, certificates: await certificateOf(fqdn, issuer), trust: trustStore(fqdn, ...trusted) };
+}
+
 function group(
   peers: { fqdn: string; certificates: ParsedCertificate[]; trust: PeerTrust }[],
   roles?: PeerRole[],
@@ -114,17 +120,9 @@ describe("a peer group as a matrix", () => {
     // Prepare: node1 was renewed by Ops CA 2; node2's trust store was never given it
     const [ca1, ca2] = [await ca("Ops CA 1"), await ca("Ops CA 2")];
     const peers = [
-      {
-        fqdn: NODES[0],
-        certificates: await certificateOf(NODES[0], ca2),
-        trust: trustStore(NODES[0], ca1, ca2),
-      },
-      { fqdn: NODES[1], certificates: await certificateOf(NODES[1], ca1), trust: trustStore(NODES[1], ca1) },
-      {
-        fqdn: NODES[2],
-        certificates: await certificateOf(NODES[2], ca1),
-        trust: trustStore(NODES[2], ca1, ca2),
-      },
+      await member(0, ca2, [ca1, ca2]),
+      await member(1, ca1, [ca1]),
+      await member(2, ca1, [ca1, ca2]),
     ];
 
     // Act
@@ -178,18 +176,10 @@ describe("a peer group as a matrix", () => {
     // Prepare: Ops CA 2 is in node1's trust store only; node3 and node4 have certificates from it
     const [ca1, ca2] = [await ca("Ops CA 1"), await ca("Ops CA 2")];
     const peers = [
-      {
-        fqdn: NODES[0],
-        certificates: await certificateOf(NODES[0], ca1),
-        trust: trustStore(NODES[0], ca1, ca2),
-      },
-      { fqdn: NODES[1], certificates: await certificateOf(NODES[1], ca1), trust: trustStore(NODES[1], ca1) },
-      { fqdn: NODES[2], certificates: await certificateOf(NODES[2], ca2), trust: trustStore(NODES[2], ca1) },
-      {
-        fqdn: NODES[3],
-        certificates: await certificateOf(NODES[3], ca2),
-        trust: trustStore(NODES[3], ca1, ca2),
-      },
+      await member(0, ca1, [ca1, ca2]),
+      await member(1, ca1, [ca1]),
+      await member(2, ca2, [ca1]),
+      await member(3, ca2, [ca1, ca2]),
     ];
 
     // Act
@@ -299,11 +289,7 @@ describe("a peer group as a matrix", () => {
         ],
         trust: trustStore(NODES[0], opsCa),
       },
-      {
-        fqdn: NODES[1],
-        certificates: await certificateOf(NODES[1], opsCa),
-        trust: trustStore(NODES[1], opsCa),
-      },
+      await member(1, opsCa, [opsCa]),
     ];
 
     // Act
@@ -324,7 +310,7 @@ describe("a peer group as a matrix", () => {
     const [ca1, ca2] = [await ca("Ops CA 1"), await ca("Ops CA 2")];
     const unreadable: PeerTrust = { location: "s3://certs/trust/node2.ha.test.p12", own: true };
     const peers = [
-      { fqdn: NODES[0], certificates: await certificateOf(NODES[0], ca2), trust: trustStore(NODES[0], ca1) },
+      await member(0, ca2, [ca1]),
       { fqdn: NODES[1], certificates: await certificateOf(NODES[1], ca1), trust: unreadable },
     ];
 
@@ -351,7 +337,7 @@ describe("a peer group as a matrix", () => {
     const node1 = await certificateOf(NODES[0], ca2);
     const base = [
       { fqdn: NODES[0], certificates: node1, trust: trustStore(NODES[0], ca1, ca2) },
-      { fqdn: NODES[1], certificates: await certificateOf(NODES[1], ca1), trust: trustStore(NODES[1], ca1) },
+      await member(1, ca1, [ca1]),
     ];
     const stored = evaluatePeerGroup(group(base), policy());
     const served = node1.map((c) => ({
