@@ -16,7 +16,7 @@ import {
   ENDPOINT_FAILURES,
   type Finding,
   type PeerGroupReport,
-  type PeerRole,
+  PeerRole,
   type UnreadableReason,
 } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
@@ -38,7 +38,7 @@ import {
 export type { PairVerdict, PeerTrust } from "./peer-matrix";
 
 export const MAX_PEERS = 6;
-export const DEFAULT_PEER_ROLES: readonly PeerRole[] = ["server", "client"];
+export const DEFAULT_PEER_ROLES: readonly PeerRole[] = PeerRole.options;
 
 export interface PeerInput {
   fqdn: string;

@@ -1,6 +1,7 @@
 /** `certificates`: the bucket, the sources under it, thresholds and peer groups. */
 import * as z from "zod";
 import { capturedNames, MAX_PARAMETER_VALUE, RESERVED_PARAMETERS } from "../certificates/location";
+import { PeerRole } from "../contracts";
 import { keyFor } from "../push/push";
 import {
   BucketName,
@@ -177,8 +178,6 @@ const TrustStore = z
     message: "expected either key or pushed, not both and not neither",
   });
 
-export const PEER_ROLES = ["server", "client"] as const;
-
 const Peer = z.strictObject({
   /** The peer's fully qualified name; its certificate must name it in a SAN (a CN-only match is minor). */
   fqdn: HostName,
@@ -209,7 +208,7 @@ const PeerGroup = z
      * pair of peers is checked for each role: extendedKeyUsage serverAuth / clientAuth, keyUsage.
      */
     roles: z
-      .array(z.enum(PEER_ROLES))
+      .array(PeerRole)
       .min(1, "expected at least one role: server, client")
       .max(2)
       .refine((roles) => new Set(roles).size === roles.length, "expected each role once")

@@ -1,5 +1,5 @@
 /** The deployment configuration: the schema (schema.ts and one module per section) and how it is read. */
-export { keystoreSecretNames, PEER_ROLES, peerTrustStoreKey, readablePrefixes } from "./certificates";
+export { keystoreSecretNames, peerTrustStoreKey, readablePrefixes } from "./certificates";
 export { LIMITS } from "./limits";
 export { ConfigError, formatPath, parseConfig, parseConfigText } from "./parse";
 export {

@@ -167,7 +167,9 @@ describe("watchpost alarms catalog", () => {
     expect(lines).toHaveLength(15);
     expect(lines[0]).toMatch(/^ID\s+SEVERITY\s+AUTO CLEAR\s+CHECK\s+TITLE\s+RUNBOOK$/);
     expect(lines.find((l) => l.startsWith("2001"))).toMatch(/Major\s+yes\s+credentials-unobtainable/);
-    expect(lines.find((l) => l.startsWith("1040"))).toMatch(/Major\s+yes\s+peer-refused\s+A cluster peer will refuse/);
+    expect(lines.find((l) => l.startsWith("1040"))).toMatch(
+      /Major\s+yes\s+peer-refused\s+A cluster peer will refuse/,
+    );
   });
 
   it.each([
