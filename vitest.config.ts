@@ -18,7 +18,10 @@ export default defineConfig({
     setupFiles: ["test/support/setup.ts"],
     // Emulators (s3rver, dynalite) and loopback TLS servers start per file; 2 cores here.
     testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // Files synthesize the whole stack once, with cdk-nag, in beforeAll: 10 s on an idle machine,
+    // over 30 s while other suites run beside it (load average 15 on 2 cores). A bound on CPU-bound
+    // work, not a measure of it: a hook that hangs still fails.
+    hookTimeout: 180_000,
     benchmark: { include: ["test/bench/**/*.bench.ts"] },
     projects: [
       {
