@@ -262,6 +262,78 @@ describe("a peer group as a matrix", () => {
     expect(serverOnly.report.matrix.every((c) => c.role === "server")).toBe(true);
   });
 
+  it("refuses a certificate allowed for clientAuth only when the others connect to it", async () => {
+    // Prepare
+    const opsCa = await ca("Ops CA 1");
+    const peers = await Promise.all(
+      NODES.slice(0, 3).map(async (fqdn, index) => ({
+        fqdn,
+        certificates: await certificateOf(
+          fqdn,
+          opsCa,
+          index === 0 ? { extendedKeyUsage: [CLIENT_AUTH] } : {},
+        ),
+        trust: trustStore(fqdn, opsCa),
+      })),
+    );
+
+    // Act
+    const result = evaluatePeerGroup(group(peers), policy());
+
+    // Assess
+    expect(result.findings.map((f) => f.message)).toEqual([
+      "node2.ha.test and node3.ha.test will refuse node1.ha.test's certificate when they connect to node1.ha.test (TLS server role): " +
+        "its extendedKeyUsage allows clientAuth only, not serverAuth, which a peer needs when the others connect to it. " +
+        "Re-issue node1.ha.test's certificate with extendedKeyUsage serverAuth and clientAuth (or without extendedKeyUsage). " +
+        "(Peer group ha; its certificate s3://certs/peers/node1.ha.test.pem.)",
+    ]);
+    expect(result.peers[0]?.status).toBe(
+      "Certificate: Invalid (certificate is not allowed for TLS server authentication)",
+    );
+  });
+
+  it("tells a self-signed certificate one trust store lacks, and an impostor CA of the same name, from a missing CA", async () => {
+    // Prepare: node1 is self-signed and only node2 holds it; node3's CA has the name of the real one
+    const opsCa = await ca("Ops CA 1");
+    const impostor = await ca("Ops CA 1");
+    const selfSigned = await issue({
+      subject: `CN=${NODES[0]}`,
+      dnsNames: [NODES[0]],
+      extendedKeyUsage: [SERVER_AUTH, CLIENT_AUTH],
+    });
+    const node1 = [parseCertificate(selfSigned.der, "s3://certs/peers/node1.ha.test.pem", 0)];
+    const peers = [
+      { fqdn: NODES[0], certificates: node1, trust: trustStore(NODES[0], opsCa) },
+      {
+        fqdn: NODES[1],
+        certificates: await certificateOf(NODES[1], opsCa),
+        trust: trustStore(NODES[1], opsCa, selfSigned),
+      },
+      {
+        fqdn: NODES[2],
+        certificates: await certificateOf(NODES[2], impostor),
+        trust: trustStore(NODES[2], opsCa),
+      },
+    ];
+
+    // Act
+    const result = evaluatePeerGroup(group(peers), policy());
+
+    // Assess
+    expect(cells(result.report).filter((c) => !c.endsWith("accepted"))).toEqual([
+      "node1 → node3 server: refused self-signed-untrusted",
+      "node1 → node3 client: refused self-signed-untrusted",
+      "node3 → node1 server: refused bad-signature",
+      "node3 → node1 client: refused bad-signature",
+      "node3 → node2 server: refused bad-signature",
+      "node3 → node2 client: refused bad-signature",
+    ]);
+    expect(result.findings.map((f) => f.message.split(". ")[0])).toEqual([
+      "node3.ha.test will refuse node1.ha.test's certificate: it is self-signed ('node1.ha.test'), and node3.ha.test's trust store (s3://certs/trust/node3.ha.test.jks) does not hold it",
+      "node1.ha.test and node2.ha.test will refuse node3.ha.test's certificate: it was signed by a CA named 'Ops CA 1', but not by the 'Ops CA 1' node1.ha.test's trust store (s3://certs/trust/node1.ha.test.jks) and node2.ha.test's trust store (s3://certs/trust/node2.ha.test.jks) hold (the signature does not verify)",
+    ]);
+  });
+
   it("refuses a client certificate whose keyUsage allows only keyEncipherment, as OpenSSL's sslclient purpose does", async () => {
     // Prepare: the keyUsage extension written by hand (the test PKI sets none on leaves)
     const opsCa = await ca("Ops CA 1");
