@@ -49,6 +49,18 @@ async function member(index: number, issuer: Issued, trusted: Issued[]) {
   return { fqdn, certificates: await certificateOf(fqdn, issuer), trust: trustStore(fqdn, ...trusted) };
 }
 
+/** Three peers of one CA, each trusting it; peer `index`'s certificate allows only `purposes`. */
+async function threeWithOneCertificateFor(index: number, purposes: string[]) {
+  const opsCa = await ca("Ops CA 1");
+  return Promise.all(
+    NODES.slice(0, 3).map(async (fqdn, at) => ({
+      fqdn,
+      certificates: await certificateOf(fqdn, opsCa, at === index ? { extendedKeyUsage: purposes } : {}),
+      trust: trustStore(fqdn, opsCa),
+    })),
+  );
+}
+
 function group(
   peers: { fqdn: string; certificates: ParsedCertificate[]; trust: PeerTrust }[],
   roles?: PeerRole[],
@@ -222,18 +234,7 @@ describe("a peer group as a matrix", () => {
 
   it("refuses a certificate re-issued with serverAuth only in the client role, as etcd, Kafka and ZooKeeper do", async () => {
     // Prepare
-    const opsCa = await ca("Ops CA 1");
-    const peers = await Promise.all(
-      NODES.slice(0, 3).map(async (fqdn, index) => ({
-        fqdn,
-        certificates: await certificateOf(
-          fqdn,
-          opsCa,
-          index === 1 ? { extendedKeyUsage: [SERVER_AUTH] } : {},
-        ),
-        trust: trustStore(fqdn, opsCa),
-      })),
-    );
+    const peers = await threeWithOneCertificateFor(1, [SERVER_AUTH]);
 
     // Act
     const both = evaluatePeerGroup(group(peers), policy());
@@ -264,18 +265,7 @@ describe("a peer group as a matrix", () => {
 
   it("refuses a certificate allowed for clientAuth only when the others connect to it", async () => {
     // Prepare
-    const opsCa = await ca("Ops CA 1");
-    const peers = await Promise.all(
-      NODES.slice(0, 3).map(async (fqdn, index) => ({
-        fqdn,
-        certificates: await certificateOf(
-          fqdn,
-          opsCa,
-          index === 0 ? { extendedKeyUsage: [CLIENT_AUTH] } : {},
-        ),
-        trust: trustStore(fqdn, opsCa),
-      })),
-    );
+    const peers = await threeWithOneCertificateFor(0, [CLIENT_AUTH]);
 
     // Act
     const result = evaluatePeerGroup(group(peers), policy());
