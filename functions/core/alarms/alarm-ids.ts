@@ -13,6 +13,11 @@ export const ALARM_IDS = {
   "weak-crypto": "1006",
   unreadable: "1007",
   "served-mismatch": "1008",
+  // 1030+: checks of what a live endpoint does in its handshake (1009-1029 are kept for others).
+  revoked: "1030",
+  "ocsp-staple": "1031",
+  "served-chain": "1032",
+  "weak-protocol": "1033",
   "peer-refused": "1040",
   "credentials-unobtainable": "2001",
   "credentials-rejected": "2002",
@@ -40,6 +45,12 @@ export const DEFAULT_SEVERITY = {
   unreadable: "major",
   // Raised as major when the service serves the older certificate (it fails first), minor otherwise.
   "served-mismatch": "major",
+  revoked: "critical",
+  // Major when clients refuse the connection over it (bad or foreign response, must-staple), minor when stale.
+  "ocsp-staple": "major",
+  // Major for a missing intermediate, minor for a wrong order, warning for extra certificates or a root sent.
+  "served-chain": "major",
+  "weak-protocol": "major",
   // A peer that refuses another's certificate breaks the cluster's traffic between them now.
   "peer-refused": "major",
   "credentials-unobtainable": "major",
