@@ -110,6 +110,13 @@ function anchorCase(
   return { certs: [goodLeaf(root)], anchors: [root], ...more };
 }
 
+/** A leaf's extensions changed into a TLS client's: clientAuth, with keyUsage `bits`. */
+const clientLeaf = (bits: number) => (extensions: ReturnType<typeof ext.unknown>[]) =>
+  replacing(
+    OID.extKeyUsage,
+    ext.extKeyUsage([CLIENT_AUTH]),
+  )(replacing(OID.keyUsage, ext.keyUsage(bits))(extensions));
+
 const withExtra =
   (...extra: ReturnType<typeof ext.unknown>[]) =>
   (extensions: ReturnType<typeof ext.unknown>[]) => [...extensions, ...extra];
@@ -336,6 +343,13 @@ describe("each rule on one certificate, and the finding that names it", () => {
       breaks: "keyUsage nonRepudiation alone",
       build: () => leafCase(replacing(OID.keyUsage, ext.keyUsage(KU.nonRepudiation))),
       text: `${LEAF} does not allow digitalSignature, keyEncipherment or keyAgreement in keyUsage`,
+      linkIndex: 0,
+    },
+    {
+      rule: "clientKeyUsage",
+      breaks: "a client certificate whose keyUsage allows keyEncipherment alone",
+      build: () => leafCase(clientLeaf(KU.keyEncipherment), {}, { purpose: "client" }),
+      text: `${LEAF} does not allow digitalSignature or keyAgreement in keyUsage, which a TLS client needs`,
       linkIndex: 0,
     },
     {
@@ -595,6 +609,14 @@ function escapeRegExp(text: string): string {
 
 describe("what breaks no rule", () => {
   it.each([
+    [
+      "keyUsage keyAgreement alone, checked as a client",
+      () => leafCase(clientLeaf(KU.keyAgreement), {}, { purpose: "client" }),
+    ],
+    [
+      "keyUsage digitalSignature alone, checked as a client",
+      () => leafCase(clientLeaf(KU.digitalSignature), {}, { purpose: "client" }),
+    ],
     ["a non-critical extension no client knows", () => leafCase(withExtra(ext.unknown(false)))],
     [
       "keyUsage keyEncipherment alone",
