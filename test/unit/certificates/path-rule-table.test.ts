@@ -353,6 +353,14 @@ describe("each rule on one certificate, and the finding that names it", () => {
       linkIndex: 0,
     },
     {
+      rule: "clientKeyUsage",
+      breaks:
+        "a client certificate whose keyUsage allows nonRepudiation alone (which no server role allows either)",
+      build: () => leafCase(clientLeaf(KU.nonRepudiation), {}, { purpose: "client" }),
+      text: `${LEAF} does not allow digitalSignature or keyAgreement in keyUsage, which a TLS client needs`,
+      linkIndex: 0,
+    },
+    {
       rule: "sanNotCriticalEmptySubject",
       breaks: "an empty subject with a non-critical subjectAltName",
       build: () => {
