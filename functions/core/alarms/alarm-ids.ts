@@ -13,6 +13,9 @@ export const ALARM_IDS = {
   "weak-crypto": "1006",
   unreadable: "1007",
   "served-mismatch": "1008",
+  // Hosts that push (`watchpost push`): 1020 onwards, apart from the certificate checks' own run.
+  "host-silent": "1020",
+  "host-clock-skew": "1021",
   "credentials-unobtainable": "2001",
   "credentials-rejected": "2002",
   "storage-access-denied": "2003",
@@ -39,6 +42,10 @@ export const DEFAULT_SEVERITY = {
   unreadable: "major",
   // Raised as major when the service serves the older certificate (it fails first), minor otherwise.
   "served-mismatch": "major",
+  // Nothing on the host is watched any more: every certificate there may be expiring unseen.
+  "host-silent": "major",
+  // Certificates made on the host while its clock is off start in the future (or are judged wrongly there).
+  "host-clock-skew": "major",
   "credentials-unobtainable": "major",
   "credentials-rejected": "major",
   "storage-access-denied": "major",

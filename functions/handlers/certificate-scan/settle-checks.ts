@@ -13,7 +13,7 @@ import type { CertificateScanDeps } from "./deps";
 import { handedOutOf, recordChecks, recordScanSucceeded, type ScanOutcome, sumObjects } from "./outcome";
 
 export async function settleChecks(
-  mode: "full" | "object",
+  mode: "full" | "object" | "hosts",
   { checks, handedOut, failures }: ScopesChecked,
   deps: CertificateScanDeps,
   ctx: StoreScanContext,

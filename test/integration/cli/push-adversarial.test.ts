@@ -125,7 +125,9 @@ async function makeMaterial(dir: string): Promise<Record<string, Buffer>> {
     "nomac.p12",
     "strong.p12",
   ];
-  const files = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await read(n)] as const)));
+  const files: Record<string, Buffer> = Object.fromEntries(
+    await Promise.all(names.map(async (n) => [n, await read(n)] as const)),
+  );
   files["key.txt"] = await o("pkey", "-in", "key.pem", "-text", "-noout");
   return files;
 }
