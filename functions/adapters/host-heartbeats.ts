@@ -42,7 +42,12 @@ export function createHostHeartbeats(options: {
         await client.send(
           new PutCommand({
             TableName,
-            Item: { pk: PARTITION, sk: record.key, lastPushAt: record.lastPushAt, record: JSON.stringify(record) },
+            Item: {
+              pk: PARTITION,
+              sk: record.key,
+              lastPushAt: record.lastPushAt,
+              record: JSON.stringify(record),
+            },
             ConditionExpression: "attribute_not_exists(pk) OR lastPushAt <= :at",
             ExpressionAttributeValues: { ":at": record.lastPushAt },
           }),

@@ -62,8 +62,14 @@ const P = {
 } as const satisfies Record<string, AlarmParameter>;
 
 const HOST_PARAMETERS = [
-  { name: "Source", description: "The host's heartbeat object, `s3://<bucket>/<prefix><host>/.watchpost-heartbeat.json`." },
-  { name: "HostName", description: "The host, as `watchpost push --host` names it (its host name by default)." },
+  {
+    name: "Source",
+    description: "The host's heartbeat object, `s3://<bucket>/<prefix><host>/.watchpost-heartbeat.json`.",
+  },
+  {
+    name: "HostName",
+    description: "The host, as `watchpost push --host` names it (its host name by default).",
+  },
   P.bucket,
   { name: "Key", description: "The key of the host's heartbeat object." },
   { name: "Prefix", description: "The prefix the host pushes to (`--to s3://BUCKET/PREFIX/`)." },
@@ -303,7 +309,7 @@ const ENTRIES: Record<CheckName, Entry> = {
       "Run it as the unit does: `systemctl start watchpost-push.service; systemctl status watchpost-push.service`.",
       "`the bucket cannot be listed`: check the host's credentials (`aws sts get-caller-identity`) and its route to S3.",
       "`the heartbeat could not be written`: give the role what `watchpost push --print-policy` prints for HOST.",
-      "Decommissioned? Retire it: delete its heartbeat, `aws s3 rm s3://BUCKET/KEY`, and its copies (docs/push.md, \"Retiring a host\").",
+      'Decommissioned? Retire it: delete its heartbeat, `aws s3 rm s3://BUCKET/KEY`, and its copies (docs/push.md, "Retiring a host").',
       "The alarm clears by itself within seconds of the host's next push, or of its heartbeat's deletion.",
     ],
     parameters: HOST_PARAMETERS,

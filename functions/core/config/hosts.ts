@@ -23,7 +23,10 @@ const SilenceRule = z
     /** Host names (as pushed, `--host`) this rule is for: `*` any run of characters, `?` one. */
     hostPattern: z
       .string()
-      .regex(/^[A-Za-z0-9._*?-]{1,253}$/, "expected a host name pattern such as \"kafka-*\" or \"*.prod.example.com\"")
+      .regex(
+        /^[A-Za-z0-9._*?-]{1,253}$/,
+        'expected a host name pattern such as "kafka-*" or "*.prod.example.com"',
+      )
       .optional(),
     /** The push prefix (`--to s3://BUCKET/PREFIX/`) this rule is for, e.g. a source's prefix. */
     prefix: KeyPrefix.optional(),

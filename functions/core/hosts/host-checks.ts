@@ -14,12 +14,13 @@
  * - the heartbeat's deletion (the host was retired): both alarms clear;
  * - the schedule (schedules.hostCheck): silence only, for every host the stack has heard from.
  */
+
+import { alarmIdFor } from "../alarms/alarm-ids";
 import { ABSENT } from "../alarms/evidence";
 import type { CheckRun } from "../alarms/lifecycle";
-import { alarmIdFor } from "../alarms/alarm-ids";
+import type { CertificateStorePort, ScanLog } from "../certificates/ports";
 import type { WatchpostConfig } from "../config";
 import { DEFAULT_SILENT_AFTER_MINUTES, SILENCE_SLACK_MINUTES } from "../config/hosts";
-import type { CertificateStorePort, ScanLog } from "../certificates/ports";
 import type { CheckName, Finding } from "../contracts";
 import {
   type ClockReading,
@@ -55,14 +56,20 @@ export interface HostHeartbeatsPort {
 
 export const HOST_CHECKS_ALL: readonly CheckName[] = ["host-silent", "host-clock-skew"];
 
-export function hostScope(uri: (key: string) => string, record: Pick<HeartbeatRecord, "prefix" | "host">): string {
+export function hostScope(
+  uri: (key: string) => string,
+  record: Pick<HeartbeatRecord, "prefix" | "host">,
+): string {
   return `host:${uri(`${record.prefix}${record.host}/`)}`;
 }
 
 type HostsConfig = Pick<WatchpostConfig, "hosts" | "certificates">;
 
 /** The silence limit that applies to a host: the first matching rule, the configured default, the host's interval, 25 h. */
-export function silentAfterMinutes(config: HostsConfig, record: Pick<HeartbeatRecord, "host" | "prefix" | "everySeconds">): number {
+export function silentAfterMinutes(
+  config: HostsConfig,
+  record: Pick<HeartbeatRecord, "host" | "prefix" | "everySeconds">,
+): number {
   const rule = config.hosts.silentAfterByHost.find(
     (r) =>
       (r.hostPattern === undefined || hostPatternMatches(r.hostPattern, record.host)) &&
@@ -76,7 +83,10 @@ export function silentAfterMinutes(config: HostsConfig, record: Pick<HeartbeatRe
 
 /** `*` any run of characters, `?` one; case-insensitive, as host names are. */
 export function hostPatternMatches(pattern: string, host: string): boolean {
-  const expression = pattern.replace(/[.+^${}()|[\]\\-]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const expression = pattern
+    .replace(/[.+^${}()|[\]\\-]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${expression}$`, "i").test(host);
 }
 
@@ -251,7 +261,10 @@ export interface HostCheckContext extends HostRunContext {
  * A heartbeat object changed (its S3 event): read it as S3 holds it now — events can come late or
  * out of order — record it, and judge both checks; a heartbeat that is gone retires its host.
  */
-export async function checkHeartbeatObject(key: string, ctx: HostCheckContext): Promise<CheckRun | undefined> {
+export async function checkHeartbeatObject(
+  key: string,
+  ctx: HostCheckContext,
+): Promise<CheckRun | undefined> {
   const loaded = await ctx.store.load(key, { maxBytes: MAX_HEARTBEAT_BYTES });
   if (!loaded.ok) {
     if (loaded.gone) {

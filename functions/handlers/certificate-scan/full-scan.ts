@@ -5,8 +5,8 @@
  */
 import { checkScopes, scanScopes } from "../../core/certificates/store-scan/scope-checks";
 import { scanContext } from "./context";
-import { silentHosts } from "./hosts";
 import type { CertificateScanDeps } from "./deps";
+import { silentHosts } from "./hosts";
 import type { ScanOutcome } from "./outcome";
 import { settleChecks } from "./settle-checks";
 

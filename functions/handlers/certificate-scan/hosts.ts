@@ -34,7 +34,9 @@ export async function silentHosts(deps: CertificateScanDeps, ctx: StoreScanConte
     checked.checks = (await checkSilentHosts(hostContext(deps, deps.heartbeats, ctx))).map(asStoreCheck);
   } catch (error) {
     const why = describeError(error);
-    ctx.log?.error("the host heartbeats could not be read; their alarms are left as they were", { error: why });
+    ctx.log?.error("the host heartbeats could not be read; their alarms are left as they were", {
+      error: why,
+    });
     checked.failures.push(`hosts: ${why}`);
   }
   return checked;

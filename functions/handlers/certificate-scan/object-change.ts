@@ -12,8 +12,8 @@ import { logger } from "../shared/powertools";
 import { scanContext } from "./context";
 import type { CertificateScanDeps } from "./deps";
 import { type ObjectEvent, resolveObjectKey } from "./events";
-import type { ScanOutcome } from "./outcome";
 import { heartbeatScope } from "./hosts";
+import type { ScanOutcome } from "./outcome";
 import { settleChecks } from "./settle-checks";
 
 export async function objectChanged(
