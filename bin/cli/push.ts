@@ -254,7 +254,10 @@ export const pushCommand: Command = async (argv, io) => {
 /** The certificates the run carried (or found unchanged), judged as the scan judges them without a CA, and the run itself. */
 function pushMetrics(report: PushReport, found: ReadonlyMap<string, readonly ParsedCertificate[]>): string {
   const now = new Date(report.pushedAt);
-  const all = [...found.values()].flat();
+  // Files are pushed four at a time: their certificates arrive in any order, and are listed by path.
+  const all = [...found.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([, certs]) => certs);
   const findings = evaluateCertificates(all, { ...DEFAULT_POLICY, now });
   const labels = { host: report.host };
   const run: MetricFamily[] = [
