@@ -17,6 +17,7 @@ import {
   type CertificateScanDeps,
   certificateScanDeps,
 } from "../../functions/handlers/certificate-scan/deps";
+import { HOST_CHECK_DETAIL } from "../../functions/handlers/certificate-scan/events";
 import { runCredentialChecks } from "../../functions/handlers/credential-check";
 import { endpointScanDeps, runEndpointScan } from "../../functions/handlers/endpoint-scan";
 import type { S3rverEvent } from "../local/emulators";
@@ -172,6 +173,43 @@ export class Session {
     )) {
       this.out.line(line);
     }
+  }
+
+  /**
+   * The host check, as its schedule (every 15 minutes) invokes the certificate-scan function,
+   * `laterMs` from now: what it finds once hosts have been silent that long.
+   */
+  async hostCheck(laterMs: number): Promise<number> {
+    this.steps.push({ events: [], results: [] });
+    const at = () => new Date(Date.now() + laterMs);
+    const event = {
+      version: "0",
+      id: randomUUID(),
+      "detail-type": "Scheduled Event",
+      source: "aws.events",
+      account: ACCOUNT,
+      time: at().toISOString(),
+      region: REGION,
+      resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/Watchpost-HostCheckScheduleRule`],
+      detail: HOST_CHECK_DETAIL,
+    };
+    this.out.line("The host check's schedule invokes the certificate-scan function with:");
+    this.out.line(
+      `  ${JSON.stringify({ source: event.source, "detail-type": event["detail-type"], detail: event.detail })}`,
+    );
+    const failures = await this.invoke(() => runCertificateScan(event, { ...this.deps, now: at }));
+    await this.printHostAlarms();
+    return failures;
+  }
+
+  /** Hosts in the alarm state table: silent, or with a clock that is off. */
+  async printHostAlarms(): Promise<void> {
+    printFindings(
+      this.out,
+      "FINDINGS: hosts in the alarm state table",
+      (await this.liveAlarms()).filter((s) => s.scope.startsWith("host:")),
+      (s) => dampingFor(this.deps.alarms.policy, s.check),
+    );
   }
 
   /** The endpoint scan, as its hourly schedule invokes it. */
