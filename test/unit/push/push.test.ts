@@ -273,11 +273,12 @@ describe("push: the heartbeat", () => {
     expect(written.metadata).toEqual({ "watchpost-host": "h1" });
   });
 
-  it("is not written on a dry run", async () => {
+  it("is not written on a dry run, which still reports the clock", async () => {
     const { target, calls } = bucket(new Map());
     const report = await push(request({ dryRun: true }), target);
     expect(calls).toEqual(["list hosts/h1/"]);
     expect(report.heartbeat).toBeUndefined();
+    expect(report.clock).toEqual({ offsetSeconds: 612.4, uncertaintySeconds: 0.6, against: "s3-date-header" });
   });
 
   it("that cannot be written fails the run (exit 2): the stack would take the host for silent", async () => {
