@@ -95,17 +95,7 @@ export class Session {
   async scheduledScan(options: { table: boolean } = { table: true }): Promise<number> {
     this.steps.push({ events: [], results: [] });
     this.reads.length = 0;
-    const event = {
-      version: "0",
-      id: randomUUID(),
-      "detail-type": "Scheduled Event",
-      source: "aws.events",
-      account: ACCOUNT,
-      time: new Date().toISOString(),
-      region: REGION,
-      resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/Watchpost-CertificateScanScheduleRule`],
-      detail: {},
-    };
+    const event = scheduledEvent("CertificateScanScheduleRule", new Date(), {});
     this.out.line("The schedule rule invokes the certificate-scan function with:");
     this.printInvocation(event);
     const failures = await this.invoke(() => runCertificateScan(event, this.deps));
@@ -182,17 +172,7 @@ export class Session {
   async hostCheck(laterMs: number): Promise<number> {
     this.steps.push({ events: [], results: [] });
     const at = () => new Date(Date.now() + laterMs);
-    const event = {
-      version: "0",
-      id: randomUUID(),
-      "detail-type": "Scheduled Event",
-      source: "aws.events",
-      account: ACCOUNT,
-      time: at().toISOString(),
-      region: REGION,
-      resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/Watchpost-HostCheckScheduleRule`],
-      detail: HOST_CHECK_DETAIL,
-    };
+    const event = scheduledEvent("HostCheckScheduleRule", at(), HOST_CHECK_DETAIL);
     this.out.line("The host check's schedule invokes the certificate-scan function with:");
     this.out.line(
       `  ${JSON.stringify({ source: event.source, "detail-type": event["detail-type"], detail: event.detail })}`,
@@ -335,6 +315,21 @@ export class Session {
   private liveAlarms(): Promise<AlarmState[]> {
     return this.alarmTable.liveAlarms();
   }
+}
+
+/** What a schedule rule of the deployed stack sends, at `time`. */
+function scheduledEvent(rule: string, time: Date, detail: Record<string, unknown>) {
+  return {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account: ACCOUNT,
+    time: time.toISOString(),
+    region: REGION,
+    resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/Watchpost-${rule}`],
+    detail,
+  };
 }
 
 /** Secrets Manager is not emulated: keystore passwords come from the environment, as for the CLI. */

@@ -19,6 +19,7 @@ import {
 import type { DeserializeMiddleware, MetadataBearer } from "@smithy/types";
 import { type ClockSample, clockOffset } from "../core/hosts/heartbeat";
 import type { PushTargetPort } from "../core/push/push";
+import { aroundEachAttempt } from "./clients/s3";
 
 export function s3PushTarget(options: {
   client: Pick<S3Client, "send" | "middlewareStack">;
@@ -84,12 +85,6 @@ function recordServerClock(client: Pick<S3Client, "middlewareStack">, clock: () 
     if (Number.isFinite(serverDate)) samples.push({ sentAt, receivedAt, serverDate });
     return result;
   };
-  // After the deserializer: closest to the HTTP handler, inside the retry and signing steps.
-  client.middlewareStack.addRelativeTo(bracket, {
-    name: "watchpostServerClock",
-    relation: "after",
-    toMiddleware: "deserializerMiddleware",
-    override: true,
-  });
+  aroundEachAttempt(client, "watchpostServerClock", bracket);
   return samples;
 }

@@ -224,6 +224,18 @@ function keyCases(m: Record<string, Buffer>): [file: string, content: Buffer, re
 
 const HOST = "web01";
 const prefixOf = (root: string) => `hosts/${HOST}${root}/`;
+/** `watchpost push DIR... --to s3://BUCKET/<to>/ --host web01` against s3rver, then `extra`. */
+const pushArgs = (dirs: string[], to: string, ...extra: string[]) => [
+  "push",
+  ...dirs,
+  "--to",
+  `s3://${BUCKET}/${to}/`,
+  "--host",
+  HOST,
+  "--endpoint-url",
+  s3.endpoint,
+  ...extra,
+];
 
 async function objects(prefix: string): Promise<Map<string, Buffer>> {
   const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
@@ -292,20 +304,7 @@ describe("watchpost push never carries a private key, however it is encoded", ()
 
     // Act
     const { code, stdout } = await runCli(
-      [
-        "push",
-        ssl,
-        "--to",
-        `s3://${BUCKET}/hosts/`,
-        "--host",
-        HOST,
-        "--endpoint-url",
-        s3.endpoint,
-        "--max-bytes",
-        "3000000",
-        "--format",
-        "json",
-      ],
+      pushArgs([ssl], "hosts", "--max-bytes", "3000000", "--format", "json"),
       ENV,
     );
 
@@ -346,21 +345,7 @@ describe("watchpost push stays inside the directories it is given", () => {
     await symlink(join(work, "links", "nothing-here"), join(root, "dangling.crt"));
 
     // Act
-    const { code, stdout } = await runCli(
-      [
-        "push",
-        root,
-        "--to",
-        `s3://${BUCKET}/hosts/`,
-        "--host",
-        HOST,
-        "--endpoint-url",
-        s3.endpoint,
-        "--format",
-        "json",
-      ],
-      ENV,
-    );
+    const { code, stdout } = await runCli(pushArgs([root], "hosts", "--format", "json"), ENV);
 
     // Assess
     expect(code).toBe(0);
@@ -405,23 +390,7 @@ describe("watchpost push stays inside the directories it is given", () => {
     await symlink(shared, join(ssl2, "certs"));
     await symlink(join(base, "secret"), join(ssl2, "secret.pem"));
     const push = (...extra: string[]) =>
-      runCli(
-        [
-          "push",
-          ssl2,
-          shared,
-          "--to",
-          `s3://${BUCKET}/follow/`,
-          "--host",
-          HOST,
-          "--endpoint-url",
-          s3.endpoint,
-          "--format",
-          "json",
-          ...extra,
-        ],
-        ENV,
-      );
+      runCli(pushArgs([ssl2, shared], "follow", "--format", "json", ...extra), ENV);
 
     // Act
     const without = JSON.parse((await push()).stdout) as { files: { path: string; outcome: string }[] };
@@ -473,16 +442,7 @@ describe("watchpost push --delete deletes only what is gone", () => {
     for (const name of ["kept.pem", "locked.pem", "removed.pem"]) {
       await writeFile(join(root, name), pki.leaf.pem, { mode: 0o644 });
     }
-    const args = [
-      "push",
-      root,
-      "--to",
-      `s3://${BUCKET}/perm/`,
-      "--host",
-      HOST,
-      "--endpoint-url",
-      s3.endpoint,
-    ];
+    const args = pushArgs([root], "perm");
     expect((await runAsUnprivileged(args)).code).toBe(0);
     await chmod(join(root, "locked.pem"), 0o000);
     await rm(join(root, "removed.pem"));
@@ -514,10 +474,7 @@ describe("the bucket copies an older push left", () => {
     await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: combined }));
 
     // Act
-    const { code, stdout } = await runCli(
-      ["push", root, "--to", `s3://${BUCKET}/older/`, "--host", HOST, "--endpoint-url", s3.endpoint],
-      ENV,
-    );
+    const { code, stdout } = await runCli(pushArgs([root], "older"), ENV);
 
     // Assess
     expect(code).toBe(2);

@@ -278,7 +278,11 @@ describe("push: the heartbeat", () => {
     const report = await push(request({ dryRun: true }), target);
     expect(calls).toEqual(["list hosts/h1/"]);
     expect(report.heartbeat).toBeUndefined();
-    expect(report.clock).toEqual({ offsetSeconds: 612.4, uncertaintySeconds: 0.6, against: "s3-date-header" });
+    expect(report.clock).toEqual({
+      offsetSeconds: 612.4,
+      uncertaintySeconds: 0.6,
+      against: "s3-date-header",
+    });
   });
 
   it("that cannot be written fails the run (exit 2): the stack would take the host for silent", async () => {
