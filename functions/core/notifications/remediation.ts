@@ -12,6 +12,7 @@ const PLACEHOLDERS: readonly (readonly [string, (p: Record<string, string>) => s
   ["ROLE_ARN", (p) => p.RoleArn],
   ["ROLE_NAME", (p) => p.RoleName],
   ["BUCKET", (p) => p.Bucket],
+  ["PREFIX", (p) => p.Prefix],
   ["REGION", (p) => p.Region],
   ["KEY", (p) => p.Key],
   ["HOST", (p) => p.HostName ?? hostOf(p.Endpoint)],

@@ -3,6 +3,7 @@
  * clock is off, what the operator reads, and the clock measurement that feeds it.
  */
 import { describe, expect, it } from "vitest";
+import { alarmDefinition } from "../../../functions/core/alarms/catalog";
 import { parseConfig } from "../../../functions/core/config";
 import {
   type ClockSample,
@@ -21,6 +22,7 @@ import {
   silenceRun,
   silentAfterMinutes,
 } from "../../../functions/core/hosts/host-checks";
+import { remediationSteps } from "../../../functions/core/notifications/remediation";
 
 const config = parseConfig({
   certificates: { sources: [{ prefix: "hosts/" }] },
@@ -299,5 +301,30 @@ describe("the host clock against S3's Date header", () => {
     [45, "45 s ahead"],
   ])("%s s reads %s", (offset, words) => {
     expect(describeOffset(offset)).toBe(words);
+  });
+});
+
+describe("what a notification of a host alarm tells the operator to do", () => {
+  it("fills the host, the bucket, the heartbeat key and the push prefix into the runbook's commands", () => {
+    // Prepare
+    const parameters = {
+      Source: "s3://cluster-certs/hosts/web01/.watchpost-heartbeat.json",
+      HostName: "web01",
+      Bucket: "cluster-certs",
+      Key: "hosts/web01/.watchpost-heartbeat.json",
+      Prefix: "hosts/",
+    };
+
+    // Act
+    const silent = remediationSteps(alarmDefinition("host-silent"), parameters);
+    const clock = remediationSteps(alarmDefinition("host-clock-skew"), parameters);
+
+    // Assess
+    expect(silent[0]).toBe(
+      "When did it last push? `aws s3api head-object --bucket cluster-certs --key hosts/web01/.watchpost-heartbeat.json --query LastModified`.",
+    );
+    expect(clock.at(-1)).toBe(
+      "Confirm: push again on web01 (`watchpost push DIR --to s3://cluster-certs/hosts/`, as its timer does); the alarm then clears within seconds.",
+    );
   });
 });
