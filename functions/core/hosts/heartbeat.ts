@@ -29,7 +29,7 @@ export type ClockReading = z.infer<typeof ClockReading>;
 export const Heartbeat = z.object({
   format: z.literal(1),
   host: z.string().max(253),
-  /** When the run ended, on the host's clock. */
+  /** When the run started, on the host's clock. */
   pushedAt: z.iso.datetime(),
   /** The watchpost release that wrote it. */
   agent: z.string().max(64).optional(),

@@ -35,6 +35,7 @@ describe("the example configuration", () => {
         "alarms",
         "certificates",
         "credentials",
+        "hosts",
         "notifications",
         "operations",
         "schedules",
