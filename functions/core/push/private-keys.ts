@@ -41,7 +41,7 @@ import {
   schemeName,
   secretOf,
 } from "../certificates/formats/pkcs12";
-import { Budget } from "../certificates/formats/pkcs12-budget";
+import { Budget, FILE_BUDGET } from "../certificates/formats/pkcs12-budget";
 import { EncryptedData } from "../certificates/formats/pkcs12-schemas";
 
 /** Passwords a key under which is as good as in clear: none, empty, and the usual defaults. */
@@ -65,14 +65,22 @@ export interface KeyInspection {
   incomplete?: string;
 }
 
-/** What one file's inspection may spend. */
+/** What one file's inspection may spend; a larger file may spend more, in proportion. */
 export class InspectionBudget {
   /** Bytes decoded from base64 and hex runs, over all layers. */
-  decodedBytes = 16 * 1024 * 1024;
+  decodedBytes: number;
   /** Attempts to load a DER structure as a private key. */
-  keyAttempts = 4096;
-  /** Key derivations (PKCS#12 MACs, encrypted keys), counted in iterations as the PKCS#12 reader counts them. */
-  readonly kdf = new Budget(undefined);
+  keyAttempts: number;
+  /**
+   * Key derivations (PKCS#12 MACs, safes, encrypted keys), in iterations as the PKCS#12 reader
+   * counts them: each well-known password is tried, so a file may spend several readings' worth.
+   */
+  readonly kdf = new Budget(undefined, WELL_KNOWN_PASSWORDS.length * FILE_BUDGET);
+
+  constructor(fileBytes = 0) {
+    this.decodedBytes = 16 * 1024 * 1024 + 4 * fileBytes;
+    this.keyAttempts = 4096 + Math.floor(fileBytes / 256);
+  }
 }
 
 class Exhausted extends Error {}
@@ -85,7 +93,7 @@ const MIN_HEX_RUN = 128;
 
 export async function inspectPrivateKeys(
   bytes: Uint8Array,
-  budget: InspectionBudget = new InspectionBudget(),
+  budget: InspectionBudget = new InspectionBudget(bytes.byteLength),
 ): Promise<KeyInspection> {
   const found = new Map<string, KeyFound>();
   const add = (key: KeyFound) => {
@@ -120,8 +128,9 @@ async function inspectLayer(
   }
   for (const view of views) {
     await scanText(view.text, view.layers, budget, add);
-    if (depth >= MAX_DEPTH) continue;
     for (const run of encodedRuns(view.text)) {
+      // Deeper than any real file wraps its content: what is inside cannot be ruled out.
+      if (depth >= MAX_DEPTH) throw new Exhausted(`it holds data encoded more than ${MAX_DEPTH} layers deep`);
       if (budget.decodedBytes < run.decoded.length)
         throw new Exhausted("it holds more encoded data than is inspected");
       budget.decodedBytes -= run.decoded.length;
@@ -199,7 +208,7 @@ async function classifyPemKey(
   const dekInfo = /Proc-Type:[ \t]*4,ENCRYPTED[\s\S]*?DEK-Info:[ \t]*([A-Za-z0-9-]+)/.exec(block);
   if (dekInfo) {
     // RFC 1421 encryption derives its key with one MD5 round (cheap to try): OpenSSL reads it.
-    const pem = `-----BEGIN ${label}-----${block.slice(block.search(/[\r\n]/))}\n-----END ${label}-----\n`;
+    const pem = `-----BEGIN ${label}-----${block.slice(block.search(/[\r\n]/)).trimEnd()}\n-----END ${label}-----\n`;
     for (const password of WELL_KNOWN_PASSWORDS) {
       if (password === null) continue;
       if (loadsWith(pem, password)) {
@@ -376,43 +385,105 @@ function isEncryptedKeyInfo(bytes: Buffer, at: number): boolean {
   return PBE_OID_PREFIXES.some((prefix) => oid.subarray(0, prefix.length).equals(prefix));
 }
 
-const KEY_TYPES = ["pkcs8", "pkcs1", "sec1"] as const;
-const KEY_FORMAT_NAMES = { pkcs8: "PKCS#8", pkcs1: "PKCS#1", sec1: "SEC1" } as const;
+/** The algorithms of PKCS#8 keys, by OID, for messages; any other OID is a key all the same. */
+const KEY_ALGORITHMS: Record<string, string> = {
+  "1.2.840.113549.1.1.1": "RSA",
+  "1.2.840.113549.1.1.10": "RSA-PSS",
+  "1.2.840.10045.2.1": "EC",
+  "1.2.840.10040.4.1": "DSA",
+  "1.2.840.113549.1.3.1": "DH",
+  "1.3.101.110": "X25519",
+  "1.3.101.111": "X448",
+  "1.3.101.112": "ED25519",
+  "1.3.101.113": "ED448",
+};
 
-/** What the DER at hand is when it loads as a private key; undefined otherwise. */
+/** The smallest private key structure there is (an Ed25519 PKCS#8 is 48 bytes). */
+const MIN_KEY_BYTES = 40;
+
+/**
+ * What the DER at hand is when it has the shape of a private key; undefined otherwise. Decided
+ * from the structure alone, with no key loaded (OpenSSL spends about a millisecond refusing each
+ * candidate, which a crafted file would multiply), and erring towards "a key":
+ * - PKCS#8 PrivateKeyInfo: version 0 or 1, an AlgorithmIdentifier starting with an OID, the key
+ *   as an OCTET STRING (RFC 5958 §2);
+ * - SEC1 ECPrivateKey: version 1, the key as an OCTET STRING (RFC 5915 §3);
+ * - PKCS#1 RSAPrivateKey and the traditional DSA key: version 0 and only INTEGERs, six or more,
+ *   one of them at least 64 bytes (RFC 8017 A.1.2).
+ */
 function derPrivateKey(der: Buffer, budget: InspectionBudget): string | undefined {
-  for (const type of KEY_TYPES) {
-    if (budget.keyAttempts-- <= 0)
-      throw new Exhausted("it holds more candidate key structures than are inspected");
-    try {
-      const key = createPrivateKey({ key: der, format: "der", type });
-      return `a ${KEY_FORMAT_NAMES[type]} ${key.asymmetricKeyType?.toUpperCase() ?? ""} private key in DER`.replace(
-        "  ",
-        " ",
-      );
-    } catch {
-      // not this format
-    }
+  if (der.length < MIN_KEY_BYTES) return undefined;
+  const children = childrenOf(der);
+  if (!children || children.length < 2) return undefined;
+  if (budget.keyAttempts-- <= 0)
+    throw new Exhausted("it holds more candidate key structures than are inspected");
+  const [version, second, third] = children;
+  const versionValue = version!.tag === 0x02 && version!.value.length === 1 ? version!.value[0] : undefined;
+  if (versionValue === undefined) return undefined;
+  if (
+    second!.tag === 0x30 &&
+    third?.tag === 0x04 &&
+    third.value.length >= 16 &&
+    (versionValue === 0 || versionValue === 1)
+  ) {
+    const algorithm = childrenOf(second!.encoded);
+    if (algorithm?.[0]?.tag !== 0x06) return undefined;
+    const oid = oidText(algorithm[0].value);
+    const name = KEY_ALGORITHMS[oid];
+    return name ? `a PKCS#8 ${name} private key in DER` : `a PKCS#8 private key (algorithm ${oid}) in DER`;
   }
-  // DSA and other "traditional" keys: a version 0 followed by five or more integers, one of them large.
-  return traditionalKeyShape(der) ? "a traditional (DSA) private key in DER" : undefined;
+  if (
+    versionValue === 1 &&
+    second!.tag === 0x04 &&
+    second!.value.length >= 16 &&
+    second!.value.length <= 72
+  ) {
+    return "a SEC1 EC private key in DER";
+  }
+  if (versionValue === 0 && children.every((c) => c.tag === 0x02) && children.length >= 6) {
+    if (!children.some((c) => c.value.length >= 64)) return undefined;
+    return children.length >= 9 ? "a PKCS#1 RSA private key in DER" : "a traditional DSA private key in DER";
+  }
+  return undefined;
 }
 
-function traditionalKeyShape(der: Buffer): boolean {
-  const outer = tlvAt(der, 0);
-  if (!outer || outer.end !== der.length) return false;
-  let offset = outer.header;
-  let integers = 0;
-  let large = false;
-  while (offset < der.length) {
-    if (der[offset] !== 0x02) return false;
-    const tlv = tlvAt(der, offset, 1);
-    if (!tlv) return false;
-    if (tlv.end - offset - tlv.header >= 64) large = true;
-    integers++;
+interface Tlv {
+  tag: number;
+  value: Buffer;
+  encoded: Buffer;
+}
+
+/** The elements directly inside a SEQUENCE that `der` is exactly; undefined when it is not one. */
+function childrenOf(der: Buffer): Tlv[] | undefined {
+  const outer = der[0] === 0x30 ? tlvAt(der, 0, 0) : undefined;
+  if (!outer || outer.end !== der.length) return undefined;
+  const children: Tlv[] = [];
+  for (let offset = outer.header; offset < der.length; ) {
+    const tlv = tlvAt(der, offset, 0);
+    if (!tlv) return undefined;
+    children.push({
+      tag: der[offset]!,
+      value: der.subarray(offset + tlv.header, tlv.end),
+      encoded: der.subarray(offset, tlv.end),
+    });
     offset = tlv.end;
   }
-  return integers >= 6 && large;
+  return children;
+}
+
+/** An OBJECT IDENTIFIER's content as dotted text (X.690 §8.19). */
+function oidText(content: Buffer): string {
+  const arcs: number[] = [];
+  let value = 0;
+  for (const byte of content) {
+    value = value * 128 + (byte & 0x7f);
+    if (byte & 0x80) continue;
+    if (arcs.length === 0)
+      arcs.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
+    else arcs.push(value);
+    value = 0;
+  }
+  return arcs.join(".");
 }
 
 /** An encrypted key is in clear when one of the well-known passwords opens it. */
