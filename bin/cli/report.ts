@@ -55,13 +55,14 @@ export type ScanScope =
 
 export function renderTable(
   report: ScanReport,
-  options: { color: boolean; title?: string; scope: ScanScope },
+  options: { color: boolean; title?: string | readonly string[]; scope: ScanScope },
 ): string {
   const paint = (severity: Severity | undefined, text: string) =>
     options.color && severity ? styleText(SEVERITY_STYLE[severity], text) : text;
   const worstBySource = worstSeverityBySource(report.findings);
   const lines: string[] = [];
-  if (options.title) lines.push(visibleText(options.title), "");
+  // Each title line is shown on its own line; what is inside one stays escaped.
+  if (options.title) lines.push(...[options.title].flat().map(visibleText), "");
 
   const certificates = [...report.certificates].sort((a, b) => a.daysLeft - b.daysLeft);
   lines.push(`CERTIFICATES (${certificates.length}, soonest expiry first)`);
