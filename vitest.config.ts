@@ -34,6 +34,10 @@ export default defineConfig({
         // and the synthesized assemblies: vitest.simulation.config.ts.
         test: {
           name: "integration",
+          // Synthesizing a whole stack with cdk-nag is CPU-bound: 2 s warm, but 20 s and more for the
+          // first synth of a file on this shared, loaded 2-core machine. Budgets, not expectations.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
           include: [
             "test/integration/**/*.test.ts",
             "test/infra/**/*.test.ts",
