@@ -343,7 +343,7 @@ const ENTRIES: Record<CheckName, Entry> = {
       "See the offset and the time sources: `chronyc tracking` and `chronyc sources -v` (`ntpq -p` with ntpd).",
       "Step the clock now: `chronyc makestep` (or restart systemd-timesyncd); `hwclock --systohc` keeps it across reboots.",
       "Certificates made on HOST while it ran ahead are not yet valid elsewhere (1003): re-issue them only once its clock is right.",
-      "Every certificate not yet valid by about the same amount? Then the scanning machine's clock may be behind instead: read 1003's message.",
+      "Every certificate of a scan not yet valid? Then the clock of the machine running the scan may be behind instead: read 1003's message.",
       "Confirm: push again on HOST (`watchpost push DIR --to s3://BUCKET/PREFIX`, as its timer does); the alarm then clears within seconds.",
     ],
     parameters: HOST_PARAMETERS,
