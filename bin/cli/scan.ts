@@ -18,6 +18,7 @@ import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts"
 import { terminalSafeJson } from "../../functions/core/visible-text";
 import type { Command } from "./io";
 import { UsageError } from "./io";
+import { certificateFamilies, renderOpenMetrics } from "./openmetrics";
 import {
   JUDGING_FLAGS,
   JudgingOptions,
@@ -50,7 +51,10 @@ options:
   --max-bytes N         files larger than this are not loaded (default 1048576)
   --password-map FILE   which password opens which PKCS#12 file or keystore: lines of
                         'PATTERN file:PATH' or 'PATTERN env:NAME' (first match wins)
-  --format table|json   output format (default table)
+  --format table|json|openmetrics
+                        output format (default table); openmetrics: gauges per certificate
+                        (x509_cert_not_after, ...) and findings per file and check, for
+                        Prometheus and node_exporter's textfile collector
 
 peer groups (a cluster's peers as they see each other):
 ${PEER_GROUP_USAGE}
@@ -64,12 +68,17 @@ exit status: 0 no finding, 1 only minor/warning findings, 2 any major/critical, 
 
 const CERTIFICATE_EXTENSIONS = /\.(pem|crt|cer|cert|der|p7b|p7c|p12|pfx|jks|jceks|ca-bundle|chain)$/i;
 
+const ScanFormat = z.enum(["table", "json", "openmetrics"], {
+  error: (issue) => `--format takes 'table', 'json' or 'openmetrics', not '${String(issue.input)}'`,
+});
+
 const ScanOnlyOptions = z.object({
   "max-bytes": z
     .string()
     .regex(/^\d+$/, "--max-bytes takes a whole number of bytes")
     .transform(Number)
     .default(DEFAULT_MAX_BYTES),
+  format: ScanFormat.default("table"),
 });
 
 const withPassword = (password: FilePassword | undefined) => (password ? { password } : {});
@@ -87,8 +96,8 @@ export const scanCommand: Command = async (argv, io) => {
   }
   if (positionals.length === 0 && !hasPeerGroup(values))
     throw new UsageError("name at least one file or directory to scan, or the peers of a group with --peer");
-  const options = validateOptions(JudgingOptions, values);
-  const { "max-bytes": maxBytes } = validateOptions(ScanOnlyOptions, values);
+  const options = validateOptions(JudgingOptions, { ...values, format: undefined });
+  const { "max-bytes": maxBytes, format } = validateOptions(ScanOnlyOptions, values);
   const now = options.now ? new Date(options.now) : new Date();
 
   const passwordMap = values["password-map"]
@@ -173,9 +182,11 @@ export const scanCommand: Command = async (argv, io) => {
     skipped,
   };
   io.stdout(
-    options.format === "json"
+    format === "json"
       ? `${terminalSafeJson(report)}\n`
-      : renderTable(report, { color: io.isTTY, scope }),
+      : format === "openmetrics"
+        ? renderOpenMetrics(certificateFamilies(report))
+        : renderTable(report, { color: io.isTTY, scope }),
   );
   return exitCodeFor(findings);
 };
