@@ -78,6 +78,10 @@ export const AlarmFacts = z.object({
   reason: z.string().optional(),
   /** The host the certificate must name: the first missing name, or the peer's FQDN. */
   expectedHost: z.string().optional(),
+  /** The format the file was read as (pem, der, pkcs7-pem, pkcs7-der, pkcs12, jks, jceks). */
+  format: z.string().optional(),
+  /** The alias of the keystore entry that holds the certificate. */
+  alias: z.string().optional(),
 });
 export type AlarmFacts = z.infer<typeof AlarmFacts>;
 

@@ -3,7 +3,7 @@
  * 3 a.m. says exactly what the code raises (scripts/generate-alarm-docs.ts writes them).
  */
 import type { Severity } from "../contracts";
-import { type AlarmDefinition, LIVE_PEER, STORED_FILE } from "./catalog";
+import { type AlarmDefinition, STEP_LABELS } from "./catalog";
 
 export function severityLabel(severity: Severity): string {
   return severity.charAt(0).toUpperCase() + severity.slice(1);
@@ -42,8 +42,8 @@ export function renderRunbook(alarm: AlarmDefinition): string {
     "## Handling Procedure",
     "",
     "Notifications carry these steps with the upper-case placeholders (BUCKET, KEY, HOST, ROLE_ARN…) filled in from the alarm's parameters; here, replace them yourself. " +
-      (alarm.handlingProcedure.some((step) => step.startsWith(STORED_FILE) || step.startsWith(LIVE_PEER))
-        ? '"Stored file:" steps are for a certificate kept in the bucket, "Live peer:" steps for one a peer presents.'
+      (alarm.handlingProcedure.some((step) => STEP_LABELS.some(([label]) => step.startsWith(label)))
+        ? 'A labelled step is for one kind of certificate only: "Stored file:" a PEM or DER file kept in the bucket, "Live peer:" one a peer presents, "Java keystore:" a JKS or JCEKS file (ALIAS: the entry\'s alias, as `keytool -list` shows it), "PKCS#12 file:" a .p12/.pfx file; notifications carry only the steps for the alarm\'s own.'
         : ""),
     "",
     ...alarm.handlingProcedure.map((step, index) => `${index + 1}. ${step}`),

@@ -7,6 +7,7 @@ import type { Finding, UnreadableReason } from "../contracts";
 import { annotateCaFindings } from "./ca-lifecycle";
 import type { ParsedCertificate } from "./certificate";
 import { chainFindingsOf, verifyChains } from "./checks/chain";
+import { endCertificates } from "./checks/end-certificates";
 import { compareFindings, makeFinding } from "./checks/finding";
 import { checkHostname } from "./checks/hostname";
 import { checkValidity } from "./checks/validity";
@@ -77,6 +78,7 @@ export function judgeCertificates(certs: ParsedCertificate[], policy: Evaluation
       if (fact) fact.chainedThrough = path.slice(1).map((issuer) => issuer.sha256);
     }
   }
+  chainFindings = noteEntries(chainFindings, facts);
   return {
     facts,
     findings: [...judgeFacts(facts, policy), ...chainFindings].sort(compareFindings),
@@ -84,20 +86,37 @@ export function judgeCertificates(certs: ParsedCertificate[], policy: Evaluation
   };
 }
 
-/** The checks that need only the facts: validity against `now`, expected names, weak crypto. */
+/** A finding about a certificate of a keystore names the entry's alias, which a person looks for. */
+function noteEntries(findings: Finding[], facts: readonly CertificateFacts[]): Finding[] {
+  const aliases = new Map(
+    facts.flatMap((f) => (f.entry?.alias !== undefined ? [[f.source, f.entry.alias]] : [])),
+  );
+  if (aliases.size === 0) return findings;
+  return findings.map((finding) => {
+    const alias = aliases.get(finding.source);
+    return alias === undefined ? finding : { ...finding, details: { ...finding.details, alias } };
+  });
+}
+
+/**
+ * The checks that need only the facts: validity against `now`, the expected names of the end
+ * certificates (checks/end-certificates.ts), weak crypto.
+ */
 export function judgeFacts(facts: readonly CertificateFacts[], policy: EvaluationPolicy): Finding[] {
   assertPolicy(policy);
   const validity: Finding[] = [];
   for (const cert of facts) validity.push(...checkValidity(cert, policy));
   // A CA certificate's expiry counts what chains through it, or says that nothing does.
   const findings: Finding[] = annotateCaFindings(validity, facts);
-  for (const cert of facts) {
+  for (const cert of endCertificates(facts, policy.presentedChain ?? false)) {
     const mismatch = checkHostname(cert, policy.expectedHosts ?? []);
     if (mismatch) findings.push(mismatch);
+  }
+  for (const cert of facts) {
     const weak = checkWeakCrypto(cert);
     if (weak) findings.push(weak);
   }
-  return findings;
+  return noteEntries(findings, facts);
 }
 
 const UNREADABLE_TEXT: Record<UnreadableReason, (source: string) => string> = {

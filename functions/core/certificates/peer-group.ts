@@ -10,8 +10,10 @@
  * same file, whose alarms (without hostname or CA expectations) must not clear the peer's. The
  * certificate's own source is kept in `details.certificate`.
  */
+
 import { ENDPOINT_FAILURES, type Finding, type UnreadableReason } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
+import { endCertificates } from "./checks/end-certificates";
 import { compareFindings, makeFinding } from "./checks/finding";
 import { type EvaluationPolicy, evaluateCertificates, unreadableFinding } from "./evaluate";
 
@@ -87,7 +89,10 @@ function evaluatePeer(group: PeerGroupInput, peer: PeerInput, policy: PeerPolicy
   material.forEach((cert, position) => {
     if (!positions.has(cert.source)) positions.set(cert.source, position);
   });
-  const endEntityPositions = new Set(material.flatMap((cert, position) => (cert.isCA ? [] : [position])));
+  const ends = new Set(endCertificates(material, peer.presented ?? false));
+  const endEntityPositions = new Set(
+    material.flatMap((cert, position) => (ends.has(cert) ? [position] : [])),
+  );
   const evaluated = evaluateCertificates(material, {
     ...policy,
     expectedHosts: [peer.fqdn],

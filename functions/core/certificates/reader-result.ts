@@ -4,6 +4,7 @@
  */
 import type { UnreadableReason } from "../contracts";
 import {
+  type KeystoreEntry,
   NotDerError,
   type ParsedCertificate,
   parseCertificate,
@@ -127,11 +128,15 @@ export class Described {
     this.add(origin, fromPkcs7, (index) => parseDecodedCertificate(element, this.file, index));
   }
 
-  /** A certificate in bytes of its own (a PKCS#12 bag): bytes that are not BER are a bad certificate. */
-  bytes(origin: string, der: Uint8Array): void {
+  /**
+   * A certificate in bytes of its own (a keystore entry, a PKCS#12 bag): bytes that are not BER are
+   * a bad certificate.
+   */
+  bytes(origin: string, der: Uint8Array, entry?: KeystoreEntry): void {
     this.add(origin, false, (index) => {
       try {
-        return parseCertificate(der, this.file, index);
+        const certificate = parseCertificate(der, this.file, index);
+        return entry ? { ...certificate, entry } : certificate;
       } catch (error) {
         throw error instanceof NotDerError ? new Error(error.message) : error;
       }

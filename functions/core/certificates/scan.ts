@@ -11,7 +11,12 @@ import type { CertificateFacts } from "./facts";
 import type { KeystoreIntegrity } from "./formats/java-keystore";
 import { KdfBudget } from "./formats/pkcs12-budget";
 import type { ObjectVerdict } from "./inventory";
-import { looksLikeCertificateMaterial, PASSWORD_FORMATS, readCertificates } from "./reader";
+import {
+  type CertificateFormat,
+  looksLikeCertificateMaterial,
+  PASSWORD_FORMATS,
+  readCertificates,
+} from "./reader";
 
 export type LoadResult =
   | {
@@ -164,8 +169,12 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
         const finding = unreadableFinding(input.file, read.reason, read.detail);
         return { ...outcome(input.file, [], [finding]), unexamined: true };
       }
-      const finding = unreadableFinding(input.file, read.reason, read.detail);
-      return keep(outcome(input.file, [], [finding]), { certificates: [], bytesFindings: [finding] });
+      const finding = noteRead(unreadableFinding(input.file, read.reason, read.detail), read.format);
+      return keep(outcome(input.file, [], [finding]), {
+        certificates: [],
+        bytesFindings: [finding],
+        ...(read.format ? { format: read.format } : {}),
+      });
     }
     case "not-certificate": {
       if (!input.explicit) return { ...outcome(input.file, [], []), skipped: read.detail };
@@ -182,10 +191,10 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
         : options.policy;
       const problems = (read.problems ?? []).map((p) => unreadableFinding(input.file, p.reason, p.detail));
       const judgement = judgeCertificates(read.certificates, policy);
-      // A keystore's findings say whether its password verified the file they were read from.
+      // Findings say what format the file was read as (the steps to fix it depend on it), and a
+      // keystore's whether its password verified the file they were read from.
       const integrity = read.integrity;
-      const note = (findings: Finding[]) =>
-        integrity ? findings.map((f) => ({ ...f, details: { ...f.details, integrity } })) : findings;
+      const note = (findings: Finding[]) => findings.map((f) => noteRead(f, read.format, integrity));
       return keep(
         {
           ...outcome(input.file, read.certificates, note([...problems, ...judgement.findings])),
@@ -195,6 +204,7 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
         {
           certificates: judgement.facts,
           bytesFindings: note([...problems, ...judgement.chainFindings]),
+          format: read.format,
           ...(integrity ? { integrity } : {}),
         },
       );
@@ -210,6 +220,19 @@ export async function scanFiles(inputs: readonly ScanInput[], options: ScanOptio
     files,
     certificates: files.flatMap((f) => f.certificates),
     findings: files.flatMap((f) => f.findings),
+  };
+}
+
+/** The read's format and a keystore's integrity, in a finding's details. */
+export function noteRead(
+  finding: Finding,
+  format: CertificateFormat | undefined,
+  integrity?: KeystoreIntegrity,
+): Finding {
+  if (!format && !integrity) return finding;
+  return {
+    ...finding,
+    details: { ...finding.details, ...(format ? { format } : {}), ...(integrity ? { integrity } : {}) },
   };
 }
 

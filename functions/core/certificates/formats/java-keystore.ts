@@ -21,6 +21,7 @@ import JavaKeyStoreParser, {
   type KeyEntry,
   type TrustedKeyEntry,
 } from "jks-js/lib/keystore/JavaKeyStoreParser.js";
+import type { KeystoreEntry } from "../certificate";
 import { quoted, ReadError, type ReadProblem } from "./read-error";
 
 export const JKS_MAGIC = 0xfeedfeed;
@@ -38,7 +39,7 @@ export type KeystoreIntegrity = "verified" | "not-checked" | "mismatch";
 
 export interface KeystoreContent {
   type: KeystoreType;
-  certificates: { der: Uint8Array; origin: string }[];
+  certificates: { der: Uint8Array; origin: string; entry: KeystoreEntry }[];
   problems: ReadProblem[];
   integrity: KeystoreIntegrity;
   entries: { privateKey: number; trustedCertificate: number; secretKey: number };
@@ -196,11 +197,19 @@ function contentOf(type: KeystoreType, entries: Entry[], integrity: KeystoreInte
       content.entries.secretKey += 1;
     } else if ("cert" in entry) {
       content.entries.trustedCertificate += 1;
-      add(content, entry.cert, `${type} ${alias} (trusted certificate)`);
+      add(content, entry.cert, `${type} ${alias} (trusted certificate)`, {
+        alias: entry.alias,
+        kind: "trusted-certificate",
+        position: 0,
+      });
     } else {
       content.entries.privateKey += 1;
       entry.chain.forEach((certificate, i) => {
-        add(content, certificate, `${type} ${alias} (private key), chain certificate ${i + 1}`);
+        add(content, certificate, `${type} ${alias} (private key), chain certificate ${i + 1}`, {
+          alias: entry.alias,
+          kind: "private-key",
+          position: i,
+        });
       });
     }
   }
@@ -213,7 +222,12 @@ function contentOf(type: KeystoreType, entries: Entry[], integrity: KeystoreInte
   return content;
 }
 
-function add(content: KeystoreContent, certificate: { certType: string; value: Uint8Array }, origin: string) {
+function add(
+  content: KeystoreContent,
+  certificate: { certType: string; value: Uint8Array },
+  origin: string,
+  entry: KeystoreEntry,
+) {
   if (certificate.certType !== "X.509") {
     content.problems.push({
       reason: "unsupported-format",
@@ -221,5 +235,5 @@ function add(content: KeystoreContent, certificate: { certType: string; value: U
     });
     return;
   }
-  content.certificates.push({ der: certificate.value, origin });
+  content.certificates.push({ der: certificate.value, origin, entry });
 }
