@@ -13,6 +13,7 @@ import {
 import { unreadableFinding } from "../../functions/core/certificates/evaluate";
 import { factsOf } from "../../functions/core/certificates/facts";
 import { DEFAULT_MAX_BYTES } from "../../functions/core/certificates/reader";
+import { startDatesOf, wholeScanFindings } from "../../functions/core/certificates/run-findings";
 import { type FilePassword, type ScanInput, scanFiles } from "../../functions/core/certificates/scan";
 import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts";
 import { terminalSafeJson } from "../../functions/core/visible-text";
@@ -126,7 +127,14 @@ export const scanCommand: Command = async (argv, io) => {
         skewSeconds: options.skew,
       })
     : [];
-  const findings = oneFindingPerSourceAndCheck([...bundleFindings, ...walkFindings, ...result.findings]);
+  // The same certificate in several files is one finding; a scan where every certificate starts in
+  // the future blames this machine's clock (run-findings.ts).
+  const findings = wholeScanFindings(
+    oneFindingPerSourceAndCheck([...bundleFindings, ...walkFindings, ...result.findings]),
+    startDatesOf([...(trustAnchors ?? []), ...result.certificates]),
+    now,
+    options.skew,
+  );
   const report = buildScanReport(now, result.certificates, findings);
   const judged = result.files.filter((f) => !f.skipped);
   const skipped: Partial<Record<SkipReason, number>> = {

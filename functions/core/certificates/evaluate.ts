@@ -78,7 +78,7 @@ export function judgeCertificates(certs: ParsedCertificate[], policy: Evaluation
       if (fact) fact.chainedThrough = path.slice(1).map((issuer) => issuer.sha256);
     }
   }
-  chainFindings = noteEntries(chainFindings, facts);
+  chainFindings = noteCertificates(chainFindings, facts);
   return {
     facts,
     findings: [...judgeFacts(facts, policy), ...chainFindings].sort(compareFindings),
@@ -86,15 +86,20 @@ export function judgeCertificates(certs: ParsedCertificate[], policy: Evaluation
   };
 }
 
-/** A finding about a certificate of a keystore names the entry's alias, which a person looks for. */
-function noteEntries(findings: Finding[], facts: readonly CertificateFacts[]): Finding[] {
-  const aliases = new Map(
-    facts.flatMap((f) => (f.entry?.alias !== undefined ? [[f.source, f.entry.alias]] : [])),
-  );
-  if (aliases.size === 0) return findings;
+/**
+ * A finding about one certificate says which (its SHA-256: the same certificate in several files is
+ * one fault, run-findings.ts) and, from a keystore, the entry's alias, which a person looks for.
+ */
+function noteCertificates(findings: Finding[], facts: readonly CertificateFacts[]): Finding[] {
+  const bySource = new Map(facts.map((f) => [f.source, f]));
   return findings.map((finding) => {
-    const alias = aliases.get(finding.source);
-    return alias === undefined ? finding : { ...finding, details: { ...finding.details, alias } };
+    const cert = bySource.get(finding.source);
+    if (!cert) return finding;
+    const alias = cert.entry?.alias;
+    return {
+      ...finding,
+      details: { ...finding.details, sha256: cert.sha256, ...(alias !== undefined ? { alias } : {}) },
+    };
   });
 }
 
@@ -116,7 +121,7 @@ export function judgeFacts(facts: readonly CertificateFacts[], policy: Evaluatio
     const weak = checkWeakCrypto(cert);
     if (weak) findings.push(weak);
   }
-  return noteEntries(findings, facts);
+  return noteCertificates(findings, facts);
 }
 
 const UNREADABLE_TEXT: Record<UnreadableReason, (source: string) => string> = {

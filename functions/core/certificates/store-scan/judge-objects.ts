@@ -27,6 +27,7 @@ import {
 import { locationParameters, metadataParameters } from "../location";
 import { MAX_OBSERVATIONS, observeDeleted, observeFile } from "../observations";
 import type { StoredObjectInfo, StoreScanContext } from "../ports";
+import { addStartDates, mergeStartDates, type StartDates, wholeScanFindings } from "../run-findings";
 import { type ScanInput, type ScanOptions, scanFiles } from "../scan";
 import { keystorePasswordsOf, type SourcePasswords } from "./keystore-passwords";
 import { sourceScope } from "./scopes";
@@ -42,20 +43,22 @@ export interface StoreCheck {
   error?: string;
 }
 
-export interface CertificateCount {
-  count: number;
+/** How many certificates were judged, the soonest expiry, and their start dates (run-findings.ts). */
+export interface CertificateCount extends StartDates {
   soonestNotAfter?: Date;
 }
 
-export function countOf(certificates: readonly Pick<CertificateFacts, "notAfter">[]): CertificateCount {
+type Dated = Pick<CertificateFacts, "notAfter" | "notBefore">;
+
+export function countOf(certificates: readonly Dated[]): CertificateCount {
   const count: CertificateCount = { count: 0 };
   addCount(count, certificates);
   return count;
 }
 
-function addCount(into: CertificateCount, certificates: readonly Pick<CertificateFacts, "notAfter">[]): void {
+function addCount(into: CertificateCount, certificates: readonly Dated[]): void {
+  addStartDates(into, certificates);
   for (const { notAfter } of certificates) {
-    into.count++;
     if (into.soonestNotAfter === undefined || notAfter < into.soonestNotAfter)
       into.soonestNotAfter = notAfter;
   }
@@ -153,7 +156,7 @@ function addTally(into: ObjectTally, from: ObjectTally): void {
   for (const source of from.examined) into.examined.push(source);
   for (const source of from.unexamined) into.unexamined.push(source);
   for (const [object, version] of from.versions) into.versions.set(object, version);
-  into.certificates.count += from.certificates.count;
+  mergeStartDates(into.certificates, from.certificates);
   const soonest = from.certificates.soonestNotAfter;
   if (soonest && (!into.certificates.soonestNotAfter || soonest < into.certificates.soonestNotAfter)) {
     into.certificates.soonestNotAfter = soonest;
@@ -354,7 +357,16 @@ export function sourceCheck(
       examinedSources: [...tally.examined, ...preamble.examined],
       // The trust bundle's certificates first: a bundle under the prefix is also judged as an
       // object, and its certificates keep the finding that counts what depends on them.
-      findings: oneFindingPerSourceAndCheck([...preamble.findings, ...tally.findings]),
+      // A run of the whole source (inline) says what only all of it shows; a batch leaves that to
+      // the settlement of its run (settlement.ts runOf).
+      findings: options.preamble
+        ? wholeScanFindings(
+            oneFindingPerSourceAndCheck([...preamble.findings, ...tally.findings]),
+            tally.certificates,
+            ctx.now,
+            ctx.certificates.thresholds.skewSeconds,
+          )
+        : oneFindingPerSourceAndCheck(tally.findings),
       parameters: { Bucket: store.bucket, Prefix: judge.source.prefix },
       observations: tally.observed,
       now: ctx.now,

@@ -32,6 +32,9 @@ export const BatchReport = z.object({
   findings: z.array(Finding),
   certificates: z.number().int().nonnegative(),
   soonestNotAfter: z.iso.datetime().optional(),
+  /** The earliest and latest notBefore judged: a run where every certificate starts later blames the clock. */
+  earliestNotBefore: z.iso.datetime().optional(),
+  latestNotBefore: z.iso.datetime().optional(),
   downloaded: z.number().int().nonnegative(),
   reused: z.number().int().nonnegative(),
   error: z.string().optional(),
@@ -67,12 +70,18 @@ async function judgeBatch(
 }
 
 function reportOf(check: StoreCheck): BatchReport {
-  const soonest = check.certificates.soonestNotAfter;
+  const {
+    soonestNotAfter: soonest,
+    earliestNotBefore: earliest,
+    latestNotBefore: latest,
+  } = check.certificates;
   return {
     complete: check.run.complete,
     findings: check.run.findings,
     certificates: check.certificates.count,
     ...(soonest ? { soonestNotAfter: soonest.toISOString() } : {}),
+    ...(earliest ? { earliestNotBefore: earliest.toISOString() } : {}),
+    ...(latest ? { latestNotBefore: latest.toISOString() } : {}),
     downloaded: check.objects.downloaded,
     reused: check.objects.reused,
     ...(check.error ? { error: check.error } : {}),
