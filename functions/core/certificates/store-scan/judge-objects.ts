@@ -362,7 +362,7 @@ export function sourceCheck(
       findings: options.preamble
         ? wholeScanFindings(
             oneFindingPerSourceAndCheck([...preamble.findings, ...tally.findings]),
-            tally.certificates,
+            withAnchors(tally.certificates, judge.trust.anchors ?? []),
             ctx.now,
             ctx.certificates.thresholds.skewSeconds,
           )
@@ -379,6 +379,14 @@ export function sourceCheck(
     objects: { downloaded: tally.downloaded, reused: tally.reused },
     ...(error ? { error } : {}),
   };
+}
+
+/** The start dates of a run's certificates and of the trust bundle it judged with them. */
+function withAnchors(counted: StartDates, anchors: readonly { notBefore: Date }[]): StartDates {
+  const dates: StartDates = { count: 0 };
+  mergeStartDates(dates, counted);
+  addStartDates(dates, anchors);
+  return dates;
 }
 
 /** Everything under a watched prefix is meant to be a certificate: what is not is reported. */

@@ -35,6 +35,8 @@ export const BatchReport = z.object({
   /** The earliest and latest notBefore judged: a run where every certificate starts later blames the clock. */
   earliestNotBefore: z.iso.datetime().optional(),
   latestNotBefore: z.iso.datetime().optional(),
+  /** The lister's: how many certificates the trust bundle holds, counted with the start dates above. */
+  trustAnchors: z.number().int().nonnegative().optional(),
   downloaded: z.number().int().nonnegative(),
   reused: z.number().int().nonnegative(),
   error: z.string().optional(),

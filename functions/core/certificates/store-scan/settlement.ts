@@ -74,7 +74,7 @@ export function runOf(run: ScanRunRecord, reports: readonly BatchReport[], skewS
     const earliest = parse(report.earliestNotBefore);
     const latest = parse(report.latestNotBefore);
     mergeStartDates(dates, {
-      count: report.certificates,
+      count: report.certificates + (report.trustAnchors ?? 0),
       ...(earliest ? { earliestNotBefore: earliest } : {}),
       ...(latest ? { latestNotBefore: latest } : {}),
     });

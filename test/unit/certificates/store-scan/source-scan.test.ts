@@ -19,11 +19,13 @@ const source = config.certificates.sources[0]!;
 let healthy: string;
 let expired: string;
 let rootPem: string;
+let rootNotBefore: string;
 
 beforeAll(async () => {
   const stored = await storedChain(HOST);
   ({ healthy, expired } = stored);
   rootPem = stored.pki.root.pem;
+  rootNotBefore = stored.pki.root.cert.notBefore.toISOString();
 });
 
 /** A bucket with the trust bundle and `count` objects under big/, the third one expired. */
@@ -127,6 +129,10 @@ describe("scanning a whole source", () => {
         complete: true,
         findings: [],
         certificates: 0,
+        // The trust bundle's one certificate and when it starts, for the run's clock check
+        trustAnchors: 1,
+        earliestNotBefore: rootNotBefore,
+        latestNotBefore: rootNotBefore,
         downloaded: 0,
         reused: 0,
         // The trust bundle's version as the lister read it: alarm decisions about it are ordered by it.
@@ -225,5 +231,48 @@ describe("scanning a whole source", () => {
     // Assess
     await expect(scanned).rejects.toThrow(/AccessDenied/);
     expect(runs.items.get("run-1")?.batches).toBeUndefined();
+  });
+
+  it("reports a certificate kept in several objects once, at its first object, naming the others", async () => {
+    // Prepare: the expired file copied to two more keys
+    const bucket = bucketOf(4);
+    bucket.put("big/0003-copy.pem", expired);
+    bucket.put("big/backup/0003.pem", expired);
+
+    // Act
+    const scanned = await scanSource(source, contextOf(bucket), undefined, "schedule");
+
+    // Assess: one alarm for one certificate; the intermediate, healthy, has no finding anywhere
+    if (scanned.mode !== "inline") throw new Error("expected an inline scan");
+    expect(scanned.check.run.findings.map((f) => [f.check, f.source, f.details?.placeCount])).toEqual([
+      ["expired", "s3://certs/big/0003-copy.pem#0", 3],
+    ]);
+    expect(scanned.check.run.findings[0]?.message).toMatch(
+      / The same certificate is also at s3:\/\/certs\/big\/0003\.pem#0, s3:\/\/certs\/big\/backup\/0003\.pem#0\.$/,
+    );
+  });
+
+  it("blames the scan's clock, not the certificates, when every certificate of the source starts after it", async () => {
+    // Prepare: healthy objects judged by a clock six years behind
+    const bucket = bucketOf(2);
+    bucket.put("big/0002.pem", healthy);
+    const ctx = { ...contextOf(bucket), now: new Date("2020-01-01T00:00:00Z") };
+
+    // Act
+    const scanned = await scanSource(source, ctx, undefined, "schedule");
+
+    // Assess
+    if (scanned.mode !== "inline") throw new Error("expected an inline scan");
+    const notYetValid = scanned.check.run.findings.filter((f) => f.check === "not-yet-valid");
+    expect(notYetValid.map((f) => [f.source, f.severity, f.details?.likelyCause])).toEqual([
+      ["s3://certs/trust/ca.pem#0", "critical", "scanning-clock-behind"],
+      // 0002.pem holds the same two certificates: one finding each, naming both objects
+      ["s3://certs/big/0001.pem#0", "critical", "scanning-clock-behind"],
+      ["s3://certs/big/0001.pem#1", "critical", "scanning-clock-behind"],
+    ]);
+    for (const finding of notYetValid)
+      expect(finding.message).toMatch(
+        /^Certificate "CN=[^"]+" is not valid until \S+ by this machine's clock\. Every certificate of this scan \(5\) is not valid yet, by .+: the clock of the machine running the scan, which reads 2020-01-01T00:00:00Z, is the likely cause/,
+      );
   });
 });
