@@ -16,7 +16,7 @@ import { DEFAULT_MAX_BYTES } from "../../functions/core/certificates/reader";
 import { startDatesOf, wholeScanFindings } from "../../functions/core/certificates/run-findings";
 import { type FilePassword, type ScanInput, scanFiles } from "../../functions/core/certificates/scan";
 import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts";
-import { terminalSafeJson } from "../../functions/core/visible-text";
+import { terminalSafeJson, visibleText } from "../../functions/core/visible-text";
 import type { Command } from "./io";
 import { UsageError } from "./io";
 import {
@@ -154,5 +154,11 @@ export const scanCommand: Command = async (argv, io) => {
       ? `${terminalSafeJson(report)}\n`
       : renderTable(report, { color: io.isTTY, scope }),
   );
+  // Work stopped on a file is no finding about it, but the operator is told the file was not judged.
+  for (const file of result.files.filter((f) => f.notExamined)) {
+    io.stderr(
+      `watchpost: ${visibleText(file.file)} was not examined: ${visibleText(file.notExamined ?? "")}\n`,
+    );
+  }
   return exitCodeFor(findings);
 };

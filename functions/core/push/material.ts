@@ -29,6 +29,7 @@ export async function pushable(bytes: Uint8Array, file: string): Promise<Pushabl
   const read = await readCertificates(bytes, file);
   switch (read.status) {
     case "ok":
+    case "deferred":
       return { push: true, format: read.format };
     case "not-certificate":
       return { push: false, reason: read.detail };

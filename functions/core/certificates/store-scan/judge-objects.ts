@@ -39,6 +39,8 @@ export interface StoreCheck {
   certificates: CertificateCount;
   /** Objects read from the store, and objects judged again from the inventory. */
   objects: { downloaded: number; reused: number };
+  /** Objects not examined (not fetched, or deferred): their alarms stand. */
+  unexamined?: string[];
   /** Why the run is partial, when it is (listing broke off, objects unreadable); never secrets. */
   error?: string;
 }
@@ -88,7 +90,7 @@ export async function sourceJudge(source: CertificateSource, ctx: StoreScanConte
     source,
     trust,
     passwords: await keystorePasswordsOf(source, ctx),
-    kdfBudget: new KdfBudget(),
+    kdfBudget: ctx.kdfBudget?.() ?? new KdfBudget(),
     dependents: new Map(),
     ...(ctx.downloadConcurrency !== undefined ? { downloadConcurrency: ctx.downloadConcurrency } : {}),
     policy: { ...policyFor(ctx, trust.anchors), ...(source.purpose ? { purpose: source.purpose } : {}) },
@@ -344,7 +346,7 @@ export function sourceCheck(
   const { store } = ctx;
   const unreadNote =
     tally.unexamined.length > 0
-      ? `${tally.unexamined.length} object(s) could not be read; their alarms stand until they can be`
+      ? `${tally.unexamined.length} object(s) not examined in this run (not fetched, or deferred to a later scan); their alarms stand until they are`
       : undefined;
   const error = [options.listingError, unreadNote].filter(Boolean).join("; ") || undefined;
   const preamble = options.preamble
@@ -377,6 +379,7 @@ export function sourceCheck(
     },
     certificates: tally.certificates,
     objects: { downloaded: tally.downloaded, reused: tally.reused },
+    unexamined: tally.unexamined,
     ...(error ? { error } : {}),
   };
 }

@@ -40,6 +40,8 @@ export const BatchReport = z.object({
   downloaded: z.number().int().nonnegative(),
   reused: z.number().int().nonnegative(),
   error: z.string().optional(),
+  /** Objects listed but not examined (not fetched, or deferred): their alarms stand. */
+  unexamined: z.array(z.string()).optional(),
   /** `[object, version]` of every object judged (core/alarms/lifecycle.ts, ObjectVersions); absent on reports written before they were kept. */
   versions: z.array(z.tuple([z.string(), z.string()])).optional(),
 });
@@ -87,6 +89,7 @@ function reportOf(check: StoreCheck): BatchReport {
     downloaded: check.objects.downloaded,
     reused: check.objects.reused,
     ...(check.error ? { error: check.error } : {}),
+    ...(check.unexamined?.length ? { unexamined: check.unexamined } : {}),
     versions: [...(check.run.versions?.seen ?? [])],
   };
 }

@@ -82,8 +82,9 @@ export function runOf(run: ScanRunRecord, reports: readonly BatchReport[], skewS
   return {
     scope: run.scope,
     complete: reports.every((r) => r.complete),
-    // A partial fanned-out run clears nothing: the objects examined are not worth carrying along.
-    examinedSources: [],
+    // A partial run clears what it examined: every object a batch judged, as its versions say,
+    // but those it could not fetch or deferred, whose alarms stand. Without versions, nothing.
+    examinedSources: versioned ? examinedIn(reports) : [],
     // A trust bundle under the prefix is judged by the lister and by a batch: one finding each.
     findings: wholeScanFindings(
       oneFindingPerSourceAndCheck(reports.flatMap((r) => r.findings)),
@@ -97,6 +98,13 @@ export function runOf(run: ScanRunRecord, reports: readonly BatchReport[], skewS
       ? { versions: { seen: new Map(reports.flatMap((r) => r.versions ?? [])), listed: run.scope } }
       : {}),
   };
+}
+
+function examinedIn(reports: readonly BatchReport[]): string[] {
+  const unexamined = new Set(reports.flatMap((r) => r.unexamined ?? []));
+  return reports
+    .flatMap((r) => (r.versions ?? []).map(([object]) => object))
+    .filter((o) => !unexamined.has(o));
 }
 
 /** What one invocation settles. */

@@ -4,7 +4,7 @@
  * otherwise hand it out in batches to workers (scan-batch.ts), the last of whom settles the run
  * (settlement.ts). docs/architecture.md says why.
  */
-import { startDatesOf } from "../run-findings";
+
 import { randomUUID } from "node:crypto";
 import type { CertificateSource } from "../../config";
 import { describeCause } from "../../errors";
@@ -16,6 +16,7 @@ import type {
   StoredObjectInfo,
   StoreScanContext,
 } from "../ports";
+import { startDatesOf } from "../run-findings";
 import {
   inChunks,
   JUDGING_CHUNK,

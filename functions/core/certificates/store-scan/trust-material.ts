@@ -36,7 +36,8 @@ export async function loadTrustBundle(key: string | undefined, ctx: StoreScanCon
   if (!loaded.ok) return failed(loaded.reason, loaded.detail);
   const certificates = await readCertificates(loaded.bytes, file);
   if (certificates.status === "unreadable") return failed(certificates.reason, certificates.detail);
-  if (certificates.status === "not-certificate" || certificates.certificates.length === 0) {
+  // ("deferred" needs a key-derivation budget, which a bundle is read without.)
+  if (certificates.status !== "ok" || certificates.certificates.length === 0) {
     return failed("unsupported-format", "holds no certificate");
   }
   return { anchors: certificates.certificates, findings: [], examined: [file], ...version };
