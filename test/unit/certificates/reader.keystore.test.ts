@@ -136,6 +136,25 @@ describe("readCertificates: Java keystores", () => {
     expect(result).toMatchObject({ status: "unreadable", reason: "bad-keystore", format: "jks" });
   });
 
+  it("reports as damaged a truncated keystore whose certificate declares 0x7fffffff bytes", async () => {
+    // Prepare: keytool's truststore, the certificate's length field set to 2^31-1, the digest cut off
+    const store = Buffer.from(jksTruststore);
+    const at = store.indexOf(Buffer.from(root.der));
+    const crafted = Buffer.from(store.subarray(0, at + root.der.length));
+    crafted.writeUInt32BE(0x7fffffff, at - 4);
+
+    // Act
+    const result = await readCertificates(crafted, "cut.jks");
+
+    // Assess: before, the bytes that remained were read as a healthy certificate
+    expect(result).toEqual({
+      status: "unreadable",
+      format: "jks",
+      reason: "bad-keystore",
+      detail: `the JKS keystore ends before all its entries are read (truncated?): they declare ${(at + 0x7fffffff + 20).toLocaleString("en-US")} bytes, the file has ${crafted.length.toLocaleString("en-US")}`,
+    });
+  });
+
   it("refuses a crafted entry count before reading any entry", async () => {
     // Prepare: 2^32-1 entries claimed by a 32-byte file
     const crafted = Buffer.alloc(32);

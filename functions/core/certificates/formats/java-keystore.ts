@@ -150,14 +150,28 @@ export function readJavaKeystore(bytes: Uint8Array, password: string | undefined
   return contentOf(type, entries, integrity);
 }
 
+/** The keyed SHA-1 digest that ends every JKS and JCEKS file. */
+const DIGEST_BYTES = 20;
+
 function parse(type: KeystoreType, buffer: Buffer, password: string | undefined): Entry[] {
+  const parser = type === "JKS" ? new JavaKeyStoreParser(buffer, password) : new JceksParser(buffer, password);
+  let entries: Entry[];
   try {
-    return type === "JKS"
-      ? new JavaKeyStoreParser(buffer, password).parse()
-      : new JceksParser(buffer, password).parseJceks();
+    entries = parser instanceof JceksParser ? parser.parseJceks() : parser.parse();
   } catch (error) {
     throw isDigestMismatch(error) ? error : asReadError(type, error);
   }
+  // jks-js reads a length-prefixed field by slicing, which past the end of the file yields what is
+  // left instead of failing: a certificate declaring 0x7fffffff bytes in a truncated file would be
+  // read from the bytes that remain. Every field and the digest after them must fit in the file.
+  const end = (parser as unknown as { dataInputStream: { offset: number } }).dataInputStream.offset;
+  if (end + DIGEST_BYTES > buffer.length) {
+    throw new ReadError(
+      "bad-keystore",
+      `the ${type} keystore ends before all its entries are read (truncated?): they declare ${(end + DIGEST_BYTES).toLocaleString("en-US")} bytes, the file has ${buffer.length.toLocaleString("en-US")}`,
+    );
+  }
+  return entries;
 }
 
 function isDigestMismatch(error: unknown): boolean {
