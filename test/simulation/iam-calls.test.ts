@@ -130,8 +130,10 @@ function secretNamesOf(name: FunctionName, config: WatchpostConfig): string[] {
           ...s.keystorePasswordsByKey.map((entry) => entry.secretName),
         ])
       : name === "webhook-delivery"
-        ? config.notifications.webhooks.map((w) =>
-            w.format === "json" ? w.auth.secretName : w.urlSecretName,
+        ? config.notifications.webhooks.flatMap((w) =>
+            [w.format === "json" ? w.auth?.secretName : undefined, w.urlSecretName].filter(
+              (secret): secret is string => secret !== undefined,
+            ),
           )
         : [];
   return [...new Set(names)];

@@ -2,8 +2,12 @@
  * What only the whole of a scan shows, as opposed to one file:
  *
  * - **One certificate, one finding.** The same certificate (same SHA-256) met in several files of
- *   one scan (a CA in the bundle, under its hash links and in Java's cacerts) is one fault: its
- *   findings become one, at its first place, listing the others.
+ *   one scan (a CA in the bundle, under its hash links and in Java's cacerts) is one fault. Where
+ *   findings are only reported (`watchpost scan`), they become one, at its first place, listing the
+ *   others. Where they are alarms (the deployed scan), each place keeps its own, grouped: its
+ *   message names the other places. An alarm is about one object, raised while that object holds
+ *   the fault and cleared when it no longer does (docs/architecture.md, the invariants); a merged
+ *   alarm would clear on one object while another still held the certificate.
  * - **A clock behind blames the certificates.** When every certificate of a scan is not yet valid,
  *   the likelier cause is the clock of the machine running the scan, not the certificates: nobody
  *   issues a root, its intermediates and the leaves all in the future of a correct clock. The
@@ -23,7 +27,10 @@ const KEPT_PLACES = 50;
  * finding at the first source, its message naming the other places and its details listing them.
  * Order is kept; findings without a certificate identity pass through.
  */
-export function oneFindingPerCertificate(findings: readonly Finding[]): Finding[] {
+export function oneFindingPerCertificate(
+  findings: readonly Finding[],
+  how: "merge" | "group" = "merge",
+): Finding[] {
   const groups = new Map<string, Finding[]>();
   for (const finding of findings) {
     const sha256 = finding.details?.sha256;
@@ -41,8 +48,12 @@ export function oneFindingPerCertificate(findings: readonly Finding[]): Finding[
       merged.push(finding);
       continue;
     }
-    if (group[0] !== finding) continue;
-    const others = group.slice(1).map((f) => f.source);
+    if (how === "merge" && group[0] !== finding) continue;
+    // Grouped alarms list the places in one order, whichever object was judged first.
+    const others = group
+      .filter((f) => f !== finding)
+      .map((f) => f.source)
+      .sort(how === "group" ? bySource : () => 0);
     const listed = others.slice(0, LISTED_PLACES).join(", ");
     const more = others.length - LISTED_PLACES;
     merged.push({
@@ -50,13 +61,18 @@ export function oneFindingPerCertificate(findings: readonly Finding[]): Finding[
       message: `${finding.message} The same certificate is also at ${listed}${more > 0 ? ` and ${more} more places` : ""}.`,
       details: {
         ...finding.details,
-        places: [finding.source, ...others].slice(0, KEPT_PLACES),
+        places: (how === "merge"
+          ? [finding.source, ...others]
+          : [finding.source, ...others].sort(bySource)
+        ).slice(0, KEPT_PLACES),
         placeCount: group.length,
       },
     });
   }
   return merged;
 }
+
+const bySource = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** What the scan saw of certificates' start dates: how many, and the earliest notBefore. */
 export interface StartDates {
@@ -147,12 +163,16 @@ export function blameScanningClock(
   });
 }
 
-/** What a whole scan's findings say together: one finding per certificate, the clock blamed when due. */
+/**
+ * What a whole scan's findings say together: one finding per certificate (merged for a report,
+ * grouped for alarms), the clock blamed when due.
+ */
 export function wholeScanFindings(
   findings: readonly Finding[],
   dates: StartDates,
   now: Date,
   skewSeconds: number,
+  sameCertificate: "merge" | "group" = "merge",
 ): Finding[] {
-  return blameScanningClock(oneFindingPerCertificate(findings), dates, now, skewSeconds);
+  return blameScanningClock(oneFindingPerCertificate(findings, sameCertificate), dates, now, skewSeconds);
 }

@@ -154,7 +154,8 @@ export function readJavaKeystore(bytes: Uint8Array, password: string | undefined
 const DIGEST_BYTES = 20;
 
 function parse(type: KeystoreType, buffer: Buffer, password: string | undefined): Entry[] {
-  const parser = type === "JKS" ? new JavaKeyStoreParser(buffer, password) : new JceksParser(buffer, password);
+  const parser =
+    type === "JKS" ? new JavaKeyStoreParser(buffer, password) : new JceksParser(buffer, password);
   let entries: Entry[];
   try {
     entries = parser instanceof JceksParser ? parser.parseJceks() : parser.parse();

@@ -367,6 +367,7 @@ export function sourceCheck(
             withAnchors(tally.certificates, judge.trust.anchors ?? []),
             ctx.now,
             ctx.certificates.thresholds.skewSeconds,
+            "group",
           )
         : oneFindingPerSourceAndCheck(tally.findings),
       parameters: { Bucket: store.bucket, Prefix: judge.source.prefix },

@@ -91,6 +91,7 @@ export function runOf(run: ScanRunRecord, reports: readonly BatchReport[], skewS
       dates,
       new Date(run.now),
       skewSeconds,
+      "group",
     ),
     parameters: { Bucket: run.bucket, Prefix: run.prefix },
     now: new Date(run.now),

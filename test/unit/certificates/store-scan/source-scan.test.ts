@@ -233,7 +233,7 @@ describe("scanning a whole source", () => {
     expect(runs.items.get("run-1")?.batches).toBeUndefined();
   });
 
-  it("reports a certificate kept in several objects once, at its first object, naming the others", async () => {
+  it("groups the alarms of a certificate kept in several objects: each object's names the others", async () => {
     // Prepare: the expired file copied to two more keys
     const bucket = bucketOf(4);
     bucket.put("big/0003-copy.pem", expired);
@@ -242,14 +242,24 @@ describe("scanning a whole source", () => {
     // Act
     const scanned = await scanSource(source, contextOf(bucket), undefined, "schedule");
 
-    // Assess: one alarm for one certificate; the intermediate, healthy, has no finding anywhere
+    // Assess: an alarm is about one object (it clears when that object is fixed), so each keeps its
+    // own; the healthy intermediate in all three files has no finding anywhere
     if (scanned.mode !== "inline") throw new Error("expected an inline scan");
-    expect(scanned.check.run.findings.map((f) => [f.check, f.source, f.details?.placeCount])).toEqual([
-      ["expired", "s3://certs/big/0003-copy.pem#0", 3],
-    ]);
-    expect(scanned.check.run.findings[0]?.message).toMatch(
-      / The same certificate is also at s3:\/\/certs\/big\/0003\.pem#0, s3:\/\/certs\/big\/backup\/0003\.pem#0\.$/,
+    const places = [
+      "s3://certs/big/0003-copy.pem#0",
+      "s3://certs/big/0003.pem#0",
+      "s3://certs/big/backup/0003.pem#0",
+    ];
+    expect(scanned.check.run.findings.map((f) => [f.check, f.source, f.details?.places])).toEqual(
+      places.map((place) => ["expired", place, places]),
     );
+    expect(
+      scanned.check.run.findings.map((f) => f.message.replace(/^.* The same certificate is also at /, "")),
+    ).toEqual([
+      "s3://certs/big/0003.pem#0, s3://certs/big/backup/0003.pem#0.",
+      "s3://certs/big/0003-copy.pem#0, s3://certs/big/backup/0003.pem#0.",
+      "s3://certs/big/0003-copy.pem#0, s3://certs/big/0003.pem#0.",
+    ]);
   });
 
   it("blames the scan's clock, not the certificates, when every certificate of the source starts after it", async () => {
@@ -266,9 +276,10 @@ describe("scanning a whole source", () => {
     const notYetValid = scanned.check.run.findings.filter((f) => f.check === "not-yet-valid");
     expect(notYetValid.map((f) => [f.source, f.severity, f.details?.likelyCause])).toEqual([
       ["s3://certs/trust/ca.pem#0", "critical", "scanning-clock-behind"],
-      // 0002.pem holds the same two certificates: one finding each, naming both objects
       ["s3://certs/big/0001.pem#0", "critical", "scanning-clock-behind"],
       ["s3://certs/big/0001.pem#1", "critical", "scanning-clock-behind"],
+      ["s3://certs/big/0002.pem#0", "critical", "scanning-clock-behind"],
+      ["s3://certs/big/0002.pem#1", "critical", "scanning-clock-behind"],
     ]);
     for (const finding of notYetValid)
       expect(finding.message).toMatch(
