@@ -19,7 +19,7 @@ import { locationParameters, metadataParameters } from "../../../functions/core/
 import { scanFile } from "../../../functions/core/certificates/scan";
 import { type AlarmEvent, alarmView } from "../../../functions/core/notifications/alarm-view";
 import { chatbotNotification } from "../../../functions/core/notifications/chatbot";
-import { emailBody, emailSubject } from "../../../functions/core/notifications/email";
+import { emailBody } from "../../../functions/core/notifications/email";
 import { slackMessage } from "../../../functions/core/notifications/slack";
 import { teamsMessage } from "../../../functions/core/notifications/teams";
 import { webhookPayload } from "../../../functions/core/notifications/webhook-payload";
