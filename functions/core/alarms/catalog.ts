@@ -35,6 +35,12 @@ export interface AlarmDefinition {
   clearance: string;
   /** Repository-relative path of the runbook page, "docs/alarms/<id>.md". */
   doc: string;
+  /**
+   * The operational case this alarm mirrors (design brief, "Where the ideas come from") and the
+   * severity that case gives it, when it gives one: what a deployment that follows those procedures
+   * sets in `alarms.severities`.
+   */
+  seed?: { case: string; severity?: Severity };
 }
 
 const P = {
@@ -142,6 +148,30 @@ type Entry = Omit<
   "id" | "check" | "severity" | "autoClear" | "doc" | "clearance" | "parameters"
 > &
   Partial<Pick<AlarmDefinition, "clearance" | "parameters">>;
+
+const PEER_CLUSTER =
+  'A cluster of up to six peers, each shown as "Certificate: Valid" or "Certificate: Invalid (Common Name in certificate does not match)"';
+const AGENCY =
+  "A metadata service that cannot get temporary AK/SK (a role gone wrong, or a cluster unbound from its agency): object storage can no longer be reached";
+
+/** The seed cases the alarms mirror (see AlarmDefinition.seed). */
+const SEEDS: Partial<Record<CheckName, AlarmDefinition["seed"]>> = {
+  expired: {
+    case: "An HA certificate file expired on a cluster host (FusionInsight ALM-45655)",
+    severity: "major",
+  },
+  expiring: { case: "The same HA certificate before it expires (the seed alarms on expiry only)" },
+  "not-yet-valid": {
+    case: "A Kubernetes API server certificate regenerated at boot while the VM clock ran a month ahead",
+  },
+  "hostname-mismatch": { case: PEER_CLUSTER },
+  "untrusted-chain": { case: `${PEER_CLUSTER}; each must chain to a CA every other peer trusts` },
+  "credentials-unobtainable": { case: AGENCY, severity: "major" },
+  "credentials-rejected": { case: AGENCY, severity: "major" },
+  "storage-access-denied": { case: AGENCY, severity: "major" },
+  "storage-unreachable": { case: AGENCY, severity: "major" },
+  "bucket-missing": { case: AGENCY, severity: "major" },
+};
 
 const ENTRIES: Record<CheckName, Entry> = {
   expired: {
@@ -429,6 +459,7 @@ export const ALARM_CATALOG: readonly AlarmDefinition[] = Object.freeze(
       handlingProcedure: entry.handlingProcedure,
       clearance: entry.clearance ?? (isCertificate ? CERTIFICATE_CLEARANCE : CREDENTIAL_CLEARANCE),
       doc: `docs/alarms/${ALARM_IDS[check]}.md`,
+      ...(SEEDS[check] ? { seed: SEEDS[check] } : {}),
     });
   }),
 );
