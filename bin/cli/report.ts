@@ -14,7 +14,7 @@ import {
   SEVERITIES,
   type Severity,
 } from "../../functions/core/contracts";
-import { visibleText } from "../../functions/core/visible-text";
+import { visibleLines, visibleText } from "../../functions/core/visible-text";
 
 export function buildScanReport(
   now: Date,
@@ -61,7 +61,9 @@ export function renderTable(
     options.color && severity ? styleText(SEVERITY_STYLE[severity], text) : text;
   const worstBySource = worstSeverityBySource(report.findings);
   const lines: string[] = [];
-  if (options.title) lines.push(visibleText(options.title), "");
+  // The title's own line breaks stay (the probe lists one endpoint a line); any other control
+  // character in it, an endpoint's name included, is shown as an escape.
+  if (options.title) lines.push(visibleLines(options.title), "");
 
   const certificates = [...report.certificates].sort((a, b) => a.daysLeft - b.daysLeft);
   lines.push(`CERTIFICATES (${certificates.length}, soonest expiry first)`);

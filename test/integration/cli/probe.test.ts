@@ -198,8 +198,19 @@ describe("watchpost probe", () => {
     expect(output.certificates.map((c: { source: string }) => c.source)).toContain(
       `[::1]:${endpoints.ipv6Port}#0`,
     );
-    expect(table.stdout).toMatch(/Endpoints 2 \(2 reached\)/);
-    expect(table.stdout).toMatch(/TLSv1\.3, TLS_\w+, OCSP not stapled, 2 certificate\(s\) presented/);
+    // One endpoint a line under the title (before: one line with a literal "\x0a" between them)
+    const [title, ...handshakes] = table.stdout.split("\n\n")[0]!.split("\n");
+    expect(title).toBe("Endpoints 2 (2 reached)");
+    expect(handshakes).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^  ${endpoints.expired}: TLSv1\\.3, TLS_\\w+, OCSP not stapled, 2 certificate\\(s\\) presented$`,
+        ),
+      ),
+      expect.stringMatching(
+        /^ {2}\[::1\]:\d+: TLSv1\.3, TLS_\w+, OCSP not stapled, 2 certificate\(s\) presented$/,
+      ),
+    ]);
   });
 
   it("exits 3 on a bad --targets line, naming the file and line", async () => {
