@@ -115,7 +115,8 @@ export const RULES = {
     reason: "serial-number-zero",
     severity: "warning",
     clause: "RFC 5280 §4.1.2.2",
-    rejectedBy: "strict validators (a serial number must be a positive integer); the common clients accept it",
+    rejectedBy:
+      "strict validators (a serial number must be a positive integer); the common clients accept it",
     fix: "Re-issue it with a random positive serial number (openssl x509 -req writes one).",
   },
   issuerEmpty: {
