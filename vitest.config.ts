@@ -16,9 +16,11 @@ export default defineConfig({
     },
     // Records the AWS calls the code sends, for the IAM simulation, when WATCHPOST_AWS_CALLS_DIR is set.
     setupFiles: ["test/support/setup.ts"],
-    // Emulators (s3rver, dynalite) and loopback TLS servers start per file; 2 cores here.
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // Emulators (s3rver, dynalite) and loopback TLS servers start per file; 2 cores here, shared.
+    // Only a guard against a hang: a loaded machine (npm run test:under-load) may take minutes for
+    // a synth or a keytool, and a wall-clock limit must never fail a test that would pass.
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
     benchmark: { include: ["test/bench/**/*.bench.ts"] },
     projects: [
       {

@@ -187,7 +187,7 @@ beforeAll(async () => {
       new Set(Object.keys(result.metafile.inputs).map((p) => relative(ROOT, join(process.cwd(), p)))),
     );
   }
-}, 120_000);
+});
 
 function callsOf(name: FunctionName): RecordedCall[] {
   const inputs = bundleInputs.get(name)!;

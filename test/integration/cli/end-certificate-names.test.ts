@@ -14,13 +14,14 @@ import { createServer, type Server } from "node:tls";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../support/cli";
+import { CHILD_TIMEOUT_MS } from "../../support/timeouts";
 
 const run = promisify(execFile);
 let dir: string;
 const servers: Server[] = [];
 
 async function openssl(args: string[]): Promise<string> {
-  const { stdout } = await run("openssl", args, { cwd: dir, timeout: 60_000 });
+  const { stdout } = await run("openssl", args, { cwd: dir, timeout: CHILD_TIMEOUT_MS });
   return stdout;
 }
 
@@ -60,7 +61,7 @@ beforeAll(async () => {
   ]);
   const pems = await Promise.all(["int.pem", "root.pem"].map((f) => readFile(join(dir, f), "utf8")));
   await writeFile(join(dir, "chain.pem"), pems.join(""));
-}, 60_000);
+});
 
 afterAll(async () => {
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));

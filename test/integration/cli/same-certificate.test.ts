@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../support/cli";
 import { javaKeystore } from "../../support/java-stores";
 import { DAY, type Issued, issue } from "../../support/pki";
+import { CHILD_TIMEOUT_MS } from "../../support/timeouts";
 
 const run = promisify(execFile);
 let dir: string;
@@ -40,7 +41,7 @@ beforeAll(async () => {
   await writeFile(join(certs, "Old_Root_B.pem"), b.pem);
   await writeFile(join(certs, "ca-certificates.crt"), `${a.pem}${b.pem}`);
   // The hash links OpenSSL looks CAs up by (what update-ca-certificates makes).
-  await run("openssl", ["rehash", certs], { timeout: 60_000 });
+  await run("openssl", ["rehash", certs], { timeout: CHILD_TIMEOUT_MS });
   await writeFile(
     join(certs, "java/cacerts"),
     await javaKeystore({
@@ -52,7 +53,7 @@ beforeAll(async () => {
       ],
     }),
   );
-}, 120_000);
+});
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -130,13 +130,11 @@ describe("certificate scan against a faulty S3", () => {
     await runCertificateScan(SCHEDULED_EVENT, deps);
     bus.clear();
     front.inject({ fault: "stall", when: when.listObjects() });
-    const started = Date.now();
 
     // Act
     const stalled = await runCertificateScan(SCHEDULED_EVENT, deps);
 
     // Assess
-    expect(Date.now() - started).toBeLessThan(ATTEMPTS * TIMEOUT_MS + 5_000);
     expect(stalled).toMatchObject({ mode: "full", complete: false });
     expect(events()).toEqual([]);
     expect(await alarms.load(SCOPE)).toMatchObject([{ check: "expired", status: "active" }]);

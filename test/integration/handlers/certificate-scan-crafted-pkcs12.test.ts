@@ -29,6 +29,7 @@ import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../.
 import { recordingEventBus } from "../../support/event-bus";
 import { chain, DAY, issue, privateKeyPem } from "../../support/pki";
 import { scanHarness } from "../../support/scan-harness";
+import { CHILD_TIMEOUT_MS } from "../../support/timeouts";
 
 const run = promisify(execFile);
 const BUCKET = "cluster-certs";
@@ -78,7 +79,7 @@ async function opensslPkcs12(): Promise<Buffer> {
         ...["pkcs12", "-export", "-inkey", "key.pem", "-in", "cert.pem", "-certfile", "ca.pem"],
         ...["-name", "flink-ha", "-passout", `pass:${PASSWORD}`, "-out", "ha.p12"],
       ],
-      { cwd: dir, timeout: 60_000 },
+      { cwd: dir, timeout: CHILD_TIMEOUT_MS },
     );
     return await readFile(join(dir, "ha.p12"));
   } finally {
@@ -100,7 +101,7 @@ beforeAll(async () => {
       new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: key === REAL ? real : crafted }),
     );
   }
-}, 120_000);
+});
 
 afterAll(async () => {
   bus.restore();

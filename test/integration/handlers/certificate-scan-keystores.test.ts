@@ -113,7 +113,7 @@ beforeAll(async () => {
       "watchpost-path": encodeURIComponent("/opt/flink/ha/local/cert/flink.keystore"),
     }),
   ]);
-}, 180_000);
+});
 
 afterAll(async () => {
   logger.setLogLevel("SILENT");

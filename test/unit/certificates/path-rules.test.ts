@@ -19,6 +19,7 @@ import {
 import { parseConfig } from "../../../functions/core/config";
 import { runCli } from "../../support/cli";
 import { chain, DAY, issue } from "../../support/pki";
+import { CHILD_TIMEOUT_MS } from "../../support/timeouts";
 
 const run = promisify(execFile);
 
@@ -263,7 +264,7 @@ describe("rules the held-back half of x509-limbo exercises (implemented as rules
   it("refuses a serial number of 0 in a certificate it checks, not in a trust anchor (real roots carry one)", async () => {
     // Prepare: made with openssl -set_serial 0, root and leaf alike
     const dir = await mkdtemp(join(tmpdir(), "watchpost-serial-"));
-    const openssl = (args: string[]) => run("openssl", args, { cwd: dir, timeout: 60_000 });
+    const openssl = (args: string[]) => run("openssl", args, { cwd: dir, timeout: CHILD_TIMEOUT_MS });
     const key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
     await openssl([
       "req",

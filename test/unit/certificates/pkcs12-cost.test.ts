@@ -114,14 +114,12 @@ describe("PKCS#12 key derivation cost", () => {
     }, 5);
 
     // Act
-    const started = performance.now();
     const result = await readCertificates(file, "slow-mac.p12", { pkcs12Password: "secret" });
-    const elapsed = performance.now() - started;
     clearInterval(timer);
 
-    // Assess: the MAC does not match (its digest is zeros), and the loop ran meanwhile
+    // Assess: the MAC does not match (its digest is zeros), and the loop ran meanwhile: a
+    // derivation on the main thread would let no timer fire before it ended, however long it took
     expect(result).toMatchObject({ status: "unreadable", reason: "bad-password" });
-    expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 5 / 4));
     expect(ticks).toBeGreaterThan(2);
   });
 

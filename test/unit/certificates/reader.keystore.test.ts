@@ -51,7 +51,7 @@ beforeAll(async () => {
     }),
     javaKeystore({ type: "JCEKS", password: ASCII_PASSWORD, secretKey: "ssl.server.keystore.password" }),
   ]);
-}, 120_000);
+});
 
 function subjectsOf(result: ReadResult): string[] {
   if (result.status !== "ok") throw new Error(`expected ok, got ${JSON.stringify(result)}`);
