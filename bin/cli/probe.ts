@@ -21,8 +21,9 @@ import {
   formatEndpointAddress,
   parseEndpointAddress,
 } from "../../functions/core/endpoints/address";
-import { judgePresentedChain } from "../../functions/core/endpoints/judge";
+import { judgeEndpoint } from "../../functions/core/endpoints/judge";
 import type { TlsDetails } from "../../functions/core/endpoints/probe";
+import type { OcspReport } from "../../functions/core/endpoints/stapled-ocsp";
 import { terminalSafeJson, visibleText } from "../../functions/core/visible-text";
 import { type CliIo, type Command, UsageError } from "./io";
 import { JUDGING_FLAGS, JudgingOptions, parseCommandLine, validateOptions } from "./options";
@@ -79,7 +80,7 @@ interface Probed {
   name: string;
   certificates: ParsedCertificate[];
   findings: Finding[];
-  tls: (TlsDetails & { nodeVerification?: string }) | null;
+  tls: (TlsDetails & { ocsp: OcspReport }) | null;
 }
 
 export const probeCommand: Command = async (argv, io) => {
@@ -98,8 +99,8 @@ export const probeCommand: Command = async (argv, io) => {
   const probeOptions = validateOptions(ProbeOnlyOptions, values);
   const targets = await targetsOf(positionals, probeOptions, io);
   const now = options.now ? new Date(options.now) : new Date();
-  const usingCa = options.ca.length > 0;
-  const trustAnchors = usingCa ? await loadTrustAnchors(options.ca, io.env) : await publicRootCertificates();
+  const trustAnchors =
+    options.ca.length > 0 ? await loadTrustAnchors(options.ca, io.env) : await publicRootCertificates();
 
   const probed = await mapBounded(targets, PROBE_CONCURRENCY, async (target): Promise<Probed> => {
     const name = formatEndpointAddress(target);
@@ -111,7 +112,7 @@ export const probeCommand: Command = async (argv, io) => {
       const finding = unreadableFinding(name, presented.reason, presented.detail);
       return { target, name, certificates: [], findings: [finding], tls: null };
     }
-    const judged = judgePresentedChain(name, presented.certificates, {
+    const judged = judgeEndpoint(name, presented, {
       now,
       warnDays: options["warn-days"],
       majorDays: options["major-days"],
@@ -120,9 +121,13 @@ export const probeCommand: Command = async (argv, io) => {
       trustAnchors,
       ...(options.purpose ? { purpose: options.purpose } : {}),
     });
-    // Node's verdict is against its public roots; with --ca the engine's verdict is the only one that counts.
-    const nodeVerification = usingCa ? {} : { nodeVerification: presented.authorizationError ?? "ok" };
-    return { target, name, ...judged, tls: { ...presented.tls, ...nodeVerification } };
+    return {
+      target,
+      name,
+      certificates: judged.certificates,
+      findings: judged.findings,
+      tls: { ...presented.tls, ocsp: judged.ocsp },
+    };
   });
 
   const presentedCertificates = probed.flatMap((p) => p.certificates);
@@ -154,11 +159,11 @@ export const probeCommand: Command = async (argv, io) => {
     const reached = probed.filter((p) => p.tls !== null).length;
     const title =
       probed.length === 1 ? `Endpoint ${probed[0]!.name}` : `Endpoints ${probed.length} (${reached} reached)`;
-    const handshakes = probed.map((p) => `  ${visibleText(p.name)}: ${describeTls(p)}`);
+    const handshakes = probed.map((p) => `  ${p.name}: ${describeTls(p)}`);
     io.stdout(
       renderTable(report, {
         color: io.isTTY,
-        title: `${title}\n${handshakes.join("\n")}`,
+        title: [title, ...handshakes],
         scope:
           probed.length === 1
             ? { endpoint: probed[0]!.name, reached: probed[0]!.tls !== null }
@@ -171,11 +176,28 @@ export const probeCommand: Command = async (argv, io) => {
 
 function describeTls(p: Probed): string {
   if (!p.tls) return "not reached";
-  const upgrade = p.tls.starttls ? `STARTTLS ${p.tls.starttls}, ` : "";
+  const tls = p.tls;
+  const upgrade = tls.starttls ? `STARTTLS ${tls.starttls}, ` : "";
+  const legacy = tls.legacyOnly ? " (only when TLS 1.0/1.1 were allowed)" : "";
+  const clientCertificate =
+    tls.clientCertificate === "required"
+      ? `, client certificate required (the server ended the handshake with ${tls.handshakeEndedWith ?? "an alert"})`
+      : tls.clientCertificate === "requested"
+        ? ", client certificate requested (optional)"
+        : "";
   return (
-    `${upgrade}${p.tls.protocol ?? "unknown protocol"}, ${p.tls.cipher ?? "unknown cipher"}, ` +
-    `OCSP ${p.tls.ocspStapled ? "stapled" : "not stapled"}, ${p.tls.chainLength} certificate(s) presented`
+    `${upgrade}${tls.protocol ?? "unknown protocol"}${legacy}, ${tls.cipher ?? "unknown cipher"}, ` +
+    `${describeOcsp(tls.ocsp)}, ${tls.chainLength} certificate(s) sent${clientCertificate}`
   );
+}
+
+function describeOcsp(ocsp: OcspReport): string {
+  const must = ocsp.mustStaple ? " (must-staple)" : "";
+  if (!ocsp.stapled) return `OCSP not stapled${must}`;
+  if (!ocsp.status) return `OCSP stapled${must}, unusable`;
+  const until = ocsp.nextUpdate ? ` until ${ocsp.nextUpdate}` : "";
+  const signature = ocsp.signature === "valid" ? "" : `, signature ${ocsp.signature}`;
+  return `OCSP stapled${must}: ${ocsp.status}${until}${signature}`;
 }
 
 async function targetsOf(

@@ -14,7 +14,7 @@ import {
   SEVERITIES,
   type Severity,
 } from "../../functions/core/contracts";
-import { visibleLines, visibleText } from "../../functions/core/visible-text";
+import { visibleText } from "../../functions/core/visible-text";
 
 export function buildScanReport(
   now: Date,
@@ -55,15 +55,14 @@ export type ScanScope =
 
 export function renderTable(
   report: ScanReport,
-  options: { color: boolean; title?: string; scope: ScanScope },
+  options: { color: boolean; title?: string | readonly string[]; scope: ScanScope },
 ): string {
   const paint = (severity: Severity | undefined, text: string) =>
     options.color && severity ? styleText(SEVERITY_STYLE[severity], text) : text;
   const worstBySource = worstSeverityBySource(report.findings);
   const lines: string[] = [];
-  // The title's own line breaks stay (the probe lists one endpoint a line); any other control
-  // character in it, an endpoint's name included, is shown as an escape.
-  if (options.title) lines.push(visibleLines(options.title), "");
+  // Each title line is shown on its own line; what is inside one stays escaped.
+  if (options.title) lines.push(...[options.title].flat().map(visibleText), "");
 
   const certificates = [...report.certificates].sort((a, b) => a.daysLeft - b.daysLeft);
   lines.push(`CERTIFICATES (${certificates.length}, soonest expiry first)`);

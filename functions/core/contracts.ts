@@ -15,6 +15,14 @@ export const CERTIFICATE_CHECKS = [
   "unreadable",
   // A live service presents a different leaf than the copy kept in the store.
   "served-mismatch",
+  // A live endpoint's stapled OCSP response says its certificate is revoked.
+  "revoked",
+  // A live endpoint's stapled OCSP response cannot be used, or a must-staple certificate has none.
+  "ocsp-staple",
+  // A live endpoint sends an incomplete, disordered or padded chain.
+  "served-chain",
+  // A live endpoint speaks only an obsolete TLS version.
+  "weak-protocol",
 ] as const;
 
 export const CREDENTIAL_CHECKS = [

@@ -50,6 +50,12 @@ export interface IssueOptions {
   extendedKeyUsage?: string[];
   /** Extensions of the test's own making, as DER values by OID (e.g. an authorityKeyIdentifier). */
   rawExtensions?: { oid: string; critical?: boolean; value: Uint8Array }[];
+  /** The TLS feature extension asking for a stapled OCSP response (RFC 7633 "must-staple"). */
+  mustStaple?: boolean;
+  /** An Authority Information Access caIssuers address (RFC 5280 §4.2.2.1). */
+  caIssuersUrl?: string;
+  /** A key of its own rather than one from the pool: a signature by it verifies with no other certificate's key. */
+  freshKey?: boolean;
 }
 
 const keyCache = new Map<KeySpec, CryptoKeyPair[]>();
@@ -96,7 +102,9 @@ let serial = 1;
 export async function issue(options: IssueOptions = {}): Promise<Issued> {
   const now = Date.now();
   const keySpec = options.key ?? "p256";
-  const keys = await generateKeys(keySpec);
+  const keys = options.freshKey
+    ? ((await webcrypto.subtle.generateKey(keyAlgorithm(keySpec), true, ["sign", "verify"])) as CryptoKeyPair)
+    : await generateKeys(keySpec);
   const subject = options.subject ?? "CN=test.example.com";
   const issuer = options.issuer;
   const signerSpec = issuer?.keySpec ?? keySpec;
@@ -115,6 +123,13 @@ export async function issue(options: IssueOptions = {}): Promise<Issued> {
   ];
   if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans));
   if (options.extendedKeyUsage) extensions.push(new x509.ExtendedKeyUsageExtension(options.extendedKeyUsage));
+  // Features ::= SEQUENCE OF INTEGER, here { 5 } (status_request).
+  if (options.mustStaple)
+    extensions.push(new x509.Extension("1.3.6.1.5.5.7.1.24", false, new Uint8Array([0x30, 3, 2, 1, 5])));
+  if (options.caIssuersUrl)
+    extensions.push(
+      new x509.AuthorityInfoAccessExtension({ caIssuers: new x509.GeneralName("url", options.caIssuersUrl) }),
+    );
   extensions.push(await x509.SubjectKeyIdentifierExtension.create(keys.publicKey));
   if (issuer) {
     extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey));

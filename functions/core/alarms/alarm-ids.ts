@@ -13,6 +13,11 @@ export const ALARM_IDS = {
   "weak-crypto": "1006",
   unreadable: "1007",
   "served-mismatch": "1008",
+  // 1030+: checks of what a live endpoint does in its handshake (1009-1029 are kept for others).
+  revoked: "1030",
+  "ocsp-staple": "1031",
+  "served-chain": "1032",
+  "weak-protocol": "1033",
   "credentials-unobtainable": "2001",
   "credentials-rejected": "2002",
   "storage-access-denied": "2003",
@@ -39,6 +44,12 @@ export const DEFAULT_SEVERITY = {
   unreadable: "major",
   // Raised as major when the service serves the older certificate (it fails first), minor otherwise.
   "served-mismatch": "major",
+  revoked: "critical",
+  // Major when clients refuse the connection over it (bad or foreign response, must-staple), minor when stale.
+  "ocsp-staple": "major",
+  // Major for a missing intermediate, minor for a wrong order, warning for extra certificates or a root sent.
+  "served-chain": "major",
+  "weak-protocol": "major",
   "credentials-unobtainable": "major",
   "credentials-rejected": "major",
   "storage-access-denied": "major",

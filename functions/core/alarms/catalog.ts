@@ -68,6 +68,17 @@ const P = {
 } as const satisfies Record<string, AlarmParameter>;
 
 const CERTIFICATE_PARAMETERS = [P.source, P.serviceName, P.hostName, P.bucket, P.key, P.endpoint];
+/** For the checks only a live endpoint has: no stored file is involved. */
+const ENDPOINT_PARAMETERS = [
+  {
+    name: "Source",
+    description:
+      "The endpoint's connection (`tls://host:port`) or the n-th certificate it sent (`tls://host:port#n`, from 0).",
+  },
+  P.serviceName,
+  P.hostName,
+  P.endpoint,
+];
 const CREDENTIAL_PARAMETERS = [
   P.source,
   P.serviceName,
@@ -334,6 +345,90 @@ const ENTRIES: Record<CheckName, Entry> = {
     ],
     clearance:
       "This alarm is cleared automatically by the next probe of the endpoint (hourly by default, or at the next scheduled scan for a peer) that finds the served and stored certificates identical. A probe that cannot connect, or a stored copy that cannot be read, clears nothing. A fault that comes back later raises a new occurrence with a new UUID.",
+  },
+  revoked: {
+    parameters: ENDPOINT_PARAMETERS,
+    title: "Certificate revoked",
+    description:
+      "A live endpoint stapled an OCSP response (RFC 6960), signed by the certificate's issuer or by a responder it delegated, that says the certificate the endpoint serves is revoked. The message gives the revocation time and, when the CA stated one, the reason.",
+    impact:
+      "Clients that check revocation (Firefox on every stapled response, others when they fetch OCSP or CRLs) refuse the connection. A revoked certificate is usually revoked for a reason: a compromised or mis-issued key.",
+    possibleCauses: [
+      "The certificate was revoked on purpose (key compromise, re-issue, decommissioned host) and the service was not given its replacement.",
+      "It was revoked by mistake, or the CA revoked a batch of mis-issued certificates.",
+    ],
+    handlingProcedure: [
+      "See what the server staples: `openssl s_client -connect HOST:PORT -servername HOST -status </dev/null | grep -A3 'Cert Status'`.",
+      "Ask your CA why it was revoked, and whether the key may be compromised.",
+      "Issue a new certificate on a new key, install it (and its chain) on the service, and reload it.",
+      "Confirm: `watchpost probe HOST:PORT` reports `tls.ocsp.status` good, or no staple, and no revoked finding.",
+    ],
+    clearance:
+      "This alarm is cleared automatically by the next probe of the endpoint whose stapled OCSP response, verified, says the served certificate is good. A probe that gets no stapled response cannot tell, and clears nothing: a service that stopped stapling keeps the alarm until it staples again. A fault that comes back later raises a new occurrence with a new UUID.",
+  },
+  "ocsp-staple": {
+    parameters: ENDPOINT_PARAMETERS,
+    title: "Stapled OCSP response unusable or missing",
+    description:
+      "A live endpoint staples an OCSP response that clients cannot use — not successful, for another certificate, a signature that does not verify with the issuer's key or an authorised responder's (RFC 6960 §4.2.2.2), status unknown (major), stale past its nextUpdate or not yet valid (minor) — or serves a must-staple certificate (TLS feature extension, RFC 7633) without any staple (major). The reason code says which.",
+    impact:
+      "Firefox refuses the connection on a stapled response it cannot verify, or on a must-staple certificate without one; other clients ignore the staple. A stale staple means the service no longer refreshes it from the CA.",
+    possibleCauses: [
+      "The service cannot reach the CA's OCSP responder (firewall, proxy, DNS), so it keeps stapling an old response.",
+      "A response file configured by hand (HAProxy `.ocsp`, `-status_file`) is old or belongs to another certificate.",
+      "The certificate was renewed and the service still staples the response for the old one.",
+      "The service's or responder's clock is wrong (not yet valid).",
+    ],
+    handlingProcedure: [
+      "See the staple: `openssl s_client -connect HOST:PORT -servername HOST -status </dev/null | sed -n '/OCSP response/,/---/p'`.",
+      "Check the service can reach the responder named in the certificate: `openssl x509 -noout -ocsp_uri -in cert.pem`.",
+      "Reload the service so it fetches a fresh response; replace a response file that is configured by hand.",
+      "Must-staple without a staple: turn stapling on (nginx `ssl_stapling on`), or re-issue without must-staple.",
+      "Confirm: `watchpost probe HOST:PORT` shows `tls.ocsp` with a good status and a nextUpdate in the future.",
+    ],
+    clearance:
+      "This alarm is cleared automatically by the next probe of the endpoint that finds a usable stapled response, or no staple where none is required. A probe that cannot connect clears nothing. A fault that comes back later raises a new occurrence with a new UUID.",
+  },
+  "served-chain": {
+    parameters: ENDPOINT_PARAMETERS,
+    title: "Endpoint sends an incomplete or disordered chain",
+    description:
+      "What a live endpoint sends as its certificate chain, exactly as sent, is wrong: an intermediate is missing (major — reported even when a trust store here could complete the chain, since clients do not have it), the certificates are out of order (minor), certificates that are not on the chain are sent (warning), or the root is sent (warning: harmless, noted). The message lists what was sent and which clients fail.",
+    impact:
+      "Missing intermediate: clients that build the chain only from what the server sends (OpenSSL, curl, Python, Go, Java, Node.js, most apps and devices) fail the handshake, while browsers may still work — the classic 'works in my browser' outage. Wrong order: strict or older TLS stacks fail. Extra certificates and a root sent only make handshakes larger.",
+    possibleCauses: [
+      "The service is configured with the leaf certificate file instead of the full-chain file (leaf, then intermediates).",
+      "The chain file was assembled by hand in the wrong order, or still holds an old intermediate or another host's certificate.",
+      "The CA changed its intermediate at renewal and the service still sends the old one.",
+    ],
+    handlingProcedure: [
+      "See what is sent, in order: `openssl s_client -connect HOST:PORT -servername HOST -showcerts </dev/null`.",
+      "Build the chain file: the leaf first, then its issuing intermediate, then that one's issuer; the root may be left out.",
+      "Point the service at it (nginx `ssl_certificate`, Apache `SSLCertificateFile`, Postfix `smtpd_tls_chain_files`).",
+      "Reload the service, then confirm: `watchpost probe HOST:PORT` shows no served-chain finding.",
+    ],
+    clearance:
+      "This alarm is cleared automatically by the next probe of the endpoint that finds the chain sent as it should be. A probe that cannot connect clears nothing. A fault that comes back later raises a new occurrence with a new UUID.",
+  },
+  "weak-protocol": {
+    parameters: ENDPOINT_PARAMETERS,
+    title: "Endpoint speaks only an obsolete TLS version",
+    description:
+      "A live endpoint refused a handshake offering TLS 1.2 and 1.3 and completed one only when TLS 1.0 or 1.1 were allowed too: it speaks nothing newer. The message names the version. (RFC 8996 deprecates TLS 1.0 and 1.1.)",
+    impact:
+      "Current clients refuse these versions by default: browsers, OpenSSL 3 at its default security level, Java 16 and later, Node.js, Go. Clients that still connect do so over a protocol with known weaknesses.",
+    possibleCauses: [
+      "An old server or appliance whose TLS library predates TLS 1.2.",
+      "The service's configuration pins the protocol (`ssl_protocols TLSv1`, `SSLProtocol -all +TLSv1`, `-tls1`).",
+    ],
+    handlingProcedure: [
+      "See what it speaks: `openssl s_client -connect HOST:PORT -tls1_2 </dev/null` fails, and with `-tls1 -cipher DEFAULT@SECLEVEL=0` works.",
+      "Allow TLS 1.2 and 1.3 in the service (`ssl_protocols TLSv1.2 TLSv1.3;`, `SSLProtocol -all +TLSv1.2 +TLSv1.3`).",
+      "Upgrade the server or its TLS library if it cannot speak TLS 1.2.",
+      "Reload the service, then confirm: `watchpost probe HOST:PORT` reports TLSv1.2 or later.",
+    ],
+    clearance:
+      "This alarm is cleared automatically by the next probe of the endpoint that completes a handshake with TLS 1.2 or later. A probe that cannot connect clears nothing. A fault that comes back later raises a new occurrence with a new UUID.",
   },
   "credentials-unobtainable": {
     title: "Temporary credentials cannot be obtained",

@@ -21,9 +21,10 @@ import {
 import type { EndpointTarget } from "../config";
 import { CERTIFICATE_CHECKS, type CheckName, type Finding } from "../contracts";
 import { canonicalEndpoint, parseEndpointAddress } from "./address";
-import { judgePresentedChain } from "./judge";
+import { judgeEndpoint } from "./judge";
 import type { TlsDetails } from "./probe";
 import { compareServedWithStored, storedLeaf } from "./served-vs-stored";
+import type { OcspReport } from "./stapled-ocsp";
 
 export interface EndpointScanContext extends StoreScanContext {
   /** Trust anchors when an endpoint names no CA bundle: the public roots Node.js ships. */
@@ -34,7 +35,8 @@ export interface EndpointCheck {
   run: CheckRun;
   certificates: ParsedCertificate[];
   reached: boolean;
-  tls?: TlsDetails;
+  /** The handshake, and what its stapled OCSP response said. */
+  tls?: TlsDetails & { ocsp: OcspReport };
 }
 
 export function endpointName(target: Pick<EndpointTarget, "endpoint">): string {
@@ -100,7 +102,7 @@ export async function checkEndpoint(
   }
 
   const { warnDays, majorDays, skewSeconds } = ctx.certificates.thresholds;
-  const judged = judgePresentedChain(source, presented.certificates, {
+  const judged = judgeEndpoint(source, presented, {
     now: ctx.now,
     warnDays,
     majorDays,
@@ -115,10 +117,11 @@ export async function checkEndpoint(
     ctx,
   );
   // What was not judged keeps its alarms: the chain without a readable CA bundle, the comparison
-  // without a readable stored copy.
+  // without a readable stored copy, revocation without a verified staple.
   const skipped = new Set<CheckName>([
     ...(trust.anchors ? [] : (["untrusted-chain"] as const)),
     ...(comparison.compared ? [] : (["served-mismatch"] as const)),
+    ...judged.unexamined,
   ]);
   const examinedChecks: CheckName[] | undefined =
     skipped.size > 0 ? CERTIFICATE_CHECKS.filter((check) => !skipped.has(check)) : undefined;
@@ -140,7 +143,7 @@ export async function checkEndpoint(
     },
     certificates: judged.certificates,
     reached: true,
-    ...(presented.tls ? { tls: presented.tls } : {}),
+    ...(presented.tls ? { tls: { ...presented.tls, ocsp: judged.ocsp } } : {}),
   };
 }
 

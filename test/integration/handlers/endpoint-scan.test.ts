@@ -7,12 +7,9 @@
  */
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createAlarmStore } from "../../../functions/adapters/alarm-store";
-import { documentClient } from "../../../functions/adapters/clients/dynamodb";
-import { lifecyclePolicyFrom } from "../../../functions/core/alarms/lifecycle-policy";
-import { parseConfig, type WatchpostConfigInput } from "../../../functions/core/config";
-import { endpointScanDeps, runEndpointScan } from "../../../functions/handlers/endpoint-scan";
+import type { WatchpostConfigInput } from "../../../functions/core/config";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../../support/emulators";
+import { endpointScanner } from "../../support/endpoint-scan";
 import { recordingEventBus } from "../../support/event-bus";
 import { chain, DAY, type Issued, issue } from "../../support/pki";
 import { type LoopbackEndpoint, startLoopbackEndpoint } from "../../support/tls-servers";
@@ -51,28 +48,8 @@ afterAll(async () => {
 
 beforeEach(() => bus.clear());
 
-async function scanner(endpoints: WatchpostConfigInput["endpoints"], table: string) {
-  const config = parseConfig({ certificates: { sources: [{ prefix: "certs/" }] }, endpoints });
-  const tableName = await dynamo.createAlarmTable(table);
-  const deps = endpointScanDeps({
-    config,
-    s3: s3.client,
-    bucket: BUCKET,
-    alarms: {
-      store: createAlarmStore({ tableName, client: documentClient(dynamo.client) }),
-      publisher: bus.publisher,
-      policy: lifecyclePolicyFrom(config.alarms),
-    },
-  });
-  return async () => {
-    const before = bus.sent.length;
-    const outcome = await runEndpointScan(deps);
-    const events = bus.sent
-      .slice(before)
-      .map((e) => ({ type: e.DetailType, ...JSON.parse(e.Detail ?? "{}") }));
-    return { outcome, events };
-  };
-}
+const scanner = (endpoints: WatchpostConfigInput["endpoints"], table: string) =>
+  endpointScanner({ s3, dynamo, bus, bucket: BUCKET }, endpoints, table);
 
 const brief = (events: { type: string; check: string; source: string }[]) =>
   events.map((e) => [e.type, e.check, e.source]);
