@@ -323,7 +323,7 @@ function bmpString(bytes: Uint8Array): string | undefined {
   const decoded = decodeBer(bytes);
   if ("error" in decoded) return undefined;
   const tag = tagOf(decoded.element);
-  if (tag.tagClass !== 0 || tag.tagNumber !== 30 || tag.constructed) return undefined;
+  if (tag.tagClass !== 1 || tag.tagNumber !== 30 || tag.constructed) return undefined; // asn1js: 1 is UNIVERSAL
   const content = contentOf(decoded.element);
   if (content.length % 2 !== 0) return undefined;
   return Buffer.from(content).swap16().toString("utf16le");
