@@ -36,6 +36,9 @@ export default defineConfig({
         // and the synthesized assemblies: vitest.simulation.config.ts.
         test: {
           name: "integration",
+          // Synthesizing a whole stack with cdk-nag is CPU-bound: 2 s warm, but 20 s and more for the
+          // first synth of a file on this shared, loaded 2-core machine, and minutes beside four busy
+          // processes (npm run test:under-load): the 10-minute guards above apply here too.
           include: [
             "test/integration/**/*.test.ts",
             "test/infra/**/*.test.ts",

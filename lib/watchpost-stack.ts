@@ -1,5 +1,14 @@
 import * as path from "node:path";
-import { Annotations, CfnOutput, Duration, Stack, type StackProps, Tags, Validations } from "aws-cdk-lib";
+import {
+  Annotations,
+  Aws,
+  CfnOutput,
+  Duration,
+  Stack,
+  type StackProps,
+  Tags,
+  Validations,
+} from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as triggers from "aws-cdk-lib/triggers";
@@ -17,6 +26,7 @@ import { Watchdog } from "./constructs/watchdog";
 import { WatchpostFunction } from "./constructs/watchpost-function";
 import { WebhookDelivery } from "./constructs/webhook-delivery";
 import { nagPartition } from "./nag";
+import { knownPartition } from "./partition";
 
 const HANDLERS = path.join(import.meta.dirname, "..", "functions", "handlers");
 
@@ -55,14 +65,26 @@ export class WatchpostStack extends Stack {
     if (config.notifications.slack.length + config.notifications.teams.length > 0) {
       refuseChatOutsideAwsPartition(this);
     }
-    // Dashboards take no tags in CloudFormation (cfn-lint E3002).
-    Tags.of(this).add("application", "watchpost", { excludeResourceTypes: ["AWS::CloudWatch::Dashboard"] });
+    // Dashboards take no tags in CloudFormation (cfn-lint E3002); event source mappings take none in
+    // the China Regions ("Getting Started with AWS in China", Lambda: "Event source mapping (ESM)
+    // tags are not available"), and cost nothing to tag for.
+    Tags.of(this).add("application", "watchpost", {
+      excludeResourceTypes: ["AWS::CloudWatch::Dashboard", "AWS::Lambda::EventSourceMapping"],
+    });
 
     this.store = new CertificateStore(this, "CertificateStore", { certificates: config.certificates });
     this.state = new AlarmState(this, "AlarmState");
-    this.bus = new events.EventBus(this, "AlarmBus", {
-      description: "watchpost alarm events (source: watchpost)",
-    });
+    // GovCloud's AWS::Events::EventBus has no Description (its resource schema; cfn-lint E3002 with
+    // --regions us-gov-west-1): a description there rolls the first deploy back. A stack whose
+    // partition is not known at synth must deploy anywhere, so it goes without too.
+    const partition = knownPartition(this);
+    this.bus = new events.EventBus(
+      this,
+      "AlarmBus",
+      partition === "aws" || partition === "aws-cn"
+        ? { description: "watchpost alarm events (source: watchpost)" }
+        : {},
+    );
 
     const scanTimeout = Duration.minutes(10);
     this.scanState = new ScanState(this, "ScanState", { workerTimeout: scanTimeout });
@@ -159,6 +181,7 @@ export class WatchpostStack extends Stack {
       topics: this.notifications.operatorTopics(),
       scanStalenessHours: config.operations.scanStalenessHours,
       dashboard: config.operations.dashboard,
+      logRetentionDays: config.operations.logRetentionDays,
     });
 
     this.addOutputs(config);
@@ -246,8 +269,40 @@ export class WatchpostStack extends Stack {
           id: `AwsSolutions-IAM5[Resource::arn:${nagPartition(this)}:s3:::${probeObjects}]`,
           reason: `The write probe of target "${target.name}" puts, reads back and deletes its own objects under its dedicated probe prefix, and nowhere else.`,
         });
+        if (target.kmsKeyArn) this.grantProbeKey(target, target.kmsKeyArn, probeObjects);
       }
     }
+  }
+
+  /**
+   * A bucket whose default encryption is SSE-KMS encrypts the probe object with its key: S3 asks
+   * KMS for a data key on the caller's behalf when the probe writes, and to decrypt it when the
+   * probe reads it back, with the caller's permissions (S3 User Guide, "Using server-side
+   * encryption with AWS KMS keys (SSE-KMS)", permissions: kms:GenerateDataKey and kms:Decrypt).
+   * Only through S3 in the bucket's region, and only for the probe's objects, or the bucket itself
+   * when it uses an S3 Bucket Key (the encryption context is then the bucket's ARN: S3 User Guide,
+   * "Encryption context").
+   */
+  private grantProbeKey(
+    target: { name: string; bucket: string; region: string },
+    key: string,
+    objects: string,
+  ): void {
+    this.credentialCheck.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+        resources: [key],
+        conditions: {
+          StringEquals: { "kms:ViaService": `s3.${target.region}.${Aws.URL_SUFFIX}` },
+          StringLike: {
+            "kms:EncryptionContext:aws:s3:arn": [
+              `arn:${this.partition}:s3:::${objects}`,
+              `arn:${this.partition}:s3:::${target.bucket}`,
+            ],
+          },
+        },
+      }),
+    );
   }
 
   /**

@@ -3,28 +3,34 @@
  * Solutions checks on, cdk.json's feature flags) synthesized for
  *   - a minimal configuration,
  *   - one with every feature and every list at its schema limit (test/support/deployment-configs.ts),
- *   - one for the aws-cn partition (region cn-north-1, no chat channels),
- * each into .ci/out/matrix/<name>/, plus the refusal of chat channels in aws-cn, which must stop the
- * synth with a message naming the field. The shipped example is `cdk synth`'s own step in .ci/run.
- * cfn-lint then lints every template (.ci/run). Exits 1 when any case does not go as expected.
+ *   - what a user's account already has: an existing bucket; an SSE-KMS existing bucket under another
+ *     account's key, a write probe into an SSE-KMS bucket, an own security group,
+ *   - one for each other partition: aws-cn (cn-north-1) and aws-us-gov (us-gov-west-1), no chat,
+ * each into OUTDIR/<name>/, plus the configurations the synth must refuse (chat channels in aws-cn,
+ * an existing bucket in another region than the stack), each with a message naming the field.
+ * OUTDIR/manifest.json lists every template with the regions of its partition, which cfn-lint
+ * checks it against (scripts/lint-templates.ts); cfn-guard checks them all (scripts/guard-templates.ts).
+ * The shipped example is `cdk synth`'s own step in .ci/run. Exits 1 when any case does not go as expected.
  * The largest configuration is bundled by the local esbuild as `cdk synth` does (its configuration
  * once overflowed the esbuild command line); the others skip bundling, which changes no template
  * line but the asset hashes, to keep CI short (the shipped example's bundles are built by `cdk synth`).
  *
  *   npx tsx scripts/synth-matrix.ts [OUTDIR]
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { App } from "aws-cdk-lib";
 import { buildApp } from "../bin/app";
 import type { WatchpostConfigInput } from "../functions/core/config";
 import { projectContext } from "../test/infra/support";
 import {
   ACCOUNT,
+  deployments,
+  existingBucketConfig,
   largestConfig,
-  minimalConfig,
   otherPartitionConfig,
 } from "../test/support/deployment-configs";
+import { type MatrixManifest, regionsOfPartition } from "./matrix-manifest";
 
 interface Case {
   name: string;
@@ -36,14 +42,19 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: "minimal", config: minimalConfig(), region: "eu-west-1" },
-  { name: "largest", config: largestConfig(), region: "eu-west-1", bundle: true },
-  { name: "aws-cn", config: otherPartitionConfig(), region: "cn-north-1" },
+  // The largest configuration is bundled, as `cdk synth` does.
+  ...deployments().map((d) => ({ ...d, ...(d.name === "largest" ? { bundle: true } : {}) })),
   {
     name: "aws-cn-with-chat",
     config: { ...otherPartitionConfig(), notifications: largestConfig().notifications },
     region: "cn-north-1",
     refusal: "not available in the aws-cn partition",
+  },
+  {
+    name: "existing-bucket-in-another-region",
+    config: existingBucketConfig(),
+    region: "us-east-1",
+    refusal: "bucket acme-cluster-certificates is in eu-west-1, the stack in us-east-1",
   },
 ];
 
@@ -51,6 +62,7 @@ const outdir = resolve(process.argv[2] ?? join(".ci", "out", "matrix"));
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 
+const manifest: MatrixManifest = { templates: [] };
 let failures = 0;
 for (const { name, config, region, refusal, bundle } of CASES) {
   const started = Date.now();
@@ -70,8 +82,16 @@ for (const { name, config, region, refusal, bundle } of CASES) {
       config: configPath,
       ...(bundle ? {} : { "aws:cdk:bundling-stacks": [] }),
     };
-    buildApp(new App({ outdir: join(directory, "cdk.out"), context })).synth();
+    const cdkOut = join(directory, "cdk.out");
+    buildApp(new App({ outdir: cdkOut, context })).synth();
     outcome = refusal ? `FAILED: synthesized, but should have been refused (${refusal})` : "ok";
+    for (const file of readdirSync(cdkOut).filter((f) => f.endsWith(".template.json"))) {
+      manifest.templates.push({
+        name,
+        template: relative(outdir, join(cdkOut, file)),
+        regions: regionsOfPartition(region),
+      });
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     outcome =
@@ -84,4 +104,5 @@ for (const { name, config, region, refusal, bundle } of CASES) {
     `synth-matrix ${name} (${region}): ${outcome} [${((Date.now() - started) / 1000).toFixed(1)} s]`,
   );
 }
+writeFileSync(join(outdir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 process.exit(failures > 0 ? 1 : 0);

@@ -8,7 +8,8 @@
  * confirmation receives nothing. With `--remind` it also re-sends a reminder of every active alarm,
  * for recipients who confirmed their subscription after the deploy-time check had already raised
  * (README, "Deploy"). Exit 0 when every destination is ready, 1 when some are not (pending
- * subscriptions, no matching rule), 2 when the event could not be put on the bus, 3 usage.
+ * subscriptions, no matching rule, a certificate bucket that sends no events to EventBridge or
+ * is in another region), 2 when the event could not be put on the bus, 3 usage.
  *
  *   npx cdk deploy --outputs-file cdk-outputs.json
  *   npm run -s cli -- verify-deployment --outputs cdk-outputs.json [--remind]
@@ -26,6 +27,12 @@ import {
   type PutEventsRequestEntry,
   TestEventPatternCommand,
 } from "@aws-sdk/client-eventbridge";
+import {
+  GetBucketLocationCommand,
+  GetBucketNotificationConfigurationCommand,
+  S3Client,
+  S3ServiceException,
+} from "@aws-sdk/client-s3";
 import { ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import * as z from "zod";
 import { createAlarmStore } from "../../functions/adapters/alarm-store";
@@ -55,7 +62,9 @@ export const VERIFY_DEPLOYMENT_USAGE = `usage: watchpost verify-deployment --out
 
 Puts a synthetic alarm event (raised, then cleared 5 s later) on the deployed watchpost bus and
 reports where it goes: the rules that match it and their targets, and every alarm-topic
-subscription with its state (a subscription pending confirmation receives nothing).
+subscription with its state (a subscription pending confirmation receives nothing). Checks that
+the certificate bucket is in the stack's region and sends its events to EventBridge (without them
+an upload is re-checked only by the next scheduled scan).
 
 options:
   --outputs FILE        the file 'npx cdk deploy --outputs-file FILE' wrote (required)
@@ -77,12 +86,14 @@ const StackOutputs = z.object({
   AlarmBusName: z.string().min(1),
   AlarmTopicArns: z.string().min(1),
   AlarmTableName: z.string().min(1),
+  CertificateBucketName: z.string().min(1).optional(),
 });
 
 export interface VerifyClients {
   events: Pick<EventBridgeClient, "send">;
   sns: Pick<SNSClient, "send">;
   dynamodb: DynamoDBClient;
+  s3: Pick<S3Client, "send">;
 }
 
 /**
@@ -107,7 +118,17 @@ export interface VerifyReport {
     state: "confirmed" | "pending";
   }[];
   reminders: number;
+  /** The certificate bucket as S3 reports it; absent when the outputs do not name one. */
+  bucket?: BucketReport;
   problems: string[];
+}
+
+export interface BucketReport {
+  name: string;
+  /** Where S3 says the bucket is; undefined when it could not be asked. */
+  region?: string;
+  /** Whether the bucket sends its events to EventBridge; undefined when it could not be asked. */
+  eventBridge?: boolean;
 }
 
 /** The synthetic raise and clear, built by the real event builder so every consumer accepts them. */
@@ -160,6 +181,62 @@ export function reminderEvent(
   };
 }
 
+/**
+ * The certificate bucket's region and EventBridge notifications. S3 sends a bucket's events only
+ * once its notification configuration has an EventBridgeConfiguration, and only to the default bus
+ * of the bucket's own region (S3 User Guide, "Using EventBridge"): the stack's rule is in the
+ * stack's region. GetBucketLocation answers no LocationConstraint for us-east-1 and "EU" for the
+ * oldest eu-west-1 buckets (S3 API Reference, GetBucketLocation).
+ */
+export async function checkCertificateBucket(
+  name: string,
+  stackRegion: string,
+  s3: Pick<S3Client, "send">,
+): Promise<{ bucket: BucketReport; problems: string[] }> {
+  const bucket: BucketReport = { name };
+  const problems: string[] = [];
+  const ask = async <T>(what: string, permission: string, call: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await call();
+    } catch (error) {
+      const code = error instanceof S3ServiceException ? error.name : (error as Error).name;
+      problems.push(
+        code === "AccessDenied"
+          ? `cannot read the ${what} of bucket ${name}: your credentials lack ${permission}`
+          : code === "NoSuchBucket"
+            ? `bucket ${name} does not exist: the scan has nothing to read; check certificates.bucket.existingBucketName`
+            : `cannot read the ${what} of bucket ${name}: ${code}`,
+      );
+      return undefined;
+    }
+  };
+  const location = await ask("location", "s3:GetBucketLocation", () =>
+    s3.send(new GetBucketLocationCommand({ Bucket: name })),
+  );
+  if (location) {
+    const constraint = location.LocationConstraint as string | undefined;
+    bucket.region = !constraint ? "us-east-1" : constraint === "EU" ? "eu-west-1" : constraint;
+    if (bucket.region !== stackRegion) {
+      problems.push(
+        `bucket ${name} is in ${bucket.region}, the stack in ${stackRegion}: S3 sends the bucket's events only to the default event bus of ${bucket.region}, so uploads are never re-checked, and the scan reads through ${stackRegion}; deploy the stack to ${bucket.region}`,
+      );
+    }
+  }
+  if (problems.some((p) => p.startsWith(`bucket ${name} does not exist`))) return { bucket, problems };
+  const notifications = await ask("notification configuration", "s3:GetBucketNotification", () =>
+    s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: name })),
+  );
+  if (notifications) {
+    bucket.eventBridge = notifications.EventBridgeConfiguration !== undefined;
+    if (!bucket.eventBridge) {
+      problems.push(
+        `bucket ${name} sends no events to EventBridge: an upload is re-checked only by the next scheduled scan. Let the stack turn them on (certificates.bucket.eventBridgeNotifications absent or true, then deploy), or have the bucket's owner add EventBridgeConfiguration to its notification configuration, keeping the notifications it has (README, "Deploy")`,
+      );
+    }
+  }
+  return { bucket, problems };
+}
+
 export async function verifyDeployment(
   outputs: z.infer<typeof StackOutputs>,
   options: {
@@ -169,12 +246,20 @@ export async function verifyDeployment(
     now?: Date;
     /** Waits between the raise and its clear (tests pass one that returns at once). */
     sleep?: (ms: number) => Promise<void>;
+    /** The stack's region, which the certificate bucket must be in. */
+    region: string;
   },
   clients: VerifyClients,
 ): Promise<VerifyReport> {
   const now = options.now ?? new Date();
   const bus = outputs.AlarmBusName;
   const problems: string[] = [];
+  let bucket: BucketReport | undefined;
+  if (outputs.CertificateBucketName) {
+    const checked = await checkCertificateBucket(outputs.CertificateBucketName, options.region, clients.s3);
+    bucket = checked.bucket;
+    problems.push(...checked.problems);
+  }
   const entries = syntheticEvents(options.severity, now).map((e) => ({ ...e, EventBusName: bus }));
 
   // Where the raise goes: EventBridge itself judges each rule's pattern against it.
@@ -275,6 +360,7 @@ export async function verifyDeployment(
     rules,
     subscriptions,
     reminders,
+    ...(bucket ? { bucket } : {}),
     problems,
   };
 }
@@ -296,6 +382,16 @@ function render(report: VerifyReport, color: boolean): string {
     lines.push(`  ${mark} ${s.minimumSeverity.padEnd(8)} ${s.protocol.padEnd(5)} ${s.endpoint}  ${s.state}`);
   }
   if (report.subscriptions.length === 0) lines.push("  (none)");
+  if (report.bucket) {
+    const { name, region, eventBridge } = report.bucket;
+    const mark = eventBridge ? paint("green", "✓") : paint("yellow", "…");
+    const state = eventBridge === undefined ? "unknown" : eventBridge ? "on" : "off";
+    lines.push(
+      "",
+      "certificate bucket:",
+      `  ${mark} ${name} in ${region ?? "an unknown region"}, EventBridge notifications ${state}`,
+    );
+  }
   if (report.reminders > 0) lines.push("", `re-sent ${report.reminders} reminder(s) of active alarms`);
   lines.push(
     "",
@@ -357,12 +453,14 @@ export function createVerifyDeploymentCommand(
       events: new EventBridgeClient({ region }),
       sns: new SNSClient({ region }),
       dynamodb: new DynamoDBClient({ region }),
+      // A bucket in another region answers with a redirect; following it lets the report say where.
+      s3: new S3Client({ region, followRegionRedirects: true }),
     };
     let report: VerifyReport;
     try {
       report = await verifyDeployment(
         outputs.data,
-        { severity: flags.severity, remind: Boolean(values.remind), silences, sleep: options.sleep },
+        { severity: flags.severity, remind: Boolean(values.remind), silences, sleep: options.sleep, region },
         clients,
       );
     } catch (error) {

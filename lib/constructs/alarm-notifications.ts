@@ -1,17 +1,17 @@
 import { createHash } from "node:crypto";
-import { Annotations, Aws, Stack, Token, Validations } from "aws-cdk-lib";
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import * as chatbot from "aws-cdk-lib/aws-chatbot";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
-import { RegionInfo } from "aws-cdk-lib/region-info";
 import { Construct } from "constructs";
 import { DETAIL_TYPES, EVENT_SOURCE } from "../../functions/core/alarms/events";
 import { ConfigError, type WatchpostConfig } from "../../functions/core/config";
 import { isAtLeast, SEVERITIES, type Severity } from "../../functions/core/contracts";
 import { ENV } from "../../functions/handlers/shared/environment";
+import { knownPartition } from "../partition";
 import type { WatchpostFunction } from "./watchpost-function";
 
 export interface AlarmNotificationsProps {
@@ -61,7 +61,27 @@ export class AlarmNotifications extends Construct {
     this.key = new kms.Key(this, "TopicKey", {
       description: "Encrypts the watchpost alarm topics",
       enableKeyRotation: true,
+      // SNS keeps no message once delivered, so nothing outlives the stack that this key must
+      // decrypt: `cdk destroy` schedules its deletion after the shortest waiting period KMS allows
+      // (KMS Developer Guide, "Schedule key deletion": 7-30 days) instead of leaving a key that
+      // costs a dollar a month for every install ever torn down.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
+    // Nothing here uses KMS grants; only AWS services acting for a principal may create one
+    // (Control Tower proactive control CT.KMS.PR.3, run in CI by cfn-guard).
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "GrantsOnlyForAwsServices",
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ["kms:CreateGrant"],
+        resources: ["*"],
+        conditions: {
+          BoolIfExists: { "kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false" },
+        },
+      }),
+    );
     // SNS Developer Guide, "Enable compatibility between event sources from AWS services and
     // encrypted topics": the service that publishes needs these on the topic's key.
     this.key.addToResourcePolicy(
@@ -222,14 +242,14 @@ export function chatConfigurationName(stack: Stack, channel: string): string {
  * CDK_DEFAULT_REGION, which the CDK CLI sets from the profile); it is then refused here, clearly.
  */
 export function refuseChatOutsideAwsPartition(stack: Stack): void {
-  if (Token.isUnresolved(stack.region)) {
+  const partition = knownPartition(stack);
+  if (partition === undefined) {
     Annotations.of(stack).addWarningV2(
       "watchpost:chat-partition-unknown",
       "The stack's region is not known at synth (no CDK_DEFAULT_REGION), so neither is its partition: AWS Chatbot exists only in the aws partition, and chat channels fail to deploy in aws-cn or aws-us-gov.",
     );
     return;
   }
-  const partition = RegionInfo.get(stack.region).partition ?? "aws";
   if (partition === "aws") return;
   throw new ConfigError("notifications", [
     `slack / teams: AWS Chatbot (Amazon Q Developer in chat applications) is not available in the ${partition} partition (region ${stack.region}); remove the chat channels and use email or webhooks there`,

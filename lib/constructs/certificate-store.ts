@@ -1,9 +1,14 @@
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token, Validations } from "aws-cdk-lib";
 import type * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
-import { readablePrefixes, type WatchpostConfig } from "../../functions/core/config";
+import {
+  ConfigError,
+  readablePrefixes,
+  regionOfArn,
+  type WatchpostConfig,
+} from "../../functions/core/config";
 import { nagPartition } from "../nag";
 import { chunkBySize, MAX_STATEMENT_CHARACTERS } from "../policy-size";
 
@@ -13,13 +18,16 @@ export interface CertificateStoreProps {
 
 /**
  * The bucket the certificates live in: created by the stack (locked down, versioned, EventBridge
- * notifications on) or an existing one named in the configuration. Read access is granted only
- * to the configured prefixes and the CA bundles and peer certificates named in the configuration.
+ * notifications on) or an existing one named in the configuration, whose EventBridge notifications
+ * the stack turns on too unless its owner manages them. Read access is granted only to the
+ * configured prefixes and the CA bundles and peer certificates named in the configuration.
  */
 export class CertificateStore extends Construct {
   readonly bucket: s3.IBucket;
-  /** False when the bucket is an existing one; its owner must enable EventBridge notifications. */
+  /** False when the bucket is an existing one. */
   readonly created: boolean;
+  /** Whether the stack turns on the bucket's EventBridge notifications (its owner does otherwise). */
+  readonly notificationsEnabledByStack: boolean;
   private readonly prefixes: string[];
   private readonly keys: string[];
   private readonly kmsKeyArn: string | undefined;
@@ -33,8 +41,17 @@ export class CertificateStore extends Construct {
     this.kmsKeyArn = bucketConfig.kmsKeyArn;
 
     if (bucketConfig.existingBucketName) {
+      checkBucketRegion(this, bucketConfig.existingBucketName, bucketConfig);
       this.bucket = s3.Bucket.fromBucketName(this, "Bucket", bucketConfig.existingBucketName);
       this.created = false;
+      this.notificationsEnabledByStack = bucketConfig.eventBridgeNotifications !== false;
+      if (this.notificationsEnabledByStack) {
+        // CDK's custom resource reads the bucket's notification configuration and writes it back
+        // with EventBridge added, so the owner's SNS, SQS and Lambda notifications stay; on stack
+        // deletion it leaves EventBridge on, as it cannot tell who turned it on (README, "Tear down").
+        this.bucket.enableEventBridgeNotification();
+        this.acknowledgeNotificationsHandler();
+      }
       return;
     }
     const bucket = new s3.Bucket(this, "Bucket", {
@@ -43,7 +60,6 @@ export class CertificateStore extends Construct {
       minimumTLSVersion: 1.2,
       encryption: s3.BucketEncryption.S3_MANAGED,
       versioned: true,
-      eventBridgeEnabled: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // Replaced certificates stay recoverable for a while, then stop costing money.
       lifecycleRules: [
@@ -55,6 +71,15 @@ export class CertificateStore extends Construct {
       // Certificates are the operator's data: tearing the stack down must not delete them.
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // EventBridge notifications as the bucket's own property (CloudFormation's
+    // NotificationConfiguration.EventBridgeConfiguration), not through a custom resource and the
+    // function behind it: the bucket is the stack's, so nobody else's notifications are there.
+    (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
+    // The kept bucket keeps its TLS-only policy too: deleting the policy with the stack would leave
+    // the certificates readable over plain HTTP by anyone the account's IAM allows.
+    bucket.policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
     Validations.of(bucket).acknowledge({
       id: "AwsSolutions-S1",
       reason:
@@ -62,7 +87,7 @@ export class CertificateStore extends Construct {
     });
     this.bucket = bucket;
     this.created = true;
-    this.acknowledgeNotificationsHandler();
+    this.notificationsEnabledByStack = true;
   }
 
   /**
@@ -122,7 +147,7 @@ export class CertificateStore extends Construct {
     return "arn:aws-us-gov:s3:::".length + bucket + 1 + key.length + 3;
   }
 
-  /** CDK enables the bucket's EventBridge notifications with a custom resource it generates. */
+  /** CDK enables an imported bucket's EventBridge notifications with a custom resource it generates. */
   private acknowledgeNotificationsHandler(): void {
     const handler = Stack.of(this)
       .node.children.filter((child) => child.node.id.startsWith("BucketNotificationsHandler"))
@@ -133,7 +158,7 @@ export class CertificateStore extends Construct {
         // Managed policy ARNs always use the AWS::Partition pseudo-parameter, whatever the flags say.
         id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
         reason:
-          "CDK's generated custom resource that turns on EventBridge notifications for the certificate bucket; the managed policy only lets it write its own logs.",
+          "CDK's generated custom resource that turns on EventBridge notifications for the existing certificate bucket; the managed policy only lets it write its own logs.",
       });
     }
   }
@@ -186,6 +211,39 @@ export class CertificateStore extends Construct {
       else groups.push([entry]);
     }
     return groups.map((key) => pattern(key));
+  }
+}
+
+/**
+ * An existing bucket must be in the stack's region: S3 sends its EventBridge events only to the
+ * default bus of the bucket's own region (S3 User Guide, "Using EventBridge"), where the stack's
+ * rule would never see them, and the scan reads through an S3 client of its function's region. The
+ * bucket's region is known from `bucket.region`, or from its KMS key's ARN (SSE-KMS keys are in the
+ * bucket's region). A known mismatch stops the synth; an unknown region is a warning saying how
+ * to check it.
+ */
+function checkBucketRegion(
+  scope: Construct,
+  bucketName: string,
+  bucket: WatchpostConfig["certificates"]["bucket"],
+): void {
+  const stack = Stack.of(scope);
+  const bucketRegion = bucket.region ?? (bucket.kmsKeyArn ? regionOfArn(bucket.kmsKeyArn) : undefined);
+  const stackRegion = Token.isUnresolved(stack.region) ? undefined : stack.region;
+  if (bucketRegion && stackRegion && bucketRegion !== stackRegion) {
+    throw new ConfigError("certificates.bucket", [
+      `existingBucketName: bucket ${bucketName} is in ${bucketRegion}${bucket.region ? "" : " (the region of its kmsKeyArn)"}, the stack in ${stackRegion}: S3 sends the bucket's events only to the default event bus of ${bucketRegion}, so uploads would never be re-checked, and the scan reads through ${stackRegion}. Deploy the stack to ${bucketRegion} (AWS_REGION or the profile's region), or keep the certificates in a bucket in ${stackRegion}`,
+    ]);
+  }
+  if (!bucketRegion || !stackRegion) {
+    Annotations.of(scope).addWarningV2(
+      "watchpost:bucket-region-unchecked",
+      `Bucket ${bucketName} must be in the stack's region${stackRegion ? ` (${stackRegion})` : ""}: S3 sends its events only to the default event bus of the bucket's own region, and the scan reads through the stack's. ${
+        bucketRegion
+          ? `The bucket is in ${bucketRegion}, but the stack's region is not known at synth: deploy with AWS_REGION=${bucketRegion}.`
+          : `Set certificates.bucket.region (aws s3api get-bucket-location --bucket ${bucketName}) so the synth checks it;`
+      } watchpost verify-deployment checks it after the deploy.`,
+    );
   }
 }
 

@@ -6,6 +6,9 @@ import { SCAN_STATE_TABLE_KEYS } from "../../functions/adapters/object-inventory
 import { DeadLetterQueue } from "./dead-letter-queue";
 import { stateTable } from "./state-table";
 
+/** Deliveries of a scan batch before it is dead-lettered. */
+export const BATCH_MAX_RECEIVE_COUNT = 5;
+
 export interface ScanStateProps {
   /** The scan function's timeout: a batch stays invisible long enough for several attempts. */
   workerTimeout: Duration;
@@ -15,7 +18,7 @@ export interface ScanStateProps {
  * What lets the certificate scan be incremental and larger than one invocation: the scan-state
  * table (object inventory and fanned-out runs, keys as the adapters define them) and the queue
  * over which the scheduled scan hands batches of a large source back to the scan function.
- * A batch that fails three deliveries lands in its own dead-letter queue; its run then never
+ * A batch that fails five deliveries lands in its own dead-letter queue; its run then never
  * settles, so it clears nothing, and the scan-staleness alarm says so (docs/architecture.md).
  */
 export class ScanState extends Construct {
@@ -34,7 +37,10 @@ export class ScanState extends Construct {
       // AWS's advice for a Lambda event source: at least six times the function timeout.
       visibilityTimeout: Duration.seconds(props.workerTimeout.toSeconds() * 6),
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetters.queue, maxReceiveCount: 3 },
+      // AWS's advice for a Lambda event source: at least 5 receives, so a batch throttled while the
+      // scan runs at its concurrency limit is retried, not dead-lettered (Lambda Developer Guide,
+      // "Understanding SQS retries").
+      deadLetterQueue: { queue: this.deadLetters.queue, maxReceiveCount: BATCH_MAX_RECEIVE_COUNT },
     });
   }
 }

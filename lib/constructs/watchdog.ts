@@ -1,7 +1,10 @@
-import { Duration } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
+import * as cr from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
 import { SEVERITIES } from "../../functions/core/contracts";
 import { DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../../functions/core/metrics";
@@ -15,6 +18,8 @@ export interface WatchdogProps {
   /** Hours without a successful full certificate scan before the staleness alarm fires. */
   scanStalenessHours: number;
   dashboard: boolean;
+  /** Retention of the log group of CDK's custom-resource function, as for watchpost's own. */
+  logRetentionDays: number;
 }
 
 /** Two-hour periods keep the staleness window inside CloudWatch's limits on evaluation ranges. */
@@ -68,23 +73,91 @@ export class Watchdog extends Construct {
       );
     }
     const periods = Math.ceil(props.scanStalenessHours / STALENESS_PERIOD_HOURS);
-    add(
-      watchpostMetric(
-        METRIC.scanSucceeded,
-        {},
-        cloudwatch.Stats.SUM,
-        Duration.hours(STALENESS_PERIOD_HOURS),
-      ).createAlarm(this, "CertificateScanStale", {
-        alarmDescription: `No full certificate scan has succeeded for ${props.scanStalenessHours} hours: expiring certificates would go unnoticed.`,
-        threshold: 1,
-        evaluationPeriods: periods,
-        datapointsToAlarm: periods,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      }),
-    );
+    const stale = watchpostMetric(
+      METRIC.scanSucceeded,
+      {},
+      cloudwatch.Stats.SUM,
+      Duration.hours(STALENESS_PERIOD_HOURS),
+    ).createAlarm(this, "CertificateScanStale", {
+      alarmDescription: `No full certificate scan has succeeded for ${props.scanStalenessHours} hours (or since the stack was created): expiring certificates would go unnoticed.`,
+      threshold: 1,
+      evaluationPeriods: periods,
+      datapointsToAlarm: periods,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    stale.node.addDependency(this.startStalenessWindow(props.logRetentionDays));
+    add(stale);
 
     if (props.dashboard) this.dashboard = this.buildDashboard(props);
+  }
+
+  /**
+   * Starts the staleness window at the stack's creation. The alarm treats missing data as breaching
+   * (a scan that never runs is what it is for), and a new stack has no ScanSucceeded data yet:
+   * CloudWatch fills every period of the evaluation range as breaching and the alarm goes to ALARM
+   * at its first evaluation, paging everyone minutes before the first scan (or, without the
+   * deploy-time check, until 01:00). One data point of 1, put before the alarm is created, is a real
+   * non-breaching point in that range, and CloudWatch counts real points first and fills as few as
+   * it must (CloudWatch User Guide, "Configuring how CloudWatch alarms treat missing data": "any
+   * real data points in the evaluation range ... are included"; "If data points are missing soon
+   * after you create an alarm, and the metric was being reported to CloudWatch before you created
+   * the alarm, CloudWatch retrieves the most recent data points from before the alarm was created").
+   * So the alarm stays OK until that point leaves the range, by when a scan must have succeeded.
+   * Once, when the stack is created: a later deploy must not hide a scan that has stopped.
+   */
+  private startStalenessWindow(logRetentionDays: number): cr.AwsCustomResource {
+    const marker = new cr.AwsCustomResource(this, "StalenessWindowStart", {
+      logGroup: new logs.LogGroup(this, "StalenessWindowStartLogs", {
+        retention: logRetentionDays as logs.RetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+      onCreate: {
+        service: "CloudWatch",
+        action: "putMetricData",
+        parameters: {
+          Namespace: METRICS_NAMESPACE,
+          MetricData: [
+            {
+              MetricName: METRIC.scanSucceeded,
+              Dimensions: [{ Name: DIMENSION.service, Value: SERVICE_NAME }],
+              Value: 1,
+              Unit: "Count",
+            },
+          ],
+        },
+        physicalResourceId: cr.PhysicalResourceId.of("watchpost-staleness-window-start"),
+      },
+      // PutMetricData takes no resource (Service Authorization Reference, CloudWatch); the namespace
+      // condition keeps this role to watchpost's own metrics.
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({
+          actions: ["cloudwatch:PutMetricData"],
+          resources: ["*"],
+          conditions: { StringEquals: { "cloudwatch:namespace": METRICS_NAMESPACE } },
+        }),
+      ]),
+      installLatestAwsSdk: false,
+    });
+    Validations.of(marker).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "cloudwatch:PutMetricData takes no resource ARN; the cloudwatch:namespace condition limits it to watchpost's namespace.",
+    });
+    // CDK's one function behind every AwsCustomResource of the stack, created with the first.
+    const provider = Stack.of(this).node.tryFindChild(
+      `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, "")}`,
+    );
+    const providerRole = provider?.node.tryFindChild("ServiceRole");
+    if (providerRole) {
+      Validations.of(providerRole).acknowledge({
+        // Managed policy ARNs always use the AWS::Partition pseudo-parameter, whatever the flags say.
+        id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        reason:
+          "CDK's function behind AwsCustomResource, which puts the one data point that starts the staleness window; the managed policy only lets it write its own logs.",
+      });
+    }
+    return marker;
   }
 
   private buildDashboard(props: WatchdogProps): cloudwatch.Dashboard {

@@ -75,6 +75,12 @@ export interface WatchpostFunctionProps {
   config: WatchpostConfig;
   timeout: Duration;
   memorySize: number;
+  /**
+   * False for a function only an SQS event source invokes (synchronously, its retries and dead
+   * letters are the queue's): it gets no asynchronous retry settings and no dead-letter queue that
+   * nothing could ever fill. Default true.
+   */
+  invokedAsynchronously?: boolean;
 }
 
 /**
@@ -96,8 +102,7 @@ export class WatchpostFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
-  /** Receives failed asynchronous invocations and undeliverable rule/schedule events. */
-  readonly deadLetterQueue: DeadLetterQueue;
+  private readonly asyncDeadLetters?: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: WatchpostFunctionProps) {
     super(scope, id);
@@ -110,7 +115,8 @@ export class WatchpostFunction extends Construct {
       description: `watchpost ${id}: logs, plus the grants the stack adds`,
     });
     this.logGroup.grantWrite(this.role);
-    this.deadLetterQueue = new DeadLetterQueue(this, "DeadLetters");
+    const asynchronous = props.invokedAsynchronously ?? true;
+    if (asynchronous) this.asyncDeadLetters = new DeadLetterQueue(this, "DeadLetters");
 
     this.function = new NodejsFunction(this, "Function", {
       entry: props.entry,
@@ -125,9 +131,13 @@ export class WatchpostFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
-      retryAttempts: ASYNC_RETRY_ATTEMPTS,
-      maxEventAge: ASYNC_MAX_EVENT_AGE,
-      onFailure: new SendOnlyQueueDestination(this.deadLetterQueue.queue),
+      ...(this.asyncDeadLetters
+        ? {
+            retryAttempts: ASYNC_RETRY_ATTEMPTS,
+            maxEventAge: ASYNC_MAX_EVENT_AGE,
+            onFailure: new SendOnlyQueueDestination(this.asyncDeadLetters.queue),
+          }
+        : {}),
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -135,6 +145,16 @@ export class WatchpostFunction extends Construct {
       // Built by the local esbuild with the options the benchmarks measure (lib/bundling.ts).
       bundling: functionBundling(props.config),
     });
+  }
+
+  /** Receives failed asynchronous invocations and undeliverable rule/schedule events. */
+  get deadLetterQueue(): DeadLetterQueue {
+    if (!this.asyncDeadLetters) {
+      throw new Error(
+        `${this.node.path} is invoked only by its queue's event source: it has no dead-letter queue for asynchronous invocations`,
+      );
+    }
+    return this.asyncDeadLetters;
   }
 
   /**

@@ -59,6 +59,8 @@ export class WebhookDelivery extends Construct {
       config,
       timeout: FUNCTION_TIMEOUT,
       memorySize: 256,
+      // Only its FIFO queue invokes it; undeliverable messages end in this construct's dead letters.
+      invokedAsynchronously: false,
     });
     this.function.consumeQueue("Deliveries", this.queue);
     // Exactly what the code sends (the IAM simulation checks both ways): SendMessage to the queues.

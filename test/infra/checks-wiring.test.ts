@@ -111,11 +111,12 @@ describe("object events", () => {
     expect(pattern.detail.object).toBeUndefined();
   });
 
-  it("turns on EventBridge notifications on the bucket it creates", () => {
+  it("turns on EventBridge notifications on the bucket it creates, as the bucket's own property", () => {
     // Assess
-    full.hasResourceProperties("Custom::S3BucketNotifications", {
-      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    full.hasResourceProperties("AWS::S3::Bucket", {
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
     });
+    full.resourceCountIs("Custom::S3BucketNotifications", 0);
   });
 
   it("creates no bucket when an existing one is named, and watches that one", () => {
@@ -174,8 +175,9 @@ describe("asynchronous delivery never loses an event silently", () => {
   it("gives every function bounded async retries, a maximum event age and a failure queue", () => {
     // Assess
     const configs = Object.values(full.findResources("AWS::Lambda::EventInvokeConfig"));
-    // Five functions (the webhook and endpoint functions among them), and the versions the three triggers invoke.
-    expect(configs).toHaveLength(8);
+    // Four functions (the endpoint scan among them; the webhook function is only fed by its queue),
+    // and the versions the three triggers invoke.
+    expect(configs).toHaveLength(7);
     for (const config of configs) {
       expect(config.Properties).toMatchObject({
         MaximumRetryAttempts: 2,
@@ -204,8 +206,8 @@ describe("asynchronous delivery never loses an event silently", () => {
   it("encrypts every queue and refuses non-TLS access to it", () => {
     // Assess
     const queues = full.findResources("AWS::SQS::Queue");
-    // Five functions' dead letters, the scan batches and theirs, the webhook deliveries and theirs.
-    expect(Object.keys(queues)).toHaveLength(9);
+    // Four functions' dead letters, the scan batches and theirs, the webhook deliveries and theirs.
+    expect(Object.keys(queues)).toHaveLength(8);
     for (const [id, queue] of Object.entries(queues)) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       full.hasResourceProperties("AWS::SQS::QueuePolicy", {

@@ -39,12 +39,15 @@ describe("scan state and fan-out", () => {
     expect(stateTable()).toBeTruthy();
   });
 
-  it("hands batches over an encrypted queue whose failures land in a watched dead-letter queue after three tries", () => {
+  // Lambda Developer Guide, "Understanding SQS retries" (https://docs.aws.amazon.com/lambda/latest/dg/sqs-retries.html):
+  // "Set the maxReceiveCount on the source queue's redrive policy to at least 5", so a batch throttled
+  // at the scan's concurrency limit is retried rather than dead-lettered.
+  it("hands batches over an encrypted queue whose failures land in a watched dead-letter queue after five tries", () => {
     // Assess
     const queue = template.toJSON().Resources[batchQueue()].Properties;
     expect(queue.RedrivePolicy).toEqual({
       deadLetterTargetArn: { "Fn::GetAtt": [batchDeadLetters(), "Arn"] },
-      maxReceiveCount: 3,
+      maxReceiveCount: 5,
     });
     expect(queue.SqsManagedSseEnabled).toBe(true);
     expect(queue.VisibilityTimeout).toBe(6 * 600); // six times the scan function's timeout

@@ -12,16 +12,23 @@
  * resources the deployed function would name: the ones its environment and configuration give it
  * (its bucket and the configured prefixes and keys, its tables, queue, bus, topics, roles,
  * secrets). Requests S3, SNS and Secrets Manager make to KMS on the caller's behalf are simulated
- * too, as those services document them.
+ * too, as those services document them: for an SSE-KMS bucket, in the bucket's own region (where S3
+ * calls KMS), under the key policy its owner holds (another account's key must allow this one:
+ * README, "Deploy").
+ *
+ * Every configuration of the synth matrix (test/support/deployment-configs.ts) is simulated, each
+ * in its own region and partition, plus the full test configuration with the bucket the stack creates.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { RegionInfo } from "aws-cdk-lib/region-info";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   parseConfig,
   readablePrefixes,
+  regionOfArn,
   type WatchpostConfig,
   type WatchpostConfigInput,
 } from "../../functions/core/config";
@@ -30,7 +37,7 @@ import { ENV } from "../../functions/handlers/shared/environment";
 import { esbuildOptions } from "../../lib/bundling";
 import { fullConfig, synth } from "../infra/support";
 import type { RecordedCall } from "../support/aws-call-recorder";
-import { largestConfig } from "../support/deployment-configs";
+import { ACCOUNT, deployments } from "../support/deployment-configs";
 import {
   identityPoliciesOf,
   type PolicyDocument,
@@ -148,6 +155,8 @@ function queueArnOf(url: string, partition: string, region: string): string {
 interface Request {
   action: string;
   resource: string;
+  /** The account that owns the resource, when it is not the stack's (another account's KMS key). */
+  resourceAccount?: string;
   context?: Record<string, string | string[]>;
   resourcePolicy?: PolicyDocument;
   /** Why this request is made. */
@@ -155,12 +164,47 @@ interface Request {
 }
 
 /** A customer key's default key policy: IAM policies of the account decide (KMS "Default key policy"). */
-const defaultKeyPolicy = (account: string): PolicyDocument => ({
+const defaultKeyPolicy = (account: string, partition = "aws"): PolicyDocument => ({
   Version: "2012-10-17",
   Statement: [
-    { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
+    {
+      Effect: "Allow",
+      Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+      Action: "kms:*",
+      Resource: "*",
+    },
   ],
 });
+
+/**
+ * The key policy of the bucket's key as its owner holds it. A key of this account: the default
+ * policy. Another account's key: its default policy plus the statement the README asks the owner to
+ * add, which lets this account's IAM policies decide for this account, through S3 only (KMS
+ * Developer Guide, "Allowing users in other accounts to use a KMS key": both the key policy and the
+ * caller's IAM policy must allow it).
+ */
+function bucketKeyPolicy(key: string, account: string, partition: string): PolicyDocument {
+  const owner = key.split(":")[4]!;
+  const policy = defaultKeyPolicy(owner, partition);
+  if (owner === account) return policy;
+  return {
+    ...policy,
+    Statement: [
+      ...policy.Statement,
+      {
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: "*",
+        Condition: {
+          StringEquals: { "kms:ViaService": `s3.${regionOfArn(key)}.${urlSuffixOf(regionOfArn(key))}` },
+        },
+      },
+    ],
+  };
+}
+
+const urlSuffixOf = (region: string) => RegionInfo.get(region).domainSuffix!;
 
 let calls: RecordedCall[];
 const bundleInputs = new Map<FunctionName, Set<string>>();
@@ -242,11 +286,14 @@ function requestsFor(
         });
         const key = config.certificates.bucket.kmsKeyArn;
         if (key && call.command === "GetObjectCommand") {
+          // S3 calls KMS from the bucket's region, which the key's ARN names.
+          const bucketRegion = regionOfArn(key);
           requests.push({
             action: "kms:Decrypt",
             resource: key,
-            context: { "kms:ViaService": `s3.${region}.amazonaws.com` },
-            resourcePolicy: defaultKeyPolicy(account),
+            resourceAccount: key.split(":")[4]!,
+            context: { "kms:ViaService": `s3.${bucketRegion}.${urlSuffixOf(bucketRegion)}` },
+            resourcePolicy: bucketKeyPolicy(key, account, partition),
             because: "SSE-KMS object, decrypted by S3 with the caller's permission",
           });
         }
@@ -278,6 +325,33 @@ function requestsFor(
             resource: s3(`${target.bucket}/${key}`),
             because: `${call.command} ${target.name}`,
           });
+          // SSE-KMS default encryption: S3 asks KMS for a data key when the probe writes and to
+          // decrypt it when the probe reads back, in the bucket's region, naming the object (or, with
+          // an S3 Bucket Key, the bucket) as encryption context (S3 User Guide, SSE-KMS, "Encryption context").
+          const kmsAction =
+            call.command === "PutObjectCommand"
+              ? "kms:GenerateDataKey"
+              : call.command === "GetObjectCommand"
+                ? "kms:Decrypt"
+                : undefined;
+          if (target.kmsKeyArn && kmsAction) {
+            for (const [context, form] of [
+              [s3(`${target.bucket}/${key}`), "object"],
+              [s3(target.bucket), "S3 Bucket Key"],
+            ] as const) {
+              requests.push({
+                action: kmsAction,
+                resource: target.kmsKeyArn,
+                resourceAccount: target.kmsKeyArn.split(":")[4]!,
+                context: {
+                  "kms:ViaService": `s3.${target.region}.${urlSuffixOf(target.region)}`,
+                  "kms:EncryptionContext:aws:s3:arn": context,
+                },
+                resourcePolicy: bucketKeyPolicy(target.kmsKeyArn, account, partition),
+                because: `${call.command} ${target.name}: SSE-KMS probe object (${form})`,
+              });
+            }
+          }
         }
       }
       break;
@@ -337,10 +411,10 @@ function requestsFor(
           action: "kms:Decrypt",
           resource: `arn:${partition}:kms:${region}:${account}:key/0f0e0d0c-0b0a-0908-0706-050403020100`,
           context: {
-            "kms:ViaService": `secretsmanager.${region}.amazonaws.com`,
+            "kms:ViaService": `secretsmanager.${region}.${stack.env.urlSuffix}`,
             "kms:EncryptionContext:SecretARN": secret,
           },
-          resourcePolicy: defaultKeyPolicy(account),
+          resourcePolicy: defaultKeyPolicy(account, partition),
           because: `${secretName} under a customer key, decrypted by Secrets Manager`,
         });
       }
@@ -351,18 +425,34 @@ function requestsFor(
   return requests;
 }
 
-const STACKS: [string, WatchpostConfigInput][] = [
-  ["every feature, bucket created by the stack", fullConfig()],
-  ["every list at its limit, existing KMS-encrypted bucket", largestConfig()],
+const STACKS: [string, WatchpostConfigInput, string][] = [
+  ["every feature, bucket created by the stack", fullConfig(), "eu-west-1"],
+  ...deployments().map((d) => [d.name, d.config, d.region] as [string, WatchpostConfigInput, string]),
 ];
 
-describe.each(STACKS)("IAM simulation: %s", (_name, input) => {
+/** The functions a configuration deploys: the webhook and endpoint functions only when configured. */
+function functionsOf(input: WatchpostConfigInput): FunctionName[] {
+  const config = parseConfig(input);
+  return (Object.keys(FUNCTIONS) as FunctionName[]).filter(
+    (name) =>
+      (name !== "webhook-delivery" || config.notifications.webhooks.length > 0) &&
+      (name !== "endpoint-scan" || config.endpoints.targets.length > 0),
+  );
+}
+
+describe.each(STACKS)("IAM simulation: %s", (_name, input, region) => {
   let stack: ResolvedTemplate;
   let config: WatchpostConfig;
 
   beforeAll(() => {
     config = parseConfig(input);
-    stack = new ResolvedTemplate(synth(input).toJSON() as never);
+    const info = RegionInfo.get(region);
+    stack = new ResolvedTemplate(synth(input, { account: ACCOUNT, region }).toJSON() as never, {
+      account: ACCOUNT,
+      region,
+      partition: info.partition!,
+      urlSuffix: info.domainSuffix!,
+    });
   });
 
   it("has calls recorded from the test suite for every function", () => {
@@ -374,7 +464,7 @@ describe.each(STACKS)("IAM simulation: %s", (_name, input) => {
       expect(callsOf(name).length, name).toBeGreaterThan(0);
   });
 
-  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+  it.each(functionsOf(input))(
     "%s: every call it makes is allowed, and every action it is granted is used",
     async (name) => {
       // Prepare
@@ -406,7 +496,7 @@ describe.each(STACKS)("IAM simulation: %s", (_name, input) => {
             identityPolicies,
             resourcePolicy: request.resourcePolicy ?? resourcePolicyOf(stack, request.resource),
           },
-          stack.env.account,
+          request.resourceAccount ?? stack.env.account,
         );
         if (verdict.result !== "Allowed") {
           denied.push(

@@ -1,15 +1,18 @@
 /**
  * Configurations the deployment simulation synthesizes (scripts/synth-matrix.ts and the tests):
  * the smallest one the schema accepts, one that switches every feature on with every list at the
- * largest size the schema allows, and one for a partition other than `aws`. Generated, so the
- * sizes follow LIMITS in functions/core/config.ts.
+ * largest size the schema allows, what a user's account already has (an existing bucket, one with
+ * SSE-KMS under another account's key, an own security group), and one for each partition other
+ * than `aws`. Generated, so the sizes follow LIMITS in functions/core/config.ts.
  */
 import { LIMITS, type WatchpostConfigInput } from "../../functions/core/config";
 import type { Severity } from "../../functions/core/contracts";
 
 export const ACCOUNT = "123456789012";
 
-export { minimalConfig } from "../infra/support";
+import { minimalConfig } from "../infra/support";
+
+export { minimalConfig };
 
 const SEVERITY_CYCLE: Severity[] = ["critical", "major", "minor", "warning"];
 const pad = (text: string, length: number, fill = "x") =>
@@ -192,9 +195,18 @@ export function largestConfig(): WatchpostConfigInput {
   };
 }
 
+/** The largest configuration's recipients without chat (AWS Chatbot is only in the aws partition). */
+function recipientsWithoutChat(emails: number, webhooks: number): WatchpostConfigInput["notifications"] {
+  const { slack: _slack, teams: _teams, ...notifications } = largestConfig().notifications ?? {};
+  return {
+    ...notifications,
+    email: notifications.email?.slice(0, emails),
+    webhooks: notifications.webhooks?.slice(0, webhooks),
+  };
+}
+
 /** For a partition without AWS Chatbot (aws-cn): email and webhooks, no chat. */
 export function otherPartitionConfig(): WatchpostConfigInput {
-  const { slack: _slack, teams: _teams, ...notifications } = largestConfig().notifications ?? {};
   return {
     certificates: {
       bucket: {
@@ -222,10 +234,142 @@ export function otherPartitionConfig(): WatchpostConfigInput {
       ],
     },
     schedules: { certificateScan: { expression: "cron(0 1 * * ? *)", timeZone: "Asia/Shanghai" } },
-    notifications: {
-      ...notifications,
-      email: notifications.email?.slice(0, 2),
-      webhooks: notifications.webhooks?.slice(0, 2),
-    },
+    notifications: recipientsWithoutChat(2, 2),
   };
+}
+
+/** An account other than the stack's, owning the KMS key of the SSE-KMS bucket. */
+export const KEY_OWNER_ACCOUNT = "210987654321";
+
+/**
+ * What a first deploy into an existing account looks like: the certificates stay in the bucket they
+ * are in, whose EventBridge notifications the stack turns on (merged with the owner's), one role to
+ * assume and one bucket probed with the function's own role.
+ */
+export function existingBucketConfig(): WatchpostConfigInput {
+  return {
+    certificates: {
+      bucket: { existingBucketName: "acme-cluster-certificates", region: "eu-west-1" },
+      sources: [{ prefix: "clusters/prod/", caBundleKey: "trust/ca.pem" }],
+    },
+    credentials: {
+      targets: [
+        {
+          name: "agency",
+          roleArn: `arn:aws:iam::${ACCOUNT}:role/cluster-agency`,
+          bucket: "cluster-data",
+          region: "eu-west-1",
+        },
+        { name: "ambient", bucket: "ambient-data", prefix: "meta/", region: "eu-west-1", writeProbe: true },
+      ],
+    },
+    notifications: { email: [{ address: "oncall@example.com", minimumSeverity: "major" }] },
+  };
+}
+
+/**
+ * Buckets with SSE-KMS default encryption: the certificate bucket under a key another account owns
+ * (its key policy must allow this account: README), a credential target whose write probe puts and
+ * reads back objects under its bucket's key with the function's own role, and endpoints in a VPC
+ * behind the user's own security group.
+ */
+export function sseKmsExistingBucketConfig(): WatchpostConfigInput {
+  return {
+    certificates: {
+      bucket: {
+        existingBucketName: "acme-encrypted-certificates",
+        kmsKeyArn: `arn:aws:kms:eu-west-1:${KEY_OWNER_ACCOUNT}:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d`,
+        region: "eu-west-1",
+      },
+      sources: [
+        { prefix: "clusters/prod/", caBundleKey: "trust/ca.pem", keystorePasswordSecretName: "watchpost/ks" },
+      ],
+    },
+    credentials: {
+      targets: [
+        {
+          name: "encrypted-probe",
+          bucket: "encrypted-data",
+          prefix: "meta/",
+          region: "eu-west-1",
+          writeProbe: true,
+          kmsKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+        },
+      ],
+    },
+    endpoints: {
+      targets: [
+        {
+          endpoint: "api.cluster.internal:6443",
+          caBundleKey: "trust/ca.pem",
+          storedCertificateKey: "clusters/prod/api.pem",
+        },
+      ],
+      vpc: {
+        vpcId: "vpc-0abc1234",
+        subnetIds: ["subnet-0aaa1111", "subnet-0bbb2222"],
+        securityGroupIds: ["sg-0123456789abcdef0"],
+      },
+    },
+    notifications: { email: [{ address: "oncall@example.com", minimumSeverity: "major" }] },
+  };
+}
+
+/** For AWS GovCloud (US): the aws-us-gov partition's ARNs, no chat (Chatbot is not there). */
+export function govCloudConfig(): WatchpostConfigInput {
+  return {
+    certificates: {
+      bucket: {
+        existingBucketName: "gov-cluster-certificates",
+        kmsKeyArn: `arn:aws-us-gov:kms:us-gov-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      },
+      sources: [{ prefix: "certs/", caBundleKey: "trust/ca.pem", pkcs12PasswordSecretName: "watchpost/p12" }],
+    },
+    credentials: {
+      targets: [
+        {
+          name: "agency",
+          roleArn: `arn:aws-us-gov:iam::${ACCOUNT}:role/agency`,
+          bucket: "gov-data",
+          region: "us-gov-west-1",
+        },
+        {
+          name: "ambient",
+          bucket: "gov-ambient",
+          prefix: "meta/",
+          region: "us-gov-west-1",
+          writeProbe: true,
+          kmsKeyArn: `arn:aws-us-gov:kms:us-gov-west-1:${ACCOUNT}:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d`,
+        },
+      ],
+    },
+    endpoints: {
+      targets: [{ endpoint: "api.cluster.internal:6443", caBundleKey: "trust/ca.pem" }],
+      vpc: { vpcId: "vpc-0abc1234", subnetIds: ["subnet-0aaa1111"] },
+    },
+    schedules: { certificateScan: { expression: "cron(0 1 * * ? *)", timeZone: "America/New_York" } },
+    notifications: recipientsWithoutChat(2, 3),
+  };
+}
+
+/** A configuration of the synth matrix, with the region the stack is synthesized for. */
+export interface Deployment {
+  name: string;
+  config: WatchpostConfigInput;
+  region: string;
+}
+
+/**
+ * Every configuration the deployment simulation deploys (scripts/synth-matrix.ts synthesizes them;
+ * test/simulation/ checks what AWS decides about each).
+ */
+export function deployments(): Deployment[] {
+  return [
+    { name: "minimal", config: minimalConfig(), region: "eu-west-1" },
+    { name: "largest", config: largestConfig(), region: "eu-west-1" },
+    { name: "existing-bucket", config: existingBucketConfig(), region: "eu-west-1" },
+    { name: "existing-bucket-sse-kms", config: sseKmsExistingBucketConfig(), region: "eu-west-1" },
+    { name: "aws-cn", config: otherPartitionConfig(), region: "cn-north-1" },
+    { name: "aws-us-gov", config: govCloudConfig(), region: "us-gov-west-1" },
+  ];
 }

@@ -2,12 +2,14 @@
 import * as z from "zod";
 import { capturedNames, MAX_PARAMETER_VALUE, RESERVED_PARAMETERS } from "../certificates/location";
 import {
+  AwsRegion,
   BucketName,
   CONTROL_CHARACTERS,
   HostName,
   KeyPrefix,
   KmsKeyArn,
   ObjectKey,
+  regionOfArn,
   SecretName,
 } from "./fields";
 import { atMost, LIMITS } from "./limits";
@@ -212,11 +214,36 @@ const Bucket = z
     existingBucketName: BucketName.optional(),
     /** The key that encrypts the existing bucket's objects, when it is not SSE-S3. */
     kmsKeyArn: KmsKeyArn.optional(),
+    /**
+     * The existing bucket's region, checked at synth against the stack's: S3 sends its events only
+     * to the default bus of the bucket's own region, and the scan reads through the stack's region.
+     */
+    region: AwsRegion.optional(),
+    /**
+     * Turn on the existing bucket's EventBridge notifications at deploy (merged with the bucket's
+     * other notifications; absent means true); false when the bucket's owner manages them.
+     */
+    eventBridgeNotifications: z.boolean().optional(),
   })
   .refine((b) => b.kmsKeyArn === undefined || b.existingBucketName !== undefined, {
     message: "expected kmsKeyArn only together with existingBucketName (a created bucket uses SSE-S3)",
     path: ["kmsKeyArn"],
-  });
+  })
+  .refine((b) => b.region === undefined || b.existingBucketName !== undefined, {
+    message:
+      "expected region only together with existingBucketName (a created bucket is in the stack's region)",
+    path: ["region"],
+  })
+  // S3 User Guide, "Specifying server-side encryption with AWS KMS (SSE-KMS)": the KMS key must be
+  // in the same Region as the bucket.
+  .refine(
+    (b) => b.kmsKeyArn === undefined || b.region === undefined || regionOfArn(b.kmsKeyArn) === b.region,
+    {
+      message:
+        "expected kmsKeyArn in the bucket's region: S3 encrypts with a KMS key of the bucket's own Region",
+      path: ["kmsKeyArn"],
+    },
+  );
 
 export const Certificates = z
   .strictObject({

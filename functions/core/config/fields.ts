@@ -65,3 +65,13 @@ export const SecretName = z
 export const KmsKeyArn = z
   .string()
   .regex(/^arn:[a-z0-9-]+:kms:[a-z0-9-]+:[0-9]{12}:key\/[a-zA-Z0-9-]+$/, "expected a KMS key ARN");
+
+/** The region an ARN names (its fourth field), e.g. "eu-west-1" in a KMS key ARN. */
+export function regionOfArn(arn: string): string {
+  return arn.split(":")[3] ?? "";
+}
+
+/** An AWS Region name such as "eu-west-1", "us-gov-west-1" or "cn-north-1". */
+export const AwsRegion = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'expected an AWS Region name such as "eu-west-1"');

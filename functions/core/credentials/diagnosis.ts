@@ -130,7 +130,7 @@ export function diagnoseAssumeRole(
         errorCode: code,
         outcome: "was refused",
         likelyCause:
-          "the request is invalid for this role: the role ARN is malformed or the session duration exceeds the role's maximum session duration",
+          "the request is invalid for this role: the role ARN is malformed, or the session duration exceeds the role's maximum session duration, or one hour when the caller itself runs in a role session (role chaining, as the deployed check in Lambda does)",
       };
     case "RegionDisabledException":
       return {

@@ -4,6 +4,7 @@
  */
 import * as z from "zod";
 import { MAX_PARAMETER_VALUE } from "../certificates/location";
+import { KmsKeyArn } from "../config/fields";
 
 /** IAM role ARNs in every partition (aws, aws-cn, aws-us-gov, …); S3-compatible stores use the same form. */
 const ROLE_ARN = /^arn:[a-z0-9-]+:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
@@ -53,6 +54,11 @@ export const CredentialTarget = z
     /** S3-compatible stores often serve buckets only as http://host/bucket/key. */
     forcePathStyle: z.boolean().optional(),
     writeProbe: z.boolean().optional(),
+    /**
+     * The key of a bucket with SSE-KMS default encryption, for a target probed with the deployed
+     * function's own role: the stack lets that role use the key through S3 only.
+     */
+    kmsKeyArn: KmsKeyArn.optional(),
     /** The returned expiration must be at least this far ahead. */
     minRemainingSeconds: z.number().int().min(0).max(43200).default(DEFAULT_MIN_REMAINING_SECONDS),
     /** Per step, including throttling retries. */
