@@ -249,6 +249,16 @@ describe("bundling", () => {
   });
 });
 
+/** A configuration with one json webhook at `url`, its key in `auth`. */
+function withKeyedWebhook(url: string) {
+  return parseConfig({
+    certificates: { sources: [{ prefix: "" }] },
+    notifications: {
+      webhooks: [{ name: "hook", url, auth: { type: "api-key", headerName: "x-api-key", secretName: "s" } }],
+    },
+  });
+}
+
 describe("webhook URLs", () => {
   it.each([
     ["user information", "https://user:secret@hooks.example.com/watchpost"],
@@ -256,16 +266,7 @@ describe("webhook URLs", () => {
     ["a signature in the query", "https://hooks.example.com/services/x?sig=abc&api_key=k"],
   ])("are refused with %s, pointing to `auth`", (_what, url) => {
     // Act / Assess
-    expect(() =>
-      parseConfig({
-        certificates: { sources: [{ prefix: "" }] },
-        notifications: {
-          webhooks: [
-            { name: "hook", url, auth: { type: "api-key", headerName: "x-api-key", secretName: "s" } },
-          ],
-        },
-      }),
-    ).toThrow(/notifications\.webhooks\[0\]\.url: .*credentials.*`auth`/);
+    expect(() => withKeyedWebhook(url)).toThrow(/notifications\.webhooks\[0\]\.url: .*credentials.*`auth`/);
   });
 
   it.each([
@@ -291,16 +292,7 @@ describe("webhook URLs", () => {
     ],
   ])("of format json are refused when they carry %s, pointing to `urlSecretName`", (_what, url, why) => {
     // Act / Assess: before, these were compiled into the template and the bundle in clear
-    expect(() =>
-      parseConfig({
-        certificates: { sources: [{ prefix: "" }] },
-        notifications: {
-          webhooks: [
-            { name: "hook", url, auth: { type: "api-key", headerName: "x-api-key", secretName: "s" } },
-          ],
-        },
-      }),
-    ).toThrow(
+    expect(() => withKeyedWebhook(url)).toThrow(
       `notifications.webhooks[0].url: expected a URL without credentials: ${why}; it would be written into the CloudFormation template and the function's bundle in clear text: keep the URL in Secrets Manager and name the secret in \`urlSecretName\` (or keep the key in \`auth\`)`,
     );
   });

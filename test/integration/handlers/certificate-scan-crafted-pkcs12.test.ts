@@ -16,15 +16,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { ContentInfo, id_data } from "@peculiar/asn1-cms";
-import { AuthenticatedSafe, MacData, PFX } from "@peculiar/asn1-pfx";
-import { DigestInfo } from "@peculiar/asn1-rsa";
-import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
-import { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KdfBudget, SCAN_BUDGET } from "../../../functions/core/certificates/formats/pkcs12-budget";
 import { parseConfig } from "../../../functions/core/config";
 import { type CertificateScanDeps, runCertificateScan } from "../../../functions/handlers/certificate-scan";
+import { macOnlyPfx } from "../../support/crafted-pkcs12";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../../support/emulators";
 import { recordingEventBus } from "../../support/event-bus";
 import { chain, DAY, issue, privateKeyPem } from "../../support/pki";
@@ -40,23 +36,6 @@ const CRAFTED = Array.from({ length: 45 }, (_, i) => `hosts/flink01/drop/${Strin
 const config = parseConfig({
   certificates: { sources: [{ prefix: "hosts/", pkcs12PasswordSecretName: "watchpost/flink-ha" }] },
 });
-
-/** 122 bytes: an empty authenticated safe and a SHA-512 MAC asking for `iterations`. */
-function craftedPfx(iterations: number): Uint8Array {
-  const authSafe = new ContentInfo({
-    contentType: id_data,
-    content: AsnConvert.serialize(new OctetString(AsnConvert.serialize(new AuthenticatedSafe([])))),
-  });
-  const macData = new MacData({
-    mac: new DigestInfo({
-      digestAlgorithm: new AlgorithmIdentifier({ algorithm: "2.16.840.1.101.3.4.2.3" }),
-      digest: new OctetString(new Uint8Array(64)),
-    }),
-    macSalt: new OctetString(new Uint8Array(8)),
-    iterations,
-  });
-  return new Uint8Array(AsnConvert.serialize(new PFX({ version: 3, authSafe, macData })));
-}
 
 /** What `openssl pkcs12 -export` writes for a key, its certificate and the CA (OpenSSL 3 defaults). */
 async function opensslPkcs12(): Promise<Buffer> {
@@ -94,7 +73,7 @@ const bus = recordingEventBus();
 beforeAll(async () => {
   [s3, dynamo] = await Promise.all([startS3rver(), startDynalite()]);
   await s3.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  const crafted = craftedPfx(250_000);
+  const crafted = macOnlyPfx(250_000);
   const real = await opensslPkcs12();
   for (const key of [...CRAFTED, REAL]) {
     await s3.client.send(

@@ -11,8 +11,7 @@ import {
   id_data,
   id_encryptedData,
 } from "@peculiar/asn1-cms";
-import { AuthenticatedSafe, MacData, PFX } from "@peculiar/asn1-pfx";
-import { DigestInfo } from "@peculiar/asn1-rsa";
+import { AuthenticatedSafe, PFX } from "@peculiar/asn1-pfx";
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import { describe, expect, it } from "vitest";
@@ -28,27 +27,10 @@ import {
 import { EncryptedData, Pkcs12PbeParams } from "../../../functions/core/certificates/formats/pkcs12-schemas";
 import { readCertificates } from "../../../functions/core/certificates/reader";
 import { scanFiles } from "../../../functions/core/certificates/scan";
+import { macOnlyPfx } from "../../support/crafted-pkcs12";
 import { chain, DAY, issue, pkcs12 } from "../../support/pki";
 
-const SHA512 = "2.16.840.1.101.3.4.2.3";
 const PBE_SHA1_3DES = "1.2.840.113549.1.12.1.3";
-
-/** A PFX with an empty authenticated safe and a MAC over SHA-512 asking for `iterations`. */
-function macOnlyPfx(iterations: number): Uint8Array {
-  const authSafe = new ContentInfo({
-    contentType: id_data,
-    content: AsnConvert.serialize(new OctetString(AsnConvert.serialize(new AuthenticatedSafe([])))),
-  });
-  const macData = new MacData({
-    mac: new DigestInfo({
-      digestAlgorithm: new AlgorithmIdentifier({ algorithm: SHA512 }),
-      digest: new OctetString(new Uint8Array(64)),
-    }),
-    macSalt: new OctetString(new Uint8Array(8)),
-    iterations,
-  });
-  return new Uint8Array(AsnConvert.serialize(new PFX({ version: 3, authSafe, macData })));
-}
 
 /** A PFX without a MAC whose one safe is encrypted with the legacy 3DES scheme at `iterations`. */
 function legacy3desPfx(iterations: number): Uint8Array {
