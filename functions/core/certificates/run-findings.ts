@@ -16,6 +16,7 @@
  */
 import type { Finding } from "../contracts";
 import { formatDuration, formatInstant } from "./checks/finding";
+import { quoted } from "./formats/read-error";
 
 /** Places listed in a merged finding's message; the rest are counted. */
 const LISTED_PLACES = 3;
@@ -50,11 +51,10 @@ export function oneFindingPerCertificate(
     }
     if (how === "merge" && group[0] !== finding) continue;
     // Grouped alarms list the places in one order, whichever object was judged first.
-    const others = group
-      .filter((f) => f !== finding)
-      .map((f) => f.source)
-      .sort(how === "group" ? bySource : () => 0);
-    const listed = others.slice(0, LISTED_PLACES).join(", ");
+    const otherFindings = group.filter((f) => f !== finding);
+    if (how === "group") otherFindings.sort((a, b) => bySource(a.source, b.source));
+    const others = otherFindings.map((f) => f.source);
+    const listed = otherFindings.slice(0, LISTED_PLACES).map(placeOf).join(", ");
     const more = others.length - LISTED_PLACES;
     merged.push({
       ...finding,
@@ -73,6 +73,14 @@ export function oneFindingPerCertificate(
 }
 
 const bySource = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A place as a person finds it: in a keystore, by the entry's alias (`keytool -list`), not its index. */
+function placeOf(finding: Finding): string {
+  const alias = finding.details?.alias;
+  return typeof alias === "string"
+    ? `${finding.source} (keystore alias "${quoted(alias, 80)}")`
+    : finding.source;
+}
 
 /** What the scan saw of certificates' start dates: how many, and the earliest notBefore. */
 export interface StartDates {
