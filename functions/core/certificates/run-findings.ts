@@ -17,6 +17,7 @@
 import type { Finding } from "../contracts";
 import { formatDuration, formatInstant } from "./checks/finding";
 import { quoted } from "./formats/read-error";
+import { LINK_RULES } from "./path/rule-table";
 
 /** Places listed in a merged finding's message; the rest are counted. */
 const LISTED_PLACES = 3;
@@ -161,9 +162,10 @@ export function blameScanningClock(
       };
     }
     if (finding.check === "untrusted-chain" && finding.details?.reason === "issuer-not-yet-valid") {
+      // The chain rule's own advice (re-issue the CA) is what the note says to hold off on.
       return {
         ...finding,
-        message: `${finding.message} ${note}`,
+        message: `${finding.message.replace(` ${LINK_RULES.notYetValid.fix} `, " ")} ${note}`,
         details: { ...finding.details, likelyCause: SCANNING_CLOCK_BEHIND },
       };
     }
