@@ -187,11 +187,11 @@ export class WatchpostStack extends Stack {
     this.addOutputs(config);
   }
 
-  /** Secrets holding PKCS#12 and keystore passwords, readable by the scan only. */
+  /** Secrets holding PKCS#12, keystore and peer trust store passwords, readable by the scan only. */
   private grantKeystorePasswords(config: WatchpostConfig): void {
     this.certificateScan.grantSecretReads(
-      keystoreSecretNames(config.certificates.sources),
-      "PKCS#12 and keystore passwords",
+      keystoreSecretNames(config.certificates),
+      "PKCS#12, keystore and trust store passwords",
     );
   }
 

@@ -27,10 +27,12 @@ import {
   validateOptions,
 } from "./options";
 import { loadPasswordMap } from "./password-map";
+import { hasPeerGroup, PEER_GROUP_FLAGS, PEER_GROUP_USAGE, scanPeerGroup } from "./peer-group";
 import { buildScanReport, renderTable, type SkipReason } from "./report";
 import { loadTrustAnchors } from "./trust";
 
 export const SCAN_USAGE = `usage: watchpost scan PATH... [options]
+       watchpost scan --peer FQDN=FILE... [--truststore FQDN=FILE]... [PATH...] [options]
 
 Reads every certificate in the named files and directories (recursively): PEM (with or without
 surrounding text), DER, PKCS#7 (.p7b/.p7c), PKCS#12 (.p12/.pfx, legacy RC2/3DES too) and Java
@@ -51,6 +53,8 @@ options:
                         'PATTERN file:PATH' or 'PATTERN env:NAME' (first match wins)
   --format table|json   output format (default table)
 
+peer groups (a cluster's peers as they see each other):
+${PEER_GROUP_USAGE}
 PKCS#12 and keystore password: environment variable WATCHPOST_KEYSTORE_PASSWORD, or a file named
 by WATCHPOST_KEYSTORE_PASSWORD_FILE (WATCHPOST_PKCS12_PASSWORD[_FILE] are accepted too); never on
 the command line, where ps would show it. A keystore is read without its password too: the
@@ -76,12 +80,14 @@ export const scanCommand: Command = async (argv, io) => {
     ...JUDGING_FLAGS,
     "max-bytes": { type: "string" },
     "password-map": { type: "string" },
+    ...PEER_GROUP_FLAGS,
   });
   if (values.help) {
     io.stdout(SCAN_USAGE);
     return EXIT.ok;
   }
-  if (positionals.length === 0) throw new UsageError("name at least one file or directory to scan");
+  if (positionals.length === 0 && !hasPeerGroup(values))
+    throw new UsageError("name at least one file or directory to scan, or the peers of a group with --peer");
   const options = validateOptions(JudgingOptions, values);
   const { "max-bytes": maxBytes } = validateOptions(ScanOnlyOptions, values);
   const now = options.now ? new Date(options.now) : new Date();
@@ -127,24 +133,45 @@ export const scanCommand: Command = async (argv, io) => {
         skewSeconds: options.skew,
       })
     : [];
+  const defaultPassword = await keystorePasswordForCli(io.env);
+  const group = hasPeerGroup(values)
+    ? await scanPeerGroup(values, {
+        policy: {
+          now,
+          warnDays: options["warn-days"],
+          majorDays: options["major-days"],
+          skewSeconds: options.skew,
+        },
+        ...(trustAnchors ? { ca: { files: options.ca, anchors: trustAnchors } } : {}),
+        passwordFor: (file) => passwordMap?.forFile(file) ?? { value: defaultPassword },
+        maxBytes,
+      })
+    : undefined;
+  const certificates = [...result.certificates, ...(group?.certificates ?? [])];
   // The same certificate in several files is one finding; a scan where every certificate starts in
   // the future blames this machine's clock (run-findings.ts).
   const findings = wholeScanFindings(
-    oneFindingPerSourceAndCheck([...bundleFindings, ...walkFindings, ...result.findings]),
-    startDatesOf([...(trustAnchors ?? []), ...result.certificates]),
+    oneFindingPerSourceAndCheck([
+      ...bundleFindings,
+      ...walkFindings,
+      ...result.findings,
+      ...(group?.findings ?? []),
+    ]),
+    startDatesOf([...(trustAnchors ?? []), ...certificates]),
     now,
     options.skew,
   );
-  const report = buildScanReport(now, result.certificates, findings);
+  const report = buildScanReport(now, certificates, findings, group ? [group.report] : undefined);
   const judged = result.files.filter((f) => !f.skipped);
   const skipped: Partial<Record<SkipReason, number>> = {
     "not-certificate": result.files.length - judged.length,
   };
   for (const { reason } of listed.skipped) skipped[reason] = (skipped[reason] ?? 0) + 1;
   const scope = {
-    files: judged.length + listed.errors.length,
+    files: judged.length + listed.errors.length + (group?.files ?? 0),
     unreadable:
       listed.errors.length +
+      (group?.unreadable ?? 0) +
       judged.filter((f) => f.certificates.length === 0 && f.findings.some((x) => x.check === "unreadable"))
         .length,
     skipped,

@@ -178,13 +178,21 @@ async function sampleSteps(
     if (code !== EXIT.ok) throw new Error(`watchpost push exited ${code}`);
   });
 
-  heading(out, "Step 4: the next scheduled scan");
+  heading(out, "Step 4: a peer's truststore is given the new CA");
+  for (const line of wrap(
+    `etcd-2's certificate was renewed yesterday by Demo Ops CA 2, which five members' truststores hold; etcd-4's (${sample.trustUpdate.key}) was never given it, so etcd-4 refuses etcd-2 both when it connects to etcd-2 and when etcd-2 connects to it. The operator adds the CA to etcd-4's truststore and uploads it; the upload re-checks the whole group:`,
+  )) {
+    out.line(line);
+  }
+  failures += await session.objectChanged(sample.trustUpdate.key, sample.trustUpdate.body);
+
+  heading(out, "Step 5: the next scheduled scan");
   out.line("The scan-state table holds the object inventory: each object's ETag and certificate facts.");
   out.line("An object whose ETag is unchanged is judged again from those facts (dates move on) without");
   out.line("being downloaded; a changed one is read.");
   failures += await session.scheduledScan({ table: false });
 
-  heading(out, "Step 5: a live service still serves the old certificate (endpoint scan, hourly)");
+  heading(out, "Step 6: a live service still serves the old certificate (endpoint scan, hourly)");
   out.line(
     `${service.host} at ${live.endpoint} (a TLS server on loopback) serves a certificate that expires in 20 days;`,
   );
@@ -199,7 +207,7 @@ async function sampleSteps(
   await live.reload(service.renewed, service.intermediate);
   failures += await session.endpointScan();
 
-  heading(out, "Step 6: the credential check (every 5 minutes)");
+  heading(out, "Step 7: the credential check (every 5 minutes)");
   for (const target of config.credentials.targets) {
     out.line(
       `  ${target.name}: assume ${target.roleArn} through STS, then HeadBucket, ListObjectsV2${target.writeProbe ? ", put/get/delete a probe object" : ""} on s3://${target.bucket}/${target.prefix ?? ""}`,
@@ -211,7 +219,7 @@ async function sampleSteps(
   failures += await session.credentialChecks(config.alarms.consecutiveFailures.credentials);
 
   heading(out, "Summary");
-  const [scan, renewal, hostRenewal, nextScan, stale, reloaded, credentials] = session.steps;
+  const [scan, renewal, hostRenewal, trustUpdate, nextScan, stale, reloaded, credentials] = session.steps;
   const raisedBy = (step: Step | undefined) =>
     step?.events.filter((e) => e.detailType === "Alarm Raised") ?? [];
   const clearedBy = (step: Step | undefined) =>
@@ -219,6 +227,8 @@ async function sampleSteps(
   const scanChecks = [...new Set(raisedBy(scan).map((e) => String(e.detail.check)))];
   const cleared = clearedBy(renewal);
   const hostCleared = clearedBy(hostRenewal);
+  const refused = raisedBy(scan).filter((e) => e.detail.check === "peer-refused").length;
+  const trustCleared = clearedBy(trustUpdate);
   const credentialChecks = [...new Set(raisedBy(credentials).map((e) => String(e.detail.check)))];
   const staleChecks = [...new Set(raisedBy(stale).map((e) => String(e.detail.check)))];
   const reloadCleared = reloaded?.events.filter((e) => e.detailType === "Alarm Cleared").length ?? 0;
@@ -227,6 +237,7 @@ async function sampleSteps(
       `The scheduled scan judged ${objectsOf(scan).downloaded + objectsOf(scan).reused} objects and raised ${raisedBy(scan).length} alarms (${scanChecks.join(", ")}), each event carrying its runbook and, for the host's keystore, where it lives (HostName, ServiceName, Cluster); ` +
       `uploading the renewed certificate produced the S3 "Object Created" event, and re-checking that one object cleared ${cleared} alarm${cleared === 1 ? "" : "s"} without touching the others; ` +
       `the host's renewed keystore, carried to the bucket by watchpost push, cleared ${hostCleared} alarm${hostCleared === 1 ? "" : "s"} the same way; ` +
+      `the six etcd members, each checked against every other's own truststore in both TLS roles, raised ${refused} peer-refused alarm${refused === 1 ? "" : "s"} (a certificate from a CA one truststore lacks, a certificate allowed for serverAuth only), and giving etcd-4's truststore the new CA cleared ${trustCleared}; ` +
       `the next scheduled scan judged ${objectsOf(nextScan).reused} unchanged objects from the object inventory without downloading them (it read ${objectsOf(nextScan).downloaded}) and raised ${raisedBy(nextScan).length} new alarms; ` +
       `the endpoint scan found a live service still serving its old certificate after a renewal on disk, raised the alarms ${staleChecks.join(", ") || "nothing"}, and after the service was reloaded cleared ${reloadCleared} alarm${reloadCleared === 1 ? "" : "s"}; ` +
       `the credential check proved one role's temporary key end to end and, after the consecutive failing runs the damping asks for, raised ${credentialChecks.join(", ") || "nothing"} for the other. ` +

@@ -12,6 +12,7 @@ import type { SecretReader } from "../../functions/adapters/secrets";
 import { endpointFetcher } from "../../functions/adapters/tls-endpoint";
 import { type AlarmState, dampingFor } from "../../functions/core/alarms/lifecycle";
 import type { WatchpostConfig } from "../../functions/core/config";
+import type { PeerGroupReport } from "../../functions/core/contracts";
 import { runCertificateScan } from "../../functions/handlers/certificate-scan";
 import {
   type CertificateScanDeps,
@@ -19,6 +20,7 @@ import {
 } from "../../functions/handlers/certificate-scan/deps";
 import { runCredentialChecks } from "../../functions/handlers/credential-check";
 import { endpointScanDeps, runEndpointScan } from "../../functions/handlers/endpoint-scan";
+import { peerGroupLines } from "../cli/peer-matrix-table";
 import type { S3rverEvent } from "../local/emulators";
 import type { BusEvent } from "../local/event-bus";
 import type { LocalAws } from "./local-aws";
@@ -244,7 +246,14 @@ export class Session {
       const result = await work();
       step.results.push(result);
       if (this.aws.bus.events.length === before) this.out.line("  (no alarm event)");
-      this.out.line(`  function returned ${JSON.stringify(result)}`);
+      const { peerGroups, ...rest } = (result ?? {}) as { peerGroups?: PeerGroupReport[] };
+      this.out.line(
+        `  function returned ${JSON.stringify(peerGroups ? { ...rest, peerGroups: "(below)" } : result)}`,
+      );
+      for (const group of peerGroups ?? []) {
+        this.out.line();
+        for (const line of peerGroupLines(group)) this.out.line(`  ${line}`);
+      }
       return 0;
     } catch (error) {
       this.out.line(

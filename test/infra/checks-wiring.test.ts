@@ -83,14 +83,19 @@ describe("object events", () => {
         "detail-type": ["Object Created", "Object Deleted"],
         detail: {
           bucket: { name: [{ Ref: logicalIdOf(full, "AWS::S3::Bucket") }] },
-          // Trust bundles and peer certificates outside the prefixes are matched by exact key.
+          // Trust bundles, peer certificates and peers' trust stores outside the prefixes are
+          // matched by exact key, a pushed trust store by where `watchpost push` writes it.
           object: {
             key: [
               { prefix: "prod/" },
               { prefix: "staging/" },
+              "hosts/k2.example.com/etc/kafka/ssl/kafka.truststore.jks",
               "peers/e1.pem",
+              "peers/k1.pem",
+              "peers/k2.pem",
               "trust/ca.pem",
               "trust/etcd-ca.pem",
+              "trust/k1.truststore.p12",
             ],
           },
         },

@@ -132,10 +132,18 @@ const SERVICE_USES: Record<FunctionName, string[]> = {
 function secretNamesOf(name: FunctionName, config: WatchpostConfig): string[] {
   const names =
     name === "certificate-scan"
-      ? config.certificates.sources.flatMap((s) => [
-          ...(s.keystorePasswordSecretName ? [s.keystorePasswordSecretName] : []),
-          ...s.keystorePasswordsByKey.map((entry) => entry.secretName),
-        ])
+      ? [
+          ...config.certificates.sources.flatMap((s) => [
+            ...(s.keystorePasswordSecretName ? [s.keystorePasswordSecretName] : []),
+            ...s.keystorePasswordsByKey.map((entry) => entry.secretName),
+          ]),
+          // Peers' own trust stores, opened with their password secrets (peer-trust.ts).
+          ...config.certificates.peerGroups.flatMap((g) =>
+            g.peers.flatMap((p) =>
+              p.trustStore?.passwordSecretName ? [p.trustStore.passwordSecretName] : [],
+            ),
+          ),
+        ]
       : name === "webhook-delivery"
         ? config.notifications.webhooks.flatMap((w) =>
             [w.format === "json" ? w.auth?.secretName : undefined, w.urlSecretName].filter(
@@ -144,6 +152,22 @@ function secretNamesOf(name: FunctionName, config: WatchpostConfig): string[] {
           )
         : [];
   return [...new Set(names)];
+}
+
+/**
+ * The peers' own trust stores, worked out here rather than by the code under test: a key as
+ * configured, or where `watchpost push --to s3://BUCKET/<prefix> --host <host>` writes the file,
+ * `<prefix><host>/<path without its leading slash>` (docs/push.md).
+ */
+function trustStoreKeysOf(config: WatchpostConfig): string[] {
+  return config.certificates.peerGroups.flatMap((g) =>
+    g.peers.flatMap((p) => {
+      const store = p.trustStore;
+      if (store?.key) return [store.key];
+      if (store?.pushed) return [`${store.pushed.prefix}${store.pushed.host ?? p.fqdn}${store.pushed.path}`];
+      return [];
+    }),
+  );
 }
 
 /** An SQS queue's ARN from its URL (https://sqs.<region>.<domain>/<account>/<name>). */
@@ -275,7 +299,8 @@ function requestsFor(
           });
         }
       } else {
-        for (const key of [...prefixes.map((p) => `${p}node1.pem`), ...keys]) {
+        const trustStores = name === "certificate-scan" ? trustStoreKeysOf(config) : [];
+        for (const key of [...prefixes.map((p) => `${p}node1.pem`), ...keys, ...trustStores]) {
           requests.push({ action, resource: s3(`${bucket}/${key}`), because: `${call.command} ${key}` });
         }
         // S3 answers a missing key with 404 only to a caller that may list the bucket (GetObject, Permissions).

@@ -18,6 +18,7 @@ export const ALARM_IDS = {
   "ocsp-staple": "1031",
   "served-chain": "1032",
   "weak-protocol": "1033",
+  "peer-refused": "1040",
   "credentials-unobtainable": "2001",
   "credentials-rejected": "2002",
   "storage-access-denied": "2003",
@@ -50,6 +51,8 @@ export const DEFAULT_SEVERITY = {
   // Major for a missing intermediate, minor for a wrong order, warning for extra certificates or a root sent.
   "served-chain": "major",
   "weak-protocol": "major",
+  // A peer that refuses another's certificate breaks the cluster's traffic between them now.
+  "peer-refused": "major",
   "credentials-unobtainable": "major",
   "credentials-rejected": "major",
   "storage-access-denied": "major",

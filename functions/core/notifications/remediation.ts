@@ -13,8 +13,11 @@ const PLACEHOLDERS: readonly (readonly [string, (p: Record<string, string>) => s
   ["ROLE_NAME", (p) => p.RoleName],
   ["BUCKET", (p) => p.Bucket],
   ["REGION", (p) => p.Region],
+  ["TRUST_KEY", (p) => p.TrustStoreKey],
   ["KEY", (p) => p.Key],
   ["ALIAS", (p) => p.Alias],
+  // The peer that refuses a certificate (peer-refused), when it is one.
+  ["PEER", (p) => (p.RefusedBy?.includes(",") ? undefined : p.RefusedBy)],
   ["HOST", (p) => p.HostName ?? hostOf(p.Endpoint)],
 ];
 

@@ -36,6 +36,8 @@ export async function settleChecks(
   if (settled.scanSucceeded) recordScanSucceeded();
   if (failures.length > 0) throw new Error(`certificate checks failed: ${failures.join("; ")}`);
   const runs = [...checks.map((c) => c.run), ...claimed.map((c) => c.run)];
+  const peerGroups = checks.flatMap((c) => c.peerGroups ?? []);
+  for (const group of peerGroups) logger.info("peer group checked", { peerGroup: group });
   return {
     mode,
     runs: runs.length,
@@ -44,5 +46,6 @@ export async function settleChecks(
     complete: failures.length === 0 && checks.every((c) => c.run.complete),
     objects: sumObjects(checks.map((c) => c.objects)),
     fannedOut: handedOutOf(handedOut),
+    ...(peerGroups.length > 0 ? { peerGroups } : {}),
   };
 }

@@ -90,7 +90,7 @@ describe("npm start", () => {
       const headings = [...run.stdout.matchAll(/^== (Step \d+: .+?) =+$/gm)].map((m) => m[1]);
       const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
       const documented = [...readme.matchAll(/^- \*\*(Step \d+: [^*]+)\*\*/gm)].map((m) => m[1]);
-      expect(headings).toHaveLength(6);
+      expect(headings).toHaveLength(7);
       expect(documented).toEqual(headings);
       const out = run.stdout;
       const bucket = "s3://watchpost-demo-certs";
@@ -104,7 +104,7 @@ describe("npm start", () => {
       expect(row("untrusted-chain", `${bucket}/certs/untrusted.pem#0`)).toMatch(/^major\s+1005/);
       expect(row("unreadable", `${bucket}/certs/corrupt.pem`)).toMatch(/^major\s+1007/);
       expect(row("expiring", `${bucket}/certs/expiring.pem#0`)).toMatch(/^minor\s+1002/);
-      expect(findings.join("\n")).not.toMatch(/healthy\.pem|etcd-1\.demo|etcd-2\.demo/);
+      expect(findings.join("\n")).not.toMatch(/healthy\.pem|peer-group:etcd\/etcd-[146]\.demo/);
       // The Flink host's keystore, written by keytool and carried to the bucket by watchpost push.
       const keystore = `${bucket}/hosts/flink01.demo.example/opt/flink/ha/local/cert/flink.keystore`;
       expect(out).toContain("(a JKS keystore written by keytool)");
@@ -143,14 +143,14 @@ describe("npm start", () => {
       );
       expect(pushed.match(/Alarm (Raised|Cleared)/g)).toEqual(["Alarm Cleared"]);
       expect(eventLines(pushed, keystoreCleared)).toContain(where);
-      expect(step(out, 4)).toContain("(no alarm event)");
+      expect(step(out, 5)).toContain("(no alarm event)");
       // The keystore's verdict is remembered with its ETag: the next scan does not download it.
-      expect(step(out, 4)).not.toMatch(/GetObject[^=]*flink\.keystore/);
+      expect(step(out, 5)).not.toMatch(/GetObject[^=]*flink\.keystore/);
 
       const links = [...out.matchAll(/runbook: (\S+)/g)].map((m) => m[1]!);
       expect(new Set(links)).toEqual(
         new Set(
-          ["1001", "1002", "1003", "1004", "1005", "1007", "1008", "2002"].map(
+          ["1001", "1002", "1003", "1004", "1005", "1007", "1008", "1040", "2002"].map(
             (id) => `docs/alarms/${id}.md`,
           ),
         ),
@@ -160,9 +160,57 @@ describe("npm start", () => {
       const events = out.split("\n").filter((line) => line.includes('event on bus "watchpost"'));
       expect(events.length).toBe(links.length);
 
+      // Six etcd members, each with its own truststore: etcd-4's lacks the CA of etcd-2's renewed
+      // certificate, and etcd-5's was re-issued for serverAuth only. One alarm per refused
+      // certificate, naming the peers that refuse it; etcd-4's updated truststore clears etcd-2's.
+      const etcd = (n: number) => `peer-group:etcd/etcd-${n}.demo.example`;
+      expect(row("peer-refused", etcd(2))).toMatch(/^major\s+1040\s+peer-refused\s+raised/);
+      expect(row("peer-refused", etcd(5))).toMatch(/^major\s+1040\s+peer-refused\s+raised/);
+      expect(findings.filter((line) => line.includes(" peer-refused "))).toHaveLength(2);
+      expect(row("peer-refused", etcd(2))).toContain(
+        "etcd-4.demo.example will refuse etcd-2.demo.example's certificate: it chains to 'Demo Ops CA 2', which etcd-4.demo.example's trust store (s3://watchpost-demo-certs/trust/etcd-4.pem) does not hold.",
+      );
+      expect(row("peer-refused", etcd(5))).toContain(
+        "etcd-1.demo.example, etcd-2.demo.example, etcd-3.demo.example, etcd-4.demo.example and etcd-6.demo.example will refuse etcd-5.demo.example's certificate when etcd-5.demo.example connects to them (TLS client role): its extendedKeyUsage allows serverAuth only, not clientAuth",
+      );
+      const matrix = (part: string) => {
+        const lines = part.split("\n");
+        const at = lines.findIndex((line) => line.startsWith("  PRESENTS \\ TRUSTS"));
+        return lines.slice(at + 1, at + 7).map((line) =>
+          line
+            .trim()
+            .split(/\s{2,}/)
+            .slice(1)
+            .join(" | "),
+        );
+      };
+      const ok = "ok";
+      const client = "REFUSED as client";
+      expect(matrix(step(out, 1))).toEqual([
+        ["-", ok, ok, ok, ok, ok].join(" | "),
+        [ok, "-", ok, "REFUSED", ok, ok].join(" | "),
+        [ok, ok, "-", ok, ok, ok].join(" | "),
+        [ok, ok, ok, "-", ok, ok].join(" | "),
+        [client, client, client, client, "-", client].join(" | "),
+        [ok, ok, ok, ok, ok, "-"].join(" | "),
+      ]);
+      expect(step(out, 1)).toContain(
+        "  etcd-5.demo.example  Certificate: Invalid (certificate is not allowed for TLS client authentication)",
+      );
+      expect(step(out, 1)).toContain(
+        "  etcd-3.demo.example  Certificate: Invalid (Common Name in certificate does not match)",
+      );
+      const truststore = step(out, 4);
+      expect(truststore).toContain('"object":{"key":"trust/etcd-4.pem"}');
+      expect(truststore.match(/Alarm (Raised|Cleared).*/g)).toEqual([
+        `Alarm Cleared | major | 1040 peer-refused | ${etcd(2)}`,
+      ]);
+      expect(matrix(truststore)[1]).toBe([ok, "-", ok, ok, ok, ok].join(" | "));
+      expect(truststore).toContain("  etcd-2.demo.example  Certificate: Valid");
+
       // A live service still serving the old certificate after its renewal on disk: raised, then
       // cleared by the scan after the reload (the TLS server's setSecureContext).
-      const live = step(out, 5);
+      const live = step(out, 6);
       const endpoint = /tls:\/\/(127\.0\.0\.1:\d+)#0/.exec(live)?.[1];
       expect(endpoint).toBeDefined();
       const [stale, reloaded] = live.split("The service is reloaded");
@@ -192,7 +240,7 @@ describe("npm start", () => {
         `The scheduled scan judged ${objects.downloaded + objects.reused} objects and raised`,
       );
 
-      const credentials = step(out, 6);
+      const credentials = step(out, 7);
       expect(credentials).toContain(
         'event on bus "watchpost": Alarm Raised | major | 2002 credentials-rejected | credentials:spark-prod',
       );
@@ -214,6 +262,9 @@ describe("npm start", () => {
       expect(summary).toContain("watchpost.config.json");
       expect(summary).toContain("--config FILE --certs DIR");
       expect(summary).toContain("carried to the bucket by watchpost push, cleared 1 alarm");
+      expect(summary).toContain(
+        "raised 2 peer-refused alarms (a certificate from a CA one truststore lacks, a certificate allowed for serverAuth only), and giving etcd-4's truststore the new CA cleared 1;",
+      );
       expect(out).toContain("every local server is stopped");
     },
     TIMEOUT_MS,
