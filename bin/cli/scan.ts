@@ -19,6 +19,7 @@ import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts"
 import { terminalSafeJson, visibleText } from "../../functions/core/visible-text";
 import type { Command } from "./io";
 import { UsageError } from "./io";
+import { certificateFamilies, renderOpenMetrics } from "./openmetrics";
 import {
   JUDGING_FLAGS,
   JudgingOptions,
@@ -51,7 +52,10 @@ options:
   --max-bytes N         files larger than this are not loaded (default 1048576)
   --password-map FILE   which password opens which PKCS#12 file or keystore: lines of
                         'PATTERN file:PATH' or 'PATTERN env:NAME' (first match wins)
-  --format table|json   output format (default table)
+  --format table|json|openmetrics
+                        output format (default table); openmetrics: gauges per certificate
+                        (x509_cert_not_after, ...) and findings per file and check, for
+                        Prometheus and node_exporter's textfile collector
 
 peer groups (a cluster's peers as they see each other):
 ${PEER_GROUP_USAGE}
@@ -65,12 +69,17 @@ exit status: 0 no finding, 1 only minor/warning findings, 2 any major/critical, 
 
 const CERTIFICATE_EXTENSIONS = /\.(pem|crt|cer|cert|der|p7b|p7c|p12|pfx|jks|jceks|ca-bundle|chain)$/i;
 
+const ScanFormat = z.enum(["table", "json", "openmetrics"], {
+  error: (issue) => `--format takes 'table', 'json' or 'openmetrics', not '${String(issue.input)}'`,
+});
+
 const ScanOnlyOptions = z.object({
   "max-bytes": z
     .string()
     .regex(/^\d+$/, "--max-bytes takes a whole number of bytes")
     .transform(Number)
     .default(DEFAULT_MAX_BYTES),
+  format: ScanFormat.default("table"),
 });
 
 const withPassword = (password: FilePassword | undefined) => (password ? { password } : {});
@@ -88,8 +97,8 @@ export const scanCommand: Command = async (argv, io) => {
   }
   if (positionals.length === 0 && !hasPeerGroup(values))
     throw new UsageError("name at least one file or directory to scan, or the peers of a group with --peer");
-  const options = validateOptions(JudgingOptions, values);
-  const { "max-bytes": maxBytes } = validateOptions(ScanOnlyOptions, values);
+  const options = validateOptions(JudgingOptions, { ...values, format: undefined });
+  const { "max-bytes": maxBytes, format } = validateOptions(ScanOnlyOptions, values);
   const now = options.now ? new Date(options.now) : new Date();
 
   const passwordMap = values["password-map"]
@@ -177,9 +186,11 @@ export const scanCommand: Command = async (argv, io) => {
     skipped,
   };
   io.stdout(
-    options.format === "json"
+    format === "json"
       ? `${terminalSafeJson(report)}\n`
-      : renderTable(report, { color: io.isTTY, scope }),
+      : format === "openmetrics"
+        ? renderOpenMetrics(certificateFamilies(report))
+        : renderTable(report, { color: io.isTTY, scope }),
   );
   // Work stopped on a file is no finding about it, but the operator is told the file was not judged.
   for (const file of result.files.filter((f) => f.notExamined)) {

@@ -35,7 +35,15 @@ export const CREDENTIAL_CHECKS = [
   "bucket-missing",
 ] as const;
 
-export const CheckName = z.enum([...CERTIFICATE_CHECKS, ...CREDENTIAL_CHECKS]);
+/** Hosts that run `watchpost push`, from the heartbeat each push leaves (core/hosts/). */
+export const HOST_CHECKS = [
+  // No push has reached the bucket for longer than the host's limit.
+  "host-silent",
+  // The host's clock, measured against S3's at its last push, is off by more than the tolerance.
+  "host-clock-skew",
+] as const;
+
+export const CheckName = z.enum([...CERTIFICATE_CHECKS, ...CREDENTIAL_CHECKS, ...HOST_CHECKS]);
 export type CheckName = z.infer<typeof CheckName>;
 
 /** Ordered from worst to mildest; index comparisons rely on that order. */

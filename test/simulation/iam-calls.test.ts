@@ -87,13 +87,14 @@ const ACTION_OF: Record<string, string> = {
 /**
  * Which table an adapter is handed in production (handlers/certificate-scan/deps.ts,
  * credential-check.ts and shared/alarm-runs.ts, each on the shared client of
- * adapters/clients/dynamodb.ts): the alarm store the alarm table, the inventory and scan runs the
- * scan-state table. The clients/ modules only build clients; the adapters send.
+ * adapters/clients/dynamodb.ts): the alarm store the alarm table, the inventory, scan runs and host
+ * heartbeats the scan-state table. The clients/ modules only build clients; the adapters send.
  */
 const TABLE_ENV_OF_ADAPTER: Record<string, string> = {
   "functions/adapters/alarm-store.ts": ENV.alarmTable,
   "functions/adapters/object-inventory.ts": ENV.scanStateTable,
   "functions/adapters/scan-runs.ts": ENV.scanStateTable,
+  "functions/adapters/host-heartbeats.ts": ENV.scanStateTable,
 };
 
 /**
@@ -383,7 +384,8 @@ function requestsFor(
     }
     case "functions/adapters/alarm-store.ts":
     case "functions/adapters/object-inventory.ts":
-    case "functions/adapters/scan-runs.ts": {
+    case "functions/adapters/scan-runs.ts":
+    case "functions/adapters/host-heartbeats.ts": {
       const table = env[TABLE_ENV_OF_ADAPTER[call.caller]!]!;
       requests.push({
         action,

@@ -13,6 +13,9 @@ export const ALARM_IDS = {
   "weak-crypto": "1006",
   unreadable: "1007",
   "served-mismatch": "1008",
+  // 1020+: hosts that run `watchpost push`, judged from the heartbeats they leave.
+  "host-silent": "1020",
+  "host-clock-skew": "1021",
   // 1030+: checks of what a live endpoint does in its handshake (1009-1029 are kept for others).
   revoked: "1030",
   "ocsp-staple": "1031",
@@ -45,6 +48,10 @@ export const DEFAULT_SEVERITY = {
   unreadable: "major",
   // Raised as major when the service serves the older certificate (it fails first), minor otherwise.
   "served-mismatch": "major",
+  // Nothing on the host is watched any more: every certificate there may be expiring unseen.
+  "host-silent": "major",
+  // Certificates made on the host while its clock is off start in the future (or are judged wrongly there).
+  "host-clock-skew": "major",
   revoked: "critical",
   // Major when clients refuse the connection over it (bad or foreign response, must-staple), minor when stale.
   "ocsp-staple": "major",

@@ -77,6 +77,20 @@ const P = {
   },
 } as const satisfies Record<string, AlarmParameter>;
 
+const HOST_PARAMETERS = [
+  {
+    name: "Source",
+    description: "The host's heartbeat object, `s3://<bucket>/<prefix><host>/.watchpost-heartbeat.json`.",
+  },
+  {
+    name: "HostName",
+    description: "The host, as `watchpost push --host` names it (its host name by default).",
+  },
+  P.bucket,
+  { name: "Key", description: "The key of the host's heartbeat object." },
+  { name: "Prefix", description: "The prefix the host pushes to (`--to s3://BUCKET/PREFIX/`)." },
+];
+
 const CERTIFICATE_PARAMETERS = [P.source, P.serviceName, P.hostName, P.bucket, P.key, P.endpoint];
 /** For the checks only a live endpoint has: no stored file is involved. */
 const ENDPOINT_PARAMETERS = [
@@ -359,6 +373,55 @@ const ENTRIES: Record<CheckName, Entry> = {
     ],
     clearance:
       "This alarm is cleared automatically by the next probe of the endpoint (hourly by default, or at the next scheduled scan for a peer) that finds the served and stored certificates identical. A probe that cannot connect, or a stored copy that cannot be read, clears nothing. A fault that comes back later raises a new occurrence with a new UUID.",
+  },
+  "host-silent": {
+    title: "Host stopped pushing its certificates",
+    description:
+      "A host that runs `watchpost push` has not written its heartbeat for longer than its limit: by default the interval it declares (`push --every`) plus an hour, or 25 hours when it declares none; `hosts.silentAfterMinutes` and `hosts.silentAfterByHost` in the configuration set others. The bucket still holds the host's last copies, and the scan keeps judging them, but nothing says they are what the host has now.",
+    impact:
+      "Certificates renewed, replaced or left to expire on the host are no longer seen: an expiry there can go unalarmed. Alarms on the host's old copies stay as they were.",
+    possibleCauses: [
+      "The timer or cron job was disabled, removed or never enabled after a reinstall (`systemctl enable --now watchpost-push.timer`).",
+      "Every run fails before reaching the bucket: credentials (instance profile), network to S3, a wrong bucket or region.",
+      "The host's role may list and upload but not write the heartbeat (a hand-made policy narrower than `watchpost push --print-policy`).",
+      "The host is down, or was decommissioned without being retired.",
+    ],
+    handlingProcedure: [
+      "When did it last push? `aws s3api head-object --bucket BUCKET --key KEY --query LastModified`.",
+      "On HOST: `systemctl list-timers watchpost-push.timer` and `journalctl -u watchpost-push -n 50` show the last runs and what they said.",
+      "Under cron: `grep watchpost-push /var/log/syslog | tail` (the example cron entry logs under that tag).",
+      "Run it as the unit does: `systemctl start watchpost-push.service; systemctl status watchpost-push.service`.",
+      "`the bucket cannot be listed`: check the host's credentials (`aws sts get-caller-identity`) and its route to S3.",
+      "`the heartbeat could not be written`: give the role what `watchpost push --print-policy` prints for HOST.",
+      'Decommissioned? Retire it: delete its heartbeat, `aws s3 rm s3://BUCKET/KEY`, and its copies (docs/push.md, "Retiring a host").',
+      "The alarm clears by itself within seconds of the host's next push, or of its heartbeat's deletion.",
+    ],
+    parameters: HOST_PARAMETERS,
+    clearance:
+      "This alarm is cleared automatically as soon as the host's next push writes its heartbeat (its S3 object event is re-checked within seconds), or when the heartbeat is deleted (the host was retired). Silence is checked every 15 minutes by default (`schedules.hostCheck`). A fault that comes back later raises a new occurrence with a new UUID.",
+  },
+  "host-clock-skew": {
+    title: "Host clock is off",
+    description:
+      "At its last push, a host's clock differed from S3's by more than the tolerance (`hosts.clockSkewSeconds`, by default the certificate skew of 300 s), beyond the measurement's own uncertainty. `watchpost push` brackets each request to S3 between two readings of the host's clock and compares them with the `Date` header S3 stamps on its response; the message says by how much the host is ahead or behind.",
+    impact:
+      "Ahead: certificates issued or regenerated on the host (MicroK8s and kubeadm at boot, renewal scripts) start in the future, and every other machine refuses them as not yet valid (alarm 1003) until the clock catches up. Behind: the host itself refuses valid certificates as not yet valid, accepts expired ones, and beyond 15 minutes AWS refuses its requests (`RequestTimeTooSkewed`).",
+    possibleCauses: [
+      "Time synchronisation is not running or cannot reach its servers (chronyd or systemd-timesyncd stopped, UDP 123 blocked).",
+      "A VM booted with a wrong hardware clock (cloned, restored from a snapshot, resumed after a long suspend) and NTP has not corrected it yet.",
+      "The hardware clock is kept in local time while the system reads it as UTC (or the reverse).",
+    ],
+    handlingProcedure: [
+      "On HOST: `timedatectl status` must say `System clock synchronized: yes`; `date -u` shows its time in UTC.",
+      "See the offset and the time sources: `chronyc tracking` and `chronyc sources -v` (`ntpq -p` with ntpd).",
+      "Step the clock now: `chronyc makestep` (or restart systemd-timesyncd); `hwclock --systohc` keeps it across reboots.",
+      "Certificates made on HOST while it ran ahead are not yet valid elsewhere (1003): re-issue them only once its clock is right.",
+      "Every certificate of a scan not yet valid? Then the clock of the machine running the scan may be behind instead: read 1003's message.",
+      "Confirm: push again on HOST (`watchpost push DIR --to s3://BUCKET/PREFIX`, as its timer does); the alarm then clears within seconds.",
+    ],
+    parameters: HOST_PARAMETERS,
+    clearance:
+      "This alarm is cleared automatically by the host's next push whose clock is within the tolerance (its heartbeat's S3 object event is re-checked within seconds), or when its heartbeat is deleted (the host was retired). A push that measured no clock (S3 sent no `Date` header) clears nothing. A fault that comes back later raises a new occurrence with a new UUID.",
   },
   revoked: {
     parameters: ENDPOINT_PARAMETERS,

@@ -12,6 +12,7 @@ const PLACEHOLDERS: readonly (readonly [string, (p: Record<string, string>) => s
   ["ROLE_ARN", (p) => p.RoleArn],
   ["ROLE_NAME", (p) => p.RoleName],
   ["BUCKET", (p) => p.Bucket],
+  ["PREFIX", (p) => p.Prefix],
   ["REGION", (p) => p.Region],
   ["TRUST_KEY", (p) => p.TrustStoreKey],
   ["KEY", (p) => p.Key],

@@ -8,7 +8,7 @@ import { DIMENSION, METRIC } from "../../core/metrics";
 import { metrics } from "../shared/powertools";
 
 export interface ScanOutcome {
-  mode: "full" | "object" | "batch";
+  mode: "full" | "object" | "batch" | "hosts";
   /** Check runs settled by this invocation. */
   runs: number;
   certificates: number;

@@ -90,7 +90,7 @@ describe("npm start", () => {
       const headings = [...run.stdout.matchAll(/^== (Step \d+: .+?) =+$/gm)].map((m) => m[1]);
       const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
       const documented = [...readme.matchAll(/^- \*\*(Step \d+: [^*]+)\*\*/gm)].map((m) => m[1]);
-      expect(headings).toHaveLength(7);
+      expect(headings).toHaveLength(8);
       expect(documented).toEqual(headings);
       const out = run.stdout;
       const bucket = "s3://watchpost-demo-certs";
@@ -109,7 +109,7 @@ describe("npm start", () => {
       const keystore = `${bucket}/hosts/flink01.demo.example/opt/flink/ha/local/cert/flink.keystore`;
       expect(out).toContain("(a JKS keystore written by keytool)");
       expect(out).toContain(
-        "  $ watchpost push /opt/flink/ha/local/cert --to s3://watchpost-demo-certs/hosts/ --host flink01.demo.example --service flink",
+        "  $ watchpost push /opt/flink/ha/local/cert --to s3://watchpost-demo-certs/hosts/ --host flink01.demo.example --service flink --every 5m",
       );
       expect(out.split("== Step 1")[0]).toMatch(
         /^ {6}uploaded {2}\/opt\/flink\/ha\/local\/cert\/flink\.keystore\n\n {4}1 uploaded, 0 unchanged, 0 skipped, 0 failed$/m,
@@ -150,7 +150,7 @@ describe("npm start", () => {
       const links = [...out.matchAll(/runbook: (\S+)/g)].map((m) => m[1]!);
       expect(new Set(links)).toEqual(
         new Set(
-          ["1001", "1002", "1003", "1004", "1005", "1007", "1008", "1040", "2002"].map(
+          ["1001", "1002", "1003", "1004", "1005", "1007", "1008", "1020", "1021", "1040", "2002"].map(
             (id) => `docs/alarms/${id}.md`,
           ),
         ),
@@ -265,6 +265,32 @@ describe("npm start", () => {
       expect(summary).toContain(
         "raised 2 peer-refused alarms (a certificate from a CA one truststore lacks, a certificate allowed for serverAuth only), and giving etcd-4's truststore the new CA cleared 1;",
       );
+      expect(summary).toContain(
+        "every push left a heartbeat: a host clock 10 minutes ahead raised host-clock-skew within seconds of its push, two hours without a push raised 2 host-silent alarms, the next push cleared 1, and deleting the other host's heartbeat retired it (2 alarms cleared).",
+      );
+
+      // Hosts: a clock ten minutes ahead, two hours of silence, a push that clears, a retirement.
+      const hosts = step(out, 8);
+      const heartbeat = (host: string) => `${bucket}/hosts/${host}/.watchpost-heartbeat.json`;
+      const [pushes, quiet, again, retiring] = hosts.split(
+        /^(?=The host check, as it runs|flink01\.demo\.example's timer runs again|flink02\.demo\.example is decommissioned)/m,
+      );
+      expect(pushes?.match(/Alarm (Raised|Cleared) \| \w+ \| \d+ [\w-]+ \| \S+/g)).toEqual([
+        `Alarm Raised | major | 1021 host-clock-skew | ${heartbeat("flink02.demo.example")}`,
+      ]);
+      expect(pushes).toMatch(/^ {6}clock {5}this host's clock is (9 min 59|10 min [01]) s ahead of S3's/m);
+      expect(quiet?.match(/Alarm (Raised|Cleared) \| \w+ \| \d+ [\w-]+ \| \S+/g)).toEqual([
+        `Alarm Raised | major | 1020 host-silent | ${heartbeat("flink01.demo.example")}`,
+        `Alarm Raised | major | 1020 host-silent | ${heartbeat("flink02.demo.example")}`,
+      ]);
+      expect(again?.match(/Alarm (Raised|Cleared) \| \w+ \| \d+ [\w-]+ \| \S+/g)).toEqual([
+        `Alarm Cleared | major | 1020 host-silent | ${heartbeat("flink01.demo.example")}`,
+      ]);
+      expect(retiring?.match(/Alarm (Raised|Cleared) \| \w+ \| \d+ [\w-]+ \| \S+/g)).toEqual([
+        `Alarm Cleared | major | 1021 host-clock-skew | ${heartbeat("flink02.demo.example")}`,
+        `Alarm Cleared | major | 1020 host-silent | ${heartbeat("flink02.demo.example")}`,
+      ]);
+      expect(section(retiring ?? "", "FINDINGS: hosts in the alarm state table (0)")).toEqual(["none"]);
       expect(out).toContain("every local server is stopped");
     },
     TIMEOUT_MS,

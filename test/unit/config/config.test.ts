@@ -36,6 +36,7 @@ describe("the example configuration", () => {
         "alarms",
         "certificates",
         "credentials",
+        "hosts",
         "notifications",
         "operations",
         "schedules",
