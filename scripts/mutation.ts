@@ -37,6 +37,7 @@ export const MODULES: Record<string, MutationModule> = {
       "test/unit/alarms/lifecycle.test.ts",
       "test/unit/alarms/lifecycle-outcomes.test.ts",
       "test/unit/alarms/process-run.test.ts",
+      "test/unit/alarms/catalog-severity.test.ts",
     ],
   },
   hostname: {

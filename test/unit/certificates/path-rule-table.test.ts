@@ -361,6 +361,20 @@ describe("each rule on one certificate, and the finding that names it", () => {
       linkIndex: 0,
     },
     {
+      rule: "serialZero",
+      breaks: "a leaf with serial number 0",
+      build: () => leafCase(undefined, { serial: [0x00] }),
+      text: `${LEAF} has the serial number 0`,
+      linkIndex: 0,
+    },
+    {
+      rule: "serialTooLong",
+      breaks: "a leaf whose serial number has 21 octets",
+      build: () => leafCase(undefined, { serial: [0x01, ...new Array(20).fill(0x5a)] }),
+      text: `${LEAF} has a serial number of 21 octets, more than the 20 RFC 5280 allows`,
+      linkIndex: 0,
+    },
+    {
       rule: "sanNotCriticalEmptySubject",
       breaks: "an empty subject with a non-critical subjectAltName",
       build: () => {
@@ -466,6 +480,13 @@ describe("each rule on one certificate, and the finding that names it", () => {
       breaks: "a self-signed trusted CA whose AKI names another key",
       build: () => anchorCase(withExtra(ext.authorityKeyId(new Uint8Array(20).fill(7).buffer))),
       text: `${ANCHOR} is self-signed but its authorityKeyIdentifier does not match its own key identifier`,
+      linkIndex: 1,
+    },
+    {
+      rule: "rootAki",
+      breaks: "a self-signed trusted CA whose AKI is empty (no key identifier, issuer or serial)",
+      build: () => anchorCase(withExtra(ext.authorityKeyId(undefined))),
+      text: `${ANCHOR} is self-signed but its authorityKeyIdentifier has no keyIdentifier`,
       linkIndex: 1,
     },
     {
@@ -698,13 +719,6 @@ describe("what breaks no rule", () => {
       () => anchorCase((e, keys) => [...e, ext.authorityKeyId(keyIdOf(keys.publicKey))]),
     ],
     [
-      // OpenSSL 3.0 (`openssl verify -x509_strict -purpose sslserver`) accepts a leaf under such a root,
-      // an AKI with no field naming no other key, where it refuses one under rootAki's root whose AKI
-      // names another key (unable to get issuer certificate).
-      "a self-signed trusted CA whose AKI is empty (no key identifier, issuer or serial)",
-      () => anchorCase(withExtra(ext.authorityKeyId(undefined))),
-    ],
-    [
       "a trusted CA named as its own issuer but signed by another key, whose AKI names that key",
       () => {
         const other = goodRoot("CN=Other Root");
@@ -762,6 +776,27 @@ describe("what breaks no rule", () => {
 });
 
 describe("rules that cannot be broken alone", () => {
+  it("a root with an empty authorityKeyIdentifier and no subjectKeyIdentifier is named for both", () => {
+    // Prepare: without a key identifier of its own, the root's AKI has none to match either.
+    const built = anchorCase((e) =>
+      replacing(OID.subjectKeyId, undefined)([...e, ext.authorityKeyId(undefined)]),
+    );
+
+    // Act
+    const finding = judge(built);
+
+    // Assess
+    expect(finding?.details?.violations?.map((v) => [v.reason, v.linkIndex])).toEqual([
+      [RULES.caSkiMissing.reason, 1],
+      [RULES.rootAki.reason, 1],
+    ]);
+    expect(finding?.message).toBe(
+      `${headline("minor", '"CN=node1.cluster.local"')}: ${ANCHOR} has no subject key identifier (chain link 1). ` +
+        `${RULES.caSkiMissing.fix} (${RULES.caSkiMissing.clause}; refused by ${RULES.caSkiMissing.rejectedBy}.) ` +
+        `Also: ${ANCHOR} is self-signed but its authorityKeyIdentifier has no keyIdentifier (chain link 1; ${RULES.rootAki.clause}).`,
+    );
+  });
+
   it("an empty issuer name comes with a CA whose subject is empty, and the finding names both", () => {
     // Prepare
     const root = goodRoot();
