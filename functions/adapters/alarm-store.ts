@@ -37,7 +37,8 @@ export const ALARM_TABLE_KEYS = {
   versionAttribute: "version",
 } as const;
 
-const LIVE_PREFIX = "alarm#";
+/** Sort-key prefix of live alarm items (the certificate page reads only those). */
+export const LIVE_PREFIX = "alarm#";
 const HISTORY_PREFIX = "history#";
 
 export interface AlarmStoreOptions {

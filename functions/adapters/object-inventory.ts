@@ -6,17 +6,29 @@
  * |-----------------|---------------------------------------|-------------|--------------------------------|
  * | inventory entry | `object:` + JSON [scope, object key]  | `inventory` | gzipped record, TTL expiresAt |
  *
+ * Each entry also carries what the certificate page shows of it (`page`, plain JSON, a few hundred
+ * bytes a certificate; core/report/page-entry.ts) and the index partition it falls in
+ * (`pageShard`). The sparse index `inventory-page` projects only those, so the page reads every
+ * certificate without reading or decompressing a single record; run records, which have no
+ * `pageShard`, are not in it.
+ *
  * Entries are written when an object is read, never merely confirmed, so an unchanged store costs
  * reads only. The TTL makes each entry lapse after `retentionDays`: the object is then downloaded
  * once more, which both re-validates the bytes and sweeps away entries of deleted objects.
  * A record too large for one item (a bundle of thousands of certificates) is not kept; that object
  * is simply read on every scan.
  */
-import { gunzipSync, gzipSync } from "node:zlib";
+import { gzipSync } from "node:zlib";
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { InventoryRecord, type InventoryRecordInput } from "../core/certificates/inventory";
+import {
+  decodeInventoryRecord as decode,
+  INVENTORY_SK,
+  type InventoryRecord,
+  type InventoryRecordInput,
+} from "../core/certificates/inventory";
 import type { ObjectInventoryPort } from "../core/certificates/ports";
 import { mapBounded } from "../core/concurrency";
+import { encodePageEntry, pageEntryOf, pageShardOf } from "../core/report/page-entry";
 import { sharedDocumentClient } from "./clients/dynamodb";
 
 /** Same key shape as the alarm table; the stack creates the scan-state table from it. */
@@ -24,9 +36,14 @@ export const SCAN_STATE_TABLE_KEYS = {
   partitionKey: { name: "pk", type: "S" },
   sortKey: { name: "sk", type: "S" },
   timeToLiveAttribute: "expiresAt",
+  /** The certificate page's index: entries by shard, projecting their page attribute only. */
+  pageIndex: {
+    indexName: "inventory-page",
+    partitionKey: { name: "pageShard", type: "S" },
+    projected: ["page", "expiresAt"],
+  },
 } as const;
 
-const INVENTORY_SK = "inventory";
 const MAX_BATCH_GET = 100;
 const MAX_BATCH_WRITE = 25;
 /** DynamoDB's item limit is 400 KB; leave room for the keys and attributes around the record. */
@@ -104,13 +121,18 @@ export function createObjectInventory(options: ObjectInventoryOptions): ObjectIn
     const items = records
       .map((record) => ({ record, body: gzipSync(JSON.stringify(record)) }))
       .filter(({ body }) => body.byteLength <= MAX_RECORD_BYTES)
-      .map(({ record, body }) => ({
-        pk: partitionKeyOf(record.scope, record.key),
-        sk: INVENTORY_SK,
-        etag: record.etag,
-        record: body,
-        expiresAt,
-      }));
+      .map(({ record, body }) => {
+        const pk = partitionKeyOf(record.scope, record.key);
+        return {
+          pk,
+          sk: INVENTORY_SK,
+          etag: record.etag,
+          record: body,
+          page: encodePageEntry(pageEntryOf(record)),
+          pageShard: pageShardOf(pk),
+          expiresAt,
+        };
+      });
     await mapBounded(slices(items, MAX_BATCH_WRITE), PARALLEL_CALLS, putBatch);
   }
 
@@ -126,16 +148,6 @@ function slices<T>(items: readonly T[], size: number): T[][] {
 /** Unambiguous whatever the prefix or key contains: both are JSON strings. */
 function partitionKeyOf(scope: string, key: string): string {
   return `object:${JSON.stringify([scope, key])}`;
-}
-
-function decode(body: unknown): InventoryRecord | undefined {
-  if (!(body instanceof Uint8Array)) return undefined;
-  try {
-    const parsed = InventoryRecord.safeParse(JSON.parse(gunzipSync(body).toString("utf8")));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function backoffMs(round: number): number {

@@ -1,0 +1,332 @@
+/**
+ * What the certificate page shows, as plain data: one row per certificate watchpost judged, one
+ * per active alarm, and the query (filters, page) an operator chose. Built from what the scans
+ * already wrote — the object inventory and the alarm table in AWS, a scan report locally — so the
+ * page never judges anything itself. Pure: no SDK, no clock (`generatedAt` is the instant).
+ */
+import * as z from "zod";
+import { alarmDefinitionById } from "../alarms/catalog";
+import { daysBetween } from "../certificates/certificate";
+import { compareSeverity, type Finding, type ScanReport, Severity } from "../contracts";
+import { remediationSteps } from "../notifications/remediation";
+import type { PageEntry } from "./page-entry";
+
+/** Where a certificate (or the fault of an alarm) lives; every field is untrusted text. */
+export interface PageLocation {
+  bucket?: string;
+  key?: string;
+  file?: string;
+  host?: string;
+  path?: string;
+  service?: string;
+  cluster?: string;
+  endpoint?: string;
+  account?: string;
+  region?: string;
+}
+
+export interface PageCertificate {
+  /** "s3://bucket/key#0", "certs/api.pem#0": what alarms name as their source. */
+  source: string;
+  /** The configured source it belongs to ("s3://bucket/prefix"), or the directory scanned. */
+  group: string;
+  subject: string;
+  issuer: string;
+  notBefore: string;
+  notAfter: string;
+  location: PageLocation;
+}
+
+export interface PageAlarm {
+  alarmId: string;
+  title: string;
+  check: string;
+  severity: Severity;
+  /** The alarm's source: a certificate ("…#0"), a file, an endpoint, a credential target. */
+  source: string;
+  group: string;
+  message: string;
+  /** First seen (ISO). */
+  since: string;
+  /** The runbook's first step with the alarm's values filled in. */
+  firstStep?: string;
+  /** URL (with notifications.runbookBaseUrl) or path of the runbook page. */
+  runbook: string;
+  location: PageLocation;
+}
+
+export const PAGE_SIZES = [25, 50, 100, 200] as const;
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** Filters and paging, as the widget's buttons and form fields send them (untrusted input). */
+export const PageQuery = z.object({
+  source: z.string().max(2_048).optional(),
+  host: z.string().max(512).optional(),
+  service: z.string().max(512).optional(),
+  severity: Severity.optional(),
+  page: z.coerce.number().int().min(1).max(1_000_000).catch(1).default(1),
+  pageSize: z.coerce
+    .number()
+    .int()
+    .refine((n) => (PAGE_SIZES as readonly number[]).includes(n))
+    .catch(DEFAULT_PAGE_SIZE)
+    .default(DEFAULT_PAGE_SIZE),
+});
+export type PageQuery = z.infer<typeof PageQuery>;
+
+/** A query from loosely typed input: empty strings mean "no filter", bad values fall back. */
+export function parsePageQuery(input: Record<string, unknown>): PageQuery {
+  const cleaned: Record<string, unknown> = {};
+  for (const name of ["source", "host", "service", "severity", "page", "pageSize"]) {
+    const value = input[name];
+    if (value === undefined || value === null || value === "") continue;
+    cleaned[name] = value;
+  }
+  const parsed = PageQuery.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  // One bad filter (an unknown severity, an overlong value) drops that filter only.
+  const safe: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(cleaned)) {
+    if (PageQuery.safeParse({ [name]: value }).success) safe[name] = value;
+  }
+  return PageQuery.parse(safe);
+}
+
+export type CertificateStatus = "expired" | "not-yet-valid" | "expiring" | "valid";
+
+export interface CertificateRow extends PageCertificate {
+  daysLeft: number;
+  status: CertificateStatus;
+  /** The worst active alarm on this certificate (or on its file), if any. */
+  alarm?: PageAlarm;
+}
+
+export interface PageModel {
+  generatedAt: Date;
+  /** Days before expiry at which a certificate counts as expiring (certificates.warnDays). */
+  warnDays: number;
+  certificates: PageCertificate[];
+  alarms: PageAlarm[];
+  /** What the page must say about its own completeness (a listing cut short, an unreadable item). */
+  notes: string[];
+}
+
+export interface PageView {
+  rows: CertificateRow[];
+  /** Rows matching the filters, all pages. */
+  matching: CertificateRow[];
+  alarms: PageAlarm[];
+  total: number;
+  page: number;
+  pages: number;
+  choices: { source: string[]; host: string[]; service: string[] };
+}
+
+/** Rows, filtered and paged, soonest expiry first; the alarms matching the same filters. */
+export function pageView(model: PageModel, query: PageQuery): PageView {
+  const alarmsBySource = new Map<string, PageAlarm>();
+  for (const alarm of model.alarms) {
+    const held = alarmsBySource.get(alarm.source);
+    if (!held || compareSeverity(alarm.severity, held.severity) < 0) alarmsBySource.set(alarm.source, alarm);
+  }
+  const rows: CertificateRow[] = model.certificates.map((certificate) => {
+    const daysLeft = daysBetween(model.generatedAt, new Date(certificate.notAfter));
+    const alarm = worst(
+      alarmsBySource.get(certificate.source),
+      alarmsBySource.get(fileOf(certificate.source)),
+    );
+    return {
+      ...certificate,
+      daysLeft,
+      status: statusOf(certificate, daysLeft, model.generatedAt, model.warnDays),
+      ...(alarm ? { alarm } : {}),
+    };
+  });
+  const matches = (where: { group: string; location: PageLocation }, severity: Severity | undefined) =>
+    (query.source === undefined || where.group === query.source) &&
+    (query.host === undefined || where.location.host === query.host) &&
+    (query.service === undefined || where.location.service === query.service) &&
+    (query.severity === undefined || severity === query.severity);
+  const matching = rows
+    .filter((row) => matches(row, row.alarm?.severity))
+    .sort(
+      (a, b) =>
+        a.daysLeft - b.daysLeft ||
+        Date.parse(a.notAfter) - Date.parse(b.notAfter) ||
+        a.source.localeCompare(b.source),
+    );
+  const pages = Math.max(1, Math.ceil(matching.length / query.pageSize));
+  const page = Math.min(query.page, pages);
+  const alarms = model.alarms
+    .filter((alarm) => matches(alarm, alarm.severity))
+    .sort((a, b) => compareSeverity(a.severity, b.severity) || a.since.localeCompare(b.since));
+  return {
+    rows: matching.slice((page - 1) * query.pageSize, page * query.pageSize),
+    matching,
+    alarms,
+    total: matching.length,
+    page,
+    pages,
+    choices: {
+      source: distinct([...rows, ...model.alarms].map((r) => r.group)),
+      host: distinct([...rows, ...model.alarms].map((r) => r.location.host)),
+      service: distinct([...rows, ...model.alarms].map((r) => r.location.service)),
+    },
+  };
+}
+
+function worst(a: PageAlarm | undefined, b: PageAlarm | undefined): PageAlarm | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return compareSeverity(b.severity, a.severity) < 0 ? b : a;
+}
+
+function statusOf(
+  certificate: PageCertificate,
+  daysLeft: number,
+  now: Date,
+  warnDays: number,
+): CertificateStatus {
+  if (Date.parse(certificate.notAfter) < now.getTime()) return "expired";
+  if (Date.parse(certificate.notBefore) > now.getTime()) return "not-yet-valid";
+  return daysLeft <= warnDays ? "expiring" : "valid";
+}
+
+/** "s3://b/k#2" → "s3://b/k": an alarm on the whole file applies to each certificate in it. */
+function fileOf(source: string): string {
+  return source.replace(/#\d+$/, "");
+}
+
+function distinct(values: (string | undefined)[]): string[] {
+  return [...new Set(values.filter((v): v is string => v !== undefined && v !== ""))].sort();
+}
+
+// ---------------------------------------------------------------------------------------------
+// From what the scans wrote
+
+/** "s3://bucket/prefix" → bucket. */
+function bucketOf(scope: string): string | undefined {
+  return /^s3:\/\/([^/]+)/.exec(scope)?.[1];
+}
+
+function locationOf(parameters: Readonly<Record<string, string>>): PageLocation {
+  const location: PageLocation = {};
+  const set = (name: keyof PageLocation, value: string | undefined) => {
+    if (value !== undefined && value !== "") location[name] = value;
+  };
+  set("bucket", parameters.Bucket);
+  set("key", parameters.Key);
+  set("host", parameters.HostName);
+  set("path", parameters.HostPath);
+  set("service", parameters.ServiceName);
+  set("cluster", parameters.Cluster);
+  set("endpoint", parameters.Endpoint);
+  set("account", parameters.Account);
+  set("region", parameters.Region);
+  return location;
+}
+
+/** Every certificate of the inventory's page entries, located by bucket, key and the object's parameters. */
+export function certificatesOfInventory(entries: readonly PageEntry[]): PageCertificate[] {
+  return entries.flatMap((entry) => {
+    const bucket = bucketOf(entry.scope);
+    const location: PageLocation = {
+      ...locationOf(entry.parameters ?? {}),
+      ...(bucket ? { bucket } : {}),
+      key: entry.key,
+    };
+    return entry.certificates.map((certificate) => ({ ...certificate, group: entry.scope, location }));
+  });
+}
+
+/** The part of a stored alarm the page reads (functions/core/alarms/lifecycle.ts, AlarmState). */
+export const StoredAlarm = z.object({
+  alarmId: z.string(),
+  check: z.string(),
+  scope: z.string(),
+  source: z.string(),
+  severity: Severity,
+  status: z.string(),
+  firstSeen: z.string(),
+  message: z.string(),
+  parameters: z.record(z.string(), z.string()).catch({}),
+});
+export type StoredAlarm = z.infer<typeof StoredAlarm>;
+
+/** Active alarms as the page lists them, each with its runbook and first step filled in. */
+export function alarmsOfState(states: readonly StoredAlarm[], runbookBaseUrl?: string): PageAlarm[] {
+  return states
+    .filter((state) => state.status === "active")
+    .map((state) => pageAlarm({ ...state, group: state.scope }, runbookBaseUrl));
+}
+
+function pageAlarm(
+  alarm: Pick<
+    StoredAlarm,
+    "alarmId" | "check" | "source" | "severity" | "firstSeen" | "message" | "parameters"
+  > & {
+    group: string;
+  },
+  runbookBaseUrl: string | undefined,
+): PageAlarm {
+  const definition = alarmDefinitionById(alarm.alarmId);
+  const firstStep = definition ? remediationSteps(definition, alarm.parameters)[0] : undefined;
+  const doc = definition?.doc ?? "docs/alarms/README.md";
+  return {
+    alarmId: alarm.alarmId,
+    title: definition?.title ?? alarm.check,
+    check: alarm.check,
+    severity: alarm.severity,
+    source: alarm.source,
+    group: alarm.group,
+    message: alarm.message,
+    since: alarm.firstSeen,
+    ...(firstStep ? { firstStep } : {}),
+    runbook: runbookBaseUrl ? `${runbookBaseUrl.replace(/\/+$/, "")}/${doc}` : doc,
+    location: locationOf(alarm.parameters),
+  };
+}
+
+/** A local scan (`watchpost scan`'s report): its certificates, and its findings as the alarms it would raise. */
+export function modelOfScanReport(report: ScanReport, options: { warnDays: number }): PageModel {
+  const certificates = report.certificates.map((summary) => {
+    const file = fileOf(summary.source);
+    return {
+      source: summary.source,
+      group: directoryOf(file),
+      subject: summary.subject,
+      issuer: summary.issuer,
+      notBefore: summary.notBefore,
+      notAfter: summary.notAfter,
+      location: { file },
+    };
+  });
+  const alarms = report.findings.map((finding: Finding) => ({
+    ...pageAlarm(
+      {
+        alarmId: finding.alarmId,
+        check: finding.check,
+        source: finding.source,
+        severity: finding.severity,
+        firstSeen: report.scannedAt,
+        message: finding.message,
+        parameters: {},
+        group: directoryOf(fileOf(finding.source)),
+      },
+      undefined,
+    ),
+    location: { file: fileOf(finding.source) },
+  }));
+  return {
+    generatedAt: new Date(report.scannedAt),
+    warnDays: options.warnDays,
+    certificates,
+    alarms,
+    notes: [],
+  };
+}
+
+function directoryOf(file: string): string {
+  const at = file.lastIndexOf("/");
+  return at > 0 ? file.slice(0, at) : ".";
+}
