@@ -18,14 +18,9 @@
  * A record too large for one item (a bundle of thousands of certificates) is not kept; that object
  * is simply read on every scan.
  */
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import {
-  decodeInventoryRecord as decode,
-  INVENTORY_SK,
-  type InventoryRecord,
-  type InventoryRecordInput,
-} from "../core/certificates/inventory";
+import { InventoryRecord, type InventoryRecordInput } from "../core/certificates/inventory";
 import type { ObjectInventoryPort } from "../core/certificates/ports";
 import { mapBounded } from "../core/concurrency";
 import { encodePageEntry, pageEntryOf, pageShardOf } from "../core/report/page-entry";
@@ -44,6 +39,7 @@ export const SCAN_STATE_TABLE_KEYS = {
   },
 } as const;
 
+const INVENTORY_SK = "inventory";
 const MAX_BATCH_GET = 100;
 const MAX_BATCH_WRITE = 25;
 /** DynamoDB's item limit is 400 KB; leave room for the keys and attributes around the record. */
@@ -148,6 +144,16 @@ function slices<T>(items: readonly T[], size: number): T[][] {
 /** Unambiguous whatever the prefix or key contains: both are JSON strings. */
 function partitionKeyOf(scope: string, key: string): string {
   return `object:${JSON.stringify([scope, key])}`;
+}
+
+function decode(body: unknown): InventoryRecord | undefined {
+  if (!(body instanceof Uint8Array)) return undefined;
+  try {
+    const parsed = InventoryRecord.safeParse(JSON.parse(gunzipSync(body).toString("utf8")));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function backoffMs(round: number): number {

@@ -6,7 +6,6 @@
  */
 import { createHash, scrypt } from "node:crypto";
 import { promisify } from "node:util";
-import { gunzipSync } from "node:zlib";
 import * as z from "zod";
 import { Finding } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
@@ -59,23 +58,6 @@ export const InventoryRecord = z.object({
 export type InventoryRecord = z.infer<typeof InventoryRecord>;
 /** The record as written: instants are strings until read back. */
 export type InventoryRecordInput = z.input<typeof InventoryRecord>;
-
-/** The sort key of every inventory entry in the scan-state table (adapters/object-inventory.ts). */
-export const INVENTORY_SK = "inventory";
-
-/**
- * A stored entry's `record` attribute (gzipped JSON) read back; undefined when it no longer parses
- * (an older layout, damage), which every reader treats as no record at all.
- */
-export function decodeInventoryRecord(body: unknown): InventoryRecord | undefined {
-  if (!(body instanceof Uint8Array)) return undefined;
-  try {
-    const parsed = InventoryRecord.safeParse(JSON.parse(gunzipSync(body).toString("utf8")));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const scryptAsync = promisify(scrypt) as (
   password: string,
