@@ -16,9 +16,8 @@ import {
   type PageEntry,
 } from "../core/report/page-entry";
 import { StoredAlarm } from "../core/report/page-model";
-import { ALARM_TABLE_KEYS, LIVE_PREFIX } from "./alarm-store";
 import { sharedDocumentClient } from "./clients/dynamodb";
-import { SCAN_STATE_TABLE_KEYS } from "./object-inventory";
+import { ALARM_TABLE_KEYS, LIVE_ALARM_PREFIX, SCAN_STATE_TABLE_KEYS } from "./table-keys";
 
 /** Certificates read before the page says it stopped (a budget on a table anyone can fill). */
 export const MAX_PAGE_CERTIFICATES = 400_000;
@@ -135,7 +134,7 @@ export function createCertificatePageSource(options: CertificatePageSourceOption
             "#source": "source",
             "#parameters": "parameters",
           },
-          ExpressionAttributeValues: { ":active": "active", ":live": LIVE_PREFIX },
+          ExpressionAttributeValues: { ":active": "active", ":live": LIVE_ALARM_PREFIX },
           ReturnConsumedCapacity: "TOTAL",
         },
       );

@@ -26,18 +26,7 @@ import { mapBounded } from "../core/concurrency";
 import { encodePageEntry, pageEntryOf, pageShardOf } from "../core/report/page-entry";
 import { sharedDocumentClient } from "./clients/dynamodb";
 
-/** Same key shape as the alarm table; the stack creates the scan-state table from it. */
-export const SCAN_STATE_TABLE_KEYS = {
-  partitionKey: { name: "pk", type: "S" },
-  sortKey: { name: "sk", type: "S" },
-  timeToLiveAttribute: "expiresAt",
-  /** The certificate page's index: entries by shard, projecting their page attribute only. */
-  pageIndex: {
-    indexName: "inventory-page",
-    partitionKey: { name: "pageShard", type: "S" },
-    projected: ["page", "expiresAt"],
-  },
-} as const;
+export { SCAN_STATE_TABLE_KEYS } from "./table-keys";
 
 const INVENTORY_SK = "inventory";
 const MAX_BATCH_GET = 100;

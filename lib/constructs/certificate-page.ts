@@ -4,7 +4,7 @@ import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
-import { SCAN_STATE_TABLE_KEYS } from "../../functions/adapters/object-inventory";
+import { SCAN_STATE_TABLE_KEYS } from "../../functions/adapters/table-keys";
 import type { WatchpostConfig } from "../../functions/core/config";
 import { ENV } from "../../functions/handlers/shared/environment";
 import { WatchpostFunction } from "./watchpost-function";

@@ -159,7 +159,13 @@ export function pageView(model: PageModel, query: PageQuery): PageView {
   const page = Math.min(query.page, pages);
   const alarms = model.alarms
     .filter((alarm) => matches(alarm, alarm.severity))
-    .sort((a, b) => compareSeverity(a.severity, b.severity) || a.since.localeCompare(b.since));
+    .sort(
+      (a, b) =>
+        compareSeverity(a.severity, b.severity) ||
+        a.since.localeCompare(b.since) ||
+        a.source.localeCompare(b.source) ||
+        a.alarmId.localeCompare(b.alarmId),
+    );
   return {
     rows: matching.slice((page - 1) * query.pageSize, page * query.pageSize),
     matching,
