@@ -27,6 +27,9 @@ export const SOURCES = [
   "s3://certs-edge/edge/",
 ];
 
+/** The hostile subject's certificate: expired three days ago, so it is on the first page, with an alarm. */
+const hostile = (object: number, index: number) => object === 7 && index === 0;
+
 export interface GeneratedInventory {
   records: InventoryRecordInput[];
   alarms: AlarmState[];
@@ -51,14 +54,14 @@ export function generateInventory(now: Date, objects: number): GeneratedInventor
     const inBundle = i % 10 === 0 ? 3 : 1;
     const facts = Array.from({ length: inBundle }, (_, index) => {
       // From 30 days expired to a year ahead, spread over the objects.
-      const daysLeft = ((i * 37 + index * 11) % 395) - 30 + 0.5;
+      const daysLeft = hostile(i, index) ? -3.5 : ((i * 37 + index * 11) % 395) - 30 + 0.5;
       const notAfter = new Date(now.getTime() + daysLeft * DAY);
       if (daysLeft < 0) expired++;
       return {
         source: `${file}#${index}`,
         file,
         index,
-        subject: i === 7 && index === 0 ? HOSTILE_SUBJECT : `CN=${service}-${i}.${host}`,
+        subject: hostile(i, index) ? HOSTILE_SUBJECT : `CN=${service}-${i}.${host}`,
         issuer: index === 0 ? "CN=Cluster Intermediate CA,O=Example" : "CN=Cluster Root CA,O=Example",
         serialNumber: (1000 + i).toString(16),
         notBefore: new Date(notAfter.getTime() - 398 * DAY).toISOString(),
