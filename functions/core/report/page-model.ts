@@ -5,7 +5,7 @@
  * page never judges anything itself. Pure: no SDK, no clock (`generatedAt` is the instant).
  */
 import * as z from "zod";
-import { alarmDefinitionById } from "../alarms/catalog";
+import { alarmDefinitionById, LIVE_PEER, STORED_FILE } from "../alarms/catalog";
 import { daysBetween } from "../certificates/certificate";
 import { compareSeverity, type Finding, type ScanReport, Severity } from "../contracts";
 import { remediationSteps } from "../notifications/remediation";
@@ -274,9 +274,19 @@ function pageAlarm(
     group: string;
   },
   runbookBaseUrl: string | undefined,
+  localFile = false,
 ): PageAlarm {
   const definition = alarmDefinitionById(alarm.alarmId);
-  const firstStep = definition ? remediationSteps(definition, alarm.parameters)[0] : undefined;
+  // A file on this machine is neither in a bucket nor served: the steps that fetch it do not apply.
+  const procedure = definition
+    ? {
+        ...definition,
+        handlingProcedure: definition.handlingProcedure.filter(
+          (step) => !localFile || !(step.startsWith(STORED_FILE) || step.startsWith(LIVE_PEER)),
+        ),
+      }
+    : undefined;
+  const firstStep = procedure ? remediationSteps(procedure, alarm.parameters)[0] : undefined;
   const doc = definition?.doc ?? "docs/alarms/README.md";
   return {
     alarmId: alarm.alarmId,
@@ -320,6 +330,7 @@ export function modelOfScanReport(report: ScanReport, options: { warnDays: numbe
         group: directoryOf(fileOf(finding.source)),
       },
       undefined,
+      true,
     ),
     location: { file: fileOf(finding.source) },
   }));
