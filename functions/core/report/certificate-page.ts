@@ -60,13 +60,16 @@ const STYLE = `
 .wp{font:13px/1.4 "Amazon Ember","Helvetica Neue",Roboto,Arial,sans-serif;color:#16191f}
 .wp h2{font-size:18px;margin:4px 0}.wp h3{font-size:15px;margin:14px 0 6px}
 .wp .summary{margin:2px 0 8px;color:#545b64}.wp .note{background:#fff7e6;border-left:3px solid #f89256;padding:4px 8px;margin:4px 0}
-.wp table{border-collapse:collapse;width:100%}.wp th,.wp td{text-align:left;padding:3px 6px;border-bottom:1px solid #eaeded;vertical-align:top}
+.wp table{border-collapse:collapse;width:100%;font-size:13px}.wp th,.wp td{text-align:left;padding:3px 6px;border-bottom:1px solid #eaeded;vertical-align:top}
 .wp td.subject,.wp td.where{overflow-wrap:anywhere;max-width:360px}.wp td.num{text-align:right;white-space:nowrap}
 .wp .sev{font-weight:700;text-transform:uppercase;font-size:11px;padding:1px 5px;border-radius:3px;color:#fff}
 .wp .sev-critical{background:#7d1f0e}.wp .sev-major{background:#d13212}.wp .sev-minor{background:#f89256;color:#16191f}.wp .sev-warning{background:#0073bb}
 .wp .st-expired,.wp .st-not-yet-valid{color:#d13212;font-weight:700}.wp .st-expiring{color:#b65e00;font-weight:700}.wp .st-valid{color:#1d8102}
 .wp .filters{display:flex;flex-wrap:wrap;gap:8px;align-items:end;margin:6px 0}.wp .filters label{display:flex;flex-direction:column;font-size:11px;color:#545b64}
 .wp .paging{display:flex;gap:8px;align-items:center;margin:6px 0}.wp code{font-size:12px;overflow-wrap:anywhere}
+.wp table.alarms{table-layout:fixed}.wp .clamp{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
+.wp small{color:#545b64}.wp cwdb-action{display:none}.wp .btn{display:inline-block;padding:2px 12px;border:1px solid #545b64;border-radius:2px;color:#16191f;text-decoration:none;cursor:pointer}
+.wp .btn-primary{background:#ec7211;border-color:#ec7211;color:#fff}
 `;
 
 /** The whole page as one HTML fragment (the widget's response; `htmlDocument` wraps it for a file). */
@@ -173,21 +176,22 @@ function callAction(endpoint: string, params: Record<string, unknown>): string {
 function alarmsSection(alarms: readonly PageAlarm[]): string {
   const head = `<h3>Active alarms (${alarms.length})</h3>`;
   if (alarms.length === 0) return `${head}<p>None.</p>`;
+  // Message and first step show two lines each, the whole text on hover (the title attribute).
   const rendered = alarms
     .slice(0, MAX_ALARM_ROWS)
     .map(
       (alarm) =>
         `<tr><td><span class="sev sev-${alarm.severity}">${alarm.severity}</span></td>` +
-        `<td>${text(alarm.alarmId)} ${text(alarm.title)}<br><small>${text(alarm.message)}</small></td>` +
+        `<td>${text(alarm.alarmId)} ${text(alarm.title)}<br><small class="clamp" title=${attr(alarm.message, 600)}>${text(alarm.message)}</small></td>` +
         `<td class="where">${locationHtml(alarm.location, alarm.source)}</td>` +
         `<td class="num">${text(readable(alarm.since))}</td>` +
-        `<td>${alarm.firstStep ? `<code>${text(alarm.firstStep, 600)}</code>` : ""}</td>` +
+        `<td>${alarm.firstStep ? `<code class="clamp" title=${attr(alarm.firstStep, 600)}>${text(alarm.firstStep, 600)}</code>` : ""}</td>` +
         `<td>${runbookLink(alarm.runbook)}</td></tr>`,
     );
   const rows = withinBudget(rendered, BUDGET.alarms);
   const left = alarms.length - rows.taken.length;
   const more = left > 0 ? `<p>and ${left} more; narrow them down with the filters.</p>` : "";
-  return `${head}<table class="alarms"><thead><tr><th>Severity</th><th>Alarm</th><th>Where</th><th>Since</th><th>First step</th><th>Runbook</th></tr></thead><tbody>${rows.taken.join("")}</tbody></table>${more}`;
+  return `${head}<table class="alarms"><colgroup><col style="width:80px"><col style="width:28%"><col style="width:24%"><col style="width:120px"><col><col style="width:70px"></colgroup><thead><tr><th>Severity</th><th>Alarm</th><th>Where</th><th>Since</th><th>First step</th><th>Runbook</th></tr></thead><tbody>${rows.taken.join("")}</tbody></table>${more}`;
 }
 
 function certificatesSection(view: PageView, options: RenderOptions): string {

@@ -149,12 +149,8 @@ export function pageView(model: PageModel, query: PageQuery): PageView {
     (query.severity === undefined || severity === query.severity);
   const matching = rows
     .filter((row) => matches(row, row.alarm?.severity))
-    .sort(
-      (a, b) =>
-        a.daysLeft - b.daysLeft ||
-        Date.parse(a.notAfter) - Date.parse(b.notAfter) ||
-        a.source.localeCompare(b.source),
-    );
+    // ISO instants of one form compare as text; code-unit order keeps a sort of 100,000 rows cheap.
+    .sort((a, b) => a.daysLeft - b.daysLeft || byText(a.notAfter, b.notAfter) || byText(a.source, b.source));
   const pages = Math.max(1, Math.ceil(matching.length / query.pageSize));
   const page = Math.min(query.page, pages);
   const alarms = model.alarms
@@ -179,6 +175,10 @@ export function pageView(model: PageModel, query: PageQuery): PageView {
       service: distinct([...rows, ...model.alarms].map((r) => r.location.service)),
     },
   };
+}
+
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function worst(a: PageAlarm | undefined, b: PageAlarm | undefined): PageAlarm | undefined {
