@@ -111,7 +111,9 @@ export async function certificatePage(
 
 async function currentModel(deps: CertificatePageDeps, now: Date): Promise<PageModel> {
   if (cached && now.getTime() - cached.at < MODEL_TTL_MS && now.getTime() >= cached.at) {
-    return { ...cached.model, generatedAt: now };
+    // The same model object: the renderer keeps its sorted rows per model (page-model.ts), and the
+    // page says "as of" the read it shows.
+    return cached.model;
   }
   const data = await deps.source.read(now);
   logger.info("certificate page read", {
