@@ -16,6 +16,7 @@ import type { Construct } from "constructs";
 import { keystoreSecretNames, type WatchpostConfig } from "../functions/core/config";
 import { probePrefixFor } from "../functions/core/credentials/target";
 import { parseEndpointAddress } from "../functions/core/endpoints/address";
+import { HOST_CHECK_DETAIL } from "../functions/handlers/certificate-scan/events";
 import { ENV } from "../functions/handlers/shared/environment";
 import { AlarmNotifications, refuseChatOutsideAwsPartition } from "./constructs/alarm-notifications";
 import { AlarmState } from "./constructs/alarm-state";
@@ -37,7 +38,8 @@ export interface WatchpostStackProps extends StackProps {
 }
 
 /**
- * watchpost in one stack: the certificate scan (daily, on object change, and right after deploy),
+ * watchpost in one stack: the certificate scan (daily, on object change, and right after deploy;
+ * every 15 minutes, the heartbeats of the hosts that push),
  * the credential check (every five minutes), alarm state, the alarm bus, notifications by email,
  * chat and webhook, and the alarms and dashboard that watch watchpost itself.
  */
@@ -145,6 +147,12 @@ export class WatchpostStack extends Stack {
       target: this.certificateScan,
       description: "watchpost: scan every stored certificate",
     });
+    new CheckSchedule(this, "HostCheckSchedule", {
+      schedule: config.schedules.hostCheck,
+      target: this.certificateScan,
+      description: "watchpost: hosts that stopped pushing (the heartbeats watchpost push leaves)",
+      detail: HOST_CHECK_DETAIL,
+    });
     new CheckSchedule(this, "CredentialCheckSchedule", {
       schedule: config.schedules.credentialCheck,
       target: this.credentialCheck,
@@ -198,11 +206,11 @@ export class WatchpostStack extends Stack {
     this.addOutputs(config);
   }
 
-  /** Secrets holding PKCS#12 and keystore passwords, readable by the scan only. */
+  /** Secrets holding PKCS#12, keystore and peer trust store passwords, readable by the scan only. */
   private grantKeystorePasswords(config: WatchpostConfig): void {
     this.certificateScan.grantSecretReads(
-      keystoreSecretNames(config.certificates.sources),
-      "PKCS#12 and keystore passwords",
+      keystoreSecretNames(config.certificates),
+      "PKCS#12, keystore and trust store passwords",
     );
   }
 

@@ -7,6 +7,8 @@ export interface CliIo {
   isTTY: boolean;
   /** Working directory used to resolve relative paths. */
   cwd: string;
+  /** The host's clock, ms since the epoch (default Date.now): `npm start` shows a host whose clock runs ahead. */
+  clock?: () => number;
 }
 
 export type Command = (argv: string[], io: CliIo) => Promise<number>;

@@ -2,8 +2,10 @@
  * The `watchpost` command-line tool. Each sub-command lives in bin/cli/<name>.ts and returns its
  * exit status; usage mistakes exit 3 (design brief, "Exit status").
  */
+
 import { EXIT } from "../../functions/core/contracts";
 import { visibleLines, visibleText } from "../../functions/core/visible-text";
+import packageJson from "../../package.json" with { type: "json" };
 import { type CliIo, type Command, UsageError } from "./io";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -44,14 +46,22 @@ ${Object.entries(COMMANDS)
   .map(([name, { summary }]) => `  ${name.padEnd(18)} ${summary}`)
   .join("\n")}
 
-Run 'watchpost <command> --help' for the options of one command.
+Run 'watchpost <command> --help' for the options of one command; 'watchpost --version' prints
+the version.
 `;
+
+/** The release, from package.json (compiled into the bundle the host package ships). */
+export const VERSION = packageJson.version;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
     io.stdout(USAGE);
     return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    io.stdout(`watchpost ${VERSION}\n`);
+    return EXIT.ok;
   }
   const command = COMMANDS[name];
   if (!command) {

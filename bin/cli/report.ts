@@ -10,16 +10,19 @@ import { type ParsedCertificate, summarize } from "../../functions/core/certific
 import {
   compareSeverity,
   type Finding,
+  type PeerGroupReport,
   ScanReport,
   SEVERITIES,
   type Severity,
 } from "../../functions/core/contracts";
 import { visibleText } from "../../functions/core/visible-text";
+import { peerGroupLines } from "./peer-matrix-table";
 
 export function buildScanReport(
   now: Date,
   certificates: readonly ParsedCertificate[],
   findings: readonly Finding[],
+  peerGroups?: readonly PeerGroupReport[],
 ): ScanReport {
   return ScanReport.parse({
     scannedAt: now.toISOString(),
@@ -27,6 +30,7 @@ export function buildScanReport(
     findings: [...findings].sort(
       (a, b) => compareSeverity(a.severity, b.severity) || a.source.localeCompare(b.source),
     ),
+    ...(peerGroups ? { peerGroups } : {}),
   });
 }
 
@@ -99,6 +103,8 @@ export function renderTable(
       lines.push(paint(f.severity, formatRow(rows[i] as string[], widths)));
     });
   }
+
+  for (const group of report.peerGroups ?? []) lines.push("", ...peerGroupLines(group));
 
   lines.push("", summaryLine(report, options.scope));
   return `${lines.join("\n")}\n`;

@@ -18,6 +18,7 @@ import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts"
 import { terminalSafeJson } from "../../functions/core/visible-text";
 import type { Command } from "./io";
 import { UsageError } from "./io";
+import { certificateFamilies, renderOpenMetrics } from "./openmetrics";
 import {
   JUDGING_FLAGS,
   JudgingOptions,
@@ -26,10 +27,12 @@ import {
   validateOptions,
 } from "./options";
 import { loadPasswordMap } from "./password-map";
+import { hasPeerGroup, PEER_GROUP_FLAGS, PEER_GROUP_USAGE, scanPeerGroup } from "./peer-group";
 import { buildScanReport, renderTable, type SkipReason } from "./report";
 import { loadTrustAnchors } from "./trust";
 
 export const SCAN_USAGE = `usage: watchpost scan PATH... [options]
+       watchpost scan --peer FQDN=FILE... [--truststore FQDN=FILE]... [PATH...] [options]
 
 Reads every certificate in the named files and directories (recursively): PEM (with or without
 surrounding text), DER, PKCS#7 (.p7b/.p7c), PKCS#12 (.p12/.pfx, legacy RC2/3DES too) and Java
@@ -48,8 +51,13 @@ options:
   --max-bytes N         files larger than this are not loaded (default 1048576)
   --password-map FILE   which password opens which PKCS#12 file or keystore: lines of
                         'PATTERN file:PATH' or 'PATTERN env:NAME' (first match wins)
-  --format table|json   output format (default table)
+  --format table|json|openmetrics
+                        output format (default table); openmetrics: gauges per certificate
+                        (x509_cert_not_after, ...) and findings per file and check, for
+                        Prometheus and node_exporter's textfile collector
 
+peer groups (a cluster's peers as they see each other):
+${PEER_GROUP_USAGE}
 PKCS#12 and keystore password: environment variable WATCHPOST_KEYSTORE_PASSWORD, or a file named
 by WATCHPOST_KEYSTORE_PASSWORD_FILE (WATCHPOST_PKCS12_PASSWORD[_FILE] are accepted too); never on
 the command line, where ps would show it. A keystore is read without its password too: the
@@ -60,12 +68,17 @@ exit status: 0 no finding, 1 only minor/warning findings, 2 any major/critical, 
 
 const CERTIFICATE_EXTENSIONS = /\.(pem|crt|cer|cert|der|p7b|p7c|p12|pfx|jks|jceks|ca-bundle|chain)$/i;
 
+const ScanFormat = z.enum(["table", "json", "openmetrics"], {
+  error: (issue) => `--format takes 'table', 'json' or 'openmetrics', not '${String(issue.input)}'`,
+});
+
 const ScanOnlyOptions = z.object({
   "max-bytes": z
     .string()
     .regex(/^\d+$/, "--max-bytes takes a whole number of bytes")
     .transform(Number)
     .default(DEFAULT_MAX_BYTES),
+  format: ScanFormat.default("table"),
 });
 
 const withPassword = (password: FilePassword | undefined) => (password ? { password } : {});
@@ -75,14 +88,16 @@ export const scanCommand: Command = async (argv, io) => {
     ...JUDGING_FLAGS,
     "max-bytes": { type: "string" },
     "password-map": { type: "string" },
+    ...PEER_GROUP_FLAGS,
   });
   if (values.help) {
     io.stdout(SCAN_USAGE);
     return EXIT.ok;
   }
-  if (positionals.length === 0) throw new UsageError("name at least one file or directory to scan");
-  const options = validateOptions(JudgingOptions, values);
-  const { "max-bytes": maxBytes } = validateOptions(ScanOnlyOptions, values);
+  if (positionals.length === 0 && !hasPeerGroup(values))
+    throw new UsageError("name at least one file or directory to scan, or the peers of a group with --peer");
+  const options = validateOptions(JudgingOptions, { ...values, format: undefined });
+  const { "max-bytes": maxBytes, format } = validateOptions(ScanOnlyOptions, values);
   const now = options.now ? new Date(options.now) : new Date();
 
   const passwordMap = values["password-map"]
@@ -126,25 +141,52 @@ export const scanCommand: Command = async (argv, io) => {
         skewSeconds: options.skew,
       })
     : [];
-  const findings = oneFindingPerSourceAndCheck([...bundleFindings, ...walkFindings, ...result.findings]);
-  const report = buildScanReport(now, result.certificates, findings);
+  const defaultPassword = await keystorePasswordForCli(io.env);
+  const group = hasPeerGroup(values)
+    ? await scanPeerGroup(values, {
+        policy: {
+          now,
+          warnDays: options["warn-days"],
+          majorDays: options["major-days"],
+          skewSeconds: options.skew,
+        },
+        ...(trustAnchors ? { ca: { files: options.ca, anchors: trustAnchors } } : {}),
+        passwordFor: (file) => passwordMap?.forFile(file) ?? { value: defaultPassword },
+        maxBytes,
+      })
+    : undefined;
+  const findings = oneFindingPerSourceAndCheck([
+    ...bundleFindings,
+    ...walkFindings,
+    ...result.findings,
+    ...(group?.findings ?? []),
+  ]);
+  const report = buildScanReport(
+    now,
+    [...result.certificates, ...(group?.certificates ?? [])],
+    findings,
+    group ? [group.report] : undefined,
+  );
   const judged = result.files.filter((f) => !f.skipped);
   const skipped: Partial<Record<SkipReason, number>> = {
     "not-certificate": result.files.length - judged.length,
   };
   for (const { reason } of listed.skipped) skipped[reason] = (skipped[reason] ?? 0) + 1;
   const scope = {
-    files: judged.length + listed.errors.length,
+    files: judged.length + listed.errors.length + (group?.files ?? 0),
     unreadable:
       listed.errors.length +
+      (group?.unreadable ?? 0) +
       judged.filter((f) => f.certificates.length === 0 && f.findings.some((x) => x.check === "unreadable"))
         .length,
     skipped,
   };
   io.stdout(
-    options.format === "json"
+    format === "json"
       ? `${terminalSafeJson(report)}\n`
-      : renderTable(report, { color: io.isTTY, scope }),
+      : format === "openmetrics"
+        ? renderOpenMetrics(certificateFamilies(report))
+        : renderTable(report, { color: io.isTTY, scope }),
   );
   return exitCodeFor(findings);
 };

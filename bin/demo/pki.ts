@@ -23,6 +23,8 @@ export interface IssueOptions {
   ca?: boolean;
   /** Omitted: self-signed. */
   issuer?: DemoCertificate;
+  /** extendedKeyUsage purposes; omitted: no extension (any purpose). */
+  extendedKeyUsage?: ("serverAuth" | "clientAuth")[];
   notBefore: Date;
   notAfter: Date;
 }
@@ -46,6 +48,15 @@ export async function issue(options: IssueOptions): Promise<DemoCertificate> {
     extensions.push(
       new x509.SubjectAlternativeNameExtension(
         options.dnsNames.map((value) => ({ type: "dns" as const, value })),
+      ),
+    );
+  }
+  if (options.extendedKeyUsage) {
+    extensions.push(
+      new x509.ExtendedKeyUsageExtension(
+        options.extendedKeyUsage.map((purpose) =>
+          purpose === "serverAuth" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+        ),
       ),
     );
   }

@@ -7,7 +7,7 @@
  * the CLI), SNS and chat.
  */
 import { resolve } from "node:path";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { ConfigError, parseConfig } from "../../functions/core/config";
 import { EXIT } from "../../functions/core/contracts";
 import { visibleText } from "../../functions/core/visible-text";
@@ -18,7 +18,7 @@ import { DEMO_USAGE, type DemoOptions, parseDemoArgs } from "./options";
 import { heading, type Output, paint, printEvent, wrap } from "./output";
 import { writeLocalPage } from "./page";
 import { CREDENTIALS_BUCKET, sampleCredentialTargets, sampleStsPolicy } from "./sample-credentials";
-import { HOST_KEYSTORE_SECRET, SAMPLE_HOST, SampleHost } from "./sample-host";
+import { HOST_KEYSTORE_SECRET, SAMPLE_HOST, SampleHost, SECOND_HOST } from "./sample-host";
 import { buildSampleStore, CA_BUNDLE_KEY, EXPIRED_KEY, type SampleStore } from "./sample-store";
 import { BUS_NAME, objectsOf, putObject, Session, type Step } from "./session";
 import { loadUserStore, type UserStore } from "./user-store";
@@ -189,13 +189,21 @@ async function sampleSteps(
     if (code !== EXIT.ok) throw new Error(`watchpost push exited ${code}`);
   });
 
-  heading(out, "Step 4: the next scheduled scan");
+  heading(out, "Step 4: a peer's truststore is given the new CA");
+  for (const line of wrap(
+    `etcd-2's certificate was renewed yesterday by Demo Ops CA 2, which five members' truststores hold; etcd-4's (${sample.trustUpdate.key}) was never given it, so etcd-4 refuses etcd-2 both when it connects to etcd-2 and when etcd-2 connects to it. The operator adds the CA to etcd-4's truststore and uploads it; the upload re-checks the whole group:`,
+  )) {
+    out.line(line);
+  }
+  failures += await session.objectChanged(sample.trustUpdate.key, sample.trustUpdate.body);
+
+  heading(out, "Step 5: the next scheduled scan");
   out.line("The scan-state table holds the object inventory: each object's ETag and certificate facts.");
   out.line("An object whose ETag is unchanged is judged again from those facts (dates move on) without");
   out.line("being downloaded; a changed one is read.");
   failures += await session.scheduledScan({ table: false });
 
-  heading(out, "Step 5: a live service still serves the old certificate (endpoint scan, hourly)");
+  heading(out, "Step 6: a live service still serves the old certificate (endpoint scan, hourly)");
   out.line(
     `${service.host} at ${live.endpoint} (a TLS server on loopback) serves a certificate that expires in 20 days;`,
   );
@@ -210,7 +218,7 @@ async function sampleSteps(
   await live.reload(service.renewed, service.intermediate);
   failures += await session.endpointScan();
 
-  heading(out, "Step 6: the credential check (every 5 minutes)");
+  heading(out, "Step 7: the credential check (every 5 minutes)");
   for (const target of config.credentials.targets) {
     out.line(
       `  ${target.name}: assume ${target.roleArn} through STS, then HeadBucket, ListObjectsV2${target.writeProbe ? ", put/get/delete a probe object" : ""} on s3://${target.bucket}/${target.prefix ?? ""}`,
@@ -221,10 +229,18 @@ async function sampleSteps(
   );
   failures += await session.credentialChecks(config.alarms.consecutiveFailures.credentials);
 
+  heading(
+    out,
+    "Step 8: hosts that go quiet, and a host clock that runs ahead (host check, every 15 minutes)",
+  );
+  const hostStepsFrom = session.steps.length;
+  failures += await hostSteps(aws, sample, host, session, out);
+
   await writeLocalPage(aws, config, out, pageFile);
 
   heading(out, "Summary");
-  const [scan, renewal, hostRenewal, nextScan, stale, reloaded, credentials] = session.steps;
+  const [scan, renewal, hostRenewal, trustUpdate, nextScan, stale, reloaded, credentials] = session.steps;
+  const [, skewed, quiet, pushedAgain, retired] = session.steps.slice(hostStepsFrom);
   const raisedBy = (step: Step | undefined) =>
     step?.events.filter((e) => e.detailType === "Alarm Raised") ?? [];
   const clearedBy = (step: Step | undefined) =>
@@ -232,6 +248,8 @@ async function sampleSteps(
   const scanChecks = [...new Set(raisedBy(scan).map((e) => String(e.detail.check)))];
   const cleared = clearedBy(renewal);
   const hostCleared = clearedBy(hostRenewal);
+  const refused = raisedBy(scan).filter((e) => e.detail.check === "peer-refused").length;
+  const trustCleared = clearedBy(trustUpdate);
   const credentialChecks = [...new Set(raisedBy(credentials).map((e) => String(e.detail.check)))];
   const staleChecks = [...new Set(raisedBy(stale).map((e) => String(e.detail.check)))];
   const reloadCleared = reloaded?.events.filter((e) => e.detailType === "Alarm Cleared").length ?? 0;
@@ -240,14 +258,83 @@ async function sampleSteps(
       `The scheduled scan read ${sample.objects.length + 1} objects and raised ${raisedBy(scan).length} alarms (${scanChecks.join(", ")}), each event carrying its runbook and, for the host's keystore, where it lives (HostName, ServiceName, Cluster); ` +
       `uploading the renewed certificate produced the S3 "Object Created" event, and re-checking that one object cleared ${cleared} alarm${cleared === 1 ? "" : "s"} without touching the others; ` +
       `the host's renewed keystore, carried to the bucket by watchpost push, cleared ${hostCleared} alarm${hostCleared === 1 ? "" : "s"} the same way; ` +
+      `the six etcd members, each checked against every other's own truststore in both TLS roles, raised ${refused} peer-refused alarm${refused === 1 ? "" : "s"} (a certificate from a CA one truststore lacks, a certificate allowed for serverAuth only), and giving etcd-4's truststore the new CA cleared ${trustCleared}; ` +
       `the next scheduled scan judged ${objectsOf(nextScan).reused} unchanged objects from the object inventory without downloading them (it read ${objectsOf(nextScan).downloaded}) and raised ${raisedBy(nextScan).length} new alarms; ` +
       `the endpoint scan found a live service still serving its old certificate after a renewal on disk, raised the alarms ${staleChecks.join(", ") || "nothing"}, and after the service was reloaded cleared ${reloadCleared} alarm${reloadCleared === 1 ? "" : "s"}; ` +
-      `the credential check proved one role's temporary key end to end and, after the consecutive failing runs the damping asks for, raised ${credentialChecks.join(", ") || "nothing"} for the other. ` +
+      `the credential check proved one role's temporary key end to end and, after the consecutive failing runs the damping asks for, raised ${credentialChecks.join(", ") || "nothing"} for the other; ` +
+      `every push left a heartbeat: a host clock 10 minutes ahead raised ${
+        raisedBy(skewed)
+          .map((e) => String(e.detail.check))
+          .join(", ") || "nothing"
+      } within seconds of its push, two hours without a push raised ${raisedBy(quiet).length} host-silent alarms, the next push cleared ${clearedBy(pushedAgain)}, and deleting the other host's heartbeat retired it (${clearedBy(retired)} alarms cleared). ` +
       `In AWS the same functions run on the schedule and on every upload, keep alarm state in DynamoDB, and send these events from the watchpost EventBridge bus to email, Slack, Microsoft Teams or webhooks, filtered by severity. ` +
       `To deploy for real: describe your buckets, host names, peer groups, credential targets and recipients in watchpost.config.json (every field is in docs/configuration.md), run "npx cdk bootstrap" once per account and region, then "npx cdk deploy" ("npx cdk deploy -c config=FILE" for another file); on each cluster host, run "watchpost push" from cron or a systemd timer (docs/push.md). ` +
       `To try your own files here first: "npm start -- --config FILE --certs DIR".`,
   )) {
     out.line(line);
+  }
+  return failures;
+}
+
+/**
+ * Step 7: each push leaves a heartbeat; its S3 event re-checks the host (its clock), and the host
+ * check's schedule finds hosts that stopped pushing. A second Flink HA server runs with its clock
+ * ten minutes ahead; then both fall silent, one pushes again, and the other is retired.
+ */
+async function hostSteps(
+  aws: LocalAws,
+  sample: SampleStore,
+  host: SampleHost,
+  session: Session,
+  out: Output,
+): Promise<number> {
+  const pushFrom =
+    (from: SampleHost, options: { aheadMs?: number } = {}) =>
+    async () => {
+      const code = await from.push(aws, sample.bucket, out, options);
+      if (code !== EXIT.ok) throw new Error(`watchpost push exited ${code}`);
+    };
+  for (const line of wrap(
+    `Every push ends with a heartbeat, s3://${sample.bucket}/${host.heartbeatKey}, which says the host's clock against S3's Date header; its S3 event re-checks the host. ${SAMPLE_HOST}'s next cron run:`,
+  )) {
+    out.line(line);
+  }
+  let failures = await session.uploaded(host.heartbeatKey, pushFrom(host));
+  const second = await SampleHost.create(SECOND_HOST);
+  try {
+    await second.install(sample.host.renewed);
+    out.line();
+    for (const line of wrap(
+      `A second Flink HA server, ${SECOND_HOST}, booted with its hardware clock 10 minutes ahead (NTP has not corrected it yet), pushes its keystore:`,
+    )) {
+      out.line(line);
+    }
+    failures += await session.uploaded(second.heartbeatKey, pushFrom(second, { aheadMs: 10 * 60_000 }));
+    await session.printHostAlarms();
+
+    out.line();
+    for (const line of wrap(
+      "The host check, as it runs two hours later, when neither host has pushed since (both declare a push every 5 minutes, --every 5m, so each is silent after 1 h 5 min):",
+    )) {
+      out.line(line);
+    }
+    failures += await session.hostCheck(2 * 3_600_000);
+
+    out.line();
+    out.line(`${SAMPLE_HOST}'s timer runs again:`);
+    failures += await session.uploaded(host.heartbeatKey, pushFrom(host));
+    out.line();
+    for (const line of wrap(
+      `${SECOND_HOST} is decommissioned and retired: its heartbeat is deleted (aws s3 rm s3://${sample.bucket}/${second.heartbeatKey}; docs/push.md, "Retiring a host"), and its alarms clear:`,
+    )) {
+      out.line(line);
+    }
+    failures += await session.uploaded(second.heartbeatKey, () =>
+      aws.s3.client.send(new DeleteObjectCommand({ Bucket: sample.bucket, Key: second.heartbeatKey })),
+    );
+    await session.printHostAlarms();
+  } finally {
+    await second.remove();
   }
   return failures;
 }

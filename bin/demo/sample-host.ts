@@ -12,6 +12,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
+import { heartbeatKey } from "../../functions/core/hosts/heartbeat";
 import { main } from "../cli/main";
 import { S3RVER_CREDENTIALS } from "../local/emulators";
 import type { LocalAws } from "./local-aws";
@@ -20,6 +21,8 @@ import type { Output } from "./output";
 const run = promisify(execFile);
 
 export const SAMPLE_HOST = "flink01.demo.example";
+/** A second Flink HA server, whose clock runs ahead (step 7). */
+export const SECOND_HOST = "flink02.demo.example";
 export const HOST_PREFIX = "hosts/";
 export const HOST_SERVICE = "flink";
 export const HOST_KEYSTORE_SECRET = "watchpost/demo-host-keystores";
@@ -31,10 +34,19 @@ export class SampleHost {
   readonly password = randomBytes(12).toString("base64url");
   private format: "JKS" | "PEM" = "JKS";
 
-  private constructor(private readonly root: string) {}
+  private constructor(
+    private readonly root: string,
+    /** The host's name in the bucket and in alarms (`--host`). */
+    readonly name: string,
+  ) {}
 
-  static async create(): Promise<SampleHost> {
-    return new SampleHost(await mkdtemp(join(tmpdir(), "watchpost-demo-host-")));
+  static async create(name = SAMPLE_HOST): Promise<SampleHost> {
+    return new SampleHost(await mkdtemp(join(tmpdir(), "watchpost-demo-host-")), name);
+  }
+
+  /** Where its push leaves its heartbeat. */
+  get heartbeatKey(): string {
+    return heartbeatKey(HOST_PREFIX, this.name);
   }
 
   /** The path on the host of the file the certificate is kept in. */
@@ -43,7 +55,7 @@ export class SampleHost {
   }
 
   get key(): string {
-    return `${HOST_PREFIX}${SAMPLE_HOST}${this.path}`;
+    return `${HOST_PREFIX}${this.name}${this.path}`;
   }
 
   get keptIn(): string {
@@ -82,25 +94,39 @@ export class SampleHost {
     }
   }
 
-  /** `watchpost push /opt/flink/ha/local/cert --to s3://BUCKET/hosts/ …`; its output is printed indented. */
-  async push(aws: LocalAws, bucket: string, out: Output): Promise<number> {
-    const argv = [
-      "push",
-      join(this.root, dirname(this.path)),
+  /**
+   * `watchpost push /opt/flink/ha/local/cert --to s3://BUCKET/hosts/ …` every 5 minutes, as its
+   * cron entry says (`--every 5m`); its output is printed indented. `aheadMs`: the host's clock
+   * runs that far ahead of S3's.
+   */
+  async push(
+    aws: LocalAws,
+    bucket: string,
+    out: Output,
+    options: { aheadMs?: number } = {},
+  ): Promise<number> {
+    const shown = [
+      dirname(this.path),
       "--to",
       `s3://${bucket}/${HOST_PREFIX}`,
       "--host",
-      SAMPLE_HOST,
+      this.name,
       "--service",
       HOST_SERVICE,
+      "--every",
+      "5m",
+    ];
+    const argv = [
+      "push",
+      join(this.root, dirname(this.path)),
+      ...shown.slice(1),
       "--path-root",
       this.root,
       "--endpoint-url",
       aws.s3.endpoint,
     ];
-    out.line(
-      `  $ watchpost push ${dirname(this.path)} --to s3://${bucket}/${HOST_PREFIX} --host ${SAMPLE_HOST} --service ${HOST_SERVICE}`,
-    );
+    out.line(`  $ watchpost push ${shown.join(" ")}`);
+    const aheadMs = options.aheadMs;
     let printed = "";
     const code = await main(argv, {
       stdout: (text) => {
@@ -116,6 +142,7 @@ export class SampleHost {
       },
       isTTY: false,
       cwd: this.root,
+      ...(aheadMs ? { clock: () => Date.now() + aheadMs } : {}),
     });
     for (const line of printed.trimEnd().split("\n")) {
       const shown = line.split(this.root).join("");

@@ -36,12 +36,35 @@ export interface SampleStore {
   objects: StoreObject[];
   /** The renewed certificate uploaded over the expired one in the second step. */
   renewal: StoreObject;
+  /** etcd-4's truststore with the CA it lacked, uploaded in the fourth step. */
+  trustUpdate: StoreObject;
   /** The Flink host's HA certificate, expired, and the one it is renewed with (sample-host.ts). */
   host: { expired: string; renewed: string };
   certificates: WatchpostConfigInput["certificates"];
 }
 
-const PEERS = ["etcd-1.demo.example", "etcd-2.demo.example", "etcd-3.demo.example"];
+export const PEERS = [1, 2, 3, 4, 5, 6].map((n) => `etcd-${n}.demo.example`);
+/** etcd-4's trust store was not given the new CA that etcd-2's renewed certificate chains to. */
+export const STALE_TRUST_KEY = "trust/etcd-4.pem";
+
+/** What happened to each etcd member's certificate. */
+const PEER_STORIES: {
+  names?: string;
+  renewedBy?: "ops";
+  extendedKeyUsage?: ("serverAuth" | "clientAuth")[];
+  note?: string;
+}[] = [
+  {},
+  { renewedBy: "ops", note: "renewed yesterday by a new CA, Demo Ops CA 2" },
+  // Given the certificate issued for the staging cluster's third member.
+  { names: "etcd-3.staging.example", note: "but its certificate names etcd-3.staging.example" },
+  {},
+  {
+    extendedKeyUsage: ["serverAuth"],
+    note: "re-issued from a template with extendedKeyUsage serverAuth only",
+  },
+  {},
+];
 
 export async function buildSampleStore(now = new Date()): Promise<SampleStore> {
   const at = (days: number) => new Date(now.getTime() + days * DAY_MS);
@@ -58,7 +81,13 @@ export async function buildSampleStore(now = new Date()): Promise<SampleStore> {
     notBefore: at(-365),
     notAfter: at(1825),
   });
-  const leaf = (options: { names?: string[]; from: number; to: number; issuer?: DemoCertificate }) => {
+  const leaf = (options: {
+    names?: string[];
+    from: number;
+    to: number;
+    issuer?: DemoCertificate;
+    extendedKeyUsage?: ("serverAuth" | "clientAuth")[];
+  }) => {
     const names = options.names ?? [API_HOST];
     return issue({
       subject: `CN=${names[0]}`,
@@ -66,8 +95,16 @@ export async function buildSampleStore(now = new Date()): Promise<SampleStore> {
       issuer: options.issuer ?? intermediate,
       notBefore: at(options.from),
       notAfter: at(options.to),
+      ...(options.extendedKeyUsage ? { extendedKeyUsage: options.extendedKeyUsage } : {}),
     });
   };
+  // A second CA the cluster's operators started issuing peer certificates from last week.
+  const opsCa = await issue({
+    subject: "CN=Demo Ops CA 2,O=watchpost demo",
+    ca: true,
+    notBefore: at(-7),
+    notAfter: at(3650),
+  });
   const impostor = await issue({
     subject: "CN=Demo Cluster Root CA,O=somebody else",
     ca: true,
@@ -109,16 +146,31 @@ export async function buildSampleStore(now = new Date()): Promise<SampleStore> {
     },
     ...(await Promise.all(
       PEERS.map(async (fqdn, index) => {
-        // etcd-3 was given the certificate issued for the staging cluster's third member.
-        const wrong = index === 2;
-        const names = wrong ? ["etcd-3.staging.example"] : [fqdn];
+        const peer = PEER_STORIES[index]!;
+        const issuer = peer.renewedBy === "ops" ? opsCa : intermediate;
+        const certificate = await leaf({
+          names: [peer.names ?? fqdn],
+          from: peer.renewedBy === "ops" ? -1 : -20,
+          to: 345,
+          issuer,
+          extendedKeyUsage: peer.extendedKeyUsage ?? ["serverAuth", "clientAuth"],
+        });
         return {
           key: `peers/etcd-${index + 1}.pem`,
-          body: pemFile(await leaf({ names, from: -20, to: 345 }), intermediate),
-          note: wrong ? `peer ${fqdn}, but its certificate names etcd-3.staging.example` : `peer ${fqdn}`,
+          body: issuer === intermediate ? pemFile(certificate, intermediate) : pemFile(certificate),
+          note: `peer ${fqdn}${peer.note ? `: ${peer.note}` : ""}`,
         };
       }),
     )),
+    ...PEERS.map((fqdn, index) => {
+      const key = `trust/etcd-${index + 1}.pem`;
+      const stale = key === STALE_TRUST_KEY;
+      return {
+        key,
+        body: stale ? pemFile(root) : pemFile(root, opsCa),
+        note: `${fqdn}'s truststore: ${stale ? "the cluster root CA only (never given Demo Ops CA 2)" : "the cluster root CA and Demo Ops CA 2"}`,
+      };
+    }),
   ];
 
   // Renewed on disk (and in the store) 2 days ago; the service was never reloaded.
@@ -144,6 +196,11 @@ export async function buildSampleStore(now = new Date()): Promise<SampleStore> {
       body: pemFile(await leaf({ from: 0, to: 365 }), intermediate),
       note: "the renewed certificate, valid for a year",
     },
+    trustUpdate: {
+      key: STALE_TRUST_KEY,
+      body: pemFile(root, opsCa),
+      note: "etcd-4's truststore with Demo Ops CA 2 added",
+    },
     certificates: {
       sources: [
         { prefix: "certs/", expectedHostnames: [API_HOST], caBundleKey: CA_BUNDLE_KEY },
@@ -156,11 +213,16 @@ export async function buildSampleStore(now = new Date()): Promise<SampleStore> {
           parameters: { Cluster: "demo" },
         },
       ],
+      // Every member keeps its own truststore; etcd peers talk to each other with mutual TLS.
       peerGroups: [
         {
           name: "etcd",
-          caBundleKey: CA_BUNDLE_KEY,
-          peers: PEERS.map((fqdn, index) => ({ fqdn, certificateKey: `peers/etcd-${index + 1}.pem` })),
+          roles: ["server", "client"],
+          peers: PEERS.map((fqdn, index) => ({
+            fqdn,
+            certificateKey: `peers/etcd-${index + 1}.pem`,
+            trustStore: { key: `trust/etcd-${index + 1}.pem` },
+          })),
         },
       ],
     },

@@ -12,13 +12,16 @@ import type { SecretReader } from "../../functions/adapters/secrets";
 import { endpointFetcher } from "../../functions/adapters/tls-endpoint";
 import { type AlarmState, dampingFor } from "../../functions/core/alarms/lifecycle";
 import type { WatchpostConfig } from "../../functions/core/config";
+import type { PeerGroupReport } from "../../functions/core/contracts";
 import { runCertificateScan } from "../../functions/handlers/certificate-scan";
 import {
   type CertificateScanDeps,
   certificateScanDeps,
 } from "../../functions/handlers/certificate-scan/deps";
+import { HOST_CHECK_DETAIL } from "../../functions/handlers/certificate-scan/events";
 import { runCredentialChecks } from "../../functions/handlers/credential-check";
 import { endpointScanDeps, runEndpointScan } from "../../functions/handlers/endpoint-scan";
+import { peerGroupLines } from "../cli/peer-matrix-table";
 import type { S3rverEvent } from "../local/emulators";
 import type { BusEvent } from "../local/event-bus";
 import type { LocalAws } from "./local-aws";
@@ -94,17 +97,7 @@ export class Session {
   async scheduledScan(options: { table: boolean } = { table: true }): Promise<number> {
     this.steps.push({ events: [], results: [] });
     this.reads.length = 0;
-    const event = {
-      version: "0",
-      id: randomUUID(),
-      "detail-type": "Scheduled Event",
-      source: "aws.events",
-      account: ACCOUNT,
-      time: new Date().toISOString(),
-      region: REGION,
-      resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/Watchpost-CertificateScanScheduleRule`],
-      detail: {},
-    };
+    const event = scheduledEvent("CertificateScanScheduleRule", new Date(), {});
     this.out.line("The schedule rule invokes the certificate-scan function with:");
     this.printInvocation(event);
     const failures = await this.invoke(() => runCertificateScan(event, this.deps));
@@ -172,6 +165,33 @@ export class Session {
     )) {
       this.out.line(line);
     }
+  }
+
+  /**
+   * The host check, as its schedule (every 15 minutes) invokes the certificate-scan function,
+   * `laterMs` from now: what it finds once hosts have been silent that long.
+   */
+  async hostCheck(laterMs: number): Promise<number> {
+    this.steps.push({ events: [], results: [] });
+    const at = () => new Date(Date.now() + laterMs);
+    const event = scheduledEvent("HostCheckScheduleRule", at(), HOST_CHECK_DETAIL);
+    this.out.line("The host check's schedule invokes the certificate-scan function with:");
+    this.out.line(
+      `  ${JSON.stringify({ source: event.source, "detail-type": event["detail-type"], detail: event.detail })}`,
+    );
+    const failures = await this.invoke(() => runCertificateScan(event, { ...this.deps, now: at }));
+    await this.printHostAlarms();
+    return failures;
+  }
+
+  /** Hosts in the alarm state table: silent, or with a clock that is off. */
+  async printHostAlarms(): Promise<void> {
+    printFindings(
+      this.out,
+      "FINDINGS: hosts in the alarm state table",
+      (await this.liveAlarms()).filter((s) => s.scope.startsWith("host:")),
+      (s) => dampingFor(this.deps.alarms.policy, s.check),
+    );
   }
 
   /** The endpoint scan, as its hourly schedule invokes it. */
@@ -244,7 +264,14 @@ export class Session {
       const result = await work();
       step.results.push(result);
       if (this.aws.bus.events.length === before) this.out.line("  (no alarm event)");
-      this.out.line(`  function returned ${JSON.stringify(result)}`);
+      const { peerGroups, ...rest } = (result ?? {}) as { peerGroups?: PeerGroupReport[] };
+      this.out.line(
+        `  function returned ${JSON.stringify(peerGroups ? { ...rest, peerGroups: "(below)" } : result)}`,
+      );
+      for (const group of peerGroups ?? []) {
+        this.out.line();
+        for (const line of peerGroupLines(group)) this.out.line(`  ${line}`);
+      }
       return 0;
     } catch (error) {
       this.out.line(
@@ -297,6 +324,21 @@ export class Session {
   private liveAlarms(): Promise<AlarmState[]> {
     return this.alarmTable.liveAlarms();
   }
+}
+
+/** What a schedule rule of the deployed stack sends, at `time`. */
+function scheduledEvent(rule: string, time: Date, detail: Record<string, unknown>) {
+  return {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account: ACCOUNT,
+    time: time.toISOString(),
+    region: REGION,
+    resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/Watchpost-${rule}`],
+    detail,
+  };
 }
 
 /** Secrets Manager is not emulated: keystore passwords come from the environment, as for the CLI. */

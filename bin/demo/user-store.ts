@@ -4,13 +4,18 @@
  *
  * Placement rule: every regular file under DIR (recursively, symbolic links followed) becomes one
  * object whose key is its path relative to DIR, with '/' separators. A key the configuration would
- * not read — under no source's prefix and not named as a CA bundle or peer certificate — is put
+ * not read — under no source's prefix and not named as a CA bundle, peer certificate or trust store — is put
  * under the first source's prefix instead, so a flat folder of certificates is scanned as well as
  * a folder laid out like the bucket. Every placement is printed before the scan.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
-import { parseConfig, parseConfigText, type WatchpostConfig } from "../../functions/core/config";
+import {
+  parseConfig,
+  parseConfigText,
+  readablePrefixes,
+  type WatchpostConfig,
+} from "../../functions/core/config";
 import { UsageError } from "../cli/io";
 
 /** Enough for any real certificate folder; more means DIR probably points at the wrong place. */
@@ -68,13 +73,8 @@ export async function loadUserStore(options: {
 
 /** The placement rule (see the module comment). */
 export function placeKey(relativePath: string, certificates: WatchpostConfig["certificates"]): string {
-  const named = new Set([
-    ...certificates.sources.flatMap((s) => (s.caBundleKey ? [s.caBundleKey] : [])),
-    ...certificates.peerGroups.flatMap((g) => [
-      g.caBundleKey,
-      ...g.peers.flatMap((p) => (p.certificateKey ? [p.certificateKey] : [])),
-    ]),
-  ]);
+  // CA bundles, peer certificates and peers' trust stores: every key the scan reads by name.
+  const named = new Set(readablePrefixes(certificates).keys);
   const seen = named.has(relativePath) || certificates.sources.some((s) => relativePath.startsWith(s.prefix));
   return seen ? relativePath : `${certificates.sources[0]?.prefix ?? ""}${relativePath}`;
 }

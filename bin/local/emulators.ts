@@ -77,6 +77,8 @@ export interface S3rverEvent {
 }
 export interface S3rverInstance {
   run(): Promise<{ port: number }>;
+  /** The node:http server `run()` started. */
+  httpServer?: Server;
   close(): Promise<void>;
   /** The request handler, for fronting the same store with a test server of one's own. */
   callback(): (request: IncomingMessage, response: ServerResponse) => void;
@@ -107,6 +109,11 @@ export async function startS3rver(): Promise<LocalS3> {
   const directory = await mkdtemp(join(tmpdir(), "watchpost-s3rver-"));
   const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, resetOnClose: true });
   const { port } = await server.run();
+  // Node's http server closes a keep-alive socket after 5 s idle; a request the SDK sends on it as
+  // it closes fails with ECONNRESET, and these clients make one attempt. On a loaded machine a
+  // test pausing that long between requests (a held publisher, a slow DynamoDB call) met it as an
+  // `unreadable` (io-error) finding. Sockets stay open while the emulator runs (as the bench's do).
+  if (server.httpServer) server.httpServer.keepAliveTimeout = 10 * 60_000;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({
     endpoint,

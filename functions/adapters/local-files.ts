@@ -146,20 +146,47 @@ export type LoadedFile =
   | { ok: true; bytes: Uint8Array }
   | { ok: false; reason: "too-large" | "io-error"; detail: string };
 
-/**
- * Reads a file of at most `maxBytes`. The size is checked with stat before anything is read, so a
- * huge file never enters memory; a file that grows past the cap while being read is refused too
- * (reported with the bytes read so far).
- */
-export async function loadFile(path: string, maxBytes: number): Promise<LoadedFile> {
-  try {
-    const before = await stat(path);
-    if (!before.isFile()) return { ok: false, reason: "io-error", detail: "not a regular file" };
-    if (before.size > maxBytes) return tooLarge(before.size, maxBytes);
+/** A file as the walk saw it: reading it must find the same file. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
 
+/**
+ * Reads a file of at most `maxBytes`. The size is checked before anything is read, so a huge file
+ * never enters memory; a file that grows past the cap while being read is refused too (reported
+ * with the bytes read so far). With `identity` (watchpost push), a link in the last component is
+ * not followed and the file opened must be the one the walk saw (same device and inode): a file
+ * swapped for a link or another file after the walk is not read.
+ */
+export async function loadFile(
+  path: string,
+  maxBytes: number,
+  options: { identity?: FileIdentity } = {},
+): Promise<LoadedFile> {
+  const { identity } = options;
+  try {
+    if (!identity) {
+      const before = await stat(path);
+      if (!before.isFile()) return { ok: false, reason: "io-error", detail: "not a regular file" };
+      if (before.size > maxBytes) return tooLarge(before.size, maxBytes);
+    }
     // O_NONBLOCK: should the path be swapped for a FIFO after the stat, open must not wait for a writer.
-    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const flags = constants.O_RDONLY | constants.O_NONBLOCK | (identity ? constants.O_NOFOLLOW : 0);
+    const handle = await open(path, flags);
     try {
+      if (identity) {
+        const opened = await handle.stat();
+        if (opened.dev !== identity.dev || opened.ino !== identity.ino || !opened.isFile()) {
+          return {
+            ok: false,
+            reason: "io-error",
+            detail:
+              "the file was replaced while being pushed (it is no longer the file the walk found); not read",
+          };
+        }
+        if (opened.size > maxBytes) return tooLarge(opened.size, maxBytes);
+      }
       const chunks: Buffer[] = [];
       let length = 0;
       while (length <= maxBytes) {
@@ -176,6 +203,13 @@ export async function loadFile(path: string, maxBytes: number): Promise<LoadedFi
       await handle.close();
     }
   } catch (error) {
+    if (identity && (error as NodeJS.ErrnoException).code === "ELOOP") {
+      return {
+        ok: false,
+        reason: "io-error",
+        detail: "the file was replaced by a symbolic link while being pushed; not read",
+      };
+    }
     return { ok: false, reason: "io-error", detail: ioDetail(error) };
   }
 }
@@ -200,7 +234,7 @@ const IO_MESSAGES: Record<string, string> = {
     "the path is longer than the operating system allows; scan from a directory closer to the file",
 };
 
-function ioDetail(error: unknown): string {
+export function ioDetail(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code) return `${IO_MESSAGES[code] ?? "input/output error"} (${code})`;
   return error instanceof Error ? error.message : String(error);

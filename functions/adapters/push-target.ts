@@ -1,8 +1,12 @@
 /**
  * The bucket as `watchpost push` uses it: ListObjectsV2 under the host's prefix, HeadObject for
  * the SHA-256 the command wrote, PutObject with Content-MD5 (S3 refuses a body that arrives
- * damaged) and the host, service, path and SHA-256 as user metadata, DeleteObject for `--delete`.
- * Credentials come from the SDK's standard chain: the instance profile on a host.
+ * damaged) and the host, service, role, path and SHA-256 as user metadata, DeleteObject for
+ * `--delete`. Credentials come from the SDK's standard chain: the instance profile on a host.
+ *
+ * Every response's `Date` header is S3's clock; each attempt is bracketed by two readings of the
+ * host's clock, right around the HTTP exchange (inside the retries, after signing), and the
+ * tightest bracket says how far the host's clock is off (core/hosts/heartbeat.ts).
  */
 import {
   DeleteObjectCommand,
@@ -12,10 +16,19 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import type { DeserializeMiddleware, MetadataBearer } from "@smithy/types";
+import { type ClockSample, clockOffset } from "../core/hosts/heartbeat";
 import type { PushTargetPort } from "../core/push/push";
+import { aroundEachAttempt } from "./clients/s3";
 
-export function s3PushTarget(options: { client: Pick<S3Client, "send">; bucket: string }): PushTargetPort {
+export function s3PushTarget(options: {
+  client: Pick<S3Client, "send" | "middlewareStack">;
+  bucket: string;
+  /** The host's clock (ms since the epoch); default Date.now. */
+  clock?: () => number;
+}): PushTargetPort {
   const { client, bucket } = options;
+  const samples = recordServerClock(client, options.clock ?? Date.now);
   return {
     async list(prefix) {
       const objects = new Map<string, string | undefined>();
@@ -40,14 +53,14 @@ export function s3PushTarget(options: { client: Pick<S3Client, "send">; bucket: 
         throw error;
       }
     },
-    async put(key, bytes, contentMd5, metadata) {
+    async put(key, bytes, contentMd5, metadata, contentType = "application/octet-stream") {
       await client.send(
         new PutObjectCommand({
           Bucket: bucket,
           Key: key,
           Body: bytes,
           ContentMD5: contentMd5,
-          ContentType: "application/octet-stream",
+          ContentType: contentType,
           Metadata: metadata,
         }),
       );
@@ -56,5 +69,22 @@ export function s3PushTarget(options: { client: Pick<S3Client, "send">; bucket: 
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
     uri: (key) => `s3://${bucket}/${key}`,
+    clock: () => clockOffset(samples),
   };
+}
+
+/** Keeps the host-clock bracket and the server's Date of every HTTP response the client receives. */
+function recordServerClock(client: Pick<S3Client, "middlewareStack">, clock: () => number): ClockSample[] {
+  const samples: ClockSample[] = [];
+  const bracket: DeserializeMiddleware<object, MetadataBearer> = (next) => async (args) => {
+    const sentAt = clock();
+    const result = await next(args);
+    const receivedAt = clock();
+    const date = (result.response as { headers?: Record<string, string | undefined> }).headers?.date;
+    const serverDate = date ? Date.parse(date) : Number.NaN;
+    if (Number.isFinite(serverDate)) samples.push({ sentAt, receivedAt, serverDate });
+    return result;
+  };
+  aroundEachAttempt(client, "watchpostServerClock", bracket);
+  return samples;
 }

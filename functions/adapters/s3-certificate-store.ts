@@ -98,7 +98,12 @@ export function s3CertificateStore(options: S3CertificateStoreOptions): S3Certif
       // (what `watchpost push` says about the host) comes with the same response.
       const metadata =
         object.Metadata && Object.keys(object.Metadata).length > 0 ? object.Metadata : undefined;
-      return { ...read, ...(object.ETag ? { etag: object.ETag } : {}), ...(metadata ? { metadata } : {}) };
+      return {
+        ...read,
+        ...(object.ETag ? { etag: object.ETag } : {}),
+        ...(metadata ? { metadata } : {}),
+        ...(object.LastModified ? { lastModified: object.LastModified } : {}),
+      };
     } catch (error) {
       const failed: LoadResult = { ok: false, reason: "io-error", detail: describeError(key, error) };
       if (error instanceof NoSuchKey || error instanceof NotFound) return { ...failed, gone: true };

@@ -23,6 +23,8 @@ export const CERTIFICATE_CHECKS = [
   "served-chain",
   // A live endpoint speaks only an obsolete TLS version.
   "weak-protocol",
+  // A peer of a group will refuse another peer's certificate (its trust store, the TLS role).
+  "peer-refused",
 ] as const;
 
 export const CREDENTIAL_CHECKS = [
@@ -33,7 +35,15 @@ export const CREDENTIAL_CHECKS = [
   "bucket-missing",
 ] as const;
 
-export const CheckName = z.enum([...CERTIFICATE_CHECKS, ...CREDENTIAL_CHECKS]);
+/** Hosts that run `watchpost push`, from the heartbeat each push leaves (core/hosts/). */
+export const HOST_CHECKS = [
+  // No push has reached the bucket for longer than the host's limit.
+  "host-silent",
+  // The host's clock, measured against S3's at its last push, is off by more than the tolerance.
+  "host-clock-skew",
+] as const;
+
+export const CheckName = z.enum([...CERTIFICATE_CHECKS, ...CREDENTIAL_CHECKS, ...HOST_CHECKS]);
 export type CheckName = z.infer<typeof CheckName>;
 
 /** Ordered from worst to mildest; index comparisons rely on that order. */
@@ -106,10 +116,53 @@ export const CertificateSummary = z.object({
 });
 export type CertificateSummary = z.infer<typeof CertificateSummary>;
 
+/** The TLS roles peers of a group play towards each other. */
+export const PeerRole = z.enum(["server", "client"]);
+export type PeerRole = z.infer<typeof PeerRole>;
+
+/**
+ * A peer group as its peers see each other (certificates/peer-group.ts): each peer's status line and
+ * the verdict of every ordered pair — `presenter`'s certificate as `truster` judges it against its
+ * own trust store, for `role` (`server`: the truster connects to the presenter; `client`: the
+ * presenter connects to the truster and presents its certificate).
+ */
+export const PeerGroupReport = z.object({
+  group: z.string(),
+  /** `stored`: the certificates kept in files; `live`: the chains the peers' endpoints presented. */
+  certificates: z.enum(["stored", "live"]),
+  roles: z.array(PeerRole),
+  peers: z.array(
+    z.object({
+      fqdn: z.string(),
+      /** "Certificate: Valid" or "Certificate: Invalid (<first reason>)"; null without a certificate on this side. */
+      status: z.string().nullable(),
+      valid: z.boolean().nullable(),
+      /** Where its trust store is (its own, or the group's CA bundle); null when it has none. */
+      trustStore: z.string().nullable(),
+    }),
+  ),
+  matrix: z.array(
+    z.object({
+      presenter: z.string(),
+      truster: z.string(),
+      role: PeerRole,
+      /** `unknown`: the certificate or the trust store could not be read. */
+      verdict: z.enum(["accepted", "refused", "unknown"]),
+      /** The worst rule the pair breaks (a refusal), e.g. `no-issuer`, `extended-key-usage`. */
+      reason: z.string().optional(),
+      /** Why, in words, for a refusal. */
+      because: z.string().optional(),
+    }),
+  ),
+});
+export type PeerGroupReport = z.infer<typeof PeerGroupReport>;
+
 export const ScanReport = z.object({
   scannedAt: z.iso.datetime(),
   certificates: z.array(CertificateSummary),
   findings: z.array(Finding),
+  /** With `scan --peer`: the group, its peers' status lines and who trusts whom. */
+  peerGroups: z.array(PeerGroupReport).optional(),
 });
 export type ScanReport = z.infer<typeof ScanReport>;
 

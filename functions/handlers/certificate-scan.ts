@@ -2,12 +2,14 @@
  * Certificate scan: the Lambda entry. The event says which trigger sent it, and that trigger's
  * module does the work (certificate-scan/): a full scan on the schedule and after each deployment,
  * the re-check of an object an S3 event names, or the batches of a large source that come back
- * from the scan queue. Dependencies are built once per execution environment (certificate-scan/deps.ts).
+ * from the scan queue, and the heartbeats of the hosts that push (certificate-scan/hosts.ts).
+ * Dependencies are built once per execution environment (certificate-scan/deps.ts).
  */
 
 import { type CertificateScanDeps, productionScanDeps } from "./certificate-scan/deps";
 import { ScanEvent } from "./certificate-scan/events";
 import { fullScan } from "./certificate-scan/full-scan";
+import { hostCheck } from "./certificate-scan/hosts";
 import { objectChanged } from "./certificate-scan/object-change";
 import type { ScanOutcome } from "./certificate-scan/outcome";
 import { scanBatches } from "./certificate-scan/scan-batch";
@@ -29,6 +31,8 @@ export async function runCertificateScan(event: unknown, deps: CertificateScanDe
       return scanBatches(scan.event, deps, started);
     case "object-change":
       return objectChanged(scan.event, deps, started);
+    case "host-check":
+      return hostCheck(deps, started);
     case "full-scan":
       return fullScan(deps, started);
   }

@@ -9,6 +9,8 @@ export interface CheckScheduleProps {
   schedule: WatchpostConfig["schedules"]["certificateScan"];
   target: WatchpostFunction;
   description: string;
+  /** The Scheduled Event's `detail`, when the target tells its checks apart by it (the host check). */
+  detail?: Record<string, unknown>;
 }
 
 /**
@@ -33,7 +35,7 @@ export class CheckSchedule extends Construct {
             source: "aws.scheduler",
             "detail-type": "Scheduled Event",
             time: scheduler.ContextAttribute.scheduledTime,
-            detail: {},
+            detail: props.detail ?? {},
           }),
         ),
       });
@@ -42,7 +44,18 @@ export class CheckSchedule extends Construct {
         description: props.description,
         schedule: events.Schedule.expression(expression),
         enabled,
-        targets: [props.target.ruleTarget()],
+        targets: [
+          props.target.ruleTarget(
+            props.detail
+              ? events.RuleTargetInput.fromObject({
+                  source: "aws.events",
+                  "detail-type": "Scheduled Event",
+                  time: events.EventField.time,
+                  detail: props.detail,
+                })
+              : undefined,
+          ),
+        ],
       });
     }
   }

@@ -43,6 +43,8 @@ const ALARM_TABLE_ACTIONS = [
 const SCAN_STATE_TABLE_ACTIONS = [
   "dynamodb:BatchGetItem",
   "dynamodb:BatchWriteItem",
+  // A retired host's heartbeat record (adapters/host-heartbeats.ts).
+  "dynamodb:DeleteItem",
   "dynamodb:PutItem",
   "dynamodb:Query",
   "dynamodb:UpdateItem",

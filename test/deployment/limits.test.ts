@@ -78,7 +78,10 @@ describe("S3 object rules", () => {
     });
     const expectedKeys = [
       ...sources.map((s) => `${s.prefix}renewed.pem`),
-      ...peerGroups!.flatMap((g) => [g.caBundleKey, ...g.peers.map((p) => p.certificateKey!)]),
+      ...peerGroups!.flatMap((g) => [
+        g.caBundleKey!,
+        ...g.peers.flatMap((p) => [p.certificateKey!, p.trustStore!.key!]),
+      ]),
     ];
 
     // Act

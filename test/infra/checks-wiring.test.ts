@@ -59,6 +59,40 @@ describe("schedules", () => {
     expect(invokes).toEqual([expect.objectContaining({ Resource: { "Fn::GetAtt": [scan, "Arn"] } })]);
   });
 
+  it("checks the hosts that push every 15 minutes, invoking the scan with the host check's input", () => {
+    // Assess: a rule's input replaces the event, so it carries the Scheduled Event's shape itself
+    full.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(15 minutes)",
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [scanFunction(), "Arn"] },
+          InputTransformer: {
+            InputPathsMap: { time: "$.time" },
+            InputTemplate:
+              '{"source":"aws.events","detail-type":"Scheduled Event","time":<time>,"detail":{"check":"host-heartbeats"}}',
+          },
+        }),
+      ],
+    });
+  });
+
+  it("gives the host check's schedule the same input through EventBridge Scheduler in a time zone", () => {
+    // Act
+    const template = synth({
+      ...minimalConfig(),
+      schedules: { hostCheck: { expression: "cron(*/10 * * * ? *)", timeZone: "Europe/Berlin" } },
+    });
+
+    // Assess
+    template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "cron(*/10 * * * ? *)",
+      Target: Match.objectLike({
+        Input:
+          '{"source":"aws.scheduler","detail-type":"Scheduled Event","time":"<aws.scheduler.scheduled-time>","detail":{"check":"host-heartbeats"}}',
+      }),
+    });
+  });
+
   it("leaves a disabled schedule in place but switched off", () => {
     // Act
     const template = synth({
@@ -83,14 +117,19 @@ describe("object events", () => {
         "detail-type": ["Object Created", "Object Deleted"],
         detail: {
           bucket: { name: [{ Ref: logicalIdOf(full, "AWS::S3::Bucket") }] },
-          // Trust bundles and peer certificates outside the prefixes are matched by exact key.
+          // Trust bundles, peer certificates and peers' trust stores outside the prefixes are
+          // matched by exact key, a pushed trust store by where `watchpost push` writes it.
           object: {
             key: [
               { prefix: "prod/" },
               { prefix: "staging/" },
+              "hosts/k2.example.com/etc/kafka/ssl/kafka.truststore.jks",
               "peers/e1.pem",
+              "peers/k1.pem",
+              "peers/k2.pem",
               "trust/ca.pem",
               "trust/etcd-ca.pem",
+              "trust/k1.truststore.p12",
             ],
           },
         },
@@ -190,8 +229,8 @@ describe("asynchronous delivery never loses an event silently", () => {
   it("gives every rule target a retry policy and a dead-letter queue", () => {
     // Assess
     const rules = Object.values(full.findResources("AWS::Events::Rule"));
-    // Three schedules, the object rule, the alarm rule.
-    expect(rules.length).toBe(5);
+    // Four schedules (certificates, credentials, endpoints, hosts), the object rule, the alarm rule.
+    expect(rules.length).toBe(6);
     for (const rule of rules) {
       for (const target of rule.Properties.Targets) {
         expect(target.DeadLetterConfig?.Arn).toBeDefined();

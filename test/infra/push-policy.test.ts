@@ -62,6 +62,8 @@ async function recordedCalls(): Promise<Call[]> {
     delete: true,
     dryRun: false,
     now: new Date(),
+    // b.pem is deleted from the host between the two runs: its path answers ENOENT on the second.
+    presence: async (path) => (files.includes(path) ? "present" : "absent"),
   });
   await push(request(["/opt/flink/conf/a.pem", "/opt/flink/conf/b.pem"]), target);
   await push(request(["/opt/flink/conf/a.pem"]), target);
@@ -124,6 +126,11 @@ describe("the IAM policy for watchpost push", () => {
     expect(new Set(calls.map((c) => c.action))).toEqual(
       new Set(["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"]),
     );
+    expect(calls).toContainEqual({
+      action: "s3:PutObject",
+      resource: `${BUCKET_ARN}/hosts/flink01/.watchpost-heartbeat.json`,
+      context: {},
+    });
     for (const call of calls) expect([call, await verdict(call, policy)]).toEqual([call, "Allowed"]);
   });
 

@@ -71,9 +71,13 @@ describe("IAM", () => {
         objectArn("/peers/e1.pem"),
         objectArn("/trust/ca.pem"),
         objectArn("/trust/etcd-ca.pem"),
+        objectArn("/peers/k1.pem"),
+        objectArn("/peers/k2.pem"),
+        objectArn("/trust/k1.truststore.p12"),
+        objectArn("/hosts/k2.example.com/etc/kafka/ssl/kafka.truststore.jks"),
       ]),
     );
-    expect(reads.flatMap(resourcesOf)).toHaveLength(5);
+    expect(reads.flatMap(resourcesOf)).toHaveLength(9);
     const listing = statements.filter((s) => actionsOf(s).includes("s3:ListBucket"));
     expect(listing).toEqual([
       expect.objectContaining({

@@ -33,6 +33,26 @@ export function fullConfig(): WatchpostConfigInput {
           caBundleKey: "trust/etcd-ca.pem",
           peers: [{ fqdn: "e1.example.com", certificateKey: "peers/e1.pem" }],
         },
+        {
+          // Each broker's own truststore: one in the bucket with a password, one pushed from its host.
+          name: "kafka",
+          roles: ["server", "client"],
+          peers: [
+            {
+              fqdn: "k1.example.com",
+              certificateKey: "peers/k1.pem",
+              trustStore: {
+                key: "trust/k1.truststore.p12",
+                passwordSecretName: "watchpost/kafka-truststore",
+              },
+            },
+            {
+              fqdn: "k2.example.com",
+              certificateKey: "peers/k2.pem",
+              trustStore: { pushed: { prefix: "hosts/", path: "/etc/kafka/ssl/kafka.truststore.jks" } },
+            },
+          ],
+        },
       ],
     },
     credentials: {

@@ -89,13 +89,14 @@ const ACTION_OF: Record<string, string> = {
 /**
  * Which table an adapter is handed in production (handlers/certificate-scan/deps.ts,
  * credential-check.ts and shared/alarm-runs.ts, each on the shared client of
- * adapters/clients/dynamodb.ts): the alarm store the alarm table, the inventory and scan runs the
- * scan-state table. The clients/ modules only build clients; the adapters send.
+ * adapters/clients/dynamodb.ts): the alarm store the alarm table, the inventory, scan runs and host
+ * heartbeats the scan-state table. The clients/ modules only build clients; the adapters send.
  */
 const TABLE_ENV_OF_ADAPTER: Record<string, string> = {
   "functions/adapters/alarm-store.ts": ENV.alarmTable,
   "functions/adapters/object-inventory.ts": ENV.scanStateTable,
   "functions/adapters/scan-runs.ts": ENV.scanStateTable,
+  "functions/adapters/host-heartbeats.ts": ENV.scanStateTable,
 };
 
 /**
@@ -136,16 +137,40 @@ const SERVICE_USES: Record<FunctionName, string[]> = {
 function secretNamesOf(name: FunctionName, config: WatchpostConfig): string[] {
   const names =
     name === "certificate-scan"
-      ? config.certificates.sources.flatMap((s) => [
-          ...(s.keystorePasswordSecretName ? [s.keystorePasswordSecretName] : []),
-          ...s.keystorePasswordsByKey.map((entry) => entry.secretName),
-        ])
+      ? [
+          ...config.certificates.sources.flatMap((s) => [
+            ...(s.keystorePasswordSecretName ? [s.keystorePasswordSecretName] : []),
+            ...s.keystorePasswordsByKey.map((entry) => entry.secretName),
+          ]),
+          // Peers' own trust stores, opened with their password secrets (peer-trust.ts).
+          ...config.certificates.peerGroups.flatMap((g) =>
+            g.peers.flatMap((p) =>
+              p.trustStore?.passwordSecretName ? [p.trustStore.passwordSecretName] : [],
+            ),
+          ),
+        ]
       : name === "webhook-delivery"
         ? config.notifications.webhooks.map((w) =>
             w.format === "json" ? w.auth.secretName : w.urlSecretName,
           )
         : [];
   return [...new Set(names)];
+}
+
+/**
+ * The peers' own trust stores, worked out here rather than by the code under test: a key as
+ * configured, or where `watchpost push --to s3://BUCKET/<prefix> --host <host>` writes the file,
+ * `<prefix><host>/<path without its leading slash>` (docs/push.md).
+ */
+function trustStoreKeysOf(config: WatchpostConfig): string[] {
+  return config.certificates.peerGroups.flatMap((g) =>
+    g.peers.flatMap((p) => {
+      const store = p.trustStore;
+      if (store?.key) return [store.key];
+      if (store?.pushed) return [`${store.pushed.prefix}${store.pushed.host ?? p.fqdn}${store.pushed.path}`];
+      return [];
+    }),
+  );
 }
 
 /** An SQS queue's ARN from its URL (https://sqs.<region>.<domain>/<account>/<name>). */
@@ -277,7 +302,8 @@ function requestsFor(
           });
         }
       } else {
-        for (const key of [...prefixes.map((p) => `${p}node1.pem`), ...keys]) {
+        const trustStores = name === "certificate-scan" ? trustStoreKeysOf(config) : [];
+        for (const key of [...prefixes.map((p) => `${p}node1.pem`), ...keys, ...trustStores]) {
           requests.push({ action, resource: s3(`${bucket}/${key}`), because: `${call.command} ${key}` });
         }
         // S3 answers a missing key with 404 only to a caller that may list the bucket (GetObject, Permissions).
@@ -360,7 +386,8 @@ function requestsFor(
     }
     case "functions/adapters/alarm-store.ts":
     case "functions/adapters/object-inventory.ts":
-    case "functions/adapters/scan-runs.ts": {
+    case "functions/adapters/scan-runs.ts":
+    case "functions/adapters/host-heartbeats.ts": {
       const table = env[TABLE_ENV_OF_ADAPTER[call.caller]!]!;
       requests.push({
         action,

@@ -1,8 +1,9 @@
 /**
  * The functions as Lambda runs them (test/support/node24.ts): each bundle `cdk synth` wrote to
  * cdk.out for the shipped example, loaded by Node 24 from a directory without node_modules, and
- * invoked with representative events: the scheduled scan, an S3 "Object Created" event, the
- * credential check, and the notifier with the alarm event the scan put on the bus. The scan reads a
+ * invoked with representative events: the scheduled scan, an S3 "Object Created" event, a host's
+ * heartbeat event and the host check's schedule, the credential check, and the notifier with the
+ * alarm event the scan put on the bus. The scan reads a
  * JKS keystore, a JCEKS keystore with a secret-key entry and a legacy (RC2-40) PKCS#12 file with
  * the password the example's source names in Secrets Manager, so jks-js, java-deserialization and
  * node-forge's RC2 run as bundled. The webhook
@@ -23,6 +24,8 @@ import { type LocalEventBus, startLocalEventBus } from "../../bin/local/event-bu
 import { type LocalSecretsManager, startLocalSecretsManager } from "../../bin/local/secrets-manager";
 import { type LocalSns, startLocalSns } from "../../bin/local/sns";
 import { type LocalSts, newTemporaryCredentials, startLocalSts } from "../../bin/local/sts";
+import { documentClient } from "../../functions/adapters/clients/dynamodb";
+import { createHostHeartbeats } from "../../functions/adapters/host-heartbeats";
 import { parseConfigText } from "../../functions/core/config";
 import { ENV } from "../../functions/handlers/shared/environment";
 import {
@@ -56,6 +59,8 @@ const KEYSTORE_SOURCE = parseConfigText(
   "watchpost.config.json",
 ).certificates.sources.find((s) => s.keystorePasswordSecretName)!;
 const KEYSTORE_PASSWORD = "staging-Keystore-Pa55";
+/** Where the hosts of the heartbeat cases push (a source of the shipped configuration). */
+const HOSTS_PREFIX = "clusters/staging/";
 const KEYSTORES = {
   jks: `${KEYSTORE_SOURCE.prefix}flink01/flink/ha/local/cert/flink.keystore`,
   jceks: `${KEYSTORE_SOURCE.prefix}zk01/zookeeper/keystore.jceks`,
@@ -262,6 +267,79 @@ describe("the synthesized bundles on Node 24", () => {
     expect(outcome.ok, outcome.error ?? outcome.logs).toBe(true);
     expect(outcome.result).toMatchObject({ mode: "object", complete: false });
     expect(bus.events.slice(before).filter((e) => e.detailType === "Alarm Raised")).toEqual([]);
+  });
+
+  it("certificate scan, a host's heartbeat event: a host whose clock runs ahead is raised with its offset", async () => {
+    // Prepare: the heartbeat watchpost push leaves, from a host ten minutes ahead of S3
+    const bucket = bundles.get("certificateScan")!.env[ENV.certificateBucket]!;
+    const key = `${HOSTS_PREFIX}zk09/.watchpost-heartbeat.json`;
+    const heartbeat = {
+      format: 1,
+      host: "zk09",
+      pushedAt: new Date().toISOString(),
+      clock: { offsetSeconds: 600.2, uncertaintySeconds: 0.5, against: "s3-date-header" },
+    };
+    await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(heartbeat) }));
+    const before = bus.events.length;
+
+    // Act
+    const outcome = await invoke("certificateScan", objectCreated(bucket, key));
+
+    // Assess
+    expect(outcome.ok, outcome.error ?? outcome.logs).toBe(true);
+    expect(outcome.result).toMatchObject({ mode: "object", complete: true });
+    expect(
+      bus.events
+        .slice(before)
+        .map((e) => [e.detailType, e.detail.alarmId, e.detail.source, e.detail.parameters]),
+    ).toEqual([
+      [
+        "Alarm Raised",
+        "1021",
+        `s3://${bucket}/${key}`,
+        { Source: `s3://${bucket}/${key}`, HostName: "zk09", Bucket: bucket, Key: key, Prefix: HOSTS_PREFIX },
+      ],
+    ]);
+  });
+
+  it("certificate scan, the host check's schedule: a host that stopped pushing is raised", async () => {
+    // Prepare: flink09's heartbeat as the stack recorded it two days ago (its last push)
+    const scanEnv = bundles.get("certificateScan")!.env;
+    const bucket = scanEnv[ENV.certificateBucket]!;
+    const key = `${HOSTS_PREFIX}flink09/.watchpost-heartbeat.json`;
+    const put = await s3.client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: JSON.stringify({ format: 1, host: "flink09" }),
+      }),
+    );
+    await createHostHeartbeats({
+      tableName: scanEnv[ENV.scanStateTable]!,
+      client: documentClient(dynamo.client),
+    }).record({
+      key,
+      host: "flink09",
+      prefix: HOSTS_PREFIX,
+      etag: put.ETag!,
+      lastPushAt: new Date(Date.now() - 2 * DAY).toISOString(),
+    });
+    const before = bus.events.length;
+
+    // Act
+    const outcome = await invoke("certificateScan", {
+      source: "aws.events",
+      "detail-type": "Scheduled Event",
+      time: new Date().toISOString(),
+      detail: { check: "host-heartbeats" },
+    });
+
+    // Assess: flink* hosts are silent after 90 minutes (the shipped configuration); zk09 pushed just now
+    expect(outcome.ok, outcome.error ?? outcome.logs).toBe(true);
+    expect(outcome.result).toMatchObject({ mode: "hosts", complete: true });
+    expect(bus.events.slice(before).map((e) => [e.detailType, e.detail.check, e.detail.source])).toEqual([
+      ["Alarm Raised", "host-silent", `s3://${bucket}/${key}`],
+    ]);
   });
 
   it("credential check: assumes the role at STS and proves the credentials reach the bucket", async () => {

@@ -22,7 +22,8 @@ const host = (i: number, j: number) => `${pad(`h${i}-${j}`, 50, "a")}.example.co
 /**
  * Every feature on, every list at its limit: 50 sources (each with a CA bundle, a keystore
  * password secret and one more by key pattern, 100 distinct secrets in all, 100 host names, key
- * patterns, 20 location parameters and parameters by key with captures), 20 peer groups of six peers, 50 credential targets (half with
+ * patterns, 20 location parameters and parameters by key with captures), 20 peer groups of six peers
+ * (each with a trust store of its own), 50 credential targets (half with
  * a role, half probed with the function's own role and a write probe), Scheduler with time zones,
  * 100 endpoints on 100 ports in 16 subnets, 50 email recipients, 20 Slack and 20 Teams channels, 20 webhooks of every format, 100 silences with the longest
  * reasons, an existing bucket with a customer KMS key; the readable keys add up to the 4096
@@ -34,7 +35,8 @@ export function largestConfig(): WatchpostConfigInput {
   const secretLength = Math.floor(LIMITS.keystoreSecretCharacters / LIMITS.keystoreSecrets);
   const secretName = (name: string) => pad(name, secretLength, "k");
   // Prefixes and outside keys share LIMITS.readableKeyCharacters.
-  const peerKeys = LIMITS.peerGroups * 7;
+  // Each group: its CA bundle, and each of six peers a certificate and a trust store of its own.
+  const peerKeys = LIMITS.peerGroups * 13;
   const keyRoom = LIMITS.readableKeyCharacters - peerKeys * 12;
   const prefixLength = Math.floor(keyRoom / LIMITS.sources) - 1;
   const sources = Array.from({ length: LIMITS.sources }, (_, i) => ({
@@ -71,6 +73,11 @@ export function largestConfig(): WatchpostConfigInput {
       fqdn: `n${p}.g${g}.example.com`,
       certificateKey: `g/${String(g).padStart(2, "0")}/n${p}.pem`,
       endpoint: `n${p}.g${g}.example.com:2379`,
+      // Java truststores opened with a secret the sources already name (the secrets are at their limit).
+      trustStore: {
+        key: `g/${String(g).padStart(2, "0")}/n${p}.jks`,
+        passwordSecretName: secretName(`watchpost/ks-${(g * 2) % LIMITS.sources}-`),
+      },
     })),
   }));
   const targets = Array.from({ length: LIMITS.credentialTargets }, (_, i) =>

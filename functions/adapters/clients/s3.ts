@@ -87,14 +87,26 @@ export function certificateStoreS3Client(options: CertificateStoreS3ClientOption
       }
       return result;
     };
-    client.middlewareStack.addRelativeTo(readBody, {
-      name: "watchpostReadBodyInRetries",
-      relation: "after",
-      toMiddleware: "deserializerMiddleware",
-      override: true,
-    });
+    aroundEachAttempt(client, "watchpostReadBodyInRetries", readBody);
   }
   return client;
+}
+
+/**
+ * Adds `middleware` between the HTTP handler and the deserializer: it sees every attempt's raw
+ * response (headers, body stream), inside the retry and signing steps.
+ */
+export function aroundEachAttempt(
+  client: Pick<S3Client, "middlewareStack">,
+  name: string,
+  middleware: DeserializeMiddleware<object, MetadataBearer>,
+): void {
+  client.middlewareStack.addRelativeTo(middleware, {
+    name,
+    relation: "after",
+    toMiddleware: "deserializerMiddleware",
+    override: true,
+  });
 }
 
 interface RawResponse {

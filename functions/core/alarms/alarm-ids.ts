@@ -13,11 +13,15 @@ export const ALARM_IDS = {
   "weak-crypto": "1006",
   unreadable: "1007",
   "served-mismatch": "1008",
+  // 1020+: hosts that run `watchpost push`, judged from the heartbeats they leave.
+  "host-silent": "1020",
+  "host-clock-skew": "1021",
   // 1030+: checks of what a live endpoint does in its handshake (1009-1029 are kept for others).
   revoked: "1030",
   "ocsp-staple": "1031",
   "served-chain": "1032",
   "weak-protocol": "1033",
+  "peer-refused": "1040",
   "credentials-unobtainable": "2001",
   "credentials-rejected": "2002",
   "storage-access-denied": "2003",
@@ -44,12 +48,18 @@ export const DEFAULT_SEVERITY = {
   unreadable: "major",
   // Raised as major when the service serves the older certificate (it fails first), minor otherwise.
   "served-mismatch": "major",
+  // Nothing on the host is watched any more: every certificate there may be expiring unseen.
+  "host-silent": "major",
+  // Certificates made on the host while its clock is off start in the future (or are judged wrongly there).
+  "host-clock-skew": "major",
   revoked: "critical",
   // Major when clients refuse the connection over it (bad or foreign response, must-staple), minor when stale.
   "ocsp-staple": "major",
   // Major for a missing intermediate, minor for a wrong order, warning for extra certificates or a root sent.
   "served-chain": "major",
   "weak-protocol": "major",
+  // A peer that refuses another's certificate breaks the cluster's traffic between them now.
+  "peer-refused": "major",
   "credentials-unobtainable": "major",
   "credentials-rejected": "major",
   "storage-access-denied": "major",

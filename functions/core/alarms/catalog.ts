@@ -59,7 +59,31 @@ const P = {
   roleName: { name: "RoleName", description: "The role (agency) assumed to obtain temporary credentials." },
   roleArn: { name: "RoleArn", description: "The ARN of that role." },
   region: { name: "Region", description: "The region of the STS and S3 endpoints used." },
+  peerGroup: { name: "PeerGroup", description: "The peer group, as configured." },
+  refusedBy: {
+    name: "RefusedBy",
+    description: "The peers that refuse the certificate (their FQDNs, comma-separated).",
+  },
+  trustStoreKey: {
+    name: "TrustStoreKey",
+    description:
+      "The object key of the refusing peer's trust store (its own, or the group's CA bundle), when one peer refuses.",
+  },
 } as const satisfies Record<string, AlarmParameter>;
+
+const HOST_PARAMETERS = [
+  {
+    name: "Source",
+    description: "The host's heartbeat object, `s3://<bucket>/<prefix><host>/.watchpost-heartbeat.json`.",
+  },
+  {
+    name: "HostName",
+    description: "The host, as `watchpost push --host` names it (its host name by default).",
+  },
+  P.bucket,
+  { name: "Key", description: "The key of the host's heartbeat object." },
+  { name: "Prefix", description: "The prefix the host pushes to (`--to s3://BUCKET/PREFIX/`)." },
+];
 
 const CERTIFICATE_PARAMETERS = [P.source, P.serviceName, P.hostName, P.bucket, P.key, P.endpoint];
 /** For the checks only a live endpoint has: no stored file is involved. */
@@ -110,6 +134,9 @@ const REPLACE_AND_CONFIRM = [
 
 const CERTIFICATE_CLEARANCE =
   "This alarm is cleared automatically when a later check re-examines the same file (the S3 object event after an upload, or the daily scan) and no longer finds the fault. Deleting the file also clears it. A fault that comes back later raises a new occurrence with a new UUID.";
+
+const PEER_REFUSED_CLEARANCE =
+  "This alarm is cleared automatically when a later check of the group finds every peer accepting the certificate: an upload of the certificate or of a trust store (the S3 object event, within seconds), or the daily scan. A check that could not read a certificate or a trust store of the group, or reach a peer's endpoint, clears no peer-refused alarm of the group. A fault that comes back later raises a new occurrence with a new UUID.";
 
 const CREDENTIAL_CLEARANCE =
   "This alarm is cleared automatically by the first credential check (every 5 minutes) that completes the failing step. Raising waits for two consecutive failing checks so one network blip pages nobody; clearing does not wait. A fault that comes back later raises a new occurrence with a new UUID.";
@@ -268,12 +295,13 @@ const ENTRIES: Record<CheckName, Entry> = {
   "served-mismatch": {
     title: "Service serves a different certificate than the stored one",
     description:
-      "A live endpoint presents a leaf certificate that differs (by SHA-256 of its DER) from the copy kept in the store for it (`storedCertificateKey` of an endpoint, or a peer's `certificateKey` and `endpoint`). The message says which is newer. Major when the stored one is newer: the certificate was renewed on disk but the service was never reloaded, and it will fail on the old certificate's expiry. Minor when the served one is newer (the store is out of date) or neither is.",
+      "A live endpoint presents a leaf certificate that differs (by SHA-256 of its DER) from the copy kept in the store for it (`storedCertificateKey` of an endpoint, or a peer's `certificateKey` and `endpoint`). The message says which is newer. Major when the stored one is newer: the certificate was renewed on disk but the service was never reloaded, and it will fail on the old certificate's expiry. Major too when the served certificate has another subject than the stored one: that is no renewal, but another service's certificate on the service, or a stored copy that is not the service's. Minor when the served one is newer (the store is out of date) or neither is.",
     impact:
       "Stored newer: clients keep getting the old certificate and fail when it expires, although the renewal was done. Served newer: nothing fails now, but a redeploy or restore from the store would roll the service back to the older certificate.",
     possibleCauses: [
       "The certificate was renewed and written to disk and the store, but the service was not reloaded or restarted.",
       "Only some instances behind the endpoint were reloaded (a load balancer alternates between them).",
+      "Another subject: the service was given another service's certificate, or the configuration names the wrong stored copy.",
       "The service was given a certificate by hand, and the stored copy was never updated.",
     ],
     handlingProcedure: [
@@ -286,6 +314,55 @@ const ENTRIES: Record<CheckName, Entry> = {
     ],
     clearance:
       "This alarm is cleared automatically by the next probe of the endpoint (hourly by default, or at the next scheduled scan for a peer) that finds the served and stored certificates identical. A probe that cannot connect, or a stored copy that cannot be read, clears nothing. A fault that comes back later raises a new occurrence with a new UUID.",
+  },
+  "host-silent": {
+    title: "Host stopped pushing its certificates",
+    description:
+      "A host that runs `watchpost push` has not written its heartbeat for longer than its limit: by default the interval it declares (`push --every`) plus an hour, or 25 hours when it declares none; `hosts.silentAfterMinutes` and `hosts.silentAfterByHost` in the configuration set others. The bucket still holds the host's last copies, and the scan keeps judging them, but nothing says they are what the host has now.",
+    impact:
+      "Certificates renewed, replaced or left to expire on the host are no longer seen: an expiry there can go unalarmed. Alarms on the host's old copies stay as they were.",
+    possibleCauses: [
+      "The timer or cron job was disabled, removed or never enabled after a reinstall (`systemctl enable --now watchpost-push.timer`).",
+      "Every run fails before reaching the bucket: credentials (instance profile), network to S3, a wrong bucket or region.",
+      "The host's role may list and upload but not write the heartbeat (a hand-made policy narrower than `watchpost push --print-policy`).",
+      "The host is down, or was decommissioned without being retired.",
+    ],
+    handlingProcedure: [
+      "When did it last push? `aws s3api head-object --bucket BUCKET --key KEY --query LastModified`.",
+      "On HOST: `systemctl list-timers watchpost-push.timer` and `journalctl -u watchpost-push -n 50` show the last runs and what they said.",
+      "Under cron: `grep watchpost-push /var/log/syslog | tail` (the example cron entry logs under that tag).",
+      "Run it as the unit does: `systemctl start watchpost-push.service; systemctl status watchpost-push.service`.",
+      "`the bucket cannot be listed`: check the host's credentials (`aws sts get-caller-identity`) and its route to S3.",
+      "`the heartbeat could not be written`: give the role what `watchpost push --print-policy` prints for HOST.",
+      'Decommissioned? Retire it: delete its heartbeat, `aws s3 rm s3://BUCKET/KEY`, and its copies (docs/push.md, "Retiring a host").',
+      "The alarm clears by itself within seconds of the host's next push, or of its heartbeat's deletion.",
+    ],
+    parameters: HOST_PARAMETERS,
+    clearance:
+      "This alarm is cleared automatically as soon as the host's next push writes its heartbeat (its S3 object event is re-checked within seconds), or when the heartbeat is deleted (the host was retired). Silence is checked every 15 minutes by default (`schedules.hostCheck`). A fault that comes back later raises a new occurrence with a new UUID.",
+  },
+  "host-clock-skew": {
+    title: "Host clock is off",
+    description:
+      "At its last push, a host's clock differed from S3's by more than the tolerance (`hosts.clockSkewSeconds`, by default the certificate skew of 300 s), beyond the measurement's own uncertainty. `watchpost push` brackets each request to S3 between two readings of the host's clock and compares them with the `Date` header S3 stamps on its response; the message says by how much the host is ahead or behind.",
+    impact:
+      "Ahead: certificates issued or regenerated on the host (MicroK8s and kubeadm at boot, renewal scripts) start in the future, and every other machine refuses them as not yet valid (alarm 1003) until the clock catches up. Behind: the host itself refuses valid certificates as not yet valid, accepts expired ones, and beyond 15 minutes AWS refuses its requests (`RequestTimeTooSkewed`).",
+    possibleCauses: [
+      "Time synchronisation is not running or cannot reach its servers (chronyd or systemd-timesyncd stopped, UDP 123 blocked).",
+      "A VM booted with a wrong hardware clock (cloned, restored from a snapshot, resumed after a long suspend) and NTP has not corrected it yet.",
+      "The hardware clock is kept in local time while the system reads it as UTC (or the reverse).",
+    ],
+    handlingProcedure: [
+      "On HOST: `timedatectl status` must say `System clock synchronized: yes`; `date -u` shows its time in UTC.",
+      "See the offset and the time sources: `chronyc tracking` and `chronyc sources -v` (`ntpq -p` with ntpd).",
+      "Step the clock now: `chronyc makestep` (or restart systemd-timesyncd); `hwclock --systohc` keeps it across reboots.",
+      "Certificates made on HOST while it ran ahead are not yet valid elsewhere (1003): re-issue them only once its clock is right.",
+      "Every certificate of a scan not yet valid? Then the clock of the machine running the scan may be behind instead: read 1003's message.",
+      "Confirm: push again on HOST (`watchpost push DIR --to s3://BUCKET/PREFIX`, as its timer does); the alarm then clears within seconds.",
+    ],
+    parameters: HOST_PARAMETERS,
+    clearance:
+      "This alarm is cleared automatically by the host's next push whose clock is within the tolerance (its heartbeat's S3 object event is re-checked within seconds), or when its heartbeat is deleted (the host was retired). A push that measured no clock (S3 sent no `Date` header) clears nothing. A fault that comes back later raises a new occurrence with a new UUID.",
   },
   revoked: {
     parameters: ENDPOINT_PARAMETERS,
@@ -370,6 +447,46 @@ const ENTRIES: Record<CheckName, Entry> = {
     ],
     clearance:
       "This alarm is cleared automatically by the next probe of the endpoint that completes a handshake with TLS 1.2 or later. A probe that cannot connect clears nothing. A fault that comes back later raises a new occurrence with a new UUID.",
+  },
+  "peer-refused": {
+    title: "A cluster peer will refuse another peer's certificate",
+    description:
+      "In a peer group, every peer checks the certificate of every other peer against its own trust store: as a TLS client when it connects to that peer (role `server`), and as a TLS server when that peer connects to it (role `client`, mutual TLS). This alarm says that at least one peer will refuse a peer's certificate. The message names both peers and why: the certificate chains to a CA the refusing peer's trust store does not hold (typically after a renewal by another CA, or a CA added on some peers only), or the certificate is not allowed for the role (an extendedKeyUsage with serverAuth only refuses it as a client, as etcd, Kafka and ZooKeeper do), or another rule of path validation. One alarm per refused certificate, listing every peer that refuses it; the certificate's own expiry and names have their own alarms.",
+    parameters: [
+      P.source,
+      P.peerGroup,
+      P.hostName,
+      P.refusedBy,
+      P.trustStoreKey,
+      P.bucket,
+      P.key,
+      P.endpoint,
+    ],
+    impact:
+      "Traffic between the two peers fails the TLS handshake (`unable to get local issuer certificate`, `certificate specifies an incompatible key usage`, `unsupported certificate purpose`): the peer whose certificate is refused cannot join, replicate to or vote with the peers that refuse it. A quorum can be lost when several peers are affected.",
+    possibleCauses: [
+      "The peer's certificate was renewed by a different CA (a new issuing CA, a re-created CA) that not every peer's trust store holds yet.",
+      "A CA was added to the trust stores of some peers only, or one peer's trust store was replaced with an older copy.",
+      "The certificate was re-issued from a template with `extendedKeyUsage=serverAuth` only, so peers refuse it when it connects to them as a client.",
+      "The certificate breaks a rule every TLS stack enforces (a keyUsage without digitalSignature, a weak signature): every peer refuses it.",
+    ],
+    handlingProcedure: [
+      "Read the message: it names the refusing peers (PEER), the certificate they refuse (HOST's), the role, and why.",
+      `${STORED_FILE}fetch the refused certificate: \`aws s3 cp s3://BUCKET/KEY cert.pem\`.`,
+      `${LIVE_PEER}save what it presents: \`openssl s_client -connect HOST:PORT -servername HOST -showcerts </dev/null >cert.pem\`.`,
+      "See its issuer and purposes: `openssl x509 -noout -issuer -ext extendedKeyUsage,keyUsage -in cert.pem`.",
+      "Fetch the refusing peer's trust store (the message names its object): `aws s3 cp s3://BUCKET/TRUST_KEY truststore`.",
+      "List a JKS or PKCS#12 one: `keytool -list -v -keystore truststore -storepass:file pass.txt | grep -E '^(Owner|Issuer)'`.",
+      "List a PEM bundle: `openssl crl2pkcs7 -nocrl -certfile truststore | openssl pkcs7 -print_certs -noout`.",
+      "Judge the pair as watchpost does: `watchpost scan --peer HOST=cert.pem --peer PEER=peer.pem --truststore PEER=truststore`.",
+      "CA missing: `keytool -importcert -noprompt -alias new-ca -file ca.pem -keystore truststore -storepass:file pass.txt`.",
+      "For a PEM bundle: `cat ca.pem >> truststore`. Then upload it to s3://BUCKET/TRUST_KEY (or push it from the host) and reload that peer.",
+      "Wrong purpose: re-issue it with `-addext extendedKeyUsage=serverAuth,clientAuth -addext keyUsage=digitalSignature`:",
+      ...REISSUE,
+      `${STORED_FILE}install it on HOST, reload the service there, and upload it: \`aws s3 cp host.pem s3://BUCKET/KEY\`.`,
+      "The alarm clears by itself once every peer accepts it: an upload is re-checked within seconds, otherwise at the next scheduled scan.",
+    ],
+    clearance: PEER_REFUSED_CLEARANCE,
   },
   "credentials-unobtainable": {
     title: "Temporary credentials cannot be obtained",

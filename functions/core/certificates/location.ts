@@ -15,6 +15,7 @@ import { keyPatternToRegExp } from "./checks/expected-hosts";
 export const PUSH_METADATA = {
   host: "watchpost-host",
   service: "watchpost-service",
+  role: "watchpost-role",
   path: "watchpost-path",
   sha256: "watchpost-sha256",
 } as const;
@@ -23,6 +24,7 @@ export const PUSH_METADATA = {
 const METADATA_PARAMETERS: readonly (readonly [string, string])[] = [
   [PUSH_METADATA.host, "HostName"],
   [PUSH_METADATA.service, "ServiceName"],
+  [PUSH_METADATA.role, "RoleName"],
   [PUSH_METADATA.path, "HostPath"],
 ];
 

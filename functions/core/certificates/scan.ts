@@ -22,6 +22,8 @@ export type LoadResult =
       size?: number;
       /** The object's user metadata, when the store keeps some (S3: x-amz-meta-*, names lower-cased). */
       metadata?: Record<string, string>;
+      /** When the store wrote this version, on the store's clock (S3's Last-Modified). */
+      lastModified?: Date;
     }
   | {
       ok: false;

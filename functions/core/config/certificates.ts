@@ -1,6 +1,8 @@
 /** `certificates`: the bucket, the sources under it, thresholds and peer groups. */
 import * as z from "zod";
 import { capturedNames, MAX_PARAMETER_VALUE, RESERVED_PARAMETERS } from "../certificates/location";
+import { PeerRole } from "../contracts";
+import { keyFor } from "../push/push";
 import {
   AwsRegion,
   BucketName,
@@ -142,11 +144,49 @@ const CertificateSource = z
     return secret === undefined ? source : { ...source, keystorePasswordSecretName: secret };
   });
 
+/** A file `watchpost push` carries from a peer's host: `<prefix><host>/<path without its leading '/'>`. */
+const PushedFile = z.strictObject({
+  /** The prefix `watchpost push --to s3://BUCKET/PREFIX/` writes under, e.g. "hosts/". */
+  prefix: KeyPrefix,
+  /** The file's absolute path on the host, e.g. "/etc/kafka/ssl/kafka.truststore.jks". */
+  path: z
+    .string()
+    .max(1024)
+    .regex(
+      /^\/[^*?]*[^/*?]$/,
+      'expected an absolute file path such as "/etc/kafka/ssl/kafka.truststore.jks"',
+    ),
+  /** The host name push uploads under (`--host`); default: the peer's fqdn. */
+  host: HostName.optional(),
+});
+
+/**
+ * The CAs a peer trusts, as it keeps them: a PEM, DER or PKCS#7 bundle, a Java truststore (JKS,
+ * JCEKS) or a PKCS#12 truststore, in the bucket under `key`, or pushed from the peer's host.
+ */
+const TrustStore = z
+  .strictObject({
+    /** Object key of the trust store. */
+    key: ObjectKey.optional(),
+    /** Or the trust store `watchpost push` uploads from the peer's host. */
+    pushed: PushedFile.optional(),
+    /**
+     * Secrets Manager secret holding its password, read as keystore passwords are: PKCS#12 needs it
+     * to be read; a JKS or JCEKS truststore is read without it, and with it its integrity is verified.
+     */
+    passwordSecretName: SecretName.optional(),
+  })
+  .refine((t) => (t.key === undefined) !== (t.pushed === undefined), {
+    message: "expected either key or pushed, not both and not neither",
+  });
+
 const Peer = z.strictObject({
   /** The peer's fully qualified name; its certificate must name it in a SAN (a CN-only match is minor). */
   fqdn: HostName,
   /** Object key of the certificate the peer presents. */
   certificateKey: ObjectKey.optional(),
+  /** The CAs this peer trusts; default: the group's `caBundleKey`. */
+  trustStore: TrustStore.optional(),
   /** Live TLS endpoint "host:port"; the presented chain is checked as well. */
   endpoint: z
     .string()
@@ -162,9 +202,38 @@ const PeerGroup = z
     name: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, "expected a name of 1-64 letters, digits, '.', '_' or '-'"),
-    /** Object key of the CA bundle every peer's certificate must chain to. */
-    caBundleKey: ObjectKey,
+    /** Object key of the CA bundle peers trust when they do not name a trust store of their own. */
+    caBundleKey: ObjectKey.optional(),
+    /**
+     * The TLS roles peers play towards each other: `server` (a peer accepts connections from the
+     * others), `client` (a peer connects to the others, presenting its certificate). Each ordered
+     * pair of peers is checked for each role: extendedKeyUsage serverAuth / clientAuth, keyUsage.
+     */
+    roles: z
+      .array(PeerRole)
+      .min(1, "expected at least one role: server, client")
+      .max(2)
+      .refine((roles) => new Set(roles).size === roles.length, "expected each role once")
+      .default(["server", "client"]),
     peers: z.array(Peer).min(1, "expected at least one peer").max(6, "expected at most six peers"),
+  })
+  .refine((g) => g.caBundleKey !== undefined || g.peers.every((p) => p.trustStore !== undefined), {
+    message: "expected caBundleKey, or a trustStore on every peer: each peer must trust some CA",
+    path: ["caBundleKey"],
+  })
+  .superRefine((g, context) => {
+    g.peers.forEach((peer, index) => {
+      const pushed = peer.trustStore?.pushed;
+      if (!pushed) return;
+      const key = peerTrustStoreKey(peer);
+      const checked = ObjectKey.safeParse(key);
+      if (!checked.success)
+        context.addIssue({
+          code: "custom",
+          path: ["peers", index, "trustStore", "pushed"],
+          message: `the trust store's object key "${key}": ${checked.error.issues[0]?.message ?? "not a valid key"}`,
+        });
+    });
   })
   .refine((g) => g.peers.every((p) => p.certificateKey !== undefined || p.endpoint !== undefined), {
     message: "expected every peer to have a certificateKey, an endpoint, or both",
@@ -278,7 +347,7 @@ export const Certificates = z
           `characters (they are ${characters}); the stack writes each into an IAM policy, whose size is limited`,
       });
     }
-    const secrets = keystoreSecretNames(c.sources);
+    const secrets = keystoreSecretNames(c);
     const secretCharacters = secrets.reduce((sum, name) => sum + name.length, 0);
     if (secrets.length > LIMITS.keystoreSecrets || secretCharacters > LIMITS.keystoreSecretCharacters) {
       context.addIssue({
@@ -292,21 +361,44 @@ export const Certificates = z
     }
   });
 
-/** Every secret holding a PKCS#12 or keystore password, once: the scan reads these, and only these. */
-export function keystoreSecretNames(
+/**
+ * Every secret holding a PKCS#12, keystore or peer trust store password, once: the scan reads
+ * these, and only these.
+ */
+export function keystoreSecretNames(certificates: {
   sources: readonly Pick<
     z.output<typeof CertificateSource>,
     "keystorePasswordSecretName" | "keystorePasswordsByKey"
-  >[],
-): string[] {
+  >[];
+  peerGroups: readonly Pick<z.output<typeof PeerGroup>, "peers">[];
+}): string[] {
   return [
-    ...new Set(
-      sources.flatMap((s) => [
+    ...new Set([
+      ...certificates.sources.flatMap((s) => [
         ...(s.keystorePasswordSecretName ? [s.keystorePasswordSecretName] : []),
         ...s.keystorePasswordsByKey.map((entry) => entry.secretName),
       ]),
-    ),
+      ...certificates.peerGroups.flatMap((g) =>
+        g.peers.flatMap((p) => (p.trustStore?.passwordSecretName ? [p.trustStore.passwordSecretName] : [])),
+      ),
+    ]),
   ];
+}
+
+/** The object key of a peer's own trust store: as configured, or where `watchpost push` puts it. */
+export function peerTrustStoreKey(peer: {
+  fqdn: string;
+  trustStore?:
+    | {
+        key?: string | undefined;
+        pushed?: { prefix: string; path: string; host?: string | undefined } | undefined;
+      }
+    | undefined;
+}): string | undefined {
+  const store = peer.trustStore;
+  if (store?.key) return store.key;
+  if (store?.pushed) return keyFor(store.pushed.prefix, store.pushed.host ?? peer.fqdn, store.pushed.path);
+  return undefined;
 }
 
 /**
@@ -325,8 +417,8 @@ export function readablePrefixes(certificates: {
   const keys = [
     ...certificates.sources.flatMap((s) => (s.caBundleKey ? [s.caBundleKey] : [])),
     ...certificates.peerGroups.flatMap((g) => [
-      g.caBundleKey,
-      ...g.peers.flatMap((p) => (p.certificateKey ? [p.certificateKey] : [])),
+      ...(g.caBundleKey ? [g.caBundleKey] : []),
+      ...g.peers.flatMap((p) => [p.certificateKey, peerTrustStoreKey(p)].filter((k) => k !== undefined)),
     ]),
   ];
   return { prefixes, keys: [...new Set(keys.filter((k) => !covered(k)))].sort() };

@@ -1,5 +1,5 @@
 /** The deployment configuration: the schema (schema.ts and one module per section) and how it is read. */
-export { keystoreSecretNames, readablePrefixes } from "./certificates";
+export { keystoreSecretNames, peerTrustStoreKey, readablePrefixes } from "./certificates";
 export { CHAINED_SESSION_MAX_SECONDS } from "./credentials";
 export { regionOfArn } from "./fields";
 export { LIMITS } from "./limits";

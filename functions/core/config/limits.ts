@@ -18,6 +18,8 @@ export const LIMITS = {
   chatChannels: 20,
   webhooks: 20,
   silences: 100,
+  /** hosts.silentAfterByHost */
+  silenceRules: 100,
   /** Characters of all prefixes and keys the scan may read, which the stack writes into IAM policies. */
   readableKeyCharacters: 4096,
   /**

@@ -1,4 +1,4 @@
-/** `schedules`: when the certificate scan and the credential check run. */
+/** `schedules`: when the certificate scan, the credential check, the endpoint scan and the host check run. */
 import * as z from "zod";
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
@@ -36,6 +36,8 @@ export const Schedules = z.strictObject({
   credentialCheck: Schedule.prefault({ expression: "rate(5 minutes)" }),
   /** The live endpoints of `endpoints.targets` (only deployed when there are some). */
   endpointScan: Schedule.prefault({ expression: "rate(1 hour)" }),
+  /** Hosts that stopped pushing: the heartbeats `watchpost push` leaves, against hosts.silentAfterMinutes. */
+  hostCheck: Schedule.prefault({ expression: "rate(15 minutes)" }),
   /** Run both checks once right after each deployment that changes them. */
   checkAfterDeploy: z.boolean().default(true),
 });

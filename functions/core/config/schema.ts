@@ -8,6 +8,7 @@ import { Alarms } from "./alarms";
 import { Certificates } from "./certificates";
 import { Credentials } from "./credentials";
 import { Endpoints } from "./endpoints";
+import { Hosts } from "./hosts";
 import { Notifications } from "./notifications";
 import { Operations } from "./operations";
 import { Schedules } from "./schedules";
@@ -23,6 +24,7 @@ export const WatchpostConfig = z
     certificates: Certificates,
     credentials: Credentials.prefault({}),
     endpoints: Endpoints.prefault({}),
+    hosts: Hosts.prefault({}),
     schedules: Schedules.prefault({}),
     notifications: Notifications.prefault({}),
     alarms: Alarms.prefault({}),

@@ -7,7 +7,10 @@
  *   or restart it (major: the service will fail first, on the older certificate's notAfter);
  * - the served one expires later: the service serves a certificate the store does not have —
  *   update the stored copy (minor: nothing fails now, but a redeploy from the store rolls back);
- * - the same validity, different certificates (a re-key, another issuer): minor, look at both.
+ * - the same validity, different certificates (a re-key, another issuer): minor, look at both;
+ * - another subject altogether: not a renewal at all — the service serves another service's
+ *   certificate, or the stored copy is not this service's (major: one of them is wrong, and which
+ *   one newer says nothing about it).
  *
  * The finding disappears, and the alarm clears, when a later probe sees them match again.
  */
@@ -39,23 +42,29 @@ export function compareServedWithStored(input: ServedAndStored): Finding | undef
     `"${c.subject}" (serial ${c.serialNumber}, valid ${formatInstant(c.notBefore)} to ${formatInstant(c.notAfter)})`;
   const both = `It serves ${describe(served)}; ${input.storedAt} holds ${describe(stored)}.`;
   const [severity, direction, message]: [Severity, string, string] =
-    newer === "stored"
+    served.subject !== stored.subject
       ? [
           "major",
-          "stored-newer",
-          `The certificate was renewed on disk but ${input.service} still serves the old one — reload or restart the service. ${both}`,
+          "other-subject",
+          `${capitalize(input.service)} serves a certificate for another subject than the stored copy: either it was given another service's certificate, or the stored copy is not this service's. Check which one names the service's host, then install that one and reload the service, or fix the stored copy. ${both}`,
         ]
-      : newer === "served"
+      : newer === "stored"
         ? [
-            "minor",
-            "served-newer",
-            `${capitalize(input.service)} serves a certificate the store does not have — update the stored copy at ${input.storedAt}. ${both}`,
+            "major",
+            "stored-newer",
+            `The certificate was renewed on disk but ${input.service} still serves the old one — reload or restart the service. ${both}`,
           ]
-        : [
-            "minor",
-            "different",
-            `${capitalize(input.service)} serves a different certificate than the stored copy, with the same validity (re-keyed, or issued twice); decide which is right, then reload the service or update the stored copy. ${both}`,
-          ];
+        : newer === "served"
+          ? [
+              "minor",
+              "served-newer",
+              `${capitalize(input.service)} serves a certificate the store does not have — update the stored copy at ${input.storedAt}. ${both}`,
+            ]
+          : [
+              "minor",
+              "different",
+              `${capitalize(input.service)} serves a different certificate than the stored copy, with the same validity (re-keyed, or issued twice); decide which is right, then reload the service or update the stored copy. ${both}`,
+            ];
   return makeFinding(
     "served-mismatch",
     input.source,

@@ -226,8 +226,11 @@ function faultLine(detail: AlarmEventDetail): string {
 }
 
 function consoleLinkOf(detail: AlarmEventDetail, deployment: Deployment): ConsoleLink | undefined {
-  const { Bucket, Key, RoleArn } = detail.parameters;
-  if (Bucket && Key && detail.source.startsWith("s3://")) return s3ObjectLink(Bucket, Key, deployment.region);
+  const { Bucket, Key, RoleArn, Endpoint } = detail.parameters;
+  // The object the alarm is about: an object's own alarm, or a peer's stored certificate (a
+  // peer-group source); a live endpoint's alarm is about what it serves, not its stored copy.
+  if (Bucket && Key && (detail.source.startsWith("s3://") || !Endpoint))
+    return s3ObjectLink(Bucket, Key, deployment.region);
   if (RoleArn) return iamRoleLink(RoleArn, deployment.region);
   return undefined;
 }

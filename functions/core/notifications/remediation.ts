@@ -12,8 +12,12 @@ const PLACEHOLDERS: readonly (readonly [string, (p: Record<string, string>) => s
   ["ROLE_ARN", (p) => p.RoleArn],
   ["ROLE_NAME", (p) => p.RoleName],
   ["BUCKET", (p) => p.Bucket],
+  ["PREFIX", (p) => p.Prefix],
   ["REGION", (p) => p.Region],
+  ["TRUST_KEY", (p) => p.TrustStoreKey],
   ["KEY", (p) => p.Key],
+  // The peer that refuses a certificate (peer-refused), when it is one.
+  ["PEER", (p) => (p.RefusedBy?.includes(",") ? undefined : p.RefusedBy)],
   ["HOST", (p) => p.HostName ?? hostOf(p.Endpoint)],
 ];
 

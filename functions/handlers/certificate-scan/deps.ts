@@ -12,6 +12,7 @@ import { sharedDocumentClient } from "../../adapters/clients/dynamodb";
 import { sharedEventBusClient } from "../../adapters/clients/eventbridge";
 import { certificateStoreS3Client } from "../../adapters/clients/s3";
 import { sqsClient } from "../../adapters/clients/sqs";
+import { createHostHeartbeats } from "../../adapters/host-heartbeats";
 import { createObjectInventory } from "../../adapters/object-inventory";
 import { s3CertificateStore } from "../../adapters/s3-certificate-store";
 import { createScanBatchQueue } from "../../adapters/scan-batch-queue";
@@ -26,6 +27,7 @@ import type {
   StoreScanContext,
 } from "../../core/certificates/ports";
 import type { WatchpostConfig } from "../../core/config";
+import type { HostHeartbeatsPort } from "../../core/hosts/host-checks";
 import { alarmSettleDeps, type SettleDeps } from "../shared/alarm-runs";
 import { deployedConfig } from "../shared/deployed-config";
 import { ENV, requireEnv } from "../shared/environment";
@@ -41,6 +43,8 @@ export interface CertificateScanDeps {
   inventory?: ObjectInventoryPort;
   /** Hands large sources out in batches; without it every source is judged in the invocation. */
   fanOut?: FanOut;
+  /** The last heartbeat of every host that pushes; without it hosts are not watched. */
+  heartbeats?: HostHeartbeatsPort;
   /** Whether an object exists (undefined: S3 would not say); decides how an event's key is read. */
   objectExists?: ObjectExists;
   now?: () => Date;
@@ -89,7 +93,7 @@ export function certificateScanDeps(wiring: ScanWiring): CertificateScanDeps {
     }),
     secrets: wiring.secrets,
     fetchEndpoint: endpointFetcher(wiring.endpointTimeoutMs ?? ENDPOINT_TIMEOUT_MS),
-    ...(state ? { inventory: createObjectInventory(state) } : {}),
+    ...(state ? { inventory: createObjectInventory(state), heartbeats: createHostHeartbeats(state) } : {}),
     ...(queue && state
       ? {
           fanOut: {

@@ -1,7 +1,7 @@
 /**
  * The events that invoke the certificate scan, validated once: an SQS batch of the scan queue, an
- * S3 object event through EventBridge, or anything else (the schedule, the deploy-time trigger, a
- * manual invoke), which asks for a full scan.
+ * S3 object event through EventBridge, the host check's schedule, or anything else (the schedule,
+ * the deploy-time trigger, a manual invoke), which asks for a full scan.
  */
 import * as z from "zod";
 
@@ -24,9 +24,14 @@ export const QueueEvent = z.object({
 });
 export type QueueEvent = z.infer<typeof QueueEvent>;
 
+/** The host check's schedule (schedules.hostCheck): its input names the check, the rest is a Scheduled Event. */
+export const HOST_CHECK_DETAIL = { check: "host-heartbeats" } as const;
+export const HostCheckEvent = z.object({ detail: z.object({ check: z.literal(HOST_CHECK_DETAIL.check) }) });
+
 export const ScanEvent = z.union([
   QueueEvent.transform((event) => ({ trigger: "scan-batch" as const, event })),
   ObjectEvent.transform((event) => ({ trigger: "object-change" as const, event })),
+  HostCheckEvent.transform(() => ({ trigger: "host-check" as const })),
   z.unknown().transform(() => ({ trigger: "full-scan" as const })),
 ]);
 

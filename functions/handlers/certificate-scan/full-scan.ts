@@ -1,10 +1,12 @@
 /**
  * The schedule (daily at 01:00) and the deploy-time trigger: every source through the one
- * source-scan path (a large one is handed out to workers, scan-batch.ts), and every peer group.
+ * source-scan path (a large one is handed out to workers, scan-batch.ts), every peer group, and
+ * the hosts that push (their own schedule checks them more often: hosts.ts).
  */
 import { checkScopes, scanScopes } from "../../core/certificates/store-scan/scope-checks";
 import { scanContext } from "./context";
 import type { CertificateScanDeps } from "./deps";
+import { silentHosts } from "./hosts";
 import type { ScanOutcome } from "./outcome";
 import { settleChecks } from "./settle-checks";
 
@@ -12,5 +14,16 @@ export async function fullScan(deps: CertificateScanDeps, started: number): Prom
   const ctx = scanContext(deps);
   const { sources, peerGroups } = ctx.certificates;
   const checked = await checkScopes(scanScopes(sources, peerGroups, ctx, deps.fanOut, "schedule"), ctx);
-  return settleChecks("full", checked, deps, ctx, started);
+  const hosts = await silentHosts(deps, ctx);
+  return settleChecks(
+    "full",
+    {
+      checks: [...checked.checks, ...hosts.checks],
+      handedOut: checked.handedOut,
+      failures: [...checked.failures, ...hosts.failures],
+    },
+    deps,
+    ctx,
+    started,
+  );
 }

@@ -1,15 +1,18 @@
 /**
  * An S3 object event: a replaced certificate is re-checked alone, within seconds, so its alarm
  * clears without waiting for the schedule; a changed CA bundle rescans its sources through the one
- * source-scan path; a changed peer certificate or group CA re-checks the group.
+ * source-scan path; a changed peer certificate or group CA re-checks the group; a host's heartbeat
+ * re-checks that host (hosts.ts).
  */
 import { planObjectEvent, recheckObject } from "../../core/certificates/store-scan/object-recheck";
 import { checkScopes, scanScopes } from "../../core/certificates/store-scan/scope-checks";
 import { sourceScope } from "../../core/certificates/store-scan/scopes";
+import { isHeartbeatKey } from "../../core/hosts/heartbeat";
 import { logger } from "../shared/powertools";
 import { scanContext } from "./context";
 import type { CertificateScanDeps } from "./deps";
 import { type ObjectEvent, resolveObjectKey } from "./events";
+import { heartbeatScope } from "./hosts";
 import type { ScanOutcome } from "./outcome";
 import { settleChecks } from "./settle-checks";
 
@@ -21,6 +24,11 @@ export async function objectChanged(
   const ctx = scanContext(deps);
   const key = await resolveObjectKey(event, deps.objectExists);
   const change = event["detail-type"] === "Object Created" ? "created" : "deleted";
+  // A host's heartbeat (watchpost push) is judged as a host, never as a certificate file.
+  if (isHeartbeatKey(key) && ctx.certificates.sources.some((s) => key.startsWith(s.prefix))) {
+    logger.info("heartbeat changed", { key, change });
+    return settleChecks("object", await checkScopes(heartbeatScope(key, deps, ctx), ctx), deps, ctx, started);
+  }
   const plan = planObjectEvent(ctx.certificates, key);
   logger.info("object changed", {
     key,

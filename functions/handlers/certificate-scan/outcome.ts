@@ -3,12 +3,12 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { daysBetween } from "../../core/certificates/certificate";
 import type { StoreCheck } from "../../core/certificates/store-scan/judge-objects";
 import type { HandedOut } from "../../core/certificates/store-scan/source-scan";
-import type { Finding } from "../../core/contracts";
+import type { Finding, PeerGroupReport } from "../../core/contracts";
 import { DIMENSION, METRIC } from "../../core/metrics";
 import { metrics } from "../shared/powertools";
 
 export interface ScanOutcome {
-  mode: "full" | "object" | "batch";
+  mode: "full" | "object" | "batch" | "hosts";
   /** Check runs settled by this invocation. */
   runs: number;
   certificates: number;
@@ -18,6 +18,8 @@ export interface ScanOutcome {
   objects: { downloaded: number; reused: number };
   /** Sources handed out to workers: their alarms are settled when the last batch reports. */
   fannedOut: { runId: string; scope: string; batches: number; objects: number }[];
+  /** The peer groups checked: each peer's status line and who accepts whom, stored and live. */
+  peerGroups?: PeerGroupReport[];
   /** SQS messages to be delivered again (partial batch response), batch mode only. */
   batchItemFailures?: { itemIdentifier: string }[];
 }

@@ -10,16 +10,25 @@ import { settle } from "../../core/certificates/store-scan/settlement";
 import { logger } from "../shared/powertools";
 import { settlementPorts } from "./context";
 import type { CertificateScanDeps } from "./deps";
-import { handedOutOf, recordChecks, recordScanSucceeded, type ScanOutcome, sumObjects } from "./outcome";
+import {
+  handedOutOf,
+  recordChecks,
+  recordFindings,
+  recordScanSucceeded,
+  type ScanOutcome,
+  sumObjects,
+} from "./outcome";
 
 export async function settleChecks(
-  mode: "full" | "object",
+  mode: "full" | "object" | "hosts",
   { checks, handedOut, failures }: ScopesChecked,
   deps: CertificateScanDeps,
   ctx: StoreScanContext,
   started: number,
 ): Promise<ScanOutcome> {
-  recordChecks(checks, ctx.now, Date.now() - started);
+  // The host check reads no certificate: only its findings count among the scan's metrics.
+  if (mode === "hosts") recordFindings(checks.flatMap((c) => c.run.findings));
+  else recordChecks(checks, ctx.now, Date.now() - started);
   for (const check of checks.filter((c) => c.error)) logger.warn("partial scan", { error: check.error });
 
   const claimed = handedOut.flatMap((h) => (h.settle ? [h.settle] : []));
@@ -36,6 +45,8 @@ export async function settleChecks(
   if (settled.scanSucceeded) recordScanSucceeded();
   if (failures.length > 0) throw new Error(`certificate checks failed: ${failures.join("; ")}`);
   const runs = [...checks.map((c) => c.run), ...claimed.map((c) => c.run)];
+  const peerGroups = checks.flatMap((c) => c.peerGroups ?? []);
+  for (const group of peerGroups) logger.info("peer group checked", { peerGroup: group });
   return {
     mode,
     runs: runs.length,
@@ -44,5 +55,6 @@ export async function settleChecks(
     complete: failures.length === 0 && checks.every((c) => c.run.complete),
     objects: sumObjects(checks.map((c) => c.objects)),
     fannedOut: handedOutOf(handedOut),
+    ...(peerGroups.length > 0 ? { peerGroups } : {}),
   };
 }

@@ -140,7 +140,7 @@ describe("listing", () => {
 });
 
 describe("loading within the size cap", () => {
-  it("returns the bytes of an object up to and including the limit, with the ETag of what was read", async () => {
+  it("returns the bytes of an object up to and including the limit, with the ETag and the time S3 wrote what was read", async () => {
     // Prepare
     const store = s3CertificateStore({ client, bucket: BUCKET });
 
@@ -153,6 +153,7 @@ describe("loading within the size cap", () => {
       ok: true,
       bytes: new Uint8Array([0x30, 0x82, 0x01, 0x0a]),
       etag: expect.stringMatching(/^"[0-9a-f]{32}"$/),
+      lastModified: expect.any(Date),
     });
     expect(atLimit.ok && atLimit.bytes.byteLength).toBe(LIMIT);
   });

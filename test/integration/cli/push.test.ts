@@ -82,6 +82,7 @@ const pushArgs = (...extra: string[]) => [
   ...extra,
 ];
 const keyOf = (path: string) => `hosts/flink01${root}/${path}`;
+const HEARTBEAT = "hosts/flink01/.watchpost-heartbeat.json";
 
 async function bucketKeys(): Promise<string[]> {
   const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "hosts/" }));
@@ -97,6 +98,7 @@ describe("watchpost push", () => {
     expect(code).toBe(0);
     expect(await bucketKeys()).toEqual(
       [
+        HEARTBEAT,
         keyOf("etc/ssl/ca.crt"),
         keyOf("etc/ssl/server.pem"),
         keyOf("opt/flink/ha/local/cert/flink.keystore"),
@@ -113,18 +115,18 @@ describe("watchpost push", () => {
     });
     expect(stdout).toContain(`skipped   ${join(root, "etc/ssl/server.key")}`);
     expect(stdout).toContain(
-      `skipped   ${join(root, "etc/ssl/combined.pem")}  (holds a private key in clear`,
+      `skipped   ${join(root, "etc/ssl/combined.pem")}  (holds a private key in clear: a PEM "PRIVATE KEY" block;`,
     );
     expect(stdout).toContain("3 uploaded, 0 unchanged, 3 skipped (1 not certificate material), 0 failed");
   });
 
-  it("uploads nothing when nothing changed", async () => {
+  it("uploads nothing but its heartbeat when nothing changed", async () => {
     // Act
     const { code, stdout } = await runCli(pushArgs("--format", "json"), ENV);
 
     // Assess
     expect(code).toBe(0);
-    expect(created).toEqual([]);
+    expect(created).toEqual([HEARTBEAT]);
     expect(JSON.parse(stdout).counts).toMatchObject({ uploaded: 0, unchanged: 3, skipped: 3, failed: 0 });
   });
 
@@ -138,7 +140,7 @@ describe("watchpost push", () => {
 
     // Assess
     expect(code).toBe(0);
-    expect(created).toEqual([keyOf("etc/ssl/server.pem")]);
+    expect(created).toEqual([keyOf("etc/ssl/server.pem"), HEARTBEAT]);
     expect(stdout).toContain("1 uploaded, 2 unchanged");
   });
 
@@ -153,7 +155,7 @@ describe("watchpost push", () => {
     // Assess
     expect(kept.code).toBe(0);
     expect(kept.stdout).toContain(
-      `gone      ${join(root, "etc/ssl/ca.crt")}  (no longer pushed from this host`,
+      `gone      ${join(root, "etc/ssl/ca.crt")}  (no longer on this host; the bucket copy is kept (--delete removes it))`,
     );
     expect(kept.stdout).toContain("1 gone from the host, kept in the bucket");
     expect(deleted.code).toBe(0);

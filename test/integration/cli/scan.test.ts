@@ -241,7 +241,7 @@ describe("watchpost scan", () => {
     [["scan", "x.pem", "--warn-days", "soon"], /--warn-days takes a non-negative number/],
     [["scan", "x.pem", "--warn-days", "5", "--major-days", "9"], /--major-days must not exceed --warn-days/],
     [["scan", "x.pem", "--now", "yesterday"], /--now takes an ISO 8601 instant/],
-    [["scan", "x.pem", "--format", "xml"], /--format takes 'table' or 'json'/],
+    [["scan", "x.pem", "--format", "xml"], /--format takes 'table', 'json' or 'openmetrics', not 'xml'/],
     [["scan", "x.pem", "--password", "hunter2"], /Unknown option '--password'/],
     [["scan", "x.pem", "--ca", "/nonexistent/ca.pem"], /--ca \/nonexistent\/ca.pem/],
   ])("exits 3 with a clear message on usage errors: %j", async (argv, message) => {

@@ -91,7 +91,7 @@ describe("npm start", () => {
       const headings = [...run.stdout.matchAll(/^== (Step \d+: .+?) =+$/gm)].map((m) => m[1]);
       const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
       const documented = [...readme.matchAll(/^- \*\*(Step \d+: [^*]+)\*\*/gm)].map((m) => m[1]);
-      expect(headings).toHaveLength(6);
+      expect(headings).toHaveLength(8);
       expect(documented).toEqual(headings);
       const out = run.stdout;
       const bucket = "s3://watchpost-demo-certs";
@@ -105,12 +105,12 @@ describe("npm start", () => {
       expect(row("untrusted-chain", `${bucket}/certs/untrusted.pem#0`)).toMatch(/^major\s+1005/);
       expect(row("unreadable", `${bucket}/certs/corrupt.pem`)).toMatch(/^major\s+1007/);
       expect(row("expiring", `${bucket}/certs/expiring.pem#0`)).toMatch(/^minor\s+1002/);
-      expect(findings.join("\n")).not.toMatch(/healthy\.pem|etcd-1\.demo|etcd-2\.demo/);
+      expect(findings.join("\n")).not.toMatch(/healthy\.pem|peer-group:etcd\/etcd-[146]\.demo/);
       // The Flink host's keystore, written by keytool and carried to the bucket by watchpost push.
       const keystore = `${bucket}/hosts/flink01.demo.example/opt/flink/ha/local/cert/flink.keystore`;
       expect(out).toContain("(a JKS keystore written by keytool)");
       expect(out).toContain(
-        "  $ watchpost push /opt/flink/ha/local/cert --to s3://watchpost-demo-certs/hosts/ --host flink01.demo.example --service flink",
+        "  $ watchpost push /opt/flink/ha/local/cert --to s3://watchpost-demo-certs/hosts/ --host flink01.demo.example --service flink --every 5m",
       );
       expect(out.split("== Step 1")[0]).toMatch(
         /^ {6}uploaded {2}\/opt\/flink\/ha\/local\/cert\/flink\.keystore\n\n {4}1 uploaded, 0 unchanged, 0 skipped, 0 failed$/m,
@@ -144,14 +144,14 @@ describe("npm start", () => {
       );
       expect(pushed.match(/Alarm (Raised|Cleared)/g)).toEqual(["Alarm Cleared"]);
       expect(eventLines(pushed, keystoreCleared)).toContain(where);
-      expect(step(out, 4)).toContain("(no alarm event)");
+      expect(step(out, 5)).toContain("(no alarm event)");
       // The keystore's verdict is remembered with its ETag: the next scan does not download it.
-      expect(step(out, 4)).not.toMatch(/GetObject[^=]*flink\.keystore/);
+      expect(step(out, 5)).not.toMatch(/GetObject[^=]*flink\.keystore/);
 
       const links = [...out.matchAll(/runbook: (\S+)/g)].map((m) => m[1]!);
       expect(new Set(links)).toEqual(
         new Set(
-          ["1001", "1002", "1003", "1004", "1005", "1007", "1008", "2002"].map(
+          ["1001", "1002", "1003", "1004", "1005", "1007", "1008", "1020", "1021", "1040", "2002"].map(
             (id) => `docs/alarms/${id}.md`,
           ),
         ),
@@ -161,9 +161,57 @@ describe("npm start", () => {
       const events = out.split("\n").filter((line) => line.includes('event on bus "watchpost"'));
       expect(events.length).toBe(links.length);
 
+      // Six etcd members, each with its own truststore: etcd-4's lacks the CA of etcd-2's renewed
+      // certificate, and etcd-5's was re-issued for serverAuth only. One alarm per refused
+      // certificate, naming the peers that refuse it; etcd-4's updated truststore clears etcd-2's.
+      const etcd = (n: number) => `peer-group:etcd/etcd-${n}.demo.example`;
+      expect(row("peer-refused", etcd(2))).toMatch(/^major\s+1040\s+peer-refused\s+raised/);
+      expect(row("peer-refused", etcd(5))).toMatch(/^major\s+1040\s+peer-refused\s+raised/);
+      expect(findings.filter((line) => line.includes(" peer-refused "))).toHaveLength(2);
+      expect(row("peer-refused", etcd(2))).toContain(
+        "etcd-4.demo.example will refuse etcd-2.demo.example's certificate: it chains to 'Demo Ops CA 2', which etcd-4.demo.example's trust store (s3://watchpost-demo-certs/trust/etcd-4.pem) does not hold.",
+      );
+      expect(row("peer-refused", etcd(5))).toContain(
+        "etcd-1.demo.example, etcd-2.demo.example, etcd-3.demo.example, etcd-4.demo.example and etcd-6.demo.example will refuse etcd-5.demo.example's certificate when etcd-5.demo.example connects to them (TLS client role): its extendedKeyUsage allows serverAuth only, not clientAuth",
+      );
+      const matrix = (part: string) => {
+        const lines = part.split("\n");
+        const at = lines.findIndex((line) => line.startsWith("  PRESENTS \\ TRUSTS"));
+        return lines.slice(at + 1, at + 7).map((line) =>
+          line
+            .trim()
+            .split(/\s{2,}/)
+            .slice(1)
+            .join(" | "),
+        );
+      };
+      const ok = "ok";
+      const client = "REFUSED as client";
+      expect(matrix(step(out, 1))).toEqual([
+        ["-", ok, ok, ok, ok, ok].join(" | "),
+        [ok, "-", ok, "REFUSED", ok, ok].join(" | "),
+        [ok, ok, "-", ok, ok, ok].join(" | "),
+        [ok, ok, ok, "-", ok, ok].join(" | "),
+        [client, client, client, client, "-", client].join(" | "),
+        [ok, ok, ok, ok, ok, "-"].join(" | "),
+      ]);
+      expect(step(out, 1)).toContain(
+        "  etcd-5.demo.example  Certificate: Invalid (certificate is not allowed for TLS client authentication)",
+      );
+      expect(step(out, 1)).toContain(
+        "  etcd-3.demo.example  Certificate: Invalid (Common Name in certificate does not match)",
+      );
+      const truststore = step(out, 4);
+      expect(truststore).toContain('"object":{"key":"trust/etcd-4.pem"}');
+      expect(truststore.match(/Alarm (Raised|Cleared).*/g)).toEqual([
+        `Alarm Cleared | major | 1040 peer-refused | ${etcd(2)}`,
+      ]);
+      expect(matrix(truststore)[1]).toBe([ok, "-", ok, ok, ok, ok].join(" | "));
+      expect(truststore).toContain("  etcd-2.demo.example  Certificate: Valid");
+
       // A live service still serving the old certificate after its renewal on disk: raised, then
       // cleared by the scan after the reload (the TLS server's setSecureContext).
-      const live = step(out, 5);
+      const live = step(out, 6);
       const endpoint = /tls:\/\/(127\.0\.0\.1:\d+)#0/.exec(live)?.[1];
       expect(endpoint).toBeDefined();
       const [stale, reloaded] = live.split("The service is reloaded");
@@ -186,7 +234,7 @@ describe("npm start", () => {
         eventLines(stale ?? "", `Alarm Raised | major | 1008 served-mismatch | tls://${endpoint}#0`),
       ).toContain("      where: HostName: api.demo.example · ServiceName: demo API server · Cluster: demo");
 
-      const credentials = step(out, 6);
+      const credentials = step(out, 7);
       expect(credentials).toContain(
         'event on bus "watchpost": Alarm Raised | major | 2002 credentials-rejected | credentials:spark-prod',
       );
@@ -208,6 +256,35 @@ describe("npm start", () => {
       expect(summary).toContain("watchpost.config.json");
       expect(summary).toContain("--config FILE --certs DIR");
       expect(summary).toContain("carried to the bucket by watchpost push, cleared 1 alarm");
+      expect(summary).toContain(
+        "raised 2 peer-refused alarms (a certificate from a CA one truststore lacks, a certificate allowed for serverAuth only), and giving etcd-4's truststore the new CA cleared 1;",
+      );
+      expect(summary).toContain(
+        "every push left a heartbeat: a host clock 10 minutes ahead raised host-clock-skew within seconds of its push, two hours without a push raised 2 host-silent alarms, the next push cleared 1, and deleting the other host's heartbeat retired it (2 alarms cleared).",
+      );
+
+      // Hosts: a clock ten minutes ahead, two hours of silence, a push that clears, a retirement.
+      const hosts = step(out, 8);
+      const heartbeat = (host: string) => `${bucket}/hosts/${host}/.watchpost-heartbeat.json`;
+      const [pushes, quiet, again, retiring] = hosts.split(
+        /^(?=The host check, as it runs|flink01\.demo\.example's timer runs again|flink02\.demo\.example is decommissioned)/m,
+      );
+      expect(pushes?.match(/Alarm (Raised|Cleared) \| \w+ \| \d+ [\w-]+ \| \S+/g)).toEqual([
+        `Alarm Raised | major | 1021 host-clock-skew | ${heartbeat("flink02.demo.example")}`,
+      ]);
+      expect(pushes).toMatch(/^ {6}clock {5}this host's clock is (9 min 59|10 min [01]) s ahead of S3's/m);
+      expect(quiet?.match(/Alarm (Raised|Cleared) \| \w+ \| \d+ [\w-]+ \| \S+/g)).toEqual([
+        `Alarm Raised | major | 1020 host-silent | ${heartbeat("flink01.demo.example")}`,
+        `Alarm Raised | major | 1020 host-silent | ${heartbeat("flink02.demo.example")}`,
+      ]);
+      expect(again?.match(/Alarm (Raised|Cleared) \| \w+ \| \d+ [\w-]+ \| \S+/g)).toEqual([
+        `Alarm Cleared | major | 1020 host-silent | ${heartbeat("flink01.demo.example")}`,
+      ]);
+      expect(retiring?.match(/Alarm (Raised|Cleared) \| \w+ \| \d+ [\w-]+ \| \S+/g)).toEqual([
+        `Alarm Cleared | major | 1021 host-clock-skew | ${heartbeat("flink02.demo.example")}`,
+        `Alarm Cleared | major | 1020 host-silent | ${heartbeat("flink02.demo.example")}`,
+      ]);
+      expect(section(retiring ?? "", "FINDINGS: hosts in the alarm state table (0)")).toEqual(["none"]);
       expect(out).toContain("every local server is stopped");
 
       // The certificate page, written by the widget's own code from the local tables.

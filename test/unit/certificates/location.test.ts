@@ -63,6 +63,8 @@ describe("metadataParameters", () => {
     const parameters = metadataParameters({
       "Watchpost-Host": "flink01.example.com",
       "watchpost-service": "flink",
+      // push --role: ALM-45655's RoleName, from the host like ServiceName
+      "Watchpost-Role": "FlinkServer",
       "watchpost-path": encodeURIComponent("/opt/flink/ha/local/cert/keystöre.jks"),
       "watchpost-sha256": "ab".repeat(32),
       unrelated: "kept out",
@@ -72,6 +74,7 @@ describe("metadataParameters", () => {
     expect(parameters).toEqual({
       HostName: "flink01.example.com",
       ServiceName: "flink",
+      RoleName: "FlinkServer",
       HostPath: "/opt/flink/ha/local/cert/keystöre.jks",
     });
   });

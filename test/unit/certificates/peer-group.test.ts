@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { type ParsedCertificate, parseCertificate } from "../../../functions/core/certificates/certificate";
 import { DEFAULT_POLICY } from "../../../functions/core/certificates/evaluate";
-import { evaluatePeerGroup, type PeerInput } from "../../../functions/core/certificates/peer-group";
+import {
+  evaluatePeerGroup,
+  type PeerGroupInput,
+  type PeerInput,
+} from "../../../functions/core/certificates/peer-group";
 import { Finding } from "../../../functions/core/contracts";
 import { DAY, type Issued, type IssueOptions, issue } from "../../support/pki";
 
@@ -20,6 +24,18 @@ function caCerts(ca: Issued): ParsedCertificate[] {
   return [parseCertificate(ca.der, "s3://certs/ca.pem", 0)];
 }
 
+/** Every peer trusts the group's CA bundle, as a group with only `caBundleKey` configured. */
+function groupOf(name: string, ca: ParsedCertificate[], peers: PeerInput[]): PeerGroupInput {
+  return {
+    name,
+    trust: peers.map(({ fqdn }) => ({
+      fqdn,
+      trust: { location: "s3://certs/ca.pem", own: false, anchors: ca },
+    })),
+    peers,
+  };
+}
+
 const policy = () => ({ ...DEFAULT_POLICY, now: new Date() });
 
 describe("evaluatePeerGroup", () => {
@@ -36,7 +52,7 @@ describe("evaluatePeerGroup", () => {
     ];
 
     // Act
-    const result = evaluatePeerGroup({ name: "ha", ca: caCerts(ca), peers }, policy());
+    const result = evaluatePeerGroup(groupOf("ha", caCerts(ca), peers), policy());
 
     // Assess
     expect(result.peers.map((p) => [p.fqdn, p.valid, p.status])).toEqual([
@@ -67,7 +83,7 @@ describe("evaluatePeerGroup", () => {
     const peers = [await peer("node1.cluster.local", otherCa)];
 
     // Act
-    const result = evaluatePeerGroup({ name: "ha", ca: caCerts(ca), peers }, policy());
+    const result = evaluatePeerGroup(groupOf("ha", caCerts(ca), peers), policy());
 
     // Assess
     expect(result.peers[0]?.status).toBe(
@@ -84,7 +100,7 @@ describe("evaluatePeerGroup", () => {
     const peers = [await peer("node1.cluster.local", ca, { notBefore: new Date(Date.now() + 10 * DAY) })];
 
     // Act
-    const result = evaluatePeerGroup({ name: "ha", ca: caCerts(ca), peers }, policy());
+    const result = evaluatePeerGroup(groupOf("ha", caCerts(ca), peers), policy());
 
     // Assess
     expect(result.peers[0]?.status).toBe("Certificate: Invalid (certificate is not yet valid)");
@@ -102,7 +118,7 @@ describe("evaluatePeerGroup", () => {
     ];
 
     // Act
-    const result = evaluatePeerGroup({ name: "ha", ca: caCerts(ca), peers }, policy());
+    const result = evaluatePeerGroup(groupOf("ha", caCerts(ca), peers), policy());
 
     // Assess
     expect(result.peers[0]?.status).toBe("Certificate: Invalid (certificate has expired)");
@@ -115,7 +131,7 @@ describe("evaluatePeerGroup", () => {
     const peers = [await peer("node1.cluster.local", ca, { notAfter: new Date(Date.now() + 3 * DAY) })];
 
     // Act
-    const result = evaluatePeerGroup({ name: "ha", ca: caCerts(ca), peers }, policy());
+    const result = evaluatePeerGroup(groupOf("ha", caCerts(ca), peers), policy());
 
     // Assess
     expect(result.peers[0]?.status).toBe("Certificate: Valid");
@@ -128,7 +144,7 @@ describe("evaluatePeerGroup", () => {
     const peers = [await peer("node1.cluster.local", ca, { hash: "SHA-1" })];
 
     // Act
-    const result = evaluatePeerGroup({ name: "ha", ca: caCerts(ca), peers }, policy());
+    const result = evaluatePeerGroup(groupOf("ha", caCerts(ca), peers), policy());
 
     // Assess
     expect(result.peers[0]?.status).toBe("Certificate: Invalid (certificate is refused by TLS clients)");
@@ -149,7 +165,7 @@ describe("evaluatePeerGroup", () => {
     ];
 
     // Act
-    const result = evaluatePeerGroup({ name: "ha", ca: caCerts(ca), peers }, policy());
+    const result = evaluatePeerGroup(groupOf("ha", caCerts(ca), peers), policy());
 
     // Assess
     expect(result.peers[0]?.status).toBe("Certificate: Invalid (certificate file cannot be read)");
@@ -164,7 +180,7 @@ describe("evaluatePeerGroup", () => {
     const peers: PeerInput[] = [{ fqdn: "node1.cluster.local", certificates: caCerts(ca) }];
 
     // Act
-    const result = evaluatePeerGroup({ name: "ha", ca: caCerts(ca), peers }, policy());
+    const result = evaluatePeerGroup(groupOf("ha", caCerts(ca), peers), policy());
 
     // Assess
     expect(result.peers[0]?.status).toBe("Certificate: Invalid (no server certificate found)");
@@ -184,8 +200,8 @@ describe("evaluatePeerGroup", () => {
     const seven = Array.from({ length: 7 }, (_, n) => ({ ...one, fqdn: `node${n}.cluster.local` }));
 
     // Act
-    const tooMany = () => evaluatePeerGroup({ name: "ha", ca: caCerts(ca), peers: seven }, policy());
-    const twice = () => evaluatePeerGroup({ name: "ha", ca: caCerts(ca), peers: [one, one] }, policy());
+    const tooMany = () => evaluatePeerGroup(groupOf("ha", caCerts(ca), seven), policy());
+    const twice = () => evaluatePeerGroup(groupOf("ha", caCerts(ca), [one, one]), policy());
 
     // Assess
     expect(tooMany).toThrow('peer group "ha" lists 7 peers; at most 6 are supported');

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   ConfigError,
+  keystoreSecretNames,
   parseConfig,
   parseConfigText,
   readablePrefixes,
@@ -35,6 +36,7 @@ describe("the example configuration", () => {
         "alarms",
         "certificates",
         "credentials",
+        "hosts",
         "notifications",
         "operations",
         "schedules",
@@ -154,6 +156,92 @@ describe("errors name the path of the bad field and what is expected", () => {
       },
       "certificates.peerGroups[0].peers: expected each peer's fqdn to appear once in its group",
     ],
+    ...(
+      [
+        [
+          "a peer without any trust store, in a group without a CA bundle",
+          {
+            peers: [
+              { fqdn: "n1.example.com", certificateKey: "n1.pem", trustStore: { key: "t1.jks" } },
+              { fqdn: "n2.example.com", certificateKey: "n2.pem" },
+            ],
+          },
+          "certificates.peerGroups[0].caBundleKey: expected caBundleKey, or a trustStore on every peer",
+        ],
+        [
+          "a trust store both in the bucket and pushed",
+          {
+            caBundleKey: "ca.pem",
+            peers: [
+              {
+                fqdn: "n1.example.com",
+                certificateKey: "n1.pem",
+                trustStore: { key: "t1.jks", pushed: { prefix: "hosts/", path: "/etc/ssl/t1.jks" } },
+              },
+            ],
+          },
+          "certificates.peerGroups[0].peers[0].trustStore: expected either key or pushed, not both and not neither",
+        ],
+        [
+          "a trust store naming neither",
+          {
+            caBundleKey: "ca.pem",
+            peers: [{ fqdn: "n1.example.com", certificateKey: "n1.pem", trustStore: {} }],
+          },
+          "certificates.peerGroups[0].peers[0].trustStore: expected either key or pushed, not both and not neither",
+        ],
+        [
+          "a pushed trust store with a relative path",
+          {
+            caBundleKey: "ca.pem",
+            peers: [
+              {
+                fqdn: "n1.example.com",
+                certificateKey: "n1.pem",
+                trustStore: { pushed: { prefix: "hosts/", path: "etc/ssl/t.jks" } },
+              },
+            ],
+          },
+          "certificates.peerGroups[0].peers[0].trustStore.pushed.path: expected an absolute file path",
+        ],
+        [
+          "a pushed trust store whose key would hold a '..' segment",
+          {
+            caBundleKey: "ca.pem",
+            peers: [
+              {
+                fqdn: "n1.example.com",
+                certificateKey: "n1.pem",
+                trustStore: { pushed: { prefix: "hosts/", path: "/etc/../ssl/t.jks" } },
+              },
+            ],
+          },
+          `certificates.peerGroups[0].peers[0].trustStore.pushed: the trust store's object key "hosts/n1.example.com/etc/../ssl/t.jks": expected an object key without '.' or '..' segments`,
+        ],
+        [
+          "a role other than server and client",
+          {
+            caBundleKey: "ca.pem",
+            roles: ["peer"],
+            peers: [{ fqdn: "n1.example.com", certificateKey: "n1.pem" }],
+          },
+          "certificates.peerGroups[0].roles[0]: Invalid option",
+        ],
+        [
+          "a role twice",
+          {
+            caBundleKey: "ca.pem",
+            roles: ["client", "client"],
+            peers: [{ fqdn: "n1.example.com", certificateKey: "n1.pem" }],
+          },
+          "certificates.peerGroups[0].roles: expected each role once",
+        ],
+      ] as const
+    ).map(([name, group, expected]): [string, unknown, string] => [
+      name,
+      { certificates: { sources: [{ prefix: "" }], peerGroups: [{ name: "kafka", ...group }] } },
+      expected,
+    ]),
     [
       "a KMS key for a bucket the stack creates",
       {
@@ -350,6 +438,55 @@ describe("readable prefixes", () => {
 
     // Assess
     expect(readable).toEqual({ prefixes: ["prod/", "staging/"], keys: ["peers/a.pem", "trust/ca.pem"] });
+  });
+
+  it("adds the peers' own trust stores, where push puts a pushed one, and their password secrets", () => {
+    // Prepare
+    const config = parseConfig({
+      certificates: {
+        sources: [{ prefix: "hosts/", keystorePasswordSecretName: "watchpost/hosts" }],
+        peerGroups: [
+          {
+            name: "kafka",
+            peers: [
+              {
+                fqdn: "k1.example.com",
+                certificateKey: "peers/k1.pem",
+                trustStore: { key: "trust/k1.p12", passwordSecretName: "watchpost/kafka-trust" },
+              },
+              {
+                fqdn: "k2.example.com",
+                certificateKey: "peers/k2.pem",
+                trustStore: {
+                  pushed: { prefix: "edge/", path: "/etc/kafka/ssl/kafka.truststore.jks", host: "k2" },
+                  passwordSecretName: "watchpost/hosts",
+                },
+              },
+              {
+                fqdn: "k3.example.com",
+                certificateKey: "peers/k3.pem",
+                trustStore: { pushed: { prefix: "hosts/", path: "/etc/kafka/ssl/kafka.truststore.jks" } },
+              },
+            ],
+          },
+        ],
+      },
+    });
+
+    // Act
+    const readable = readablePrefixes(config.certificates);
+    const secrets = keystoreSecretNames(config.certificates);
+
+    // Assess: k3's truststore is under a source's prefix already
+    expect(readable.keys).toEqual([
+      "edge/k2/etc/kafka/ssl/kafka.truststore.jks",
+      "peers/k1.pem",
+      "peers/k2.pem",
+      "peers/k3.pem",
+      "trust/k1.p12",
+    ]);
+    expect(secrets).toEqual(["watchpost/hosts", "watchpost/kafka-trust"]);
+    expect(config.certificates.peerGroups[0]?.roles).toEqual(["server", "client"]);
   });
 });
 

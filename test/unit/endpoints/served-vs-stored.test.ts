@@ -6,16 +6,22 @@
  */
 import { describe, expect, it } from "vitest";
 import { type ParsedCertificate, parseCertificate } from "../../../functions/core/certificates/certificate";
+import { formatInstant } from "../../../functions/core/certificates/checks/finding";
 import { compareServedWithStored } from "../../../functions/core/endpoints/served-vs-stored";
 import { DAY, issue } from "../../support/pki";
 
 const HOST = "api.cluster.test";
 const START = Date.UTC(2026, 0, 1);
 
-async function leaf(notBefore: number, notAfter: number, file: string): Promise<ParsedCertificate> {
+async function leaf(
+  notBefore: number,
+  notAfter: number,
+  file: string,
+  host = HOST,
+): Promise<ParsedCertificate> {
   const issued = await issue({
-    subject: `CN=${HOST}`,
-    dnsNames: [HOST],
+    subject: `CN=${host}`,
+    dnsNames: [host],
     notBefore: new Date(notBefore),
     notAfter: new Date(notAfter),
   });
@@ -88,4 +94,32 @@ describe("served vs stored", () => {
       stored: { sha256: stored.sha256, at: "s3://certs/api.pem" },
     });
   });
+
+  // Issue 24, point 4: a served certificate of another subject is no renewal; "renewed on disk"
+  // sent the operator reloading a service that would then serve the wrong host's certificate.
+  it.each([
+    ["the stored one newer", START, START + 30 * DAY, START + 20 * DAY, START + 400 * DAY],
+    ["the served one newer", START + 20 * DAY, START + 400 * DAY, START, START + 30 * DAY],
+  ])(
+    "says the service serves another subject's certificate, whichever is newer (%s)",
+    async (_case, servedFrom, servedTo, storedFrom, storedTo) => {
+      // Prepare
+      const served = await leaf(servedFrom, servedTo, "tls://api.cluster.test:6443", "db.cluster.test");
+      const stored = await leaf(storedFrom, storedTo, "s3://certs/api.pem");
+
+      // Act
+      const finding = compare(served, stored);
+
+      // Assess
+      const describe = (c: ParsedCertificate, host: string) =>
+        `"CN=${host}" (serial ${c.serialNumber}, valid ${formatInstant(c.notBefore)} to ${formatInstant(c.notAfter)})`;
+      expect(finding).toMatchObject({ severity: "major", details: { newer: "other-subject" } });
+      expect(finding?.message).toBe(
+        "The service at api.cluster.test:6443 serves a certificate for another subject than the stored copy: " +
+          "either it was given another service's certificate, or the stored copy is not this service's. " +
+          "Check which one names the service's host, then install that one and reload the service, or fix the stored copy. " +
+          `It serves ${describe(served, "db.cluster.test")}; s3://certs/api.pem holds ${describe(stored, HOST)}.`,
+      );
+    },
+  );
 });

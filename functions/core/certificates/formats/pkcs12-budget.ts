@@ -41,16 +41,20 @@ export class KdfBudgetExhausted extends ReadError {
 /** One file's derivations, counted against the file's and the scan's budgets. */
 export class Budget {
   private spent = 0;
-  constructor(private readonly scan: KdfBudget | undefined) {}
+  constructor(
+    private readonly scan: KdfBudget | undefined,
+    /** Iterations this file may spend in all; `watchpost push` tries several passwords, and allows more. */
+    private readonly fileBudget = FILE_BUDGET,
+  ) {}
   spend(count: number | bigint | undefined, what: string): number {
     const iterations = count === undefined ? Number.NaN : Number(count);
     if (!Number.isInteger(iterations) || iterations < 1) {
       throw new ReadError("bad-der", `the ${what} iteration count is missing or not a positive integer`);
     }
-    if (iterations > MAX_ITERATIONS || this.spent + iterations > FILE_BUDGET) {
+    if (iterations > MAX_ITERATIONS || this.spent + iterations > this.fileBudget) {
       throw new ReadError(
         "unsupported-format",
-        `the ${what} iteration count (${count}) is beyond what any PKCS#12 tool writes (the reader's limit is ${MAX_ITERATIONS.toLocaleString("en-US")} per derivation and ${FILE_BUDGET.toLocaleString("en-US")} per file)`,
+        `the ${what} iteration count (${count}) is beyond what any PKCS#12 tool writes (the reader's limit is ${MAX_ITERATIONS.toLocaleString("en-US")} per derivation and ${this.fileBudget.toLocaleString("en-US")} per file)`,
       );
     }
     if (this.scan) {

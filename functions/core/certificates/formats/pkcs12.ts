@@ -93,12 +93,12 @@ const malformed = (detail: string): ReadProblem => ({ reason: "bad-der", detail 
  * A password as both encodings PKCS#12 needs: UTF-16BE with a terminating NUL for the RFC 7292
  * KDF, UTF-8 for PBKDF2. `absent` is OpenSSL's NULL password, which differs from "" in the KDF.
  */
-interface Secret {
+export interface Secret {
   bmp: Uint8Array;
   utf8: Uint8Array;
 }
 
-function secretOf(password: string | null): Secret {
+export function secretOf(password: string | null): Secret {
   if (password === null) return { bmp: new Uint8Array(0), utf8: new Uint8Array(0) };
   const bmp = Buffer.alloc(password.length * 2 + 2);
   for (let i = 0; i < password.length; i += 1) bmp.writeUInt16BE(password.charCodeAt(i), i * 2);
@@ -129,7 +129,7 @@ export function pkcs12Kdf(
 }
 
 /** The AuthenticatedSafe's bytes and the MAC over them, from a PFX that fits the schema. */
-function readPfx(pfx: PFX): { authSafe: Uint8Array; macData: MacData | undefined } {
+export function readPfx(pfx: PFX): { authSafe: Uint8Array; macData: MacData | undefined } {
   if (pfx.version !== 3) {
     throw new ReadError(
       "unsupported-format",
@@ -152,7 +152,7 @@ function readPfx(pfx: PFX): { authSafe: Uint8Array; macData: MacData | undefined
 
 const bytesOf = (octets: OctetString | undefined) => (octets ? new Uint8Array(octets.buffer) : undefined);
 
-async function macMatches(
+export async function macMatches(
   macData: MacData,
   data: Uint8Array,
   secret: Secret,
@@ -209,19 +209,31 @@ async function pbkdf2Key(
 }
 
 /** Decrypts a password-encrypted safe; `undefined` when the password does not fit (bad padding). */
-async function decrypt(
+export async function decryptSafe(
   encrypted: EncryptedData,
   secret: Secret,
   budget: Budget,
 ): Promise<Uint8Array | undefined> {
   const info = encrypted.encryptedContentInfo;
-  const scheme = info.contentEncryptionAlgorithm;
   const content = info.encryptedContent;
   // A BER writer may split the ciphertext into a constructed [0] of OCTET STRING pieces.
   const pieces = content?.value ? [content.value] : content?.constructedValue;
   const ciphertext = pieces ? Buffer.concat(pieces.map((piece) => new Uint8Array(piece.buffer))) : undefined;
   if (!ciphertext) throw new ReadError("bad-der", "an encrypted PKCS#12 safe is malformed");
+  return decryptWithScheme(info.contentEncryptionAlgorithm, ciphertext, secret, budget);
+}
 
+/**
+ * Decrypts what a password-based scheme encrypted (a PKCS#12 safe, or an EncryptedPrivateKeyInfo:
+ * a shrouded key bag, an encrypted PKCS#8 key); `undefined` when the password does not fit (bad
+ * padding). Every derivation is counted against `budget`.
+ */
+export async function decryptWithScheme(
+  scheme: AlgorithmIdentifier,
+  ciphertext: Uint8Array,
+  secret: Secret,
+  budget: Budget,
+): Promise<Uint8Array | undefined> {
   let cipher: { name: string; key: Uint8Array; iv: Uint8Array; rc2Bits?: number };
   const legacy = PKCS12_PBE[scheme.algorithm];
   if (typeof legacy === "string") {
@@ -269,6 +281,19 @@ async function decrypt(
   } catch {
     return undefined;
   }
+}
+
+/** The name of a password-based encryption scheme, for messages: "PBES2 (aes-256-cbc)", "PKCS#12 PBE (des-ede3-cbc)". */
+export function schemeName(scheme: AlgorithmIdentifier): string {
+  const legacy = PKCS12_PBE[scheme.algorithm];
+  if (typeof legacy === "string") return legacy;
+  if (legacy) return `PKCS#12 PBE (${legacy.name})`;
+  if (scheme.algorithm === PBES2) {
+    const params = parseAs(scheme.parameters, Pbes2Params);
+    const cipher = params ? PBES2_CIPHERS[params.encryptionScheme.algorithm]?.name : undefined;
+    return cipher ? `PBES2 (${cipher})` : "PBES2";
+  }
+  return scheme.algorithm;
 }
 
 function collectBags(safeContents: ArrayBuffer | Uint8Array, out: Pkcs12Content, depth: number): void {
@@ -349,7 +374,7 @@ export async function readPkcs12(
       // CBC padding and a first byte that decodes, and the file was then reported as malformed.)
       let plain: Uint8Array | undefined;
       for (const candidate of secret ? [secret] : candidates) {
-        plain = await decrypt(encrypted, candidate, budget);
+        plain = await decryptSafe(encrypted, candidate, budget);
         if (plain && (secret || parseAs(plain, SafeContents) !== undefined)) {
           secret = candidate;
           break;

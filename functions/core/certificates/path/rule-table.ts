@@ -190,6 +190,13 @@ export const RULES = {
     rejectedBy: "OpenSSL and browsers",
     fix: "Re-issue it with keyUsage digitalSignature (and keyEncipherment for RSA keys), or without keyUsage.",
   },
+  clientKeyUsage: {
+    reason: "key-usage",
+    severity: "major",
+    clause: "RFC 5280 §4.2.1.3, RFC 8446 §4.4.2.2",
+    rejectedBy: "OpenSSL and Java, as TLS servers checking a client certificate",
+    fix: "Re-issue it with keyUsage digitalSignature (a TLS client signs the handshake), or without keyUsage.",
+  },
   caAsLeaf: {
     reason: "ca-certificate-as-leaf",
     severity: "minor",

@@ -174,8 +174,20 @@ export function leafRules(cert: ParsedCertificate, purpose: Purpose): Violation[
     found.push(violation(RULES.ekuCritical, cert, 0, `${name} marks extendedKeyUsage critical`));
   }
   const usage = profile.keyUsage;
+  // A TLS client proves its key by signing (or, with static DH, agreeing on) the handshake; only a
+  // server may instead decrypt with it: OpenSSL's sslclient purpose and Java's checks hold to that.
+  const clientUses = KEY_USAGE.digitalSignature | KEY_USAGE.keyAgreement;
+  if (purpose === "client" && usage && !(usage.bits & clientUses))
+    found.push(
+      violation(
+        RULES.clientKeyUsage,
+        cert,
+        0,
+        `${name} does not allow digitalSignature or keyAgreement in keyUsage, which a TLS client needs`,
+      ),
+    );
   const serves = KEY_USAGE.digitalSignature | KEY_USAGE.keyEncipherment | KEY_USAGE.keyAgreement;
-  if (usage && !(usage.bits & serves))
+  if (purpose !== "client" && usage && !(usage.bits & serves))
     found.push(
       violation(
         RULES.leafKeyUsage,

@@ -7,7 +7,7 @@
 import { ABSENT } from "../../alarms/evidence";
 import type { CheckRun, SourceObservation } from "../../alarms/lifecycle";
 import type { CertificateSource } from "../../config";
-import type { Finding } from "../../contracts";
+import type { Finding, PeerGroupReport } from "../../contracts";
 import { describeCause } from "../../errors";
 import { type DependentTally, oneFindingPerSourceAndCheck, tallyDependents } from "../ca-lifecycle";
 import type { ParsedCertificate } from "../certificate";
@@ -40,6 +40,8 @@ export interface StoreCheck {
   objects: { downloaded: number; reused: number };
   /** Why the run is partial, when it is (listing broke off, objects unreadable); never secrets. */
   error?: string;
+  /** A peer group's check: the group as its peers see each other (status lines, who accepts whom). */
+  peerGroups?: PeerGroupReport[];
 }
 
 export interface CertificateCount {

@@ -7,7 +7,12 @@
  */
 import { ABSENT } from "../../alarms/evidence";
 import type { SourceObservation } from "../../alarms/lifecycle";
-import type { CertificateSource, PeerGroup, WatchpostConfig } from "../../config";
+import {
+  type CertificateSource,
+  type PeerGroup,
+  peerTrustStoreKey,
+  type WatchpostConfig,
+} from "../../config";
 import { describeCause } from "../../errors";
 import { oneFindingPerSourceAndCheck } from "../ca-lifecycle";
 import { recordOf } from "../inventory";
@@ -40,8 +45,11 @@ export function planObjectEvent(certificates: WatchpostConfig["certificates"], k
   return {
     objectIn: certificates.sources.filter((s) => key.startsWith(s.prefix) && !rescan.includes(s)),
     rescan,
+    // A peer's certificate or trust store, or the group's CA bundle: the whole group is judged again.
     peerGroups: certificates.peerGroups.filter(
-      (g) => g.caBundleKey === key || g.peers.some((p) => p.certificateKey === key),
+      (g) =>
+        g.caBundleKey === key ||
+        g.peers.some((p) => p.certificateKey === key || peerTrustStoreKey(p) === key),
     ),
   };
 }

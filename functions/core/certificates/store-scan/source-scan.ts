@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { CertificateSource } from "../../config";
 import { describeCause } from "../../errors";
+import { isHeartbeatKey } from "../../hosts/heartbeat";
 import type {
   CertificateStorePort,
   FanOut,
@@ -112,7 +113,10 @@ async function handOut(
   };
 }
 
-/** A source's listing, read as it goes; one that breaks off ends there and says why. */
+/**
+ * A source's listing, read as it goes; one that breaks off ends there and says why. Hosts'
+ * heartbeats (`watchpost push`) are not certificate files: they are left to the host check.
+ */
 class Listing {
   error: string | undefined;
   private done = false;
@@ -128,8 +132,9 @@ class Listing {
   async next(): Promise<StoredObjectInfo | undefined> {
     if (this.done) return undefined;
     try {
-      const next = await this.objects.next();
-      if (!next.done) return next.value;
+      for (let next = await this.objects.next(); !next.done; next = await this.objects.next()) {
+        if (!isHeartbeatKey(next.value.key)) return next.value;
+      }
     } catch (cause) {
       this.error = `listing ${this.store.uri(this.prefix)} broke off: ${describeCause(cause)}`;
     }

@@ -10,18 +10,30 @@ import type { ParsedCertificate } from "../certificate";
 import { unreadableFinding } from "../evaluate";
 import { factsOf } from "../facts";
 import type { StoreScanContext } from "../ports";
-import { readCertificates } from "../reader";
+import { type ReadOptions, readCertificates } from "../reader";
 
 export interface TrustBundle {
   anchors?: ParsedCertificate[];
   findings: Finding[];
+  /**
+   * Parts of a readable bundle that could not be read (a broken PEM block, a keystore whose
+   * password does not verify it), as `unreadable` findings; callers decide whether to report them.
+   */
+  problems?: Finding[];
   examined: string[];
   /** The bundle's object and the version read of it (ABSENT when missing), when the store said. */
   version?: [string, string];
 }
 
-/** The CA bundle a source or group chains to; without one, no chain check. */
-export async function loadTrustBundle(key: string | undefined, ctx: StoreScanContext): Promise<TrustBundle> {
+/**
+ * The CA bundle a source or group chains to; without one, no chain check. `options` pass a
+ * keystore's or PKCS#12 file's password and where it comes from (a peer's trust store).
+ */
+export async function loadTrustBundle(
+  key: string | undefined,
+  ctx: StoreScanContext,
+  options: Pick<ReadOptions, "pkcs12Password" | "pkcs12PasswordHint"> = {},
+): Promise<TrustBundle> {
   if (!key) return { findings: [], examined: [] };
   const file = ctx.store.uri(key);
   const loaded = await ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes });
@@ -34,12 +46,15 @@ export async function loadTrustBundle(key: string | undefined, ctx: StoreScanCon
     ...version,
   });
   if (!loaded.ok) return failed(loaded.reason, loaded.detail);
-  const certificates = await readCertificates(loaded.bytes, file);
+  const certificates = await readCertificates(loaded.bytes, file, options);
   if (certificates.status === "unreadable") return failed(certificates.reason, certificates.detail);
   if (certificates.status === "not-certificate" || certificates.certificates.length === 0) {
     return failed("unsupported-format", "holds no certificate");
   }
-  return { anchors: certificates.certificates, findings: [], examined: [file], ...version };
+  const problems = (certificates.problems ?? []).map((problem) =>
+    unreadableFinding(file, problem.reason, `trusted CA bundle: ${problem.detail}`),
+  );
+  return { anchors: certificates.certificates, findings: [], problems, examined: [file], ...version };
 }
 
 /**
