@@ -5,7 +5,7 @@
  * page never judges anything itself. Pure: no SDK, no clock (`generatedAt` is the instant).
  */
 import * as z from "zod";
-import { alarmDefinitionById, LIVE_PEER, STORED_FILE } from "../alarms/catalog";
+import { type AlarmDefinition, alarmDefinitionById, LIVE_PEER, STORED_FILE } from "../alarms/catalog";
 import { daysBetween } from "../certificates/certificate";
 import { compareSeverity, type Finding, type ScanReport, Severity } from "../contracts";
 import { remediationSteps } from "../notifications/remediation";
@@ -318,17 +318,9 @@ function pageAlarm(
   localFile = false,
 ): PageAlarm {
   const definition = alarmDefinitionById(alarm.alarmId);
-  // A file on this machine is neither in a bucket nor served: the steps that fetch it do not apply.
-  const procedure = definition
-    ? {
-        ...definition,
-        handlingProcedure: definition.handlingProcedure.filter(
-          (step) => !localFile || !(step.startsWith(STORED_FILE) || step.startsWith(LIVE_PEER)),
-        ),
-      }
-    : undefined;
-  const firstStep = procedure ? remediationSteps(procedure, alarm.parameters)[0] : undefined;
   const doc = definition?.doc ?? "docs/alarms/README.md";
+  // Filled in when first shown: a page lists at most a hundred of possibly thousands of alarms.
+  let firstStep: string | undefined | null = null;
   return {
     alarmId: alarm.alarmId,
     title: definition?.title ?? alarm.check,
@@ -338,10 +330,31 @@ function pageAlarm(
     group: alarm.group,
     message: alarm.message,
     since: alarm.firstSeen,
-    ...(firstStep ? { firstStep } : {}),
+    get firstStep() {
+      if (firstStep === null)
+        firstStep = definition ? firstStepOf(definition, alarm.parameters, localFile) : undefined;
+      return firstStep;
+    },
     runbook: runbookBaseUrl ? `${runbookBaseUrl.replace(/\/+$/, "")}/${doc}` : doc,
     location: locationOf(alarm.parameters),
   };
+}
+
+/** The runbook's first step for this alarm; a file on this machine is neither in a bucket nor served, so the steps that fetch one do not apply. */
+function firstStepOf(
+  definition: AlarmDefinition,
+  parameters: Record<string, string>,
+  localFile: boolean,
+): string | undefined {
+  const procedure = localFile
+    ? {
+        ...definition,
+        handlingProcedure: definition.handlingProcedure.filter(
+          (step) => !(step.startsWith(STORED_FILE) || step.startsWith(LIVE_PEER)),
+        ),
+      }
+    : definition;
+  return remediationSteps(procedure, parameters)[0];
 }
 
 /** A local scan (`watchpost scan`'s report): its certificates, and its findings as the alarms it would raise. */
