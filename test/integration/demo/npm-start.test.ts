@@ -306,7 +306,7 @@ describe("npm start", () => {
         tableRows(page, "alarms")
           .map((r) => r[1]!.split(" ")[0])
           .sort(),
-      ).toEqual(["1002", "1003", "1004", "1005", "1007", "2002"]);
+      ).toEqual(["1002", "1003", "1004", "1005", "1007", "1040", "2002"]);
       expect(page).not.toContain("<script");
     },
     TIMEOUT_MS,
