@@ -34,10 +34,11 @@ export class CertificatePage extends Construct {
       description:
         "CloudWatch custom widget: certificates by days left, expiry timeline, active alarms (read-only)",
       config: props.config,
-      // A refresh reads the index and renders in about a second for 100,000 certificates
-      // (docs/benchmarks.md); the rest is headroom for a cold start.
-      timeout: Duration.seconds(30),
-      memorySize: 1024,
+      // Rendering is one thread of CPU work: 1,769 MB is where Lambda gives a whole vCPU. A refresh
+      // of 100,000 certificates takes seconds of it (docs/benchmarks.md, "Certificate page"); the
+      // timeout leaves room for a cold start on a larger inventory.
+      timeout: Duration.seconds(60),
+      memorySize: 1769,
       invokedAsynchronously: false,
     });
     const fn = this.function.function;
