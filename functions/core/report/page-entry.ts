@@ -95,15 +95,74 @@ export function encodePageEntry(entry: PageEntry): string {
   return JSON.stringify(entry);
 }
 
-/** An entry read back; undefined when it does not parse (damage, a later layout). */
+/**
+ * An entry read back; undefined when it does not parse (damage, a later layout). The widget reads
+ * tens of thousands of these per refresh, so the check is written out by hand rather than run
+ * through the schema: it accepts what `PageEntry` accepts (test/unit/report/page-parts.test.ts
+ * holds the two to the same table), and returns the parsed object as it is, unknown fields and all.
+ */
 export function decodePageEntry(text: unknown): PageEntry | undefined {
   if (typeof text !== "string") return undefined;
+  let value: unknown;
   try {
-    const parsed = PageEntry.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
+  return isPageEntry(value) ? value : undefined;
+}
+
+const MAX_TEXT = PAGE_FIELD_CHARS * 4;
+/** What z.iso.datetime() accepts: UTC ("Z"), seconds required, their fraction optional. */
+const ISO_INSTANT = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?Z$/;
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isText(value: unknown): value is string {
+  return typeof value === "string" && value.length <= MAX_TEXT;
+}
+
+function isInstant(value: unknown): value is string {
+  if (typeof value !== "string") return false;
+  const parts = ISO_INSTANT.exec(value);
+  if (!parts) return false;
+  // No 30 February: a day the month does not have is no instant (the schema rejects it too).
+  const year = Number(parts[1]);
+  const month = Number(parts[2]);
+  const day = Number(parts[3]);
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= MONTH_DAYS[month - 1]! + (leap ? 1 : 0);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The same shape as `PageEntry`, checked without allocating. */
+export function isPageEntry(value: unknown): value is PageEntry {
+  if (!isObject(value) || !isText(value.scope) || !isText(value.key)) return false;
+  const { parameters, certificates, omitted } = value;
+  if (parameters !== undefined) {
+    if (!isObject(parameters)) return false;
+    for (const name in parameters) if (!isText(parameters[name])) return false;
+  }
+  if (
+    omitted !== undefined &&
+    !(typeof omitted === "number" && Number.isSafeInteger(omitted) && omitted >= 0)
+  )
+    return false;
+  if (!Array.isArray(certificates)) return false;
+  for (const c of certificates as unknown[]) {
+    if (
+      !isObject(c) ||
+      typeof c.source !== "string" ||
+      !isText(c.subject) ||
+      !isText(c.issuer) ||
+      !isInstant(c.notBefore) ||
+      !isInstant(c.notAfter)
+    )
+      return false;
+  }
+  return true;
 }
 
 /** The index partition an entry lands in: stable for its key, even across all of them. */

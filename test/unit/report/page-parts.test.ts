@@ -10,10 +10,12 @@ import { attr, MAX_FIELD_CHARS, safeHref, text } from "../../../functions/core/r
 import {
   decodePageEntry,
   encodePageEntry,
+  isPageEntry,
   PAGE_CERTIFICATES_PER_OBJECT,
   PAGE_ENTRY_MAX_BYTES,
   PAGE_FIELD_CHARS,
   PAGE_SHARDS,
+  PageEntry,
   pageEntryOf,
   pageShardOf,
 } from "../../../functions/core/report/page-entry";
@@ -240,6 +242,60 @@ describe("the page entry of an inventory record", () => {
   ])("reads %j back as no entry", (stored) => {
     // Act / Assess
     expect(decodePageEntry(stored)).toBeUndefined();
+  });
+
+  const good = {
+    scope: "s3://certs/prod/",
+    key: "prod/a.pem",
+    parameters: { HostName: "node1" },
+    certificates: [
+      {
+        source: "s3://certs/prod/a.pem#0",
+        subject: "CN=a",
+        issuer: "CN=CA",
+        notBefore: "2026-01-01T00:00:00Z",
+        notAfter: "2028-02-29T23:59:59.123Z",
+      },
+    ],
+    omitted: 2,
+  };
+  const withCertificate = (change: Record<string, unknown>) => ({
+    ...good,
+    certificates: [{ ...good.certificates[0], ...change }],
+  });
+  it.each([
+    ["a whole entry", good, true],
+    ["no parameters, no certificates", { scope: "s", key: "k", certificates: [] }, true],
+    ["an unknown field", { ...good, later: 1 }, true],
+    ["a field at its length limit", { ...good, key: "k".repeat(PAGE_FIELD_CHARS * 4) }, true],
+    ["a field over it", { ...good, key: "k".repeat(PAGE_FIELD_CHARS * 4 + 1) }, false],
+    ["an array", [good], false],
+    ["null", null, false],
+    ["no scope", { ...good, scope: undefined }, false],
+    ["a numeric key", { ...good, key: 7 }, false],
+    ["parameters as an array", { ...good, parameters: ["x"] }, false],
+    ["a parameter not text", { ...good, parameters: { HostName: 1 } }, false],
+    ["a negative omitted count", { ...good, omitted: -1 }, false],
+    ["a fractional omitted count", { ...good, omitted: 1.5 }, false],
+    ["certificates not a list", { ...good, certificates: {} }, false],
+    ["a certificate that is null", { ...good, certificates: [null] }, false],
+    ["no source", withCertificate({ source: undefined }), false],
+    ["a subject not text", withCertificate({ subject: 1 }), false],
+    ["an issuer over the limit", withCertificate({ issuer: "i".repeat(PAGE_FIELD_CHARS * 4 + 1) }), false],
+    ["an offset instead of Z", withCertificate({ notAfter: "2027-01-01T00:00:00+01:00" }), false],
+    ["no seconds", withCertificate({ notAfter: "2027-01-01T00:00Z" }), false],
+    ["30 February", withCertificate({ notAfter: "2027-02-30T00:00:00Z" }), false],
+    ["29 February of a common year", withCertificate({ notBefore: "2027-02-29T00:00:00Z" }), false],
+    ["29 February 1900", withCertificate({ notBefore: "1900-02-29T00:00:00Z" }), false],
+    ["29 February 2000", withCertificate({ notBefore: "2000-02-29T00:00:00Z" }), true],
+    ["31 April", withCertificate({ notAfter: "2027-04-31T00:00:00Z" }), false],
+    ["hour 24", withCertificate({ notAfter: "2027-01-01T24:00:00Z" }), false],
+    ["a date only", withCertificate({ notAfter: "2027-01-01" }), false],
+  ])("reads %s as an entry: %j, as the schema does", (_, value, accepted) => {
+    // Act / Assess: the widget's fast check and the schema that defines the entry agree
+    expect(isPageEntry(value)).toBe(accepted);
+    expect(PageEntry.safeParse(value).success).toBe(accepted);
+    expect(decodePageEntry(JSON.stringify(value)) !== undefined).toBe(accepted);
   });
 
   it("spreads entries over every shard, the same shard for the same key", () => {
