@@ -11,7 +11,7 @@
  * rendered with and every certificate of the chosen page, and runs no script either.
  */
 import { SEVERITIES } from "../contracts";
-import { TIMELINE_DAYS, timelineBuckets, timelineSvg } from "./expiry-timeline";
+import { TIMELINE_DAYS, timelineSvg } from "./expiry-timeline";
 import { attr, safeHref, text } from "./html";
 import {
   type CertificateRow,
@@ -75,8 +75,7 @@ const STYLE = `
 /** The whole page as one HTML fragment (the widget's response; `htmlDocument` wraps it for a file). */
 export function renderCertificatePage(model: PageModel, options: RenderOptions): string {
   const view = pageView(model, options.query);
-  const expired = view.matching.filter((r) => r.status === "expired").length;
-  const expiring = view.matching.filter((r) => r.status === "expiring").length;
+  const { expired, expiring } = view.summary;
   const parts = [
     `<div class="wp">`,
     `<style>${STYLE}</style>`,
@@ -85,13 +84,7 @@ export function renderCertificatePage(model: PageModel, options: RenderOptions):
     ...model.notes.map((note) => `<p class="note">${text(note, 1_000)}</p>`),
     filtersSection(view, options),
     `<h3>Expiry timeline: certificates expiring per week, next ${TIMELINE_DAYS} days</h3>`,
-    timelineSvg(
-      timelineBuckets(
-        view.matching.map((r) => r.notAfter),
-        model.generatedAt,
-        model.warnDays,
-      ),
-    ),
+    timelineSvg(view.summary.timeline),
     alarmsSection(view.alarms),
     certificatesSection(view, options),
     `</div>`,

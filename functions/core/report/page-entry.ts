@@ -114,7 +114,8 @@ export function decodePageEntry(text: unknown): PageEntry | undefined {
 
 const MAX_TEXT = PAGE_FIELD_CHARS * 4;
 /** What z.iso.datetime() accepts: UTC ("Z"), seconds required, their fraction optional. */
-const ISO_INSTANT = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?Z$/;
+const ISO_INSTANT =
+  /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?Z$/;
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function isText(value: unknown): value is string {

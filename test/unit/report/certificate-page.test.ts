@@ -163,6 +163,62 @@ describe("rows", () => {
   });
 });
 
+describe("order and summary", () => {
+  it("orders by expiry, then by source where expiry ties, a date that does not parse last", () => {
+    // Prepare: c and a expire at the same instant, b sooner; x has no readable date
+    const page = model([
+      certificate("x", 5, { notAfter: "not a date" }),
+      certificate("c", 10),
+      certificate("a", 10),
+      certificate("b", 3),
+      certificate("d", 10.0001),
+    ]);
+
+    // Act
+    const view = pageView(page, parsePageQuery({}));
+
+    // Assess
+    expect(view.matching.map((r) => r.subject)).toEqual(["CN=b", "CN=a", "CN=c", "CN=d", "CN=x"]);
+  });
+
+  it("counts expired and expiring rows and fills the timeline from the rows matching the filters", () => {
+    // Prepare: expired, expiring within 30 days, later within the 90 days, beyond them
+    const page = model([
+      certificate("old", -2),
+      certificate("soon", 5, { location: { host: "h2" } }),
+      certificate("month", 20),
+      certificate("later", 60, { location: { host: "h2" } }),
+      certificate("far", 200),
+      certificate("early", 40, { notBefore: at(1) }),
+    ]);
+    const summary = (query: Record<string, unknown>) => {
+      const view = pageView(page, parsePageQuery(query));
+      return {
+        expired: view.summary.expired,
+        expiring: view.summary.expiring,
+        weeks: view.summary.timeline.map((b) => b.count),
+      };
+    };
+
+    // Act / Assess
+    expect(summary({})).toEqual({
+      expired: 1,
+      expiring: 2,
+      weeks: [1, 1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0],
+    });
+    expect(summary({ host: "h2" })).toEqual({
+      expired: 0,
+      expiring: 1,
+      weeks: [0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0],
+    });
+    expect(summary({ host: "nowhere" })).toEqual({
+      expired: 0,
+      expiring: 0,
+      weeks: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    });
+  });
+});
+
 describe("paging and the widget's buttons", () => {
   const many = model(Array.from({ length: 120 }, (_, i) => certificate(`c${String(i).padStart(3, "0")}`, i)));
 
