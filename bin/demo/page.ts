@@ -27,7 +27,7 @@ export async function writeLocalPage(
   const source = createCertificatePageSource({
     scanStateTable: aws.scanStateTable,
     alarmTable: aws.alarmTable,
-    client: aws.documents,
+    client: aws.dynamo.client,
   });
   forgetCachedPage();
   const fragment = await certificatePage({ title: PAGE_TITLE, pageSize: 200 }, { config, source }, undefined);

@@ -130,7 +130,7 @@ export async function measurePage(
     }
 
     log("page: reading it as the widget does");
-    const source = createCertificatePageSource({ ...tables, client: documents });
+    const source = createCertificatePageSource({ ...tables, client });
     const loadAverage = loadavg()[0]!;
     const cpuBefore = process.cpuUsage();
     const readStarted = performance.now();

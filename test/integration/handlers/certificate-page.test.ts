@@ -8,6 +8,7 @@
  * `widgetContext.forms.all`). `describe: true` returns the documentation (aws-samples/cloudwatch-
  * custom-widgets-samples, README, "What is the 'Hello world' Custom Widget example?").
  */
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   type CertificatePageSource,
@@ -86,7 +87,7 @@ beforeAll(async () => {
   dynamo = await startDynalite();
   generated = generateInventory(NOW, 300);
   const tables = await storeInventory(dynamo, generated);
-  const real = createCertificatePageSource({ ...tables });
+  const real = createCertificatePageSource({ ...tables, client: dynamo.client });
   source = {
     async read(now) {
       const data = await real.read(now);
@@ -260,5 +261,47 @@ describe("the certificate page widget on dynalite", () => {
     // Assess
     expect(tableRows(html, "certificates")).toEqual([]);
     expect(html).toContain("No certificate matches.");
+  });
+});
+
+describe("the page source, on damaged index items", () => {
+  it("skips each item whose page attribute it cannot read, says how many, and lists the rest", async () => {
+    // Prepare: two good entries, then items a later layout or damage left in the index
+    const tables = await storeInventory(dynamo, generateInventory(NOW, 2), {
+      scanStateTable: "scan-state-damaged",
+      alarmTable: "alarms-damaged",
+    });
+    const damaged = [
+      { S: "not json" },
+      { S: JSON.stringify({ scope: "s", key: "k", certificates: [{ source: "x" }] }) },
+      { S: JSON.stringify({ scope: "s", key: "k", certificates: "all" }) },
+      { N: "42" },
+    ];
+    for (const [i, page] of damaged.entries()) {
+      await dynamo.client.send(
+        new PutItemCommand({
+          TableName: tables.scanStateTable,
+          Item: {
+            pk: { S: `damaged:${i}` },
+            sk: { S: "x" },
+            pageShard: { S: String(i % PAGE_SHARDS) },
+            page,
+          },
+        }),
+      );
+    }
+    const pageSource = createCertificatePageSource({ ...tables, client: dynamo.client });
+
+    // Act
+    const data = await pageSource.read(NOW);
+
+    // Assess
+    expect(data.entries.map((e) => e.key).sort()).toEqual(
+      generateInventory(NOW, 2)
+        .records.map((r) => r.key)
+        .sort(),
+    );
+    expect(data.notes).toEqual(["4 inventory entries could not be read and are not shown."]);
+    expect(data.cost.items).toBe(6);
   });
 });

@@ -46,7 +46,7 @@ describe.skipIf(!CHROMIUM)("the certificate page in headless Chromium", () => {
     const tables = await storeInventory(dynamo, generated);
     const deps = {
       config: parseConfig({ certificates: { sources: [{ prefix: "clusters/" }] } }),
-      source: createCertificatePageSource(tables),
+      source: createCertificatePageSource({ ...tables, client: dynamo.client }),
       now: () => now,
     };
     forgetCachedPage();
