@@ -340,33 +340,39 @@ function bucketOf(scope: string): string | undefined {
   return /^s3:\/\/([^/]+)/.exec(scope)?.[1];
 }
 
+/** Location fields and the parameters they come from, in the order a location lists them. */
+const LOCATION_PARAMETERS: readonly [keyof PageLocation, string][] = [
+  ["bucket", "Bucket"],
+  ["key", "Key"],
+  ["host", "HostName"],
+  ["path", "HostPath"],
+  ["service", "ServiceName"],
+  ["cluster", "Cluster"],
+  ["endpoint", "Endpoint"],
+  ["account", "Account"],
+  ["region", "Region"],
+];
+
 function locationOf(parameters: Readonly<Record<string, string>>): PageLocation {
   const location: PageLocation = {};
-  const set = (name: keyof PageLocation, value: string | undefined) => {
-    if (value !== undefined && value !== "") location[name] = value;
-  };
-  set("bucket", parameters.Bucket);
-  set("key", parameters.Key);
-  set("host", parameters.HostName);
-  set("path", parameters.HostPath);
-  set("service", parameters.ServiceName);
-  set("cluster", parameters.Cluster);
-  set("endpoint", parameters.Endpoint);
-  set("account", parameters.Account);
-  set("region", parameters.Region);
+  for (const [field, parameter] of LOCATION_PARAMETERS) {
+    const value = parameters[parameter];
+    if (value !== undefined && value !== "") location[field] = value;
+  }
   return location;
 }
 
 /** Every certificate of the inventory's page entries, located by bucket, key and the object's parameters. */
 export function certificatesOfInventory(entries: readonly PageEntry[]): PageCertificate[] {
   const certificates: PageCertificate[] = [];
+  const noParameters: Readonly<Record<string, string>> = {};
   for (const entry of entries) {
+    // One location per object, shared by its certificates; the object's bucket and key win over
+    // what its parameters say.
+    const location = locationOf(entry.parameters ?? noParameters);
     const bucket = bucketOf(entry.scope);
-    const location: PageLocation = {
-      ...locationOf(entry.parameters ?? {}),
-      ...(bucket ? { bucket } : {}),
-      key: entry.key,
-    };
+    if (bucket) location.bucket = bucket;
+    location.key = entry.key;
     for (const c of entry.certificates) {
       certificates.push({
         source: c.source,
