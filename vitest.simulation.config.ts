@@ -11,7 +11,7 @@ export default defineConfig({
     include: ["test/simulation/**/*.test.ts"],
     // The SDK's Node 20 warning (this process only: the bundles run on Node 24), as in vitest.config.ts.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-    testTimeout: 120_000,
-    hookTimeout: 300_000,
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
   },
 });

@@ -4,12 +4,14 @@
  * misnamed certificates are told apart and their dates are still reported; a silent endpoint is a
  * finding after the timeout, not a hang; a port that answers but not with TLS says so.
  */
+
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import * as z from "zod";
 import { fetchPresentedChain, publicRootCertificates } from "../../functions/adapters/tls-endpoint";
 import type { ParsedCertificate } from "../../functions/core/certificates/certificate";
 import { unreadableFinding } from "../../functions/core/certificates/evaluate";
+import { blameScanningClock, startDatesOf } from "../../functions/core/certificates/run-findings";
 import { mapBounded } from "../../functions/core/concurrency";
 import { STARTTLS_PROTOCOLS, StarttlsProtocol } from "../../functions/core/config/endpoints";
 import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts";
@@ -128,10 +130,17 @@ export const probeCommand: Command = async (argv, io) => {
     };
   });
 
+  const presentedCertificates = probed.flatMap((p) => p.certificates);
+  // Every presented certificate starting in the future points at this machine's clock (run-findings.ts).
   const report = buildScanReport(
     now,
-    probed.flatMap((p) => p.certificates),
-    probed.flatMap((p) => p.findings),
+    presentedCertificates,
+    blameScanningClock(
+      probed.flatMap((p) => p.findings),
+      startDatesOf(presentedCertificates),
+      now,
+      options.skew,
+    ),
   );
   const endpointOf = (p: Probed) => ({
     endpoint: p.name,

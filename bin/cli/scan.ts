@@ -13,9 +13,10 @@ import {
 import { unreadableFinding } from "../../functions/core/certificates/evaluate";
 import { factsOf } from "../../functions/core/certificates/facts";
 import { DEFAULT_MAX_BYTES } from "../../functions/core/certificates/reader";
+import { startDatesOf, wholeScanFindings } from "../../functions/core/certificates/run-findings";
 import { type FilePassword, type ScanInput, scanFiles } from "../../functions/core/certificates/scan";
 import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts";
-import { terminalSafeJson } from "../../functions/core/visible-text";
+import { terminalSafeJson, visibleText } from "../../functions/core/visible-text";
 import type { Command } from "./io";
 import { UsageError } from "./io";
 import { certificateFamilies, renderOpenMetrics } from "./openmetrics";
@@ -155,18 +156,21 @@ export const scanCommand: Command = async (argv, io) => {
         maxBytes,
       })
     : undefined;
-  const findings = oneFindingPerSourceAndCheck([
-    ...bundleFindings,
-    ...walkFindings,
-    ...result.findings,
-    ...(group?.findings ?? []),
-  ]);
-  const report = buildScanReport(
+  const certificates = [...result.certificates, ...(group?.certificates ?? [])];
+  // The same certificate in several files is one finding; a scan where every certificate starts in
+  // the future blames this machine's clock (run-findings.ts).
+  const findings = wholeScanFindings(
+    oneFindingPerSourceAndCheck([
+      ...bundleFindings,
+      ...walkFindings,
+      ...result.findings,
+      ...(group?.findings ?? []),
+    ]),
+    startDatesOf([...(trustAnchors ?? []), ...certificates]),
     now,
-    [...result.certificates, ...(group?.certificates ?? [])],
-    findings,
-    group ? [group.report] : undefined,
+    options.skew,
   );
+  const report = buildScanReport(now, certificates, findings, group ? [group.report] : undefined);
   const judged = result.files.filter((f) => !f.skipped);
   const skipped: Partial<Record<SkipReason, number>> = {
     "not-certificate": result.files.length - judged.length,
@@ -188,5 +192,11 @@ export const scanCommand: Command = async (argv, io) => {
         ? renderOpenMetrics(certificateFamilies(report))
         : renderTable(report, { color: io.isTTY, scope }),
   );
+  // Work stopped on a file is no finding about it, but the operator is told the file was not judged.
+  for (const file of result.files.filter((f) => f.notExamined)) {
+    io.stderr(
+      `watchpost: ${visibleText(file.file)} was not examined: ${visibleText(file.notExamined ?? "")}\n`,
+    );
+  }
   return exitCodeFor(findings);
 };

@@ -255,7 +255,7 @@ async function sampleSteps(
   const reloadCleared = reloaded?.events.filter((e) => e.detailType === "Alarm Cleared").length ?? 0;
   for (const line of wrap(
     `What you saw: watchpost's own certificate-scan, endpoint-scan and credential-check functions, unchanged, ran against local stand-ins for S3 (s3rver), DynamoDB (dynalite), STS and EventBridge on 127.0.0.1. ` +
-      `The scheduled scan read ${sample.objects.length + 1} objects and raised ${raisedBy(scan).length} alarms (${scanChecks.join(", ")}), each event carrying its runbook and, for the host's keystore, where it lives (HostName, ServiceName, Cluster); ` +
+      `The scheduled scan judged ${objectsOf(scan).downloaded + objectsOf(scan).reused} objects and raised ${raisedBy(scan).length} alarms (${scanChecks.join(", ")}), each event carrying its runbook and, for the host's keystore, where it lives (HostName, ServiceName, Cluster); ` +
       `uploading the renewed certificate produced the S3 "Object Created" event, and re-checking that one object cleared ${cleared} alarm${cleared === 1 ? "" : "s"} without touching the others; ` +
       `the host's renewed keystore, carried to the bucket by watchpost push, cleared ${hostCleared} alarm${hostCleared === 1 ? "" : "s"} the same way; ` +
       `the six etcd members, each checked against every other's own truststore in both TLS roles, raised ${refused} peer-refused alarm${refused === 1 ? "" : "s"} (a certificate from a CA one truststore lacks, a certificate allowed for serverAuth only), and giving etcd-4's truststore the new CA cleared ${trustCleared}; ` +

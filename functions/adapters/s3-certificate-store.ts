@@ -111,7 +111,7 @@ export function s3CertificateStore(options: S3CertificateStoreOptions): S3Certif
       // GetObject API reference, "Permissions"); the scan may list its prefixes, so it asks the listing.
       if (isAccessDenied(error) && (await currentVersion(key).catch(() => undefined)) === ABSENT)
         return { ...failed, detail: `${key}: the object no longer exists`, gone: true };
-      return failed;
+      return isTransient(error) ? { ...failed, transient: true } : failed;
     }
   }
 
@@ -150,6 +150,26 @@ export function s3CertificateStore(options: S3CertificateStoreOptions): S3Certif
   }
 
   return { bucket, list, load, currentVersion, exists, uri: (key) => `s3://${bucket}/${key}` };
+}
+
+/**
+ * A failure that says nothing about the object, which the next scan may well not meet: no answer
+ * (a timeout, a dropped connection: the SDK's retries are spent), throttling, a server error, or an
+ * object replaced while it was read (412 on If-Match: its own event re-checks it). What S3 refuses
+ * for good — access denied, a KMS key the role may not use — is not transient.
+ */
+function isTransient(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const name = (error as { name?: string }).name ?? "";
+  if (isAccessDenied(error)) return false;
+  if (status === undefined) return true;
+  return (
+    status === 412 ||
+    status === 408 ||
+    status === 429 ||
+    status >= 500 ||
+    /Throttl|SlowDown|Timeout/.test(name)
+  );
 }
 
 function isAccessDenied(error: unknown): boolean {

@@ -67,7 +67,11 @@ export class WebhookDelivery extends Construct {
     this.deadLetters.queue.grant(this.function.function, "sqs:SendMessage");
     this.function.function.addEnvironment(ENV.webhookDeadLetterQueueUrl, this.deadLetters.queue.queueUrl);
     this.function.grantSecretReads(
-      config.notifications.webhooks.map((w) => (w.format === "json" ? w.auth.secretName : w.urlSecretName)),
+      config.notifications.webhooks.flatMap((w) =>
+        [w.format === "json" ? w.auth?.secretName : undefined, w.urlSecretName].filter(
+          (name): name is string => name !== undefined,
+        ),
+      ),
       "webhook keys and incoming-webhook URLs",
     );
   }

@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CHILD_TIMEOUT_MS } from "../support/timeouts";
 import { exclusionOf, familyOf, type LimboCase, loadCases, percent, tallyByFamily } from "./cases";
 
 interface OpensslOutcome {
@@ -52,7 +53,10 @@ export function opensslArguments(testCase: LimboCase, dir: string): string[] {
 function verify(testCase: LimboCase): OpensslOutcome {
   const dir = mkdtempSync(join(tmpdir(), "limbo-openssl-"));
   try {
-    const run = spawnSync("openssl", opensslArguments(testCase, dir), { encoding: "utf8", timeout: 60_000 });
+    const run = spawnSync("openssl", opensslArguments(testCase, dir), {
+      encoding: "utf8",
+      timeout: CHILD_TIMEOUT_MS,
+    });
     const verdict = run.status === 0 ? "SUCCESS" : "FAILURE";
     const said = `${run.stdout}${run.stderr}`
       .split("\n")

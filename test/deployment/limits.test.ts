@@ -252,6 +252,16 @@ describe("bundling", () => {
   });
 });
 
+/** A configuration with one json webhook at `url`, its key in `auth`. */
+function withKeyedWebhook(url: string) {
+  return parseConfig({
+    certificates: { sources: [{ prefix: "" }] },
+    notifications: {
+      webhooks: [{ name: "hook", url, auth: { type: "api-key", headerName: "x-api-key", secretName: "s" } }],
+    },
+  });
+}
+
 describe("webhook URLs", () => {
   it.each([
     ["user information", "https://user:secret@hooks.example.com/watchpost"],
@@ -259,16 +269,54 @@ describe("webhook URLs", () => {
     ["a signature in the query", "https://hooks.example.com/services/x?sig=abc&api_key=k"],
   ])("are refused with %s, pointing to `auth`", (_what, url) => {
     // Act / Assess
-    expect(() =>
-      parseConfig({
-        certificates: { sources: [{ prefix: "" }] },
-        notifications: {
-          webhooks: [
-            { name: "hook", url, auth: { type: "api-key", headerName: "x-api-key", secretName: "s" } },
-          ],
-        },
-      }),
-    ).toThrow(/notifications\.webhooks\[0\]\.url: .*credentials.*`auth`/);
+    expect(() => withKeyedWebhook(url)).toThrow(/notifications\.webhooks\[0\]\.url: .*credentials.*`auth`/);
+  });
+
+  it.each([
+    [
+      "an Azure Functions key",
+      "https://alerts.azurewebsites.net/api/watchpost?code=Zm9vYmFy",
+      'its query parameter "code" is a credential',
+    ],
+    [
+      "a Slack incoming webhook",
+      "https://hooks.slack.com/services/T0ABC/B0DEF/x1y2z3",
+      "it is a Slack incoming-webhook URL, whose path is the credential",
+    ],
+    [
+      "a Teams incoming webhook",
+      "https://acme.webhook.office.com/webhookb2/1234@5678/IncomingWebhook/abcd/efgh",
+      "it is a Microsoft Teams incoming-webhook URL, whose path is the credential",
+    ],
+    [
+      "a PagerDuty key in the path",
+      "https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue",
+      "it is a PagerDuty integration-key URL, whose path is the credential",
+    ],
+  ])("of format json are refused when they carry %s, pointing to `urlSecretName`", (_what, url, why) => {
+    // Act / Assess: before, these were compiled into the template and the bundle in clear
+    expect(() => withKeyedWebhook(url)).toThrow(
+      `notifications.webhooks[0].url: expected a URL without credentials: ${why}; it would be written into the CloudFormation template and the function's bundle in clear text: keep the URL in Secrets Manager and name the secret in \`urlSecretName\` (or keep the key in \`auth\`)`,
+    );
+  });
+
+  it("of format json are accepted from a secret, with or without a key of their own", () => {
+    // Act
+    const config = parseConfig({
+      certificates: { sources: [{ prefix: "" }] },
+      notifications: { webhooks: [{ name: "hook", urlSecretName: "watchpost/azure-function-url" }] },
+    });
+
+    // Assess
+    expect(config.notifications.webhooks).toEqual([
+      {
+        name: "hook",
+        format: "json",
+        urlSecretName: "watchpost/azure-function-url",
+        minimumSeverity: "minor",
+        rateLimitPerSecond: 10,
+      },
+    ]);
   });
 
   it.each(["slack", "teams"])(

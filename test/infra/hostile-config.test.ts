@@ -13,6 +13,7 @@ import { App } from "aws-cdk-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../bin/app";
 import { ConfigError, LIMITS } from "../../functions/core/config";
+import { CHILD_TIMEOUT_MS } from "../support/timeouts";
 
 let dir: string;
 
@@ -163,7 +164,7 @@ describe("cdk synth", () => {
     const result = await promisify(execFile)(
       join("node_modules", ".bin", "cdk"),
       ["synth", "--quiet", "-c", `config=${path}`, "-o", out],
-      { env: { ...process.env, CDK_DISABLE_VERSION_CHECK: "1", NO_COLOR: "1" }, timeout: 120_000 },
+      { env: { ...process.env, CDK_DISABLE_VERSION_CHECK: "1", NO_COLOR: "1" }, timeout: CHILD_TIMEOUT_MS },
     ).then(
       () => ({ code: 0, stderr: "" }),
       (error: { code?: number; stderr?: string }) => ({ code: error.code ?? -1, stderr: error.stderr ?? "" }),
@@ -177,5 +178,5 @@ describe("cdk synth", () => {
     );
     expect(result.stderr).toContain('  - credentials.targets[0]: Unrecognized key: "__proto__"');
     expect(existsSync(join(out, "Watchpost.template.json"))).toBe(false);
-  }, 120_000);
+  });
 });

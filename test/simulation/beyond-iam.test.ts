@@ -63,7 +63,7 @@ beforeAll(() => {
       }),
     });
   }
-}, 300_000);
+});
 
 const of = (name: string) => deployed.get(name)!;
 

@@ -150,8 +150,10 @@ function secretNamesOf(name: FunctionName, config: WatchpostConfig): string[] {
           ),
         ]
       : name === "webhook-delivery"
-        ? config.notifications.webhooks.map((w) =>
-            w.format === "json" ? w.auth.secretName : w.urlSecretName,
+        ? config.notifications.webhooks.flatMap((w) =>
+            [w.format === "json" ? w.auth?.secretName : undefined, w.urlSecretName].filter(
+              (secret): secret is string => secret !== undefined,
+            ),
           )
         : [];
   return [...new Set(names)];
@@ -258,7 +260,7 @@ beforeAll(async () => {
       new Set(Object.keys(result.metafile.inputs).map((p) => relative(ROOT, join(process.cwd(), p)))),
     );
   }
-}, 120_000);
+});
 
 function callsOf(name: FunctionName): RecordedCall[] {
   const inputs = bundleInputs.get(name)!;

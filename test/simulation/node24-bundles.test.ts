@@ -147,7 +147,7 @@ beforeAll(async () => {
   }
   // The credential target of the shipped configuration reaches this bucket.
   await s3.client.send(new CreateBucketCommand({ Bucket: "prod-cluster-data" }));
-}, 120_000);
+});
 
 afterAll(async () => {
   await Promise.allSettled([

@@ -98,7 +98,7 @@ beforeAll(async () => {
     },
   };
   await dynamo.createAlarmTable("loopback-alarms");
-}, 300_000);
+});
 
 afterAll(async () => {
   await Promise.allSettled([...servers.map((s) => s.close()), s3?.stop(), dynamo?.stop(), bus?.close()]);

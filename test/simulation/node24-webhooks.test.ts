@@ -111,7 +111,7 @@ beforeAll(async () => {
       if (bundle.env[variable]) bundle.env[variable] = sqs.queueUrl(queueName(bundle.env[variable]));
     }
   }
-}, 120_000);
+});
 
 afterAll(async () => {
   await Promise.allSettled([

@@ -9,16 +9,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type Issued, privateKeyPem } from "./pki";
+import { CHILD_TIMEOUT_MS } from "./timeouts";
 
 const run = promisify(execFile);
 
 /** keytool starts a JVM (about a second here): tests create their stores once, in beforeAll. */
 export async function keytool(args: string[], cwd: string): Promise<void> {
-  await run("keytool", [...args, "-noprompt"], { cwd, timeout: 60_000 });
+  await run("keytool", [...args, "-noprompt"], { cwd, timeout: CHILD_TIMEOUT_MS });
 }
 
 async function openssl(args: string[], cwd: string): Promise<void> {
-  await run("openssl", args, { cwd, timeout: 60_000 });
+  await run("openssl", args, { cwd, timeout: CHILD_TIMEOUT_MS });
 }
 
 async function inTemporaryDirectory<T>(body: (dir: string) => Promise<T>): Promise<T> {

@@ -48,6 +48,8 @@ export interface IssueOptions {
   serialNumber?: string;
   /** extendedKeyUsage OIDs (e.g. "1.3.6.1.5.5.7.3.1" serverAuth); omitted means no extension. */
   extendedKeyUsage?: string[];
+  /** Extensions of the test's own making, as DER values by OID (e.g. an authorityKeyIdentifier). */
+  rawExtensions?: { oid: string; critical?: boolean; value: Uint8Array }[];
   /** The TLS feature extension asking for a stapled OCSP response (RFC 7633 "must-staple"). */
   mustStaple?: boolean;
   /** An Authority Information Access caIssuers address (RFC 5280 §4.2.2.1). */
@@ -132,6 +134,8 @@ export async function issue(options: IssueOptions = {}): Promise<Issued> {
   if (issuer) {
     extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey));
   }
+  for (const raw of options.rawExtensions ?? [])
+    extensions.push(new x509.Extension(raw.oid, raw.critical ?? false, new Uint8Array(raw.value)));
 
   serial += 1;
   const cert = await x509.X509CertificateGenerator.create({

@@ -48,7 +48,16 @@ function keyInBucket(source: string, bucket: string | undefined): string | undef
 }
 
 const MAX_FACT = 1000;
-const FACT_NAMES = ["subject", "notBefore", "notAfter", "errorCode", "step", "reason"] as const;
+const FACT_NAMES = [
+  "subject",
+  "notBefore",
+  "notAfter",
+  "errorCode",
+  "step",
+  "reason",
+  "format",
+  "alias",
+] as const;
 
 export function alarmFacts(finding: Finding): AlarmFacts | undefined {
   const facts: AlarmFacts = {};

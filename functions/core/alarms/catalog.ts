@@ -35,6 +35,12 @@ export interface AlarmDefinition {
   clearance: string;
   /** Repository-relative path of the runbook page, "docs/alarms/<id>.md". */
   doc: string;
+  /**
+   * The operational case this alarm mirrors (design brief, "Where the ideas come from") and the
+   * severity that case gives it, when it gives one: what a deployment that follows those procedures
+   * sets in `alarms.severities`.
+   */
+  seed?: { case: string; severity?: Severity };
 }
 
 const P = {
@@ -110,25 +116,54 @@ const CREDENTIAL_PARAMETERS = [
 /** Longest step text, placeholders unfilled: about four lines on a phone. */
 export const MAX_STEP_CHARS = 160;
 
-/** Steps for a certificate kept in the store, and for one a live peer presents. */
+/**
+ * What a step is for, when it is not for every certificate: a PEM, DER or PKCS#7 file kept in the
+ * store, a certificate a live peer presents, a Java keystore (JKS, JCEKS) or a PKCS#12 file in the
+ * store. A notification keeps the steps for its alarm's material and drops the label
+ * (notifications/remediation.ts); the runbook page shows them all, labelled.
+ */
 export const STORED_FILE = "Stored file: ";
 export const LIVE_PEER = "Live peer: ";
+export const FILE_OR_PEER = "Stored file or live peer: ";
+export const JAVA_KEYSTORE = "Java keystore: ";
+export const PKCS12_FILE = "PKCS#12 file: ";
 
+/** The materials a step label is for. */
+export type StepMaterial = "file" | "peer" | "keystore" | "pkcs12";
+export const STEP_LABELS: readonly (readonly [string, readonly StepMaterial[]])[] = [
+  [FILE_OR_PEER, ["file", "peer"]],
+  [STORED_FILE, ["file"]],
+  [LIVE_PEER, ["peer"]],
+  [JAVA_KEYSTORE, ["keystore"]],
+  [PKCS12_FILE, ["pkcs12"]],
+];
+
+// Every format is brought to a PEM copy first, so the inspection steps after it fit them all.
 const FETCH_AND_INSPECT = [
   `${STORED_FILE}fetch it with \`aws s3 cp s3://BUCKET/KEY cert.pem\`.`,
+  `${JAVA_KEYSTORE}fetch it (\`aws s3 cp s3://BUCKET/KEY store.jks\`) and copy the entry as PEM: \`keytool -list -rfc -keystore store.jks -alias ALIAS >cert.pem\`.`,
+  `${PKCS12_FILE}fetch it (\`aws s3 cp s3://BUCKET/KEY store.p12\`), copy it as PEM: \`openssl pkcs12 -in store.p12 -nokeys -out cert.pem\` (\`-legacy\` for RC2).`,
   `${LIVE_PEER}save what it presents: \`openssl s_client -connect HOST:PORT -showcerts </dev/null >cert.pem\`.`,
   "See its dates and names: `openssl x509 -noout -dates -subject -ext subjectAltName -in cert.pem` (`#N` in Source: the N-th certificate, from 0).",
 ];
 
 const REISSUE = [
-  "Make a request for the host: `openssl req -new -key host.key -subj /CN=HOST -addext subjectAltName=DNS:HOST -out host.csr`.",
+  `${JAVA_KEYSTORE}a key entry: \`keytool -certreq -alias ALIAS -keystore store.jks -ext SAN=dns:HOST -file host.csr\`; a trusted entry: get the CA's new one.`,
+  `${PKCS12_FILE}take its key out: \`openssl pkcs12 -in store.p12 -nocerts -nodes -out host.key\` (keep it private; delete it once the file is rebuilt).`,
+  `${PKCS12_FILE}make a request: \`openssl req -new -key host.key -subj /CN=HOST -addext subjectAltName=DNS:HOST -out host.csr\`.`,
+  `${FILE_OR_PEER}make a request: \`openssl req -new -key host.key -subj /CN=HOST -addext subjectAltName=DNS:HOST -out host.csr\`.`,
   "Sign it with your CA: `openssl x509 -req -in host.csr -CA ca.pem -CAkey ca.key -days 365 -copy_extensions copyall -out host.pem`.",
 ];
 
 const REPLACE_AND_CONFIRM = [
-  "Check it before shipping: `watchpost scan host.pem --ca ca.pem --expect-host HOST` must exit 0.",
+  `${FILE_OR_PEER}check it before shipping: \`watchpost scan host.pem --ca ca.pem --expect-host HOST\` must exit 0.`,
   `${STORED_FILE}upload it with \`aws s3 cp host.pem s3://BUCKET/KEY\`, then install it on the service and reload it.`,
   `${LIVE_PEER}install it on the peer, reload it, and confirm with \`watchpost probe HOST:PORT --ca ca.pem\`.`,
+  `${JAVA_KEYSTORE}a key entry takes it with its CA: \`cat host.pem ca.pem >reply.pem\`, \`keytool -importcert -alias ALIAS -keystore store.jks -file reply.pem\`.`,
+  `${JAVA_KEYSTORE}a trusted entry is replaced: \`keytool -delete -alias ALIAS -keystore store.jks\`, then \`keytool -importcert\` with \`-alias ALIAS -file new.pem\`.`,
+  `${PKCS12_FILE}rebuild it: \`openssl pkcs12 -export -inkey host.key -in host.pem -certfile ca.pem -name ALIAS -out store.p12\`, then delete host.key.`,
+  `${JAVA_KEYSTORE}check it: \`watchpost scan store.jks --ca ca.pem --expect-host HOST\` must exit 0; upload it: \`aws s3 cp store.jks s3://BUCKET/KEY\`.`,
+  `${PKCS12_FILE}check it: \`watchpost scan store.p12 --ca ca.pem --expect-host HOST\` must exit 0; upload it: \`aws s3 cp store.p12 s3://BUCKET/KEY\`.`,
   "The alarm clears by itself: an upload is re-checked within seconds, a peer at the next scheduled scan.",
 ];
 
@@ -151,6 +186,30 @@ type Entry = Omit<
   "id" | "check" | "severity" | "autoClear" | "doc" | "clearance" | "parameters"
 > &
   Partial<Pick<AlarmDefinition, "clearance" | "parameters">>;
+
+const PEER_CLUSTER =
+  'A cluster of up to six peers, each shown as "Certificate: Valid" or "Certificate: Invalid (Common Name in certificate does not match)"';
+const AGENCY =
+  "A metadata service that cannot get temporary AK/SK (a role gone wrong, or a cluster unbound from its agency): object storage can no longer be reached";
+
+/** The seed cases the alarms mirror (see AlarmDefinition.seed). */
+const SEEDS: Partial<Record<CheckName, AlarmDefinition["seed"]>> = {
+  expired: {
+    case: "An HA certificate file expired on a cluster host (FusionInsight ALM-45655)",
+    severity: "major",
+  },
+  expiring: { case: "The same HA certificate before it expires (the seed alarms on expiry only)" },
+  "not-yet-valid": {
+    case: "A Kubernetes API server certificate regenerated at boot while the VM clock ran a month ahead",
+  },
+  "hostname-mismatch": { case: PEER_CLUSTER },
+  "untrusted-chain": { case: `${PEER_CLUSTER}; each must chain to a CA every other peer trusts` },
+  "credentials-unobtainable": { case: AGENCY, severity: "major" },
+  "credentials-rejected": { case: AGENCY, severity: "major" },
+  "storage-access-denied": { case: AGENCY, severity: "major" },
+  "storage-unreachable": { case: AGENCY, severity: "major" },
+  "bucket-missing": { case: AGENCY, severity: "major" },
+};
 
 const ENTRIES: Record<CheckName, Entry> = {
   expired: {
@@ -242,7 +301,7 @@ const ENTRIES: Record<CheckName, Entry> = {
       "Fetch the source's trusted CA bundle: `aws s3 cp s3://BUCKET/CA_KEY ca.pem` (CA_KEY: the source's caBundleKey).",
       "Try it as strict clients do: `openssl verify -x509_strict -purpose sslserver -CAfile ca.pem -untrusted cert.pem cert.pem`.",
       "Compare `openssl x509 -noout -issuer -in cert.pem` with `openssl x509 -noout -subject -dates -in ca.pem`.",
-      "Add the missing intermediate to the file (leaf first, then intermediates), or re-issue from the trusted CA:",
+      `${FILE_OR_PEER}add the missing intermediate to the file (leaf first, then intermediates), or re-issue from the trusted CA:`,
       ...REISSUE,
       "For a TLS server, the request also needs `-addext extendedKeyUsage=serverAuth -addext keyUsage=digitalSignature`.",
       ...REPLACE_AND_CONFIRM,
@@ -612,6 +671,7 @@ export const ALARM_CATALOG: readonly AlarmDefinition[] = Object.freeze(
       handlingProcedure: entry.handlingProcedure,
       clearance: entry.clearance ?? (isCertificate ? CERTIFICATE_CLEARANCE : CREDENTIAL_CLEARANCE),
       doc: `docs/alarms/${ALARM_IDS[check]}.md`,
+      ...(SEEDS[check] ? { seed: SEEDS[check] } : {}),
     });
   }),
 );

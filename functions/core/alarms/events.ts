@@ -74,6 +74,11 @@ export const AlarmEventDetail = z
         .string()
         .optional()
         .describe("The host the certificate must name (a missing name, or the peer's FQDN)."),
+      format: z
+        .string()
+        .optional()
+        .describe("The format the file was read as: pem, der, pkcs7-pem, pkcs7-der, pkcs12, jks or jceks."),
+      alias: z.string().optional().describe("The alias of the keystore entry that holds the certificate."),
     })
       .optional()
       .describe("Facts of the finding, as fields; absent when the check has none."),

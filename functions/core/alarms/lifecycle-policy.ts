@@ -12,5 +12,6 @@ export function lifecyclePolicyFrom(alarms: WatchpostConfig["alarms"]): Lifecycl
     damping,
     silences: alarms.silences,
     historyDays: alarms.historyRetentionDays,
+    severities: alarms.severities,
   };
 }

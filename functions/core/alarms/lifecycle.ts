@@ -16,6 +16,7 @@ import {
   transitionOf,
   worseOf,
 } from "./alarm-content";
+import { alarmIdFor, DEFAULT_SEVERITY } from "./alarm-ids";
 import { isCredentialCheck } from "./catalog";
 import { Evidence, freshness, type ObjectVersions, versionSeen } from "./evidence";
 import { isSilenced, type Silence } from "./silences";
@@ -78,6 +79,10 @@ export const AlarmFacts = z.object({
   reason: z.string().optional(),
   /** The host the certificate must name: the first missing name, or the peer's FQDN. */
   expectedHost: z.string().optional(),
+  /** The format the file was read as (pem, der, pkcs7-pem, pkcs7-der, pkcs12, jks, jceks). */
+  format: z.string().optional(),
+  /** The alias of the keystore entry that holds the certificate. */
+  alias: z.string().optional(),
 });
 export type AlarmFacts = z.infer<typeof AlarmFacts>;
 
@@ -181,6 +186,8 @@ export interface LifecyclePolicy {
   silences: Silence[];
   /** How long cleared occurrences are kept (default 90 days). */
   historyDays: number;
+  /** The deployment's severity per alarm ID, in place of the catalog's (see catalogSeverity). */
+  severities?: Readonly<Partial<Record<string, Severity>>>;
 }
 
 export const DEFAULT_LIFECYCLE_POLICY: LifecyclePolicy = Object.freeze({
@@ -189,6 +196,17 @@ export const DEFAULT_LIFECYCLE_POLICY: LifecyclePolicy = Object.freeze({
   silences: [],
   historyDays: 90,
 });
+
+/**
+ * A finding raised at its alarm's catalog severity (alarm-ids.ts DEFAULT_SEVERITY) takes the
+ * deployment's severity for that alarm instead, when one is configured: a site whose procedures
+ * call an expired HA certificate Major (FusionInsight's ALM-45655) says so once. Severities a
+ * finding grades itself (expiring inside 30 or 7 days, a chain only some clients refuse) stay.
+ */
+export function catalogSeverity(check: CheckName, severity: Severity, policy: LifecyclePolicy): Severity {
+  const configured = policy.severities?.[alarmIdFor(check)];
+  return configured !== undefined && severity === DEFAULT_SEVERITY[check] ? configured : severity;
+}
 
 export function dampingFor(policy: LifecyclePolicy, check: CheckName): number {
   return Math.max(1, policy.damping[check] ?? (isCredentialCheck(check) ? 2 : 1));
@@ -290,8 +308,10 @@ export function decideAlarm(
     return { transitions: [] };
   }
 
-  const { severity, message, worst } = mergeFindings(findings);
+  const merged = mergeFindings(findings);
+  const { message, worst } = merged;
   const check = first.check;
+  const severity = catalogSeverity(check, merged.severity, policy);
   const facts = alarmFacts(worst);
   const seen = {
     severity,

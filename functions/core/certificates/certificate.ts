@@ -68,10 +68,23 @@ export interface ParsedCertificate {
   key: KeyObject | undefined;
   /** What path validation reads (extensions, canonical names, algorithms), decoded once here. */
   profile: CertificateProfile;
+  /** The keystore entry (JKS, JCEKS, PKCS#12) it was read from, when it comes from one. */
+  entry?: KeystoreEntry;
+}
+
+/**
+ * Where a keystore keeps a certificate: the entry's alias (what `keytool -list` and `openssl pkcs12
+ * -info` show, so what a person looks for), whether the entry holds a private key or only a
+ * trusted certificate, and the certificate's place in a key entry's chain (0: the key's own).
+ */
+export interface KeystoreEntry {
+  alias?: string;
+  kind: "private-key" | "trusted-certificate";
+  position: number;
 }
 
 /** Everything about a certificate but where it was found: shared by every place it is found. */
-type Described = Omit<ParsedCertificate, "source" | "file" | "index">;
+type Described = Omit<ParsedCertificate, "source" | "file" | "index" | "entry">;
 
 /** The bytes are not BER at all: no certificate can be looked for in them. */
 export class NotDerError extends Error {}

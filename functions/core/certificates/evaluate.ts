@@ -7,6 +7,7 @@ import type { Finding, UnreadableReason } from "../contracts";
 import { annotateCaFindings } from "./ca-lifecycle";
 import type { ParsedCertificate } from "./certificate";
 import { chainFindingsOf, verifyChains } from "./checks/chain";
+import { endCertificates } from "./checks/end-certificates";
 import { compareFindings, makeFinding } from "./checks/finding";
 import { checkHostname } from "./checks/hostname";
 import { checkValidity } from "./checks/validity";
@@ -77,6 +78,7 @@ export function judgeCertificates(certs: ParsedCertificate[], policy: Evaluation
       if (fact) fact.chainedThrough = path.slice(1).map((issuer) => issuer.sha256);
     }
   }
+  chainFindings = noteCertificates(chainFindings, facts);
   return {
     facts,
     findings: [...judgeFacts(facts, policy), ...chainFindings].sort(compareFindings),
@@ -84,20 +86,42 @@ export function judgeCertificates(certs: ParsedCertificate[], policy: Evaluation
   };
 }
 
-/** The checks that need only the facts: validity against `now`, expected names, weak crypto. */
+/**
+ * A finding about one certificate says which (its SHA-256: the same certificate in several files is
+ * one fault, run-findings.ts) and, from a keystore, the entry's alias, which a person looks for.
+ */
+function noteCertificates(findings: Finding[], facts: readonly CertificateFacts[]): Finding[] {
+  const bySource = new Map(facts.map((f) => [f.source, f]));
+  return findings.map((finding) => {
+    const cert = bySource.get(finding.source);
+    if (!cert) return finding;
+    const alias = cert.entry?.alias;
+    return {
+      ...finding,
+      details: { ...finding.details, sha256: cert.sha256, ...(alias !== undefined ? { alias } : {}) },
+    };
+  });
+}
+
+/**
+ * The checks that need only the facts: validity against `now`, the expected names of the end
+ * certificates (checks/end-certificates.ts), weak crypto.
+ */
 export function judgeFacts(facts: readonly CertificateFacts[], policy: EvaluationPolicy): Finding[] {
   assertPolicy(policy);
   const validity: Finding[] = [];
   for (const cert of facts) validity.push(...checkValidity(cert, policy));
   // A CA certificate's expiry counts what chains through it, or says that nothing does.
   const findings: Finding[] = annotateCaFindings(validity, facts);
-  for (const cert of facts) {
+  for (const cert of endCertificates(facts, policy.presentedChain ?? false)) {
     const mismatch = checkHostname(cert, policy.expectedHosts ?? []);
     if (mismatch) findings.push(mismatch);
+  }
+  for (const cert of facts) {
     const weak = checkWeakCrypto(cert);
     if (weak) findings.push(weak);
   }
-  return findings;
+  return noteCertificates(findings, facts);
 }
 
 const UNREADABLE_TEXT: Record<UnreadableReason, (source: string) => string> = {

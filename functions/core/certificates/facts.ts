@@ -38,6 +38,13 @@ export const StoredCertificateFacts = z.object({
   publicKey: z.object({ type: z.string(), bits: z.number().optional(), curve: z.string().optional() }),
   signatureAlgorithm: z.object({ oid: z.string(), name: z.string(), hash: z.string().optional() }),
   chainedThrough: z.array(z.string()).optional(),
+  entry: z
+    .object({
+      alias: z.string().optional(),
+      kind: z.enum(["private-key", "trusted-certificate"]),
+      position: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 
 /** Drops the DER bytes and the node:crypto handle, which are what make a parsed certificate heavy. */
@@ -62,6 +69,7 @@ export function factsOf(cert: ParsedCertificate): CertificateFacts {
     selfSigned: cert.selfIssued && verifiesWithOwnKey(cert),
     publicKey: cert.publicKey,
     signatureAlgorithm: cert.signatureAlgorithm,
+    ...(cert.entry ? { entry: cert.entry } : {}),
   };
 }
 

@@ -13,15 +13,19 @@ import { compareFindings } from "./checks/finding";
 import { type EvaluationPolicy, judgeFacts } from "./evaluate";
 import { type CertificateFacts, StoredCertificateFacts } from "./facts";
 import type { KeystoreIntegrity } from "./formats/java-keystore";
+import type { CertificateFormat } from "./reader";
+import { noteRead } from "./scan";
 
 /**
  * Bump when a check's judgement of the same bytes changes, so old records are not reused. 3: Java
- * keystores and RC2-encrypted PKCS#12 files are read (format 2 recorded them as unreadable). 4: each
- * entry carries the certificate page's attribute (core/report/page-entry.ts), which entries written
- * before it lack; reading every object once more writes it, instead of leaving the page empty until
- * entries lapse a month later.
+ * keystores and RC2-encrypted PKCS#12 files are read (format 2 recorded them as unreadable). 4:
+ * keystore entries (alias, key or trusted) and the file's format are kept, since which certificate
+ * is a file's end certificate and the repair steps depend on them. 5: each entry carries the
+ * certificate page's attribute (core/report/page-entry.ts), which entries written before it lack;
+ * reading every object once more writes it, instead of leaving the page empty until entries lapse
+ * a month later.
  */
-export const RECORD_FORMAT = 4;
+export const RECORD_FORMAT = 5;
 
 /** What a fresh read of an object leaves for the next scan (see scan.ts `FileOutcome.verdict`). */
 export interface ObjectVerdict {
@@ -32,6 +36,8 @@ export interface ObjectVerdict {
   secret?: string;
   /** For a Java keystore: whether the password verified its integrity. */
   integrity?: KeystoreIntegrity;
+  /** The format the bytes were read as, which findings judged afresh carry too. */
+  format?: CertificateFormat;
 }
 
 export const InventoryRecord = z.object({
@@ -50,6 +56,8 @@ export const InventoryRecord = z.object({
   secret: z.string().optional(),
   /** Java keystores: whether the password verified the file's integrity (reader.ts). */
   integrity: z.enum(["verified", "not-checked", "mismatch"]).optional(),
+  /** The format the object was read as (reader.ts): what its findings' repair steps depend on. */
+  fileFormat: z.enum(["pem", "der", "pkcs7-pem", "pkcs7-der", "pkcs12", "jks", "jceks"]).optional(),
   /**
    * Alarm parameters the object's own metadata declared when it was read (location.ts): a scan
    * that judges it from this record has no GetObject response to take them from.
@@ -144,6 +152,7 @@ export function recordOf(
     ...(until ? { validUntil: until.toISOString() } : {}),
     ...(verdict.secret !== undefined ? { secret: verdict.secret } : {}),
     ...(verdict.integrity ? { integrity: verdict.integrity } : {}),
+    ...(verdict.format ? { fileFormat: verdict.format } : {}),
     ...(object.parameters && Object.keys(object.parameters).length > 0
       ? { parameters: object.parameters }
       : {}),
@@ -177,7 +186,5 @@ export function isReusable(
 /** The findings an unchanged object has now: its kept findings plus the facts judged afresh. */
 export function rejudge(record: InventoryRecord, policy: EvaluationPolicy): Finding[] {
   const findings = [...record.bytesFindings, ...judgeFacts(record.certificates, policy)];
-  const integrity = record.integrity;
-  const noted = integrity ? findings.map((f) => ({ ...f, details: { ...f.details, integrity } })) : findings;
-  return noted.sort(compareFindings);
+  return findings.map((f) => noteRead(f, record.fileFormat, record.integrity)).sort(compareFindings);
 }

@@ -12,6 +12,7 @@
  * scan of the same file, whose alarms (without hostname or CA expectations) must not clear the
  * peer's. The certificate's own source is kept in `details.certificate`.
  */
+
 import {
   ENDPOINT_FAILURES,
   type Finding,
@@ -21,6 +22,7 @@ import {
 } from "../contracts";
 import type { ParsedCertificate } from "./certificate";
 import { chainFindingsOf } from "./checks/chain";
+import { endCertificates } from "./checks/end-certificates";
 import { compareFindings, makeFinding } from "./checks/finding";
 import { type EvaluationPolicy, evaluateCertificates, unreadableFinding } from "./evaluate";
 import {
@@ -184,7 +186,10 @@ function evaluatePeer(
   material.forEach((cert, position) => {
     if (!positions.has(cert.source)) positions.set(cert.source, position);
   });
-  const endEntityPositions = new Set(material.flatMap((cert, position) => (cert.isCA ? [] : [position])));
+  const ends = new Set(endCertificates(material, peer.presented ?? false));
+  const endEntityPositions = new Set(
+    material.flatMap((cert, position) => (ends.has(cert) ? [position] : [])),
+  );
   // A group of one has no other peer to judge it: its chain is checked against its own trust store.
   const alone = context.others === 0;
   const ownAnchors = alone ? context.trustOf(peer.fqdn)?.anchors : undefined;

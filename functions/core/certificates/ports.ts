@@ -3,8 +3,10 @@
  * implement these ports with S3, DynamoDB, SQS and TLS, the unit tests with in-memory ones
  * (test/support/in-memory-ports.ts).
  */
+
 import type { CertificateSource, WatchpostConfig } from "../config";
 import type { EndpointFetch } from "../endpoints/probe";
+import type { KdfBudget } from "./formats/pkcs12-budget";
 import type { InventoryRecord, InventoryRecordInput } from "./inventory";
 import type { LoadResult } from "./scan";
 import type { BatchReport, ScanBatch } from "./store-scan/scan-batch";
@@ -120,4 +122,6 @@ export interface StoreScanContext {
   /** Objects downloaded and judged at once (operations.scanDownloadConcurrency); default 8. */
   downloadConcurrency?: number;
   log?: ScanLog;
+  /** The key-derivation budget of one source's scan (formats/pkcs12-budget.ts); default: its limits. */
+  kdfBudget?: () => KdfBudget;
 }

@@ -168,8 +168,8 @@ async function readPfx(
     return unreadable("bad-password", detail, "pkcs12");
   }
   const read = new Described(file, "bad-der");
-  outcome.content.certificates.forEach((der, i) => {
-    read.bytes(`PKCS#12 certificate ${i + 1}`, der);
+  outcome.content.certificates.forEach(({ der, entry }, i) => {
+    read.bytes(`PKCS#12 certificate ${i + 1}`, der, entry);
   });
   const problems = [...outcome.content.problems, ...read.failed];
   const { certificates } = read;

@@ -14,7 +14,7 @@ export function readKeystore(
 ): ReadResult {
   const content = readJavaKeystore(bytes, options.pkcs12Password);
   const read = new Described(file, "bad-keystore");
-  for (const { der, origin } of content.certificates) read.bytes(origin, der);
+  for (const { der, origin, entry } of content.certificates) read.bytes(origin, der, entry);
   const problems = [...content.problems, ...read.failed];
   if (read.certificates.length > 0) {
     const result = ok(format, read.certificates, problems);

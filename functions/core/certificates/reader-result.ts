@@ -4,6 +4,7 @@
  */
 import type { UnreadableReason } from "../contracts";
 import {
+  type KeystoreEntry,
   NotDerError,
   type ParsedCertificate,
   parseCertificate,
@@ -11,7 +12,7 @@ import {
 } from "./certificate";
 import type { Element } from "./formats/ber";
 import type { KeystoreIntegrity } from "./formats/java-keystore";
-import type { KdfBudget } from "./formats/pkcs12-budget";
+import { type KdfBudget, KdfBudgetExhausted } from "./formats/pkcs12-budget";
 import { messageOf, ReadError, type ReadProblem } from "./formats/read-error";
 
 export type CertificateFormat = "pem" | "der" | "pkcs7-pem" | "pkcs7-der" | "pkcs12" | "jks" | "jceks";
@@ -52,7 +53,10 @@ export type ReadResult =
     }
   | { status: "unreadable"; format?: CertificateFormat; reason: UnreadableReason; detail: string }
   // Recognised material that holds no certificate (PEM/DER private key, CSR, CRL): nothing to judge.
-  | { status: "not-certificate"; detail: string };
+  | { status: "not-certificate"; detail: string }
+  // Not read: the scan's key-derivation budget ran out (formats/pkcs12-budget.ts). Says nothing
+  // about the file, which a later scan reads.
+  | { status: "deferred"; format: CertificateFormat; detail: string };
 
 const MAX_LISTED_PROBLEMS = 5;
 
@@ -83,6 +87,7 @@ export async function guarded<T extends ReadResult | undefined>(
   try {
     return await body();
   } catch (error) {
+    if (error instanceof KdfBudgetExhausted) return { status: "deferred", format, detail: error.detail };
     return unreadable(error instanceof ReadError ? error.reason : reason, messageOf(error), format);
   }
 }
@@ -127,11 +132,15 @@ export class Described {
     this.add(origin, fromPkcs7, (index) => parseDecodedCertificate(element, this.file, index));
   }
 
-  /** A certificate in bytes of its own (a PKCS#12 bag): bytes that are not BER are a bad certificate. */
-  bytes(origin: string, der: Uint8Array): void {
+  /**
+   * A certificate in bytes of its own (a keystore entry, a PKCS#12 bag): bytes that are not BER are
+   * a bad certificate.
+   */
+  bytes(origin: string, der: Uint8Array, entry?: KeystoreEntry): void {
     this.add(origin, false, (index) => {
       try {
-        return parseCertificate(der, this.file, index);
+        const certificate = parseCertificate(der, this.file, index);
+        return entry ? { ...certificate, entry } : certificate;
       } catch (error) {
         throw error instanceof NotDerError ? new Error(error.message) : error;
       }

@@ -9,9 +9,15 @@ import type { ParsedCertificate } from "./certificate";
 import { type EvaluationPolicy, judgeCertificates, unreadableFinding } from "./evaluate";
 import type { CertificateFacts } from "./facts";
 import type { KeystoreIntegrity } from "./formats/java-keystore";
+import { declaredKdfCost, type KdfCost } from "./formats/pkcs12";
 import { KdfBudget } from "./formats/pkcs12-budget";
 import type { ObjectVerdict } from "./inventory";
-import { looksLikeCertificateMaterial, PASSWORD_FORMATS, readCertificates } from "./reader";
+import {
+  type CertificateFormat,
+  looksLikeCertificateMaterial,
+  PASSWORD_FORMATS,
+  readCertificates,
+} from "./reader";
 
 export type LoadResult =
   | {
@@ -35,6 +41,12 @@ export type LoadResult =
        * never there (a CA bundle, a CLI argument) is still reported by whoever needs it.
        */
       gone?: boolean;
+      /**
+       * The failure says nothing about the object and the next attempt may well succeed: a timeout,
+       * a network error, throttling, a server error. The object is not examined and gets no finding
+       * (its alarms stand); a load that is refused for good (access denied) is `unreadable`.
+       */
+      transient?: boolean;
     };
 
 export interface ScanInput {
@@ -102,10 +114,16 @@ export interface FileOutcome {
   etag?: string;
   size?: number;
   /**
-   * The bytes could not be fetched (network, permissions, a timeout). The file is reported, but
-   * it was not examined: alarms about its certificates must stand until it can be read again.
+   * The bytes could not be fetched (network, permissions, a timeout), or reading them was deferred
+   * (the scan's key-derivation budget): the file was not examined, and alarms about its
+   * certificates must stand until it can be read again.
    */
   unexamined?: boolean;
+  /**
+   * Why the file was not examined when no finding says so: a transient load failure or a deferral
+   * stops work on the file, and says nothing about its certificates (no finding, no alarm).
+   */
+  notExamined?: string;
   /** A Java keystore: whether its password verified its integrity (reader.ts). */
   integrity?: KeystoreIntegrity;
   /** The user metadata the store returned with the bytes (location.ts reads parameters from it). */
@@ -114,7 +132,7 @@ export interface FileOutcome {
   gone?: boolean;
 }
 
-/** Load failures that say nothing about the content; the next attempt may well succeed. */
+/** Load failures that leave the file unexamined: its alarms stand until it can be read again. */
 export const TRANSIENT_LOAD_FAILURES: readonly UnreadableReason[] = ["io-error", "timeout", "unreachable"];
 
 export interface ScanResult {
@@ -125,8 +143,41 @@ export interface ScanResult {
 
 export async function scanFile(input: ScanInput, options: ScanOptions): Promise<FileOutcome> {
   const loaded = await input.load();
+  if (loaded.ok) {
+    const cost = pkcs12CostOf(loaded.bytes, input, options);
+    const deferral = cost && options.kdfBudget?.deferral(cost);
+    if (deferral) return deferred(input.file, deferral);
+  }
+  return judgeLoaded(input, loaded, options);
+}
+
+/** What the file's password is: its own, else the scan's. */
+function passwordOf(input: ScanInput, options: ScanOptions): FilePassword {
+  return (
+    input.password ?? {
+      value: options.pkcs12Password,
+      fingerprint: options.pkcs12PasswordFingerprint,
+      hint: options.pkcs12PasswordHint,
+    }
+  );
+}
+
+function pkcs12CostOf(bytes: Uint8Array, input: ScanInput, options: ScanOptions): KdfCost | undefined {
+  const password = passwordOf(input, options).value;
+  return declaredKdfCost(bytes, password !== undefined && password !== "");
+}
+
+function deferred(file: string, why: string): FileOutcome {
+  return { ...outcome(file, [], []), unexamined: true, notExamined: `${why}; it is read in a later scan` };
+}
+
+async function judgeLoaded(input: ScanInput, loaded: LoadResult, options: ScanOptions): Promise<FileOutcome> {
   if (!loaded.ok && loaded.gone && input.goneIsAbsent) return { ...outcome(input.file, [], []), gone: true };
   if (!loaded.ok) {
+    // A timeout or a dropped connection says nothing about the certificates: no finding.
+    if (loaded.transient) {
+      return { ...outcome(input.file, [], []), unexamined: true, notExamined: loaded.detail };
+    }
     const finding = unreadableFinding(input.file, loaded.reason, loaded.detail);
     return TRANSIENT_LOAD_FAILURES.includes(loaded.reason)
       ? { ...outcome(input.file, [], [finding]), unexamined: true }
@@ -136,11 +187,7 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
   if (input.onlyIfCertificateLike && !looksLikeCertificateMaterial(loaded.bytes)) {
     return { ...outcome(input.file, [], []), skipped: "does not look like certificate material" };
   }
-  const password: FilePassword = input.password ?? {
-    value: options.pkcs12Password,
-    fingerprint: options.pkcs12PasswordFingerprint,
-    hint: options.pkcs12PasswordHint,
-  };
+  const password = passwordOf(input, options);
   const read = await readCertificates(loaded.bytes, input.file, {
     pkcs12Password: password.value,
     ...(options.kdfBudget ? { kdfBudget: options.kdfBudget } : {}),
@@ -160,14 +207,16 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
     ...(loaded.etag ? { etag: loaded.etag, size: loaded.bytes.byteLength } : {}),
   });
   switch (read.status) {
+    case "deferred":
+      // The scan's key-derivation budget ran out while this file was read: not examined, not kept.
+      return deferred(input.file, read.detail);
     case "unreadable": {
-      if (TRANSIENT_LOAD_FAILURES.includes(read.reason)) {
-        // Not read in time (the scan's key-derivation budget ran out): not examined, not kept.
-        const finding = unreadableFinding(input.file, read.reason, read.detail);
-        return { ...outcome(input.file, [], [finding]), unexamined: true };
-      }
-      const finding = unreadableFinding(input.file, read.reason, read.detail);
-      return keep(outcome(input.file, [], [finding]), { certificates: [], bytesFindings: [finding] });
+      const finding = noteRead(unreadableFinding(input.file, read.reason, read.detail), read.format);
+      return keep(outcome(input.file, [], [finding]), {
+        certificates: [],
+        bytesFindings: [finding],
+        ...(read.format ? { format: read.format } : {}),
+      });
     }
     case "not-certificate": {
       if (!input.explicit) return { ...outcome(input.file, [], []), skipped: read.detail };
@@ -184,10 +233,10 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
         : options.policy;
       const problems = (read.problems ?? []).map((p) => unreadableFinding(input.file, p.reason, p.detail));
       const judgement = judgeCertificates(read.certificates, policy);
-      // A keystore's findings say whether its password verified the file they were read from.
+      // Findings say what format the file was read as (the steps to fix it depend on it), and a
+      // keystore's whether its password verified the file they were read from.
       const integrity = read.integrity;
-      const note = (findings: Finding[]) =>
-        integrity ? findings.map((f) => ({ ...f, details: { ...f.details, integrity } })) : findings;
+      const note = (findings: Finding[]) => findings.map((f) => noteRead(f, read.format, integrity));
       return keep(
         {
           ...outcome(input.file, read.certificates, note([...problems, ...judgement.findings])),
@@ -197,6 +246,7 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
         {
           certificates: judgement.facts,
           bytesFindings: note([...problems, ...judgement.chainFindings]),
+          format: read.format,
           ...(integrity ? { integrity } : {}),
         },
       );
@@ -204,14 +254,57 @@ export async function scanFile(input: ScanInput, options: ScanOptions): Promise<
   }
 }
 
-/** Scans every input with bounded concurrency; results keep the order of the inputs. */
+/** PKCS#12 bytes held back for reading in cost order, at most this much at once. */
+const MAX_HELD_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Scans every input with bounded concurrency; results keep the order of the inputs. PKCS#12 files
+ * are read last and cheapest first, by the key-derivation cost they declare, each only while the
+ * scan's budget has room for it (formats/pkcs12-budget.ts): a crafted file asking for a costly
+ * derivation can then spend only what the files cheaper than itself left over, and never keeps a
+ * file that real tools wrote, with its known password, from being read.
+ */
 export async function scanFiles(inputs: readonly ScanInput[], options: ScanOptions): Promise<ScanResult> {
   const shared = options.kdfBudget ? options : { ...options, kdfBudget: new KdfBudget() };
-  const files = await mapBounded(inputs, options.concurrency ?? 8, (input) => scanFile(input, shared));
+  const budget = shared.kdfBudget as KdfBudget;
+  const concurrency = options.concurrency ?? 8;
+  const files: FileOutcome[] = new Array(inputs.length);
+  const held: { at: number; input: ScanInput; loaded: LoadResult & { ok: true }; cost: KdfCost }[] = [];
+  let heldBytes = 0;
+  await mapBounded([...inputs.keys()], concurrency, async (at) => {
+    const input = inputs[at] as ScanInput;
+    const loaded = await input.load();
+    const cost = loaded.ok ? pkcs12CostOf(loaded.bytes, input, shared) : undefined;
+    if (loaded.ok && cost && heldBytes + loaded.bytes.byteLength <= MAX_HELD_BYTES) {
+      heldBytes += loaded.bytes.byteLength;
+      held.push({ at, input, loaded, cost });
+      return;
+    }
+    const deferral = cost && budget.deferral(cost);
+    files[at] = deferral ? deferred(input.file, deferral) : await judgeLoaded(input, loaded, shared);
+  });
+  held.sort((a, b) => a.cost.total - b.cost.total || a.at - b.at);
+  await mapBounded(held, concurrency, async ({ at, input, loaded, cost }) => {
+    const deferral = budget.deferral(cost);
+    files[at] = deferral ? deferred(input.file, deferral) : await judgeLoaded(input, loaded, shared);
+  });
   return {
     files,
     certificates: files.flatMap((f) => f.certificates),
     findings: files.flatMap((f) => f.findings),
+  };
+}
+
+/** The read's format and a keystore's integrity, in a finding's details. */
+export function noteRead(
+  finding: Finding,
+  format: CertificateFormat | undefined,
+  integrity?: KeystoreIntegrity,
+): Finding {
+  if (!format && !integrity) return finding;
+  return {
+    ...finding,
+    details: { ...finding.details, ...(format ? { format } : {}), ...(integrity ? { integrity } : {}) },
   };
 }
 

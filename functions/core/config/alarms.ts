@@ -2,6 +2,7 @@
 import * as z from "zod";
 import { ALARM_IDS } from "../alarms/alarm-ids";
 import { Silence } from "../alarms/silences";
+import { Severity } from "../contracts";
 import { atMost, LIMITS } from "./limits";
 
 const KNOWN_ALARM_IDS: readonly string[] = Object.values(ALARM_IDS);
@@ -35,4 +36,15 @@ export const Alarms = z.strictObject({
     })
     .prefault({}),
   silences: z.array(StrictSilence()).max(LIMITS.silences, atMost(LIMITS.silences, "silences")).default([]),
+  /**
+   * This deployment's severity per alarm ID, where its procedures grade an alarm otherwise than the
+   * catalog (`{ "1001": "major" }`: FusionInsight's ALM-45655 calls an expired HA certificate Major).
+   * It replaces the catalog's severity; severities a finding grades itself stay (docs/alarms/README.md).
+   */
+  severities: z
+    .record(z.string(), Severity)
+    .refine((map) => Object.keys(map).every((id) => KNOWN_ALARM_IDS.includes(id)), {
+      message: `expected alarm IDs from the catalog as keys: ${KNOWN_ALARM_IDS.join(", ")}`,
+    })
+    .default({}),
 });

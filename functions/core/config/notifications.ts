@@ -51,37 +51,95 @@ const WebhookAuth = z.discriminatedUnion("type", [
   }),
 ]);
 
-/** Query parameter names that carry a secret (a token, key, signature or password). */
+/**
+ * Query parameter names that carry a secret: a token, key, signature or password, and Azure
+ * Functions' function key (`?code=`, https://learn.microsoft.com/azure/azure-functions/function-keys-how-to).
+ */
 const SECRET_QUERY_PARAMETER =
-  /^(?:.*[-_.])?(?:token|secret|sig|signature|password|passwd|pwd|key|apikey|auth|authorization|credentials?|session)$/i;
+  /^(?:.*[-_.])?(?:token|secret|sig|signature|password|passwd|pwd|key|apikey|auth|authorization|credentials?|session|code)$/i;
 
-/** The URL is written into the CloudFormation template in clear text: it must carry no secret. */
-function withoutCredentials(url: string): boolean {
+/**
+ * Webhook services whose URL path is itself the credential: Slack and Microsoft Teams incoming
+ * webhooks, Discord webhooks, PagerDuty's integration-key URLs.
+ */
+const SECRET_PATHS: readonly { host: RegExp; path: RegExp; what: string }[] = [
+  {
+    host: /^hooks\.slack\.com$/i,
+    path: /^\/(services|workflows|triggers)\//,
+    what: "a Slack incoming-webhook URL",
+  },
+  {
+    host: /(^|\.)webhook\.office\.com$/i,
+    path: /^\/webhook/,
+    what: "a Microsoft Teams incoming-webhook URL",
+  },
+  {
+    host: /^outlook\.office(365)?\.com$/i,
+    path: /^\/webhook/,
+    what: "a Microsoft Teams incoming-webhook URL",
+  },
+  { host: /(^|\.)discord(app)?\.com$/i, path: /^\/api\/webhooks\//, what: "a Discord webhook URL" },
+  { host: /(^|\.)pagerduty\.com$/i, path: /\/integration\/[^/]+/, what: "a PagerDuty integration-key URL" },
+];
+
+/** Why the URL, written into the CloudFormation template in clear text, would give a secret away. */
+export function urlSecretProblem(url: string): string | undefined {
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
-    if (parsed.username !== "" || parsed.password !== "") return false;
-    return ![...parsed.searchParams.keys()].some((name) => SECRET_QUERY_PARAMETER.test(name));
+    parsed = new URL(url);
   } catch {
-    return true; // not a URL at all: the url check says so
+    return undefined; // not a URL at all: the url check says so
   }
+  if (parsed.username !== "" || parsed.password !== "") return "it carries a user name and password";
+  const name = [...parsed.searchParams.keys()].find((key) => SECRET_QUERY_PARAMETER.test(key));
+  if (name !== undefined) return `its query parameter "${name}" is a credential`;
+  const service = SECRET_PATHS.find((s) => s.host.test(parsed.hostname) && s.path.test(parsed.pathname));
+  if (service) return `it is ${service.what}, whose path is the credential`;
+  return undefined;
 }
 
-/** Any HTTPS endpoint; it receives the documented payload (schemas/webhook-payload.schema.json). */
-const JsonWebhook = z.strictObject({
-  name: ConfigurationName,
-  format: z.literal("json").default("json"),
-  url: z
-    .url({ protocol: /^https$/, error: "expected an https:// URL" })
-    .max(2048)
-    .refine(
-      withoutCredentials,
-      "expected a URL without credentials (no user:password@, no token, key or signature in the query): it would be written into the CloudFormation template in clear text; keep the secret in Secrets Manager and name it in `auth`",
-    ),
-  minimumSeverity: Severity.default("minor"),
-  auth: WebhookAuth,
-  /** Upper bound on calls per second to the endpoint; deliveries to one webhook go one at a time. */
-  rateLimitPerSecond: z.number().int().min(1).max(300).default(10),
-});
+const KEEP_IN_SECRETS_MANAGER =
+  "it would be written into the CloudFormation template and the function's bundle in clear text: keep the URL in Secrets Manager and name the secret in `urlSecretName` (or keep the key in `auth`)";
+
+/**
+ * Any HTTPS endpoint; it receives the documented payload (schemas/webhook-payload.schema.json).
+ * Its URL is given in clear (`url`, when it holds no secret, with the key in `auth`), or kept in a
+ * secret (`urlSecretName`) when the URL is the credential, as for Azure Functions' `?code=`.
+ */
+const JsonWebhook = z
+  .strictObject({
+    name: ConfigurationName,
+    format: z.literal("json").default("json"),
+    url: z
+      .url({ protocol: /^https$/, error: "expected an https:// URL" })
+      .max(2048)
+      .superRefine((url, ctx) => {
+        const problem = urlSecretProblem(url);
+        if (problem)
+          ctx.addIssue({
+            code: "custom",
+            message: `expected a URL without credentials: ${problem}; ${KEEP_IN_SECRETS_MANAGER}`,
+          });
+      })
+      .optional(),
+    /** Secret whose string value (or JSON field `urlSecretField`) is the URL, when the URL is the credential. */
+    urlSecretName: SecretName.optional(),
+    urlSecretField: z.string().min(1).max(256).optional(),
+    minimumSeverity: Severity.default("minor"),
+    auth: WebhookAuth.optional(),
+    /** Upper bound on calls per second to the endpoint; deliveries to one webhook go one at a time. */
+    rateLimitPerSecond: z.number().int().min(1).max(300).default(10),
+  })
+  .refine((w) => (w.url === undefined) !== (w.urlSecretName === undefined), {
+    message:
+      "expected either `url` (a URL without credentials) or `urlSecretName` (a secret holding the URL)",
+    path: ["url"],
+  })
+  .refine((w) => w.url === undefined || w.auth !== undefined, {
+    message:
+      "expected `auth` for a webhook whose URL is given in clear: without a key anyone could post to it",
+    path: ["auth"],
+  });
 
 /**
  * A Slack or Microsoft Teams incoming webhook, posted to directly (no AWS Chatbot): Block Kit for

@@ -3,6 +3,7 @@
  * credentials must reach. Validated once, where configuration enters (config file, CLI flags).
  */
 import * as z from "zod";
+import { MAX_PARAMETER_VALUE } from "../certificates/location";
 import { KmsKeyArn } from "../config/fields";
 
 /** IAM role ARNs in every partition (aws, aws-cn, aws-us-gov, …); S3-compatible stores use the same form. */
@@ -11,11 +12,23 @@ const ROLE_ARN = /^arn:[a-z0-9-]+:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
 /** Valid S3 bucket names, plus the dotted and underscore names some S3-compatible stores allow. */
 const BUCKET = /^[a-zA-Z0-9][a-zA-Z0-9._-]{1,253}[a-zA-Z0-9]$/;
 
+/**
+ * A parameter carried by every alarm of the target: as bounded as a certificate source's location
+ * parameters (certificates/location.ts), so that an alarm always fits its DynamoDB item (400 KB)
+ * and its EventBridge event (256 KB).
+ */
+const ParameterValue = z
+  .string()
+  .min(1)
+  .max(MAX_PARAMETER_VALUE, `expected at most ${MAX_PARAMETER_VALUE} characters`)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "expected a value without control characters");
+
 export const AlarmParameters = z
   .object({
-    ServiceName: z.string().min(1).optional(),
-    RoleName: z.string().min(1).optional(),
-    HostName: z.string().min(1).optional(),
+    ServiceName: ParameterValue.optional(),
+    RoleName: ParameterValue.optional(),
+    HostName: ParameterValue.optional(),
   })
   .strict();
 export type AlarmParameters = z.infer<typeof AlarmParameters>;

@@ -12,7 +12,7 @@ import { formatDuration } from "../certificates/checks/finding";
 import type { Severity } from "../contracts";
 import { visibleText } from "../visible-text";
 import { type ConsoleLink, type Deployment, deploymentLine, iamRoleLink, s3ObjectLink } from "./deployment";
-import { remediationSteps } from "./remediation";
+import { materialOf, remediationSteps } from "./remediation";
 
 /** The EventBridge envelope around an alarm detail, as the notifier receives it. */
 export const AlarmEventEnvelope = z.object({
@@ -112,7 +112,12 @@ export function alarmView(detail: AlarmEventDetail, deployment: Deployment): Ala
     where: visibleText(deploymentLine(deployment)),
     object: visibleText(detail.object ? `${detail.source} (${detail.object})` : detail.source),
     message: visibleText(detail.message),
-    steps: cleared || !definition ? [] : remediationSteps(definition, fillers(detail)).map(visibleText),
+    steps:
+      cleared || !definition
+        ? []
+        : remediationSteps(definition, fillers(detail), materialOf(detail.parameters, facts.format)).map(
+            visibleText,
+          ),
     runbook: {
       ...(/^https?:\/\//.test(detail.doc) ? { url: detail.doc } : {}),
       path: definition?.doc ?? detail.doc,
@@ -156,9 +161,13 @@ export function locationLine(parameters: Record<string, string>): string | undef
   return line.length > MAX_LOCATION ? `${line.slice(0, MAX_LOCATION - 1)}…` : line;
 }
 
-/** The parameters, plus the host a certificate step needs when no HostName was configured. */
+/**
+ * The parameters, plus what a certificate step needs beyond them: the keystore entry's alias, and
+ * the host when no HostName was configured.
+ */
 function fillers(detail: AlarmEventDetail): Record<string, string> {
-  const { parameters, facts } = detail;
+  const { facts } = detail;
+  const parameters = facts?.alias ? { ...detail.parameters, Alias: facts.alias } : detail.parameters;
   if (parameters.HostName || parameters.Endpoint) return parameters;
   const host = facts?.expectedHost ?? commonNameOf(facts?.subject);
   return host ? { ...parameters, HostName: host } : parameters;

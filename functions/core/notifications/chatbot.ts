@@ -5,7 +5,7 @@
  */
 import { type AlarmEvent, type AlarmView, markOf, readableTime, severityText } from "./alarm-view";
 import { emailSubject } from "./email";
-import { noMarkdownLinks, truncate } from "./text";
+import { slackEscape, slackText, truncate } from "./text";
 
 /** Chat messages longer than a screen or two are not read; the email carries the rest. */
 export const MAX_CHAT_DESCRIPTION_CHARS = 3_000;
@@ -35,7 +35,10 @@ export interface ChatbotCustomNotification {
 export function chatbotNotification(event: AlarmEvent, view: AlarmView): ChatbotCustomNotification {
   const { detail } = view;
   const cleared = detail.kind === "cleared";
-  const safe = (text: string) => noMarkdownLinks(text);
+  // Chatbot renders the text as the chat's own markdown: in Slack, `<!here>` pages a channel
+  // (https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html, "Parameter details",
+  // textType client-markdown). Everything shown but our own links is neutralised (text.ts).
+  const safe = slackText;
   const lines = cleared
     ? [`*Now:* ${safe(view.now ?? "")}`, `*Was:* ${safe(view.was ?? "")}`]
     : [truncate(safe(view.message), MAX_CHAT_DESCRIPTION_CHARS - 1_000)];
@@ -48,7 +51,7 @@ export function chatbotNotification(event: AlarmEvent, view: AlarmView): Chatbot
       ? `*Raised:* ${readableTime(detail.firstSeen)} · *Cleared:* ${readableTime(detail.clearedAt ?? detail.at)}`
       : `*First seen:* ${readableTime(detail.firstSeen)}`,
   );
-  lines.push(`*Deployment:* ${view.where}`);
+  lines.push(`*Deployment:* ${safe(view.where)}`);
   const links = [
     ...(view.runbook.url ? [`Runbook: ${view.runbook.url}`] : []),
     ...(view.console ? [`${view.console.label}: ${view.console.url}`] : []),
@@ -58,7 +61,7 @@ export function chatbotNotification(event: AlarmEvent, view: AlarmView): Chatbot
     : [...view.steps.map((step) => truncate(safe(step), MAX_STEP_CHARS)), ...links];
   if (!view.runbook.url) nextSteps.push(`Runbook: ${view.runbook.path} in the watchpost repository`);
   const relatedResources = [...new Set([detail.source, ...(detail.object ? [detail.object] : [])])].map((r) =>
-    truncate(r, 500),
+    safe(truncate(r, 500)),
   );
   return {
     version: "1.0",
@@ -66,14 +69,14 @@ export function chatbotNotification(event: AlarmEvent, view: AlarmView): Chatbot
     id: event.id,
     content: {
       textType: "client-markdown",
-      title: truncate(`${markOf(detail)} ${view.headline}`, MAX_CHAT_TITLE_CHARS),
+      title: truncate(safe(`${markOf(detail)} ${view.headline}`), MAX_CHAT_TITLE_CHARS),
       description: truncate(lines.join("\n"), MAX_CHAT_DESCRIPTION_CHARS),
       nextSteps,
       keywords: [detail.severity, detail.check, `alarm-${detail.alarmId}`],
     },
     metadata: {
       threadId: detail.fingerprint,
-      summary: emailSubject(view),
+      summary: safe(emailSubject(view)),
       eventType: event["detail-type"],
       relatedResources,
       additionalContext: {
@@ -90,5 +93,5 @@ export function chatbotNotification(event: AlarmEvent, view: AlarmView): Chatbot
 }
 
 function inlineCode(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
+  return `\`${slackEscape(text.replace(/`/g, "'"))}\``;
 }

@@ -5,7 +5,7 @@
 import { visibleText as visible } from "../visible-text";
 import { type AlarmView, readableTime, severityText } from "./alarm-view";
 import { deploymentTag } from "./deployment";
-import { MAX_SUBJECT_LENGTH, toAsciiLine, truncate, truncateStart } from "./text";
+import { inertLinks, MAX_SUBJECT_LENGTH, toAsciiLine, truncate, truncateStart } from "./text";
 
 export const MAX_MESSAGE_CHARS = 8_000;
 /** An S3 key has at most 1,024 bytes: a step that pastes it must get all of it. */
@@ -34,18 +34,24 @@ export function emailSubject(view: AlarmView): string {
   return `${head}: ${truncateStart(object, room)} ${tag}`;
 }
 
+/**
+ * Plain text, so nothing is markup; but mail clients make links of bare URLs, so what a certificate,
+ * an uploader or a host wrote gets no live link (text.ts `inertLinks`); our runbook and console
+ * links stay live.
+ */
 export function emailBody(view: AlarmView): string {
   const { detail } = view;
   const cleared = detail.kind === "cleared";
-  const lines: string[] = [view.headline, view.where, ""];
+  const safe = inertLinks;
+  const lines: string[] = [view.headline, safe(view.where), ""];
   if (cleared) {
-    lines.push(`Now: ${view.now}`, `Was: ${view.was}`, "");
+    lines.push(`Now: ${safe(view.now ?? "")}`, `Was: ${safe(view.was ?? "")}`, "");
   } else {
-    lines.push(truncate(view.message, MAX_MESSAGE_CHARS), "");
+    lines.push(truncate(safe(view.message), MAX_MESSAGE_CHARS), "");
   }
-  lines.push(`Object: ${view.object}`);
-  if (view.location) lines.push(`Location: ${view.location}`);
-  if (view.certificate && !cleared) lines.push(`Certificate: ${view.certificate}`);
+  lines.push(`Object: ${safe(view.object)}`);
+  if (view.location) lines.push(`Location: ${safe(view.location)}`);
+  if (view.certificate && !cleared) lines.push(`Certificate: ${safe(view.certificate)}`);
   lines.push(`Severity: ${severityText(detail)}`);
   if (cleared) {
     lines.push(`Raised: ${readableTime(detail.firstSeen)}`);
@@ -76,7 +82,7 @@ export function emailBody(view: AlarmView): string {
   if (parameters.length > 0) {
     lines.push("", "Parameters:");
     for (const [name, value] of parameters) {
-      lines.push(`  ${name}: ${truncate(visible(value), MAX_PARAMETER_CHARS)}`);
+      lines.push(`  ${name}: ${truncate(safe(visible(value)), MAX_PARAMETER_CHARS)}`);
     }
   }
   lines.push("");

@@ -4,7 +4,7 @@
  * stay as written (the runbook explains them). A filled value that the shell would split or expand
  * is single-quoted on its own: `s3://bucket/'my cert.pem'` is one word to every POSIX shell.
  */
-import { type AlarmDefinition, LIVE_PEER, STORED_FILE } from "../alarms/catalog";
+import { type AlarmDefinition, STEP_LABELS, type StepMaterial } from "../alarms/catalog";
 
 /** Placeholder → the alarm parameter that fills it; longer names first so HOST:PORT wins over HOST. */
 const PLACEHOLDERS: readonly (readonly [string, (p: Record<string, string>) => string | undefined])[] = [
@@ -16,6 +16,7 @@ const PLACEHOLDERS: readonly (readonly [string, (p: Record<string, string>) => s
   ["REGION", (p) => p.Region],
   ["TRUST_KEY", (p) => p.TrustStoreKey],
   ["KEY", (p) => p.Key],
+  ["ALIAS", (p) => p.Alias],
   // The peer that refuses a certificate (peer-refused), when it is one.
   ["PEER", (p) => (p.RefusedBy?.includes(",") ? undefined : p.RefusedBy)],
   ["HOST", (p) => p.HostName ?? hostOf(p.Endpoint)],
@@ -48,28 +49,36 @@ export function fillPlaceholders(step: string, parameters: Record<string, string
 }
 
 /**
- * The steps that apply to this alarm, filled in. Steps for stored files are dropped for a live peer
- * and the other way round; when the alarm says neither (no Key, no Endpoint) all are kept.
+ * What the alarm's certificate is kept in, which decides the steps that fit it: a live peer (the
+ * alarm names an Endpoint), a Java keystore or PKCS#12 file (the format the scan read it as), or
+ * another stored file (a Key); undefined when the alarm says neither, and every step is kept.
  */
-export function remediationSteps(definition: AlarmDefinition, parameters: Record<string, string>): string[] {
-  const stored = parameters.Key !== undefined;
-  const live = parameters.Endpoint !== undefined;
-  return definition.handlingProcedure
-    .filter((step) => {
-      if (step.startsWith(STORED_FILE)) return stored || !live;
-      if (step.startsWith(LIVE_PEER)) return live || !stored;
-      return true;
-    })
-    .map((step) => {
-      // The prefix only says which kind of certificate a step is for; once chosen, it is noise.
-      const text =
-        stored && step.startsWith(STORED_FILE)
-          ? step.slice(STORED_FILE.length)
-          : live && step.startsWith(LIVE_PEER)
-            ? step.slice(LIVE_PEER.length)
-            : step;
-      return fillPlaceholders(capitalize(text), parameters);
-    });
+export function materialOf(
+  parameters: Record<string, string>,
+  format: string | undefined,
+): StepMaterial | undefined {
+  if (parameters.Endpoint !== undefined) return "peer";
+  if (format === "jks" || format === "jceks") return "keystore";
+  if (format === "pkcs12") return "pkcs12";
+  return parameters.Key !== undefined ? "file" : undefined;
+}
+
+/**
+ * The steps that apply to this alarm, filled in. A labelled step (catalog.ts `STEP_LABELS`) is kept
+ * only for the material it names, its label dropped; with no material known all are kept.
+ */
+export function remediationSteps(
+  definition: AlarmDefinition,
+  parameters: Record<string, string>,
+  material: StepMaterial | undefined = materialOf(parameters, undefined),
+): string[] {
+  return definition.handlingProcedure.flatMap((step) => {
+    const label = STEP_LABELS.find(([prefix]) => step.startsWith(prefix));
+    if (label && material !== undefined && !label[1].includes(material)) return [];
+    // The label only says which kind of certificate a step is for; once chosen, it is noise.
+    const text = label && material !== undefined ? step.slice(label[0].length) : step;
+    return [fillPlaceholders(capitalize(text), parameters)];
+  });
 }
 
 function capitalize(text: string): string {

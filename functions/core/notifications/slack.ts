@@ -7,7 +7,7 @@
  */
 import { type AlarmView, markOf, readableTime, severityText } from "./alarm-view";
 import { emailSubject } from "./email";
-import { slackEscape, truncate } from "./text";
+import { slackEscape, slackText, truncate } from "./text";
 
 export const SEVERITY_COLOR = {
   critical: "#C62828",
@@ -22,7 +22,9 @@ export interface SlackMessage {
   attachments: [{ color: string; fallback: string; blocks: SlackBlock[] }];
 }
 
-type Text = { type: "mrkdwn"; text: string } | { type: "plain_text"; text: string; emoji?: boolean };
+type Text =
+  | { type: "mrkdwn"; text: string; verbatim: true }
+  | { type: "plain_text"; text: string; emoji?: boolean };
 export type SlackBlock =
   | { type: "header"; text: Text }
   | { type: "section"; text?: Text; fields?: Text[] }
@@ -39,12 +41,21 @@ export type SlackBlock =
       }[];
     };
 
-const mrkdwn = (text: string, max = 3_000): Text => ({ type: "mrkdwn", text: truncate(text, max) });
+/**
+ * `verbatim: true`: Slack then turns no URL into a link and parses no mention of its own accord
+ * (https://api.slack.com/reference/block-kit/composition-objects#text, `verbatim`).
+ */
+const mrkdwn = (text: string, max = 3_000): Text => ({
+  type: "mrkdwn",
+  text: truncate(text, max),
+  verbatim: true,
+});
 
 export function slackMessage(view: AlarmView): SlackMessage {
   const { detail } = view;
   const cleared = detail.kind === "cleared";
-  const esc = slackEscape;
+  // Everything shown comes from a certificate, an uploader or a host, or carries what they wrote.
+  const esc = slackText;
   const blocks: SlackBlock[] = [
     {
       type: "header",
@@ -101,7 +112,7 @@ export function slackMessage(view: AlarmView): SlackMessage {
     ],
   });
   // The top-level text is mrkdwn too (it is the notification's preview on phones).
-  const summary = slackEscape(emailSubject(view));
+  const summary = slackText(emailSubject(view));
   return {
     text: summary,
     attachments: [
@@ -115,5 +126,5 @@ export function slackMessage(view: AlarmView): SlackMessage {
 }
 
 function code(text: string): string {
-  return `\`${slackEscape(truncate(text, 1_000)).replace(/`/g, "'")}\``;
+  return `\`${slackEscape(truncate(text, 1_000).replace(/`/g, "'"))}\``;
 }

@@ -9,7 +9,7 @@
  */
 import type { Severity } from "../contracts";
 import { type AlarmView, markOf, readableTime, severityText } from "./alarm-view";
-import { noMarkdownLinks, truncate } from "./text";
+import { teamsText, truncate } from "./text";
 
 type ContainerStyle = "attention" | "warning" | "good" | "accent" | "emphasis";
 
@@ -59,7 +59,7 @@ const text = (
   extra: Partial<Extract<CardElement, { type: "TextBlock" }>> = {},
 ): CardElement => ({
   type: "TextBlock",
-  text: noMarkdownLinks(truncate(value, 3_000)),
+  text: teamsText(truncate(value, 3_000)),
   wrap: true,
   ...extra,
 });
@@ -94,7 +94,7 @@ export function teamsMessage(view: AlarmView): TeamsMessage {
   ];
   body.push({
     type: "FactSet",
-    facts: facts.map((f) => ({ title: f.title, value: noMarkdownLinks(truncate(f.value, 1_000)) })),
+    facts: facts.map((f) => ({ title: f.title, value: teamsText(truncate(f.value, 1_000)) })),
   });
   if (!cleared && view.steps.length > 0) {
     body.push(text("What to do", { weight: "Bolder", spacing: "Medium" }));

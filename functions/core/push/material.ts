@@ -77,6 +77,9 @@ function materialVerdict(read: ReadResult, bytes: Uint8Array, keystore: boolean)
   switch (read.status) {
     case "ok":
       return { push: true, format: read.format, certificates: read.certificates };
+    case "deferred":
+      // A PKCS#12 file past the read's key-derivation budget is still material: the scan reads it.
+      return { push: true, format: read.format, certificates: [] };
     case "not-certificate":
       return { push: false, kind: "not-material", reason: read.detail };
     case "unreadable":

@@ -21,6 +21,7 @@ export function scanContext(deps: CertificateScanDeps): StoreScanContext {
     ...(deps.inventory ? { inventory: deps.inventory } : {}),
     downloadConcurrency: deps.config.operations.scanDownloadConcurrency,
     log: scanLog,
+    ...(deps.kdfBudget ? { kdfBudget: deps.kdfBudget } : {}),
   };
 }
 

@@ -48,6 +48,8 @@ export interface CertificateScanDeps {
   /** Whether an object exists (undefined: S3 would not say); decides how an event's key is read. */
   objectExists?: ObjectExists;
   now?: () => Date;
+  /** The key-derivation budget of one source's scan; default: formats/pkcs12-budget.ts's limits. */
+  kdfBudget?: StoreScanContext["kdfBudget"];
 }
 
 export const DEFAULT_BATCH_SIZE = 500;

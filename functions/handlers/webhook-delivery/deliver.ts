@@ -39,27 +39,25 @@ async function targetOf(
   webhook: WebhookConfig,
   secrets: SecretReader,
 ): Promise<{ url: string; headers: Record<string, string> } | DeliveryOutcome> {
-  if (webhook.format === "json") {
-    const value = secretValue(await secrets.read(webhook.auth.secretName), webhook.auth.secretField);
+  const auth = webhook.format === "json" ? webhook.auth : undefined;
+  let headers: Record<string, string> = {};
+  if (auth) {
+    const value = secretValue(await secrets.read(auth.secretName), auth.secretField);
     if (value === undefined) {
-      return {
-        outcome: "reject",
-        reason: `secret ${webhook.auth.secretName} has no field ${webhook.auth.secretField}`,
-      };
+      return { outcome: "reject", reason: `secret ${auth.secretName} has no field ${auth.secretField}` };
     }
-    const headers =
-      webhook.auth.type === "api-key"
-        ? { [webhook.auth.headerName]: value }
-        : { authorization: `Basic ${Buffer.from(`${webhook.auth.username}:${value}`).toString("base64")}` };
-    // The configuration's URL was checked (https, parsable, no credentials) when it was parsed.
-    return { url: webhook.url, headers };
+    headers =
+      auth.type === "api-key"
+        ? { [auth.headerName]: value }
+        : { authorization: `Basic ${Buffer.from(`${auth.username}:${value}`).toString("base64")}` };
   }
-  const url = secretValue(await secrets.read(webhook.urlSecretName), webhook.urlSecretField)?.trim();
+  // A URL in the configuration was checked (https, parsable, no credentials) when it was parsed.
+  if (webhook.format === "json" && webhook.url !== undefined) return { url: webhook.url, headers };
+  const secretName = webhook.urlSecretName as string;
+  const url = secretValue(await secrets.read(secretName), webhook.urlSecretField)?.trim();
   const problem = url === undefined ? "does not hold an https:// webhook URL" : webhookUrlProblem(url);
-  if (url === undefined || problem) {
-    return { outcome: "reject", reason: `secret ${webhook.urlSecretName} ${problem}` };
-  }
-  return { url, headers: {} };
+  if (url === undefined || problem) return { outcome: "reject", reason: `secret ${secretName} ${problem}` };
+  return { url, headers };
 }
 
 /** The secret's string, or one field of it when the secret is a JSON object. */

@@ -98,14 +98,13 @@ describe("STARTTLS", () => {
       // Prepare
       const started = await server(protocol, "stall");
 
-      // Act
-      const began = Date.now();
+      // Act: the timeout named in the detail is what ended it (how long that took on a loaded
+      // machine is not asserted: wall-clock budgets stop work, they do not fail tests)
       const result = await probe(started.endpoint, protocol, 400);
 
       // Assess
       expect(result).toMatchObject({ ok: false, reason: "timeout" });
       if (!result.ok) expect(result.detail).toMatch(/STARTTLS exchange .* within 400 ms/);
-      expect(Date.now() - began).toBeLessThan(5000);
     },
   );
 

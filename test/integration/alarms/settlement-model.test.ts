@@ -111,5 +111,5 @@ describe("alarm settlement, model-based", () => {
       endOnFailure: true,
     });
     if (process.env.MODEL_COVERAGE) console.log(JSON.stringify(coverage));
-  }, 180_000);
+  });
 });

@@ -10,6 +10,7 @@ import { Finding } from "../../../functions/core/contracts";
 import { runCli } from "../../support/cli";
 import { type LocalS3, S3RVER_ACCOUNT, startS3rver } from "../../support/emulators";
 import { REPO_ROOT } from "../../support/paths";
+import { CHILD_TIMEOUT_MS } from "../../support/timeouts";
 
 const BUCKET = "cli-data";
 const ISSUED = {
@@ -245,7 +246,7 @@ describe("watchpost check-credentials", () => {
       execFile(
         process.execPath,
         [join(REPO_ROOT, "bin", "watchpost.mjs"), "check-credentials", ...argv],
-        { env, timeout: 30_000 },
+        { env, timeout: CHILD_TIMEOUT_MS },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
       );
     });

@@ -56,7 +56,7 @@ beforeAll(async () => {
   await writeFile(join(root, "etc/ssl/server.key"), await privateKeyPem(leaf.keys));
   await writeFile(join(root, "etc/ssl/combined.pem"), `${leaf.pem}\n${await privateKeyPem(leaf.keys)}`);
   await writeFile(join(root, "etc/ssl/README"), "Certificates for the Flink HA service.\n");
-}, 120_000);
+});
 
 afterAll(async () => {
   await s3.stop();

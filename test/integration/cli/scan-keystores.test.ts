@@ -60,7 +60,7 @@ beforeAll(async () => {
     join(dir, "passwords.map"),
     `# flink's HA keystore has its own password\nflink/ha/local/cert/* file:${join(dir, "ha.pass")}\n`,
   );
-}, 120_000);
+});
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -13,7 +13,8 @@ import { tableRows } from "../../support/page-html";
 import { REPO_ROOT } from "../../support/paths";
 import { chain, DAY, issue } from "../../support/pki";
 
-const TIMEOUT_MS = 60_000;
+/** Generous: a loaded machine may take minutes; how fast it runs is measured in npm run bench. */
+const TIMEOUT_MS = 600_000;
 const temporary: string[] = [];
 
 afterAll(async () => {
@@ -84,7 +85,6 @@ describe("npm start", () => {
 
       // Assess
       expect(run.code, run.stderr).toBe(0);
-      expect(run.ms).toBeLessThan(30_000);
       // Nothing on stderr: no 7-line NodeVersionSupportWarning from the AWS SDK on Node 20.
       expect(run.stderr).not.toContain("NodeVersionSupportWarning");
       // The README walks through the same steps, under the same headings.
@@ -233,6 +233,13 @@ describe("npm start", () => {
       expect(
         eventLines(stale ?? "", `Alarm Raised | major | 1008 served-mismatch | tls://${endpoint}#0`),
       ).toContain("      where: HostName: api.demo.example · ServiceName: demo API server · Cluster: demo");
+
+      // The summary counts what the scan function itself returned, not what the sample put there.
+      const returned = /function returned (\{.*\})$/m.exec(step(out, 1))?.[1];
+      const { objects } = JSON.parse(returned ?? "{}") as { objects: { downloaded: number; reused: number } };
+      expect(out).toContain(
+        `The scheduled scan judged ${objects.downloaded + objects.reused} objects and raised`,
+      );
 
       const credentials = step(out, 7);
       expect(credentials).toContain(

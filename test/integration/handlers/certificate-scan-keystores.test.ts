@@ -9,7 +9,10 @@
  */
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { AlarmEventDetail } from "../../../functions/core/alarms/events";
 import { parseConfig } from "../../../functions/core/config";
+import { alarmView } from "../../../functions/core/notifications/alarm-view";
+import { emailBody } from "../../../functions/core/notifications/email";
 import { type CertificateScanDeps, runCertificateScan } from "../../../functions/handlers/certificate-scan";
 import { logger } from "../../../functions/handlers/shared/powertools";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../../support/emulators";
@@ -110,7 +113,7 @@ beforeAll(async () => {
       "watchpost-path": encodeURIComponent("/opt/flink/ha/local/cert/flink.keystore"),
     }),
   ]);
-}, 180_000);
+});
 
 afterAll(async () => {
   logger.setLogLevel("SILENT");
@@ -131,6 +134,21 @@ async function put(key: string, body: Uint8Array, metadata?: Record<string, stri
 }
 
 const uri = (key: string) => `s3://${BUCKET}/${key}`;
+
+const raisedEvents: Record<string, unknown>[] = [];
+
+const FLINK_KEY = "s3://cluster-certs/clusters/prod/flink01/flink/ha/local/cert/flink.keystore";
+/** The email's steps for the Flink keystore: keytool for the JKS, its alias, never a PEM over it. */
+const FLINK_STEPS = [
+  `1. Fetch it (\`aws s3 cp ${FLINK_KEY} store.jks\`) and copy the entry as PEM: \`keytool -list -rfc -keystore store.jks -alias flink >cert.pem\`.`,
+  "2. See its dates and names: `openssl x509 -noout -dates -subject -ext subjectAltName -in cert.pem` (`#N` in Source: the N-th certificate, from 0).",
+  "3. A key entry: `keytool -certreq -alias flink -keystore store.jks -ext SAN=dns:flink01 -file host.csr`; a trusted entry: get the CA's new one.",
+  "4. Sign it with your CA: `openssl x509 -req -in host.csr -CA ca.pem -CAkey ca.key -days 365 -copy_extensions copyall -out host.pem`.",
+  "5. A key entry takes it with its CA: `cat host.pem ca.pem >reply.pem`, `keytool -importcert -alias flink -keystore store.jks -file reply.pem`.",
+  "6. A trusted entry is replaced: `keytool -delete -alias flink -keystore store.jks`, then `keytool -importcert` with `-alias flink -file new.pem`.",
+  `7. Check it: \`watchpost scan store.jks --ca ca.pem --expect-host flink01\` must exit 0; upload it: \`aws s3 cp store.jks ${FLINK_KEY}\`.`,
+  "8. The alarm clears by itself: an upload is re-checked within seconds, a peer at the next scheduled scan.",
+].join("\n");
 
 function details(): Record<string, unknown>[] {
   return bus.sent.map((e) => JSON.parse(e.Detail ?? "{}"));
@@ -205,6 +223,7 @@ describe("certificate-scan function: keystores, legacy PKCS#12 and location para
     expect(details().map((d) => d.source)).not.toContain(uri("clusters/prod/kafka01/kafka/legacy.p12#0"));
     // The integrity of each keystore was verified with its own secret.
     expect(bus.sent.map((e) => e.Detail).join("\n")).not.toMatch(/integrity check fails/);
+    raisedEvents.push(...details());
   });
 
   it("keeps the parameters an object's metadata declared when it is judged again from the inventory", async () => {
@@ -233,6 +252,26 @@ describe("certificate-scan function: keystores, legacy PKCS#12 and location para
         HostPath: "/opt/flink/ha/local/cert/flink.keystore",
       }),
     ]);
+  });
+
+  it("tells how to repair a keystore with keytool, naming its entry's alias, from the raise and from the inventory", () => {
+    // Prepare: the raise of the first scan, and the reminder judged from the inventory record
+    const flink = uri("clusters/prod/flink01/flink/ha/local/cert/flink.keystore#0");
+    const events = [...raisedEvents, ...details()].filter((d) => d.source === flink && d.check === "expired");
+
+    // Act
+    const emails = events.map((detail) =>
+      emailBody(alarmView(AlarmEventDetail.parse(detail), { stackName: "Watchpost", region: "eu-west-1" })),
+    );
+
+    // Assess
+    expect(events.map((d) => d.kind)).toEqual(["raised", "reminder"]);
+    for (const email of emails) {
+      expect(email.split("What to do:\n")[1]?.split("\n\n")[0]).toBe(FLINK_STEPS);
+      expect(email).toMatch(
+        /^Certificate "CN=flink01\.prod\.example\.com" \(keystore alias "flink"\) expired on /m,
+      );
+    }
   });
 
   it("puts no password in any event or log line", () => {

@@ -25,11 +25,11 @@ beforeAll(async () => {
   if (missing) return;
   pki = await chain(HOST);
   server = await startDovecot(`${pki.leaf.pem}\n${pki.intermediate.pem}`, await privateKeyPem(pki.leaf.keys));
-}, 120_000);
+});
 
 afterAll(async () => {
   await server?.stop();
-}, 60_000);
+});
 
 describe.skipIf(missing)(
   "Dovecot (Debian packages dovecot-imapd, dovecot-pop3d)",

@@ -34,11 +34,11 @@ beforeAll(async () => {
     `${pki.leaf.pem}\n${pki.intermediate.pem}`,
     await privateKeyPem(pki.leaf.keys),
   );
-}, 180_000);
+});
 
 afterAll(async () => {
   await server?.stop();
-}, 60_000);
+});
 
 describe.skipIf(missing)(
   "PostgreSQL (Debian package postgresql), probed with --starttls postgres",

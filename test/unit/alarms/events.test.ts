@@ -5,6 +5,7 @@ import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { alarmEventJsonSchema, DETAIL_TYPES, toEventDetail } from "../../../functions/core/alarms/events";
 import { type AlarmTransition, TRANSITION_KINDS } from "../../../functions/core/alarms/lifecycle";
+import { EVENT_DOCS_PATH, renderEventDocs } from "../../../scripts/generate-event-docs";
 import { renderSchema } from "../../../scripts/generate-schemas";
 import { REPO_ROOT } from "../../support/paths";
 
@@ -87,6 +88,17 @@ describe("alarm event detail", () => {
 
     // Assess
     expect(valid).toBe(false);
+  });
+
+  it("documents examples that are the events the code makes (run `npx tsx scripts/generate-event-docs.ts` after a change)", () => {
+    // Prepare: before, the examples were written by hand and said what no check says
+    const committed = readFileSync(EVENT_DOCS_PATH, "utf8");
+
+    // Act
+    const generated = renderEventDocs(committed);
+
+    // Assess
+    expect(committed).toBe(generated);
   });
 
   it("documents a full, schema-valid example of every detail-type and a critical-and-major rule", () => {

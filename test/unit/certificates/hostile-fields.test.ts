@@ -371,6 +371,7 @@ describe("PKCS#12 without a MAC", () => {
       {
         reason: "bad-password",
         detail: "the PKCS#12 password given does not match the file (its safes do not decrypt with it)",
+        format: "pkcs12",
       },
     ]);
   });

@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { CHILD_TIMEOUT_MS } from "../../support/timeouts";
 
 const CHILD = fileURLToPath(new URL("../../support/scan-in-child.ts", import.meta.url));
 
@@ -16,7 +17,7 @@ describe("memory for crafted input", () => {
     const run = spawnSync(
       process.execPath,
       ["--max-old-space-size=160", "--import", "tsx", CHILD, "30000", "2"],
-      { encoding: "utf8", timeout: 120_000 },
+      { encoding: "utf8", timeout: CHILD_TIMEOUT_MS },
     );
 
     // Assess

@@ -28,15 +28,14 @@ describe("path search cost", () => {
     const root = await issue({ subject: "CN=Unrelated Root", isCA: true });
     const certs = parsed("crafted.pem", [leaf, ...cas]);
 
-    // Act
-    const started = performance.now();
+    // Act (the work is bounded by counted links and signatures, asserted below; a stopwatch on a
+    // loaded machine would prove nothing: npm run bench measures speed)
     const result = validatePath(certs[0]!, certs, parsed("ca.pem", [root]), OPTIONS, "leaf");
     const findings = evaluateCertificates(certs, {
       ...DEFAULT_POLICY,
       now: new Date(),
       trustAnchors: parsed("ca.pem", [root]),
     });
-    const elapsed = performance.now() - started;
 
     // Assess
     expect(result.violations.map((v) => v.reason)).toEqual(["self-signed-untrusted"]);
@@ -46,8 +45,6 @@ describe("path search cost", () => {
       check: "untrusted-chain",
       severity: "major",
     });
-    // Not a timing assertion (benchmarks hold those): a guard against the search running on.
-    expect(elapsed).toBeLessThan(10_000);
   });
 
   it("ends a search with too many candidate paths with a 'too complex to evaluate' finding", () => {

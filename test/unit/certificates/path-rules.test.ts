@@ -4,9 +4,11 @@
  * themselves are measured against x509-limbo (npm run conformance); these cases are the ones the
  * suite does not exercise, and the configuration and command-line paths to them.
  */
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { type ParsedCertificate, parseCertificate } from "../../../functions/core/certificates/certificate";
 import {
@@ -17,6 +19,9 @@ import {
 import { parseConfig } from "../../../functions/core/config";
 import { runCli } from "../../support/cli";
 import { chain, DAY, issue } from "../../support/pki";
+import { CHILD_TIMEOUT_MS } from "../../support/timeouts";
+
+const run = promisify(execFile);
 
 const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 
@@ -199,5 +204,149 @@ describe("several candidate paths", () => {
     expect(finding?.message).toMatch(
       /^Certificate "CN=node1" does not chain to a trusted CA: intermediate "CN=Cluster Issuing CA" \(tls\.pem#1\) expired on .* \(chain link 1\)\. Renew that CA certificate/,
     );
+  });
+});
+
+describe("rules the held-back half of x509-limbo exercises (implemented as rules, tested on certificates made here)", () => {
+  const AKI = "2.5.29.35";
+  const HOST = "node1.cluster.local";
+
+  it("refuses a root whose authorityKeyIdentifier has no keyIdentifier (CA/B Forum BR §7.1.2.1.3)", async () => {
+    // Prepare: an authorityKeyIdentifier that is an empty SEQUENCE
+    const root = await issue({
+      subject: "CN=Root AKI",
+      isCA: true,
+      rawExtensions: [{ oid: AKI, value: new Uint8Array([0x30, 0x00]) }],
+    });
+    const leaf = await issue({ subject: `CN=${HOST}`, dnsNames: [HOST], issuer: root });
+
+    // Act
+    const findings = chainFindings(parsed("leaf.pem", leaf), parsed("ca.pem", root), {
+      expectedHosts: [HOST],
+    });
+
+    // Assess
+    expect(findings.map((f) => [f.severity, f.details?.reason])).toEqual([
+      ["minor", "root-authority-key-identifier"],
+    ]);
+    expect(findings[0]?.message).toContain(
+      'trusted CA "CN=Root AKI" (ca.pem#0) is self-signed but its authorityKeyIdentifier has no keyIdentifier',
+    );
+  });
+
+  it("refuses a certificate whose serial number is longer than 20 octets, and accepts 20", async () => {
+    // Prepare: 22 octets, as the suite makes it (many validators let 21 pass, a sign-byte slip)
+    const { root, intermediate } = await chain();
+    const long = await issue({
+      subject: `CN=${HOST}`,
+      dnsNames: [HOST],
+      issuer: intermediate,
+      serialNumber: `7f${"ab".repeat(21)}`,
+    });
+    const twenty = await issue({
+      subject: `CN=${HOST}`,
+      dnsNames: [HOST],
+      issuer: intermediate,
+      serialNumber: `7f${"ab".repeat(19)}`,
+    });
+
+    // Act
+    const tooLong = chainFindings(parsed("long.pem", long, intermediate), parsed("ca.pem", root));
+    const fits = chainFindings(parsed("ok.pem", twenty, intermediate), parsed("ca.pem", root));
+
+    // Assess
+    expect(tooLong.map((f) => [f.severity, f.details?.reason, f.details?.rule])).toEqual([
+      ["warning", "serial-number-too-long", "RFC 5280 §4.1.2.2"],
+    ]);
+    expect(fits).toEqual([]);
+  });
+
+  it("refuses a serial number of 0 in a certificate it checks, not in a trust anchor (real roots carry one)", async () => {
+    // Prepare: made with openssl -set_serial 0, root and leaf alike
+    const dir = await mkdtemp(join(tmpdir(), "watchpost-serial-"));
+    const openssl = (args: string[]) => run("openssl", args, { cwd: dir, timeout: CHILD_TIMEOUT_MS });
+    const key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    await openssl([
+      "req",
+      "-x509",
+      ...key,
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-subj",
+      "/CN=Root Zero",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+      "-days",
+      "30",
+      "-set_serial",
+      "0",
+    ]);
+    await openssl(["req", "-new", ...key, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", `/CN=${HOST}`]);
+    await writeFile(join(dir, "leaf.ext"), `subjectAltName=DNS:${HOST}\nauthorityKeyIdentifier=keyid\n`);
+    for (const [serial, out] of [
+      ["0", "zero.pem"],
+      ["0x1234", "leaf.pem"],
+    ] as const)
+      await openssl([
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-set_serial",
+        serial,
+        "-days",
+        "30",
+        "-extfile",
+        "leaf.ext",
+        "-out",
+        out,
+      ]);
+    const read = async (file: string) =>
+      parsed(file, {
+        der: new Uint8Array(
+          Buffer.from((await readFile(join(dir, file), "utf8")).replace(/-----[^-]+-----|\s/g, ""), "base64"),
+        ),
+      });
+
+    // Act
+    const ofZero = chainFindings(await read("zero.pem"), await read("ca.pem"));
+    const ofLeaf = chainFindings(await read("leaf.pem"), await read("ca.pem"));
+
+    // Assess
+    expect(ofZero.map((f) => [f.severity, f.details?.reason])).toEqual([["warning", "serial-number-zero"]]);
+    expect(ofLeaf).toEqual([]);
+  });
+
+  it("holds a CA certificate in the leaf's place to the expected name, as clients do", async () => {
+    // Prepare: an intermediate presented as the server certificate, its SAN another name
+    const { root } = await chain();
+    const ica = await issue({
+      subject: "CN=ca.example.com",
+      dnsNames: ["ca.example.com"],
+      isCA: true,
+      issuer: root,
+    });
+
+    // Act
+    const findings = evaluateCertificates(parsed("peer", ica), {
+      ...DEFAULT_POLICY,
+      now: new Date(),
+      trustAnchors: parsed("ca.pem", root),
+      expectedHosts: ["wrong.example.com"],
+      presentedChain: true,
+    });
+
+    // Assess
+    expect(findings.map((f) => [f.check, f.severity, f.details?.reason])).toEqual([
+      ["hostname-mismatch", "major", undefined],
+      // keyCertSign alone does not let it sign a handshake; and rustls refuses a CA as the leaf
+      ["untrusted-chain", "major", "key-usage"],
+    ]);
   });
 });

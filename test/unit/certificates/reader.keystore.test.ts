@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_POLICY } from "../../../functions/core/certificates/evaluate";
 import {
   looksLikeCertificateMaterial,
   type ReadResult,
   readCertificates,
 } from "../../../functions/core/certificates/reader";
+import { scanFile } from "../../../functions/core/certificates/scan";
 import { javaKeystore, legacyPkcs12 } from "../../support/java-stores";
 import { chain, type Issued, issue } from "../../support/pki";
 
@@ -51,7 +53,7 @@ beforeAll(async () => {
     }),
     javaKeystore({ type: "JCEKS", password: ASCII_PASSWORD, secretKey: "ssl.server.keystore.password" }),
   ]);
-}, 120_000);
+});
 
 function subjectsOf(result: ReadResult): string[] {
   if (result.status !== "ok") throw new Error(`expected ok, got ${JSON.stringify(result)}`);
@@ -136,6 +138,25 @@ describe("readCertificates: Java keystores", () => {
     expect(result).toMatchObject({ status: "unreadable", reason: "bad-keystore", format: "jks" });
   });
 
+  it("reports as damaged a truncated keystore whose certificate declares 0x7fffffff bytes", async () => {
+    // Prepare: keytool's truststore, the certificate's length field set to 2^31-1, the digest cut off
+    const store = Buffer.from(jksTruststore);
+    const at = store.indexOf(Buffer.from(root.der));
+    const crafted = Buffer.from(store.subarray(0, at + root.der.length));
+    crafted.writeUInt32BE(0x7fffffff, at - 4);
+
+    // Act
+    const result = await readCertificates(crafted, "cut.jks");
+
+    // Assess: before, the bytes that remained were read as a healthy certificate
+    expect(result).toEqual({
+      status: "unreadable",
+      format: "jks",
+      reason: "bad-keystore",
+      detail: `the JKS keystore ends before all its entries are read (truncated?): they declare ${(at + 0x7fffffff + 20).toLocaleString("en-US")} bytes, the file has ${crafted.length.toLocaleString("en-US")}`,
+    });
+  });
+
   it("refuses a crafted entry count before reading any entry", async () => {
     // Prepare: 2^32-1 entries claimed by a 32-byte file
     const crafted = Buffer.alloc(32);
@@ -154,6 +175,75 @@ describe("readCertificates: Java keystores", () => {
   it("recognises keystores in a directory walk by their magic number", () => {
     expect(looksLikeCertificateMaterial(jksKeystore)).toBe(true);
     expect(looksLikeCertificateMaterial(jceksKeystore)).toBe(true);
+  });
+});
+
+describe("keystore entries: what a person looks for, and which certificate is the service's own", () => {
+  it("names each certificate's entry: the alias, a key entry's chain position, a trusted entry", async () => {
+    // Act
+    const result = await readCertificates(jksKeystore, "flink.jks", { pkcs12Password: PASSWORD });
+
+    // Assess
+    if (result.status !== "ok") throw new Error(result.status);
+    expect(result.certificates.map((c) => [c.subject, c.entry]).sort()).toEqual([
+      [
+        "CN=Watchpost Test Intermediate CA, O=watchpost",
+        { alias: "flink", kind: "private-key", position: 1 },
+      ],
+      ["CN=Watchpost Test Root CA, O=watchpost", { alias: "root", kind: "trusted-certificate", position: 0 }],
+      ["CN=flink01.cluster.local", { alias: "flink", kind: "private-key", position: 0 }],
+    ]);
+  });
+
+  it("names the entry of a PKCS#12 file by its friendlyName (openssl pkcs12 -name), the key's own by its localKeyId", async () => {
+    // Prepare
+    const file = await legacyPkcs12([leaf, intermediate], ASCII_PASSWORD);
+
+    // Act
+    const result = await readCertificates(file, "server.p12", { pkcs12Password: ASCII_PASSWORD });
+
+    // Assess: the chain's CA certificate belongs to no entry of its own
+    if (result.status !== "ok") throw new Error(result.status);
+    expect(result.certificates.map((c) => [c.subject, c.entry])).toEqual([
+      ["CN=flink01.cluster.local", { alias: "server", kind: "private-key", position: 0 }],
+      ["CN=Watchpost Test Intermediate CA, O=watchpost", undefined],
+    ]);
+  });
+
+  it("checks the name of a key entry's own certificate even when it is a CA certificate, and names the alias", async () => {
+    // Prepare: a self-signed CA:TRUE certificate as the key's certificate, as `openssl req -x509` makes
+    const self = await issue({
+      subject: "CN=right.cluster.local",
+      dnsNames: ["right.cluster.local"],
+      isCA: true,
+    });
+    const store = await javaKeystore({
+      type: "JKS",
+      password: PASSWORD,
+      privateKey: { alias: "node", chain: [self] },
+    });
+
+    // Act
+    const outcome = await scanFile(
+      { file: "node.jks", explicit: true, load: async () => ({ ok: true, bytes: store }) },
+      {
+        policy: { ...DEFAULT_POLICY, now: new Date(), expectedHosts: ["wrong.cluster.local"] },
+        pkcs12Password: PASSWORD,
+      },
+    );
+
+    // Assess
+    expect(
+      outcome.findings.map((f) => [f.check, f.source, f.message, f.details?.alias, f.details?.format]),
+    ).toEqual([
+      [
+        "hostname-mismatch",
+        "node.jks#0",
+        'Names in certificate do not match: certificate "CN=right.cluster.local" (keystore alias "node") names right.cluster.local; expected wrong.cluster.local. Clients connecting to that name reject it. Re-issue the certificate with every expected name in its Subject Alternative Names.',
+        "node",
+        "jks",
+      ],
+    ]);
   });
 });
 

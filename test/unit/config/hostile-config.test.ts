@@ -230,6 +230,33 @@ describe("role ARNs", () => {
   );
 });
 
+describe("alarm parameters of a credential target", () => {
+  it.each([
+    [
+      "a 300 KB ServiceName",
+      { ServiceName: "s".repeat(300_000) },
+      "credentials.targets[0].parameters.ServiceName: expected at most 256 characters",
+    ],
+    [
+      "a HostName of 257 characters",
+      { HostName: "h".repeat(257) },
+      "credentials.targets[0].parameters.HostName: expected at most 256 characters",
+    ],
+    [
+      "a control character",
+      { RoleName: "FlinkServer\u001b[2J" },
+      "credentials.targets[0].parameters.RoleName: expected a value without control characters",
+    ],
+  ])("refuses %s, which no alarm item could hold", (_what, parameters, expected) => {
+    // Before: accepted here, then every write of its alarm failed (DynamoDB's 400 KB item limit)
+    expectRefused(target({ parameters }), expected);
+  });
+
+  it("accepts parameters of 256 characters", () => {
+    expect(() => parseConfig(target({ parameters: { ServiceName: "s".repeat(256) } }))).not.toThrow();
+  });
+});
+
 describe("bucket names", () => {
   it.each([
     ["My_Bucket", "expected an S3 bucket name: 3-63"],

@@ -37,6 +37,8 @@ const config = parseConfig({
         rateLimitPerSecond: 2,
       },
       { name: "ops-slack", format: "slack", urlSecretName: "watchpost/slack" },
+      // An Azure Function whose URL carries its key (`?code=`): the whole URL is kept in a secret.
+      { name: "azure-fn", urlSecretName: "watchpost/azure-fn" },
       { name: "ops-teams", format: "teams", urlSecretName: "watchpost/teams", urlSecretField: "url" },
     ],
   },
@@ -108,6 +110,8 @@ function deps(overrides: Partial<WebhookDeliveryDeps> = {}) {
     secrets: secrets({
       "watchpost/pager": JSON.stringify({ key: API_KEY }),
       "watchpost/slack": SLACK_URL,
+      "watchpost/azure-fn":
+        "https://alerts.azurewebsites.net/api/watchpost?code=Zm9vYmFyLWZ1bmN0aW9uLWtleQ==",
       "watchpost/teams": JSON.stringify({
         url: "https://acme.webhook.office.com/webhookb2/abc?sig=s1gn4ture",
       }),
@@ -148,6 +152,22 @@ describe("webhook delivery", () => {
       severity: "minor",
       deployment: { stackName: "Watchpost-prod", account: "123456789012", region: "eu-west-1" },
     });
+  });
+
+  it("posts the documented payload to a JSON webhook whose URL, key included, is kept in a secret", async () => {
+    // Prepare
+    const { deps: d, targets } = deps();
+
+    // Act
+    const outcome = await deliver(message("azure-fn"), d);
+
+    // Assess: no key header of ours; the function key travels in the URL read from the secret
+    expect(outcome).toEqual({ outcome: "delivered" });
+    expect(targets).toEqual([
+      "https://alerts.azurewebsites.net/api/watchpost?code=Zm9vYmFyLWZ1bmN0aW9uLWtleQ==",
+    ]);
+    expect(received[0]!.headers["x-api-key"]).toBeUndefined();
+    expect(WebhookPayload.parse(received[0]!.body)).toMatchObject({ alarm: { id: "1002" } });
   });
 
   it("posts Block Kit to the Slack URL kept in the secret, and an Adaptive Card to Teams", async () => {

@@ -4,6 +4,7 @@
  */
 import { alarmIdFor, DEFAULT_SEVERITY } from "../../alarms/alarm-ids";
 import type { CheckName, Finding, Severity } from "../../contracts";
+import { quoted } from "../formats/read-error";
 
 export function makeFinding(
   check: CheckName,
@@ -41,9 +42,19 @@ export function formatDuration(milliseconds: number): string {
   return text === "" ? "less than a second" : text;
 }
 
-/** How a certificate is named in messages: its subject, or its place in the file when it has none. */
-export function describeCertificate(cert: { subject: string; source: string }): string {
-  return cert.subject === "" ? `certificate ${cert.source}` : `"${cert.subject}"`;
+/**
+ * How a certificate is named in messages: its subject, or its place in the file when it has none;
+ * from a keystore, also the alias of its entry, which is what `keytool -list` shows a person
+ * (`cacerts#101` says nothing to one).
+ */
+export function describeCertificate(cert: {
+  subject: string;
+  source: string;
+  entry?: { alias?: string | undefined };
+}): string {
+  const name = cert.subject === "" ? `certificate ${cert.source}` : `"${cert.subject}"`;
+  const alias = cert.entry?.alias;
+  return alias === undefined ? name : `${name} (keystore alias "${quoted(alias, 80)}")`;
 }
 
 /** Sorts by source (numeric certificate index after '#'), then check, then message. */

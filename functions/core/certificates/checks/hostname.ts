@@ -1,5 +1,6 @@
 /**
- * `hostname-mismatch`: does an end-entity certificate name the hosts it is expected to serve?
+ * `hostname-mismatch`: does the certificate a service presents as its own name the hosts it is
+ * expected to serve? Which certificates those are, CA flag or not, is end-certificates.ts's call.
  * Matching follows RFC 6125 §6.4 as browsers and Go's crypto/x509 apply it:
  * - Only subjectAltName entries count. A certificate with no DNS name in its subjectAltName that
  *   names the host in its subject common name is still a finding: OpenSSL-based clients and Java
@@ -51,7 +52,7 @@ export const COMMON_NAME_FALLBACK = {
 } as const;
 
 export function checkHostname(cert: CertificateFacts, expectedHosts: readonly string[]): Finding | undefined {
-  if (cert.isCA || expectedHosts.length === 0) return undefined;
+  if (expectedHosts.length === 0) return undefined;
   const missing = expectedHosts.filter((host) => !coversHost(cert, host));
   if (missing.length === 0) return undefined;
 

@@ -21,6 +21,7 @@ import JavaKeyStoreParser, {
   type KeyEntry,
   type TrustedKeyEntry,
 } from "jks-js/lib/keystore/JavaKeyStoreParser.js";
+import type { KeystoreEntry } from "../certificate";
 import { quoted, ReadError, type ReadProblem } from "./read-error";
 
 export const JKS_MAGIC = 0xfeedfeed;
@@ -38,7 +39,7 @@ export type KeystoreIntegrity = "verified" | "not-checked" | "mismatch";
 
 export interface KeystoreContent {
   type: KeystoreType;
-  certificates: { der: Uint8Array; origin: string }[];
+  certificates: { der: Uint8Array; origin: string; entry: KeystoreEntry }[];
   problems: ReadProblem[];
   integrity: KeystoreIntegrity;
   entries: { privateKey: number; trustedCertificate: number; secretKey: number };
@@ -149,14 +150,29 @@ export function readJavaKeystore(bytes: Uint8Array, password: string | undefined
   return contentOf(type, entries, integrity);
 }
 
+/** The keyed SHA-1 digest that ends every JKS and JCEKS file. */
+const DIGEST_BYTES = 20;
+
 function parse(type: KeystoreType, buffer: Buffer, password: string | undefined): Entry[] {
+  const parser =
+    type === "JKS" ? new JavaKeyStoreParser(buffer, password) : new JceksParser(buffer, password);
+  let entries: Entry[];
   try {
-    return type === "JKS"
-      ? new JavaKeyStoreParser(buffer, password).parse()
-      : new JceksParser(buffer, password).parseJceks();
+    entries = parser instanceof JceksParser ? parser.parseJceks() : parser.parse();
   } catch (error) {
     throw isDigestMismatch(error) ? error : asReadError(type, error);
   }
+  // jks-js reads a length-prefixed field by slicing, which past the end of the file yields what is
+  // left instead of failing: a certificate declaring 0x7fffffff bytes in a truncated file would be
+  // read from the bytes that remain. Every field and the digest after them must fit in the file.
+  const end = (parser as unknown as { dataInputStream: { offset: number } }).dataInputStream.offset;
+  if (end + DIGEST_BYTES > buffer.length) {
+    throw new ReadError(
+      "bad-keystore",
+      `the ${type} keystore ends before all its entries are read (truncated?): they declare ${(end + DIGEST_BYTES).toLocaleString("en-US")} bytes, the file has ${buffer.length.toLocaleString("en-US")}`,
+    );
+  }
+  return entries;
 }
 
 function isDigestMismatch(error: unknown): boolean {
@@ -196,11 +212,19 @@ function contentOf(type: KeystoreType, entries: Entry[], integrity: KeystoreInte
       content.entries.secretKey += 1;
     } else if ("cert" in entry) {
       content.entries.trustedCertificate += 1;
-      add(content, entry.cert, `${type} ${alias} (trusted certificate)`);
+      add(content, entry.cert, `${type} ${alias} (trusted certificate)`, {
+        alias: entry.alias,
+        kind: "trusted-certificate",
+        position: 0,
+      });
     } else {
       content.entries.privateKey += 1;
       entry.chain.forEach((certificate, i) => {
-        add(content, certificate, `${type} ${alias} (private key), chain certificate ${i + 1}`);
+        add(content, certificate, `${type} ${alias} (private key), chain certificate ${i + 1}`, {
+          alias: entry.alias,
+          kind: "private-key",
+          position: i,
+        });
       });
     }
   }
@@ -213,7 +237,12 @@ function contentOf(type: KeystoreType, entries: Entry[], integrity: KeystoreInte
   return content;
 }
 
-function add(content: KeystoreContent, certificate: { certType: string; value: Uint8Array }, origin: string) {
+function add(
+  content: KeystoreContent,
+  certificate: { certType: string; value: Uint8Array },
+  origin: string,
+  entry: KeystoreEntry,
+) {
   if (certificate.certType !== "X.509") {
     content.problems.push({
       reason: "unsupported-format",
@@ -221,5 +250,5 @@ function add(content: KeystoreContent, certificate: { certType: string; value: U
     });
     return;
   }
-  content.certificates.push({ der: certificate.value, origin });
+  content.certificates.push({ der: certificate.value, origin, entry });
 }

@@ -1,7 +1,14 @@
 /**
  * What reading PKCS#12 files may spend on key derivation: a crafted file asks for any iteration
- * count it likes, so one derivation, one file and one scan each have a budget, and running out is
- * a finding (or, for the scan's budget, a file left for a later scan), never a hang.
+ * count it likes, so one derivation, one file and one scan each have a budget. Running out of the
+ * scan's budget, or of its time for key derivation, defers a file to a later scan: it is not
+ * examined, so it gets no finding and its alarms stand — a budget stops work, it never says
+ * anything about a certificate.
+ *
+ * Crafted files must not starve the files whose password is known: the scan reads PKCS#12 files
+ * in the order of what they declare they cost (scan.ts), cheapest first, and files that ask for
+ * more than tools write per derivation draw on a pool of their own, so however many of them a
+ * store holds, the files real tools wrote keep the main pool.
  */
 import { ReadError } from "./read-error";
 
@@ -13,27 +20,70 @@ import { ReadError } from "./read-error";
 export const MAX_ITERATIONS = 250_000;
 /** Total key-derivation iterations spent on one file (MAC, keys and IVs, both empty passwords). */
 export const FILE_BUDGET = 1_000_000;
-/** Total key-derivation iterations one scan spends on PKCS#12 files before deferring the rest. */
-export const SCAN_BUDGET = 20_000_000;
+/** Most iterations per derivation that tools and hardening guides write (see MAX_ITERATIONS). */
+export const TYPICAL_ITERATIONS = 100_000;
+/** Iterations one scan spends on files whose derivations stay within TYPICAL_ITERATIONS. */
+export const SCAN_BUDGET = 16_000_000;
+/** Iterations one scan spends on files asking for more per derivation (up to MAX_ITERATIONS). */
+export const UNUSUAL_SCAN_BUDGET = 4_000_000;
+/** Key derivation starts no new file after this long in one scan: the Lambda has other work. */
+export const KDF_TIME_BUDGET_MS = 120_000;
 
 /**
- * Key-derivation iterations left to one scan, shared by every PKCS#12 file it reads. When it runs
- * out, the remaining files are not examined in this scan (their alarms stand) rather than judged.
+ * Key-derivation iterations and time left to one scan, shared by every PKCS#12 file it reads. When
+ * a pool runs out, or the time does, the files still waiting are deferred to a later scan.
  */
 export class KdfBudget {
-  constructor(public remaining = SCAN_BUDGET) {}
+  private readonly deadline: number;
+
+  constructor(
+    /** Iterations left for files within TYPICAL_ITERATIONS per derivation. */
+    public remaining = SCAN_BUDGET,
+    /** Iterations left for files asking for more. */
+    public unusualRemaining = UNUSUAL_SCAN_BUDGET,
+    options: { timeMs?: number; clock?: () => number } = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.deadline = this.clock() + (options.timeMs ?? KDF_TIME_BUDGET_MS);
+  }
+
+  private readonly clock: () => number;
+
+  /**
+   * Why a file declaring `cost` iterations in all, `peak` at most in one derivation, must wait for
+   * a later scan; undefined when it may be read now.
+   */
+  deferral(cost: { total: number; peak: number }): string | undefined {
+    if (this.clock() > this.deadline)
+      return `this scan's time for PKCS#12 key derivation (${KDF_TIME_BUDGET_MS / 1000} s) is spent`;
+    const unusual = cost.peak > TYPICAL_ITERATIONS;
+    const left = unusual ? this.unusualRemaining : this.remaining;
+    if (cost.total <= left) return undefined;
+    return unusual
+      ? `this scan's key-derivation budget for files asking for more than ${TYPICAL_ITERATIONS.toLocaleString("en-US")} iterations per derivation (${UNUSUAL_SCAN_BUDGET.toLocaleString("en-US")} in all) is spent`
+      : `this scan's key-derivation budget (${SCAN_BUDGET.toLocaleString("en-US")} iterations over all PKCS#12 files) is spent`;
+  }
+
+  /** Takes `iterations` from the pool a derivation of that size draws on; false when it is short. */
+  take(iterations: number): boolean {
+    if (iterations > TYPICAL_ITERATIONS) {
+      if (this.unusualRemaining < iterations) return false;
+      this.unusualRemaining -= iterations;
+    } else {
+      if (this.remaining < iterations) return false;
+      this.remaining -= iterations;
+    }
+    return true;
+  }
 }
 
 /**
- * The scan's key-derivation budget ran out before this file: it is reported as not read in time
- * (`timeout`, which the scan treats as "not examined") and read in a later scan.
+ * The scan's key-derivation budget ran out while this file was read: it is not examined in this
+ * scan (no finding, its alarms stand) and is read in a later one.
  */
-export class KdfBudgetExhausted extends ReadError {
-  constructor() {
-    super(
-      "timeout",
-      `the key-derivation budget of this scan (${SCAN_BUDGET.toLocaleString("en-US")} iterations over all PKCS#12 files) is spent; the file is read in a later scan`,
-    );
+export class KdfBudgetExhausted extends Error {
+  constructor(readonly detail = "this scan's key-derivation budget is spent") {
+    super(detail);
     this.name = "KdfBudgetExhausted";
   }
 }
@@ -57,10 +107,7 @@ export class Budget {
         `the ${what} iteration count (${count}) is beyond what any PKCS#12 tool writes (the reader's limit is ${MAX_ITERATIONS.toLocaleString("en-US")} per derivation and ${this.fileBudget.toLocaleString("en-US")} per file)`,
       );
     }
-    if (this.scan) {
-      if (this.scan.remaining < iterations) throw new KdfBudgetExhausted();
-      this.scan.remaining -= iterations;
-    }
+    if (this.scan && !this.scan.take(iterations)) throw new KdfBudgetExhausted();
     this.spent += iterations;
     return iterations;
   }

@@ -16,12 +16,13 @@ import {
   id_SafeContents,
   id_x509Certificate,
   type MacData,
-  type PFX,
+  PFX,
   SafeContents,
 } from "@peculiar/asn1-pfx";
 import { OctetString } from "@peculiar/asn1-schema";
 import type { AlgorithmIdentifier } from "@peculiar/asn1-x509";
-import { octetStringValue, parseAs } from "./ber";
+import type { KeystoreEntry } from "../certificate";
+import { asSchema, contentOf, decodeBer, octetStringValue, parseAs, tagOf } from "./ber";
 import { OID } from "./der";
 import { Budget, type KdfBudget } from "./pkcs12-budget";
 import { pkcs12KdfOffThread } from "./pkcs12-kdf";
@@ -32,7 +33,7 @@ import { ReadError, type ReadProblem } from "./read-error";
 const pbkdf2Async = promisify(pbkdf2);
 
 export interface Pkcs12Content {
-  certificates: Uint8Array[];
+  certificates: { der: Uint8Array; entry?: KeystoreEntry }[];
   /** Parts of the file that could not be read (e.g. a safe encrypted for a recipient key). */
   problems: ReadProblem[];
 }
@@ -307,13 +308,106 @@ function collectBags(safeContents: ArrayBuffer | Uint8Array, out: Pkcs12Content,
       const certBag = parseAs(bag.bagValue, CertBag);
       if (certBag && certBag.certId !== id_x509Certificate) continue; // SDSI certificates are not X.509
       const der = certBag ? octetStringValue(certBag.certValue) : undefined;
-      if (der) out.certificates.push(der);
-      else out.problems.push(malformed("a PKCS#12 certificate bag is malformed"));
+      if (!der) out.problems.push(malformed("a PKCS#12 certificate bag is malformed"));
+      else {
+        const entry = entryOf(bag.bagAttributes ?? []);
+        out.certificates.push(entry ? { der, entry } : { der });
+      }
     } else if (bag.bagId === id_SafeContents) {
       if (depth >= MAX_NESTING) out.problems.push(malformed("PKCS#12 safes are nested too deeply"));
       else collectBags(bag.bagValue, out, depth + 1);
     }
   }
+}
+
+const FRIENDLY_NAME = "1.2.840.113549.1.9.20";
+const LOCAL_KEY_ID = "1.2.840.113549.1.9.21";
+
+/**
+ * What a certificate bag's attributes say about its entry (RFC 7292 §4.2): a localKeyId pairs it
+ * with a key bag, so it is that key's certificate (OpenSSL and Java set it on the key's certificate
+ * only); a friendlyName is the alias `keytool` and `openssl pkcs12 -name` give. A bag with neither
+ * is a chain certificate of no entry of its own.
+ */
+function entryOf(
+  attributes: readonly { attrId: string; attrValues: ArrayBuffer[] }[],
+): KeystoreEntry | undefined {
+  const keyed = attributes.some((attribute) => attribute.attrId === LOCAL_KEY_ID);
+  const name = attributes.find((attribute) => attribute.attrId === FRIENDLY_NAME)?.attrValues[0];
+  const alias = name ? bmpString(new Uint8Array(name)) : undefined;
+  if (!keyed && alias === undefined) return undefined;
+  return {
+    ...(alias !== undefined ? { alias } : {}),
+    kind: keyed ? "private-key" : "trusted-certificate",
+    position: 0,
+  };
+}
+
+/** The text of a DER BMPString (UTF-16BE), or undefined when the bytes are something else. */
+function bmpString(bytes: Uint8Array): string | undefined {
+  const decoded = decodeBer(bytes);
+  if ("error" in decoded) return undefined;
+  const tag = tagOf(decoded.element);
+  if (tag.tagClass !== 1 || tag.tagNumber !== 30 || tag.constructed) return undefined; // asn1js: 1 is UNIVERSAL
+  const content = contentOf(decoded.element);
+  if (content.length % 2 !== 0) return undefined;
+  return Buffer.from(content).swap16().toString("utf16le");
+}
+
+/** What reading a PKCS#12 file may cost in key derivation: iterations in all, and in the largest one. */
+export interface KdfCost {
+  total: number;
+  peak: number;
+}
+
+/**
+ * What reading `bytes` as a PKCS#12 file would spend on key derivation at most, from the counts it
+ * declares (no derivation is done): the MAC, and each password-encrypted safe (key and IV for the
+ * PKCS#12 schemes), once per password tried — two without a password (OpenSSL's two encodings of
+ * the empty one). Undefined when the bytes are not a PFX; counts past the reader's limits are
+ * taken at face value, and the reader refuses them at no cost.
+ */
+export function declaredKdfCost(bytes: Uint8Array, passwordGiven: boolean): KdfCost | undefined {
+  const decoded = bytes[0] === 0x30 ? decodeBer(bytes) : undefined;
+  const pfx = decoded && !("error" in decoded) ? asSchema(decoded.element, PFX) : undefined;
+  if (!pfx) return undefined;
+  const tries = passwordGiven ? 1 : 2;
+  const counts: number[] = [];
+  try {
+    const { authSafe, macData } = readPfx(pfx);
+    if (macData) counts.push(...repeat(macIterations(macData), tries));
+    for (const safe of parseAs(authSafe, AuthenticatedSafe) ?? []) {
+      if (safe.contentType !== OID.encryptedData) continue;
+      const scheme = parseAs(safe.content, EncryptedData)?.encryptedContentInfo.contentEncryptionAlgorithm;
+      // Once the MAC has proved the password, each safe is decrypted with that one only.
+      counts.push(...repeat(safeIterations(scheme), macData ? 1 : tries));
+    }
+  } catch {
+    return { total: 0, peak: 0 };
+  }
+  return { total: counts.reduce((a, b) => a + b, 0), peak: Math.max(0, ...counts) };
+}
+
+function repeat(counts: number[], times: number): number[] {
+  return Array.from({ length: times }, () => counts).flat();
+}
+
+function macIterations(macData: MacData): number[] {
+  const algorithm = macData.mac.digestAlgorithm;
+  if (algorithm.algorithm !== PBMAC1) return [Number(macData.iterations)];
+  const kdf = parseAs(algorithm.parameters, Pbmac1Params)?.keyDerivationFunc;
+  return [Number(parseAs(kdf?.parameters, Pbkdf2Params)?.iterationCount ?? 0)];
+}
+
+function safeIterations(scheme: AlgorithmIdentifier | undefined): number[] {
+  if (!scheme) return [];
+  if (typeof PKCS12_PBE[scheme.algorithm] === "object") {
+    const count = Number(parseAs(scheme.parameters, Pkcs12PbeParams)?.iterations ?? 0);
+    return [count, count]; // key and IV
+  }
+  if (scheme.algorithm !== PBES2) return [];
+  const kdf = parseAs(scheme.parameters, Pbes2Params)?.keyDerivationFunc;
+  return [Number(parseAs(kdf?.parameters, Pbkdf2Params)?.iterationCount ?? 0)];
 }
 
 export type Pkcs12Outcome =

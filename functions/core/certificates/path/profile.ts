@@ -60,6 +60,13 @@ export interface CertificateProfile {
   /** tbsCertificate.signature and signatureAlgorithm are the same (RFC 5280 §4.1.1.2). */
   signatureAlgorithmsMatch: boolean;
   serialNegative: boolean;
+  /**
+   * Octets of the serial number's value: its DER content without the one leading zero a positive
+   * number whose top bit is set carries (RFC 5280 §4.1.2.2 caps the value at 20 octets).
+   */
+  serialOctets: number;
+  /** The serial number is zero, which RFC 5280 §4.1.2.2 (a positive integer) does not allow. */
+  serialZero: boolean;
   subjectName: CanonicalName;
   /** Canonical subject and issuer: an issuer candidate's subjectKey equals the child's issuerKey. */
   subjectKey: string;
@@ -153,6 +160,11 @@ export function profileOf(fields: CertificateFields): CertificateProfile {
       fields.tbsSignature.algorithm === signature.algorithm &&
       hexOf(fields.tbsSignature.parameters) === hexOf(signature.parameters),
     serialNegative: (fields.serialNumber[0] ?? 0) >= 0x80,
+    serialOctets:
+      fields.serialNumber.length > 1 && fields.serialNumber[0] === 0 && (fields.serialNumber[1] ?? 0) >= 0x80
+        ? fields.serialNumber.length - 1
+        : fields.serialNumber.length,
+    serialZero: fields.serialNumber.every((byte) => byte === 0),
     subjectName: subject.canonical,
     subjectKey: subject.key,
     issuerKey: issuer.key,

@@ -104,6 +104,21 @@ export const RULES = {
     rejectedBy: "Go 1.23 and later, and pyca/cryptography",
     fix: "Re-issue it with a positive serial number.",
   },
+  serialTooLong: {
+    reason: "serial-number-too-long",
+    severity: "warning",
+    clause: "RFC 5280 §4.1.2.2",
+    rejectedBy: "pyca/cryptography; the common clients accept it",
+    fix: "Re-issue it with a serial number of at most 20 octets (OpenSSL and every CA tool write 16 to 20).",
+  },
+  serialZero: {
+    reason: "serial-number-zero",
+    severity: "warning",
+    clause: "RFC 5280 §4.1.2.2",
+    rejectedBy:
+      "strict validators (a serial number must be a positive integer); the common clients accept it",
+    fix: "Re-issue it with a random positive serial number (openssl x509 -req writes one).",
+  },
   issuerEmpty: {
     reason: "empty-issuer-name",
     severity: "minor",

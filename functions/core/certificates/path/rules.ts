@@ -79,6 +79,19 @@ export function commonRules(cert: ParsedCertificate, linkIndex: number, role: st
     );
   if (profile.serialNegative)
     found.push(violation(RULES.negativeSerial, cert, linkIndex, `${name} has a negative serial number`));
+  // Trust anchors are taken as configured: real roots carry serial 0 (Starfield's G2, for one).
+  const anchor = role === "trusted CA";
+  if (!anchor && !profile.serialNegative && profile.serialZero)
+    found.push(violation(RULES.serialZero, cert, linkIndex, `${name} has the serial number 0`));
+  if (!anchor && profile.serialOctets > 20)
+    found.push(
+      violation(
+        RULES.serialTooLong,
+        cert,
+        linkIndex,
+        `${name} has a serial number of ${profile.serialOctets} octets, more than the 20 RFC 5280 allows`,
+      ),
+    );
   if (profile.issuerEmpty)
     found.push(violation(RULES.issuerEmpty, cert, linkIndex, `${name} has an empty issuer name`));
   const usage = profile.keyUsage;
@@ -274,19 +287,19 @@ export function caRules(
         `${name} has a nameConstraints extension with no permitted or excluded subtree`,
       ),
     );
+  // A root's authorityKeyIdentifier, when present, holds its own key identifier and nothing else
+  // (CA/B Forum BR §7.1.2.1.3: keyIdentifier MUST be present, the other two MUST NOT).
   const aki = profile.authorityKeyId;
   const mismatch =
     aki !== undefined &&
-    (aki.hasIssuer ||
-      aki.hasSerial ||
-      (aki.keyId !== undefined && aki.keyId !== profile.subjectKeyId?.keyId));
+    (aki.hasIssuer || aki.hasSerial || aki.keyId === undefined || aki.keyId !== profile.subjectKeyId?.keyId);
   if (anchor && mismatch && profile.subjectKey === profile.issuerKey && signedByItself(cert))
     found.push(
       violation(
         RULES.rootAki,
         cert,
         linkIndex,
-        `${name} is self-signed but its authorityKeyIdentifier ${aki.hasIssuer || aki.hasSerial ? "names an issuer and serial number" : "does not match its own key identifier"}`,
+        `${name} is self-signed but its authorityKeyIdentifier ${aki.hasIssuer || aki.hasSerial ? "names an issuer and serial number" : aki.keyId === undefined ? "has no keyIdentifier" : "does not match its own key identifier"}`,
       ),
     );
   else if (aki?.hasIssuer || aki?.hasSerial)

@@ -27,6 +27,7 @@ import {
 import { locationParameters, metadataParameters } from "../location";
 import { MAX_OBSERVATIONS, observeDeleted, observeFile } from "../observations";
 import type { StoredObjectInfo, StoreScanContext } from "../ports";
+import { addStartDates, mergeStartDates, type StartDates, wholeScanFindings } from "../run-findings";
 import { type ScanInput, type ScanOptions, scanFiles } from "../scan";
 import { keystorePasswordsOf, type SourcePasswords } from "./keystore-passwords";
 import { sourceScope } from "./scopes";
@@ -38,26 +39,30 @@ export interface StoreCheck {
   certificates: CertificateCount;
   /** Objects read from the store, and objects judged again from the inventory. */
   objects: { downloaded: number; reused: number };
+  /** Objects not examined (not fetched, or deferred): their alarms stand. */
+  unexamined?: string[];
   /** Why the run is partial, when it is (listing broke off, objects unreadable); never secrets. */
   error?: string;
   /** A peer group's check: the group as its peers see each other (status lines, who accepts whom). */
   peerGroups?: PeerGroupReport[];
 }
 
-export interface CertificateCount {
-  count: number;
+/** How many certificates were judged, the soonest expiry, and their start dates (run-findings.ts). */
+export interface CertificateCount extends StartDates {
   soonestNotAfter?: Date;
 }
 
-export function countOf(certificates: readonly Pick<CertificateFacts, "notAfter">[]): CertificateCount {
+type Dated = Pick<CertificateFacts, "notAfter" | "notBefore">;
+
+export function countOf(certificates: readonly Dated[]): CertificateCount {
   const count: CertificateCount = { count: 0 };
   addCount(count, certificates);
   return count;
 }
 
-function addCount(into: CertificateCount, certificates: readonly Pick<CertificateFacts, "notAfter">[]): void {
+function addCount(into: CertificateCount, certificates: readonly Dated[]): void {
+  addStartDates(into, certificates);
   for (const { notAfter } of certificates) {
-    into.count++;
     if (into.soonestNotAfter === undefined || notAfter < into.soonestNotAfter)
       into.soonestNotAfter = notAfter;
   }
@@ -87,7 +92,7 @@ export async function sourceJudge(source: CertificateSource, ctx: StoreScanConte
     source,
     trust,
     passwords: await keystorePasswordsOf(source, ctx),
-    kdfBudget: new KdfBudget(),
+    kdfBudget: ctx.kdfBudget?.() ?? new KdfBudget(),
     dependents: new Map(),
     ...(ctx.downloadConcurrency !== undefined ? { downloadConcurrency: ctx.downloadConcurrency } : {}),
     policy: { ...policyFor(ctx, trust.anchors), ...(source.purpose ? { purpose: source.purpose } : {}) },
@@ -155,7 +160,7 @@ function addTally(into: ObjectTally, from: ObjectTally): void {
   for (const source of from.examined) into.examined.push(source);
   for (const source of from.unexamined) into.unexamined.push(source);
   for (const [object, version] of from.versions) into.versions.set(object, version);
-  into.certificates.count += from.certificates.count;
+  mergeStartDates(into.certificates, from.certificates);
   const soonest = from.certificates.soonestNotAfter;
   if (soonest && (!into.certificates.soonestNotAfter || soonest < into.certificates.soonestNotAfter)) {
     into.certificates.soonestNotAfter = soonest;
@@ -343,7 +348,7 @@ export function sourceCheck(
   const { store } = ctx;
   const unreadNote =
     tally.unexamined.length > 0
-      ? `${tally.unexamined.length} object(s) could not be read; their alarms stand until they can be`
+      ? `${tally.unexamined.length} object(s) not examined in this run (not fetched, or deferred to a later scan); their alarms stand until they are`
       : undefined;
   const error = [options.listingError, unreadNote].filter(Boolean).join("; ") || undefined;
   const preamble = options.preamble
@@ -356,7 +361,17 @@ export function sourceCheck(
       examinedSources: [...tally.examined, ...preamble.examined],
       // The trust bundle's certificates first: a bundle under the prefix is also judged as an
       // object, and its certificates keep the finding that counts what depends on them.
-      findings: oneFindingPerSourceAndCheck([...preamble.findings, ...tally.findings]),
+      // A run of the whole source (inline) says what only all of it shows; a batch leaves that to
+      // the settlement of its run (settlement.ts runOf).
+      findings: options.preamble
+        ? wholeScanFindings(
+            oneFindingPerSourceAndCheck([...preamble.findings, ...tally.findings]),
+            withAnchors(tally.certificates, judge.trust.anchors ?? []),
+            ctx.now,
+            ctx.certificates.thresholds.skewSeconds,
+            "group",
+          )
+        : oneFindingPerSourceAndCheck(tally.findings),
       parameters: { Bucket: store.bucket, Prefix: judge.source.prefix },
       observations: tally.observed,
       now: ctx.now,
@@ -367,8 +382,17 @@ export function sourceCheck(
     },
     certificates: tally.certificates,
     objects: { downloaded: tally.downloaded, reused: tally.reused },
+    unexamined: tally.unexamined,
     ...(error ? { error } : {}),
   };
+}
+
+/** The start dates of a run's certificates and of the trust bundle it judged with them. */
+function withAnchors(counted: StartDates, anchors: readonly { notBefore: Date }[]): StartDates {
+  const dates: StartDates = { count: 0 };
+  mergeStartDates(dates, counted);
+  addStartDates(dates, anchors);
+  return dates;
 }
 
 /** Everything under a watched prefix is meant to be a certificate: what is not is reported. */

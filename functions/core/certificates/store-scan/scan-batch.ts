@@ -32,9 +32,16 @@ export const BatchReport = z.object({
   findings: z.array(Finding),
   certificates: z.number().int().nonnegative(),
   soonestNotAfter: z.iso.datetime().optional(),
+  /** The earliest and latest notBefore judged: a run where every certificate starts later blames the clock. */
+  earliestNotBefore: z.iso.datetime().optional(),
+  latestNotBefore: z.iso.datetime().optional(),
+  /** The lister's: how many certificates the trust bundle holds, counted with the start dates above. */
+  trustAnchors: z.number().int().nonnegative().optional(),
   downloaded: z.number().int().nonnegative(),
   reused: z.number().int().nonnegative(),
   error: z.string().optional(),
+  /** Objects listed but not examined (not fetched, or deferred): their alarms stand. */
+  unexamined: z.array(z.string()).optional(),
   /** `[object, version]` of every object judged (core/alarms/lifecycle.ts, ObjectVersions); absent on reports written before they were kept. */
   versions: z.array(z.tuple([z.string(), z.string()])).optional(),
 });
@@ -67,15 +74,22 @@ async function judgeBatch(
 }
 
 function reportOf(check: StoreCheck): BatchReport {
-  const soonest = check.certificates.soonestNotAfter;
+  const {
+    soonestNotAfter: soonest,
+    earliestNotBefore: earliest,
+    latestNotBefore: latest,
+  } = check.certificates;
   return {
     complete: check.run.complete,
     findings: check.run.findings,
     certificates: check.certificates.count,
     ...(soonest ? { soonestNotAfter: soonest.toISOString() } : {}),
+    ...(earliest ? { earliestNotBefore: earliest.toISOString() } : {}),
+    ...(latest ? { latestNotBefore: latest.toISOString() } : {}),
     downloaded: check.objects.downloaded,
     reused: check.objects.reused,
     ...(check.error ? { error: check.error } : {}),
+    ...(check.unexamined?.length ? { unexamined: check.unexamined } : {}),
     versions: [...(check.run.versions?.seen ?? [])],
   };
 }

@@ -21,6 +21,7 @@ import type {
   ScanTrigger,
   StoreScanContext,
 } from "../ports";
+import { mergeStartDates, type StartDates, wholeScanFindings } from "../run-findings";
 import type { BatchReport } from "./scan-batch";
 
 /** A finished run whose settlement this invocation holds. */
@@ -48,7 +49,11 @@ export async function claimSettlement(
   if (!(await fanOut.runs.claimSettlement(runId, holder.now, lease))) return undefined;
   const leaseUntil = holder.now.getTime() + lease * 1000;
   try {
-    const run = runOf(progress.run, await fanOut.runs.reports(runId));
+    const run = runOf(
+      progress.run,
+      await fanOut.runs.reports(runId),
+      holder.certificates.thresholds.skewSeconds,
+    );
     return { runId, run, trigger: progress.run.trigger ?? "schedule", leaseUntil };
   } catch (error) {
     await fanOut.runs.releaseSettlement(runId, leaseUntil).catch(() => {});
@@ -61,21 +66,46 @@ export async function claimSettlement(
  * instant is the lister's (taken before listing), and it knows the version of every object the
  * batches judged — unless a report predates versions, when its evidence is ordered by instant.
  */
-export function runOf(run: ScanRunRecord, reports: readonly BatchReport[]): CheckRun {
+export function runOf(run: ScanRunRecord, reports: readonly BatchReport[], skewSeconds: number): CheckRun {
   const versioned = reports.every((r) => r.versions !== undefined);
+  const dates: StartDates = { count: 0 };
+  for (const report of reports) {
+    const parse = (text: string | undefined) => (text ? new Date(text) : undefined);
+    const earliest = parse(report.earliestNotBefore);
+    const latest = parse(report.latestNotBefore);
+    mergeStartDates(dates, {
+      count: report.certificates + (report.trustAnchors ?? 0),
+      ...(earliest ? { earliestNotBefore: earliest } : {}),
+      ...(latest ? { latestNotBefore: latest } : {}),
+    });
+  }
   return {
     scope: run.scope,
     complete: reports.every((r) => r.complete),
-    // A partial fanned-out run clears nothing: the objects examined are not worth carrying along.
-    examinedSources: [],
+    // A partial run clears what it examined: every object a batch judged, as its versions say,
+    // but those it could not fetch or deferred, whose alarms stand. Without versions, nothing.
+    examinedSources: versioned ? examinedIn(reports) : [],
     // A trust bundle under the prefix is judged by the lister and by a batch: one finding each.
-    findings: oneFindingPerSourceAndCheck(reports.flatMap((r) => r.findings)),
+    findings: wholeScanFindings(
+      oneFindingPerSourceAndCheck(reports.flatMap((r) => r.findings)),
+      dates,
+      new Date(run.now),
+      skewSeconds,
+      "group",
+    ),
     parameters: { Bucket: run.bucket, Prefix: run.prefix },
     now: new Date(run.now),
     ...(versioned
       ? { versions: { seen: new Map(reports.flatMap((r) => r.versions ?? [])), listed: run.scope } }
       : {}),
   };
+}
+
+function examinedIn(reports: readonly BatchReport[]): string[] {
+  const unexamined = new Set(reports.flatMap((r) => r.unexamined ?? []));
+  return reports
+    .flatMap((r) => (r.versions ?? []).map(([object]) => object))
+    .filter((o) => !unexamined.has(o));
 }
 
 /** What one invocation settles. */

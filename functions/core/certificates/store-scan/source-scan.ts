@@ -4,6 +4,7 @@
  * otherwise hand it out in batches to workers (scan-batch.ts), the last of whom settles the run
  * (settlement.ts). docs/architecture.md says why.
  */
+
 import { randomUUID } from "node:crypto";
 import type { CertificateSource } from "../../config";
 import { describeCause } from "../../errors";
@@ -16,6 +17,7 @@ import type {
   StoredObjectInfo,
   StoreScanContext,
 } from "../ports";
+import { startDatesOf } from "../run-findings";
 import {
   inChunks,
   JUDGING_CHUNK,
@@ -91,11 +93,17 @@ async function handOut(
 
   // The lister's own share: the trust bundle and password findings, and whether the listing finished.
   // The batches report what chains to the bundle, so the bundle's expiry counts no dependents here.
-  const preamble = preambleOf(await sourceJudge(source, ctx), ctx);
+  const judge = await sourceJudge(source, ctx);
+  const preamble = preambleOf(judge, ctx);
+  const anchors = startDatesOf(judge.trust.anchors ?? []);
   const lister: BatchReport = {
     complete: listing.error === undefined,
     findings: preamble.findings,
+    // The trust bundle's certificates count among the run's start dates (run-findings.ts), not its objects.
     certificates: 0,
+    ...(anchors.count > 0 ? { trustAnchors: anchors.count } : {}),
+    ...(anchors.earliestNotBefore ? { earliestNotBefore: anchors.earliestNotBefore.toISOString() } : {}),
+    ...(anchors.latestNotBefore ? { latestNotBefore: anchors.latestNotBefore.toISOString() } : {}),
     downloaded: 0,
     reused: 0,
     versions: preamble.versions,

@@ -48,7 +48,8 @@ export async function loadTrustBundle(
   if (!loaded.ok) return failed(loaded.reason, loaded.detail);
   const certificates = await readCertificates(loaded.bytes, file, options);
   if (certificates.status === "unreadable") return failed(certificates.reason, certificates.detail);
-  if (certificates.status === "not-certificate" || certificates.certificates.length === 0) {
+  // ("deferred" needs a key-derivation budget, which a bundle is read without.)
+  if (certificates.status !== "ok" || certificates.certificates.length === 0) {
     return failed("unsupported-format", "holds no certificate");
   }
   const problems = (certificates.problems ?? []).map((problem) =>

@@ -19,11 +19,13 @@ const source = config.certificates.sources[0]!;
 let healthy: string;
 let expired: string;
 let rootPem: string;
+let rootNotBefore: string;
 
 beforeAll(async () => {
   const stored = await storedChain(HOST);
   ({ healthy, expired } = stored);
   rootPem = stored.pki.root.pem;
+  rootNotBefore = stored.pki.root.cert.notBefore.toISOString();
 });
 
 /** A bucket with the trust bundle and `count` objects under big/, the third one expired. */
@@ -127,6 +129,10 @@ describe("scanning a whole source", () => {
         complete: true,
         findings: [],
         certificates: 0,
+        // The trust bundle's one certificate and when it starts, for the run's clock check
+        trustAnchors: 1,
+        earliestNotBefore: rootNotBefore,
+        latestNotBefore: rootNotBefore,
         downloaded: 0,
         reused: 0,
         // The trust bundle's version as the lister read it: alarm decisions about it are ordered by it.
@@ -225,5 +231,59 @@ describe("scanning a whole source", () => {
     // Assess
     await expect(scanned).rejects.toThrow(/AccessDenied/);
     expect(runs.items.get("run-1")?.batches).toBeUndefined();
+  });
+
+  it("groups the alarms of a certificate kept in several objects: each object's names the others", async () => {
+    // Prepare: the expired file copied to two more keys
+    const bucket = bucketOf(4);
+    bucket.put("big/0003-copy.pem", expired);
+    bucket.put("big/backup/0003.pem", expired);
+
+    // Act
+    const scanned = await scanSource(source, contextOf(bucket), undefined, "schedule");
+
+    // Assess: an alarm is about one object (it clears when that object is fixed), so each keeps its
+    // own; the healthy intermediate in all three files has no finding anywhere
+    if (scanned.mode !== "inline") throw new Error("expected an inline scan");
+    const places = [
+      "s3://certs/big/0003-copy.pem#0",
+      "s3://certs/big/0003.pem#0",
+      "s3://certs/big/backup/0003.pem#0",
+    ];
+    expect(scanned.check.run.findings.map((f) => [f.check, f.source, f.details?.places])).toEqual(
+      places.map((place) => ["expired", place, places]),
+    );
+    expect(
+      scanned.check.run.findings.map((f) => f.message.replace(/^.* The same certificate is also at /, "")),
+    ).toEqual([
+      "s3://certs/big/0003.pem#0, s3://certs/big/backup/0003.pem#0.",
+      "s3://certs/big/0003-copy.pem#0, s3://certs/big/backup/0003.pem#0.",
+      "s3://certs/big/0003-copy.pem#0, s3://certs/big/0003.pem#0.",
+    ]);
+  });
+
+  it("blames the scan's clock, not the certificates, when every certificate of the source starts after it", async () => {
+    // Prepare: healthy objects judged by a clock six years behind
+    const bucket = bucketOf(2);
+    bucket.put("big/0002.pem", healthy);
+    const ctx = { ...contextOf(bucket), now: new Date("2020-01-01T00:00:00Z") };
+
+    // Act
+    const scanned = await scanSource(source, ctx, undefined, "schedule");
+
+    // Assess
+    if (scanned.mode !== "inline") throw new Error("expected an inline scan");
+    const notYetValid = scanned.check.run.findings.filter((f) => f.check === "not-yet-valid");
+    expect(notYetValid.map((f) => [f.source, f.severity, f.details?.likelyCause])).toEqual([
+      ["s3://certs/trust/ca.pem#0", "critical", "scanning-clock-behind"],
+      ["s3://certs/big/0001.pem#0", "critical", "scanning-clock-behind"],
+      ["s3://certs/big/0001.pem#1", "critical", "scanning-clock-behind"],
+      ["s3://certs/big/0002.pem#0", "critical", "scanning-clock-behind"],
+      ["s3://certs/big/0002.pem#1", "critical", "scanning-clock-behind"],
+    ]);
+    for (const finding of notYetValid)
+      expect(finding.message).toMatch(
+        /^Certificate "CN=[^"]+" is not valid until \S+ by this machine's clock\. Every certificate of this scan \(5\) is not valid yet, by .+: the clock of the machine running the scan, which reads 2020-01-01T00:00:00Z, is the likely cause/,
+      );
   });
 });
