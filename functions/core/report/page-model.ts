@@ -218,7 +218,13 @@ function prepare(model: PageModel): Prepared {
     if (where.location.host) hosts.add(where.location.host);
     if (where.location.service) services.add(where.location.service);
   };
-  for (const row of rows) offer(row);
+  // The certificates of one object are neighbours in the model and share its location: offered once.
+  let last: PageCertificate | undefined;
+  for (const certificate of certificates) {
+    if (last?.location === certificate.location && last.group === certificate.group) continue;
+    offer(certificate);
+    last = certificate;
+  }
   for (const alarm of model.alarms) offer(alarm);
   const result: Prepared = {
     rows,
@@ -232,23 +238,44 @@ function prepare(model: PageModel): Prepared {
 }
 
 /**
- * Row indices, soonest expiry first, then by source. The numbers are sorted first, on their own
- * (a comparator over numbers only); only runs of rows expiring at the same instant are then put in
- * order of source, so strings are compared only where dates tie. Both sorts are stable, so the
- * order is the one a single stable sort by (expiry, source) gives. A date that does not parse
- * sorts last.
+ * Row indices, soonest expiry first, then by source; a date that does not parse sorts last. The
+ * rows are first put in order of their expiry second by a numeric sort of packed keys (the second
+ * since the soonest, times 2^20, plus the row's index: exact in a double, and sorted natively with
+ * no comparator call); only runs that share a second are then ordered by the exact instant and the
+ * source, so strings are compared only where dates tie. The result is the order of one stable sort
+ * by (expiry, source). Inventories whose dates span more than 270 years, or with a million rows,
+ * take one comparator sort instead.
  */
 function sortedByExpiry(rows: readonly CertificateRow[], expiryOf: Float64Array): number[] {
-  const key = (i: number) => (Number.isNaN(expiryOf[i]!) ? Number.POSITIVE_INFINITY : expiryOf[i]!);
-  const keys = Float64Array.from({ length: rows.length }, (_, i) => key(i));
-  const order = Array.from({ length: rows.length }, (_, i) => i);
-  order.sort((a, b) => keys[a]! - keys[b]! || 0);
-  for (let start = 0; start < order.length; ) {
+  const count = rows.length;
+  const exact = (i: number) => (Number.isNaN(expiryOf[i]!) ? Number.POSITIVE_INFINITY : expiryOf[i]!);
+  const bySource = (a: number, b: number) => exact(a) - exact(b) || byText(rows[a]!.source, rows[b]!.source);
+  let soonest = Number.POSITIVE_INFINITY;
+  let latest = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < count; i++) {
+    const at = expiryOf[i]!;
+    if (at < soonest) soonest = at;
+    if (at > latest) latest = at;
+  }
+  const INDEX_BITS = 2 ** 20;
+  const lastSecond = Number.isFinite(soonest) ? Math.floor((latest - soonest) / 1000) + 1 : 0;
+  if (count >= INDEX_BITS || (lastSecond + 1) * INDEX_BITS > Number.MAX_SAFE_INTEGER) {
+    return Array.from({ length: count }, (_, i) => i).sort((a, b) => bySource(a, b) || a - b);
+  }
+  const second = (i: number) =>
+    Number.isNaN(expiryOf[i]!) ? lastSecond : Math.floor((expiryOf[i]! - soonest) / 1000);
+  const packed = new Float64Array(count);
+  for (let i = 0; i < count; i++) packed[i] = second(i) * INDEX_BITS + i;
+  packed.sort();
+  const order: number[] = new Array(count);
+  for (let i = 0; i < count; i++) order[i] = packed[i]! % INDEX_BITS;
+  for (let start = 0; start < count; ) {
+    const run = second(order[start]!);
     let end = start + 1;
-    while (end < order.length && keys[order[end]!] === keys[order[start]!]) end++;
+    while (end < count && second(order[end]!) === run) end++;
     if (end - start > 1) {
-      const run = order.slice(start, end).sort((a, b) => byText(rows[a]!.source, rows[b]!.source));
-      for (let i = 0; i < run.length; i++) order[start + i] = run[i]!;
+      const sorted = order.slice(start, end).sort((a, b) => bySource(a, b) || a - b);
+      for (let i = 0; i < sorted.length; i++) order[start + i] = sorted[i]!;
     }
     start = end;
   }

@@ -181,6 +181,30 @@ describe("order and summary", () => {
     expect(view.matching.map((r) => r.subject)).toEqual(["CN=b", "CN=a", "CN=c", "CN=d", "CN=x"]);
   });
 
+  it.each([
+    ["within a few days", at(10)],
+    ["over centuries, sorted the other way", "9999-12-31T23:59:59.000Z"],
+  ])("keeps that order for dates spread %s, to the millisecond within a second", (_, farthest) => {
+    // Prepare: z and y share a second, y half a second sooner; w and v share the instant
+    const tenDays = NOW.getTime() + 9 * DAY;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const page = model([
+      certificate("far", 0, { notAfter: farthest }),
+      certificate("z", 0, { notAfter: iso(tenDays + 900) }),
+      certificate("y", 0, { notAfter: iso(tenDays + 400) }),
+      certificate("w", 0, { notAfter: iso(tenDays) }),
+      certificate("v", 0, { notAfter: iso(tenDays) }),
+      certificate("old", 0, { notAfter: "1950-01-01T00:00:00.000Z" }),
+      certificate("bad", 0, { notAfter: "never" }),
+    ]);
+
+    // Act
+    const subjects = pageView(page, parsePageQuery({})).matching.map((r) => r.subject);
+
+    // Assess
+    expect(subjects).toEqual(["CN=old", "CN=v", "CN=w", "CN=y", "CN=z", "CN=far", "CN=bad"]);
+  });
+
   it("counts expired and expiring rows and fills the timeline from the rows matching the filters", () => {
     // Prepare: expired, expiring within 30 days, later within the 90 days, beyond them
     const page = model([
