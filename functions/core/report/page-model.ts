@@ -469,21 +469,22 @@ function pageAlarm(
   };
 }
 
-/** The runbook's first step for this alarm; a file on this machine is neither in a bucket nor served, so the steps that fetch one do not apply. */
+/**
+ * The runbook's first step for this alarm. A file on this machine is a file, neither in a bucket
+ * nor served: the steps for other materials (a peer, a stored keystore or PKCS#12 file) and those
+ * that fetch a stored file do not apply.
+ */
 function firstStepOf(
   definition: AlarmDefinition,
   parameters: Record<string, string>,
   localFile: boolean,
 ): string | undefined {
-  const procedure = localFile
-    ? {
-        ...definition,
-        handlingProcedure: definition.handlingProcedure.filter(
-          (step) => !(step.startsWith(STORED_FILE) || step.startsWith(LIVE_PEER)),
-        ),
-      }
-    : definition;
-  return remediationSteps(procedure, parameters)[0];
+  if (!localFile) return remediationSteps(definition, parameters)[0];
+  const procedure = {
+    ...definition,
+    handlingProcedure: definition.handlingProcedure.filter((step) => !step.startsWith(STORED_FILE)),
+  };
+  return remediationSteps(procedure, parameters, "file")[0];
 }
 
 /** A local scan (`watchpost scan`'s report): its certificates, and its findings as the alarms it would raise. */
