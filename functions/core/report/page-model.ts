@@ -5,7 +5,7 @@
  * page never judges anything itself. Pure: no SDK, no clock (`generatedAt` is the instant).
  */
 import * as z from "zod";
-import { type AlarmDefinition, alarmDefinitionById, LIVE_PEER, STORED_FILE } from "../alarms/catalog";
+import { type AlarmDefinition, alarmDefinitionById, STORED_FILE } from "../alarms/catalog";
 import { daysBetween } from "../certificates/certificate";
 import { compareSeverity, type Finding, type ScanReport, Severity } from "../contracts";
 import { remediationSteps } from "../notifications/remediation";
