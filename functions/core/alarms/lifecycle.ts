@@ -6,6 +6,7 @@
  * ordered by the evidence they rest on (`freshness`): docs/architecture.md, "Settling alarms".
  */
 import { createHash, randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import * as z from "zod";
 import { CheckName, type Finding, Severity } from "../contracts";
 import {
@@ -267,11 +268,11 @@ export function decideAlarm(
       ...(previousSeverity ? { previousSeverity } : {}),
       ...(resolution ? { resolution } : {}),
     });
-  // Writes that change nothing are not made: concurrent runs of the same instant stay out of each other's way.
+  // Writes that change nothing are not made: concurrent runs of the same instant stay out of each
+  // other's way. A decision with a transition always changes the state (its status, its severity,
+  // or lastNotified, by at least the 1-hour minimum reminder interval), so none is lost here.
   const finish = (state: AlarmState, transitions: AlarmTransition[]): Decision =>
-    transitions.length === 0 && stored !== undefined && sameDecision(state, stored)
-      ? { transitions: [] }
-      : { state, transitions };
+    stored !== undefined && sameDecision(state, stored) ? { transitions: [] } : { state, transitions };
   const source = findings[0]?.source ?? stored?.source;
   const evidence: Evidence = {
     at: now,
@@ -298,7 +299,8 @@ export function decideAlarm(
       };
       return finish(cleared, [transition(cleared, "cleared", undefined, observationOf(run, stored.source))]);
     }
-    if (stored.status === "tracking" && stored.consecutiveFailures > 0) {
+    // Not active, so tracking or cleared; clearing resets the count, so a count is a damped streak.
+    if (stored.consecutiveFailures > 0) {
       // Damped and gone again: forget the streak without telling anyone.
       return finish(
         { ...stored, consecutiveFailures: 0, expiresAt, evidence, version: stored.version + 1 },
@@ -316,7 +318,8 @@ export function decideAlarm(
   const seen = {
     severity,
     message,
-    lastSeen: stored && Date.parse(stored.lastSeen) > run.now.getTime() ? stored.lastSeen : now,
+    // A run on an earlier clock never moves lastSeen back.
+    lastSeen: new Date(Math.max(run.now.getTime(), stored ? Date.parse(stored.lastSeen) : 0)).toISOString(),
     parameters: alarmParameters(check, first, run),
     ...(facts ? { facts } : {}),
     evidence,
@@ -324,11 +327,9 @@ export function decideAlarm(
   };
   const threshold = dampingFor(policy, check);
 
-  if (
-    !stored ||
-    stored.status === "cleared" ||
-    (stored.status === "tracking" && stored.consecutiveFailures === 0)
-  ) {
+  // No failure counted: nothing stored, an occurrence that cleared (clearing resets the count), or a
+  // damped streak forgotten; an active alarm always counts at least the failure that raised it.
+  if (!stored || stored.consecutiveFailures === 0) {
     // A new streak. A fault that returns after clearing is a new occurrence with a new UUID.
     const fresh: AlarmState = {
       fingerprint: fingerprintOf(first, run.scope),
@@ -377,23 +378,15 @@ export function decideAlarm(
   return finish(active, []);
 }
 
-/** Everything but the revision and the pending transitions, compared as data. */
+/**
+ * Everything but the revision and the pending transitions, compared as data: in any key order (the
+ * store returns attributes in its own), and with no key holding undefined on either side (the
+ * decisions here never write one, and the store drops them).
+ */
 function sameDecision(a: AlarmState, b: AlarmState): boolean {
   const { version: _a, pending: _pa, ...left } = a;
   const { version: _b, pending: _pb, ...right } = b;
-  return canonical(left) === canonical(right);
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>)
-            .filter(([, inner]) => inner !== undefined)
-            .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
-        )
-      : v,
-  );
+  return isDeepStrictEqual(left, right);
 }
 
 /** Groups the run's findings by fingerprint. */

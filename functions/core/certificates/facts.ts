@@ -73,7 +73,8 @@ export function factsOf(cert: ParsedCertificate): CertificateFacts {
   };
 }
 
-function verifiesWithOwnKey(cert: ParsedCertificate): boolean {
+/** The certificate's signature verifies with its own key (false when OpenSSL refuses the key). */
+export function verifiesWithOwnKey(cert: ParsedCertificate): boolean {
   if (!cert.key) return false;
   try {
     return cert.node.verify(cert.key);

@@ -38,14 +38,26 @@ export interface Diagnosis {
   likelyCause: string;
 }
 
+/** Codes by which STS refuses the caller's own credentials, named as `stsErrorName` gives them. */
 const STS_CALLER_REJECTED = new Set([
   "InvalidClientTokenId",
-  "UnrecognizedClientException",
+  "UnrecognizedClient",
   "SignatureDoesNotMatch",
   "IncompleteSignature",
   "MissingAuthenticationToken",
-  "InvalidSignatureException",
+  "InvalidSignature",
 ]);
+
+/**
+ * An STS error code without its "Exception" suffix. The same error reaches us under two names: the
+ * code on the wire, which the SDK keeps in `Code` (`MalformedPolicyDocument`, `IDPRejectedClaim`),
+ * and the name of the SDK's exception class (`MalformedPolicyDocumentException`), which is all an
+ * error built from that class carries; for others the two agree (`RegionDisabledException`).
+ */
+function stsErrorName(code: string): string {
+  // Stryker disable next-line Regex: no STS code has "Exception" but as its suffix, so the anchor changes no code STS sends
+  return code.replace(/Exception$/, "");
+}
 
 export function codeOrStatus(facts: FailureFacts, fallback: string): string {
   return facts.code ?? (facts.status !== undefined ? `HTTP${facts.status}` : fallback);
@@ -100,99 +112,21 @@ export function diagnoseAssumeRole(
   if (isThrottling(facts)) {
     return {
       check,
+      // Stryker disable next-line StringLiteral: unreachable, isThrottling holds only for facts with a code or a status
       errorCode: codeOrStatus(facts, "Throttling"),
       outcome: "was throttled",
       likelyCause:
         "STS kept throttling the request through every retry of this run; too many callers share the account's STS quota",
     };
   }
-  const code = facts.code;
-  switch (code) {
-    case "AccessDenied":
-    case "AccessDeniedException":
-      return {
-        check,
-        errorCode: code,
-        outcome: "was refused",
-        likelyCause: `the role's trust policy no longer names this account${target.externalId ? " or the external ID" : ""}, or the role no longer exists — the cluster was probably unbound from its agency`,
-      };
-    case "NoSuchEntity":
-    case "NoSuchEntityException":
-      return {
-        check,
-        errorCode: code,
-        outcome: "was refused",
-        likelyCause: "the role does not exist (deleted or renamed)",
-      };
-    case "ValidationError":
-      return {
-        check,
-        errorCode: code,
-        outcome: "was refused",
-        likelyCause:
-          "the request is invalid for this role: the role ARN is malformed, or the session duration exceeds the role's maximum session duration, or one hour when the caller itself runs in a role session (role chaining, as the deployed check in Lambda does)",
-      };
-    case "RegionDisabledException":
-      return {
-        check,
-        errorCode: code,
-        outcome: "was refused",
-        likelyCause: `STS is disabled in ${target.region}; activate the region's STS endpoint in the account settings or use another region's endpoint`,
-      };
-    case "ExpiredTokenException":
-    case "ExpiredToken":
-      return {
-        check,
-        errorCode: code,
-        outcome: "was refused",
-        likelyCause:
-          "watchpost's own credentials (the caller's session) have expired; the caller could not refresh them",
-      };
-    case "MalformedPolicyDocumentException":
-    case "MalformedPolicyDocument":
-      return {
-        check,
-        errorCode: code,
-        outcome: "was refused",
-        likelyCause: "the session policy passed with the request is malformed",
-      };
-    case "PackedPolicyTooLargeException":
-      return {
-        check,
-        errorCode: code,
-        outcome: "was refused",
-        likelyCause: "the session policies and tags are too large once packed; shorten them",
-      };
-    case "IDPCommunicationErrorException":
-    case "IDPRejectedClaimException":
-    case "InvalidIdentityTokenException":
-      return {
-        check,
-        errorCode: code,
-        outcome: "was refused",
-        likelyCause: "the identity provider behind the role could not be reached or rejected the claim",
-      };
-    case "SessionDurationEscalationException":
-      return {
-        check,
-        errorCode: code,
-        outcome: "was refused",
-        likelyCause: "the requested session duration exceeds what the role chain allows",
-      };
-  }
-  if (code && STS_CALLER_REJECTED.has(code)) {
-    return {
-      check,
-      errorCode: code,
-      outcome: "was refused",
-      likelyCause:
-        "STS does not accept watchpost's own credentials (unknown key, wrong secret, or a skewed clock — check NTP)",
-    };
+  const refusal = facts.code === undefined ? undefined : refusalCause(stsErrorName(facts.code), target);
+  if (facts.code !== undefined && refusal !== undefined) {
+    return { check, errorCode: facts.code, outcome: "was refused", likelyCause: refusal };
   }
   if (facts.status !== undefined && facts.status >= 500) {
     return {
       check,
-      errorCode: codeOrStatus(facts, "ServerError"),
+      errorCode: facts.code ?? `HTTP${facts.status}`,
       outcome: "could not be completed",
       likelyCause: "STS answered with a server error; it may be degraded in this region",
     };
@@ -203,6 +137,35 @@ export function diagnoseAssumeRole(
     outcome: "failed",
     likelyCause: "STS did not issue temporary credentials for an unrecognised reason; see the error code",
   };
+}
+
+/** Why STS refused AssumeRole, for the errors whose cause is known, by `stsErrorName`. */
+function refusalCause(name: string, target: CredentialTarget): string | undefined {
+  switch (name) {
+    case "AccessDenied":
+      return `the role's trust policy no longer names this account${target.externalId ? " or the external ID" : ""}, or the role no longer exists — the cluster was probably unbound from its agency`;
+    case "NoSuchEntity":
+      return "the role does not exist (deleted or renamed)";
+    case "ValidationError":
+      return "the request is invalid for this role: the role ARN is malformed, or the session duration exceeds the role's maximum session duration, or one hour when the caller itself runs in a role session (role chaining, as the deployed check in Lambda does)";
+    case "RegionDisabled":
+      return `STS is disabled in ${target.region}; activate the region's STS endpoint in the account settings or use another region's endpoint`;
+    case "ExpiredToken":
+      return "watchpost's own credentials (the caller's session) have expired; the caller could not refresh them";
+    case "MalformedPolicyDocument":
+      return "the session policy passed with the request is malformed";
+    case "PackedPolicyTooLarge":
+      return "the session policies and tags are too large once packed; shorten them";
+    case "IDPCommunicationError":
+    case "IDPRejectedClaim":
+    case "InvalidIdentityToken":
+      return "the identity provider behind the role could not be reached or rejected the claim";
+    case "SessionDurationEscalation":
+      return "the requested session duration exceeds what the role chain allows";
+  }
+  return STS_CALLER_REJECTED.has(name)
+    ? "STS does not accept watchpost's own credentials (unknown key, wrong secret, or a skewed clock — check NTP)"
+    : undefined;
 }
 
 /** Why the temporary credentials, though issued, cannot be relied on. */

@@ -6,14 +6,14 @@ import {
   PackedPolicyTooLargeException,
   RegionDisabledException,
   STSClient,
-  STSServiceException,
 } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { awsCredentialProbe } from "../../../functions/adapters/credential-probe";
 import { checkCredentialTarget } from "../../../functions/core/credentials/check";
-import type { CredentialCheckDeps, StorageSession } from "../../../functions/core/credentials/ports";
+import type { CredentialCheckDeps } from "../../../functions/core/credentials/ports";
 import { CredentialTarget } from "../../../functions/core/credentials/target";
+import { healthyStorage, stsServiceError } from "../../support/sts-errors";
 
 const sts = mockClient(STSClient);
 const ROLE = "arn:aws:iam::123456789012:role/cluster-agency";
@@ -34,14 +34,6 @@ const target = CredentialTarget.parse({
   parameters: { ServiceName: "HBase", RoleName: "cluster-agency", HostName: "node-1" },
 });
 
-const healthyStorage: StorageSession = {
-  headBucket: async () => undefined,
-  listObjects: async () => undefined,
-  putObject: async () => undefined,
-  getObject: async () => new Uint8Array(),
-  deleteObject: async () => undefined,
-};
-
 const sleeps: number[] = [];
 function deps(): CredentialCheckDeps {
   const caller = { accessKeyId: "AKIACALLER", secretAccessKey: "caller-secret" };
@@ -54,15 +46,6 @@ function deps(): CredentialCheckDeps {
       sleeps.push(ms);
     },
   };
-}
-
-function stsError(name: string, status: number, fault: "client" | "server" = "client") {
-  return new STSServiceException({
-    name,
-    $fault: fault,
-    $metadata: { httpStatusCode: status },
-    message: `${name} from STS`,
-  });
 }
 
 beforeEach(() => {
@@ -101,14 +84,19 @@ describe("assuming the role", () => {
   it.each([
     [
       "trust removed (AccessDenied)",
-      stsError("AccessDenied", 403),
+      stsServiceError("AccessDenied", 403),
       "AccessDenied",
       /trust policy no longer names this account or the external ID.*unbound from its agency/,
     ],
-    ["role missing (NoSuchEntity)", stsError("NoSuchEntity", 404), "NoSuchEntity", /role does not exist/],
+    [
+      "role missing (NoSuchEntity)",
+      stsServiceError("NoSuchEntity", 404),
+      "NoSuchEntity",
+      /role does not exist/,
+    ],
     [
       "malformed request (ValidationError)",
-      stsError("ValidationError", 400),
+      stsServiceError("ValidationError", 400),
       "ValidationError",
       /maximum session duration/,
     ],
@@ -209,8 +197,8 @@ describe("assuming the role", () => {
     // Prepare
     sts
       .on(AssumeRoleCommand)
-      .rejectsOnce(stsError("Throttling", 400))
-      .rejectsOnce(stsError("Throttling", 400))
+      .rejectsOnce(stsServiceError("Throttling", 400))
+      .rejectsOnce(stsServiceError("Throttling", 400))
       .resolves({ Credentials: { ...ISSUED, Expiration: new Date(NOW.getTime() + 3600_000) } });
 
     // Act
@@ -224,7 +212,7 @@ describe("assuming the role", () => {
 
   it("raises credentials-unobtainable saying 'throttled' when throttling persists", async () => {
     // Prepare
-    sts.on(AssumeRoleCommand).rejects(stsError("Throttling", 400));
+    sts.on(AssumeRoleCommand).rejects(stsServiceError("Throttling", 400));
 
     // Act
     const result = await checkCredentialTarget(target, deps());

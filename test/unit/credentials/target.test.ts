@@ -3,6 +3,7 @@ import { checkCredentialTargets, sessionNameFor } from "../../../functions/core/
 import type { CredentialCheckDeps } from "../../../functions/core/credentials/ports";
 import { REDACTED, scrub } from "../../../functions/core/credentials/redact";
 import { CredentialTarget, probePrefixFor } from "../../../functions/core/credentials/target";
+import { healthyStorage } from "../../support/sts-errors";
 
 const targetNamed = (name: string) =>
   CredentialTarget.parse({
@@ -30,13 +31,7 @@ describe("checking many targets", () => {
           expiration: new Date(Date.now() + 3600_000),
         };
       },
-      storage: () => ({
-        headBucket: async () => undefined,
-        listObjects: async () => undefined,
-        putObject: async () => undefined,
-        getObject: async () => new Uint8Array(),
-        deleteObject: async () => undefined,
-      }),
+      storage: () => healthyStorage,
     };
     const targets = Array.from({ length: 10 }, (_, i) => targetNamed(`t${i}`));
     // Release waiting calls one tick at a time so workers pick up new targets as others finish.

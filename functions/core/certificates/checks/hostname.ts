@@ -52,7 +52,6 @@ export const COMMON_NAME_FALLBACK = {
 } as const;
 
 export function checkHostname(cert: CertificateFacts, expectedHosts: readonly string[]): Finding | undefined {
-  if (expectedHosts.length === 0) return undefined;
   const missing = expectedHosts.filter((host) => !coversHost(cert, host));
   if (missing.length === 0) return undefined;
 
@@ -103,31 +102,33 @@ export function checkHostname(cert: CertificateFacts, expectedHosts: readonly st
   );
 }
 
+/**
+ * `pattern` and `reference` are normalised and `reference` is not empty, so neither has an empty
+ * label. A wildcard pattern covers a reference whose labels after the first are the pattern's own:
+ * that takes the same number of labels, and no '*' beyond the first label can match, since the
+ * reference holds none.
+ */
 function matchesPattern(pattern: string, reference: string): boolean {
-  if (pattern === "") return false;
   // A reference that itself holds '*' is not a host name; only the identical text matches it.
   if (!pattern.includes("*") || reference.includes("*")) return pattern === reference;
-  const patternLabels = pattern.split(".");
-  const [first, ...rest] = patternLabels;
-  if (first !== "*" || rest.some((label) => label === "" || label.includes("*"))) return false;
-  if (patternLabels.length < 3) return false;
-  const referenceLabels = reference.split(".");
-  if (referenceLabels.length !== patternLabels.length || referenceLabels[0] === "") return false;
-  return referenceLabels.slice(1).join(".") === rest.join(".");
+  const [first, ...rest] = pattern.split(".");
+  if (first !== "*" || rest.length < 2) return false;
+  const [, ...referenceRest] = reference.split(".");
+  return referenceRest.join(".") === rest.join(".");
 }
 
 /** Lower case, one trailing dot removed, U-labels turned into A-labels; "" when not a valid name. */
 export function normaliseDnsName(name: string): string {
   let value = name.trim().toLowerCase();
   if (value.endsWith(".")) value = value.slice(0, -1);
-  if (value === "" || value.startsWith(".") || value.includes("..")) return "";
+  if (value.startsWith(".") || value.endsWith(".") || value.includes("..")) return "";
+  // An ASCII name is compared as written: Node's domainToASCII validates A-labels differently from
+  // one version to the next (Node 20 refuses "xn--a.example", Node 24 keeps it), and a host name
+  // must not match, or stop matching, with the runtime.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is the ASCII test itself
   if (/^[\x00-\x7f]*$/.test(value)) return value;
-  // domainToASCII refuses '*', so the wildcard label is kept aside while the rest is converted.
-  const wildcard = value.startsWith("*.");
-  const ascii = domainToASCII(wildcard ? value.slice(2) : value);
-  if (ascii === "") return "";
-  return wildcard ? `*.${ascii}` : ascii;
+  // A U-label becomes its A-label; a wildcard label passes through; a name UTS #46 refuses is "".
+  return domainToASCII(value);
 }
 
 /** Canonical text of an IPv4/IPv6 address (brackets and zone removed), or undefined for a name. */
@@ -137,9 +138,8 @@ export function normaliseIp(text: string): string | undefined {
   const family = isIP(value);
   if (family === 4) return value.split(".").map(Number).join(".");
   if (family !== 6) return undefined;
-  const zone = value.indexOf("%");
-  if (zone >= 0) value = value.slice(0, zone);
-  return expandIpv6(value.toLowerCase());
+  // The zone ("%eth0") names an interface, not the address. Hex digits are read in either case.
+  return expandIpv6(value.split("%")[0]!);
 }
 
 function expandIpv6(value: string): string {
@@ -151,7 +151,8 @@ function expandIpv6(value: string): string {
           const [a, b, c, d] = group.split(".").map(Number) as [number, number, number, number];
           return [(a << 8) | b, (c << 8) | d];
         });
-  const [head = "", tail] = value.split("::");
+  // split always yields a first part: "" for an address that starts with "::".
+  const [head, tail] = value.split("::") as [string, string?];
   const headGroups = toGroups(head);
   const tailGroups = tail === undefined ? [] : toGroups(tail);
   const zeros = new Array<number>(8 - headGroups.length - tailGroups.length).fill(0);

@@ -200,7 +200,8 @@ export function profileOf(fields: CertificateFields): CertificateProfile {
     ),
     keyUsage: decode(
       OIDS.keyUsage,
-      (value) => parse(value, KeyUsage).toNumber(),
+      // No usage set is an empty BIT STRING (03 01 00, its only DER form), which asn1-x509 reads as NaN.
+      (value) => parse(value, KeyUsage).toNumber() || 0,
       (bits, critical) => ({ bits, critical }),
     ),
     extKeyUsage: decode(

@@ -318,7 +318,7 @@ export const RULES = {
     severity: "minor",
     clause: "CA/B Forum BR §7.1.2.1.3",
     rejectedBy:
-      "OpenSSL, which then does not recognise the root as self-signed (unable to get local issuer certificate), and pyca/cryptography",
+      "OpenSSL where the identifier names another key (it then does not take the root as self-signed: unable to get local issuer certificate; OpenSSL 3.0 accepts an empty one), and pyca/cryptography",
     fix: "Replace the root with one whose authorityKeyIdentifier holds only its own key identifier.",
   },
   caAkiFields: {

@@ -7,6 +7,7 @@
  */
 import type { ParsedCertificate } from "../certificate";
 import { describeCertificate } from "../checks/finding";
+import { verifiesWithOwnKey as signedByItself } from "../facts";
 import { keyViolation } from "./algorithms";
 import { isValidDnsName } from "./names";
 import { KEY_USAGE, OIDS } from "./profile";
@@ -312,15 +313,6 @@ export function caRules(
       ),
     );
   return found;
-}
-
-function signedByItself(cert: ParsedCertificate): boolean {
-  if (!cert.key) return false;
-  try {
-    return cert.node.verify(cert.key);
-  } catch {
-    return false;
-  }
 }
 
 /** The purpose a CA's extendedKeyUsage, when present, must allow (as browsers, Go and OpenSSL nest it). */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseCertificate } from "../../../../functions/core/certificates/certificate";
+import { checkValidity } from "../../../../functions/core/certificates/checks/validity";
 import { DEFAULT_POLICY, evaluateCertificates } from "../../../../functions/core/certificates/evaluate";
+import { factsOf } from "../../../../functions/core/certificates/facts";
 import { DAY, issue } from "../../../support/pki";
 
 const SECOND = 1000;
@@ -151,5 +153,107 @@ describe("not yet valid", () => {
 
     // Assess
     expect(findings.map((f) => f.check)).toEqual(["not-yet-valid"]);
+  });
+});
+
+describe("the whole finding an operator reads", () => {
+  const NOT_BEFORE = "2030-01-01T00:00:00Z";
+  const NOT_AFTER = "2030-03-01T00:00:00Z";
+  const thresholds = { warnDays: 30, majorDays: 7, skewSeconds: 300 };
+  const shifted = (instant: string, ms: number) => new Date(Date.parse(instant) + ms);
+  const HOUR = 3_600_000;
+
+  it.each([
+    {
+      when: "expired three days and six hours ago, found in a file",
+      now: shifted(NOT_AFTER, 3 * DAY + 6 * HOUR),
+      presentedChain: false,
+      expected: {
+        check: "expired",
+        alarmId: "1001",
+        severity: "critical",
+        message:
+          'Certificate "CN=ha.cluster.local" expired on 2030-03-01T00:00:00Z, 3 days 6 hours ago; clients reject it. ' +
+          "Issue a new certificate and replace the file.",
+        details: { notAfter: NOT_AFTER, daysLeft: -3.3, subject: "CN=ha.cluster.local" },
+      },
+    },
+    {
+      when: "expired one minute ago, presented by a live service",
+      now: shifted(NOT_AFTER, 60_000),
+      presentedChain: true,
+      expected: {
+        check: "expired",
+        alarmId: "1001",
+        severity: "critical",
+        message:
+          'Certificate "CN=ha.cluster.local" expired on 2030-03-01T00:00:00Z, 1 minute ago; clients reject it. ' +
+          "Issue a new certificate, install it on the service and reload or restart the service.",
+        details: { notAfter: NOT_AFTER, daysLeft: -0.1, subject: "CN=ha.cluster.local" },
+      },
+    },
+    {
+      when: "twenty days left, in a file: minor, against the 30-day threshold",
+      now: shifted(NOT_AFTER, -20 * DAY),
+      presentedChain: false,
+      expected: {
+        check: "expiring",
+        alarmId: "1002",
+        severity: "minor",
+        message:
+          'Certificate "CN=ha.cluster.local" expires on 2030-03-01T00:00:00Z, in 20 days. ' +
+          "Renew it and replace the file before then.",
+        details: { notAfter: NOT_AFTER, daysLeft: 20, subject: "CN=ha.cluster.local", thresholdDays: 30 },
+      },
+    },
+    {
+      when: "two days and three hours left on a live service: major, against the 7-day threshold",
+      now: shifted(NOT_AFTER, -(2 * DAY + 3 * HOUR)),
+      presentedChain: true,
+      expected: {
+        check: "expiring",
+        alarmId: "1002",
+        severity: "major",
+        message:
+          'Certificate "CN=ha.cluster.local" expires on 2030-03-01T00:00:00Z, in 2 days 3 hours. ' +
+          "Renew it, install it on the service and reload the service before then.",
+        details: { notAfter: NOT_AFTER, daysLeft: 2.1, subject: "CN=ha.cluster.local", thresholdDays: 7 },
+      },
+    },
+    {
+      when: "valid only in two hours (a clock that ran ahead at issue)",
+      now: shifted(NOT_BEFORE, -2 * HOUR),
+      presentedChain: false,
+      expected: {
+        check: "not-yet-valid",
+        alarmId: "1003",
+        severity: "critical",
+        message:
+          'Certificate "CN=ha.cluster.local" is not valid until 2030-01-01T00:00:00Z, 2 hours from now, so clients ' +
+          'reject it as "not yet valid". This usually means it was issued while the issuing host\'s clock ran ahead ' +
+          "(for example a VM whose hardware clock was wrong at boot, corrected later by NTP). Check that the issuing " +
+          "host's clock is right, then re-issue the certificate.",
+        details: {
+          notBefore: NOT_BEFORE,
+          secondsAhead: 7200,
+          skewSeconds: 300,
+          subject: "CN=ha.cluster.local",
+        },
+      },
+    },
+  ])("$when", async ({ now, presentedChain, expected }) => {
+    // Prepare
+    const { der } = await issue({
+      subject: "CN=ha.cluster.local",
+      notBefore: new Date(NOT_BEFORE),
+      notAfter: new Date(NOT_AFTER),
+    });
+    const cert = factsOf(parseCertificate(der, "certs/ha.pem", 0));
+
+    // Act
+    const findings = checkValidity(cert, { ...thresholds, now, presentedChain });
+
+    // Assess
+    expect(findings).toEqual([{ ...expected, source: "certs/ha.pem#0" }]);
   });
 });
