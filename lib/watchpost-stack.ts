@@ -20,6 +20,7 @@ import { HOST_CHECK_DETAIL } from "../functions/handlers/certificate-scan/events
 import { ENV } from "../functions/handlers/shared/environment";
 import { AlarmNotifications, refuseChatOutsideAwsPartition } from "./constructs/alarm-notifications";
 import { AlarmState } from "./constructs/alarm-state";
+import { CertificatePage } from "./constructs/certificate-page";
 import { CertificateStore } from "./constructs/certificate-store";
 import { CheckSchedule } from "./constructs/check-schedule";
 import { ScanState } from "./constructs/scan-state";
@@ -55,6 +56,8 @@ export class WatchpostStack extends Stack {
   readonly notifications: AlarmNotifications;
   readonly webhooks?: WebhookDelivery;
   readonly watchdog: Watchdog;
+  /** The dashboard's certificate page (a CloudWatch custom widget); only with the dashboard. */
+  readonly certificatePage?: CertificatePage;
 
   constructor(scope: Construct, id: string, props: WatchpostStackProps) {
     super(scope, id, {
@@ -169,6 +172,13 @@ export class WatchpostStack extends Stack {
 
     if (config.schedules.checkAfterDeploy) this.addFirstChecks();
 
+    if (config.operations.dashboard) {
+      this.certificatePage = new CertificatePage(this, "CertificatePage", {
+        config,
+        scanStateTable: this.scanState.table,
+        alarmTable: this.state.table,
+      });
+    }
     this.watchdog = new Watchdog(this, "Watchdog", {
       functions: {
         CertificateScan: this.certificateScan,
@@ -189,6 +199,7 @@ export class WatchpostStack extends Stack {
       topics: this.notifications.operatorTopics(),
       scanStalenessHours: config.operations.scanStalenessHours,
       dashboard: config.operations.dashboard,
+      ...(this.certificatePage ? { pageWidget: this.certificatePage.widget() } : {}),
       logRetentionDays: config.operations.logRetentionDays,
     });
 

@@ -17,6 +17,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "connect to a TLS endpoint and judge the chain it presents",
     load: async () => (await import("./probe")).probeCommand,
   },
+  report: {
+    summary: "write the certificate page (HTML) from a scan's JSON results",
+    load: async () => (await import("./page-report")).reportCommand,
+  },
   alarms: {
     summary: "list the alarm catalog (IDs, severities, runbooks)",
     load: async () => (await import("./alarms")).alarmsCommand,

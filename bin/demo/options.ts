@@ -14,6 +14,8 @@ all on 127.0.0.1 inside this process: no AWS account, nothing left running after
                    under the first source's prefix)
   --config FILE    your watchpost.config.json, validated as 'npx cdk deploy' validates it
                    (default with --certs: one source, the whole bucket, no CA, no host names)
+  --page FILE      where to write the certificate page (default: certificates.html in a new
+                   temporary directory; the path is printed)
   --verbose        also print the functions' own log lines and each event's full detail
   --help           this text
 `;
@@ -23,12 +25,14 @@ export interface DemoOptions {
   verbose: boolean;
   certs?: string;
   config?: string;
+  page?: string;
 }
 
 export function parseDemoArgs(argv: string[]): DemoOptions {
   const { values, positionals } = parseCommandLine(argv, {
     certs: { type: "string" },
     config: { type: "string" },
+    page: { type: "string" },
     verbose: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -37,7 +41,7 @@ export function parseDemoArgs(argv: string[]): DemoOptions {
       `unexpected argument '${positionals[0]}' (files go in a directory named by --certs)`,
     );
   }
-  for (const flag of ["certs", "config"] as const) {
+  for (const flag of ["certs", "config", "page"] as const) {
     if (values[flag] !== undefined && values[flag].trim() === "")
       throw new UsageError(`--${flag} needs a path`);
   }
@@ -49,5 +53,6 @@ export function parseDemoArgs(argv: string[]): DemoOptions {
     verbose: values.verbose ?? false,
     ...(values.certs !== undefined ? { certs: values.certs } : {}),
     ...(values.config !== undefined ? { config: values.config } : {}),
+    ...(values.page !== undefined ? { page: values.page } : {}),
   };
 }

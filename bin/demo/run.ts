@@ -6,6 +6,7 @@
  * is handed over in-process; for --certs, passwords come from WATCHPOST_KEYSTORE_PASSWORD, as for
  * the CLI), SNS and chat.
  */
+import { resolve } from "node:path";
 import { CreateBucketCommand, DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { ConfigError, parseConfig } from "../../functions/core/config";
 import { EXIT } from "../../functions/core/contracts";
@@ -15,6 +16,7 @@ import { type LiveEndpoint, startLiveEndpoint } from "./live-endpoint";
 import { type LocalAws, startLocalAws } from "./local-aws";
 import { DEMO_USAGE, type DemoOptions, parseDemoArgs } from "./options";
 import { heading, type Output, paint, printEvent, wrap } from "./output";
+import { writeLocalPage } from "./page";
 import { CREDENTIALS_BUCKET, sampleCredentialTargets, sampleStsPolicy } from "./sample-credentials";
 import { HOST_KEYSTORE_SECRET, SAMPLE_HOST, SampleHost, SECOND_HOST } from "./sample-host";
 import { buildSampleStore, CA_BUNDLE_KEY, EXPIRED_KEY, type SampleStore } from "./sample-store";
@@ -70,7 +72,10 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   });
   let failures: number;
   try {
-    failures = user ? await userRun(aws, user, out) : await sampleRun(aws, await sample!, out);
+    const pageFile = options.page === undefined ? undefined : resolve(io.cwd, options.page);
+    failures = user
+      ? await userRun(aws, user, out, pageFile)
+      : await sampleRun(aws, await sample!, out, pageFile);
   } catch (error) {
     io.stderr(`npm start: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
     failures = -1;
@@ -89,13 +94,18 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
 // ---------------------------------------------------------------------------------------------
 // The sample run
 
-async function sampleRun(aws: LocalAws, sample: SampleStore, out: Output): Promise<number> {
+async function sampleRun(
+  aws: LocalAws,
+  sample: SampleStore,
+  out: Output,
+  pageFile: string | undefined,
+): Promise<number> {
   const { service } = sample;
   const live = await startLiveEndpoint(service.stale, service.intermediate);
   try {
     const host = await SampleHost.create();
     try {
-      return await sampleSteps(aws, sample, host, live, out);
+      return await sampleSteps(aws, sample, host, live, out, pageFile);
     } finally {
       await host.remove();
     }
@@ -110,6 +120,7 @@ async function sampleSteps(
   host: SampleHost,
   live: LiveEndpoint,
   out: Output,
+  pageFile: string | undefined,
 ): Promise<number> {
   const { service } = sample;
   const endpoints = {
@@ -225,6 +236,8 @@ async function sampleSteps(
   const hostStepsFrom = session.steps.length;
   failures += await hostSteps(aws, sample, host, session, out);
 
+  await writeLocalPage(aws, config, out, pageFile);
+
   heading(out, "Summary");
   const [scan, renewal, hostRenewal, trustUpdate, nextScan, stale, reloaded, credentials] = session.steps;
   const [, skewed, quiet, pushedAgain, retired] = session.steps.slice(hostStepsFrom);
@@ -329,7 +342,12 @@ async function hostSteps(
 // ---------------------------------------------------------------------------------------------
 // The user's files
 
-async function userRun(aws: LocalAws, user: UserStore, out: Output): Promise<number> {
+async function userRun(
+  aws: LocalAws,
+  user: UserStore,
+  out: Output,
+  pageFile: string | undefined,
+): Promise<number> {
   await createBucket(aws, user.bucket);
   for (const file of user.files) await putObject(aws, user.bucket, file.key, file.body);
 
@@ -385,6 +403,8 @@ async function userRun(aws: LocalAws, user: UserStore, out: Output): Promise<num
   )) {
     out.line(line);
   }
+
+  await writeLocalPage(aws, user.config, out, pageFile);
 
   heading(out, "Summary");
   const raised = session.steps

@@ -27,17 +27,11 @@ import { AlarmState, type PendingTransition } from "../core/alarms/lifecycle";
 import type { AlarmKey, AlarmStorePort } from "../core/alarms/process-run";
 import { SEVERITIES, type Severity } from "../core/contracts";
 import { sharedDocumentClient } from "./clients/dynamodb";
+import { ALARM_TABLE_KEYS, LIVE_ALARM_PREFIX } from "./table-keys";
 
-export const ALARM_TABLE_KEYS = {
-  partitionKey: { name: "pk", type: "S" },
-  sortKey: { name: "sk", type: "S" },
-  /** Epoch seconds; enable DynamoDB TTL on it so cleared history expires (default 90 days). */
-  timeToLiveAttribute: "expiresAt",
-  /** The decision's revision (number): every decision expects the one it read. */
-  versionAttribute: "version",
-} as const;
+export { ALARM_TABLE_KEYS } from "./table-keys";
 
-const LIVE_PREFIX = "alarm#";
+const LIVE_PREFIX = LIVE_ALARM_PREFIX;
 const HISTORY_PREFIX = "history#";
 
 export interface AlarmStoreOptions {

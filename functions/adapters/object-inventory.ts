@@ -6,6 +6,12 @@
  * |-----------------|---------------------------------------|-------------|--------------------------------|
  * | inventory entry | `object:` + JSON [scope, object key]  | `inventory` | gzipped record, TTL expiresAt |
  *
+ * Each entry also carries what the certificate page shows of it (`page`, plain JSON, a few hundred
+ * bytes a certificate; core/report/page-entry.ts) and the index partition it falls in
+ * (`pageShard`). The sparse index `inventory-page` projects only those, so the page reads every
+ * certificate without reading or decompressing a single record; run records, which have no
+ * `pageShard`, are not in it.
+ *
  * Entries are written when an object is read, never merely confirmed, so an unchanged store costs
  * reads only. The TTL makes each entry lapse after `retentionDays`: the object is then downloaded
  * once more, which both re-validates the bytes and sweeps away entries of deleted objects.
@@ -17,14 +23,10 @@ import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from 
 import { InventoryRecord, type InventoryRecordInput } from "../core/certificates/inventory";
 import type { ObjectInventoryPort } from "../core/certificates/ports";
 import { mapBounded } from "../core/concurrency";
+import { encodePageEntry, pageEntryOf, pageShardOf } from "../core/report/page-entry";
 import { sharedDocumentClient } from "./clients/dynamodb";
 
-/** Same key shape as the alarm table; the stack creates the scan-state table from it. */
-export const SCAN_STATE_TABLE_KEYS = {
-  partitionKey: { name: "pk", type: "S" },
-  sortKey: { name: "sk", type: "S" },
-  timeToLiveAttribute: "expiresAt",
-} as const;
+export { SCAN_STATE_TABLE_KEYS } from "./table-keys";
 
 const INVENTORY_SK = "inventory";
 const MAX_BATCH_GET = 100;
@@ -104,13 +106,18 @@ export function createObjectInventory(options: ObjectInventoryOptions): ObjectIn
     const items = records
       .map((record) => ({ record, body: gzipSync(JSON.stringify(record)) }))
       .filter(({ body }) => body.byteLength <= MAX_RECORD_BYTES)
-      .map(({ record, body }) => ({
-        pk: partitionKeyOf(record.scope, record.key),
-        sk: INVENTORY_SK,
-        etag: record.etag,
-        record: body,
-        expiresAt,
-      }));
+      .map(({ record, body }) => {
+        const pk = partitionKeyOf(record.scope, record.key);
+        return {
+          pk,
+          sk: INVENTORY_SK,
+          etag: record.etag,
+          record: body,
+          page: encodePageEntry(pageEntryOf(record)),
+          pageShard: pageShardOf(pk),
+          expiresAt,
+        };
+      });
     await mapBounded(slices(items, MAX_BATCH_WRITE), PARALLEL_CALLS, putBatch);
   }
 

@@ -7,6 +7,8 @@ export interface StateTableKeys {
   partitionKey: { name: string };
   sortKey: { name: string };
   timeToLiveAttribute: string;
+  /** A sparse index projecting a few attributes (the scan-state table's certificate page index). */
+  pageIndex?: { indexName: string; partitionKey: { name: string }; projected: readonly string[] };
 }
 
 /**
@@ -22,5 +24,17 @@ export function stateTable(scope: Construct, id: string, keys: StateTableKeys): 
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
     removalPolicy: RemovalPolicy.DESTROY,
+    ...(keys.pageIndex
+      ? {
+          globalSecondaryIndexes: [
+            {
+              indexName: keys.pageIndex.indexName,
+              partitionKey: { name: keys.pageIndex.partitionKey.name, type: dynamodb.AttributeType.STRING },
+              projectionType: dynamodb.ProjectionType.INCLUDE,
+              nonKeyAttributes: [...keys.pageIndex.projected],
+            },
+          ],
+        }
+      : {}),
   });
 }

@@ -18,6 +18,8 @@ export interface WatchdogProps {
   /** Hours without a successful full certificate scan before the staleness alarm fires. */
   scanStalenessHours: number;
   dashboard: boolean;
+  /** The certificate page (a custom widget), shown first on the dashboard. */
+  pageWidget?: cloudwatch.IWidget;
   /** Retention of the log group of CDK's custom-resource function, as for watchpost's own. */
   logRetentionDays: number;
 }
@@ -164,6 +166,7 @@ export class Watchdog extends Construct {
     const dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
       defaultInterval: Duration.days(7),
     });
+    if (props.pageWidget) dashboard.addWidgets(props.pageWidget);
     const fiveMinutes = Duration.minutes(5);
     dashboard.addWidgets(
       new cloudwatch.SingleValueWidget({

@@ -2,6 +2,7 @@
  * docs/benchmarks.md, written by `npm run bench` from one run's results. The explanations are
  * here, next to the numbers they explain; edit this file, not the generated page.
  */
+import { renderPageSection } from "./page";
 import { LAMBDA_MB_PER_VCPU, renderCost } from "./report-cost";
 import { type BenchResults, type summarize, TARGETS } from "./summary";
 
@@ -284,6 +285,7 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   }
   out();
 
+  if (r.page) for (const line of renderPageSection(r.page)) out(line);
   out("## Method");
   out();
   out(

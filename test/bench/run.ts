@@ -15,9 +15,11 @@
  *    scan processes at once (fan-out);
  * 5. the shell habit `openssl x509 -noout -dates -in FILE`, one process per file, on a sample;
  * 6. peak memory: 40,000 more objects, and a first scan of all 50,000 in a fresh process;
- * 7. the three Lambda bundles as the stack builds them: bytes and cold import time.
+ * 7. the three Lambda bundles as the stack builds them: bytes and cold import time;
+ * 8. the certificate page: one widget refresh for 100,000 certificates (page.ts).
  *
  * Options: --objects N (10000), --peak-objects N (50000, 0 skips phase 6), --openssl-sample N (300),
+ * --page-certificates N (100000, 0 skips phase 8),
  * --out FILE (docs/benchmarks.md; "-" writes none), --results FILE (also writes everything measured,
  * as JSON), --render FILE (measures nothing: writes --out and the JSON line from a --results file,
  * for when only the explanations in report.ts changed).
@@ -32,6 +34,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { DEFAULT_SCAN_DOWNLOAD_CONCURRENCY } from "../../functions/core/config/operations";
 import { functionMemoryMb, measureBundles } from "./bundles";
 import { type CorpusObject, generateObjects, HOST, makePki } from "./corpus";
+import { measurePage } from "./page";
 import { cpuSecondsOf, runWorker, startEmulator, startWorker, stopEmulator } from "./processes";
 import { renderReport } from "./report";
 import type { FloorResult, ScanResult } from "./scan-worker";
@@ -74,6 +77,7 @@ function options(argv: string[]): Options {
     peakObjects: Number(value("peak-objects", "50000")),
     peakHeapMb: argv.includes("--peak-heap-mb") ? Number(value("peak-heap-mb", "0")) : undefined,
     opensslSample: Number(value("openssl-sample", "300")),
+    pageCertificates: Number(value("page-certificates", "100000")),
     out: value("out", "docs/benchmarks.md"),
     results: value("results", ""),
     render: value("render", ""),
@@ -414,6 +418,10 @@ async function main() {
     log("bundles");
     const bundles = await measureBundles(join(work, "bundles"));
 
+    // 8. The certificate page: one widget refresh for an inventory of this many certificates.
+    const page =
+      opts.pageCertificates > 0 ? await measurePage(opts.pageCertificates, (text) => log(text)) : undefined;
+
     const results: BenchResults = {
       options: opts,
       machine: info,
@@ -435,6 +443,7 @@ async function main() {
       openssl,
       ...(peak ? { peak } : {}),
       bundles,
+      ...(page ? { page } : {}),
       nodeDefaultHeapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 1048576),
       loadAverageAtEnd: loadavg().map((l) => round(l, 2)),
       totalSeconds: round((performance.now() - began) / 1000, 0),

@@ -2,8 +2,10 @@
  * What one run of `npm run bench` measured (BenchResults), the targets it is held to, and the
  * summary printed as its last line (summarize), which docs/benchmarks.md also reads.
  */
+
 import type { BundleResult } from "./bundles";
 import type { ObjectKind } from "./corpus";
+import type { PageBenchResult } from "./page";
 import type { FloorResult, ScanResult } from "./scan-worker";
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -29,6 +31,8 @@ export interface Options {
    */
   peakHeapMb: number | undefined;
   opensslSample: number;
+  /** Certificates in the certificate page's inventory (phase 8); 0 skips it. */
+  pageCertificates: number;
   out: string;
   /** Where to write everything measured, as JSON ("" writes none). */
   results: string;
@@ -84,6 +88,8 @@ export interface BenchResults {
   /** V8's heap limit Node picks by itself on this machine (MB). */
   nodeDefaultHeapLimitMb: number;
   bundles: BundleResult[];
+  /** Phase 8: one certificate-page refresh (page.ts). */
+  page?: PageBenchResult;
   loadAverageAtEnd: number[];
   totalSeconds: number;
 }

@@ -270,7 +270,8 @@ describe("functions", () => {
     const ours = Object.values(functions).filter(
       (f) => String(f.Properties.Description).length > 0 && f.Properties.LoggingConfig,
     );
-    expect(ours).toHaveLength(5);
+    // The two scans, the credential check, the notifier, the webhook sender and the page widget.
+    expect(ours).toHaveLength(6);
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs24.x",

@@ -148,9 +148,9 @@ describe("IAM", () => {
     const roles = Object.values(full.findResources("AWS::IAM::Role")).filter((r) =>
       String(r.Properties.Description ?? "").startsWith("watchpost "),
     );
-    // Five functions; the endpoint scan's VPC access is its own statement of the six EC2 actions, not
-    // AWSLambdaVPCAccessExecutionRole.
-    expect(roles).toHaveLength(5);
+    // Six functions (the page widget among them); the endpoint scan's VPC access is its own statement
+    // of the six EC2 actions, not AWSLambdaVPCAccessExecutionRole.
+    expect(roles).toHaveLength(6);
     for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 });

@@ -25,6 +25,7 @@ import { join, relative } from "node:path";
 import { RegionInfo } from "aws-cdk-lib/region-info";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SCAN_STATE_TABLE_KEYS } from "../../functions/adapters/table-keys";
 import {
   parseConfig,
   readablePrefixes,
@@ -57,6 +58,7 @@ const FUNCTIONS = {
   notifier: FUNCTION_DESCRIPTIONS.notifier,
   "webhook-delivery": FUNCTION_DESCRIPTIONS.webhookDelivery,
   "endpoint-scan": FUNCTION_DESCRIPTIONS.endpointScan,
+  "certificate-page": FUNCTION_DESCRIPTIONS.certificatePage,
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 
@@ -124,6 +126,8 @@ const SERVICE_USES: Record<FunctionName, string[]> = {
   notifier: EVERY_FUNCTION,
   "webhook-delivery": [...EVERY_FUNCTION, ...SQS_POLLER],
   "endpoint-scan": [...EVERY_FUNCTION, ...VPC_ATTACHMENT],
+  // Invoked synchronously by CloudWatch: no failure destination to send to.
+  "certificate-page": ["logs:CreateLogStream", "logs:PutLogEvents"],
 };
 
 /**
@@ -394,6 +398,24 @@ function requestsFor(
       });
       break;
     }
+    case "functions/adapters/certificate-page-source.ts": {
+      // The page queries the scan-state table's page index and scans the alarm table, nothing else.
+      const index = SCAN_STATE_TABLE_KEYS.pageIndex.indexName;
+      requests.push(
+        action === "dynamodb:Query"
+          ? {
+              action,
+              resource: `arn:${partition}:dynamodb:${region}:${account}:table/${env[ENV.scanStateTable]}/index/${index}`,
+              because: "the certificate page's index",
+            }
+          : {
+              action,
+              resource: `arn:${partition}:dynamodb:${region}:${account}:table/${env[ENV.alarmTable]}`,
+              because: "the active alarms",
+            },
+      );
+      break;
+    }
     case "functions/adapters/scan-batch-queue.ts":
       requests.push({
         action,
@@ -463,7 +485,8 @@ function functionsOf(input: WatchpostConfigInput): FunctionName[] {
   return (Object.keys(FUNCTIONS) as FunctionName[]).filter(
     (name) =>
       (name !== "webhook-delivery" || config.notifications.webhooks.length > 0) &&
-      (name !== "endpoint-scan" || config.endpoints.targets.length > 0),
+      (name !== "endpoint-scan" || config.endpoints.targets.length > 0) &&
+      (name !== "certificate-page" || config.operations.dashboard),
   );
 }
 

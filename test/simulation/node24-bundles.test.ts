@@ -45,6 +45,7 @@ import {
   node24Version,
   prepareRunner,
 } from "../support/node24";
+import { tableRows } from "../support/page-html";
 import { chain, DAY, issue } from "../support/pki";
 import { FUNCTION_DESCRIPTIONS } from "../support/template";
 
@@ -66,8 +67,8 @@ const KEYSTORES = {
   legacyPkcs12: `${KEYSTORE_SOURCE.prefix}kafka01/kafka/server.p12`,
 };
 
-const { certificateScan, credentialCheck, notifier } = FUNCTION_DESCRIPTIONS;
-const FUNCTIONS = { certificateScan, credentialCheck, notifier };
+const { certificateScan, credentialCheck, notifier, certificatePage } = FUNCTION_DESCRIPTIONS;
+const FUNCTIONS = { certificateScan, credentialCheck, notifier, certificatePage };
 type FunctionName = keyof typeof FUNCTIONS;
 
 let work: string;
@@ -380,6 +381,46 @@ describe("the synthesized bundles on Node 24", () => {
       expect(message.attributes.severity?.value).toBe("critical");
       expect(Object.keys(JSON.parse(message.message)).sort()).toEqual(["default", "email", "https"]);
     }
+  });
+});
+
+/**
+ * The certificate page widget, called as CloudWatch calls a custom widget (CloudWatch User Guide,
+ * "Details about custom widgets in CloudWatch"): `describe` first, then a refresh with
+ * `widgetContext`. It reads what the scheduled scan above wrote, through the page index the stack's
+ * table has, and answers HTML whose buttons call the function's own ARN.
+ */
+describe("the certificate page widget bundle on Node 24", () => {
+  it("answers describe with its documentation", async () => {
+    // Act
+    const outcome = await invoke("certificatePage", {
+      describe: true,
+      widgetContext: { forms: { all: {} } },
+    });
+
+    // Assess
+    expect(outcome.ok, outcome.error ?? outcome.logs).toBe(true);
+    expect(String(outcome.result)).toMatch(/^## watchpost certificates\n/);
+  });
+
+  it("renders the certificates the scheduled scan judged, the expired one first with its alarm", async () => {
+    // Act
+    const outcome = await invoke("certificatePage", {
+      title: "Certificates",
+      pageSize: 50,
+      widgetContext: { dashboardName: "Watchpost", forms: { all: {} }, width: 1200, height: 800 },
+    });
+
+    // Assess
+    expect(outcome.ok, outcome.error ?? outcome.logs).toBe(true);
+    const html = String(outcome.result);
+    const bucket = bundles.get("certificateScan")!.env[ENV.certificateBucket]!;
+    const rows = tableRows(html, "certificates");
+    const old = rows.find((r) => r[1]!.startsWith(`s3://${bucket}/clusters/prod/old.pem`));
+    expect(old?.slice(5)).toEqual(["expired", "critical 1001 runbook"]);
+    expect(rows[0]![5]).toBe("expired");
+    expect(rows.some((r) => r[1]!.startsWith(`s3://${bucket}/clusters/prod/api.pem`))).toBe(true);
+    expect(html).toContain(`endpoint="arn:aws:lambda:eu-west-1:123456789012:function:certificatePage"`);
   });
 });
 

@@ -31,6 +31,7 @@ export const FUNCTION_DESCRIPTIONS = {
   notifier: /^Formats watchpost alarm events/,
   webhookDelivery: /^Renders watchpost alarm notifications/,
   endpointScan: /^Probes live TLS endpoints/,
+  certificatePage: /^CloudWatch custom widget: certificates/,
 } as const;
 
 export interface TemplateResource {

@@ -17,10 +17,17 @@ export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
+let sharedRaw: DynamoDBClient | undefined;
 let shared: DynamoDBDocumentClient | undefined;
 
 /** One client per execution environment, for every table. */
+export function sharedDynamoDbClient(): DynamoDBClient {
+  sharedRaw ??= dynamoDbClient();
+  return sharedRaw;
+}
+
+/** The same client, with the document translation the adapters expect. */
 export function sharedDocumentClient(): DynamoDBDocumentClient {
-  shared ??= documentClient(dynamoDbClient());
+  shared ??= documentClient(sharedDynamoDbClient());
   return shared;
 }

@@ -20,9 +20,12 @@ import { noteRead } from "./scan";
  * Bump when a check's judgement of the same bytes changes, so old records are not reused. 3: Java
  * keystores and RC2-encrypted PKCS#12 files are read (format 2 recorded them as unreadable). 4:
  * keystore entries (alias, key or trusted) and the file's format are kept, since which certificate
- * is a file's end certificate and the repair steps depend on them.
+ * is a file's end certificate and the repair steps depend on them. 5: each entry carries the
+ * certificate page's attribute (core/report/page-entry.ts), which entries written before it lack;
+ * reading every object once more writes it, instead of leaving the page empty until entries lapse
+ * a month later.
  */
-export const RECORD_FORMAT = 4;
+export const RECORD_FORMAT = 5;
 
 /** What a fresh read of an object leaves for the next scan (see scan.ts `FileOutcome.verdict`). */
 export interface ObjectVerdict {

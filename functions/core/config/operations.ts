@@ -18,6 +18,7 @@ export const Operations = z.strictObject({
     .default(30),
   /** The certificate-scan staleness alarm fires after this many hours without a successful scan. */
   scanStalenessHours: z.number().int().min(2).max(168).default(26),
+  /** The CloudWatch dashboard, with the certificate page (a custom widget and its function) first. */
   dashboard: z.boolean().default(true),
   /**
    * Objects per scan batch: a source that lists more is handed out in batches to concurrent scan

@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { tableRows } from "../../support/page-html";
 import { REPO_ROOT } from "../../support/paths";
 import { chain, DAY, issue } from "../../support/pki";
 
@@ -292,6 +293,28 @@ describe("npm start", () => {
       ]);
       expect(section(retiring ?? "", "FINDINGS: hosts in the alarm state table (0)")).toEqual(["none"]);
       expect(out).toContain("every local server is stopped");
+
+      // The certificate page, written by the widget's own code from the local tables.
+      const pageSection = (out.split(/^== The certificate page =+$/m)[1] ?? "").split(/^== /m)[0]!;
+      const pagePath = /^ {2}(\/\S+\/certificates\.html)$/m.exec(pageSection)?.[1];
+      expect(pagePath, pageSection).toBeDefined();
+      temporary.push(join(pagePath!, ".."));
+      const page = readFileSync(pagePath!, "utf8");
+      const certificates = tableRows(page, "certificates");
+      expect(certificates.find((r) => r[1]!.startsWith(`${bucket}/certs/expiring.pem`))?.slice(5)).toEqual([
+        "expiring",
+        "minor 1002 runbook",
+      ]);
+      expect(
+        certificates.find((r) => r[1]!.startsWith(`${bucket}/certs/not-yet-valid.pem`))?.slice(5),
+      ).toEqual(["not yet valid", "critical 1003 runbook"]);
+      // The active alarms after the run: the renewals and the reload cleared theirs.
+      expect(
+        tableRows(page, "alarms")
+          .map((r) => r[1]!.split(" ")[0])
+          .sort(),
+      ).toEqual(["1002", "1003", "1004", "1005", "1007", "1040", "2002"]);
+      expect(page).not.toContain("<script");
     },
     TIMEOUT_MS,
   );
@@ -341,6 +364,8 @@ describe("npm start", () => {
         join(dir, "watchpost.config.json"),
         "--certs",
         join(dir, "certs"),
+        "--page",
+        join(dir, "page.html"),
       );
 
       // Assess
@@ -360,6 +385,11 @@ describe("npm start", () => {
       ]);
       expect(step(out, 2)).toContain("prod/old.pem is uploaded again, unchanged");
       expect(step(out, 4)).toContain("Not run: your 1 credential target (hbase-prod)");
+      expect(out).toContain(`  ${join(dir, "page.html")}\n`);
+      expect(tableRows(readFileSync(join(dir, "page.html"), "utf8"), "certificates")[0]!.slice(5)).toEqual([
+        "expired",
+        "critical 1001 runbook",
+      ]);
       expect(out).toContain("npx cdk deploy");
     },
     TIMEOUT_MS,
