@@ -5,7 +5,8 @@
  * It is not Slack's or Teams' own renderer; docs/notifications.md says so.
  *
  * Needs Chromium (Debian: `apt-get install chromium fonts-noto-color-emoji`).
- * Run: `npx tsx scripts/render-notification-images.ts [path-to-chromium]`. CI does not run it.
+ * Run: `npm run generate` (or `npx tsx scripts/render-notification-images.ts [path-to-chromium]`).
+ * CI does not compare them: a screenshot's bytes depend on the Chromium build and the fonts.
  */
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -9,8 +9,9 @@
  * The page runs no script, so what Chromium draws is what CloudWatch draws, bar CloudWatch's own
  * frame and default styles.
  *
- * Needs Chromium (Debian: `apt-get install chromium`). Run: `npx tsx scripts/render-page-images.ts
- * [path-to-chromium]`. CI does not run it.
+ * Needs Chromium (Debian: `apt-get install chromium`). Run: `npm run generate` (or
+ * `npx tsx scripts/render-page-images.ts [path-to-chromium]`). CI does not compare them: a
+ * screenshot's bytes depend on the Chromium build and the fonts.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";

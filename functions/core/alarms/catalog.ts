@@ -1,7 +1,7 @@
 /**
  * The alarm catalog: one alarm per check, in the shape operators know from cluster managers
  * (ID, severity, auto clear, parameters, impact, causes, handling procedure). The runbook pages in
- * docs/alarms/ are rendered from these entries (scripts/generate-alarm-docs.ts) and a test keeps
+ * docs/alarms/ are rendered from these entries (`npm run generate`) and a test keeps
  * the two in step, so what the CLI prints, what events carry and what the operator reads agree.
  */
 import { CERTIFICATE_CHECKS, type CheckName, CREDENTIAL_CHECKS, type Severity } from "../contracts";

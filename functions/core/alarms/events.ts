@@ -1,7 +1,7 @@
 /**
  * The alarm event contract on the EventBridge bus: `source: "watchpost"`, one detail-type per
  * transition kind, and the detail schema below. schemas/alarm-event.schema.json is generated from
- * `AlarmEventDetail` (scripts/generate-schemas.ts) and documented in docs/events.md.
+ * `AlarmEventDetail` (`npm run generate`) and documented in docs/events.md.
  */
 import * as z from "zod";
 import { CheckName, Severity } from "../contracts";

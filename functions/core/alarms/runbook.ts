@@ -1,6 +1,6 @@
 /**
  * Renders the runbook pages in docs/alarms/ from the catalog, so the page an operator reads at
- * 3 a.m. says exactly what the code raises (scripts/generate-alarm-docs.ts writes them).
+ * 3 a.m. says exactly what the code raises (`npm run generate` writes them).
  */
 import type { Severity } from "../contracts";
 import { type AlarmDefinition, STEP_LABELS } from "./catalog";

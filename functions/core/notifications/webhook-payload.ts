@@ -2,7 +2,7 @@
  * What a generic webhook receives: stable, documented fields instead of the raw EventBridge event,
  * so a receiver can route on `severity`, show `summary`, and act on `notAfter` or `errorCode`
  * without parsing prose. Versioned by `schemaVersion` (bumped only on incompatible changes) and
- * shipped as schemas/webhook-payload.schema.json (scripts/generate-schemas.ts).
+ * shipped as schemas/webhook-payload.schema.json (`npm run generate`).
  */
 import * as z from "zod";
 import { TransitionKind } from "../alarms/lifecycle";
