@@ -364,11 +364,7 @@ export class WatchpostStack extends Stack {
       description: "SNS topic of every alarm notification (subscribers of minimum severity warning)",
     });
     new CfnOutput(this, "AlarmTopicArns", {
-      value: this.toJsonString(
-        Object.fromEntries(
-          [...this.notifications.topics].map(([severity, topic]) => [severity, topic.topicArn]),
-        ),
-      ),
+      value: this.notifications.topicArnsJson(),
       description:
         "Alarm topics by the minimum severity of their subscribers (watchpost verify-deployment reads it)",
     });

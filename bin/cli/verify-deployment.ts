@@ -44,6 +44,7 @@ import type { AlarmState, AlarmTransition } from "../../functions/core/alarms/li
 import { isSilenced, type Silence } from "../../functions/core/alarms/silences";
 import { parseConfigText } from "../../functions/core/config";
 import { EXIT, Severity } from "../../functions/core/contracts";
+import { parseTopicArns } from "../../functions/core/notifications/topics";
 import { type CliIo, type Command, UsageError } from "./io";
 import { OutputFormat, parseCommandLine, validateOptions } from "./options";
 
@@ -296,7 +297,7 @@ export async function verifyDeployment(
   if (rules.length === 0) problems.push(`no rule on bus ${bus} matches an alarm event: nobody would be told`);
 
   const subscriptions: VerifyReport["subscriptions"] = [];
-  const topics = z.record(z.string(), z.string()).parse(JSON.parse(outputs.AlarmTopicArns));
+  const topics = parseTopicArns(outputs.AlarmTopicArns);
   for (const [minimumSeverity, topic] of Object.entries(topics)) {
     let token: string | undefined;
     do {

@@ -11,22 +11,17 @@
 
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import * as z from "zod";
 import { snsClient } from "../adapters/clients/sns";
 import { sqsClient } from "../adapters/clients/sqs";
 import { createWebhookQueue, type WebhookQueue } from "../adapters/webhook-queue";
-import { isAtLeast, Severity } from "../core/contracts";
 import { METRIC } from "../core/metrics";
 import { snsAlarmMessage } from "../core/notifications/alarm-message";
 import { type AlarmEvent, AlarmEventEnvelope, deploymentOf } from "../core/notifications/alarm-view";
+import { parseTopicArns, type TopicArns, topicsFor } from "../core/notifications/topics";
 import { type WebhookConfig, webhooksFor } from "../core/notifications/webhook";
 import { deployedConfig } from "./shared/deployed-config";
 import { ENV, requireEnv } from "./shared/environment";
 import { instrumented, logger, metrics } from "./shared/powertools";
-
-const SeverityTopics = z
-  .partialRecord(Severity, z.string().startsWith("arn:"))
-  .refine((topics) => topics.warning !== undefined, "expected the topic of every alarm event (warning)");
 
 export interface NotifierDeps {
   sns: Pick<SNSClient, "send">;
@@ -34,7 +29,7 @@ export interface NotifierDeps {
    * Topics by the minimum severity of their subscribers (email and chat subscribe without a filter
    * policy); `warning` receives every alarm event.
    */
-  topicArns: Partial<Record<Severity, string>>;
+  topicArns: TopicArns;
   /** The stack name the configuration gave the deployment. */
   stackName: string;
   /** Configured webhooks; each gets the events its minimum severity asks for, through the queue. */
@@ -47,17 +42,6 @@ export interface NotifyResult {
   /** Names of the webhooks a delivery was queued for. */
   webhooks?: string[];
   skipped?: "silenced";
-}
-
-/** Topics that receive an event of this routing severity, each once. */
-export function topicsFor(severity: Severity, deps: Pick<NotifierDeps, "topicArns">): string[] {
-  return [
-    ...new Set(
-      Object.entries(deps.topicArns)
-        .filter(([minimum]) => isAtLeast(severity, minimum as Severity))
-        .map(([, arn]) => arn),
-    ),
-  ];
 }
 
 export async function notify(raw: unknown, deps: NotifierDeps): Promise<NotifyResult> {
@@ -81,7 +65,7 @@ export async function notify(raw: unknown, deps: NotifierDeps): Promise<NotifyRe
     throw new Error("Webhooks are configured but no webhook queue is; redeploy the watchpost stack.");
   }
   for (const webhook of webhooks) await deps.webhookQueue!.enqueue(webhook.name, event);
-  const topics = topicsFor(message.severity, deps);
+  const topics = topicsFor(message.severity, deps.topicArns);
   // Sequential and fail-fast: a retry re-sends to every topic, which is better than losing one.
   for (const topicArn of topics) {
     await deps.sns.send(
@@ -107,7 +91,7 @@ let defaultDeps: NotifierDeps | undefined;
 
 /** The topics the stack put in the function's environment (lib/constructs/alarm-notifications.ts). */
 export function topicArnsFrom(env: NodeJS.ProcessEnv): NotifierDeps["topicArns"] {
-  return SeverityTopics.parse(JSON.parse(requireEnv(ENV.severityTopicArns, env)));
+  return parseTopicArns(requireEnv(ENV.severityTopicArns, env));
 }
 
 function deployedDeps(): NotifierDeps {

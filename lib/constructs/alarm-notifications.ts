@@ -9,7 +9,14 @@ import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
 import { DETAIL_TYPES, EVENT_SOURCE } from "../../functions/core/alarms/events";
 import { ConfigError, type WatchpostConfig } from "../../functions/core/config";
-import { isAtLeast, SEVERITIES, type Severity } from "../../functions/core/contracts";
+import type { Severity } from "../../functions/core/contracts";
+import {
+  alarmTopics,
+  EVERY_EVENT_MINIMUM,
+  healthAlarmTopics,
+  serializeTopicArns,
+  type TopicArns,
+} from "../../functions/core/notifications/topics";
 import { ENV } from "../../functions/handlers/shared/environment";
 import { knownPartition } from "../partition";
 import type { WatchpostFunction } from "./watchpost-function";
@@ -18,11 +25,6 @@ export interface AlarmNotificationsProps {
   notifications: WatchpostConfig["notifications"];
   bus: events.IEventBus;
   notifier: WatchpostFunction;
-}
-
-/** Severities at or above `minimum`, worst first: what a recipient with that minimum receives. */
-export function severitiesFrom(minimum: Severity): Severity[] {
-  return SEVERITIES.filter((severity) => isAtLeast(severity, minimum));
 }
 
 /**
@@ -94,18 +96,12 @@ export class AlarmNotifications extends Construct {
       }),
     );
 
-    const minimums = new Set<Severity>([
-      "warning",
+    const minimums = [
       ...notifications.email.map((r) => r.minimumSeverity),
       ...chatChannels.map((c) => c.minimumSeverity),
-    ]);
-    for (const minimum of SEVERITIES.filter((s) => minimums.has(s))) {
-      this.topics.set(
-        minimum,
-        minimum === "warning"
-          ? this.topic("AlarmTopic", "watchpost alarms")
-          : this.topic(`SeverityTopic-${minimum}`, `watchpost alarms, ${minimum} and worse`),
-      );
+    ];
+    for (const { minimum, id, displayName } of alarmTopics(minimums)) {
+      this.topics.set(minimum, this.topic(id, displayName));
     }
     for (const recipient of notifications.email) {
       this.topicFor(recipient.minimumSeverity).addSubscription(
@@ -120,12 +116,7 @@ export class AlarmNotifications extends Construct {
       reason:
         "Added by grantPublish on the KMS-encrypted topics, on the topic key only: SNS server-side encryption needs a data key per publish.",
     });
-    notifier.function.addEnvironment(
-      ENV.severityTopicArns,
-      stack.toJsonString(
-        Object.fromEntries([...this.topics].map(([severity, topic]) => [severity, topic.topicArn])),
-      ),
-    );
+    notifier.function.addEnvironment(ENV.severityTopicArns, this.topicArnsJson());
 
     this.notifierRule = new events.Rule(this, "ToNotifier", {
       description: "watchpost alarm events to the notifier (silenced ones stay quiet)",
@@ -141,12 +132,21 @@ export class AlarmNotifications extends Construct {
 
   /** Every alarm event goes to this topic; the stack outputs its ARN. */
   get alarmTopic(): sns.Topic {
-    return this.topicFor("warning");
+    return this.topicFor(EVERY_EVENT_MINIMUM);
   }
 
-  /** Topics that CloudWatch alarms about watchpost itself notify: all of them, so every recipient hears. */
-  operatorTopics(): sns.ITopic[] {
-    return [...this.topics.values()];
+  /** The topic ARNs in the one text form the notifier and verify-deployment read. */
+  topicArnsJson(): string {
+    return serializeTopicArns(this.topicArns(), (arns) => Stack.of(this).toJsonString(arns));
+  }
+
+  /** Topics that CloudWatch alarms about watchpost itself notify: all of them, within CloudWatch's limit. */
+  operatorTopics(): readonly sns.ITopic[] {
+    return healthAlarmTopics([...this.topics.values()]);
+  }
+
+  private topicArns(): TopicArns {
+    return Object.fromEntries([...this.topics].map(([severity, topic]) => [severity, topic.topicArn]));
   }
 
   private topicFor(minimum: Severity): sns.Topic {

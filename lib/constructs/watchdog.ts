@@ -8,13 +8,15 @@ import * as cr from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
 import { SEVERITIES } from "../../functions/core/contracts";
 import { DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from "../../functions/core/metrics";
+import { healthAlarmTopics } from "../../functions/core/notifications/topics";
 import type { DeadLetterQueue } from "./dead-letter-queue";
 import type { WatchpostFunction } from "./watchpost-function";
 
 export interface WatchdogProps {
   functions: Record<string, WatchpostFunction>;
   deadLetterQueues: Record<string, DeadLetterQueue>;
-  topics: sns.ITopic[];
+  /** Topics every health alarm notifies (at most CloudWatch's five actions per alarm state). */
+  topics: readonly sns.ITopic[];
   /** Hours without a successful full certificate scan before the staleness alarm fires. */
   scanStalenessHours: number;
   dashboard: boolean;
@@ -38,7 +40,7 @@ export class Watchdog extends Construct {
 
   constructor(scope: Construct, id: string, props: WatchdogProps) {
     super(scope, id);
-    const notify = props.topics.map((topic) => new actions.SnsAction(topic));
+    const notify = healthAlarmTopics(props.topics).map((topic) => new actions.SnsAction(topic));
     const add = (alarm: cloudwatch.Alarm) => {
       alarm.addAlarmAction(...notify);
       alarm.addOkAction(...notify);

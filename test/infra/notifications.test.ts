@@ -1,6 +1,9 @@
+import { App, Stack } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
+import * as sns from "aws-cdk-lib/aws-sns";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ENV } from "../../functions/handlers/shared/environment";
+import { Watchdog } from "../../lib/constructs/watchdog";
 import { fullConfig, grantsOf, logicalIdOf, minimalConfig, synth } from "./support";
 
 let full: Template;
@@ -248,5 +251,28 @@ describe("watching the watcher", () => {
 
     // Assess
     template.resourceCountIs("AWS::CloudWatch::Dashboard", 0);
+  });
+});
+
+describe("CloudWatch's limit of five actions per alarm state", () => {
+  it("refuses at synth a health alarm that would notify more topics than CloudWatch takes, saying why", () => {
+    // Prepare
+    const stack = new Stack(new App(), "Limits");
+    const topics = Array.from({ length: 6 }, (_, i) => new sns.Topic(stack, `Topic${i}`));
+
+    // Act / Assess
+    expect(
+      () =>
+        new Watchdog(stack, "Watchdog", {
+          functions: {},
+          deadLetterQueues: {},
+          topics,
+          scanStalenessHours: 26,
+          dashboard: false,
+          logRetentionDays: 30,
+        }),
+    ).toThrow(
+      "watchpost's health alarms would notify 6 SNS topics, but CloudWatch takes at most 5 actions per alarm state (PutMetricAlarm AlarmActions/OKActions)",
+    );
   });
 });

@@ -5,13 +5,12 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createWebhookQueue } from "../../../functions/adapters/webhook-queue";
 import { parseConfig } from "../../../functions/core/config";
 import { deduplicationId } from "../../../functions/core/notifications/webhook";
-import { handler, notify, topicsFor } from "../../../functions/handlers/notifier";
+import { handler, notify } from "../../../functions/handlers/notifier";
 import { CONFIG_DEFINE, encodeConfig } from "../../../functions/handlers/shared/deployed-config";
 import { ENV } from "../../../functions/handlers/shared/environment";
 
 const ALARM_TOPIC = "arn:aws:sns:eu-west-1:123456789012:watchpost-alarms";
 const CHAT_MAJOR = "arn:aws:sns:eu-west-1:123456789012:watchpost-chat-major";
-const MINOR_TOPIC = "arn:aws:sns:eu-west-1:123456789012:watchpost-alarms-minor";
 
 function alarmEvent(detail: Record<string, unknown> = {}) {
   return {
@@ -108,15 +107,6 @@ describe("notifier", () => {
       "https",
     ]);
     expect(result.published).toEqual([ALARM_TOPIC]);
-  });
-
-  it("sends to the topics whose minimum the event meets, each once, and only those", () => {
-    // Assess
-    const routing = { topicArns: { warning: ALARM_TOPIC, major: CHAT_MAJOR, minor: MINOR_TOPIC } };
-    expect(topicsFor("critical", routing)).toEqual([ALARM_TOPIC, CHAT_MAJOR, MINOR_TOPIC]);
-    expect(topicsFor("major", routing)).toEqual([ALARM_TOPIC, CHAT_MAJOR, MINOR_TOPIC]);
-    expect(topicsFor("minor", routing)).toEqual([ALARM_TOPIC, MINOR_TOPIC]);
-    expect(topicsFor("warning", routing)).toEqual([ALARM_TOPIC]);
   });
 
   it("routes a drop and the clear after it by the occurrence's worst severity", async () => {
