@@ -10,8 +10,9 @@ import { fileURLToPath } from "node:url";
 import { DETAIL_TYPES } from "../functions/core/alarms/events";
 import { type AlarmEvent, alarmView } from "../functions/core/notifications/alarm-view";
 import { chatbotNotification } from "../functions/core/notifications/chatbot";
-import { emailBody, emailSubject } from "../functions/core/notifications/email";
+import { emailBody } from "../functions/core/notifications/email";
 import { slackMessage } from "../functions/core/notifications/slack";
+import { summaryLine } from "../functions/core/notifications/summary-line";
 import { teamsMessage } from "../functions/core/notifications/teams";
 import { webhookPayload } from "../functions/core/notifications/webhook-payload";
 import {
@@ -50,7 +51,7 @@ function destinations(event: AlarmEvent): string[] {
   return [
     "#### Email",
     "",
-    text(`Subject: ${emailSubject(view)}\n\n${emailBody(view)}`),
+    text(`Subject: ${summaryLine(view)}\n\n${emailBody(view)}`),
     "",
     "#### Slack or Microsoft Teams through AWS Chatbot (SNS `https` message)",
     "",

@@ -14,8 +14,9 @@ import { compareSeverity, type Severity } from "../contracts";
 import { type AlarmEvent, alarmView } from "./alarm-view";
 import { chatbotNotification } from "./chatbot";
 import type { Deployment } from "./deployment";
-import { emailBody, emailSubject, MAX_MESSAGE_CHARS, MAX_PARAMETER_CHARS } from "./email";
-import { byteLength, truncate } from "./text";
+import { emailBody } from "./email";
+import { summaryLine } from "./summary-line";
+import { byteLength, MAX_FINDING_MESSAGE_CHARS, MAX_PARAMETER_VALUE_CHARS, truncate } from "./text";
 
 export type { AlarmEvent } from "./alarm-view";
 
@@ -57,7 +58,7 @@ export function snsAlarmMessage(event: AlarmEvent, deployment: Deployment): SnsA
   const detail = boundedDetail(event.detail);
   const bounded: AlarmEvent = { ...event, detail };
   const view = alarmView(detail, deployment);
-  const subject = emailSubject(view);
+  const subject = summaryLine(view);
   let message = JSON.stringify({
     default: JSON.stringify(bounded),
     email: emailBody(view),
@@ -89,8 +90,8 @@ export function boundedDetail(detail: AlarmEventDetail): AlarmEventDetail {
   const parameters = Object.fromEntries(
     Object.entries(detail.parameters).map(([name, value]) => [
       truncate(name, 100),
-      truncate(value, MAX_PARAMETER_CHARS),
+      truncate(value, MAX_PARAMETER_VALUE_CHARS),
     ]),
   );
-  return { ...detail, message: truncate(detail.message, MAX_MESSAGE_CHARS), parameters };
+  return { ...detail, message: truncate(detail.message, MAX_FINDING_MESSAGE_CHARS), parameters };
 }

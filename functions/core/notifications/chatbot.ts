@@ -4,7 +4,7 @@
  * raise, reminders and clear land in one thread.
  */
 import { type AlarmEvent, type AlarmView, markOf, readableTime, severityText } from "./alarm-view";
-import { emailSubject } from "./email";
+import { summaryLine } from "./summary-line";
 import { slackEscape, slackText, truncate } from "./text";
 
 /** Chat messages longer than a screen or two are not read; the email carries the rest. */
@@ -76,7 +76,7 @@ export function chatbotNotification(event: AlarmEvent, view: AlarmView): Chatbot
     },
     metadata: {
       threadId: detail.fingerprint,
-      summary: safe(emailSubject(view)),
+      summary: safe(summaryLine(view)),
       eventType: event["detail-type"],
       relatedResources,
       additionalContext: {

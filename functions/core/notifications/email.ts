@@ -4,35 +4,7 @@
  */
 import { visibleText as visible } from "../visible-text";
 import { type AlarmView, readableTime, severityText } from "./alarm-view";
-import { deploymentTag } from "./deployment";
-import { inertLinks, MAX_SUBJECT_LENGTH, toAsciiLine, truncate, truncateStart } from "./text";
-
-export const MAX_MESSAGE_CHARS = 8_000;
-/** An S3 key has at most 1,024 bytes: a step that pastes it must get all of it. */
-export const MAX_PARAMETER_CHARS = 1_100;
-
-const KIND_WORD = {
-  raised: "RAISED",
-  "severity-changed": "CHANGED",
-  reminder: "REMINDER",
-  cleared: "CLEARED",
-} as const;
-
-/**
- * "CRITICAL RAISED 1001 Certificate expired: .../prod/api.pem#0 [Watchpost 123456789012 eu-west-1]",
- * at most 99 ASCII characters: the file name and the deployment survive, the path's start is cut.
- */
-export function emailSubject(view: AlarmView): string {
-  const { detail } = view;
-  const head = toAsciiLine(
-    `${detail.severity.toUpperCase()} ${KIND_WORD[detail.kind]} ${detail.alarmId} ${detail.title}`,
-  );
-  const tag = toAsciiLine(deploymentTag(view.deployment));
-  const object = toAsciiLine(detail.source);
-  const room = MAX_SUBJECT_LENGTH - head.length - tag.length - 3;
-  if (room < 12) return truncate(`${head} ${tag}`, MAX_SUBJECT_LENGTH);
-  return `${head}: ${truncateStart(object, room)} ${tag}`;
-}
+import { inertLinks, MAX_FINDING_MESSAGE_CHARS, MAX_PARAMETER_VALUE_CHARS, truncate } from "./text";
 
 /**
  * Plain text, so nothing is markup; but mail clients make links of bare URLs, so what a certificate,
@@ -47,7 +19,7 @@ export function emailBody(view: AlarmView): string {
   if (cleared) {
     lines.push(`Now: ${safe(view.now ?? "")}`, `Was: ${safe(view.was ?? "")}`, "");
   } else {
-    lines.push(truncate(safe(view.message), MAX_MESSAGE_CHARS), "");
+    lines.push(truncate(safe(view.message), MAX_FINDING_MESSAGE_CHARS), "");
   }
   lines.push(`Object: ${safe(view.object)}`);
   if (view.location) lines.push(`Location: ${safe(view.location)}`);
@@ -82,7 +54,7 @@ export function emailBody(view: AlarmView): string {
   if (parameters.length > 0) {
     lines.push("", "Parameters:");
     for (const [name, value] of parameters) {
-      lines.push(`  ${name}: ${truncate(safe(visible(value)), MAX_PARAMETER_CHARS)}`);
+      lines.push(`  ${name}: ${truncate(safe(visible(value)), MAX_PARAMETER_VALUE_CHARS)}`);
     }
   }
   lines.push("");

@@ -6,7 +6,7 @@
  * https://api.slack.com/reference/block-kit/blocks and …/messaging/attachments
  */
 import { type AlarmView, markOf, readableTime, severityText } from "./alarm-view";
-import { emailSubject } from "./email";
+import { summaryLine } from "./summary-line";
 import { slackEscape, slackText, truncate } from "./text";
 
 export const SEVERITY_COLOR = {
@@ -112,7 +112,7 @@ export function slackMessage(view: AlarmView): SlackMessage {
     ],
   });
   // The top-level text is mrkdwn too (it is the notification's preview on phones).
-  const summary = slackText(emailSubject(view));
+  const summary = slackText(summaryLine(view));
   return {
     text: summary,
     attachments: [

@@ -3,6 +3,11 @@
  * and make a subject line that SNS accepts (ASCII, one line, under 100 characters).
  */
 
+/** The finding's message in any notification (the email, and the detail every destination gets). */
+export const MAX_FINDING_MESSAGE_CHARS = 8_000;
+/** One alarm parameter's value: an S3 key has at most 1,024 bytes, and a step that pastes it must get all of it. */
+export const MAX_PARAMETER_VALUE_CHARS = 1_100;
+
 export const TRUNCATION_MARK = " [truncated]";
 
 /** At most `max` UTF-16 units, never splitting a surrogate pair; a cut is marked so readers know. */
@@ -20,12 +25,6 @@ export function truncateStart(text: string, max: number): string {
   if (text.length <= max) return text;
   return `...${text.slice(text.length - Math.max(0, max - 3))}`;
 }
-
-/**
- * SNS subjects must be ASCII, start with a letter, digit or punctuation, hold no line breaks or
- * control characters and be under 100 characters.
- */
-export const MAX_SUBJECT_LENGTH = 99;
 
 export function toAsciiLine(text: string): string {
   return text

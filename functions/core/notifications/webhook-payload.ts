@@ -9,7 +9,7 @@ import { TransitionKind } from "../alarms/lifecycle";
 import { daysBetween } from "../certificates/certificate";
 import { CheckName, Severity } from "../contracts";
 import type { AlarmView } from "./alarm-view";
-import { emailSubject } from "./email";
+import { summaryLine } from "./summary-line";
 
 const Timestamp = z.iso.datetime();
 
@@ -103,7 +103,7 @@ export function webhookPayload(view: AlarmView): WebhookPayload {
     eventId: detail.eventId,
     kind: detail.kind,
     at: detail.at,
-    summary: emailSubject(view),
+    summary: summaryLine(view),
     alarm: {
       id: detail.alarmId,
       title: detail.title,

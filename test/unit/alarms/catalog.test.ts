@@ -91,7 +91,7 @@ describe("alarm catalog", () => {
       const attrs = attributes(page);
 
       // Assess
-    expect(page.split("\n").find((line) => line.startsWith("# "))).toBe(`# ${entry.id} ${entry.title}`);
+      expect(page.split("\n").find((line) => line.startsWith("# "))).toBe(`# ${entry.id} ${entry.title}`);
       expect(attrs).toEqual({
         "Alarm ID": entry.id,
         Severity: entry.severity.charAt(0).toUpperCase() + entry.severity.slice(1),

@@ -12,9 +12,10 @@ import {
 } from "../../../functions/core/notifications/alarm-message";
 import { type AlarmEvent, alarmView } from "../../../functions/core/notifications/alarm-view";
 import { chatbotNotification } from "../../../functions/core/notifications/chatbot";
-import { emailBody, emailSubject } from "../../../functions/core/notifications/email";
+import { emailBody } from "../../../functions/core/notifications/email";
 import { fillPlaceholders } from "../../../functions/core/notifications/remediation";
 import { SEVERITY_COLOR, slackMessage } from "../../../functions/core/notifications/slack";
+import { summaryLine } from "../../../functions/core/notifications/summary-line";
 import { teamsMessage } from "../../../functions/core/notifications/teams";
 import { TRUNCATION_MARK, truncate } from "../../../functions/core/notifications/text";
 import { webhookPayload } from "../../../functions/core/notifications/webhook-payload";
@@ -33,7 +34,7 @@ const BASE = "https://github.com/acme/watchpost/blob/main/";
 function everyDestination(event: AlarmEvent) {
   const view = alarmView(event.detail, SAMPLE_DEPLOYMENT);
   return {
-    email: `${emailSubject(view)}\n${emailBody(view)}`,
+    email: `${summaryLine(view)}\n${emailBody(view)}`,
     chatbot: JSON.stringify(chatbotNotification(event, view)),
     slack: JSON.stringify(slackMessage(view)),
     teams: JSON.stringify(teamsMessage(view)),
@@ -69,7 +70,7 @@ describe("which deployment paged", () => {
       expect(text, destination).toContain("123456789012");
       expect(text, destination).toContain("eu-west-1");
     }
-    expect(emailSubject(alarmView(event.detail, SAMPLE_DEPLOYMENT))).toMatch(
+    expect(summaryLine(alarmView(event.detail, SAMPLE_DEPLOYMENT))).toMatch(
       / \[Watchpost 123456789012 eu-west-1\]$/,
     );
   });
@@ -346,7 +347,7 @@ describe("the SNS message", () => {
     expect(JSON.parse(structure.default)).toEqual(certRaised);
     expect(structure.email).toBe(emailBody(view));
     expect(JSON.parse(structure.https)).toEqual(chatbotNotification(certRaised!, view));
-    expect(message.subject).toBe(emailSubject(view));
+    expect(message.subject).toBe(summaryLine(view));
     expect(message.attributes).toEqual({
       severity: "minor",
       kind: "raised",
