@@ -310,12 +310,13 @@ const ENTRIES: Record<CheckName, Entry> = {
   "weak-crypto": {
     title: "Certificate uses weak cryptography",
     description:
-      "The certificate uses a key or signature that is no longer considered safe: RSA under 2048 bits, EC under 256 bits, or an MD5 or SHA-1 signature (self-signed roots are exempt from the signature rule).",
+      "The certificate uses a key or signature that is no longer considered safe: RSA under 2048 bits, EC under 256 bits, or an MD5 or SHA-1 signature (self-signed roots are exempt from the signature rule); or it holds an RSA key under 3072 bits and is valid past 2030-12-31, after which NIST disallows such keys for signing (SP 800-57 Part 1 Rev. 5): raised as a warning while that is its only weakness.",
     impact:
       "Modern clients and libraries may refuse the certificate outright; where accepted, an attacker with enough resources could forge or break it.",
     possibleCauses: [
       "The certificate was issued long ago with old defaults.",
       "A tool or script generating certificates still uses `-sha1` or a 1024-bit key.",
+      "A long-lived certificate (a CA, or a leaf of more than a few years) was issued with a 2048-bit RSA key, the default of most tools.",
     ],
     handlingProcedure: [
       ...FETCH_AND_INSPECT,

@@ -4,7 +4,7 @@ import {
   parseCertificate,
 } from "../../../../functions/core/certificates/certificate";
 import { DEFAULT_POLICY, evaluateCertificates } from "../../../../functions/core/certificates/evaluate";
-import { asRawIssuer, issue, issueRaw } from "../../../support/pki";
+import { asRawIssuer, issue, issueRaw, type KeySpec } from "../../../support/pki";
 
 function weakFindings(...certs: ParsedCertificate[]) {
   return evaluateCertificates(certs, { ...DEFAULT_POLICY, now: new Date() }).filter(
@@ -128,5 +128,63 @@ describe("weak-crypto", () => {
 
     // Assess
     expect(findings).toEqual([]);
+  });
+
+  // NIST SP 800-57 Part 1 Rev. 5, Tables 2 and 4: RSA under 3072 bits (112-bit security) is
+  // acceptable for signing through 2030 and disallowed from 2031.
+  it.each<[string, KeySpec, string, { severity: string; reasons: string[]; message: string } | undefined]>([
+    ["RSA-2048 that expires on the last second of 2030", "rsa2048", "2030-12-31T23:59:59Z", undefined],
+    [
+      "RSA-2048 valid one second into 2031",
+      "rsa2048",
+      "2031-01-01T00:00:00Z",
+      {
+        severity: "warning",
+        reasons: ["rsa-key-too-small-after-2030"],
+        message:
+          'Certificate "CN=long.example.com" uses weak cryptography: RSA key of 2048 bits valid until 2031-01-01T00:00:00Z, past 2030-12-31, after which NIST disallows RSA under 3072 bits for signing (SP 800-57 Part 1 Rev. 5). Re-issue it before 2031 with an RSA key of at least 3072 bits or an EC key on P-256 or larger.',
+      },
+    ],
+    ["RSA-3072 valid into 2040", "rsa3072", "2040-06-01T00:00:00Z", undefined],
+    ["P-256 valid into 2040", "p256", "2040-06-01T00:00:00Z", undefined],
+  ])("judges %s", async (_, key, notAfter, expected) => {
+    // Prepare
+    const cert = parsed(
+      (await issue({ subject: "CN=long.example.com", key, notAfter: new Date(notAfter) })).der,
+    );
+
+    // Act
+    const [finding] = weakFindings(cert);
+
+    // Assess
+    expect(
+      finding && {
+        severity: finding.severity,
+        reasons: finding.details?.reasons,
+        message: finding.message,
+      },
+    ).toEqual(expected);
+  });
+
+  it("keeps the severity of a real weakness when the key is also too small for after 2030", async () => {
+    // Prepare
+    const root = await issue({ subject: "CN=Old Root", isCA: true });
+    const leaf = await issue({
+      subject: "CN=both.example.com",
+      issuer: root,
+      key: "rsa2048",
+      hash: "SHA-1",
+      notAfter: new Date("2032-01-01T00:00:00Z"),
+    });
+
+    // Act
+    const [finding] = weakFindings(parsed(leaf.der));
+
+    // Assess
+    expect(finding).toMatchObject({
+      severity: "minor",
+      details: { reasons: ["rsa-key-too-small-after-2030", "weak-signature-hash"] },
+    });
+    expect(finding?.message).toContain("Re-issue it with an RSA key of at least 3072 bits");
   });
 });
