@@ -364,9 +364,9 @@ export class WatchpostStack extends Stack {
       description: "SNS topic of every alarm notification (subscribers of minimum severity warning)",
     });
     new CfnOutput(this, "AlarmTopicArns", {
-      value: this.notifications.topicArnsJson(),
+      value: this.notifications.topicRoutesJson(),
       description:
-        "Alarm topics by the minimum severity of their subscribers (watchpost verify-deployment reads it)",
+        "Alarm topics with the minimum severity and subject prefix of their subscribers (watchpost verify-deployment reads it)",
     });
     new CfnOutput(this, "AlarmTableName", {
       value: this.state.table.tableName,

@@ -44,7 +44,7 @@ import type { AlarmState, AlarmTransition } from "../../functions/core/alarms/li
 import { isSilenced, type Silence } from "../../functions/core/alarms/silences";
 import { parseConfigText } from "../../functions/core/config";
 import { EXIT, Severity } from "../../functions/core/contracts";
-import { parseTopicArns } from "../../functions/core/notifications/topics";
+import { parseTopicRoutes } from "../../functions/core/notifications/topics";
 import { type CliIo, type Command, UsageError } from "./io";
 import { OutputFormat, parseCommandLine, validateOptions } from "./options";
 
@@ -297,8 +297,7 @@ export async function verifyDeployment(
   if (rules.length === 0) problems.push(`no rule on bus ${bus} matches an alarm event: nobody would be told`);
 
   const subscriptions: VerifyReport["subscriptions"] = [];
-  const topics = parseTopicArns(outputs.AlarmTopicArns);
-  for (const [minimumSeverity, topic] of Object.entries(topics)) {
+  for (const { minimumSeverity, arn: topic } of parseTopicRoutes(outputs.AlarmTopicArns)) {
     let token: string | undefined;
     do {
       const page = await clients.sns.send(

@@ -17,7 +17,7 @@ import { createWebhookQueue, type WebhookQueue } from "../adapters/webhook-queue
 import { METRIC } from "../core/metrics";
 import { snsAlarmMessage } from "../core/notifications/alarm-message";
 import { type AlarmEvent, AlarmEventEnvelope, deploymentOf } from "../core/notifications/alarm-view";
-import { parseTopicArns, type TopicArns, topicsFor } from "../core/notifications/topics";
+import { parseTopicRoutes, subjectFor, type TopicRoute, topicsFor } from "../core/notifications/topics";
 import { type WebhookConfig, webhooksFor } from "../core/notifications/webhook";
 import { deployedConfig } from "./shared/deployed-config";
 import { ENV, requireEnv } from "./shared/environment";
@@ -26,10 +26,10 @@ import { instrumented, logger, metrics } from "./shared/powertools";
 export interface NotifierDeps {
   sns: Pick<SNSClient, "send">;
   /**
-   * Topics by the minimum severity of their subscribers (email and chat subscribe without a filter
-   * policy); `warning` receives every alarm event.
+   * The alarm topics with what their subscribers asked for (email and chat subscribe without a
+   * filter policy); the `warning` one without a subject prefix receives every alarm event.
    */
-  topicArns: TopicArns;
+  topics: readonly TopicRoute[];
   /** The stack name the configuration gave the deployment. */
   stackName: string;
   /** Configured webhooks; each gets the events its minimum severity asks for, through the queue. */
@@ -65,13 +65,13 @@ export async function notify(raw: unknown, deps: NotifierDeps): Promise<NotifyRe
     throw new Error("Webhooks are configured but no webhook queue is; redeploy the watchpost stack.");
   }
   for (const webhook of webhooks) await deps.webhookQueue!.enqueue(webhook.name, event);
-  const topics = topicsFor(message.severity, deps.topicArns);
+  const topics = topicsFor(message.severity, deps.topics);
   // Sequential and fail-fast: a retry re-sends to every topic, which is better than losing one.
-  for (const topicArn of topics) {
+  for (const topic of topics) {
     await deps.sns.send(
       new PublishCommand({
-        TopicArn: topicArn,
-        Subject: message.subject,
+        TopicArn: topic.arn,
+        Subject: subjectFor(topic, message),
         Message: message.message,
         MessageStructure: "json",
         MessageAttributes: Object.fromEntries(
@@ -84,20 +84,23 @@ export async function notify(raw: unknown, deps: NotifierDeps): Promise<NotifyRe
     );
   }
   logger.info("Alarm notification published", { ...about, topics: topics.length, webhooks: webhooks.length });
-  return { published: topics, ...(webhooks.length > 0 ? { webhooks: webhooks.map((w) => w.name) } : {}) };
+  return {
+    published: topics.map((topic) => topic.arn),
+    ...(webhooks.length > 0 ? { webhooks: webhooks.map((w) => w.name) } : {}),
+  };
 }
 
 let defaultDeps: NotifierDeps | undefined;
 
 /** The topics the stack put in the function's environment (lib/constructs/alarm-notifications.ts). */
-export function topicArnsFrom(env: NodeJS.ProcessEnv): NotifierDeps["topicArns"] {
-  return parseTopicArns(requireEnv(ENV.severityTopicArns, env));
+export function topicsFrom(env: NodeJS.ProcessEnv): NotifierDeps["topics"] {
+  return parseTopicRoutes(requireEnv(ENV.alarmTopics, env));
 }
 
 function deployedDeps(): NotifierDeps {
   defaultDeps ??= {
     sns: snsClient(),
-    topicArns: topicArnsFrom(process.env),
+    topics: topicsFrom(process.env),
     stackName: deployedConfig().stackName,
     webhooks: deployedConfig().notifications.webhooks,
     ...(deployedConfig().notifications.webhooks.length > 0

@@ -9,13 +9,15 @@ import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
 import { DETAIL_TYPES, EVENT_SOURCE } from "../../functions/core/alarms/events";
 import { ConfigError, type WatchpostConfig } from "../../functions/core/config";
-import type { Severity } from "../../functions/core/contracts";
 import {
+  type AlarmTopic,
   alarmTopics,
   EVERY_EVENT_MINIMUM,
   healthAlarmTopics,
-  serializeTopicArns,
-  type TopicArns,
+  serializeTopicRoutes,
+  type TopicWish,
+  topicCountProblem,
+  topicKey,
 } from "../../functions/core/notifications/topics";
 import { ENV } from "../../functions/handlers/shared/environment";
 import { knownPartition } from "../partition";
@@ -28,9 +30,10 @@ export interface AlarmNotificationsProps {
 }
 
 /**
- * Gets alarm events to people. There is one SNS topic per minimum severity that some email
- * recipient or chat channel asked for (the `warning` one, "watchpost alarms", always exists and
- * carries every alarm event). Each recipient subscribes to the topic of its own minimum, with no
+ * Gets alarm events to people. There is one SNS topic per minimum severity (and email subject
+ * prefix) that some email recipient or chat channel asked for (functions/core/notifications/topics.ts;
+ * the `warning` one, "watchpost alarms", always exists and carries every alarm event). Each
+ * recipient subscribes to the topic of its own minimum, with no
  * filter policy, and the notifier (rule on the watchpost bus) publishes each event to every topic
  * whose minimum it reaches. So every recipient gets an event at most once, CloudWatch alarms about
  * watchpost itself (sent to every topic) reach every recipient once, and no filter policy has to
@@ -50,8 +53,9 @@ export interface AlarmNotificationsProps {
  */
 export class AlarmNotifications extends Construct {
   readonly key: kms.Key;
-  /** Topics by the minimum severity of their subscribers; `warning` gets every alarm event. */
-  readonly topics = new Map<Severity, sns.Topic>();
+  /** Topics by `topicKey` (minimum severity and subject prefix of their subscribers). */
+  readonly topics = new Map<string, sns.Topic>();
+  private readonly routes = new Map<string, AlarmTopic>();
   readonly notifierRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: AlarmNotificationsProps) {
@@ -96,17 +100,15 @@ export class AlarmNotifications extends Construct {
       }),
     );
 
-    const minimums = [
-      ...notifications.email.map((r) => r.minimumSeverity),
-      ...chatChannels.map((c) => c.minimumSeverity),
-    ];
-    for (const { minimum, id, displayName } of alarmTopics(minimums)) {
-      this.topics.set(minimum, this.topic(id, displayName));
+    const topics = alarmTopics([...notifications.email, ...chatChannels]);
+    const problem = topicCountProblem(topics.size);
+    if (problem) throw new ConfigError("notifications", [problem]);
+    for (const [key, topic] of topics) {
+      this.routes.set(key, topic);
+      this.topics.set(key, this.topic(topic.id, topic.displayName));
     }
     for (const recipient of notifications.email) {
-      this.topicFor(recipient.minimumSeverity).addSubscription(
-        new subscriptions.EmailSubscription(recipient.address),
-      );
+      this.topicFor(recipient).addSubscription(new subscriptions.EmailSubscription(recipient.address));
     }
     if (chatChannels.length > 0) this.addChatChannels(notifications);
 
@@ -116,7 +118,7 @@ export class AlarmNotifications extends Construct {
       reason:
         "Added by grantPublish on the KMS-encrypted topics, on the topic key only: SNS server-side encryption needs a data key per publish.",
     });
-    notifier.function.addEnvironment(ENV.severityTopicArns, this.topicArnsJson());
+    notifier.function.addEnvironment(ENV.alarmTopics, this.topicRoutesJson());
 
     this.notifierRule = new events.Rule(this, "ToNotifier", {
       description: "watchpost alarm events to the notifier (silenced ones stay quiet)",
@@ -132,12 +134,16 @@ export class AlarmNotifications extends Construct {
 
   /** Every alarm event goes to this topic; the stack outputs its ARN. */
   get alarmTopic(): sns.Topic {
-    return this.topicFor(EVERY_EVENT_MINIMUM);
+    return this.topicFor({ minimumSeverity: EVERY_EVENT_MINIMUM });
   }
 
-  /** The topic ARNs in the one text form the notifier and verify-deployment read. */
-  topicArnsJson(): string {
-    return serializeTopicArns(this.topicArns(), (arns) => Stack.of(this).toJsonString(arns));
+  /** The topics in the one text form the notifier and verify-deployment read. */
+  topicRoutesJson(): string {
+    const routes = [...this.topics].map(([key, topic]) => {
+      const { minimumSeverity, subjectPrefix } = this.routes.get(key)!;
+      return { minimumSeverity, subjectPrefix, arn: topic.topicArn };
+    });
+    return serializeTopicRoutes(routes, (value) => Stack.of(this).toJsonString(value));
   }
 
   /** Topics that CloudWatch alarms about watchpost itself notify: all of them, within CloudWatch's limit. */
@@ -145,13 +151,9 @@ export class AlarmNotifications extends Construct {
     return healthAlarmTopics([...this.topics.values()]);
   }
 
-  private topicArns(): TopicArns {
-    return Object.fromEntries([...this.topics].map(([severity, topic]) => [severity, topic.topicArn]));
-  }
-
-  private topicFor(minimum: Severity): sns.Topic {
-    const topic = this.topics.get(minimum);
-    if (!topic) throw new Error(`no alarm topic for minimum severity ${minimum}`);
+  private topicFor(wish: TopicWish): sns.Topic {
+    const topic = this.topics.get(topicKey(wish));
+    if (!topic) throw new Error(`no alarm topic for ${topicKey(wish)}`);
     return topic;
   }
 
@@ -192,7 +194,7 @@ export class AlarmNotifications extends Construct {
         slackChannelConfigurationName: chatConfigurationName(stack, slack.name),
         slackWorkspaceId: slack.workspaceId,
         slackChannelId: slack.channelId,
-        notificationTopics: [this.topicFor(slack.minimumSeverity)],
+        notificationTopics: [this.topicFor({ minimumSeverity: slack.minimumSeverity })],
         role,
         guardrailPolicies: [guardrail],
         loggingLevel: chatbot.LoggingLevel.ERROR,
@@ -206,7 +208,7 @@ export class AlarmNotifications extends Construct {
         // CloudFormation wants the ID as it appears in the channel link (URL-encoded).
         teamsChannelId: teams.channelId.includes("%") ? teams.channelId : encodeURIComponent(teams.channelId),
         iamRoleArn: role.roleArn,
-        snsTopicArns: [this.topicFor(teams.minimumSeverity).topicArn],
+        snsTopicArns: [this.topicFor({ minimumSeverity: teams.minimumSeverity }).topicArn],
         guardrailPolicies: [guardrail.managedPolicyArn],
         loggingLevel: "ERROR",
       });

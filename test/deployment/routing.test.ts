@@ -18,7 +18,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createWebhookQueue } from "../../functions/adapters/webhook-queue";
 import { parseConfig, type WatchpostConfigInput } from "../../functions/core/config";
 import { compareSeverity, type Severity } from "../../functions/core/contracts";
-import { notify, topicArnsFrom } from "../../functions/handlers/notifier";
+import { notify, topicsFrom } from "../../functions/handlers/notifier";
 import { ENV } from "../../functions/handlers/shared/environment";
 import { fullConfig, synth } from "../infra/support";
 import { type DeliveredEvent, occurrenceEvents, type Step } from "../support/alarm-scenarios";
@@ -148,7 +148,7 @@ async function notifierSends(
   };
   await notify(event, {
     sns: sns as never,
-    topicArns: topicArnsFrom(environment),
+    topics: topicsFrom(environment),
     stackName: "Watchpost",
     webhooks: parseConfig(config).notifications.webhooks,
     webhookQueue: createWebhookQueue({ client: sqs, queueUrl: environment[ENV.webhookQueueUrl]! }),

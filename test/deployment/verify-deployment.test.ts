@@ -26,6 +26,7 @@ import { documentClient } from "../../functions/adapters/clients/dynamodb";
 import { alarmIdFor } from "../../functions/core/alarms/alarm-ids";
 import { AlarmEventDetail } from "../../functions/core/alarms/events";
 import { DEFAULT_LIFECYCLE_POLICY, decideTransitions } from "../../functions/core/alarms/lifecycle";
+import { parseTopicRoutes } from "../../functions/core/notifications/topics";
 import { fullConfig, synth } from "../infra/support";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
 import { matchesEventPattern } from "../support/event-pattern";
@@ -62,15 +63,16 @@ beforeAll(async () => {
   s3.buckets.set("acme-certs", { region: "eu-west-1", eventBridge: true, queueArns: [OWNER_QUEUE] });
   const bus = stack.ref(stack.ofType("AWS::Events::EventBus")[0]!);
   const table = await dynamo.createAlarmTable("verify-alarms");
+  // The stack's own output, as CloudFormation resolves it.
+  const topicList = String(stack.resolve(stack.template.Outputs!.AlarmTopicArns!.Value));
   const topics = Object.fromEntries(
-    stack.ofType("AWS::SNS::Topic").map((id) => {
-      const name = String(stack.properties(id).DisplayName);
-      return [/(\w+) and worse/.exec(name)?.[1] ?? "warning", stack.ref(id)];
-    }),
+    parseTopicRoutes(topicList)
+      .filter((topic) => topic.subjectPrefix === undefined)
+      .map((topic) => [topic.minimumSeverity, topic.arn]),
   );
   outputs = {
     AlarmBusName: bus,
-    AlarmTopicArns: JSON.stringify(topics),
+    AlarmTopicArns: topicList,
     AlarmTableName: table,
     CertificateBucketName: "acme-certs",
   };

@@ -1,9 +1,6 @@
-import { App, Stack } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
-import * as sns from "aws-cdk-lib/aws-sns";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ENV } from "../../functions/handlers/shared/environment";
-import { Watchdog } from "../../lib/constructs/watchdog";
 import { fullConfig, grantsOf, logicalIdOf, minimalConfig, synth } from "./support";
 
 let full: Template;
@@ -47,7 +44,7 @@ describe("alarm events to the notifier", () => {
       Description: Match.stringLikeRegexp("^Formats"),
       Environment: {
         Variables: Match.objectLike({
-          [ENV.severityTopicArns]: Match.objectLike({ "Fn::Join": Match.anyValue() }),
+          [ENV.alarmTopics]: Match.objectLike({ "Fn::Join": Match.anyValue() }),
         }),
       },
     });
@@ -255,24 +252,42 @@ describe("watching the watcher", () => {
 });
 
 describe("CloudWatch's limit of five actions per alarm state", () => {
-  it("refuses at synth a health alarm that would notify more topics than CloudWatch takes, saying why", () => {
-    // Prepare
-    const stack = new Stack(new App(), "Limits");
-    const topics = Array.from({ length: 6 }, (_, i) => new sns.Topic(stack, `Topic${i}`));
+  it("refuses at synth recipients who would need more topics than a health alarm can notify, saying what to change", () => {
+    // Prepare: with the "warning" topic, five prefixes make six topics
+    const config = minimalConfig();
+    config.notifications = {
+      email: ["[a]", "[b]", "[c]", "[d]", "[e]"].map((subjectPrefix, i) => ({
+        address: `ops${i}@example.com`,
+        minimumSeverity: "major" as const,
+        subjectPrefix,
+      })),
+    };
 
     // Act / Assess
-    expect(
-      () =>
-        new Watchdog(stack, "Watchdog", {
-          functions: {},
-          deadLetterQueues: {},
-          topics,
-          scanStalenessHours: 26,
-          dashboard: false,
-          logRetentionDays: 30,
-        }),
-    ).toThrow(
-      "watchpost's health alarms would notify 6 SNS topics, but CloudWatch takes at most 5 actions per alarm state (PutMetricAlarm AlarmActions/OKActions)",
+    expect(() => synth(config)).toThrow(
+      "email / slack / teams: their minimumSeverity and subjectPrefix values need 6 SNS topics, but watchpost's health alarms notify every topic and CloudWatch takes at most 5 actions per alarm state",
     );
+  });
+
+  it("takes four prefixed topics besides the one for every event", () => {
+    // Prepare
+    const config = minimalConfig();
+    config.notifications = {
+      email: ["[a]", "[b]", "[c]", "[d]"].map((subjectPrefix, i) => ({
+        address: `ops${i}@example.com`,
+        minimumSeverity: "major" as const,
+        subjectPrefix,
+      })),
+    };
+
+    // Act
+    const template = synth(config);
+
+    // Assess
+    expect(Object.keys(template.findResources("AWS::SNS::Topic"))).toHaveLength(5);
+    for (const alarm of Object.values(template.findResources("AWS::CloudWatch::Alarm"))) {
+      expect(alarm.Properties.AlarmActions).toHaveLength(5);
+      expect(alarm.Properties.OKActions).toHaveLength(5);
+    }
   });
 });

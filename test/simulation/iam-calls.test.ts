@@ -34,7 +34,7 @@ import {
   type WatchpostConfigInput,
 } from "../../functions/core/config";
 import { probePrefixFor } from "../../functions/core/credentials/target";
-import { parseTopicArns } from "../../functions/core/notifications/topics";
+import { parseTopicRoutes } from "../../functions/core/notifications/topics";
 import { ENV } from "../../functions/handlers/shared/environment";
 import { esbuildOptions } from "../../lib/bundling";
 import { fullConfig, synth } from "../infra/support";
@@ -443,7 +443,7 @@ function requestsFor(
       });
       break;
     case "functions/handlers/notifier.ts":
-      for (const topic of Object.values(parseTopicArns(env[ENV.severityTopicArns]!))) {
+      for (const { arn: topic } of parseTopicRoutes(env[ENV.alarmTopics]!)) {
         requests.push({ action, resource: topic, because: "publish" });
         // SNS encrypts with the topic's key on the publisher's behalf (SNS "Encryption at rest").
         const topicId = stack.ofType("AWS::SNS::Topic").find((id) => stack.ref(id) === topic)!;

@@ -27,7 +27,7 @@ import { type LocalSts, newTemporaryCredentials, startLocalSts } from "../../bin
 import { documentClient } from "../../functions/adapters/clients/dynamodb";
 import { createHostHeartbeats } from "../../functions/adapters/host-heartbeats";
 import { parseConfigText } from "../../functions/core/config";
-import { parseTopicArns } from "../../functions/core/notifications/topics";
+import { parseTopicRoutes } from "../../functions/core/notifications/topics";
 import { ENV } from "../../functions/handlers/shared/environment";
 import {
   type LocalDynamo,
@@ -98,7 +98,7 @@ beforeAll(async () => {
     return { credentials };
   });
   bus = await startLocalEventBus();
-  const topics = Object.values(parseTopicArns(bundles.get("notifier")!.env[ENV.severityTopicArns]!));
+  const topics = parseTopicRoutes(bundles.get("notifier")!.env[ENV.alarmTopics]!).map((topic) => topic.arn);
   sns = await startLocalSns(topics);
   secrets = await startLocalSecretsManager({
     [KEYSTORE_SOURCE.keystorePasswordSecretName!]: KEYSTORE_PASSWORD,

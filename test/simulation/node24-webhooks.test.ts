@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalSecretsManager, startLocalSecretsManager } from "../../bin/local/secrets-manager";
 import { type LocalSns, startLocalSns } from "../../bin/local/sns";
 import { type LocalSqs, type SentMessage, startLocalSqs } from "../../bin/local/sqs";
-import { parseTopicArns } from "../../functions/core/notifications/topics";
+import { parseTopicRoutes } from "../../functions/core/notifications/topics";
 import { ENV } from "../../functions/handlers/shared/environment";
 import { occurrenceEvents } from "../support/alarm-scenarios";
 import {
@@ -99,7 +99,7 @@ beforeAll(async () => {
     "watchpost/hook-4": JSON.stringify({ url: `${endpointBase}/gone` }),
   });
   const notifierEnv = bundles.get("notifier")!.env;
-  sns = await startLocalSns(Object.values(parseTopicArns(notifierEnv[ENV.severityTopicArns]!)));
+  sns = await startLocalSns(parseTopicRoutes(notifierEnv[ENV.alarmTopics]!).map((topic) => topic.arn));
   const queueName = (url: string) => url.split("/").pop()!;
   const queues = [...bundles.values()].flatMap((b) =>
     QUEUE_VARIABLES.flatMap((v) => (b.env[v] ? [queueName(b.env[v])] : [])),

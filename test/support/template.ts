@@ -42,6 +42,7 @@ export interface TemplateResource {
 
 export interface CfnTemplate {
   Resources: Record<string, TemplateResource>;
+  Outputs?: Record<string, { Value: unknown }>;
 }
 
 export class ResolvedTemplate {

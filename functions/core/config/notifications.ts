@@ -9,6 +9,18 @@ const EmailRecipient = z.strictObject({
     .email("expected an email address")
     .max(254, "expected an email address of at most 254 characters"),
   minimumSeverity: Severity.default("minor"),
+  /**
+   * Put before the subject of every alarm email this address receives, e.g. "[prod-eu]". SNS
+   * subjects are printable ASCII, begin with a letter, digit or punctuation and stay under 100
+   * characters (SNS Publish API reference, `Subject`), so the prefix keeps room for the summary.
+   */
+  subjectPrefix: z
+    .string()
+    .regex(
+      /^[!-~][ -~]{0,29}$/,
+      'expected 1-30 printable ASCII characters that do not begin with a space, such as "[prod-eu]"',
+    )
+    .optional(),
 });
 
 const ConfigurationName = z

@@ -15,7 +15,7 @@ import { type AlarmEvent, alarmView } from "./alarm-view";
 import { chatbotNotification } from "./chatbot";
 import type { Deployment } from "./deployment";
 import { emailBody } from "./email";
-import { summaryLine } from "./summary-line";
+import { prefixedSummaryLine, summaryLine } from "./summary-line";
 import { byteLength, MAX_FINDING_MESSAGE_CHARS, MAX_PARAMETER_VALUE_CHARS, truncate } from "./text";
 
 export type { AlarmEvent } from "./alarm-view";
@@ -24,7 +24,10 @@ export type { AlarmEvent } from "./alarm-view";
 export const MAX_SNS_MESSAGE_BYTES = 250_000;
 
 export interface SnsAlarmMessage {
+  /** The summary line, SNS's `Subject` for subscribers who asked for no prefix. */
   subject: string;
+  /** The `Subject` for subscribers of a topic with this prefix (functions/core/notifications/topics.ts). */
+  prefixedSubject(prefix: string): string;
   /** The `Message` to publish with `MessageStructure: "json"`. */
   message: string;
   /** Which topics and webhooks get the message: see `routingSeverity`. */
@@ -79,6 +82,7 @@ export function snsAlarmMessage(event: AlarmEvent, deployment: Deployment): SnsA
   const severity = routingSeverity(detail);
   return {
     subject,
+    prefixedSubject: (prefix) => prefixedSummaryLine(prefix, view),
     message,
     severity,
     attributes: { severity, kind: detail.kind, alarmId: detail.alarmId, check: detail.check },

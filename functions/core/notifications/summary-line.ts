@@ -24,14 +24,19 @@ const KIND_WORD = {
  * "CRITICAL RAISED 1001 Certificate expired: .../prod/api.pem#0 [Watchpost 123456789012 eu-west-1]",
  * at most 99 ASCII characters: the file name and the deployment survive, the path's start is cut.
  */
-export function summaryLine(view: AlarmView): string {
+export function summaryLine(view: AlarmView, max = MAX_SUMMARY_LINE_LENGTH): string {
   const { detail } = view;
   const head = toAsciiLine(
     `${detail.severity.toUpperCase()} ${KIND_WORD[detail.kind]} ${detail.alarmId} ${detail.title}`,
   );
   const tag = toAsciiLine(deploymentTag(view.deployment));
   const object = toAsciiLine(detail.source);
-  const room = MAX_SUMMARY_LINE_LENGTH - head.length - tag.length - 3;
-  if (room < 12) return truncate(`${head} ${tag}`, MAX_SUMMARY_LINE_LENGTH);
+  const room = max - head.length - tag.length - 3;
+  if (room < 12) return truncate(`${head} ${tag}`, max);
   return `${head}: ${truncateStart(object, room)} ${tag}`;
+}
+
+/** The summary line after a subscriber's subject prefix, cut so the whole stays within the limit. */
+export function prefixedSummaryLine(prefix: string, view: AlarmView): string {
+  return `${prefix} ${summaryLine(view, MAX_SUMMARY_LINE_LENGTH - prefix.length - 1)}`;
 }

@@ -15,10 +15,10 @@ export const ENV = {
   scanBatchSize: "WATCHPOST_SCAN_BATCH_SIZE",
   eventBus: "WATCHPOST_EVENT_BUS",
   /**
-   * JSON object: minimum severity → ARN of the topic whose subscribers (email, chat) want that and
-   * worse; `warning` is the topic of every alarm event.
+   * The alarm topics, each with the minimum severity and subject prefix its subscribers (email,
+   * chat) asked for; text form and reader in functions/core/notifications/topics.ts.
    */
-  severityTopicArns: "WATCHPOST_SEVERITY_TOPIC_ARNS",
+  alarmTopics: "WATCHPOST_ALARM_TOPICS",
   /** FIFO queue of webhook deliveries: the notifier sends to it, the webhook function reads it. */
   webhookQueueUrl: "WATCHPOST_WEBHOOK_QUEUE_URL",
   /** Where the webhook function puts a delivery no retry can save. */

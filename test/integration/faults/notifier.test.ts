@@ -15,6 +15,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../../../functions/core/config";
+import { serializeTopicRoutes } from "../../../functions/core/notifications/topics";
 import { handler } from "../../../functions/handlers/notifier";
 import { CONFIG_DEFINE, encodeConfig } from "../../../functions/handlers/shared/deployed-config";
 import { ENV } from "../../../functions/handlers/shared/environment";
@@ -30,7 +31,13 @@ beforeAll(() => {
     CONFIG_DEFINE,
     encodeConfig(parseConfig({ certificates: { sources: [{ prefix: "certs/" }] } })),
   );
-  vi.stubEnv(ENV.severityTopicArns, JSON.stringify({ warning: ALARM_TOPIC, major: CHAT_MAJOR }));
+  vi.stubEnv(
+    ENV.alarmTopics,
+    serializeTopicRoutes([
+      { minimumSeverity: "warning", arn: ALARM_TOPIC },
+      { minimumSeverity: "major", arn: CHAT_MAJOR },
+    ]),
+  );
   vi.stubEnv("AWS_REGION", "eu-west-1");
 });
 

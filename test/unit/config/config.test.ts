@@ -298,6 +298,24 @@ describe("errors name the path of the bad field and what is expected", () => {
       'notifications.email[0].minimumSeverity: Invalid option: expected one of "critical"|"major"|"minor"|"warning"',
     ],
     [
+      "an email subject prefix that SNS would refuse (not ASCII)",
+      { ...minimal(), notifications: { email: [{ address: "a@example.com", subjectPrefix: "[prod–eu]" }] } },
+      'notifications.email[0].subjectPrefix: expected 1-30 printable ASCII characters that do not begin with a space, such as "[prod-eu]"',
+    ],
+    [
+      "an email subject prefix that begins with a space",
+      { ...minimal(), notifications: { email: [{ address: "a@example.com", subjectPrefix: " prod" }] } },
+      "notifications.email[0].subjectPrefix: expected 1-30 printable ASCII characters",
+    ],
+    [
+      "an email subject prefix longer than 30 characters",
+      {
+        ...minimal(),
+        notifications: { email: [{ address: "a@example.com", subjectPrefix: "x".repeat(31) }] },
+      },
+      "notifications.email[0].subjectPrefix: expected 1-30 printable ASCII characters",
+    ],
+    [
       "a webhook over plain http",
       {
         ...minimal(),

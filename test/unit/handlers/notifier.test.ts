@@ -4,6 +4,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createWebhookQueue } from "../../../functions/adapters/webhook-queue";
 import { parseConfig } from "../../../functions/core/config";
+import { serializeTopicRoutes, type TopicRoute } from "../../../functions/core/notifications/topics";
 import { deduplicationId } from "../../../functions/core/notifications/webhook";
 import { handler, notify } from "../../../functions/handlers/notifier";
 import { CONFIG_DEFINE, encodeConfig } from "../../../functions/handlers/shared/deployed-config";
@@ -64,7 +65,10 @@ afterAll(() => {
 function deps() {
   return {
     sns: new SNSClient({ region: "eu-west-1", maxAttempts: 1 }),
-    topicArns: { warning: ALARM_TOPIC, major: CHAT_MAJOR },
+    topics: [
+      { minimumSeverity: "warning", arn: ALARM_TOPIC },
+      { minimumSeverity: "major", arn: CHAT_MAJOR },
+    ] as TopicRoute[],
     stackName: "Watchpost-prod",
   };
 }
@@ -85,6 +89,32 @@ function withWebhooks() {
 }
 
 describe("notifier", () => {
+  it("puts each topic's subject prefix before the summary line, and none where it has none", async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    const prefixed = "arn:aws:sns:eu-west-1:123456789012:watchpost-alarms-prod";
+    const topics: TopicRoute[] = [
+      { minimumSeverity: "warning", arn: ALARM_TOPIC },
+      { minimumSeverity: "minor", subjectPrefix: "[prod-eu]", arn: prefixed },
+    ];
+
+    // Act
+    await notify(alarmEvent(), { ...deps(), topics });
+
+    // Assess
+    expect(
+      sns
+        .commandCalls(PublishCommand)
+        .map((call) => [call.args[0].input.TopicArn, call.args[0].input.Subject]),
+    ).toEqual([
+      [
+        ALARM_TOPIC,
+        "MINOR RAISED 1002 Certificate expiring: ...s/prod/api.pem#0 [Watchpost-prod 123456789012 eu-west-1]",
+      ],
+      [prefixed, "[prod-eu] MINOR RAISED 1002 Certificate expiring [Watchpost-prod 123456789012 eu-west-1]"],
+    ]);
+  });
+
   it("publishes a JSON-structured message with the severity attribute to the alarm topic", async () => {
     // Prepare
     sns.on(PublishCommand).resolves({ MessageId: "m-1" });
@@ -255,7 +285,13 @@ describe("notifier", () => {
       CONFIG_DEFINE,
       encodeConfig(parseConfig({ certificates: { sources: [{ prefix: "certs/" }] } })),
     );
-    vi.stubEnv(ENV.severityTopicArns, JSON.stringify({ warning: ALARM_TOPIC, critical: CHAT_MAJOR }));
+    vi.stubEnv(
+      ENV.alarmTopics,
+      serializeTopicRoutes([
+        { minimumSeverity: "warning", arn: ALARM_TOPIC },
+        { minimumSeverity: "critical", arn: CHAT_MAJOR },
+      ]),
+    );
     vi.stubEnv("AWS_REGION", "eu-west-1");
     sns
       .on(PublishCommand)
