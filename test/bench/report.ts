@@ -4,6 +4,7 @@
  */
 import { renderPageSection } from "./page";
 import { LAMBDA_MB_PER_VCPU, renderCost } from "./report-cost";
+import { renderScanCpu } from "./report-scan-cpu";
 import { renderSizing } from "./report-sizing";
 import { type BenchResults, type summarize, TARGETS } from "./summary";
 
@@ -47,6 +48,10 @@ const PROFILES = {
  */
 const SCAN_CPU_MISSED =
   "What the scan process does per object besides reading and judging is the AWS SDK's per-request work and Node's HTTP client; see [Scan CPU](#scan-cpu) for the profile and what was cut.";
+
+/** node --cpu-prof of the certificate-scan bundle's import, by hand, 2026-12-07 (not every run). */
+const COLD_IMPORT_PROFILE =
+  "Profile of a cold import of the certificate-scan bundle (2026-12-07, `node --cpu-prof` on an unminified build with the same options, 3 imports): compiling the bundle's source 38 %, Node's own start of the module (the ES module loader, the built-in modules the SDK needs: http, https, crypto, zlib, tls) about a third, zod building the configuration and event schemas 12 %, asn1js and its schema classes 4 %, the AWS SDK and Powertools 2 %. Nothing large is evaluated that a scheduled scan does not use (the keystore readers, node-forge and jks-js, 0.2 % together), so lazy loading has little to take; the bundle is already minified and tree-shaken with the SDK's ES module builds (lib/bundling.ts). What would move it is less code to compile (see Bundle size) and fewer schemas built at import. On Lambda the import runs on the function's share of a vCPU: divide the CPU time by it (0.29 at 512 MB).";
 
 export function renderReport(r: BenchResults, sum: Summary): string {
   const t = sum.targets;
@@ -144,13 +149,15 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   out("## Where the first scan's time goes");
   out();
   out(
-    `The first scan took ${s(first.ms)} of wall time, of which the scan process itself was busy ${s(first.cpuMs)} (${n(firstCpuShare * 100)} %), ${n(first.cpuMs / r.store.objects, 2)} ms per object against the floor's ${n(r.floor.ms / r.store.objects, 2)} ms: the rest is the AWS SDK (request building, SigV4 signing, HTTP, XML and JSON), the inventory records (JSON, gzip, DynamoDB marshalling) and garbage collection. During both scans the emulators used ${n(r.emulatorCpuSeconds.s3rver, 1)} s (s3rver) and ${n(r.emulatorCpuSeconds.dynalite, 1)} s (dynalite) of CPU on the same ${r.machine.cores} cores; on AWS that work happens elsewhere. Time spent waiting on each port in the first scan, summed over its calls: alarm table ${s(first.waits.alarmStore)} and event publishing ${s(first.waits.publish)}, one call after another; inventory look-ups ${s(first.waits.inventoryGet)} and writes ${s(first.waits.inventoryPut)}, which now overlap the downloads (the next chunk is looked up, and the last one's records written, while a chunk downloads); downloads ${r.store.objects > 0 ? n(first.waits.loads / r.store.objects, 1) : 0} ms each on average, ${r.scanWorker.downloadConcurrency} at once.`,
+    `The first scan took ${s(first.ms)} of wall time, of which the scan process itself was busy ${s(first.cpuMs)} (${n(firstCpuShare * 100)} %), ${n(first.cpuMs / r.store.objects, 2)} ms of CPU per object against the floor's ${n(r.floor.cpuMs / r.store.objects, 2)} ms of CPU: the rest is the AWS SDK (request building, SigV4 signing, HTTP, XML and JSON), the inventory records (JSON, gzip, DynamoDB marshalling) and garbage collection. During both scans the emulators used ${n(r.emulatorCpuSeconds.s3rver, 1)} s (s3rver) and ${n(r.emulatorCpuSeconds.dynalite, 1)} s (dynalite) of CPU on the same ${r.machine.cores} cores; on AWS that work happens elsewhere. Time spent waiting on each port in the first scan, summed over its calls: alarm table ${s(first.waits.alarmStore)} and event publishing ${s(first.waits.publish)}, one call after another; inventory look-ups ${s(first.waits.inventoryGet)} and writes ${s(first.waits.inventoryPut)}, which now overlap the downloads (the next chunk is looked up, and the last one's records written, while a chunk downloads); downloads ${r.store.objects > 0 ? n(first.waits.loads / r.store.objects, 1) : 0} ms each on average, ${r.scanWorker.downloadConcurrency} at once.`,
   );
   out();
   out(
     `CPU profiles of a 2,000-object first scan, split by part (test/bench/profile-summary.ts): before (9ae98ea) ${PROFILES.scanBefore}; after ${PROFILES.scanAfter} (idle fell with the waits taken out of line). What was ours to cut outside reading and judging: the clients were already made once per execution environment; inventory look-ups and writes went out one BatchGetItem/BatchWriteItem call after another and held the scan at every chunk of 200 objects (now four calls at once, the next chunk's look-up during this chunk's downloads, and the writes behind the scan); nothing is re-serialized on the way. What remains is the SDK's own per-request work (middleware stack, endpoint rules, signing, XML) and Node's HTTP client, about 4 in 10 of the scan process's CPU, which is not ours to change.`,
   );
   out();
+
+  for (const line of renderScanCpu(r, sum)) out(line);
 
   if (latency) {
     const runs = [...r.latency.runs].sort((a, b) => a.concurrency - b.concurrency);
@@ -236,7 +243,7 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   }
   if (t.endToEndThirtyTimesOpensslLoop === "missed") {
     out(
-      `- **End to end vs the openssl loop (${n(sum.speedupVsOpenssl, 1)}×, target ${TARGETS.endToEndVsOpenssl}×).** The scan process spends ${n(first.cpuMs / r.floor.ms, 1)}× the floor's CPU (the SDK and HTTP, above), and on this ${r.machine.cores}-core machine s3rver and dynalite take CPU from it (${n(r.emulatorCpuSeconds.s3rver + r.emulatorCpuSeconds.dynalite, 1)} s during the two scans) that Lambda would not share with S3; ${TARGETS.endToEndVsOpenssl}× needs ${n(TARGETS.endToEndVsOpenssl * sum.opensslLoopCertsPerSecond)} certificates/s, ${n(((TARGETS.endToEndVsOpenssl * sum.opensslLoopCertsPerSecond) / sum.floorCertsPerSecond) * 100)} % of the floor.`,
+      `- **End to end vs the openssl loop (${n(sum.speedupVsOpenssl, 1)}×, target ${TARGETS.endToEndVsOpenssl}×).** The scan process spends ${n(first.cpuMs / r.floor.cpuMs, 1)}× the floor's CPU (the SDK and HTTP, above), and on this ${r.machine.cores}-core machine s3rver and dynalite take CPU from it (${n(r.emulatorCpuSeconds.s3rver + r.emulatorCpuSeconds.dynalite, 1)} s during the two scans) that Lambda would not share with S3; ${TARGETS.endToEndVsOpenssl}× needs ${n(TARGETS.endToEndVsOpenssl * sum.opensslLoopCertsPerSecond)} certificates/s, ${n(((TARGETS.endToEndVsOpenssl * sum.opensslLoopCertsPerSecond) / sum.floorCertsPerSecond) * 100)} % of the floor.`,
     );
   }
   if (t.scanAtMost3_5MsCpuPerObject === "missed") {
@@ -268,7 +275,7 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   const slowImports = r.bundles.filter((b) => b.coldImportMs > TARGETS.coldImportMs);
   if (slowImports.length > 0) {
     out(
-      `- **Cold import (${slowImports.map((b) => `\`${b.function}\` ${n(b.coldImportMs)} ms`).join("; ")}; target ${TARGETS.coldImportMs} ms).** Timed on this shared machine under the load noted below; it moves with the neighbours' load from run to run.`,
+      `- **Cold import (${slowImports.map((b) => `\`${b.function}\` ${n(b.coldImportMs)} ms`).join("; ")}; target ${TARGETS.coldImportMs} ms; CPU time ${slowImports.map((b) => `${n(b.coldImportCpuMs ?? 0)} ms`).join(", ")}).** Timed on this shared machine under the load noted below; wall time moves with the neighbours' load from run to run, the CPU time much less. ${COLD_IMPORT_PROFILE}`,
     );
   }
   out();
