@@ -43,6 +43,15 @@ export interface WatchpostStackProps extends StackProps {
  * the credential check (every five minutes), alarm state, the alarm bus, notifications by email,
  * chat and webhook, and the alarms and dashboard that watch watchpost itself.
  */
+/**
+ * The scan function's memory: the size that makes a scan cheapest per object (docs/benchmarks.md,
+ * "Lambda sizing"). Below 1,769 MB (one vCPU, AWS Lambda Developer Guide, "Configure Lambda
+ * function memory") the scan's CPU costs the same GB-seconds at any size, so only what it cannot
+ * overlap with that CPU (start-up, a few requests in a row) grows with memory; 512 MB is the
+ * smallest size whose heap (a quarter of it) the 50,000-object scan is known to fit.
+ */
+export const SCAN_FUNCTION_MEMORY_MB = 512;
+
 export class WatchpostStack extends Stack {
   readonly store: CertificateStore;
   readonly state: AlarmState;
@@ -99,7 +108,7 @@ export class WatchpostStack extends Stack {
         "Scans stored certificates (whole store on schedule, one object on S3 events, batches from its queue) and updates alarms",
       config,
       timeout: scanTimeout,
-      memorySize: 1024,
+      memorySize: SCAN_FUNCTION_MEMORY_MB,
     })
       .bindAlarmTable(this.state.table)
       .bindEventBus(this.bus)

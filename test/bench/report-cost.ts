@@ -42,7 +42,7 @@ export function renderCost(r: BenchResults, sum: ReturnType<typeof summarize>): 
   const second = r.secondScan;
   const latency = sum.latency;
   const inventory = r.scanWorker.inventoryItems;
-  const functionMb = r.peak?.functionMemoryMb ?? 1024;
+  const functionMb = r.scanFunctionMemoryMb;
   const vcpu = functionMb / LAMBDA_MB_PER_VCPU;
   const gb = functionMb / 1024;
   const perObjectSeconds = (cpuMs: number, objects: number) => cpuMs / objects / 1000 / vcpu;

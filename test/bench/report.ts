@@ -4,6 +4,8 @@
  */
 import { renderPageSection } from "./page";
 import { LAMBDA_MB_PER_VCPU, renderCost } from "./report-cost";
+import { renderScanCpu } from "./report-scan-cpu";
+import { renderSizing } from "./report-sizing";
 import { type BenchResults, type summarize, TARGETS } from "./summary";
 
 type Summary = ReturnType<typeof summarize>;
@@ -39,6 +41,17 @@ const PROFILES = {
   scanAfter:
     "reading and judging 42 %, AWS SDK 25 %, HTTP and sockets 15 %, idle 6 %, garbage collection 3 %, inventory 2 %, alarms 1 %",
 };
+
+/**
+ * Why the scan's CPU per object is where it is: profiles taken by hand (BENCH_CPU_PROF,
+ * test/bench/profile-summary.ts), not re-measured by every run. See "Scan CPU" below.
+ */
+const SCAN_CPU_MISSED =
+  "What the scan process does per object besides reading and judging is the AWS SDK's per-request work and Node's HTTP client; see [Scan CPU](#scan-cpu) for the profile and what was cut.";
+
+/** node --cpu-prof of the certificate-scan bundle's import, by hand, 2026-12-07 (not every run). */
+const COLD_IMPORT_PROFILE =
+  "Profile of a cold import of the certificate-scan bundle (2026-12-07, `node --cpu-prof` on an unminified build with the same options, 3 imports): compiling the bundle's source 38 %, Node's own start of the module (the ES module loader, the built-in modules the SDK needs: http, https, crypto, zlib, tls) about a third, zod building the configuration and event schemas 12 %, asn1js and its schema classes 4 %, the AWS SDK and Powertools 2 %. Nothing large is evaluated that a scheduled scan does not use (the keystore readers, node-forge and jks-js, 0.2 % together), so lazy loading has little to take; the bundle is already minified and tree-shaken with the SDK's ES module builds (lib/bundling.ts). What would move it is less code to compile (see Bundle size) and fewer schemas built at import. On Lambda the import runs on the function's share of a vCPU: divide the CPU time by it (0.29 at 512 MB).";
 
 export function renderReport(r: BenchResults, sum: Summary): string {
   const t = sum.targets;
@@ -77,9 +90,20 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   out(
     `| end-to-end first scan (s3rver and dynalite on loopback) | ${n(sum.certsPerSecond)} certificates/s (${s(first.ms)}), ${n(sum.speedupVsOpenssl, 1)}× the openssl loop, ${n(sum.endToEndVsFloor * 100)} % of the floor | ≥ ${TARGETS.endToEndVsOpenssl}× the openssl loop | ${mark(t.endToEndThirtyTimesOpensslLoop)} |`,
   );
+  out(
+    `| CPU of the scan process per object, first scan (its own \`process.cpuUsage()\`; s3rver and dynalite run in processes of their own) | ${n(sum.scanCpuMsPerObject, 2)} ms (${n(sum.secondScanCpuMsPerObject, 2)} ms in the second scan; the emulators meanwhile ${n(sum.emulatorCpuMsPerObjectBothScans, 2)} ms per object and scan, not counted) | ≤ ${TARGETS.scanCpuMsPerObject} ms | ${mark(t.scanAtMost3_5MsCpuPerObject)} |`,
+  );
+  if (r.cli) {
+    out(
+      `| \`watchpost --help\` from the built single-file artifact (\`npm run build\`, ${kb(r.cli.artifactBytes)}), fastest of ${r.cli.runs} | ${n(r.cli.artifactHelp.minWallMs)} ms (median ${n(r.cli.artifactHelp.medianWallMs)} ms${r.cli.artifactHelp.medianCpuMs !== undefined ? `, CPU ${n(r.cli.artifactHelp.medianCpuMs)} ms` : ""}; \`node -e 0\` ${n(r.cli.nodeBaseline.minWallMs)} ms) | ≤ ${TARGETS.cliHelpMs} ms | ${mark(t.cliHelpAtMost300msFromArtifact)} |`,
+    );
+    out(
+      `| \`npm run cli -- --help\` (npm, then tsx compiling the sources), fastest of 3 | ${n(r.cli.npmRunCliHelp.minWallMs)} ms (median ${n(r.cli.npmRunCliHelp.medianWallMs)} ms) | | |`,
+    );
+  }
   if (latency) {
     out(
-      `| latency-bound first scan, ${r.latency.injectedMs} ms added to every S3 request, download concurrency ${latency.concurrency} (the default), ${n(latency.objects)} objects | ${n(latency.objectsPerSecond)} objects/s; the bound (concurrency ÷ latency) is ${n(latency.boundObjectsPerSecond)} | ≥ ${TARGETS.latencyVsBound * 100} % of the bound | ${mark(t.latencyBoundScanAtLeast60PercentOfConcurrencyBound)}: ${n(latency.shareOfBound * 100)} % |`,
+      `| latency-bound first scan, ${r.latency.injectedMs} ms added to every S3 request, download concurrency ${latency.concurrency} (the default), ${n(latency.objects)} objects | ${n(latency.objectsPerSecond)} objects/s; the bound (concurrency ÷ latency) is ${n(latency.boundObjectsPerSecond)}, ${n(latency.shareOfBound * 100)} % of it, ${n(latency.cpuMsPerObject, 2)} ms CPU per object (see [Lambda sizing](#lambda-sizing)) | | |`,
     );
   }
   for (const run of sum.fanOut) {
@@ -125,7 +149,7 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   out("## Where the first scan's time goes");
   out();
   out(
-    `The first scan took ${s(first.ms)} of wall time, of which the scan process itself was busy ${s(first.cpuMs)} (${n(firstCpuShare * 100)} %), ${n(first.cpuMs / r.store.objects, 2)} ms per object against the floor's ${n(r.floor.ms / r.store.objects, 2)} ms: the rest is the AWS SDK (request building, SigV4 signing, HTTP, XML and JSON), the inventory records (JSON, gzip, DynamoDB marshalling) and garbage collection. During both scans the emulators used ${n(r.emulatorCpuSeconds.s3rver, 1)} s (s3rver) and ${n(r.emulatorCpuSeconds.dynalite, 1)} s (dynalite) of CPU on the same ${r.machine.cores} cores; on AWS that work happens elsewhere. Time spent waiting on each port in the first scan, summed over its calls: alarm table ${s(first.waits.alarmStore)} and event publishing ${s(first.waits.publish)}, one call after another; inventory look-ups ${s(first.waits.inventoryGet)} and writes ${s(first.waits.inventoryPut)}, which now overlap the downloads (the next chunk is looked up, and the last one's records written, while a chunk downloads); downloads ${r.store.objects > 0 ? n(first.waits.loads / r.store.objects, 1) : 0} ms each on average, ${r.scanWorker.downloadConcurrency} at once.`,
+    `The first scan took ${s(first.ms)} of wall time, of which the scan process itself was busy ${s(first.cpuMs)} (${n(firstCpuShare * 100)} %), ${n(first.cpuMs / r.store.objects, 2)} ms of CPU per object against the floor's ${n(r.floor.cpuMs / r.store.objects, 2)} ms of CPU: the rest is the AWS SDK (request building, SigV4 signing, HTTP, XML and JSON), the inventory records (JSON, gzip, DynamoDB marshalling) and garbage collection. During both scans the emulators used ${n(r.emulatorCpuSeconds.s3rver, 1)} s (s3rver) and ${n(r.emulatorCpuSeconds.dynalite, 1)} s (dynalite) of CPU on the same ${r.machine.cores} cores; on AWS that work happens elsewhere. Time spent waiting on each port in the first scan, summed over its calls: alarm table ${s(first.waits.alarmStore)} and event publishing ${s(first.waits.publish)}, one call after another; inventory look-ups ${s(first.waits.inventoryGet)} and writes ${s(first.waits.inventoryPut)}, which now overlap the downloads (the next chunk is looked up, and the last one's records written, while a chunk downloads); downloads ${r.store.objects > 0 ? n(first.waits.loads / r.store.objects, 1) : 0} ms each on average, ${r.scanWorker.downloadConcurrency} at once.`,
   );
   out();
   out(
@@ -133,11 +157,13 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   );
   out();
 
+  for (const line of renderScanCpu(r, sum)) out(line);
+
   if (latency) {
     const runs = [...r.latency.runs].sort((a, b) => a.concurrency - b.concurrency);
     const configured = r.latency.runs.find((run) => run.concurrency === r.latency.configuredConcurrency);
     const cpuPerObject = (configured?.cpuMs ?? 0) / (configured?.objects || 1);
-    const functionMb = r.peak?.functionMemoryMb ?? 1024;
+    const functionMb = r.scanFunctionMemoryMb;
     const vcpu = functionMb / LAMBDA_MB_PER_VCPU;
     const lambdaCpuPerObject = cpuPerObject / vcpu;
     const lambdaRate = 1000 / lambdaCpuPerObject;
@@ -198,6 +224,7 @@ export function renderReport(r: BenchResults, sum: Summary): string {
     out();
   }
 
+  for (const line of renderSizing(r, sum)) out(line);
   for (const line of renderCost(r, sum)) out(line);
 
   out("## What limits the targets that are missed");
@@ -216,12 +243,17 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   }
   if (t.endToEndThirtyTimesOpensslLoop === "missed") {
     out(
-      `- **End to end vs the openssl loop (${n(sum.speedupVsOpenssl, 1)}×, target ${TARGETS.endToEndVsOpenssl}×).** The scan process spends ${n(first.cpuMs / r.floor.ms, 1)}× the floor's CPU (the SDK and HTTP, above), and on this ${r.machine.cores}-core machine s3rver and dynalite take CPU from it (${n(r.emulatorCpuSeconds.s3rver + r.emulatorCpuSeconds.dynalite, 1)} s during the two scans) that Lambda would not share with S3; ${TARGETS.endToEndVsOpenssl}× needs ${n(TARGETS.endToEndVsOpenssl * sum.opensslLoopCertsPerSecond)} certificates/s, ${n(((TARGETS.endToEndVsOpenssl * sum.opensslLoopCertsPerSecond) / sum.floorCertsPerSecond) * 100)} % of the floor.`,
+      `- **End to end vs the openssl loop (${n(sum.speedupVsOpenssl, 1)}×, target ${TARGETS.endToEndVsOpenssl}×).** The scan process spends ${n(first.cpuMs / r.floor.cpuMs, 1)}× the floor's CPU (the SDK and HTTP, above), and on this ${r.machine.cores}-core machine s3rver and dynalite take CPU from it (${n(r.emulatorCpuSeconds.s3rver + r.emulatorCpuSeconds.dynalite, 1)} s during the two scans) that Lambda would not share with S3; ${TARGETS.endToEndVsOpenssl}× needs ${n(TARGETS.endToEndVsOpenssl * sum.opensslLoopCertsPerSecond)} certificates/s, ${n(((TARGETS.endToEndVsOpenssl * sum.opensslLoopCertsPerSecond) / sum.floorCertsPerSecond) * 100)} % of the floor.`,
     );
   }
-  if (t.latencyBoundScanAtLeast60PercentOfConcurrencyBound === "missed" && latency) {
+  if (t.scanAtMost3_5MsCpuPerObject === "missed") {
     out(
-      `- **Latency-bound scan (${n(latency.shareOfBound * 100)} % of its bound, target ${TARGETS.latencyVsBound * 100} %).** At ${n(latency.cpuMsPerObject, 2)} ms of CPU per object the scan process here cannot go faster than about ${n(1000 / latency.cpuMsPerObject)} objects/s on a whole core, and it shares ${r.machine.cores} with s3rver (which now answers through the front), dynalite and other work: the bound of ${n(latency.boundObjectsPerSecond)} objects/s is above what this machine's CPU gives the scan, which is what the table above shows (the share falls as the concurrency rises). The default is sized for the scan function on Lambda, not for this machine; see "Download concurrency".`,
+      `- **Scan CPU per object (${n(sum.scanCpuMsPerObject, 2)} ms, target ${TARGETS.scanCpuMsPerObject} ms).** ${SCAN_CPU_MISSED}`,
+    );
+  }
+  if (t.cliHelpAtMost300msFromArtifact === "missed" && r.cli) {
+    out(
+      `- **\`watchpost --help\` (${n(r.cli.artifactHelp.minWallMs)} ms, target ${TARGETS.cliHelpMs} ms).** \`node -e 0\` alone took ${n(r.cli.nodeBaseline.minWallMs)} ms at best in the same minutes; the rest is parsing the ${kb(r.cli.artifactBytes)} artifact's top-level code. The machine's load moves wall time; the CPU time (${n(r.cli.artifactHelp.medianCpuMs ?? 0)} ms median) is the steadier figure.`,
     );
   }
   if (t.incrementalTenTimesFasterWithoutDownloads === "missed") {
@@ -243,7 +275,7 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   const slowImports = r.bundles.filter((b) => b.coldImportMs > TARGETS.coldImportMs);
   if (slowImports.length > 0) {
     out(
-      `- **Cold import (${slowImports.map((b) => `\`${b.function}\` ${n(b.coldImportMs)} ms`).join("; ")}; target ${TARGETS.coldImportMs} ms).** Timed on this shared machine under the load noted below; it moves with the neighbours' load from run to run.`,
+      `- **Cold import (${slowImports.map((b) => `\`${b.function}\` ${n(b.coldImportMs)} ms`).join("; ")}; target ${TARGETS.coldImportMs} ms; CPU time ${slowImports.map((b) => `${n(b.coldImportCpuMs ?? 0)} ms`).join(", ")}).** Timed on this shared machine under the load noted below; wall time moves with the neighbours' load from run to run, the CPU time much less. ${COLD_IMPORT_PROFILE}`,
     );
   }
   out();
@@ -251,7 +283,7 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   out("## Memory");
   out();
   out(
-    `Node sizes V8's heap from the machine's memory, about a quarter of it: ${n(r.nodeDefaultHeapLimitMb)} MB on this machine, about ${n((r.peak?.functionMemoryMb ?? 1024) / 4)} MB on the ${n(r.peak?.functionMemoryMb ?? 1024)} MB the stack gives the scan function. A heap allowed to grow to gigabytes is collected lazily, and resident memory then measures the machine rather than the scan, so the 50,000-object scan runs with the scan function's limit (\`--peak-heap-mb N\` chooses another, 0 Node's default here).`,
+    `Node sizes V8's heap from the machine's memory, about a quarter of it: ${n(r.nodeDefaultHeapLimitMb)} MB on this machine, about ${n(r.scanFunctionMemoryMb / 4)} MB on the ${n(r.scanFunctionMemoryMb)} MB the stack gives the scan function. A heap allowed to grow to gigabytes is collected lazily, and resident memory then measures the machine rather than the scan, so the 50,000-object scan runs with the scan function's limit (\`--peak-heap-mb N\` chooses another, 0 Node's default here).`,
   );
   out();
   out(

@@ -16,7 +16,9 @@
  * 5. the shell habit `openssl x509 -noout -dates -in FILE`, one process per file, on a sample;
  * 6. peak memory: 40,000 more objects, and a first scan of all 50,000 in a fresh process;
  * 7. the three Lambda bundles as the stack builds them: bytes and cold import time;
- * 8. the certificate page: one widget refresh for 100,000 certificates (page.ts).
+ * 8. the certificate page: one widget refresh for 100,000 certificates (page.ts);
+ * 9. the command line's start-up: `watchpost --help` from the built single-file artifact
+ *    (`npm run build`, scripts/build-host-cli.ts) and from `npm run cli` (startup.ts).
  *
  * Options: --objects N (10000), --peak-objects N (50000, 0 skips phase 6), --openssl-sample N (300),
  * --page-certificates N (100000, 0 skips phase 8),
@@ -32,12 +34,14 @@ import { dirname, join } from "node:path";
 import { getHeapStatistics } from "node:v8";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DEFAULT_SCAN_DOWNLOAD_CONCURRENCY } from "../../functions/core/config/operations";
+import { buildHostCli } from "../../scripts/build-host-cli";
 import { functionMemoryMb, measureBundles } from "./bundles";
 import { type CorpusObject, generateObjects, HOST, makePki } from "./corpus";
 import { measurePage } from "./page";
 import { cpuSecondsOf, runWorker, startEmulator, startWorker, stopEmulator } from "./processes";
 import { renderReport } from "./report";
 import type { FloorResult, ScanResult } from "./scan-worker";
+import { measure } from "./startup";
 import {
   type BenchResults,
   type FanOutRun,
@@ -66,6 +70,8 @@ const LATENCY_MS = 30;
 const LATENCY_FOLDERS = 2;
 const FAN_OUT_FOLDERS = 4;
 const FAN_OUT_WORKERS = [1, 2, 4];
+/** Runs of `watchpost --help` from the artifact (phase 9); the fastest is held to the target. */
+const CLI_RUNS = 9;
 
 function options(argv: string[]): Options {
   const value = (name: string, fallback: string) => {
@@ -422,6 +428,29 @@ async function main() {
     const page =
       opts.pageCertificates > 0 ? await measurePage(opts.pageCertificates, (text) => log(text)) : undefined;
 
+    // 9. The command line's start-up: the artifact from an empty directory (nothing around it, as
+    // on a host), `npm run cli` in the checkout (npm, then tsx compiling on the fly).
+    log("command line start-up (--help)");
+    const cliDir = join(work, "cli");
+    mkdirSync(cliDir);
+    const host = await buildHostCli(cliDir);
+    const cli = {
+      runs: CLI_RUNS,
+      nodeBaseline: measure("node -e 0", ["-e", "0"], CLI_RUNS, cliDir),
+      artifactHelp: measure("node dist/watchpost.mjs --help", [host.bundle, "--help"], CLI_RUNS, cliDir),
+      artifactBytes: host.bytes,
+      npmRunCliHelp: measure(
+        "npm run cli -- --help",
+        ["run", "--silent", "cli", "--", "--help"],
+        3,
+        process.cwd(),
+        "npm",
+      ),
+    };
+    log(
+      `--help: artifact ${cli.artifactHelp.minWallMs} ms, npm run cli ${cli.npmRunCliHelp.minWallMs} ms (fastest)`,
+    );
+
     const results: BenchResults = {
       options: opts,
       machine: info,
@@ -444,6 +473,8 @@ async function main() {
       ...(peak ? { peak } : {}),
       bundles,
       ...(page ? { page } : {}),
+      cli,
+      scanFunctionMemoryMb: functionMemoryMb()["certificate-scan"] ?? 0,
       nodeDefaultHeapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 1048576),
       loadAverageAtEnd: loadavg().map((l) => round(l, 2)),
       totalSeconds: round((performance.now() - began) / 1000, 0),

@@ -12,13 +12,13 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { buildHostCli } from "../../scripts/build-host-cli";
 
 const TARGET_MS = 300;
 const TIME = "/usr/bin/time";
 
-interface Timing {
+export interface Timing {
   command: string;
   minWallMs: number;
   medianWallMs: number;
@@ -30,15 +30,24 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-/** Runs `node ...args` `runs` times from an empty directory (no checkout around it). */
-function measure(label: string, args: string[], runs: number, cwd: string): Timing {
+/**
+ * Runs `node ...args` (or `command ...args`) `runs` times in `cwd`: for the artifact an empty
+ * directory (no checkout around it), for `npm run cli` the checkout.
+ */
+export function measure(
+  label: string,
+  args: string[],
+  runs: number,
+  cwd: string,
+  command = process.execPath,
+): Timing {
   const wall: number[] = [];
   const cpu: number[] = [];
   const timed = existsSync(TIME);
   for (let run = 0; run < runs; run++) {
     const started = performance.now();
     if (timed) {
-      const { stderr } = spawnSync(TIME, ["-f", "@@%U %S", process.execPath, ...args], {
+      const { stderr } = spawnSync(TIME, ["-f", "@@%U %S", command, ...args], {
         cwd,
         encoding: "utf8",
         stdio: ["ignore", "ignore", "pipe"],
@@ -46,7 +55,7 @@ function measure(label: string, args: string[], runs: number, cwd: string): Timi
       const [user, system] = (stderr.split("@@").pop() ?? "").trim().split(" ").map(Number);
       cpu.push(((user ?? 0) + (system ?? 0)) * 1000);
     } else {
-      execFileSync(process.execPath, args, { cwd, stdio: "ignore" });
+      execFileSync(command, args, { cwd, stdio: "ignore" });
     }
     wall.push(performance.now() - started);
   }
@@ -90,4 +99,5 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(process.argv.slice(2));
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename))
+  await main(process.argv.slice(2));

@@ -67,6 +67,18 @@ describe("scan state and fan-out", () => {
     });
   });
 
+  // docs/benchmarks.md, "Lambda sizing": below 1,769 MB (one vCPU; AWS Lambda Developer Guide,
+  // "Configure Lambda function memory") a CPU-bound scan costs the same GB-seconds at any size, so
+  // the smallest size known to hold it is the cheapest per object; the 10-minute timeout stays.
+  it("gives the scan function the memory that makes a scan cheapest per object, 512 MB, within its 10 minutes", () => {
+    // Assess
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("^Scans stored"),
+      MemorySize: 512,
+      Timeout: 600,
+    });
+  });
+
   it("tells the scan where the state table and queue are, and lets it use them", () => {
     // Assess
     template.hasResourceProperties("AWS::Lambda::Function", {

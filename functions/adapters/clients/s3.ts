@@ -62,6 +62,21 @@ export function certificateStoreS3Client(options: CertificateStoreS3ClientOption
   const client = new S3Client({
     retryMode: "standard",
     maxAttempts,
+    // The scan only lists and reads. By default (WHEN_SUPPORTED) the SDK asks for a checksum on
+    // every GetObject (x-amz-checksum-mode) and computes a CRC over each body it gets back;
+    // WHEN_REQUIRED does so only where an operation requires it (AWS SDKs and Tools Reference
+    // Guide, "Data Integrity Protections for Amazon S3",
+    // https://docs.aws.amazon.com/sdkref/latest/guide/feature-dataintegrity.html). A certificate
+    // arrives over TLS and is then parsed and its signature verified: a damaged byte becomes an
+    // `unreadable` or `untrusted-chain` finding, never a silently wrong answer. (`watchpost push`
+    // uploads through this client with Content-MD5, which S3 checks before it stores the object.)
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    // The middleware stack is resolved once per command class instead of on every request (the
+    // SDK's `cacheMiddleware`, @smithy/types SmithyConfiguration: "0-1ms per request"); a scan
+    // sends one GetObject per object. Every middleware here is added when the client is made,
+    // before its first request, which is what the option requires.
+    cacheMiddleware: true,
     ...(options.retryDelayMs !== undefined
       ? { retryStrategy: new ConfiguredRetryStrategy(maxAttempts, options.retryDelayMs) }
       : {}),
