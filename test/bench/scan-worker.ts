@@ -14,9 +14,10 @@
  * A job with `startTogether` prints `BENCH_READY` once set up and waits for a line on its
  * standard input before it starts, so that concurrent workers scan at the same time.
  */
-import { X509Certificate } from "node:crypto";
+import { type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
@@ -113,6 +114,14 @@ export interface FloorResult {
   unreadable: number;
   /** node:crypto alone on the same certificates: `new X509Certificate(pem)`, subject, SAN, key details. */
   native: Pass;
+  /**
+   * (a′), the native floor: the native work no engine that verifies chains avoids, in the same turns
+   * on the same certificates: `new X509Certificate(pem)`, key details, the SHA-256 fingerprint, and
+   * one signature verification per certificate not met before (by its issuer's key).
+   */
+  nativeFloor: Pass & { verifications: number };
+  /** asn1js decoding the same certificates: the copy the engine loads, and asn1js 4 (see asn1Decoders). */
+  asn1js: Asn1jsComparison;
   /** Objects each pass ran first, untimed, to warm the JIT (ones the timed pass reaches last). */
   warmUpObjects: number;
 }
@@ -407,6 +416,15 @@ async function floor(job: FloorJob): Promise<FloorResult> {
   let ms = 0;
   let cpuMs = 0;
   const native: Pass = { ms: 0, cpuMs: 0, certificates: 0 };
+  const nativeFloor = { ms: 0, cpuMs: 0, certificates: 0, verifications: 0 };
+  const issuerKeys = new Map(anchors.certificates.map((cert) => [cert.node.subject, cert.node.publicKey]));
+  const verified = new Set<string>();
+  const nativeFloorOf = (pems: readonly string[]) => {
+    const pass = nativeFloorPass(pems, issuerKeys, verified);
+    addTo(nativeFloor, pass);
+    nativeFloor.verifications += pass.verifications;
+  };
+  nativeFloorPass(asPem(warmUpDers), issuerKeys, new Set());
   // The two are timed in turns, a slice of objects at a time, so that a change in the machine's
   // load (other work shares it) weighs on both alike and their ratio holds. With BENCH_CPU_PROF
   // the profile is of the floor alone and node:crypto runs after it.
@@ -429,10 +447,19 @@ async function floor(job: FloorJob): Promise<FloorResult> {
     ms += performance.now() - started;
     cpuMs += cpuMsSince(cpuStarted);
     if (profiler) later.push(...ders);
-    else addTo(native, nativePass(asPem(ders)));
+    else {
+      const pems = asPem(ders);
+      addTo(native, nativePass(pems));
+      nativeFloorOf(pems);
+    }
   }
   await profiler?.stop("floor");
-  if (profiler) addTo(native, nativePass(asPem(later)));
+  if (profiler) {
+    addTo(native, nativePass(asPem(later)));
+    nativeFloorOf(asPem(later));
+  }
+  if (nativeFloor.verifications === 0) throw new Error("bench: the native floor verified nothing");
+  const asn1js = compareAsn1js(warmUpDers);
   return {
     mode: "floor",
     ms,
@@ -442,6 +469,8 @@ async function floor(job: FloorJob): Promise<FloorResult> {
     findings,
     unreadable,
     native,
+    nativeFloor,
+    asn1js,
     warmUpObjects: WARM_UP_OBJECTS,
   };
 }
@@ -492,6 +521,77 @@ function nativePass(pems: readonly string[]): Pass {
   const cpuMs = cpuMsSince(cpuStarted);
   if (pems.length > 0 && fields === 0) throw new Error("bench: node:crypto read nothing");
   return { ms, cpuMs, certificates: pems.length };
+}
+
+/**
+ * (a′): what node:crypto must do for every certificate an engine judges — parse it, read its key
+ * (whose details the weak-crypto check reads), hash it for its fingerprint — and, once per
+ * certificate not met before, verify its signature with its issuer's key (the store's issuing CA
+ * and root are in the trust bundle). The floor does all of it, and what node:crypto does not.
+ */
+function nativeFloorPass(
+  pems: readonly string[],
+  issuerKeys: ReadonlyMap<string, KeyObject>,
+  verified: Set<string>,
+): Pass & { verifications: number } {
+  let verifications = 0;
+  let fields = 0;
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  for (const pem of pems) {
+    const cert = new X509Certificate(pem);
+    fields += Object.keys(cert.publicKey.asymmetricKeyDetails ?? {}).length;
+    const fingerprint = cert.fingerprint256;
+    if (verified.has(fingerprint)) continue;
+    verified.add(fingerprint);
+    const issuerKey = issuerKeys.get(cert.issuer);
+    if (issuerKey && cert.verify(issuerKey)) verifications += 1;
+  }
+  const ms = performance.now() - started;
+  const cpuMs = cpuMsSince(cpuStarted);
+  if (pems.length > 0 && fields === 0) throw new Error("bench: node:crypto read no key");
+  return { ms, cpuMs, certificates: pems.length, verifications };
+}
+
+export interface Asn1jsComparison {
+  /** The version @peculiar/asn1-schema loads: what the engine decodes with. */
+  engineVersion: string;
+  engine: Pass;
+  /** asn1js 4 (the tests' PKI builder, pkijs, uses it), on the same certificates in the same turns. */
+  v4Version: string;
+  v4: Pass;
+}
+
+/**
+ * asn1js `fromBER` of the same certificates with the copy the engine loads and with asn1js 4, in
+ * turns: an update of @peculiar/asn1-schema onto asn1js 4 would show here as the ratio moving.
+ */
+function compareAsn1js(ders: readonly Uint8Array[]): Asn1jsComparison {
+  const here = createRequire(import.meta.url);
+  const fromSchema = createRequire(here.resolve("@peculiar/asn1-schema"));
+  const load = (require: NodeJS.Require) => ({
+    module: require("asn1js") as { fromBER: (bytes: Uint8Array) => { offset: number } },
+    version: (JSON.parse(readFileSync(require.resolve("asn1js/package.json"), "utf8")) as { version: string })
+      .version,
+  });
+  const engine = load(fromSchema);
+  const v4 = load(here);
+  const decodeAll = (decoder: typeof engine.module): Pass => {
+    const started = performance.now();
+    const cpuStarted = process.cpuUsage();
+    for (const der of ders) {
+      if (decoder.fromBER(der).offset === -1) throw new Error("bench: asn1js refused a certificate");
+    }
+    return { ms: performance.now() - started, cpuMs: cpuMsSince(cpuStarted), certificates: ders.length };
+  };
+  decodeAll(engine.module);
+  decodeAll(v4.module);
+  const totals = { engine: { ms: 0, cpuMs: 0, certificates: 0 }, v4: { ms: 0, cpuMs: 0, certificates: 0 } };
+  for (let turn = 0; turn < 5; turn += 1) {
+    addTo(totals.engine, decodeAll(engine.module));
+    addTo(totals.v4, decodeAll(v4.module));
+  }
+  return { engineVersion: engine.version, engine: totals.engine, v4Version: v4.version, v4: totals.v4 };
 }
 
 const job = JSON.parse(process.argv[2] ?? "{}") as ScanJob | FloorJob;

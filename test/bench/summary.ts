@@ -12,7 +12,8 @@ import type { Timing } from "./startup";
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 export const TARGETS = {
-  floorVsNative: 0.5,
+  /** The floor against (a′), node:crypto's share of the work (issue 28; it replaced ≥ 50 % of the bare parse). */
+  floorVsNativeFloor: 0.6,
   floorVsOpenssl: 100,
   endToEndVsOpenssl: 30,
   /** CPU of the scan process per object of a first scan (the emulators' own CPU not counted). */
@@ -150,6 +151,9 @@ export function summarize(r: BenchResults) {
   const speedupVsOpenssl = certsPerSecond / opensslLoopCertsPerSecond;
   const floorVsOpenssl = floorCertsPerSecond / opensslLoopCertsPerSecond;
   const floorVsNative = floorCertsPerSecond / nativeX509CertsPerSecond;
+  const nativeFloorCertsPerSecond = (r.floor.nativeFloor.certificates / r.floor.nativeFloor.ms) * 1000;
+  const floorVsNativeFloor = floorCertsPerSecond / nativeFloorCertsPerSecond;
+  const floorVsNativeFloorCpu = r.floor.nativeFloor.cpuMs / r.floor.cpuMs;
   // The same ratio on CPU time: what each costs, whatever share of the cores the machine gave it.
   const floorVsNativeCpu = r.floor.cpuMs ? r.floor.native.cpuMs / r.floor.cpuMs : undefined;
   const endToEndVsFloor = certsPerSecond / floorCertsPerSecond;
@@ -175,6 +179,18 @@ export function summarize(r: BenchResults) {
     nativeX509CertsPerSecond: round(nativeX509CertsPerSecond),
     floorVsNative: round(floorVsNative, 3),
     floorVsNativeCpuTime: floorVsNativeCpu === undefined ? null : round(floorVsNativeCpu, 3),
+    nativeFloorCertsPerSecond: round(nativeFloorCertsPerSecond),
+    floorVsNativeFloor: round(floorVsNativeFloor, 3),
+    floorVsNativeFloorCpuTime: round(floorVsNativeFloorCpu, 3),
+    nativeFloorVsNative: round(nativeFloorCertsPerSecond / nativeX509CertsPerSecond, 3),
+    asn1js: {
+      engineVersion: r.floor.asn1js.engineVersion,
+      v4Version: r.floor.asn1js.v4Version,
+      certificates: r.floor.asn1js.engine.certificates,
+      engineCertsPerSecond: round((r.floor.asn1js.engine.certificates / r.floor.asn1js.engine.cpuMs) * 1000),
+      v4CertsPerSecond: round((r.floor.asn1js.v4.certificates / r.floor.asn1js.v4.cpuMs) * 1000),
+      v4VsEngineDecodeTime: round(r.floor.asn1js.v4.cpuMs / r.floor.asn1js.engine.cpuMs, 2),
+    },
     endToEndVsFloor: round(endToEndVsFloor, 3),
     counted: "certificates (leaves and the CA certificates inside bundles), not objects",
     objects: r.store.objects,
@@ -232,7 +248,7 @@ export function summarize(r: BenchResults) {
     peakHeapLimitMb: r.peak?.heapLimitMb ?? null,
     bundles,
     targets: {
-      floorAtLeastHalfOfNativeX509: status(floorVsNative >= TARGETS.floorVsNative),
+      floorAtLeast60PercentOfNativeFloor: status(floorVsNativeFloor >= TARGETS.floorVsNativeFloor),
       floorHundredTimesOpensslLoop: status(floorVsOpenssl >= TARGETS.floorVsOpenssl),
       endToEndThirtyTimesOpensslLoop: status(speedupVsOpenssl >= TARGETS.endToEndVsOpenssl),
       scanAtMost3_5MsCpuPerObject: status(scanCpuMsPerObject <= TARGETS.scanCpuMsPerObject),
