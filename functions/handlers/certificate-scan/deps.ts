@@ -19,15 +19,15 @@ import { createScanBatchQueue } from "../../adapters/scan-batch-queue";
 import { createScanRuns } from "../../adapters/scan-runs";
 import { type SecretReader, secretReader } from "../../adapters/secrets";
 import { endpointFetcher } from "../../adapters/tls-endpoint";
+import type { WatchpostConfig } from "../../core/config";
+import type { HostHeartbeatsPort } from "../../core/scan/host-checks";
 import type {
   CertificateStorePort,
   FanOut,
   ObjectInventoryPort,
   ScanBatchQueuePort,
   StoreScanContext,
-} from "../../core/certificates/ports";
-import type { WatchpostConfig } from "../../core/config";
-import type { HostHeartbeatsPort } from "../../core/hosts/host-checks";
+} from "../../core/scan/ports";
 import { alarmSettleDeps, type SettleDeps } from "../shared/alarm-runs";
 import { deployedConfig } from "../shared/deployed-config";
 import { ENV, requireEnv } from "../shared/environment";

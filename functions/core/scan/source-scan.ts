@@ -6,18 +6,10 @@
  */
 
 import { randomUUID } from "node:crypto";
-import type { CertificateSource } from "../../config";
-import { describeCause } from "../../errors";
-import { isHeartbeatKey } from "../../hosts/heartbeat";
-import type {
-  CertificateStorePort,
-  FanOut,
-  ScanRunRecord,
-  ScanTrigger,
-  StoredObjectInfo,
-  StoreScanContext,
-} from "../ports";
-import { startDatesOf } from "../run-findings";
+import type { CertificateSource } from "../config";
+import { describeCause } from "../errors";
+import { isHeartbeatKey } from "../hosts/heartbeat";
+import { type BatchReport, SCAN_BATCH_KIND } from "./fan-out-batch";
 import {
   inChunks,
   JUDGING_CHUNK,
@@ -27,7 +19,15 @@ import {
   sourceCheck,
   sourceJudge,
 } from "./judge-objects";
-import { type BatchReport, SCAN_BATCH_KIND } from "./scan-batch";
+import type {
+  CertificateStorePort,
+  FanOut,
+  ScanRunRecord,
+  ScanTrigger,
+  StoredObjectInfo,
+  StoreScanContext,
+} from "./ports";
+import { startDatesOf } from "./run-findings";
 import { sourceScope } from "./scopes";
 import { claimSettlement, type RunToSettle } from "./settlement";
 

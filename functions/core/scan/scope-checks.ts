@@ -4,11 +4,11 @@
  * none of its alarms is touched. One scope at a time: each already reads several objects at once,
  * and memory stays bounded.
  */
-import type { CertificateSource, PeerGroup } from "../../config";
-import { describeError } from "../../errors";
-import type { FanOut, ScanTrigger, StoreScanContext } from "../ports";
+import type { CertificateSource, PeerGroup } from "../config";
+import { describeError } from "../errors";
 import type { StoreCheck } from "./judge-objects";
 import { checkPeerGroup } from "./peer-group-check";
+import type { FanOut, ScanTrigger, StoreScanContext } from "./ports";
 import { peerGroupScope, sourceScope } from "./scopes";
 import { type HandedOut, type SourceScan, scanSource } from "./source-scan";
 

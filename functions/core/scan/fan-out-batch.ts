@@ -5,10 +5,10 @@
  * the message, so a run that spans minutes judges expiry consistently.
  */
 import * as z from "zod";
-import type { CertificateSource } from "../../config";
-import { Finding } from "../../contracts";
-import type { FanOut, StoreScanContext } from "../ports";
+import type { CertificateSource } from "../config";
+import { Finding } from "../contracts";
 import { inChunks, judgeChunks, type StoreCheck, sourceCheck, sourceJudge } from "./judge-objects";
+import type { FanOut, StoreScanContext } from "./ports";
 import { claimSettlement, type RunToSettle } from "./settlement";
 
 export const SCAN_BATCH_KIND = "watchpost.scan-batch";

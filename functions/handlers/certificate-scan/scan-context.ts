@@ -1,6 +1,6 @@
 /** One invocation's view of its dependencies: its instant, and the ports the core reads through. */
-import type { ScanLog, StoreScanContext } from "../../core/certificates/ports";
-import type { SettlementPorts } from "../../core/certificates/store-scan/settlement";
+import type { ScanLog, StoreScanContext } from "../../core/scan/ports";
+import type { SettlementPorts } from "../../core/scan/settlement";
 import { settleRuns } from "../shared/alarm-runs";
 import { logger } from "../shared/powertools";
 import type { CertificateScanDeps } from "./deps";

@@ -4,17 +4,22 @@
  * from their bytes, and their records renewed. Certificates are kept as counts only past their
  * judgement, so a scan of a large store holds no more than one chunk of them at a time.
  */
-import { ABSENT } from "../../alarms/evidence";
-import type { CheckRun, SourceObservation } from "../../alarms/lifecycle";
-import type { CertificateSource } from "../../config";
-import type { Finding, PeerGroupReport } from "../../contracts";
-import { describeCause } from "../../errors";
-import { type DependentTally, oneFindingPerSourceAndCheck, tallyDependents } from "../ca-lifecycle";
-import type { ParsedCertificate } from "../certificate";
-import { expectedHostsOf } from "../checks/expected-hosts";
-import { type EvaluationPolicy, purposeOf } from "../evaluate";
-import type { CertificateFacts } from "../facts";
-import { KdfBudget } from "../formats/pkcs12-budget";
+import { ABSENT } from "../alarms/evidence";
+import type { CheckRun, SourceObservation } from "../alarms/lifecycle";
+import {
+  type DependentTally,
+  oneFindingPerSourceAndCheck,
+  tallyDependents,
+} from "../certificates/ca-lifecycle";
+import type { ParsedCertificate } from "../certificates/certificate";
+import { expectedHostsOf } from "../certificates/checks/expected-hosts";
+import { type EvaluationPolicy, purposeOf } from "../certificates/evaluate";
+import type { CertificateFacts } from "../certificates/facts";
+import { KdfBudget } from "../certificates/formats/pkcs12-budget";
+import { locationParameters, metadataParameters } from "../certificates/location";
+import type { CertificateSource } from "../config";
+import type { Finding, PeerGroupReport } from "../contracts";
+import { describeCause } from "../errors";
 import {
   type InventoryRecord,
   type InventoryRecordInput,
@@ -23,13 +28,12 @@ import {
   recordOf,
   rejudge,
   trustFingerprint,
-} from "../inventory";
-import { locationParameters, metadataParameters } from "../location";
-import { MAX_OBSERVATIONS, observeDeleted, observeFile } from "../observations";
-import type { StoredObjectInfo, StoreScanContext } from "../ports";
-import { addStartDates, mergeStartDates, type StartDates, wholeScanFindings } from "../run-findings";
-import { type ScanInput, type ScanOptions, scanFiles } from "../scan";
+} from "./inventory";
 import { keystorePasswordsOf, type SourcePasswords } from "./keystore-passwords";
+import { MAX_OBSERVATIONS, observeDeleted, observeFile } from "./observations";
+import type { StoredObjectInfo, StoreScanContext } from "./ports";
+import { type ScanInput, type ScanOptions, scanFiles } from "./read-files";
+import { addStartDates, mergeStartDates, type StartDates, wholeScanFindings } from "./run-findings";
 import { sourceScope } from "./scopes";
 import { loadTrustBundle, type TrustBundle, trustBundleFindings } from "./trust-material";
 

@@ -3,21 +3,22 @@
  * findings out. Where the bytes come from (local disk, S3) is the caller's business; this module
  * never touches the file system or AWS, so both front ends judge a file in exactly the same way.
  */
-import { mapBounded } from "../concurrency";
-import type { Finding, UnreadableReason } from "../contracts";
-import type { ParsedCertificate } from "./certificate";
-import { type EvaluationPolicy, judgeCertificates, unreadableFinding } from "./evaluate";
-import type { CertificateFacts } from "./facts";
-import type { KeystoreIntegrity } from "./formats/java-keystore";
-import { declaredKdfCost, type KdfCost } from "./formats/pkcs12";
-import { KdfBudget } from "./formats/pkcs12-budget";
-import type { ObjectVerdict } from "./inventory";
+
+import type { ParsedCertificate } from "../certificates/certificate";
+import { type EvaluationPolicy, judgeCertificates, unreadableFinding } from "../certificates/evaluate";
+import type { CertificateFacts } from "../certificates/facts";
+import type { KeystoreIntegrity } from "../certificates/formats/java-keystore";
+import { declaredKdfCost, type KdfCost } from "../certificates/formats/pkcs12";
+import { KdfBudget } from "../certificates/formats/pkcs12-budget";
 import {
   type CertificateFormat,
   looksLikeCertificateMaterial,
   PASSWORD_FORMATS,
   readCertificates,
-} from "./reader";
+} from "../certificates/reader";
+import { mapBounded } from "../concurrency";
+import type { Finding, UnreadableReason } from "../contracts";
+import type { ObjectVerdict } from "./inventory";
 
 export type LoadResult =
   | {

@@ -5,21 +5,13 @@
  * order, S3 cannot — a deleted object reads as gone (no finding: its alarms clear), one created
  * again since its deletion is judged as it is now.
  */
-import { ABSENT } from "../../alarms/evidence";
-import type { SourceObservation } from "../../alarms/lifecycle";
-import {
-  type CertificateSource,
-  type PeerGroup,
-  peerTrustStoreKey,
-  type WatchpostConfig,
-} from "../../config";
-import { describeCause } from "../../errors";
-import { oneFindingPerSourceAndCheck } from "../ca-lifecycle";
-import { recordOf } from "../inventory";
-import { metadataParameters } from "../location";
-import { observeDeleted, observeFile } from "../observations";
-import type { StoreScanContext } from "../ports";
-import { scanFiles } from "../scan";
+import { ABSENT } from "../alarms/evidence";
+import type { SourceObservation } from "../alarms/lifecycle";
+import { oneFindingPerSourceAndCheck } from "../certificates/ca-lifecycle";
+import { metadataParameters } from "../certificates/location";
+import { type CertificateSource, type PeerGroup, peerTrustStoreKey, type WatchpostConfig } from "../config";
+import { describeCause } from "../errors";
+import { recordOf } from "./inventory";
 import {
   countOf,
   located,
@@ -30,6 +22,9 @@ import {
   scanOptionsOf,
   sourceJudge,
 } from "./judge-objects";
+import { observeDeleted, observeFile } from "./observations";
+import type { StoreScanContext } from "./ports";
+import { scanFiles } from "./read-files";
 import { sourceScope } from "./scopes";
 
 export interface ObjectEventPlan {
