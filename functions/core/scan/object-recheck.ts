@@ -14,8 +14,8 @@ import { describeCause } from "../errors";
 import { recordOf } from "./inventory";
 import {
   countOf,
+  itemInput,
   located,
-  objectInput,
   preambleOf,
   recordContextFor,
   type StoreCheck,
@@ -57,7 +57,7 @@ export async function recheckObject(
   const { store } = ctx;
   const file = store.uri(key);
   const judge = await sourceJudge(source, ctx);
-  const result = await scanFiles([objectInput(judge, key, ctx, {})], scanOptionsOf(judge));
+  const result = await scanFiles([itemInput(judge, { key }, ctx)], scanOptionsOf(judge));
   const read = result.files[0];
   const fromMetadata = metadataParameters(read?.metadata);
   const unexamined = read?.unexamined === true;
@@ -66,7 +66,7 @@ export async function recheckObject(
     const record = recordOf(
       { key, etag: read.etag, size: read.size ?? 0, parameters: fromMetadata },
       read.verdict,
-      recordContextFor(judge, key),
+      recordContextFor(judge, { key }),
       ctx.now,
     );
     await ctx.inventory
@@ -87,7 +87,7 @@ export async function recheckObject(
       examinedSources: [...(unexamined ? [] : [file]), ...preamble.examined],
       findings: oneFindingPerSourceAndCheck([
         ...preamble.findings,
-        ...located(result.findings, source, key, fromMetadata),
+        ...located(result.findings, judge, { key }, fromMetadata),
       ]),
       parameters: { Bucket: store.bucket, Prefix: source.prefix, Key: key },
       observations,

@@ -13,7 +13,11 @@ import { settleChecks } from "./settle-invocation";
 export async function fullScan(deps: CertificateScanDeps, started: number): Promise<ScanOutcome> {
   const ctx = scanContext(deps);
   const { sources, peerGroups } = ctx.certificates;
-  const checked = await checkScopes(scanScopes(sources, peerGroups, ctx, deps.fanOut, "schedule"), ctx);
+  const adapters = deps.sourceAdapters?.(ctx) ?? [];
+  const checked = await checkScopes(
+    scanScopes(sources, peerGroups, ctx, deps.fanOut, "schedule", adapters),
+    ctx,
+  );
   const hosts = await silentHosts(deps, ctx);
   return settleChecks(
     "full",
