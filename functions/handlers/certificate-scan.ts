@@ -13,14 +13,14 @@ import { hostCheck } from "./certificate-scan/hosts";
 import { objectChanged } from "./certificate-scan/object-change";
 import type { ScanOutcome } from "./certificate-scan/outcome";
 import { scanBatches } from "./certificate-scan/queue-batches";
-import { forInvocation } from "./shared/alarm-runs";
+import { withClaimOwner } from "./shared/alarm-runs";
 import { instrumented } from "./shared/powertools";
 
 let productionDeps: CertificateScanDeps | undefined;
 
 export const handler = instrumented((event, context) => {
   productionDeps ??= productionScanDeps();
-  return runCertificateScan(event, forInvocation(productionDeps, context?.awsRequestId));
+  return runCertificateScan(event, withClaimOwner(productionDeps, context?.awsRequestId));
 });
 
 export async function runCertificateScan(event: unknown, deps: CertificateScanDeps): Promise<ScanOutcome> {

@@ -17,7 +17,12 @@ import { describeError } from "../core/errors";
 import { DIMENSION, METRIC } from "../core/metrics";
 import { checkEndpoint, type EndpointScanContext } from "../core/scan/endpoint-check";
 import type { CertificateStorePort } from "../core/scan/ports";
-import { alarmSettleDeps, forInvocation, type SettleDeps, settleRuns } from "./shared/alarm-runs";
+import {
+  type AlarmLifecycleDeps,
+  alarmLifecycleDeps,
+  applyAlarmLifecycle,
+  withClaimOwner,
+} from "./shared/alarm-runs";
 import { deployedConfig } from "./shared/deployed-config";
 import { ENV, requireEnv } from "./shared/environment";
 import { instrumented, logger, metrics } from "./shared/powertools";
@@ -29,7 +34,7 @@ export interface EndpointScanDeps {
   config: WatchpostConfig;
   store: CertificateStorePort;
   fetchEndpoint: EndpointFetch;
-  alarms: SettleDeps;
+  alarms: AlarmLifecycleDeps;
   now?: () => Date;
 }
 
@@ -37,14 +42,14 @@ let productionDeps: EndpointScanDeps | undefined;
 
 export const handler = instrumented((_event, context) => {
   productionDeps ??= productionEndpointScanDeps();
-  return runEndpointScan(forInvocation(productionDeps, context?.awsRequestId));
+  return runEndpointScan(withClaimOwner(productionDeps, context?.awsRequestId));
 });
 
 export function endpointScanDeps(wiring: {
   config: WatchpostConfig;
   s3: Pick<S3Client, "send">;
   bucket: string;
-  alarms: SettleDeps;
+  alarms: AlarmLifecycleDeps;
   now?: () => Date;
 }): EndpointScanDeps {
   return {
@@ -62,7 +67,7 @@ function productionEndpointScanDeps(): EndpointScanDeps {
     config,
     s3: certificateStoreS3Client(),
     bucket: requireEnv(ENV.certificateBucket),
-    alarms: alarmSettleDeps({
+    alarms: alarmLifecycleDeps({
       config,
       alarmTable: requireEnv(ENV.alarmTable),
       eventBusName: requireEnv(ENV.eventBus),
@@ -112,7 +117,7 @@ export async function runEndpointScan(deps: EndpointScanDeps) {
       metric.addMetric(METRIC.findings, MetricUnit.Count, 1);
     }
   }
-  const summary = await settleRuns(
+  const summary = await applyAlarmLifecycle(
     done.map((check) => check.run),
     deps.alarms,
   );

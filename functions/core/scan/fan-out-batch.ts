@@ -10,7 +10,7 @@ import { Finding } from "../contracts";
 import { inChunks, judgeChunks, type StoreCheck, sourceCheck, sourceJudge } from "./judge-objects";
 import type { FanOut, StoreScanContext } from "./ports";
 import { s3Item } from "./s3-source";
-import { claimSettlement, type RunToSettle } from "./settlement";
+import { type ClaimedRun, claimFinishedRun } from "./settlement";
 
 export const SCAN_BATCH_KIND = "watchpost.scan-batch";
 
@@ -54,12 +54,12 @@ export async function scanBatch(
   source: CertificateSource | undefined,
   ctx: StoreScanContext,
   fanOut: FanOut,
-): Promise<{ report: BatchReport; settle?: RunToSettle }> {
+): Promise<{ report: BatchReport; settle?: ClaimedRun }> {
   const at = { ...ctx, now: new Date(batch.now) };
   const report = source ? reportOf(await judgeBatch(source, batch, at)) : sourceGone(batch);
   const progress = await fanOut.runs.report(batch.runId, batch.index, report);
   // The claim is this invocation's, on its own clock: the run's instant may be long past.
-  const settle = await claimSettlement(progress, fanOut, ctx);
+  const settle = await claimFinishedRun(progress, fanOut, ctx);
   return { report, ...(settle ? { settle } : {}) };
 }
 

@@ -24,7 +24,7 @@ import type { FanOut, ScanRunRecord, ScanTrigger, StoredObjectInfo, StoreScanCon
 import { startDatesOf } from "./run-findings";
 import { type S3Item, s3ObjectSource } from "./s3-source";
 import { sourceScope } from "./scopes";
-import { claimSettlement, type RunToSettle } from "./settlement";
+import { type ClaimedRun, claimFinishedRun } from "./settlement";
 import type { ListedItem, SourceAdapter } from "./source-adapter";
 
 export type SourceScan = { mode: "inline"; check: StoreCheck } | HandedOut;
@@ -37,7 +37,7 @@ export interface HandedOut {
   batches: number;
   objects: number;
   /** The run, when every batch reported before the listing was sealed and this lister won the claim. */
-  settle?: RunToSettle;
+  settle?: ClaimedRun;
 }
 
 export async function scanSource(
@@ -129,7 +129,7 @@ async function handOut(
     ...(listing.error ? { error: listing.error } : {}),
   };
   const progress = await fanOut.runs.seal(run.runId, batches.sent, lister);
-  const settle = await claimSettlement(progress, fanOut, ctx);
+  const settle = await claimFinishedRun(progress, fanOut, ctx);
   return {
     mode: "fanned-out",
     runId: run.runId,

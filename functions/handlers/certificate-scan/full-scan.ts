@@ -5,10 +5,10 @@
  */
 import { checkScopes, scanScopes } from "../../core/scan/scope-checks";
 import type { CertificateScanDeps } from "./deps";
+import { finishInvocation } from "./finish-invocation";
 import { silentHosts } from "./hosts";
 import type { ScanOutcome } from "./outcome";
 import { scanContext } from "./scan-context";
-import { settleChecks } from "./settle-invocation";
 
 export async function fullScan(deps: CertificateScanDeps, started: number): Promise<ScanOutcome> {
   const ctx = scanContext(deps);
@@ -19,7 +19,7 @@ export async function fullScan(deps: CertificateScanDeps, started: number): Prom
     ctx,
   );
   const hosts = await silentHosts(deps, ctx);
-  return settleChecks(
+  return finishInvocation(
     "full",
     {
       checks: [...checked.checks, ...hosts.checks],

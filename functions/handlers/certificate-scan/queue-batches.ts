@@ -7,12 +7,13 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { describeError } from "../../core/errors";
 import { METRIC } from "../../core/metrics";
 import { type BatchReport, ScanBatch, scanBatch } from "../../core/scan/fan-out-batch";
-import { type RunToSettle, settle } from "../../core/scan/settlement";
+import { type ClaimedRun, settleInvocation } from "../../core/scan/settlement";
 import { logger, metrics } from "../shared/powertools";
 import type { CertificateScanDeps } from "./deps";
 import type { QueueEvent } from "./events";
+import { settlementPortsOf } from "./finish-invocation";
 import { recordFindings, recordObjects, recordScanSucceeded, type ScanOutcome, sumObjects } from "./outcome";
-import { scanContext, settlementPorts } from "./scan-context";
+import { scanContext } from "./scan-context";
 
 export async function scanBatches(
   event: QueueEvent,
@@ -23,7 +24,7 @@ export async function scanBatches(
   if (!fanOut) throw new Error("scan batch received, but this deployment has no scan queue");
   const ctx = scanContext(deps);
   const reports: BatchReport[] = [];
-  const claimed: RunToSettle[] = [];
+  const claimed: ClaimedRun[] = [];
   const failed: { itemIdentifier: string }[] = [];
   for (const record of event.Records) {
     try {
@@ -47,9 +48,9 @@ export async function scanBatches(
   const objects = sumObjects(reports);
   recordObjects(objects);
   if (claimed.length > 0) {
-    const settled = await settle(
+    const settled = await settleInvocation(
       { checks: [], claimed, proves: "claimed-runs", unfinished: 0 },
-      settlementPorts(deps, ctx),
+      settlementPortsOf(deps, ctx),
     );
     recordFindings(claimed.flatMap((c) => c.run.findings));
     if (settled.scanSucceeded) recordScanSucceeded();
