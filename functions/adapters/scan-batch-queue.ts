@@ -4,7 +4,7 @@
  * which then never seals, so it clears nothing (core/certificates/store-scan/source-scan.ts).
  */
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { ScanBatch } from "../core/scan/fan-out-batch";
+import type { ScanBatch } from "../core/scan/fan-out-messages";
 import type { ScanBatchQueuePort } from "../core/scan/ports";
 
 const MAX_ENTRIES = 10;

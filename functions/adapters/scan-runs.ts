@@ -14,7 +14,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { BatchReport } from "../core/scan/fan-out-batch";
+import { BatchReport } from "../core/scan/fan-out-messages";
 import type { RunProgress, ScanRunRecord, ScanRunsPort } from "../core/scan/ports";
 import { sharedDocumentClient } from "./clients/dynamodb";
 

@@ -17,7 +17,7 @@ import {
 import type { AlarmKey, AlarmPublisherPort, AlarmStorePort } from "../../functions/core/alarms/ports";
 import type { WatchpostConfig } from "../../functions/core/config";
 import { SEVERITIES, type Severity } from "../../functions/core/contracts";
-import { BatchReport, type ScanBatch } from "../../functions/core/scan/fan-out-batch";
+import { BatchReport, type ScanBatch } from "../../functions/core/scan/fan-out-messages";
 import { InventoryRecord } from "../../functions/core/scan/inventory";
 import type {
   CertificateStorePort,

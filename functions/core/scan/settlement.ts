@@ -12,7 +12,7 @@ import type { CheckRun } from "../alarms/lifecycle";
 import { leaseSecondsFor } from "../alarms/process-run";
 import { oneFindingPerSourceAndCheck } from "../certificates/ca-lifecycle";
 import { describeError } from "../errors";
-import type { BatchReport } from "./fan-out-batch";
+import type { BatchReport } from "./fan-out-messages";
 import type {
   FanOut,
   RunProgress,

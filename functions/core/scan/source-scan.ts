@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { CertificateSource } from "../config";
 import { describeCause } from "../errors";
-import { type BatchReport, SCAN_BATCH_KIND } from "./fan-out-batch";
+import { type BatchReport, SCAN_BATCH_KIND } from "./fan-out-messages";
 import {
   type AdapterSetup,
   adapterJudge,

@@ -6,7 +6,8 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { describeError } from "../../core/errors";
 import { METRIC } from "../../core/metrics";
-import { type BatchReport, ScanBatch, scanBatch } from "../../core/scan/fan-out-batch";
+import { scanBatch } from "../../core/scan/fan-out-batch";
+import { type BatchReport, ScanBatch } from "../../core/scan/fan-out-messages";
 import { type ClaimedRun, settleInvocation } from "../../core/scan/settlement";
 import { logger, metrics } from "../shared/powertools";
 import type { CertificateScanDeps } from "./deps";
