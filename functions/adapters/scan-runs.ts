@@ -1,5 +1,5 @@
 /**
- * Fanned-out scan runs (core/certificates/store-scan/settlement.ts) in the scan-state table, next
+ * Fanned-out scan runs (core/scan/settlement.ts) in the scan-state table, next
  * to the object inventory:
  *
  * | item         | pk            | sk                  | notes                                         |

@@ -4,6 +4,9 @@
  * the re-check of an object an S3 event names, or the batches of a large source that come back
  * from the scan queue, and the heartbeats of the hosts that push (certificate-scan/hosts.ts).
  * Dependencies are built once per execution environment (certificate-scan/deps.ts).
+ *
+ * The path of one scheduled scan and of one upload re-check, file by file: docs/architecture.md,
+ * "Following one scheduled scan through the code" and "Following one upload re-check".
  */
 
 import { type CertificateScanDeps, productionScanDeps } from "./certificate-scan/deps";

@@ -2,6 +2,9 @@
  * Credential check, every few minutes: assume each configured role, prove the temporary
  * credentials reach their bucket, and turn what broke into alarms. Secrets never leave the probe:
  * results carry step names, timings, error codes and plain-word causes only.
+ *
+ * Where this sits among the rooms and how its runs are settled: docs/architecture.md, "The rooms"
+ * and "Words used for settling".
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { awsCredentialProbe } from "../adapters/credential-probe";

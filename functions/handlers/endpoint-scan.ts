@@ -3,6 +3,9 @@
  * when the stack places this function there), judge what it presents, compare it with the stored
  * copy, and settle one check run per endpoint. The only function that opens connections to
  * endpoints, so the only one that needs the cluster's network.
+ *
+ * Where this sits among the rooms and how its runs are settled: docs/architecture.md, "The rooms"
+ * and "Words used for settling".
  */
 
 import { MetricUnit } from "@aws-lambda-powertools/metrics";

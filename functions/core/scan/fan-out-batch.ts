@@ -17,13 +17,13 @@ export async function scanBatch(
   source: CertificateSource | undefined,
   ctx: StoreScanContext,
   fanOut: FanOut,
-): Promise<{ report: BatchReport; settle?: ClaimedRun }> {
+): Promise<{ report: BatchReport; claimed?: ClaimedRun }> {
   const at = { ...ctx, now: new Date(batch.now) };
   const report = source ? reportOf(await judgeBatch(source, batch, at)) : sourceGone(batch);
   const progress = await fanOut.runs.report(batch.runId, batch.index, report);
   // The claim is this invocation's, on its own clock: the run's instant may be long past.
-  const settle = await claimFinishedRun(progress, fanOut, ctx);
-  return { report, ...(settle ? { settle } : {}) };
+  const claimed = await claimFinishedRun(progress, fanOut, ctx);
+  return { report, ...(claimed ? { claimed } : {}) };
 }
 
 async function judgeBatch(

@@ -1,6 +1,6 @@
 /**
  * The last leg of a full scan and of an object change: the metrics of what was checked, the
- * settlement (core/certificates/store-scan/settlement.ts) of the runs and of any fanned-out run
+ * settlement (core/scan/settlement.ts) of the runs and of any fanned-out run
  * this invocation claimed, and the outcome. A scope whose check failed fails the invocation, so
  * Lambda retries it and the error alarm fires, but only after every other scope was settled.
  */
@@ -31,7 +31,7 @@ export async function finishInvocation(
   else recordChecks(checks, ctx.now, Date.now() - started);
   for (const check of checks.filter((c) => c.error)) logger.warn("partial scan", { error: check.error });
 
-  const claimed = handedOut.flatMap((h) => (h.settle ? [h.settle] : []));
+  const claimed = handedOut.flatMap((h) => (h.claimed ? [h.claimed] : []));
   const settled = await settleInvocation(
     {
       checks: checks.map((c) => c.run),

@@ -1,6 +1,6 @@
 /**
  * The schedule (daily at 01:00) and the deploy-time trigger: every source through the one
- * source-scan path (a large one is handed out to workers, scan-batch.ts), every peer group, and
+ * source-scan path (a large one is handed out to workers, queue-batches.ts), every peer group, and
  * the hosts that push (their own schedule checks them more often: hosts.ts).
  */
 import { checkScopes, scanScopes } from "../../core/scan/scope-checks";

@@ -1,5 +1,5 @@
 /**
- * The hosts that run `watchpost push` (core/hosts/host-checks.ts): the schedule's check for hosts
+ * The hosts that run `watchpost push` (core/scan/host-checks.ts): the schedule's check for hosts
  * gone silent, and the re-check of a heartbeat an S3 event names (a push just ended, or a host was
  * retired). Each host settles as a scope of its own, like a source or a peer group.
  */

@@ -1,6 +1,6 @@
 /**
  * Batches of a large source, delivered by the scan queue (SQS, one message per invocation): each
- * is judged and reported (core/certificates/store-scan/scan-batch.ts); the invocation that brings
+ * is judged and reported (core/scan/fan-out-batch.ts); the invocation that brings
  * a run's last report settles it. A batch that failed is handed back for redelivery alone.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -31,12 +31,12 @@ export async function scanBatches(
     try {
       const batch = ScanBatch.parse(JSON.parse(record.body));
       const source = deps.config.certificates.sources.find((s) => s.prefix === batch.prefix);
-      const { report, settle } = await scanBatch(batch, source, ctx, fanOut);
+      const { report, claimed: claim } = await scanBatch(batch, source, ctx, fanOut);
       reports.push(report);
       metrics.addMetric(METRIC.certificatesScanned, MetricUnit.Count, report.certificates);
       if (report.error)
         logger.warn("partial batch", { runId: batch.runId, batch: batch.index, error: report.error });
-      if (settle) claimed.push(settle);
+      if (claim) claimed.push(claim);
     } catch (error) {
       logger.error("scan batch failed; SQS delivers it again", {
         messageId: record.messageId,
