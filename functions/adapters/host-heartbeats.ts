@@ -1,5 +1,5 @@
 /**
- * The last heartbeat of every host the stack has heard from (core/hosts/host-checks.ts), in the
+ * The last heartbeat of every host the stack has heard from (core/scan/host-checks.ts), in the
  * scan-state table: the schedule's silence check reads them all with one paginated Query instead
  * of listing every source for the heartbeat objects among millions of certificates.
  *
@@ -15,7 +15,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, paginateQuery } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { ClockReading } from "../core/hosts/heartbeat";
-import type { HeartbeatRecord, HostHeartbeatsPort } from "../core/hosts/host-checks";
+import type { HeartbeatRecord, HostHeartbeatsPort } from "../core/scan/host-checks";
 import { sharedDocumentClient } from "./clients/dynamodb";
 
 const PARTITION = "heartbeats";

@@ -19,16 +19,17 @@ import { createScanBatchQueue } from "../../adapters/scan-batch-queue";
 import { createScanRuns } from "../../adapters/scan-runs";
 import { type SecretReader, secretReader } from "../../adapters/secrets";
 import { endpointFetcher } from "../../adapters/tls-endpoint";
+import type { WatchpostConfig } from "../../core/config";
+import type { HostHeartbeatsPort } from "../../core/scan/host-checks";
 import type {
   CertificateStorePort,
   FanOut,
   ObjectInventoryPort,
   ScanBatchQueuePort,
   StoreScanContext,
-} from "../../core/certificates/ports";
-import type { WatchpostConfig } from "../../core/config";
-import type { HostHeartbeatsPort } from "../../core/hosts/host-checks";
-import { alarmSettleDeps, type SettleDeps } from "../shared/alarm-runs";
+} from "../../core/scan/ports";
+import type { SourceAdapter } from "../../core/scan/source-adapter";
+import { type AlarmLifecycleDeps, alarmLifecycleDeps } from "../shared/alarm-runs";
 import { deployedConfig } from "../shared/deployed-config";
 import { ENV, requireEnv } from "../shared/environment";
 import type { ObjectExists } from "./events";
@@ -36,7 +37,7 @@ import type { ObjectExists } from "./events";
 export interface CertificateScanDeps {
   config: WatchpostConfig;
   store: CertificateStorePort;
-  alarms: SettleDeps;
+  alarms: AlarmLifecycleDeps;
   secrets: SecretReader;
   fetchEndpoint: StoreScanContext["fetchEndpoint"];
   /** What earlier scans learned per object; without it every object is downloaded every time. */
@@ -50,6 +51,12 @@ export interface CertificateScanDeps {
   now?: () => Date;
   /** The key-derivation budget of one source's scan; default: formats/pkcs12-budget.ts's limits. */
   kdfBudget?: StoreScanContext["kdfBudget"];
+  /**
+   * The scopes of the source kinds other than S3 prefixes (core/scan/source-adapter.ts), one
+   * adapter per configured source × account × region, built for each invocation; a full scan
+   * judges each, and settlement confirms versions with them.
+   */
+  sourceAdapters?: (ctx: StoreScanContext) => readonly SourceAdapter[];
 }
 
 export const DEFAULT_BATCH_SIZE = 500;
@@ -86,7 +93,7 @@ export function certificateScanDeps(wiring: ScanWiring): CertificateScanDeps {
     config,
     store,
     objectExists: (key) => store.exists(key),
-    alarms: alarmSettleDeps({
+    alarms: alarmLifecycleDeps({
       config,
       alarmTable: wiring.alarmTable,
       eventBusName: wiring.eventBusName,

@@ -4,17 +4,18 @@
  * source-scan path; a changed peer certificate or group CA re-checks the group; a host's heartbeat
  * re-checks that host (hosts.ts).
  */
-import { planObjectEvent, recheckObject } from "../../core/certificates/store-scan/object-recheck";
-import { checkScopes, scanScopes } from "../../core/certificates/store-scan/scope-checks";
-import { sourceScope } from "../../core/certificates/store-scan/scopes";
+
 import { isHeartbeatKey } from "../../core/hosts/heartbeat";
+import { planObjectEvent, recheckObject } from "../../core/scan/object-recheck";
+import { checkScopes, scanScopes } from "../../core/scan/scope-checks";
+import { sourceScope } from "../../core/scan/scopes";
 import { logger } from "../shared/powertools";
-import { scanContext } from "./context";
 import type { CertificateScanDeps } from "./deps";
 import { type ObjectEvent, resolveObjectKey } from "./events";
+import { finishInvocation } from "./finish-invocation";
 import { heartbeatScope } from "./hosts";
 import type { ScanOutcome } from "./outcome";
-import { settleChecks } from "./settle-checks";
+import { scanContext } from "./scan-context";
 
 export async function objectChanged(
   event: ObjectEvent,
@@ -27,7 +28,13 @@ export async function objectChanged(
   // A host's heartbeat (watchpost push) is judged as a host, never as a certificate file.
   if (isHeartbeatKey(key) && ctx.certificates.sources.some((s) => key.startsWith(s.prefix))) {
     logger.info("heartbeat changed", { key, change });
-    return settleChecks("object", await checkScopes(heartbeatScope(key, deps, ctx), ctx), deps, ctx, started);
+    return finishInvocation(
+      "object",
+      await checkScopes(heartbeatScope(key, deps, ctx), ctx),
+      deps,
+      ctx,
+      started,
+    );
   }
   const plan = planObjectEvent(ctx.certificates, key);
   logger.info("object changed", {
@@ -47,5 +54,5 @@ export async function objectChanged(
     ],
     ctx,
   );
-  return settleChecks("object", checked, deps, ctx, started);
+  return finishInvocation("object", checked, deps, ctx, started);
 }

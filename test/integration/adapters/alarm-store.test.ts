@@ -2,14 +2,15 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALARM_TABLE_KEYS, type AlarmStore, createAlarmStore } from "../../../functions/adapters/alarm-store";
 import { documentClient } from "../../../functions/adapters/clients/dynamodb";
-import { alarmIdFor } from "../../../functions/core/alarms/alarm-ids";
+import { alarmIdFor } from "../../../functions/core/alarm-ids";
 import {
   type AlarmTransition,
   type CheckRun,
   DEFAULT_LIFECYCLE_POLICY,
   decideAlarm,
 } from "../../../functions/core/alarms/lifecycle";
-import { type AlarmPublisherPort, processCheckRun } from "../../../functions/core/alarms/process-run";
+import type { AlarmPublisherPort } from "../../../functions/core/alarms/ports";
+import { processCheckRun } from "../../../functions/core/alarms/process-run";
 import type { Finding } from "../../../functions/core/contracts";
 import { type LocalDynamo, startDynalite } from "../../support/emulators";
 
