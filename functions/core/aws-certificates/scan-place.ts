@@ -153,6 +153,8 @@ export async function scanMaterialPlace(
         file: item.arn,
         load: () => port.load(item),
         explicit: true,
+        // Named by the listing: gone by the time it is read, it is no more (not unreadable).
+        goneIsAbsent: true,
         ...(options.expectedHosts ? { expectedHosts: options.expectedHosts } : {}),
         ...(options.password ? { password: options.password } : {}),
       },
@@ -227,7 +229,13 @@ export async function scanAcmPlace(port: AcmPort, options: PlaceScanOptions): Pr
       } else {
         outcome.read++;
         const file = await scanFile(
-          { file: item.arn, load: () => port.certificate(item), explicit: true, expectedHosts },
+          {
+            file: item.arn,
+            load: () => port.certificate(item),
+            explicit: true,
+            goneIsAbsent: true,
+            expectedHosts,
+          },
           { policy: options.policy },
         );
         bytesFindings.push(...file.findings);

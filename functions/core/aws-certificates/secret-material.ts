@@ -41,17 +41,8 @@ export function certificateMaterial(value: { text?: string; binary?: Uint8Array 
 }
 
 function fromText(text: string): SecretMaterial {
-  if (ANY_PEM.test(text)) {
-    const blocks = pemCertificates(text);
-    return blocks.length > 0
-      ? { ok: true, bytes: utf8(blocks.join("\n")), form: "pem" }
-      : {
-          ok: false,
-          reason: "unsupported-format",
-          detail: "holds PEM without a CERTIFICATE block (a private key or another object only)",
-        };
-  }
   const trimmed = text.trim();
+  // A JSON object first: its PEM fields hold their line breaks as "\n" escapes.
   if (trimmed.startsWith("{")) {
     let parsed: unknown;
     try {
@@ -65,6 +56,16 @@ function fromText(text: string): SecretMaterial {
       };
     }
     return fromJson(parsed);
+  }
+  if (ANY_PEM.test(text)) {
+    const blocks = pemCertificates(text);
+    return blocks.length > 0
+      ? { ok: true, bytes: utf8(blocks.join("\n")), form: "pem" }
+      : {
+          ok: false,
+          reason: "unsupported-format",
+          detail: "holds PEM without a CERTIFICATE block (a private key or another object only)",
+        };
   }
   if (trimmed.length >= MIN_BASE64 && BASE64.test(trimmed)) {
     return { ok: true, bytes: Buffer.from(trimmed.replace(/\s+/g, ""), "base64"), form: "base64" };
