@@ -245,7 +245,7 @@ describe("Secrets Manager", () => {
 
     // Assess
     expect(outcome.findings.map((f) => [f.check, f.severity])).toEqual(findings.map(([c, s]) => [c, s]));
-    outcome.findings.forEach((f, i) => expect(f.message).toMatch(findings[i]![2]));
+    for (const [i, f] of outcome.findings.entries()) expect(f.message).toMatch(findings[i]![2]);
     expect(outcome.notExamined.map((n) => n.source)).toEqual(notExamined);
     expect(JSON.stringify(outcome)).not.toContain(PASSWORD);
   });
