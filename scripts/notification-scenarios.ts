@@ -20,7 +20,6 @@ import {
 } from "../functions/core/alarms/lifecycle";
 import { checkValidity } from "../functions/core/certificates/checks/validity";
 import type { CertificateFacts } from "../functions/core/certificates/facts";
-import { observeFile } from "../functions/core/certificates/observations";
 import type { Finding } from "../functions/core/contracts";
 import { credentialCheckRun } from "../functions/core/credentials/check-run";
 import { diagnoseAssumeRole } from "../functions/core/credentials/diagnosis";
@@ -28,6 +27,7 @@ import { credentialFinding } from "../functions/core/credentials/messages";
 import { CredentialTarget } from "../functions/core/credentials/target";
 import type { AlarmEvent } from "../functions/core/notifications/alarm-view";
 import type { Deployment } from "../functions/core/notifications/deployment";
+import { observeFile } from "../functions/core/scan/observations";
 
 export const SAMPLE_DEPLOYMENT: Deployment = {
   stackName: "Watchpost",

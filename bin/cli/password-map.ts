@@ -15,7 +15,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { PasswordFileError, readPasswordFile } from "../../functions/adapters/local-files";
 import { keyPatternToRegExp } from "../../functions/core/certificates/checks/expected-hosts";
-import type { FilePassword } from "../../functions/core/certificates/scan";
+import type { FilePassword } from "../../functions/core/scan/read-files";
 import { UsageError } from "./io";
 
 interface Rule {

@@ -20,9 +20,9 @@ import {
   type PeerTrust,
 } from "../../functions/core/certificates/peer-group";
 import { type ReadResult, readCertificates } from "../../functions/core/certificates/reader";
-import type { FilePassword } from "../../functions/core/certificates/scan";
 import { HostName } from "../../functions/core/config/fields";
 import { type Finding, type PeerGroupReport, PeerRole } from "../../functions/core/contracts";
+import type { FilePassword } from "../../functions/core/scan/read-files";
 import { UsageError } from "./io";
 
 export const PEER_GROUP_FLAGS = {

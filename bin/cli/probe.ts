@@ -11,7 +11,6 @@ import * as z from "zod";
 import { fetchPresentedChain, publicRootCertificates } from "../../functions/adapters/tls-endpoint";
 import type { ParsedCertificate } from "../../functions/core/certificates/certificate";
 import { unreadableFinding } from "../../functions/core/certificates/evaluate";
-import { blameScanningClock, startDatesOf } from "../../functions/core/certificates/run-findings";
 import { mapBounded } from "../../functions/core/concurrency";
 import { STARTTLS_PROTOCOLS, StarttlsProtocol } from "../../functions/core/config/endpoints";
 import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts";
@@ -24,6 +23,7 @@ import {
 import { judgeEndpoint } from "../../functions/core/endpoints/judge";
 import type { TlsDetails } from "../../functions/core/endpoints/probe";
 import type { OcspReport } from "../../functions/core/endpoints/stapled-ocsp";
+import { blameScanningClock, startDatesOf } from "../../functions/core/scan/run-findings";
 import { terminalSafeJson, visibleText } from "../../functions/core/visible-text";
 import { type CliIo, type Command, UsageError } from "./io";
 import { JUDGING_FLAGS, JudgingOptions, parseCommandLine, validateOptions } from "./options";

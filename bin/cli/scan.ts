@@ -13,9 +13,9 @@ import {
 import { unreadableFinding } from "../../functions/core/certificates/evaluate";
 import { factsOf } from "../../functions/core/certificates/facts";
 import { DEFAULT_MAX_BYTES } from "../../functions/core/certificates/reader";
-import { startDatesOf, wholeScanFindings } from "../../functions/core/certificates/run-findings";
-import { type FilePassword, type ScanInput, scanFiles } from "../../functions/core/certificates/scan";
 import { EXIT, exitCodeFor, type Finding } from "../../functions/core/contracts";
+import { type FilePassword, type ScanInput, scanFiles } from "../../functions/core/scan/read-files";
+import { startDatesOf, wholeScanFindings } from "../../functions/core/scan/run-findings";
 import { terminalSafeJson, visibleText } from "../../functions/core/visible-text";
 import type { Command } from "./io";
 import { UsageError } from "./io";

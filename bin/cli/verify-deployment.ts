@@ -37,8 +37,8 @@ import { ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns"
 import * as z from "zod";
 import { createAlarmStore } from "../../functions/adapters/alarm-store";
 import { documentClient } from "../../functions/adapters/clients/dynamodb";
+import { alarmIdFor } from "../../functions/core/alarm-ids";
 import { transitionOf } from "../../functions/core/alarms/alarm-content";
-import { alarmIdFor } from "../../functions/core/alarms/alarm-ids";
 import { detailTypeOf, EVENT_SOURCE, toEventDetail } from "../../functions/core/alarms/events";
 import type { AlarmState, AlarmTransition } from "../../functions/core/alarms/lifecycle";
 import { isSilenced, type Silence } from "../../functions/core/alarms/silences";

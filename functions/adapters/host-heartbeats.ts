@@ -15,7 +15,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, paginateQuery } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { ClockReading } from "../core/hosts/heartbeat";
-import type { HeartbeatRecord, HostHeartbeatsPort } from "../core/hosts/host-checks";
+import type { HeartbeatRecord, HostHeartbeatsPort } from "../core/scan/host-checks";
 import { sharedDocumentClient } from "./clients/dynamodb";
 
 const PARTITION = "heartbeats";

@@ -20,10 +20,10 @@
  */
 import { gunzipSync, gzipSync } from "node:zlib";
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { InventoryRecord, type InventoryRecordInput } from "../core/certificates/inventory";
-import type { ObjectInventoryPort } from "../core/certificates/ports";
 import { mapBounded } from "../core/concurrency";
 import { encodePageEntry, pageEntryOf, pageShardOf } from "../core/report/page-entry";
+import { InventoryRecord, type InventoryRecordInput } from "../core/scan/inventory";
+import type { ObjectInventoryPort } from "../core/scan/ports";
 import { sharedDocumentClient } from "./clients/dynamodb";
 
 export { SCAN_STATE_TABLE_KEYS } from "./table-keys";

@@ -13,7 +13,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { ABSENT } from "../core/alarms/evidence";
-import type { LoadResult } from "../core/certificates/scan";
+import type { LoadResult } from "../core/scan/read-files";
 
 export interface StoredObject {
   key: string;

@@ -4,8 +4,8 @@
  * which then never seals, so it clears nothing (core/certificates/store-scan/source-scan.ts).
  */
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { ScanBatchQueuePort } from "../core/certificates/ports";
-import type { ScanBatch } from "../core/certificates/store-scan/scan-batch";
+import type { ScanBatch } from "../core/scan/fan-out-batch";
+import type { ScanBatchQueuePort } from "../core/scan/ports";
 
 const MAX_ENTRIES = 10;
 /** SQS refuses messages over 256 KiB (the whole SendMessageBatch too); keep a margin. */

@@ -14,8 +14,8 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { RunProgress, ScanRunRecord, ScanRunsPort } from "../core/certificates/ports";
-import { BatchReport } from "../core/certificates/store-scan/scan-batch";
+import { BatchReport } from "../core/scan/fan-out-batch";
+import type { RunProgress, ScanRunRecord, ScanRunsPort } from "../core/scan/ports";
 import { sharedDocumentClient } from "./clients/dynamodb";
 
 const RUN_SK = "run";

@@ -12,7 +12,7 @@ import { fullScan } from "./certificate-scan/full-scan";
 import { hostCheck } from "./certificate-scan/hosts";
 import { objectChanged } from "./certificate-scan/object-change";
 import type { ScanOutcome } from "./certificate-scan/outcome";
-import { scanBatches } from "./certificate-scan/scan-batch";
+import { scanBatches } from "./certificate-scan/queue-batches";
 import { forInvocation } from "./shared/alarm-runs";
 import { instrumented } from "./shared/powertools";
 

@@ -11,7 +11,7 @@ import { bench, describe } from "vitest";
 import { parseCertificate } from "../../functions/core/certificates/certificate";
 import { evaluatePeerGroup } from "../../functions/core/certificates/peer-group";
 import { readCertificates } from "../../functions/core/certificates/reader";
-import { type ScanInput, scanFiles } from "../../functions/core/certificates/scan";
+import { type ScanInput, scanFiles } from "../../functions/core/scan/read-files";
 import { chain, issue, pkcs7Der } from "../support/pki";
 
 const { root, intermediate, leaf } = await chain("node1.cluster.local");

@@ -15,8 +15,8 @@ import { writeFileSync } from "node:fs";
 import type { ParsedCertificate } from "../../functions/core/certificates/certificate";
 import { DEFAULT_POLICY, type EvaluationPolicy } from "../../functions/core/certificates/evaluate";
 import { readCertificates } from "../../functions/core/certificates/reader";
-import { scanFile } from "../../functions/core/certificates/scan";
 import type { Finding } from "../../functions/core/contracts";
+import { scanFile } from "../../functions/core/scan/read-files";
 import {
   exclusionOf,
   familyOf,

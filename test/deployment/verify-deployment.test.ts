@@ -23,7 +23,7 @@ import {
 } from "../../bin/cli/verify-deployment";
 import { createAlarmStore } from "../../functions/adapters/alarm-store";
 import { documentClient } from "../../functions/adapters/clients/dynamodb";
-import { alarmIdFor } from "../../functions/core/alarms/alarm-ids";
+import { alarmIdFor } from "../../functions/core/alarm-ids";
 import { AlarmEventDetail } from "../../functions/core/alarms/events";
 import { DEFAULT_LIFECYCLE_POLICY, decideTransitions } from "../../functions/core/alarms/lifecycle";
 import { fullConfig, synth } from "../infra/support";

@@ -3,7 +3,7 @@
  * lifecycle (decideTransitions) and every transition through the real event builder
  * (toEventDetail), wrapped in the envelope EventBridge delivers to rule targets.
  */
-import { alarmIdFor } from "../../functions/core/alarms/alarm-ids";
+import { alarmIdFor } from "../../functions/core/alarm-ids";
 import { detailTypeOf, EVENT_SOURCE, toEventDetail } from "../../functions/core/alarms/events";
 import {
   type AlarmState,

@@ -10,10 +10,10 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createAlarmStore } from "../../functions/adapters/alarm-store";
 import { documentClient } from "../../functions/adapters/clients/dynamodb";
 import { createObjectInventory } from "../../functions/adapters/object-inventory";
-import { alarmIdFor } from "../../functions/core/alarms/alarm-ids";
+import { alarmIdFor } from "../../functions/core/alarm-ids";
 import type { AlarmState } from "../../functions/core/alarms/lifecycle";
-import { type InventoryRecordInput, RECORD_FORMAT } from "../../functions/core/certificates/inventory";
 import type { CheckName, Severity } from "../../functions/core/contracts";
+import { type InventoryRecordInput, RECORD_FORMAT } from "../../functions/core/scan/inventory";
 import type { LocalDynamo } from "./emulators";
 
 const DAY = 86_400_000;

@@ -8,8 +8,8 @@
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import type { ParsedCertificate } from "../../functions/core/certificates/certificate";
 import { DEFAULT_POLICY, type EvaluationPolicy } from "../../functions/core/certificates/evaluate";
-import { scanFile } from "../../functions/core/certificates/scan";
 import type { Finding } from "../../functions/core/contracts";
+import { scanFile } from "../../functions/core/scan/read-files";
 
 // ---------------------------------------------------------------------------------------------
 // A minimal DER writer: tag, minimal definite length, content.

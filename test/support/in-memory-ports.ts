@@ -15,7 +15,10 @@ import {
   DEFAULT_LIFECYCLE_POLICY,
 } from "../../functions/core/alarms/lifecycle";
 import type { AlarmKey, AlarmPublisherPort, AlarmStorePort } from "../../functions/core/alarms/process-run";
-import { InventoryRecord } from "../../functions/core/certificates/inventory";
+import type { WatchpostConfig } from "../../functions/core/config";
+import { SEVERITIES, type Severity } from "../../functions/core/contracts";
+import { BatchReport, type ScanBatch } from "../../functions/core/scan/fan-out-batch";
+import { InventoryRecord } from "../../functions/core/scan/inventory";
 import type {
   CertificateStorePort,
   ObjectInventoryPort,
@@ -24,10 +27,7 @@ import type {
   ScanRunRecord,
   ScanRunsPort,
   StoredObjectInfo,
-} from "../../functions/core/certificates/ports";
-import { BatchReport, type ScanBatch } from "../../functions/core/certificates/store-scan/scan-batch";
-import type { WatchpostConfig } from "../../functions/core/config";
-import { SEVERITIES, type Severity } from "../../functions/core/contracts";
+} from "../../functions/core/scan/ports";
 import type { CertificateScanDeps } from "../../functions/handlers/certificate-scan/deps";
 import type { SettleDeps } from "../../functions/handlers/shared/alarm-runs";
 

@@ -5,7 +5,7 @@
  * ends the child with a heap-out-of-memory crash instead of a line of JSON.
  */
 import { DEFAULT_POLICY } from "../../functions/core/certificates/evaluate";
-import { scanFiles } from "../../functions/core/certificates/scan";
+import { scanFiles } from "../../functions/core/scan/read-files";
 import { cn, craftCertificate } from "./hostile-corpus";
 
 const [attributes = "30000", copies = "2"] = process.argv.slice(2);

@@ -4,8 +4,9 @@
  * docs/alarms/ are rendered from these entries (scripts/generate-alarm-docs.ts) and a test keeps
  * the two in step, so what the CLI prints, what events carry and what the operator reads agree.
  */
+
+import { ALARM_IDS, DEFAULT_SEVERITY } from "../alarm-ids";
 import { CERTIFICATE_CHECKS, type CheckName, CREDENTIAL_CHECKS, type Severity } from "../contracts";
-import { ALARM_IDS, DEFAULT_SEVERITY } from "./alarm-ids";
 
 export interface AlarmParameter {
   name: string;

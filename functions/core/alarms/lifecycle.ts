@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import * as z from "zod";
+import { alarmIdFor, DEFAULT_SEVERITY } from "../alarm-ids";
 import { CheckName, type Finding, Severity } from "../contracts";
 import {
   alarmFacts,
@@ -17,7 +18,6 @@ import {
   transitionOf,
   worseOf,
 } from "./alarm-content";
-import { alarmIdFor, DEFAULT_SEVERITY } from "./alarm-ids";
 import { isCredentialCheck } from "./catalog";
 import { Evidence, freshness, type ObjectVersions, versionSeen } from "./evidence";
 import { isSilenced, type Silence } from "./silences";

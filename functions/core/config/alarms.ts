@@ -1,6 +1,6 @@
 /** `alarms`: reminders, history, damping and silences. */
 import * as z from "zod";
-import { ALARM_IDS } from "../alarms/alarm-ids";
+import { ALARM_IDS } from "../alarm-ids";
 import { Silence } from "../alarms/silences";
 import { Severity } from "../contracts";
 import { atMost, LIMITS } from "./limits";

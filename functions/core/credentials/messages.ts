@@ -2,7 +2,7 @@
  * Findings for the credential checks, in the contracts' shape. Messages name the step, the error
  * code and the likely cause; they are built from configuration and codes only, then scrubbed.
  */
-import { alarmIdFor, DEFAULT_SEVERITY } from "../alarms/alarm-ids";
+import { alarmIdFor, DEFAULT_SEVERITY } from "../alarm-ids";
 import type { Finding } from "../contracts";
 import type { Diagnosis, StepName } from "./diagnosis";
 import { scrub } from "./redact";

@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import * as z from "zod";
-import type { InventoryRecordInput } from "../certificates/inventory";
+import type { InventoryRecordInput } from "../scan/inventory";
 
 /** Longest subject, issuer, key or parameter value kept (the page shows at most 300 characters). */
 export const PAGE_FIELD_CHARS = 300;

@@ -19,15 +19,16 @@ import { createScanBatchQueue } from "../../adapters/scan-batch-queue";
 import { createScanRuns } from "../../adapters/scan-runs";
 import { type SecretReader, secretReader } from "../../adapters/secrets";
 import { endpointFetcher } from "../../adapters/tls-endpoint";
+import type { WatchpostConfig } from "../../core/config";
+import type { HostHeartbeatsPort } from "../../core/scan/host-checks";
 import type {
   CertificateStorePort,
   FanOut,
   ObjectInventoryPort,
   ScanBatchQueuePort,
   StoreScanContext,
-} from "../../core/certificates/ports";
-import type { WatchpostConfig } from "../../core/config";
-import type { HostHeartbeatsPort } from "../../core/hosts/host-checks";
+} from "../../core/scan/ports";
+import type { SourceAdapter } from "../../core/scan/source-adapter";
 import { alarmSettleDeps, type SettleDeps } from "../shared/alarm-runs";
 import { deployedConfig } from "../shared/deployed-config";
 import { ENV, requireEnv } from "../shared/environment";
@@ -50,6 +51,12 @@ export interface CertificateScanDeps {
   now?: () => Date;
   /** The key-derivation budget of one source's scan; default: formats/pkcs12-budget.ts's limits. */
   kdfBudget?: StoreScanContext["kdfBudget"];
+  /**
+   * The scopes of the source kinds other than S3 prefixes (core/scan/source-adapter.ts), one
+   * adapter per configured source × account × region, built for each invocation; a full scan
+   * judges each, and settlement confirms versions with them.
+   */
+  sourceAdapters?: (ctx: StoreScanContext) => readonly SourceAdapter[];
 }
 
 export const DEFAULT_BATCH_SIZE = 500;

@@ -3,17 +3,21 @@
  * source-scan path (a large one is handed out to workers, scan-batch.ts), every peer group, and
  * the hosts that push (their own schedule checks them more often: hosts.ts).
  */
-import { checkScopes, scanScopes } from "../../core/certificates/store-scan/scope-checks";
-import { scanContext } from "./context";
+import { checkScopes, scanScopes } from "../../core/scan/scope-checks";
 import type { CertificateScanDeps } from "./deps";
 import { silentHosts } from "./hosts";
 import type { ScanOutcome } from "./outcome";
-import { settleChecks } from "./settle-checks";
+import { scanContext } from "./scan-context";
+import { settleChecks } from "./settle-invocation";
 
 export async function fullScan(deps: CertificateScanDeps, started: number): Promise<ScanOutcome> {
   const ctx = scanContext(deps);
   const { sources, peerGroups } = ctx.certificates;
-  const checked = await checkScopes(scanScopes(sources, peerGroups, ctx, deps.fanOut, "schedule"), ctx);
+  const adapters = deps.sourceAdapters?.(ctx) ?? [];
+  const checked = await checkScopes(
+    scanScopes(sources, peerGroups, ctx, deps.fanOut, "schedule", adapters),
+    ctx,
+  );
   const hosts = await silentHosts(deps, ctx);
   return settleChecks(
     "full",

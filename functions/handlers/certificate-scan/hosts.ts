@@ -4,9 +4,6 @@
  * retired). Each host settles as a scope of its own, like a source or a peer group.
  */
 import type { CheckRun } from "../../core/alarms/lifecycle";
-import type { StoreScanContext } from "../../core/certificates/ports";
-import type { StoreCheck } from "../../core/certificates/store-scan/judge-objects";
-import type { ScopeCheck, ScopesChecked } from "../../core/certificates/store-scan/scope-checks";
 import { describeError } from "../../core/errors";
 import { heartbeatLocation } from "../../core/hosts/heartbeat";
 import {
@@ -15,11 +12,14 @@ import {
   type HostCheckContext,
   type HostHeartbeatsPort,
   hostScope,
-} from "../../core/hosts/host-checks";
-import { scanContext } from "./context";
+} from "../../core/scan/host-checks";
+import type { StoreCheck } from "../../core/scan/judge-objects";
+import type { StoreScanContext } from "../../core/scan/ports";
+import type { ScopeCheck, ScopesChecked } from "../../core/scan/scope-checks";
 import type { CertificateScanDeps } from "./deps";
 import type { ScanOutcome } from "./outcome";
-import { settleChecks } from "./settle-checks";
+import { scanContext } from "./scan-context";
+import { settleChecks } from "./settle-invocation";
 
 export async function hostCheck(deps: CertificateScanDeps, started: number): Promise<ScanOutcome> {
   const ctx = scanContext(deps);

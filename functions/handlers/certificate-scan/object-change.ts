@@ -4,17 +4,18 @@
  * source-scan path; a changed peer certificate or group CA re-checks the group; a host's heartbeat
  * re-checks that host (hosts.ts).
  */
-import { planObjectEvent, recheckObject } from "../../core/certificates/store-scan/object-recheck";
-import { checkScopes, scanScopes } from "../../core/certificates/store-scan/scope-checks";
-import { sourceScope } from "../../core/certificates/store-scan/scopes";
+
 import { isHeartbeatKey } from "../../core/hosts/heartbeat";
+import { planObjectEvent, recheckObject } from "../../core/scan/object-recheck";
+import { checkScopes, scanScopes } from "../../core/scan/scope-checks";
+import { sourceScope } from "../../core/scan/scopes";
 import { logger } from "../shared/powertools";
-import { scanContext } from "./context";
 import type { CertificateScanDeps } from "./deps";
 import { type ObjectEvent, resolveObjectKey } from "./events";
 import { heartbeatScope } from "./hosts";
 import type { ScanOutcome } from "./outcome";
-import { settleChecks } from "./settle-checks";
+import { scanContext } from "./scan-context";
+import { settleChecks } from "./settle-invocation";
 
 export async function objectChanged(
   event: ObjectEvent,

@@ -1,10 +1,10 @@
 /** What a scan invocation returns, and the metrics it emits: the dashboard and the staleness alarm read them. */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { daysBetween } from "../../core/certificates/certificate";
-import type { StoreCheck } from "../../core/certificates/store-scan/judge-objects";
-import type { HandedOut } from "../../core/certificates/store-scan/source-scan";
 import type { Finding, PeerGroupReport } from "../../core/contracts";
 import { DIMENSION, METRIC } from "../../core/metrics";
+import type { StoreCheck } from "../../core/scan/judge-objects";
+import type { HandedOut } from "../../core/scan/source-scan";
 import { metrics } from "../shared/powertools";
 
 export interface ScanOutcome {

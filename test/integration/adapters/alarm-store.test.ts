@@ -2,7 +2,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALARM_TABLE_KEYS, type AlarmStore, createAlarmStore } from "../../../functions/adapters/alarm-store";
 import { documentClient } from "../../../functions/adapters/clients/dynamodb";
-import { alarmIdFor } from "../../../functions/core/alarms/alarm-ids";
+import { alarmIdFor } from "../../../functions/core/alarm-ids";
 import {
   type AlarmTransition,
   type CheckRun,

@@ -16,7 +16,7 @@ import { createEventPublisher } from "../../../functions/adapters/event-publishe
 import { DEFAULT_LIFECYCLE_POLICY } from "../../../functions/core/alarms/lifecycle";
 import { processCheckRun } from "../../../functions/core/alarms/process-run";
 import { DEFAULT_POLICY } from "../../../functions/core/certificates/evaluate";
-import { scanFiles } from "../../../functions/core/certificates/scan";
+import { scanFiles } from "../../../functions/core/scan/read-files";
 import { type LocalDynamo, startDynalite } from "../../support/emulators";
 import { REPO_ROOT } from "../../support/paths";
 import { DAY, issue } from "../../support/pki";

@@ -7,8 +7,8 @@
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { s3CertificateStore } from "../../../functions/adapters/s3-certificate-store";
-import type { CertificateStorePort } from "../../../functions/core/certificates/ports";
 import { parseConfig } from "../../../functions/core/config";
+import type { CertificateStorePort } from "../../../functions/core/scan/ports";
 import {
   type CertificateScanDeps,
   runCertificateScan,

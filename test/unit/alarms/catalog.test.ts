@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { alarmsCommand } from "../../../bin/cli/alarms";
 import { type CliIo, UsageError } from "../../../bin/cli/io";
-import { ALARM_IDS } from "../../../functions/core/alarms/alarm-ids";
+import { ALARM_IDS } from "../../../functions/core/alarm-ids";
 import { ALARM_CATALOG, alarmDefinition } from "../../../functions/core/alarms/catalog";
 import { CheckName, EXIT } from "../../../functions/core/contracts";
 import { REPO_ROOT } from "../../support/paths";

@@ -5,7 +5,7 @@
  * more certificates are still tied to their file. Each case states the whole outcome.
  */
 import { describe, expect, it } from "vitest";
-import { alarmIdFor, DEFAULT_SEVERITY } from "../../../functions/core/alarms/alarm-ids";
+import { alarmIdFor, DEFAULT_SEVERITY } from "../../../functions/core/alarm-ids";
 import { objectOfSource, versionSeen } from "../../../functions/core/alarms/evidence";
 import {
   type AlarmState,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { alarmIdFor, DEFAULT_SEVERITY } from "../../../functions/core/alarms/alarm-ids";
+import { alarmIdFor, DEFAULT_SEVERITY } from "../../../functions/core/alarm-ids";
 import { ABSENT, freshness, versionSeen } from "../../../functions/core/alarms/evidence";
 import {
   type AlarmState,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { alarmIdFor } from "../../../functions/core/alarms/alarm-ids";
+import { alarmIdFor } from "../../../functions/core/alarm-ids";
 import {
   type AlarmTransition,
   type CheckRun,

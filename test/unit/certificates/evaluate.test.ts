@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ALARM_IDS, DEFAULT_SEVERITY } from "../../../functions/core/alarms/alarm-ids";
+import { ALARM_IDS, DEFAULT_SEVERITY } from "../../../functions/core/alarm-ids";
 import { type ParsedCertificate, parseCertificate } from "../../../functions/core/certificates/certificate";
 import {
   DEFAULT_POLICY,

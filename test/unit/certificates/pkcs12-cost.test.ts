@@ -26,7 +26,7 @@ import {
 } from "../../../functions/core/certificates/formats/pkcs12-budget";
 import { EncryptedData, Pkcs12PbeParams } from "../../../functions/core/certificates/formats/pkcs12-schemas";
 import { readCertificates } from "../../../functions/core/certificates/reader";
-import { scanFiles } from "../../../functions/core/certificates/scan";
+import { scanFiles } from "../../../functions/core/scan/read-files";
 import { macOnlyPfx } from "../../support/crafted-pkcs12";
 import { chain, DAY, issue, pkcs12 } from "../../support/pki";
 

@@ -5,7 +5,7 @@ import {
   type ReadResult,
   readCertificates,
 } from "../../../functions/core/certificates/reader";
-import { scanFile } from "../../../functions/core/certificates/scan";
+import { scanFile } from "../../../functions/core/scan/read-files";
 import { javaKeystore, legacyPkcs12 } from "../../support/java-stores";
 import { chain, type Issued, issue } from "../../support/pki";
 

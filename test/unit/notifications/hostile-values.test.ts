@@ -16,13 +16,13 @@ import {
 } from "../../../functions/core/alarms/lifecycle";
 import { DEFAULT_POLICY } from "../../../functions/core/certificates/evaluate";
 import { locationParameters, metadataParameters } from "../../../functions/core/certificates/location";
-import { scanFile } from "../../../functions/core/certificates/scan";
 import { type AlarmEvent, alarmView } from "../../../functions/core/notifications/alarm-view";
 import { chatbotNotification } from "../../../functions/core/notifications/chatbot";
 import { emailBody } from "../../../functions/core/notifications/email";
 import { slackMessage } from "../../../functions/core/notifications/slack";
 import { teamsMessage } from "../../../functions/core/notifications/teams";
 import { webhookPayload } from "../../../functions/core/notifications/webhook-payload";
+import { scanFile } from "../../../functions/core/scan/read-files";
 import { issue } from "../../support/pki";
 
 const BUCKET = "acme-certs";

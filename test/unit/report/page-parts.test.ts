@@ -4,7 +4,6 @@
  * compact inventory entry the page index holds.
  */
 import { describe, expect, it } from "vitest";
-import type { InventoryRecordInput } from "../../../functions/core/certificates/inventory";
 import { TIMELINE_WEEKS, timelineBuckets, timelineSvg } from "../../../functions/core/report/expiry-timeline";
 import { attr, MAX_FIELD_CHARS, safeHref, text } from "../../../functions/core/report/html";
 import {
@@ -20,6 +19,7 @@ import {
   pageShardOf,
 } from "../../../functions/core/report/page-entry";
 import { parsePageQuery } from "../../../functions/core/report/page-model";
+import type { InventoryRecordInput } from "../../../functions/core/scan/inventory";
 
 const NOW = new Date("2027-01-01T00:00:00Z");
 const DAY = 86_400_000;

@@ -2,7 +2,7 @@
  * Shared vocabulary of the certificate checks: how a finding is assembled and how instants and
  * durations are written in messages read by an operator at 3 a.m.
  */
-import { alarmIdFor, DEFAULT_SEVERITY } from "../../alarms/alarm-ids";
+import { alarmIdFor, DEFAULT_SEVERITY } from "../../alarm-ids";
 import type { CheckName, Finding, Severity } from "../../contracts";
 import { quoted } from "../formats/read-error";
 

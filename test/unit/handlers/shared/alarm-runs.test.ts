@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AlarmStore } from "../../../../functions/adapters/alarm-store";
-import { alarmIdFor } from "../../../../functions/core/alarms/alarm-ids";
+import { alarmIdFor } from "../../../../functions/core/alarm-ids";
 import { DEFAULT_LIFECYCLE_POLICY } from "../../../../functions/core/alarms/lifecycle";
 import type { AlarmPublisherPort } from "../../../../functions/core/alarms/process-run";
 import {

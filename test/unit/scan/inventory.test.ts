@@ -5,15 +5,15 @@
  */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../../../functions/core/certificates/evaluate";
+import { readCertificates } from "../../../functions/core/certificates/reader";
 import {
   InventoryRecord,
   isReusable,
   recordOf,
   rejudge,
   trustFingerprint,
-} from "../../../functions/core/certificates/inventory";
-import { readCertificates } from "../../../functions/core/certificates/reader";
-import { scanFile } from "../../../functions/core/certificates/scan";
+} from "../../../functions/core/scan/inventory";
+import { scanFile } from "../../../functions/core/scan/read-files";
 import { chain, DAY, issue } from "../../support/pki";
 
 const HOST = "api.example.com";

@@ -4,16 +4,16 @@
  * (the success metric the 26-hour staleness alarm counts).
  */
 import { describe, expect, it } from "vitest";
-import type { CheckRun } from "../../../../functions/core/alarms/lifecycle";
-import type { ScanRunRecord } from "../../../../functions/core/certificates/ports";
+import type { CheckRun } from "../../../functions/core/alarms/lifecycle";
+import { parseConfig } from "../../../functions/core/config";
+import type { ScanRunRecord } from "../../../functions/core/scan/ports";
 import {
   claimSettlement,
   type RunToSettle,
   type Settling,
   settle,
-} from "../../../../functions/core/certificates/store-scan/settlement";
-import { parseConfig } from "../../../../functions/core/config";
-import { memoryRuns, recordingSettler } from "../../../support/in-memory-ports";
+} from "../../../functions/core/scan/settlement";
+import { memoryRuns, recordingSettler } from "../../support/in-memory-ports";
 
 const NOW = new Date("2031-03-01T01:00:00.000Z");
 const LATER = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);

@@ -4,11 +4,11 @@
  * listing that breaks off, or a queue that refuses a batch, never passes for a complete scan.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import type { FanOut, StoreScanContext } from "../../../../functions/core/certificates/ports";
-import { scanSource } from "../../../../functions/core/certificates/store-scan/source-scan";
-import { parseConfig } from "../../../../functions/core/config";
-import { memoryInventory, memoryQueue, memoryRuns, memoryStore } from "../../../support/in-memory-ports";
-import { storedChain } from "../../../support/pki";
+import { parseConfig } from "../../../functions/core/config";
+import type { FanOut, StoreScanContext } from "../../../functions/core/scan/ports";
+import { scanSource } from "../../../functions/core/scan/source-scan";
+import { memoryInventory, memoryQueue, memoryRuns, memoryStore } from "../../support/in-memory-ports";
+import { storedChain } from "../../support/pki";
 
 const HOST = "api.prod.example.com";
 const config = parseConfig({

@@ -15,10 +15,9 @@
  * - the schedule (schedules.hostCheck): silence only, for every host the stack has heard from.
  */
 
-import { alarmIdFor } from "../alarms/alarm-ids";
+import { alarmIdFor } from "../alarm-ids";
 import { ABSENT } from "../alarms/evidence";
 import type { CheckRun } from "../alarms/lifecycle";
-import type { CertificateStorePort, ScanLog } from "../certificates/ports";
 import type { WatchpostConfig } from "../config";
 import { DEFAULT_SILENT_AFTER_MINUTES, SILENCE_SLACK_MINUTES } from "../config/hosts";
 import type { CheckName, Finding } from "../contracts";
@@ -28,7 +27,8 @@ import {
   Heartbeat,
   heartbeatLocation,
   MAX_HEARTBEAT_BYTES,
-} from "./heartbeat";
+} from "../hosts/heartbeat";
+import type { CertificateStorePort, ScanLog } from "./ports";
 
 /** What the stack keeps of a host's last heartbeat (adapters/host-heartbeats.ts). */
 export interface HeartbeatRecord {

@@ -5,31 +5,26 @@
  * order, S3 cannot — a deleted object reads as gone (no finding: its alarms clear), one created
  * again since its deletion is judged as it is now.
  */
-import { ABSENT } from "../../alarms/evidence";
-import type { SourceObservation } from "../../alarms/lifecycle";
-import {
-  type CertificateSource,
-  type PeerGroup,
-  peerTrustStoreKey,
-  type WatchpostConfig,
-} from "../../config";
-import { describeCause } from "../../errors";
-import { oneFindingPerSourceAndCheck } from "../ca-lifecycle";
-import { recordOf } from "../inventory";
-import { metadataParameters } from "../location";
-import { observeDeleted, observeFile } from "../observations";
-import type { StoreScanContext } from "../ports";
-import { scanFiles } from "../scan";
+import { ABSENT } from "../alarms/evidence";
+import type { SourceObservation } from "../alarms/lifecycle";
+import { oneFindingPerSourceAndCheck } from "../certificates/ca-lifecycle";
+import { metadataParameters } from "../certificates/location";
+import { type CertificateSource, type PeerGroup, peerTrustStoreKey, type WatchpostConfig } from "../config";
+import { describeCause } from "../errors";
+import { recordOf } from "./inventory";
 import {
   countOf,
+  itemInput,
   located,
-  objectInput,
   preambleOf,
   recordContextFor,
   type StoreCheck,
   scanOptionsOf,
   sourceJudge,
 } from "./judge-objects";
+import { observeDeleted, observeFile } from "./observations";
+import type { StoreScanContext } from "./ports";
+import { scanFiles } from "./read-files";
 import { sourceScope } from "./scopes";
 
 export interface ObjectEventPlan {
@@ -62,7 +57,7 @@ export async function recheckObject(
   const { store } = ctx;
   const file = store.uri(key);
   const judge = await sourceJudge(source, ctx);
-  const result = await scanFiles([objectInput(judge, key, ctx, {})], scanOptionsOf(judge));
+  const result = await scanFiles([itemInput(judge, { key }, ctx)], scanOptionsOf(judge));
   const read = result.files[0];
   const fromMetadata = metadataParameters(read?.metadata);
   const unexamined = read?.unexamined === true;
@@ -71,7 +66,7 @@ export async function recheckObject(
     const record = recordOf(
       { key, etag: read.etag, size: read.size ?? 0, parameters: fromMetadata },
       read.verdict,
-      recordContextFor(judge, key),
+      recordContextFor(judge, { key }),
       ctx.now,
     );
     await ctx.inventory
@@ -92,7 +87,7 @@ export async function recheckObject(
       examinedSources: [...(unexamined ? [] : [file]), ...preamble.examined],
       findings: oneFindingPerSourceAndCheck([
         ...preamble.findings,
-        ...located(result.findings, source, key, fromMetadata),
+        ...located(result.findings, judge, { key }, fromMetadata),
       ]),
       parameters: { Bucket: store.bucket, Prefix: source.prefix, Key: key },
       observations,

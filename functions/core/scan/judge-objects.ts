@@ -4,17 +4,22 @@
  * from their bytes, and their records renewed. Certificates are kept as counts only past their
  * judgement, so a scan of a large store holds no more than one chunk of them at a time.
  */
-import { ABSENT } from "../../alarms/evidence";
-import type { CheckRun, SourceObservation } from "../../alarms/lifecycle";
-import type { CertificateSource } from "../../config";
-import type { Finding, PeerGroupReport } from "../../contracts";
-import { describeCause } from "../../errors";
-import { type DependentTally, oneFindingPerSourceAndCheck, tallyDependents } from "../ca-lifecycle";
-import type { ParsedCertificate } from "../certificate";
-import { expectedHostsOf } from "../checks/expected-hosts";
-import { type EvaluationPolicy, purposeOf } from "../evaluate";
-import type { CertificateFacts } from "../facts";
-import { KdfBudget } from "../formats/pkcs12-budget";
+import { ABSENT } from "../alarms/evidence";
+import type { CheckRun, SourceObservation } from "../alarms/lifecycle";
+import {
+  type DependentTally,
+  oneFindingPerSourceAndCheck,
+  tallyDependents,
+} from "../certificates/ca-lifecycle";
+import type { ParsedCertificate } from "../certificates/certificate";
+import { type EvaluationPolicy, purposeOf } from "../certificates/evaluate";
+import type { CertificateFacts } from "../certificates/facts";
+import { KdfBudget } from "../certificates/formats/pkcs12-budget";
+import { metadataParameters } from "../certificates/location";
+import type { Purpose } from "../certificates/path/rules";
+import type { CertificateSource } from "../config";
+import type { Finding, PeerGroupReport } from "../contracts";
+import { describeCause } from "../errors";
 import {
   type InventoryRecord,
   type InventoryRecordInput,
@@ -23,14 +28,20 @@ import {
   recordOf,
   rejudge,
   trustFingerprint,
-} from "../inventory";
-import { locationParameters, metadataParameters } from "../location";
-import { MAX_OBSERVATIONS, observeDeleted, observeFile } from "../observations";
-import type { StoredObjectInfo, StoreScanContext } from "../ports";
-import { addStartDates, mergeStartDates, type StartDates, wholeScanFindings } from "../run-findings";
-import { type ScanInput, type ScanOptions, scanFiles } from "../scan";
+} from "./inventory";
 import { keystorePasswordsOf, type SourcePasswords } from "./keystore-passwords";
+import { MAX_OBSERVATIONS, observeDeleted, observeFile } from "./observations";
+import type { StoreScanContext } from "./ports";
+import { type ScanInput, type ScanOptions, scanFiles } from "./read-files";
+import { addStartDates, mergeStartDates, type StartDates, wholeScanFindings } from "./run-findings";
+import { type S3Item, s3ObjectSource } from "./s3-source";
 import { sourceScope } from "./scopes";
+import {
+  type FetchedItem,
+  type ListedItem,
+  locationParametersOf,
+  type SourceAdapter,
+} from "./source-adapter";
 import { loadTrustBundle, type TrustBundle, trustBundleFindings } from "./trust-material";
 
 /** What one scope's check turns into: a run for the alarm lifecycle, and what the metrics need. */
@@ -72,8 +83,11 @@ function addCount(into: CertificateCount, certificates: readonly Dated[]): void 
 export const JUDGING_CHUNK = 200;
 
 /** What judging a source's objects needs, loaded once per source and run. */
-export interface SourceJudge {
-  source: CertificateSource;
+export interface SourceJudge<Item extends ListedItem = S3Item> {
+  /** How the source's items are listed, fetched and named (source-adapter.ts). */
+  adapter: SourceAdapter<Item>;
+  /** The purpose chains are judged for, when configured (else `server` for items with expected names). */
+  purpose?: Purpose;
   trust: TrustBundle;
   passwords: SourcePasswords;
   policy: EvaluationPolicy;
@@ -86,12 +100,17 @@ export interface SourceJudge {
   downloadConcurrency?: number;
 }
 
-export async function sourceJudge(source: CertificateSource, ctx: StoreScanContext): Promise<SourceJudge> {
+export async function sourceJudge(
+  source: CertificateSource,
+  ctx: StoreScanContext,
+): Promise<SourceJudge<S3Item>> {
   const trust = await loadTrustBundle(source.caBundleKey, ctx);
+  const passwords = await keystorePasswordsOf(source, ctx);
   return {
-    source,
+    adapter: s3ObjectSource(ctx.store, source, passwords),
+    ...(source.purpose ? { purpose: source.purpose } : {}),
     trust,
-    passwords: await keystorePasswordsOf(source, ctx),
+    passwords,
     kdfBudget: ctx.kdfBudget?.() ?? new KdfBudget(),
     dependents: new Map(),
     ...(ctx.downloadConcurrency !== undefined ? { downloadConcurrency: ctx.downloadConcurrency } : {}),
@@ -105,14 +124,52 @@ export async function sourceJudge(source: CertificateSource, ctx: StoreScanConte
   };
 }
 
+/** What a source kind may add to its judge (source-adapter.ts): a trust bundle, passwords' findings, a purpose. */
+export interface AdapterSetup {
+  /** The CA bundle chains are checked against (trust-material.ts `loadTrustBundle`); none: no chain check. */
+  trust?: TrustBundle;
+  /** Password secrets read for the source: what could not be read, and what was (so alarms can clear). */
+  passwords?: Pick<SourcePasswords, "findings" | "examined">;
+  purpose?: Purpose;
+}
+
+/** The judge of any source kind's scope: what `sourceJudge` is for an S3 source. */
+export function adapterJudge<Item extends ListedItem>(
+  adapter: SourceAdapter<Item>,
+  ctx: StoreScanContext,
+  setup: AdapterSetup = {},
+): SourceJudge<Item> {
+  const trust = setup.trust ?? { findings: [], examined: [] };
+  return {
+    adapter,
+    ...(setup.purpose ? { purpose: setup.purpose } : {}),
+    trust,
+    passwords: {
+      forKey: () => ({}),
+      findings: setup.passwords?.findings ?? [],
+      examined: setup.passwords?.examined ?? [],
+    },
+    kdfBudget: ctx.kdfBudget?.() ?? new KdfBudget(),
+    dependents: new Map(),
+    ...(ctx.downloadConcurrency !== undefined ? { downloadConcurrency: ctx.downloadConcurrency } : {}),
+    policy: { ...policyFor(ctx, trust.anchors), ...(setup.purpose ? { purpose: setup.purpose } : {}) },
+    record: {
+      scope: adapter.scope,
+      trust: trustFingerprint(trust.anchors),
+      anchors: trust.anchors ?? [],
+      skewSeconds: ctx.certificates.thresholds.skewSeconds,
+    },
+  };
+}
+
 /**
  * What a source's check reports besides its objects: an unreadable trust bundle or password
  * secret, and the bundle's own certificates judged for expiry, counting the `dependents` the run
  * saw chain through them (none for a lister, whose batches report what chains to the bundle);
  * and the version of the bundle that was read.
  */
-export function preambleOf(
-  judge: SourceJudge,
+export function preambleOf<Item extends ListedItem>(
+  judge: SourceJudge<Item>,
   ctx: StoreScanContext,
   dependents: DependentTally = new Map(),
 ): { findings: Finding[]; examined: string[]; versions: [string, string][] } {
@@ -183,22 +240,22 @@ export function* inChunks<T>(items: readonly T[], size = JUDGING_CHUNK): Generat
  * inventory while this one downloads, and inventory records are written behind the scan (all of
  * them before this returns, so a batch reports only once its records are kept).
  */
-export async function judgeChunks(
-  chunks: AsyncIterable<readonly StoredObjectInfo[]> | Iterable<readonly StoredObjectInfo[]>,
-  judge: SourceJudge,
+export async function judgeChunks<Item extends ListedItem>(
+  chunks: AsyncIterable<readonly Item[]> | Iterable<readonly Item[]>,
+  judge: SourceJudge<Item>,
   ctx: StoreScanContext,
 ): Promise<ObjectTally> {
   const tally = emptyTally();
   const writes = new InventoryWrites(ctx);
   const iterator =
     Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]();
-  const prepare = async (): Promise<Prepared | undefined> => {
+  const prepare = async (): Promise<Prepared<Item> | undefined> => {
     const next = await iterator.next();
     if (next.done) return undefined;
     return { objects: next.value, records: await lookUp(next.value, judge, ctx) };
   };
   // The chunks ahead, each listed and looked up in turn (an async iterator queues its calls).
-  const ahead: Promise<Prepared | undefined>[] = [];
+  const ahead: Promise<Prepared<Item> | undefined>[] = [];
   const refill = () => {
     while (ahead.length < LOOKAHEAD_CHUNKS) {
       const next = prepare();
@@ -222,8 +279,8 @@ export async function judgeChunks(
  */
 const LOOKAHEAD_CHUNKS = 2;
 
-interface Prepared {
-  objects: readonly StoredObjectInfo[];
+interface Prepared<Item extends ListedItem> {
+  objects: readonly Item[];
   records: Map<string, InventoryRecord>;
 }
 
@@ -256,9 +313,9 @@ class InventoryWrites {
 const MAX_PENDING_WRITES = 2;
 
 /** Inventory trouble only costs downloads: it is told, and the objects are read instead. */
-async function lookUp(
-  objects: readonly StoredObjectInfo[],
-  judge: SourceJudge,
+async function lookUp<Item extends ListedItem>(
+  objects: readonly Item[],
+  judge: SourceJudge<Item>,
   ctx: StoreScanContext,
 ): Promise<Map<string, InventoryRecord>> {
   const { inventory } = ctx;
@@ -276,58 +333,65 @@ async function lookUp(
     });
 }
 
-async function judgeObjects(
-  { objects, records }: Prepared,
-  judge: SourceJudge,
+async function judgeObjects<Item extends ListedItem>(
+  { objects, records }: Prepared<Item>,
+  judge: SourceJudge<Item>,
   ctx: StoreScanContext,
   writes: InventoryWrites,
 ): Promise<ObjectTally> {
   const tally = emptyTally();
   if (objects.length === 0) return tally;
-  const { store } = ctx;
+  const { adapter } = judge;
 
-  const toRead: StoredObjectInfo[] = [];
+  const toRead: Item[] = [];
   for (const object of objects) {
     const record = records.get(object.key);
-    const trust = recordContextFor(judge, object.key).trust;
-    if (!isReusable(record, object, trust, ctx.now, judge.passwords.forKey(object.key).fingerprint)) {
+    const trust = recordContextFor(judge, object).trust;
+    if (
+      !isReusable(record, { etag: object.version }, trust, ctx.now, adapter.password?.(object).fingerprint)
+    ) {
       toRead.push(object);
       continue;
     }
-    const expectedHosts = expectedHostsOf(judge.source, object.key);
+    const expectedHosts = adapter.expectedHosts?.(object);
     const findings = rejudge(record, expectedHosts ? { ...judge.policy, expectedHosts } : judge.policy);
-    tally.findings.push(...located(findings, judge.source, object.key, record.parameters));
+    const uri = adapter.uri(object);
+    tally.findings.push(...located(findings, judge, object, record.parameters));
     addCount(tally.certificates, record.certificates);
     tallyDependents(judge.dependents, record.certificates);
-    tally.examined.push(store.uri(object.key));
-    if (object.etag) tally.versions.set(store.uri(object.key), object.etag);
-    observeFile(tally.observed, store.uri(object.key), record.certificates, ctx.now);
+    tally.examined.push(uri);
+    if (object.version) tally.versions.set(uri, object.version);
+    observeFile(tally.observed, uri, record.certificates, ctx.now);
     tally.reused++;
   }
 
+  const fetched = new Map<number, FetchedItem>();
   const read = await scanFiles(
-    toRead.map((object) =>
-      objectInput(judge, object.key, ctx, { knownSize: object.size, etag: object.etag }),
-    ),
+    toRead.map((object, i) => itemInput(judge, object, ctx, (f) => fetched.set(i, f))),
     scanOptionsOf(judge),
   );
   const fresh: InventoryRecordInput[] = [];
   read.files.forEach((file, i) => {
-    const object = toRead[i] as StoredObjectInfo;
-    const fromMetadata = metadataParameters(file.metadata);
-    tally.findings.push(...located(file.findings, judge.source, object.key, fromMetadata));
-    addCount(tally.certificates, file.certificates);
+    const object = toRead[i] as Item;
+    const extra = fetched.get(i);
+    const fromFetch = { ...metadataParameters(file.metadata), ...extra?.parameters };
+    tally.findings.push(...located([...file.findings, ...(extra?.findings ?? [])], judge, object, fromFetch));
+    const certificates = file.certificates.length > 0 ? file.certificates : (file.facts ?? []);
+    addCount(tally.certificates, certificates);
     tallyDependents(judge.dependents, file.facts ?? []);
     (file.unexamined ? tally.unexamined : tally.examined).push(file.file);
-    const version = file.gone ? ABSENT : (file.etag ?? object.etag);
+    const version = file.gone ? ABSENT : (file.etag ?? object.version);
     if (version) tally.versions.set(file.file, version);
     if (file.gone) observeDeleted(tally.observed, file.file);
-    else if (!file.unexamined) observeFile(tally.observed, file.file, file.certificates, ctx.now);
+    else if (!file.unexamined) observeFile(tally.observed, file.file, certificates, ctx.now);
     // Keyed by the version actually read (the listing's, unless the store ignored If-Match).
-    const etag = file.etag ?? object.etag;
+    const etag = file.etag ?? object.version;
     if (file.verdict && etag) {
-      const context = recordContextFor(judge, object.key);
-      fresh.push(recordOf({ ...object, etag, parameters: fromMetadata }, file.verdict, context, ctx.now));
+      const context = recordContextFor(judge, object);
+      const size = object.size ?? file.size ?? 0;
+      fresh.push(
+        recordOf({ key: object.key, etag, size, parameters: fromFetch }, file.verdict, context, ctx.now),
+      );
     }
   });
   tally.downloaded += toRead.length;
@@ -339,13 +403,12 @@ async function judgeObjects(
  * The run of a source's objects. Complete only when the listing finished and every object could
  * be read; a fan-out worker leaves the preamble (trust bundle, password) to the lister.
  */
-export function sourceCheck(
-  judge: SourceJudge,
+export function sourceCheck<Item extends ListedItem>(
+  judge: SourceJudge<Item>,
   tally: ObjectTally,
   ctx: StoreScanContext,
   options: { listingError?: string | undefined; preamble: boolean; listed?: boolean },
 ): StoreCheck {
-  const { store } = ctx;
   const unreadNote =
     tally.unexamined.length > 0
       ? `${tally.unexamined.length} object(s) not examined in this run (not fetched, or deferred to a later scan); their alarms stand until they are`
@@ -372,7 +435,7 @@ export function sourceCheck(
             "group",
           )
         : oneFindingPerSourceAndCheck(tally.findings),
-      parameters: { Bucket: store.bucket, Prefix: judge.source.prefix },
+      parameters: judge.adapter.parameters,
       observations: tally.observed,
       now: ctx.now,
       versions: {
@@ -395,51 +458,68 @@ function withAnchors(counted: StartDates, anchors: readonly { notBefore: Date }[
   return dates;
 }
 
-/** Everything under a watched prefix is meant to be a certificate: what is not is reported. */
-export function objectInput(
-  judge: SourceJudge,
-  key: string,
+/**
+ * How an item is read: everything a source lists is meant to be a certificate, so what is not is
+ * reported. The fetch's findings and parameters (source-adapter.ts `FetchedItem`) are handed to
+ * `fetched`, to go with the item's findings.
+ */
+export function itemInput<Item extends ListedItem>(
+  judge: SourceJudge<Item>,
+  item: Item,
   ctx: StoreScanContext,
-  known: { knownSize?: number; etag?: string },
+  fetched?: (item: FetchedItem) => void,
 ): ScanInput {
+  const { adapter } = judge;
+  const expectedHosts = adapter.expectedHosts?.(item);
+  const password = adapter.password?.(item);
   return {
-    file: ctx.store.uri(key),
+    file: adapter.uri(item),
     explicit: true,
     goneIsAbsent: true,
-    expectedHosts: expectedHostsOf(judge.source, key),
-    password: judge.passwords.forKey(key),
-    load: () => ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes, ...known }),
+    expectedHosts,
+    ...(password ? { password } : {}),
+    load: async () => {
+      const result = await adapter.fetch(item, { maxBytes: ctx.certificates.thresholds.maxObjectBytes });
+      fetched?.(result);
+      return result;
+    },
   };
 }
 
 /**
- * An object's findings with its location parameters (location.ts): the configuration's for its
- * key, over what its metadata declared when it was read.
+ * An item's findings with its location parameters: the adapter's for the item (S3: the
+ * configuration's for its key, location.ts), over what the fetch learned (S3: its metadata).
  */
-export function located(
+export function located<Item extends ListedItem>(
   findings: readonly Finding[],
-  source: CertificateSource,
-  key: string,
-  fromMetadata: Readonly<Record<string, string>> | undefined,
+  judge: Pick<SourceJudge<Item>, "adapter">,
+  item: Item,
+  fromFetch: Readonly<Record<string, string>> | undefined,
 ): Finding[] {
-  const parameters = locationParameters(source, key, fromMetadata);
+  const { adapter } = judge;
+  const parameters = adapter.parametersOf
+    ? adapter.parametersOf(item, fromFetch)
+    : { ...locationParametersOf(item.location), ...fromFetch };
   if (Object.keys(parameters).length === 0) return [...findings];
   return findings.map((finding) => ({ ...finding, parameters }));
 }
 
 /**
- * The record context of one object: a chain verdict also depends on the purpose it was judged for
- * (the source's, or `server` when the object's names are expected), so a change of purpose or of
+ * The record context of one item: a chain verdict also depends on the purpose it was judged for
+ * (the source's, or `server` when the item's names are expected), so a change of purpose or of
  * expected names makes the kept verdict stale, as a new trust bundle does.
  */
-export function recordContextFor(judge: SourceJudge, key: string): RecordContext {
-  const expectedHosts = expectedHostsOf(judge.source, key);
-  const purpose = purposeOf({ purpose: judge.source.purpose, expectedHosts });
+export function recordContextFor<Item extends ListedItem>(
+  judge: SourceJudge<Item>,
+  item: Item,
+): RecordContext {
+  const expectedHosts = judge.adapter.expectedHosts?.(item);
+  const purpose = purposeOf({ purpose: judge.purpose, expectedHosts });
   return { ...judge.record, trust: `${judge.record.trust}/${purpose}` };
 }
 
 /** How a source's files are read: its policy and KDF budget (passwords are per object, objectInput). */
-export function scanOptionsOf(judge: SourceJudge): ScanOptions {
+export function scanOptionsOf<Item extends ListedItem>(judge: SourceJudge<Item>): ScanOptions {
   return {
     policy: judge.policy,
     kdfBudget: judge.kdfBudget,

@@ -14,10 +14,11 @@
  *   findings say so, and to check the clock before re-issuing anything; they still say the other
  *   cause (a host that issued them all while its clock ran ahead).
  */
+
+import { formatDuration, formatInstant } from "../certificates/checks/finding";
+import { quoted } from "../certificates/formats/read-error";
+import { LINK_RULES } from "../certificates/path/rule-table";
 import type { Finding } from "../contracts";
-import { formatDuration, formatInstant } from "./checks/finding";
-import { quoted } from "./formats/read-error";
-import { LINK_RULES } from "./path/rule-table";
 
 /** Places listed in a merged finding's message; the rest are counted. */
 const LISTED_PLACES = 3;

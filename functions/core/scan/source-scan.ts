@@ -6,19 +6,12 @@
  */
 
 import { randomUUID } from "node:crypto";
-import type { CertificateSource } from "../../config";
-import { describeCause } from "../../errors";
-import { isHeartbeatKey } from "../../hosts/heartbeat";
-import type {
-  CertificateStorePort,
-  FanOut,
-  ScanRunRecord,
-  ScanTrigger,
-  StoredObjectInfo,
-  StoreScanContext,
-} from "../ports";
-import { startDatesOf } from "../run-findings";
+import type { CertificateSource } from "../config";
+import { describeCause } from "../errors";
+import { type BatchReport, SCAN_BATCH_KIND } from "./fan-out-batch";
 import {
+  type AdapterSetup,
+  adapterJudge,
   inChunks,
   JUDGING_CHUNK,
   judgeChunks,
@@ -27,9 +20,12 @@ import {
   sourceCheck,
   sourceJudge,
 } from "./judge-objects";
-import { type BatchReport, SCAN_BATCH_KIND } from "./scan-batch";
+import type { FanOut, ScanRunRecord, ScanTrigger, StoredObjectInfo, StoreScanContext } from "./ports";
+import { startDatesOf } from "./run-findings";
+import { type S3Item, s3ObjectSource } from "./s3-source";
 import { sourceScope } from "./scopes";
 import { claimSettlement, type RunToSettle } from "./settlement";
+import type { ListedItem, SourceAdapter } from "./source-adapter";
 
 export type SourceScan = { mode: "inline"; check: StoreCheck } | HandedOut;
 
@@ -50,7 +46,7 @@ export async function scanSource(
   fanOut: FanOut | undefined,
   trigger: ScanTrigger,
 ): Promise<SourceScan> {
-  const listing = new Listing(ctx.store, source.prefix);
+  const listing = new Listing(s3ObjectSource(ctx.store, source));
   // One object past a batch says the source must be handed out.
   const head = fanOut ? await listing.take(fanOut.batchSize + 1) : [];
   if (fanOut && head.length > fanOut.batchSize) return handOut(source, ctx, fanOut, trigger, head, listing);
@@ -68,14 +64,37 @@ export async function scanSource(
   };
 }
 
+/**
+ * A whole scope of any source kind (source-adapter.ts), judged where it is listed: list, look up
+ * the inventory, fetch what changed, read, judge, record; the check run it returns is settled with
+ * the invocation's others. A listing that breaks off judges what it listed and clears nothing else.
+ */
+export async function scanAdapterSource<Item extends ListedItem>(
+  adapter: SourceAdapter<Item>,
+  ctx: StoreScanContext,
+  setup: AdapterSetup = {},
+): Promise<SourceScan> {
+  const judge = adapterJudge(adapter, ctx, setup);
+  const listing = new Listing(adapter);
+  const tally = await judgeChunks(listing.chunks(JUDGING_CHUNK, []), judge, ctx);
+  return {
+    mode: "inline",
+    check: sourceCheck(judge, tally, ctx, {
+      listingError: listing.error,
+      preamble: true,
+      listed: listing.error === undefined,
+    }),
+  };
+}
+
 /** Batches are sent as the listing goes; the run is sealed with their number at the end. */
 async function handOut(
   source: CertificateSource,
   ctx: StoreScanContext,
   fanOut: FanOut,
   trigger: ScanTrigger,
-  head: readonly StoredObjectInfo[],
-  listing: Listing,
+  head: readonly S3Item[],
+  listing: Listing<S3Item>,
 ): Promise<HandedOut> {
   const run: ScanRunRecord = {
     runId: (fanOut.newRunId ?? randomUUID)(),
@@ -121,47 +140,40 @@ async function handOut(
   };
 }
 
-/**
- * A source's listing, read as it goes; one that breaks off ends there and says why. Hosts'
- * heartbeats (`watchpost push`) are not certificate files: they are left to the host check.
- */
-class Listing {
+/** A source's listing, read as it goes; one that breaks off ends there and says why. */
+export class Listing<Item extends ListedItem> {
   error: string | undefined;
   private done = false;
-  private readonly objects: AsyncIterator<StoredObjectInfo>;
+  private readonly items: AsyncIterator<Item>;
 
-  constructor(
-    private readonly store: CertificateStorePort,
-    private readonly prefix: string,
-  ) {
-    this.objects = store.list([prefix])[Symbol.asyncIterator]();
+  constructor(private readonly adapter: Pick<SourceAdapter<Item>, "list" | "scope">) {
+    this.items = adapter.list()[Symbol.asyncIterator]();
   }
 
-  async next(): Promise<StoredObjectInfo | undefined> {
+  async next(): Promise<Item | undefined> {
     if (this.done) return undefined;
     try {
-      for (let next = await this.objects.next(); !next.done; next = await this.objects.next()) {
-        if (!isHeartbeatKey(next.value.key)) return next.value;
-      }
+      const next = await this.items.next();
+      if (!next.done) return next.value;
     } catch (cause) {
-      this.error = `listing ${this.store.uri(this.prefix)} broke off: ${describeCause(cause)}`;
+      this.error = `listing ${this.adapter.scope} broke off: ${describeCause(cause)}`;
     }
     this.done = true;
     return undefined;
   }
 
-  async take(count: number): Promise<StoredObjectInfo[]> {
-    const taken: StoredObjectInfo[] = [];
+  async take(count: number): Promise<Item[]> {
+    const taken: Item[] = [];
     while (taken.length < count) {
-      const object = await this.next();
-      if (!object) break;
-      taken.push(object);
+      const item = await this.next();
+      if (!item) break;
+      taken.push(item);
     }
     return taken;
   }
 
-  /** `first`, then the rest of the listing, `size` objects at a time. */
-  async *chunks(size: number, first: readonly StoredObjectInfo[]): AsyncGenerator<StoredObjectInfo[]> {
+  /** `first`, then the rest of the listing, `size` items at a time. */
+  async *chunks(size: number, first: readonly Item[]): AsyncGenerator<Item[]> {
     yield* inChunks(first, size);
     for (let chunk = await this.take(size); chunk.length > 0; chunk = await this.take(size)) yield chunk;
   }
@@ -182,7 +194,12 @@ class Batches {
     private readonly fanOut: FanOut,
   ) {}
 
-  async add(object: StoredObjectInfo): Promise<void> {
+  async add(item: S3Item): Promise<void> {
+    const object = {
+      key: item.key,
+      size: item.size ?? 0,
+      ...(item.etag !== undefined ? { etag: item.etag } : {}),
+    };
     this.pending.push(object);
     this.bytes += Buffer.byteLength(object.key) + (object.etag?.length ?? 0) + 48;
     if (this.pending.length >= this.fanOut.batchSize || this.bytes >= MAX_BATCH_BYTES) await this.flush();

@@ -4,12 +4,12 @@
  * (test/support/in-memory-ports.ts).
  */
 
+import type { KdfBudget } from "../certificates/formats/pkcs12-budget";
 import type { CertificateSource, WatchpostConfig } from "../config";
 import type { EndpointFetch } from "../endpoints/probe";
-import type { KdfBudget } from "./formats/pkcs12-budget";
+import type { BatchReport, ScanBatch } from "./fan-out-batch";
 import type { InventoryRecord, InventoryRecordInput } from "./inventory";
-import type { LoadResult } from "./scan";
-import type { BatchReport, ScanBatch } from "./store-scan/scan-batch";
+import type { LoadResult } from "./read-files";
 
 export interface StoredObjectInfo {
   key: string;

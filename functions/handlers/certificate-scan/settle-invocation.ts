@@ -4,11 +4,10 @@
  * this invocation claimed, and the outcome. A scope whose check failed fails the invocation, so
  * Lambda retries it and the error alarm fires, but only after every other scope was settled.
  */
-import type { StoreScanContext } from "../../core/certificates/ports";
-import type { ScopesChecked } from "../../core/certificates/store-scan/scope-checks";
-import { settle } from "../../core/certificates/store-scan/settlement";
+import type { StoreScanContext } from "../../core/scan/ports";
+import type { ScopesChecked } from "../../core/scan/scope-checks";
+import { settle } from "../../core/scan/settlement";
 import { logger } from "../shared/powertools";
-import { settlementPorts } from "./context";
 import type { CertificateScanDeps } from "./deps";
 import {
   handedOutOf,
@@ -18,6 +17,7 @@ import {
   type ScanOutcome,
   sumObjects,
 } from "./outcome";
+import { settlementPorts } from "./scan-context";
 
 export async function settleChecks(
   mode: "full" | "object" | "hosts",

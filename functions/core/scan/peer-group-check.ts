@@ -6,16 +6,22 @@
  * the group as configured. The live side reports a refusal only when the stored side has not
  * already reported the same pair refusing the same certificate.
  */
-import type { PeerGroup } from "../../config";
-import { CERTIFICATE_CHECKS, type CheckName, type Finding } from "../../contracts";
-import { compareServedWithStored, storedLeaf } from "../../endpoints/served-vs-stored";
-import { describeCause } from "../../errors";
-import { type ParsedCertificate, parseCertificate } from "../certificate";
-import { evaluatePeerGroup, type PeerGroupResult, type PeerInput, peerSource } from "../peer-group";
-import type { StoreScanContext } from "../ports";
-import { readCertificates } from "../reader";
+
+import { type ParsedCertificate, parseCertificate } from "../certificates/certificate";
+import {
+  evaluatePeerGroup,
+  type PeerGroupResult,
+  type PeerInput,
+  peerSource,
+} from "../certificates/peer-group";
+import { readCertificates } from "../certificates/reader";
+import type { PeerGroup } from "../config";
+import { CERTIFICATE_CHECKS, type CheckName, type Finding } from "../contracts";
+import { compareServedWithStored, storedLeaf } from "../endpoints/served-vs-stored";
+import { describeCause } from "../errors";
 import { countOf, policyFor, type StoreCheck } from "./judge-objects";
 import { loadGroupTrust } from "./peer-trust";
+import type { StoreScanContext } from "./ports";
 import { peerGroupScope } from "./scopes";
 
 export async function checkPeerGroup(group: PeerGroup, ctx: StoreScanContext): Promise<StoreCheck> {

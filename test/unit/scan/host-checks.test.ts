@@ -11,6 +11,7 @@ import {
   describeOffset,
   heartbeatLocation,
 } from "../../../functions/core/hosts/heartbeat";
+import { remediationSteps } from "../../../functions/core/notifications/remediation";
 import {
   clockFinding,
   type HeartbeatRecord,
@@ -21,8 +22,7 @@ import {
   silenceFinding,
   silenceRun,
   silentAfterMinutes,
-} from "../../../functions/core/hosts/host-checks";
-import { remediationSteps } from "../../../functions/core/notifications/remediation";
+} from "../../../functions/core/scan/host-checks";
 
 const config = parseConfig({
   certificates: { sources: [{ prefix: "hosts/" }] },

@@ -1,4 +1,4 @@
-import type { CheckName, Severity } from "../contracts";
+import type { CheckName, Severity } from "./contracts";
 
 /**
  * Stable numeric alarm IDs, one per check. Operators search runbooks and silence alarms by these

@@ -5,8 +5,8 @@
  * fault is gone.
  */
 import type { SourceObservation } from "../alarms/lifecycle";
-import { formatInstant } from "./checks/finding";
-import type { CertificateFacts } from "./facts";
+import { formatInstant } from "../certificates/checks/finding";
+import type { CertificateFacts } from "../certificates/facts";
 
 export const MAX_OBSERVATIONS = 5_000;
 

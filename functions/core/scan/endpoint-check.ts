@@ -11,20 +11,16 @@
 import type { CheckRun } from "../alarms/lifecycle";
 import type { ParsedCertificate } from "../certificates/certificate";
 import { unreadableFinding } from "../certificates/evaluate";
-import type { StoreScanContext } from "../certificates/ports";
 import { readCertificates } from "../certificates/reader";
-import {
-  loadTrustBundle,
-  type TrustBundle,
-  trustBundleFindings,
-} from "../certificates/store-scan/trust-material";
 import type { EndpointTarget } from "../config";
 import { CERTIFICATE_CHECKS, type CheckName, type Finding } from "../contracts";
-import { canonicalEndpoint, parseEndpointAddress } from "./address";
-import { judgeEndpoint } from "./judge";
-import type { TlsDetails } from "./probe";
-import { compareServedWithStored, storedLeaf } from "./served-vs-stored";
-import type { OcspReport } from "./stapled-ocsp";
+import { canonicalEndpoint, parseEndpointAddress } from "../endpoints/address";
+import { judgeEndpoint } from "../endpoints/judge";
+import type { TlsDetails } from "../endpoints/probe";
+import { compareServedWithStored, storedLeaf } from "../endpoints/served-vs-stored";
+import type { OcspReport } from "../endpoints/stapled-ocsp";
+import type { StoreScanContext } from "./ports";
+import { loadTrustBundle, type TrustBundle, trustBundleFindings } from "./trust-material";
 
 export interface EndpointScanContext extends StoreScanContext {
   /** Trust anchors when an endpoint names no CA bundle: the public roots Node.js ships. */

@@ -4,15 +4,15 @@
  * a run's last report settles it. A batch that failed is handed back for redelivery alone.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { type BatchReport, ScanBatch, scanBatch } from "../../core/certificates/store-scan/scan-batch";
-import { type RunToSettle, settle } from "../../core/certificates/store-scan/settlement";
 import { describeError } from "../../core/errors";
 import { METRIC } from "../../core/metrics";
+import { type BatchReport, ScanBatch, scanBatch } from "../../core/scan/fan-out-batch";
+import { type RunToSettle, settle } from "../../core/scan/settlement";
 import { logger, metrics } from "../shared/powertools";
-import { scanContext, settlementPorts } from "./context";
 import type { CertificateScanDeps } from "./deps";
 import type { QueueEvent } from "./events";
 import { recordFindings, recordObjects, recordScanSucceeded, type ScanOutcome, sumObjects } from "./outcome";
+import { scanContext, settlementPorts } from "./scan-context";
 
 export async function scanBatches(
   event: QueueEvent,

@@ -6,12 +6,13 @@
  * read is a finding about it, and the trust store is then read without it (a JKS truststore's
  * certificates are in clear; a PKCS#12 one stays unreadable, and its peer's verdicts unknown).
  */
-import { type PeerGroup, peerTrustStoreKey } from "../../config";
-import type { Finding } from "../../contracts";
-import { describeCause } from "../../errors";
-import { unreadableFinding } from "../evaluate";
-import type { PeerTrust } from "../peer-group";
-import type { StoreScanContext } from "../ports";
+
+import { unreadableFinding } from "../certificates/evaluate";
+import type { PeerTrust } from "../certificates/peer-group";
+import { type PeerGroup, peerTrustStoreKey } from "../config";
+import type { Finding } from "../contracts";
+import { describeCause } from "../errors";
+import type { StoreScanContext } from "./ports";
 import { loadTrustBundle, type TrustBundle, trustBundleFindings } from "./trust-material";
 
 export interface GroupTrust {

@@ -3,21 +3,28 @@
  * findings out. Where the bytes come from (local disk, S3) is the caller's business; this module
  * never touches the file system or AWS, so both front ends judge a file in exactly the same way.
  */
-import { mapBounded } from "../concurrency";
-import type { Finding, UnreadableReason } from "../contracts";
-import type { ParsedCertificate } from "./certificate";
-import { type EvaluationPolicy, judgeCertificates, unreadableFinding } from "./evaluate";
-import type { CertificateFacts } from "./facts";
-import type { KeystoreIntegrity } from "./formats/java-keystore";
-import { declaredKdfCost, type KdfCost } from "./formats/pkcs12";
-import { KdfBudget } from "./formats/pkcs12-budget";
-import type { ObjectVerdict } from "./inventory";
+
+import type { ParsedCertificate } from "../certificates/certificate";
+import { compareFindings } from "../certificates/checks/finding";
+import {
+  type EvaluationPolicy,
+  judgeCertificates,
+  judgeFacts,
+  unreadableFinding,
+} from "../certificates/evaluate";
+import type { CertificateFacts } from "../certificates/facts";
+import type { KeystoreIntegrity } from "../certificates/formats/java-keystore";
+import { declaredKdfCost, type KdfCost } from "../certificates/formats/pkcs12";
+import { KdfBudget } from "../certificates/formats/pkcs12-budget";
 import {
   type CertificateFormat,
   looksLikeCertificateMaterial,
   PASSWORD_FORMATS,
   readCertificates,
-} from "./reader";
+} from "../certificates/reader";
+import { mapBounded } from "../concurrency";
+import type { Finding, UnreadableReason } from "../contracts";
+import type { ObjectVerdict } from "./inventory";
 
 export type LoadResult =
   | {
@@ -49,10 +56,28 @@ export type LoadResult =
       transient?: boolean;
     };
 
+/**
+ * Certificates a source described without handing out their bytes (an API's description, such as
+ * ACM's DescribeCertificate): judged from their facts, with no chain verdict, as a record is.
+ */
+export interface DescribedCertificates {
+  ok: true;
+  facts: CertificateFacts[];
+  /** The version described, when the source says. */
+  etag?: string;
+}
+
+/** What a load gives: bytes (or why none), or certificates already described. */
+export type Loaded = LoadResult | DescribedCertificates;
+
+function hasBytes(loaded: Loaded): loaded is LoadResult & { ok: true } {
+  return loaded.ok && "bytes" in loaded;
+}
+
 export interface ScanInput {
   /** Name used in reports: a path as the operator typed it, or `s3://bucket/key`. */
   file: string;
-  load: () => Promise<LoadResult>;
+  load: () => Promise<Loaded>;
   /**
    * Named by the operator rather than found by walking a directory. A named file that holds no
    * certificate (a private key, say) is a finding; one met during a walk is simply skipped.
@@ -143,7 +168,7 @@ export interface ScanResult {
 
 export async function scanFile(input: ScanInput, options: ScanOptions): Promise<FileOutcome> {
   const loaded = await input.load();
-  if (loaded.ok) {
+  if (hasBytes(loaded)) {
     const cost = pkcs12CostOf(loaded.bytes, input, options);
     const deferral = cost && options.kdfBudget?.deferral(cost);
     if (deferral) return deferred(input.file, deferral);
@@ -171,7 +196,7 @@ function deferred(file: string, why: string): FileOutcome {
   return { ...outcome(file, [], []), unexamined: true, notExamined: `${why}; it is read in a later scan` };
 }
 
-async function judgeLoaded(input: ScanInput, loaded: LoadResult, options: ScanOptions): Promise<FileOutcome> {
+async function judgeLoaded(input: ScanInput, loaded: Loaded, options: ScanOptions): Promise<FileOutcome> {
   if (!loaded.ok && loaded.gone && input.goneIsAbsent) return { ...outcome(input.file, [], []), gone: true };
   if (!loaded.ok) {
     // A timeout or a dropped connection says nothing about the certificates: no finding.
@@ -183,6 +208,7 @@ async function judgeLoaded(input: ScanInput, loaded: LoadResult, options: ScanOp
       ? { ...outcome(input.file, [], [finding]), unexamined: true }
       : outcome(input.file, [], [finding]);
   }
+  if (!hasBytes(loaded)) return judgeDescribed(input, loaded, options);
   const stored = loaded.metadata ? { metadata: loaded.metadata } : {};
   if (input.onlyIfCertificateLike && !looksLikeCertificateMaterial(loaded.bytes)) {
     return { ...outcome(input.file, [], []), skipped: "does not look like certificate material" };
@@ -254,6 +280,19 @@ async function judgeLoaded(input: ScanInput, loaded: LoadResult, options: ScanOp
   }
 }
 
+/** Described certificates are judged as a record's facts are: every check but the chain's, which needs bytes. */
+function judgeDescribed(input: ScanInput, loaded: DescribedCertificates, options: ScanOptions): FileOutcome {
+  const policy = input.expectedHosts
+    ? { ...options.policy, expectedHosts: input.expectedHosts }
+    : options.policy;
+  return {
+    ...outcome(input.file, [], judgeFacts(loaded.facts, policy).sort(compareFindings)),
+    facts: loaded.facts,
+    verdict: { certificates: loaded.facts, bytesFindings: [] },
+    ...(loaded.etag ? { etag: loaded.etag } : {}),
+  };
+}
+
 /** PKCS#12 bytes held back for reading in cost order, at most this much at once. */
 const MAX_HELD_BYTES = 32 * 1024 * 1024;
 
@@ -274,8 +313,8 @@ export async function scanFiles(inputs: readonly ScanInput[], options: ScanOptio
   await mapBounded([...inputs.keys()], concurrency, async (at) => {
     const input = inputs[at] as ScanInput;
     const loaded = await input.load();
-    const cost = loaded.ok ? pkcs12CostOf(loaded.bytes, input, shared) : undefined;
-    if (loaded.ok && cost && heldBytes + loaded.bytes.byteLength <= MAX_HELD_BYTES) {
+    const cost = hasBytes(loaded) ? pkcs12CostOf(loaded.bytes, input, shared) : undefined;
+    if (hasBytes(loaded) && cost && heldBytes + loaded.bytes.byteLength <= MAX_HELD_BYTES) {
       heldBytes += loaded.bytes.byteLength;
       held.push({ at, input, loaded, cost });
       return;

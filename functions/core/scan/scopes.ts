@@ -3,8 +3,8 @@
  * `peer-group:<name>`. Alarms are kept per scope, and a scope whose check failed is reported under
  * the same name, so the failure and the alarms it leaves standing point at the same place.
  */
-import type { CertificateSource, PeerGroup } from "../../config";
-import type { CertificateStorePort } from "../ports";
+import type { CertificateSource, PeerGroup } from "../config";
+import type { CertificateStorePort } from "./ports";
 
 export function sourceScope(
   store: Pick<CertificateStorePort, "uri">,

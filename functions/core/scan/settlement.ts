@@ -8,10 +8,11 @@
  * metric the staleness alarm watches). Raising and clearing wait for the last batch: a run that
  * never finishes clears nothing, and one that finished partially raises and clears nothing else.
  */
-import type { CheckRun } from "../../alarms/lifecycle";
-import { leaseSecondsFor } from "../../alarms/process-run";
-import { describeError } from "../../errors";
-import { oneFindingPerSourceAndCheck } from "../ca-lifecycle";
+import type { CheckRun } from "../alarms/lifecycle";
+import { leaseSecondsFor } from "../alarms/process-run";
+import { oneFindingPerSourceAndCheck } from "../certificates/ca-lifecycle";
+import { describeError } from "../errors";
+import type { BatchReport } from "./fan-out-batch";
 import type {
   FanOut,
   RunProgress,
@@ -20,9 +21,8 @@ import type {
   ScanRunsPort,
   ScanTrigger,
   StoreScanContext,
-} from "../ports";
-import { mergeStartDates, type StartDates, wholeScanFindings } from "../run-findings";
-import type { BatchReport } from "./scan-batch";
+} from "./ports";
+import { mergeStartDates, type StartDates, wholeScanFindings } from "./run-findings";
 
 /** A finished run whose settlement this invocation holds. */
 export interface RunToSettle {

@@ -3,14 +3,14 @@
  * it, not a failed scan: everything else is still judged (keystore-passwords.ts does the same for
  * password secrets).
  */
-import { ABSENT } from "../../alarms/evidence";
-import type { Finding, UnreadableReason } from "../../contracts";
-import { type DependentTally, judgeTrustBundle } from "../ca-lifecycle";
-import type { ParsedCertificate } from "../certificate";
-import { unreadableFinding } from "../evaluate";
-import { factsOf } from "../facts";
-import type { StoreScanContext } from "../ports";
-import { type ReadOptions, readCertificates } from "../reader";
+import { ABSENT } from "../alarms/evidence";
+import { type DependentTally, judgeTrustBundle } from "../certificates/ca-lifecycle";
+import type { ParsedCertificate } from "../certificates/certificate";
+import { unreadableFinding } from "../certificates/evaluate";
+import { factsOf } from "../certificates/facts";
+import { type ReadOptions, readCertificates } from "../certificates/reader";
+import type { Finding, UnreadableReason } from "../contracts";
+import type { StoreScanContext } from "./ports";
 
 export interface TrustBundle {
   anchors?: ParsedCertificate[];

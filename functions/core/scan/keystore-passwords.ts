@@ -5,14 +5,15 @@
  * and run; one that cannot be read is a finding about it, and the files that need it report that
  * no password was given, without a fingerprint, so their verdicts are not kept.
  */
-import type { CertificateSource } from "../../config";
-import type { Finding } from "../../contracts";
-import { describeCause } from "../../errors";
-import { keyPatternToRegExp } from "../checks/expected-hosts";
-import { unreadableFinding } from "../evaluate";
-import { secretFingerprint } from "../inventory";
-import type { StoreScanContext } from "../ports";
-import type { FilePassword } from "../scan";
+
+import { keyPatternToRegExp } from "../certificates/checks/expected-hosts";
+import { unreadableFinding } from "../certificates/evaluate";
+import type { CertificateSource } from "../config";
+import type { Finding } from "../contracts";
+import { describeCause } from "../errors";
+import { secretFingerprint } from "./inventory";
+import type { StoreScanContext } from "./ports";
+import type { FilePassword } from "./read-files";
 import { sourceScope } from "./scopes";
 
 export interface SourcePasswords {

@@ -7,14 +7,14 @@
 import { createHash, scrypt } from "node:crypto";
 import { promisify } from "node:util";
 import * as z from "zod";
+import type { ParsedCertificate } from "../certificates/certificate";
+import { compareFindings } from "../certificates/checks/finding";
+import { type EvaluationPolicy, judgeFacts } from "../certificates/evaluate";
+import { type CertificateFacts, StoredCertificateFacts } from "../certificates/facts";
+import type { KeystoreIntegrity } from "../certificates/formats/java-keystore";
+import type { CertificateFormat } from "../certificates/reader";
 import { Finding } from "../contracts";
-import type { ParsedCertificate } from "./certificate";
-import { compareFindings } from "./checks/finding";
-import { type EvaluationPolicy, judgeFacts } from "./evaluate";
-import { type CertificateFacts, StoredCertificateFacts } from "./facts";
-import type { KeystoreIntegrity } from "./formats/java-keystore";
-import type { CertificateFormat } from "./reader";
-import { noteRead } from "./scan";
+import { noteRead } from "./read-files";
 
 /**
  * Bump when a check's judgement of the same bytes changes, so old records are not reused. 3: Java

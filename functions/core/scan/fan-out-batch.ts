@@ -5,10 +5,11 @@
  * the message, so a run that spans minutes judges expiry consistently.
  */
 import * as z from "zod";
-import type { CertificateSource } from "../../config";
-import { Finding } from "../../contracts";
-import type { FanOut, StoreScanContext } from "../ports";
+import type { CertificateSource } from "../config";
+import { Finding } from "../contracts";
 import { inChunks, judgeChunks, type StoreCheck, sourceCheck, sourceJudge } from "./judge-objects";
+import type { FanOut, StoreScanContext } from "./ports";
+import { s3Item } from "./s3-source";
 import { claimSettlement, type RunToSettle } from "./settlement";
 
 export const SCAN_BATCH_KIND = "watchpost.scan-batch";
@@ -68,7 +69,7 @@ async function judgeBatch(
   ctx: StoreScanContext,
 ): Promise<StoreCheck> {
   const judge = await sourceJudge(source, ctx);
-  const tally = await judgeChunks(inChunks(batch.objects), judge, ctx);
+  const tally = await judgeChunks(inChunks(batch.objects.map(s3Item)), judge, ctx);
   // The trust bundle and password are the lister's to report, once for the whole run.
   return sourceCheck(judge, tally, ctx, { preamble: false });
 }

@@ -4,13 +4,14 @@
  * none of its alarms is touched. One scope at a time: each already reads several objects at once,
  * and memory stays bounded.
  */
-import type { CertificateSource, PeerGroup } from "../../config";
-import { describeError } from "../../errors";
-import type { FanOut, ScanTrigger, StoreScanContext } from "../ports";
+import type { CertificateSource, PeerGroup } from "../config";
+import { describeError } from "../errors";
 import type { StoreCheck } from "./judge-objects";
 import { checkPeerGroup } from "./peer-group-check";
+import type { FanOut, ScanTrigger, StoreScanContext } from "./ports";
 import { peerGroupScope, sourceScope } from "./scopes";
-import { type HandedOut, type SourceScan, scanSource } from "./source-scan";
+import type { SourceAdapter } from "./source-adapter";
+import { type HandedOut, type SourceScan, scanAdapterSource, scanSource } from "./source-scan";
 
 export interface ScopeCheck {
   scope: string;
@@ -51,6 +52,8 @@ export function scanScopes(
   ctx: StoreScanContext,
   fanOut: FanOut | undefined,
   trigger: ScanTrigger,
+  /** Scopes of the other source kinds (source-adapter.ts), each judged where it is listed. */
+  adapters: readonly SourceAdapter[] = [],
 ): ScopeCheck[] {
   return [
     ...sources.map((source) => ({
@@ -58,5 +61,6 @@ export function scanScopes(
       check: () => scanSource(source, ctx, fanOut, trigger),
     })),
     ...peerGroups.map((group) => ({ scope: peerGroupScope(group), check: () => checkPeerGroup(group, ctx) })),
+    ...adapters.map((adapter) => ({ scope: adapter.scope, check: () => scanAdapterSource(adapter, ctx) })),
   ];
 }
