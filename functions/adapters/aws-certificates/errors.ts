@@ -1,13 +1,27 @@
 /**
  * The SDK's exceptions of ACM, IAM, Secrets Manager and SSM, sorted into what the scan does with
- * them (core/aws-certificates/scan-place.ts `CallFailure`): denied (a finding: fix the policy),
- * gone (the item is no more), transient (not examined; the next scan tries again). Only the
+ * them: denied (an `unreadable` finding: fix the policy; the item's other alarms stand), gone (the
+ * item is no more), transient (not examined, no finding; the next scan tries again). A failed
+ * listing ends the listing: the run is partial and clears nothing it did not list. Only the
  * exception's name and HTTP status are kept: an SDK message may quote what was asked, and what was
  * asked for here can be a secret's value.
  */
+import type { LoadResult } from "../../core/scan/read-files";
 
-import type { CallFailure } from "../../core/aws-certificates/scan-place";
-import type { LoadResult } from "../../core/certificates/scan";
+/** Why a call failed, as the scan treats it. */
+export interface CallFailure {
+  ok: false;
+  denied?: boolean;
+  gone?: boolean;
+  transient?: boolean;
+  /** The SDK's error name and what was asked; never a value. */
+  detail: string;
+}
+
+/** A listing that could not go on (its call failed, or a password it needs could not be read). */
+export class ListingFailed extends Error {
+  override readonly name = "ListingFailed";
+}
 
 const DENIED = new Set([
   "AccessDenied",

@@ -11,21 +11,30 @@ import {
   type ListServerCertificatesCommandOutput,
 } from "@aws-sdk/client-iam";
 import { type AwsPlace, IAM_REGION } from "../../core/aws-certificates/location";
-import type { ListedItem, Listing, MaterialStorePort } from "../../core/aws-certificates/scan-place";
-import { callFailure, loadFailure } from "./errors";
+import type { SourceAdapter } from "../../core/scan/source-adapter";
+import { callFailure, ListingFailed, loadFailure } from "./errors";
+import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
 
 const MAX_PAGES = 100;
+
+export interface IamSelectionInput {
+  pathPrefix: string;
+  expectedHostnames?: string[] | undefined;
+  parameters?: Record<string, string> | undefined;
+}
 
 export function iamServerCertificateSource(
   client: Pick<IAMClient, "send">,
   place: { account: string },
-  selection: { pathPrefix: string },
-): MaterialStorePort {
+  selection: IamSelectionInput,
+): SourceAdapter<AwsListedItem> {
   const where: AwsPlace = { kind: "iam-server-certificate", account: place.account, region: IAM_REGION };
   return {
-    place: where,
-    async list(): Promise<Listing> {
-      const items: ListedItem[] = [];
+    kind: "iam",
+    scope: scopeOf(where, selection.pathPrefix.replace(/^\//, "")),
+    parameters: placeParameters(where),
+    ...awsItemMethods(selection.parameters),
+    async *list() {
       let marker: string | undefined;
       let pages = 0;
       do {
@@ -39,33 +48,31 @@ export function iamServerCertificateSource(
             }),
           );
         } catch (error) {
-          return callFailure(error, `ListServerCertificates in ${where.account}`);
+          throw new ListingFailed(callFailure(error, `ListServerCertificates in ${where.account}`).detail);
         }
         for (const meta of page.ServerCertificateMetadataList ?? []) {
           if (!meta.Arn || !meta.ServerCertificateName) continue;
-          items.push({
-            ...where,
-            arn: meta.Arn,
-            name: meta.ServerCertificateName,
-            version: `${meta.ServerCertificateId}|${meta.UploadDate?.toISOString() ?? ""}`,
-          });
+          yield listedItem(
+            { ...where, arn: meta.Arn, name: meta.ServerCertificateName },
+            `${meta.ServerCertificateId}|${meta.UploadDate?.toISOString() ?? ""}`,
+          );
         }
         marker = page.IsTruncated ? page.Marker : undefined;
       } while (marker && ++pages < MAX_PAGES);
-      return { ok: true, items };
     },
-    async load(item) {
+    async fetch(item) {
       try {
         const { ServerCertificate } = await client.send(
-          new GetServerCertificateCommand({ ServerCertificateName: item.name }),
+          new GetServerCertificateCommand({ ServerCertificateName: item.item.name }),
         );
         const pem = [ServerCertificate?.CertificateBody, ServerCertificate?.CertificateChain]
           .filter((p) => p !== undefined)
           .join("\n");
         return { ok: true, bytes: new Uint8Array(Buffer.from(pem, "utf8")) };
       } catch (error) {
-        return loadFailure(error, `GetServerCertificate ${item.name}`);
+        return loadFailure(error, `GetServerCertificate ${item.item.name}`);
       }
     },
+    ...(selection.expectedHostnames ? { expectedHosts: () => selection.expectedHostnames } : {}),
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Secrets Manager secrets that hold certificates: ListSecrets with the name and tag filters (each a
  * case-sensitive prefix match, Filter in the Secrets Manager API reference, so tags are matched
- * exactly here afterwards), and GetSecretValue of the AWSCURRENT version. Only the certificate
- * material of a value leaves this module (core/aws-certificates/secret-material.ts).
+ * exactly here afterwards), and GetSecretValue of the AWSCURRENT version, whose VersionId the
+ * listing already names (SecretVersionsToStages): an unchanged secret is judged from the inventory
+ * without reading its value. Only the certificate material of a value goes on (material.ts).
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecrets.html
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_Filter.html
  */
@@ -15,31 +16,46 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import type { AwsPlace } from "../../core/aws-certificates/location";
-import type { ListedItem, Listing, MaterialStorePort } from "../../core/aws-certificates/scan-place";
-import { certificateMaterial } from "../../core/aws-certificates/secret-material";
-import { callFailure, loadFailure } from "./errors";
+import type { SourceAdapter } from "../../core/scan/source-adapter";
+import { callFailure, ListingFailed, loadFailure } from "./errors";
+import { materialLoad, SelectionPassword } from "./material";
+import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
 
 const MAX_PAGES = 100;
 
 export interface SecretSelectionInput {
   namePrefix?: string | undefined;
   tags?: Record<string, string> | undefined;
+  expectedHostnames?: string[] | undefined;
+  parameters?: Record<string, string> | undefined;
+}
+
+export interface PasswordReader {
+  read: () => Promise<string>;
+  /** "the password secret tls/p12-password": said when a value needs it. */
+  hint: string;
 }
 
 export function secretsManagerSource(
   client: Pick<SecretsManagerClient, "send">,
   place: Omit<AwsPlace, "kind">,
   selection: SecretSelectionInput,
-): MaterialStorePort {
+  password?: PasswordReader,
+): SourceAdapter<AwsListedItem> {
   const where: AwsPlace = { kind: "secrets-manager", ...place };
+  const scope = scopeOf(where, selection.namePrefix ?? "", selection.tags);
   const filters: Filter[] = [
     ...(selection.namePrefix ? [{ Key: "name" as const, Values: [selection.namePrefix] }] : []),
     ...Object.keys(selection.tags ?? {}).map((key) => ({ Key: "tag-key" as const, Values: [key] })),
   ];
+  const secret = new SelectionPassword(password?.read, password?.hint ?? "", scope);
   return {
-    place: where,
-    async list(): Promise<Listing> {
-      const items: ListedItem[] = [];
+    kind: "secretsmanager",
+    scope,
+    parameters: placeParameters(where),
+    ...awsItemMethods(selection.parameters),
+    async *list() {
+      await secret.load();
       let token: string | undefined;
       let pages = 0;
       do {
@@ -53,35 +69,32 @@ export function secretsManagerSource(
             }),
           );
         } catch (error) {
-          return callFailure(error, `ListSecrets in ${where.account}/${where.region}`);
+          throw new ListingFailed(
+            callFailure(error, `ListSecrets in ${where.account}/${where.region}`).detail,
+          );
         }
         for (const entry of page.SecretList ?? []) {
-          if (selected(entry, selection)) items.push(listed(where, entry));
+          if (selected(entry, selection)) yield listed(where, entry);
         }
         token = page.NextToken;
       } while (token && ++pages < MAX_PAGES);
-      return { ok: true, items };
     },
-    async load(item) {
-      let answer: Awaited<ReturnType<typeof getValue>>;
+    async fetch(item, limits) {
       try {
-        answer = await getValue(client, item.arn);
+        const answer = await client.send(new GetSecretValueCommand({ SecretId: item.key }));
+        return materialLoad(
+          { text: answer.SecretString, binary: answer.SecretBinary },
+          "secret",
+          limits.maxBytes,
+          answer.VersionId,
+        );
       } catch (error) {
-        return loadFailure(error, `GetSecretValue ${item.arn}`);
+        return loadFailure(error, `GetSecretValue ${item.key}`);
       }
-      const material = certificateMaterial({
-        ...(answer.SecretString !== undefined ? { text: answer.SecretString } : {}),
-        ...(answer.SecretBinary !== undefined ? { binary: answer.SecretBinary } : {}),
-      });
-      return material.ok
-        ? { ok: true, bytes: material.bytes, ...(answer.VersionId ? { etag: answer.VersionId } : {}) }
-        : { ok: false, reason: material.reason, detail: `the secret ${material.detail}` };
     },
+    ...(selection.expectedHostnames ? { expectedHosts: () => selection.expectedHostnames } : {}),
+    ...(secret.configured ? { password: () => secret.get() } : {}),
   };
-}
-
-function getValue(client: Pick<SecretsManagerClient, "send">, arn: string) {
-  return client.send(new GetSecretValueCommand({ SecretId: arn }));
 }
 
 function selected(entry: SecretListEntry, selection: SecretSelectionInput): boolean {
@@ -96,17 +109,10 @@ function selected(entry: SecretListEntry, selection: SecretSelectionInput): bool
 }
 
 /** The version the secret's value is now: the one with the AWSCURRENT stage (ListSecrets' SecretVersionsToStages). */
-function listed(where: AwsPlace, entry: SecretListEntry): ListedItem {
+function listed(where: AwsPlace, entry: SecretListEntry): AwsListedItem {
   const current = Object.entries(entry.SecretVersionsToStages ?? {}).find(([, stages]) =>
     stages.includes("AWSCURRENT"),
   );
-  return {
-    ...where,
-    arn: entry.ARN as string,
-    name: entry.Name as string,
-    // Without a current version (a listing that leaves it out), the last change stands for it.
-    version: current
-      ? current[0]
-      : `changed:${(entry.LastChangedDate ?? entry.CreatedDate)?.toISOString() ?? "unknown"}`,
-  };
+  // Without it the listing cannot say the value is unchanged: the secret is read on every scan.
+  return listedItem({ ...where, arn: entry.ARN as string, name: entry.Name as string }, current?.[0]);
 }

@@ -13,9 +13,11 @@ import {
   type SSMClient,
 } from "@aws-sdk/client-ssm";
 import type { AwsPlace } from "../../core/aws-certificates/location";
-import type { ListedItem, Listing, MaterialStorePort } from "../../core/aws-certificates/scan-place";
-import { certificateMaterial } from "../../core/aws-certificates/secret-material";
-import { callFailure, loadFailure } from "./errors";
+import type { SourceAdapter } from "../../core/scan/source-adapter";
+import { callFailure, ListingFailed, loadFailure } from "./errors";
+import { materialLoad, SelectionPassword } from "./material";
+import type { PasswordReader } from "./secrets-manager";
+import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
 
 const MAX_PAGES = 200;
 
@@ -23,15 +25,19 @@ export interface ParameterSelectionInput {
   path: string;
   recursive: boolean;
   tags?: Record<string, string> | undefined;
+  expectedHostnames?: string[] | undefined;
+  parameters?: Record<string, string> | undefined;
 }
 
 export function ssmParameterSource(
   client: Pick<SSMClient, "send">,
   place: Omit<AwsPlace, "kind"> & { partition?: string },
   selection: ParameterSelectionInput,
-): MaterialStorePort {
+  password?: PasswordReader,
+): SourceAdapter<AwsListedItem> {
   const where: AwsPlace = { kind: "ssm-parameter", account: place.account, region: place.region };
   const partition = place.partition ?? "aws";
+  const scope = scopeOf(where, selection.path.replace(/^\//, ""), selection.tags);
   // The Path filter takes the hierarchy without its trailing '/' ("/" itself stays).
   const path = selection.path.length > 1 ? selection.path.replace(/\/+$/, "") : selection.path;
   const filters: ParameterStringFilter[] = [
@@ -42,10 +48,14 @@ export function ssmParameterSource(
       Values: [value],
     })),
   ];
+  const secret = new SelectionPassword(password?.read, password?.hint ?? "", scope);
   return {
-    place: where,
-    async list(): Promise<Listing> {
-      const items: ListedItem[] = [];
+    kind: "ssm",
+    scope,
+    parameters: placeParameters(where),
+    ...awsItemMethods(selection.parameters),
+    async *list() {
+      await secret.load();
       let token: string | undefined;
       let pages = 0;
       do {
@@ -59,40 +69,44 @@ export function ssmParameterSource(
             }),
           );
         } catch (error) {
-          return callFailure(error, `DescribeParameters in ${where.account}/${where.region}`);
+          throw new ListingFailed(
+            callFailure(error, `DescribeParameters in ${where.account}/${where.region}`).detail,
+          );
         }
         for (const parameter of page.Parameters ?? []) {
-          if (parameter.Name) items.push(listed(where, partition, parameter));
+          if (parameter.Name) yield listed(where, partition, parameter);
         }
         token = page.NextToken;
       } while (token && ++pages < MAX_PAGES);
-      return { ok: true, items };
     },
-    async load(item) {
-      let value: string | undefined;
-      let version: number | undefined;
+    async fetch(item, limits) {
       try {
         const { Parameter } = await client.send(
-          new GetParameterCommand({ Name: item.name, WithDecryption: true }),
+          new GetParameterCommand({ Name: item.item.name, WithDecryption: true }),
         );
-        value = Parameter?.Value;
-        version = Parameter?.Version;
+        return materialLoad(
+          { text: Parameter?.Value ?? "" },
+          "parameter",
+          limits.maxBytes,
+          Parameter?.Version !== undefined ? String(Parameter.Version) : undefined,
+        );
       } catch (error) {
-        return loadFailure(error, `GetParameter ${item.name}`);
+        return loadFailure(error, `GetParameter ${item.item.name}`);
       }
-      const material = certificateMaterial({ text: value ?? "" });
-      return material.ok
-        ? { ok: true, bytes: material.bytes, ...(version !== undefined ? { etag: String(version) } : {}) }
-        : { ok: false, reason: material.reason, detail: `the parameter ${material.detail}` };
     },
+    ...(selection.expectedHostnames ? { expectedHosts: () => selection.expectedHostnames } : {}),
+    ...(secret.configured ? { password: () => secret.get() } : {}),
   };
 }
 
-function listed(where: AwsPlace, partition: string, parameter: ParameterMetadata): ListedItem {
+function listed(where: AwsPlace, partition: string, parameter: ParameterMetadata): AwsListedItem {
   const name = parameter.Name as string;
   // ParameterMetadata carries its ARN; the documented form otherwise (a name without a leading '/' gets one).
   const arn =
     parameter.ARN ??
     `arn:${partition}:ssm:${where.region}:${where.account}:parameter${name.startsWith("/") ? "" : "/"}${name}`;
-  return { ...where, arn, name, version: String(parameter.Version ?? "unknown") };
+  return listedItem(
+    { ...where, arn, name },
+    parameter.Version !== undefined ? String(parameter.Version) : undefined,
+  );
 }

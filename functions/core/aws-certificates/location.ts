@@ -84,17 +84,10 @@ export function itemParameters(item: AwsItem, declared: Record<string, string> =
   };
 }
 
-/** The findings about an item, each with its location and where to look at it. */
-export function locateFindings(
-  findings: readonly Finding[],
-  item: AwsItem,
-  declared: Record<string, string> = {},
-): Finding[] {
-  const parameters = itemParameters(item, declared);
+/** The findings about an item, each saying where the item is and how to look at it (once). */
+export function locateFindings(findings: readonly Finding[], item: AwsItem): Finding[] {
   const look = ` Where it is: ${describeItem(item)}; see it with \`${lookCommand(item)}\`.`;
-  return findings.map((finding) => ({
-    ...finding,
-    message: `${finding.message}${look}`,
-    parameters: { ...finding.parameters, ...parameters },
-  }));
+  return findings.map((finding) =>
+    finding.message.endsWith(look) ? finding : { ...finding, message: `${finding.message}${look}` },
+  );
 }

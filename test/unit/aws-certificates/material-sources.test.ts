@@ -1,6 +1,6 @@
 /**
  * Secrets Manager secrets, Parameter Store parameters and IAM server certificates holding
- * certificates, through the real clients with aws-sdk-client-mock: answers built from the API
+ * certificates, through the pipeline (core/scan/source-scan.ts) and the real clients with aws-sdk-client-mock: answers built from the API
  * references' documented fields (ListSecrets' SecretList with SecretVersionsToStages and Tags,
  * GetSecretValue's SecretString / SecretBinary; DescribeParameters' Parameters with Version,
  * GetParameter's Parameter; ListServerCertificates' ServerCertificateMetadataList with IsTruncated
@@ -23,13 +23,13 @@ import {
 import { DescribeParametersCommand, GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { awsSourceAdapters } from "../../../functions/adapters/aws-certificates";
+import type { AwsCertificateClients } from "../../../functions/adapters/aws-certificates/clients";
 import { iamServerCertificateSource } from "../../../functions/adapters/aws-certificates/iam";
 import { secretsManagerSource } from "../../../functions/adapters/aws-certificates/secrets-manager";
 import { ssmParameterSource } from "../../../functions/adapters/aws-certificates/ssm";
-import { awsStores } from "../../../functions/adapters/aws-certificates/stores";
-import { scanAwsCertificates } from "../../../functions/core/aws-certificates/scan-all";
-import { scanMaterialPlace } from "../../../functions/core/aws-certificates/scan-place";
 import { parseConfig } from "../../../functions/core/config";
+import { scanContext, scanScope } from "../../support/aws-sources";
 import { memoryInventory } from "../../support/in-memory-ports";
 import { DAY, issue, pkcs12, privateKeyPem } from "../../support/pki";
 
@@ -40,7 +40,6 @@ const smClient = new SecretsManagerClient({ region: "eu-west-1", maxAttempts: 1 
 const ssmClient = new SSMClient({ region: "eu-west-1", maxAttempts: 1 });
 const iamClient = new IAMClient({ region: "us-east-1", maxAttempts: 1 });
 const NOW = new Date();
-const POLICY = { now: NOW, warnDays: 30, majorDays: 7, skewSeconds: 300 };
 const WHERE = { account: "111122223333", region: "eu-west-1" };
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:tls/kafka-broker-AbCdEf";
 const PASSWORD = "correct horse battery staple";
@@ -80,10 +79,10 @@ describe("Secrets Manager", () => {
     sm.on(GetSecretValueCommand).resolves({ ARN: SECRET_ARN, SecretString: `${key}${leaf.pem}` });
 
     // Act
-    const outcome = await scanMaterialPlace(secretsManagerSource(smClient, WHERE, { namePrefix: "tls/" }), {
-      policy: POLICY,
-      declared: { ServiceName: "Kafka" },
-    });
+    const outcome = await scanScope(
+      secretsManagerSource(smClient, WHERE, { namePrefix: "tls/", parameters: { ServiceName: "Kafka" } }),
+      scanContext(NOW),
+    );
 
     // Assess
     expect(sm.commandCalls(ListSecretsCommand)[0]?.args[0].input).toEqual({
@@ -123,9 +122,10 @@ describe("Secrets Manager", () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: value(leaf.pem, key, leaf.der) });
 
     // Act
-    const outcome = await scanMaterialPlace(secretsManagerSource(smClient, WHERE, { namePrefix: "tls/" }), {
-      policy: POLICY,
-    });
+    const outcome = await scanScope(
+      secretsManagerSource(smClient, WHERE, { namePrefix: "tls/" }),
+      scanContext(NOW),
+    );
 
     // Assess
     expect(outcome.findings.map((f) => f.check)).toEqual(["expiring"]);
@@ -152,16 +152,15 @@ describe("Secrets Manager", () => {
     );
 
     // Act
-    const [outcome] = await scanAwsCertificates(
-      config.awsCertificates,
-      awsStores({
-        acm: () => never(),
-        iam: () => never(),
-        secretsManager: () => smClient,
-        ssm: () => never(),
-      }),
-      { policy: POLICY, ownAccount: "111122223333" },
-    );
+    const clients = {
+      acm: never,
+      iam: never,
+      secretsManager: () => smClient,
+      ssm: never,
+    } as AwsCertificateClients;
+    const ctx = scanContext(NOW);
+    const [adapter] = awsSourceAdapters(config.awsCertificates, { clients, ownAccount: "111122223333" }, ctx);
+    const outcome = await scanScope(adapter!, ctx);
 
     // Assess
     expect(outcome?.findings.map((f) => [f.check, f.severity])).toEqual([["expiring", "major"]]);
@@ -183,9 +182,9 @@ describe("Secrets Manager", () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: (await expiringWithKey()).leaf.pem });
 
     // Act
-    const outcome = await scanMaterialPlace(
+    const outcome = await scanScope(
       secretsManagerSource(smClient, WHERE, { tags: { team: "streaming" } }),
-      { policy: POLICY },
+      scanContext(NOW),
     );
 
     // Assess
@@ -193,6 +192,7 @@ describe("Secrets Manager", () => {
       { Key: "tag-key", Values: ["team"] },
     ]);
     expect(outcome.examined).toEqual([SECRET_ARN]);
+    expect(outcome.run.scope).toBe("secretsmanager://111122223333/eu-west-1?team=streaming");
   });
 
   it("judges an unchanged secret (same AWSCURRENT VersionId) without reading its value", async () => {
@@ -202,14 +202,14 @@ describe("Secrets Manager", () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: leaf.pem });
     const { inventory } = memoryInventory();
     const port = secretsManagerSource(smClient, WHERE, { namePrefix: "tls/" });
-    await scanMaterialPlace(port, { policy: POLICY, inventory });
+    await scanScope(port, scanContext(NOW, inventory));
 
     // Act
-    const again = await scanMaterialPlace(port, { policy: POLICY, inventory });
+    const again = await scanScope(port, scanContext(NOW, inventory));
 
     // Assess
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
-    expect(again).toMatchObject({ read: 0, reused: 1 });
+    expect(again.objects).toEqual({ downloaded: 0, reused: 1 });
     expect(again.findings.map((f) => f.check)).toEqual(["expiring"]);
   });
 
@@ -239,14 +239,15 @@ describe("Secrets Manager", () => {
     else sm.on(GetSecretValueCommand).resolves({ SecretString: PASSWORD });
 
     // Act
-    const outcome = await scanMaterialPlace(secretsManagerSource(smClient, WHERE, { namePrefix: "tls/" }), {
-      policy: POLICY,
-    });
+    const outcome = await scanScope(
+      secretsManagerSource(smClient, WHERE, { namePrefix: "tls/" }),
+      scanContext(NOW),
+    );
 
     // Assess
     expect(outcome.findings.map((f) => [f.check, f.severity])).toEqual(findings.map(([c, s]) => [c, s]));
     for (const [i, f] of outcome.findings.entries()) expect(f.message).toMatch(findings[i]![2]);
-    expect(outcome.notExamined.map((n) => n.source)).toEqual(notExamined);
+    expect(outcome.unexamined).toEqual(notExamined);
     expect(JSON.stringify(outcome)).not.toContain(PASSWORD);
   });
 });
@@ -269,9 +270,9 @@ describe("Parameter Store", () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: `${leaf.pem}${key}`, Version: 3 } });
 
     // Act
-    const outcome = await scanMaterialPlace(
+    const outcome = await scanScope(
       ssmParameterSource(ssmClient, WHERE, { path: "/tls/", recursive: true, tags: { env: "prod" } }),
-      { policy: POLICY },
+      scanContext(NOW),
     );
 
     // Assess
@@ -319,9 +320,9 @@ describe("IAM server certificates", () => {
       .rejects(new NoSuchEntityException(meta));
 
     // Act
-    const outcome = await scanMaterialPlace(
+    const outcome = await scanScope(
       iamServerCertificateSource(iamClient, { account: "111122223333" }, { pathPrefix: "/cloudfront/" }),
-      { policy: POLICY },
+      scanContext(NOW),
     );
 
     // Assess
@@ -335,7 +336,7 @@ describe("IAM server certificates", () => {
       SourceKind: "iam-server-certificate",
       Region: "global",
     });
-    expect(outcome.notExamined).toEqual([]);
+    expect(outcome).toMatchObject({ complete: true, unexamined: [] });
   });
 });
 

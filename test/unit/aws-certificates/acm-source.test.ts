@@ -1,8 +1,8 @@
 /**
- * One account and region of ACM through the real ACMClient with aws-sdk-client-mock: answers built
- * from the ACM API reference's documented fields (ListCertificates' CertificateSummaryList and
- * NextToken, DescribeCertificate's CertificateDetail, GetCertificate's Certificate and
- * CertificateChain), failures as the SDK's own exception classes.
+ * One account and region of ACM through the pipeline (core/scan/source-scan.ts) and the real
+ * ACMClient with aws-sdk-client-mock: answers built from the ACM API reference's documented fields
+ * (ListCertificates' CertificateSummaryList and NextToken, DescribeCertificate's CertificateDetail,
+ * GetCertificate's Certificate and CertificateChain), failures as the SDK's own exception classes.
  */
 import {
   ACMClient,
@@ -17,17 +17,18 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ALL_KEY_TYPES, acmSource } from "../../../functions/adapters/aws-certificates/acm";
-import { scanAcmPlace } from "../../../functions/core/aws-certificates/scan-place";
+import { scanContext, scanScope } from "../../support/aws-sources";
 import { memoryInventory } from "../../support/in-memory-ports";
 import { DAY, issue } from "../../support/pki";
 
 const acm = mockClient(ACMClient);
 const client = new ACMClient({ region: "eu-west-1", maxAttempts: 1 });
 const NOW = new Date();
-const POLICY = { now: NOW, warnDays: 30, majorDays: 7, skewSeconds: 300 };
 const WHERE = { account: "111122223333", region: "eu-west-1" };
+const THRESHOLDS = { now: NOW, warnDays: 30, majorDays: 7, skewSeconds: 300 };
 const arn = (id: string) => `arn:aws:acm:eu-west-1:111122223333:certificate/${id}`;
 const meta = { $metadata: {}, message: "from ACM" };
+const source = (tags?: Record<string, string>) => acmSource(client, WHERE, { tags }, () => THRESHOLDS);
 
 function summary(id: string, fields: Record<string, unknown> = {}) {
   return {
@@ -60,7 +61,7 @@ function detail(id: string, fields: Record<string, unknown> = {}) {
 
 beforeEach(() => acm.reset());
 
-describe("ACM scan of one account and region", () => {
+describe("ACM, one account and region, through the pipeline", () => {
   it("lists every key type over NextToken pages and raises renewal-ineligible for the one ACM will not renew", async () => {
     // Prepare
     acm
@@ -74,22 +75,31 @@ describe("ACM scan of one account and region", () => {
       .resolves(detail("legacy", { RenewalEligibility: "INELIGIBLE" }));
 
     // Act
-    const outcome = await scanAcmPlace(acmSource(client, WHERE), { policy: POLICY });
+    const scanned = await scanScope(source(), scanContext(NOW));
 
     // Assess
-    const lists = acm.commandCalls(ListCertificatesCommand).map((c) => c.args[0].input);
-    expect(lists).toEqual([
+    expect(acm.commandCalls(ListCertificatesCommand).map((c) => c.args[0].input)).toEqual([
       { Includes: { keyTypes: ALL_KEY_TYPES }, MaxItems: 1000 },
       { Includes: { keyTypes: ALL_KEY_TYPES }, MaxItems: 1000, NextToken: "page-2" },
     ]);
-    expect(outcome.findings.map((f) => [f.check, f.severity, f.source])).toEqual([
-      ["renewal-ineligible", "major", arn("legacy")],
+    expect(scanned.run.scope).toBe("acm://111122223333/eu-west-1");
+    expect(scanned.findings.map((f) => [f.check, f.alarmId, f.severity, f.source])).toEqual([
+      ["renewal-ineligible", "1050", "major", arn("legacy")],
     ]);
-    expect(outcome.examined.sort()).toEqual([arn("legacy"), arn("shop")]);
-    expect(outcome).toMatchObject({ complete: true, notExamined: [] });
+    expect(scanned.findings[0]?.message).toMatch(
+      /^ACM certificate legacy\.example\.com \(arn:.*\) in account 111122223333, eu-west-1 is not eligible for renewal/,
+    );
+    expect(scanned.findings[0]?.parameters).toEqual({
+      SourceKind: "acm",
+      Account: "111122223333",
+      Region: "eu-west-1",
+      Arn: arn("legacy"),
+      Name: "legacy.example.com",
+    });
+    expect(scanned).toMatchObject({ complete: true, examined: [arn("legacy"), arn("shop")], unexamined: [] });
   });
 
-  it("judges an imported certificate's bytes and chain, and names the host names it lacks", async () => {
+  it("judges an imported certificate's bytes; an unused one expiring in 3 days is minor and says why", async () => {
     // Prepare
     const ca = await issue({ subject: "CN=Corp CA", isCA: true });
     const leaf = await issue({
@@ -98,28 +108,24 @@ describe("ACM scan of one account and region", () => {
       issuer: ca,
       notAfter: new Date(NOW.getTime() + 3 * DAY),
     });
-    acm
-      .on(ListCertificatesCommand)
-      .resolves({ CertificateSummaryList: [summary("api", { Type: "IMPORTED" })] });
-    acm
-      .on(DescribeCertificateCommand)
-      .resolves(detail("api", { Type: "IMPORTED", RenewalEligibility: "INELIGIBLE" }));
+    acm.on(ListCertificatesCommand).resolves({
+      CertificateSummaryList: [summary("api", { Type: "IMPORTED", InUse: false })],
+    });
+    acm.on(DescribeCertificateCommand).resolves(detail("api", { Type: "IMPORTED", InUseBy: [] }));
     acm.on(GetCertificateCommand).resolves({ Certificate: leaf.pem, CertificateChain: ca.pem });
 
     // Act
-    const outcome = await scanAcmPlace(acmSource(client, WHERE), { policy: POLICY });
+    const scanned = await scanScope(source(), scanContext(NOW));
 
     // Assess
-    expect(outcome.findings.map((f) => [f.check, f.severity, f.source])).toEqual([
-      ["expiring", "major", `${arn("api")}#0`],
+    expect(scanned.findings.map((f) => [f.check, f.severity, f.source])).toEqual([
+      ["expiring", "minor", `${arn("api")}#0`],
       ["hostname-mismatch", "major", `${arn("api")}#0`],
     ]);
-    expect(outcome.findings[1]?.message).toContain("api.example.com");
-    expect(outcome.findings[0]?.parameters).toMatchObject({
-      SourceKind: "acm",
-      Arn: arn("api"),
-      Region: "eu-west-1",
-    });
+    expect(scanned.findings[0]?.message).toMatch(
+      /expires on .*, in 3 days\..* Nothing uses it \(InUseBy is empty\), so nothing breaks yet: not major\..* Where it is: ACM certificate api\.example\.com/,
+    );
+    expect(scanned.findings[1]?.message).toContain("api.example.com");
   });
 
   it("judges an unchanged imported certificate from the inventory without GetCertificate", async () => {
@@ -131,17 +137,21 @@ describe("ACM scan of one account and region", () => {
     acm.on(DescribeCertificateCommand).resolves(detail("api", { Type: "IMPORTED" }));
     acm.on(GetCertificateCommand).resolves({ Certificate: leaf.pem });
     const { inventory } = memoryInventory();
-    await scanAcmPlace(acmSource(client, WHERE), { policy: POLICY, inventory });
+    await scanScope(source(), scanContext(NOW, inventory));
 
     // Act
-    const again = await scanAcmPlace(acmSource(client, WHERE), { policy: POLICY, inventory });
+    const again = await scanScope(source(), scanContext(NOW, inventory));
 
     // Assess
     expect(acm.commandCalls(GetCertificateCommand)).toHaveLength(1);
-    expect(again).toMatchObject({ read: 0, reused: 1, findings: [], examined: [arn("api")] });
+    expect(again).toMatchObject({
+      objects: { downloaded: 0, reused: 1 },
+      findings: [],
+      examined: [arn("api")],
+    });
   });
 
-  it("keeps only certificates carrying every configured tag", async () => {
+  it("keeps only certificates carrying every configured tag with exactly its value", async () => {
     // Prepare
     acm.on(ListCertificatesCommand).resolves({ CertificateSummaryList: [summary("a"), summary("b")] });
     acm
@@ -152,61 +162,72 @@ describe("ACM scan of one account and region", () => {
     acm.on(DescribeCertificateCommand).resolves(detail("a"));
 
     // Act
-    const outcome = await scanAcmPlace(acmSource(client, WHERE, { tags: { team: "payments" } }), {
-      policy: POLICY,
-    });
+    const scanned = await scanScope(source({ team: "payments" }), scanContext(NOW));
 
     // Assess
-    expect(outcome.examined).toEqual([arn("a")]);
+    expect(scanned.run.scope).toBe("acm://111122223333/eu-west-1?team=payments");
+    expect(scanned.examined).toEqual([arn("a")]);
   });
 
   it.each([
     [
-      "a denied listing is a finding about the place and examines nothing",
+      "a denied listing: the run is partial, nothing is examined or cleared",
       () => acm.on(ListCertificatesCommand).rejects(new AccessDeniedException(meta)),
-      [["unreadable", "major", "acm://111122223333/eu-west-1"]],
-      [
-        [
-          "acm://111122223333/eu-west-1",
-          /ListCertificates in 111122223333\/eu-west-1: AccessDeniedException, access denied/,
-        ],
-      ],
+      [],
+      [],
+      /ListCertificates in 111122223333\/eu-west-1: AccessDeniedException, access denied/,
     ],
     [
-      "a throttled listing examines nothing and raises nothing",
+      "a throttled listing: partial, nothing raised",
       () => acm.on(ListCertificatesCommand).rejects(new ThrottlingException(meta)),
       [],
-      [["acm://111122223333/eu-west-1", /ThrottlingException/]],
+      [],
+      /ThrottlingException/,
     ],
     [
-      "a throttled description leaves that certificate unexamined",
+      "a denied description: a finding, and the certificate's other alarms stand",
+      () => {
+        acm.on(ListCertificatesCommand).resolves({ CertificateSummaryList: [summary("shop")] });
+        acm.on(DescribeCertificateCommand).rejects(new AccessDeniedException(meta));
+      },
+      [["unreadable", "major", arn("shop")]],
+      [arn("shop")],
+      /not examined/,
+    ],
+    [
+      "a throttled description: no finding, the certificate unexamined",
       () => {
         acm.on(ListCertificatesCommand).resolves({ CertificateSummaryList: [summary("shop")] });
         acm.on(DescribeCertificateCommand).rejects(new ThrottlingException(meta));
       },
       [],
-      [[arn("shop"), /DescribeCertificate .*ThrottlingException/]],
+      [arn("shop")],
+      /not examined/,
     ],
-    [
-      "a certificate deleted after the listing is simply gone",
-      () => {
-        acm.on(ListCertificatesCommand).resolves({ CertificateSummaryList: [summary("shop")] });
-        acm.on(DescribeCertificateCommand).rejects(new ResourceNotFoundException(meta));
-      },
-      [],
-      [],
-    ],
-  ] as const)("%s", async (_case, prepare, findings, notExamined) => {
+  ] as const)("%s", async (_case, prepare, findings, unexamined, error) => {
     // Prepare
     prepare();
 
     // Act
-    const outcome = await scanAcmPlace(acmSource(client, WHERE), { policy: POLICY });
+    const scanned = await scanScope(source(), scanContext(NOW));
 
     // Assess
-    expect(outcome.findings.map((f) => [f.check, f.severity, f.source])).toEqual(findings);
-    expect(outcome.notExamined.map((n) => n.source)).toEqual(notExamined.map(([s]) => s));
-    for (const [i, n] of outcome.notExamined.entries()) expect(n.why).toMatch(notExamined[i]![1]);
-    expect(outcome.examined).toEqual([]);
+    expect(scanned.findings.map((f) => [f.check, f.severity, f.source])).toEqual(findings);
+    expect(scanned.complete).toBe(false);
+    expect(scanned.examined).toEqual([]);
+    expect(scanned.unexamined).toEqual(unexamined);
+    expect(scanned.error).toMatch(error);
+  });
+
+  it("a certificate deleted after the listing is examined and found gone", async () => {
+    // Prepare
+    acm.on(ListCertificatesCommand).resolves({ CertificateSummaryList: [summary("shop")] });
+    acm.on(DescribeCertificateCommand).rejects(new ResourceNotFoundException(meta));
+
+    // Act
+    const scanned = await scanScope(source(), scanContext(NOW));
+
+    // Assess
+    expect(scanned).toMatchObject({ complete: true, findings: [], examined: [arn("shop")] });
   });
 });
