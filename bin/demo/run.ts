@@ -278,7 +278,7 @@ async function sampleSteps(
           .map((e) => String(e.detail.check))
           .join(", ") || "nothing"
       } within seconds of its push, two hours without a push raised ${raisedBy(quiet).length} host-silent alarms, the next push cleared ${clearedBy(pushedAgain)}, and deleting the other host's heartbeat retired it (${clearedBy(retired)} alarms cleared). ` +
-      `certificates kept in AWS were judged by the same scan: an ACM certificate ACM will not renew while a load balancer uses it and a Secrets Manager secret's PEM expiring in 5 days raised ${
+      `Certificates kept in AWS were judged by the same scan: an ACM certificate ACM will not renew while a load balancer uses it and a Secrets Manager secret's PEM expiring in 5 days raised ${
         raisedBy(stored.raised)
           .map((e) => String(e.detail.check))
           .join(" and ") || "nothing"
