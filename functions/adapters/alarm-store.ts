@@ -24,7 +24,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { AlarmState, type PendingTransition } from "../core/alarms/lifecycle";
-import type { AlarmKey, AlarmStorePort } from "../core/alarms/process-run";
+import type { AlarmKey, AlarmStorePort } from "../core/alarms/ports";
 import { SEVERITIES, type Severity } from "../core/contracts";
 import { sharedDocumentClient } from "./clients/dynamodb";
 import { ALARM_TABLE_KEYS, LIVE_ALARM_PREFIX } from "./table-keys";

@@ -15,7 +15,7 @@ import {
 } from "@aws-sdk/client-eventbridge";
 import { DETAIL_TYPES, EVENT_SOURCE, type EventOptions, toEventDetail } from "../core/alarms/events";
 import type { AlarmTransition } from "../core/alarms/lifecycle";
-import type { AlarmPublisherPort, PublishResult } from "../core/alarms/process-run";
+import type { AlarmPublisherPort, PublishResult } from "../core/alarms/ports";
 import { sharedEventBusClient } from "./clients/eventbridge";
 
 export const MAX_ENTRIES_PER_CALL = 10;

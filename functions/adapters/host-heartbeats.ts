@@ -1,5 +1,5 @@
 /**
- * The last heartbeat of every host the stack has heard from (core/hosts/host-checks.ts), in the
+ * The last heartbeat of every host the stack has heard from (core/scan/host-checks.ts), in the
  * scan-state table: the schedule's silence check reads them all with one paginated Query instead
  * of listing every source for the heartbeat objects among millions of certificates.
  *

@@ -1,5 +1,5 @@
 /**
- * The object inventory (core/certificates/inventory.ts) in DynamoDB: one item per (source, object),
+ * The object inventory (core/scan/inventory.ts) in DynamoDB: one item per (source, object),
  * spread over partitions by its key so a store of a million objects has no hot partition.
  *
  * | item            | pk                                    | sk          | notes                          |

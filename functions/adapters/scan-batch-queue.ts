@@ -1,10 +1,10 @@
 /**
  * The scan's batch queue in SQS: batches go out ten to a SendMessageBatch call, and entries SQS
  * refused are sent again with backoff. A batch that still cannot be sent fails the listing run,
- * which then never seals, so it clears nothing (core/certificates/store-scan/source-scan.ts).
+ * which then never seals, so it clears nothing (core/scan/source-scan.ts).
  */
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { ScanBatch } from "../core/scan/fan-out-batch";
+import type { ScanBatch } from "../core/scan/fan-out-messages";
 import type { ScanBatchQueuePort } from "../core/scan/ports";
 
 const MAX_ENTRIES = 10;

@@ -1,5 +1,5 @@
 /**
- * Fanned-out scan runs (core/certificates/store-scan/settlement.ts) in the scan-state table, next
+ * Fanned-out scan runs (core/scan/settlement.ts) in the scan-state table, next
  * to the object inventory:
  *
  * | item         | pk            | sk                  | notes                                         |
@@ -14,7 +14,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { BatchReport } from "../core/scan/fan-out-batch";
+import { BatchReport } from "../core/scan/fan-out-messages";
 import type { RunProgress, ScanRunRecord, ScanRunsPort } from "../core/scan/ports";
 import { sharedDocumentClient } from "./clients/dynamodb";
 

@@ -9,7 +9,8 @@
  *
  * Thin: it reads (adapters/certificate-page-source.ts) and renders (core/report/); it writes
  * nothing. What it read is kept for a minute in the execution environment, so paging and filtering
- * right after a refresh cost no reads.
+ * right after a refresh cost no reads. What it reads: docs/architecture.md, "The certificate page:
+ * what it reads".
  */
 import type { Context } from "aws-lambda";
 import * as z from "zod";

@@ -4,6 +4,9 @@
  * the re-check of an object an S3 event names, or the batches of a large source that come back
  * from the scan queue, and the heartbeats of the hosts that push (certificate-scan/hosts.ts).
  * Dependencies are built once per execution environment (certificate-scan/deps.ts).
+ *
+ * The path of one scheduled scan and of one upload re-check, file by file: docs/architecture.md,
+ * "Following one scheduled scan through the code" and "Following one upload re-check".
  */
 
 import { type CertificateScanDeps, productionScanDeps } from "./certificate-scan/deps";
@@ -13,14 +16,14 @@ import { hostCheck } from "./certificate-scan/hosts";
 import { objectChanged } from "./certificate-scan/object-change";
 import type { ScanOutcome } from "./certificate-scan/outcome";
 import { scanBatches } from "./certificate-scan/queue-batches";
-import { forInvocation } from "./shared/alarm-runs";
+import { withClaimOwner } from "./shared/alarm-runs";
 import { instrumented } from "./shared/powertools";
 
 let productionDeps: CertificateScanDeps | undefined;
 
 export const handler = instrumented((event, context) => {
   productionDeps ??= productionScanDeps();
-  return runCertificateScan(event, forInvocation(productionDeps, context?.awsRequestId));
+  return runCertificateScan(event, withClaimOwner(productionDeps, context?.awsRequestId));
 });
 
 export async function runCertificateScan(event: unknown, deps: CertificateScanDeps): Promise<ScanOutcome> {

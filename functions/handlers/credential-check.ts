@@ -2,6 +2,9 @@
  * Credential check, every few minutes: assume each configured role, prove the temporary
  * credentials reach their bucket, and turn what broke into alarms. Secrets never leave the probe:
  * results carry step names, timings, error codes and plain-word causes only.
+ *
+ * Where this sits among the rooms and how its runs are settled: docs/architecture.md, "The rooms"
+ * and "Words used for settling".
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { awsCredentialProbe } from "../adapters/credential-probe";
@@ -10,7 +13,12 @@ import { checkCredentialTargets } from "../core/credentials/check";
 import { credentialCheckRun } from "../core/credentials/check-run";
 import type { CredentialCheckDeps } from "../core/credentials/ports";
 import { DIMENSION, METRIC } from "../core/metrics";
-import { forInvocation, productionSettleDeps, type SettleDeps, settleRuns } from "./shared/alarm-runs";
+import {
+  type AlarmLifecycleDeps,
+  applyAlarmLifecycle,
+  productionAlarmLifecycleDeps,
+  withClaimOwner,
+} from "./shared/alarm-runs";
 import { deployedConfig } from "./shared/deployed-config";
 import { instrumented, logger, metrics } from "./shared/powertools";
 
@@ -19,7 +27,7 @@ const CONCURRENCY = 4;
 export interface CredentialCheckHandlerDeps {
   config: WatchpostConfig;
   probe: CredentialCheckDeps;
-  alarms: SettleDeps;
+  alarms: AlarmLifecycleDeps;
   now?: () => Date;
 }
 
@@ -27,7 +35,7 @@ let productionDeps: CredentialCheckHandlerDeps | undefined;
 
 export const handler = instrumented((_event, context) => {
   productionDeps ??= createProductionDeps();
-  return runCredentialChecks(forInvocation(productionDeps, context?.awsRequestId));
+  return runCredentialChecks(withClaimOwner(productionDeps, context?.awsRequestId));
 });
 
 /** One probe per execution environment: its STS and S3 clients are reused across invocations. */
@@ -42,7 +50,7 @@ function createProductionDeps(): CredentialCheckHandlerDeps {
         warn: (message, fields) => logger.warn(message, { ...fields }),
       },
     }),
-    alarms: productionSettleDeps(config),
+    alarms: productionAlarmLifecycleDeps(config),
   };
 }
 
@@ -62,7 +70,7 @@ export async function runCredentialChecks(deps: CredentialCheckHandlerDeps) {
       findings: result.findings.map((f) => ({ check: f.check, message: f.message })),
     });
   }
-  const summary = await settleRuns(
+  const summary = await applyAlarmLifecycle(
     results.map((result, index) => credentialCheckRun(targets[index]!, result, now)),
     { ...deps.alarms, clock: deps.now ?? (() => new Date()) },
   );

@@ -3,6 +3,9 @@
  * when the stack places this function there), judge what it presents, compare it with the stored
  * copy, and settle one check run per endpoint. The only function that opens connections to
  * endpoints, so the only one that needs the cluster's network.
+ *
+ * Where this sits among the rooms and how its runs are settled: docs/architecture.md, "The rooms"
+ * and "Words used for settling".
  */
 
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -17,7 +20,12 @@ import { describeError } from "../core/errors";
 import { DIMENSION, METRIC } from "../core/metrics";
 import { checkEndpoint, type EndpointScanContext } from "../core/scan/endpoint-check";
 import type { CertificateStorePort } from "../core/scan/ports";
-import { alarmSettleDeps, forInvocation, type SettleDeps, settleRuns } from "./shared/alarm-runs";
+import {
+  type AlarmLifecycleDeps,
+  alarmLifecycleDeps,
+  applyAlarmLifecycle,
+  withClaimOwner,
+} from "./shared/alarm-runs";
 import { deployedConfig } from "./shared/deployed-config";
 import { ENV, requireEnv } from "./shared/environment";
 import { instrumented, logger, metrics } from "./shared/powertools";
@@ -29,7 +37,7 @@ export interface EndpointScanDeps {
   config: WatchpostConfig;
   store: CertificateStorePort;
   fetchEndpoint: EndpointFetch;
-  alarms: SettleDeps;
+  alarms: AlarmLifecycleDeps;
   now?: () => Date;
 }
 
@@ -37,14 +45,14 @@ let productionDeps: EndpointScanDeps | undefined;
 
 export const handler = instrumented((_event, context) => {
   productionDeps ??= productionEndpointScanDeps();
-  return runEndpointScan(forInvocation(productionDeps, context?.awsRequestId));
+  return runEndpointScan(withClaimOwner(productionDeps, context?.awsRequestId));
 });
 
 export function endpointScanDeps(wiring: {
   config: WatchpostConfig;
   s3: Pick<S3Client, "send">;
   bucket: string;
-  alarms: SettleDeps;
+  alarms: AlarmLifecycleDeps;
   now?: () => Date;
 }): EndpointScanDeps {
   return {
@@ -62,7 +70,7 @@ function productionEndpointScanDeps(): EndpointScanDeps {
     config,
     s3: certificateStoreS3Client(),
     bucket: requireEnv(ENV.certificateBucket),
-    alarms: alarmSettleDeps({
+    alarms: alarmLifecycleDeps({
       config,
       alarmTable: requireEnv(ENV.alarmTable),
       eventBusName: requireEnv(ENV.eventBus),
@@ -112,7 +120,7 @@ export async function runEndpointScan(deps: EndpointScanDeps) {
       metric.addMetric(METRIC.findings, MetricUnit.Count, 1);
     }
   }
-  const summary = await settleRuns(
+  const summary = await applyAlarmLifecycle(
     done.map((check) => check.run),
     deps.alarms,
   );

@@ -7,6 +7,9 @@
  * raise also gets the drop below their minimum and the clear. Any failure throws, so EventBridge's
  * async invocation retries and finally parks the event in the dead-letter queue: nothing is
  * dropped silently.
+ *
+ * Where the events it receives come from: docs/architecture.md, "Following one scheduled scan
+ * through the code" (steps 21-24) and "After the scan: from an alarm event to people".
  */
 
 import { MetricUnit } from "@aws-lambda-powertools/metrics";

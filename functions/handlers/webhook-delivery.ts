@@ -5,6 +5,9 @@
  * failure, so SQS offers the message again after the visibility timeout and finally moves it to
  * the dead-letter queue. Permanent failure (a 4xx, a webhook no longer configured): straight to the
  * dead-letter queue. URLs and keys are never logged.
+ *
+ * Where its deliveries come from: docs/architecture.md, "After the scan: from an alarm event to
+ * people".
  */
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { instrumented, logger } from "./shared/powertools";

@@ -21,7 +21,8 @@ import {
   type CheckRun,
   DEFAULT_LIFECYCLE_POLICY,
 } from "../../functions/core/alarms/lifecycle";
-import { type AlarmPublisherPort, processCheckRun } from "../../functions/core/alarms/process-run";
+import type { AlarmPublisherPort } from "../../functions/core/alarms/ports";
+import { processCheckRun } from "../../functions/core/alarms/process-run";
 import type { Finding } from "../../functions/core/contracts";
 
 const SCOPE = "s3://certs/contended/";

@@ -14,10 +14,10 @@ import {
   type CheckRun,
   DEFAULT_LIFECYCLE_POLICY,
 } from "../../functions/core/alarms/lifecycle";
-import type { AlarmKey, AlarmPublisherPort, AlarmStorePort } from "../../functions/core/alarms/process-run";
+import type { AlarmKey, AlarmPublisherPort, AlarmStorePort } from "../../functions/core/alarms/ports";
 import type { WatchpostConfig } from "../../functions/core/config";
 import { SEVERITIES, type Severity } from "../../functions/core/contracts";
-import { BatchReport, type ScanBatch } from "../../functions/core/scan/fan-out-batch";
+import { BatchReport, type ScanBatch } from "../../functions/core/scan/fan-out-messages";
 import { InventoryRecord } from "../../functions/core/scan/inventory";
 import type {
   CertificateStorePort,
@@ -29,7 +29,7 @@ import type {
   StoredObjectInfo,
 } from "../../functions/core/scan/ports";
 import type { CertificateScanDeps } from "../../functions/handlers/certificate-scan/deps";
-import type { SettleDeps } from "../../functions/handlers/shared/alarm-runs";
+import type { AlarmLifecycleDeps } from "../../functions/handlers/shared/alarm-runs";
 
 /** A bucket: objects listed in key order, ETags from content, IfMatch honoured, size caps applied. */
 export function memoryStore(bucket = "certs") {
@@ -241,7 +241,7 @@ export function memoryAlarmStore() {
 }
 
 /** The alarm table (memoryAlarmStore) and a bus that keeps every event. */
-export function memoryAlarms(): SettleDeps & {
+export function memoryAlarms(): AlarmLifecycleDeps & {
   items: Map<string, AlarmState>;
   published: AlarmTransition[];
 } {
@@ -297,7 +297,7 @@ export function recordingSettler() {
   const settled: CheckRun[][] = [];
   return {
     settled,
-    settleAlarms: async (runs: readonly CheckRun[]) => {
+    applyAlarmLifecycle: async (runs: readonly CheckRun[]) => {
       settled.push([...runs]);
     },
   };

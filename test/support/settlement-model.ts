@@ -30,7 +30,7 @@ import { ABSENT } from "../../functions/core/alarms/evidence";
 import type { AlarmState, AlarmTransition, PendingTransition } from "../../functions/core/alarms/lifecycle";
 import { parseConfig } from "../../functions/core/config";
 import { type CertificateScanDeps, runCertificateScan } from "../../functions/handlers/certificate-scan";
-import { forInvocation } from "../../functions/handlers/shared/alarm-runs";
+import { withClaimOwner } from "../../functions/handlers/shared/alarm-runs";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "./emulators";
 import { type RecordingEventBus, recordingEventBus } from "./event-bus";
 import { DAY, issue } from "./pki";
@@ -267,7 +267,7 @@ export class World {
     options: { requestId: string; offsetSeconds: number; crashAt?: CrashAt | undefined; pause?: Pause },
   ): Promise<boolean> {
     const crash = new CrashPoint(options.crashAt, options.pause);
-    const base = forInvocation(this.deps, options.requestId);
+    const base = withClaimOwner(this.deps, options.requestId);
     const now = new Date(this.time + options.offsetSeconds * 1000);
     const fanOut = base.fanOut!;
     const deps: CertificateScanDeps = {

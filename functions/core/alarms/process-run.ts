@@ -4,7 +4,7 @@
  * version of the object it holds when the run judged another one) → write the decision
  * conditionally on that alarm's own revision, its new transitions leased to this run → publish
  * them, with any an earlier run left behind whose lease has lapsed → forget what was delivered.
- * SDK-free: the store and the publisher are ports (functions/adapters/alarm-store.ts,
+ * SDK-free: the store and the publisher are ports (ports.ts; functions/adapters/alarm-store.ts,
  * event-publisher.ts). docs/architecture.md, "Settling alarms", states the invariants and why
  * they hold.
  *
@@ -28,50 +28,8 @@ import {
   decideAlarm,
   findingsByFingerprint,
   type LifecyclePolicy,
-  type PendingTransition,
 } from "./lifecycle";
-
-export type AlarmKey = Pick<AlarmState, "scope" | "fingerprint">;
-
-export interface Lease {
-  owner: string;
-  /** Epoch ms on the owner's clock. */
-  until: number;
-}
-
-export interface AlarmStorePort {
-  /** The live alarm items of a scope (not the archived occurrences). */
-  load(scope: string): Promise<AlarmState[]>;
-  get(scope: string, fingerprint: string): Promise<AlarmState | undefined>;
-  /**
-   * Writes a decision — `next`, except its pending transitions — and adds `added` to the item's
-   * pending transitions, only if the item is still at `previous`'s revision (absent when
-   * `previous` is undefined). False when another decision came first.
-   */
-  decide(
-    next: AlarmState,
-    previous: AlarmState | undefined,
-    added: readonly PendingTransition[],
-  ): Promise<boolean>;
-  /** Leases a pending transition to `lease.owner` if its lease has lapsed at `now`, or is the owner's already. */
-  takeOver(alarm: AlarmKey, id: string, lease: Lease, now: Date): Promise<boolean>;
-  /** Forgets delivered transitions, whatever the item's revision. */
-  forget(alarm: AlarmKey, ids: readonly string[]): Promise<void>;
-  /** Ends `owner`'s lease on an undelivered transition, so the next run sends it without waiting. */
-  release(alarm: AlarmKey, id: string, owner: string): Promise<void>;
-}
-
-export interface PublishResult {
-  /** The transition's id. */
-  id: string;
-  delivered: boolean;
-  error?: { code: string; message: string; retryable: boolean };
-}
-
-export interface AlarmPublisherPort {
-  /** One result per transition, in any order; throwing means nothing was delivered. */
-  publish(transitions: AlarmTransition[]): Promise<PublishResult[]>;
-}
+import type { AlarmKey, AlarmPublisherPort, AlarmStorePort, PublishResult } from "./ports";
 
 /** Lambda's longest invocation: a holder that has not finished by then has died. */
 export const LAMBDA_MAX_SECONDS = 900;

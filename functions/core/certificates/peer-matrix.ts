@@ -16,8 +16,8 @@
  * clears on its own when that certificate is accepted.
  */
 import type { Finding, PeerRole } from "../contracts";
-import { storedLeaf } from "../endpoints/served-vs-stored";
 import type { ParsedCertificate } from "./certificate";
+import { storedLeaf } from "./checks/end-certificates";
 import { makeFinding } from "./checks/finding";
 import { OIDS } from "./path/profile";
 import type { Purpose } from "./path/rules";

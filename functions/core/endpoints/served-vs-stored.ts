@@ -29,11 +29,6 @@ export interface ServedAndStored {
   storedAt: string;
 }
 
-/** The end-entity certificate of a stored file: the first that is not a CA, else the first. */
-export function storedLeaf(certificates: readonly ParsedCertificate[]): ParsedCertificate | undefined {
-  return certificates.find((c) => !c.isCA) ?? certificates[0];
-}
-
 export function compareServedWithStored(input: ServedAndStored): Finding | undefined {
   const { served, stored } = input;
   if (served.sha256 === stored.sha256) return undefined;

@@ -10,6 +10,7 @@
  */
 import type { CheckRun } from "../alarms/lifecycle";
 import type { ParsedCertificate } from "../certificates/certificate";
+import { storedLeaf } from "../certificates/checks/end-certificates";
 import { unreadableFinding } from "../certificates/evaluate";
 import { readCertificates } from "../certificates/reader";
 import type { EndpointTarget } from "../config";
@@ -17,7 +18,7 @@ import { CERTIFICATE_CHECKS, type CheckName, type Finding } from "../contracts";
 import { canonicalEndpoint, parseEndpointAddress } from "../endpoints/address";
 import { judgeEndpoint } from "../endpoints/judge";
 import type { TlsDetails } from "../endpoints/probe";
-import { compareServedWithStored, storedLeaf } from "../endpoints/served-vs-stored";
+import { compareServedWithStored } from "../endpoints/served-vs-stored";
 import type { OcspReport } from "../endpoints/stapled-ocsp";
 import type { StoreScanContext } from "./ports";
 import { loadTrustBundle, type TrustBundle, trustBundleFindings } from "./trust-material";

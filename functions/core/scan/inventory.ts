@@ -11,10 +11,8 @@ import type { ParsedCertificate } from "../certificates/certificate";
 import { compareFindings } from "../certificates/checks/finding";
 import { type EvaluationPolicy, judgeFacts } from "../certificates/evaluate";
 import { type CertificateFacts, StoredCertificateFacts } from "../certificates/facts";
-import type { KeystoreIntegrity } from "../certificates/formats/java-keystore";
-import type { CertificateFormat } from "../certificates/reader";
 import { Finding } from "../contracts";
-import { noteRead } from "./read-files";
+import { noteRead, type ObjectVerdict } from "./read-files";
 
 /**
  * Bump when a check's judgement of the same bytes changes, so old records are not reused. 3: Java
@@ -26,19 +24,6 @@ import { noteRead } from "./read-files";
  * a month later.
  */
 export const RECORD_FORMAT = 5;
-
-/** What a fresh read of an object leaves for the next scan (see scan.ts `FileOutcome.verdict`). */
-export interface ObjectVerdict {
-  certificates: CertificateFacts[];
-  /** Findings decided by the bytes alone: unreadable blocks or files, untrusted chains. */
-  bytesFindings: Finding[];
-  /** For a PKCS#12 file or keystore: the fingerprint of the password it was read with (see secretFingerprint). */
-  secret?: string;
-  /** For a Java keystore: whether the password verified its integrity. */
-  integrity?: KeystoreIntegrity;
-  /** The format the bytes were read as, which findings judged afresh carry too. */
-  format?: CertificateFormat;
-}
 
 export const InventoryRecord = z.object({
   format: z.literal(RECORD_FORMAT),

@@ -8,6 +8,7 @@
  */
 
 import { type ParsedCertificate, parseCertificate } from "../certificates/certificate";
+import { storedLeaf } from "../certificates/checks/end-certificates";
 import {
   evaluatePeerGroup,
   type PeerGroupResult,
@@ -17,7 +18,7 @@ import {
 import { readCertificates } from "../certificates/reader";
 import type { PeerGroup } from "../config";
 import { CERTIFICATE_CHECKS, type CheckName, type Finding } from "../contracts";
-import { compareServedWithStored, storedLeaf } from "../endpoints/served-vs-stored";
+import { compareServedWithStored } from "../endpoints/served-vs-stored";
 import { describeCause } from "../errors";
 import { countOf, policyFor, type StoreCheck } from "./judge-objects";
 import { loadGroupTrust } from "./peer-trust";

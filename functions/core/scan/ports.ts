@@ -7,7 +7,7 @@
 import type { KdfBudget } from "../certificates/formats/pkcs12-budget";
 import type { CertificateSource, WatchpostConfig } from "../config";
 import type { EndpointFetch } from "../endpoints/probe";
-import type { BatchReport, ScanBatch } from "./fan-out-batch";
+import type { BatchReport, ScanBatch } from "./fan-out-messages";
 import type { InventoryRecord, InventoryRecordInput } from "./inventory";
 import type { LoadResult } from "./read-files";
 

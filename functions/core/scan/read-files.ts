@@ -24,7 +24,6 @@ import {
 } from "../certificates/reader";
 import { mapBounded } from "../concurrency";
 import type { Finding, UnreadableReason } from "../contracts";
-import type { ObjectVerdict } from "./inventory";
 
 export type LoadResult =
   | {
@@ -103,6 +102,19 @@ export interface FilePassword {
   fingerprint?: string;
   /** Where the password comes from, said when a file needs one and has none (reader.ts). */
   hint?: string;
+}
+
+/** What a fresh read of an object leaves for the next scan (`FileOutcome.verdict`; inventory.ts keeps it). */
+export interface ObjectVerdict {
+  certificates: CertificateFacts[];
+  /** Findings decided by the bytes alone: unreadable blocks or files, untrusted chains. */
+  bytesFindings: Finding[];
+  /** For a PKCS#12 file or keystore: the fingerprint of the password it was read with (see secretFingerprint). */
+  secret?: string;
+  /** For a Java keystore: whether the password verified its integrity. */
+  integrity?: KeystoreIntegrity;
+  /** The format the bytes were read as, which findings judged afresh carry too. */
+  format?: CertificateFormat;
 }
 
 export interface ScanOptions {

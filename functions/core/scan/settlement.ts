@@ -1,5 +1,5 @@
 /**
- * Settling a fanned-out run, in one place. Whoever sees the run sealed and every batch reported
+ * InvocationRuns a fanned-out run, in one place. Whoever sees the run sealed and every batch reported
  * (the last worker, or the lister if the workers were faster) claims the settlement with a lease
  * on its own clock, so a settler that died is replaced on redelivery; reads every report into one
  * check run; the alarm lifecycle settles it with the invocation's other runs; the run is marked
@@ -12,7 +12,7 @@ import type { CheckRun } from "../alarms/lifecycle";
 import { leaseSecondsFor } from "../alarms/process-run";
 import { oneFindingPerSourceAndCheck } from "../certificates/ca-lifecycle";
 import { describeError } from "../errors";
-import type { BatchReport } from "./fan-out-batch";
+import type { BatchReport } from "./fan-out-messages";
 import type {
   FanOut,
   RunProgress,
@@ -25,7 +25,7 @@ import type {
 import { mergeStartDates, type StartDates, wholeScanFindings } from "./run-findings";
 
 /** A finished run whose settlement this invocation holds. */
-export interface RunToSettle {
+export interface ClaimedRun {
   runId: string;
   run: CheckRun;
   trigger: ScanTrigger;
@@ -38,11 +38,11 @@ export interface RunToSettle {
  * claimant's clock (`holder.now`, its invocation's start) and outlives the invocation on any clock
  * within the configured skew: Lambda's longest run plus twice the skew.
  */
-export async function claimSettlement(
+export async function claimFinishedRun(
   progress: RunProgress,
   fanOut: Pick<FanOut, "runs" | "settleLeaseSeconds">,
   holder: Pick<StoreScanContext, "now" | "certificates">,
-): Promise<RunToSettle | undefined> {
+): Promise<ClaimedRun | undefined> {
   if (!progress.allReported) return undefined;
   const { runId } = progress.run;
   const lease = fanOut.settleLeaseSeconds ?? leaseSecondsFor(holder.certificates.thresholds.skewSeconds);
@@ -109,11 +109,11 @@ function examinedIn(reports: readonly BatchReport[]): string[] {
 }
 
 /** What one invocation settles. */
-export interface Settling {
+export interface InvocationRuns {
   /** Runs the invocation judged itself (sources judged inline, peer groups, one object). */
   checks: readonly CheckRun[];
   /** Fanned-out runs whose settlement it claimed. */
-  claimed: readonly RunToSettle[];
+  claimed: readonly ClaimedRun[];
   /**
    * What a complete settlement proves: the whole store, for a scheduled scan; the claimed runs,
    * for a batch worker (a fanned-out source proves itself when its last batch settles it);
@@ -124,21 +124,21 @@ export interface Settling {
   unfinished: number;
 }
 
-export interface SettlementPorts {
+export interface InvocationSettlementPorts {
   /** The alarm lifecycle over check runs; throws, after settling all it could, when events stay pending. */
-  settleAlarms(runs: readonly CheckRun[]): Promise<unknown>;
+  applyAlarmLifecycle(runs: readonly CheckRun[]): Promise<unknown>;
   runs?: Pick<ScanRunsPort, "settled" | "releaseSettlement">;
   log?: ScanLog;
   now: Date;
 }
 
-export async function settle(
-  settling: Settling,
-  ports: SettlementPorts,
+export async function settleInvocation(
+  settling: InvocationRuns,
+  ports: InvocationSettlementPorts,
 ): Promise<{ scanSucceeded: boolean }> {
   const { checks, claimed } = settling;
   try {
-    await ports.settleAlarms([...checks, ...claimed.map((c) => c.run)]);
+    await ports.applyAlarmLifecycle([...checks, ...claimed.map((c) => c.run)]);
   } catch (error) {
     // Settled in part at most: the redelivery settles the run again at once (decisions already
     // written are not made twice), instead of waiting out this invocation's lease.
@@ -168,8 +168,8 @@ export async function settle(
   return { scanSucceeded: provesScan(settling) };
 }
 
-function provesScan({ checks, claimed, proves, unfinished }: Settling): boolean {
-  const scheduledAndComplete = (c: RunToSettle) => c.run.complete && c.trigger === "schedule";
+function provesScan({ checks, claimed, proves, unfinished }: InvocationRuns): boolean {
+  const scheduledAndComplete = (c: ClaimedRun) => c.run.complete && c.trigger === "schedule";
   switch (proves) {
     case "store":
       return unfinished === 0 && checks.every((c) => c.complete) && claimed.every(scheduledAndComplete);

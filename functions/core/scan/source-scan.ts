@@ -1,14 +1,14 @@
 /**
  * The one way a whole source is scanned, for the schedule and for a CA bundle that changed: list
  * it, and judge it right here when there is no queue or it holds at most one batch of objects;
- * otherwise hand it out in batches to workers (scan-batch.ts), the last of whom settles the run
+ * otherwise hand it out in batches to workers (fan-out-batch.ts), the last of whom settles the run
  * (settlement.ts). docs/architecture.md says why.
  */
 
 import { randomUUID } from "node:crypto";
 import type { CertificateSource } from "../config";
 import { describeCause } from "../errors";
-import { type BatchReport, SCAN_BATCH_KIND } from "./fan-out-batch";
+import { type BatchReport, SCAN_BATCH_KIND } from "./fan-out-messages";
 import {
   type AdapterSetup,
   adapterJudge,
@@ -24,7 +24,7 @@ import type { FanOut, ScanRunRecord, ScanTrigger, StoredObjectInfo, StoreScanCon
 import { startDatesOf } from "./run-findings";
 import { type S3Item, s3ObjectSource } from "./s3-source";
 import { sourceScope } from "./scopes";
-import { claimSettlement, type RunToSettle } from "./settlement";
+import { type ClaimedRun, claimFinishedRun } from "./settlement";
 import type { ListedItem, SourceAdapter } from "./source-adapter";
 
 export type SourceScan = { mode: "inline"; check: StoreCheck } | HandedOut;
@@ -37,7 +37,7 @@ export interface HandedOut {
   batches: number;
   objects: number;
   /** The run, when every batch reported before the listing was sealed and this lister won the claim. */
-  settle?: RunToSettle;
+  claimed?: ClaimedRun;
 }
 
 export async function scanSource(
@@ -129,14 +129,14 @@ async function handOut(
     ...(listing.error ? { error: listing.error } : {}),
   };
   const progress = await fanOut.runs.seal(run.runId, batches.sent, lister);
-  const settle = await claimSettlement(progress, fanOut, ctx);
+  const claimed = await claimFinishedRun(progress, fanOut, ctx);
   return {
     mode: "fanned-out",
     runId: run.runId,
     scope: run.scope,
     batches: batches.sent,
     objects: batches.objects,
-    ...(settle ? { settle } : {}),
+    ...(claimed ? { claimed } : {}),
   };
 }
 

@@ -34,7 +34,7 @@ import type {
   StoreScanContext,
 } from "../../core/scan/ports";
 import type { SourceAdapter } from "../../core/scan/source-adapter";
-import { alarmSettleDeps, type SettleDeps } from "../shared/alarm-runs";
+import { type AlarmLifecycleDeps, alarmLifecycleDeps } from "../shared/alarm-runs";
 import { deployedConfig } from "../shared/deployed-config";
 import { ENV, requireEnv } from "../shared/environment";
 import type { ObjectExists } from "./events";
@@ -42,7 +42,7 @@ import type { ObjectExists } from "./events";
 export interface CertificateScanDeps {
   config: WatchpostConfig;
   store: CertificateStorePort;
-  alarms: SettleDeps;
+  alarms: AlarmLifecycleDeps;
   secrets: SecretReader;
   fetchEndpoint: StoreScanContext["fetchEndpoint"];
   /** What earlier scans learned per object; without it every object is downloaded every time. */
@@ -100,7 +100,7 @@ export function certificateScanDeps(wiring: ScanWiring): CertificateScanDeps {
     config,
     store,
     objectExists: (key) => store.exists(key),
-    alarms: alarmSettleDeps({
+    alarms: alarmLifecycleDeps({
       config,
       alarmTable: wiring.alarmTable,
       eventBusName: wiring.eventBusName,

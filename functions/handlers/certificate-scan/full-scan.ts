@@ -1,14 +1,14 @@
 /**
  * The schedule (daily at 01:00) and the deploy-time trigger: every source through the one
- * source-scan path (a large one is handed out to workers, scan-batch.ts), every peer group, and
+ * source-scan path (a large one is handed out to workers, queue-batches.ts), every peer group, and
  * the hosts that push (their own schedule checks them more often: hosts.ts).
  */
 import { checkScopes, scanScopes } from "../../core/scan/scope-checks";
 import type { CertificateScanDeps } from "./deps";
+import { finishInvocation } from "./finish-invocation";
 import { silentHosts } from "./hosts";
 import type { ScanOutcome } from "./outcome";
 import { scanContext } from "./scan-context";
-import { settleChecks } from "./settle-invocation";
 
 export async function fullScan(deps: CertificateScanDeps, started: number): Promise<ScanOutcome> {
   const ctx = scanContext(deps);
@@ -19,7 +19,7 @@ export async function fullScan(deps: CertificateScanDeps, started: number): Prom
     ctx,
   );
   const hosts = await silentHosts(deps, ctx);
-  return settleChecks(
+  return finishInvocation(
     "full",
     {
       checks: [...checked.checks, ...hosts.checks],

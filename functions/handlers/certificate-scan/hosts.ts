@@ -1,5 +1,5 @@
 /**
- * The hosts that run `watchpost push` (core/hosts/host-checks.ts): the schedule's check for hosts
+ * The hosts that run `watchpost push` (core/scan/host-checks.ts): the schedule's check for hosts
  * gone silent, and the re-check of a heartbeat an S3 event names (a push just ended, or a host was
  * retired). Each host settles as a scope of its own, like a source or a peer group.
  */
@@ -17,13 +17,13 @@ import type { StoreCheck } from "../../core/scan/judge-objects";
 import type { StoreScanContext } from "../../core/scan/ports";
 import type { ScopeCheck, ScopesChecked } from "../../core/scan/scope-checks";
 import type { CertificateScanDeps } from "./deps";
+import { finishInvocation } from "./finish-invocation";
 import type { ScanOutcome } from "./outcome";
 import { scanContext } from "./scan-context";
-import { settleChecks } from "./settle-invocation";
 
 export async function hostCheck(deps: CertificateScanDeps, started: number): Promise<ScanOutcome> {
   const ctx = scanContext(deps);
-  return settleChecks("hosts", await silentHosts(deps, ctx), deps, ctx, started);
+  return finishInvocation("hosts", await silentHosts(deps, ctx), deps, ctx, started);
 }
 
 /** Every host the stack has heard from, judged for silence; nothing without the heartbeat store. */

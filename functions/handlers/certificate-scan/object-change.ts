@@ -12,10 +12,10 @@ import { sourceScope } from "../../core/scan/scopes";
 import { logger } from "../shared/powertools";
 import type { CertificateScanDeps } from "./deps";
 import { type ObjectEvent, resolveObjectKey } from "./events";
+import { finishInvocation } from "./finish-invocation";
 import { heartbeatScope } from "./hosts";
 import type { ScanOutcome } from "./outcome";
 import { scanContext } from "./scan-context";
-import { settleChecks } from "./settle-invocation";
 
 export async function objectChanged(
   event: ObjectEvent,
@@ -28,7 +28,13 @@ export async function objectChanged(
   // A host's heartbeat (watchpost push) is judged as a host, never as a certificate file.
   if (isHeartbeatKey(key) && ctx.certificates.sources.some((s) => key.startsWith(s.prefix))) {
     logger.info("heartbeat changed", { key, change });
-    return settleChecks("object", await checkScopes(heartbeatScope(key, deps, ctx), ctx), deps, ctx, started);
+    return finishInvocation(
+      "object",
+      await checkScopes(heartbeatScope(key, deps, ctx), ctx),
+      deps,
+      ctx,
+      started,
+    );
   }
   const plan = planObjectEvent(ctx.certificates, key);
   logger.info("object changed", {
@@ -48,5 +54,5 @@ export async function objectChanged(
     ],
     ctx,
   );
-  return settleChecks("object", checked, deps, ctx, started);
+  return finishInvocation("object", checked, deps, ctx, started);
 }

@@ -1,18 +1,20 @@
 /**
  * Batches of a large source, delivered by the scan queue (SQS, one message per invocation): each
- * is judged and reported (core/certificates/store-scan/scan-batch.ts); the invocation that brings
+ * is judged and reported (core/scan/fan-out-batch.ts); the invocation that brings
  * a run's last report settles it. A batch that failed is handed back for redelivery alone.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { describeError } from "../../core/errors";
 import { METRIC } from "../../core/metrics";
-import { type BatchReport, ScanBatch, scanBatch } from "../../core/scan/fan-out-batch";
-import { type RunToSettle, settle } from "../../core/scan/settlement";
+import { scanBatch } from "../../core/scan/fan-out-batch";
+import { type BatchReport, ScanBatch } from "../../core/scan/fan-out-messages";
+import { type ClaimedRun, settleInvocation } from "../../core/scan/settlement";
 import { logger, metrics } from "../shared/powertools";
 import type { CertificateScanDeps } from "./deps";
 import type { QueueEvent } from "./events";
+import { settlementPortsOf } from "./finish-invocation";
 import { recordFindings, recordObjects, recordScanSucceeded, type ScanOutcome, sumObjects } from "./outcome";
-import { scanContext, settlementPorts } from "./scan-context";
+import { scanContext } from "./scan-context";
 
 export async function scanBatches(
   event: QueueEvent,
@@ -23,18 +25,18 @@ export async function scanBatches(
   if (!fanOut) throw new Error("scan batch received, but this deployment has no scan queue");
   const ctx = scanContext(deps);
   const reports: BatchReport[] = [];
-  const claimed: RunToSettle[] = [];
+  const claimed: ClaimedRun[] = [];
   const failed: { itemIdentifier: string }[] = [];
   for (const record of event.Records) {
     try {
       const batch = ScanBatch.parse(JSON.parse(record.body));
       const source = deps.config.certificates.sources.find((s) => s.prefix === batch.prefix);
-      const { report, settle } = await scanBatch(batch, source, ctx, fanOut);
+      const { report, claimed: claim } = await scanBatch(batch, source, ctx, fanOut);
       reports.push(report);
       metrics.addMetric(METRIC.certificatesScanned, MetricUnit.Count, report.certificates);
       if (report.error)
         logger.warn("partial batch", { runId: batch.runId, batch: batch.index, error: report.error });
-      if (settle) claimed.push(settle);
+      if (claim) claimed.push(claim);
     } catch (error) {
       logger.error("scan batch failed; SQS delivers it again", {
         messageId: record.messageId,
@@ -47,9 +49,9 @@ export async function scanBatches(
   const objects = sumObjects(reports);
   recordObjects(objects);
   if (claimed.length > 0) {
-    const settled = await settle(
+    const settled = await settleInvocation(
       { checks: [], claimed, proves: "claimed-runs", unfinished: 0 },
-      settlementPorts(deps, ctx),
+      settlementPortsOf(deps, ctx),
     );
     recordFindings(claimed.flatMap((c) => c.run.findings));
     if (settled.scanSucceeded) recordScanSucceeded();

@@ -10,20 +10,15 @@ import { type AlarmStore, createAlarmStore } from "../../adapters/alarm-store";
 import { createEventPublisher } from "../../adapters/event-publisher";
 import type { CheckRun, LifecyclePolicy } from "../../core/alarms/lifecycle";
 import { lifecyclePolicyFrom } from "../../core/alarms/lifecycle-policy";
-import {
-  type AlarmPublisherPort,
-  type AlarmStorePort,
-  leaseSecondsFor,
-  type ProcessRunDeps,
-  processCheckRun,
-} from "../../core/alarms/process-run";
+import type { AlarmPublisherPort, AlarmStorePort } from "../../core/alarms/ports";
+import { leaseSecondsFor, type ProcessRunDeps, processCheckRun } from "../../core/alarms/process-run";
 import type { WatchpostConfig } from "../../core/config";
 import { SEVERITIES } from "../../core/contracts";
 import { DIMENSION, METRIC } from "../../core/metrics";
 import { ENV, requireEnv } from "./environment";
 import { logger, metrics } from "./powertools";
 
-export interface SettleDeps
+export interface AlarmLifecycleDeps
   extends Pick<ProcessRunDeps, "clock" | "leaseSeconds" | "currentVersion" | "conflictBudgetMs"> {
   store: AlarmStorePort & Pick<AlarmStore, "countActive">;
   publisher: AlarmPublisherPort;
@@ -33,25 +28,28 @@ export interface SettleDeps
 }
 
 /** The settle dependencies of one invocation: its claims carry the invocation's request ID. */
-export function forInvocation<T extends { alarms: SettleDeps }>(deps: T, requestId: string | undefined): T {
+export function withClaimOwner<T extends { alarms: AlarmLifecycleDeps }>(
+  deps: T,
+  requestId: string | undefined,
+): T {
   return requestId ? { ...deps, alarms: { ...deps.alarms, claimOwner: requestId } } : deps;
 }
 
-export interface SettleSummary {
+export interface AlarmLifecycleSummary {
   transitions: number;
   published: number;
   pending: number;
 }
 
 /** The alarm table, bus and policy a check function settles its runs with. */
-export function alarmSettleDeps(options: {
+export function alarmLifecycleDeps(options: {
   config: WatchpostConfig;
   alarmTable: string;
   eventBusName: string;
   /** Default: the execution environment's shared clients (functions/adapters/clients/). */
   dynamo?: DynamoDBDocumentClient;
   eventBridge?: EventBridgeClient;
-}): SettleDeps {
+}): AlarmLifecycleDeps {
   const { config } = options;
   return {
     store: createAlarmStore({ tableName: options.alarmTable, client: options.dynamo }),
@@ -67,8 +65,8 @@ export function alarmSettleDeps(options: {
 }
 
 /** The deployed table and bus, from the environment the stack sets. */
-export function productionSettleDeps(config: WatchpostConfig): SettleDeps {
-  return alarmSettleDeps({
+export function productionAlarmLifecycleDeps(config: WatchpostConfig): AlarmLifecycleDeps {
+  return alarmLifecycleDeps({
     config,
     alarmTable: requireEnv(ENV.alarmTable),
     eventBusName: requireEnv(ENV.eventBus),
@@ -80,8 +78,11 @@ export class AlarmDeliveryError extends Error {
   override readonly name = "AlarmDeliveryError";
 }
 
-export async function settleRuns(runs: readonly CheckRun[], deps: SettleDeps): Promise<SettleSummary> {
-  const summary: SettleSummary = { transitions: 0, published: 0, pending: 0 };
+export async function applyAlarmLifecycle(
+  runs: readonly CheckRun[],
+  deps: AlarmLifecycleDeps,
+): Promise<AlarmLifecycleSummary> {
+  const summary: AlarmLifecycleSummary = { transitions: 0, published: 0, pending: 0 };
   const problems: string[] = [];
   for (const run of runs) {
     try {

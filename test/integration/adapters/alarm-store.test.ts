@@ -9,7 +9,8 @@ import {
   DEFAULT_LIFECYCLE_POLICY,
   decideAlarm,
 } from "../../../functions/core/alarms/lifecycle";
-import { type AlarmPublisherPort, processCheckRun } from "../../../functions/core/alarms/process-run";
+import type { AlarmPublisherPort } from "../../../functions/core/alarms/ports";
+import { processCheckRun } from "../../../functions/core/alarms/process-run";
 import type { Finding } from "../../../functions/core/contracts";
 import { type LocalDynamo, startDynalite } from "../../support/emulators";
 

@@ -19,7 +19,7 @@ import { createEventPublisher } from "../../../functions/adapters/event-publishe
 import { type CheckRun, DEFAULT_LIFECYCLE_POLICY } from "../../../functions/core/alarms/lifecycle";
 import { processCheckRun } from "../../../functions/core/alarms/process-run";
 import type { Finding } from "../../../functions/core/contracts";
-import { AlarmDeliveryError, settleRuns } from "../../../functions/handlers/shared/alarm-runs";
+import { AlarmDeliveryError, applyAlarmLifecycle } from "../../../functions/handlers/shared/alarm-runs";
 import { type LocalDynamo, startDynalite } from "../../support/emulators";
 
 const HOUR = 3_600_000;
@@ -191,10 +191,10 @@ describe("alarm events through a throttling, partially failing EventBridge", () 
     answer = () => "throttle-call";
 
     // Act
-    const first = settleRuns([expiredEverywhere(at(0))], deps);
+    const first = applyAlarmLifecycle([expiredEverywhere(at(0))], deps);
     await expect(first).rejects.toThrow(AlarmDeliveryError);
     answer = () => "accept";
-    const retry = await settleRuns([expiredEverywhere(at(0))], deps);
+    const retry = await applyAlarmLifecycle([expiredEverywhere(at(0))], deps);
 
     // Assess
     await expect(first).rejects.toThrow(`${CERTIFICATES} alarm event(s) pending after this run`);

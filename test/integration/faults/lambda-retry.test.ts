@@ -7,10 +7,10 @@
  */
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { AlarmPublisherPort } from "../../../functions/core/alarms/process-run";
+import type { AlarmPublisherPort } from "../../../functions/core/alarms/ports";
 import { parseConfig } from "../../../functions/core/config";
 import { runCertificateScan } from "../../../functions/handlers/certificate-scan";
-import { forInvocation } from "../../../functions/handlers/shared/alarm-runs";
+import { withClaimOwner } from "../../../functions/handlers/shared/alarm-runs";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../../support/emulators";
 import { recordingEventBus } from "../../support/event-bus";
 import { chain, DAY, issue } from "../../support/pki";
@@ -135,7 +135,7 @@ describe("certificate scan run again on the same event", () => {
     // Prepare: the first attempt writes the raised alarms, then dies before anything is published
     const { deps, alarms } = await freshDeps();
     const dying = dyingPublisher();
-    const attempt = forInvocation(deps, REQUEST_ID);
+    const attempt = withClaimOwner(deps, REQUEST_ID);
     void runCertificateScan(SCHEDULED, {
       ...attempt,
       alarms: { ...attempt.alarms, publisher: dying.publisher },
@@ -145,7 +145,7 @@ describe("certificate scan run again on the same event", () => {
 
     // Act: Lambda's retry of the same invocation, well within the dead attempt's claim
     const retry = await runCertificateScan(SCHEDULED, {
-      ...forInvocation(deps, REQUEST_ID),
+      ...withClaimOwner(deps, REQUEST_ID),
       now: () => new Date(Date.now() + LAMBDA_RETRY_DELAY_MS),
     });
 
@@ -168,14 +168,14 @@ describe("certificate scan run again on the same event", () => {
     const { deps } = await freshDeps();
     const dying = dyingPublisher();
     void runCertificateScan(SCHEDULED, {
-      ...forInvocation(deps, REQUEST_ID),
-      alarms: { ...forInvocation(deps, REQUEST_ID).alarms, publisher: dying.publisher },
+      ...withClaimOwner(deps, REQUEST_ID),
+      alarms: { ...withClaimOwner(deps, REQUEST_ID).alarms, publisher: dying.publisher },
     });
     await dying.death;
 
     // Act: a different invocation (the next schedule, or an operator's manual run) a minute later
     await runCertificateScan(SCHEDULED, {
-      ...forInvocation(deps, "another-invocation"),
+      ...withClaimOwner(deps, "another-invocation"),
       now: () => new Date(Date.now() + LAMBDA_RETRY_DELAY_MS),
     }).catch(() => undefined);
 

@@ -19,7 +19,7 @@ import { createEventPublisher } from "../../../functions/adapters/event-publishe
 import { createScanBatchQueue } from "../../../functions/adapters/scan-batch-queue";
 import { secretReader } from "../../../functions/adapters/secrets";
 import { type CheckRun, DEFAULT_LIFECYCLE_POLICY } from "../../../functions/core/alarms/lifecycle";
-import { AlarmDeliveryError, settleRuns } from "../../../functions/handlers/shared/alarm-runs";
+import { AlarmDeliveryError, applyAlarmLifecycle } from "../../../functions/handlers/shared/alarm-runs";
 import { type LocalDynamo, startDynalite } from "../../support/emulators";
 import { recordingEventBus } from "../../support/event-bus";
 
@@ -108,11 +108,13 @@ describe("alarm path against a service that stops answering", () => {
     const policy = DEFAULT_LIFECYCLE_POLICY;
 
     // Act
-    const stalled = await settleRuns([expiredRun(T0)], { store, publisher: stalledBus, policy }).catch(
-      (error: unknown) => error,
-    );
+    const stalled = await applyAlarmLifecycle([expiredRun(T0)], {
+      store,
+      publisher: stalledBus,
+      policy,
+    }).catch((error: unknown) => error);
     const [afterStall] = await store.load(SCOPE);
-    const next = await settleRuns([expiredRun(new Date(T0.getTime() + 3_600_000))], {
+    const next = await applyAlarmLifecycle([expiredRun(new Date(T0.getTime() + 3_600_000))], {
       store,
       publisher: bus.publisher,
       policy,
@@ -137,7 +139,7 @@ describe("alarm path against a service that stops answering", () => {
     });
 
     // Act
-    const stalled = settleRuns([expiredRun(T0)], {
+    const stalled = applyAlarmLifecycle([expiredRun(T0)], {
       store,
       publisher: bus.publisher,
       policy: DEFAULT_LIFECYCLE_POLICY,

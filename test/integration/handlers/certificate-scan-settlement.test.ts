@@ -7,7 +7,7 @@
 import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { AlarmPublisherPort } from "../../../functions/core/alarms/process-run";
+import type { AlarmPublisherPort } from "../../../functions/core/alarms/ports";
 import { parseConfig } from "../../../functions/core/config";
 import {
   type CertificateScanDeps,

@@ -6,7 +6,7 @@ import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createScanBatchQueue } from "../../../functions/adapters/scan-batch-queue";
-import { SCAN_BATCH_KIND, type ScanBatch } from "../../../functions/core/scan/fan-out-batch";
+import { SCAN_BATCH_KIND, type ScanBatch } from "../../../functions/core/scan/fan-out-messages";
 
 const sqs = mockClient(SQSClient);
 afterEach(() => sqs.reset());

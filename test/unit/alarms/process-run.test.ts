@@ -5,12 +5,8 @@ import {
   type CheckRun,
   DEFAULT_LIFECYCLE_POLICY,
 } from "../../../functions/core/alarms/lifecycle";
-import {
-  type AlarmPublisherPort,
-  type AlarmStorePort,
-  type PublishResult,
-  processCheckRun,
-} from "../../../functions/core/alarms/process-run";
+import type { AlarmPublisherPort, AlarmStorePort, PublishResult } from "../../../functions/core/alarms/ports";
+import { processCheckRun } from "../../../functions/core/alarms/process-run";
 import type { Finding } from "../../../functions/core/contracts";
 import { memoryAlarmStore } from "../../support/in-memory-ports";
 

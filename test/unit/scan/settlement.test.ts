@@ -8,10 +8,10 @@ import type { CheckRun } from "../../../functions/core/alarms/lifecycle";
 import { parseConfig } from "../../../functions/core/config";
 import type { ScanRunRecord } from "../../../functions/core/scan/ports";
 import {
-  claimSettlement,
-  type RunToSettle,
-  type Settling,
-  settle,
+  type ClaimedRun,
+  claimFinishedRun,
+  type InvocationRuns,
+  settleInvocation,
 } from "../../../functions/core/scan/settlement";
 import { memoryRuns, recordingSettler } from "../../support/in-memory-ports";
 
@@ -36,7 +36,7 @@ function checkRun(complete = true): CheckRun {
   return { scope: "peer-group:etcd", complete, examinedSources: [], findings: [], now: NOW };
 }
 
-function claimed(complete = true, trigger: RunToSettle["trigger"] = "schedule"): RunToSettle {
+function claimed(complete = true, trigger: ClaimedRun["trigger"] = "schedule"): ClaimedRun {
   return { runId: "run-1", run: { ...checkRun(complete), scope: RUN.scope }, trigger, leaseUntil: 0 };
 }
 
@@ -48,9 +48,9 @@ describe("claiming a fanned-out run's settlement", () => {
     const fanOut = { runs };
 
     // Act
-    const beforeSeal = await claimSettlement(await runs.report("run-1", 0, REPORT), fanOut, holder(NOW));
-    const sealedShort = await claimSettlement(await runs.seal("run-1", 2, REPORT), fanOut, holder(NOW));
-    const last = await claimSettlement(await runs.report("run-1", 1, REPORT), fanOut, holder(NOW));
+    const beforeSeal = await claimFinishedRun(await runs.report("run-1", 0, REPORT), fanOut, holder(NOW));
+    const sealedShort = await claimFinishedRun(await runs.seal("run-1", 2, REPORT), fanOut, holder(NOW));
+    const last = await claimFinishedRun(await runs.report("run-1", 1, REPORT), fanOut, holder(NOW));
 
     // Assess
     expect(beforeSeal).toBeUndefined();
@@ -70,9 +70,9 @@ describe("claiming a fanned-out run's settlement", () => {
     const fanOut = { runs, settleLeaseSeconds: 60 };
 
     // Act
-    const first = await claimSettlement(sealed, fanOut, holder(NOW));
-    const during = await claimSettlement(sealed, fanOut, holder(LATER(59)));
-    const after = await claimSettlement(sealed, fanOut, holder(LATER(61)));
+    const first = await claimFinishedRun(sealed, fanOut, holder(NOW));
+    const during = await claimFinishedRun(sealed, fanOut, holder(LATER(59)));
+    const after = await claimFinishedRun(sealed, fanOut, holder(LATER(61)));
 
     // Assess
     expect(first).toBeDefined();
@@ -88,9 +88,9 @@ describe("claiming a fanned-out run's settlement", () => {
     const skewSeconds = holder(NOW).certificates.thresholds.skewSeconds;
 
     // Act
-    const first = await claimSettlement(sealed, { runs }, holder(NOW));
-    const during = await claimSettlement(sealed, { runs }, holder(LATER(900 + 2 * skewSeconds - 1)));
-    const after = await claimSettlement(sealed, { runs }, holder(LATER(900 + 2 * skewSeconds + 1)));
+    const first = await claimFinishedRun(sealed, { runs }, holder(NOW));
+    const during = await claimFinishedRun(sealed, { runs }, holder(LATER(900 + 2 * skewSeconds - 1)));
+    const after = await claimFinishedRun(sealed, { runs }, holder(LATER(900 + 2 * skewSeconds + 1)));
 
     // Assess
     expect(first?.leaseUntil).toBe(LATER(900 + 2 * skewSeconds).getTime());
@@ -106,7 +106,7 @@ describe("claiming a fanned-out run's settlement", () => {
     await runs.settled("run-1", NOW);
 
     // Act
-    const claim = await claimSettlement(sealed, { runs, settleLeaseSeconds: 1 }, holder(LATER(3600)));
+    const claim = await claimFinishedRun(sealed, { runs, settleLeaseSeconds: 1 }, holder(LATER(3600)));
 
     // Assess
     expect(claim).toBeUndefined();
@@ -127,7 +127,7 @@ describe("claiming a fanned-out run's settlement", () => {
     const sealed = await runs.seal("run-1", 1, { ...REPORT, complete: false, error: "listing broke off" });
 
     // Act
-    const claim = await claimSettlement(sealed, { runs }, holder(NOW));
+    const claim = await claimFinishedRun(sealed, { runs }, holder(NOW));
 
     // Assess
     expect(claim?.run).toMatchObject({ complete: false, examinedSources: [], findings: [finding] });
@@ -142,9 +142,9 @@ describe("settling", () => {
     const settler = recordingSettler();
 
     // Act
-    await settle(
+    await settleInvocation(
       { checks: [checkRun()], claimed: [claimed()], proves: "store", unfinished: 0 },
-      { settleAlarms: settler.settleAlarms, runs, now: NOW },
+      { applyAlarmLifecycle: settler.applyAlarmLifecycle, runs, now: NOW },
     );
 
     // Assess
@@ -158,18 +158,18 @@ describe("settling", () => {
     // Prepare
     const { runs, items } = memoryRuns();
     await runs.start(RUN);
-    const claim = await claimSettlement(await runs.seal("run-1", 0, REPORT), { runs }, holder(NOW));
+    const claim = await claimFinishedRun(await runs.seal("run-1", 0, REPORT), { runs }, holder(NOW));
     const failing = async () => {
       throw new Error("2 alarm event(s) pending after this run");
     };
 
     // Act
-    const settling = settle(
+    const settling = settleInvocation(
       { checks: [], claimed: [claim!], proves: "claimed-runs", unfinished: 0 },
-      { settleAlarms: failing, runs, now: NOW },
+      { applyAlarmLifecycle: failing, runs, now: NOW },
     );
     await expect(settling).rejects.toThrow("pending");
-    const redelivered = await claimSettlement(
+    const redelivered = await claimFinishedRun(
       await runs.report("run-1", 0, REPORT),
       { runs },
       holder(LATER(1)),
@@ -192,9 +192,9 @@ describe("settling", () => {
     };
 
     // Act
-    const outcome = await settle(
+    const outcome = await settleInvocation(
       { checks: [], claimed: [claimed()], proves: "claimed-runs", unfinished: 0 },
-      { settleAlarms: recordingSettler().settleAlarms, runs, log, now: NOW },
+      { applyAlarmLifecycle: recordingSettler().applyAlarmLifecycle, runs, log, now: NOW },
     );
 
     // Assess
@@ -202,7 +202,7 @@ describe("settling", () => {
     expect(told).toEqual(["scan run not marked settled"]);
   });
 
-  it.each<[string, Settling, boolean]>([
+  it.each<[string, InvocationRuns, boolean]>([
     [
       "a scheduled scan, all complete, nothing handed out",
       { checks: [checkRun()], claimed: [], proves: "store", unfinished: 0 },
@@ -246,7 +246,10 @@ describe("settling", () => {
     ["one changed object", { checks: [checkRun()], claimed: [], proves: "nothing", unfinished: 0 }, false],
   ])("proves a complete scan of the store or not: %s", async (_case, settling, proves) => {
     // Act
-    const outcome = await settle(settling, { settleAlarms: recordingSettler().settleAlarms, now: NOW });
+    const outcome = await settleInvocation(settling, {
+      applyAlarmLifecycle: recordingSettler().applyAlarmLifecycle,
+      now: NOW,
+    });
 
     // Assess
     expect(outcome.scanSucceeded).toBe(proves);

@@ -47,3 +47,10 @@ function namesAHost(cert: Candidate): boolean {
     cert.commonNames.some((name) => HOST_NAME.test(name.trim()) || isIP(name.trim()) !== 0)
   );
 }
+
+/** The end-entity certificate of a stored file: the first that is not a CA, else the first. */
+export function storedLeaf<T extends Pick<CertificateFacts, "isCA">>(
+  certificates: readonly T[],
+): T | undefined {
+  return certificates.find((c) => !c.isCA) ?? certificates[0];
+}

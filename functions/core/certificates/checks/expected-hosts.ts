@@ -2,13 +2,21 @@
  * The names a stored certificate must cover, from the configuration: the first `hostnamesByKey`
  * pattern that matches the object's key wins over the source's `expectedHostnames`.
  */
-import type { CertificateSource } from "../../config";
+
+/**
+ * What a source declares about the names its objects must cover (config/certificates.ts defines
+ * it for S3 sources); structural, so the engine needs nothing from the configuration.
+ */
+export interface HostnameExpectations {
+  expectedHostnames: string[];
+  hostnamesByKey: readonly { keyPattern: string; hostnames: string[] }[];
+}
 
 /**
  * The host names an object's certificates must cover: the first `hostnamesByKey` pattern that
  * matches the key, else the source's `expectedHostnames` (empty: no hostname check).
  */
-export function expectedHostnamesFor(source: CertificateSource, key: string): string[] {
+export function expectedHostnamesFor(source: HostnameExpectations, key: string): string[] {
   const match = source.hostnamesByKey.find((entry) => keyPatternToRegExp(entry.keyPattern).test(key));
   return match ? match.hostnames : source.expectedHostnames;
 }
@@ -37,7 +45,7 @@ export function keyPatternToRegExp(pattern: string, { captures = false } = {}): 
 }
 
 /** The names to check an object's certificates against; undefined means no hostname check, not "match nothing". */
-export function expectedHostsOf(source: CertificateSource, key: string): string[] | undefined {
+export function expectedHostsOf(source: HostnameExpectations, key: string): string[] | undefined {
   const names = expectedHostnamesFor(source, key);
   return names.length > 0 ? names : undefined;
 }

@@ -6,7 +6,7 @@
  * anything about a certificate.
  *
  * Crafted files must not starve the files whose password is known: the scan reads PKCS#12 files
- * in the order of what they declare they cost (scan.ts), cheapest first, and files that ask for
+ * in the order of what they declare they cost (core/scan/read-files.ts), cheapest first, and files that ask for
  * more than tools write per derivation draw on a pool of their own, so however many of them a
  * store holds, the files real tools wrote keep the main pool.
  */

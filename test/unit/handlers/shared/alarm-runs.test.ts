@@ -2,17 +2,17 @@ import { describe, expect, it } from "vitest";
 import type { AlarmStore } from "../../../../functions/adapters/alarm-store";
 import { alarmIdFor } from "../../../../functions/core/alarm-ids";
 import { DEFAULT_LIFECYCLE_POLICY } from "../../../../functions/core/alarms/lifecycle";
-import type { AlarmPublisherPort } from "../../../../functions/core/alarms/process-run";
+import type { AlarmPublisherPort } from "../../../../functions/core/alarms/ports";
 import {
   AlarmDeliveryError,
-  type SettleDeps,
-  settleRuns,
+  type AlarmLifecycleDeps,
+  applyAlarmLifecycle,
 } from "../../../../functions/handlers/shared/alarm-runs";
 
 const NOW = new Date("2030-01-01T01:00:00Z");
 
 /** An empty table that accepts every write; `countActive` behaves as the test says. */
-function store(countActive: AlarmStore["countActive"]): SettleDeps["store"] {
+function store(countActive: AlarmStore["countActive"]): AlarmLifecycleDeps["store"] {
   return {
     load: async () => [],
     get: async () => undefined,
@@ -47,7 +47,7 @@ const run = {
 describe("settling check runs", () => {
   it("publishes the runs' transitions and reports what it did", async () => {
     // Act
-    const summary = await settleRuns([run], {
+    const summary = await applyAlarmLifecycle([run], {
       store: store(async () => ({ critical: 1, major: 0, minor: 0, warning: 0 })),
       publisher: delivering,
       policy: DEFAULT_LIFECYCLE_POLICY,
@@ -68,7 +68,7 @@ describe("settling check runs", () => {
     };
 
     // Act
-    const settling = settleRuns([run], {
+    const settling = applyAlarmLifecycle([run], {
       store: store(async () => {
         throw new Error("connect ECONNREFUSED");
       }),
@@ -84,7 +84,7 @@ describe("settling check runs", () => {
 
   it("fails when events stay pending, so the invocation is retried", async () => {
     // Act
-    const settling = settleRuns([run], {
+    const settling = applyAlarmLifecycle([run], {
       store: store(async () => ({ critical: 0, major: 0, minor: 0, warning: 0 })),
       publisher: {
         publish: async (transitions) =>

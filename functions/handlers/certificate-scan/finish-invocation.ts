@@ -1,12 +1,13 @@
 /**
  * The last leg of a full scan and of an object change: the metrics of what was checked, the
- * settlement (core/certificates/store-scan/settlement.ts) of the runs and of any fanned-out run
+ * settlement (core/scan/settlement.ts) of the runs and of any fanned-out run
  * this invocation claimed, and the outcome. A scope whose check failed fails the invocation, so
  * Lambda retries it and the error alarm fires, but only after every other scope was settled.
  */
 import type { StoreScanContext } from "../../core/scan/ports";
 import type { ScopesChecked } from "../../core/scan/scope-checks";
-import { settle } from "../../core/scan/settlement";
+import { type InvocationSettlementPorts, settleInvocation } from "../../core/scan/settlement";
+import { applyAlarmLifecycle } from "../shared/alarm-runs";
 import { logger } from "../shared/powertools";
 import type { CertificateScanDeps } from "./deps";
 import {
@@ -17,9 +18,8 @@ import {
   type ScanOutcome,
   sumObjects,
 } from "./outcome";
-import { settlementPorts } from "./scan-context";
 
-export async function settleChecks(
+export async function finishInvocation(
   mode: "full" | "object" | "hosts",
   { checks, handedOut, failures }: ScopesChecked,
   deps: CertificateScanDeps,
@@ -31,8 +31,8 @@ export async function settleChecks(
   else recordChecks(checks, ctx.now, Date.now() - started);
   for (const check of checks.filter((c) => c.error)) logger.warn("partial scan", { error: check.error });
 
-  const claimed = handedOut.flatMap((h) => (h.settle ? [h.settle] : []));
-  const settled = await settle(
+  const claimed = handedOut.flatMap((h) => (h.claimed ? [h.claimed] : []));
+  const settled = await settleInvocation(
     {
       checks: checks.map((c) => c.run),
       claimed,
@@ -40,7 +40,7 @@ export async function settleChecks(
       proves: mode === "full" ? "store" : "nothing",
       unfinished: failures.length + handedOut.length - claimed.length,
     },
-    settlementPorts(deps, ctx),
+    settlementPortsOf(deps, ctx),
   );
   if (settled.scanSucceeded) recordScanSucceeded();
   if (failures.length > 0) throw new Error(`certificate checks failed: ${failures.join("; ")}`);
@@ -56,5 +56,36 @@ export async function settleChecks(
     objects: sumObjects(checks.map((c) => c.objects)),
     fannedOut: handedOutOf(handedOut),
     ...(peerGroups.length > 0 ? { peerGroups } : {}),
+  };
+}
+
+/**
+ * The bridge from an invocation to the settlement: the alarm lifecycle with leases on this
+ * invocation's clock and versions confirmed against the bucket and the other sources' adapters.
+ */
+export function settlementPortsOf(
+  deps: CertificateScanDeps,
+  ctx: StoreScanContext,
+): InvocationSettlementPorts {
+  const bucket = deps.store.uri("");
+  const adapters = deps.sourceAdapters?.(ctx) ?? [];
+  return {
+    applyAlarmLifecycle: (runs) =>
+      applyAlarmLifecycle(runs, {
+        ...deps.alarms,
+        // Leases on this invocation's clock; versions confirmed against the bucket itself.
+        clock: deps.now ?? (() => new Date()),
+        currentVersion: async (object) => {
+          if (object.startsWith(bucket)) return deps.store.currentVersion(object.slice(bucket.length));
+          for (const adapter of adapters) {
+            const version = await adapter.currentVersion?.(object);
+            if (version !== undefined) return version;
+          }
+          return undefined;
+        },
+      }),
+    ...(deps.fanOut ? { runs: deps.fanOut.runs } : {}),
+    ...(ctx.log ? { log: ctx.log } : {}),
+    now: ctx.now,
   };
 }
