@@ -12,6 +12,7 @@ import { ConfigError, parseConfig } from "../../functions/core/config";
 import { EXIT } from "../../functions/core/contracts";
 import { visibleText } from "../../functions/core/visible-text";
 import { type CliIo, UsageError } from "../cli/io";
+import { awsStoreSteps } from "./aws-stores";
 import { type LiveEndpoint, startLiveEndpoint } from "./live-endpoint";
 import { type LocalAws, startLocalAws } from "./local-aws";
 import { DEMO_USAGE, type DemoOptions, parseDemoArgs } from "./options";
@@ -229,9 +230,19 @@ async function sampleSteps(
   );
   failures += await session.credentialChecks(config.alarms.consecutiveFailures.credentials);
 
+  heading(out, "Step 8: certificates kept in ACM and Secrets Manager (the same scheduled scan)");
+  const stored = await awsStoreSteps(
+    aws,
+    { certificates: sample.certificates, endpoints },
+    sample.bucket,
+    out,
+    secrets,
+  );
+  failures += stored.failures;
+
   heading(
     out,
-    "Step 8: hosts that go quiet, and a host clock that runs ahead (host check, every 15 minutes)",
+    "Step 9: hosts that go quiet, and a host clock that runs ahead (host check, every 15 minutes)",
   );
   const hostStepsFrom = session.steps.length;
   failures += await hostSteps(aws, sample, host, session, out);
@@ -267,6 +278,11 @@ async function sampleSteps(
           .map((e) => String(e.detail.check))
           .join(", ") || "nothing"
       } within seconds of its push, two hours without a push raised ${raisedBy(quiet).length} host-silent alarms, the next push cleared ${clearedBy(pushedAgain)}, and deleting the other host's heartbeat retired it (${clearedBy(retired)} alarms cleared). ` +
+      `Certificates kept in AWS were judged by the same scan: an ACM certificate ACM will not renew while a load balancer uses it and a Secrets Manager secret's PEM expiring in 5 days raised ${
+        raisedBy(stored.raised)
+          .map((e) => String(e.detail.check))
+          .join(" and ") || "nothing"
+      } (each naming its account, region and ARN; the secret's private key appears nowhere), and once ACM could renew it and the secret held a renewed certificate, the next scan cleared ${clearedBy(stored.cleared)}. ` +
       `In AWS the same functions run on the schedule and on every upload, keep alarm state in DynamoDB, and send these events from the watchpost EventBridge bus to email, Slack, Microsoft Teams or webhooks, filtered by severity. ` +
       `To deploy for real: describe your buckets, host names, peer groups, credential targets and recipients in watchpost.config.json (every field is in docs/configuration.md), run "npx cdk bootstrap" once per account and region, then "npx cdk deploy" ("npx cdk deploy -c config=FILE" for another file); on each cluster host, run "watchpost push" from cron or a systemd timer (docs/push.md). ` +
       `To try your own files here first: "npm start -- --config FILE --certs DIR".`,

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { type AlarmStore, createAlarmStore } from "../../functions/adapters/alarm-store";
+import type { AwsSourceWiring } from "../../functions/adapters/aws-certificates";
 import { awsCredentialProbe } from "../../functions/adapters/credential-probe";
 import { keystorePasswordFrom } from "../../functions/adapters/local-files";
 import type { SecretReader } from "../../functions/adapters/secrets";
@@ -65,6 +66,8 @@ export class Session {
     private readonly out: Output,
     /** Secrets Manager as this run knows it; default: passwords from the environment, as for the CLI. */
     secrets: SecretReader = localSecrets(),
+    /** ACM, IAM, Secrets Manager and Parameter Store stand-ins for `awsCertificates` (aws-stores.ts). */
+    awsStores?: AwsSourceWiring,
   ) {
     // Wired as the deployed function wires itself, with no queue: every source is judged in the
     // invocation, through the same source-scan path a source of one batch takes in AWS.
@@ -78,6 +81,7 @@ export class Session {
       secrets,
       // Live peer endpoints are probed for real, with a shorter timeout than the deployed function's.
       endpointTimeoutMs: ENDPOINT_TIMEOUT_MS,
+      ...(awsStores ? { aws: awsStores } : {}),
     });
     const { store } = deps;
     // The real adapter, with a note of every object it downloads, printed after each scan.

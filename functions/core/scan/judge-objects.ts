@@ -500,8 +500,9 @@ export function located<Item extends ListedItem>(
   const parameters = adapter.parametersOf
     ? adapter.parametersOf(item, fromFetch)
     : { ...locationParametersOf(item.location), ...fromFetch };
-  if (Object.keys(parameters).length === 0) return [...findings];
-  return findings.map((finding) => ({ ...finding, parameters }));
+  const reviewed = adapter.review ? adapter.review(item, findings) : findings;
+  if (Object.keys(parameters).length === 0) return [...reviewed];
+  return reviewed.map((finding) => ({ ...finding, parameters }));
 }
 
 /**

@@ -103,6 +103,12 @@ export interface SourceAdapter<Item extends ListedItem = ListedItem> {
    */
   parametersOf?(item: Item, fetched: Readonly<Record<string, string>> | undefined): Record<string, string>;
   /**
+   * The source's last word on an item's findings, fresh or judged again from the inventory: what
+   * only the source knows about the item's use (ACM: an expiring certificate nothing uses is not
+   * major), and where a person finds the item (the message's AWS CLI command). Default: as judged.
+   */
+  review?(item: Item, findings: readonly Finding[]): Finding[];
+  /**
    * The version the source holds now under `uri`: its version, ABSENT (alarms/evidence.ts) when it
    * is gone, undefined when the source will not say or `uri` is not one of this adapter's. An alarm decision
    * confirms with it that what a run judged is still current before it changes anything.

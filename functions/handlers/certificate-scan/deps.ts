@@ -8,6 +8,11 @@ import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  type AwsSourceWiring,
+  awsCertificateClients,
+  awsSourceAdapters,
+} from "../../adapters/aws-certificates";
 import { sharedDocumentClient } from "../../adapters/clients/dynamodb";
 import { sharedEventBusClient } from "../../adapters/clients/eventbridge";
 import { certificateStoreS3Client } from "../../adapters/clients/s3";
@@ -82,6 +87,8 @@ export interface ScanWiring {
   secrets: SecretReader;
   endpointTimeoutMs?: number;
   now?: () => Date;
+  /** ACM, IAM, Secrets Manager and Parameter Store (`awsCertificates`); without it they are not read. */
+  aws?: AwsSourceWiring;
 }
 
 export function certificateScanDeps(wiring: ScanWiring): CertificateScanDeps {
@@ -116,13 +123,25 @@ export function certificateScanDeps(wiring: ScanWiring): CertificateScanDeps {
         }
       : {}),
     ...(wiring.now ? { now: wiring.now } : {}),
+    ...(wiring.aws && hasAwsSelections(config)
+      ? {
+          sourceAdapters: (ctx) =>
+            awsSourceAdapters(config.awsCertificates, wiring.aws as AwsSourceWiring, ctx),
+        }
+      : {}),
   };
+}
+
+function hasAwsSelections(config: WatchpostConfig): boolean {
+  const { acm, iamServerCertificates, secretsManager, ssmParameters } = config.awsCertificates;
+  return acm.length + iamServerCertificates.length + secretsManager.length + ssmParameters.length > 0;
 }
 
 /** The deployed function's dependencies, from the environment the stack sets. */
 export function productionScanDeps(): CertificateScanDeps {
+  const config = deployedConfig();
   return certificateScanDeps({
-    config: deployedConfig(),
+    config,
     clients: {
       s3: certificateStoreS3Client(),
       dynamo: sharedDocumentClient(),
@@ -136,5 +155,14 @@ export function productionScanDeps(): CertificateScanDeps {
     queue: { url: requireEnv(ENV.scanQueueUrl) },
     batchSize: Number(process.env[ENV.scanBatchSize] ?? DEFAULT_BATCH_SIZE) || DEFAULT_BATCH_SIZE,
     secrets: secretReader(),
+    ...(hasAwsSelections(config)
+      ? {
+          aws: {
+            clients: awsCertificateClients(),
+            ownAccount: requireEnv(ENV.accountId),
+            partition: process.env[ENV.partition] ?? "aws",
+          },
+        }
+      : {}),
   });
 }

@@ -23,6 +23,12 @@ export const ENV = {
   webhookQueueUrl: "WATCHPOST_WEBHOOK_QUEUE_URL",
   /** Where the webhook function puts a delivery no retry can save. */
   webhookDeadLetterQueueUrl: "WATCHPOST_WEBHOOK_DEAD_LETTER_QUEUE_URL",
+  /**
+   * The account and partition the stack runs in (`Stack.of(this).account`, `.partition`): what an
+   * `awsCertificates` selection without `accounts` reads, and the ARNs the scan writes itself.
+   */
+  accountId: "WATCHPOST_ACCOUNT_ID",
+  partition: "WATCHPOST_PARTITION",
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

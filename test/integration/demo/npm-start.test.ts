@@ -91,7 +91,7 @@ describe("npm start", () => {
       const headings = [...run.stdout.matchAll(/^== (Step \d+: .+?) =+$/gm)].map((m) => m[1]);
       const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
       const documented = [...readme.matchAll(/^- \*\*(Step \d+: [^*]+)\*\*/gm)].map((m) => m[1]);
-      expect(headings).toHaveLength(8);
+      expect(headings).toHaveLength(9);
       expect(documented).toEqual(headings);
       const out = run.stdout;
       const bucket = "s3://watchpost-demo-certs";
@@ -151,9 +151,20 @@ describe("npm start", () => {
       const links = [...out.matchAll(/runbook: (\S+)/g)].map((m) => m[1]!);
       expect(new Set(links)).toEqual(
         new Set(
-          ["1001", "1002", "1003", "1004", "1005", "1007", "1008", "1020", "1021", "1040", "2002"].map(
-            (id) => `docs/alarms/${id}.md`,
-          ),
+          [
+            "1001",
+            "1002",
+            "1003",
+            "1004",
+            "1005",
+            "1007",
+            "1008",
+            "1020",
+            "1021",
+            "1040",
+            "1050",
+            "2002",
+          ].map((id) => `docs/alarms/${id}.md`),
         ),
       );
       for (const link of links) expect(existsSync(join(REPO_ROOT, link)), link).toBe(true);
@@ -270,8 +281,25 @@ describe("npm start", () => {
         "every push left a heartbeat: a host clock 10 minutes ahead raised host-clock-skew within seconds of its push, two hours without a push raised 2 host-silent alarms, the next push cleared 1, and deleting the other host's heartbeat retired it (2 alarms cleared).",
       );
 
+      // Certificates kept in ACM and Secrets Manager: raised with where they are, then cleared.
+      const stored = step(out, 8);
+      const acmArn = "arn:aws:acm:eu-west-1:111122223333:certificate/0c6e3b5f-8d1a-4c1e-9f6a-2b7d5e0a1c93";
+      const secretArn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:tls/kafka-broker-Xy12Ab";
+      expect(stored.match(/Alarm (Raised|Cleared) \| \w+ \| \d+ [\w-]+ \| \S+/g)).toEqual([
+        `Alarm Raised | major | 1050 renewal-ineligible | ${acmArn}`,
+        `Alarm Raised | major | 1002 expiring | ${secretArn}#0`,
+        `Alarm Cleared | major | 1050 renewal-ineligible | ${acmArn}`,
+        `Alarm Cleared | major | 1002 expiring | ${secretArn}#0`,
+      ]);
+      expect(stored).toContain("Account: 111122223333");
+      expect(stored).toContain(`aws secretsmanager describe-secret --secret-id ${secretArn} --region`);
+      expect(stored).not.toContain("PRIVATE KEY");
+      expect(summary).toContain(
+        "raised renewal-ineligible and expiring (each naming its account, region and ARN; the secret's private key appears nowhere), and once ACM could renew it and the secret held a renewed certificate, the next scan cleared 2.",
+      );
+
       // Hosts: a clock ten minutes ahead, two hours of silence, a push that clears, a retirement.
-      const hosts = step(out, 8);
+      const hosts = step(out, 9);
       const heartbeat = (host: string) => `${bucket}/hosts/${host}/.watchpost-heartbeat.json`;
       const [pushes, quiet, again, retiring] = hosts.split(
         /^(?=The host check, as it runs|flink01\.demo\.example's timer runs again|flink02\.demo\.example is decommissioned)/m,

@@ -36,6 +36,7 @@ const ROOMS: readonly { room: string; paths: readonly string[] }[] = [
       "core/credentials/",
       "core/push/",
       "core/notifications/",
+      "core/aws-certificates/",
     ],
   },
   { room: "scan", paths: ["core/scan/"] },

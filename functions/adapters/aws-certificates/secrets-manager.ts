@@ -1,0 +1,118 @@
+/**
+ * Secrets Manager secrets that hold certificates: ListSecrets with the name and tag filters (each a
+ * case-sensitive prefix match, Filter in the Secrets Manager API reference, so tags are matched
+ * exactly here afterwards), and GetSecretValue of the AWSCURRENT version, whose VersionId the
+ * listing already names (SecretVersionsToStages): an unchanged secret is judged from the inventory
+ * without reading its value. Only the certificate material of a value goes on (material.ts).
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecrets.html
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_Filter.html
+ */
+import {
+  type Filter,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  type ListSecretsCommandOutput,
+  type SecretListEntry,
+  type SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import type { AwsPlace } from "../../core/aws-certificates/location";
+import type { SourceAdapter } from "../../core/scan/source-adapter";
+import { callFailure, ListingFailed, loadFailure } from "./errors";
+import { materialLoad, SelectionPassword } from "./material";
+import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
+
+const MAX_PAGES = 100;
+
+export interface SecretSelectionInput {
+  namePrefix?: string | undefined;
+  tags?: Record<string, string> | undefined;
+  expectedHostnames?: string[] | undefined;
+  parameters?: Record<string, string> | undefined;
+}
+
+export interface PasswordReader {
+  read: () => Promise<string>;
+  /** "the password secret tls/p12-password": said when a value needs it. */
+  hint: string;
+}
+
+export function secretsManagerSource(
+  client: Pick<SecretsManagerClient, "send">,
+  place: Omit<AwsPlace, "kind">,
+  selection: SecretSelectionInput,
+  password?: PasswordReader,
+): SourceAdapter<AwsListedItem> {
+  const where: AwsPlace = { kind: "secrets-manager", ...place };
+  const scope = scopeOf(where, selection.namePrefix ?? "", selection.tags);
+  const filters: Filter[] = [
+    ...(selection.namePrefix ? [{ Key: "name" as const, Values: [selection.namePrefix] }] : []),
+    ...Object.keys(selection.tags ?? {}).map((key) => ({ Key: "tag-key" as const, Values: [key] })),
+  ];
+  const secret = new SelectionPassword(password?.read, password?.hint ?? "", scope);
+  return {
+    kind: "secretsmanager",
+    scope,
+    parameters: placeParameters(where),
+    ...awsItemMethods(selection.parameters),
+    async *list() {
+      await secret.load();
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        let page: ListSecretsCommandOutput;
+        try {
+          page = await client.send(
+            new ListSecretsCommand({
+              MaxResults: 100,
+              ...(filters.length > 0 ? { Filters: filters } : {}),
+              ...(token ? { NextToken: token } : {}),
+            }),
+          );
+        } catch (error) {
+          throw new ListingFailed(
+            callFailure(error, `ListSecrets in ${where.account}/${where.region}`).detail,
+          );
+        }
+        for (const entry of page.SecretList ?? []) {
+          if (selected(entry, selection)) yield listed(where, entry);
+        }
+        token = page.NextToken;
+      } while (token && ++pages < MAX_PAGES);
+    },
+    async fetch(item, limits) {
+      try {
+        const answer = await client.send(new GetSecretValueCommand({ SecretId: item.key }));
+        return materialLoad(
+          { text: answer.SecretString, binary: answer.SecretBinary },
+          "secret",
+          limits.maxBytes,
+          answer.VersionId,
+        );
+      } catch (error) {
+        return loadFailure(error, `GetSecretValue ${item.key}`);
+      }
+    },
+    ...(selection.expectedHostnames ? { expectedHosts: () => selection.expectedHostnames } : {}),
+    ...(secret.configured ? { password: () => secret.get() } : {}),
+  };
+}
+
+function selected(entry: SecretListEntry, selection: SecretSelectionInput): boolean {
+  if (!entry.ARN || !entry.Name) return false;
+  // A secret scheduled for deletion can no longer be read (GetSecretValue refuses it).
+  if (entry.DeletedDate) return false;
+  if (selection.namePrefix && !entry.Name.startsWith(selection.namePrefix)) return false;
+  const tags = entry.Tags ?? [];
+  return Object.entries(selection.tags ?? {}).every(([key, value]) =>
+    tags.some((tag) => tag.Key === key && (tag.Value ?? "") === value),
+  );
+}
+
+/** The version the secret's value is now: the one with the AWSCURRENT stage (ListSecrets' SecretVersionsToStages). */
+function listed(where: AwsPlace, entry: SecretListEntry): AwsListedItem {
+  const current = Object.entries(entry.SecretVersionsToStages ?? {}).find(([, stages]) =>
+    stages.includes("AWSCURRENT"),
+  );
+  // Without it the listing cannot say the value is unchanged: the secret is read on every scan.
+  return listedItem({ ...where, arn: entry.ARN as string, name: entry.Name as string }, current?.[0]);
+}

@@ -1,0 +1,112 @@
+/**
+ * Parameter Store parameters that hold certificates: DescribeParameters under a path (and tags),
+ * whose Version says whether a parameter changed, then GetParameter with decryption for the ones
+ * that did. https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeParameters.html
+ * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ParameterStringFilter.html
+ */
+import {
+  DescribeParametersCommand,
+  type DescribeParametersCommandOutput,
+  GetParameterCommand,
+  type ParameterMetadata,
+  type ParameterStringFilter,
+  type SSMClient,
+} from "@aws-sdk/client-ssm";
+import type { AwsPlace } from "../../core/aws-certificates/location";
+import type { SourceAdapter } from "../../core/scan/source-adapter";
+import { callFailure, ListingFailed, loadFailure } from "./errors";
+import { materialLoad, SelectionPassword } from "./material";
+import type { PasswordReader } from "./secrets-manager";
+import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
+
+const MAX_PAGES = 200;
+
+export interface ParameterSelectionInput {
+  path: string;
+  recursive: boolean;
+  tags?: Record<string, string> | undefined;
+  expectedHostnames?: string[] | undefined;
+  parameters?: Record<string, string> | undefined;
+}
+
+export function ssmParameterSource(
+  client: Pick<SSMClient, "send">,
+  place: Omit<AwsPlace, "kind"> & { partition?: string },
+  selection: ParameterSelectionInput,
+  password?: PasswordReader,
+): SourceAdapter<AwsListedItem> {
+  const where: AwsPlace = { kind: "ssm-parameter", account: place.account, region: place.region };
+  const partition = place.partition ?? "aws";
+  const scope = scopeOf(where, selection.path.replace(/^\//, ""), selection.tags);
+  // The Path filter takes the hierarchy without its trailing '/' ("/" itself stays).
+  const path = selection.path.length > 1 ? selection.path.replace(/\/+$/, "") : selection.path;
+  const filters: ParameterStringFilter[] = [
+    { Key: "Path", Option: selection.recursive ? "Recursive" : "OneLevel", Values: [path] },
+    ...Object.entries(selection.tags ?? {}).map(([key, value]) => ({
+      Key: `tag:${key}`,
+      Option: "Equals",
+      Values: [value],
+    })),
+  ];
+  const secret = new SelectionPassword(password?.read, password?.hint ?? "", scope);
+  return {
+    kind: "ssm",
+    scope,
+    parameters: placeParameters(where),
+    ...awsItemMethods(selection.parameters),
+    async *list() {
+      await secret.load();
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        let page: DescribeParametersCommandOutput;
+        try {
+          page = await client.send(
+            new DescribeParametersCommand({
+              ParameterFilters: filters,
+              MaxResults: 50,
+              ...(token ? { NextToken: token } : {}),
+            }),
+          );
+        } catch (error) {
+          throw new ListingFailed(
+            callFailure(error, `DescribeParameters in ${where.account}/${where.region}`).detail,
+          );
+        }
+        for (const parameter of page.Parameters ?? []) {
+          if (parameter.Name) yield listed(where, partition, parameter);
+        }
+        token = page.NextToken;
+      } while (token && ++pages < MAX_PAGES);
+    },
+    async fetch(item, limits) {
+      try {
+        const { Parameter } = await client.send(
+          new GetParameterCommand({ Name: item.item.name, WithDecryption: true }),
+        );
+        return materialLoad(
+          { text: Parameter?.Value ?? "" },
+          "parameter",
+          limits.maxBytes,
+          Parameter?.Version !== undefined ? String(Parameter.Version) : undefined,
+        );
+      } catch (error) {
+        return loadFailure(error, `GetParameter ${item.item.name}`);
+      }
+    },
+    ...(selection.expectedHostnames ? { expectedHosts: () => selection.expectedHostnames } : {}),
+    ...(secret.configured ? { password: () => secret.get() } : {}),
+  };
+}
+
+function listed(where: AwsPlace, partition: string, parameter: ParameterMetadata): AwsListedItem {
+  const name = parameter.Name as string;
+  // ParameterMetadata carries its ARN; the documented form otherwise (a name without a leading '/' gets one).
+  const arn =
+    parameter.ARN ??
+    `arn:${partition}:ssm:${where.region}:${where.account}:parameter${name.startsWith("/") ? "" : "/"}${name}`;
+  return listedItem(
+    { ...where, arn, name },
+    parameter.Version !== undefined ? String(parameter.Version) : undefined,
+  );
+}

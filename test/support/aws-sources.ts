@@ -1,0 +1,40 @@
+/** Scanning one AWS store adapter through the pipeline, as the certificate scan does (tests). */
+import { parseConfig } from "../../functions/core/config";
+import type { StoreScanContext } from "../../functions/core/scan/ports";
+import type { ListedItem, SourceAdapter } from "../../functions/core/scan/source-adapter";
+import { scanAdapterSource } from "../../functions/core/scan/source-scan";
+import { memoryInventory, memoryStore } from "./in-memory-ports";
+
+const config = parseConfig({ certificates: { sources: [{ prefix: "certs/" }] } });
+
+export function scanContext(now: Date, inventory = memoryInventory().inventory): StoreScanContext {
+  return {
+    store: memoryStore().store,
+    certificates: config.certificates,
+    now,
+    keystorePassword: async (name) => {
+      throw new Error(`no secret ${name} here`);
+    },
+    fetchEndpoint: async () => ({ ok: false, reason: "unreachable", detail: "none" }),
+    inventory,
+  };
+}
+
+/** The check run of one adapter's scope, as the settlement receives it. */
+export async function scanScope<Item extends ListedItem>(
+  adapter: SourceAdapter<Item>,
+  ctx: StoreScanContext,
+) {
+  const scanned = await scanAdapterSource(adapter, ctx);
+  if (scanned.mode !== "inline") throw new Error("an adapter's scope is judged where it is listed");
+  const { run } = scanned.check;
+  return {
+    run,
+    findings: run.findings,
+    complete: run.complete,
+    examined: [...run.examinedSources].sort(),
+    unexamined: [...(scanned.check.unexamined ?? [])].sort(),
+    objects: scanned.check.objects,
+    error: scanned.check.error,
+  };
+}

@@ -1,0 +1,81 @@
+/** `awsCertificates`: what a configuration may select in ACM, IAM, Secrets Manager and Parameter Store. */
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../../../functions/core/config";
+
+const withAws = (awsCertificates: unknown) => ({
+  certificates: { sources: [{ prefix: "certs/" }] },
+  awsCertificates,
+});
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw, "test.json");
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected the configuration to be rejected");
+}
+
+describe("awsCertificates", () => {
+  it("is empty by default, and keeps every kind's selection with its defaults", () => {
+    // Act
+    const none = parseConfig(withAws(undefined));
+    const all = parseConfig(
+      withAws({
+        acm: [{ regions: ["eu-west-1", "us-east-1"], tags: { team: "payments" } }],
+        iamServerCertificates: [{ accounts: ["111122223333"] }],
+        secretsManager: [
+          { regions: ["eu-west-1"], namePrefix: "tls/", password: { parameterName: "/tls/p12-password" } },
+        ],
+        ssmParameters: [{ regions: ["eu-west-1"], path: "/tls/", expectedHostnames: ["kafka.example.com"] }],
+      }),
+    );
+
+    // Assess
+    expect(none.awsCertificates).toEqual({
+      acm: [],
+      iamServerCertificates: [],
+      secretsManager: [],
+      ssmParameters: [],
+    });
+    expect(all.awsCertificates.iamServerCertificates).toEqual([
+      { accounts: ["111122223333"], pathPrefix: "/" },
+    ]);
+    expect(all.awsCertificates.ssmParameters[0]).toMatchObject({ path: "/tls/", recursive: true });
+  });
+
+  it.each([
+    [
+      "a secret selection without a name prefix or tags",
+      { secretsManager: [{ regions: ["eu-west-1"] }] },
+      "awsCertificates.secretsManager[0].namePrefix: expected namePrefix or tags: a selection of every secret would read passwords and keys",
+    ],
+    [
+      "an account ID of 11 digits",
+      { acm: [{ regions: ["eu-west-1"], accounts: ["11112222333"] }] },
+      'awsCertificates.acm[0].accounts[0]: expected a 12-digit AWS account ID such as "111122223333"',
+    ],
+    [
+      "the same region twice",
+      { acm: [{ regions: ["eu-west-1", "eu-west-1"] }] },
+      "awsCertificates.acm[0].regions: expected each region once",
+    ],
+    [
+      "an IAM path with a wildcard",
+      { iamServerCertificates: [{ pathPrefix: "/cloud*/" }] },
+      "awsCertificates.iamServerCertificates[0].pathPrefix: expected a path without '*' or '?', which IAM policies read as wildcards",
+    ],
+    [
+      "a parameter path without its leading '/'",
+      { ssmParameters: [{ regions: ["eu-west-1"], path: "tls/" }] },
+      'awsCertificates.ssmParameters[0].path: expected a Parameter Store path such as "/tls/" (letters, digits, _ . - /)',
+    ],
+  ])("refuses %s", (_case, awsCertificates, problem) => {
+    // Act
+    const problems = problemsOf(withAws(awsCertificates));
+
+    // Assess
+    expect(problems).toContain(problem);
+  });
+});
