@@ -14,6 +14,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as triggers from "aws-cdk-lib/triggers";
 import type { Construct } from "constructs";
 import { keystoreSecretNames, type WatchpostConfig } from "../functions/core/config";
+import { memberAccountIds } from "../functions/core/config/accounts";
 import { probePrefixFor } from "../functions/core/credentials/target";
 import { parseEndpointAddress } from "../functions/core/endpoints/address";
 import { HOST_CHECK_DETAIL } from "../functions/handlers/certificate-scan/events";
@@ -107,7 +108,8 @@ export class WatchpostStack extends Stack {
       .bindScanQueue(this.scanState.queue, {
         batchSize: config.operations.scanBatchSize,
         maxConcurrency: config.operations.scanWorkers,
-      });
+      })
+      .bindMemberAccounts(Aws.PARTITION, config.accounts.readerRoleName, memberAccountIds(config));
     this.store.grantScanRead(this.certificateScan.function);
     this.certificateScan.function.addEnvironment(ENV.certificateBucket, this.store.bucket.bucketName);
     this.grantKeystorePasswords(config);
@@ -379,6 +381,11 @@ export class WatchpostStack extends Stack {
     new CfnOutput(this, "CertificateScanFunctionName", {
       value: this.certificateScan.function.functionName,
       description: "Invoke with {} to scan every certificate now",
+    });
+    new CfnOutput(this, "CertificateScanRoleArn", {
+      value: this.certificateScan.role.roleArn,
+      description:
+        "ScanRoleArn of the member-account reader StackSet (docs/member-accounts.md): the role that assumes the reader role",
     });
     new CfnOutput(this, "CredentialCheckFunctionName", {
       value: this.credentialCheck.function.functionName,

@@ -147,7 +147,10 @@ describe("the CDK app refuses hostile configuration with the field's path", () =
     );
 
     // Assess
-    expect(app.node.children.map((child) => child.node.id)).toEqual(["Watchpost"]);
+    expect(app.node.children.map((child) => child.node.id)).toEqual([
+      "Watchpost",
+      "WatchpostMemberAccountReader",
+    ]);
   });
 });
 
