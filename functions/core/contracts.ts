@@ -25,6 +25,10 @@ export const CERTIFICATE_CHECKS = [
   "weak-protocol",
   // A peer of a group will refuse another peer's certificate (its trust store, the TLS role).
   "peer-refused",
+  // An ACM-issued certificate ACM will not renew by itself (RenewalEligibility INELIGIBLE).
+  "renewal-ineligible",
+  // ACM's managed renewal waits for domain validation or has failed (RenewalSummary.RenewalStatus).
+  "renewal-stuck",
 ] as const;
 
 export const CREDENTIAL_CHECKS = [

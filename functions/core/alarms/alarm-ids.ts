@@ -22,6 +22,9 @@ export const ALARM_IDS = {
   "served-chain": "1032",
   "weak-protocol": "1033",
   "peer-refused": "1040",
+  // 1050+: what an AWS certificate store says about a certificate beyond its bytes (ACM's renewal).
+  "renewal-ineligible": "1050",
+  "renewal-stuck": "1051",
   "credentials-unobtainable": "2001",
   "credentials-rejected": "2002",
   "storage-access-denied": "2003",
@@ -60,6 +63,9 @@ export const DEFAULT_SEVERITY = {
   "weak-protocol": "major",
   // A peer that refuses another's certificate breaks the cluster's traffic between them now.
   "peer-refused": "major",
+  // Raised as major while something uses the certificate (InUseBy), minor otherwise: nothing breaks yet.
+  "renewal-ineligible": "major",
+  "renewal-stuck": "major",
   "credentials-unobtainable": "major",
   "credentials-rejected": "major",
   "storage-access-denied": "major",

@@ -70,6 +70,21 @@ const P = {
     name: "RefusedBy",
     description: "The peers that refuse the certificate (their FQDNs, comma-separated).",
   },
+  sourceKind: {
+    name: "SourceKind",
+    description:
+      "Where AWS keeps the certificate: `acm`, `iam-server-certificate`, `secrets-manager` or `ssm-parameter` (absent for files and endpoints).",
+  },
+  account: { name: "Account", description: "The AWS account that holds the certificate." },
+  arn: {
+    name: "Arn",
+    description: "The ARN of the ACM certificate, IAM server certificate, secret or parameter.",
+  },
+  name: {
+    name: "Name",
+    description:
+      "The certificate's domain name (ACM), or the name of the server certificate, secret or parameter.",
+  },
   trustStoreKey: {
     name: "TrustStoreKey",
     description:
@@ -91,7 +106,21 @@ const HOST_PARAMETERS = [
   { name: "Prefix", description: "The prefix the host pushes to (`--to s3://BUCKET/PREFIX/`)." },
 ];
 
-const CERTIFICATE_PARAMETERS = [P.source, P.serviceName, P.hostName, P.bucket, P.key, P.endpoint];
+const CERTIFICATE_PARAMETERS = [
+  P.source,
+  P.serviceName,
+  P.hostName,
+  P.bucket,
+  P.key,
+  P.endpoint,
+  P.sourceKind,
+  P.account,
+  P.region,
+  P.arn,
+  P.name,
+];
+/** For what only ACM knows about a certificate (its managed renewal). */
+const ACM_PARAMETERS = [P.source, P.sourceKind, P.account, P.region, P.arn, P.name, P.serviceName];
 /** For the checks only a live endpoint has: no stored file is involved. */
 const ENDPOINT_PARAMETERS = [
   {
@@ -172,6 +201,9 @@ const CERTIFICATE_CLEARANCE =
 
 const PEER_REFUSED_CLEARANCE =
   "This alarm is cleared automatically when a later check of the group finds every peer accepting the certificate: an upload of the certificate or of a trust store (the S3 object event, within seconds), or the daily scan. A check that could not read a certificate or a trust store of the group, or reach a peer's endpoint, clears no peer-refused alarm of the group. A fault that comes back later raises a new occurrence with a new UUID.";
+
+const ACM_RENEWAL_CLEARANCE =
+  "This alarm is cleared automatically by the next scan of the account and region (the daily scan, or an ACM event for the certificate) that finds the fault gone: ACM renewed the certificate, or it is eligible again, or it was deleted. A scan that could not list or describe the certificates (access denied, throttling) clears nothing. A fault that comes back later raises a new occurrence with a new UUID.";
 
 const CREDENTIAL_CLEARANCE =
   "This alarm is cleared automatically by the first credential check (every 5 minutes) that completes the failing step. Raising waits for two consecutive failing checks so one network blip pages nobody; clearing does not wait. A fault that comes back later raises a new occurrence with a new UUID.";
@@ -546,6 +578,53 @@ const ENTRIES: Record<CheckName, Entry> = {
       "The alarm clears by itself once every peer accepts it: an upload is re-checked within seconds, otherwise at the next scheduled scan.",
     ],
     clearance: PEER_REFUSED_CLEARANCE,
+  },
+  "renewal-ineligible": {
+    title: "ACM will not renew a certificate by itself",
+    description:
+      "An ACM-issued certificate (AMAZON_ISSUED, or PRIVATE from AWS Private CA) has `RenewalEligibility` `INELIGIBLE` in DescribeCertificate: ACM's managed renewal will not renew it, so it expires on its notAfter date unless someone acts. ACM renews a public certificate only while it is associated with another AWS service (CloudFront, Elastic Load Balancing, API Gateway...) and its domains can be validated; a private certificate only when exported or associated. Raised as major while `InUseBy` names a resource, minor when nothing uses it (nothing breaks yet; the message says so).",
+    parameters: ACM_PARAMETERS,
+    impact:
+      "When the certificate expires, every load balancer, distribution or API that uses it serves an expired certificate and clients refuse the connection. ACM sends its own expiry events only from 45 days before expiry.",
+    possibleCauses: [
+      "The certificate is not associated with any AWS service (InUseBy is empty), so ACM does not renew it.",
+      "It was exported or used outside AWS (a private certificate that was never exported is not renewed).",
+      "It was requested with email validation and its domains can no longer be validated.",
+    ],
+    handlingProcedure: [
+      "See it: `aws acm describe-certificate --certificate-arn ARN --region REGION --query Certificate.[RenewalEligibility,InUseBy,NotAfter]`.",
+      "Not used? Delete it: `aws acm delete-certificate --certificate-arn ARN --region REGION`, or keep it and silence the alarm.",
+      "Used outside AWS: request a new one (`aws acm request-certificate --domain-name NAME --validation-method DNS --region REGION`).",
+      "Then attach the new one where the old one is used and delete the old one.",
+      "Check it as watchpost does: `aws acm get-certificate --certificate-arn ARN --region REGION --query Certificate --output text >cert.pem`.",
+      "Then `watchpost scan cert.pem --expect-host NAME` must exit 0.",
+      "The alarm clears by itself at the next scan (daily, or an ACM event) that finds it renewable, renewed or deleted.",
+    ],
+    clearance: ACM_RENEWAL_CLEARANCE,
+  },
+  "renewal-stuck": {
+    title: "ACM's managed renewal of a certificate is stuck",
+    description:
+      "ACM started renewing an ACM-issued certificate, but `RenewalSummary.RenewalStatus` in DescribeCertificate is `PENDING_VALIDATION` (ACM cannot validate one of its domains) or `FAILED` (with `RenewalStatusReason`, e.g. CAA_ERROR or DOMAIN_NOT_ALLOWED). Without action the certificate expires. Raised as major while `InUseBy` names a resource, minor when nothing uses it.",
+    parameters: ACM_PARAMETERS,
+    impact:
+      "The certificate is not renewed: when it expires, every resource that uses it serves an expired certificate and clients refuse the connection.",
+    possibleCauses: [
+      "The DNS validation CNAME record was removed, or the domain moved to another DNS provider.",
+      "Email validation: nobody approved the renewal email.",
+      "A CAA record forbids Amazon from issuing for the domain (CAA_ERROR).",
+      "For a private certificate: the AWS Private CA is disabled, deleted or over its limits (PCA_* reasons).",
+    ],
+    handlingProcedure: [
+      "See why: `aws acm describe-certificate --certificate-arn ARN --region REGION --query Certificate.RenewalSummary`.",
+      "PENDING_VALIDATION: add the CNAME records listed under DomainValidationOptions.ResourceRecord back to the zone.",
+      "CAA_ERROR: allow amazon.com (or amazontrust.com) in the domain's CAA records.",
+      "PCA reasons: check the private CA: `aws acm-pca describe-certificate-authority --certificate-authority-arn CA_ARN`.",
+      "Once renewed, check it: `aws acm get-certificate --certificate-arn ARN --region REGION --query Certificate --output text >cert.pem`.",
+      "Then `watchpost scan cert.pem --expect-host NAME` must exit 0.",
+      "ACM retries by itself once validation succeeds; the alarm clears at the next scan that finds the renewal done.",
+    ],
+    clearance: ACM_RENEWAL_CLEARANCE,
   },
   "credentials-unobtainable": {
     title: "Temporary credentials cannot be obtained",

@@ -33,6 +33,10 @@ export const LIMITS = {
    */
   keystoreSecrets: 100,
   keystoreSecretCharacters: 4096,
+  /** awsCertificates: selections per kind, and the accounts and regions one selection names. */
+  awsSelections: 20,
+  awsAccounts: 100,
+  awsRegions: 30,
   /** Size of the configuration file itself. */
   fileBytes: 1024 * 1024,
 } as const;

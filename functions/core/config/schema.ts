@@ -6,6 +6,7 @@
 import * as z from "zod";
 import { Accounts, memberAccountIds } from "./accounts";
 import { Alarms } from "./alarms";
+import { AwsCertificates } from "./aws-sources";
 import { Certificates } from "./certificates";
 import { Credentials } from "./credentials";
 import { Endpoints } from "./endpoints";
@@ -25,6 +26,7 @@ export const WatchpostConfig = z
     certificates: Certificates,
     credentials: Credentials.prefault({}),
     endpoints: Endpoints.prefault({}),
+    awsCertificates: AwsCertificates.prefault({}),
     hosts: Hosts.prefault({}),
     schedules: Schedules.prefault({}),
     notifications: Notifications.prefault({}),

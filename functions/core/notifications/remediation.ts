@@ -11,6 +11,9 @@ const PLACEHOLDERS: readonly (readonly [string, (p: Record<string, string>) => s
   ["HOST:PORT", (p) => p.Endpoint],
   ["ROLE_ARN", (p) => p.RoleArn],
   ["ROLE_NAME", (p) => p.RoleName],
+  // The ACM certificate, IAM server certificate, secret or parameter (aws-certificates/).
+  ["ARN", (p) => p.Arn],
+  ["NAME", (p) => p.Name],
   ["BUCKET", (p) => p.Bucket],
   ["PREFIX", (p) => p.Prefix],
   ["REGION", (p) => p.Region],
