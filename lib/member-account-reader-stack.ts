@@ -34,7 +34,8 @@ export const READ_TAG = { key: "watchpost", value: "read" } as const;
  *   (arn:${Partition}:iam::${Account}:server-certificate/${CertificateNameWithPath}); neither returns a key.
  * - Secrets Manager (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html):
  *   ListSecrets (List, "*"); GetSecretValue on the `Secret` resource, whose condition keys include
- *   `secretsmanager:ResourceTag/tag-key`: only secrets tagged READ_TAG.
+ *   `aws:ResourceTag/${TagKey}` (and `secretsmanager:ResourceTag/tag-key`, the same tag under the
+ *   service's own prefix, which the IAM evaluator the tests use cannot match): only secrets tagged READ_TAG.
  * - Systems Manager (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html):
  *   DescribeParameters (List, "*"); GetParameter on the `parameter` resource, whose condition keys
  *   include `aws:ResourceTag/${TagKey}`: only parameters tagged READ_TAG.
@@ -111,7 +112,7 @@ export class MemberAccountReaderStack extends Stack {
           sid: "ReadTaggedSecrets",
           actions: ["secretsmanager:GetSecretValue"],
           resources: [`arn:${partition}:secretsmanager:*:${account}:secret:*`],
-          conditions: { StringEquals: { [`secretsmanager:ResourceTag/${READ_TAG.key}`]: READ_TAG.value } },
+          conditions: { StringEquals: { [`aws:ResourceTag/${READ_TAG.key}`]: READ_TAG.value } },
         }),
         new iam.PolicyStatement({
           sid: "ReadTaggedParameters",
@@ -146,7 +147,7 @@ export class MemberAccountReaderStack extends Stack {
       "arn:<AWS::Partition>:iam::<AWS::AccountId>:server-certificate/*":
         "Every IAM server certificate of this account: GetServerCertificate returns the certificate and chain, never the private key.",
       "arn:<AWS::Partition>:secretsmanager:*:<AWS::AccountId>:secret:*":
-        "Only secrets tagged watchpost=read (secretsmanager:ResourceTag condition): the account's owners opt secrets in by tagging them.",
+        "Only secrets tagged watchpost=read (aws:ResourceTag condition): the account's owners opt secrets in by tagging them.",
       "arn:<AWS::Partition>:ssm:*:<AWS::AccountId>:parameter/*":
         "Only parameters tagged watchpost=read (aws:ResourceTag condition): the account's owners opt parameters in by tagging them.",
       "arn:<AWS::Partition>:kms:*:<AWS::AccountId>:key/*":

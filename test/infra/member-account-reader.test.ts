@@ -129,7 +129,7 @@ describe("templates/member-account-reader.template.json", () => {
       {
         actions: ["secretsmanager:GetSecretValue"],
         resource: "arn:<Partition>:secretsmanager:*:<AccountId>:secret:*",
-        condition: { StringEquals: { "secretsmanager:ResourceTag/watchpost": "read" } },
+        condition: { StringEquals: { "aws:ResourceTag/watchpost": "read" } },
       },
       {
         actions: ["ssm:GetParameter"],
