@@ -109,7 +109,7 @@ export class WatchpostStack extends Stack {
         batchSize: config.operations.scanBatchSize,
         maxConcurrency: config.operations.scanWorkers,
       })
-      .bindMemberAccounts(Aws.PARTITION, config.accounts.readerRoleName, memberAccountIds(config));
+      .bindMemberAccounts(this.partition, config.accounts.readerRoleName, memberAccountIds(config));
     this.store.grantScanRead(this.certificateScan.function);
     this.certificateScan.function.addEnvironment(ENV.certificateBucket, this.store.bucket.bucketName);
     this.grantKeystorePasswords(config);

@@ -81,3 +81,33 @@ describe("the accounts a source names", () => {
     expect(ids).toEqual(["011111111111", "222222222222"]);
   });
 });
+
+describe("a source naming member accounts", () => {
+  it("needs the external ID their reader role trusts the scan with", () => {
+    // Act
+    const problems = problemsOf({
+      certificates: { sources: [{ prefix: "c/" }] },
+      awsCertificates: { acm: [{ regions: ["eu-west-1"], accounts: ["210987654321"] }] },
+    });
+
+    // Assess
+    expect(problems).toEqual([
+      "accounts.externalId: expected an external ID: a source names member accounts, and their reader role trusts the scan only with one (docs/member-accounts.md)",
+    ]);
+  });
+
+  it("is accepted with one, and names the accounts to assume the reader role in", () => {
+    // Act
+    const config = parseConfig({
+      certificates: { sources: [{ prefix: "c/" }] },
+      awsCertificates: {
+        acm: [{ regions: ["eu-west-1"], accounts: ["210987654321"] }],
+        iamServerCertificates: [{ accounts: ["210987654321", "011111111111"] }],
+      },
+      accounts: { externalId: "wp-7f3c9a2b" },
+    });
+
+    // Assess
+    expect(memberAccountIds(config)).toEqual(["011111111111", "210987654321"]);
+  });
+});
