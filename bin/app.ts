@@ -10,12 +10,9 @@ import { fileURLToPath } from "node:url";
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { ConfigError, LIMITS, parseConfigText, type WatchpostConfig } from "../functions/core/config";
-import { MemberAccountReaderStack } from "../lib/member-account-reader-stack";
 import { WatchpostStack } from "../lib/watchpost-stack";
 
 export const DEFAULT_CONFIG_PATH = "watchpost.config.json";
-/** The reader role's stack (docs/member-accounts.md): `cdk synth` writes its StackSet template. */
-export const MEMBER_READER_STACK = "WatchpostMemberAccountReader";
 
 /**
  * The validated configuration in `path`. The size is checked before the file is read, so a
@@ -55,8 +52,6 @@ export function buildApp(app: App = new App()): App {
     config,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
-  // Environment-agnostic: the same template goes to every member account through StackSets.
-  new MemberAccountReaderStack(app, MEMBER_READER_STACK);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return app;
 }

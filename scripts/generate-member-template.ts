@@ -2,7 +2,9 @@
  * Writes templates/member-account-reader.template.json, the CloudFormation template of the
  * member-account reader role (lib/member-account-reader-stack.ts) that `aws cloudformation
  * create-stack-set --template-body file://…` takes (docs/member-accounts.md). Synthesized with the
- * project's feature flags and cdk-nag on; a test fails when the committed file differs. Run:
+ * project's feature flags and cdk-nag on; a test fails when the committed file differs. It is not
+ * part of bin/app.ts, so `cdk deploy` keeps deploying the one watchpost stack; .ci/run lints and
+ * guards the committed file (scripts/matrix-manifest.ts). Run:
  * `npx tsx scripts/generate-member-template.ts`.
  */
 import { readFileSync, writeFileSync } from "node:fs";

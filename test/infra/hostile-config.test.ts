@@ -147,10 +147,7 @@ describe("the CDK app refuses hostile configuration with the field's path", () =
     );
 
     // Assess
-    expect(app.node.children.map((child) => child.node.id)).toEqual([
-      "Watchpost",
-      "WatchpostMemberAccountReader",
-    ]);
+    expect(app.node.children.map((child) => child.node.id)).toEqual(["Watchpost"]);
   });
 });
 
