@@ -21,6 +21,7 @@ import { HOST_CHECK_DETAIL } from "../functions/handlers/certificate-scan/events
 import { ENV } from "../functions/handlers/shared/environment";
 import { AlarmNotifications, refuseChatOutsideAwsPartition } from "./constructs/alarm-notifications";
 import { AlarmState } from "./constructs/alarm-state";
+import { grantAwsCertificateReads } from "./constructs/aws-certificate-reads";
 import { CertificatePage } from "./constructs/certificate-page";
 import { CertificateStore } from "./constructs/certificate-store";
 import { CheckSchedule } from "./constructs/check-schedule";
@@ -111,6 +112,7 @@ export class WatchpostStack extends Stack {
       })
       .bindMemberAccounts(this.partition, config.accounts.readerRoleName, memberAccountIds(config));
     this.store.grantScanRead(this.certificateScan.function);
+    grantAwsCertificateReads(this.certificateScan.role, config.awsCertificates);
     this.certificateScan.function.addEnvironment(ENV.certificateBucket, this.store.bucket.bucketName);
     this.grantKeystorePasswords(config);
 

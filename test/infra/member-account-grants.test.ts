@@ -33,3 +33,64 @@ describe("the scan role's access to member accounts", () => {
     ).toEqual([]);
   });
 });
+
+describe("the scan role's reads of AWS certificate sources in its own account", () => {
+  it("may make exactly the sources' calls on what each selection names, and none for member-account selections", () => {
+    // Act
+    const template = synth({
+      ...minimalConfig(),
+      awsCertificates: {
+        acm: [{ regions: ["eu-west-1"] }, { regions: ["us-east-1"], accounts: ["210987654321"] }],
+        iamServerCertificates: [{ pathPrefix: "/cloudfront/" }],
+        secretsManager: [
+          { regions: ["eu-west-1"], namePrefix: "tls/", password: { secretName: "tls/p12-password" } },
+        ],
+        ssmParameters: [{ regions: ["eu-west-1"], path: "/tls/", tags: { team: "payments" } }],
+      },
+      accounts: { externalId: "wp-7f3c9a2b" },
+    });
+
+    // Assess
+    const reads = grantsOf(template, /^CertificateScanRole/)
+      .filter(([action]) => /^(acm|iam|secretsmanager|ssm|kms):/.test(action))
+      .map(([action, resource]) => `${action} ${JSON.parse(resource)}`);
+    expect(reads.sort()).toEqual(
+      [
+        "acm:DescribeCertificate arn:aws:acm:eu-west-1:123456789012:certificate/*",
+        "acm:GetCertificate arn:aws:acm:eu-west-1:123456789012:certificate/*",
+        "acm:ListTagsForCertificate arn:aws:acm:eu-west-1:123456789012:certificate/*",
+        "acm:ListCertificates *",
+        "iam:GetServerCertificate arn:aws:iam::123456789012:server-certificate/cloudfront/*",
+        "iam:ListServerCertificates *",
+        "secretsmanager:GetSecretValue arn:aws:secretsmanager:eu-west-1:123456789012:secret:tls/*",
+        "secretsmanager:GetSecretValue arn:aws:secretsmanager:eu-west-1:123456789012:secret:tls/p12-password-??????",
+        "secretsmanager:ListSecrets *",
+        "ssm:DescribeParameters *",
+        "ssm:GetParameter arn:aws:ssm:eu-west-1:123456789012:parameter/tls/*",
+        "kms:Decrypt arn:aws:kms:*:123456789012:key/*",
+      ].sort(),
+    );
+    const conditions = Object.values(template.findResources("AWS::IAM::Policy"))
+      .flatMap(
+        (policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Condition?: unknown }[],
+      )
+      .filter((statement) => statement.Condition !== undefined)
+      .map((statement) => [statement.Action, statement.Condition]);
+    expect(conditions).toEqual(
+      expect.arrayContaining([
+        ["ssm:GetParameter", { StringEquals: { "aws:ResourceTag/team": "payments" } }],
+        [
+          "kms:Decrypt",
+          {
+            StringEquals: {
+              "kms:ViaService": [
+                { "Fn::Join": ["", ["secretsmanager.eu-west-1.", { Ref: "AWS::URLSuffix" }]] },
+                { "Fn::Join": ["", ["ssm.eu-west-1.", { Ref: "AWS::URLSuffix" }]] },
+              ],
+            },
+          },
+        ],
+      ]),
+    );
+  });
+});
