@@ -212,3 +212,105 @@ describe("the reader role's calls in the member account", () => {
     expect(verdict).toEqual({ result });
   });
 });
+
+describe("the scan role's calls in its own account", () => {
+  const own: WatchpostConfigInput = {
+    ...minimalConfig(),
+    awsCertificates: {
+      acm: [{ regions: [REGION] }],
+      iamServerCertificates: [{ pathPrefix: "/cloudfront/" }],
+      secretsManager: [{ regions: [REGION], namePrefix: "tls/" }],
+      ssmParameters: [{ regions: [REGION], path: "/tls/", tags: { team: "payments" } }],
+    },
+  };
+  const ownStack = new ResolvedTemplate(synth(own).toJSON() as never);
+  const ownFunction = ownStack
+    .ofType("AWS::Lambda::Function")
+    .find((id) => FUNCTION_DESCRIPTIONS.certificateScan.test(String(ownStack.properties(id).Description)))!;
+  const ownRoleId = roleOfFunction(ownStack, ownFunction);
+  const key = `arn:aws:kms:${REGION}:${WATCHPOST}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  it.each([
+    { call: "acm:ListCertificates", resource: "*", result: "Allowed" },
+    {
+      call: "acm:GetCertificate",
+      resource: `arn:aws:acm:${REGION}:${WATCHPOST}:certificate/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      result: "Allowed",
+    },
+    {
+      call: "acm:GetCertificate (another Region)",
+      resource: `arn:aws:acm:us-east-1:${WATCHPOST}:certificate/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      result: "ImplicitlyDenied",
+    },
+    {
+      call: "iam:GetServerCertificate",
+      resource: `arn:aws:iam::${WATCHPOST}:server-certificate/cloudfront/www`,
+      result: "Allowed",
+    },
+    {
+      call: "iam:GetServerCertificate (outside the path)",
+      resource: `arn:aws:iam::${WATCHPOST}:server-certificate/elb/www`,
+      result: "ImplicitlyDenied",
+    },
+    {
+      call: "secretsmanager:GetSecretValue",
+      resource: `arn:aws:secretsmanager:${REGION}:${WATCHPOST}:secret:tls/api-AbCdEf`,
+      result: "Allowed",
+    },
+    {
+      call: "secretsmanager:GetSecretValue (outside the prefix)",
+      resource: `arn:aws:secretsmanager:${REGION}:${WATCHPOST}:secret:db/password-AbCdEf`,
+      result: "ImplicitlyDenied",
+    },
+    {
+      call: "ssm:GetParameter",
+      resource: `arn:aws:ssm:${REGION}:${WATCHPOST}:parameter/tls/api`,
+      context: { "aws:ResourceTag/team": "payments" },
+      result: "Allowed",
+    },
+    {
+      call: "ssm:GetParameter (without the selection's tag)",
+      resource: `arn:aws:ssm:${REGION}:${WATCHPOST}:parameter/tls/api`,
+      result: "ImplicitlyDenied",
+    },
+    {
+      call: "kms:Decrypt (via Parameter Store)",
+      resource: key,
+      context: { "kms:ViaService": `ssm.${REGION}.amazonaws.com` },
+      result: "Allowed",
+    },
+    { call: "kms:Decrypt (directly)", resource: key, result: "ImplicitlyDenied" },
+  ])("$call: $result", async ({ call, resource, context, result }) => {
+    // Prepare
+    const principal = ownStack.getAtt(ownRoleId, "Arn");
+
+    // Act
+    const verdict = await simulate(
+      {
+        principal,
+        action: call.split(" ")[0]!,
+        resource,
+        ...(context ? { context } : {}),
+        identityPolicies: identityPoliciesOf(ownStack, ownRoleId),
+        ...(call.startsWith("kms:")
+          ? {
+              resourcePolicy: {
+                Version: "2012-10-17",
+                Statement: [
+                  {
+                    Effect: "Allow",
+                    Principal: { AWS: `arn:aws:iam::${WATCHPOST}:root` },
+                    Action: "kms:*",
+                    Resource: "*",
+                  },
+                ],
+              },
+            }
+          : {}),
+      },
+      WATCHPOST,
+    );
+
+    // Assess
+    expect(verdict).toEqual({ result });
+  });
+});
