@@ -40,3 +40,13 @@ export function callActions(html: string): unknown[] {
     JSON.parse(m[1]!),
   );
 }
+
+/** The values a filter field's options post back (entities decoded, as a browser reads them). */
+export function optionValues(html: string, field: string, only: { selected?: boolean } = {}): string[] {
+  const select = new RegExp(`<select name="${field}">(.*?)</select>`, "s").exec(html);
+  if (!select) return [];
+  const option = only.selected ? /<option value="([^"]*)" selected>/g : /<option value="([^"]*)"/g;
+  return [...select[1]!.matchAll(option)].map((m) =>
+    m[1]!.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity]!),
+  );
+}

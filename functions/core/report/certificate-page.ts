@@ -16,6 +16,7 @@ import { attr, safeHref, text } from "./html";
 import {
   type CertificateRow,
   type CertificateStatus,
+  filterFormValue,
   PAGE_SIZES,
   type PageAlarm,
   type PageLocation,
@@ -128,7 +129,8 @@ function filtersSection(view: PageView, options: RenderOptions): string {
     if (chosen !== undefined && !offered.includes(chosen)) offered.unshift(chosen);
     const options = withinBudget(
       offered.map(
-        (v) => `<option value=${attr(v, 2_048)}${v === chosen ? " selected" : ""}>${text(v, 80)}</option>`,
+        (v) =>
+          `<option value=${attr(filterFormValue(v), Number.POSITIVE_INFINITY)}${v === chosen ? " selected" : ""}>${text(v, 80)}</option>`,
       ),
       BUDGET.filters / 3,
     );

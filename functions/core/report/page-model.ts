@@ -9,6 +9,7 @@ import { type AlarmDefinition, alarmDefinitionById, STORED_FILE } from "../alarm
 import { daysBetween } from "../certificates/certificate";
 import { compareSeverity, type Finding, type ScanReport, Severity } from "../contracts";
 import { remediationSteps } from "../notifications/remediation";
+import { visibleText } from "../visible-text";
 import { countExpiry, emptyTimeline, type TimelineBucket } from "./expiry-timeline";
 import type { PageEntry } from "./page-entry";
 
@@ -59,11 +60,46 @@ export interface PageAlarm {
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
 export const DEFAULT_PAGE_SIZE = 50;
 
+/**
+ * A filter value as the widget's form carries it back. An HTML attribute does not return every
+ * string byte for byte (the parser turns CR LF into LF and NUL into U+FFFD; a lone surrogate is
+ * not UTF-8), and the page shows control and invisible characters as escapes, so a value that would come back
+ * changed travels as base64url of its UTF-16 code units (which keep even a lone surrogate) behind
+ * ENCODED_FILTER_MARK; so does a value that starts
+ * with the mark itself, so a plain value is never read as an encoded one.
+ */
+const ENCODED_FILTER_MARK = "~b64~";
+/** Longest value a filter matches on (an S3 key is at most 1,024 bytes; hosts and services are shorter). */
+export const MAX_FILTER_CHARS = 4_096;
+/** A filter field as sent: an encoded value is longer than the value (two bytes a unit, then base64). */
+const MAX_FILTER_FIELD_CHARS = ENCODED_FILTER_MARK.length + Math.ceil((MAX_FILTER_CHARS * 2 * 4) / 3);
+
+export function filterFormValue(value: string): string {
+  const plain =
+    !value.startsWith(ENCODED_FILTER_MARK) &&
+    visibleText(value) === value &&
+    Buffer.from(value, "utf8").toString("utf8") === value;
+  return plain ? value : ENCODED_FILTER_MARK + Buffer.from(value, "utf16le").toString("base64url");
+}
+
+function filterValueFromForm(field: string): string {
+  return field.startsWith(ENCODED_FILTER_MARK)
+    ? Buffer.from(field.slice(ENCODED_FILTER_MARK.length), "base64url").toString("utf16le")
+    : field;
+}
+
+const FilterField = z
+  .string()
+  .max(MAX_FILTER_FIELD_CHARS)
+  .transform(filterValueFromForm)
+  .pipe(z.string().max(MAX_FILTER_CHARS))
+  .optional();
+
 /** Filters and paging, as the widget's buttons and form fields send them (untrusted input). */
 export const PageQuery = z.object({
-  source: z.string().max(2_048).optional(),
-  host: z.string().max(512).optional(),
-  service: z.string().max(512).optional(),
+  source: FilterField,
+  host: FilterField,
+  service: FilterField,
   severity: Severity.optional(),
   page: z.coerce.number().int().min(1).max(1_000_000).catch(1).default(1),
   pageSize: z.coerce

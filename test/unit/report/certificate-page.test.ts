@@ -12,7 +12,7 @@ import {
   pageView,
   parsePageQuery,
 } from "../../../functions/core/report/page-model";
-import { callActions, summaryOf, tableRows } from "../../support/page-html";
+import { callActions, optionValues, summaryOf, tableRows } from "../../support/page-html";
 
 const NOW = new Date("2027-01-01T00:00:00Z");
 const DAY = 86_400_000;
@@ -160,6 +160,54 @@ describe("rows", () => {
       host: ["a.host", "b.host", "other"],
       service: ["kafka", "zk"],
     });
+  });
+});
+
+describe("a filter chosen on the page", () => {
+  // What HTML would not hand back unchanged in an attribute, and what the page shows as escapes.
+  it.each([
+    ["plain", "node1.example.com"],
+    ["with a carriage return and a line feed", "node1\r\nexample"],
+    ["with a NUL", "node1\u0000.example.com"],
+    ["with a zero-width space", "exa\u200bmple.com"],
+    ["with a right-to-left override", "moc.elpmaxe\u202e"],
+    ["with a lone surrogate", "node\ud800.example.com"],
+    ["that starts like an encoded value", "~b64~bm9kZQ"],
+    ["longer than 512 characters", `${"a".repeat(1_500)}.example.com`],
+    ["with markup and quotes", `"><script>x</script>'&amp;`],
+  ])("comes back as the same filter when its value is %s", (_, host) => {
+    // Prepare: the host among others, and the form field it offers
+    const page = model([
+      certificate("target", 10, { location: { host } }),
+      certificate("other", 20, { location: { host: "other.example.com" } }),
+    ]);
+    const html = renderCertificatePage(page, {
+      title: "T",
+      query: parsePageQuery({}),
+      actionEndpoint: ENDPOINT,
+    });
+    const offered = optionValues(html, "host").filter((v) => v !== "" && v !== "other.example.com");
+
+    // Act: the operator picks it and the widget posts the form back
+    const query = parsePageQuery({ host: offered[0] });
+    const again = renderCertificatePage(page, { title: "T", query, actionEndpoint: ENDPOINT });
+
+    // Assess: that certificate only, and the field still shows the choice
+    expect(offered).toHaveLength(1);
+    expect(query.host).toBe(host);
+    expect(pageView(page, query).matching.map((r) => r.subject)).toEqual(["CN=target"]);
+    expect(optionValues(again, "host", { selected: true })).toEqual(offered);
+  });
+
+  it("drops a posted filter longer than any value it could match", () => {
+    // Prepare
+    const page = model([certificate("a", 10), certificate("b", 20)]);
+
+    // Act
+    const view = pageView(page, parsePageQuery({ host: "h".repeat(4_097) }));
+
+    // Assess
+    expect(view.matching.map((r) => r.subject)).toEqual(["CN=a", "CN=b"]);
   });
 });
 

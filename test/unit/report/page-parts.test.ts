@@ -126,7 +126,7 @@ describe("the query a widget call carries", () => {
       { source: "s3://b/p/", page: 1, pageSize: 50 },
     ],
     [
-      { host: "h".repeat(513), service: "kafka" },
+      { host: "h".repeat(4_097), service: "kafka" },
       { service: "kafka", page: 1, pageSize: 50 },
     ],
     [
