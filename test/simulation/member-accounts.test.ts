@@ -229,7 +229,7 @@ describe("the scan role's calls in its own account", () => {
     .find((id) => FUNCTION_DESCRIPTIONS.certificateScan.test(String(ownStack.properties(id).Description)))!;
   const ownRoleId = roleOfFunction(ownStack, ownFunction);
   const key = `arn:aws:kms:${REGION}:${WATCHPOST}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-  it.each([
+  it.each<{ call: string; resource: string; context?: Record<string, string>; result: string }>([
     { call: "acm:ListCertificates", resource: "*", result: "Allowed" },
     {
       call: "acm:GetCertificate",
