@@ -14,12 +14,14 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as triggers from "aws-cdk-lib/triggers";
 import type { Construct } from "constructs";
 import { keystoreSecretNames, type WatchpostConfig } from "../functions/core/config";
+import { memberAccountIds } from "../functions/core/config/accounts";
 import { probePrefixFor } from "../functions/core/credentials/target";
 import { parseEndpointAddress } from "../functions/core/endpoints/address";
 import { HOST_CHECK_DETAIL } from "../functions/handlers/certificate-scan/events";
 import { ENV } from "../functions/handlers/shared/environment";
 import { AlarmNotifications, refuseChatOutsideAwsPartition } from "./constructs/alarm-notifications";
 import { AlarmState } from "./constructs/alarm-state";
+import { grantAwsCertificateReads } from "./constructs/aws-certificate-reads";
 import { CertificatePage } from "./constructs/certificate-page";
 import { CertificateStore } from "./constructs/certificate-store";
 import { CheckSchedule } from "./constructs/check-schedule";
@@ -116,8 +118,10 @@ export class WatchpostStack extends Stack {
       .bindScanQueue(this.scanState.queue, {
         batchSize: config.operations.scanBatchSize,
         maxConcurrency: config.operations.scanWorkers,
-      });
+      })
+      .bindMemberAccounts(this.partition, config.accounts.readerRoleName, memberAccountIds(config));
     this.store.grantScanRead(this.certificateScan.function);
+    grantAwsCertificateReads(this.certificateScan.role, config.awsCertificates);
     this.certificateScan.function.addEnvironment(ENV.certificateBucket, this.store.bucket.bucketName);
     this.grantKeystorePasswords(config);
 
@@ -384,6 +388,11 @@ export class WatchpostStack extends Stack {
     new CfnOutput(this, "CertificateScanFunctionName", {
       value: this.certificateScan.function.functionName,
       description: "Invoke with {} to scan every certificate now",
+    });
+    new CfnOutput(this, "CertificateScanRoleArn", {
+      value: this.certificateScan.role.roleArn,
+      description:
+        "ScanRoleArn of the member-account reader StackSet (docs/member-accounts.md): the role that assumes the reader role",
     });
     new CfnOutput(this, "CredentialCheckFunctionName", {
       value: this.credentialCheck.function.functionName,

@@ -7,7 +7,15 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { RegionInfo } from "aws-cdk-lib/region-info";
+
+const MEMBER_TEMPLATE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "templates",
+  "member-account-reader.template.json",
+);
 
 /** Regions per partition that cfn-lint checks a template against: commercial ones on four continents. */
 export const LINT_REGIONS: Record<string, string[]> = {
@@ -51,6 +59,13 @@ export function templatesToCheck(matrixDir: string, cdkOut = "cdk.out"): MatrixT
     ...t,
     template: resolve(dirname(manifestPath), t.template),
   }));
+  // The member-account reader role's StackSet template (docs/member-accounts.md) deploys into
+  // member accounts of any partition, as committed.
+  templates.push({
+    name: "member-account reader (StackSets)",
+    template: MEMBER_TEMPLATE,
+    regions: Object.values(LINT_REGIONS).flat(),
+  });
   const assembly = join(resolve(cdkOut), "manifest.json");
   if (!existsSync(assembly)) return templates;
   const artifacts = (

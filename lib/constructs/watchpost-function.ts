@@ -12,6 +12,7 @@ import * as schedulerTargets from "aws-cdk-lib/aws-scheduler-targets";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { WatchpostConfig } from "../../functions/core/config";
+import { readerRoleArn } from "../../functions/core/config/accounts";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../../functions/core/metrics";
 import { ENV } from "../../functions/handlers/shared/environment";
 import { functionBundling } from "../bundling";
@@ -172,6 +173,22 @@ export class WatchpostFunction extends Construct {
       onFailure: new SendOnlyQueueDestination(this.deadLetterQueue.queue),
     });
     return version;
+  }
+
+  /**
+   * Assume the reader role (lib/member-account-reader-stack.ts) in each member account a source
+   * names, and nothing else in them: the role name, external ID and session length reach the handler
+   * in the compiled configuration (accounts section), so there is no environment variable to pair.
+   */
+  bindMemberAccounts(partition: string, roleName: string, accountIds: readonly string[]): this {
+    if (accountIds.length === 0) return this;
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["sts:AssumeRole"],
+        resources: accountIds.map((id) => readerRoleArn(partition, id, roleName)),
+      }),
+    );
+    return this;
   }
 
   /** Read and conditionally write alarm state. */

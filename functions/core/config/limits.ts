@@ -14,6 +14,11 @@ export const LIMITS = {
   peerGroups: 20,
   endpoints: 100,
   credentialTargets: 50,
+  /**
+   * Member accounts the sources may name: the stack writes one reader-role ARN per account into the
+   * scan's sts:AssumeRole statement, and an inline role policy holds at most 10,240 characters.
+   */
+  memberAccounts: 100,
   emailRecipients: 50,
   chatChannels: 20,
   webhooks: 20,

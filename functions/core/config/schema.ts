@@ -4,6 +4,7 @@
  * Every field is documented in docs/configuration.md. Only names of secrets appear here, never values.
  */
 import * as z from "zod";
+import { Accounts, memberAccountIds } from "./accounts";
 import { Alarms } from "./alarms";
 import { AwsCertificates } from "./aws-sources";
 import { Certificates } from "./certificates";
@@ -31,6 +32,17 @@ export const WatchpostConfig = z
     notifications: Notifications.prefault({}),
     alarms: Alarms.prefault({}),
     operations: Operations.prefault({}),
+    accounts: Accounts.prefault({}),
+  })
+  .superRefine((config, context) => {
+    if (memberAccountIds(config).length > 0 && config.accounts.externalId === undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["accounts", "externalId"],
+        message:
+          "expected an external ID: a source names member accounts, and their reader role trusts the scan only with one (docs/member-accounts.md)",
+      });
+    }
   })
   .meta({
     title: "watchpost configuration",

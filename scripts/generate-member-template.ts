@@ -1,0 +1,36 @@
+/**
+ * Writes templates/member-account-reader.template.json, the CloudFormation template of the
+ * member-account reader role (lib/member-account-reader-stack.ts) that `aws cloudformation
+ * create-stack-set --template-body file://…` takes (docs/member-accounts.md). Synthesized with the
+ * project's feature flags and cdk-nag on; a test fails when the committed file differs. It is not
+ * part of bin/app.ts, so `cdk deploy` keeps deploying the one watchpost stack; .ci/run lints and
+ * guards the committed file (scripts/matrix-manifest.ts). Run:
+ * `npx tsx scripts/generate-member-template.ts`.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { App, Validations } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { MemberAccountReaderStack } from "../lib/member-account-reader-stack";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const MEMBER_TEMPLATE_PATH = join(ROOT, "templates", "member-account-reader.template.json");
+
+/** The template as `cdk synth` writes it (cdk.json's context, cdk-nag's AWS Solutions checks). */
+export function memberTemplate(): Record<string, unknown> {
+  const context = JSON.parse(readFileSync(join(ROOT, "cdk.json"), "utf8")).context as Record<string, unknown>;
+  const app = new App({ context });
+  const stack = new MemberAccountReaderStack(app, "WatchpostMemberAccountReader");
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return app.synth().getStackArtifact(stack.artifactId).template as Record<string, unknown>;
+}
+
+export function renderMemberTemplate(): string {
+  return `${JSON.stringify(memberTemplate(), null, 2)}\n`;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  writeFileSync(MEMBER_TEMPLATE_PATH, renderMemberTemplate());
+  console.log("wrote templates/member-account-reader.template.json");
+}
