@@ -19,7 +19,7 @@ import {
   describeSignatureAlgorithm,
   type PublicKeyInfo,
   type SignatureAlgorithmInfo,
-} from "./algorithms";
+} from "./key-algorithms";
 import { DecodeCache } from "./decode-cache";
 import { explainRefusal } from "./der-strictness";
 import { parseValidityTime, type TimeTag } from "./formats/asn1-time";

@@ -24,7 +24,7 @@ import {
 } from "@peculiar/asn1-ocsp";
 import { AsnConvert, AsnParser } from "@peculiar/asn1-schema";
 import { Certificate, type CRLReason, CRLReasons } from "@peculiar/asn1-x509";
-import { describeSignatureAlgorithm } from "../certificates/algorithms";
+import { describeSignatureAlgorithm } from "../certificates/key-algorithms";
 import { type ParsedCertificate, parseCertificate } from "../certificates/certificate";
 import { describeCertificate, formatInstant, makeFinding } from "../certificates/checks/finding";
 import { childrenOf, contentOf, decodeBer, tagOf } from "../certificates/formats/ber";

@@ -8,7 +8,7 @@
 import type { ParsedCertificate } from "../certificate";
 import { describeCertificate } from "../checks/finding";
 import { verifiesWithOwnKey as signedByItself } from "../facts";
-import { keyViolation } from "./algorithms";
+import { keyViolation } from "./algorithm-rules";
 import { isValidDnsName } from "./names";
 import { KEY_USAGE, OIDS } from "./profile";
 import { extensionName, MUST_NOT_BE_CRITICAL, RULES, UNDERSTOOD } from "./rule-table";

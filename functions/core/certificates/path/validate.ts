@@ -18,7 +18,7 @@
 import type { ParsedCertificate } from "../certificate";
 import { describeCertificate, formatInstant } from "../checks/finding";
 import { DecodeCache } from "../decode-cache";
-import { keyViolation, signatureViolation } from "./algorithms";
+import { keyViolation, signatureViolation } from "./algorithm-rules";
 import { NAME_CHECK_BUDGET, type NameBudget, nameConstraintViolations } from "./constraints";
 import { LINK_RULES } from "./rule-table";
 import { caPurposeViolation, caRules, leafRules, type Purpose, who } from "./rules";
