@@ -14,12 +14,6 @@ import {
   id_ce_subjectAltName,
 } from "@peculiar/asn1-x509";
 import type { CertificateSummary } from "../contracts";
-import {
-  describePublicKey,
-  describeSignatureAlgorithm,
-  type PublicKeyInfo,
-  type SignatureAlgorithmInfo,
-} from "./key-algorithms";
 import { DecodeCache } from "./decode-cache";
 import { explainRefusal } from "./der-strictness";
 import { parseValidityTime, type TimeTag } from "./formats/asn1-time";
@@ -34,6 +28,12 @@ import {
   parseOptionsFor,
   tagOf,
 } from "./formats/ber";
+import {
+  describePublicKey,
+  describeSignatureAlgorithm,
+  type PublicKeyInfo,
+  type SignatureAlgorithmInfo,
+} from "./key-algorithms";
 import { type CertificateProfile, profileOf } from "./path/profile";
 import { type CertificateFields, certificateFields, sameName, tbsFields } from "./x509-fields";
 

@@ -24,10 +24,10 @@ import {
 } from "@peculiar/asn1-ocsp";
 import { AsnConvert, AsnParser } from "@peculiar/asn1-schema";
 import { Certificate, type CRLReason, CRLReasons } from "@peculiar/asn1-x509";
-import { describeSignatureAlgorithm } from "../certificates/key-algorithms";
 import { type ParsedCertificate, parseCertificate } from "../certificates/certificate";
 import { describeCertificate, formatInstant, makeFinding } from "../certificates/checks/finding";
 import { childrenOf, contentOf, decodeBer, tagOf } from "../certificates/formats/ber";
+import { describeSignatureAlgorithm } from "../certificates/key-algorithms";
 import type { Finding, Severity } from "../contracts";
 import { describeCause } from "../errors";
 
