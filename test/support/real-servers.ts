@@ -262,11 +262,23 @@ service pop3-login {
   }
 }
 
+/**
+ * A server that accepts but never greets (seen once on a loaded machine: Dovecot's master listening,
+ * no login process) would otherwise hold the start-up forever; after this long the attempt counts as
+ * failed and the server is started again. A hang guard only: no verdict depends on it.
+ */
+const GREETING_GUARD_MS = 30_000;
+
 /** Whether a server on the port greets with `greeting` (then says goodbye, so it logs nothing odd). */
 function answers(port: number, greeting: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     let text = "";
+    const guard = setTimeout(() => {
+      socket.destroy();
+      resolve(false);
+    }, GREETING_GUARD_MS);
+    socket.once("close", () => clearTimeout(guard));
     socket.once("error", () => resolve(false));
     socket.on("data", (chunk: Buffer) => {
       text += chunk.toString("latin1");
