@@ -3,13 +3,16 @@
  * DynamoDB. Each returns a configured SDK client and a stop function. Used by `npm start` (the
  * local demo, bin/demo.ts) and by the integration tests (test/support/emulators.ts re-exports them).
  */
-import type { Cipher, Decipher } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { type Cipher, createHash, type Decipher } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { ALARM_TABLE_KEYS } from "../../functions/adapters/alarm-store";
@@ -60,6 +63,95 @@ export function installS3rverDesShim(): void {
 
 // Installed as soon as this module is loaded, before any s3rver is created.
 installS3rverDesShim();
+
+// ---------------------------------------------------------------------------------------------
+// s3rver 3.7.1 answers a PUT before the object's bytes are written. Its FilesystemStore.putObject
+// (s3rver/lib/stores/filesystem.js) resolves on the 'finish' of the MD5 Transform it pipes the
+// request through, not of the file WriteStream behind it, then writes the metadata (ETag, from the
+// MD5 of what went through) and answers 200. The file is opened (truncated) and written on libuv's
+// thread pool meanwhile; when that lags — a loaded machine, the pool busy with scrypt, zlib or other
+// file I/O — a GET sent after the 200 reads the new ETag over an empty, partial or previous body
+// (its Content-Length comes from stat). Amazon S3 does not do that: "After a successful write of a
+// new object, or an overwrite or delete of an existing object, any subsequent read request
+// immediately receives the latest version of the object" (Amazon S3 User Guide, "Amazon S3 data
+// consistency model"). The model-based settlement test met it as an `unreadable` alarm raised on an
+// object whose new (valid) content had been acknowledged, with that content's ETag as its evidence.
+// The shim below stores the bytes the same way (same files, same MD5) but resolves only once the
+// WriteStream has finished, for single PUTs and for multipart parts alike (putObjectMultipart goes
+// through putObject). A read that overlaps a PUT may still see a partial object (S3 would show the
+// old or the new one whole); the tests only read after the upload's answer.
+
+interface S3rverObject {
+  bucket: string;
+  key: string;
+  content: NodeJS.ReadableStream | Buffer;
+  metadata: Record<string, string>;
+}
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+  putObject(object: S3rverObject): Promise<{ size: number; md5: string }>;
+  putPart(
+    bucket: string,
+    uploadId: string,
+    partNumber: number,
+    content: NodeJS.ReadableStream,
+  ): Promise<{ size: number; md5: string }>;
+}
+const filesystemStore = (require("s3rver/lib/stores/filesystem") as { prototype: FilesystemStore }).prototype;
+const WRITES_AWAITED = Symbol.for("watchpost.s3rver-write-shim");
+
+/** Writes `content` to `path`, resolving once the file holds all of it, with its size and MD5. */
+async function writeHashed(
+  content: NodeJS.ReadableStream | Buffer,
+  path: string,
+): Promise<{ size: number; md5: string }> {
+  await mkdir(dirname(path), { recursive: true });
+  const md5 = createHash("md5");
+  let size = 0;
+  await pipeline(
+    Buffer.isBuffer(content) ? Readable.from([content]) : content,
+    async function* (source: AsyncIterable<Buffer | string>) {
+      for await (const chunk of source) {
+        const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+        md5.update(bytes);
+        size += bytes.length;
+        yield bytes;
+      }
+    },
+    createWriteStream(path),
+  );
+  return { size, md5: md5.digest("hex") };
+}
+
+/** Makes s3rver answer a PUT (and an UploadPart) only once the bytes are in the file; safe to call repeatedly. */
+export function installS3rverWriteShim(): void {
+  const marked = filesystemStore as FilesystemStore & { [WRITES_AWAITED]?: true };
+  if (marked[WRITES_AWAITED]) return;
+  marked[WRITES_AWAITED] = true;
+  filesystemStore.putObject = async function putObject(this: FilesystemStore, object) {
+    const written = await writeHashed(
+      object.content,
+      this.getResourcePath(object.bucket, object.key, "object"),
+    );
+    await this.putMetadata(object.bucket, object.key, object.metadata, written.md5);
+    return written;
+  };
+  filesystemStore.putPart = async function putPart(
+    this: FilesystemStore,
+    bucket,
+    uploadId,
+    partNumber,
+    content,
+  ) {
+    const partPath = join(this.getResourcePath(bucket, undefined, "uploads"), uploadId, String(partNumber));
+    const written = await writeHashed(content, partPath);
+    await writeFile(`${partPath}.md5`, written.md5);
+    return written;
+  };
+}
+
+installS3rverWriteShim();
 
 // ---------------------------------------------------------------------------------------------
 // Neither package ships type declarations; only the members used here are described.
