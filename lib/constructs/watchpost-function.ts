@@ -191,7 +191,9 @@ export class WatchpostFunction extends Construct {
     }
     const stack = Stack.of(this);
     grantAwsCertificateReads(this.role, config.awsCertificates);
-    this.bindMemberAccounts(stack.partition, config.accounts.readerRoleName, memberAccountIds(config));
+    // The own account is read with this role, never through a reader role (member-accounts.ts).
+    const members = memberAccountIds(config).filter((id) => id !== stack.account);
+    this.bindMemberAccounts(stack.partition, config.accounts.readerRoleName, members);
     this.function.addEnvironment(ENV.accountId, stack.account);
     this.function.addEnvironment(ENV.partition, stack.partition);
     return this;
