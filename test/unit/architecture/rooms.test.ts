@@ -37,6 +37,7 @@ const ROOMS: readonly { room: string; paths: readonly string[] }[] = [
       "core/push/",
       "core/notifications/",
       "core/aws-certificates/",
+      "core/accounts/",
     ],
   },
   { room: "scan", paths: ["core/scan/"] },
