@@ -139,17 +139,12 @@ function reachedFirst(
     list: {
       value: async function* () {
         const access = await gate(account);
-        if (!access.reachable) throw new AccountNotReachable(access.message);
+        // A plain Error: the scan's message is then the account's own (core/errors.ts describeCause).
+        if (!access.reachable) throw new Error(access.message);
         yield* adapter.list();
       },
     },
   }) as SourceAdapter;
-}
-
-/** The listing of a member account's scope could not start: its reader role was not assumed. */
-class AccountNotReachable extends Error {
-  // "Error" as name: the scan's message is then the account's own message (core/errors.ts describeCause).
-  override readonly name = "Error";
 }
 
 /** The password of a selection's PKCS#12 values, from a secret or a parameter of the same account and region. */
