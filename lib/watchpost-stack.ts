@@ -14,14 +14,12 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as triggers from "aws-cdk-lib/triggers";
 import type { Construct } from "constructs";
 import { keystoreSecretNames, type WatchpostConfig } from "../functions/core/config";
-import { memberAccountIds } from "../functions/core/config/accounts";
 import { probePrefixFor } from "../functions/core/credentials/target";
 import { parseEndpointAddress } from "../functions/core/endpoints/address";
 import { HOST_CHECK_DETAIL } from "../functions/handlers/certificate-scan/events";
 import { ENV } from "../functions/handlers/shared/environment";
 import { AlarmNotifications, refuseChatOutsideAwsPartition } from "./constructs/alarm-notifications";
 import { AlarmState } from "./constructs/alarm-state";
-import { grantAwsCertificateReads } from "./constructs/aws-certificate-reads";
 import { CertificatePage } from "./constructs/certificate-page";
 import { CertificateStore } from "./constructs/certificate-store";
 import { CheckSchedule } from "./constructs/check-schedule";
@@ -119,9 +117,8 @@ export class WatchpostStack extends Stack {
         batchSize: config.operations.scanBatchSize,
         maxConcurrency: config.operations.scanWorkers,
       })
-      .bindMemberAccounts(this.partition, config.accounts.readerRoleName, memberAccountIds(config));
+      .bindAwsCertificateReads(config);
     this.store.grantScanRead(this.certificateScan.function);
-    grantAwsCertificateReads(this.certificateScan.role, config.awsCertificates);
     this.certificateScan.function.addEnvironment(ENV.certificateBucket, this.store.bucket.bucketName);
     this.grantKeystorePasswords(config);
 

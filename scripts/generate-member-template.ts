@@ -2,10 +2,10 @@
  * Writes templates/member-account-reader.template.json, the CloudFormation template of the
  * member-account reader role (lib/member-account-reader-stack.ts) that `aws cloudformation
  * create-stack-set --template-body file://…` takes (docs/member-accounts.md). Synthesized with the
- * project's feature flags and cdk-nag on; a test fails when the committed file differs. It is not
- * part of bin/app.ts, so `cdk deploy` keeps deploying the one watchpost stack; .ci/run lints and
- * guards the committed file (scripts/matrix-manifest.ts). Run:
- * `npx tsx scripts/generate-member-template.ts`.
+ * project's feature flags and cdk-nag on. One of the generated files (scripts/generated-files.ts):
+ * `npm run generate` writes it and test/unit/generated-files.test.ts fails when the committed file
+ * differs. It is not part of bin/app.ts, so `cdk deploy` keeps deploying the one watchpost stack;
+ * .ci/run lints and guards the committed file (scripts/matrix-manifest.ts).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { MemberAccountReaderStack } from "../lib/member-account-reader-stack";
+import { generatedJsonComment } from "./generated-files";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const MEMBER_TEMPLATE_PATH = join(ROOT, "templates", "member-account-reader.template.json");
@@ -26,8 +27,17 @@ export function memberTemplate(): Record<string, unknown> {
   return app.synth().getStackArtifact(stack.artifactId).template as Record<string, unknown>;
 }
 
+/**
+ * The committed file: the template with, first, a top-level Metadata entry saying it is generated
+ * (CloudFormation User Guide, "Metadata": template-level details, ignored by deployment).
+ */
 export function renderMemberTemplate(): string {
-  return `${JSON.stringify(memberTemplate(), null, 2)}\n`;
+  const { Metadata, ...rest } = memberTemplate() as { Metadata?: Record<string, unknown> };
+  const marker = generatedJsonComment(
+    "scripts/generate-member-template.ts",
+    "lib/member-account-reader-stack.ts",
+  );
+  return `${JSON.stringify({ Metadata: { Generated: marker, ...Metadata }, ...rest }, null, 2)}\n`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -60,6 +60,7 @@ export async function generatedFiles(): Promise<GeneratedFile[]> {
   // Imported here, not at the top: these scripts import this module for the markers.
   const { renderNotificationDocs } = await import("./generate-notification-docs");
   const { renderEventDocs } = await import("./generate-event-docs");
+  const { renderMemberTemplate } = await import("./generate-member-template");
   const schema = (path: string, source: string, make: () => Record<string, unknown>) => ({
     path,
     script: HERE,
@@ -92,6 +93,11 @@ export async function generatedFiles(): Promise<GeneratedFile[]> {
       path: "docs/events.md",
       script: "scripts/generate-event-docs.ts",
       render: () => renderEventDocs(),
+    },
+    {
+      path: "templates/member-account-reader.template.json",
+      script: "scripts/generate-member-template.ts",
+      render: renderMemberTemplate,
     },
   ];
 }

@@ -62,10 +62,8 @@ export async function awsStoreSteps(
       value: `${expiring.pem}${await keyPem(expiring)}`,
     });
     const awsCertificates = {
-      acm: [{ regions: [REGION], accounts: [ACCOUNT] }],
-      secretsManager: [
-        { regions: [REGION], accounts: [ACCOUNT], namePrefix: "tls/", parameters: { ServiceName: "Kafka" } },
-      ],
+      acm: [{ regions: [REGION] }],
+      secretsManager: [{ regions: [REGION], namePrefix: "tls/", parameters: { ServiceName: "Kafka" } }],
     };
     const config = parseConfig({ ...base, awsCertificates }, "the sample configuration");
     const session = new Session(aws, config, bucket, out, secrets, {

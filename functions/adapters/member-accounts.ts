@@ -9,7 +9,7 @@
  * caller re-checks nothing of that account and therefore clears nothing of it.
  */
 import { AssumeRoleCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
-import type { AwsCredentialIdentity } from "@smithy/types";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { type AccountUnreachable, accountUnreachable } from "../core/accounts/unreachable";
 import { failureFacts } from "../core/credentials/failure";
 import { type BoundedClientOptions, boundedClientConfig } from "./clients/bounded";
@@ -52,6 +52,12 @@ export type AccountAccess = AccountReachable | AccountUnreachable;
 
 export interface MemberAccountSessions {
   access(account: string | undefined): Promise<AccountAccess>;
+  /**
+   * A credentials provider for clients made elsewhere (adapters/aws-certificates/clients.ts): the
+   * cached member session, renewed like the clients `access` hands out; undefined for the own
+   * account, whose clients keep the function's own credentials.
+   */
+  credentials(account: string): AwsCredentialIdentityProvider | undefined;
   /** Releases every client's sockets (a CLI run ends; Lambda keeps them warm). */
   close(): void;
 }
@@ -182,6 +188,9 @@ export function memberAccountSessions(options: MemberAccountOptions): MemberAcco
         state.refusal = { at: now(), outcome };
         return outcome;
       }
+    },
+    credentials(account) {
+      return account === options.selfAccountId ? undefined : () => session(account);
     },
     close() {
       for (const state of states.values()) for (const client of state.created) client.destroy?.();

@@ -5,7 +5,8 @@
  * Member accounts are read through their reader role instead (lib/member-account-reader-stack.ts,
  * where each action is cited from the Service Authorization Reference).
  *
- * The configuration is compiled into the bundle, so there is no environment variable to pair.
+ * Called by WatchpostFunction.bindAwsCertificateReads, which pairs these grants with the two
+ * environment variables the scan needs beside the compiled configuration (account and partition).
  */
 import { Stack, Token, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";

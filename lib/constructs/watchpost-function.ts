@@ -12,12 +12,13 @@ import * as schedulerTargets from "aws-cdk-lib/aws-scheduler-targets";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { WatchpostConfig } from "../../functions/core/config";
-import { readerRoleArn } from "../../functions/core/config/accounts";
+import { memberAccountIds, readerRoleArn } from "../../functions/core/config/accounts";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../../functions/core/metrics";
 import { ENV } from "../../functions/handlers/shared/environment";
 import { functionBundling } from "../bundling";
 import { nagResource } from "../nag";
 import { chunkBySize, MAX_STATEMENT_CHARACTERS } from "../policy-size";
+import { grantAwsCertificateReads } from "./aws-certificate-reads";
 import { DeadLetterQueue } from "./dead-letter-queue";
 
 /** Delivery retries by EventBridge and Scheduler before an event goes to the dead-letter queue. */
@@ -176,11 +177,33 @@ export class WatchpostFunction extends Construct {
   }
 
   /**
-   * Assume the reader role (lib/member-account-reader-stack.ts) in each member account a source
-   * names, and nothing else in them: the role name, external ID and session length reach the handler
-   * in the compiled configuration (accounts section), so there is no environment variable to pair.
+   * Read the `awsCertificates` selections: the own account's stores directly
+   * (constructs/aws-certificate-reads.ts), each member account through its reader role. The
+   * selections, role name, external ID and session length reach the handler in the compiled
+   * configuration (lib/bundling.ts); what it cannot know from the configuration is the account and
+   * partition it runs in (a selection without `accounts` reads that account, and no role is assumed
+   * there), so those two are the environment variables paired with these grants.
    */
-  bindMemberAccounts(partition: string, roleName: string, accountIds: readonly string[]): this {
+  bindAwsCertificateReads(config: WatchpostConfig): this {
+    const { acm, iamServerCertificates, secretsManager, ssmParameters } = config.awsCertificates;
+    if (acm.length + iamServerCertificates.length + secretsManager.length + ssmParameters.length === 0) {
+      return this;
+    }
+    const stack = Stack.of(this);
+    grantAwsCertificateReads(this.role, config.awsCertificates);
+    // The own account is read with this role, never through a reader role (member-accounts.ts).
+    const members = memberAccountIds(config).filter((id) => id !== stack.account);
+    this.bindMemberAccounts(stack.partition, config.accounts.readerRoleName, members);
+    this.function.addEnvironment(ENV.accountId, stack.account);
+    this.function.addEnvironment(ENV.partition, stack.partition);
+    return this;
+  }
+
+  /**
+   * Assume the reader role (lib/member-account-reader-stack.ts) in each member account a source
+   * names, and nothing else in them.
+   */
+  private bindMemberAccounts(partition: string, roleName: string, accountIds: readonly string[]): this {
     if (accountIds.length === 0) return this;
     this.function.addToRolePolicy(
       new iam.PolicyStatement({

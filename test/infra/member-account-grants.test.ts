@@ -1,5 +1,36 @@
 import { describe, expect, it } from "vitest";
+import { ENV } from "../../functions/handlers/shared/environment";
 import { grantsOf, minimalConfig, synth } from "./support";
+
+/** The certificate-scan function's environment variables. */
+const scanEnvironment = (template: ReturnType<typeof synth>) => {
+  const [scan] = Object.values(template.findResources("AWS::Lambda::Function")).filter((f) =>
+    String(f.Properties.Description).startsWith("Scans stored"),
+  );
+  return (scan?.Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
+};
+
+describe("what the scan function is told about the account it runs in", () => {
+  it("has the stack's account and partition beside the grants when a selection exists, and neither otherwise", () => {
+    // Act
+    const withSelections = synth({
+      ...minimalConfig(),
+      awsCertificates: {
+        acm: [{ regions: ["eu-west-1"] }, { regions: ["eu-west-1"], accounts: ["210987654321"] }],
+      },
+      accounts: { externalId: "wp-7f3c9a2b" },
+    });
+    const without = synth(minimalConfig());
+
+    // Assess
+    const env = scanEnvironment(withSelections);
+    expect(env[ENV.accountId]).toBe("123456789012");
+    expect(env[ENV.partition]).toBe("aws");
+    expect(Object.values(env).map(String).join(" ")).not.toContain("wp-7f3c9a2b");
+    expect(scanEnvironment(without)).not.toHaveProperty(ENV.accountId);
+    expect(scanEnvironment(without)).not.toHaveProperty(ENV.partition);
+  });
+});
 
 describe("the scan role's access to member accounts", () => {
   it("may assume the reader role in exactly the accounts the sources name", () => {

@@ -33,6 +33,7 @@ import {
   type WatchpostConfig,
   type WatchpostConfigInput,
 } from "../../functions/core/config";
+import { memberAccountIds } from "../../functions/core/config/accounts";
 import { probePrefixFor } from "../../functions/core/credentials/target";
 import { parseTopicRoutes } from "../../functions/core/notifications/topics";
 import { ENV } from "../../functions/handlers/shared/environment";
@@ -478,18 +479,139 @@ function requestsFor(
         });
       }
       break;
+    case "functions/adapters/member-accounts.ts":
+      // The reader role of each member account a selection names; the own account is read with the
+      // function's own role (no AssumeRole).
+      for (const member of memberAccountIds(config).filter((id) => id !== account)) {
+        requests.push({
+          action,
+          resource: `arn:${partition}:iam::${member}:role/${config.accounts.readerRoleName}`,
+          because: `assume the reader role in ${member}`,
+        });
+      }
+      break;
     default:
-      // awsCertificates (ACM, IAM, Secrets Manager, Parameter Store; adapters/aws-certificates/):
-      // called only for configured selections, and none of these stacks configures one, so these
-      // calls stand for no request here. The grants, and the requests of a configuration with
-      // selections (per member account), come with the stack's wiring of the kinds (issue 26).
       if (call.caller.startsWith("functions/adapters/aws-certificates/")) {
-        const { acm, iamServerCertificates, secretsManager, ssmParameters } = config.awsCertificates;
-        if (acm.length + iamServerCertificates.length + secretsManager.length + ssmParameters.length > 0)
-          throw new Error(`no resource mapping yet for ${call.command} with awsCertificates configured`);
+        requests.push(...awsCertificateRequests(action, stack, config));
         break;
       }
       throw new Error(`no resource mapping for calls from ${call.caller}`);
+  }
+  return requests;
+}
+
+/**
+ * The requests an `awsCertificates` call stands for in the stack's own account: one item of each
+ * own-account selection in each of its Regions, named as the service names it (ACM certificate ARN,
+ * IAM server-certificate ARN with its path, a secret's ARN with the six characters Secrets Manager
+ * adds, a parameter's ARN), with the selection's tags as aws:ResourceTag context, and the KMS
+ * decryption Secrets Manager and Parameter Store make for the scan (kms:ViaService). Member
+ * accounts' items are read under their reader role (test/simulation/member-accounts.test.ts).
+ */
+function awsCertificateRequests(action: string, stack: ResolvedTemplate, config: WatchpostConfig): Request[] {
+  const { partition, account, urlSuffix } = stack.env;
+  const own = (s: { accounts?: string[] | undefined }) => !s.accounts || s.accounts.includes(account);
+  const tagContext = (tags: Record<string, string> | undefined) =>
+    tags
+      ? { context: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])) }
+      : {};
+  const key = (region: string) =>
+    `arn:${partition}:kms:${region}:${account}:key/0f0e0d0c-0b0a-0908-0706-050403020100`;
+  const decrypt = (service: string, region: string, because: string): Request => ({
+    action: "kms:Decrypt",
+    resource: key(region),
+    context: { "kms:ViaService": `${service}.${region}.${urlSuffix}` },
+    resourcePolicy: defaultKeyPolicy(account, partition),
+    because,
+  });
+  const { acm, iamServerCertificates, secretsManager, ssmParameters } = config.awsCertificates;
+  const requests: Request[] = [];
+  const list = (selections: { accounts?: string[] | undefined }[], because: string) => {
+    if (selections.some(own)) requests.push({ action, resource: "*", because });
+  };
+  // A PKCS#12 password may live in either store, whichever kind the selection is.
+  const passwords = [...secretsManager.filter(own), ...ssmParameters.filter(own)].flatMap((s) =>
+    s.password ? s.regions.map((region) => ({ region, password: s.password! })) : [],
+  );
+  switch (action) {
+    case "acm:ListCertificates":
+      list(acm, "list ACM certificates");
+      break;
+    case "acm:DescribeCertificate":
+    case "acm:GetCertificate":
+    case "acm:ListTagsForCertificate":
+      for (const s of acm.filter(own))
+        for (const region of s.regions)
+          requests.push({
+            action,
+            resource: `arn:${partition}:acm:${region}:${account}:certificate/0c6e3b5f-1111-2222-3333-444455556666`,
+            because: `${action} in ${region}`,
+          });
+      break;
+    case "iam:ListServerCertificates":
+      list(iamServerCertificates, "list IAM server certificates");
+      break;
+    case "iam:GetServerCertificate":
+      for (const s of iamServerCertificates.filter(own))
+        requests.push({
+          action,
+          resource: `arn:${partition}:iam::${account}:server-certificate${s.pathPrefix}shop-2026`,
+          because: `server certificate under ${s.pathPrefix}`,
+        });
+      break;
+    case "secretsmanager:ListSecrets":
+      list(secretsManager, "list secrets");
+      break;
+    case "secretsmanager:GetSecretValue":
+      for (const s of secretsManager.filter(own))
+        for (const region of s.regions) {
+          const secret = (name: string) =>
+            `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}-AbCdEf`;
+          requests.push({
+            action,
+            resource: secret(`${s.namePrefix ?? ""}kafka-broker`),
+            ...tagContext(s.tags),
+            because: `a selected secret in ${region}`,
+          });
+          requests.push(decrypt("secretsmanager", region, `a secret under a customer key in ${region}`));
+        }
+      for (const { region, password } of passwords)
+        if ("secretName" in password) {
+          requests.push({
+            action,
+            resource: `arn:${partition}:secretsmanager:${region}:${account}:secret:${password.secretName}-AbCdEf`,
+            because: "the PKCS#12 password secret",
+          });
+          requests.push(decrypt("secretsmanager", region, "the password secret under a customer key"));
+        }
+      break;
+    case "ssm:DescribeParameters":
+      list(ssmParameters, "describe parameters");
+      break;
+    case "ssm:GetParameter":
+      for (const s of ssmParameters.filter(own))
+        for (const region of s.regions) {
+          const parameter = (name: string) => `arn:${partition}:ssm:${region}:${account}:parameter${name}`;
+          requests.push({
+            action,
+            resource: parameter(`${s.path}kafka/broker`),
+            ...tagContext(s.tags),
+            because: `a selected parameter in ${region}`,
+          });
+          requests.push(decrypt("ssm", region, `a SecureString under a customer key in ${region}`));
+        }
+      for (const { region, password } of passwords)
+        if ("parameterName" in password) {
+          requests.push({
+            action,
+            resource: `arn:${partition}:ssm:${region}:${account}:parameter${password.parameterName}`,
+            because: "the PKCS#12 password parameter",
+          });
+          requests.push(decrypt("ssm", region, "the password parameter under a customer key"));
+        }
+      break;
+    default:
+      throw new Error(`no resource mapping for ${action} from adapters/aws-certificates/`);
   }
   return requests;
 }

@@ -359,6 +359,39 @@ export function govCloudConfig(): WatchpostConfigInput {
   };
 }
 
+/** A member account the `aws-certificates` deployment reads through its reader role. */
+export const MEMBER_ACCOUNT = "210987654321";
+
+/**
+ * Every `awsCertificates` kind in the stack's own account (tags, name prefixes, paths, both kinds
+ * of password) and in a member account, one selection naming both accounts.
+ */
+export function awsCertificatesConfig(): WatchpostConfigInput {
+  return {
+    ...minimalConfig(),
+    awsCertificates: {
+      acm: [
+        { regions: ["eu-west-1", "us-east-1"], tags: { team: "payments" } },
+        { regions: ["eu-west-1"], accounts: [MEMBER_ACCOUNT] },
+      ],
+      iamServerCertificates: [{ pathPrefix: "/cloudfront/" }, { accounts: [MEMBER_ACCOUNT] }],
+      secretsManager: [
+        { regions: ["eu-west-1"], namePrefix: "tls/", password: { secretName: "tls/p12-password" } },
+        { regions: ["eu-west-1"], tags: { team: "kafka" }, accounts: [ACCOUNT, MEMBER_ACCOUNT] },
+      ],
+      ssmParameters: [
+        {
+          regions: ["eu-west-1"],
+          path: "/tls/",
+          recursive: true,
+          password: { parameterName: "/tls/p12-password" },
+        },
+      ],
+    },
+    accounts: { externalId: "wp-7f3c9a2b" },
+  };
+}
+
 /** A configuration of the synth matrix, with the region the stack is synthesized for. */
 export interface Deployment {
   name: string;
@@ -378,5 +411,6 @@ export function deployments(): Deployment[] {
     { name: "existing-bucket-sse-kms", config: sseKmsExistingBucketConfig(), region: "eu-west-1" },
     { name: "aws-cn", config: otherPartitionConfig(), region: "cn-north-1" },
     { name: "aws-us-gov", config: govCloudConfig(), region: "us-gov-west-1" },
+    { name: "aws-certificates", config: awsCertificatesConfig(), region: "eu-west-1" },
   ];
 }

@@ -5,11 +5,12 @@
  */
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
-import type { AwsCertificates, PasswordSource } from "../../core/config";
+import type { AwsCertificates, PasswordSource, WatchpostConfig } from "../../core/config";
 import type { StoreScanContext } from "../../core/scan/ports";
 import type { SourceAdapter } from "../../core/scan/source-adapter";
+import { memberAccountSessions } from "../member-accounts";
 import { acmSource } from "./acm";
-import type { AwsCertificateClients } from "./clients";
+import { type AwsCertificateClients, awsCertificateClients } from "./clients";
 import { callFailure } from "./errors";
 import { iamServerCertificateSource } from "./iam";
 import { type PasswordReader, secretsManagerSource } from "./secrets-manager";
@@ -19,10 +20,45 @@ export { type AwsCertificateClients, awsCertificateClients } from "./clients";
 
 export interface AwsSourceWiring {
   clients: AwsCertificateClients;
+  /**
+   * Whether a member account can be read this run (its reader role assumed); asked before each of
+   * that account's scopes is listed. An unreachable account's scopes break off before their first
+   * item, so the run is partial for them and clears nothing of that account. Without it every
+   * account is taken as reachable (tests with one account, the demo).
+   */
+  accountAccess?: (account: string) => Promise<{ reachable: true } | { reachable: false; message: string }>;
   /** The account the stack runs in: what a selection without `accounts` reads. */
   ownAccount: string;
   /** "aws", "aws-cn", "aws-us-gov": for the ARNs the adapters write themselves. */
   partition?: string;
+}
+
+/**
+ * The wiring of a deployed scan: the own account read with the function's role, each member account
+ * through its reader role (config `accounts`: role name, external ID, session length), one session
+ * and one client per account and Region for the life of the execution environment.
+ */
+export function awsSourceWiring(
+  config: Pick<WatchpostConfig, "accounts">,
+  where: { ownAccount: string; partition: string; endpoint?: string; maxAttempts?: number },
+): AwsSourceWiring {
+  const sessions = memberAccountSessions({
+    selfAccountId: where.ownAccount,
+    partition: where.partition,
+    readerRoleName: config.accounts.readerRoleName,
+    ...(config.accounts.externalId !== undefined ? { externalId: config.accounts.externalId } : {}),
+    sessionDurationSeconds: config.accounts.sessionDurationSeconds,
+  });
+  return {
+    clients: awsCertificateClients({
+      credentialsFor: (account) => sessions.credentials(account),
+      ...(where.endpoint ? { endpoint: where.endpoint } : {}),
+      ...(where.maxAttempts !== undefined ? { maxAttempts: where.maxAttempts } : {}),
+    }),
+    accountAccess: (account) => sessions.access(account),
+    ownAccount: where.ownAccount,
+    partition: where.partition,
+  };
 }
 
 export function awsSourceAdapters(
@@ -33,11 +69,13 @@ export function awsSourceAdapters(
   const { clients } = wiring;
   const accountsOf = (s: { accounts?: string[] | undefined }) => s.accounts ?? [wiring.ownAccount];
   const policy = () => ({ now: ctx.now, ...ctx.certificates.thresholds });
-  const adapters: SourceAdapter[] = [];
+  const built: { account: string; adapter: SourceAdapter }[] = [];
+  const add = (account: string, adapter: SourceAdapter) => built.push({ account, adapter });
   for (const selection of config.acm) {
     for (const account of accountsOf(selection)) {
       for (const region of selection.regions) {
-        adapters.push(
+        add(
+          account,
           acmSource(clients.acm(account, region), { account, region }, selection, policy) as SourceAdapter,
         );
       }
@@ -45,9 +83,7 @@ export function awsSourceAdapters(
   }
   for (const selection of config.iamServerCertificates) {
     for (const account of accountsOf(selection)) {
-      adapters.push(
-        iamServerCertificateSource(clients.iam(account), { account }, selection) as SourceAdapter,
-      );
+      add(account, iamServerCertificateSource(clients.iam(account), { account }, selection) as SourceAdapter);
     }
   }
   for (const selection of config.secretsManager) {
@@ -56,7 +92,8 @@ export function awsSourceAdapters(
         const password = selection.password
           ? passwordReader(clients, account, region, selection.password)
           : undefined;
-        adapters.push(
+        add(
+          account,
           secretsManagerSource(
             clients.secretsManager(account, region),
             { account, region },
@@ -73,7 +110,8 @@ export function awsSourceAdapters(
         const password = selection.password
           ? passwordReader(clients, account, region, selection.password)
           : undefined;
-        adapters.push(
+        add(
+          account,
           ssmParameterSource(
             clients.ssm(account, region),
             { account, region, ...(wiring.partition ? { partition: wiring.partition } : {}) },
@@ -84,7 +122,29 @@ export function awsSourceAdapters(
       }
     }
   }
-  return adapters;
+  const gate = wiring.accountAccess;
+  return built.map(({ account, adapter }) =>
+    gate && account !== wiring.ownAccount ? reachedFirst(adapter, account, gate) : adapter,
+  );
+}
+
+/** The adapter, whose listing first asks whether its account can be read. */
+function reachedFirst(
+  adapter: SourceAdapter,
+  account: string,
+  gate: NonNullable<AwsSourceWiring["accountAccess"]>,
+): SourceAdapter {
+  // The adapter as prototype: every other member (scope, fetch, currentVersion…) is the adapter's own.
+  return Object.create(adapter, {
+    list: {
+      value: async function* () {
+        const access = await gate(account);
+        // A plain Error: the scan's message is then the account's own (core/errors.ts describeCause).
+        if (!access.reachable) throw new Error(access.message);
+        yield* adapter.list();
+      },
+    },
+  }) as SourceAdapter;
 }
 
 /** The password of a selection's PKCS#12 values, from a secret or a parameter of the same account and region. */

@@ -8,11 +8,7 @@ import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import {
-  type AwsSourceWiring,
-  awsCertificateClients,
-  awsSourceAdapters,
-} from "../../adapters/aws-certificates";
+import { type AwsSourceWiring, awsSourceAdapters, awsSourceWiring } from "../../adapters/aws-certificates";
 import { sharedDocumentClient } from "../../adapters/clients/dynamodb";
 import { sharedEventBusClient } from "../../adapters/clients/eventbridge";
 import { certificateStoreS3Client } from "../../adapters/clients/s3";
@@ -157,11 +153,10 @@ export function productionScanDeps(): CertificateScanDeps {
     secrets: secretReader(),
     ...(hasAwsSelections(config)
       ? {
-          aws: {
-            clients: awsCertificateClients(),
+          aws: awsSourceWiring(config, {
             ownAccount: requireEnv(ENV.accountId),
-            partition: process.env[ENV.partition] ?? "aws",
-          },
+            partition: requireEnv(ENV.partition),
+          }),
         }
       : {}),
   });

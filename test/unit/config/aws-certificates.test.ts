@@ -21,8 +21,8 @@ describe("awsCertificates", () => {
   it("is empty by default, and keeps every kind's selection with its defaults", () => {
     // Act
     const none = parseConfig(withAws(undefined));
-    const all = parseConfig(
-      withAws({
+    const all = parseConfig({
+      ...withAws({
         acm: [{ regions: ["eu-west-1", "us-east-1"], tags: { team: "payments" } }],
         iamServerCertificates: [{ accounts: ["111122223333"] }],
         secretsManager: [
@@ -30,7 +30,9 @@ describe("awsCertificates", () => {
         ],
         ssmParameters: [{ regions: ["eu-west-1"], path: "/tls/", expectedHostnames: ["kafka.example.com"] }],
       }),
-    );
+      // A selection naming accounts reads them through the reader role, which needs the external ID.
+      accounts: { externalId: "wp-7f3c9a2b" },
+    });
 
     // Assess
     expect(none.awsCertificates).toEqual({
