@@ -13,7 +13,6 @@ import {
   GetCertificateCommand,
   type KeyAlgorithm,
   ListCertificatesCommand,
-  type ListCertificatesCommandOutput,
   ListTagsForCertificateCommand,
 } from "@aws-sdk/client-acm";
 import {
@@ -27,6 +26,7 @@ import type { EvaluationPolicy } from "../../core/certificates/evaluate";
 import type { Finding } from "../../core/contracts";
 import type { FetchedItem, SourceAdapter } from "../../core/scan/source-adapter";
 import { callFailure, ListingFailed, loadFailure } from "./errors";
+import { listPages } from "./pages";
 import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
 
 export const ALL_KEY_TYPES: KeyAlgorithm[] = [
@@ -75,30 +75,26 @@ export function acmSource(
     ...methods,
     async *list() {
       const wanted = Object.entries(selection.tags ?? {});
-      let token: string | undefined;
-      let pages = 0;
-      do {
-        let page: ListCertificatesCommandOutput;
-        try {
-          page = await client.send(
+      const pages = listPages(
+        `ListCertificates in ${where.account}/${where.region}`,
+        MAX_PAGES,
+        (token) =>
+          client.send(
             new ListCertificatesCommand({
               Includes: { keyTypes: ALL_KEY_TYPES },
               MaxItems: 1000,
               ...(token ? { NextToken: token } : {}),
             }),
-          );
-        } catch (error) {
-          throw new ListingFailed(
-            callFailure(error, `ListCertificates in ${where.account}/${where.region}`).detail,
-          );
-        }
+          ),
+        (page) => page.NextToken,
+      );
+      for await (const page of pages) {
         for (const summary of page.CertificateSummaryList ?? []) {
           if (!summary.CertificateArn) continue;
           if (wanted.length > 0 && !(await tagged(client, summary.CertificateArn, wanted))) continue;
           yield listed(where, summary);
         }
-        token = page.NextToken;
-      } while (token && ++pages < MAX_PAGES);
+      }
     },
     async fetch(item): Promise<FetchedItem> {
       let view: AcmCertificateView;

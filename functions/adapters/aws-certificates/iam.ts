@@ -8,11 +8,11 @@ import {
   GetServerCertificateCommand,
   type IAMClient,
   ListServerCertificatesCommand,
-  type ListServerCertificatesCommandOutput,
 } from "@aws-sdk/client-iam";
 import { type AwsPlace, IAM_REGION } from "../../core/aws-certificates/location";
 import type { SourceAdapter } from "../../core/scan/source-adapter";
-import { callFailure, ListingFailed, loadFailure } from "./errors";
+import { loadFailure } from "./errors";
+import { listPages } from "./pages";
 import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
 
 const MAX_PAGES = 100;
@@ -35,21 +35,20 @@ export function iamServerCertificateSource(
     parameters: placeParameters(where),
     ...awsItemMethods(selection.parameters),
     async *list() {
-      let marker: string | undefined;
-      let pages = 0;
-      do {
-        let page: ListServerCertificatesCommandOutput;
-        try {
-          page = await client.send(
+      const pages = listPages(
+        `ListServerCertificates in ${where.account}`,
+        MAX_PAGES,
+        (marker) =>
+          client.send(
             new ListServerCertificatesCommand({
               PathPrefix: selection.pathPrefix,
               MaxItems: 1000,
               ...(marker ? { Marker: marker } : {}),
             }),
-          );
-        } catch (error) {
-          throw new ListingFailed(callFailure(error, `ListServerCertificates in ${where.account}`).detail);
-        }
+          ),
+        (page) => (page.IsTruncated ? page.Marker : undefined),
+      );
+      for await (const page of pages) {
         for (const meta of page.ServerCertificateMetadataList ?? []) {
           if (!meta.Arn || !meta.ServerCertificateName) continue;
           yield listedItem(
@@ -57,8 +56,7 @@ export function iamServerCertificateSource(
             `${meta.ServerCertificateId}|${meta.UploadDate?.toISOString() ?? ""}`,
           );
         }
-        marker = page.IsTruncated ? page.Marker : undefined;
-      } while (marker && ++pages < MAX_PAGES);
+      }
     },
     async fetch(item) {
       try {

@@ -11,14 +11,14 @@ import {
   type Filter,
   GetSecretValueCommand,
   ListSecretsCommand,
-  type ListSecretsCommandOutput,
   type SecretListEntry,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import type { AwsPlace } from "../../core/aws-certificates/location";
 import type { SourceAdapter } from "../../core/scan/source-adapter";
-import { callFailure, ListingFailed, loadFailure } from "./errors";
+import { loadFailure } from "./errors";
 import { materialLoad, SelectionPassword } from "./material";
+import { listPages } from "./pages";
 import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
 
 const MAX_PAGES = 100;
@@ -56,28 +56,24 @@ export function secretsManagerSource(
     ...awsItemMethods(selection.parameters),
     async *list() {
       await secret.load();
-      let token: string | undefined;
-      let pages = 0;
-      do {
-        let page: ListSecretsCommandOutput;
-        try {
-          page = await client.send(
+      const pages = listPages(
+        `ListSecrets in ${where.account}/${where.region}`,
+        MAX_PAGES,
+        (token) =>
+          client.send(
             new ListSecretsCommand({
               MaxResults: 100,
               ...(filters.length > 0 ? { Filters: filters } : {}),
               ...(token ? { NextToken: token } : {}),
             }),
-          );
-        } catch (error) {
-          throw new ListingFailed(
-            callFailure(error, `ListSecrets in ${where.account}/${where.region}`).detail,
-          );
-        }
+          ),
+        (page) => page.NextToken,
+      );
+      for await (const page of pages) {
         for (const entry of page.SecretList ?? []) {
           if (selected(entry, selection)) yield listed(where, entry);
         }
-        token = page.NextToken;
-      } while (token && ++pages < MAX_PAGES);
+      }
     },
     async fetch(item, limits) {
       try {

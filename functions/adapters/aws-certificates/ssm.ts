@@ -6,7 +6,6 @@
  */
 import {
   DescribeParametersCommand,
-  type DescribeParametersCommandOutput,
   GetParameterCommand,
   type ParameterMetadata,
   type ParameterStringFilter,
@@ -14,8 +13,9 @@ import {
 } from "@aws-sdk/client-ssm";
 import type { AwsPlace } from "../../core/aws-certificates/location";
 import type { SourceAdapter } from "../../core/scan/source-adapter";
-import { callFailure, ListingFailed, loadFailure } from "./errors";
+import { loadFailure } from "./errors";
 import { materialLoad, SelectionPassword } from "./material";
+import { listPages } from "./pages";
 import type { PasswordReader } from "./secrets-manager";
 import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
 
@@ -56,28 +56,24 @@ export function ssmParameterSource(
     ...awsItemMethods(selection.parameters),
     async *list() {
       await secret.load();
-      let token: string | undefined;
-      let pages = 0;
-      do {
-        let page: DescribeParametersCommandOutput;
-        try {
-          page = await client.send(
+      const pages = listPages(
+        `DescribeParameters in ${where.account}/${where.region}`,
+        MAX_PAGES,
+        (token) =>
+          client.send(
             new DescribeParametersCommand({
               ParameterFilters: filters,
               MaxResults: 50,
               ...(token ? { NextToken: token } : {}),
             }),
-          );
-        } catch (error) {
-          throw new ListingFailed(
-            callFailure(error, `DescribeParameters in ${where.account}/${where.region}`).detail,
-          );
-        }
+          ),
+        (page) => page.NextToken,
+      );
+      for await (const page of pages) {
         for (const parameter of page.Parameters ?? []) {
           if (parameter.Name) yield listed(where, partition, parameter);
         }
-        token = page.NextToken;
-      } while (token && ++pages < MAX_PAGES);
+      }
     },
     async fetch(item, limits) {
       try {
