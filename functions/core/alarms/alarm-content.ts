@@ -4,7 +4,6 @@
  * run saw at the source, which a clear carries as the new state.
  */
 import { type CheckName, compareSeverity, type Finding, type Severity } from "../contracts";
-import { alarmDefinition } from "./catalog";
 import type {
   AlarmFacts,
   AlarmState,
@@ -12,7 +11,8 @@ import type {
   CheckRun,
   SourceObservation,
   TransitionKind,
-} from "./lifecycle";
+} from "./alarm-state";
+import { alarmDefinition } from "./catalog";
 
 // Parameters end up in events and e-mails; anything that smells of a secret is dropped at the door.
 const SECRET_NAME = /secret|token|password|passphrase|private.?key|credential/i;

@@ -3,21 +3,12 @@
  * run's instant, and the version (ETag, or ABSENT) of each object it judged. docs/architecture.md,
  * "Settling alarms".
  */
-import * as z from "zod";
-import type { AlarmState, CheckRun } from "./lifecycle";
+import type { AlarmState, CheckRun } from "./alarm-state";
+
+export { Evidence, type ObjectVersions } from "./alarm-state";
 
 /** The version of an object found missing: S3 no longer holds it. */
 export const ABSENT = "absent";
-
-export interface ObjectVersions {
-  /**
-   * By `s3://bucket/key`: the ETag of what was judged (read, or the listing's when judged from the
-   * inventory), or ABSENT for an object found missing.
-   */
-  seen: ReadonlyMap<string, string>;
-  /** The run listed every object under this `s3://bucket/prefix`: one under it that `seen` does not name was absent. */
-  listed?: string;
-}
 
 /** The object a source is about: `s3://bucket/key#2` → `s3://bucket/key`. */
 export function objectOfSource(source: string): string {
@@ -54,7 +45,3 @@ export function freshness(run: CheckRun, stored: AlarmState | undefined, source:
   if (seen === undefined || last?.version === seen) return older ? "stale" : "fresh";
   return { confirm: objectOfSource(source), seen };
 }
-
-/** What an alarm's state last changed on: the run's instant, and the object version it judged. */
-export const Evidence = z.object({ at: z.iso.datetime(), version: z.string().optional() });
-export type Evidence = z.infer<typeof Evidence>;

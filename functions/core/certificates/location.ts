@@ -28,8 +28,24 @@ const METADATA_PARAMETERS: readonly (readonly [string, string])[] = [
   [PUSH_METADATA.path, "HostPath"],
 ];
 
-/** Names watchpost sets itself; configuration may not claim them. */
-export const RESERVED_PARAMETERS = ["Source", "Bucket", "Prefix", "Key", "Endpoint"] as const;
+/**
+ * Names watchpost sets itself; configuration may not claim them, literally or as a `{Name}`
+ * capture: an item in AWS carries `SourceKind`, `Account`, `Region`, `Arn` and `Name`
+ * (aws-certificates/location.ts `itemParameters`, scan/source-adapter.ts `locationParametersOf`),
+ * which would otherwise silently replace what a user declared.
+ */
+export const RESERVED_PARAMETERS = [
+  "Source",
+  "Bucket",
+  "Prefix",
+  "Key",
+  "Endpoint",
+  "SourceKind",
+  "Account",
+  "Region",
+  "Arn",
+  "Name",
+] as const;
 
 export const MAX_PARAMETER_VALUE = 256;
 

@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../../functions/core/config";
+import { parseConfig } from "../../../functions/core/config";
 import { Accounts, memberAccountIds, SourceAccounts } from "../../../functions/core/config/accounts";
-
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw, "test.json");
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected the configuration to be rejected");
-}
+import { problemsOf } from "../../support/config-problems";
 
 describe("the accounts section", () => {
   it("defaults to the reader role watchpost-reader and one-hour sessions, with no external ID", () => {

@@ -1,21 +1,12 @@
 /** `awsCertificates`: what a configuration may select in ACM, IAM, Secrets Manager and Parameter Store. */
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../../functions/core/config";
+import { parseConfig } from "../../../functions/core/config";
+import { problemsOf } from "../../support/config-problems";
 
 const withAws = (awsCertificates: unknown) => ({
   certificates: { sources: [{ prefix: "certs/" }] },
   awsCertificates,
 });
-
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw, "test.json");
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected the configuration to be rejected");
-}
 
 describe("awsCertificates", () => {
   it("is empty by default, and keeps every kind's selection with its defaults", () => {

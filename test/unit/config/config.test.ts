@@ -8,18 +8,9 @@ import {
   readablePrefixes,
   type WatchpostConfigInput,
 } from "../../../functions/core/config";
+import { problemsOf } from "../../support/config-problems";
 
 const minimal = (): WatchpostConfigInput => ({ certificates: { sources: [{ prefix: "certs/" }] } });
-
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw, "test.json");
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected the configuration to be rejected");
-}
 
 describe("the example configuration", () => {
   it("is valid and documents every section", () => {
@@ -553,7 +544,10 @@ describe("keystore passwords and location parameters of a source", () => {
   });
 
   it.each([
-    [{ parameters: { Key: "x" } }, "other than Source, Bucket, Prefix, Key, Endpoint"],
+    [
+      { parameters: { Key: "x" } },
+      "other than Source, Bucket, Prefix, Key, Endpoint, SourceKind, Account, Region, Arn, Name",
+    ],
     [{ parameters: { DbPassword: "x" } }, "does not look like a secret's"],
     [{ parameters: { "Host Name": "x" } }, "expected a parameter name such as ServiceName"],
     [{ parametersByKey: [{ keyPattern: "h/{Host Name}/*" }] }, "expected {Name} captures"],
@@ -563,6 +557,55 @@ describe("keystore passwords and location parameters of a source", () => {
     const problems = problemsOf({ certificates: { sources: [{ prefix: "p/", ...fields }] } });
     expect(problems.join("\n")).toContain(message);
   });
+  // The parameters watchpost sets on an item kept in AWS (aws-certificates/location.ts
+  // itemParameters) would silently replace a declared one of the same name: refused wherever a
+  // user names parameters, literally or as a capture from the key.
+  const reserved =
+    "expected a parameter name other than Source, Bucket, Prefix, Key, Endpoint, SourceKind, Account, Region, Arn, Name, which watchpost sets itself";
+  const captures = "expected {Name} captures with parameter names, each once, between '/' or other text";
+  it.each([
+    [
+      "a source's parameters",
+      { certificates: { sources: [{ prefix: "p/", parameters: { Account: "prod" } }] } },
+      `certificates.sources[0].parameters.Account: ${reserved}`,
+    ],
+    [
+      "a key pattern's literal parameters",
+      {
+        certificates: {
+          sources: [
+            { prefix: "p/", parametersByKey: [{ keyPattern: "p/**", parameters: { Region: "eu" } }] },
+          ],
+        },
+      },
+      `certificates.sources[0].parametersByKey[0].parameters.Region: ${reserved}`,
+    ],
+    [
+      "a capture from the key",
+      { certificates: { sources: [{ prefix: "p/", parametersByKey: [{ keyPattern: "p/{Name}/*" }] }] } },
+      `certificates.sources[0].parametersByKey[0].keyPattern: ${captures}`,
+    ],
+    [
+      "an endpoint's parameters",
+      { ...minimal(), endpoints: { targets: [{ endpoint: "api.test:443", parameters: { Arn: "x" } }] } },
+      `endpoints.targets[0].parameters.Arn: ${reserved}`,
+    ],
+    [
+      "an ACM selection's parameters",
+      {
+        ...minimal(),
+        awsCertificates: { acm: [{ regions: ["eu-west-1"], parameters: { SourceKind: "acm" } }] },
+      },
+      `awsCertificates.acm[0].parameters.SourceKind: ${reserved}`,
+    ],
+  ])("refuses a name watchpost sets on AWS items in %s", (_where, raw, problem) => {
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([problem]);
+  });
+
   it("takes location parameters on an endpoint target, under the same rules", () => {
     // Prepare
     const target = { endpoint: "api.cluster.test:6443", parameters: { Cluster: "prod-east" } };
@@ -576,7 +619,9 @@ describe("keystore passwords and location parameters of a source", () => {
 
     // Assess
     expect(config.endpoints.targets[0]?.parameters).toEqual({ Cluster: "prod-east" });
-    expect(problems.join("\n")).toContain("other than Source, Bucket, Prefix, Key, Endpoint");
+    expect(problems.join("\n")).toContain(
+      "other than Source, Bucket, Prefix, Key, Endpoint, SourceKind, Account, Region, Arn, Name",
+    );
     expect(problems.join("\n")).toContain("does not look like a secret's");
   });
 });

@@ -4,8 +4,9 @@
  * Each case is a configuration and the whole list of problems the synth reports for it.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig, type WatchpostConfigInput } from "../../../functions/core/config";
+import type { WatchpostConfigInput } from "../../../functions/core/config";
 import { CredentialTarget } from "../../../functions/core/credentials/target";
+import { problemsOf } from "../../support/config-problems";
 
 const ROLE = "arn:aws:iam::123456789012:role/agency";
 const KEY_EU = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -16,16 +17,6 @@ function withTarget(target: Record<string, unknown>): WatchpostConfigInput {
     certificates: { sources: [{ prefix: "certs/" }] },
     credentials: { targets: [{ name: "t", bucket: "data-bucket", region: "eu-west-1", ...target }] },
   };
-}
-
-function problemsOf(input: WatchpostConfigInput): string[] {
-  try {
-    parseConfig(input, "test.json");
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
 }
 
 describe("a deployed credential check assumes its roles by role chaining", () => {

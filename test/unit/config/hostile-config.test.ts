@@ -7,27 +7,16 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
-  ConfigError,
   LIMITS,
   parseConfig,
   parseConfigText,
   type WatchpostConfigInput,
 } from "../../../functions/core/config";
 import { fullConfig } from "../../infra/support";
+import { problemsOfText } from "../../support/config-problems";
 
 const minimal = (): WatchpostConfigInput => ({ certificates: { sources: [{ prefix: "certs/" }] } });
 const ROLE = "arn:aws:iam::123456789012:role/agency";
-
-/** The problems of a configuration given as JSON text, as the CDK app reads it. */
-function problemsOfText(text: string): string[] {
-  try {
-    parseConfigText(text, "hostile.json");
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected the configuration to be rejected");
-}
 
 const problemsOf = (raw: unknown) => problemsOfText(JSON.stringify(raw));
 
