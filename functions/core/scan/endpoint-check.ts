@@ -1,6 +1,7 @@
 /**
- * One endpoint source, one check run: connect (after a STARTTLS exchange when configured), judge
- * the presented chain like a stored certificate, and settle the endpoint's alarms.
+ * One endpoint source, one check run, through the scan pipeline as a scope adapter
+ * (scope-adapter.ts): the item is the endpoint, its fetch a handshake (after a STARTTLS exchange
+ * when configured) giving the chain it presents, judged like a stored certificate and settled.
  *
  * Scope `endpoint:<host:port>`; the connection is the source `tls://<host:port>` and the n-th
  * presented certificate `tls://<host:port>#n`. A probe that cannot connect saw nothing: it raises
@@ -8,7 +9,7 @@
  * that got through stands until a probe sees the renewed certificate. A probe that connects settles
  * everything, the connection finding included.
  */
-import type { CheckRun } from "../alarms/lifecycle";
+import type { CheckRun } from "../alarms/alarm-state";
 import type { ParsedCertificate } from "../certificates/certificate";
 import { storedLeaf } from "../certificates/checks/end-certificates";
 import { unreadableFinding } from "../certificates/evaluate";
@@ -17,10 +18,11 @@ import type { EndpointTarget } from "../config";
 import { CERTIFICATE_CHECKS, type CheckName, type Finding } from "../contracts";
 import { canonicalEndpoint, parseEndpointAddress } from "../endpoints/address";
 import { judgeEndpoint } from "../endpoints/judge";
-import type { TlsDetails } from "../endpoints/probe";
+import type { EndpointChain, TlsDetails } from "../endpoints/probe";
 import { compareServedWithStored } from "../endpoints/served-vs-stored";
 import type { OcspReport } from "../endpoints/stapled-ocsp";
 import type { StoreScanContext } from "./ports";
+import { checkScopeAdapter, type ItemJudgement, type ScopeAdapter } from "./scope-adapter";
 import { loadTrustBundle, type TrustBundle, trustBundleFindings } from "./trust-material";
 
 export interface EndpointScanContext extends StoreScanContext {
@@ -56,10 +58,33 @@ export function expectedNamesOf(target: EndpointTarget): string[] {
   return [target.servername ?? parseEndpointAddress(target.endpoint)!.host];
 }
 
-export async function checkEndpoint(
+/** What the pipeline fetches of an endpoint: the anchors it is judged with, what it presented, the stored copy. */
+interface EndpointFetched {
+  trust: TrustBundle;
+  presented: EndpointChain;
+  /**
+   * The stored copy's leaf, or why there is none to compare with: fetched when one is configured
+   * and the endpoint presented certificates; absent otherwise.
+   */
+  stored?: StoredCopy;
+}
+
+type StoredCopy = { at: string; leaf: ParsedCertificate } | { at: string; unreadable: Finding };
+
+interface EndpointJudgement extends ItemJudgement {
+  certificates: ParsedCertificate[];
+  tls?: TlsDetails & { ocsp: OcspReport };
+}
+
+/**
+ * One endpoint target as a scope adapter: its one item is the endpoint; its fetch a handshake
+ * (after a STARTTLS exchange when configured) with the trust bundle it is judged against and the
+ * stored copy it is compared with; its judgement endpoints/judge.ts's, plus the comparison.
+ */
+export function endpointAdapter(
   target: EndpointTarget,
   ctx: EndpointScanContext,
-): Promise<EndpointCheck> {
+): ScopeAdapter<EndpointTarget, EndpointFetched, EndpointJudgement> {
   const name = endpointName(target);
   const source = endpointSource(target);
   const host = parseEndpointAddress(name)!.host;
@@ -73,111 +98,126 @@ export async function checkEndpoint(
     ...(target.caBundleKey || target.storedCertificateKey ? { Bucket: ctx.store.bucket } : {}),
     ...(target.storedCertificateKey ? { Key: target.storedCertificateKey } : {}),
   };
-  const trust: TrustBundle = target.caBundleKey
-    ? await loadTrustBundle(target.caBundleKey, ctx)
-    : { anchors: await ctx.publicRoots(), findings: [], examined: [] };
-  const trustFindings = [...trust.findings, ...trustBundleFindings(trust, new Map(), ctx)];
-
-  const presented = await ctx.fetchEndpoint(name, {
-    ...(target.servername ? { servername: target.servername } : {}),
-    ...(target.starttls ? { starttls: target.starttls } : {}),
+  const withEndpoint = (finding: Finding): Finding => ({
+    ...finding,
+    details: { ...finding.details, endpoint: name },
   });
-  if (!presented.ok) {
-    const finding = unreadableFinding(source, presented.reason, presented.detail);
-    return {
-      run: {
-        scope: endpointScope(target),
-        complete: false,
-        examinedSources: [],
-        findings: [{ ...finding, details: { ...finding.details, endpoint: name } }, ...trustFindings],
-        parameters,
-        now: ctx.now,
-      },
-      certificates: [],
-      reached: false,
-    };
-  }
-
-  const { warnDays, majorDays, skewSeconds } = ctx.certificates.thresholds;
-  const judged = judgeEndpoint(source, presented, {
-    now: ctx.now,
-    warnDays,
-    majorDays,
-    skewSeconds,
-    expectedHosts: expectedNamesOf(target),
-    ...(trust.anchors ? { trustAnchors: trust.anchors } : {}),
-    purpose: target.purpose ?? "server",
-  });
-  const comparison = await servedVersusStored(
-    target,
-    judged.certificates.find((c) => c.index === 0),
-    ctx,
-  );
-  // What was not judged keeps its alarms: the chain without a readable CA bundle, the comparison
-  // without a readable stored copy, revocation without a verified staple.
-  const skipped = new Set<CheckName>([
-    ...(trust.anchors ? [] : (["untrusted-chain"] as const)),
-    ...(comparison.compared ? [] : (["served-mismatch"] as const)),
-    ...judged.unexamined,
-  ]);
-  const examinedChecks: CheckName[] | undefined =
-    skipped.size > 0 ? CERTIFICATE_CHECKS.filter((check) => !skipped.has(check)) : undefined;
   return {
-    run: {
-      scope: endpointScope(target),
-      complete: true,
-      examinedSources: [source],
-      ...(examinedChecks ? { examinedChecks } : {}),
-      findings: [
-        ...[...judged.findings, ...comparison.findings].map((f) => ({
-          ...f,
-          details: { ...f.details, endpoint: name },
-        })),
-        ...trustFindings,
-      ],
-      parameters,
-      now: ctx.now,
+    kind: "endpoint",
+    scope: endpointScope(target),
+    parameters,
+    list: () => [target],
+    uri: () => source,
+    fetch: async () => {
+      const trust: TrustBundle = target.caBundleKey
+        ? await loadTrustBundle(target.caBundleKey, ctx)
+        : { anchors: await ctx.publicRoots(), findings: [], examined: [] };
+      const presented = await ctx.fetchEndpoint(name, {
+        ...(target.servername ? { servername: target.servername } : {}),
+        ...(target.starttls ? { starttls: target.starttls } : {}),
+      });
+      const key = target.storedCertificateKey;
+      const stored =
+        key && presented.ok && presented.certificates.length > 0 ? await storedCopy(key, ctx) : undefined;
+      return { trust, presented, ...(stored ? { stored } : {}) };
     },
-    certificates: judged.certificates,
-    reached: true,
-    ...(presented.tls ? { tls: { ...presented.tls, ocsp: judged.ocsp } } : {}),
+    judge: (_target, { trust, presented, stored }) => {
+      const trustFindings = [...trust.findings, ...trustBundleFindings(trust, new Map(), ctx)];
+      // A probe that cannot connect saw nothing: it raises (or keeps) the connection finding and
+      // clears nothing.
+      if (!presented.ok)
+        return {
+          examined: false,
+          findings: [
+            withEndpoint(unreadableFinding(source, presented.reason, presented.detail)),
+            ...trustFindings,
+          ],
+          certificates: [],
+        };
+      const { warnDays, majorDays, skewSeconds } = ctx.certificates.thresholds;
+      const judged = judgeEndpoint(source, presented, {
+        now: ctx.now,
+        warnDays,
+        majorDays,
+        skewSeconds,
+        expectedHosts: expectedNamesOf(target),
+        ...(trust.anchors ? { trustAnchors: trust.anchors } : {}),
+        purpose: target.purpose ?? "server",
+      });
+      const comparison = servedVersusStored(
+        target,
+        judged.certificates.find((c) => c.index === 0),
+        stored,
+      );
+      // What was not judged keeps its alarms: the chain without a readable CA bundle, the comparison
+      // without a readable stored copy, revocation without a verified staple.
+      const skipped = new Set<CheckName>([
+        ...(trust.anchors ? [] : (["untrusted-chain"] as const)),
+        ...(comparison.compared ? [] : (["served-mismatch"] as const)),
+        ...judged.unexamined,
+      ]);
+      return {
+        examined: true,
+        ...(skipped.size > 0
+          ? { examinedChecks: CERTIFICATE_CHECKS.filter((check) => !skipped.has(check)) }
+          : {}),
+        findings: [...[...judged.findings, ...comparison.findings].map(withEndpoint), ...trustFindings],
+        certificates: judged.certificates,
+        ...(presented.tls ? { tls: { ...presented.tls, ocsp: judged.ocsp } } : {}),
+      };
+    },
   };
+}
+
+/** One endpoint source, one check run: the endpoint through the pipeline (endpointAdapter). */
+export async function checkEndpoint(
+  target: EndpointTarget,
+  ctx: EndpointScanContext,
+): Promise<EndpointCheck> {
+  const { run, items } = await checkScopeAdapter(endpointAdapter(target, ctx), ctx.now);
+  const judged = items[0]?.judgement;
+  return {
+    run,
+    certificates: judged?.certificates ?? [],
+    reached: judged?.examined === true,
+    ...(judged?.tls ? { tls: judged.tls } : {}),
+  };
+}
+
+/** The stored copy's leaf, read as any stored certificate, or the finding that says why it cannot be. */
+async function storedCopy(key: string, ctx: EndpointScanContext): Promise<StoredCopy> {
+  const at = ctx.store.uri(key);
+  const loaded = await ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes });
+  if (!loaded.ok)
+    return { at, unreadable: unreadableFinding(at, loaded.reason, `stored copy: ${loaded.detail}`) };
+  const read = await readCertificates(loaded.bytes, at);
+  const leaf = read.status === "ok" ? storedLeaf(read.certificates) : undefined;
+  if (leaf) return { at, leaf };
+  const [reason, detail] =
+    read.status === "unreadable"
+      ? [read.reason, read.detail]
+      : (["unsupported-format", "holds no certificate"] as const);
+  return { at, unreadable: unreadableFinding(at, reason, `stored copy: ${detail}`) };
 }
 
 /**
  * The served leaf against the stored copy. `compared` is false when there is nothing to compare
  * with (no stored copy configured counts as compared: there is no such alarm to keep).
  */
-async function servedVersusStored(
+function servedVersusStored(
   target: EndpointTarget,
   served: ParsedCertificate | undefined,
-  ctx: EndpointScanContext,
-): Promise<{ compared: boolean; findings: Finding[] }> {
-  const key = target.storedCertificateKey;
-  if (!key) return { compared: true, findings: [] };
-  if (!served) return { compared: false, findings: [] };
-  const storedAt = ctx.store.uri(key);
-  const loaded = await ctx.store.load(key, { maxBytes: ctx.certificates.thresholds.maxObjectBytes });
-  if (!loaded.ok)
-    return {
-      compared: false,
-      findings: [unreadableFinding(storedAt, loaded.reason, `stored copy: ${loaded.detail}`)],
-    };
-  const read = await readCertificates(loaded.bytes, storedAt);
-  const leaf = read.status === "ok" ? storedLeaf(read.certificates) : undefined;
-  if (!leaf) {
-    const [reason, detail] =
-      read.status === "unreadable"
-        ? [read.reason, read.detail]
-        : (["unsupported-format", "holds no certificate"] as const);
-    return { compared: false, findings: [unreadableFinding(storedAt, reason, `stored copy: ${detail}`)] };
-  }
+  stored: StoredCopy | undefined,
+): { compared: boolean; findings: Finding[] } {
+  if (!target.storedCertificateKey) return { compared: true, findings: [] };
+  if (!served || !stored) return { compared: false, findings: [] };
+  if ("unreadable" in stored) return { compared: false, findings: [stored.unreadable] };
   const finding = compareServedWithStored({
     source: served.source,
     service: `the service at ${endpointName(target)}`,
     served,
-    stored: leaf,
-    storedAt,
+    stored: stored.leaf,
+    storedAt: stored.at,
   });
   return { compared: true, findings: finding ? [finding] : [] };
 }

@@ -16,8 +16,8 @@
  */
 
 import { alarmIdFor } from "../alarm-ids";
+import type { CheckRun } from "../alarms/alarm-state";
 import { ABSENT } from "../alarms/evidence";
-import type { CheckRun } from "../alarms/lifecycle";
 import type { WatchpostConfig } from "../config";
 import { DEFAULT_SILENT_AFTER_MINUTES, SILENCE_SLACK_MINUTES } from "../config/hosts";
 import type { CheckName, Finding } from "../contracts";
@@ -29,6 +29,8 @@ import {
   MAX_HEARTBEAT_BYTES,
 } from "../hosts/heartbeat";
 import type { CertificateStorePort, ScanLog } from "./ports";
+import type { LoadResult } from "./read-files";
+import { checkScopeAdapter, type ItemJudgement, type ScopeAdapter, settledRun } from "./scope-adapter";
 
 /** What the stack keeps of a host's last heartbeat (adapters/host-heartbeats.ts). */
 export interface HeartbeatRecord {
@@ -175,55 +177,69 @@ interface HostRunContext {
   now: Date;
 }
 
+/** A host's heartbeat judged: the record it makes, when it was read. */
+interface HeartbeatJudgement extends ItemJudgement {
+  record?: HeartbeatRecord;
+}
+
+/** The scope of the host whose heartbeat is `record`, and the parameters its alarms carry. */
+function hostOf(record: Pick<HeartbeatRecord, "key" | "host" | "prefix">, ctx: HostRunContext) {
+  return { scope: hostScope(ctx.uri, record), parameters: parametersOf(record, ctx.bucket) };
+}
+
 /** A push just ended: the host is not silent, and its clock is judged from what it measured. */
-export function heartbeatRun(record: HeartbeatRecord, ctx: HostRunContext): CheckRun {
-  const source = ctx.uri(record.key);
-  const clock = clockFinding(ctx.config, record, source);
+function pushedJudgement(record: HeartbeatRecord, ctx: HostRunContext): HeartbeatJudgement {
+  const clock = clockFinding(ctx.config, record, ctx.uri(record.key));
   return {
-    scope: hostScope(ctx.uri, record),
-    complete: true,
-    examinedSources: [source],
-    // A heartbeat without a clock reading says nothing about the clock: that alarm stands.
-    examinedChecks: record.clock ? [...HOST_CHECKS_ALL] : ["host-silent"],
+    examined: true,
     findings: clock ? [clock] : [],
-    parameters: parametersOf(record, ctx.bucket),
-    now: ctx.now,
-    versions: { seen: new Map([[source, record.etag]]) },
+    // A heartbeat without a clock reading says nothing about the clock: that alarm stands.
+    examinedChecks: record.clock ? HOST_CHECKS_ALL : ["host-silent"],
+    version: record.etag,
+    record,
   };
 }
 
 /** The heartbeat is gone: the host was retired, and its alarms clear. */
-export function retiredRun(key: string, ctx: HostRunContext): CheckRun | undefined {
-  const location = heartbeatLocation(key);
-  if (!location) return undefined;
-  const record = { key, ...location };
-  const source = ctx.uri(key);
+const RETIRED: HeartbeatJudgement = {
+  examined: true,
+  findings: [],
+  examinedChecks: HOST_CHECKS_ALL,
+  version: ABSENT,
+};
+
+/** The schedule's judgement of one host: silent or not, on the heartbeat the stack last recorded. */
+function silenceJudgement(record: HeartbeatRecord, ctx: HostRunContext): HeartbeatJudgement {
+  const silent = silenceFinding(ctx.config, record, ctx.now, ctx.uri(record.key));
   return {
-    scope: hostScope(ctx.uri, record),
-    complete: true,
-    examinedSources: [source],
-    examinedChecks: [...HOST_CHECKS_ALL],
-    findings: [],
-    parameters: parametersOf(record, ctx.bucket),
-    now: ctx.now,
-    versions: { seen: new Map([[source, ABSENT]]) },
+    examined: true,
+    findings: silent ? [silent] : [],
+    examinedChecks: ["host-silent"],
+    version: record.etag,
   };
 }
 
-/** The schedule's check of one host: silent or not, on the heartbeat the stack last recorded. */
+/** The run of a push that just ended (heartbeatJudgement) over the host's scope. */
+export function heartbeatRun(record: HeartbeatRecord, ctx: HostRunContext): CheckRun {
+  const source = ctx.uri(record.key);
+  return settledRun(hostOf(record, ctx), [{ source, judgement: pushedJudgement(record, ctx) }], ctx.now);
+}
+
+/** The run of a retired host: its heartbeat is gone, and both its alarms clear. */
+export function retiredRun(key: string, ctx: HostRunContext): CheckRun | undefined {
+  const location = heartbeatLocation(key);
+  if (!location) return undefined;
+  return settledRun(
+    hostOf({ key, ...location }, ctx),
+    [{ source: ctx.uri(key), judgement: RETIRED }],
+    ctx.now,
+  );
+}
+
+/** The schedule's run of one host. */
 export function silenceRun(record: HeartbeatRecord, ctx: HostRunContext): CheckRun {
   const source = ctx.uri(record.key);
-  const silent = silenceFinding(ctx.config, record, ctx.now, source);
-  return {
-    scope: hostScope(ctx.uri, record),
-    complete: true,
-    examinedSources: [source],
-    examinedChecks: ["host-silent"],
-    findings: silent ? [silent] : [],
-    parameters: parametersOf(record, ctx.bucket),
-    now: ctx.now,
-    versions: { seen: new Map([[source, record.etag]]) },
-  };
+  return settledRun(hostOf(record, ctx), [{ source, judgement: silenceJudgement(record, ctx) }], ctx.now);
 }
 
 /** The record a heartbeat object makes: where and when from the key and S3, the rest from what the host wrote. */
@@ -258,32 +274,80 @@ export interface HostCheckContext extends HostRunContext {
 }
 
 /**
- * A heartbeat object changed (its S3 event): read it as S3 holds it now — events can come late or
- * out of order — record it, and judge both checks; a heartbeat that is gone retires its host.
+ * A heartbeat object an S3 event names, as a scope adapter: fetched as S3 holds it now — events
+ * can come late or out of order — read into the record it makes and judged for both checks, and
+ * that record kept; a heartbeat that is gone retires its host (forgotten, both alarms clear).
+ * Undefined for a key that is not a heartbeat's.
+ */
+export function heartbeatObjectAdapter(
+  key: string,
+  ctx: HostCheckContext,
+): ScopeAdapter<string, LoadResult, HeartbeatJudgement> | undefined {
+  const location = heartbeatLocation(key);
+  if (!location) return undefined;
+  return {
+    kind: "host",
+    ...hostOf({ key, ...location }, ctx),
+    list: () => [key],
+    uri: ctx.uri,
+    fetch: async () => {
+      const loaded = await ctx.store.load(key, { maxBytes: MAX_HEARTBEAT_BYTES });
+      if (loaded.ok || loaded.gone) return loaded;
+      if (loaded.reason === "too-large") {
+        ctx.log?.warn("a heartbeat larger than any push writes; not read", { key });
+        return loaded;
+      }
+      throw new Error(`the heartbeat ${ctx.uri(key)} could not be read: ${loaded.detail}`);
+    },
+    judge: (_key, loaded) => {
+      if (!loaded.ok) return loaded.gone ? RETIRED : { examined: false, findings: [] };
+      const record = recordOf(key, loaded, ctx.now);
+      return record ? pushedJudgement(record, ctx) : { examined: false, findings: [] };
+    },
+    record: async (_key, judged) => {
+      if (judged.record) await ctx.heartbeats.record(judged.record);
+      else if (judged.version === ABSENT) await ctx.heartbeats.forget(key);
+    },
+  };
+}
+
+/**
+ * The schedule's check of one host, as a scope adapter: its item is the heartbeat the stack last
+ * recorded, which is what silence is judged on (nothing is fetched from S3).
+ */
+export function recordedHostAdapter(
+  record: HeartbeatRecord,
+  ctx: HostRunContext,
+): ScopeAdapter<HeartbeatRecord, HeartbeatRecord, HeartbeatJudgement> {
+  return {
+    kind: "host",
+    ...hostOf(record, ctx),
+    list: () => [record],
+    uri: (kept) => ctx.uri(kept.key),
+    fetch: async (kept) => kept,
+    judge: (_record, kept) => silenceJudgement(kept, ctx),
+  };
+}
+
+/**
+ * A heartbeat object changed (its S3 event): its host's run, or undefined when there is nothing to
+ * settle (not a heartbeat's key, or a heartbeat too large to be one push wrote).
  */
 export async function checkHeartbeatObject(
   key: string,
   ctx: HostCheckContext,
 ): Promise<CheckRun | undefined> {
-  const loaded = await ctx.store.load(key, { maxBytes: MAX_HEARTBEAT_BYTES });
-  if (!loaded.ok) {
-    if (loaded.gone) {
-      await ctx.heartbeats.forget(key);
-      return retiredRun(key, ctx);
-    }
-    if (loaded.reason === "too-large") {
-      ctx.log?.warn("a heartbeat larger than any push writes; not read", { key });
-      return undefined;
-    }
-    throw new Error(`the heartbeat ${ctx.uri(key)} could not be read: ${loaded.detail}`);
-  }
-  const record = recordOf(key, loaded, ctx.now);
-  if (!record) return undefined;
-  await ctx.heartbeats.record(record);
-  return heartbeatRun(record, ctx);
+  const adapter = heartbeatObjectAdapter(key, ctx);
+  if (!adapter) return undefined;
+  const { run, items } = await checkScopeAdapter(adapter, ctx.now);
+  return items.every((item) => item.judgement.examined) ? run : undefined;
 }
 
 /** The schedule's check: every host the stack has heard from, silent or not. */
 export async function checkSilentHosts(ctx: HostCheckContext): Promise<CheckRun[]> {
-  return (await ctx.heartbeats.list()).map((record) => silenceRun(record, ctx));
+  const runs: CheckRun[] = [];
+  for (const record of await ctx.heartbeats.list()) {
+    runs.push((await checkScopeAdapter(recordedHostAdapter(record, ctx), ctx.now)).run);
+  }
+  return runs;
 }
