@@ -103,7 +103,6 @@ export function endpointAdapter(
     details: { ...finding.details, endpoint: name },
   });
   return {
-    kind: "endpoint",
     scope: endpointScope(target),
     parameters,
     list: () => [target],

@@ -13,6 +13,8 @@
  *   is not silent, and its clock is what the heartbeat measured;
  * - the heartbeat's deletion (the host was retired): both alarms clear;
  * - the schedule (schedules.hostCheck): silence only, for every host the stack has heard from.
+ * Each goes through the scan pipeline as a scope adapter (scope-adapter.ts): `heartbeatObjectAdapter`
+ * for the event (fetch the object, judge, record or forget), `recordedHostAdapter` for the schedule.
  */
 
 import { alarmIdFor } from "../alarm-ids";
@@ -286,7 +288,6 @@ export function heartbeatObjectAdapter(
   const location = heartbeatLocation(key);
   if (!location) return undefined;
   return {
-    kind: "host",
     ...hostOf({ key, ...location }, ctx),
     list: () => [key],
     uri: ctx.uri,
@@ -320,7 +321,6 @@ export function recordedHostAdapter(
   ctx: HostRunContext,
 ): ScopeAdapter<HeartbeatRecord, HeartbeatRecord, HeartbeatJudgement> {
   return {
-    kind: "host",
     ...hostOf(record, ctx),
     list: () => [record],
     uri: (kept) => ctx.uri(kept.key),

@@ -29,8 +29,6 @@ export interface ItemJudgement {
 }
 
 export interface ScopeAdapter<Item, Fetched, Judged extends ItemJudgement = ItemJudgement> {
-  /** "endpoint", "host": logs. */
-  readonly kind: string;
   /** The scope's name: alarm state is keyed by it (`endpoint:<host:port>`, `host:s3://…/<host>/`). */
   readonly scope: string;
   /** Alarm parameters every finding of the scope carries. */

@@ -94,7 +94,6 @@ describe("a scope adapter through the pipeline", () => {
     // Prepare: a kind whose items are numbers, fetched as their squares
     const steps: string[] = [];
     const adapter: ScopeAdapter<number, number> = {
-      kind: "probe",
       ...SCOPE,
       list: () => [1, 2],
       uri: (n) => `x://${n}`,
@@ -139,7 +138,6 @@ describe("a scope adapter through the pipeline", () => {
   it("lets a failed fetch end the scope's check, so its alarms are left as they were", async () => {
     // Prepare
     const adapter: ScopeAdapter<string, never> = {
-      kind: "probe",
       ...SCOPE,
       list: () => ["a"],
       uri: (key) => `x://${key}`,
