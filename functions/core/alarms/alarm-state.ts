@@ -2,7 +2,8 @@
  * The alarm lifecycle's data: what a check run hands to the settlement (`CheckRun`), the state
  * kept per alarm (`AlarmState`) and the transitions sent (`AlarmTransition`). Its own file, below
  * the lifecycle's decisions (lifecycle.ts), what an alarm carries (alarm-content.ts) and the
- * ordering of evidence (evidence.ts), so that all three import it and none imports another back.
+ * ordering of evidence (evidence.ts): all three import it, and lifecycle.ts uses the other two
+ * without either of them needing lifecycle.ts back.
  */
 import * as z from "zod";
 import { CheckName, type Finding, Severity } from "../contracts";

@@ -1,11 +1,10 @@
 /**
  * What an alarm decision rests on, and whether a run's evidence may overturn the last one: the
- * run's instant, and the version (ETag, or ABSENT) of each object it judged. docs/architecture.md,
+ * run's instant, and the version (ETag, or ABSENT) of each object it judged (the `Evidence` an
+ * alarm keeps, and a run's `ObjectVersions`, are in alarm-state.ts). docs/architecture.md,
  * "Settling alarms".
  */
 import type { AlarmState, CheckRun } from "./alarm-state";
-
-export { Evidence, type ObjectVersions } from "./alarm-state";
 
 /** The version of an object found missing: S3 no longer holds it. */
 export const ABSENT = "absent";

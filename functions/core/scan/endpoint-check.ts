@@ -10,7 +10,7 @@
  * everything, the connection finding included.
  */
 import type { CheckRun } from "../alarms/alarm-state";
-import type { ParsedCertificate } from "../certificates/certificate";
+import { type ParsedCertificate, parseCertificate } from "../certificates/certificate";
 import { storedLeaf } from "../certificates/checks/end-certificates";
 import { unreadableFinding } from "../certificates/evaluate";
 import { readCertificates } from "../certificates/reader";
@@ -64,7 +64,7 @@ interface EndpointFetched {
   presented: EndpointChain;
   /**
    * The stored copy's leaf, or why there is none to compare with: fetched when one is configured
-   * and the endpoint presented certificates; absent otherwise.
+   * and the endpoint presented a leaf that parses; absent otherwise.
    */
   stored?: StoredCopy;
 }
@@ -116,8 +116,11 @@ export function endpointAdapter(
         ...(target.starttls ? { starttls: target.starttls } : {}),
       });
       const key = target.storedCertificateKey;
+      // The stored copy is compared with the served leaf: read only when there is one to compare.
       const stored =
-        key && presented.ok && presented.certificates.length > 0 ? await storedCopy(key, ctx) : undefined;
+        key && presented.ok && servesLeaf(presented.certificates, source)
+          ? await storedCopy(key, ctx)
+          : undefined;
       return { trust, presented, ...(stored ? { stored } : {}) };
     },
     judge: (_target, { trust, presented, stored }) => {
@@ -181,6 +184,18 @@ export async function checkEndpoint(
     reached: judged?.examined === true,
     ...(judged?.tls ? { tls: judged.tls } : {}),
   };
+}
+
+/** Whether the first certificate presented parses: the leaf judgeEndpoint judges and compares. */
+function servesLeaf(presented: readonly Uint8Array[], source: string): boolean {
+  const first = presented[0];
+  if (!first) return false;
+  try {
+    parseCertificate(first, source, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The stored copy's leaf, read as any stored certificate, or the finding that says why it cannot be. */
