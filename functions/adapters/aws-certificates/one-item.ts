@@ -8,13 +8,16 @@ import type { AwsPlace } from "../../core/aws-certificates/location";
 import type { OneItem } from "../../core/scan/source-adapter";
 import { callFailure } from "./errors";
 
-/** Why this scope cannot hold the item the change names; undefined when it may. */
+/**
+ * Why this scope cannot hold the item the change names ("" for another kind of store: nothing worth
+ * saying); undefined when it may.
+ */
 export function outsideOf(
   where: AwsPlace,
   change: AwsChange,
   selector: { namePrefix?: string | undefined; path?: string; recursive?: boolean } = {},
 ): string | undefined {
-  if (change.kind !== where.kind) return `not a ${where.kind} change`;
+  if (change.kind !== where.kind) return "";
   const verdict = coverage(
     change,
     { accounts: [where.account], regions: [where.region], ...selector },

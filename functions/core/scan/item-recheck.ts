@@ -34,7 +34,9 @@ export async function recheckChange(
     try {
       const outcome = await recheckItem(adapter, change, ctx);
       if ("checked" in outcome) result.checks.push(outcome.checked);
-      else if (outcome.outside) outside.add(outcome.skipped);
+      else if (outcome.outside) {
+        if (outcome.skipped) outside.add(outcome.skipped);
+      }
       else unselected.push(outcome.skipped);
     } catch (error) {
       const why = describeError(error);

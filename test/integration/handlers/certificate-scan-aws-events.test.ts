@@ -266,10 +266,9 @@ describe("AWS events re-check the one item they name, through the certificate-sc
       inventory: true,
     });
     const clients = awsCertificateClients({
-      region: REGION,
       maxAttempts: 1,
       credentialsFor: () => async () => ({ accessKeyId: "local", secretAccessKey: "local" }),
-    } as Parameters<typeof awsCertificateClients>[0]);
+    });
     const deps: CertificateScanDeps = {
       ...harness.deps,
       sourceAdapters: (ctx) =>
