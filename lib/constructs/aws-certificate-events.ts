@@ -41,7 +41,13 @@ export class AwsCertificateEvents extends Construct {
     const patterns = changePatterns(awsCertificates, stack.account);
     const rule = (name: string, description: string, pattern: Record<string, unknown> | undefined) => {
       if (!pattern) return;
-      const { source, "detail-type": detailType, account, region, detail } = pattern as {
+      const {
+        source,
+        "detail-type": detailType,
+        account,
+        region,
+        detail,
+      } = pattern as {
         source: string[];
         "detail-type": string[];
         account: string[];

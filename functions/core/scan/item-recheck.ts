@@ -36,8 +36,7 @@ export async function recheckChange(
       if ("checked" in outcome) result.checks.push(outcome.checked);
       else if (outcome.outside) {
         if (outcome.skipped) outside.add(outcome.skipped);
-      }
-      else unselected.push(outcome.skipped);
+      } else unselected.push(outcome.skipped);
     } catch (error) {
       const why = describeError(error);
       ctx.log?.error("check failed; its alarms are left as they were", { scope: adapter.scope, error: why });
