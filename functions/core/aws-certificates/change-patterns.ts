@@ -89,3 +89,28 @@ function withinQuota(tight: Pattern, loose: Pattern): Pattern {
 function sorted(values: readonly string[]): string[] {
   return [...new Set(values)].sort();
 }
+
+/**
+ * What a member account forwards to the watchpost account (lib/member-account-events-stack.ts): the
+ * same kinds of events, unfiltered by name, account or region (the member template knows nothing of
+ * the configuration; the watchpost account's rules filter them on arrival).
+ */
+export function forwardedPatterns(): Required<ChangePatterns> {
+  return {
+    acm: { source: ["aws.acm"], "detail-type": [...ACM_EVENT_TYPES] },
+    ssmParameters: {
+      source: ["aws.ssm"],
+      "detail-type": ["Parameter Store Change"],
+      detail: { operation: [...PARAMETER_OPERATIONS] },
+    },
+    secretsManager: {
+      source: ["aws.secretsmanager"],
+      "detail-type": ["AWS API Call via CloudTrail"],
+      detail: {
+        eventSource: ["secretsmanager.amazonaws.com"],
+        eventName: [...SECRET_CHANGE_CALLS],
+        errorCode: [{ exists: false }],
+      },
+    },
+  };
+}
