@@ -54,7 +54,8 @@ export async function recheckItem<Item extends ListedItem>(
   change: AwsChange,
   ctx: StoreScanContext,
 ): Promise<ItemRecheck> {
-  if (!adapter.listOne) return { skipped: `${adapter.scope} cannot look up one item`, outside: true };
+  // A kind without events (IAM server certificates, S3 prefixes) has nothing to say about one.
+  if (!adapter.listOne) return { skipped: "", outside: true };
   const found: OneItem<Item> = await adapter.listOne(change);
   switch (found.state) {
     case "elsewhere":
