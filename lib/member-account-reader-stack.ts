@@ -33,7 +33,8 @@ export const READ_TAG = { key: "watchpost", value: "read" } as const;
  *   ListServerCertificates (List) and GetServerCertificate on the `server-certificate` resource
  *   (arn:${Partition}:iam::${Account}:server-certificate/${CertificateNameWithPath}); neither returns a key.
  * - Secrets Manager (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html):
- *   ListSecrets (List, "*"); GetSecretValue on the `Secret` resource, whose condition keys include
+ *   ListSecrets (List, "*"); GetSecretValue and DescribeSecret (the one secret an event names) on
+ *   the `Secret` resource, whose condition keys include
  *   `aws:ResourceTag/${TagKey}` (and `secretsmanager:ResourceTag/tag-key`, the same tag under the
  *   service's own prefix, which the IAM evaluator the tests use cannot match): only secrets tagged READ_TAG.
  * - Systems Manager (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html):
@@ -110,7 +111,7 @@ export class MemberAccountReaderStack extends Stack {
         }),
         new iam.PolicyStatement({
           sid: "ReadTaggedSecrets",
-          actions: ["secretsmanager:GetSecretValue"],
+          actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
           resources: [`arn:${partition}:secretsmanager:*:${account}:secret:*`],
           conditions: { StringEquals: { [`aws:ResourceTag/${READ_TAG.key}`]: READ_TAG.value } },
         }),

@@ -20,6 +20,7 @@ import { HOST_CHECK_DETAIL } from "../functions/handlers/certificate-scan/events
 import { ENV } from "../functions/handlers/shared/environment";
 import { AlarmNotifications, refuseChatOutsideAwsPartition } from "./constructs/alarm-notifications";
 import { AlarmState } from "./constructs/alarm-state";
+import { AwsCertificateEvents } from "./constructs/aws-certificate-events";
 import { CertificatePage } from "./constructs/certificate-page";
 import { CertificateStore } from "./constructs/certificate-store";
 import { CheckSchedule } from "./constructs/check-schedule";
@@ -179,6 +180,9 @@ export class WatchpostStack extends Stack {
         },
       );
     });
+
+    // ACM, Parameter Store and Secrets Manager say when an item changed: that item is re-checked.
+    new AwsCertificateEvents(this, "AwsCertificateEvents", { config, target: this.certificateScan });
 
     if (config.schedules.checkAfterDeploy) this.addFirstChecks();
 

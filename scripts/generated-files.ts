@@ -60,7 +60,7 @@ export async function generatedFiles(): Promise<GeneratedFile[]> {
   // Imported here, not at the top: these scripts import this module for the markers.
   const { renderNotificationDocs } = await import("./generate-notification-docs");
   const { renderEventDocs } = await import("./generate-event-docs");
-  const { renderMemberTemplate } = await import("./generate-member-template");
+  const { renderMemberTemplate, renderMemberEventsTemplate } = await import("./generate-member-template");
   const schema = (path: string, source: string, make: () => Record<string, unknown>) => ({
     path,
     script: HERE,
@@ -98,6 +98,11 @@ export async function generatedFiles(): Promise<GeneratedFile[]> {
       path: "templates/member-account-reader.template.json",
       script: "scripts/generate-member-template.ts",
       render: renderMemberTemplate,
+    },
+    {
+      path: "templates/member-account-events.template.json",
+      script: "scripts/generate-member-template.ts",
+      render: renderMemberEventsTemplate,
     },
   ];
 }

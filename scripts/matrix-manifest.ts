@@ -10,12 +10,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RegionInfo } from "aws-cdk-lib/region-info";
 
-const MEMBER_TEMPLATE = join(
-  dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "templates",
-  "member-account-reader.template.json",
-);
+const TEMPLATES = join(dirname(fileURLToPath(import.meta.url)), "..", "templates");
+const MEMBER_TEMPLATE = join(TEMPLATES, "member-account-reader.template.json");
+const MEMBER_EVENTS_TEMPLATE = join(TEMPLATES, "member-account-events.template.json");
 
 /** Regions per partition that cfn-lint checks a template against: commercial ones on four continents. */
 export const LINT_REGIONS: Record<string, string[]> = {
@@ -64,6 +61,11 @@ export function templatesToCheck(matrixDir: string, cdkOut = "cdk.out"): MatrixT
   templates.push({
     name: "member-account reader (StackSets)",
     template: MEMBER_TEMPLATE,
+    regions: Object.values(LINT_REGIONS).flat(),
+  });
+  templates.push({
+    name: "member-account event forwarder (StackSets)",
+    template: MEMBER_EVENTS_TEMPLATE,
     regions: Object.values(LINT_REGIONS).flat(),
   });
   const assembly = join(resolve(cdkOut), "manifest.json");

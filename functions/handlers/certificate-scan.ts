@@ -1,7 +1,8 @@
 /**
  * Certificate scan: the Lambda entry. The event says which trigger sent it, and that trigger's
  * module does the work (certificate-scan/): a full scan on the schedule and after each deployment,
- * the re-check of an object an S3 event names, or the batches of a large source that come back
+ * the re-check of an object an S3 event names, of an item an ACM, Parameter Store or Secrets
+ * Manager event names (certificate-scan/aws-change.ts), or the batches of a large source that come back
  * from the scan queue, and the heartbeats of the hosts that push (certificate-scan/hosts.ts).
  * Dependencies are built once per execution environment (certificate-scan/deps.ts).
  *
@@ -9,6 +10,7 @@
  * "Following one scheduled scan through the code" and "Following one upload re-check".
  */
 
+import { awsItemChanged } from "./certificate-scan/aws-change";
 import { type CertificateScanDeps, productionScanDeps } from "./certificate-scan/deps";
 import { ScanEvent } from "./certificate-scan/events";
 import { fullScan } from "./certificate-scan/full-scan";
@@ -34,6 +36,8 @@ export async function runCertificateScan(event: unknown, deps: CertificateScanDe
       return scanBatches(scan.event, deps, started);
     case "object-change":
       return objectChanged(scan.event, deps, started);
+    case "aws-item-change":
+      return awsItemChanged(scan.event, deps, started);
     case "host-check":
       return hostCheck(deps, started);
     case "full-scan":

@@ -94,7 +94,8 @@ export function grantAwsCertificateReads(role: iam.IRole & iam.IGrantable, selec
   for (const s of selections.secretsManager.filter(readsOwn)) {
     lists.add(LIST_ACTIONS.secretsManager);
     add(
-      ["secretsmanager:GetSecretValue"],
+      // DescribeSecret: the one secret an event names, looked up (functions/adapters/aws-certificates/secrets-manager.ts listOne).
+      ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
       s.regions.map(
         (region) => `arn:${partition}:secretsmanager:${region}:${account}:secret:${s.namePrefix ?? ""}*`,
       ),

@@ -115,7 +115,7 @@ describe("templates/member-account-reader.template.json", () => {
         condition: undefined,
       },
       {
-        actions: ["secretsmanager:GetSecretValue"],
+        actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
         resource: "arn:<Partition>:secretsmanager:*:<AccountId>:secret:*",
         condition: { StringEquals: { "aws:ResourceTag/watchpost": "read" } },
       },

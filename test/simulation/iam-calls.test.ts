@@ -87,6 +87,7 @@ const ACTION_OF: Record<string, string> = {
   "STSClient:AssumeRoleCommand": "sts:AssumeRole",
   "SecretsManagerClient:GetSecretValueCommand": "secretsmanager:GetSecretValue",
   "SecretsManagerClient:ListSecretsCommand": "secretsmanager:ListSecrets",
+  "SecretsManagerClient:DescribeSecretCommand": "secretsmanager:DescribeSecret",
   "ACMClient:ListCertificatesCommand": "acm:ListCertificates",
   "ACMClient:DescribeCertificateCommand": "acm:DescribeCertificate",
   "ACMClient:GetCertificateCommand": "acm:GetCertificate",
@@ -561,6 +562,16 @@ function awsCertificateRequests(action: string, stack: ResolvedTemplate, config:
       break;
     case "secretsmanager:ListSecrets":
       list(secretsManager, "list secrets");
+      break;
+    case "secretsmanager:DescribeSecret":
+      for (const s of secretsManager.filter(own))
+        for (const region of s.regions)
+          requests.push({
+            action,
+            resource: `arn:${partition}:secretsmanager:${region}:${account}:secret:${s.namePrefix ?? ""}kafka-broker-AbCdEf`,
+            ...tagContext(s.tags),
+            because: `the secret an event names in ${region}`,
+          });
       break;
     case "secretsmanager:GetSecretValue":
       for (const s of secretsManager.filter(own))

@@ -172,6 +172,8 @@ describe("the reader role's calls in the member account", () => {
       result: "Allowed",
     },
     { call: "secretsmanager:GetSecretValue (untagged secret)", resource: secret, result: "ImplicitlyDenied" },
+    { call: "secretsmanager:DescribeSecret", resource: secret, context: tagged, result: "Allowed" },
+    { call: "secretsmanager:DescribeSecret (untagged secret)", resource: secret, result: "ImplicitlyDenied" },
     { call: "secretsmanager:PutSecretValue", resource: secret, context: tagged, result: "ImplicitlyDenied" },
     { call: "ssm:DescribeParameters", resource: "*", result: "Allowed" },
     { call: "ssm:GetParameter", resource: parameter, context: tagged, result: "Allowed" },
@@ -253,6 +255,11 @@ describe("the scan role's calls in its own account", () => {
     },
     {
       call: "secretsmanager:GetSecretValue",
+      resource: `arn:aws:secretsmanager:${REGION}:${WATCHPOST}:secret:tls/api-AbCdEf`,
+      result: "Allowed",
+    },
+    {
+      call: "secretsmanager:DescribeSecret",
       resource: `arn:aws:secretsmanager:${REGION}:${WATCHPOST}:secret:tls/api-AbCdEf`,
       result: "Allowed",
     },

@@ -26,6 +26,7 @@ import type { EvaluationPolicy } from "../../core/certificates/evaluate";
 import type { Finding } from "../../core/contracts";
 import type { FetchedItem, SourceAdapter } from "../../core/scan/source-adapter";
 import { callFailure, ListingFailed, loadFailure } from "./errors";
+import { lookupFailure, outsideOf } from "./one-item";
 import { listPages } from "./pages";
 import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
 
@@ -134,6 +135,36 @@ export function acmSource(
     expectedHosts: (item) =>
       selection.expectedHostnames ?? (item.imported && item.item.name ? [item.item.name] : undefined),
     review: (item, findings) => methods.review(item, weighedByUse(findings, item)),
+    async listOne(change) {
+      const outside = outsideOf(where, change);
+      if (outside !== undefined || change.kind !== "acm")
+        return { state: "elsewhere", reason: outside ?? "" };
+      const arn = change.arn;
+      try {
+        const { Certificate } = await client.send(new DescribeCertificateCommand({ CertificateArn: arn }));
+        if (!Certificate) return { state: "failed", uri: arn, detail: "DescribeCertificate: no certificate" };
+        const wanted = Object.entries(selection.tags ?? {});
+        if (wanted.length > 0 && !(await tagged(client, arn, wanted))) {
+          return { state: "unselected", reason: "the certificate does not carry the selection's tags" };
+        }
+        // The listing's summary, from the description ACM answers for this one certificate.
+        return {
+          state: "listed",
+          item: listed(where, {
+            CertificateArn: arn,
+            DomainName: Certificate.DomainName,
+            Status: Certificate.Status,
+            Type: Certificate.Type,
+            NotBefore: Certificate.NotBefore,
+            NotAfter: Certificate.NotAfter,
+            ImportedAt: Certificate.ImportedAt,
+            InUse: (Certificate.InUseBy ?? []).length > 0,
+          }),
+        };
+      } catch (error) {
+        return lookupFailure(error, `DescribeCertificate ${arn}`, arn);
+      }
+    },
   };
 }
 

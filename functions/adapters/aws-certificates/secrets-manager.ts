@@ -8,6 +8,7 @@
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_Filter.html
  */
 import {
+  DescribeSecretCommand,
   type Filter,
   GetSecretValueCommand,
   ListSecretsCommand,
@@ -18,6 +19,7 @@ import type { AwsPlace } from "../../core/aws-certificates/location";
 import type { SourceAdapter } from "../../core/scan/source-adapter";
 import { loadFailure } from "./errors";
 import { materialLoad, SelectionPassword } from "./material";
+import { lookupFailure, outsideOf } from "./one-item";
 import { listPages } from "./pages";
 import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
 
@@ -90,6 +92,38 @@ export function secretsManagerSource(
     },
     ...(selection.expectedHostnames ? { expectedHosts: () => selection.expectedHostnames } : {}),
     ...(secret.configured ? { password: () => secret.get() } : {}),
+    // DescribeSecret, not ListSecrets: the listing may not show changes of the last minutes (Secrets
+    // Manager API Reference, ListSecrets), and this look-up follows a change by seconds.
+    async listOne(change) {
+      const outside = outsideOf(where, change, { namePrefix: selection.namePrefix });
+      if (outside !== undefined || change.kind !== "secrets-manager") {
+        return { state: "elsewhere", reason: outside ?? "" };
+      }
+      const arn =
+        change.secretId.startsWith("arn:") && change.name !== undefined ? change.secretId : undefined;
+      let entry: SecretListEntry;
+      try {
+        const described = await client.send(new DescribeSecretCommand({ SecretId: change.secretId }));
+        entry = { ...described, SecretVersionsToStages: described.VersionIdsToStages };
+      } catch (error) {
+        return lookupFailure(error, `DescribeSecret ${change.secretId}`, arn);
+      }
+      if (!entry.ARN || !entry.Name)
+        return { state: "failed", uri: change.secretId, detail: "DescribeSecret: no ARN" };
+      if (entry.DeletedDate) return { state: "absent", uri: entry.ARN };
+      if (selection.namePrefix && !entry.Name.startsWith(selection.namePrefix)) {
+        return { state: "elsewhere", reason: `the name is not under the prefix ${selection.namePrefix}` };
+      }
+      if (!selected(entry, selection)) {
+        return { state: "unselected", reason: "the secret does not carry the selection's tags" };
+      }
+      try {
+        await secret.load();
+      } catch (error) {
+        return { state: "failed", uri: entry.ARN, detail: error instanceof Error ? error.message : "error" };
+      }
+      return { state: "listed", item: listed(where, entry) };
+    },
   };
 }
 

@@ -15,6 +15,7 @@ import type { AwsPlace } from "../../core/aws-certificates/location";
 import type { SourceAdapter } from "../../core/scan/source-adapter";
 import { loadFailure } from "./errors";
 import { materialLoad, SelectionPassword } from "./material";
+import { lookupFailure, outsideOf } from "./one-item";
 import { listPages } from "./pages";
 import type { PasswordReader } from "./secrets-manager";
 import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
@@ -92,15 +93,49 @@ export function ssmParameterSource(
     },
     ...(selection.expectedHostnames ? { expectedHosts: () => selection.expectedHostnames } : {}),
     ...(secret.configured ? { password: () => secret.get() } : {}),
+    async listOne(change) {
+      const outside = outsideOf(where, change, { path: selection.path, recursive: selection.recursive });
+      if (outside !== undefined || change.kind !== "ssm-parameter") {
+        return { state: "elsewhere", reason: outside ?? "" };
+      }
+      const uri = parameterArn(where, partition, change.name);
+      const named = { Key: "Name", Option: "Equals", Values: [change.name] };
+      const describe = async (withTags: boolean) => {
+        const { Parameters = [] } = await client.send(
+          new DescribeParametersCommand({
+            ParameterFilters: [named, ...(withTags ? filters.slice(1) : [])],
+            MaxResults: 50,
+          }),
+        );
+        return Parameters.find((p) => p.Name === change.name);
+      };
+      try {
+        const found = await describe(false);
+        if (!found) return { state: "absent", uri };
+        if (selection.tags && !(await describe(true))) {
+          return { state: "unselected", reason: "the parameter does not carry the selection's tags" };
+        }
+        await secret.load();
+        return { state: "listed", item: listed(where, partition, found) };
+      } catch (error) {
+        if (error instanceof Error && error.name === "ListingFailed") {
+          return { state: "failed", uri, detail: error.message };
+        }
+        return lookupFailure(error, `DescribeParameters ${change.name}`, undefined);
+      }
+    },
   };
+}
+
+/** The documented form of a parameter's ARN (a name without a leading '/' gets one). */
+function parameterArn(where: AwsPlace, partition: string, name: string): string {
+  return `arn:${partition}:ssm:${where.region}:${where.account}:parameter${name.startsWith("/") ? "" : "/"}${name}`;
 }
 
 function listed(where: AwsPlace, partition: string, parameter: ParameterMetadata): AwsListedItem {
   const name = parameter.Name as string;
   // ParameterMetadata carries its ARN; the documented form otherwise (a name without a leading '/' gets one).
-  const arn =
-    parameter.ARN ??
-    `arn:${partition}:ssm:${where.region}:${where.account}:parameter${name.startsWith("/") ? "" : "/"}${name}`;
+  const arn = parameter.ARN ?? parameterArn(where, partition, name);
   return listedItem(
     { ...where, arn, name },
     parameter.Version !== undefined ? String(parameter.Version) : undefined,

@@ -11,6 +11,7 @@
  * S3 sources plug in through `s3ObjectSource` (s3-source.ts); CONTRIBUTING.md, "How to add a
  * source", lists the files a new kind touches.
  */
+import type { AwsChange } from "../aws-certificates/change-events";
 import type { Finding } from "../contracts";
 import type { DescribedCertificates, FilePassword, LoadResult } from "./read-files";
 
@@ -114,7 +115,23 @@ export interface SourceAdapter<Item extends ListedItem = ListedItem> {
    * confirms with it that what a run judged is still current before it changes anything.
    */
   currentVersion?(uri: string): Promise<string | undefined>;
+  /**
+   * The one item an AWS event names, as this scope's listing would show it now (item-recheck.ts):
+   * `elsewhere` without a call when the scope cannot hold it (another kind, account, region, name
+   * prefix or path), `unselected` when the store says it is outside the selection (its tags),
+   * `absent` when it does not exist (or is scheduled for deletion), `failed` when the store would
+   * not say (the item stays unexamined: its alarms stand).
+   */
+  listOne?(change: AwsChange): Promise<OneItem<Item>>;
 }
+
+/** What `listOne` found. */
+export type OneItem<Item extends ListedItem = ListedItem> =
+  | { state: "listed"; item: Item }
+  | { state: "absent"; uri: string }
+  | { state: "elsewhere"; reason: string }
+  | { state: "unselected"; reason: string }
+  | { state: "failed"; uri: string; detail: string };
 
 /** The alarm parameters of an item's location (`Account`, `Region`, `Arn`, `Name`). */
 export function locationParametersOf(location: ItemLocation | undefined): Record<string, string> {

@@ -1,7 +1,8 @@
 /**
  * The events that invoke the certificate scan, validated once: an SQS batch of the scan queue, an
- * S3 object event through EventBridge, the host check's schedule, or anything else (the schedule,
- * the deploy-time trigger, a manual invoke), which asks for a full scan.
+ * S3 object event through EventBridge, an event of ACM, Parameter Store or Secrets Manager about one
+ * item, the host check's schedule, or anything else (the schedule, the deploy-time trigger, a
+ * manual invoke), which asks for a full scan.
  */
 import * as z from "zod";
 
@@ -28,9 +29,29 @@ export type QueueEvent = z.infer<typeof QueueEvent>;
 export const HOST_CHECK_DETAIL = { check: "host-heartbeats" } as const;
 export const HostCheckEvent = z.object({ detail: z.object({ check: z.literal(HOST_CHECK_DETAIL.check) }) });
 
+/**
+ * An event of ACM, Parameter Store or Secrets Manager (lib/constructs/aws-certificate-events.ts).
+ * Only its envelope is checked here; what it names is read, as untrusted text, by
+ * core/aws-certificates/change-events.ts `changeOf`, which says why when it names nothing usable.
+ * Any event from these sources is an item's re-check, never a full scan: a malformed one is
+ * ignored there, not taken for the schedule.
+ */
+export const AWS_STORE_SOURCES = ["aws.acm", "aws.ssm", "aws.secretsmanager"] as const;
+const Short = z.string().max(256).catch("");
+export const AwsStoreEvent = z.object({
+  source: z.enum(AWS_STORE_SOURCES),
+  "detail-type": Short,
+  account: Short,
+  region: Short,
+  resources: z.array(z.string().max(2048)).max(20).optional().catch(undefined),
+  detail: z.record(z.string(), z.unknown()).catch({}),
+});
+export type AwsStoreEvent = z.infer<typeof AwsStoreEvent>;
+
 export const ScanEvent = z.union([
   QueueEvent.transform((event) => ({ trigger: "scan-batch" as const, event })),
   ObjectEvent.transform((event) => ({ trigger: "object-change" as const, event })),
+  AwsStoreEvent.transform((event) => ({ trigger: "aws-item-change" as const, event })),
   HostCheckEvent.transform(() => ({ trigger: "host-check" as const })),
   z.unknown().transform(() => ({ trigger: "full-scan" as const })),
 ]);
