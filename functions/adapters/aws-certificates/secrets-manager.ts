@@ -34,6 +34,11 @@ export interface PasswordReader {
   read: () => Promise<string>;
   /** "the password secret tls/p12-password": said when a value needs it. */
   hint: string;
+  /**
+   * Where the password is kept: a selection whose names or path take in its own password secret or
+   * parameter does not judge it as a certificate (it holds none; it would be `unreadable`).
+   */
+  holder?: { secretName?: string; parameterName?: string };
 }
 
 export function secretsManagerSource(
@@ -71,7 +76,8 @@ export function secretsManagerSource(
       );
       for await (const page of pages) {
         for (const entry of page.SecretList ?? []) {
-          if (selected(entry, selection)) yield listed(where, entry);
+          if (selected(entry, selection) && entry.Name !== password?.holder?.secretName)
+            yield listed(where, entry);
         }
       }
     },

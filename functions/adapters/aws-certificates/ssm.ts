@@ -71,7 +71,8 @@ export function ssmParameterSource(
       );
       for await (const page of pages) {
         for (const parameter of page.Parameters ?? []) {
-          if (parameter.Name) yield listed(where, partition, parameter);
+          if (parameter.Name && parameter.Name !== password?.holder?.parameterName)
+            yield listed(where, partition, parameter);
         }
       }
     },
