@@ -26,7 +26,14 @@ import {
 } from "../support/aws-certificate-stand-ins";
 import { ACCOUNT, MEMBER_ACCOUNT } from "../support/deployment-configs";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
-import { type Bundle, type Invocation, invokeBundle, loadBundles, NODE24, prepareRunner } from "../support/node24";
+import {
+  type Bundle,
+  type Invocation,
+  invokeBundle,
+  loadBundles,
+  NODE24,
+  prepareRunner,
+} from "../support/node24";
 import { chain, DAY, issue, privateKeyPem } from "../support/pki";
 import { FUNCTION_DESCRIPTIONS } from "../support/template";
 
@@ -101,7 +108,9 @@ beforeAll(async () => {
     type: "AMAZON_ISSUED",
     notBefore: new Date(now - 300 * DAY),
     notAfter: new Date(now + 60 * DAY),
-    inUseBy: [`arn:aws:elasticloadbalancing:${REGION}:${MEMBER_ACCOUNT}:loadbalancer/app/shop/50dc6c495c0c9188`],
+    inUseBy: [
+      `arn:aws:elasticloadbalancing:${REGION}:${MEMBER_ACCOUNT}:loadbalancer/app/shop/50dc6c495c0c9188`,
+    ],
     renewalEligibility: "INELIGIBLE",
   };
   fixtures = {
@@ -121,7 +130,9 @@ beforeAll(async () => {
         type: "IMPORTED",
         notBefore: pki.leaf.cert.notBefore,
         notAfter: pki.leaf.cert.notAfter,
-        inUseBy: [`arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/app/payments/60dc6c495c0c9188`],
+        inUseBy: [
+          `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/app/payments/60dc6c495c0c9188`,
+        ],
         tags: { team: "payments" },
         certificate: pki.leaf.pem,
         chain: pki.intermediate.pem,
@@ -186,14 +197,16 @@ function scheduledScan(): Promise<Invocation> {
 
 /** What a person sees of each alarm event: its kind, check, ID, severity, source and location. */
 function alarmEvents(from: number) {
-  return bus.events.slice(from).map((e) => [
-    e.detailType,
-    e.detail.check,
-    e.detail.alarmId,
-    e.detail.severity,
-    e.detail.source,
-    e.detail.parameters,
-  ]);
+  return bus.events
+    .slice(from)
+    .map((e) => [
+      e.detailType,
+      e.detail.check,
+      e.detail.alarmId,
+      e.detail.severity,
+      e.detail.source,
+      e.detail.parameters,
+    ]);
 }
 
 describe("the certificate scan bundle on Node 24, reading ACM, IAM, Secrets Manager and Parameter Store", () => {

@@ -25,8 +25,8 @@ import type { AwsPlace } from "../../core/aws-certificates/location";
 import type { EvaluationPolicy } from "../../core/certificates/evaluate";
 import type { Finding } from "../../core/contracts";
 import type { FetchedItem, SourceAdapter } from "../../core/scan/source-adapter";
-import { callFailure, ListingFailed, loadFailure } from "./errors";
-import { listPages } from "./pages";
+import { callFailure, loadFailure } from "./errors";
+import { listingFailure, listPages } from "./pages";
 import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
 
 export const ALL_KEY_TYPES: KeyAlgorithm[] = [
@@ -76,8 +76,7 @@ export function acmSource(
     async *list() {
       const wanted = Object.entries(selection.tags ?? {});
       const pages = listPages(
-        `ListCertificates in ${where.account}/${where.region}`,
-        MAX_PAGES,
+        { action: "acm:ListCertificates", where, maxPages: MAX_PAGES },
         (token) =>
           client.send(
             new ListCertificatesCommand({
@@ -159,10 +158,10 @@ async function tagged(
     const { Tags = [] } = await client.send(new ListTagsForCertificateCommand({ CertificateArn: arn }));
     return wanted.every(([key, value]) => Tags.some((tag) => tag.Key === key && (tag.Value ?? "") === value));
   } catch (error) {
-    const failure = callFailure(error, `ListTagsForCertificate ${arn}`);
+    const call = `ListTagsForCertificate ${arn}`;
     // Deleted since the listing: simply not there. Anything else leaves the listing incomplete.
-    if (failure.gone) return false;
-    throw new ListingFailed(failure.detail);
+    if (callFailure(error, call).gone) return false;
+    throw listingFailure(error, call, "acm:ListTagsForCertificate");
   }
 }
 

@@ -7,17 +7,29 @@ import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { IAM_REGION } from "../../core/aws-certificates/location";
 import type { AwsCertificates, PasswordSource, WatchpostConfig } from "../../core/config";
+import { ListingRefused } from "../../core/scan/listing-refusal";
 import type { StoreScanContext } from "../../core/scan/ports";
 import type { ListedItem, SourceAdapter } from "../../core/scan/source-adapter";
 import { memberAccountSessions } from "../member-accounts";
 import { acmSource } from "./acm";
 import { type AwsCertificateClients, awsCertificateClients } from "./clients";
-import { callFailure } from "./errors";
 import { iamServerCertificateSource } from "./iam";
+import { listingFailure } from "./pages";
 import { type PasswordReader, secretsManagerSource } from "./secrets-manager";
 import { ssmParameterSource } from "./ssm";
 
 export { type AwsCertificateClients, awsCertificateClients } from "./clients";
+
+/**
+ * Whether a member account can be read; `permission` when its reader role refuses the scan (not
+ * when STS was merely throttled or unreachable): the scopes there then each raise a finding.
+ */
+export type AccountAccess =
+  | { reachable: true }
+  | { reachable: false; message: string; permission?: string | undefined };
+
+/** STS's refusals that a person must fix (core/accounts/unreachable.ts), as opposed to passing trouble. */
+const REFUSED_ASSUMING = new Set(["trust-refused", "region-disabled", "refused"]);
 
 export interface AwsSourceWiring {
   clients: AwsCertificateClients;
@@ -27,7 +39,7 @@ export interface AwsSourceWiring {
    * item, so the run is partial for them and clears nothing of that account. Without it every
    * account is taken as reachable (tests with one account, the demo).
    */
-  accountAccess?: (account: string) => Promise<{ reachable: true } | { reachable: false; message: string }>;
+  accountAccess?: (account: string) => Promise<AccountAccess>;
   /** The account the stack runs in: what a selection without `accounts` reads. */
   ownAccount: string;
   /** "aws", "aws-cn", "aws-us-gov": for the ARNs the adapters write themselves. */
@@ -56,7 +68,12 @@ export function awsSourceWiring(
       ...(where.endpoint ? { endpoint: where.endpoint } : {}),
       ...(where.maxAttempts !== undefined ? { maxAttempts: where.maxAttempts } : {}),
     }),
-    accountAccess: (account) => sessions.access(account),
+    accountAccess: async (account) => {
+      const access = await sessions.access(account);
+      if (access.reachable || !REFUSED_ASSUMING.has(access.reason)) return access;
+      const role = `arn:${where.partition}:iam::${account}:role/${config.accounts.readerRoleName}`;
+      return { ...access, permission: `sts:AssumeRole on ${role} (with the stack's external ID)` };
+    },
     ownAccount: where.ownAccount,
     partition: where.partition,
   };
@@ -136,8 +153,13 @@ function reachedFirst(
     list: {
       value: async function* () {
         const access = await gate(account);
-        // A plain Error: the scan's message is then the account's own (core/errors.ts describeCause).
-        if (!access.reachable) throw new Error(access.message);
+        if (!access.reachable) {
+          // A plain Error when the trouble passes by itself: the scan's message is then the
+          // account's own (core/errors.ts describeCause), and no finding is raised.
+          throw access.permission
+            ? new ListingRefused({ detail: access.message, permission: access.permission })
+            : new Error(access.message);
+        }
         yield* adapter.list();
       },
     },
@@ -182,7 +204,8 @@ function passwordReader(
       try {
         value = await read();
       } catch (error) {
-        throw new Error(callFailure(error, `${call} ${name}`).detail);
+        const service = kind === "secret" ? "secretsmanager" : "ssm";
+        throw listingFailure(error, `${call} ${name}`, `${service}:${call} on the password ${kind} ${name}`);
       }
       if (value === undefined) throw new Error(`the ${kind} ${name} holds no string value`);
       return value;

@@ -16,10 +16,11 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import type { AwsPlace } from "../../core/aws-certificates/location";
 import type { SourceAdapter } from "../../core/scan/source-adapter";
-import { loadFailure } from "./errors";
-import { materialLoad, SelectionPassword } from "./material";
+import { materialSource, type PasswordReader } from "./material";
 import { listPages } from "./pages";
-import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
+import { type AwsListedItem, listedItem, scopeOf } from "./source";
+
+export type { PasswordReader } from "./material";
 
 const MAX_PAGES = 100;
 
@@ -30,17 +31,6 @@ export interface SecretSelectionInput {
   parameters?: Record<string, string> | undefined;
 }
 
-export interface PasswordReader {
-  read: () => Promise<string>;
-  /** "the password secret tls/p12-password": said when a value needs it. */
-  hint: string;
-  /**
-   * Where the password is kept: a selection whose names or path take in its own password secret or
-   * parameter does not judge it as a certificate (it holds none; it would be `unreadable`).
-   */
-  holder?: { secretName?: string; parameterName?: string };
-}
-
 export function secretsManagerSource(
   client: Pick<SecretsManagerClient, "send">,
   place: Omit<AwsPlace, "kind">,
@@ -48,22 +38,19 @@ export function secretsManagerSource(
   password?: PasswordReader,
 ): SourceAdapter<AwsListedItem> {
   const where: AwsPlace = { kind: "secrets-manager", ...place };
-  const scope = scopeOf(where, selection.namePrefix ?? "", selection.tags);
   const filters: Filter[] = [
     ...(selection.namePrefix ? [{ Key: "name" as const, Values: [selection.namePrefix] }] : []),
     ...Object.keys(selection.tags ?? {}).map((key) => ({ Key: "tag-key" as const, Values: [key] })),
   ];
-  const secret = new SelectionPassword(password?.read, password?.hint ?? "", scope);
-  return {
+  return materialSource({
     kind: "secretsmanager",
-    scope,
-    parameters: placeParameters(where),
-    ...awsItemMethods(selection.parameters),
+    where,
+    scope: scopeOf(where, selection.namePrefix ?? "", selection.tags),
+    selection,
+    password,
     async *list() {
-      await secret.load();
       const pages = listPages(
-        `ListSecrets in ${where.account}/${where.region}`,
-        MAX_PAGES,
+        { action: "secretsmanager:ListSecrets", where, maxPages: MAX_PAGES },
         (token) =>
           client.send(
             new ListSecretsCommand({
@@ -81,22 +68,12 @@ export function secretsManagerSource(
         }
       }
     },
-    async fetch(item, limits) {
-      try {
-        const answer = await client.send(new GetSecretValueCommand({ SecretId: item.key }));
-        return materialLoad(
-          { text: answer.SecretString, binary: answer.SecretBinary },
-          "secret",
-          limits.maxBytes,
-          answer.VersionId,
-        );
-      } catch (error) {
-        return loadFailure(error, `GetSecretValue ${item.key}`);
-      }
+    readCall: "GetSecretValue",
+    async read(item) {
+      const answer = await client.send(new GetSecretValueCommand({ SecretId: item.key }));
+      return { text: answer.SecretString, binary: answer.SecretBinary, version: answer.VersionId };
     },
-    ...(selection.expectedHostnames ? { expectedHosts: () => selection.expectedHostnames } : {}),
-    ...(secret.configured ? { password: () => secret.get() } : {}),
-  };
+  });
 }
 
 function selected(entry: SecretListEntry, selection: SecretSelectionInput): boolean {

@@ -13,11 +13,9 @@ import {
 } from "@aws-sdk/client-ssm";
 import type { AwsPlace } from "../../core/aws-certificates/location";
 import type { SourceAdapter } from "../../core/scan/source-adapter";
-import { loadFailure } from "./errors";
-import { materialLoad, SelectionPassword } from "./material";
+import { materialSource, type PasswordReader } from "./material";
 import { listPages } from "./pages";
-import type { PasswordReader } from "./secrets-manager";
-import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
+import { type AwsListedItem, listedItem, scopeOf } from "./source";
 
 const MAX_PAGES = 200;
 
@@ -37,7 +35,6 @@ export function ssmParameterSource(
 ): SourceAdapter<AwsListedItem> {
   const where: AwsPlace = { kind: "ssm-parameter", account: place.account, region: place.region };
   const partition = place.partition ?? "aws";
-  const scope = scopeOf(where, selection.path.replace(/^\//, ""), selection.tags);
   // The Path filter takes the hierarchy without its trailing '/' ("/" itself stays).
   const path = selection.path.length > 1 ? selection.path.replace(/\/+$/, "") : selection.path;
   const filters: ParameterStringFilter[] = [
@@ -48,17 +45,15 @@ export function ssmParameterSource(
       Values: [value],
     })),
   ];
-  const secret = new SelectionPassword(password?.read, password?.hint ?? "", scope);
-  return {
+  return materialSource({
     kind: "ssm",
-    scope,
-    parameters: placeParameters(where),
-    ...awsItemMethods(selection.parameters),
+    where,
+    scope: scopeOf(where, selection.path.replace(/^\//, ""), selection.tags),
+    selection,
+    password,
     async *list() {
-      await secret.load();
       const pages = listPages(
-        `DescribeParameters in ${where.account}/${where.region}`,
-        MAX_PAGES,
+        { action: "ssm:DescribeParameters", where, maxPages: MAX_PAGES },
         (token) =>
           client.send(
             new DescribeParametersCommand({
@@ -76,24 +71,17 @@ export function ssmParameterSource(
         }
       }
     },
-    async fetch(item, limits) {
-      try {
-        const { Parameter } = await client.send(
-          new GetParameterCommand({ Name: item.item.name, WithDecryption: true }),
-        );
-        return materialLoad(
-          { text: Parameter?.Value ?? "" },
-          "parameter",
-          limits.maxBytes,
-          Parameter?.Version !== undefined ? String(Parameter.Version) : undefined,
-        );
-      } catch (error) {
-        return loadFailure(error, `GetParameter ${item.item.name}`);
-      }
+    readCall: "GetParameter",
+    async read(item) {
+      const { Parameter } = await client.send(
+        new GetParameterCommand({ Name: item.item.name, WithDecryption: true }),
+      );
+      return {
+        text: Parameter?.Value ?? "",
+        version: Parameter?.Version !== undefined ? String(Parameter.Version) : undefined,
+      };
     },
-    ...(selection.expectedHostnames ? { expectedHosts: () => selection.expectedHostnames } : {}),
-    ...(secret.configured ? { password: () => secret.get() } : {}),
-  };
+  });
 }
 
 function listed(where: AwsPlace, partition: string, parameter: ParameterMetadata): AwsListedItem {

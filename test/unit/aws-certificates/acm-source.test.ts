@@ -171,9 +171,9 @@ describe("ACM, one account and region, through the pipeline", () => {
 
   it.each([
     [
-      "a denied listing: the run is partial, nothing is examined or cleared",
+      "a denied listing: one finding about the scope; the run is partial, nothing is examined or cleared",
       () => acm.on(ListCertificatesCommand).rejects(new AccessDeniedException(meta)),
-      [],
+      [["source-access-denied", "major", "acm://111122223333/eu-west-1"]],
       [],
       /ListCertificates in 111122223333\/eu-west-1: AccessDeniedException, access denied/,
     ],
@@ -215,8 +215,36 @@ describe("ACM, one account and region, through the pipeline", () => {
     expect(scanned.findings.map((f) => [f.check, f.severity, f.source])).toEqual(findings);
     expect(scanned.complete).toBe(false);
     expect(scanned.examined).toEqual([]);
+    // The scope counts as examined (its own finding may clear) only when the listing went to its end.
+    expect(scanned.listed).toBe(unexamined.length > 0);
     expect(scanned.unexamined).toEqual(unexamined);
     expect(scanned.error).toMatch(error);
+  });
+
+  it("a denied listing's finding names the place, the refused call and the permission the scan needs", async () => {
+    // Prepare
+    acm.on(ListCertificatesCommand).rejects(new AccessDeniedException(meta));
+
+    // Act
+    const scanned = await scanScope(source({ team: "payments" }), scanContext(NOW));
+
+    // Assess: located by its scope's parameters; nothing the SDK's message said is repeated
+    expect(scanned.findings).toEqual([
+      {
+        check: "source-access-denied",
+        alarmId: "1060",
+        severity: "major",
+        source: "acm://111122223333/eu-west-1?team=payments",
+        message:
+          "ACM certificates in account 111122223333, eu-west-1 could not be listed (acm://111122223333/eu-west-1?team=payments): ListCertificates in 111122223333/eu-west-1: AccessDeniedException, access denied. The scan needs acm:ListCertificates. Until it can list them, none of these certificates is re-checked, and the alarms raised about them stand.",
+        details: { permission: "acm:ListCertificates", reason: "listing-refused" },
+      },
+    ]);
+    expect(scanned.run.parameters).toEqual({
+      SourceKind: "acm",
+      Account: "111122223333",
+      Region: "eu-west-1",
+    });
   });
 
   it("a certificate deleted after the listing is examined and found gone", async () => {
