@@ -209,14 +209,177 @@ function alarmEvents(from: number) {
     ]);
 }
 
+/** Every request the stand-in answered since `from`, as (operation, the access key that signed it). */
+const requestsSince = (from: number) => standIn.requests.slice(from).map((r) => [r.operation, r.accessKeyId]);
+
+const location = (
+  kind: string,
+  account: string,
+  region: string,
+  arn: string,
+  name: string,
+  source: string,
+) => ({
+  Account: account,
+  Arn: arn,
+  Name: name,
+  Region: region,
+  Source: source,
+  SourceKind: kind,
+});
+
 describe("the certificate scan bundle on Node 24, reading ACM, IAM, Secrets Manager and Parameter Store", () => {
   it("raises one alarm per faulty item of each kind, with its account, Region and ARN, the member account through its reader role", async () => {
     // Act
     first = await scheduledScan();
 
-    // Assess
+    // Assess: the whole outcome: one alarm per faulty item, located; the password secret and
+    // parameter (under the selections' own prefix and path) are not judged as certificates
     expect(first.ok, first.error ?? first.logs).toBe(true);
     expect(first.result).toMatchObject({ mode: "full", complete: true });
-    expect(alarmEvents(0)).toEqual([]);
+    expect(alarmEvents(0)).toEqual([
+      [
+        "Alarm Raised",
+        "expiring",
+        "1002",
+        "major",
+        `${ARNS.acmImported}#0`,
+        location(
+          "acm",
+          ACCOUNT,
+          REGION,
+          ARNS.acmImported,
+          "api.payments.example.com",
+          `${ARNS.acmImported}#0`,
+        ),
+      ],
+      [
+        "Alarm Raised",
+        "renewal-ineligible",
+        "1050",
+        "major",
+        ARNS.acmIneligible,
+        location("acm", MEMBER_ACCOUNT, REGION, ARNS.acmIneligible, "shop.example.com", ARNS.acmIneligible),
+      ],
+      [
+        "Alarm Raised",
+        "expired",
+        "1001",
+        "critical",
+        `${ARNS.iam}#0`,
+        location("iam-server-certificate", ACCOUNT, "global", ARNS.iam, "cdn-legacy", `${ARNS.iam}#0`),
+      ],
+      [
+        "Alarm Raised",
+        "expiring",
+        "1002",
+        "minor",
+        `${ARNS.secret}#0`,
+        location("secrets-manager", ACCOUNT, REGION, ARNS.secret, "tls/kafka-broker", `${ARNS.secret}#0`),
+      ],
+      [
+        "Alarm Raised",
+        "expired",
+        "1001",
+        "critical",
+        `${ARNS.parameter}#0`,
+        location(
+          "ssm-parameter",
+          ACCOUNT,
+          REGION,
+          ARNS.parameter,
+          "/tls/zookeeper/server",
+          `${ARNS.parameter}#0`,
+        ),
+      ],
+    ]);
+    // Assess: the member account's calls were signed with the reader role's session, assumed with
+    // the deployment's external ID; the own account's with the function's own credentials
+    expect(standIn.requests.find((r) => r.operation === "sts:AssumeRole")?.input).toMatchObject({
+      RoleArn: `arn:aws:iam::${MEMBER_ACCOUNT}:role/watchpost-reader`,
+      ExternalId: EXTERNAL_ID,
+    });
+    expect(requestsSince(0).filter(([operation]) => operation === "acm:DescribeCertificate")).toEqual([
+      ["acm:DescribeCertificate", "S3RVER"],
+      ["acm:DescribeCertificate", MEMBER_SESSION_KEY],
+    ]);
+    // Assess: the private key next to the broker's certificate, and the PKCS#12 password, appear nowhere
+    const keyBody = privateKey.split("\n")[1]!;
+    expect(JSON.stringify(bus.events)).not.toContain(keyBody);
+    expect(JSON.stringify(bus.events)).not.toContain(P12_PASSWORD);
+    expect(first.logs).not.toContain(keyBody);
+    expect(first.logs).not.toContain(P12_PASSWORD);
+  });
+
+  it("the next scan raises nothing again, and judges the unchanged items from the inventory without reading them", async () => {
+    // Prepare
+    const events = bus.events.length;
+    const requests = standIn.requests.length;
+
+    // Act
+    const again = await scheduledScan();
+
+    // Assess: besides the listings, only the ACM-issued certificate's description (its renewal
+    // state changes without a new version) and the selections' PKCS#12 passwords (read once a run,
+    // kept in memory only); no value, body or imported certificate read again
+    expect(again.ok, again.error ?? again.logs).toBe(true);
+    expect(alarmEvents(events)).toEqual([]);
+    const reads = standIn.requests
+      .slice(requests)
+      .filter((r) => /:(Get|DescribeCertificate)/.test(r.operation))
+      .map((r) => [r.operation, r.input.CertificateArn ?? r.input.SecretId ?? r.input.Name]);
+    expect(reads).toEqual([
+      ["acm:DescribeCertificate", ARNS.acmIneligible],
+      ["secretsmanager:GetSecretValue", "tls/p12-password"],
+      ["ssm:GetParameter", "/tls/p12-password"],
+    ]);
+  });
+
+  it("a listing the scan may not make raises source-access-denied for its scope and clears nothing there; a fixed certificate elsewhere clears", async () => {
+    // Prepare: DescribeParameters refused in the own account; the member's certificate renewable again
+    fixtures.deny = [{ operation: "ssm:DescribeParameters", account: ACCOUNT }];
+    const ineligible = fixtures.acm!.find((c) => c.arn === ARNS.acmIneligible)!;
+    ineligible.renewalEligibility = "ELIGIBLE";
+    const events = bus.events.length;
+
+    // Act
+    const refused = await scheduledScan();
+
+    // Assess: the parameter's expired alarm stands; one alarm names the scope and the permission
+    const scope = "ssm://123456789012/eu-west-1/tls/";
+    expect(refused.ok, refused.error ?? refused.logs).toBe(true);
+    expect(refused.result).toMatchObject({ mode: "full", complete: false });
+    expect(alarmEvents(events)).toEqual([
+      [
+        "Alarm Cleared",
+        "renewal-ineligible",
+        "1050",
+        "major",
+        ARNS.acmIneligible,
+        location("acm", MEMBER_ACCOUNT, REGION, ARNS.acmIneligible, "shop.example.com", ARNS.acmIneligible),
+      ],
+      [
+        "Alarm Raised",
+        "source-access-denied",
+        "1060",
+        "major",
+        scope,
+        { Account: ACCOUNT, Region: REGION, Source: scope, SourceKind: "ssm-parameter" },
+      ],
+    ]);
+    expect(bus.events.at(-1)?.detail.message).toBe(
+      `Parameter Store parameters in account ${ACCOUNT}, ${REGION} could not be listed (${scope}): DescribeParameters in ${ACCOUNT}/${REGION}: AccessDeniedException (HTTP 400), access denied. The scan needs ssm:DescribeParameters. Until it can list them, none of these certificates is re-checked, and the alarms raised about them stand.`,
+    );
+
+    // Act: the permission is back
+    fixtures.deny = [];
+    const mark = bus.events.length;
+    const restored = await scheduledScan();
+
+    // Assess: the refusal clears; the parameter, still expired, keeps its alarm (not raised again)
+    expect(restored.ok, restored.error ?? restored.logs).toBe(true);
+    expect(alarmEvents(mark).map(([kind, check, , , source]) => [kind, check, source])).toEqual([
+      ["Alarm Cleared", "source-access-denied", scope],
+    ]);
   });
 });

@@ -4,8 +4,8 @@
  * one item of each kind from the loopback stand-ins (test/support/aws-certificate-stand-ins.ts)
  * through the services' own protocols, after assuming the reader role with the external ID.
  *
- * The Lambda bundles themselves read these kinds once the source adapters are wired into the scan
- * handler (issue 26): that run then belongs in node24-bundles.test.ts, with these stand-ins.
+ * The certificate-scan bundle itself reads the four kinds, own and member account, in
+ * node24-aws-certificates.test.ts, with these stand-ins.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
