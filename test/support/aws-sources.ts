@@ -7,9 +7,14 @@ import { memoryInventory, memoryStore } from "./in-memory-ports";
 
 const config = parseConfig({ certificates: { sources: [{ prefix: "certs/" }] } });
 
-export function scanContext(now: Date, inventory = memoryInventory().inventory): StoreScanContext {
+/** `store`: the certificate bucket, where a selection's CA bundle is kept. */
+export function scanContext(
+  now: Date,
+  inventory = memoryInventory().inventory,
+  store = memoryStore().store,
+): StoreScanContext {
   return {
-    store: memoryStore().store,
+    store,
     certificates: config.certificates,
     now,
     keystorePassword: async (name) => {

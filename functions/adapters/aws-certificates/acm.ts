@@ -44,6 +44,8 @@ const MAX_PAGES = 100;
 
 export interface AcmSelectionInput {
   tags?: Record<string, string> | undefined;
+  /** The CA bundle imported certificates' chains are judged against (an object in the certificate bucket). */
+  caBundleKey?: string | undefined;
   expectedHostnames?: string[] | undefined;
   parameters?: Record<string, string> | undefined;
 }
@@ -72,6 +74,7 @@ export function acmSource(
     kind: "acm",
     scope: scopeOf(where, "", selection.tags),
     parameters: placeParameters(where),
+    ...(selection.caBundleKey ? { trustBundleKey: selection.caBundleKey } : {}),
     ...methods,
     async *list() {
       const wanted = Object.entries(selection.tags ?? {});

@@ -27,6 +27,7 @@ import { type S3Item, s3ObjectSource } from "./s3-source";
 import { sourceScope } from "./scopes";
 import { type ClaimedRun, claimFinishedRun } from "./settlement";
 import type { ListedItem, SourceAdapter } from "./source-adapter";
+import { loadTrustBundle } from "./trust-material";
 
 export type SourceScan = { mode: "inline"; check: StoreCheck } | HandedOut;
 
@@ -75,7 +76,9 @@ export async function scanAdapterSource<Item extends ListedItem>(
   ctx: StoreScanContext,
   setup: AdapterSetup = {},
 ): Promise<SourceScan> {
-  const judge = adapterJudge(adapter, ctx, setup);
+  const trust =
+    setup.trust ?? (adapter.trustBundleKey ? await loadTrustBundle(adapter.trustBundleKey, ctx) : undefined);
+  const judge = adapterJudge(adapter, ctx, { ...setup, ...(trust ? { trust } : {}) });
   const listing = new Listing(adapter);
   const tally = await judgeChunks(listing.chunks(JUDGING_CHUNK, []), judge, ctx);
   const check = sourceCheck(judge, tally, ctx, {

@@ -18,8 +18,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ALL_KEY_TYPES, acmSource } from "../../../functions/adapters/aws-certificates/acm";
 import { scanContext, scanScope } from "../../support/aws-sources";
-import { memoryInventory } from "../../support/in-memory-ports";
-import { DAY, issue } from "../../support/pki";
+import { memoryInventory, memoryStore } from "../../support/in-memory-ports";
+import { chain, DAY, issue } from "../../support/pki";
 
 const acm = mockClient(ACMClient);
 const client = new ACMClient({ region: "eu-west-1", maxAttempts: 1 });
@@ -127,6 +127,45 @@ describe("ACM, one account and region, through the pipeline", () => {
     );
     expect(scanned.findings[1]?.message).toContain("api.example.com");
   });
+
+  it.each([
+    { bundle: "the private CA's root", holds: "issuing", findings: [] },
+    {
+      bundle: "another CA",
+      holds: "other",
+      findings: [["untrusted-chain", "major", `${arn("pay")}#0`]],
+    },
+    {
+      bundle: "nothing (the object is missing)",
+      holds: "missing",
+      findings: [["unreadable", "major", "s3://certs/trust/private-ca.pem"]],
+    },
+  ] as const)(
+    "judges an imported certificate's chain against the selection's CA bundle holding $bundle",
+    async ({ holds, findings }) => {
+      // Prepare: an imported certificate of a private CA, its chain as GetCertificate returns it
+      const pki = await chain("pay.example.com");
+      const other = await issue({ subject: "CN=Someone Else's Root", isCA: true });
+      const bucket = memoryStore();
+      if (holds !== "missing")
+        bucket.put("trust/private-ca.pem", holds === "issuing" ? pki.root.pem : other.pem);
+      acm
+        .on(ListCertificatesCommand)
+        .resolves({ CertificateSummaryList: [summary("pay", { Type: "IMPORTED" })] });
+      acm.on(DescribeCertificateCommand).resolves(detail("pay", { Type: "IMPORTED" }));
+      acm
+        .on(GetCertificateCommand)
+        .resolves({ Certificate: pki.leaf.pem, CertificateChain: pki.intermediate.pem });
+      const selection = acmSource(client, WHERE, { caBundleKey: "trust/private-ca.pem" }, () => THRESHOLDS);
+
+      // Act
+      const scanned = await scanScope(selection, scanContext(NOW, memoryInventory().inventory, bucket.store));
+
+      // Assess
+      expect(scanned.findings.map((f) => [f.check, f.severity, f.source])).toEqual(findings);
+      expect(scanned.complete).toBe(true);
+    },
+  );
 
   it("judges an unchanged imported certificate from the inventory without GetCertificate", async () => {
     // Prepare
