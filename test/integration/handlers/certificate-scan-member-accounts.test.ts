@@ -34,6 +34,19 @@ const ACM_ARN = `arn:aws:acm:${REGION}:${MEMBER}:certificate/0c6e3b5f-1111-2222-
 const ALB = `arn:aws:elasticloadbalancing:${REGION}:${MEMBER}:loadbalancer/app/shop/50dc6c495c0c9188`;
 
 const sts = mockClient(STSClient);
+/** STS's AssumeRole answer (API reference, AssumeRole "Response Elements") for the reader role. */
+const READER_SESSION = () => ({
+  Credentials: {
+    AccessKeyId: MEMBER_KEY,
+    SecretAccessKey: "member-session-secret",
+    SessionToken: "member-session-token",
+    Expiration: new Date(Date.now() + 3_600_000),
+  },
+  AssumedRoleUser: {
+    AssumedRoleId: "AROAEXAMPLEREADER:watchpost-scan",
+    Arn: `arn:aws:sts::${MEMBER}:assumed-role/watchpost-reader/watchpost-scan`,
+  },
+});
 const bus = recordingEventBus();
 let s3: LocalS3;
 let dynamo: LocalDynamo;
@@ -126,18 +139,7 @@ describe("a selection naming a member account, through the certificate-scan func
 
   it("reads the account through its reader role; while the role is refused, one alarm says so and the certificate's alarm stands; both clear once it is read again", async () => {
     // Prepare
-    sts.on(AssumeRoleCommand).resolves({
-      Credentials: {
-        AccessKeyId: MEMBER_KEY,
-        SecretAccessKey: "member-session-secret",
-        SessionToken: "member-session-token",
-        Expiration: new Date(Date.now() + 3_600_000),
-      },
-      AssumedRoleUser: {
-        AssumedRoleId: "AROAEXAMPLEREADER:watchpost-scan",
-        Arn: `arn:aws:sts::${MEMBER}:assumed-role/watchpost-reader/watchpost-scan`,
-      },
-    });
+    sts.on(AssumeRoleCommand).resolves(READER_SESSION());
     const first = await deployedScan();
 
     // Act: the role is assumed
@@ -167,14 +169,7 @@ describe("a selection naming a member account, through the certificate-scan func
     // Act: the role is trusted again (the StackSet redeployed)
     bus.clear();
     sts.reset();
-    sts.on(AssumeRoleCommand).resolves({
-      Credentials: {
-        AccessKeyId: MEMBER_KEY,
-        SecretAccessKey: "member-session-secret",
-        SessionToken: "member-session-token",
-        Expiration: new Date(Date.now() + 3_600_000),
-      },
-    });
+    sts.on(AssumeRoleCommand).resolves(READER_SESSION());
     const third = await runCertificateScan(SCHEDULED_EVENT, await deployedScan());
 
     // Assess: read with the member session, the account and ARN on the alarm
