@@ -11,8 +11,8 @@
  * OUTDIR/manifest.json lists every template with the regions of its partition, which cfn-lint
  * checks it against (scripts/lint-templates.ts); cfn-guard checks them all (scripts/guard-templates.ts).
  * The shipped example is `cdk synth`'s own step in .ci/run. Exits 1 when any case does not go as expected.
- * The largest configuration is bundled by the local esbuild as `cdk synth` does (its configuration
- * once overflowed the esbuild command line); the others skip bundling, which changes no template
+ * The largest configuration (its configuration once overflowed the esbuild command line) and the
+ * aws-certificates one are bundled by the local esbuild as `cdk synth` does; the others skip bundling, which changes no template
  * line but the asset hashes, to keep CI short (the shipped example's bundles are built by `cdk synth`).
  *
  *   npx tsx scripts/synth-matrix.ts [OUTDIR]
@@ -41,9 +41,12 @@ interface Case {
   bundle?: boolean;
 }
 
+const BUNDLED = new Set(["largest", "aws-certificates"]);
+
 const CASES: Case[] = [
-  // The largest configuration is bundled, as `cdk synth` does.
-  ...deployments().map((d) => ({ ...d, ...(d.name === "largest" ? { bundle: true } : {}) })),
+  // Bundled as `cdk synth` does: the largest configuration, and the AWS certificate kinds' (the
+  // Node 24 runs read their bundles: node24-webhooks, node24-endpoints, node24-aws-certificates).
+  ...deployments().map((d) => ({ ...d, ...(BUNDLED.has(d.name) ? { bundle: true } : {}) })),
   {
     name: "aws-cn-with-chat",
     config: { ...otherPartitionConfig(), notifications: largestConfig().notifications },

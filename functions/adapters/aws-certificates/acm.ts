@@ -25,9 +25,9 @@ import type { AwsPlace } from "../../core/aws-certificates/location";
 import type { EvaluationPolicy } from "../../core/certificates/evaluate";
 import type { Finding } from "../../core/contracts";
 import type { FetchedItem, SourceAdapter } from "../../core/scan/source-adapter";
-import { callFailure, ListingFailed, loadFailure } from "./errors";
+import { callFailure, loadFailure } from "./errors";
 import { lookupFailure, outsideOf } from "./one-item";
-import { listPages } from "./pages";
+import { listingFailure, listPages } from "./pages";
 import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
 
 export const ALL_KEY_TYPES: KeyAlgorithm[] = [
@@ -45,6 +45,8 @@ const MAX_PAGES = 100;
 
 export interface AcmSelectionInput {
   tags?: Record<string, string> | undefined;
+  /** The CA bundle imported certificates' chains are judged against (an object in the certificate bucket). */
+  caBundleKey?: string | undefined;
   expectedHostnames?: string[] | undefined;
   parameters?: Record<string, string> | undefined;
 }
@@ -73,12 +75,12 @@ export function acmSource(
     kind: "acm",
     scope: scopeOf(where, "", selection.tags),
     parameters: placeParameters(where),
+    ...(selection.caBundleKey ? { trustBundleKey: selection.caBundleKey } : {}),
     ...methods,
     async *list() {
       const wanted = Object.entries(selection.tags ?? {});
       const pages = listPages(
-        `ListCertificates in ${where.account}/${where.region}`,
-        MAX_PAGES,
+        { action: "acm:ListCertificates", where, maxPages: MAX_PAGES },
         (token) =>
           client.send(
             new ListCertificatesCommand({
@@ -190,10 +192,10 @@ async function tagged(
     const { Tags = [] } = await client.send(new ListTagsForCertificateCommand({ CertificateArn: arn }));
     return wanted.every(([key, value]) => Tags.some((tag) => tag.Key === key && (tag.Value ?? "") === value));
   } catch (error) {
-    const failure = callFailure(error, `ListTagsForCertificate ${arn}`);
+    const call = `ListTagsForCertificate ${arn}`;
     // Deleted since the listing: simply not there. Anything else leaves the listing incomplete.
-    if (failure.gone) return false;
-    throw new ListingFailed(failure.detail);
+    if (callFailure(error, call).gone) return false;
+    throw listingFailure(error, call, "acm:ListTagsForCertificate");
   }
 }
 

@@ -12,6 +12,8 @@ import type { LoadResult } from "../../core/scan/read-files";
 export interface CallFailure {
   ok: false;
   denied?: boolean;
+  /** Denied by a policy (not by a bad or expired key): the caller lacks the permission. */
+  refused?: boolean;
   gone?: boolean;
   transient?: boolean;
   /** The SDK's error name and what was asked; never a value. */
@@ -23,6 +25,12 @@ export class ListingFailed extends Error {
   override readonly name = "ListingFailed";
 }
 
+/**
+ * The services' answers to a call no policy allows: AccessDeniedException (ACM, Secrets Manager,
+ * SSM: "You do not have sufficient access to perform this action", Common Errors of each API
+ * reference), AccessDenied (IAM and STS, the query protocol's code), UnauthorizedOperation (EC2's).
+ */
+const REFUSED = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation"]);
 const DENIED = new Set([
   "AccessDenied",
   "AccessDeniedException",
@@ -49,8 +57,14 @@ export function callFailure(error: unknown, what: string): CallFailure {
   const name = (error as { name?: string }).name ?? "Error";
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   const label = `${what}: ${name}${status ? ` (HTTP ${status})` : ""}`;
-  if (DENIED.has(name) || status === 403)
-    return { ok: false, denied: true, detail: `${label}, access denied` };
+  if (DENIED.has(name) || status === 403) {
+    return {
+      ok: false,
+      denied: true,
+      ...(REFUSED.has(name) ? { refused: true } : {}),
+      detail: `${label}, access denied`,
+    };
+  }
   if (GONE.has(name)) return { ok: false, gone: true, detail: `${label}, it no longer exists` };
   if (TRANSIENT.test(name) || status === undefined || status === 429 || status >= 500) {
     return { ok: false, transient: true, detail: label };

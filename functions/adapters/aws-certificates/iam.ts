@@ -36,8 +36,7 @@ export function iamServerCertificateSource(
     ...awsItemMethods(selection.parameters),
     async *list() {
       const pages = listPages(
-        `ListServerCertificates in ${where.account}`,
-        MAX_PAGES,
+        { action: "iam:ListServerCertificates", where, maxPages: MAX_PAGES },
         (marker) =>
           client.send(
             new ListServerCertificatesCommand({

@@ -5,18 +5,31 @@
  */
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
+import { IAM_REGION } from "../../core/aws-certificates/location";
 import type { AwsCertificates, PasswordSource, WatchpostConfig } from "../../core/config";
+import { ListingRefused } from "../../core/scan/listing-refusal";
 import type { StoreScanContext } from "../../core/scan/ports";
-import type { SourceAdapter } from "../../core/scan/source-adapter";
+import type { ListedItem, SourceAdapter } from "../../core/scan/source-adapter";
 import { memberAccountSessions } from "../member-accounts";
 import { acmSource } from "./acm";
 import { type AwsCertificateClients, awsCertificateClients } from "./clients";
-import { callFailure } from "./errors";
 import { iamServerCertificateSource } from "./iam";
+import { listingFailure } from "./pages";
 import { type PasswordReader, secretsManagerSource } from "./secrets-manager";
 import { ssmParameterSource } from "./ssm";
 
 export { type AwsCertificateClients, awsCertificateClients } from "./clients";
+
+/**
+ * Whether a member account can be read; `permission` when its reader role refuses the scan (not
+ * when STS was merely throttled or unreachable): the scopes there then each raise a finding.
+ */
+export type AccountAccess =
+  | { reachable: true }
+  | { reachable: false; message: string; permission?: string | undefined };
+
+/** STS's refusals that a person must fix (core/accounts/unreachable.ts), as opposed to passing trouble. */
+const REFUSED_ASSUMING = new Set(["trust-refused", "region-disabled", "refused"]);
 
 export interface AwsSourceWiring {
   clients: AwsCertificateClients;
@@ -26,7 +39,7 @@ export interface AwsSourceWiring {
    * item, so the run is partial for them and clears nothing of that account. Without it every
    * account is taken as reachable (tests with one account, the demo).
    */
-  accountAccess?: (account: string) => Promise<{ reachable: true } | { reachable: false; message: string }>;
+  accountAccess?: (account: string) => Promise<AccountAccess>;
   /** The account the stack runs in: what a selection without `accounts` reads. */
   ownAccount: string;
   /** "aws", "aws-cn", "aws-us-gov": for the ARNs the adapters write themselves. */
@@ -55,7 +68,12 @@ export function awsSourceWiring(
       ...(where.endpoint ? { endpoint: where.endpoint } : {}),
       ...(where.maxAttempts !== undefined ? { maxAttempts: where.maxAttempts } : {}),
     }),
-    accountAccess: (account) => sessions.access(account),
+    accountAccess: async (account) => {
+      const access = await sessions.access(account);
+      if (access.reachable || !REFUSED_ASSUMING.has(access.reason)) return access;
+      const role = `arn:${where.partition}:iam::${account}:role/${config.accounts.readerRoleName}`;
+      return { ...access, permission: `sts:AssumeRole on ${role} (with the stack's external ID)` };
+    },
     ownAccount: where.ownAccount,
     partition: where.partition,
   };
@@ -67,64 +85,60 @@ export function awsSourceAdapters(
   ctx: Pick<StoreScanContext, "now" | "certificates">,
 ): SourceAdapter[] {
   const { clients } = wiring;
-  const accountsOf = (s: { accounts?: string[] | undefined }) => s.accounts ?? [wiring.ownAccount];
   const policy = () => ({ now: ctx.now, ...ctx.certificates.thresholds });
-  const built: { account: string; adapter: SourceAdapter }[] = [];
-  const add = (account: string, adapter: SourceAdapter) => built.push({ account, adapter });
-  for (const selection of config.acm) {
-    for (const account of accountsOf(selection)) {
-      for (const region of selection.regions) {
-        add(
-          account,
-          acmSource(clients.acm(account, region), { account, region }, selection, policy) as SourceAdapter,
-        );
-      }
-    }
-  }
-  for (const selection of config.iamServerCertificates) {
-    for (const account of accountsOf(selection)) {
-      add(account, iamServerCertificateSource(clients.iam(account), { account }, selection) as SourceAdapter);
-    }
-  }
-  for (const selection of config.secretsManager) {
-    for (const account of accountsOf(selection)) {
-      for (const region of selection.regions) {
-        const password = selection.password
-          ? passwordReader(clients, account, region, selection.password)
-          : undefined;
-        add(
-          account,
-          secretsManagerSource(
-            clients.secretsManager(account, region),
-            { account, region },
-            selection,
-            password,
-          ) as SourceAdapter,
-        );
-      }
-    }
-  }
-  for (const selection of config.ssmParameters) {
-    for (const account of accountsOf(selection)) {
-      for (const region of selection.regions) {
-        const password = selection.password
-          ? passwordReader(clients, account, region, selection.password)
-          : undefined;
-        add(
-          account,
-          ssmParameterSource(
-            clients.ssm(account, region),
-            { account, region, ...(wiring.partition ? { partition: wiring.partition } : {}) },
-            selection,
-            password,
-          ) as SourceAdapter,
-        );
-      }
-    }
-  }
+  const partition = wiring.partition ? { partition: wiring.partition } : {};
+  const built = [
+    ...eachPlace(config.acm, wiring, (selection, account, region) =>
+      acmSource(clients.acm(account, region), { account, region }, selection, policy),
+    ),
+    // IAM is global: one place per account.
+    ...eachPlace(
+      config.iamServerCertificates.map((s) => ({ ...s, regions: [IAM_REGION] })),
+      wiring,
+      (selection, account) => iamServerCertificateSource(clients.iam(account), { account }, selection),
+    ),
+    ...eachPlace(config.secretsManager, wiring, (selection, account, region) =>
+      secretsManagerSource(
+        clients.secretsManager(account, region),
+        { account, region },
+        selection,
+        selection.password && passwordReader(clients, account, region, selection.password),
+      ),
+    ),
+    ...eachPlace(config.ssmParameters, wiring, (selection, account, region) =>
+      ssmParameterSource(
+        clients.ssm(account, region),
+        { account, region, ...partition },
+        selection,
+        selection.password && passwordReader(clients, account, region, selection.password),
+      ),
+    ),
+  ];
   const gate = wiring.accountAccess;
   return built.map(({ account, adapter }) =>
     gate && account !== wiring.ownAccount ? reachedFirst(adapter, account, gate) : adapter,
+  );
+}
+
+/**
+ * One adapter per place a selection names: each of its accounts (the stack's own when it names
+ * none) × each of its regions.
+ */
+function eachPlace<
+  Selection extends { accounts?: string[] | undefined; regions: string[] },
+  Item extends ListedItem,
+>(
+  selections: readonly Selection[],
+  wiring: Pick<AwsSourceWiring, "ownAccount">,
+  adapterAt: (selection: Selection, account: string, region: string) => SourceAdapter<Item>,
+): { account: string; adapter: SourceAdapter }[] {
+  return selections.flatMap((selection) =>
+    (selection.accounts ?? [wiring.ownAccount]).flatMap((account) =>
+      selection.regions.map((region) => ({
+        account,
+        adapter: adapterAt(selection, account, region) as SourceAdapter,
+      })),
+    ),
   );
 }
 
@@ -139,8 +153,13 @@ function reachedFirst(
     list: {
       value: async function* () {
         const access = await gate(account);
-        // A plain Error: the scan's message is then the account's own (core/errors.ts describeCause).
-        if (!access.reachable) throw new Error(access.message);
+        if (!access.reachable) {
+          // A plain Error when the trouble passes by itself: the scan's message is then the
+          // account's own (core/errors.ts describeCause), and no finding is raised.
+          throw access.permission
+            ? new ListingRefused({ detail: access.message, permission: access.permission })
+            : new Error(access.message);
+        }
         yield* adapter.list();
       },
     },
@@ -154,39 +173,41 @@ function passwordReader(
   region: string,
   source: PasswordSource,
 ): PasswordReader {
-  if ("secretName" in source) {
-    return {
-      hint: `the password secret ${source.secretName}`,
-      read: async () => {
-        let value: string | undefined;
-        try {
-          value = (
-            await clients
-              .secretsManager(account, region)
-              .send(new GetSecretValueCommand({ SecretId: source.secretName }))
-          ).SecretString;
-        } catch (error) {
-          throw new Error(callFailure(error, `GetSecretValue ${source.secretName}`).detail);
-        }
-        if (value === undefined) throw new Error(`the secret ${source.secretName} holds no string value`);
-        return value;
-      },
-    };
-  }
+  const [kind, name, read] =
+    "secretName" in source
+      ? ([
+          "secret",
+          source.secretName,
+          async () =>
+            (
+              await clients
+                .secretsManager(account, region)
+                .send(new GetSecretValueCommand({ SecretId: source.secretName }))
+            ).SecretString,
+        ] as const)
+      : ([
+          "parameter",
+          source.parameterName,
+          async () =>
+            (
+              await clients
+                .ssm(account, region)
+                .send(new GetParameterCommand({ Name: source.parameterName, WithDecryption: true }))
+            ).Parameter?.Value,
+        ] as const);
+  const call = kind === "secret" ? "GetSecretValue" : "GetParameter";
   return {
-    hint: `the password parameter ${source.parameterName}`,
+    hint: `the password ${kind} ${name}`,
+    holder: { [kind === "secret" ? "secretName" : "parameterName"]: name },
     read: async () => {
       let value: string | undefined;
       try {
-        value = (
-          await clients
-            .ssm(account, region)
-            .send(new GetParameterCommand({ Name: source.parameterName, WithDecryption: true }))
-        ).Parameter?.Value;
+        value = await read();
       } catch (error) {
-        throw new Error(callFailure(error, `GetParameter ${source.parameterName}`).detail);
+        const service = kind === "secret" ? "secretsmanager" : "ssm";
+        throw listingFailure(error, `${call} ${name}`, `${service}:${call} on the password ${kind} ${name}`);
       }
-      if (value === undefined) throw new Error(`the parameter ${source.parameterName} holds no value`);
+      if (value === undefined) throw new Error(`the ${kind} ${name} holds no string value`);
       return value;
     },
   };

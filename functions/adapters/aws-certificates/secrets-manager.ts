@@ -17,11 +17,12 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import type { AwsPlace } from "../../core/aws-certificates/location";
 import type { SourceAdapter } from "../../core/scan/source-adapter";
-import { loadFailure } from "./errors";
-import { materialLoad, SelectionPassword } from "./material";
+import { materialSource, type PasswordReader } from "./material";
 import { lookupFailure, outsideOf } from "./one-item";
 import { listPages } from "./pages";
-import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
+import { type AwsListedItem, listedItem, scopeOf } from "./source";
+
+export type { PasswordReader } from "./material";
 
 const MAX_PAGES = 100;
 
@@ -32,12 +33,6 @@ export interface SecretSelectionInput {
   parameters?: Record<string, string> | undefined;
 }
 
-export interface PasswordReader {
-  read: () => Promise<string>;
-  /** "the password secret tls/p12-password": said when a value needs it. */
-  hint: string;
-}
-
 export function secretsManagerSource(
   client: Pick<SecretsManagerClient, "send">,
   place: Omit<AwsPlace, "kind">,
@@ -45,22 +40,19 @@ export function secretsManagerSource(
   password?: PasswordReader,
 ): SourceAdapter<AwsListedItem> {
   const where: AwsPlace = { kind: "secrets-manager", ...place };
-  const scope = scopeOf(where, selection.namePrefix ?? "", selection.tags);
   const filters: Filter[] = [
     ...(selection.namePrefix ? [{ Key: "name" as const, Values: [selection.namePrefix] }] : []),
     ...Object.keys(selection.tags ?? {}).map((key) => ({ Key: "tag-key" as const, Values: [key] })),
   ];
-  const secret = new SelectionPassword(password?.read, password?.hint ?? "", scope);
-  return {
+  return materialSource({
     kind: "secretsmanager",
-    scope,
-    parameters: placeParameters(where),
-    ...awsItemMethods(selection.parameters),
+    where,
+    scope: scopeOf(where, selection.namePrefix ?? "", selection.tags),
+    selection,
+    password,
     async *list() {
-      await secret.load();
       const pages = listPages(
-        `ListSecrets in ${where.account}/${where.region}`,
-        MAX_PAGES,
+        { action: "secretsmanager:ListSecrets", where, maxPages: MAX_PAGES },
         (token) =>
           client.send(
             new ListSecretsCommand({
@@ -73,25 +65,16 @@ export function secretsManagerSource(
       );
       for await (const page of pages) {
         for (const entry of page.SecretList ?? []) {
-          if (selected(entry, selection)) yield listed(where, entry);
+          if (selected(entry, selection) && entry.Name !== password?.holder?.secretName)
+            yield listed(where, entry);
         }
       }
     },
-    async fetch(item, limits) {
-      try {
-        const answer = await client.send(new GetSecretValueCommand({ SecretId: item.key }));
-        return materialLoad(
-          { text: answer.SecretString, binary: answer.SecretBinary },
-          "secret",
-          limits.maxBytes,
-          answer.VersionId,
-        );
-      } catch (error) {
-        return loadFailure(error, `GetSecretValue ${item.key}`);
-      }
+    readCall: "GetSecretValue",
+    async read(item) {
+      const answer = await client.send(new GetSecretValueCommand({ SecretId: item.key }));
+      return { text: answer.SecretString, binary: answer.SecretBinary, version: answer.VersionId };
     },
-    ...(selection.expectedHostnames ? { expectedHosts: () => selection.expectedHostnames } : {}),
-    ...(secret.configured ? { password: () => secret.get() } : {}),
     // DescribeSecret, not ListSecrets: the listing may not show changes of the last minutes (Secrets
     // Manager API Reference, ListSecrets), and this look-up follows a change by seconds.
     async listOne(change) {
@@ -114,17 +97,15 @@ export function secretsManagerSource(
       if (selection.namePrefix && !entry.Name.startsWith(selection.namePrefix)) {
         return { state: "elsewhere", reason: `the name is not under the prefix ${selection.namePrefix}` };
       }
+      if (entry.Name === password?.holder?.secretName) {
+        return { state: "unselected", reason: "the secret holds the selection's PKCS#12 password" };
+      }
       if (!selected(entry, selection)) {
         return { state: "unselected", reason: "the secret does not carry the selection's tags" };
       }
-      try {
-        await secret.load();
-      } catch (error) {
-        return { state: "failed", uri: entry.ARN, detail: error instanceof Error ? error.message : "error" };
-      }
       return { state: "listed", item: listed(where, entry) };
     },
-  };
+  });
 }
 
 function selected(entry: SecretListEntry, selection: SecretSelectionInput): boolean {

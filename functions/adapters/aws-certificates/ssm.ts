@@ -13,12 +13,10 @@ import {
 } from "@aws-sdk/client-ssm";
 import type { AwsPlace } from "../../core/aws-certificates/location";
 import type { SourceAdapter } from "../../core/scan/source-adapter";
-import { loadFailure } from "./errors";
-import { materialLoad, SelectionPassword } from "./material";
+import { materialSource, type PasswordReader } from "./material";
 import { lookupFailure, outsideOf } from "./one-item";
 import { listPages } from "./pages";
-import type { PasswordReader } from "./secrets-manager";
-import { type AwsListedItem, awsItemMethods, listedItem, placeParameters, scopeOf } from "./source";
+import { type AwsListedItem, listedItem, scopeOf } from "./source";
 
 const MAX_PAGES = 200;
 
@@ -38,7 +36,6 @@ export function ssmParameterSource(
 ): SourceAdapter<AwsListedItem> {
   const where: AwsPlace = { kind: "ssm-parameter", account: place.account, region: place.region };
   const partition = place.partition ?? "aws";
-  const scope = scopeOf(where, selection.path.replace(/^\//, ""), selection.tags);
   // The Path filter takes the hierarchy without its trailing '/' ("/" itself stays).
   const path = selection.path.length > 1 ? selection.path.replace(/\/+$/, "") : selection.path;
   const filters: ParameterStringFilter[] = [
@@ -49,17 +46,15 @@ export function ssmParameterSource(
       Values: [value],
     })),
   ];
-  const secret = new SelectionPassword(password?.read, password?.hint ?? "", scope);
-  return {
+  return materialSource({
     kind: "ssm",
-    scope,
-    parameters: placeParameters(where),
-    ...awsItemMethods(selection.parameters),
+    where,
+    scope: scopeOf(where, selection.path.replace(/^\//, ""), selection.tags),
+    selection,
+    password,
     async *list() {
-      await secret.load();
       const pages = listPages(
-        `DescribeParameters in ${where.account}/${where.region}`,
-        MAX_PAGES,
+        { action: "ssm:DescribeParameters", where, maxPages: MAX_PAGES },
         (token) =>
           client.send(
             new DescribeParametersCommand({
@@ -72,33 +67,30 @@ export function ssmParameterSource(
       );
       for await (const page of pages) {
         for (const parameter of page.Parameters ?? []) {
-          if (parameter.Name) yield listed(where, partition, parameter);
+          if (parameter.Name && parameter.Name !== password?.holder?.parameterName)
+            yield listed(where, partition, parameter);
         }
       }
     },
-    async fetch(item, limits) {
-      try {
-        const { Parameter } = await client.send(
-          new GetParameterCommand({ Name: item.item.name, WithDecryption: true }),
-        );
-        return materialLoad(
-          { text: Parameter?.Value ?? "" },
-          "parameter",
-          limits.maxBytes,
-          Parameter?.Version !== undefined ? String(Parameter.Version) : undefined,
-        );
-      } catch (error) {
-        return loadFailure(error, `GetParameter ${item.item.name}`);
-      }
+    readCall: "GetParameter",
+    async read(item) {
+      const { Parameter } = await client.send(
+        new GetParameterCommand({ Name: item.item.name, WithDecryption: true }),
+      );
+      return {
+        text: Parameter?.Value ?? "",
+        version: Parameter?.Version !== undefined ? String(Parameter.Version) : undefined,
+      };
     },
-    ...(selection.expectedHostnames ? { expectedHosts: () => selection.expectedHostnames } : {}),
-    ...(secret.configured ? { password: () => secret.get() } : {}),
     async listOne(change) {
       const outside = outsideOf(where, change, { path: selection.path, recursive: selection.recursive });
       if (outside !== undefined || change.kind !== "ssm-parameter") {
         return { state: "elsewhere", reason: outside ?? "" };
       }
       const uri = parameterArn(where, partition, change.name);
+      if (change.name === password?.holder?.parameterName) {
+        return { state: "unselected", reason: "the parameter holds the selection's PKCS#12 password" };
+      }
       const named = { Key: "Name", Option: "Equals", Values: [change.name] };
       const describe = async (withTags: boolean) => {
         const { Parameters = [] } = await client.send(
@@ -115,16 +107,12 @@ export function ssmParameterSource(
         if (selection.tags && !(await describe(true))) {
           return { state: "unselected", reason: "the parameter does not carry the selection's tags" };
         }
-        await secret.load();
         return { state: "listed", item: listed(where, partition, found) };
       } catch (error) {
-        if (error instanceof Error && error.name === "ListingFailed") {
-          return { state: "failed", uri, detail: error.message };
-        }
         return lookupFailure(error, `DescribeParameters ${change.name}`, undefined);
       }
     },
-  };
+  });
 }
 
 /** The documented form of a parameter's ARN (a name without a leading '/' gets one). */

@@ -628,6 +628,41 @@ const ENTRIES: Record<CheckName, Entry> = {
     ],
     clearance: ACM_RENEWAL_CLEARANCE,
   },
+  "source-access-denied": {
+    title: "A certificate source cannot be listed: access denied",
+    description:
+      "The scan may not list a configured source: AWS refused the List call of ACM, IAM, Secrets Manager or Parameter Store (`AccessDenied`, `AccessDeniedException`, `UnauthorizedOperation`...), or the reader role of a member account cannot be assumed. One alarm per source, account and Region (`Source` is the scope, e.g. `secretsmanager://ACCOUNT/REGION/tls/`); the message names the call that was refused and the permission it needs.",
+    parameters: [
+      {
+        name: "Source",
+        description:
+          "The scope that could not be listed: `<kind>://<account>/<region>[/<name prefix or path>][?<tags>]`.",
+      },
+      P.sourceKind,
+      { name: "Account", description: "The AWS account whose certificates could not be listed." },
+      { name: "Region", description: "The Region (`global` for IAM server certificates)." },
+    ],
+    impact:
+      "No certificate of this source, account and Region is re-checked: one that expires there raises nothing, and the alarms raised there before stand as they were (none is cleared while the listing is refused).",
+    possibleCauses: [
+      "The scan role's policy lacks the List permission (e.g. after a hand edit), or an SCP or permissions boundary denies it.",
+      "A member account: the reader role is missing there, does not trust the scan role, or expects another external ID.",
+      "A member account's reader role was deployed from an older template without the permission the message names.",
+    ],
+    handlingProcedure: [
+      "Read the permission the alarm's message names (e.g. `secretsmanager:ListSecrets`).",
+      "Own account: simulate it: `aws iam simulate-principal-policy --policy-source-arn SCAN_ROLE_ARN --action-names PERMISSION`.",
+      "Member account: `aws sts assume-role --role-arn arn:aws:iam::ACCOUNT:role/watchpost-reader --role-session-name check --external-id ID`.",
+      "Denied by an SCP? `aws organizations list-policies-for-target --target-id ACCOUNT --filter SERVICE_CONTROL_POLICY`.",
+      "Deploy the stack (own account) or the member-account StackSet (docs/member-accounts.md) again.",
+      "List as the scan does: `aws acm list-certificates --region REGION --max-items 1` (or the kind's List call).",
+      "Then `aws acm get-certificate --certificate-arn ARN --region REGION --query Certificate --output text >cert.pem`.",
+      "`watchpost scan cert.pem` reads it as the scan will.",
+      "The alarm clears by itself at the next scan that lists the source; the certificates' own alarms clear only as they are re-checked.",
+    ],
+    clearance:
+      "This alarm is cleared automatically by the next scan (daily) that lists the source to its end. It never clears the alarms of the certificates there: those stand until a scan re-checks each. A listing that fails for another reason (throttling, network) neither raises nor clears it. A fault that comes back later raises a new occurrence with a new UUID.",
+  },
   "credentials-unobtainable": {
     title: "Temporary credentials cannot be obtained",
     description:

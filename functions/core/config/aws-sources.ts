@@ -6,7 +6,7 @@
  */
 import * as z from "zod";
 import { LocationParameters } from "./certificates";
-import { AwsRegion, CONTROL_CHARACTERS, HostName, SecretName } from "./fields";
+import { AwsRegion, CONTROL_CHARACTERS, HostName, ObjectKey, SecretName } from "./fields";
 import { atMost, LIMITS } from "./limits";
 
 /** A 12-digit AWS account ID. */
@@ -76,6 +76,11 @@ const AcmSelection = z.strictObject({
   regions: Regions,
   ...Common,
   tags: Tags,
+  /**
+   * The CA bundle (an object in the certificate bucket) imported certificates' chains are judged
+   * against, as a source's `caBundleKey`: a private CA's root. None: no chain check.
+   */
+  caBundleKey: ObjectKey.optional(),
 });
 
 /** IAM is global: server certificates have no region. */

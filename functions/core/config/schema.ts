@@ -7,7 +7,7 @@ import * as z from "zod";
 import { Accounts, memberAccountIds } from "./accounts";
 import { Alarms } from "./alarms";
 import { AwsCertificates } from "./aws-sources";
-import { Certificates } from "./certificates";
+import { Certificates, readablePrefixes } from "./certificates";
 import { Credentials } from "./credentials";
 import { Endpoints } from "./endpoints";
 import { Hosts } from "./hosts";
@@ -35,6 +35,22 @@ export const WatchpostConfig = z
     accounts: Accounts.prefault({}),
   })
   .superRefine((config, context) => {
+    // The stack lets the scan read only the sources' prefixes and the keys they name (the IAM policy).
+    const readable = readablePrefixes(config.certificates);
+    for (const [index, selection] of config.awsCertificates.acm.entries()) {
+      const key = selection.caBundleKey;
+      if (
+        key === undefined ||
+        readable.keys.includes(key) ||
+        readable.prefixes.some((p) => key.startsWith(p))
+      )
+        continue;
+      context.addIssue({
+        code: "custom",
+        path: ["awsCertificates", "acm", index, "caBundleKey"],
+        message: `expected a key the certificate scan may read: under a prefix of certificates.sources, or the caBundleKey of a source or peer group ("${key}" is neither)`,
+      });
+    }
     if (memberAccountIds(config).length > 0 && config.accounts.externalId === undefined) {
       context.addIssue({
         code: "custom",

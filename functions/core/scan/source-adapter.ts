@@ -83,6 +83,11 @@ export interface SourceAdapter<Item extends ListedItem = ListedItem> {
   /** Alarm parameters every finding of the scope carries (Bucket and Prefix; Account and Region). */
   readonly parameters: Record<string, string>;
   /**
+   * The object key, in the certificate bucket, of the CA bundle the scope's chains are judged
+   * against (trust-material.ts), as an S3 source's `caBundleKey`; none: no chain check.
+   */
+  readonly trustBundleKey?: string;
+  /**
    * The items, as the listing goes (paginated). Throwing ends the listing: what was listed is
    * judged, the run is partial, and nothing unlisted is cleared.
    */

@@ -20,12 +20,14 @@ import {
   sourceCheck,
   sourceJudge,
 } from "./judge-objects";
+import { ListingRefused, listingRefusedFinding, type Refusal } from "./listing-refusal";
 import type { FanOut, ScanRunRecord, ScanTrigger, StoredObjectInfo, StoreScanContext } from "./ports";
 import { startDatesOf } from "./run-findings";
 import { type S3Item, s3ObjectSource } from "./s3-source";
 import { sourceScope } from "./scopes";
 import { type ClaimedRun, claimFinishedRun } from "./settlement";
 import type { ListedItem, SourceAdapter } from "./source-adapter";
+import { loadTrustBundle } from "./trust-material";
 
 export type SourceScan = { mode: "inline"; check: StoreCheck } | HandedOut;
 
@@ -74,17 +76,34 @@ export async function scanAdapterSource<Item extends ListedItem>(
   ctx: StoreScanContext,
   setup: AdapterSetup = {},
 ): Promise<SourceScan> {
-  const judge = adapterJudge(adapter, ctx, setup);
+  const trust =
+    setup.trust ?? (adapter.trustBundleKey ? await loadTrustBundle(adapter.trustBundleKey, ctx) : undefined);
+  const judge = adapterJudge(adapter, ctx, { ...setup, ...(trust ? { trust } : {}) });
   const listing = new Listing(adapter);
   const tally = await judgeChunks(listing.chunks(JUDGING_CHUNK, []), judge, ctx);
-  return {
-    mode: "inline",
-    check: sourceCheck(judge, tally, ctx, {
-      listingError: listing.error,
-      preamble: true,
-      listed: listing.error === undefined,
-    }),
-  };
+  const check = sourceCheck(judge, tally, ctx, {
+    listingError: listing.error,
+    preamble: true,
+    listed: listing.error === undefined,
+  });
+  return { mode: "inline", check: withListingVerdict(check, adapter, listing) };
+}
+
+/**
+ * A refused listing is one finding about the scope; a listing that went to its end examined the
+ * scope itself, so that finding clears even when some items could not be fetched this run.
+ */
+function withListingVerdict(
+  check: StoreCheck,
+  adapter: Pick<SourceAdapter, "scope" | "parameters">,
+  listing: Pick<Listing<ListedItem>, "error" | "refusal">,
+): StoreCheck {
+  if (listing.refusal) {
+    check.run.findings.push(listingRefusedFinding(adapter.scope, adapter.parameters, listing.refusal));
+  } else if (listing.error === undefined) {
+    check.run.examinedSources.push(adapter.scope);
+  }
+  return check;
 }
 
 /** Batches are sent as the listing goes; the run is sealed with their number at the end. */
@@ -143,6 +162,8 @@ async function handOut(
 /** A source's listing, read as it goes; one that breaks off ends there and says why. */
 export class Listing<Item extends ListedItem> {
   error: string | undefined;
+  /** Why the source refused the listing, when it did (listing-refusal.ts). */
+  refusal: Refusal | undefined;
   private done = false;
   private readonly items: AsyncIterator<Item>;
 
@@ -157,6 +178,7 @@ export class Listing<Item extends ListedItem> {
       if (!next.done) return next.value;
     } catch (cause) {
       this.error = `listing ${this.adapter.scope} broke off: ${describeCause(cause)}`;
+      if (cause instanceof ListingRefused) this.refusal = cause.refusal;
     }
     this.done = true;
     return undefined;

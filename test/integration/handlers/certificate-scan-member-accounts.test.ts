@@ -34,6 +34,19 @@ const ACM_ARN = `arn:aws:acm:${REGION}:${MEMBER}:certificate/0c6e3b5f-1111-2222-
 const ALB = `arn:aws:elasticloadbalancing:${REGION}:${MEMBER}:loadbalancer/app/shop/50dc6c495c0c9188`;
 
 const sts = mockClient(STSClient);
+/** STS's AssumeRole answer (API reference, AssumeRole "Response Elements") for the reader role. */
+const READER_SESSION = () => ({
+  Credentials: {
+    AccessKeyId: MEMBER_KEY,
+    SecretAccessKey: "member-session-secret",
+    SessionToken: "member-session-token",
+    Expiration: new Date(Date.now() + 3_600_000),
+  },
+  AssumedRoleUser: {
+    AssumedRoleId: "AROAEXAMPLEREADER:watchpost-scan",
+    Arn: `arn:aws:sts::${MEMBER}:assumed-role/watchpost-reader/watchpost-scan`,
+  },
+});
 const bus = recordingEventBus();
 let s3: LocalS3;
 let dynamo: LocalDynamo;
@@ -60,14 +73,23 @@ const events = () =>
     DetailType: String(e.DetailType),
     detail: JSON.parse(String(e.Detail)) as {
       check: string;
+      alarmId: string;
+      severity: string;
+      message: string;
       source: string;
       parameters: Record<string, string>;
     },
   }));
 
-/** The deps of a fresh execution environment (its own member sessions), as productionScanDeps builds them. */
+let harness: Awaited<ReturnType<typeof scanHarness>> | undefined;
+
+/**
+ * The deps of a fresh execution environment (its own member sessions), as productionScanDeps builds
+ * them, on the one deployment's tables: what one scan raised, the next one sees.
+ */
 async function deployedScan() {
-  const harness = await scanHarness({ config, bucket: BUCKET, s3: s3.client, dynamo, bus, inventory: true });
+  harness ??= await scanHarness({ config, bucket: BUCKET, s3: s3.client, dynamo, bus, inventory: true });
+  const { deps } = harness;
   const wiring = awsSourceWiring(config, {
     ownAccount: OWN,
     partition: "aws",
@@ -75,8 +97,8 @@ async function deployedScan() {
     maxAttempts: 1,
   });
   return {
-    ...harness.deps,
-    sourceAdapters: (ctx: Parameters<NonNullable<typeof harness.deps.sourceAdapters>>[0]) =>
+    ...deps,
+    sourceAdapters: (ctx: Parameters<NonNullable<typeof deps.sourceAdapters>>[0]) =>
       awsSourceAdapters(config.awsCertificates, wiring, ctx),
   };
 }
@@ -115,20 +137,9 @@ afterAll(async () => {
 describe("a selection naming a member account, through the certificate-scan function", () => {
   const printed = printedLines();
 
-  it("reads the account through its reader role, and keeps its alarm while the role is refused", async () => {
+  it("reads the account through its reader role; while the role is refused, one alarm says so and the certificate's alarm stands; both clear once it is read again", async () => {
     // Prepare
-    sts.on(AssumeRoleCommand).resolves({
-      Credentials: {
-        AccessKeyId: MEMBER_KEY,
-        SecretAccessKey: "member-session-secret",
-        SessionToken: "member-session-token",
-        Expiration: new Date(Date.now() + 3_600_000),
-      },
-      AssumedRoleUser: {
-        AssumedRoleId: "AROAEXAMPLEREADER:watchpost-scan",
-        Arn: `arn:aws:sts::${MEMBER}:assumed-role/watchpost-reader/watchpost-scan`,
-      },
-    });
+    sts.on(AssumeRoleCommand).resolves(READER_SESSION());
     const first = await deployedScan();
 
     // Act: the role is assumed
@@ -152,6 +163,14 @@ describe("a selection naming a member account, through the certificate-scan func
     const requestsBefore = standIn.requests.length;
     const second = await deployedScan();
     const outcome = await runCertificateScan(SCHEDULED_EVENT, second);
+    const whileRefused = events();
+    const requestsWhileRefused = standIn.requests.length - requestsBefore;
+
+    // Act: the role is trusted again (the StackSet redeployed)
+    bus.clear();
+    sts.reset();
+    sts.on(AssumeRoleCommand).resolves(READER_SESSION());
+    const third = await runCertificateScan(SCHEDULED_EVENT, await deployedScan());
 
     // Assess: read with the member session, the account and ARN on the alarm
     expect(assumed).toEqual([
@@ -170,10 +189,35 @@ describe("a selection naming a member account, through the certificate-scan func
       ["Alarm Raised", "renewal-ineligible", ACM_ARN],
     ]);
     expect(raised[0]?.detail.parameters).toMatchObject({ SourceKind: "acm", Account: MEMBER, Arn: ACM_ARN });
-    // Assess: refused — nothing of the account read or cleared, the run partial, the account named
-    expect(standIn.requests.length).toBe(requestsBefore);
-    expect(events()).toEqual([]);
+    // Assess: refused — nothing of the account read or cleared, the run partial; one alarm about
+    // the scope names the account, the role and the permission, never the external ID
+    expect(requestsWhileRefused).toBe(0);
+    expect(
+      whileRefused.map((e) => [
+        e.DetailType,
+        e.detail.check,
+        e.detail.alarmId,
+        e.detail.severity,
+        e.detail.source,
+      ]),
+    ).toEqual([["Alarm Raised", "source-access-denied", "1060", "major", `acm://${MEMBER}/${REGION}`]]);
+    expect(whileRefused[0]?.detail.parameters).toEqual({
+      Source: `acm://${MEMBER}/${REGION}`,
+      SourceKind: "acm",
+      Account: MEMBER,
+      Region: REGION,
+    });
+    expect(whileRefused[0]?.detail.message).toBe(
+      `ACM certificates in account ${MEMBER}, ${REGION} could not be listed (acm://${MEMBER}/${REGION}): account ${MEMBER} not reachable: could not assume role watchpost-reader in account ${MEMBER} (AccessDenied, HTTP 403): the reader role is missing, does not trust the scan role, or expects another external ID; deploy the member-account StackSet to this account with the stack's external ID (docs/member-accounts.md). Nothing of this account was re-checked or cleared in this run. The scan needs sts:AssumeRole on arn:aws:iam::${MEMBER}:role/watchpost-reader (with the stack's external ID). Until it can list them, none of these certificates is re-checked, and the alarms raised about them stand.`,
+    );
+    expect(JSON.stringify(whileRefused)).not.toContain(EXTERNAL_ID);
     expect(outcome.complete).toBe(false);
+    // Assess: read again — the refusal and the certificate's own alarm (now ELIGIBLE) both clear
+    expect(events().map((e) => [e.DetailType, e.detail.check, e.detail.source])).toEqual([
+      ["Alarm Cleared", "renewal-ineligible", ACM_ARN],
+      ["Alarm Cleared", "source-access-denied", `acm://${MEMBER}/${REGION}`],
+    ]);
+    expect(third.complete).toBe(true);
     const partial = printed.filter((line) => line.includes("partial scan"));
     expect(partial).toHaveLength(1);
     expect(partial[0]).toContain(`acm://${MEMBER}/${REGION}`);

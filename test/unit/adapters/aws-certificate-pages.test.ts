@@ -2,37 +2,44 @@
  * How far an AWS certificate source lists: to the service's last page, and never a page cap or a
  * failed call taken for the end of the listing (which would clear the alarms of what was not listed).
  */
-import { ThrottlingException } from "@aws-sdk/client-acm";
+import { AccessDeniedException, ThrottlingException } from "@aws-sdk/client-acm";
+import { SecretsManagerServiceException } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
 import { ListingFailed } from "../../../functions/adapters/aws-certificates/errors";
 import { listPages } from "../../../functions/adapters/aws-certificates/pages";
+import { ListingRefused } from "../../../functions/core/scan/listing-refusal";
 
 interface Page {
   items: string[];
   next?: string;
 }
 
-/** A listing of `count` pages of one item each; page n asks for token "t<n>". */
-function service(count: number, failAt?: number) {
+/** A listing of `count` pages of one item each; page n asks for token "t<n>"; page `failAt` fails with `failure`. */
+function service(count: number, failAt?: number, failure: () => Error = throttled) {
   const asked: (string | undefined)[] = [];
   const send = async (token: string | undefined): Promise<Page> => {
     asked.push(token);
     const index = token === undefined ? 0 : Number(token.slice(1));
-    if (index === failAt)
-      throw new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 400 } });
+    if (index === failAt) throw failure();
     return { items: [`item-${index}`], ...(index + 1 < count ? { next: `t${index + 1}` } : {}) };
   };
   return { send, asked };
 }
 
-async function listAll(count: number, maxPages: number, failAt?: number) {
-  const { send, asked } = service(count, failAt);
+const throttled = () =>
+  new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 400 } });
+
+async function listAll(count: number, maxPages: number, failAt?: number, failure?: () => Error) {
+  const { send, asked } = service(count, failAt, failure);
   const items: string[] = [];
   let error: unknown;
   try {
     for await (const page of listPages(
-      "ListCertificates in 111122223333/eu-west-1",
-      maxPages,
+      {
+        action: "acm:ListCertificates",
+        where: { kind: "acm", account: "111122223333", region: "eu-west-1" },
+        maxPages,
+      },
       send,
       (p) => p.next,
     )) {
@@ -82,6 +89,45 @@ describe("listPages", () => {
       expect(result.items).toEqual(items);
       expect(result.error).toBeInstanceOf(ListingFailed);
       expect((result.error as Error).message).toBe(message);
+    },
+  );
+
+  it.each([
+    {
+      case: "ACM's AccessDeniedException",
+      failure: () =>
+        new AccessDeniedException({
+          message: "User: arn:aws:sts::111122223333:assumed-role/scan/x is not authorized",
+          $metadata: { httpStatusCode: 400 },
+        }),
+      detail: "ListCertificates in 111122223333/eu-west-1: AccessDeniedException (HTTP 400), access denied",
+    },
+    {
+      // Secrets Manager's common errors include AccessDeniedException, but its SDK models no class
+      // for it: the SDK raises its service exception under the wire's error code.
+      case: "Secrets Manager's (unmodelled) AccessDeniedException",
+      failure: () =>
+        new SecretsManagerServiceException({
+          name: "AccessDeniedException",
+          $fault: "client",
+          message: "not authorized",
+          $metadata: { httpStatusCode: 400 },
+        }),
+      detail: "ListCertificates in 111122223333/eu-west-1: AccessDeniedException (HTTP 400), access denied",
+    },
+  ])(
+    "ends a call refused by $case as a refused listing naming the permission",
+    async ({ failure, detail }) => {
+      // Act
+      const result = await listAll(3, 3, 1, failure);
+
+      // Assess: what was read is kept; the refusal names the call and the permission, not the SDK's message
+      expect(result.items).toEqual(["item-0"]);
+      expect(result.error).toBeInstanceOf(ListingRefused);
+      expect((result.error as ListingRefused).refusal).toEqual({
+        detail,
+        permission: "acm:ListCertificates",
+      });
     },
   );
 });

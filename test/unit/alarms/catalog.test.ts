@@ -59,9 +59,9 @@ describe("alarm catalog", () => {
     const entries = checks.map((check) => alarmDefinition(check));
 
     // Assess
-    expect(ALARM_CATALOG).toHaveLength(22);
+    expect(ALARM_CATALOG).toHaveLength(23);
     expect(entries.map((e) => [e.check, e.id])).toEqual(checks.map((c) => [c, ALARM_IDS[c]]));
-    expect(new Set(ALARM_CATALOG.map((e) => e.id)).size).toBe(22);
+    expect(new Set(ALARM_CATALOG.map((e) => e.id)).size).toBe(23);
     for (const entry of ALARM_CATALOG) {
       expect(entry.doc).toBe(`docs/alarms/${entry.id}.md`);
       expect(entry.autoClear).toBe(true);
@@ -143,7 +143,7 @@ describe("watchpost alarms catalog", () => {
     // Assess
     expect(code).toBe(EXIT.ok);
     const rows = JSON.parse(out()) as Record<string, unknown>[];
-    expect(rows).toHaveLength(22);
+    expect(rows).toHaveLength(23);
     expect(rows[0]).toEqual({
       id: "1001",
       title: "Certificate expired",
@@ -164,7 +164,7 @@ describe("watchpost alarms catalog", () => {
     // Assess
     expect(code).toBe(EXIT.ok);
     const lines = out().trimEnd().split("\n");
-    expect(lines).toHaveLength(23);
+    expect(lines).toHaveLength(24);
     expect(lines[0]).toMatch(/^ID\s+SEVERITY\s+AUTO CLEAR\s+CHECK\s+TITLE\s+RUNBOOK$/);
     expect(lines.find((l) => l.startsWith("2001"))).toMatch(/Major\s+yes\s+credentials-unobtainable/);
     expect(lines.find((l) => l.startsWith("1050"))).toMatch(

@@ -18,8 +18,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ALL_KEY_TYPES, acmSource } from "../../../functions/adapters/aws-certificates/acm";
 import { scanContext, scanScope } from "../../support/aws-sources";
-import { memoryInventory } from "../../support/in-memory-ports";
-import { DAY, issue } from "../../support/pki";
+import { memoryInventory, memoryStore } from "../../support/in-memory-ports";
+import { chain, DAY, issue } from "../../support/pki";
 
 const acm = mockClient(ACMClient);
 const client = new ACMClient({ region: "eu-west-1", maxAttempts: 1 });
@@ -128,6 +128,45 @@ describe("ACM, one account and region, through the pipeline", () => {
     expect(scanned.findings[1]?.message).toContain("api.example.com");
   });
 
+  it.each([
+    { bundle: "the private CA's root", holds: "issuing", findings: [] },
+    {
+      bundle: "another CA",
+      holds: "other",
+      findings: [["untrusted-chain", "major", `${arn("pay")}#0`]],
+    },
+    {
+      bundle: "nothing (the object is missing)",
+      holds: "missing",
+      findings: [["unreadable", "major", "s3://certs/trust/private-ca.pem"]],
+    },
+  ] as const)(
+    "judges an imported certificate's chain against the selection's CA bundle holding $bundle",
+    async ({ holds, findings }) => {
+      // Prepare: an imported certificate of a private CA, its chain as GetCertificate returns it
+      const pki = await chain("pay.example.com");
+      const other = await issue({ subject: "CN=Someone Else's Root", isCA: true });
+      const bucket = memoryStore();
+      if (holds !== "missing")
+        bucket.put("trust/private-ca.pem", holds === "issuing" ? pki.root.pem : other.pem);
+      acm
+        .on(ListCertificatesCommand)
+        .resolves({ CertificateSummaryList: [summary("pay", { Type: "IMPORTED" })] });
+      acm.on(DescribeCertificateCommand).resolves(detail("pay", { Type: "IMPORTED" }));
+      acm
+        .on(GetCertificateCommand)
+        .resolves({ Certificate: pki.leaf.pem, CertificateChain: pki.intermediate.pem });
+      const selection = acmSource(client, WHERE, { caBundleKey: "trust/private-ca.pem" }, () => THRESHOLDS);
+
+      // Act
+      const scanned = await scanScope(selection, scanContext(NOW, memoryInventory().inventory, bucket.store));
+
+      // Assess
+      expect(scanned.findings.map((f) => [f.check, f.severity, f.source])).toEqual(findings);
+      expect(scanned.complete).toBe(true);
+    },
+  );
+
   it("judges an unchanged imported certificate from the inventory without GetCertificate", async () => {
     // Prepare
     const leaf = await issue({ subject: "CN=api.example.com", dnsNames: ["api.example.com"] });
@@ -171,9 +210,9 @@ describe("ACM, one account and region, through the pipeline", () => {
 
   it.each([
     [
-      "a denied listing: the run is partial, nothing is examined or cleared",
+      "a denied listing: one finding about the scope; the run is partial, nothing is examined or cleared",
       () => acm.on(ListCertificatesCommand).rejects(new AccessDeniedException(meta)),
-      [],
+      [["source-access-denied", "major", "acm://111122223333/eu-west-1"]],
       [],
       /ListCertificates in 111122223333\/eu-west-1: AccessDeniedException, access denied/,
     ],
@@ -215,8 +254,36 @@ describe("ACM, one account and region, through the pipeline", () => {
     expect(scanned.findings.map((f) => [f.check, f.severity, f.source])).toEqual(findings);
     expect(scanned.complete).toBe(false);
     expect(scanned.examined).toEqual([]);
+    // The scope counts as examined (its own finding may clear) only when the listing went to its end.
+    expect(scanned.listed).toBe(unexamined.length > 0);
     expect(scanned.unexamined).toEqual(unexamined);
     expect(scanned.error).toMatch(error);
+  });
+
+  it("a denied listing's finding names the place, the refused call and the permission the scan needs", async () => {
+    // Prepare
+    acm.on(ListCertificatesCommand).rejects(new AccessDeniedException(meta));
+
+    // Act
+    const scanned = await scanScope(source({ team: "payments" }), scanContext(NOW));
+
+    // Assess: located by its scope's parameters; nothing the SDK's message said is repeated
+    expect(scanned.findings).toEqual([
+      {
+        check: "source-access-denied",
+        alarmId: "1060",
+        severity: "major",
+        source: "acm://111122223333/eu-west-1?team=payments",
+        message:
+          "ACM certificates in account 111122223333, eu-west-1 could not be listed (acm://111122223333/eu-west-1?team=payments): ListCertificates in 111122223333/eu-west-1: AccessDeniedException, access denied. The scan needs acm:ListCertificates. Until it can list them, none of these certificates is re-checked, and the alarms raised about them stand.",
+        details: { permission: "acm:ListCertificates", reason: "listing-refused" },
+      },
+    ]);
+    expect(scanned.run.parameters).toEqual({
+      SourceKind: "acm",
+      Account: "111122223333",
+      Region: "eu-west-1",
+    });
   });
 
   it("a certificate deleted after the listing is examined and found gone", async () => {

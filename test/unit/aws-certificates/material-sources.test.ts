@@ -20,7 +20,12 @@ import {
   SecretsManagerClient,
   SecretsManagerServiceException,
 } from "@aws-sdk/client-secrets-manager";
-import { DescribeParametersCommand, GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import {
+  DescribeParametersCommand,
+  GetParameterCommand,
+  SSMClient,
+  AccessDeniedException as SsmAccessDenied,
+} from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { awsSourceAdapters } from "../../../functions/adapters/aws-certificates";
@@ -43,6 +48,7 @@ const NOW = new Date();
 const WHERE = { account: "111122223333", region: "eu-west-1" };
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:tls/kafka-broker-AbCdEf";
 const PASSWORD = "correct horse battery staple";
+const PASSWORD_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:tls/p12-password-GhIjKl";
 const meta = { $metadata: {}, message: "from the service" };
 
 function secretEntry(fields: Record<string, unknown> = {}) {
@@ -136,7 +142,9 @@ describe("Secrets Manager", () => {
     // Prepare
     const { leaf } = await expiringWithKey();
     const p12 = await pkcs12([leaf.der], { password: PASSWORD });
-    sm.on(ListSecretsCommand).resolves({ SecretList: [secretEntry()] });
+    // The password secret is under the selection's prefix too: it is not judged as a certificate.
+    const passwordEntry = secretEntry({ ARN: PASSWORD_SECRET_ARN, Name: "tls/p12-password" });
+    sm.on(ListSecretsCommand).resolves({ SecretList: [secretEntry(), passwordEntry] });
     sm.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretBinary: p12 });
     sm.on(GetSecretValueCommand, { SecretId: "tls/p12-password" }).resolves({ SecretString: PASSWORD });
     const config = parseConfig(
@@ -164,6 +172,7 @@ describe("Secrets Manager", () => {
 
     // Assess
     expect(outcome?.findings.map((f) => [f.check, f.severity])).toEqual([["expiring", "major"]]);
+    expect(outcome.examined).toEqual([SECRET_ARN]);
     expect(JSON.stringify(outcome)).not.toContain(PASSWORD);
   });
 
@@ -250,6 +259,83 @@ describe("Secrets Manager", () => {
     expect(outcome.unexamined).toEqual(notExamined);
     expect(JSON.stringify(outcome)).not.toContain(PASSWORD);
   });
+});
+
+describe("a refused listing (source-access-denied)", () => {
+  // Secrets Manager's common errors name AccessDeniedException, for which its SDK models no class:
+  // the SDK raises its service exception under the wire's code. SSM's SDK has the class.
+  const smDenied = () =>
+    new SecretsManagerServiceException({ ...meta, name: "AccessDeniedException", $fault: "client" });
+  const config = parseConfig(
+    {
+      certificates: { sources: [{ prefix: "" }] },
+      awsCertificates: {
+        secretsManager: [
+          { regions: ["eu-west-1"], namePrefix: "tls/", password: { secretName: "tls/p12-password" } },
+        ],
+        ssmParameters: [{ regions: ["eu-west-1"], path: "/tls/" }],
+      },
+    },
+    "test",
+  );
+  const adapters = () => {
+    const clients = {
+      acm: never,
+      iam: never,
+      secretsManager: () => smClient,
+      ssm: () => ssmClient,
+    } as AwsCertificateClients;
+    return awsSourceAdapters(
+      config.awsCertificates,
+      { clients, ownAccount: "111122223333" },
+      scanContext(NOW),
+    );
+  };
+
+  it.each([
+    {
+      case: "ListSecrets denied",
+      prepare: () => {
+        sm.on(GetSecretValueCommand).resolves({ SecretString: PASSWORD });
+        sm.on(ListSecretsCommand).rejects(smDenied());
+      },
+      scope: "secretsmanager://111122223333/eu-west-1/tls/",
+      message:
+        "Secrets Manager secrets in account 111122223333, eu-west-1 could not be listed (secretsmanager://111122223333/eu-west-1/tls/): ListSecrets in 111122223333/eu-west-1: AccessDeniedException, access denied. The scan needs secretsmanager:ListSecrets. Until it can list them, none of these certificates is re-checked, and the alarms raised about them stand.",
+    },
+    {
+      case: "the selection's password secret denied",
+      prepare: () => sm.on(GetSecretValueCommand, { SecretId: "tls/p12-password" }).rejects(smDenied()),
+      scope: "secretsmanager://111122223333/eu-west-1/tls/",
+      message:
+        "Secrets Manager secrets in account 111122223333, eu-west-1 could not be listed (secretsmanager://111122223333/eu-west-1/tls/): GetSecretValue tls/p12-password: AccessDeniedException, access denied. The scan needs secretsmanager:GetSecretValue on the password secret tls/p12-password. Until it can list them, none of these certificates is re-checked, and the alarms raised about them stand.",
+    },
+    {
+      case: "DescribeParameters denied",
+      prepare: () =>
+        ssm.on(DescribeParametersCommand).rejects(new SsmAccessDenied({ ...meta, Message: meta.message })),
+      scope: "ssm://111122223333/eu-west-1/tls/",
+      message:
+        "Parameter Store parameters in account 111122223333, eu-west-1 could not be listed (ssm://111122223333/eu-west-1/tls/): DescribeParameters in 111122223333/eu-west-1: AccessDeniedException, access denied. The scan needs ssm:DescribeParameters. Until it can list them, none of these certificates is re-checked, and the alarms raised about them stand.",
+    },
+  ])(
+    "$case: one major finding about the scope, the run partial, nothing examined",
+    async ({ prepare, scope, message }) => {
+      // Prepare
+      prepare();
+      const adapter = adapters().find((a) => a.scope === scope)!;
+
+      // Act
+      const outcome = await scanScope(adapter, scanContext(NOW));
+
+      // Assess
+      expect(outcome.findings.map((f) => [f.check, f.alarmId, f.severity, f.source, f.message])).toEqual([
+        ["source-access-denied", "1060", "major", scope, message],
+      ]);
+      expect(outcome).toMatchObject({ complete: false, examined: [], listed: false });
+      expect(JSON.stringify(outcome)).not.toContain(PASSWORD);
+    },
+  );
 });
 
 describe("Parameter Store", () => {

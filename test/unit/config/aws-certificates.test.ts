@@ -64,11 +64,34 @@ describe("awsCertificates", () => {
       { ssmParameters: [{ regions: ["eu-west-1"], path: "tls/" }] },
       'awsCertificates.ssmParameters[0].path: expected a Parameter Store path such as "/tls/" (letters, digits, _ . - /)',
     ],
+    [
+      "an ACM CA bundle the scan may not read (outside every source's prefix and named by none)",
+      { acm: [{ regions: ["eu-west-1"], caBundleKey: "trust/private-ca.pem" }] },
+      'awsCertificates.acm[0].caBundleKey: expected a key the certificate scan may read: under a prefix of certificates.sources, or the caBundleKey of a source or peer group ("trust/private-ca.pem" is neither)',
+    ],
   ])("refuses %s", (_case, awsCertificates, problem) => {
     // Act
     const problems = problemsOf(withAws(awsCertificates));
 
     // Assess
     expect(problems).toContain(problem);
+  });
+
+  it.each([
+    ["under a source's prefix", { sources: [{ prefix: "certs/" }] }, "certs/ca/private-ca.pem"],
+    [
+      "a source's own CA bundle",
+      { sources: [{ prefix: "certs/", caBundleKey: "trust/private-ca.pem" }] },
+      "trust/private-ca.pem",
+    ],
+  ])("accepts an ACM CA bundle %s", (_case, certificates, caBundleKey) => {
+    // Act
+    const config = parseConfig(
+      { certificates, awsCertificates: { acm: [{ regions: ["eu-west-1"], caBundleKey }] } },
+      "test.json",
+    );
+
+    // Assess
+    expect(config.awsCertificates.acm[0]?.caBundleKey).toBe(caBundleKey);
   });
 });
