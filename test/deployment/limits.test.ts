@@ -236,12 +236,14 @@ describe("bundling", () => {
     const config = parseConfig(largestConfig());
 
     // Act
-    const bundling = functionBundling(config);
+    const bundling = functionBundling(config, "functions/handlers/certificate-scan.ts");
     const argumentsOnTheCommandLine = [
       ...Object.entries(bundling.define ?? {}).map(([k, v]) => `--define:${k}=${v}`),
       ...Object.entries(bundling.esbuildArgs ?? {}).map(([k, v]) => `${k}=${v}`),
       ...(bundling.inject ?? []).map((path) => `--inject:${path}`),
       `--banner:js=${bundling.banner ?? ""}`,
+      // The hook's commands go to the same shell, each whole as one argument of `bash -c`.
+      ...(bundling.commandHooks?.afterBundling("/asset-input", "/asset-output") ?? []),
     ];
 
     // Assess
