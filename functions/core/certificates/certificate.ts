@@ -1,8 +1,10 @@
 /**
- * One parsed X.509 certificate, described once so every check reads the same facts. The bytes are
- * decoded once (formats/ber.ts) and the fields the checks read are taken from that tree
- * (x509-fields.ts); node:crypto parses the certificate natively, which is also what decides that
- * TLS clients can load it, and supplies the public key and signature verification. A certificate
+ * One parsed X.509 certificate, described once so every check reads the same facts. node:crypto
+ * parses the certificate natively, which is also what decides that TLS clients can load it, and
+ * supplies the public key and signature verification. The fields the checks read are found by
+ * their offsets (formats/certificate-layout.ts, @lapo/asn1js) and decoded by asn1js only where the
+ * caches of repeated encodings miss (x509-fields.ts); a certificate out of the ordinary is decoded
+ * whole instead (formats/ber.ts), whose errors say what is wrong with it. A certificate
  * met again (the intermediate in every chain file, a CA bundle read by every source) is described
  * once per execution environment: what it says is a function of its bytes (decode-cache.ts).
  */

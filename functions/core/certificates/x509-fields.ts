@@ -1,5 +1,6 @@
 /**
- * A certificate's fields, read from its one decoded tree (formats/ber.ts) by position, each part
+ * A certificate's fields, read by position from its layout (formats/certificate-layout.ts) or, for
+ * a certificate out of the ordinary, from its one decoded tree (formats/ber.ts), each part
  * mapped onto @peculiar/asn1-x509's structures only as far as the checks read it. Mapping the whole
  * Certificate schema cost as much as decoding it, and most of that went to parts nothing reads
  * (wrappers, the signature value) or that repeat across a store (issuer names, algorithm
