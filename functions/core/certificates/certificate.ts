@@ -170,6 +170,8 @@ export function parseLaidOutCertificate(
   file: string,
   index: number,
 ): ParsedCertificate | undefined {
+  // Containers (PKCS#7, PKCS#12) are not even shaped like a certificate: they leave no entry behind.
+  if (!shapeOf(input, MAX_CERTIFICATE_ELEMENTS).certificateLike) return undefined;
   // Kept apart from parseCertificate's entries, where NOT_LAID_OUT would read as a failure.
   const outcome = DESCRIBED.get(input, () => fromLayout(input) ?? NOT_LAID_OUT, "layout:");
   return outcome === NOT_LAID_OUT ? undefined : placed(outcome, file, index);
