@@ -73,7 +73,10 @@ declare module "@lapo/asn1js" {
     tagNumber: number | bigint;
   }
   export class ASN1 {
-    static decode(bytes: Uint8Array, offset?: number): ASN1;
+    /** `type`: the class each element is made of (ASN1 or a subclass), the children's too. */
+    static decode(bytes: Uint8Array, offset?: number, type?: typeof ASN1): ASN1;
+    /** The element's value as text, for people. */
+    content(maxLength?: number): string | null;
     readonly tag: ASN1Tag;
     /** Content length; negative for an indefinite length. */
     readonly length: number;
