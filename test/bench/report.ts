@@ -52,9 +52,18 @@ const PROFILES = {
 const SCAN_CPU_MISSED =
   "What the scan process does per object besides reading and judging is the AWS SDK's per-request work and Node's HTTP client; see [Scan CPU](#scan-cpu) for the profile and what was cut.";
 
-/** node --cpu-prof of the certificate-scan bundle's import, by hand, 2026-12-07 (not every run). */
+/**
+ * node --cpu-prof of the certificate-scan bundle's import, by hand, 2026-12-07 (not every run): an
+ * unminified build with lib/bundling.ts's options, 3 imports at 100 µs sampling; and the same
+ * build with a timestamp before each module's code (per-module evaluation, median of 7 imports).
+ */
 const COLD_IMPORT_PROFILE =
-  "Profile of a cold import of the certificate-scan bundle (2026-12-07, `node --cpu-prof` on an unminified build with the same options, 3 imports): compiling the bundle's source 38 %, Node's own start of the module (the ES module loader, the built-in modules the SDK needs: http, https, crypto, zlib, tls) about a third, zod building the configuration and event schemas 12 %, asn1js and its schema classes 4 %, the AWS SDK and Powertools 2 %. Nothing large is evaluated that a scheduled scan does not use (the keystore readers, node-forge and jks-js, 0.2 % together), so lazy loading has little to take; the bundle is already minified and tree-shaken with the SDK's ES module builds (lib/bundling.ts). What would move it is less code to compile (see Bundle size) and fewer schemas built at import. On Lambda the import runs on the function's share of a vCPU: divide the CPU time by it (0.29 at 512 MB).";
+  "Profile of a cold import of the certificate-scan bundle (2026-12-07, after issue 26 added the AWS certificate sources: 1,249 kB; `node --cpu-prof` on an unminified build with the same options, 3 imports): V8 compiling the bundle's source 36 %, zod building the schemas 15 % (its own code compiled on first use included), the bundle's module-level code (the SDK's command classes and schema tables, asn1js's classes) 11 %, garbage collection 6 %, Node loading the built-in modules the SDK needs (http, https, crypto, zlib, tls) 4 %, @peculiar/asn1-schema's decorators 4 %, decoding the source file's UTF-8 3 %, the rest Node's module loader. Timed module by module, evaluation was 120 ms of the unminified import, 68 ms of it in watchpost's own modules, nearly all of that building zod schemas: the certificate facts and inventory record 13 ms (the first schemas built, so they also pay for compiling zod), the configuration about 27 ms (certificates 10, operations 6.5, notifications 3, the rest 2 or less each), contracts, alarm events and states, fan-out messages and heartbeats 2 to 3 ms each. Nothing is built at import that a scan does not use: the configuration is parsed on the first invocation, not at import (functions/handlers/shared/deployed-config.ts), the clients are made on the first invocation, and every schema checks what that invocation reads (the configuration, the event, inventory records, alarm states), so building them lazily would move their cost from the import into the first invocation, both in the same cold start, rather than remove it. What a scheduled scan need not evaluate is small: the keystore readers (java-keystore 3 ms, rc2 1 ms) and the SDK clients of the optional sources (Secrets Manager, SSM, IAM, ACM, STS: 7 ms together); loaded lazily they would still be compiled (one file, no code splitting), for less than the run-to-run noise here. What would move the import is less code to compile (see Bundle size) and a smaller zod. On a quiet machine the target is met: certificate-scan's fastest import 178 and 208 ms, median 207 and 253 ms, CPU median 211 and 252 ms, in two sets of 7 at load average 2.5 to 2.9 (at load average 10 the same build's fastest was 578 ms for the same CPU); Node 24, what Lambda runs, spent the same CPU within the noise (238 ms median against 228 on Node 20, same minutes). On Lambda the import runs on the function's share of a vCPU: divide the CPU time by it (0.29 at 512 MB).";
+
+/** Imports timed per bundle (5 before they were kept in the results). */
+function scanBundleRuns(r: BenchResults): number {
+  return r.bundles[0]?.coldImportRuns ?? 5;
+}
 
 export function renderReport(r: BenchResults, sum: Summary): string {
   const t = sum.targets;
@@ -262,7 +271,7 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   }
   if (t.incrementalTenTimesFasterWithoutDownloads === "missed") {
     out(
-      `- **Incremental (${n(sum.incrementalSpeedup, 1)}×, ${second.getObject.certificates} downloads; target ${TARGETS.incrementalSpeedup}×, 0).** The second scan downloads nothing; it lists, reads one inventory record per object and judges the facts again. It spent ${s(second.cpuMs)} of CPU in ${s(second.ms)}: the rest is waiting on dynalite's answers (${s(second.waits.inventoryGet)} of look-ups, two chunks ahead) on the same loaded cores, and each record's gunzip and schema check. The ratio also shrank from the other side: the first scan no longer waits in line for the inventory.`,
+      `- **Incremental (${n(sum.incrementalSpeedup, 1)}×, ${second.getObject.certificates} downloads; target ${TARGETS.incrementalSpeedup}×, 0).** The second scan downloads nothing; it lists, reads one inventory record per object, judges the stored facts again and settles the alarms. It spent ${s(second.cpuMs)} of CPU in ${s(second.ms)}; the rest is waiting, on this machine's ${r.machine.cores} shared cores, for s3rver's listing and dynalite's answers (look-ups ${s(second.waits.inventoryGet)} and the alarm table ${s(second.waits.alarmStore)}, summed over the calls in flight together; ${n(second.writes.alarmSaves)} alarms written again), and dynalite and s3rver are JavaScript on the same cores. What was cut and what is left, with a profile of a second scan: [Scan CPU](#scan-cpu). The ratio also moves with what the first scan costs on the day: its downloads, not its waits, since the inventory look-ups and writes overlap them.`,
     );
   }
   if (t.peakRssAtMost512MbAt50000Objects === "missed") {
@@ -303,8 +312,8 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   out("## Bundles");
   out();
   out(
-    "Built with the options the stack gives NodejsFunction (lib/bundling.ts; esbuild's API here, its command line in `cdk synth`, byte-identical output). Counted: `index.mjs`, the code Lambda loads. Not counted: `index.mjs.map`, which is shipped next to it and read only when NODE_OPTIONS has `--enable-source-maps` (the stack does not set it). Cold import: a fresh `node` process timing `await import()` of the bundle, median of 5; Node " +
-      `${r.machine.node} here, Node 24 on Lambda.`,
+    "Built with the options the stack gives NodejsFunction (lib/bundling.ts; esbuild's API here, its command line in `cdk synth`, byte-identical output). Counted: `index.mjs`, the code Lambda loads. Not counted: `index.mjs.map`, which is shipped next to it and read only when NODE_OPTIONS has `--enable-source-maps` (the stack does not set it). Cold import: a fresh `node` process timing `await import()` of the bundle, the three bundles in turns, " +
+      `${scanBundleRuns(r)} runs each with and without source maps; the target is held to the fastest run, as \`watchpost --help\` is (a slower one measures the neighbours' load), the median and the CPU time are beside it. Node ${r.machine.node} here, Node 24 on Lambda.`,
   );
   out();
   const scanBundle = r.bundles.find((b) => b.function === "certificate-scan");
@@ -316,12 +325,12 @@ export function renderReport(r: BenchResults, sum: Summary): string {
   );
   out();
   out(
-    "| function | index.mjs | source map (not counted) | cold import | with --enable-source-maps | largest inputs |",
+    "| function | index.mjs | source map (not counted) | cold import, fastest / median / CPU | with --enable-source-maps, median | largest inputs |",
   );
   out("| --- | --- | --- | --- | --- | --- |");
   for (const b of r.bundles) {
     out(
-      `| ${b.function} | ${kb(b.bytes)} | ${kb(b.sourceMapBytes)} | ${n(b.coldImportMs)} ms | ${n(b.coldImportMsWithSourceMaps)} ms | ${b.largest.map((l) => `${l.input} ${kb(l.bytes)}`).join(", ")} |`,
+      `| ${b.function} | ${kb(b.bytes)} | ${kb(b.sourceMapBytes)} | ${b.coldImportMinMs !== undefined ? `${n(b.coldImportMinMs)} / ` : ""}${n(b.coldImportMs)} / ${n(b.coldImportCpuMs ?? 0)} ms | ${n(b.coldImportMsWithSourceMaps)} ms | ${b.largest.map((l) => `${l.input} ${kb(l.bytes)}`).join(", ")} |`,
     );
   }
   out();
