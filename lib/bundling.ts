@@ -23,13 +23,21 @@
  *   command line: a configuration near its documented limits is hundreds of kilobytes, more than
  *   one command-line argument may hold (Linux MAX_ARG_STRLEN, 128 KiB), and `cdk synth` failed
  *   with `spawnSync E2BIG`.
+ * - `plugins`: @lapo/asn1js (which finds a certificate's fields for the reader) imports a table
+ *   of some 7,000 object identifiers' names, 210 kB once minified, which it uses only to print
+ *   names next to identifiers; the reader never asks it for one. `withoutOidNames` bundles an
+ *   empty table in its place. esbuild's command line, which NodejsFunction runs, cannot take a
+ *   plugin (and its `alias` maps package names, not a package's relative imports), so the
+ *   command hook `afterBundling` builds the function again with esbuild's API and these same
+ *   options (lib/bundle-function.ts) over what the command line wrote.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BundlingOptions } from "aws-cdk-lib/aws-lambda-nodejs";
+import type { BundlingOptions, ICommandHooks } from "aws-cdk-lib/aws-lambda-nodejs";
 import { OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import type { BuildOptions, Plugin } from "esbuild";
 import type { WatchpostConfig } from "../functions/core/config";
 import { CONFIG_DEFINE, encodeConfig } from "../functions/handlers/shared/deployed-config";
 
@@ -62,6 +70,25 @@ export const FUNCTION_BUNDLE = {
 } as const;
 
 /**
+ * @lapo/asn1js's table of object identifier names (its `oids.js`), replaced by none: with no table
+ * it prints identifiers as numbers, and the reader reads only positions (certificate-layout.ts).
+ */
+export const withoutOidNames: Plugin = {
+  name: "lapo-asn1js-without-oid-names",
+  setup(build) {
+    build.onResolve({ filter: /^\.\/oids\.js$/ }, (args) =>
+      /[\\/]@lapo[\\/]asn1js[\\/]/.test(args.importer)
+        ? { path: "oids.js", namespace: "no-oid-names" }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "no-oid-names" }, () => ({
+      contents: "export const oids = undefined;",
+      loader: "js",
+    }));
+  },
+};
+
+/**
  * A module exporting the validated configuration as the `__WATCHPOST_CONFIG__` string constant,
  * for esbuild's `inject` (which replaces the global of that name with the export). Written once
  * per distinct configuration, named by its hash, so concurrent synths never see half a file.
@@ -80,9 +107,26 @@ export function configModule(config: WatchpostConfig): string {
   return path;
 }
 
+/** The script `afterBundling` runs: esbuild's API with the plugins (see the list above). */
+const BUNDLE_SCRIPT = join(import.meta.dirname, "bundle-function.ts");
+
+/** A shell word: single-quoted, with any single quote closed, escaped and reopened. */
+const shellWord = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
+
 /** NodejsFunction's `bundling` property: local esbuild, the options above. */
-export function functionBundling(config: WatchpostConfig): BundlingOptions {
+export function functionBundling(config: WatchpostConfig, entry: string): BundlingOptions {
+  const inject = configModule(config);
+  const commandHooks: ICommandHooks = {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => [
+      [process.execPath, "--import", "tsx", BUNDLE_SCRIPT, entry, join(outputDir, "index.mjs"), inject]
+        .map(shellWord)
+        .join(" "),
+    ],
+  };
   return {
+    commandHooks,
     forceDockerBundling: false,
     format: OutputFormat.ESM,
     platform: FUNCTION_BUNDLE.platform,
@@ -101,7 +145,7 @@ export function functionBundling(config: WatchpostConfig): BundlingOptions {
     },
     banner: FUNCTION_BUNDLE.banner,
     externalModules: [...FUNCTION_BUNDLE.external],
-    inject: [configModule(config)],
+    inject: [inject],
   };
 }
 
@@ -112,6 +156,11 @@ export function functionBundling(config: WatchpostConfig): BundlingOptions {
  * --legal-comments --alias`.
  */
 export function esbuildOptions(entry: string, outfile: string, config: WatchpostConfig) {
+  return bundleOptions(entry, outfile, configModule(config));
+}
+
+/** The same, with the configuration module already written (`configModule`). */
+export function bundleOptions(entry: string, outfile: string, inject: string) {
   return {
     entryPoints: [entry],
     bundle: true,
@@ -128,6 +177,7 @@ export function esbuildOptions(entry: string, outfile: string, config: Watchpost
     alias: { ...FUNCTION_BUNDLE.alias },
     banner: { js: FUNCTION_BUNDLE.banner },
     external: [...FUNCTION_BUNDLE.external],
-    inject: [configModule(config)],
-  };
+    inject: [inject],
+    plugins: [withoutOidNames],
+  } satisfies BuildOptions;
 }

@@ -18,6 +18,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { withoutOidNames } from "../lib/bundling";
 
 const ROOT = join(import.meta.dirname, "..");
 
@@ -60,6 +61,8 @@ export async function buildHostCli(out: string): Promise<HostBuild> {
     banner: {
       js: "import { createRequire as __watchpostRequire } from 'node:module'; const require = __watchpostRequire(import.meta.url);",
     },
+    // @lapo/asn1js's table of identifier names, which the reader never prints (lib/bundling.ts).
+    plugins: [withoutOidNames],
     logLevel: "warning",
     metafile: true,
   });

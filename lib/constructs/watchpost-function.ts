@@ -147,7 +147,7 @@ export class WatchpostFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
       // Built by the local esbuild with the options the benchmarks measure (lib/bundling.ts).
-      bundling: functionBundling(props.config),
+      bundling: functionBundling(props.config, props.entry),
     });
   }
 

@@ -236,12 +236,14 @@ describe("bundling", () => {
     const config = parseConfig(largestConfig());
 
     // Act
-    const bundling = functionBundling(config);
+    const bundling = functionBundling(config, "functions/handlers/certificate-scan.ts");
     const argumentsOnTheCommandLine = [
       ...Object.entries(bundling.define ?? {}).map(([k, v]) => `--define:${k}=${v}`),
       ...Object.entries(bundling.esbuildArgs ?? {}).map(([k, v]) => `${k}=${v}`),
       ...(bundling.inject ?? []).map((path) => `--inject:${path}`),
       `--banner:js=${bundling.banner ?? ""}`,
+      // The hook's commands go to the same shell, each whole as one argument of `bash -c`.
+      ...(bundling.commandHooks?.afterBundling("/asset-input", "/asset-output") ?? []),
     ];
 
     // Assess
@@ -249,6 +251,39 @@ describe("bundling", () => {
     const injected = readFileSync(bundling.inject![0]!, "utf8");
     expect(injected.length).toBeGreaterThan(128 * 1024);
     expect(injected).toContain("__WATCHPOST_CONFIG__");
+  });
+});
+
+describe("bundling @lapo/asn1js", () => {
+  it("leaves out its table of identifier names, and the bundled reader lays out a certificate as the sources do", async () => {
+    // Prepare: the layout module alone, built with the functions' options and without the plugin.
+    const { build } = await import("esbuild");
+    const { esbuildOptions, withoutOidNames } = await import("../../lib/bundling");
+    const { certificateLayout } = await import(
+      "../../functions/core/certificates/formats/certificate-layout"
+    );
+    const { issue } = await import("../support/pki");
+    const { mkdtempSync, readFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const out = mkdtempSync(join(tmpdir(), "watchpost-lapo-"));
+    const entry = "functions/core/certificates/formats/certificate-layout.ts";
+    const config = parseConfig({ certificates: { sources: [{ prefix: "" }] } });
+    const options = esbuildOptions(entry, join(out, "with", "index.mjs"), config);
+    const { der } = await issue({ dnsNames: ["node1.cluster.example"] });
+
+    // Act
+    await build({ ...options, logLevel: "error" });
+    await build({ ...options, outfile: join(out, "without", "index.mjs"), plugins: [], logLevel: "error" });
+    const bundled = (await import(
+      join(out, "with", "index.mjs")
+    )) as typeof import("../../functions/core/certificates/formats/certificate-layout");
+
+    // Assess: the table names sha256WithRSAEncryption (1.2.840.113549.1.1.11); the reader never does.
+    expect(options.plugins).toEqual([withoutOidNames]);
+    expect(readFileSync(join(out, "with", "index.mjs"), "utf8")).not.toContain("sha256WithRSAEncryption");
+    expect(readFileSync(join(out, "without", "index.mjs"), "utf8")).toContain("sha256WithRSAEncryption");
+    expect(bundled.certificateLayout(der)).toEqual(certificateLayout(der));
   });
 });
 

@@ -1,8 +1,10 @@
 /**
- * One parsed X.509 certificate, described once so every check reads the same facts. The bytes are
- * decoded once (formats/ber.ts) and the fields the checks read are taken from that tree
- * (x509-fields.ts); node:crypto parses the certificate natively, which is also what decides that
- * TLS clients can load it, and supplies the public key and signature verification. A certificate
+ * One parsed X.509 certificate, described once so every check reads the same facts. node:crypto
+ * parses the certificate natively, which is also what decides that TLS clients can load it, and
+ * supplies the public key and signature verification. The fields the checks read are found by
+ * their offsets (formats/certificate-layout.ts, @lapo/asn1js) and decoded by asn1js only where the
+ * caches of repeated encodings miss (x509-fields.ts); a certificate out of the ordinary is decoded
+ * whole instead (formats/ber.ts), whose errors say what is wrong with it. A certificate
  * met again (the intermediate in every chain file, a CA bundle read by every source) is described
  * once per execution environment: what it says is a function of its bytes (decode-cache.ts).
  */
@@ -28,6 +30,8 @@ import {
   parseOptionsFor,
   tagOf,
 } from "./formats/ber";
+import { certificateLayout } from "./formats/certificate-layout";
+import { MAX_CERTIFICATE_ELEMENTS, shapeOf } from "./formats/der-shape";
 import {
   describePublicKey,
   describeSignatureAlgorithm,
@@ -35,7 +39,13 @@ import {
   type SignatureAlgorithmInfo,
 } from "./key-algorithms";
 import { type CertificateProfile, profileOf } from "./path/profile";
-import { type CertificateFields, certificateFields, sameName, tbsFields } from "./x509-fields";
+import {
+  type CertificateFields,
+  certificateFields,
+  fieldsFromLayout,
+  sameName,
+  tbsFields,
+} from "./x509-fields";
 
 export interface ParsedCertificate {
   /** `<file>#<index>` as used in reports and alarm fingerprints. */
@@ -102,12 +112,72 @@ const DESCRIBED = new DecodeCache<Outcome>(512);
  */
 export function parseCertificate(input: Uint8Array, file: string, index: number): ParsedCertificate {
   const outcome = DESCRIBED.get(input, () => {
+    const laidOut = fromLayout(input);
+    if (laidOut) return laidOut;
     const decoded = decodeBer(input);
     if ("error" in decoded) return { error: decoded.error, notDer: true };
     return attempt(decoded.element);
   });
   return placed(outcome, file, index);
 }
+
+/**
+ * The common case, without decoding the whole certificate: node:crypto parses and checks it, the
+ * fields' offsets come from formats/certificate-layout.ts, and asn1js decodes only what the caches
+ * miss. Undefined whenever anything is out of the ordinary (not plain DER, refused by node:crypto,
+ * a field that does not decode): the whole decode then describes it, or says what is wrong.
+ */
+function fromLayout(input: Uint8Array): Outcome | undefined {
+  const shape = shapeOf(input, MAX_CERTIFICATE_ELEMENTS);
+  if (!shape.certificateLike || shape.elements > MAX_CERTIFICATE_ELEMENTS) return undefined;
+  const layout = certificateLayout(input);
+  if (!layout) return undefined;
+  // A private copy (new Uint8Array copies; a Buffer's slice would share the input's memory).
+  const der = new Uint8Array(input.subarray(0, layout.length));
+  let node: NodeX509;
+  let fields: CertificateFields;
+  try {
+    node = new NodeX509(der);
+    fields = fieldsFromLayout(der, layout);
+  } catch {
+    return undefined;
+  }
+  const times = [layout.notBefore, layout.notAfter].map((span) =>
+    parseValidityTime(
+      span.identifier === UTC_TIME ? "UTCTime" : "GeneralizedTime",
+      Buffer.from(der.buffer, der.byteOffset + span.content, span.end - span.content).toString("latin1"),
+    ),
+  );
+  const [notBefore, notAfter] = times;
+  if (!(notBefore instanceof Date) || !(notAfter instanceof Date)) return undefined;
+  try {
+    return { described: described(der, node, fields, { notBefore, notAfter }) };
+  } catch {
+    // A refusal (a malformed subjectAltName) is worded by the whole decode, as it always was.
+    return undefined;
+  }
+}
+
+const UTC_TIME = 0x17;
+
+/**
+ * The certificate at the start of `input` when it takes the common way (see fromLayout), else
+ * undefined and nothing is said about it: the caller decodes the file whole. For DER files, which
+ * are otherwise decoded whole before anything is known about them.
+ */
+export function parseLaidOutCertificate(
+  input: Uint8Array,
+  file: string,
+  index: number,
+): ParsedCertificate | undefined {
+  // Containers (PKCS#7, PKCS#12) are not even shaped like a certificate: they leave no entry behind.
+  if (!shapeOf(input, MAX_CERTIFICATE_ELEMENTS).certificateLike) return undefined;
+  // Kept apart from parseCertificate's entries, where NOT_LAID_OUT would read as a failure.
+  const outcome = DESCRIBED.get(input, () => fromLayout(input) ?? NOT_LAID_OUT, "layout:");
+  return outcome === NOT_LAID_OUT ? undefined : placed(outcome, file, index);
+}
+
+const NOT_LAID_OUT: Outcome = { error: "not laid out", notDer: false };
 
 /** The same, for a certificate already decoded with the file or bundle that holds it. */
 export function parseDecodedCertificate(element: Element, file: string, index: number): ParsedCertificate {
@@ -147,8 +217,16 @@ function describe(element: Element): Described {
     throw new Error(explainRefusal(element));
   }
   const fields = certificateFields(element) ?? unexpectedShape(element);
-  const { notBefore, notAfter } = validityOf(element);
+  return described(der, node, fields, validityOf(element));
+}
 
+/** The facts of a certificate node:crypto has parsed, from its fields. */
+function described(
+  der: Uint8Array<ArrayBuffer>,
+  node: NodeX509,
+  fields: CertificateFields,
+  { notBefore, notAfter }: { notBefore: Date; notAfter: Date },
+): Described {
   // Only the extensions the checks read are decoded, each by itself and once (path/profile.ts):
   // decoding them all would let a malformed policy extension cost the certificate. A malformed
   // subjectAltName or basicConstraints still does.

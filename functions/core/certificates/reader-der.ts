@@ -2,6 +2,7 @@
  * Files that start like DER: a certificate (or several back to back), a PKCS#7 bundle or a PKCS#12
  * file, told apart by the schema they fit (formats/der.ts) from one decode of the file.
  */
+import { type ParsedCertificate, parseLaidOutCertificate } from "./certificate";
 import { type Decoded, decodeBer, type Element } from "./formats/ber";
 import { classifyDer, type DerKind } from "./formats/der";
 import { readPkcs12 } from "./formats/pkcs12";
@@ -28,6 +29,8 @@ async function readDerFile(
   file: string,
   options: ReadOptions,
 ): Promise<{ result: ReadResult } | { otherwise: ReadResult }> {
+  const laidOut = laidOutCertificates(bytes, file);
+  if (laidOut) return { result: ok("der", laidOut, []) };
   let decoded: Decoded | undefined;
   {
     const attempt = decodeBer(bytes);
@@ -52,6 +55,25 @@ async function readDerFile(
   if (kind.kind !== "certificate") decoded = undefined;
   const result = await readDer(kind, decoded, bytes, file, options);
   return kind.kind === "unknown" ? { otherwise: result } : { result };
+}
+
+/**
+ * One DER certificate, or several back to back, when every one takes the common way
+ * (parseLaidOutCertificate); undefined for anything else, which is then decoded whole. Each turn
+ * consumes a certificate's bytes, so the turns are bounded by the file's size.
+ */
+function laidOutCertificates(bytes: Uint8Array, file: string): ParsedCertificate[] | undefined {
+  const certificates: ParsedCertificate[] = [];
+  let offset = 0;
+  while (offset < bytes.length) {
+    const rest = bytes.subarray(offset);
+    if (blankness(rest)) break; // trailing whitespace or NUL padding
+    const certificate = parseLaidOutCertificate(rest, file, certificates.length);
+    if (!certificate) return undefined;
+    certificates.push(certificate);
+    offset += certificate.der.length;
+  }
+  return certificates.length > 0 ? certificates : undefined;
 }
 
 async function readDer(

@@ -1,5 +1,6 @@
 /**
- * A certificate's fields, read from its one decoded tree (formats/ber.ts) by position, each part
+ * A certificate's fields, read by position from its layout (formats/certificate-layout.ts) or, for
+ * a certificate out of the ordinary, from its one decoded tree (formats/ber.ts), each part
  * mapped onto @peculiar/asn1-x509's structures only as far as the checks read it. Mapping the whole
  * Certificate schema cost as much as decoding it, and most of that went to parts nothing reads
  * (wrappers, the signature value) or that repeat across a store (issuer names, algorithm
@@ -20,7 +21,8 @@ import {
 } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier, Extension, Name, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import { DecodeCache } from "./decode-cache";
-import { childrenOf, contentOf, type Element, encodingOf, tagOf } from "./formats/ber";
+import { childrenOf, contentOf, decodeBer, type Element, encodingOf, tagOf } from "./formats/ber";
+import type { CertificateLayout, Span } from "./formats/certificate-layout";
 import { type CanonicalName, canonicalValue, nameKey } from "./path/names";
 
 const SHORT_NAMES: Record<string, string> = {
@@ -163,19 +165,26 @@ const NAMES = new DecodeCache<DistinguishedName>(2_048);
 
 function distinguishedName(element: Element): DistinguishedName {
   const der = encodingOf(element);
-  return NAMES.get(der, () => {
-    const name = plainAttributes(element) ?? attributesOf(AsnParser.fromASN(element, Name));
-    const canonical = canonicalOf(name);
-    return {
-      der: new Uint8Array(der),
-      text: nameText(name),
-      commonNames: nameField(name, COMMON_NAME),
-      emails: nameField(name, EMAIL_ADDRESS),
-      canonical,
-      key: nameKey(canonical),
-      empty: name.length === 0,
-    };
-  });
+  return NAMES.get(der, () => describeName(element));
+}
+
+/** The same from the name's encoding alone, decoding it only when it was not met before. */
+function distinguishedNameOf(der: Uint8Array): DistinguishedName {
+  return NAMES.get(der, () => describeName(decoded(der)));
+}
+
+function describeName(element: Element): DistinguishedName {
+  const name = plainAttributes(element) ?? attributesOf(AsnParser.fromASN(element, Name));
+  const canonical = canonicalOf(name);
+  return {
+    der: new Uint8Array(encodingOf(element)),
+    text: nameText(name),
+    commonNames: nameField(name, COMMON_NAME),
+    emails: nameField(name, EMAIL_ADDRESS),
+    canonical,
+    key: nameKey(canonical),
+    empty: name.length === 0,
+  };
 }
 
 /** Whether two names are the same (RFC 5280 §7.1): equal bytes, or else equal canonical forms. */
@@ -187,6 +196,76 @@ const ALGORITHMS = new DecodeCache<AlgorithmIdentifier>(256);
 
 function algorithmIdentifier(element: Element): AlgorithmIdentifier {
   return ALGORITHMS.get(encodingOf(element), () => AsnParser.fromASN(element, AlgorithmIdentifier));
+}
+
+function algorithmIdentifierOf(der: Uint8Array): AlgorithmIdentifier {
+  return ALGORITHMS.get(der, () => AsnParser.fromASN(decoded(der), AlgorithmIdentifier));
+}
+
+/** An encoding that is not exactly one BER element: the certificate is then decoded whole. */
+export class LayoutMismatch extends Error {}
+
+/** The one element `der` encodes, decoded with asn1js (what the cache missed). */
+function decoded(der: Uint8Array): Element {
+  const result = decodeBer(der);
+  if ("error" in result || result.length !== der.length) throw new LayoutMismatch();
+  return result.element;
+}
+
+/**
+ * Small primitives that repeat in every certificate (extension identifiers, the critical flag, the
+ * version), converted by asn1-schema once per distinct encoding.
+ */
+const PRIMITIVES = new DecodeCache<string | number | boolean>(1_024);
+
+function primitiveOf(der: Uint8Array, kind: "oid" | "boolean" | "integer"): string | number | boolean {
+  return PRIMITIVES.get(
+    der,
+    () => {
+      const element = decoded(der) as never;
+      if (kind === "oid") return AsnObjectIdentifierConverter.fromASN(element);
+      if (kind === "boolean") return AsnBooleanConverter.fromASN(element);
+      return AsnIntegerConverter.fromASN(element);
+    },
+    kind,
+  );
+}
+
+/**
+ * The fields of a certificate laid out by @lapo/asn1js (formats/certificate-layout.ts): the same
+ * values `certificateFields` reads from a whole decoded tree, with asn1js decoding only the byte
+ * ranges the caches do not already hold (of a leaf, usually its subject name alone). Throws
+ * LayoutMismatch when a range does not decode as the layout said; the caller decodes whole then.
+ */
+export function fieldsFromLayout(der: Uint8Array, layout: CertificateLayout): CertificateFields {
+  const bytesOf = (span: Span) => der.subarray(span.start, span.end);
+  const contentAt = (span: Span) => der.subarray(span.content, span.end);
+  const version = layout.version ? primitiveOf(bytesOf(layout.version), "integer") : 0;
+  if (typeof version !== "number") throw new LayoutMismatch();
+  const key = contentAt(layout.subjectPublicKey);
+  return {
+    version,
+    serialNumber: new Uint8Array(contentAt(layout.serialNumber)),
+    tbsSignature: algorithmIdentifierOf(bytesOf(layout.tbsSignature)),
+    signatureAlgorithm: algorithmIdentifierOf(bytesOf(layout.signatureAlgorithm)),
+    issuer: distinguishedNameOf(bytesOf(layout.issuer)),
+    subject: distinguishedNameOf(bytesOf(layout.subject)),
+    subjectPublicKeyInfo: {
+      algorithm: algorithmIdentifierOf(bytesOf(layout.keyAlgorithm)),
+      // The BIT STRING's bits, without its unused-bits octet (as asn1-schema's converter gives them).
+      subjectPublicKey: new Uint8Array(key.subarray(1)).buffer,
+    },
+    ...(layout.extensions
+      ? {
+          extensions: layout.extensions.map((extension) => {
+            const oid = primitiveOf(bytesOf(extension.id), "oid");
+            const critical = extension.critical ? primitiveOf(bytesOf(extension.critical), "boolean") : false;
+            if (typeof oid !== "string" || typeof critical !== "boolean") throw new LayoutMismatch();
+            return { oid, critical, value: contentAt(extension.value) };
+          }),
+        }
+      : {}),
+  };
 }
 
 /** One extension as listed: its value is decoded by whoever reads it (path/profile.ts). */

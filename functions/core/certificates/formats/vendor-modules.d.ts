@@ -63,3 +63,27 @@ declare module "node-forge/lib/forge.js" {
   export default forge;
 }
 declare module "node-forge/lib/rc2.js";
+
+// @lapo/asn1js ships JavaScript only; certificate-layout.ts reads where elements are, nothing else.
+declare module "@lapo/asn1js" {
+  interface ASN1Tag {
+    /** 0 universal, 1 application, 2 context-specific, 3 private. */
+    tagClass: number;
+    tagConstructed: boolean;
+    tagNumber: number | bigint;
+  }
+  export class ASN1 {
+    /** `type`: the class each element is made of (ASN1 or a subclass), the children's too. */
+    static decode(bytes: Uint8Array, offset?: number, type?: typeof ASN1): ASN1;
+    /** The element's value as text, for people. */
+    content(maxLength?: number): string | null;
+    readonly tag: ASN1Tag;
+    /** Content length; negative for an indefinite length. */
+    readonly length: number;
+    readonly tagLen: number;
+    readonly sub: ASN1[] | null;
+    posStart(): number;
+    posContent(): number;
+    posEnd(): number;
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * Where a DER certificate's fields are, found with @lapo/asn1js, which keeps every element's
+ * position and builds a few small objects per element instead of asn1js's kilobyte. The reader
+ * (certificate.ts) takes from here only offsets; what the checks read is decoded from those byte
+ * ranges by asn1js/asn1-schema, and only when the caches of repeated encodings miss
+ * (decode-cache.ts). Nothing here reads tags or lengths itself.
+ *
+ * Only the plain shape of a certificate is laid out: definite lengths, the fields where RFC 5280
+ * §4.1 puts them, each with its one-octet identifier. Anything else is `undefined`, and the
+ * certificate is decoded whole as before, whose errors say what is unusual about it.
+ *
+ * Bounded cost: @lapo/asn1js also tries the content of every OCTET STRING and BIT STRING as BER
+ * (it cannot be told not to) and describes what it finds, so its work grows with how deeply
+ * crafted content nests. It is given only certificates of at most LAYOUT_MAX_BYTES, a size real
+ * certificates keep well under, and whose elements outside their extension values der-shape.ts
+ * has already counted; larger ones take the whole decode, which has its own budgets.
+ */
+import { ASN1 } from "@lapo/asn1js";
+
+/** Certificates larger than this are decoded whole (real ones: 0.5 to 3 kB). */
+export const LAYOUT_MAX_BYTES = 8 * 1024;
+
+/** One element: its identifier octet and where its encoding and its content start and end. */
+export interface Span {
+  identifier: number;
+  start: number;
+  content: number;
+  end: number;
+}
+
+export interface ExtensionSpans {
+  id: Span;
+  critical?: Span;
+  value: Span;
+}
+
+export interface CertificateLayout {
+  /** The certificate's own bytes: what follows (OpenSSL's aux data) is not part of it. */
+  length: number;
+  /** The INTEGER inside [0] EXPLICIT, when the version field is present. */
+  version?: Span;
+  serialNumber: Span;
+  tbsSignature: Span;
+  issuer: Span;
+  notBefore: Span;
+  notAfter: Span;
+  subject: Span;
+  keyAlgorithm: Span;
+  subjectPublicKey: Span;
+  signatureAlgorithm: Span;
+  /** Undefined when the certificate has no [3] extensions field. */
+  extensions?: ExtensionSpans[];
+}
+
+const SEQUENCE = 0x30;
+const INTEGER = 0x02;
+const BIT_STRING = 0x03;
+const OCTET_STRING = 0x04;
+const BOOLEAN = 0x01;
+const OBJECT_IDENTIFIER = 0x06;
+const UTC_TIME = 0x17;
+const GENERALIZED_TIME = 0x18;
+const VERSION = 0xa0;
+const EXTENSIONS = 0xa3;
+
+/**
+ * Elements that keep their positions but have no text. @lapo/asn1js asks each element it finds
+ * inside an OCTET or BIT STRING for its text (`content()`), only to see that it has one, and that
+ * text is built from everything inside the element: in crafted content nested a thousand levels
+ * deep, each level's text is built again, and one 8 KiB certificate took 0.7 s. Nothing here reads
+ * text, and an element whose structure decodes counts as content either way.
+ */
+class Positioned extends ASN1 {
+  override content(): string {
+    return "";
+  }
+
+  /**
+   * Elements open at once. Each child is decoded through this, so deeper content is not decoded:
+   * inside an OCTET or BIT STRING that ends the try (@lapo/asn1js keeps the string as bytes),
+   * anywhere else it ends the layout. Its cost grew with the square of the nesting (a thousand
+   * OCTET STRINGs one inside the other took 0.1 s, two thousand 0.8 s); real certificates nest
+   * about a dozen deep, their extension values included.
+   */
+  private static open = 0;
+
+  static override decode(bytes: Uint8Array, offset?: number, type: typeof ASN1 = Positioned): ASN1 {
+    if (Positioned.open >= LAYOUT_MAX_DEPTH) throw new NotPlain();
+    Positioned.open += 1;
+    try {
+      return ASN1.decode(bytes, offset, type);
+    } finally {
+      Positioned.open -= 1;
+    }
+  }
+}
+
+/** Elements nested deeper than this are not decoded (see Positioned.decode). */
+export const LAYOUT_MAX_DEPTH = 64;
+
+/** Signals a shape this module does not lay out; never leaves it. */
+class NotPlain extends Error {}
+
+/**
+ * The layout of the certificate at the start of `bytes`, or undefined when it is not plain DER of
+ * a certificate's shape (or too large to be laid out, see LAYOUT_MAX_BYTES).
+ */
+export function certificateLayout(bytes: Uint8Array): CertificateLayout | undefined {
+  let root: ASN1;
+  // Its tries of OCTET and BIT STRING content as BER fail by throwing, mostly (a key identifier's
+  // random bytes are not BER), and capturing each error's stack took two thirds of its time.
+  // Nothing here reads a stack: the decode is synchronous, and the limit is restored after it.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    // Given no more than the cap, it refuses an element that declares more before reading into it.
+    root = Positioned.decode(bytes.subarray(0, LAYOUT_MAX_BYTES), 0);
+  } catch {
+    return undefined;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+  try {
+    return layoutOf(bytes, root);
+  } catch (error) {
+    if (error instanceof NotPlain) return undefined;
+    throw error;
+  }
+}
+
+function layoutOf(bytes: Uint8Array, root: ASN1): CertificateLayout {
+  const [tbs, signatureAlgorithm, signature, ...extra] = children(bytes, root, SEQUENCE);
+  if (!tbs || !signatureAlgorithm || !signature || extra.length > 0) throw new NotPlain();
+  expect(bytes, signature, BIT_STRING);
+  const fields = children(bytes, tbs, SEQUENCE);
+  let at = 0;
+  let version: Span | undefined;
+  if (identifierOf(bytes, fields[0]) === VERSION) {
+    const [integer, ...more] = children(bytes, fields[0]!, VERSION);
+    if (!integer || more.length > 0) throw new NotPlain();
+    version = span(bytes, integer, INTEGER);
+    at = 1;
+  }
+  const [serial, tbsSignature, issuer, validity, subject, spki, ...rest] = fields.slice(at);
+  if (!serial || !tbsSignature || !issuer || !validity || !subject || !spki) throw new NotPlain();
+  const [notBefore, notAfter, ...otherTimes] = children(bytes, validity, SEQUENCE);
+  if (!notBefore || !notAfter || otherTimes.length > 0) throw new NotPlain();
+  const [keyAlgorithm, key, ...otherKeyParts] = children(bytes, spki, SEQUENCE);
+  if (!keyAlgorithm || !key || otherKeyParts.length > 0) throw new NotPlain();
+  const extensionsField = rest.find((element) => identifierOf(bytes, element) === EXTENSIONS);
+  return {
+    length: root.posEnd(),
+    ...(version ? { version } : {}),
+    serialNumber: span(bytes, serial, INTEGER),
+    tbsSignature: span(bytes, tbsSignature, SEQUENCE),
+    issuer: span(bytes, issuer, SEQUENCE),
+    notBefore: time(bytes, notBefore),
+    notAfter: time(bytes, notAfter),
+    subject: span(bytes, subject, SEQUENCE),
+    keyAlgorithm: span(bytes, keyAlgorithm, SEQUENCE),
+    subjectPublicKey: span(bytes, key, BIT_STRING),
+    signatureAlgorithm: span(bytes, signatureAlgorithm, SEQUENCE),
+    ...(extensionsField ? { extensions: extensionsOf(bytes, extensionsField) } : {}),
+  };
+}
+
+/** [3] EXPLICIT SEQUENCE OF SEQUENCE { OID, BOOLEAN DEFAULT FALSE, OCTET STRING }. */
+function extensionsOf(bytes: Uint8Array, field: ASN1): ExtensionSpans[] {
+  const [list, ...more] = children(bytes, field, EXTENSIONS);
+  if (!list || more.length > 0) throw new NotPlain();
+  return children(bytes, list, SEQUENCE).map((item) => {
+    const parts = children(bytes, item, SEQUENCE);
+    const [id, second, third, ...extra] = parts;
+    if (!id || !second || extra.length > 0) throw new NotPlain();
+    return third === undefined
+      ? { id: span(bytes, id, OBJECT_IDENTIFIER), value: span(bytes, second, OCTET_STRING) }
+      : {
+          id: span(bytes, id, OBJECT_IDENTIFIER),
+          critical: span(bytes, second, BOOLEAN),
+          value: span(bytes, third, OCTET_STRING),
+        };
+  });
+}
+
+function time(bytes: Uint8Array, element: ASN1): Span {
+  const identifier = identifierOf(bytes, element);
+  if (identifier !== UTC_TIME && identifier !== GENERALIZED_TIME) throw new NotPlain();
+  return span(bytes, element, identifier);
+}
+
+/** The identifier octet, for an element whose identifier is one octet (tag numbers up to 30). */
+function identifierOf(bytes: Uint8Array, element: ASN1 | undefined): number | undefined {
+  if (element?.tagLen !== 1) return undefined;
+  return bytes[element.posStart()];
+}
+
+function expect(bytes: Uint8Array, element: ASN1, identifier: number): void {
+  if (identifierOf(bytes, element) !== identifier || element.length < 0) throw new NotPlain();
+}
+
+function span(bytes: Uint8Array, element: ASN1, identifier: number): Span {
+  expect(bytes, element, identifier);
+  return {
+    identifier,
+    start: element.posStart(),
+    content: element.posContent(),
+    end: element.posEnd(),
+  };
+}
+
+/** The elements inside a constructed element of the given identifier, with definite length. */
+function children(bytes: Uint8Array, element: ASN1, identifier: number): ASN1[] {
+  expect(bytes, element, identifier);
+  if (!element.sub) throw new NotPlain();
+  return element.sub;
+}
