@@ -8,6 +8,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2Output,
   NoSuchKey,
   NotFound,
   type S3Client,
@@ -57,14 +58,29 @@ export function s3CertificateStore(options: S3CertificateStoreOptions): S3Certif
   const { client, bucket } = options;
   const pageSize = options.pageSize ?? 1000;
 
+  const listPage = (prefix: string, ContinuationToken: string | undefined): Promise<ListObjectsV2Output> =>
+    client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: pageSize, ContinuationToken }),
+    );
+
+  /**
+   * The next page is asked for as soon as this one arrives, before its keys are handed out: the
+   * scan of an unchanged store judges a page's objects faster than a listing page comes back, and
+   * otherwise stood idle at every page boundary. One page ahead at most; a failure of the page
+   * ahead is thrown when the listing gets there, as it was before.
+   */
   async function* list(prefixes: readonly string[]): AsyncGenerator<StoredObject> {
     const seen = new Set<string>();
     for (const prefix of prefixes) {
-      let ContinuationToken: string | undefined;
-      do {
-        const page = await client.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: pageSize, ContinuationToken }),
-        );
+      let ahead: Promise<ListObjectsV2Output> | undefined = listPage(prefix, undefined);
+      while (ahead) {
+        const page: ListObjectsV2Output = await ahead;
+        const ContinuationToken: string | undefined = page.IsTruncated
+          ? page.NextContinuationToken
+          : undefined;
+        ahead = ContinuationToken ? listPage(prefix, ContinuationToken) : undefined;
+        // A consumer that stops early never awaits it; its failure is then nobody's to report.
+        ahead?.catch(() => undefined);
         for (const object of page.Contents ?? []) {
           if (!object.Key || object.Key.endsWith("/") || seen.has(object.Key)) continue;
           seen.add(object.Key);
@@ -75,8 +91,7 @@ export function s3CertificateStore(options: S3CertificateStoreOptions): S3Certif
             ...(object.LastModified ? { lastModified: object.LastModified } : {}),
           };
         }
-        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (ContinuationToken);
+      }
     }
   }
 

@@ -18,7 +18,9 @@
  * 7. the three Lambda bundles as the stack builds them: bytes and cold import time;
  * 8. the certificate page: one widget refresh for 100,000 certificates (page.ts);
  * 9. the command line's start-up: `watchpost --help` from the built single-file artifact
- *    (`npm run build`, scripts/build-host-cli.ts) and from `npm run cli` (startup.ts).
+ *    (`npm run build`, scripts/build-host-cli.ts) and from `npm run cli` (startup.ts);
+ * 10. findings before and after: the engine's outputs on the fixed corpus of test/engine-baseline
+ *    (the conformance cases among them) against the baseline recorded before the reader changed.
  *
  * Options: --objects N (10000), --peak-objects N (50000, 0 skips phase 6), --openssl-sample N (300),
  * --page-certificates N (100000, 0 skips phase 8),
@@ -35,6 +37,7 @@ import { getHeapStatistics } from "node:v8";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DEFAULT_SCAN_DOWNLOAD_CONCURRENCY } from "../../functions/core/config/operations";
 import { buildHostCli } from "../../scripts/build-host-cli";
+import { differences, loadBaseline } from "../engine-baseline/compare";
 import { functionMemoryMb, measureBundles } from "./bundles";
 import { type CorpusObject, generateObjects, HOST, makePki } from "./corpus";
 import { measurePage } from "./page";
@@ -44,6 +47,7 @@ import type { FloorResult, ScanResult } from "./scan-worker";
 import { measure } from "./startup";
 import {
   type BenchResults,
+  type EngineBaselineResult,
   type FanOutRun,
   type LatencyRun,
   type Machine,
@@ -185,9 +189,10 @@ function folders(prefix: string, available: number, count: number): string[] {
 }
 
 function report(results: BenchResults, opts: Options) {
+  // Everything measured is kept first: a page that fails to render can be rendered again from it.
+  if (opts.results) writeFileSync(opts.results, `${JSON.stringify(results)}\n`);
   const summary = summarize(results);
   if (opts.out !== "-") writeFileSync(opts.out, renderReport(results, summary));
-  if (opts.results) writeFileSync(opts.results, `${JSON.stringify(results)}\n`);
   log(`done in ${results.totalSeconds} s${opts.out !== "-" ? `; wrote ${opts.out}` : ""}`);
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
@@ -451,6 +456,11 @@ async function main() {
       `--help: artifact ${cli.artifactHelp.minWallMs} ms, npm run cli ${cli.npmRunCliHelp.minWallMs} ms (fastest)`,
     );
 
+    // 10. Findings before and after, on the fixed corpus (test/engine-baseline/compare.ts).
+    log("engine outputs on the fixed corpus against the baseline");
+    const engineBaseline = await compareEngineBaseline();
+    log(`${engineBaseline.differing.length} of ${engineBaseline.inputs} inputs differ from the baseline`);
+
     const results: BenchResults = {
       options: opts,
       machine: info,
@@ -474,6 +484,7 @@ async function main() {
       bundles,
       ...(page ? { page } : {}),
       cli,
+      engineBaseline,
       scanFunctionMemoryMb: functionMemoryMb()["certificate-scan"] ?? 0,
       nodeDefaultHeapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 1048576),
       loadAverageAtEnd: loadavg().map((l) => round(l, 2)),
@@ -485,6 +496,18 @@ async function main() {
     await Promise.all([stopEmulator(s3.child), stopEmulator(dynamo.child)]);
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+async function compareEngineBaseline(): Promise<EngineBaselineResult> {
+  const started = performance.now();
+  const baseline = loadBaseline();
+  const differing = (await differences()).map((d) => d.name);
+  return {
+    inputs: baseline.outputs.length,
+    differing,
+    baselineCommit: baseline.commit,
+    ms: round(performance.now() - started, 0),
+  };
 }
 
 await main();

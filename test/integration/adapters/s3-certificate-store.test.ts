@@ -127,6 +127,52 @@ describe("listing", () => {
     ]);
   });
 
+  it("asks for the next page as soon as a page arrives, and throws a failed page only after handing out the keys before it", async () => {
+    // Prepare: page 2 of 3 is refused, as S3 refuses a listing (its own exception class).
+    const requests: (string | undefined)[] = [];
+    const pages = [
+      {
+        Contents: [
+          { Key: "p/1.pem", Size: 1 },
+          { Key: "p/2.pem", Size: 1 },
+        ],
+        IsTruncated: true,
+        NextContinuationToken: "t1",
+      },
+      new S3ServiceException({
+        name: "AccessDenied",
+        $fault: "client",
+        message: "Access Denied",
+        $metadata: { httpStatusCode: 403 },
+      }),
+    ];
+    const pagingClient = {
+      send: async (command: { input: { ContinuationToken?: string } }) => {
+        requests.push(command.input.ContinuationToken);
+        const page = pages[requests.length - 1];
+        if (page instanceof Error) throw page;
+        return page;
+      },
+    } as unknown as S3Client;
+    const listing = s3CertificateStore({ client: pagingClient, bucket: BUCKET, pageSize: 2 }).list(["p/"]);
+
+    // Act
+    const first = await listing.next();
+    const requestsAfterFirstKey = [...requests];
+    const second = await listing.next();
+    const third = await listing.next().then(
+      () => "no failure",
+      (error: Error) => error.name,
+    );
+
+    // Assess
+    expect(first.value?.key).toBe("p/1.pem");
+    expect(requestsAfterFirstKey).toEqual([undefined, "t1"]);
+    expect(second.value?.key).toBe("p/2.pem");
+    expect(third).toBe("AccessDenied");
+    expect(requests).toEqual([undefined, "t1"]);
+  });
+
   it("lists an object once when prefixes overlap", async () => {
     // Prepare
     const store = s3CertificateStore({ client, bucket: BUCKET });
