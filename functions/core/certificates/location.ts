@@ -28,24 +28,17 @@ const METADATA_PARAMETERS: readonly (readonly [string, string])[] = [
   [PUSH_METADATA.path, "HostPath"],
 ];
 
+/** Names watchpost sets itself on every finding about a stored file or endpoint; configuration may not claim them. */
+export const RESERVED_PARAMETERS = ["Source", "Bucket", "Prefix", "Key", "Endpoint"] as const;
+
 /**
- * Names watchpost sets itself; configuration may not claim them, literally or as a `{Name}`
- * capture: an item in AWS carries `SourceKind`, `Account`, `Region`, `Arn` and `Name`
- * (aws-certificates/location.ts `itemParameters`, scan/source-adapter.ts `locationParametersOf`),
- * which would otherwise silently replace what a user declared.
+ * Names watchpost sets on an item kept in AWS (aws-certificates/location.ts `itemParameters`,
+ * scan/source-adapter.ts `locationParametersOf`), which would otherwise silently replace what a user
+ * declared: refused in the parameters of an AWS selection. Only there: S3 and endpoint findings never
+ * carry them, and a configuration that already labels an S3 source `Region` or captures `{Name}`
+ * from its keys stays valid.
  */
-export const RESERVED_PARAMETERS = [
-  "Source",
-  "Bucket",
-  "Prefix",
-  "Key",
-  "Endpoint",
-  "SourceKind",
-  "Account",
-  "Region",
-  "Arn",
-  "Name",
-] as const;
+export const AWS_ITEM_PARAMETERS = ["SourceKind", "Account", "Region", "Arn", "Name"] as const;
 
 export const MAX_PARAMETER_VALUE = 256;
 

@@ -5,7 +5,7 @@
  * of a secret or parameter ever appears in the configuration.
  */
 import * as z from "zod";
-import { LocationParameters } from "./certificates";
+import { AwsItemLocationParameters } from "./certificates";
 import { AwsRegion, CONTROL_CHARACTERS, HostName, ObjectKey, SecretName } from "./fields";
 import { atMost, LIMITS } from "./limits";
 
@@ -69,7 +69,7 @@ const Common = {
   /** Names every certificate of the selection must cover; none: host names are not checked (ACM: its domain names). */
   expectedHostnames: ExpectedHostnames,
   /** Alarm parameters of every finding of the selection (ServiceName, Cluster, ...). */
-  parameters: LocationParameters.optional(),
+  parameters: AwsItemLocationParameters.optional(),
 };
 
 const AcmSelection = z.strictObject({

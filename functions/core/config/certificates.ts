@@ -1,6 +1,11 @@
 /** `certificates`: the bucket, the sources under it, thresholds and peer groups. */
 import * as z from "zod";
-import { capturedNames, MAX_PARAMETER_VALUE, RESERVED_PARAMETERS } from "../certificates/location";
+import {
+  AWS_ITEM_PARAMETERS,
+  capturedNames,
+  MAX_PARAMETER_VALUE,
+  RESERVED_PARAMETERS,
+} from "../certificates/location";
 import { PeerRole } from "../contracts";
 import { keyFor } from "../push/push";
 import {
@@ -65,19 +70,31 @@ const ParameterValue = z
   .refine((value) => !CONTROL_CHARACTERS.test(value), "expected a value without control characters");
 
 /** Alarm parameters declared literally: `{ "ServiceName": "Flink", "Cluster": "prod" }`. */
-export const LocationParameters = z
-  .record(z.string(), ParameterValue)
-  .refine((p) => Object.keys(p).length <= LIMITS.parameters, atMost(LIMITS.parameters, "parameters"))
-  .superRefine((parameters, context) => {
-    // Checked here rather than as the record's key schema, whose errors say only "Invalid key".
-    for (const name of Object.keys(parameters)) {
-      const checked = ParameterName.safeParse(name);
-      if (checked.success) continue;
-      for (const issue of checked.error.issues) {
-        context.addIssue({ code: "custom", path: [name], message: issue.message });
+export const LocationParameters = locationParameters([]);
+
+/** The same for an AWS selection, whose items carry `Account`, `Region`, `Arn`, `Name`, `SourceKind`. */
+export const AwsItemLocationParameters = locationParameters(AWS_ITEM_PARAMETERS);
+
+function locationParameters(alsoReserved: readonly string[]) {
+  const reserved = `expected a parameter name other than ${[...RESERVED_PARAMETERS, ...alsoReserved].join(", ")}, which watchpost sets itself`;
+  return z
+    .record(z.string(), ParameterValue)
+    .refine((p) => Object.keys(p).length <= LIMITS.parameters, atMost(LIMITS.parameters, "parameters"))
+    .superRefine((parameters, context) => {
+      // Checked here rather than as the record's key schema, whose errors say only "Invalid key".
+      for (const name of Object.keys(parameters)) {
+        if (alsoReserved.includes(name)) {
+          context.addIssue({ code: "custom", path: [name], message: reserved });
+          continue;
+        }
+        const checked = ParameterName.safeParse(name);
+        if (checked.success) continue;
+        for (const issue of checked.error.issues) {
+          context.addIssue({ code: "custom", path: [name], message: issue.message });
+        }
       }
-    }
-  });
+    });
+}
 
 const CAPTURE_HELP = "expected {Name} captures with parameter names, each once, between '/' or other text";
 

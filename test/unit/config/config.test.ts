@@ -544,10 +544,7 @@ describe("keystore passwords and location parameters of a source", () => {
   });
 
   it.each([
-    [
-      { parameters: { Key: "x" } },
-      "other than Source, Bucket, Prefix, Key, Endpoint, SourceKind, Account, Region, Arn, Name",
-    ],
+    [{ parameters: { Key: "x" } }, "other than Source, Bucket, Prefix, Key, Endpoint, which"],
     [{ parameters: { DbPassword: "x" } }, "does not look like a secret's"],
     [{ parameters: { "Host Name": "x" } }, "expected a parameter name such as ServiceName"],
     [{ parametersByKey: [{ keyPattern: "h/{Host Name}/*" }] }, "expected {Name} captures"],
@@ -558,52 +555,56 @@ describe("keystore passwords and location parameters of a source", () => {
     expect(problems.join("\n")).toContain(message);
   });
   // The parameters watchpost sets on an item kept in AWS (aws-certificates/location.ts
-  // itemParameters) would silently replace a declared one of the same name: refused wherever a
-  // user names parameters, literally or as a capture from the key.
-  const reserved =
+  // itemParameters) would silently replace a declared one of the same name: refused in an AWS
+  // selection. S3 sources and endpoints never carry them, so there they stay a user's to use (a
+  // configuration that captured `{Name}` from its keys before AWS sources existed stays valid).
+  const reservedOnAwsItems =
     "expected a parameter name other than Source, Bucket, Prefix, Key, Endpoint, SourceKind, Account, Region, Arn, Name, which watchpost sets itself";
-  const captures = "expected {Name} captures with parameter names, each once, between '/' or other text";
   it.each([
+    ["SourceKind", { acm: [{ regions: ["eu-west-1"], parameters: { SourceKind: "acm" } }] }, "acm[0]"],
+    ["Account", { iamServerCertificates: [{ parameters: { Account: "prod" } }] }, "iamServerCertificates[0]"],
     [
-      "a source's parameters",
-      { certificates: { sources: [{ prefix: "p/", parameters: { Account: "prod" } }] } },
-      `certificates.sources[0].parameters.Account: ${reserved}`,
+      "Name",
+      { secretsManager: [{ regions: ["eu-west-1"], namePrefix: "tls/", parameters: { Name: "x" } }] },
+      "secretsManager[0]",
     ],
     [
-      "a key pattern's literal parameters",
-      {
-        certificates: {
-          sources: [
-            { prefix: "p/", parametersByKey: [{ keyPattern: "p/**", parameters: { Region: "eu" } }] },
-          ],
-        },
-      },
-      `certificates.sources[0].parametersByKey[0].parameters.Region: ${reserved}`,
+      "Arn",
+      { ssmParameters: [{ regions: ["eu-west-1"], path: "/tls/", parameters: { Arn: "x" } }] },
+      "ssmParameters[0]",
     ],
-    [
-      "a capture from the key",
-      { certificates: { sources: [{ prefix: "p/", parametersByKey: [{ keyPattern: "p/{Name}/*" }] }] } },
-      `certificates.sources[0].parametersByKey[0].keyPattern: ${captures}`,
-    ],
-    [
-      "an endpoint's parameters",
-      { ...minimal(), endpoints: { targets: [{ endpoint: "api.test:443", parameters: { Arn: "x" } }] } },
-      `endpoints.targets[0].parameters.Arn: ${reserved}`,
-    ],
-    [
-      "an ACM selection's parameters",
-      {
-        ...minimal(),
-        awsCertificates: { acm: [{ regions: ["eu-west-1"], parameters: { SourceKind: "acm" } }] },
-      },
-      `awsCertificates.acm[0].parameters.SourceKind: ${reserved}`,
-    ],
-  ])("refuses a name watchpost sets on AWS items in %s", (_where, raw, problem) => {
+  ])("refuses %s in the parameters of an AWS selection", (name, awsCertificates, at) => {
     // Act
-    const problems = problemsOf(raw);
+    const problems = problemsOf({ ...minimal(), awsCertificates });
 
     // Assess
-    expect(problems).toEqual([problem]);
+    expect(problems).toEqual([`awsCertificates.${at}.parameters.${name}: ${reservedOnAwsItems}`]);
+  });
+
+  it("keeps Account, Region, Arn and Name as a user's own parameters of S3 sources and endpoints", () => {
+    // Prepare
+    const raw = {
+      certificates: {
+        sources: [
+          {
+            prefix: "p/",
+            parameters: { Account: "prod", Region: "eu" },
+            parametersByKey: [{ keyPattern: "p/{Name}/*", parameters: { Arn: "x" } }],
+          },
+        ],
+      },
+      endpoints: { targets: [{ endpoint: "api.test:443", parameters: { SourceKind: "k8s" } }] },
+    };
+
+    // Act
+    const config = parseConfig(raw, "test.json");
+
+    // Assess
+    expect(config.certificates.sources[0]?.parameters).toEqual({ Account: "prod", Region: "eu" });
+    expect(config.certificates.sources[0]?.parametersByKey).toEqual([
+      { keyPattern: "p/{Name}/*", parameters: { Arn: "x" } },
+    ]);
+    expect(config.endpoints.targets[0]?.parameters).toEqual({ SourceKind: "k8s" });
   });
 
   it("takes location parameters on an endpoint target, under the same rules", () => {
@@ -619,9 +620,7 @@ describe("keystore passwords and location parameters of a source", () => {
 
     // Assess
     expect(config.endpoints.targets[0]?.parameters).toEqual({ Cluster: "prod-east" });
-    expect(problems.join("\n")).toContain(
-      "other than Source, Bucket, Prefix, Key, Endpoint, SourceKind, Account, Region, Arn, Name",
-    );
+    expect(problems.join("\n")).toContain("other than Source, Bucket, Prefix, Key, Endpoint, which");
     expect(problems.join("\n")).toContain("does not look like a secret's");
   });
 });
