@@ -24,6 +24,9 @@ import { changePatterns } from "../../functions/core/aws-certificates/change-pat
 import type { WatchpostConfig } from "../../functions/core/config";
 import type { WatchpostFunction } from "./watchpost-function";
 
+/** The sources whose events member accounts forward (member-account-events-stack.ts). */
+const FORWARDED_SOURCES = ["aws.acm", "aws.secretsmanager", "aws.ssm"] as const;
+
 export interface AwsCertificateEventsProps {
   config: WatchpostConfig;
   target: WatchpostFunction;
@@ -92,6 +95,10 @@ export class AwsCertificateEvents extends Construct {
           Principal: { AWS: members.map((id) => `arn:${stack.partition}:iam::${id}:root`) },
           Action: "events:PutEvents",
           Resource: `arn:${stack.partition}:events:${stack.region}:${stack.account}:event-bus/default`,
+          // Only the stores' own events: anyone in a member account could otherwise put any event on
+          // this account's default bus (EventBridge User Guide, "Example policy: Send events to a
+          // custom bus in a different account": a ForAllValues events:source condition).
+          Condition: { "ForAllValues:StringEquals": { "events:source": [...FORWARDED_SOURCES] } },
         },
       });
     }

@@ -66,6 +66,8 @@ describe("rules for ACM, Parameter Store and Secrets Manager events", () => {
         "ACM Certificate Expired",
         "ACM Certificate Renewal Action Required",
         "ACM Certificate Available",
+        "ACM Certificate Rotated",
+        "ACM Certificate Revoked",
       ],
       account: [OWN, MEMBER].sort(),
       region: [REGION, "us-east-1"].sort(),
@@ -213,6 +215,9 @@ describe("rules for ACM, Parameter Store and Secrets Manager events", () => {
           Principal: { AWS: [`arn:aws:iam::${MEMBER}:root`] },
           Action: "events:PutEvents",
           Resource: `arn:aws:events:${REGION}:${OWN}:event-bus/default`,
+          Condition: {
+            "ForAllValues:StringEquals": { "events:source": ["aws.acm", "aws.secretsmanager", "aws.ssm"] },
+          },
         },
       },
     ]);

@@ -93,6 +93,14 @@ export function secretsManagerSource(
       }
       if (!entry.ARN || !entry.Name)
         return { state: "failed", uri: change.secretId, detail: "DescribeSecret: no ARN" };
+      // The secret DescribeSecret found must be this place's: an ARN naming another account reaches
+      // that account's secret when its policy allows, and would be recorded under this scope.
+      if (
+        !entry.ARN.startsWith(`arn:`) ||
+        !entry.ARN.includes(`:secretsmanager:${where.region}:${where.account}:secret:`)
+      ) {
+        return { state: "elsewhere", reason: "the secret is not in this account and region" };
+      }
       if (entry.DeletedDate) return { state: "absent", uri: entry.ARN };
       if (selection.namePrefix && !entry.Name.startsWith(selection.namePrefix)) {
         return { state: "elsewhere", reason: `the name is not under the prefix ${selection.namePrefix}` };

@@ -79,6 +79,9 @@ export const ACM_EVENT_TYPES = [
   "ACM Certificate Expired",
   "ACM Certificate Renewal Action Required",
   "ACM Certificate Available",
+  // EventBridge events reference, "AWS Certificate Manager events": ACM also sends these two directly.
+  "ACM Certificate Rotated",
+  "ACM Certificate Revoked",
 ] as const;
 
 /** Create, Update and Delete change a parameter's value; LabelParameterVersion does not. */
@@ -93,7 +96,7 @@ export function changeOf(event: AwsStoreEvent): AwsChange | Unusable {
   const type = event["detail-type"];
   if (event.source === "aws.acm") {
     if (!(ACM_EVENT_TYPES as readonly string[]).includes(type))
-      return { ignored: `${type}: not a certificate event` };
+      return { ignored: `${shown(type)}: not a certificate event` };
     const arn = event.resources?.[0];
     const parts = arn === undefined ? null : ACM_ARN.exec(arn);
     if (!arn || !parts) return { ignored: `${type}: no ACM certificate ARN in resources` };
@@ -103,10 +106,12 @@ export function changeOf(event: AwsStoreEvent): AwsChange | Unusable {
     return { kind: "acm", account, region, arn, reason: type };
   }
   if (event.source === "aws.ssm") {
-    if (type !== "Parameter Store Change") return { ignored: `${type}: not a parameter change` };
+    if (type !== "Parameter Store Change") return { ignored: `${shown(type)}: not a parameter change` };
     const operation = text(event.detail.operation);
     if (!operation || !(PARAMETER_OPERATIONS as readonly string[]).includes(operation)) {
-      return { ignored: `${type}: operation ${operation ?? "(none)"} changes no value` };
+      return {
+        ignored: `${type}: operation ${operation === undefined ? "(none)" : shown(operation)} changes no value`,
+      };
     }
     const name = text(event.detail.name);
     if (!name || !PARAMETER_NAME.test(name)) return { ignored: `${type}: no valid parameter name` };
@@ -118,10 +123,10 @@ export function changeOf(event: AwsStoreEvent): AwsChange | Unusable {
       type !== "AWS API Call via CloudTrail" ||
       text(event.detail.eventSource) !== "secretsmanager.amazonaws.com"
     ) {
-      return { ignored: `${type}: not a Secrets Manager API call` };
+      return { ignored: `${shown(type)}: not a Secrets Manager API call` };
     }
     if (!(SECRET_CHANGE_CALLS as readonly string[]).includes(call))
-      return { ignored: `${call}: changes no secret` };
+      return { ignored: `${shown(call)}: changes no secret` };
     // A call that failed changed nothing (CloudTrail records it with an errorCode).
     if (event.detail.errorCode !== undefined) return { ignored: `${call}: the call failed` };
     const request = record(event.detail.requestParameters);
@@ -143,11 +148,15 @@ export function changeOf(event: AwsStoreEvent): AwsChange | Unusable {
     }
     // A name, or a partial ARN (Secrets Manager accepts one): the name is then known only once looked up.
     if (given.startsWith("arn:")) {
-      if (
-        given.length > 2048 ||
-        !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/.test(given)
-      ) {
-        return { ignored: `${call}: not a secret ARN` };
+      const partial =
+        given.length > 2048
+          ? null
+          : /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:[A-Za-z0-9/_+=.@-]+$/.exec(given);
+      if (!partial) return { ignored: `${call}: not a secret ARN` };
+      // Held to the event's account and region like a full ARN: a call made across accounts would
+      // otherwise have the secret looked up, and recorded, as if it were in the event's own account.
+      if (partial[1] !== region || partial[2] !== account) {
+        return { ignored: `${call}: the secret is not in the event's account and region` };
       }
       return { kind: "secrets-manager", account, region, secretId: given, name: undefined, reason: call };
     }
@@ -200,6 +209,11 @@ export function underPath(name: string, path: string, recursive: boolean): boole
   const full = name.startsWith("/") ? name : `/${name}`;
   if (!full.startsWith(base)) return false;
   return recursive || !full.slice(base.length).includes("/");
+}
+
+/** Event text in a log line's reason: quoted, and no longer than a detail-type or call name can be. */
+function shown(value: string): string {
+  return JSON.stringify(value.length > 128 ? `${value.slice(0, 128)}…` : value);
 }
 
 function text(value: unknown): string | undefined {

@@ -67,6 +67,16 @@ describe("an AWS event → the item it names, or why it is ignored", () => {
       { kind: "acm", account: ACCOUNT, region: REGION, arn: CERT, reason: "ACM Certificate Available" },
     ],
     [
+      "ACM Certificate Rotated",
+      acm("ACM Certificate Rotated"),
+      { kind: "acm", account: ACCOUNT, region: REGION, arn: CERT, reason: "ACM Certificate Rotated" },
+    ],
+    [
+      "ACM Certificate Revoked",
+      acm("ACM Certificate Revoked"),
+      { kind: "acm", account: ACCOUNT, region: REGION, arn: CERT, reason: "ACM Certificate Revoked" },
+    ],
+    [
       "ACM Renewal Action Required",
       acm("ACM Certificate Renewal Action Required"),
       {
@@ -95,7 +105,7 @@ describe("an AWS event → the item it names, or why it is ignored", () => {
     [
       "ACM, another detail-type",
       acm("ACM Private CA Certificate Issuance"),
-      { ignored: "ACM Private CA Certificate Issuance: not a certificate event" },
+      { ignored: '"ACM Private CA Certificate Issuance": not a certificate event' },
     ],
     [
       "an event without a valid account",
@@ -127,7 +137,7 @@ describe("an AWS event → the item it names, or why it is ignored", () => {
     [
       "SSM LabelParameterVersion",
       ssm({ name: "/tls/kafka", operation: "LabelParameterVersion" }),
-      { ignored: "Parameter Store Change: operation LabelParameterVersion changes no value" },
+      { ignored: 'Parameter Store Change: operation "LabelParameterVersion" changes no value' },
     ],
     [
       "SSM name with a space",
@@ -137,7 +147,7 @@ describe("an AWS event → the item it names, or why it is ignored", () => {
     [
       "SSM policy action",
       ssm({ name: "/tls/kafka" }, "Parameter Store Policy Action"),
-      { ignored: "Parameter Store Policy Action: not a parameter change" },
+      { ignored: '"Parameter Store Policy Action": not a parameter change' },
     ],
     [
       "PutSecretValue by name",
@@ -215,7 +225,7 @@ describe("an AWS event → the item it names, or why it is ignored", () => {
     [
       "GetSecretValue",
       secret({ eventName: "GetSecretValue", requestParameters: { secretId: "tls/x" } }),
-      { ignored: "GetSecretValue: changes no secret" },
+      { ignored: '"GetSecretValue": changes no secret' },
     ],
     [
       "a call that failed",
@@ -233,6 +243,27 @@ describe("an AWS event → the item it names, or why it is ignored", () => {
         requestParameters: { secretId: SECRET.replace(ACCOUNT, "999988887777") },
       }),
       { ignored: "PutSecretValue: the secret is not in the event's account and region" },
+    ],
+    [
+      "a partial ARN of another account (TagResource's answer names no ARN)",
+      secret({
+        eventName: "TagResource",
+        requestParameters: { secretId: `arn:aws:secretsmanager:${REGION}:999988887777:secret:tls/kafka` },
+      }),
+      { ignored: "TagResource: the secret is not in the event's account and region" },
+    ],
+    [
+      "a partial ARN of another region",
+      secret({
+        eventName: "UntagResource",
+        requestParameters: { secretId: `arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:tls/kafka` },
+      }),
+      { ignored: "UntagResource: the secret is not in the event's account and region" },
+    ],
+    [
+      "a call name of 2,000 characters",
+      secret({ eventName: "X".repeat(2000), requestParameters: { secretId: "tls/x" } }),
+      { ignored: `${JSON.stringify(`${"X".repeat(128)}…`)}: changes no secret` },
     ],
     [
       "a name with control characters",
