@@ -62,7 +62,7 @@ describe("templates/member-account-events.template.json", () => {
       Version: "2012-10-17",
     });
     expect(role?.Properties.Policies).toBeUndefined();
-    expect((policy?.Properties.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
+    expect((policy?.Properties.PolicyDocument as { Statement: unknown[] } | undefined)?.Statement).toEqual([
       { Action: "events:PutEvents", Effect: "Allow", Resource: BUS },
     ]);
   });

@@ -4,12 +4,13 @@
  * (core/aws-certificates/secret-material.ts) as the pipeline's load result, and the PKCS#12
  * password of a selection, read once at the start of the listing and handed on in memory only.
  */
+
+import type { AwsChange } from "../../core/aws-certificates/change-events";
 import type { AwsPlace } from "../../core/aws-certificates/location";
 import { certificateMaterial } from "../../core/aws-certificates/secret-material";
 import { secretFingerprint } from "../../core/scan/inventory";
 import { ListingRefused } from "../../core/scan/listing-refusal";
 import type { FilePassword, LoadResult } from "../../core/scan/read-files";
-import type { AwsChange } from "../../core/aws-certificates/change-events";
 import type { OneItem, SourceAdapter } from "../../core/scan/source-adapter";
 import { ListingFailed, loadFailure } from "./errors";
 import { type AwsListedItem, awsItemMethods, placeParameters } from "./source";
@@ -87,7 +88,11 @@ function oneItemWithPassword(
     try {
       await secret.load();
     } catch (error) {
-      return { state: "failed", uri: found.item.key, detail: error instanceof Error ? error.message : "error" };
+      return {
+        state: "failed",
+        uri: found.item.key,
+        detail: error instanceof Error ? error.message : "error",
+      };
     }
     return found;
   };
