@@ -157,6 +157,20 @@ describe("one secret an event names", () => {
         outside: false,
       },
     ],
+    [
+      "a secret of another account (a partial ARN resolved across accounts): outside, nothing settled",
+      () =>
+        sm.on(DescribeSecretCommand).resolves({
+          ARN: SECRET_ARN.replace("111122223333", "999988887777"),
+          Name: "tls/kafka-broker",
+          Tags: [{ Key: "team", Value: "streaming" }],
+          VersionIdsToStages: { "v-2": ["AWSCURRENT"] },
+        }),
+      {
+        skipped: "the secret is not in this account and region",
+        outside: true,
+      },
+    ],
   ])("%s", async (_case, answer, expected) => {
     // Prepare
     answer();
