@@ -14,6 +14,7 @@
  * entries and never the revision, so delivery bookkeeping does not conflict with decisions.
  * The CDK stack creates the table from `ALARM_TABLE_KEYS`.
  */
+import { isDeepStrictEqual } from "node:util";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
@@ -214,8 +215,13 @@ export function createAlarmStore(options: AlarmStoreOptions): AlarmStore {
           }),
         );
       }
-      // Every attribute of the decision is set, the ones it dropped removed; pending transitions
-      // are only added to, so that concurrent delivery bookkeeping is neither undone nor conflicting.
+      // The attributes the decision changed are set, the ones it dropped removed; pending
+      // transitions are only added to, so that concurrent delivery bookkeeping is neither undone
+      // nor conflicting. An attribute equal to the one read is left out: the condition holds only
+      // while the item is still at the revision read, which it then already holds (delivery
+      // bookkeeping touches `pending` alone). A scan that sees an alarm again changes only its
+      // lastSeen, evidence, count and revision: four attributes, not the message, parameters and
+      // facts once more (docs/architecture.md, "Settling alarms").
       const names: Record<string, string> = {
         "#version": versionAttribute,
         ...(added.length > 0 ? { "#pending": "pending" } : {}),
@@ -225,6 +231,7 @@ export function createAlarmStore(options: AlarmStoreOptions): AlarmStore {
       const remove: string[] = [];
       Object.entries(decided).forEach(([name, value], i) => {
         if (name === pk.name || name === sk.name || value === undefined) return;
+        if (isDeepStrictEqual(value, (previous as Record<string, unknown>)[name])) return;
         names[`#a${i}`] = name;
         values[`:a${i}`] = value;
         set.push(`#a${i} = :a${i}`);

@@ -150,6 +150,49 @@ describe("alarm store on DynamoDB (dynalite)", () => {
     expect(await store.get("s3://certs/", read!.fingerprint)).toMatchObject({ message: "first writer" });
   });
 
+  it("writes a run that sees an active alarm again as its four moved attributes, and reads back the whole decision", async () => {
+    // Prepare: an expired certificate raised at 01:00, its event delivered
+    const store = await freshStore();
+    const { publisher } = recorder();
+    const policy = DEFAULT_LIFECYCLE_POLICY;
+    const fault = { ...expired(), details: { subject: "CN=ha", notAfter: "2030-04-01T00:00:00.000Z" } };
+    await processCheckRun(certificateRun([fault], at(0)), { store, publisher, policy });
+    const [raised] = await store.load("s3://certs/");
+    // What each UpdateItem sets and removes, by attribute name.
+    const updates: { set: string[]; remove: string[] }[] = [];
+    dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as {
+          UpdateExpression?: string;
+          ExpressionAttributeNames?: Record<string, string>;
+        };
+        if (context.commandName === "UpdateItemCommand") {
+          const [set = "", remove = ""] = (input.UpdateExpression ?? "").split(" REMOVE ");
+          const named = (clause: string) =>
+            [...clause.matchAll(/(#\w+)(?: = |,|$)/g)].map(([, alias]) => input.ExpressionAttributeNames?.[alias!] ?? "").sort();
+          updates.push({ set: named(set), remove: named(remove) });
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "recordUpdates" },
+    );
+
+    // Act: the next run, an hour later, sees the same fault
+    const result = await processCheckRun(certificateRun([fault], at(1)), { store, publisher, policy });
+    dynamo.client.middlewareStack.remove("recordUpdates");
+
+    // Assess
+    expect(result.transitions).toEqual([]);
+    expect(updates).toEqual([{ set: ["consecutiveFailures", "evidence", "lastSeen", "version"], remove: [] }]);
+    expect(await store.get("s3://certs/", raised!.fingerprint)).toEqual({
+      ...raised,
+      lastSeen: at(1).toISOString(),
+      consecutiveFailures: 2,
+      evidence: { at: at(1).toISOString() },
+      version: 2,
+    });
+  });
+
   it("records delivery and leases without touching the revision, so a decision read before them still lands", async () => {
     // Prepare: a raised alarm whose event is still pending, leased to run A until 01:10
     const store = await freshStore();
