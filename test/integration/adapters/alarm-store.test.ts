@@ -169,7 +169,9 @@ describe("alarm store on DynamoDB (dynalite)", () => {
         if (context.commandName === "UpdateItemCommand") {
           const [set = "", remove = ""] = (input.UpdateExpression ?? "").split(" REMOVE ");
           const named = (clause: string) =>
-            [...clause.matchAll(/(#\w+)(?: = |,|$)/g)].map(([, alias]) => input.ExpressionAttributeNames?.[alias!] ?? "").sort();
+            [...clause.matchAll(/(#\w+)(?: = |,|$)/g)]
+              .map(([, alias]) => input.ExpressionAttributeNames?.[alias!] ?? "")
+              .sort();
           updates.push({ set: named(set), remove: named(remove) });
         }
         return next(args);
@@ -183,7 +185,9 @@ describe("alarm store on DynamoDB (dynalite)", () => {
 
     // Assess
     expect(result.transitions).toEqual([]);
-    expect(updates).toEqual([{ set: ["consecutiveFailures", "evidence", "lastSeen", "version"], remove: [] }]);
+    expect(updates).toEqual([
+      { set: ["consecutiveFailures", "evidence", "lastSeen", "version"], remove: [] },
+    ]);
     expect(await store.get("s3://certs/", raised!.fingerprint)).toEqual({
       ...raised,
       lastSeen: at(1).toISOString(),
