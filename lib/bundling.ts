@@ -34,7 +34,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { BundlingOptions, ICommandHooks } from "aws-cdk-lib/aws-lambda-nodejs";
 import { OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { BuildOptions, Plugin } from "esbuild";
@@ -54,6 +54,8 @@ export const FUNCTION_BUNDLE = {
   charset: "utf8",
   legalComments: "external",
   banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  /** Where the chunks go, beside the handler file (code splitting, API build only). */
+  chunkNames: "chunks/[name]-[hash]",
   /** Nothing is left to the runtime's copy of the SDK. */
   external: [] as string[],
   /** Package name -> absolute path of the module bundled in its place. */
@@ -161,10 +163,16 @@ export function esbuildOptions(entry: string, outfile: string, config: Watchpost
 
 /** The same, with the configuration module already written (`configModule`). */
 export function bundleOptions(entry: string, outfile: string, inject: string) {
+  if (!outfile.endsWith(".mjs")) throw new Error(`a function bundle is an .mjs file, not ${outfile}`);
   return {
     entryPoints: [entry],
     bundle: true,
-    outfile,
+    // Code splitting: `outfile` is the entry (the handler file), its chunks are written beside it.
+    splitting: true,
+    outdir: dirname(outfile),
+    entryNames: basename(outfile, ".mjs"),
+    chunkNames: FUNCTION_BUNDLE.chunkNames,
+    outExtension: { ".js": ".mjs" },
     format: FUNCTION_BUNDLE.format,
     platform: FUNCTION_BUNDLE.platform,
     target: FUNCTION_BUNDLE.target,
