@@ -125,9 +125,18 @@ export function staticClosure(outputs: Map<string, Output>, from: string): Set<s
  * some `import()` names that is not listed here is reported under its own name.
  */
 export const LAZY_PARTS = [
-  { part: "AWS certificate sources (ACM, IAM, Secrets Manager, Parameter Store, STS)", modules: ["functions/adapters/aws-certificates/index.ts"] },
-  { part: "fan-out of a large source (SQS)", modules: ["functions/adapters/clients/sqs.ts", "@aws-sdk/client-sqs"] },
-  { part: "a PKCS#12 password (Secrets Manager)", modules: ["functions/adapters/clients/secrets-manager.ts", "@aws-sdk/client-secrets-manager"] },
+  {
+    part: "AWS certificate sources (ACM, IAM, Secrets Manager, Parameter Store, STS)",
+    modules: ["functions/adapters/aws-certificates/index.ts"],
+  },
+  {
+    part: "fan-out of a large source (SQS)",
+    modules: ["functions/adapters/clients/sqs.ts", "@aws-sdk/client-sqs"],
+  },
+  {
+    part: "a PKCS#12 password (Secrets Manager)",
+    modules: ["functions/adapters/clients/secrets-manager.ts", "@aws-sdk/client-secrets-manager"],
+  },
   { part: "a legacy PKCS#12 file (RC2)", modules: ["functions/core/certificates/formats/rc2.ts"] },
   { part: "a Java keystore (JKS, JCEKS)", modules: ["functions/core/certificates/reader-keystore.ts"] },
   { part: "a TLS endpoint probe (STARTTLS, transcript)", modules: ["functions/adapters/tls-endpoint.ts"] },

@@ -110,7 +110,10 @@ export function certificateScanDeps(wiring: ScanWiring): CertificateScanDeps {
           fanOut: {
             queue:
               "url" in queue
-                ? createScanBatchQueue({ ...(clients.sqs ? { client: clients.sqs } : {}), queueUrl: queue.url })
+                ? createScanBatchQueue({
+                    ...(clients.sqs ? { client: clients.sqs } : {}),
+                    queueUrl: queue.url,
+                  })
                 : queue,
             runs: createScanRuns(state),
             batchSize: wiring.batchSize ?? DEFAULT_BATCH_SIZE,
@@ -121,7 +124,11 @@ export function certificateScanDeps(wiring: ScanWiring): CertificateScanDeps {
     ...(wiring.aws && hasAwsSelections(config)
       ? {
           sourceAdapters: async (ctx) =>
-            (await awsSources()).awsSourceAdapters(config.awsCertificates, wiring.aws as AwsSourceWiring, ctx),
+            (await awsSources()).awsSourceAdapters(
+              config.awsCertificates,
+              wiring.aws as AwsSourceWiring,
+              ctx,
+            ),
         }
       : {}),
   };

@@ -22,14 +22,11 @@ import JavaKeyStoreParser, {
   type TrustedKeyEntry,
 } from "jks-js/lib/keystore/JavaKeyStoreParser.js";
 import type { KeystoreEntry } from "../certificate";
-import { JCEKS_MAGIC, JKS_MAGIC, type KeystoreType, keystoreTypeOf } from "./keystore-type";
+import { JCEKS_MAGIC, type KeystoreType, keystoreTypeOf } from "./keystore-type";
 import { quoted, ReadError, type ReadProblem } from "./read-error";
-
-export { JCEKS_MAGIC, JKS_MAGIC, type KeystoreType, keystoreTypeOf } from "./keystore-type";
 
 /** Java's own cacerts holds about 150 entries; big corporate truststores a few thousand. */
 export const MAX_KEYSTORE_ENTRIES = 10_000;
-
 
 /**
  * What the store password proved: `verified` (the digest matches), `not-checked` (no password
