@@ -6,7 +6,7 @@
  * - ESM for Node, minified, the AWS SDK bundled too (the versions tested are the versions run).
  * - `mainFields: module, main`: the SDK's ES module builds (dist-es), which esbuild can tree-shake;
  *   its CommonJS builds cannot be, and pull in every command of every client.
- * - Source maps are written to a separate `index.mjs.map` without the sources' text: they do not
+ * - Source maps are written to separate `.map` files without the sources' text: they do not
  *   weigh on the code Lambda loads, and are used only where NODE_OPTIONS has --enable-source-maps.
  * - `charset: utf8`: non-ASCII text (messages in other languages inside libraries) is kept as it
  *   is instead of as \u escapes, which are several times larger. Node reads modules as UTF-8.
@@ -23,6 +23,16 @@
  *   command line: a configuration near its documented limits is hundreds of kilobytes, more than
  *   one command-line argument may hold (Linux MAX_ARG_STRLEN, 128 KiB), and `cdk synth` failed
  *   with `spawnSync E2BIG`.
+ * - Code splitting (`splitting`, `outdir`, `chunkNames`): the API build writes the handler file,
+ *   `index.mjs`, with its chunks beside it in `chunks/`. Code that only some configurations or
+ *   files need is imported where it is first needed (a dynamic `import()`), and esbuild makes it a
+ *   chunk of its own that a cold start does not load: the AWS certificate sources' clients (SSM,
+ *   IAM, ACM, Secrets Manager, STS, with the protocol code only they use), the Secrets Manager
+ *   client of PKCS#12 passwords, the SQS client of fan-out, the Java keystore readers, node-forge's
+ *   RC2 for legacy PKCS#12 files and the TLS endpoint probe. certificate-scan with the shipped
+ *   example's configuration: 1,281,144 bytes in one file -> 988,129 loaded at a cold start, the
+ *   rest in chunks (2026-12-07, test/bench/bundles.ts). The command line NodejsFunction runs writes
+ *   one file; the hook below replaces it with the split build.
  * - `plugins`: @lapo/asn1js (which finds a certificate's fields for the reader) imports a table
  *   of some 7,000 object identifiers' names, 210 kB once minified, which it uses only to print
  *   names next to identifiers; the reader never asks it for one. `withoutOidNames` bundles an
@@ -153,9 +163,10 @@ export function functionBundling(config: WatchpostConfig, entry: string): Bundli
 
 /**
  * The same build for esbuild's JavaScript API (`build(esbuildOptions(...))`), as the command
- * NodejsFunction runs: `esbuild --bundle ENTRY --target --platform --format --outfile --minify
+ * NodejsFunction runs (`esbuild --bundle ENTRY --target --platform --format --outfile --minify
  * --sourcemap --sources-content=false --inject --banner:js --main-fields --charset
- * --legal-comments --alias`.
+ * --legal-comments --alias`), plus the plugins and code splitting: `outfile` (an `.mjs` file) is
+ * the entry's output, its chunks go to `chunks/` beside it.
  */
 export function esbuildOptions(entry: string, outfile: string, config: WatchpostConfig) {
   return bundleOptions(entry, outfile, configModule(config));
