@@ -158,14 +158,15 @@ afterAll(async () => {
 /**
  * One invocation in a fresh Node 24 process, as a cold start. The execution role's credentials
  * are in the environment, as Lambda sets them (invokeBundle: keys s3rver knows); `environment`
- * overrides them.
+ * overrides them and the function's own variables.
  */
 function invoke(
   name: FunctionName,
   event: unknown,
   environment: Record<string, string> = {},
 ): Promise<Invocation> {
-  return invokeBundle(work, name, bundles.get(name)!, event, {
+  const bundle = bundles.get(name)!;
+  return invokeBundle(work, name, { ...bundle, env: { ...bundle.env, ...environment } }, event, {
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_STS: sts.endpoint,
