@@ -1,7 +1,8 @@
 /**
- * Builds one Lambda bundle with esbuild's API and the options in lib/bundling.ts, plugins
- * included, which esbuild's command line cannot take. NodejsFunction runs it as its
- * `afterBundling` command hook, in place of what its command-line build wrote.
+ * Builds one Lambda bundle with esbuild's API and the options in lib/bundling.ts, plugins and code
+ * splitting included, which esbuild's command line cannot take. NodejsFunction runs it as its
+ * `afterBundling` command hook, over what its command-line build wrote: OUTFILE (the asset's
+ * index.mjs, the handler file) and its chunks beside it.
  *
  * `node --import tsx lib/bundle-function.ts ENTRY OUTFILE CONFIG_MODULE`
  */

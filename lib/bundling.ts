@@ -6,7 +6,7 @@
  * - ESM for Node, minified, the AWS SDK bundled too (the versions tested are the versions run).
  * - `mainFields: module, main`: the SDK's ES module builds (dist-es), which esbuild can tree-shake;
  *   its CommonJS builds cannot be, and pull in every command of every client.
- * - Source maps are written to a separate `index.mjs.map` without the sources' text: they do not
+ * - Source maps are written to separate `.map` files without the sources' text: they do not
  *   weigh on the code Lambda loads, and are used only where NODE_OPTIONS has --enable-source-maps.
  * - `charset: utf8`: non-ASCII text (messages in other languages inside libraries) is kept as it
  *   is instead of as \u escapes, which are several times larger. Node reads modules as UTF-8.
@@ -23,6 +23,16 @@
  *   command line: a configuration near its documented limits is hundreds of kilobytes, more than
  *   one command-line argument may hold (Linux MAX_ARG_STRLEN, 128 KiB), and `cdk synth` failed
  *   with `spawnSync E2BIG`.
+ * - Code splitting (`splitting`, `outdir`, `chunkNames`): the API build writes the handler file,
+ *   `index.mjs`, with its chunks beside it in `chunks/`. Code that only some configurations or
+ *   files need is imported where it is first needed (a dynamic `import()`), and esbuild makes it a
+ *   chunk of its own that a cold start does not load: the AWS certificate sources' clients (SSM,
+ *   IAM, ACM, Secrets Manager, STS, with the protocol code only they use), the Secrets Manager
+ *   client of PKCS#12 passwords, the SQS client of fan-out, the Java keystore readers, node-forge's
+ *   RC2 for legacy PKCS#12 files and the TLS endpoint probe. certificate-scan with the shipped
+ *   example's configuration: 1,281,144 bytes in one file -> 988,129 loaded at a cold start, the
+ *   rest in chunks (2026-12-07, test/bench/bundles.ts). The command line NodejsFunction runs writes
+ *   one file; the hook below replaces it with the split build.
  * - `plugins`: @lapo/asn1js (which finds a certificate's fields for the reader) imports a table
  *   of some 7,000 object identifiers' names, 210 kB once minified, which it uses only to print
  *   names next to identifiers; the reader never asks it for one. `withoutOidNames` bundles an
@@ -34,7 +44,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { BundlingOptions, ICommandHooks } from "aws-cdk-lib/aws-lambda-nodejs";
 import { OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { BuildOptions, Plugin } from "esbuild";
@@ -54,6 +64,8 @@ export const FUNCTION_BUNDLE = {
   charset: "utf8",
   legalComments: "external",
   banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  /** Where the chunks go, beside the handler file (code splitting, API build only). */
+  chunkNames: "chunks/[name]-[hash]",
   /** Nothing is left to the runtime's copy of the SDK. */
   external: [] as string[],
   /** Package name -> absolute path of the module bundled in its place. */
@@ -151,9 +163,10 @@ export function functionBundling(config: WatchpostConfig, entry: string): Bundli
 
 /**
  * The same build for esbuild's JavaScript API (`build(esbuildOptions(...))`), as the command
- * NodejsFunction runs: `esbuild --bundle ENTRY --target --platform --format --outfile --minify
+ * NodejsFunction runs (`esbuild --bundle ENTRY --target --platform --format --outfile --minify
  * --sourcemap --sources-content=false --inject --banner:js --main-fields --charset
- * --legal-comments --alias`.
+ * --legal-comments --alias`), plus the plugins and code splitting: `outfile` (an `.mjs` file) is
+ * the entry's output, its chunks go to `chunks/` beside it.
  */
 export function esbuildOptions(entry: string, outfile: string, config: WatchpostConfig) {
   return bundleOptions(entry, outfile, configModule(config));
@@ -161,10 +174,16 @@ export function esbuildOptions(entry: string, outfile: string, config: Watchpost
 
 /** The same, with the configuration module already written (`configModule`). */
 export function bundleOptions(entry: string, outfile: string, inject: string) {
+  if (!outfile.endsWith(".mjs")) throw new Error(`a function bundle is an .mjs file, not ${outfile}`);
   return {
     entryPoints: [entry],
     bundle: true,
-    outfile,
+    // Code splitting: `outfile` is the entry (the handler file), its chunks are written beside it.
+    splitting: true,
+    outdir: dirname(outfile),
+    entryNames: basename(outfile, ".mjs"),
+    chunkNames: FUNCTION_BUNDLE.chunkNames,
+    outExtension: { ".js": ".mjs" },
     format: FUNCTION_BUNDLE.format,
     platform: FUNCTION_BUNDLE.platform,
     target: FUNCTION_BUNDLE.target,

@@ -1,7 +1,9 @@
 /**
  * SQS has no local implementation: this loopback server speaks the JSON protocol of `SendMessage`
- * (awsJson1_0, `X-Amz-Target: AmazonSQS.SendMessage`), so the real SQSClient and the real adapters
- * (functions/adapters/webhook-queue.ts) run unchanged. Queues must be known, by name; a send to any
+ * and `SendMessageBatch` (awsJson1_0, `X-Amz-Target: AmazonSQS.SendMessage`), so the real
+ * SQSClient and the real adapters (functions/adapters/webhook-queue.ts, scan-batch-queue.ts) run
+ * unchanged. A batch answers `Successful` entries with each body's MD5 (SQS API Reference,
+ * "SendMessageBatch": Successful and Failed; at most ten entries, each Id unique in the request). Queues must be known, by name; a send to any
  * other is refused with QueueDoesNotExist, as SQS would. A FIFO queue (name ending in `.fifo`)
  * refuses a message without a group ID, and keeps one message per deduplication ID (SQS Developer
  * Guide, "Exactly-once processing in Amazon SQS"). The answer carries the body's MD5, which the SDK
@@ -34,6 +36,11 @@ interface SendMessageInput {
   MessageAttributes?: Record<string, { DataType?: string; StringValue?: string }>;
 }
 
+interface SendMessageBatchInput {
+  QueueUrl?: string;
+  Entries?: { Id: string; MessageBody?: string }[];
+}
+
 const ACCOUNT = "123456789012";
 
 export async function startLocalSqs(queueNames: readonly string[]): Promise<LocalSqs> {
@@ -41,12 +48,13 @@ export async function startLocalSqs(queueNames: readonly string[]): Promise<Loca
   const sent: SentMessage[] = [];
   const server = await startLoopbackServer(({ headers, body }) => {
     const target = headers["x-amz-target"];
+    if (target === "AmazonSQS.SendMessageBatch") return sendBatch(JSON.parse(body) as SendMessageBatchInput);
     if (target !== "AmazonSQS.SendMessage") {
       return awsJsonError(
         "1.0",
         400,
         "com.amazonaws.sqs#UnsupportedOperation",
-        `the local SQS answers SendMessage only, not ${target}`,
+        `the local SQS answers SendMessage and SendMessageBatch only, not ${target}`,
       );
     }
     const input = JSON.parse(body) as SendMessageInput;
@@ -89,6 +97,47 @@ export async function startLocalSqs(queueNames: readonly string[]): Promise<Loca
       MD5OfMessageBody: createHash("md5").update(messageBody, "utf8").digest("hex"),
     });
   });
+  /** Standard queues only: a batch for a FIFO queue is refused, as nothing here sends one. */
+  function sendBatch(input: SendMessageBatchInput) {
+    const queue = (input.QueueUrl ?? "").split("/").pop() ?? "";
+    if (!queues.has(queue) || queue.endsWith(".fifo")) {
+      return awsJsonError(
+        "1.0",
+        400,
+        "com.amazonaws.sqs#QueueDoesNotExist",
+        "The specified queue does not exist.",
+      );
+    }
+    const entries = input.Entries ?? [];
+    if (entries.length === 0 || entries.length > 10) {
+      return awsJsonError(
+        "1.0",
+        400,
+        entries.length === 0
+          ? "com.amazonaws.sqs#EmptyBatchRequest"
+          : "com.amazonaws.sqs#TooManyEntriesInBatchRequest",
+        "A batch holds 1 to 10 entries.",
+      );
+    }
+    if (new Set(entries.map((e) => e.Id)).size !== entries.length) {
+      return awsJsonError(
+        "1.0",
+        400,
+        "com.amazonaws.sqs#BatchEntryIdsNotDistinct",
+        "Two entries share an Id.",
+      );
+    }
+    const successful = entries.map((entry) => {
+      const messageBody = entry.MessageBody ?? "";
+      sent.push({ queue, body: messageBody, attributes: {} });
+      return {
+        Id: entry.Id,
+        MessageId: randomUUID(),
+        MD5OfMessageBody: createHash("md5").update(messageBody, "utf8").digest("hex"),
+      };
+    });
+    return awsJson("1.0", { Successful: successful, Failed: [] });
+  }
   return {
     endpoint: server.endpoint,
     queueUrl: (queue) => `${server.endpoint}/${ACCOUNT}/${queue}`,

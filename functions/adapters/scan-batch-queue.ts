@@ -3,7 +3,7 @@
  * refused are sent again with backoff. A batch that still cannot be sent fails the listing run,
  * which then never seals, so it clears nothing (core/scan/source-scan.ts).
  */
-import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { ScanBatch } from "../core/scan/fan-out-messages";
 import type { ScanBatchQueuePort } from "../core/scan/ports";
 
@@ -13,16 +13,29 @@ export const MAX_MESSAGE_BYTES = 240 * 1024;
 const MAX_ROUNDS = 5;
 
 export interface ScanBatchQueueOptions {
-  client: Pick<SQSClient, "send">;
+  /** Default: the execution environment's shared SQS client (clients/sqs.ts). */
+  client?: Pick<SQSClient, "send">;
   queueUrl: string;
   sleep?: (ms: number) => Promise<void>;
 }
 
 export function createScanBatchQueue(options: ScanBatchQueueOptions): ScanBatchQueuePort {
-  const { client, queueUrl } = options;
+  const { queueUrl } = options;
+  // SQS's client and command are imported at the first hand-out: only a source larger than one
+  // batch is fanned out, and the Lambda bundle is split here (lib/bundling.ts), so a scan of small
+  // sources never loads them.
+  let client: Promise<Pick<SQSClient, "send">> | undefined;
+  const clientOnce = () => {
+    client ??= options.client
+      ? Promise.resolve(options.client)
+      : import("./clients/sqs").then((m) => m.sqsClient());
+    return client;
+  };
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
   async function send(batches: readonly ScanBatch[]): Promise<void> {
+    const { SendMessageBatchCommand } = await import("@aws-sdk/client-sqs");
+    const sqs = await clientOnce();
     const messages = batches.flatMap(splitToFit).map((batch) => ({
       Id: `b${batch.index}`,
       MessageBody: JSON.stringify(batch),
@@ -30,7 +43,7 @@ export function createScanBatchQueue(options: ScanBatchQueueOptions): ScanBatchQ
     for (let start = 0; start < messages.length; start += MAX_ENTRIES) {
       let pending = messages.slice(start, start + MAX_ENTRIES);
       for (let round = 1; pending.length > 0; round++) {
-        const response = await client.send(
+        const response = await sqs.send(
           new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }),
         );
         const failed = new Map((response.Failed ?? []).map((f) => [f.Id, f]));

@@ -21,11 +21,11 @@ import { scanBatches } from "./certificate-scan/queue-batches";
 import { withClaimOwner } from "./shared/alarm-runs";
 import { instrumented } from "./shared/powertools";
 
-let productionDeps: CertificateScanDeps | undefined;
+let productionDeps: Promise<CertificateScanDeps> | undefined;
 
-export const handler = instrumented((event, context) => {
+export const handler = instrumented(async (event, context) => {
   productionDeps ??= productionScanDeps();
-  return runCertificateScan(event, withClaimOwner(productionDeps, context?.awsRequestId));
+  return runCertificateScan(event, withClaimOwner(await productionDeps, context?.awsRequestId));
 });
 
 export async function runCertificateScan(event: unknown, deps: CertificateScanDeps): Promise<ScanOutcome> {

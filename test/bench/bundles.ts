@@ -1,7 +1,10 @@
 /**
  * The Lambda bundles as the stack builds them (lib/bundling.ts, the options NodejsFunction is
- * given), measured: bytes of `index.mjs` (the separate source map is not counted: Lambda loads
- * the code, not the map), what weighs most in it (esbuild's metafile), and how long a fresh Node
+ * given), measured: the bytes a cold start loads, `index.mjs` and the chunks it imports statically
+ * (walked in esbuild's metafile), which the 1 MB target is held to; the whole asset's code (every
+ * chunk, also those imported only when a configuration or a file needs them); the bytes each such
+ * lazily imported part adds once it is used; what weighs most in the cold start's code; source
+ * maps are shipped separately and not counted (Lambda loads the code, not the maps). And how long a fresh Node
  * process takes to import it, without and with --enable-source-maps: several runs, the bundles in
  * turns (so a change in the machine's load weighs on all of them alike), each run's wall and CPU
  * time kept. The target is held to the fastest run, as `watchpost --help` is (startup.ts): on a
@@ -10,7 +13,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { App } from "aws-cdk-lib";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
@@ -28,7 +31,18 @@ export const FUNCTIONS = [
 
 export interface BundleResult {
   function: string;
+  /** What a cold start loads: index.mjs and the chunks it imports statically, transitively. */
   bytes: number;
+  /** Every chunk of the asset (.mjs), the lazily imported ones too. */
+  assetBytes: number;
+  /** Output files of code in the asset, index.mjs included. */
+  assetFiles: number;
+  /**
+   * Each part imported on first use (a dynamic `import()`), by the module it starts from, and the
+   * bytes its first use loads on top of the cold start (its chunk and the chunks only it imports).
+   */
+  lazy: { part: string; bytes: number }[];
+  /** Every source map of the asset (shipped, not counted). */
   sourceMapBytes: number;
   /** Median wall time of the imports. */
   coldImportMs: number;
@@ -39,9 +53,9 @@ export interface BundleResult {
   /** CPU time of the same imports (median). */
   coldImportCpuMs: number;
   coldImportMsWithSourceMaps: number;
-  /** Biggest contributors to the bundle, by package (or by source folder for our own code). */
+  /** Biggest contributors to what a cold start loads, by package (or source folder for our own code). */
   largest: { input: string; bytes: number }[];
-  /** Bytes in the bundle per package (or per source folder for our own code), all of them. */
+  /** Bytes a cold start loads per package (or per source folder for our own code), all of them. */
   inputs: Record<string, number>;
 }
 
@@ -84,15 +98,95 @@ function coldImport(file: string, nodeOptions: string): Timing {
   return JSON.parse(out.trim()) as Timing;
 }
 
-function inputsByGroup(metafile: Metafile): Map<string, number> {
-  const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
-  const byGroup = new Map<string, number>();
-  for (const [file, info] of Object.entries(output?.inputs ?? {})) {
-    const pkg = file.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1];
-    const group = pkg ?? file.split("/").slice(0, 3).join("/");
-    byGroup.set(group, (byGroup.get(group) ?? 0) + info.bytesInOutput);
+type Output = Metafile["outputs"][string];
+
+/** The output files of code (not maps, not license notices). */
+function codeOutputs(metafile: Metafile): Map<string, Output> {
+  return new Map(Object.entries(metafile.outputs).filter(([path]) => path.endsWith(".mjs")));
+}
+
+/** `from` and every output it imports statically, transitively: what importing `from` loads. */
+export function staticClosure(outputs: Map<string, Output>, from: string): Set<string> {
+  const loaded = new Set<string>();
+  const pending = [from];
+  for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+    if (loaded.has(path)) continue;
+    loaded.add(path);
+    for (const imported of outputs.get(path)?.imports ?? []) {
+      if (imported.kind === "import-statement" && outputs.has(imported.path)) pending.push(imported.path);
+    }
   }
-  return new Map([...byGroup].sort((a, b) => b[1] - a[1]));
+  return loaded;
+}
+
+/**
+ * The parts of the functions that are imported on first use, by what uses them, each with the
+ * modules its `import()` calls name (source paths, or package names for the SDK's own). A module
+ * some `import()` names that is not listed here is reported under its own name.
+ */
+export const LAZY_PARTS = [
+  {
+    part: "AWS certificate sources (ACM, IAM, Secrets Manager, Parameter Store, STS)",
+    modules: ["functions/adapters/aws-certificates/index.ts"],
+  },
+  {
+    part: "fan-out of a large source (SQS)",
+    modules: ["functions/adapters/clients/sqs.ts", "@aws-sdk/client-sqs"],
+  },
+  {
+    part: "a PKCS#12 password (Secrets Manager)",
+    modules: ["functions/adapters/clients/secrets-manager.ts", "@aws-sdk/client-secrets-manager"],
+  },
+  { part: "a legacy PKCS#12 file (RC2)", modules: ["functions/core/certificates/formats/rc2.ts"] },
+  { part: "a Java keystore (JKS, JCEKS)", modules: ["functions/core/certificates/reader-keystore.ts"] },
+  { part: "a TLS endpoint probe (STARTTLS, transcript)", modules: ["functions/adapters/tls-endpoint.ts"] },
+] as const;
+
+/**
+ * What a cold start loads and what each lazily imported part adds, from esbuild's metafile: the
+ * entry is the output named `index.mjs`; a lazy part is the outputs some `import()` names (grouped
+ * by LAZY_PARTS) with everything they import statically that a cold start has not loaded.
+ */
+export function bundleParts(metafile: Metafile, root: string) {
+  const outputs = codeOutputs(metafile);
+  const entry = [...outputs.keys()].find((path) => path.endsWith("/index.mjs") || path === "index.mjs");
+  if (!entry) throw new Error("the bundle has no index.mjs");
+  const cold = staticClosure(outputs, entry);
+  const size = (paths: Iterable<string>) => [...paths].reduce((n, p) => n + (outputs.get(p)?.bytes ?? 0), 0);
+  const dynamic = new Set(
+    [...outputs.values()].flatMap((o) =>
+      o.imports.filter((i) => i.kind === "dynamic-import" && outputs.has(i.path)).map((i) => i.path),
+    ),
+  );
+  const byPart = new Map<string, Set<string>>();
+  for (const path of dynamic) {
+    const from = outputs.get(path)?.entryPoint ?? path;
+    const name = from.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? relative(root, resolve(from));
+    const part = LAZY_PARTS.find((p) => (p.modules as readonly string[]).includes(name))?.part ?? name;
+    const added = byPart.get(part) ?? new Set<string>();
+    for (const loaded of staticClosure(outputs, path)) if (!cold.has(loaded)) added.add(loaded);
+    byPart.set(part, added);
+  }
+  const lazy = [...byPart]
+    .map(([part, added]) => ({ part, bytes: size(added) }))
+    .filter((l) => l.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes);
+  const byGroup = new Map<string, number>();
+  for (const path of cold) {
+    for (const [file, info] of Object.entries(outputs.get(path)?.inputs ?? {})) {
+      const pkg = file.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1];
+      const group = pkg ?? file.split("/").slice(0, 3).join("/");
+      byGroup.set(group, (byGroup.get(group) ?? 0) + info.bytesInOutput);
+    }
+  }
+  return {
+    entry,
+    coldBytes: size(cold),
+    assetBytes: size(outputs.keys()),
+    assetFiles: outputs.size,
+    lazy,
+    inputs: new Map([...byGroup].sort((a, b) => b[1] - a[1])),
+  };
 }
 
 /** The configuration the CDK app compiles in by default (bin/app.ts). */
@@ -128,7 +222,10 @@ export async function measureBundles(
     built.push({
       fn,
       outfile,
-      inputs: inputsByGroup(metafile),
+      parts: bundleParts(metafile, process.cwd()),
+      mapBytes: Object.keys(metafile.outputs)
+        .filter((path) => path.endsWith(".mjs"))
+        .reduce((n, path) => n + statSync(`${path}.map`).size, 0),
       cold: [] as Timing[],
       coldMaps: [] as Timing[],
     });
@@ -140,16 +237,19 @@ export async function measureBundles(
     }
   }
   const tenth = (ms: number) => Math.round(ms * 10) / 10;
-  return built.map(({ fn, outfile, inputs, cold, coldMaps }) => ({
+  return built.map(({ fn, parts, mapBytes, cold, coldMaps }) => ({
     function: fn.name,
-    bytes: statSync(outfile).size,
-    sourceMapBytes: statSync(`${outfile}.map`).size,
+    bytes: parts.coldBytes,
+    assetBytes: parts.assetBytes,
+    assetFiles: parts.assetFiles,
+    lazy: parts.lazy,
+    sourceMapBytes: mapBytes,
     coldImportMs: tenth(median(cold.map((c) => c.wall))),
     coldImportMinMs: tenth(Math.min(...cold.map((c) => c.wall))),
     coldImportRuns: IMPORT_RUNS,
     coldImportCpuMs: tenth(median(cold.map((c) => c.cpu))),
     coldImportMsWithSourceMaps: tenth(median(coldMaps.map((c) => c.wall))),
-    largest: [...inputs].slice(0, 6).map(([input, bytes]) => ({ input, bytes })),
-    inputs: Object.fromEntries(inputs),
+    largest: [...parts.inputs].slice(0, 6).map(([input, bytes]) => ({ input, bytes })),
+    inputs: Object.fromEntries(parts.inputs),
   }));
 }

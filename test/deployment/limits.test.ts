@@ -254,6 +254,79 @@ describe("bundling", () => {
   });
 });
 
+describe("bundling the certificate scan in chunks", () => {
+  it("leaves the code only some configurations or files need out of what a cold start loads, and ships it beside", async () => {
+    // Prepare: the scan function as the stack builds it, with the shipped example's configuration
+    // (which reads S3 only, with a PKCS#12 password secret and a peer endpoint).
+    const { build } = await import("esbuild");
+    const { esbuildOptions } = await import("../../lib/bundling");
+    const { bundleParts, defaultConfig, staticClosure } = await import("../bench/bundles");
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const out = mkdtempSync(join(tmpdir(), "watchpost-split-"));
+    const entry = "functions/handlers/certificate-scan.ts";
+
+    // Act
+    const { metafile } = await build({
+      ...esbuildOptions(entry, join(out, "index.mjs"), defaultConfig()),
+      metafile: true,
+      logLevel: "error",
+    });
+    const parts = bundleParts(metafile, process.cwd());
+    const inputsOf = (outputs: string[]) =>
+      new Set(outputs.flatMap((o) => Object.keys(metafile.outputs[o]?.inputs ?? {})));
+    const code = new Map(Object.entries(metafile.outputs).filter(([o]) => o.endsWith(".mjs")));
+    const coldInputs = inputsOf([...staticClosure(code, parts.entry)]);
+    const allInputs = inputsOf([...code.keys()]);
+    const where = (module: string) => {
+      const has = (inputs: Set<string>) => [...inputs].some((i) => i.includes(module));
+      return has(coldInputs) ? "cold start" : has(allInputs) ? "on first use" : "absent";
+    };
+
+    // Assess: each part a configuration or a file may not need is shipped and loaded on first use;
+    // what every scan runs is loaded at the cold start.
+    expect(
+      Object.fromEntries(
+        [
+          "node_modules/@aws-sdk/client-ssm/",
+          "node_modules/@aws-sdk/client-iam/",
+          "node_modules/@aws-sdk/client-acm/",
+          "node_modules/@aws-sdk/client-sts/",
+          "node_modules/@aws-sdk/client-secrets-manager/",
+          "node_modules/@aws-sdk/client-sqs/",
+          "node_modules/node-forge/",
+          "node_modules/jks-js/",
+          "node_modules/java-deserialization/",
+          "functions/adapters/tls-endpoint.ts",
+          "functions/adapters/starttls.ts",
+          "node_modules/@aws-sdk/client-s3/",
+          "node_modules/@aws-sdk/client-dynamodb/",
+          "node_modules/@aws-sdk/client-eventbridge/",
+          "functions/core/certificates/reader.ts",
+        ].map((module) => [module, where(module)]),
+      ),
+    ).toEqual({
+      "node_modules/@aws-sdk/client-ssm/": "on first use",
+      "node_modules/@aws-sdk/client-iam/": "on first use",
+      "node_modules/@aws-sdk/client-acm/": "on first use",
+      "node_modules/@aws-sdk/client-sts/": "on first use",
+      "node_modules/@aws-sdk/client-secrets-manager/": "on first use",
+      "node_modules/@aws-sdk/client-sqs/": "on first use",
+      "node_modules/node-forge/": "on first use",
+      "node_modules/jks-js/": "on first use",
+      "node_modules/java-deserialization/": "on first use",
+      "functions/adapters/tls-endpoint.ts": "on first use",
+      "functions/adapters/starttls.ts": "on first use",
+      "node_modules/@aws-sdk/client-s3/": "cold start",
+      "node_modules/@aws-sdk/client-dynamodb/": "cold start",
+      "node_modules/@aws-sdk/client-eventbridge/": "cold start",
+      "functions/core/certificates/reader.ts": "cold start",
+    });
+    expect(parts.entry.endsWith("/index.mjs")).toBe(true);
+  });
+});
+
 describe("bundling @lapo/asn1js", () => {
   it("leaves out its table of identifier names, and the bundled reader lays out a certificate as the sources do", async () => {
     // Prepare: the layout module alone, built with the functions' options and without the plugin.
@@ -274,7 +347,11 @@ describe("bundling @lapo/asn1js", () => {
 
     // Act
     await build({ ...options, logLevel: "error" });
-    await build({ ...options, outfile: join(out, "without", "index.mjs"), plugins: [], logLevel: "error" });
+    await build({
+      ...esbuildOptions(entry, join(out, "without", "index.mjs"), config),
+      plugins: [],
+      logLevel: "error",
+    });
     const bundled = (await import(
       join(out, "with", "index.mjs")
     )) as typeof import("../../functions/core/certificates/formats/certificate-layout");

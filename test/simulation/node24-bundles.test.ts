@@ -22,11 +22,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalEventBus, startLocalEventBus } from "../../bin/local/event-bus";
 import { type LocalSecretsManager, startLocalSecretsManager } from "../../bin/local/secrets-manager";
 import { type LocalSns, startLocalSns } from "../../bin/local/sns";
+import { startLocalSqs } from "../../bin/local/sqs";
 import { type LocalSts, newTemporaryCredentials, startLocalSts } from "../../bin/local/sts";
 import { documentClient } from "../../functions/adapters/clients/dynamodb";
 import { createHostHeartbeats } from "../../functions/adapters/host-heartbeats";
 import { parseConfigText } from "../../functions/core/config";
 import { parseTopicRoutes } from "../../functions/core/notifications/topics";
+import { ScanBatch } from "../../functions/core/scan/fan-out-messages";
 import { ENV } from "../../functions/handlers/shared/environment";
 import {
   type LocalDynamo,
@@ -156,14 +158,15 @@ afterAll(async () => {
 /**
  * One invocation in a fresh Node 24 process, as a cold start. The execution role's credentials
  * are in the environment, as Lambda sets them (invokeBundle: keys s3rver knows); `environment`
- * overrides them.
+ * overrides them and the function's own variables.
  */
 function invoke(
   name: FunctionName,
   event: unknown,
   environment: Record<string, string> = {},
 ): Promise<Invocation> {
-  return invokeBundle(work, name, bundles.get(name)!, event, {
+  const bundle = bundles.get(name)!;
+  return invokeBundle(work, name, { ...bundle, env: { ...bundle.env, ...environment } }, event, {
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_STS: sts.endpoint,
@@ -506,6 +509,51 @@ describe("the bundles' credentials on Node 24", () => {
       expect(new Set(requests)).toEqual(new Set(["container-authorization-token"]));
     } finally {
       endpoint.close();
+    }
+  });
+});
+
+/**
+ * The scan's fan-out: the SQS client and its command are imported on the first hand-out, a chunk of
+ * their own in the asset (lib/bundling.ts). Run last: its runs stay open (no batch is processed).
+ */
+describe("the certificate scan's fan-out on Node 24", () => {
+  it("hands a source larger than its batch size to the scan queue, one batch of keys per message", async () => {
+    // Prepare: the stack's queue stood in for on loopback, a batch size of one object
+    const env = bundles.get("certificateScan")!.env;
+    const queueName = env[ENV.scanQueueUrl]!.split("/").pop()!;
+    const sqs = await startLocalSqs([queueName]);
+
+    try {
+      // Act
+      const outcome = await invoke(
+        "certificateScan",
+        {
+          source: "aws.events",
+          "detail-type": "Scheduled Event",
+          time: new Date().toISOString(),
+          detail: {},
+        },
+        {
+          AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+          [ENV.scanQueueUrl]: sqs.queueUrl(queueName),
+          [ENV.scanBatchSize]: "1",
+        },
+      );
+
+      // Assess: every object of clusters/prod/ in a batch of its own, sent to the stack's queue
+      const batches = sqs.sent.map((m) => ({ queue: m.queue, batch: ScanBatch.parse(JSON.parse(m.body)) }));
+      const prod = batches.filter((b) => b.batch.prefix === "clusters/prod/");
+      expect(prod.map((b) => [b.queue, b.batch.objects.map((o) => o.key)]).sort()).toEqual([
+        [queueName, ["clusters/prod/api.pem"]],
+        [queueName, ["clusters/prod/old.pem"]],
+      ]);
+      // The peer group's endpoint does not resolve here (as in the scheduled scan above); nothing else may fail.
+      if (!outcome.ok)
+        expect(outcome.error).toMatch(/^Error: certificate checks failed: peer-group:etcd-prod: /);
+      else expect(outcome.result).toMatchObject({ mode: "full" });
+    } finally {
+      await sqs.close();
     }
   });
 });

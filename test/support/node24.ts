@@ -14,7 +14,7 @@
  * directory and names the binary in WATCHPOST_NODE24.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ResolvedTemplate } from "./template";
@@ -96,7 +96,7 @@ export function prepareRunner(work: string): void {
 
 /**
  * The template of `stack` in `assembly`, and the bundles of the functions whose descriptions match,
- * copied into `work` under their names.
+ * each asset copied into `work` in a directory of its name.
  */
 export function loadBundles<Name extends string>(
   assembly: string,
@@ -113,8 +113,10 @@ export function loadBundles<Name extends string>(
       .find((f) => description.test(String(template.properties(f).Description)));
     if (!id) throw new Error(`no function described ${description} in ${assembly}`);
     const asset = String((raw.Resources[id].Metadata as Record<string, unknown>)["aws:asset:path"]);
-    const path = join(work, `${name}.mjs`);
-    copyFileSync(join(assembly, asset, "index.mjs"), path);
+    // The whole asset: index.mjs and the chunks it imports, statically or on first use (lib/bundling.ts).
+    const directory = join(work, name);
+    cpSync(join(assembly, asset), directory, { recursive: true });
+    const path = join(directory, "index.mjs");
     bundles.set(name, {
       path,
       env: (template.properties(id).Environment as { Variables: Record<string, string> }).Variables,

@@ -8,11 +8,10 @@
  * plus a `problems` entry for the broken one), and no input makes it throw or hang (every
  * exception becomes an `unreadable` result; key derivations have an iteration budget).
  */
-import { keystoreTypeOf } from "./formats/java-keystore";
+import { keystoreTypeOf } from "./formats/keystore-type";
 import { hasPemMarker, pemText } from "./formats/pem";
 import { messageOf, ReadError } from "./formats/read-error";
 import { readDerFile } from "./reader-der";
-import { readKeystore } from "./reader-keystore";
 import { readPem } from "./reader-pem";
 import { blankness, guarded, type ReadOptions, type ReadResult, unreadable } from "./reader-result";
 
@@ -56,6 +55,9 @@ async function read(bytes: Uint8Array, file: string, options: ReadOptions): Prom
   const keystore = keystoreTypeOf(bytes);
   if (keystore) {
     const format = keystore === "JKS" ? "jks" : "jceks";
+    // Imported for a keystore only: its parsers (jks-js, java-deserialization, long) are a chunk of
+    // their own in the Lambda bundle (lib/bundling.ts), which most stores never need.
+    const { readKeystore } = await import("./reader-keystore");
     return guarded("bad-keystore", format, () => readKeystore(bytes, file, format, options));
   }
 

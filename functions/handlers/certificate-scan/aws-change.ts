@@ -35,7 +35,7 @@ export async function awsItemChanged(
     item,
     event: change.reason,
   };
-  const adapters = deps.sourceAdapters?.(ctx) ?? [];
+  const adapters = (await deps.sourceAdapters?.(ctx)) ?? [];
   const checked = await recheckChange(adapters, change, ctx);
   if (checked.checks.length === 0 && checked.failures.length === 0) {
     const reasons = [...checked.unselected, ...checked.outside];

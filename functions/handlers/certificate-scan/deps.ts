@@ -8,18 +8,16 @@ import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { type AwsSourceWiring, awsSourceAdapters, awsSourceWiring } from "../../adapters/aws-certificates";
+import type { AwsSourceWiring } from "../../adapters/aws-certificates";
 import { sharedDocumentClient } from "../../adapters/clients/dynamodb";
 import { sharedEventBusClient } from "../../adapters/clients/eventbridge";
 import { certificateStoreS3Client } from "../../adapters/clients/s3";
-import { sqsClient } from "../../adapters/clients/sqs";
 import { createHostHeartbeats } from "../../adapters/host-heartbeats";
 import { createObjectInventory } from "../../adapters/object-inventory";
 import { s3CertificateStore } from "../../adapters/s3-certificate-store";
 import { createScanBatchQueue } from "../../adapters/scan-batch-queue";
 import { createScanRuns } from "../../adapters/scan-runs";
 import { type SecretReader, secretReader } from "../../adapters/secrets";
-import { endpointFetcher } from "../../adapters/tls-endpoint";
 import type { WatchpostConfig } from "../../core/config";
 import type { HostHeartbeatsPort } from "../../core/scan/host-checks";
 import type {
@@ -55,9 +53,10 @@ export interface CertificateScanDeps {
   /**
    * The scopes of the source kinds other than S3 prefixes (core/scan/source-adapter.ts), one
    * adapter per configured source × account × region, built for each invocation; a full scan
-   * judges each, and settlement confirms versions with them.
+   * judges each, and settlement confirms versions with them. A promise when their code is loaded
+   * on first use (a deployed function loads the AWS sources' clients only when it reads them).
    */
-  sourceAdapters?: (ctx: StoreScanContext) => readonly SourceAdapter[];
+  sourceAdapters?: (ctx: StoreScanContext) => readonly SourceAdapter[] | Promise<readonly SourceAdapter[]>;
 }
 
 export const DEFAULT_BATCH_SIZE = 500;
@@ -104,14 +103,17 @@ export function certificateScanDeps(wiring: ScanWiring): CertificateScanDeps {
       eventBridge: clients.eventBridge,
     }),
     secrets: wiring.secrets,
-    fetchEndpoint: endpointFetcher(wiring.endpointTimeoutMs ?? ENDPOINT_TIMEOUT_MS),
+    fetchEndpoint: lazyEndpointFetcher(wiring.endpointTimeoutMs ?? ENDPOINT_TIMEOUT_MS),
     ...(state ? { inventory: createObjectInventory(state), heartbeats: createHostHeartbeats(state) } : {}),
     ...(queue && state
       ? {
           fanOut: {
             queue:
               "url" in queue
-                ? createScanBatchQueue({ client: clients.sqs ?? sqsClient(), queueUrl: queue.url })
+                ? createScanBatchQueue({
+                    ...(clients.sqs ? { client: clients.sqs } : {}),
+                    queueUrl: queue.url,
+                  })
                 : queue,
             runs: createScanRuns(state),
             batchSize: wiring.batchSize ?? DEFAULT_BATCH_SIZE,
@@ -121,10 +123,30 @@ export function certificateScanDeps(wiring: ScanWiring): CertificateScanDeps {
     ...(wiring.now ? { now: wiring.now } : {}),
     ...(wiring.aws && hasAwsSelections(config)
       ? {
-          sourceAdapters: (ctx) =>
-            awsSourceAdapters(config.awsCertificates, wiring.aws as AwsSourceWiring, ctx),
+          sourceAdapters: async (ctx) =>
+            (await awsSources()).awsSourceAdapters(
+              config.awsCertificates,
+              wiring.aws as AwsSourceWiring,
+              ctx,
+            ),
         }
       : {}),
+  };
+}
+
+/*
+ * Code a configuration may never run is imported where it is first needed, and the Lambda bundle
+ * is split there (lib/bundling.ts): the AWS certificate sources (the ACM, IAM, Secrets Manager,
+ * Parameter Store and STS clients and their protocols) and the TLS endpoint probe (STARTTLS, the
+ * handshake transcript). A cold start then loads neither unless the configuration uses it.
+ */
+const awsSources = () => import("../../adapters/aws-certificates");
+
+function lazyEndpointFetcher(timeoutMs: number): StoreScanContext["fetchEndpoint"] {
+  let fetcher: Promise<StoreScanContext["fetchEndpoint"]> | undefined;
+  return async (endpoint, options) => {
+    fetcher ??= import("../../adapters/tls-endpoint").then((m) => m.endpointFetcher(timeoutMs));
+    return (await fetcher)(endpoint, options);
   };
 }
 
@@ -134,15 +156,15 @@ function hasAwsSelections(config: WatchpostConfig): boolean {
 }
 
 /** The deployed function's dependencies, from the environment the stack sets. */
-export function productionScanDeps(): CertificateScanDeps {
+export async function productionScanDeps(): Promise<CertificateScanDeps> {
   const config = deployedConfig();
+  const aws = hasAwsSelections(config) ? await awsSources() : undefined;
   return certificateScanDeps({
     config,
     clients: {
       s3: certificateStoreS3Client(),
       dynamo: sharedDocumentClient(),
       eventBridge: sharedEventBusClient(),
-      sqs: sqsClient(),
     },
     bucket: requireEnv(ENV.certificateBucket),
     alarmTable: requireEnv(ENV.alarmTable),
@@ -151,9 +173,9 @@ export function productionScanDeps(): CertificateScanDeps {
     queue: { url: requireEnv(ENV.scanQueueUrl) },
     batchSize: Number(process.env[ENV.scanBatchSize] ?? DEFAULT_BATCH_SIZE) || DEFAULT_BATCH_SIZE,
     secrets: secretReader(),
-    ...(hasAwsSelections(config)
+    ...(aws
       ? {
-          aws: awsSourceWiring(config, {
+          aws: aws.awsSourceWiring(config, {
             ownAccount: requireEnv(ENV.accountId),
             partition: requireEnv(ENV.partition),
           }),

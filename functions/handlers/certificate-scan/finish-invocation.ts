@@ -68,7 +68,7 @@ export function settlementPortsOf(
   ctx: StoreScanContext,
 ): InvocationSettlementPorts {
   const bucket = deps.store.uri("");
-  const adapters = deps.sourceAdapters?.(ctx) ?? [];
+  const adapters = deps.sourceAdapters?.(ctx);
   return {
     applyAlarmLifecycle: (runs) =>
       applyAlarmLifecycle(runs, {
@@ -77,7 +77,7 @@ export function settlementPortsOf(
         clock: deps.now ?? (() => new Date()),
         currentVersion: async (object) => {
           if (object.startsWith(bucket)) return deps.store.currentVersion(object.slice(bucket.length));
-          for (const adapter of adapters) {
+          for (const adapter of (await adapters) ?? []) {
             const version = await adapter.currentVersion?.(object);
             if (version !== undefined) return version;
           }

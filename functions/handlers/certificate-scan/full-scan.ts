@@ -13,7 +13,7 @@ import { scanContext } from "./scan-context";
 export async function fullScan(deps: CertificateScanDeps, started: number): Promise<ScanOutcome> {
   const ctx = scanContext(deps);
   const { sources, peerGroups } = ctx.certificates;
-  const adapters = deps.sourceAdapters?.(ctx) ?? [];
+  const adapters = (await deps.sourceAdapters?.(ctx)) ?? [];
   const checked = await checkScopes(
     scanScopes(sources, peerGroups, ctx, deps.fanOut, "schedule", adapters),
     ctx,

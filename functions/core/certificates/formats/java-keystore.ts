@@ -22,14 +22,11 @@ import JavaKeyStoreParser, {
   type TrustedKeyEntry,
 } from "jks-js/lib/keystore/JavaKeyStoreParser.js";
 import type { KeystoreEntry } from "../certificate";
+import { JCEKS_MAGIC, type KeystoreType, keystoreTypeOf } from "./keystore-type";
 import { quoted, ReadError, type ReadProblem } from "./read-error";
 
-export const JKS_MAGIC = 0xfeedfeed;
-export const JCEKS_MAGIC = 0xcececece;
 /** Java's own cacerts holds about 150 entries; big corporate truststores a few thousand. */
 export const MAX_KEYSTORE_ENTRIES = 10_000;
-
-export type KeystoreType = "JKS" | "JCEKS";
 
 /**
  * What the store password proved: `verified` (the digest matches), `not-checked` (no password
@@ -43,12 +40,6 @@ export interface KeystoreContent {
   problems: ReadProblem[];
   integrity: KeystoreIntegrity;
   entries: { privateKey: number; trustedCertificate: number; secretKey: number };
-}
-
-export function keystoreTypeOf(bytes: Uint8Array): KeystoreType | undefined {
-  if (bytes.length < 4) return undefined;
-  const magic = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
-  return magic === JKS_MAGIC ? "JKS" : magic === JCEKS_MAGIC ? "JCEKS" : undefined;
 }
 
 interface SecretKeyEntry {

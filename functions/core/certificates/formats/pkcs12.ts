@@ -27,7 +27,6 @@ import { OID } from "./der";
 import { Budget, type KdfBudget } from "./pkcs12-budget";
 import { pkcs12KdfOffThread } from "./pkcs12-kdf";
 import { EncryptedData, Pbes2Params, Pbkdf2Params, Pbmac1Params, Pkcs12PbeParams } from "./pkcs12-schemas";
-import { decryptRc2Cbc } from "./rc2";
 import { ReadError, type ReadProblem } from "./read-error";
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -275,7 +274,12 @@ export async function decryptWithScheme(
     );
   }
 
-  if (cipher.rc2Bits) return decryptRc2Cbc(cipher.key, cipher.iv, cipher.rc2Bits, ciphertext);
+  if (cipher.rc2Bits) {
+    // Only legacy files use RC2; its cipher (node-forge's) is loaded for them alone, a chunk of its
+    // own in the Lambda bundle (lib/bundling.ts).
+    const { decryptRc2Cbc } = await import("./rc2");
+    return decryptRc2Cbc(cipher.key, cipher.iv, cipher.rc2Bits, ciphertext);
+  }
   try {
     const decipher = createDecipheriv(cipher.name, cipher.key, cipher.iv);
     return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
