@@ -79,8 +79,9 @@ export interface ScanRound {
   cpuMs: number;
   /**
    * The same CPU split by thread (Linux, /proc/self/task): the main thread, which runs the
-   * JavaScript, and the others (V8's garbage-collector and compiler workers, libuv's pool). A CPU
-   * profile samples the main thread only. Absent where /proc is not.
+   * JavaScript, and the others (V8's garbage-collector and compiler workers, libuv's pool; with
+   * BENCH_CPU_PROF also the profiler's sampling thread). A CPU profile samples the main thread
+   * only. Absent where /proc is not.
    */
   cpuByThread?: { mainMs: number; otherMs: number };
   /** The process's CPU (ms) when the n-th object's GetObject was sent, every 1,000 objects. */
