@@ -125,7 +125,7 @@ export function renderScanCpu(r: BenchResults, sum: ReturnType<typeof summarize>
       [
         "In this run",
         threads
-          ? ` the main thread spent ${n(threads.mainMs / objects, 2)} ms per object and the process's other threads (V8's collector and compiler) ${n(threads.otherMs / objects, 2)} ms`
+          ? ` the main thread spent ${n(threads.mainMs / objects, 2)} ms per object and the process's other threads (mostly V8's compiler) ${n(threads.otherMs / objects, 2)} ms`
           : "",
         slices
           ? `${threads ? ";" : ""} the first 1,000 objects cost ${n(slices.first, 2)} ms each, the last 1,000 ${n(slices.last, 2)} ms, and the scan spent ${n(slices.afterLastMs / 1000, 1)} s more after its last download`
