@@ -15,11 +15,12 @@
  * standard input before it starts, so that concurrent workers scan at the same time.
  */
 import { type KeyObject, X509Certificate } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { getHeapStatistics } from "node:v8";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { createTable } from "../../bin/local/tables";
 import { ALARM_TABLE_KEYS } from "../../functions/adapters/alarm-store";
@@ -74,8 +75,23 @@ export interface ScanRound {
   /** GetObject calls for objects under the source, and for the trust bundle. */
   getObject: { certificates: number; trustBundle: number };
   listObjects: number;
-  /** CPU time of this process during the scan (user + system). */
+  /** CPU time of this process during the scan (user + system), all its threads. */
   cpuMs: number;
+  /**
+   * The same CPU split by thread (Linux, /proc/self/task): the main thread, which runs the
+   * JavaScript, and the others (V8's garbage-collector and compiler workers, libuv's pool; with
+   * BENCH_CPU_PROF also the profiler's sampling thread). A CPU profile samples the main thread
+   * only. Absent where /proc is not.
+   */
+  cpuByThread?: { mainMs: number; otherMs: number };
+  /** The process's CPU (ms) when the n-th object's GetObject was sent, every 1,000 objects. */
+  cpuAtDownloads: { downloads: number; cpuMs: number }[];
+  /**
+   * Context switches during the scan: voluntary ones are the times the process waited for I/O
+   * (each a wake-up of the event loop), involuntary ones the times the kernel gave its core to
+   * another process.
+   */
+  contextSwitches: { voluntary: number; involuntary: number };
   /** Inventory records written, and alarm-table writes (saves) made. */
   writes: { inventoryRecords: number; alarmSaves: number };
   /**
@@ -158,18 +174,23 @@ async function startSignal(job: ScanJob): Promise<void> {
  * Peak heap, sampled: maxRSS comes from the kernel, but the heap has no high-water mark. With
  * BENCH_LIVE_HEAP=1 (the worker then runs with --expose-gc) a full collection every 2 s measures
  * what is actually live, garbage aside; that slows the scan, so it is a diagnosis, not a measure.
+ * The heap is read from V8 alone: `process.memoryUsage()` also reads the resident size from /proc,
+ * which on this loaded machine cost 0.5 % of a scan's CPU profile at ten reads a second, billed to
+ * the scan it measures.
  */
+const heapUsed = () => getHeapStatistics().used_heap_size;
+
 function heapSampler() {
-  let peak = process.memoryUsage().heapUsed;
+  let peak = heapUsed();
   let live = 0;
   const gc = (globalThis as { gc?: () => void }).gc;
   const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    peak = Math.max(peak, heapUsed());
   }, 100);
   const liveTimer = gc
     ? setInterval(() => {
         gc();
-        live = Math.max(live, process.memoryUsage().heapUsed);
+        live = Math.max(live, heapUsed());
       }, 2000)
     : undefined;
   timer.unref();
@@ -178,7 +199,7 @@ function heapSampler() {
     stop() {
       clearInterval(timer);
       clearInterval(liveTimer);
-      return { peak: Math.max(peak, process.memoryUsage().heapUsed), live: gc ? live : undefined };
+      return { peak: Math.max(peak, heapUsed()), live: gc ? live : undefined };
     },
   };
 }
@@ -203,6 +224,42 @@ async function startProfile() {
   };
 }
 
+/** CPU time (ms) of each of this process's threads, by thread id; empty where /proc is not. */
+function threadCpuMs(): Map<string, number> {
+  const threads = new Map<string, number>();
+  let tasks: string[];
+  try {
+    tasks = readdirSync("/proc/self/task");
+  } catch {
+    return threads;
+  }
+  const tick = 10; // USER_HZ is 100 on Linux: utime and stime are in hundredths of a second
+  for (const task of tasks) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, "utf8");
+      // Fields after the command name (which may hold spaces) in parentheses: utime is the 14th.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      threads.set(task, (Number(fields[11]) + Number(fields[12])) * tick);
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return threads;
+}
+
+function cpuByThreadSince(before: Map<string, number>): ScanRound["cpuByThread"] {
+  const after = threadCpuMs();
+  if (after.size === 0) return undefined;
+  let mainMs = 0;
+  let otherMs = 0;
+  for (const [task, ms] of after) {
+    const used = ms - (before.get(task) ?? 0);
+    if (task === String(process.pid)) mainMs += used;
+    else otherMs += used;
+  }
+  return { mainMs, otherMs };
+}
+
 const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
 
 async function scan(job: ScanJob): Promise<ScanResult> {
@@ -214,12 +271,20 @@ async function scan(job: ScanJob): Promise<ScanResult> {
     credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
   });
   const counts = { certificates: 0, trustBundle: 0, lists: 0 };
+  let cpuAtDownloads: ScanRound["cpuAtDownloads"] = [];
+  let cpuStarted = process.cpuUsage();
   s3.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === "GetObjectCommand") {
         const key = (args.input as { Key?: string }).Key;
         if (key === job.trustKey) counts.trustBundle++;
-        else counts.certificates++;
+        else {
+          counts.certificates++;
+          if (counts.certificates % 1000 === 0) {
+            const used = process.cpuUsage(cpuStarted);
+            cpuAtDownloads.push({ downloads: counts.certificates, cpuMs: (used.user + used.system) / 1000 });
+          }
+        }
       } else if (context.commandName === "ListObjectsV2Command") counts.lists++;
       return next(args);
     },
@@ -292,14 +357,20 @@ async function scan(job: ScanJob): Promise<ScanResult> {
     Object.assign(counts, { certificates: 0, trustBundle: 0, lists: 0 });
     Object.assign(writes, { inventoryRecords: 0, alarmSaves: 0 });
     for (const field of Object.keys(waits) as (keyof typeof waits)[]) waits[field] = 0;
+    cpuAtDownloads = [];
     const profiler = await startProfile();
+    const threadsBefore = threadCpuMs();
+    const usageBefore = process.resourceUsage();
     const cpu = process.cpuUsage();
+    cpuStarted = cpu;
     const startedAt = Date.now();
     const started = performance.now();
     const outcome = await runCertificateScan(SCHEDULED, deps);
     const ms = performance.now() - started;
     const endedAt = Date.now();
     const cpuUsed = process.cpuUsage(cpu);
+    const cpuByThread = cpuByThreadSince(threadsBefore);
+    const usageAfter = process.resourceUsage();
     await profiler?.stop(`scan-${job.label}-${i + 1}`);
     rounds.push({
       ms,
@@ -313,6 +384,12 @@ async function scan(job: ScanJob): Promise<ScanResult> {
       listObjects: counts.lists,
       writes: { ...writes },
       cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
+      ...(cpuByThread ? { cpuByThread } : {}),
+      cpuAtDownloads,
+      contextSwitches: {
+        voluntary: usageAfter.voluntaryContextSwitches - usageBefore.voluntaryContextSwitches,
+        involuntary: usageAfter.involuntaryContextSwitches - usageBefore.involuntaryContextSwitches,
+      },
       waits: Object.fromEntries(
         Object.entries(waits).map(([k, v]) => [k, Math.round(v)]),
       ) as ScanRound["waits"],
