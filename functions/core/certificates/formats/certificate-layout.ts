@@ -28,6 +28,12 @@ export interface Span {
   end: number;
 }
 
+/** One attribute of a name: its type's OBJECT IDENTIFIER and its value, a primitive string. */
+export interface AttributeSpans {
+  type: Span;
+  value: Span;
+}
+
 export interface ExtensionSpans {
   id: Span;
   critical?: Span;
@@ -45,6 +51,12 @@ export interface CertificateLayout {
   notBefore: Span;
   notAfter: Span;
   subject: Span;
+  /**
+   * The subject's attributes, RDN by RDN, when it has the plain shape (SEQUENCE OF SET OF
+   * SEQUENCE { OID, primitive universal string }); undefined otherwise. A leaf's subject is the one
+   * name no cache holds, and reading it from here spares decoding it a second time.
+   */
+  subjectAttributes?: AttributeSpans[][];
   keyAlgorithm: Span;
   subjectPublicKey: Span;
   signatureAlgorithm: Span;
@@ -53,6 +65,7 @@ export interface CertificateLayout {
 }
 
 const SEQUENCE = 0x30;
+const SET = 0x31;
 const INTEGER = 0x02;
 const BIT_STRING = 0x03;
 const OCTET_STRING = 0x04;
@@ -157,11 +170,40 @@ function layoutOf(bytes: Uint8Array, root: ASN1): CertificateLayout {
     notBefore: time(bytes, notBefore),
     notAfter: time(bytes, notAfter),
     subject: span(bytes, subject, SEQUENCE),
+    ...optional("subjectAttributes", nameAttributes(bytes, subject)),
     keyAlgorithm: span(bytes, keyAlgorithm, SEQUENCE),
     subjectPublicKey: span(bytes, key, BIT_STRING),
     signatureAlgorithm: span(bytes, signatureAlgorithm, SEQUENCE),
     ...(extensionsField ? { extensions: extensionsOf(bytes, extensionsField) } : {}),
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [k in K]?: V };
+}
+
+/** Universal primitive string types a name's value is read from (see x509-fields.ts). */
+const STRING_IDENTIFIERS = new Set([0x0c, 0x13, 0x14, 0x16, 0x1c, 0x1e]);
+
+/** A name's attributes by position, or undefined when its shape is not the plain one. */
+function nameAttributes(bytes: Uint8Array, name: ASN1): AttributeSpans[][] | undefined {
+  const rdns: AttributeSpans[][] = [];
+  for (const set of name.sub ?? []) {
+    if (identifierOf(bytes, set) !== SET || set.length < 0 || !set.sub) return undefined;
+    const rdn: AttributeSpans[] = [];
+    for (const pair of set.sub) {
+      if (identifierOf(bytes, pair) !== SEQUENCE || pair.length < 0 || pair.sub?.length !== 2)
+        return undefined;
+      const [type, value] = pair.sub as [ASN1, ASN1];
+      const identifier = identifierOf(bytes, value);
+      if (identifierOf(bytes, type) !== OBJECT_IDENTIFIER || type.length < 0) return undefined;
+      if (identifier === undefined || !STRING_IDENTIFIERS.has(identifier) || value.length < 0)
+        return undefined;
+      rdn.push({ type: span(bytes, type, OBJECT_IDENTIFIER), value: span(bytes, value, identifier) });
+    }
+    rdns.push(rdn);
+  }
+  return rdns;
 }
 
 /** [3] EXPLICIT SEQUENCE OF SEQUENCE { OID, BOOLEAN DEFAULT FALSE, OCTET STRING }. */
