@@ -40,6 +40,12 @@ function laidOutFields(der: Uint8Array, layout: CertificateLayout) {
     notBefore: Buffer.from(der.subarray(layout.notBefore.content, layout.notBefore.end)).toString("latin1"),
     notAfter: Buffer.from(der.subarray(layout.notAfter.content, layout.notAfter.end)).toString("latin1"),
     subject: whole(layout.subject),
+    subjectAttributes: layout.subjectAttributes?.map((rdn) =>
+      rdn.map(({ type, value }) => ({
+        type: oidOf(der.subarray(type.start, type.end)),
+        value: whole(value),
+      })),
+    ),
     keyAlgorithm: whole(layout.keyAlgorithm),
     subjectPublicKey: content(layout.subjectPublicKey).slice(2), // after the unused-bits octet
     signatureAlgorithm: whole(layout.signatureAlgorithm),
@@ -70,6 +76,9 @@ function schemaFields(der: Uint8Array) {
       .replace(/[-:T]|\.000/g, "")
       .slice(2),
     subject: encoded(tbs.subject),
+    subjectAttributes: tbs.subject.map((rdn) =>
+      rdn.map((attribute) => ({ type: attribute.type, value: encoded(attribute.value) })),
+    ),
     keyAlgorithm: encoded(tbs.subjectPublicKeyInfo.algorithm),
     subjectPublicKey: hex(tbs.subjectPublicKeyInfo.subjectPublicKey),
     signatureAlgorithm: encoded(signatureAlgorithm),
