@@ -275,7 +275,8 @@ function primitiveOf(der: Uint8Array, kind: "oid" | "boolean" | "integer"): stri
 /**
  * The fields of a certificate laid out by @lapo/asn1js (formats/certificate-layout.ts): the same
  * values `certificateFields` reads from a whole decoded tree, with asn1js decoding only the byte
- * ranges the caches do not already hold (of a leaf, usually its subject name alone). Throws
+ * ranges the caches do not already hold (of a leaf, its subject name, and that only when one of
+ * its values is not text of one character per octet: see attributesAt). Throws
  * LayoutMismatch when a range does not decode as the layout said; the caller decodes whole then.
  */
 export function fieldsFromLayout(der: Uint8Array, layout: CertificateLayout): CertificateFields {

@@ -3,7 +3,9 @@
  * position and builds a few small objects per element instead of asn1js's kilobyte. The reader
  * (certificate.ts) takes from here only offsets; what the checks read is decoded from those byte
  * ranges by asn1js/asn1-schema, and only when the caches of repeated encodings miss
- * (decode-cache.ts). Nothing here reads tags or lengths itself.
+ * (decode-cache.ts), except the subject's attribute values, whose text x509-fields.ts reads from
+ * their positions when it is one character per octet. Nothing here reads tags or lengths itself
+ * (only an element's one-octet identifier).
  *
  * Only the plain shape of a certificate is laid out: definite lengths, the fields where RFC 5280
  * §4.1 puts them, each with its one-octet identifier. Anything else is `undefined`, and the
