@@ -22,7 +22,7 @@ import {
 import { AlgorithmIdentifier, Extension, Name, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import { DecodeCache } from "./decode-cache";
 import { childrenOf, contentOf, decodeBer, type Element, encodingOf, tagOf } from "./formats/ber";
-import type { CertificateLayout, Span } from "./formats/certificate-layout";
+import type { AttributeSpans, CertificateLayout, Span } from "./formats/certificate-layout";
 import { type CanonicalName, canonicalValue, nameKey } from "./path/names";
 
 const SHORT_NAMES: Record<string, string> = {
@@ -168,16 +168,57 @@ function distinguishedName(element: Element): DistinguishedName {
   return NAMES.get(der, () => describeName(element));
 }
 
-/** The same from the name's encoding alone, decoding it only when it was not met before. */
-function distinguishedNameOf(der: Uint8Array): DistinguishedName {
-  return NAMES.get(der, () => describeName(decoded(der)));
+/**
+ * The same from the name's encoding alone, when it was not met before read from its attributes'
+ * positions (`read`) or, when they are not plain text, decoded.
+ */
+function distinguishedNameOf(der: Uint8Array, read?: () => Rdns | undefined): DistinguishedName {
+  return NAMES.get(der, () => {
+    const name = read?.();
+    return name ? nameOf(der, name) : describeName(decoded(der));
+  });
 }
 
 function describeName(element: Element): DistinguishedName {
   const name = plainAttributes(element) ?? attributesOf(AsnParser.fromASN(element, Name));
+  return nameOf(encodingOf(element), name);
+}
+
+/**
+ * A name's attributes from their positions in `der` (formats/certificate-layout.ts), as
+ * plainAttributes reads them from asn1js's tree; undefined for a value whose text asn1js would
+ * decode otherwise than byte by byte (BMPString, UniversalString, UTF8String beyond ASCII), which
+ * is then decoded by asn1js. asn1js's PrintableString, TeletexString and IA5String are one
+ * character per octet (String.fromCharCode, what latin1 is), and its UTF8String of ASCII octets
+ * is those characters.
+ */
+function attributesAt(der: Uint8Array, spans: AttributeSpans[][]): Rdns | undefined {
+  const name: Rdns = [];
+  for (const spansOfRdn of spans) {
+    const rdn: NameAttribute[] = [];
+    for (const { type, value } of spansOfRdn) {
+      const oid = primitiveOf(der.subarray(type.start, type.end), "oid");
+      const octets = der.subarray(value.content, value.end);
+      if (typeof oid !== "string" || !BYTE_STRINGS.has(value.identifier)) return undefined;
+      if (value.identifier === UTF8_STRING && octets.some((octet) => octet > 0x7f)) return undefined;
+      rdn.push({
+        type: oid,
+        text: Buffer.from(octets.buffer, octets.byteOffset, octets.byteLength).toString("latin1"),
+      });
+    }
+    name.push(rdn);
+  }
+  return name;
+}
+
+const UTF8_STRING = 0x0c;
+/** UTF8String, PrintableString, TeletexString, IA5String: see attributesAt. */
+const BYTE_STRINGS = new Set([UTF8_STRING, 0x13, 0x14, 0x16]);
+
+function nameOf(der: Uint8Array, name: Rdns): DistinguishedName {
   const canonical = canonicalOf(name);
   return {
-    der: new Uint8Array(encodingOf(element)),
+    der: new Uint8Array(der),
     text: nameText(name),
     commonNames: nameField(name, COMMON_NAME),
     emails: nameField(name, EMAIL_ADDRESS),
@@ -234,7 +275,8 @@ function primitiveOf(der: Uint8Array, kind: "oid" | "boolean" | "integer"): stri
 /**
  * The fields of a certificate laid out by @lapo/asn1js (formats/certificate-layout.ts): the same
  * values `certificateFields` reads from a whole decoded tree, with asn1js decoding only the byte
- * ranges the caches do not already hold (of a leaf, usually its subject name alone). Throws
+ * ranges the caches do not already hold (of a leaf, its subject name, and that only when one of
+ * its values is not text of one character per octet: see attributesAt). Throws
  * LayoutMismatch when a range does not decode as the layout said; the caller decodes whole then.
  */
 export function fieldsFromLayout(der: Uint8Array, layout: CertificateLayout): CertificateFields {
@@ -249,7 +291,10 @@ export function fieldsFromLayout(der: Uint8Array, layout: CertificateLayout): Ce
     tbsSignature: algorithmIdentifierOf(bytesOf(layout.tbsSignature)),
     signatureAlgorithm: algorithmIdentifierOf(bytesOf(layout.signatureAlgorithm)),
     issuer: distinguishedNameOf(bytesOf(layout.issuer)),
-    subject: distinguishedNameOf(bytesOf(layout.subject)),
+    subject: distinguishedNameOf(bytesOf(layout.subject), () => {
+      const spans = layout.subjectAttributes;
+      return spans ? attributesAt(der, spans) : undefined;
+    }),
     subjectPublicKeyInfo: {
       algorithm: algorithmIdentifierOf(bytesOf(layout.keyAlgorithm)),
       // The BIT STRING's bits, without its unused-bits octet (as asn1-schema's converter gives them).

@@ -189,6 +189,8 @@ describe("names in legacy and mislabelled string types", () => {
     ],
     ["an IA5String", attribute(OIDS.commonName, STRING_TAG.ia5, "host.example.com"), "host.example.com"],
     ["a PrintableString", attribute(OIDS.commonName, STRING_TAG.printable, "Acme Ltd"), "Acme Ltd"],
+    ["a UTF8String of ASCII", cn("host.example.com"), "host.example.com"],
+    ["a UTF8String beyond ASCII", cn("Müller 日本"), "Müller 日本"],
   ])("reads a common name in %s", async (_name, name, expected) => {
     // Act
     const { certificate } = await readOne(craftCertificate({ subject: [name], issuer: [cn("Issuing CA")] }));
@@ -197,6 +199,23 @@ describe("names in legacy and mislabelled string types", () => {
     expect(certificate.subject).toBe(`CN=${expected}`);
     expect(certificate.commonNames).toEqual([expected]);
     expect(certificate.issuer).toBe("CN=Issuing CA");
+  });
+
+  it("writes a subject of several string types with the escapes its text needs", async () => {
+    // Prepare
+    const organization = attribute(OIDS.organization, STRING_TAG.teletex, latin1("Müller, Söhne"));
+    const subject = [
+      organization,
+      attribute(OIDS.commonName, STRING_TAG.ia5, " lead+trail "),
+      attribute(OIDS.commonName, STRING_TAG.ia5, "#1"),
+    ];
+
+    // Act
+    const { certificate } = await readOne(craftCertificate({ subject, issuer: [cn("Issuing CA")] }));
+
+    // Assess
+    expect(certificate.subject).toBe("O=Müller\\, Söhne, CN=\\ lead\\+trail\\ , CN=\\#1");
+    expect(certificate.commonNames).toEqual([" lead+trail ", "#1"]);
   });
 
   it("matches the expected host against a common name kept in a BMPString", async () => {

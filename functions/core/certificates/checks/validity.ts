@@ -38,6 +38,9 @@ function checkExpiry(
   { now, warnDays, majorDays, presentedChain }: ValidityThresholds,
 ) {
   const left = cert.notAfter.getTime() - now.getTime();
+  const severity = left <= majorDays * DAY_MS ? "major" : left <= warnDays * DAY_MS ? "minor" : undefined;
+  // Most certificates are neither expired nor expiring: nothing is written for them.
+  if (left >= 0 && !severity) return undefined;
   const name = describeCertificate(cert);
   const notAfter = formatInstant(cert.notAfter);
   const details = { notAfter, daysLeft: daysBetween(now, cert.notAfter), subject: cert.subject };
@@ -52,8 +55,6 @@ function checkExpiry(
       details,
     );
   }
-  const severity = left <= majorDays * DAY_MS ? "major" : left <= warnDays * DAY_MS ? "minor" : undefined;
-  if (!severity) return undefined;
   return makeFinding(
     "expiring",
     cert.source,

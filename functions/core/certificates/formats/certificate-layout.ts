@@ -3,7 +3,9 @@
  * position and builds a few small objects per element instead of asn1js's kilobyte. The reader
  * (certificate.ts) takes from here only offsets; what the checks read is decoded from those byte
  * ranges by asn1js/asn1-schema, and only when the caches of repeated encodings miss
- * (decode-cache.ts). Nothing here reads tags or lengths itself.
+ * (decode-cache.ts), except the subject's attribute values, whose text x509-fields.ts reads from
+ * their positions when it is one character per octet. Nothing here reads tags or lengths itself
+ * (only an element's one-octet identifier).
  *
  * Only the plain shape of a certificate is laid out: definite lengths, the fields where RFC 5280
  * §4.1 puts them, each with its one-octet identifier. Anything else is `undefined`, and the
@@ -28,6 +30,12 @@ export interface Span {
   end: number;
 }
 
+/** One attribute of a name: its type's OBJECT IDENTIFIER and its value, a primitive string. */
+export interface AttributeSpans {
+  type: Span;
+  value: Span;
+}
+
 export interface ExtensionSpans {
   id: Span;
   critical?: Span;
@@ -45,6 +53,12 @@ export interface CertificateLayout {
   notBefore: Span;
   notAfter: Span;
   subject: Span;
+  /**
+   * The subject's attributes, RDN by RDN, when it has the plain shape (SEQUENCE OF SET OF
+   * SEQUENCE { OID, primitive universal string }); undefined otherwise. A leaf's subject is the one
+   * name no cache holds, and reading it from here spares decoding it a second time.
+   */
+  subjectAttributes?: AttributeSpans[][];
   keyAlgorithm: Span;
   subjectPublicKey: Span;
   signatureAlgorithm: Span;
@@ -53,6 +67,7 @@ export interface CertificateLayout {
 }
 
 const SEQUENCE = 0x30;
+const SET = 0x31;
 const INTEGER = 0x02;
 const BIT_STRING = 0x03;
 const OCTET_STRING = 0x04;
@@ -157,12 +172,103 @@ function layoutOf(bytes: Uint8Array, root: ASN1): CertificateLayout {
     notBefore: time(bytes, notBefore),
     notAfter: time(bytes, notAfter),
     subject: span(bytes, subject, SEQUENCE),
+    ...optional("subjectAttributes", nameAttributes(bytes, subject)),
     keyAlgorithm: span(bytes, keyAlgorithm, SEQUENCE),
     subjectPublicKey: span(bytes, key, BIT_STRING),
     signatureAlgorithm: span(bytes, signatureAlgorithm, SEQUENCE),
     ...(extensionsField ? { extensions: extensionsOf(bytes, extensionsField) } : {}),
   };
 }
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [k in K]?: V };
+}
+
+/** Universal primitive string types a name's value is read from (see x509-fields.ts). */
+const STRING_IDENTIFIERS = new Set([0x0c, 0x13, 0x14, 0x16, 0x1c, 0x1e]);
+
+/** A name's attributes by position, or undefined when its shape is not the plain one. */
+function nameAttributes(bytes: Uint8Array, name: ASN1): AttributeSpans[][] | undefined {
+  const rdns: AttributeSpans[][] = [];
+  for (const set of name.sub ?? []) {
+    if (identifierOf(bytes, set) !== SET || set.length < 0 || !set.sub) return undefined;
+    const rdn: AttributeSpans[] = [];
+    for (const pair of set.sub) {
+      if (identifierOf(bytes, pair) !== SEQUENCE || pair.length < 0 || pair.sub?.length !== 2)
+        return undefined;
+      const [type, value] = pair.sub as [ASN1, ASN1];
+      const identifier = identifierOf(bytes, value);
+      if (identifierOf(bytes, type) !== OBJECT_IDENTIFIER || type.length < 0) return undefined;
+      if (identifier === undefined || !STRING_IDENTIFIERS.has(identifier) || value.length < 0)
+        return undefined;
+      rdn.push({ type: span(bytes, type, OBJECT_IDENTIFIER), value: span(bytes, value, identifier) });
+    }
+    rdns.push(rdn);
+  }
+  return rdns;
+}
+
+/** Bundles larger than this are decoded whole (a CA's chain as PKCS#7: 2 to 10 kB). */
+export const SIGNED_DATA_LAYOUT_MAX_BYTES = 32 * 1024;
+
+/** 1.2.840.113549.1.7.2, signedData, as an OBJECT IDENTIFIER's content octets. */
+const SIGNED_DATA = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+
+/**
+ * Where the certificates of a PKCS#7 SignedData ContentInfo (RFC 5652 §3, §5.1) that fills `bytes`
+ * are, as [start, end) byte ranges; undefined for anything not of the plain shape (definite
+ * lengths, at least one certificate and nothing but certificates in the certificates field), too
+ * large, or not SignedData: that is decoded whole and classified (formats/der.ts), as before.
+ */
+export function signedDataCertificateSpans(bytes: Uint8Array): [number, number][] | undefined {
+  if (bytes.length > SIGNED_DATA_LAYOUT_MAX_BYTES) return undefined;
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let root: ASN1;
+  try {
+    root = Positioned.decode(bytes, 0);
+  } catch {
+    return undefined;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+  try {
+    if (root.posEnd() !== bytes.length) return undefined;
+    const [type, wrapper, ...extra] = children(bytes, root, SEQUENCE);
+    if (!type || !wrapper || extra.length > 0) return undefined;
+    const oid = span(bytes, type, OBJECT_IDENTIFIER);
+    const octets = bytes.subarray(oid.content, oid.end);
+    if (octets.length !== SIGNED_DATA.length || SIGNED_DATA.some((octet, i) => octets[i] !== octet))
+      return undefined;
+    const [signedData, ...more] = children(bytes, wrapper, TAGGED_0);
+    if (!signedData || more.length > 0) return undefined;
+    const [version, digestAlgorithms, content, ...rest] = children(bytes, signedData, SEQUENCE);
+    if (!version || !digestAlgorithms || !content) return undefined;
+    span(bytes, version, INTEGER);
+    span(bytes, digestAlgorithms, SET);
+    span(bytes, content, SEQUENCE);
+    const [certificates, ...after] = rest;
+    if (identifierOf(bytes, certificates) !== TAGGED_0) return undefined;
+    const crls = identifierOf(bytes, after[0]) === CRLS ? 1 : 0;
+    const [signerInfos, ...beyond] = after.slice(crls);
+    if (!signerInfos || beyond.length > 0) return undefined;
+    span(bytes, signerInfos, SET);
+    const list = children(bytes, certificates!, TAGGED_0);
+    if (list.length === 0) return undefined;
+    return list.map((certificate) => {
+      const at = span(bytes, certificate, SEQUENCE);
+      return [at.start, at.end];
+    });
+  } catch (error) {
+    if (error instanceof NotPlain) return undefined;
+    throw error;
+  }
+}
+
+/** [0], constructed: ContentInfo's content (EXPLICIT) and SignedData's certificates (IMPLICIT). */
+const TAGGED_0 = 0xa0;
+/** [1] IMPLICIT, SignedData's crls field. */
+const CRLS = 0xa1;
 
 /** [3] EXPLICIT SEQUENCE OF SEQUENCE { OID, BOOLEAN DEFAULT FALSE, OCTET STRING }. */
 function extensionsOf(bytes: Uint8Array, field: ASN1): ExtensionSpans[] {
