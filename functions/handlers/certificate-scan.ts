@@ -24,7 +24,11 @@ import { instrumented } from "./shared/powertools";
 let productionDeps: Promise<CertificateScanDeps> | undefined;
 
 export const handler = instrumented(async (event, context) => {
-  productionDeps ??= productionScanDeps();
+  // A start that failed (a chunk that would not load) is tried again by the next invocation.
+  productionDeps ??= productionScanDeps().catch((error: unknown) => {
+    productionDeps = undefined;
+    throw error;
+  });
   return runCertificateScan(event, withClaimOwner(await productionDeps, context?.awsRequestId));
 });
 

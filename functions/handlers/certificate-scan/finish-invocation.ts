@@ -7,6 +7,7 @@
 import type { StoreScanContext } from "../../core/scan/ports";
 import type { ScopesChecked } from "../../core/scan/scope-checks";
 import { type InvocationSettlementPorts, settleInvocation } from "../../core/scan/settlement";
+import type { SourceAdapter } from "../../core/scan/source-adapter";
 import { applyAlarmLifecycle } from "../shared/alarm-runs";
 import { logger } from "../shared/powertools";
 import type { CertificateScanDeps } from "./deps";
@@ -68,7 +69,13 @@ export function settlementPortsOf(
   ctx: StoreScanContext,
 ): InvocationSettlementPorts {
   const bucket = deps.store.uri("");
-  const adapters = deps.sourceAdapters?.(ctx);
+  // Built when a version outside the bucket is first confirmed, and awaited there: their code may
+  // be loaded on first use, and a load that fails must fail this settlement, not go unhandled.
+  let adapters: Promise<readonly SourceAdapter[]> | undefined;
+  const adaptersOnce = () => {
+    adapters ??= Promise.resolve().then(() => deps.sourceAdapters?.(ctx) ?? []);
+    return adapters;
+  };
   return {
     applyAlarmLifecycle: (runs) =>
       applyAlarmLifecycle(runs, {
@@ -77,7 +84,7 @@ export function settlementPortsOf(
         clock: deps.now ?? (() => new Date()),
         currentVersion: async (object) => {
           if (object.startsWith(bucket)) return deps.store.currentVersion(object.slice(bucket.length));
-          for (const adapter of (await adapters) ?? []) {
+          for (const adapter of await adaptersOnce()) {
             const version = await adapter.currentVersion?.(object);
             if (version !== undefined) return version;
           }
