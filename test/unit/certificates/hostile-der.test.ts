@@ -7,10 +7,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   cn,
   craftCertificate,
+  integer,
   judge,
   nestedIndefiniteSequences,
   nestedSequences,
+  oid,
   pkcs7Bundle,
+  seq,
+  set,
+  tlv,
   utcTime,
   withIndefiniteOuterLength,
   withOuterLengthOctets,
@@ -23,6 +28,17 @@ const text = (value: string) => new Uint8Array(Buffer.from(value, "latin1"));
 
 let der: Uint8Array;
 let pem: string;
+
+const DATA = seq(oid("1.2.840.113549.1.7.1"));
+
+/** A SignedData bundle of two well-formed certificates around the given parts. */
+function signedData(digests: Uint8Array, encap: Uint8Array, rest: Uint8Array[]): Uint8Array {
+  const certificates = [1, 2].map((i) => craftCertificate({ subject: [cn(`peer-${i}.example.com`)] }));
+  return seq(
+    oid("1.2.840.113549.1.7.2"),
+    tlv(0xa0, seq(integer(1), digests, encap, tlv(0xa0, ...certificates), ...rest)),
+  );
+}
 
 beforeAll(() => {
   der = craftCertificate({ notBefore: utcTime("250101000000Z"), notAfter: utcTime("350101000000Z") });
@@ -125,6 +141,31 @@ describe("length fields that do not match the content", () => {
       `PKCS#7 certificate 2 does not hold a valid certificate: a length field is wrong: the element at byte 0 declares ${der.length - 14} content bytes but the elements inside it take ${der.length - 4}`,
     ]);
   });
+
+  // A bundle is refused whole when any part of its SignedData is malformed, not only a certificate:
+  // `openssl pkcs7 -inform DER -print_certs` refuses these with "invalid object encoding", so a
+  // client loading the bundle fails too, and the alarm must stand until the file is fixed.
+  it.each([
+    ["digestAlgorithms", (bad: Uint8Array) => signedData(set(seq(bad)), DATA, [set()])],
+    ["encapContentInfo", (bad: Uint8Array) => signedData(set(), seq(bad), [set()])],
+    ["signerInfos", (bad: Uint8Array) => signedData(set(), DATA, [set(seq(bad))])],
+    ["crls", (bad: Uint8Array) => signedData(set(), DATA, [tlv(0xa1, seq(bad)), set()])],
+  ])(
+    "reads a PKCS#7 bundle with a malformed identifier in its %s as one bad-der finding and no certificate",
+    async (_part, bundle) => {
+      // Prepare: an object identifier whose last octet says another follows
+      const malformedOid = tlv(0x06, Uint8Array.of(0x2a, 0x86));
+
+      // Act
+      const { reason, message } = await onlyUnreadable(bundle(malformedOid), "bundle.p7b");
+
+      // Assess
+      expect(reason).toBe("bad-der");
+      expect(message).toBe(
+        "Certificate file bundle.p7b does not hold a valid DER-encoded certificate (the file starts like DER but is not valid DER: it ends before the lengths it declares are complete (truncated?)). Whatever uses it cannot load a certificate either; fix or replace it.",
+      );
+    },
+  );
 
   it.each([1, -1])("reports a tbsCertificate length off by %i as one bad-der finding", async (delta) => {
     // Act
