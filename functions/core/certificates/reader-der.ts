@@ -4,6 +4,7 @@
  */
 import { type ParsedCertificate, parseLaidOutCertificate } from "./certificate";
 import { type Decoded, decodeBer, type Element } from "./formats/ber";
+import { signedDataCertificateSpans } from "./formats/certificate-layout";
 import { classifyDer, type DerKind } from "./formats/der";
 import { readPkcs12 } from "./formats/pkcs12";
 import type { ReadProblem } from "./formats/read-error";
@@ -31,6 +32,8 @@ async function readDerFile(
 ): Promise<{ result: ReadResult } | { otherwise: ReadResult }> {
   const laidOut = laidOutCertificates(bytes, file);
   if (laidOut) return { result: ok("der", laidOut, []) };
+  const bundled = laidOutSignedData(bytes, file);
+  if (bundled) return { result: ok("pkcs7-der", bundled, []) };
   let decoded: Decoded | undefined;
   {
     const attempt = decodeBer(bytes);
@@ -74,6 +77,24 @@ function laidOutCertificates(bytes: Uint8Array, file: string): ParsedCertificate
     offset += certificate.der.length;
   }
   return certificates.length > 0 ? certificates : undefined;
+}
+
+/**
+ * The certificates of a PKCS#7 SignedData when the bundle and every certificate in it take the
+ * common way (formats/certificate-layout.ts, parseLaidOutCertificate): what readPkcs7Der would read
+ * from the bundle decoded whole, without decoding it. Undefined for anything else, which is then
+ * decoded whole, classified and read as before.
+ */
+function laidOutSignedData(bytes: Uint8Array, file: string): ParsedCertificate[] | undefined {
+  const spans = signedDataCertificateSpans(bytes);
+  if (!spans) return undefined;
+  const certificates: ParsedCertificate[] = [];
+  for (const [start, end] of spans) {
+    const certificate = parseLaidOutCertificate(bytes.subarray(start, end), file, certificates.length);
+    if (!certificate || certificate.der.length !== end - start) return undefined;
+    certificates.push(certificate);
+  }
+  return certificates;
 }
 
 async function readDer(

@@ -13,8 +13,12 @@ import {
   type CertificateLayout,
   certificateLayout,
   LAYOUT_MAX_BYTES,
+  SIGNED_DATA_LAYOUT_MAX_BYTES,
   type Span,
+  signedDataCertificateSpans,
 } from "../../../functions/core/certificates/formats/certificate-layout";
+import { readCertificates } from "../../../functions/core/certificates/reader";
+import { integer, oid, pkcs7Bundle, seq, set, tlv } from "../../support/hostile-corpus";
 import { issue } from "../../support/pki";
 
 /** An OBJECT IDENTIFIER element in dotted form, as asn1js reads it. */
@@ -147,5 +151,87 @@ describe("certificate layout", () => {
     // Assess
     expect(large.der.length).toBeGreaterThan(LAYOUT_MAX_BYTES);
     expect(laidOut).toEqual(cases.map(([what]) => [what, undefined]));
+  });
+});
+
+describe("PKCS#7 SignedData layout", () => {
+  /** A SignedData ContentInfo written out field by field, `content` being what follows its version. */
+  const signedData = (type: string, ...content: Uint8Array[]) =>
+    seq(oid(type), tlv(0xa0, seq(integer(1), set(), seq(oid("1.2.840.113549.1.7.1")), ...content)));
+
+  it("finds each certificate's bytes, with or without a crls field", async () => {
+    // Prepare
+    const [a, b] = [(await issue()).der, (await issue({ isCA: true })).der];
+    const withCrls = signedData("1.2.840.113549.1.7.2", tlv(0xa0, a, b), tlv(0xa1), set());
+
+    // Act
+    const found = [pkcs7Bundle([a, b]), withCrls].map((bundle) =>
+      signedDataCertificateSpans(bundle)?.map(([start, end]) => hex(bundle.subarray(start, end))),
+    );
+
+    // Assess
+    expect(found).toEqual([
+      [hex(a), hex(b)],
+      [hex(a), hex(b)],
+    ]);
+  });
+
+  it(`lays out nothing but plain SignedData with certificates, up to ${SIGNED_DATA_LAYOUT_MAX_BYTES} bytes`, async () => {
+    // Prepare
+    const { der } = await issue();
+    const bundle = pkcs7Bundle([der]);
+    const lengthOctets = (bundle[1]! & 0x7f) + 1;
+    const cases: [string, Uint8Array][] = [
+      [
+        "an indefinite length",
+        new Uint8Array([0x30, 0x80, ...bundle.subarray(1 + lengthOctets), 0x00, 0x00]),
+      ],
+      ["bytes after it", new Uint8Array([...bundle, 0x00])],
+      ["envelopedData", signedData("1.2.840.113549.1.7.3", tlv(0xa0, der), set())],
+      ["no certificates field", signedData("1.2.840.113549.1.7.2", set())],
+      ["an empty certificates field", pkcs7Bundle([])],
+      [
+        "an attribute certificate ([2]) among the certificates",
+        signedData("1.2.840.113549.1.7.2", tlv(0xa0, der, tlv(0xa2)), set()),
+      ],
+      ["no signerInfos", signedData("1.2.840.113549.1.7.2", tlv(0xa0, der))],
+      ["a certificate alone", der],
+      [
+        "too large",
+        pkcs7Bundle(
+          Array.from({ length: Math.ceil(SIGNED_DATA_LAYOUT_MAX_BYTES / der.length) + 1 }, () => der),
+        ),
+      ],
+    ];
+
+    // Act
+    const laidOut = cases.map(([what, bytes]) => [what, signedDataCertificateSpans(bytes)]);
+
+    // Assess
+    expect(laidOut).toEqual(cases.map(([what]) => [what, undefined]));
+  });
+
+  it("reads a bundle it lays out as it reads one decoded whole", async () => {
+    // Prepare: the same two certificates, as a plain bundle and with an attribute certificate that
+    // sends the reader down the whole decode
+    const [a, b] = [(await issue()).der, (await issue({ isCA: true })).der];
+    const plain = pkcs7Bundle([a, b]);
+    const decodedWhole = signedData("1.2.840.113549.1.7.2", tlv(0xa0, a, b, tlv(0xa2)), set());
+
+    // Act
+    const [fast, whole] = await Promise.all([
+      readCertificates(plain, "chain.p7b"),
+      readCertificates(decodedWhole, "chain.p7b"),
+    ]);
+
+    // Assess: every fact but node:crypto's own objects (made from the same bytes)
+    const facts = (result: typeof fast) =>
+      result.status === "ok"
+        ? result.certificates.map(({ node: _node, key: _key, ...rest }) => rest)
+        : result;
+    expect(signedDataCertificateSpans(plain)).toHaveLength(2);
+    expect(signedDataCertificateSpans(decodedWhole)).toBeUndefined();
+    expect(fast).toMatchObject({ status: "ok", format: "pkcs7-der" });
+    expect(facts(fast)).toEqual(facts(whole));
   });
 });

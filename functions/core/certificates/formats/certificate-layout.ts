@@ -208,6 +208,68 @@ function nameAttributes(bytes: Uint8Array, name: ASN1): AttributeSpans[][] | und
   return rdns;
 }
 
+/** Bundles larger than this are decoded whole (a CA's chain as PKCS#7: 2 to 10 kB). */
+export const SIGNED_DATA_LAYOUT_MAX_BYTES = 32 * 1024;
+
+/** 1.2.840.113549.1.7.2, signedData, as an OBJECT IDENTIFIER's content octets. */
+const SIGNED_DATA = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+
+/**
+ * Where the certificates of a PKCS#7 SignedData ContentInfo (RFC 5652 §3, §5.1) that fills `bytes`
+ * are, as [start, end) byte ranges; undefined for anything not of the plain shape (definite
+ * lengths, at least one certificate and nothing but certificates in the certificates field), too
+ * large, or not SignedData: that is decoded whole and classified (formats/der.ts), as before.
+ */
+export function signedDataCertificateSpans(bytes: Uint8Array): [number, number][] | undefined {
+  if (bytes.length > SIGNED_DATA_LAYOUT_MAX_BYTES) return undefined;
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let root: ASN1;
+  try {
+    root = Positioned.decode(bytes, 0);
+  } catch {
+    return undefined;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+  try {
+    if (root.posEnd() !== bytes.length) return undefined;
+    const [type, wrapper, ...extra] = children(bytes, root, SEQUENCE);
+    if (!type || !wrapper || extra.length > 0) return undefined;
+    const oid = span(bytes, type, OBJECT_IDENTIFIER);
+    const octets = bytes.subarray(oid.content, oid.end);
+    if (octets.length !== SIGNED_DATA.length || SIGNED_DATA.some((octet, i) => octets[i] !== octet))
+      return undefined;
+    const [signedData, ...more] = children(bytes, wrapper, TAGGED_0);
+    if (!signedData || more.length > 0) return undefined;
+    const [version, digestAlgorithms, content, ...rest] = children(bytes, signedData, SEQUENCE);
+    if (!version || !digestAlgorithms || !content) return undefined;
+    span(bytes, version, INTEGER);
+    span(bytes, digestAlgorithms, SET);
+    span(bytes, content, SEQUENCE);
+    const [certificates, ...after] = rest;
+    if (identifierOf(bytes, certificates) !== TAGGED_0) return undefined;
+    const crls = identifierOf(bytes, after[0]) === CRLS ? 1 : 0;
+    const [signerInfos, ...beyond] = after.slice(crls);
+    if (!signerInfos || beyond.length > 0) return undefined;
+    span(bytes, signerInfos, SET);
+    const list = children(bytes, certificates!, TAGGED_0);
+    if (list.length === 0) return undefined;
+    return list.map((certificate) => {
+      const at = span(bytes, certificate, SEQUENCE);
+      return [at.start, at.end];
+    });
+  } catch (error) {
+    if (error instanceof NotPlain) return undefined;
+    throw error;
+  }
+}
+
+/** [0], constructed: ContentInfo's content (EXPLICIT) and SignedData's certificates (IMPLICIT). */
+const TAGGED_0 = 0xa0;
+/** [1] IMPLICIT, SignedData's crls field. */
+const CRLS = 0xa1;
+
 /** [3] EXPLICIT SEQUENCE OF SEQUENCE { OID, BOOLEAN DEFAULT FALSE, OCTET STRING }. */
 function extensionsOf(bytes: Uint8Array, field: ASN1): ExtensionSpans[] {
   const [list, ...more] = children(bytes, field, EXTENSIONS);
