@@ -1,6 +1,8 @@
 /**
  * Files that start like DER: a certificate (or several back to back), a PKCS#7 bundle or a PKCS#12
- * file, told apart by the schema they fit (formats/der.ts) from one decode of the file.
+ * file, told apart by the schema they fit (formats/der.ts) from one decode of the file. Plain
+ * certificates and plain PKCS#7 bundles are first tried by position (formats/certificate-layout.ts),
+ * without that decode.
  */
 import { type ParsedCertificate, parseLaidOutCertificate } from "./certificate";
 import { type Decoded, decodeBer, type Element } from "./formats/ber";
