@@ -208,17 +208,24 @@ function nameAttributes(bytes: Uint8Array, name: ASN1): AttributeSpans[][] | und
   return rdns;
 }
 
-/** Bundles larger than this are decoded whole (a CA's chain as PKCS#7: 2 to 10 kB). */
-export const SIGNED_DATA_LAYOUT_MAX_BYTES = 32 * 1024;
+/**
+ * Bundles larger than this are decoded whole (a CA's chain as PKCS#7: 2 to 10 kB). Below it a
+ * bundle cannot hold more elements than asn1js's node cap (formats/ber.ts: at least 10,000, each
+ * element at least 2 bytes), so the whole decode would never have refused it for its size.
+ */
+export const SIGNED_DATA_LAYOUT_MAX_BYTES = 16 * 1024;
 
 /** 1.2.840.113549.1.7.2, signedData, as an OBJECT IDENTIFIER's content octets. */
 const SIGNED_DATA = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
 
 /**
  * Where the certificates of a PKCS#7 SignedData ContentInfo (RFC 5652 §3, §5.1) that fills `bytes`
- * are, as [start, end) byte ranges; undefined for anything not of the plain shape (definite
- * lengths, at least one certificate and nothing but certificates in the certificates field), too
- * large, or not SignedData: that is decoded whole and classified (formats/der.ts), as before.
+ * are, as [start, end) byte ranges, for the one shape a certs-only bundle has (what
+ * `openssl crl2pkcs7 -nocrl` and pkijs write): version 1, no digest algorithm, id-data content, the
+ * certificates, no CRL, no signer, every length in DER's shortest form. Everything outside the
+ * certificates must be exactly those bytes (`certsOnlyEnvelope`), so nothing the whole decode
+ * would refuse (a malformed identifier in a signer, say) is skipped here. Undefined for anything
+ * else, too large, or not SignedData: that is decoded whole and classified (formats/der.ts).
  */
 export function signedDataCertificateSpans(bytes: Uint8Array): [number, number][] | undefined {
   if (bytes.length > SIGNED_DATA_LAYOUT_MAX_BYTES) return undefined;
@@ -255,14 +262,65 @@ export function signedDataCertificateSpans(bytes: Uint8Array): [number, number][
     span(bytes, signerInfos, SET);
     const list = children(bytes, certificates!, TAGGED_0);
     if (list.length === 0) return undefined;
-    return list.map((certificate) => {
+    const spans = list.map((certificate): [number, number] => {
       const at = span(bytes, certificate, SEQUENCE);
       return [at.start, at.end];
     });
+    const start = spans[0]![0];
+    const end = spans[spans.length - 1]![1];
+    const { before, after: tail } = certsOnlyEnvelope(end - start);
+    return start === before.length &&
+      bytes.length - end === tail.length &&
+      before.every((octet, i) => bytes[i] === octet) &&
+      tail.every((octet, i) => bytes[end + i] === octet)
+      ? spans
+      : undefined;
   } catch (error) {
     if (error instanceof NotPlain) return undefined;
     throw error;
   }
+}
+
+/** DER's shortest length octets for `length`. */
+function derLength(length: number): number[] {
+  if (length < 0x80) return [length];
+  const octets: number[] = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest % 256);
+  return [0x80 | octets.length, ...octets];
+}
+
+/** The bytes of a certs-only SignedData ContentInfo before and after `certificates` bytes of certificates. */
+function certsOnlyEnvelope(certificates: number): { before: number[]; after: number[] } {
+  const version = [0x02, 0x01, 0x01];
+  const digestAlgorithms = [0x31, 0x00];
+  const data = [0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+  const signerInfos = [0x31, 0x00];
+  const certificatesHeader = [TAGGED_0, ...derLength(certificates)];
+  const signedDataLength =
+    version.length +
+    digestAlgorithms.length +
+    data.length +
+    certificatesHeader.length +
+    certificates +
+    signerInfos.length;
+  const signedDataHeader = [0x30, ...derLength(signedDataLength)];
+  const wrapperLength = signedDataHeader.length + signedDataLength;
+  const wrapperHeader = [TAGGED_0, ...derLength(wrapperLength)];
+  const type = [0x06, SIGNED_DATA.length, ...SIGNED_DATA];
+  const rootHeader = [0x30, ...derLength(type.length + wrapperHeader.length + wrapperLength)];
+  return {
+    before: [
+      ...rootHeader,
+      ...type,
+      ...wrapperHeader,
+      ...signedDataHeader,
+      ...version,
+      ...digestAlgorithms,
+      ...data,
+      ...certificatesHeader,
+    ],
+    after: signerInfos,
+  };
 }
 
 /** [0], constructed: ContentInfo's content (EXPLICIT) and SignedData's certificates (IMPLICIT). */
